@@ -1,0 +1,17 @@
+package io.sessionbroker.cluster;
+
+/** Event bus addresses: a public contract, documented in {@code docs/events.md}. */
+public final class Addresses {
+
+  public static final String OPENED = "sessions.opened";
+  public static final String CLOSED = "sessions.closed";
+  public static final String REJECTED = "sessions.rejected";
+  public static final String INBOUND = "devices.inbound";
+
+  public static final String ADMIN_LIST = "sessions.admin.list";
+  public static final String ADMIN_GET = "sessions.admin.get";
+  public static final String ADMIN_COUNT = "sessions.admin.count";
+  public static final String ADMIN_KICK = "sessions.admin.kick";
+
+  private Addresses() {}
+}

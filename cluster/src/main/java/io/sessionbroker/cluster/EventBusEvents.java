@@ -1,0 +1,35 @@
+package io.sessionbroker.cluster;
+
+import io.vertx.core.eventbus.EventBus;
+
+/** Publishes session events on the Vert.x event bus (cluster-wide when the broker is clustered). */
+public final class EventBusEvents implements SessionEvents {
+
+  private final EventBus bus;
+  private final String nodeId;
+
+  public EventBusEvents(EventBus bus, String nodeId) {
+    this.bus = bus;
+    this.nodeId = nodeId;
+  }
+
+  @Override
+  public void opened(Session session, long at) {
+    bus.publish(Addresses.OPENED, SessionJson.opened(session, nodeId, at));
+  }
+
+  @Override
+  public void closed(Session session, CloseReason reason, long at) {
+    bus.publish(Addresses.CLOSED, SessionJson.closed(session, nodeId, reason, at));
+  }
+
+  @Override
+  public void rejected(Rejection rejection, long at) {
+    bus.publish(Addresses.REJECTED, SessionJson.rejected(rejection, nodeId, at));
+  }
+
+  @Override
+  public void inbound(Session session, String topic, Object payload, long at) {
+    bus.publish(Addresses.INBOUND, SessionJson.inbound(session, nodeId, topic, payload, at));
+  }
+}

@@ -1,0 +1,143 @@
+package io.sessionbroker.cluster;
+
+import io.vertx.core.json.JsonObject;
+
+/**
+ * One live session of one device over one transport.
+ *
+ * <p>Kept small on purpose: a node holds up to a million of them (UDP). The session id is a {@code long}
+ * rendered as 16 hex digits only when shown, and the timing wheel links sessions through {@link #wheelNext}
+ * instead of allocating a node per entry.
+ *
+ * <p>Threading: {@link #touch} may be called from any thread (a transport's event loop); it stores one
+ * timestamp and nothing else. Everything else is written only on the session table's thread.
+ */
+public final class Session {
+
+  enum State { PENDING, OPEN, CLOSED }
+
+  private final long id;
+  private final String deviceId;
+  private final String transport;
+  private final long connectedAt;
+  private final int heartbeatMs;
+  private final int timeoutMs;
+  private final Connection connection;
+
+  private volatile long lastSeenAt;
+  private volatile JsonObject status;
+  private volatile String remote;
+  private volatile JsonObject will;
+  private volatile long epoch;
+  volatile State state = State.PENDING;
+
+  /** Set when a close was asked for while the directory claim was still in flight. */
+  CloseReason closeWhenOpen;
+  /** Next session in the same timing wheel slot; owned by {@link TimingWheel}. */
+  Session wheelNext;
+
+  Session(long id, OpenRequest request, Liveness liveness, long now) {
+    this.id = id;
+    this.deviceId = request.deviceId();
+    this.transport = request.transport();
+    this.remote = request.remote();
+    this.will = request.will();
+    this.connection = request.connection();
+    this.heartbeatMs = liveness.heartbeatMs();
+    this.timeoutMs = liveness.timeoutMs();
+    this.connectedAt = now;
+    this.lastSeenAt = now;
+  }
+
+  /** Proof of life: O(1), allocation-free, lock-free. The wheel re-checks the deadline lazily. */
+  void touch(long now) {
+    lastSeenAt = now;
+  }
+
+  /** The time after which this session is expired, or {@link Long#MAX_VALUE} without a deadline. */
+  long deadline() {
+    return timeoutMs == 0 ? Long.MAX_VALUE : lastSeenAt + timeoutMs;
+  }
+
+  public long id() {
+    return id;
+  }
+
+  /** The session id as shown to devices and in events: 16 lower-case hex digits. */
+  public String sessionId() {
+    return SessionIds.format(id);
+  }
+
+  public String deviceId() {
+    return deviceId;
+  }
+
+  public String transport() {
+    return transport;
+  }
+
+  public long connectedAt() {
+    return connectedAt;
+  }
+
+  public long lastSeenAt() {
+    return lastSeenAt;
+  }
+
+  /** Granted heartbeat interval; 0 means the transport proves liveness by other means (TCP keepalive). */
+  public int heartbeatMs() {
+    return heartbeatMs;
+  }
+
+  /** Silence after which the session is evicted; 0 means no deadline. */
+  public int timeoutMs() {
+    return timeoutMs;
+  }
+
+  public long epoch() {
+    return epoch;
+  }
+
+  void epoch(long epoch) {
+    this.epoch = epoch;
+  }
+
+  public JsonObject status() {
+    return status;
+  }
+
+  void status(JsonObject status) {
+    this.status = status;
+  }
+
+  public String remote() {
+    return remote;
+  }
+
+  /** A connectionless transport (UDP) moves a session to the device's new source address. */
+  public void remote(String remote) {
+    this.remote = remote;
+  }
+
+  public JsonObject will() {
+    return will;
+  }
+
+  /** MQTT may replace or drop the will while the session lives (e.g. a DISCONNECT discards it). */
+  public void will(JsonObject will) {
+    this.will = will;
+  }
+
+  public boolean isOpen() {
+    return state == State.OPEN;
+  }
+
+  Connection connection() {
+    return connection;
+  }
+
+  @Override
+  public String toString() {
+    return "Session[" + sessionId() + " " + deviceId + " " + transport + " " + state + "]";
+  }
+}

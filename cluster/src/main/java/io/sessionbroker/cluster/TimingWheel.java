@@ -1,0 +1,114 @@
+package io.sessionbroker.cluster;
+
+import java.util.ArrayDeque;
+import java.util.function.Consumer;
+
+/**
+ * Session deadlines in a hashed timing wheel that is <em>told</em> the time ({@link #advance}), with lazy
+ * re-arm: a heartbeat only stores a timestamp in the session; when the session's slot comes due, the wheel
+ * re-reads the deadline and either expires the session or re-inserts it for the remainder.
+ *
+ * <p>Bucket arithmetic, with {@code tickMs = 10} and 4,096 slots: absolute tick {@code t} covers
+ * {@code [10·t, 10·t + 10)} ms and lives in slot {@code t mod 4096}. A session whose deadline is 1,005 ms
+ * goes to tick {@code ceil(1005 / 10) = 101}, which is processed once the time reaches 1,010 ms: never before
+ * the deadline, at most one tick after it. A deadline further away than the wheel spans (40.96 s) is parked
+ * in the last tick the wheel can hold and re-inserted from there, so no "rounds" counter is needed: every
+ * entry in a slot belongs to the tick being processed.
+ *
+ * <p>Mass expiry: at most {@code maxExpiries} sessions expire per {@link #advance}; the rest wait, in deadline
+ * order, for the next call. Closed sessions are dropped when their slot comes due. Not thread-safe: the
+ * session table calls it from its own thread only.
+ */
+final class TimingWheel {
+
+  private final long tickMs;
+  private final Session[] slots;
+  private final int mask;
+  private final ArrayDeque<Session> overdue = new ArrayDeque<>();
+  /** The next absolute tick to process. */
+  private long cursor;
+  private int size;
+
+  TimingWheel(long tickMs, int slotCount, long now) {
+    if (Integer.bitCount(slotCount) != 1) {
+      throw new IllegalArgumentException("slotCount must be a power of two");
+    }
+    this.tickMs = tickMs;
+    this.slots = new Session[slotCount];
+    this.mask = slotCount - 1;
+    this.cursor = Math.floorDiv(now, tickMs);
+  }
+
+  /** Schedules a session by its current {@link Session#deadline()}; no-op for sessions without one. */
+  void add(Session session) {
+    long deadline = session.deadline();
+    if (deadline != Long.MAX_VALUE) {
+      insert(session, deadline, cursor);
+      size++;
+    }
+  }
+
+  /**
+   * Processes every tick up to {@code now}: expired sessions go to {@code expire} (at most {@code maxExpiries}
+   * of them), touched ones are re-armed. Returns the number expired.
+   */
+  int advance(long now, int maxExpiries, Consumer<Session> expire) {
+    int budget = maxExpiries;
+    while (budget > 0 && !overdue.isEmpty()) {
+      Session session = overdue.poll();
+      size--;
+      if (session.state != Session.State.CLOSED) {
+        budget--;
+        expire.accept(session);
+      }
+    }
+    long target = Math.floorDiv(now, tickMs);
+    for (; cursor <= target; cursor++) {
+      int slot = (int) (cursor & mask);
+      Session next = slots[slot];
+      slots[slot] = null;
+      while (next != null) {
+        Session session = next;
+        next = session.wheelNext;
+        session.wheelNext = null;
+        budget = due(session, now, budget, expire);
+      }
+    }
+    return maxExpiries - budget;
+  }
+
+  private int due(Session session, long now, int budget, Consumer<Session> expire) {
+    if (session.state == Session.State.CLOSED) {
+      size--;
+      return budget;
+    }
+    long deadline = session.deadline();
+    if (now < deadline) {
+      insert(session, deadline, cursor + 1);
+    } else if (budget > 0) {
+      size--;
+      expire.accept(session);
+      return budget - 1;
+    } else {
+      overdue.add(session);
+    }
+    return budget;
+  }
+
+  private void insert(Session session, long deadline, long earliestTick) {
+    long tick = Math.max(earliestTick, ceilDiv(deadline, tickMs));
+    tick = Math.min(tick, cursor + slots.length - 1);
+    int slot = (int) (tick & mask);
+    session.wheelNext = slots[slot];
+    slots[slot] = session;
+  }
+
+  /** Sessions scheduled, including closed ones not yet dropped. */
+  int size() {
+    return size;
+  }
+
+  private static long ceilDiv(long x, long y) {
+    return -Math.floorDiv(-x, y);
+  }
+}

@@ -1,0 +1,130 @@
+package io.sessionbroker.transports.codec;
+
+import io.sessionbroker.cluster.CloseReason;
+import io.sessionbroker.cluster.Session;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The device wire protocol shared by raw TCP, UDP and WebSocket (DESIGN §6, {@code docs/protocol.md}): one
+ * JSON object per line, datagram or text frame. Field names are a public contract.
+ */
+public final class Frames {
+
+  public static final String HELLO = "hello";
+  public static final String WELCOME = "welcome";
+  public static final String PING = "ping";
+  public static final String PONG = "pong";
+  public static final String DATA = "data";
+  public static final String BYE = "bye";
+  public static final String ERROR = "error";
+
+  /** Not JSON, or not a JSON object with a string {@code type}. */
+  public static final String BAD_FRAME = "bad_frame";
+  /** A frame over the configured maximum size. */
+  public static final String FRAME_TOO_LARGE = "frame_too_large";
+  /** A frame out of order (anything before {@code hello}, a second {@code hello}) or of unknown type. */
+  public static final String PROTOCOL_ERROR = "protocol_error";
+  /** A {@code hello} without a usable {@code device} or {@code heartbeat}. */
+  public static final String BAD_HELLO = "bad_hello";
+  /** No {@code hello} within the handshake deadline. */
+  public static final String HANDSHAKE_TIMEOUT = "handshake_timeout";
+  /** The device's token does not authenticate it. */
+  public static final String AUTH_FAILED = "auth_failed";
+
+  /** Longest accepted device id, in characters. */
+  public static final int MAX_DEVICE_ID_LENGTH = 128;
+
+  private static final Buffer PONG_FRAME = Buffer.buffer("{\"type\":\"pong\"}");
+
+  private Frames() {}
+
+  /** Parses one frame; its {@code type} is a non-empty string. */
+  public static JsonObject parse(Buffer bytes) throws FrameException {
+    Object value;
+    try {
+      value = bytes.toJson();
+    } catch (DecodeException | IllegalStateException e) {
+      throw new FrameException(BAD_FRAME, "frame is not valid JSON");
+    }
+    if (!(value instanceof JsonObject frame) || !(frame.getValue("type") instanceof String type) || type.isEmpty()) {
+      throw new FrameException(BAD_FRAME, "frame must be a JSON object with a string \"type\"");
+    }
+    return frame;
+  }
+
+  /** The frame's type; call only on a frame from {@link #parse}. */
+  public static String type(JsonObject frame) {
+    return frame.getString("type");
+  }
+
+  /** What a valid {@code hello} asks for. */
+  public record Hello(String deviceId, String token, long heartbeatMs) {}
+
+  /**
+   * Reads a {@code hello}: {@code device} is required (1–128 characters), {@code heartbeat} in seconds is
+   * optional (absent: the broker's default; 0: no application heartbeat), {@code token} is optional.
+   */
+  public static Hello hello(JsonObject frame) throws FrameException {
+    if (!(frame.getValue("device") instanceof String device) || device.isBlank()
+        || device.length() > MAX_DEVICE_ID_LENGTH) {
+      throw new FrameException(BAD_HELLO, "hello needs a \"device\" string of 1 to "
+          + MAX_DEVICE_ID_LENGTH + " characters");
+    }
+    Object heartbeat = frame.getValue("heartbeat");
+    long heartbeatMs;
+    if (heartbeat == null) {
+      heartbeatMs = -1;
+    } else if (heartbeat instanceof Number seconds && seconds.doubleValue() >= 0
+        && seconds.doubleValue() <= 86_400) {
+      heartbeatMs = Math.round(seconds.doubleValue() * 1000);
+    } else {
+      throw new FrameException(BAD_HELLO, "\"heartbeat\" must be a number of seconds from 0 to 86400");
+    }
+    Object token = frame.getValue("token");
+    if (token != null && !(token instanceof String)) {
+      throw new FrameException(BAD_HELLO, "\"token\" must be a string");
+    }
+    return new Hello(device, (String) token, heartbeatMs);
+  }
+
+  /** The status object of a {@code ping}, or null; anything but an object is a protocol error. */
+  public static JsonObject status(JsonObject ping) throws FrameException {
+    Object status = ping.getValue("status");
+    if (status == null || status instanceof JsonObject) {
+      return (JsonObject) status;
+    }
+    throw new FrameException(PROTOCOL_ERROR, "\"status\" must be a JSON object");
+  }
+
+  public static JsonObject welcome(Session session) {
+    return new JsonObject()
+        .put("type", WELCOME)
+        .put("session", session.sessionId())
+        .put("heartbeat", seconds(session.heartbeatMs()))
+        .put("timeout", seconds(session.timeoutMs()));
+  }
+
+  public static Buffer pong() {
+    return PONG_FRAME;
+  }
+
+  /** The broker ends the session: tells the device why. */
+  public static JsonObject bye(CloseReason reason) {
+    return new JsonObject().put("type", BYE).put("reason", reason.name());
+  }
+
+  public static JsonObject error(String code, String message) {
+    return new JsonObject().put("type", ERROR).put("code", code).put("message", message);
+  }
+
+  public static JsonObject error(FrameException e) {
+    return error(e.code(), e.getMessage());
+  }
+
+  /** Milliseconds as seconds on the wire: an integer when whole (30), else a decimal (1.5). */
+  public static Number seconds(int millis) {
+    return millis % 1000 == 0 ? (Number) (millis / 1000) : (Number) (millis / 1000.0);
+  }
+}
