@@ -1,0 +1,68 @@
+package io.sessionbroker.transports.tcp;
+
+import io.sessionbroker.cluster.SessionTable;
+import io.sessionbroker.transports.auth.DeviceAuth;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.NetSocket;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The raw TCP listener: JSON lines (docs/protocol.md). Each accepted socket gets kernel TCP keepalive and a
+ * {@link TcpConnection} that maps its frames to the session table.
+ */
+public final class TcpTransport extends VerticleBase {
+
+  private static final Logger log = LoggerFactory.getLogger(TcpTransport.class);
+
+  private final SessionTable table;
+  private final TcpOptions options;
+  private final DeviceAuth auth;
+  private final AtomicInteger connections = new AtomicInteger();
+  private NetServer server;
+  private KeepAlive keepAlive;
+
+  public TcpTransport(SessionTable table, TcpOptions options, DeviceAuth auth) {
+    this.table = table;
+    this.options = options;
+    this.auth = auth;
+  }
+
+  @Override
+  public Future<?> start() {
+    keepAlive = new KeepAlive(options, vertx.isNativeTransportEnabled());
+    NetServerOptions serverOptions = keepAlive.apply(new NetServerOptions()
+        .setHost(options.host())
+        .setPort(options.port())
+        .setTcpNoDelay(true));
+    server = vertx.createNetServer(serverOptions).connectHandler(this::accept);
+    return server.listen().onSuccess(s -> log.info("listener_up transport=tcp host={} port={}",
+        options.host(), s.actualPort()));
+  }
+
+  private void accept(NetSocket socket) {
+    if (connections.incrementAndGet() > options.maxConnections()) {
+      connections.decrementAndGet();
+      log.warn("tcp_connection_refused remote={} reason=max_connections", socket.remoteAddress());
+      socket.close();
+      return;
+    }
+    keepAlive.apply(socket);
+    socket.closeHandler(v -> connections.decrementAndGet());
+    new TcpConnection(vertx, socket, table, options, auth).start();
+  }
+
+  /** The bound port, once started. */
+  public int port() {
+    return server.actualPort();
+  }
+
+  /** Open connections, whether or not they have become sessions. */
+  public int connections() {
+    return connections.get();
+  }
+}
