@@ -56,8 +56,9 @@ final class TcpConnection {
 
   void start() {
     parser.handler(this::onLine);
-    parser.exceptionHandler(e -> fail(new FrameException(Frames.FRAME_TOO_LARGE,
-        "frame longer than " + options.maxFrameBytes() + " bytes")));
+    // The parser reports a line that grows past the maximum before its newline arrives; onLine checks a
+    // long line that arrived whole.
+    parser.exceptionHandler(e -> fail(tooLarge()));
     socket.handler(parser);
     socket.closeHandler(v -> onSocketClosed());
     socket.exceptionHandler(e -> log.debug("tcp_socket_error remote={} error={}", remote, e.toString()));
@@ -72,6 +73,10 @@ final class TcpConnection {
       line = line.getBuffer(0, line.length() - 1);
     }
     if (line.length() == 0) {
+      return;
+    }
+    if (line.length() > options.maxFrameBytes()) {
+      fail(tooLarge());
       return;
     }
     try {
@@ -160,6 +165,10 @@ final class TcpConnection {
     }
     table.reject(new Rejection("tcp", remote, null, e.code(), e.getMessage()));
     closeSocket();
+  }
+
+  private FrameException tooLarge() {
+    return new FrameException(Frames.FRAME_TOO_LARGE, "frame longer than " + options.maxFrameBytes() + " bytes");
   }
 
   private void onHandshakeTimeout() {

@@ -1,0 +1,150 @@
+package io.sessionbroker.broker;
+
+import io.vertx.core.json.JsonObject;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * A client of the TCP event bus bridge over a plain socket, as a program in any language would write it:
+ * each frame is a 4-byte big-endian length followed by that many bytes of UTF-8 JSON. Used by
+ * {@code bin/broker watch} and by the integration tests.
+ */
+public final class BridgeClient implements AutoCloseable {
+
+  private final Socket socket;
+  private final DataOutputStream out;
+  private final List<JsonObject> received = new ArrayList<>();
+  private volatile IOException failure;
+
+  public BridgeClient(String host, int port) throws IOException {
+    socket = new Socket();
+    socket.connect(new InetSocketAddress(host, port), 5_000);
+    out = new DataOutputStream(socket.getOutputStream());
+    Thread reader = new Thread(this::read, "bridge-client-reader");
+    reader.setDaemon(true);
+    reader.start();
+  }
+
+  /** Subscribes to {@code address}; messages published there arrive as frames of type {@code message}. */
+  public void register(String address) throws IOException {
+    write(new JsonObject().put("type", "register").put("address", address));
+  }
+
+  /**
+   * Registers and waits until the bridge has processed it: the bridge answers frames in order, so a reply to
+   * a request sent after the registration proves the registration is in place.
+   */
+  public void registerAndSync(String... addresses) throws IOException, InterruptedException {
+    for (String address : addresses) {
+      register(address);
+    }
+    request("sessions.admin.count", new JsonObject(), Duration.ofSeconds(10));
+  }
+
+  /** Sends a request and waits for its reply; a failure reply becomes an {@link IllegalStateException}. */
+  public JsonObject request(String address, JsonObject body, Duration timeout)
+      throws IOException, InterruptedException {
+    String replyAddress = "reply-" + UUID.randomUUID();
+    write(new JsonObject().put("type", "send").put("address", address).put("body", body)
+        .put("replyAddress", replyAddress));
+    JsonObject reply = awaitFrame(f -> replyAddress.equals(f.getString("address"))
+        || "err".equals(f.getString("type")), timeout);
+    if ("err".equals(reply.getString("type")) || reply.containsKey("failureCode")) {
+      throw new IllegalStateException("request to " + address + " failed: " + reply.encode());
+    }
+    return reply.getJsonObject("body");
+  }
+
+  /** The body of the next message published on {@code address} that matches and was not returned before. */
+  public JsonObject awaitMessage(String address, Predicate<JsonObject> matching, Duration timeout)
+      throws IOException, InterruptedException {
+    return awaitFrame(f -> "message".equals(f.getString("type")) && address.equals(f.getString("address"))
+        && f.getValue("body") instanceof JsonObject body && matching.test(body), timeout).getJsonObject("body");
+  }
+
+  /** Every frame received and not yet returned by an await. */
+  public synchronized List<JsonObject> pending() {
+    return List.copyOf(received);
+  }
+
+  /** Blocks for the next frame of any kind; null after {@code timeout}. For {@code watch}. */
+  public synchronized JsonObject next(Duration timeout) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (received.isEmpty()) {
+      checkOpen();
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return null;
+      }
+      TimeUnit.NANOSECONDS.timedWait(this, left);
+    }
+    return received.remove(0);
+  }
+
+  private synchronized JsonObject awaitFrame(Predicate<JsonObject> matching, Duration timeout)
+      throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      for (JsonObject frame : received) {
+        if (matching.test(frame)) {
+          received.remove(frame);
+          return frame;
+        }
+      }
+      checkOpen();
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        throw new AssertionError("no matching bridge frame within " + timeout + "; received: " + received);
+      }
+      TimeUnit.NANOSECONDS.timedWait(this, left);
+    }
+  }
+
+  private void checkOpen() throws IOException {
+    if (failure != null) {
+      throw new IOException("bridge connection lost", failure);
+    }
+  }
+
+  private synchronized void write(JsonObject frame) throws IOException {
+    byte[] bytes = frame.encode().getBytes(StandardCharsets.UTF_8);
+    out.writeInt(bytes.length);
+    out.write(bytes);
+    out.flush();
+  }
+
+  private void read() {
+    try (DataInputStream in = new DataInputStream(socket.getInputStream())) {
+      while (true) {
+        byte[] bytes = new byte[in.readInt()];
+        in.readFully(bytes);
+        JsonObject frame = new JsonObject(new String(bytes, StandardCharsets.UTF_8));
+        synchronized (this) {
+          received.add(frame);
+          notifyAll();
+        }
+      }
+    } catch (IOException e) {
+      synchronized (this) {
+        failure = e instanceof EOFException ? new IOException("bridge closed the connection") : e;
+        notifyAll();
+      }
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    socket.close();
+  }
+}

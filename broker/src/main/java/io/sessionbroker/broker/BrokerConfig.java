@@ -1,0 +1,91 @@
+package io.sessionbroker.broker;
+
+import io.sessionbroker.cluster.TableOptions;
+import io.sessionbroker.transports.auth.DeviceAuth;
+import io.sessionbroker.transports.tcp.TcpOptions;
+import io.vertx.core.json.JsonObject;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The broker's typed configuration, read from JSON ({@code conf/broker.json}); every section is documented in
+ * the README. Validation happens here, so a bad setting stops the broker at start with a clear message.
+ *
+ * @param nodeId this node's name in events; random when not configured
+ * @param table session table settings
+ * @param tcp raw TCP listener, or null when disabled
+ * @param bridge external event bus access
+ * @param auth device authentication; required as soon as a device listener is bound beyond loopback
+ * @param shutdownGraceMs time given to close events to reach bridge subscribers before the process exits
+ */
+public record BrokerConfig(
+    String nodeId,
+    TableOptions table,
+    TcpOptions tcp,
+    BridgeOptions bridge,
+    DeviceAuth auth,
+    int shutdownGraceMs) {
+
+  /**
+   * @param host address of the TCP event bus bridge; loopback only (there is no admin credential yet)
+   * @param port its port
+   */
+  public record BridgeOptions(boolean enabled, String host, int port) {
+
+    static BridgeOptions fromJson(JsonObject json) {
+      return new BridgeOptions(
+          json.getBoolean("enabled", true), json.getString("host", "127.0.0.1"), json.getInteger("port", 7010));
+    }
+  }
+
+  public static BrokerConfig fromJson(JsonObject json) {
+    String nodeId = json.getJsonObject("node", new JsonObject()).getString("id", "");
+    if (nodeId.isBlank()) {
+      nodeId = "node-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+    TcpOptions tcp = enabled(json, "tcp") ? TcpOptions.fromJson(json.getJsonObject("tcp")) : null;
+    String secret = json.getJsonObject("auth", new JsonObject()).getString("secret", "");
+    DeviceAuth auth = secret.isEmpty() ? DeviceAuth.NONE : DeviceAuth.withSecret(secret);
+    BrokerConfig config = new BrokerConfig(
+        nodeId,
+        TableOptions.fromJson(json.getJsonObject("table", new JsonObject())),
+        tcp,
+        BridgeOptions.fromJson(json.getJsonObject("bridge", new JsonObject())),
+        auth,
+        json.getJsonObject("shutdown", new JsonObject()).getInteger("graceMs", 500));
+    config.checkSecurity();
+    return config;
+  }
+
+  private static boolean enabled(JsonObject json, String section) {
+    JsonObject conf = json.getJsonObject(section);
+    return conf != null && conf.getBoolean("enabled", true);
+  }
+
+  /** DESIGN §8: devices must authenticate once a listener is reachable from beyond this machine. */
+  private void checkSecurity() {
+    List<String> exposed = new ArrayList<>();
+    if (tcp != null && !isLoopback(tcp.host())) {
+      exposed.add("tcp.host=" + tcp.host());
+    }
+    if (!exposed.isEmpty() && !auth.required()) {
+      throw new IllegalArgumentException("listeners bound beyond loopback (" + String.join(", ", exposed)
+          + ") require device authentication: set auth.secret (BROKER_AUTH_SECRET), at least 16 characters");
+    }
+    if (bridge.enabled() && !isLoopback(bridge.host())) {
+      throw new IllegalArgumentException("bridge.host=" + bridge.host()
+          + " is beyond loopback, but the event bus bridge has no admin credential: keep it on 127.0.0.1");
+    }
+  }
+
+  static boolean isLoopback(String host) {
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException("unknown host " + host, e);
+    }
+  }
+}

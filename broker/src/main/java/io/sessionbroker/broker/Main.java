@@ -1,0 +1,150 @@
+package io.sessionbroker.broker;
+
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+
+/** The command line: {@code bin/broker [run|watch|token|config] [--conf FILE] ...}. */
+public final class Main {
+
+  private static final Logger log = LoggerFactory.getLogger(Main.class);
+
+  static final String USAGE = """
+      Usage: bin/broker [COMMAND] [OPTIONS]
+
+      Commands:
+        run                 start a broker node on the configuration (the default command)
+        watch [ADDRESS...]  print events from a running broker as JSON lines, one per event, like mosquitto_sub;
+                            default addresses: sessions.opened sessions.closed sessions.rejected
+        token DEVICE        print the authentication token of DEVICE (needs auth.secret)
+        config              print the effective configuration (file plus environment overrides)
+
+      Options:
+        --conf FILE         configuration file (default: conf/broker.json)
+        --help              this text
+
+      Options of watch:
+        --host HOST         bridge host (default: bridge.host of the configuration)
+        --port PORT         bridge port (default: bridge.port of the configuration)
+
+      Every setting of the configuration file can be overridden from the environment:
+      tcp.port -> BROKER_TCP_PORT, table.tickMs -> BROKER_TABLE_TICK_MS, auth.secret -> BROKER_AUTH_SECRET.
+      """;
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    try {
+      System.exit(run(args));
+    } catch (IllegalArgumentException e) {
+      System.err.println("broker: " + e.getMessage());
+      System.exit(2);
+    }
+  }
+
+  static int run(String[] args) throws IllegalArgumentException {
+    Arguments arguments = Arguments.parse(args);
+    if (arguments.help) {
+      System.out.print(USAGE);
+      return 0;
+    }
+    JsonObject json = ConfigLoader.load(arguments.conf, System.getenv());
+    return switch (arguments.command) {
+      case "run" -> serve(BrokerConfig.fromJson(json));
+      case "watch" -> Watch.run(json, arguments.rest);
+      case "token" -> token(BrokerConfig.fromJson(json), arguments.rest);
+      case "config" -> {
+        System.out.println(json.encodePrettily());
+        yield 0;
+      }
+      default -> throw new IllegalArgumentException("unknown command " + arguments.command + "; see --help");
+    };
+  }
+
+  private static int serve(BrokerConfig config) {
+    long started = System.nanoTime();
+    Broker broker;
+    try {
+      broker = Broker.start(config).await(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      System.err.println("broker: failed to start: " + e.getMessage());
+      return 1;
+    }
+    for (String listener : broker.listeners()) {
+      System.out.println("listening " + listener);
+    }
+    System.out.printf("broker %s ready in %d ms (native transport: %s)%n", broker.nodeId(),
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), broker.vertx().isNativeTransportEnabled());
+    Object stopped = new Object();
+    Runnable stop = () -> {
+      try {
+        broker.stop().await(30, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        log.error("broker_stop_failed", e);
+      }
+      synchronized (stopped) {
+        stopped.notifyAll();
+      }
+    };
+    // SIGTERM and SIGINT: close every session with SHUTDOWN, announce it, then exit 0.
+    Signal.handle(new Signal("TERM"), signal -> new Thread(stop, "broker-stop").start());
+    Signal.handle(new Signal("INT"), signal -> new Thread(stop, "broker-stop").start());
+    synchronized (stopped) {
+      try {
+        stopped.wait();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    System.out.println("broker " + broker.nodeId() + " stopped");
+    return 0;
+  }
+
+  private static int token(BrokerConfig config, List<String> devices) {
+    if (devices.size() != 1) {
+      throw new IllegalArgumentException("usage: bin/broker token DEVICE");
+    }
+    if (!config.auth().required()) {
+      throw new IllegalArgumentException("auth.secret is not set (BROKER_AUTH_SECRET): tokens are not in use");
+    }
+    System.out.println(config.auth().tokenFor(devices.get(0)));
+    return 0;
+  }
+
+  /** The parsed command line. */
+  record Arguments(String command, Path conf, boolean help, List<String> rest) {
+
+    static Arguments parse(String[] args) {
+      String command = null;
+      Path conf = Path.of("conf", "broker.json");
+      boolean help = false;
+      List<String> rest = new ArrayList<>();
+      for (int i = 0; i < args.length; i++) {
+        switch (args[i]) {
+          case "--help", "-h" -> help = true;
+          case "--conf" -> conf = Path.of(value(args, ++i, "--conf"));
+          default -> {
+            if (command == null && !args[i].startsWith("-")) {
+              command = args[i];
+            } else {
+              rest.add(args[i]);
+            }
+          }
+        }
+      }
+      return new Arguments(command == null ? "run" : command, conf, help, rest);
+    }
+
+    static String value(String[] args, int i, String option) {
+      if (i >= args.length) {
+        throw new IllegalArgumentException(option + " needs a value");
+      }
+      return args[i];
+    }
+  }
+}

@@ -1,0 +1,92 @@
+package io.sessionbroker.broker;
+
+import io.sessionbroker.cluster.Addresses;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * A whole broker for integration tests: the shipped {@code conf/broker.json} with free ports and heartbeats
+ * down to 100 ms, plus a subscriber on its TCP event bus bridge that talks over a plain socket, as an
+ * external program would.
+ */
+public final class BrokerHarness implements AutoCloseable {
+
+  public static final Duration WAIT = Duration.ofSeconds(10);
+  public static final Path SHIPPED_CONF = Path.of("..", "conf", "broker.json");
+
+  public final Broker broker;
+  public final BridgeClient bridge;
+  public final JsonObject conf;
+  private boolean stopped;
+
+  private BrokerHarness(Broker broker, BridgeClient bridge, JsonObject conf) {
+    this.broker = broker;
+    this.bridge = bridge;
+    this.conf = conf;
+  }
+
+  public static BrokerHarness start() throws Exception {
+    return start(conf -> {});
+  }
+
+  /** Starts a broker on the shipped configuration as changed by {@code tweak}. */
+  public static BrokerHarness start(Consumer<JsonObject> tweak) throws Exception {
+    JsonObject conf = ConfigLoader.load(SHIPPED_CONF, Map.of());
+    conf.getJsonObject("table").put("minHeartbeatMs", 100).put("minTimeoutMs", 100);
+    conf.getJsonObject("bridge").put("port", freePort());
+    conf.getJsonObject("shutdown").put("graceMs", 200);
+    for (String listener : new String[] {"tcp", "udp", "mqtt", "websocket"}) {
+      if (conf.containsKey(listener)) {
+        conf.getJsonObject(listener).put("port", 0);
+      }
+    }
+    tweak.accept(conf);
+    Broker broker = Broker.start(BrokerConfig.fromJson(conf)).await(30, TimeUnit.SECONDS);
+    BridgeClient bridge = new BridgeClient("127.0.0.1", conf.getJsonObject("bridge").getInteger("port"));
+    bridge.registerAndSync(Addresses.OPENED, Addresses.CLOSED, Addresses.REJECTED, Addresses.INBOUND);
+    return new BrokerHarness(broker, bridge, conf);
+  }
+
+  /** The next event on {@code address} for {@code deviceId}, as seen through the bridge. */
+  public JsonObject await(String address, String deviceId) throws IOException, InterruptedException {
+    return bridge.awaitMessage(address, e -> deviceId.equals(e.getString("deviceId")), WAIT);
+  }
+
+  /** A request through the bridge, e.g. {@code sessions.admin.kick}. */
+  public JsonObject request(String address, JsonObject body) throws IOException, InterruptedException {
+    return bridge.request(address, body, WAIT);
+  }
+
+  public TcpDevice tcpDevice() throws IOException {
+    return new TcpDevice("127.0.0.1", broker.tcpPort());
+  }
+
+  /** Stops the broker gracefully (sessions closed with SHUTDOWN); the bridge subscriber stays readable. */
+  public void stop() throws Exception {
+    if (!stopped) {
+      stopped = true;
+      broker.stop().await(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    try {
+      stop();
+    } finally {
+      bridge.close();
+    }
+  }
+
+  public static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}

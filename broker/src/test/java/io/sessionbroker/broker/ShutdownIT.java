@@ -1,0 +1,33 @@
+package io.sessionbroker.broker;
+
+import static io.sessionbroker.broker.BrokerHarness.WAIT;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sessionbroker.cluster.Addresses;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Verifies that a stopping broker closes every session with SHUTDOWN and announces it before it goes. */
+@Timeout(60)
+class ShutdownIT {
+
+  @Test
+  void gracefulStopClosesEverySessionWithShutdownAndAnnouncesIt() throws Exception {
+    try (BrokerHarness harness = BrokerHarness.start();
+        TcpDevice a = harness.tcpDevice();
+        TcpDevice b = harness.tcpDevice()) {
+      a.hello("shut-a", 30);
+      b.hello("shut-b", 30);
+      harness.await(Addresses.OPENED, "shut-a");
+      harness.await(Addresses.OPENED, "shut-b");
+
+      harness.stop();
+
+      assertThat(harness.await(Addresses.CLOSED, "shut-a").getString("reason")).isEqualTo("SHUTDOWN");
+      assertThat(harness.await(Addresses.CLOSED, "shut-b").getString("reason")).isEqualTo("SHUTDOWN");
+      assertThat(a.read(WAIT)).isEqualTo(new JsonObject().put("type", "bye").put("reason", "SHUTDOWN"));
+      assertThat(a.closedByBroker(WAIT)).isTrue();
+    }
+  }
+}
