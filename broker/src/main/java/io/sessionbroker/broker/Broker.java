@@ -93,6 +93,10 @@ public final class Broker {
     return vertx;
   }
 
+  public BrokerConfig config() {
+    return config;
+  }
+
   public String nodeId() {
     return config.nodeId();
   }

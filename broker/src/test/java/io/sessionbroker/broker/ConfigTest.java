@@ -1,0 +1,75 @@
+package io.sessionbroker.broker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sessionbroker.cluster.TableOptions;
+import io.sessionbroker.transports.tcp.TcpOptions;
+import io.vertx.core.json.JsonObject;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Verifies that the shipped configuration loads, matches the code's defaults, and can be overridden. */
+class ConfigTest {
+
+  @Test
+  void shippedConfigurationLoadsWithEveryListenerOnLoopback() {
+    JsonObject json = ConfigLoader.load(BrokerHarness.SHIPPED_CONF, Map.of());
+
+    BrokerConfig config = BrokerConfig.fromJson(json);
+
+    assertThat(config.tcp().host()).isEqualTo("127.0.0.1");
+    assertThat(config.bridge().host()).isEqualTo("127.0.0.1");
+    assertThat(config.auth().required()).isFalse();
+  }
+
+  @Test
+  void shippedConfigurationStatesTheCodeDefaults() {
+    JsonObject json = ConfigLoader.load(BrokerHarness.SHIPPED_CONF, Map.of());
+
+    assertThat(TableOptions.fromJson(json.getJsonObject("table"))).isEqualTo(TableOptions.defaults());
+    JsonObject tcp = json.getJsonObject("tcp").copy();
+    tcp.remove("enabled");
+    assertThat(tcp).isEqualTo(TcpOptions.fromJson(new JsonObject()).toJson());
+  }
+
+  @Test
+  void environmentOverridesAnySettingWithItsType() {
+    Map<String, String> env = Map.of(
+        "BROKER_TCP_PORT", "7100",
+        "BROKER_TABLE_MAX_EVICTIONS_PER_TICK", "99",
+        "BROKER_TABLE_TIMEOUT_MULTIPLIER", "2.5",
+        "BROKER_BRIDGE_ENABLED", "false",
+        "BROKER_NODE_ID", "edge-7");
+
+    BrokerConfig config = BrokerConfig.fromJson(ConfigLoader.load(BrokerHarness.SHIPPED_CONF, env));
+
+    assertThat(config.tcp().port()).isEqualTo(7100);
+    assertThat(config.table().maxEvictionsPerTick()).isEqualTo(99);
+    assertThat(config.table().timeoutMultiplier()).isEqualTo(2.5);
+    assertThat(config.bridge().enabled()).isFalse();
+    assertThat(config.nodeId()).isEqualTo("edge-7");
+  }
+
+  @Test
+  void malformedEnvironmentValueNamesTheVariable() {
+    assertThatThrownBy(() -> ConfigLoader.load(BrokerHarness.SHIPPED_CONF, Map.of("BROKER_TCP_PORT", "seven")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("BROKER_TCP_PORT");
+  }
+
+  @Test
+  void listenerBeyondLoopbackWithoutSecretIsRefused() {
+    JsonObject json = ConfigLoader.load(BrokerHarness.SHIPPED_CONF, Map.of("BROKER_TCP_HOST", "0.0.0.0"));
+
+    assertThatThrownBy(() -> BrokerConfig.fromJson(json))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("auth.secret");
+  }
+
+  @Test
+  void camelCaseKeysBecomeUpperSnakeCaseVariables() {
+    assertThat(ConfigLoader.words("keepAliveIdleS")).isEqualTo("KEEP_ALIVE_IDLE_S");
+    assertThat(ConfigLoader.words("maxEvictionsPerTick")).isEqualTo("MAX_EVICTIONS_PER_TICK");
+  }
+}
