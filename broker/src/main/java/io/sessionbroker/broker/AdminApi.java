@@ -1,6 +1,7 @@
 package io.sessionbroker.broker;
 
 import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.cluster.EventLog;
 import io.sessionbroker.cluster.SessionTable;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
@@ -19,10 +20,14 @@ public final class AdminApi {
   static final int DEFAULT_PAGE = 100;
   static final int MAX_PAGE = 1_000;
 
-  private final SessionTable table;
+  static final int MAX_EVENTS = 1_000;
 
-  public AdminApi(SessionTable table) {
+  private final SessionTable table;
+  private final EventLog eventLog;
+
+  public AdminApi(SessionTable table, EventLog eventLog) {
     this.table = table;
+    this.eventLog = eventLog;
   }
 
   /** Registers the consumers; completes once they are registered (cluster-wide when clustered). */
@@ -31,7 +36,8 @@ public final class AdminApi {
         bus.consumer(Addresses.ADMIN_LIST, m -> answer(m, this::list)),
         bus.consumer(Addresses.ADMIN_GET, m -> answer(m, this::get)),
         bus.consumer(Addresses.ADMIN_COUNT, m -> answer(m, body -> table.count())),
-        bus.consumer(Addresses.ADMIN_KICK, m -> answer(m, this::kick)));
+        bus.consumer(Addresses.ADMIN_KICK, m -> answer(m, this::kick)),
+        bus.consumer(Addresses.ADMIN_EVENTS, m -> answer(m, this::events)));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).mapEmpty();
   }
 
@@ -42,6 +48,15 @@ public final class AdminApi {
       return Future.failedFuture(new BadRequest("offset must be >= 0 and limit 1.." + MAX_PAGE));
     }
     return table.list(body.getString("transport"), offset, limit);
+  }
+
+  private Future<JsonObject> events(JsonObject body) {
+    long fromSeq = body.getLong("fromSeq", 0L);
+    int max = body.getInteger("max", DEFAULT_PAGE);
+    if (fromSeq < 0 || max < 1 || max > MAX_EVENTS) {
+      return Future.failedFuture(new BadRequest("fromSeq must be >= 0 and max 1.." + MAX_EVENTS));
+    }
+    return eventLog.read(fromSeq, max);
   }
 
   private Future<JsonObject> get(JsonObject body) {

@@ -1,7 +1,6 @@
 package io.sessionbroker.broker;
 
 import io.sessionbroker.cluster.Clock;
-import io.sessionbroker.cluster.LocalDirectory;
 import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.cluster.SessionTableVerticle;
 import io.sessionbroker.transports.tcp.TcpTransport;
@@ -43,11 +42,11 @@ public final class Broker {
 
   private Future<Void> deploy() {
     SessionTableVerticle tableVerticle =
-        new SessionTableVerticle(config.table(), Clock.monotonic(), new LocalDirectory(), config.nodeId());
+        new SessionTableVerticle(config.table(), Clock.monotonic(), config.nodeId());
     return vertx.deployVerticle(tableVerticle)
         .compose(id -> {
           table = tableVerticle.table();
-          return new AdminApi(table).register(vertx.eventBus());
+          return new AdminApi(table, tableVerticle.pipeline().eventLog()).register(vertx.eventBus());
         })
         .compose(v -> deployTcp())
         .compose(v -> deployBridge());

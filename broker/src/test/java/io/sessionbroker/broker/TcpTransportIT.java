@@ -213,6 +213,28 @@ class TcpTransportIT {
     }
   }
 
+  @Test
+  void eventsCarryIncreasingSeqAndCanBeReplayedFromAnySeq() throws Exception {
+    try (TcpDevice device = harness.tcpDevice()) {
+      device.hello("replay-1", 30);
+      JsonObject opened = harness.await(Addresses.OPENED, "replay-1");
+      device.send(new JsonObject().put("type", "bye"));
+      JsonObject closed = harness.await(Addresses.CLOSED, "replay-1");
+      assertThat(closed.getLong("seq")).isGreaterThan(opened.getLong("seq"));
+
+      JsonObject replay = harness.request(Addresses.ADMIN_EVENTS,
+          new JsonObject().put("fromSeq", opened.getLong("seq")).put("max", 1000));
+
+      assertThat(replay.getBoolean("gap")).isFalse();
+      var replayed = replay.getJsonArray("events").stream().map(JsonObject.class::cast)
+          .filter(e -> "replay-1".equals(e.getJsonObject("body").getString("deviceId"))).toList();
+      assertThat(replayed).extracting(e -> e.getString("address"))
+          .containsExactly(Addresses.OPENED, Addresses.CLOSED);
+      assertThat(replayed).extracting(e -> e.getLong("seq"))
+          .containsExactly(opened.getLong("seq"), closed.getLong("seq"));
+    }
+  }
+
   private static void assertRejected(String input, String code) throws Exception {
     try (TcpDevice device = harness.tcpDevice()) {
       device.sendRaw(input);

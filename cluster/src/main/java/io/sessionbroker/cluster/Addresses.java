@@ -12,6 +12,7 @@ public final class Addresses {
   public static final String ADMIN_GET = "sessions.admin.get";
   public static final String ADMIN_COUNT = "sessions.admin.count";
   public static final String ADMIN_KICK = "sessions.admin.kick";
+  public static final String ADMIN_EVENTS = "sessions.admin.events";
 
   private Addresses() {}
 }

@@ -13,22 +13,32 @@ public final class SessionTableVerticle extends VerticleBase {
   private final Clock clock;
   private final DeviceDirectory directory;
   private final String nodeId;
+  private final EventLog eventLog;
   private SessionTable table;
+  private EventPipeline pipeline;
 
-  public SessionTableVerticle(TableOptions options, Clock clock, DeviceDirectory directory, String nodeId) {
+  public SessionTableVerticle(
+      TableOptions options, Clock clock, DeviceDirectory directory, EventLog eventLog, String nodeId) {
     this.options = options;
     this.clock = clock;
     this.directory = directory;
+    this.eventLog = eventLog;
     this.nodeId = nodeId;
+  }
+
+  /** A standalone table: directory and event log in this process. */
+  public SessionTableVerticle(TableOptions options, Clock clock, String nodeId) {
+    this(options, clock, new LocalDirectory(), new LocalEventLog(100_000), nodeId);
   }
 
   @Override
   public Future<?> start() {
+    pipeline = new EventPipeline(vertx.eventBus(), eventLog);
     table = new SessionTable(
         options,
         clock,
         directory,
-        new EventBusEvents(vertx.eventBus(), nodeId),
+        new EventBusEvents(vertx.eventBus(), pipeline, nodeId),
         nodeId,
         task -> context.runOnContext(v -> task.run()));
     vertx.setPeriodic(options.tickMs(), id -> table.tick());
@@ -37,5 +47,10 @@ public final class SessionTableVerticle extends VerticleBase {
 
   public SessionTable table() {
     return table;
+  }
+
+  /** Where this node's events are numbered and published; node-loss closes go out through it too. */
+  public EventPipeline pipeline() {
+    return pipeline;
   }
 }

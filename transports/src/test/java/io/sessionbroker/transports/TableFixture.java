@@ -38,7 +38,7 @@ public final class TableFixture implements AutoCloseable {
       vertx.eventBus().<JsonObject>consumer(address, m -> record(new Event(address, m.body())));
     }
     SessionTableVerticle verticle =
-        new SessionTableVerticle(options, Clock.monotonic(), new LocalDirectory(), "test-node");
+        new SessionTableVerticle(options, Clock.monotonic(), "test-node");
     vertx.deployVerticle(verticle).await(10, TimeUnit.SECONDS);
     table = verticle.table();
   }

@@ -1,0 +1,74 @@
+package io.sessionbroker.cluster;
+
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Numbers session events through the {@link EventLog} and publishes them on the event bus in the order they
+ * were handed in. One append is in flight at a time; events that arrive meanwhile go out together in the next
+ * append (a batch of contiguous sequence numbers), so a burst — a mass expiry, a node loss — costs one
+ * round trip per batch, not per event.
+ *
+ * <p>If the log fails, the events are still published, without {@code seq}: an announced close matters more
+ * than its number.
+ */
+public final class EventPipeline {
+
+  private static final Logger log = LoggerFactory.getLogger(EventPipeline.class);
+
+  private final EventBus bus;
+  private final EventLog eventLog;
+  private List<JsonObject> queued = new ArrayList<>();
+  private boolean appending;
+
+  public EventPipeline(EventBus bus, EventLog eventLog) {
+    this.bus = bus;
+    this.eventLog = eventLog;
+  }
+
+  public EventLog eventLog() {
+    return eventLog;
+  }
+
+  /** Logs and publishes {@code body} on {@code address}; safe from any thread. */
+  public void publish(String address, JsonObject body) {
+    synchronized (this) {
+      queued.add(new JsonObject().put("address", address).put("body", body));
+      if (appending) {
+        return;
+      }
+      appending = true;
+    }
+    drain();
+  }
+
+  private void drain() {
+    List<JsonObject> batch;
+    synchronized (this) {
+      if (queued.isEmpty()) {
+        appending = false;
+        return;
+      }
+      batch = queued;
+      queued = new ArrayList<>();
+    }
+    eventLog.append(batch).onComplete(appended -> {
+      if (appended.failed()) {
+        log.error("event_log_append_failed events={}", batch.size(), appended.cause());
+      }
+      long seq = appended.succeeded() ? appended.result() : -1;
+      for (JsonObject entry : batch) {
+        JsonObject body = entry.getJsonObject("body");
+        if (seq >= 0) {
+          body.put("seq", seq++);
+        }
+        bus.publish(entry.getString("address"), body);
+      }
+      drain();
+    });
+  }
+}
