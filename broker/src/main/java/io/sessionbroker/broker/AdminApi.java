@@ -2,40 +2,52 @@ package io.sessionbroker.broker;
 
 import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.cluster.EventLog;
-import io.sessionbroker.cluster.SessionTable;
 import io.vertx.core.Future;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.TreeMap;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
- * The administrators' request/reply API on the event bus ({@code sessions.admin.*}, docs/events.md).
- * Failures reply with a code (400 bad request, 404 no such session, 500 internal) and a message.
+ * The administrators' request/reply API on the event bus ({@code sessions.admin.*}, docs/events.md). Any node
+ * answers for the whole cluster: it asks every node's {@link NodeAdmin} and merges the answers; a node that
+ * does not answer in time is listed under {@code unreachable}. Failures reply with a code (400 bad request,
+ * 404 no such session, 500 internal) and a message.
  */
 public final class AdminApi {
 
   static final int DEFAULT_PAGE = 100;
   static final int MAX_PAGE = 1_000;
-
   static final int MAX_EVENTS = 1_000;
+  private static final DeliveryOptions NODE_REQUEST = new DeliveryOptions().setSendTimeout(5_000);
 
-  private final SessionTable table;
+  private final EventBus bus;
   private final EventLog eventLog;
+  private final Supplier<List<String>> nodes;
 
-  public AdminApi(SessionTable table, EventLog eventLog) {
-    this.table = table;
+  /**
+   * @param nodes the ids of every node in the cluster (standalone: this node only)
+   */
+  public AdminApi(EventBus bus, EventLog eventLog, Supplier<List<String>> nodes) {
+    this.bus = bus;
     this.eventLog = eventLog;
+    this.nodes = nodes;
   }
 
   /** Registers the consumers; completes once they are registered (cluster-wide when clustered). */
-  public Future<Void> register(EventBus bus) {
+  public Future<Void> register() {
     List<MessageConsumer<Object>> consumers = List.of(
         bus.consumer(Addresses.ADMIN_LIST, m -> answer(m, this::list)),
         bus.consumer(Addresses.ADMIN_GET, m -> answer(m, this::get)),
-        bus.consumer(Addresses.ADMIN_COUNT, m -> answer(m, body -> table.count())),
+        bus.consumer(Addresses.ADMIN_COUNT, m -> answer(m, body -> count())),
         bus.consumer(Addresses.ADMIN_KICK, m -> answer(m, this::kick)),
         bus.consumer(Addresses.ADMIN_EVENTS, m -> answer(m, this::events)));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).mapEmpty();
@@ -47,7 +59,52 @@ public final class AdminApi {
     if (offset < 0 || limit < 1 || limit > MAX_PAGE) {
       return Future.failedFuture(new BadRequest("offset must be >= 0 and limit 1.." + MAX_PAGE));
     }
-    return table.list(body.getString("transport"), offset, limit);
+    JsonObject request = new JsonObject().put("transport", body.getString("transport")).put("limit", offset + limit);
+    return askAll("list", request).map(replies -> {
+      List<JsonObject> sessions = new ArrayList<>();
+      int total = 0;
+      for (JsonObject reply : replies.answers) {
+        total += reply.getInteger("total");
+        reply.getJsonArray("sessions").forEach(s -> sessions.add((JsonObject) s));
+      }
+      sessions.sort(Comparator.comparingLong((JsonObject s) -> s.getLong("connectedAt"))
+          .thenComparing(s -> s.getString("sessionId")));
+      JsonArray page = new JsonArray(new ArrayList<>(sessions.subList(
+          Math.min(offset, sessions.size()), Math.min(offset + limit, sessions.size()))));
+      return replies.annotate(new JsonObject().put("total", total).put("offset", offset).put("sessions", page));
+    });
+  }
+
+  private Future<JsonObject> count() {
+    return askAll("count", new JsonObject()).map(replies -> {
+      int total = 0;
+      TreeMap<String, Integer> byTransport = new TreeMap<>();
+      JsonObject byNode = new JsonObject();
+      for (int i = 0; i < replies.answers.size(); i++) {
+        JsonObject reply = replies.answers.get(i);
+        total += reply.getInteger("total");
+        byNode.put(replies.answeredBy.get(i), reply.getInteger("total"));
+        reply.getJsonObject("byTransport").forEach(e -> byTransport.merge(e.getKey(), (Integer) e.getValue(), Integer::sum));
+      }
+      JsonObject transports = new JsonObject();
+      byTransport.forEach(transports::put);
+      return replies.annotate(new JsonObject().put("total", total).put("byTransport", transports).put("byNode", byNode));
+    });
+  }
+
+  private Future<JsonObject> get(JsonObject body) {
+    String target = target(body);
+    return askAll("get", new JsonObject().put("target", target)).compose(replies -> replies.answers.stream()
+        .filter(session -> !session.isEmpty()).findFirst()
+        .map(Future::succeededFuture)
+        .orElseGet(() -> Future.failedFuture(new NotFound("no open session for " + target))));
+  }
+
+  private Future<JsonObject> kick(JsonObject body) {
+    String target = target(body);
+    return askAll("kick", new JsonObject().put("target", target)).map(replies -> replies.annotate(new JsonObject()
+        .put("kicked", replies.answers.stream().anyMatch(r -> r.getBoolean("kicked")))
+        .put("target", target)));
   }
 
   private Future<JsonObject> events(JsonObject body) {
@@ -59,15 +116,31 @@ public final class AdminApi {
     return eventLog.read(fromSeq, max);
   }
 
-  private Future<JsonObject> get(JsonObject body) {
-    return table.get(target(body)).compose(session -> session == null
-        ? Future.failedFuture(new NotFound("no open session for " + target(body)))
-        : Future.succeededFuture(session));
+  /** The answers of every node that answered, and the nodes that did not. */
+  private record Replies(List<JsonObject> answers, List<String> answeredBy, List<String> unreachable) {
+
+    JsonObject annotate(JsonObject reply) {
+      return unreachable.isEmpty() ? reply : reply.put("unreachable", new JsonArray(unreachable));
+    }
   }
 
-  private Future<JsonObject> kick(JsonObject body) {
-    String target = target(body);
-    return table.kick(target).map(kicked -> new JsonObject().put("kicked", kicked).put("target", target));
+  private Future<Replies> askAll(String operation, JsonObject request) {
+    List<String> all = nodes.get();
+    List<Future<Message<JsonObject>>> asked = all.stream()
+        .map(node -> bus.<JsonObject>request(NodeAdmin.address(node, operation), request, NODE_REQUEST))
+        .toList();
+    return Future.join(asked).transform(done -> {
+      Replies replies = new Replies(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+      for (int i = 0; i < all.size(); i++) {
+        if (asked.get(i).succeeded()) {
+          replies.answers.add(asked.get(i).result().body());
+          replies.answeredBy.add(all.get(i));
+        } else {
+          replies.unreachable.add(all.get(i));
+        }
+      }
+      return Future.succeededFuture(replies);
+    });
   }
 
   /** The session id or device id a request names. */
@@ -79,7 +152,7 @@ public final class AdminApi {
     return target;
   }
 
-  private static void answer(Message<Object> message, Function<JsonObject, Future<JsonObject>> handler) {
+  static void answer(Message<Object> message, Function<JsonObject, Future<JsonObject>> handler) {
     Future<JsonObject> reply;
     try {
       Object body = message.body();

@@ -9,12 +9,14 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One broker node: the session table, the device listeners, the admin API and the event bus bridge, wired
- * together. {@link #stop} closes every session with {@code SHUTDOWN} and announces it before Vert.x closes.
+ * together — standalone, or clustered through {@link ClusterNode}. {@link #stop} closes every session with
+ * {@code SHUTDOWN} and announces it before the node leaves.
  */
 public final class Broker {
 
@@ -22,32 +24,48 @@ public final class Broker {
 
   private final BrokerConfig config;
   private final Vertx vertx;
+  private final ClusterNode cluster;
   private final List<String> listeners = new ArrayList<>();
   private SessionTable table;
   private TcpTransport tcp;
 
-  private Broker(BrokerConfig config, Vertx vertx) {
+  private Broker(BrokerConfig config, Vertx vertx, ClusterNode cluster) {
     this.config = config;
     this.vertx = vertx;
+    this.cluster = cluster;
   }
 
-  /** Starts a standalone broker; the future fails with the first listener that could not start. */
+  /** Starts a node; the future fails with the first listener that could not start. */
   public static Future<Broker> start(BrokerConfig config) {
-    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
-    Broker broker = new Broker(config, vertx);
+    VertxOptions options = new VertxOptions().setPreferNativeTransport(true);
+    if (!config.cluster().enabled()) {
+      return deploy(config, Vertx.vertx(options), null);
+    }
+    ClusterNode cluster = ClusterNode.create(config.cluster());
+    return ClusterNode.vertx(options, cluster, config.cluster())
+        .compose(vertx -> deploy(config, vertx, cluster));
+  }
+
+  private static Future<Broker> deploy(BrokerConfig config, Vertx vertx, ClusterNode cluster) {
+    Broker broker = new Broker(config, vertx, cluster);
     return broker.deploy()
         .map(broker)
         .recover(e -> vertx.close().transform(v -> Future.failedFuture(e)));
   }
 
   private Future<Void> deploy() {
-    SessionTableVerticle tableVerticle =
-        new SessionTableVerticle(config.table(), Clock.monotonic(), config.nodeId());
+    String nodeId = nodeId();
+    SessionTableVerticle tableVerticle = cluster == null
+        ? new SessionTableVerticle(config.table(), Clock.monotonic(), nodeId)
+        : cluster.tableVerticle(config.table(), Clock.monotonic());
+    Supplier<List<String>> nodes = cluster == null ? () -> List.of(nodeId) : cluster::nodes;
     return vertx.deployVerticle(tableVerticle)
         .compose(id -> {
           table = tableVerticle.table();
-          return new AdminApi(table, tableVerticle.pipeline().eventLog()).register(vertx.eventBus());
+          return NodeAdmin.register(vertx.eventBus(), nodeId, table);
         })
+        .compose(v -> new AdminApi(vertx.eventBus(), tableVerticle.pipeline().eventLog(), nodes).register())
+        .compose(v -> cluster == null ? Future.succeededFuture() : cluster.watch(vertx, tableVerticle))
         .compose(v -> deployTcp())
         .compose(v -> deployBridge());
   }
@@ -73,7 +91,7 @@ public final class Broker {
 
   /**
    * Closes every session with {@code SHUTDOWN}, waits the configured grace so the close events reach the
-   * bridge's subscribers, then closes Vert.x.
+   * bridge's subscribers, then closes Vert.x (leaving the cluster).
    */
   public Future<Void> stop() {
     return table.shutdown()
@@ -96,8 +114,9 @@ public final class Broker {
     return config;
   }
 
+  /** This node's id: {@code node.id} standalone, the cluster member id when clustered. */
   public String nodeId() {
-    return config.nodeId();
+    return cluster == null ? config.nodeId() : cluster.nodeId();
   }
 
   /** The TCP transport's bound port; -1 when TCP is disabled. */

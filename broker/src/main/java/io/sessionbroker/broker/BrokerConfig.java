@@ -6,6 +6,7 @@ import io.sessionbroker.transports.tcp.TcpOptions;
 import io.vertx.core.json.JsonObject;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -20,6 +21,7 @@ import java.util.UUID;
  * @param bridge external event bus access
  * @param auth device authentication; required as soon as a device listener is bound beyond loopback
  * @param shutdownGraceMs time given to close events to reach bridge subscribers before the process exits
+ * @param cluster clustering over Hazelcast
  */
 public record BrokerConfig(
     String nodeId,
@@ -27,7 +29,28 @@ public record BrokerConfig(
     TcpOptions tcp,
     BridgeOptions bridge,
     DeviceAuth auth,
-    int shutdownGraceMs) {
+    int shutdownGraceMs,
+    ClusterOptions cluster) {
+
+  /**
+   * @param enabled whether this node joins a cluster ({@code bin/broker --cluster})
+   * @param configFile the Hazelcast configuration (conf/cluster.xml); relative to the broker's config file
+   * @param host address of the clustered event bus; loopback unless members run on several hosts
+   * @param quorum members a node must see around it (itself included) to announce a lost node's sessions;
+   *     a majority of the planned cluster size, so a node cut off from the others stays quiet
+   */
+  public record ClusterOptions(boolean enabled, Path configFile, String host, int quorum) {
+
+    static ClusterOptions fromJson(JsonObject json, Path baseDir) {
+      int quorum = json.getInteger("quorum", 2);
+      if (quorum < 1) {
+        throw new IllegalArgumentException("cluster.quorum must be >= 1, was " + quorum);
+      }
+      return new ClusterOptions(json.getBoolean("enabled", false),
+          baseDir.resolve(json.getString("configFile", "cluster.xml")), json.getString("host", "127.0.0.1"),
+          quorum);
+    }
+  }
 
   /**
    * @param host address of the TCP event bus bridge; loopback only (there is no admin credential yet)
@@ -41,7 +64,8 @@ public record BrokerConfig(
     }
   }
 
-  public static BrokerConfig fromJson(JsonObject json) {
+  /** Reads the configuration; relative file names in it are resolved against {@code baseDir}. */
+  public static BrokerConfig fromJson(JsonObject json, Path baseDir) {
     String nodeId = json.getJsonObject("node", new JsonObject()).getString("id", "");
     if (nodeId.isBlank()) {
       nodeId = "node-" + UUID.randomUUID().toString().substring(0, 8);
@@ -55,7 +79,8 @@ public record BrokerConfig(
         tcp,
         BridgeOptions.fromJson(json.getJsonObject("bridge", new JsonObject())),
         auth,
-        json.getJsonObject("shutdown", new JsonObject()).getInteger("graceMs", 500));
+        json.getJsonObject("shutdown", new JsonObject()).getInteger("graceMs", 500),
+        ClusterOptions.fromJson(json.getJsonObject("cluster", new JsonObject()), baseDir));
     config.checkSecurity();
     return config;
   }

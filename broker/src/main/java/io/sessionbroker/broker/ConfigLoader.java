@@ -39,6 +39,20 @@ public final class ConfigLoader {
     return conf;
   }
 
+  /** Adds {@code offset} to the {@code port} of every section that has one (a port 0 stays 0). */
+  public static void shiftPorts(JsonObject conf, int offset) {
+    for (String key : conf.fieldNames()) {
+      if (conf.getValue(key) instanceof JsonObject section && section.getValue("port") instanceof Number port
+          && port.intValue() > 0) {
+        int shifted = port.intValue() + offset;
+        if (shifted > 65_535) {
+          throw new IllegalArgumentException(key + ".port " + port + " + offset " + offset + " exceeds 65535");
+        }
+        section.put("port", shifted);
+      }
+    }
+  }
+
   /** Replaces each leaf of {@code conf} whose variable is set in {@code env}. */
   static void override(JsonObject conf, String prefix, Map<String, String> env) {
     for (String key : conf.fieldNames()) {

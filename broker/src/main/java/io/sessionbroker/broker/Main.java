@@ -26,6 +26,9 @@ public final class Main {
 
       Options:
         --conf FILE         configuration file (default: conf/broker.json)
+        --cluster           join a cluster of broker nodes over Hazelcast (conf/cluster.xml)
+        --port-offset N     add N to every listener port (tcp, udp, mqtt, websocket, bridge): several nodes on
+                            one machine, e.g. --cluster, --cluster --port-offset 10, --cluster --port-offset 20
         --help              this text
 
       Options of watch:
@@ -54,10 +57,15 @@ public final class Main {
       return 0;
     }
     JsonObject json = ConfigLoader.load(arguments.conf, System.getenv());
+    ConfigLoader.shiftPorts(json, arguments.portOffset);
+    if (arguments.cluster) {
+      json.put("cluster", json.getJsonObject("cluster", new JsonObject()).put("enabled", true));
+    }
+    Path baseDir = arguments.conf.toAbsolutePath().getParent();
     return switch (arguments.command) {
-      case "run" -> serve(BrokerConfig.fromJson(json));
+      case "run" -> serve(BrokerConfig.fromJson(json, baseDir));
       case "watch" -> Watch.run(json, arguments.rest);
-      case "token" -> token(BrokerConfig.fromJson(json), arguments.rest);
+      case "token" -> token(BrokerConfig.fromJson(json, baseDir), arguments.rest);
       case "config" -> {
         System.out.println(json.encodePrettily());
         yield 0;
@@ -117,17 +125,21 @@ public final class Main {
   }
 
   /** The parsed command line. */
-  record Arguments(String command, Path conf, boolean help, List<String> rest) {
+  record Arguments(String command, Path conf, boolean help, boolean cluster, int portOffset, List<String> rest) {
 
     static Arguments parse(String[] args) {
       String command = null;
       Path conf = Path.of("conf", "broker.json");
       boolean help = false;
+      boolean cluster = false;
+      int portOffset = 0;
       List<String> rest = new ArrayList<>();
       for (int i = 0; i < args.length; i++) {
         switch (args[i]) {
           case "--help", "-h" -> help = true;
           case "--conf" -> conf = Path.of(value(args, ++i, "--conf"));
+          case "--cluster" -> cluster = true;
+          case "--port-offset" -> portOffset = integer(value(args, ++i, "--port-offset"), "--port-offset");
           default -> {
             if (command == null && !args[i].startsWith("-")) {
               command = args[i];
@@ -137,7 +149,15 @@ public final class Main {
           }
         }
       }
-      return new Arguments(command == null ? "run" : command, conf, help, rest);
+      return new Arguments(command == null ? "run" : command, conf, help, cluster, portOffset, rest);
+    }
+
+    static int integer(String text, String option) {
+      try {
+        return Integer.parseInt(text);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(option + " needs a number, got " + text);
+      }
     }
 
     static String value(String[] args, int i, String option) {

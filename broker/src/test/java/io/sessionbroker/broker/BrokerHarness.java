@@ -47,7 +47,7 @@ public final class BrokerHarness implements AutoCloseable {
       }
     }
     tweak.accept(conf);
-    Broker broker = Broker.start(BrokerConfig.fromJson(conf)).await(30, TimeUnit.SECONDS);
+    Broker broker = Broker.start(config(conf)).await(30, TimeUnit.SECONDS);
     BridgeClient bridge = new BridgeClient("127.0.0.1", conf.getJsonObject("bridge").getInteger("port"));
     bridge.registerAndSync(Addresses.OPENED, Addresses.CLOSED, Addresses.REJECTED, Addresses.INBOUND);
     return new BrokerHarness(broker, bridge, conf);
@@ -82,6 +82,11 @@ public final class BrokerHarness implements AutoCloseable {
     } finally {
       bridge.close();
     }
+  }
+
+  /** The typed configuration of {@code conf}, with file names relative to the shipped conf/ directory. */
+  public static BrokerConfig config(JsonObject conf) {
+    return BrokerConfig.fromJson(conf, SHIPPED_CONF.getParent());
   }
 
   public static int freePort() throws IOException {

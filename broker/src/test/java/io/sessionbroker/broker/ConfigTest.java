@@ -16,7 +16,7 @@ class ConfigTest {
   void shippedConfigurationLoadsWithEveryListenerOnLoopback() {
     JsonObject json = ConfigLoader.load(BrokerHarness.SHIPPED_CONF, Map.of());
 
-    BrokerConfig config = BrokerConfig.fromJson(json);
+    BrokerConfig config = BrokerHarness.config(json);
 
     assertThat(config.tcp().host()).isEqualTo("127.0.0.1");
     assertThat(config.bridge().host()).isEqualTo("127.0.0.1");
@@ -42,7 +42,7 @@ class ConfigTest {
         "BROKER_BRIDGE_ENABLED", "false",
         "BROKER_NODE_ID", "edge-7");
 
-    BrokerConfig config = BrokerConfig.fromJson(ConfigLoader.load(BrokerHarness.SHIPPED_CONF, env));
+    BrokerConfig config = BrokerHarness.config(ConfigLoader.load(BrokerHarness.SHIPPED_CONF, env));
 
     assertThat(config.tcp().port()).isEqualTo(7100);
     assertThat(config.table().maxEvictionsPerTick()).isEqualTo(99);
@@ -62,9 +62,9 @@ class ConfigTest {
   void listenerBeyondLoopbackWithoutSecretIsRefused() {
     JsonObject json = ConfigLoader.load(BrokerHarness.SHIPPED_CONF, Map.of("BROKER_TCP_HOST", "0.0.0.0"));
 
-    assertThatThrownBy(() -> BrokerConfig.fromJson(json))
+    assertThatThrownBy(() -> BrokerHarness.config(json))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("auth.secret");
+        .hasMessageContaining("auth.secret", BrokerHarness.SHIPPED_CONF.getParent());
   }
 
   @Test

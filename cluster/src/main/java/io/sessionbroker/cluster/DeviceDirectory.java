@@ -17,6 +17,14 @@ public interface DeviceDirectory {
   /** Names {@code sessionId} on {@code nodeId} the holder of {@code deviceId}. */
   Future<Claim> claim(String deviceId, long sessionId, String nodeId);
 
+  /**
+   * Names {@code session} the holder of its device. A clustered directory stores what a survivor needs to
+   * announce the session's close if this node dies; the standalone one needs only the ids.
+   */
+  default Future<Claim> claim(Session session, String nodeId) {
+    return claim(session.deviceId(), session.id(), nodeId);
+  }
+
   /** Removes the holder of {@code deviceId} if it is {@code sessionId}; true if it was. */
   Future<Boolean> release(String deviceId, long sessionId);
 

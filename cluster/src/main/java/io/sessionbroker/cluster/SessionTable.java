@@ -91,7 +91,7 @@ public final class SessionTable {
       Session session = new Session(ids.next(), request, options.negotiate(request.heartbeatMs()), clock.millis());
       byId.put(session.id(), session);
       directory
-          .claim(session.deviceId(), session.id(), nodeId)
+          .claim(session, nodeId)
           .onComplete(claim -> executor.execute(() -> {
             if (claim.succeeded()) {
               opened(session, claim.result(), promise);
@@ -161,29 +161,53 @@ public final class SessionTable {
     executor.execute(() -> finish(session, reason));
   }
 
+  /**
+   * Ends the session with this id if this node holds it (open, or still claiming: then it opens and closes at
+   * once). Used when another node takes the device over.
+   */
+  public void close(long sessionId, CloseReason reason) {
+    executor.execute(() -> {
+      Session session = byId.get(sessionId);
+      if (session != null) {
+        finish(session, reason);
+      }
+    });
+  }
+
   /** The single close funnel: the only place that ends a session. Runs on the table's thread. */
-  private void finish(Session session, CloseReason reason) {
+  private Future<Boolean> finish(Session session, CloseReason reason) {
+    return finish(session, reason, true);
+  }
+
+  /**
+   * Ends the session; publishes its close event only when {@code announce} — false when the cluster has
+   * already announced it (see {@link #settleAfterMerge}).
+   */
+  private Future<Boolean> finish(Session session, CloseReason reason, boolean announce) {
     if (session.state == Session.State.CLOSED) {
-      return;
+      return Future.succeededFuture(false);
     }
     if (session.state == Session.State.PENDING) {
       if (session.closeWhenOpen == null) {
         session.closeWhenOpen = reason;
       }
-      return;
+      return Future.succeededFuture(false);
     }
     session.state = Session.State.CLOSED;
     byId.remove(session.id());
     byDevice.remove(session.deviceId(), session);
-    directory.release(session.deviceId(), session.id())
+    Future<Boolean> released = directory.release(session.deviceId(), session.id())
         .onFailure(e -> log.warn("session_release_failed device={}", session.deviceId(), e));
-    events.closed(session, reason, clock.millis());
+    if (announce) {
+      events.closed(session, reason, clock.millis());
+    }
     log.debug("session_closed device={} session={} reason={}", session.deviceId(), session.sessionId(), reason);
     try {
       session.connection().closed(session, reason);
     } catch (RuntimeException e) {
       log.warn("connection_close_failed session={}", session.sessionId(), e);
     }
+    return released;
   }
 
   /** One eviction tick: expires sessions whose deadline has passed, at most a batch of them. */
@@ -249,6 +273,33 @@ public final class SessionTable {
   /** Closes every session with {@link CloseReason#SHUTDOWN}; completes once all close events are out. */
   public Future<Integer> shutdown() {
     return closeAll(CloseReason.SHUTDOWN);
+  }
+
+  /**
+   * After this node rejoins a cluster that counted it lost (split brain healed), ends the local sessions the
+   * cluster directory no longer names ({@code orphans}, by session id). Those the majority announced
+   * {@code NODE_LOST} end silently, since their one close event is out; those opened after this node was cut
+   * off were never announced closed, so they are, with {@code NODE_LOST}.
+   *
+   * @param cutOffSince when this node lost its quorum, by this table's clock
+   */
+  public Future<Integer> settleAfterMerge(java.util.Set<Long> orphans, long cutOffSince) {
+    return onTable(() -> {
+      int ended = 0;
+      for (long id : orphans) {
+        Session session = byId.get(id);
+        if (session != null && session.state == Session.State.OPEN) {
+          finish(session, CloseReason.NODE_LOST, session.connectedAt() >= cutOffSince);
+          ended++;
+        }
+      }
+      return ended;
+    });
+  }
+
+  /** The sessions open on this node, as a snapshot. */
+  public Future<List<Session>> sessions() {
+    return onTable(() -> new ArrayList<>(byDevice.values()));
   }
 
   private Future<Integer> closeAll(CloseReason reason) {

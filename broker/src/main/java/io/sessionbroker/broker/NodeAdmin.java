@@ -1,0 +1,34 @@
+package io.sessionbroker.broker;
+
+import io.sessionbroker.cluster.SessionTable;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+
+/**
+ * This node's share of the admin API, on its own addresses {@code sessions.node.<nodeId>.admin.*}: answers
+ * for the sessions this node holds. {@link AdminApi} asks every node and merges their answers. Not exposed
+ * through the bridge (only {@code sessions.admin.*} is).
+ */
+final class NodeAdmin {
+
+  private NodeAdmin() {}
+
+  static String address(String nodeId, String operation) {
+    return "sessions.node." + nodeId + ".admin." + operation;
+  }
+
+  static Future<Void> register(EventBus bus, String nodeId, SessionTable table) {
+    List<MessageConsumer<Object>> consumers = List.of(
+        bus.consumer(address(nodeId, "list"), m -> AdminApi.answer(m, body -> table.list(
+            body.getString("transport"), 0, body.getInteger("limit", AdminApi.DEFAULT_PAGE)))),
+        bus.consumer(address(nodeId, "get"), m -> AdminApi.answer(m, body -> table.get(body.getString("target"))
+            .map(session -> session == null ? new JsonObject() : session))),
+        bus.consumer(address(nodeId, "count"), m -> AdminApi.answer(m, body -> table.count())),
+        bus.consumer(address(nodeId, "kick"), m -> AdminApi.answer(m, body -> table.kick(body.getString("target"))
+            .map(kicked -> new JsonObject().put("kicked", kicked)))));
+    return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).mapEmpty();
+  }
+}

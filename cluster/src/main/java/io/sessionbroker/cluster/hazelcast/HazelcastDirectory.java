@@ -1,0 +1,63 @@
+package io.sessionbroker.cluster.hazelcast;
+
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import io.sessionbroker.cluster.DeviceDirectory;
+import io.sessionbroker.cluster.Session;
+import io.vertx.core.Future;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The cluster-wide directory: a Hazelcast map from device id to {@link DirectoryEntry}, written on open and
+ * close only (never per heartbeat). Map TTL is not used: eviction is the holding node's timing wheel.
+ */
+public final class HazelcastDirectory implements DeviceDirectory {
+
+  public static final String MAP_NAME = "sessions.directory";
+
+  private final IMap<String, DirectoryEntry> map;
+
+  public HazelcastDirectory(HazelcastInstance hazelcast) {
+    this.map = hazelcast.getMap(MAP_NAME);
+  }
+
+  /** A claim without session details: a node-loss close of this session can name only its ids. */
+  @Override
+  public Future<Claim> claim(String deviceId, long sessionId, String nodeId) {
+    return claim(deviceId, new DirectoryEntry(sessionId, nodeId, 0, null, null, 0, 0, null));
+  }
+
+  @Override
+  public Future<Claim> claim(Session session, String nodeId) {
+    return claim(session.deviceId(), DirectoryEntry.of(session, nodeId, 0));
+  }
+
+  private Future<Claim> claim(String deviceId, DirectoryEntry claimant) {
+    CompletionStage<DirectoryEntry> previous =
+        map.submitToKey(deviceId, new DirectoryProcessors.Claim(claimant));
+    return Future.fromCompletionStage(previous).map(old -> new Claim(
+        old == null ? 1 : old.epoch + 1,
+        old == null || !old.isHeld() ? null : new Holder(old.sessionId, old.nodeId)));
+  }
+
+  @Override
+  public Future<Boolean> release(String deviceId, long sessionId) {
+    return Future.fromCompletionStage(map.submitToKey(deviceId, new DirectoryProcessors.Release(sessionId)))
+        .map(removed -> removed != null);
+  }
+
+  /**
+   * Releases every entry held by {@code nodeId} and returns those this call removed, by device. Several
+   * survivors may call it at once; each entry is returned to exactly one of them.
+   */
+  Map<String, DirectoryEntry> releaseNode(String nodeId) {
+    return map.executeOnEntries(
+        new DirectoryProcessors.ReleaseNode(nodeId), new DirectoryProcessors.HeldBy(nodeId));
+  }
+
+  /** The entry of a device, or null. */
+  Future<DirectoryEntry> entry(String deviceId) {
+    return Future.fromCompletionStage(map.getAsync(deviceId));
+  }
+}

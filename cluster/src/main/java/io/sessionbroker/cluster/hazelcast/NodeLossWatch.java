@@ -1,0 +1,99 @@
+package io.sessionbroker.cluster.hazelcast;
+
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.cluster.Clock;
+import io.sessionbroker.cluster.CloseReason;
+import io.sessionbroker.cluster.EventPipeline;
+import io.sessionbroker.cluster.SessionIds;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Announces the sessions of a node that left the cluster without closing them (crash, kill, partition).
+ *
+ * <p>Every survivor hears the member leave and releases, in one distributed operation, every directory entry
+ * that names it. The release is atomic per entry, so each entry comes back to exactly one survivor, and that
+ * survivor alone publishes the session's {@code sessions.closed} with {@link CloseReason#NODE_LOST}: one close
+ * per session, none lost, none doubled.
+ *
+ * <p>Split brain: a member that finds fewer than {@code quorum} members around it (itself included) does
+ * nothing, because it is more likely the one cut off; so in a three-node cluster with quorum 2 an isolated
+ * node does not announce the other two nodes' sessions. See {@link MergeGuard} for what it does on rejoining.
+ */
+public final class NodeLossWatch implements MembershipListener {
+
+  private static final Logger log = LoggerFactory.getLogger(NodeLossWatch.class);
+
+  private final Vertx vertx;
+  private final HazelcastDirectory directory;
+  private final EventPipeline pipeline;
+  private final Clock clock;
+  private final String localNodeId;
+  private final int quorum;
+  private final MergeGuard mergeGuard;
+
+  public NodeLossWatch(Vertx vertx, HazelcastDirectory directory, EventPipeline pipeline, Clock clock,
+      String localNodeId, int quorum, MergeGuard mergeGuard) {
+    this.mergeGuard = mergeGuard;
+    this.vertx = vertx;
+    this.directory = directory;
+    this.pipeline = pipeline;
+    this.clock = clock;
+    this.localNodeId = localNodeId;
+    this.quorum = quorum;
+  }
+
+  @Override
+  public void memberAdded(MembershipEvent event) {
+    log.info("node_joined node={} members={}", event.getMember().getUuid(), event.getMembers().size());
+  }
+
+  @Override
+  public void memberRemoved(MembershipEvent event) {
+    String lost = event.getMember().getUuid().toString();
+    int members = event.getMembers().size();
+    if (members < quorum) {
+      log.warn("node_lost_below_quorum node={} members={} quorum={}: not announcing its sessions",
+          lost, members, quorum);
+      mergeGuard.cutOff();
+      return;
+    }
+    long started = System.nanoTime();
+    vertx.<Map<String, DirectoryEntry>>executeBlocking(() -> directory.releaseNode(lost), false)
+        .onSuccess(released -> {
+          released.forEach((deviceId, entry) -> pipeline.publish(Addresses.CLOSED, nodeLost(deviceId, entry)));
+          log.info("node_lost node={} sessions_announced={} ms={}", lost, released.size(),
+              (System.nanoTime() - started) / 1_000_000);
+        })
+        .onFailure(e -> log.error("node_lost_cleanup_failed node={}", lost, e));
+  }
+
+  /** The close event of a session whose node died; its last heartbeat is unknown (never left that node). */
+  private JsonObject nodeLost(String deviceId, DirectoryEntry entry) {
+    long at = clock.millis();
+    JsonObject json = new JsonObject()
+        .put("deviceId", deviceId)
+        .put("sessionId", SessionIds.format(entry.sessionId))
+        .put("transport", entry.transport)
+        .put("node", entry.nodeId)
+        .put("remote", entry.remote)
+        .put("epoch", entry.epoch)
+        .put("at", at)
+        .put("reason", CloseReason.NODE_LOST.name())
+        .put("connectedAt", entry.connectedAt)
+        .put("lastSeenAt", null)
+        .put("durationMs", entry.connectedAt == 0 ? null : at - entry.connectedAt)
+        .put("timeoutMs", entry.timeoutMs)
+        .put("status", null)
+        .put("announcedBy", localNodeId);
+    if (entry.will != null) {
+      json.put("will", new JsonObject(entry.will));
+    }
+    return json;
+  }
+}
