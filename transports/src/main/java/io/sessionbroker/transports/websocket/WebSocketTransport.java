@@ -79,6 +79,9 @@ public final class WebSocketTransport extends VerticleBase {
         // Frames are small JSON; compression would only let a small frame inflate past the bound.
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false)
+        // HTTP/1.1 only: with h2c detection Vert.x creates the connection only once the first bytes arrive,
+        // so a client that connects and stays silent would escape the upgrade deadline.
+        .setHttp2ClearTextEnabled(false)
         .setIdleTimeout(0);
   }
 
