@@ -1,6 +1,5 @@
 package io.sessionbroker.transports.websocket;
 
-import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.sessionbroker.cluster.CloseReason;
 import io.sessionbroker.cluster.Connection;
 import io.sessionbroker.cluster.OpenRequest;
@@ -14,7 +13,6 @@ import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * therefore confined to one thread and the first terminal event wins: whatever arrives after {@code ENDED} is
  * ignored. Eviction is the table's wheel; the only timers here are the handshake deadline and the ping period.
  */
-final class WsConnection implements Connection {
+final class WsConnection implements Connection, WsFrameReader.Listener {
 
   private static final Logger log = LoggerFactory.getLogger(WsConnection.class);
   private static final Buffer PING_PAYLOAD = Buffer.buffer();
@@ -46,8 +44,6 @@ final class WsConnection implements Connection {
   private Session session;
   private long handshakeTimer = -1;
   private long pingTimer = -1;
-  /** The fragments of the text message being received, or null between messages. */
-  private Buffer message;
 
   WsConnection(ServerWebSocket ws, SessionTable table, WsOptions options, DeviceAuth auth, Context context) {
     this.ws = ws;
@@ -60,9 +56,7 @@ final class WsConnection implements Connection {
 
   /** Installs the handlers; opens at once when the upgrade request carried the hello. */
   void start() {
-    ws.frameHandler(this::onFrame);
-    ws.pongHandler(payload -> onLiveness());
-    ws.exceptionHandler(this::onSocketError);
+    WsFrameReader.attach(ws, options.maxFrameBytes(), this);
     ws.closeHandler(v -> onSocketClosed());
     Frames.Hello hello;
     try {
@@ -78,30 +72,11 @@ final class WsConnection implements Connection {
     }
   }
 
-  /**
-   * Reassembles text messages itself (RFC 6455 §5.4) so that the size bound is checked as fragments arrive and
-   * ends the session with 1009, instead of Vert.x dropping an oversized message with only an exception.
-   */
-  private void onFrame(WebSocketFrame frame) {
+  @Override
+  public void onMessage(Buffer bytes) {
     if (state == State.ENDED) {
       return;
     }
-    if (frame.isBinary() || frame.isContinuation() && message == null) {
-      onBinary();
-    } else if (frame.isText() || frame.isContinuation()) {
-      message = message == null ? frame.binaryData().copy() : message.appendBuffer(frame.binaryData());
-      if (message.length() > options.maxFrameBytes()) {
-        fail(new FrameException(Frames.FRAME_TOO_LARGE, "a frame may have at most " + options.maxFrameBytes()
-            + " bytes"), CloseCodes.MESSAGE_TOO_BIG);
-      } else if (frame.isFinal()) {
-        Buffer complete = message;
-        message = null;
-        onText(complete);
-      }
-    }
-  }
-
-  private void onText(Buffer bytes) {
     try {
       JsonObject frame = Frames.parse(bytes);
       if (state == State.AWAITING_HELLO) {
@@ -152,14 +127,9 @@ final class WsConnection implements Connection {
     table.close(session, CloseReason.CLIENT_CLOSED);
   }
 
-  /** RFC 6455 §5.6: this protocol is UTF-8 JSON text; §7.4.1 code 1003 says so. */
-  private void onBinary() {
-    fail(new FrameException(Frames.BAD_FRAME, "binary frames are not accepted: send JSON text frames"),
-        CloseCodes.UNSUPPORTED_DATA);
-  }
-
   /** A protocol pong, or any frame: proof of life. Before the session opens there is nothing to touch. */
-  private void onLiveness() {
+  @Override
+  public void onPong() {
     if (state == State.OPEN) {
       table.touch(session);
     }
@@ -206,6 +176,13 @@ final class WsConnection implements Connection {
     if (state == State.AWAITING_HELLO) {
       reject(Frames.HANDSHAKE_TIMEOUT, "no hello within " + options.handshakeTimeoutMs() + " ms", null,
           CloseCodes.POLICY_VIOLATION);
+    }
+  }
+
+  @Override
+  public void onViolation(FrameException violation, short closeCode) {
+    if (state != State.ENDED) {
+      fail(violation, closeCode);
     }
   }
 
@@ -262,20 +239,6 @@ final class WsConnection implements Connection {
       boolean closeFrame = code != null && code != CloseCodes.ABNORMAL;
       log.debug("ws_socket_closed device={} code={} remote={}", session.deviceId(), code, remote);
       table.close(session, closeFrame ? CloseReason.CLIENT_CLOSED : CloseReason.CONNECTION_LOST);
-    }
-  }
-
-  /**
-   * Netty refuses a single frame over {@code maxFrameBytes} (or otherwise malformed, RFC 6455 §5.2) before it
-   * reaches {@link #onFrame}; the device still gets the matching close code, 1009 for a frame too large.
-   */
-  private void onSocketError(Throwable e) {
-    if (e instanceof CorruptedWebSocketFrameException corrupted && state != State.ENDED) {
-      short code = (short) corrupted.closeStatus().code();
-      fail(new FrameException(code == CloseCodes.MESSAGE_TOO_BIG ? Frames.FRAME_TOO_LARGE : Frames.BAD_FRAME,
-          e.getMessage()), code == CloseCodes.MESSAGE_TOO_BIG ? code : CloseCodes.PROTOCOL_ERROR);
-    } else {
-      log.debug("ws_socket_error remote={} error={}", remote, e.toString());
     }
   }
 
