@@ -44,7 +44,7 @@ public final class Frames {
   public static JsonObject parse(Buffer bytes) throws FrameException {
     Object value;
     try {
-      value = bytes.toJsonValue();
+      value = bytes.toJsonValue(); // Vert.x 5: Buffer.toJson() returns a String, not the decoded value
     } catch (DecodeException | IllegalStateException e) {
       throw new FrameException(BAD_FRAME, "frame is not valid JSON");
     }

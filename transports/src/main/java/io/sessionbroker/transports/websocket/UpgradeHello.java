@@ -1,0 +1,61 @@
+package io.sessionbroker.transports.websocket;
+
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.sessionbroker.transports.codec.FrameException;
+import io.sessionbroker.transports.codec.Frames;
+import io.vertx.core.MultiMap;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A {@code hello} carried by the upgrade request instead of the first frame, for clients that cannot send a
+ * frame before they need to know whether they are welcome:
+ * {@code GET /devices?device=sensor-42&heartbeat=30} with the token in {@code Authorization: Bearer <token>}
+ * or, for browsers (which cannot set headers on a WebSocket), in the {@code token} query parameter. The header
+ * wins when both are present. Validation is the frame's ({@link Frames#hello}).
+ */
+final class UpgradeHello {
+
+  private static final String BEARER = "bearer ";
+
+  private UpgradeHello() {}
+
+  /** The hello of the upgrade request, or null when it carries no {@code device} parameter. */
+  static Frames.Hello parse(String query, MultiMap headers) throws FrameException {
+    Map<String, List<String>> params = new QueryStringDecoder(query == null ? "" : query, false).parameters();
+    String device = first(params, "device");
+    if (device == null) {
+      return null;
+    }
+    JsonObject hello = new JsonObject().put("type", Frames.HELLO).put("device", device);
+    String heartbeat = first(params, "heartbeat");
+    if (heartbeat != null) {
+      hello.put("heartbeat", seconds(heartbeat));
+    }
+    String token = bearer(headers.get("Authorization"));
+    hello.put("token", token != null ? token : first(params, "token"));
+    return Frames.hello(hello);
+  }
+
+  private static Object seconds(String heartbeat) {
+    try {
+      return Double.parseDouble(heartbeat);
+    } catch (NumberFormatException e) {
+      return heartbeat; // Frames.hello rejects a non-number with bad_hello
+    }
+  }
+
+  private static String bearer(String authorization) {
+    if (authorization == null || authorization.length() <= BEARER.length()
+        || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+      return null;
+    }
+    return authorization.substring(BEARER.length()).trim();
+  }
+
+  private static String first(Map<String, List<String>> params, String name) {
+    List<String> values = params.get(name);
+    return values == null || values.isEmpty() ? null : values.get(0);
+  }
+}

@@ -1,0 +1,128 @@
+package io.sessionbroker.transports.websocket;
+
+import io.sessionbroker.cluster.SessionTable;
+import io.sessionbroker.transports.auth.DeviceAuth;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.ServerWebSocketHandshake;
+import java.util.HashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The WebSocket transport: devices and browsers behind HTTP proxies hold a session over one WebSocket on
+ * {@link WsOptions#path()}, one JSON object per text frame (DESIGN §6, {@code docs/fragments/websocket.md}).
+ *
+ * <p>The upgrade is bounded: a connection must upgrade within {@code handshakeTimeoutMs} of being accepted (a
+ * client that connects and sends nothing is closed), its header block may not exceed {@code maxHeaderBytes}
+ * (HTTP 431), and only the configured path upgrades (HTTP 404 elsewhere, 426 for a plain request on the path).
+ * What happens after the upgrade is {@link WsConnection}'s job.
+ *
+ * <p>HTTP idle timeouts are deliberately off: the broker's pings would keep them from ever firing, and eviction
+ * belongs to the session table's wheel.
+ */
+public final class WebSocketTransport extends VerticleBase {
+
+  /** The transport name in sessions and events. */
+  public static final String TRANSPORT = "websocket";
+
+  private static final Logger log = LoggerFactory.getLogger(WebSocketTransport.class);
+
+  private final SessionTable table;
+  private final WsOptions options;
+  private final DeviceAuth auth;
+  /** Connections not yet upgraded, by remote address, with their upgrade deadline timer. */
+  private final Map<String, Long> upgradeDeadlines = new HashMap<>();
+  private HttpServer server;
+
+  public WebSocketTransport(SessionTable table, WsOptions options, DeviceAuth auth) {
+    this.table = table;
+    this.options = options;
+    this.auth = auth;
+  }
+
+  @Override
+  public Future<?> start() {
+    server = vertx.createHttpServer(serverOptions())
+        .connectionHandler(this::onConnection)
+        .webSocketHandshakeHandler(this::onHandshake)
+        .webSocketHandler(this::onWebSocket)
+        .requestHandler(this::onPlainRequest);
+    return server.listen().onSuccess(s -> log.info("ws_listening host={} port={} path={}",
+        options.host(), s.actualPort(), options.path()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    return server == null ? Future.succeededFuture() : server.close();
+  }
+
+  /** The bound port, once started. */
+  public int port() {
+    return server.actualPort();
+  }
+
+  private HttpServerOptions serverOptions() {
+    return new HttpServerOptions()
+        .setHost(options.host())
+        .setPort(options.port())
+        .setMaxHeaderSize(options.maxHeaderBytes())
+        // One bound for a single frame and for a message reassembled from fragments.
+        .setMaxWebSocketFrameSize(options.maxFrameBytes())
+        .setMaxWebSocketMessageSize(options.maxFrameBytes())
+        // Frames are small JSON; compression would only let a small frame inflate past the bound.
+        .setPerMessageWebSocketCompressionSupported(false)
+        .setPerFrameWebSocketCompressionSupported(false)
+        // HTTP/1.1 only: with h2c detection Vert.x creates the connection only once the first bytes arrive,
+        // so a client that connects and stays silent would escape the upgrade deadline.
+        .setHttp2ClearTextEnabled(false)
+        .setIdleTimeout(0);
+  }
+
+  private void onConnection(HttpConnection connection) {
+    String remote = connection.remoteAddress().toString();
+    long timer = vertx.setTimer(options.handshakeTimeoutMs(), id -> {
+      if (upgradeDeadlines.remove(remote) != null) {
+        log.debug("ws_upgrade_timeout remote={}", remote);
+        connection.close();
+      }
+    });
+    upgradeDeadlines.put(remote, timer);
+    connection.closeHandler(v -> cancelUpgradeDeadline(remote));
+  }
+
+  private void onHandshake(ServerWebSocketHandshake handshake) {
+    if (options.path().equals(handshake.path())) {
+      handshake.accept();
+    } else {
+      log.debug("ws_wrong_path path={} remote={}", handshake.path(), handshake.remoteAddress());
+      handshake.reject(404);
+    }
+  }
+
+  private void onWebSocket(ServerWebSocket ws) {
+    cancelUpgradeDeadline(ws.remoteAddress().toString());
+    new WsConnection(ws, table, options, auth, context).start();
+  }
+
+  private void onPlainRequest(HttpServerRequest request) {
+    if (options.path().equals(request.path())) {
+      request.response().setStatusCode(426).putHeader("Upgrade", "websocket").end("WebSocket upgrade required\n");
+    } else {
+      request.response().setStatusCode(404).end();
+    }
+  }
+
+  private void cancelUpgradeDeadline(String remote) {
+    Long timer = upgradeDeadlines.remove(remote);
+    if (timer != null) {
+      vertx.cancelTimer(timer);
+    }
+  }
+}

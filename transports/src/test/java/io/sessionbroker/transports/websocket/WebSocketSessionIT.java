@@ -1,0 +1,199 @@
+package io.sessionbroker.transports.websocket;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.transports.TableFixture;
+import io.sessionbroker.transports.auth.DeviceAuth;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Verifies that a device on the JDK WebSocket client holds a session: hello and welcome, liveness by protocol
+ * pongs or application pings, and the three ways a device ends it (bye, close frame, dropped socket).
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class WebSocketSessionIT {
+
+  private static final String SECRET = "0123456789abcdef-secret";
+
+  private TableFixture fixture;
+  private WebSocketTransport transport;
+
+  @BeforeEach
+  void start() throws Exception {
+    fixture = new TableFixture();
+    transport = deploy(WsOptions.defaults().withPort(0), DeviceAuth.NONE);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    fixture.close();
+  }
+
+  private WebSocketTransport deploy(WsOptions options, DeviceAuth auth) throws Exception {
+    WebSocketTransport deployed = new WebSocketTransport(fixture.table, options, auth);
+    fixture.vertx.deployVerticle(deployed).await(10, TimeUnit.SECONDS);
+    return deployed;
+  }
+
+  @Test
+  void helloFrameIsAnsweredWithWelcomeAndOpensAWebSocketSession() throws Exception {
+    // given
+    try (WsDevice device = WsDevice.connect(transport.port(), "/devices")) {
+      // when
+      device.send(new JsonObject().put("type", "hello").put("device", "ws-1").put("heartbeat", 30));
+
+      // then
+      JsonObject welcome = device.next();
+      assertThat(welcome.getString("type")).isEqualTo("welcome");
+      assertThat(welcome.getInteger("heartbeat")).isEqualTo(30);
+      assertThat(welcome.getInteger("timeout")).isEqualTo(45);
+      JsonObject opened = fixture.await(Addresses.OPENED, "ws-1");
+      assertThat(opened.getString("transport")).isEqualTo("websocket");
+      assertThat(opened.getString("sessionId")).isEqualTo(welcome.getString("session"));
+      assertThat(opened.getString("remote")).startsWith("127.0.0.1:");
+    }
+  }
+
+  @Test
+  void upgradeRequestCarriesTheHelloWithABearerTokenAndIsWelcomedAtOnce() throws Exception {
+    // given
+    WebSocketTransport secured = deploy(WsOptions.defaults().withPort(0), DeviceAuth.withSecret(SECRET));
+    String token = DeviceAuth.withSecret(SECRET).tokenFor("ws-bearer");
+
+    // when
+    try (WsDevice device = WsDevice.connect(secured.port(), "/devices?device=ws-bearer&heartbeat=20",
+        Map.of("Authorization", "Bearer " + token))) {
+
+      // then
+      JsonObject welcome = device.next();
+      assertThat(welcome.getString("type")).isEqualTo("welcome");
+      assertThat(welcome.getInteger("heartbeat")).isEqualTo(20);
+      assertThat(fixture.await(Addresses.OPENED, "ws-bearer").getString("transport")).isEqualTo("websocket");
+    }
+  }
+
+  @Test
+  void browserPassesTheTokenAsAQueryParameter() throws Exception {
+    // given
+    WebSocketTransport secured = deploy(WsOptions.defaults().withPort(0), DeviceAuth.withSecret(SECRET));
+    String token = DeviceAuth.withSecret(SECRET).tokenFor("ws-browser");
+
+    // when
+    try (WsDevice device = WsDevice.connect(secured.port(), "/devices?device=ws-browser&token=" + token)) {
+
+      // then
+      assertThat(device.next().getString("type")).isEqualTo("welcome");
+      fixture.await(Addresses.OPENED, "ws-browser");
+    }
+  }
+
+  @Test
+  void protocolPongsAloneKeepTheSessionAliveForManyTimeouts() throws Exception {
+    // given: heartbeat 0.2 s, so timeout 0.3 s and a ping frame every 0.1 s, answered by the JDK client
+    try (WsDevice device = WsDevice.hello(transport.port(), "ws-pongs", 0.2)) {
+      fixture.await(Addresses.OPENED, "ws-pongs");
+
+      // when: the device sends no frame of its own for ten timeouts
+      assertNoCloseWithin("ws-pongs", Duration.ofSeconds(3));
+
+      // then
+      assertThat(fixture.table.get("ws-pongs").await(5, TimeUnit.SECONDS)).isNotNull();
+      assertThat(device.isClosed()).isFalse();
+    }
+  }
+
+  @Test
+  void applicationPingsAloneKeepTheSessionAliveWhenTheBrokerDoesNotPing() throws Exception {
+    // given: a transport that sends no ping frames, as if a proxy swallowed them
+    WsOptions noPings = new WsOptions("127.0.0.1", 0, "/devices", 5_000, 16_384, 8_192, WsOptions.PING_NEVER);
+    WebSocketTransport quiet = deploy(noPings, DeviceAuth.NONE);
+    try (WsDevice device = WsDevice.hello(quiet.port(), "ws-app-ping", 0.2)) {
+
+      // when: a browser-style ping frame every 0.1 s for ten timeouts, the last with a status
+      for (int i = 0; i < 30; i++) {
+        device.send(new JsonObject().put("type", "ping").put("status", new JsonObject().put("i", i)));
+        assertThat(device.next().getString("type")).isEqualTo("pong");
+        TimeUnit.MILLISECONDS.sleep(100); // the device's own heartbeat period
+      }
+
+      // then
+      JsonObject session = fixture.table.get("ws-app-ping").await(5, TimeUnit.SECONDS);
+      assertThat(session).isNotNull();
+      assertThat(session.getJsonObject("status").getInteger("i")).isEqualTo(29);
+      assertThat(fixture.pending()).noneMatch(e -> e.address().equals(Addresses.CLOSED));
+    }
+  }
+
+  @Test
+  void dataFrameIsPublishedOnDevicesInbound() throws Exception {
+    // given
+    try (WsDevice device = WsDevice.hello(transport.port(), "ws-data", 30)) {
+
+      // when
+      device.send(new JsonObject().put("type", "data").put("topic", "temp").put("payload",
+          new JsonObject().put("c", 21.5)));
+
+      // then
+      JsonObject inbound = fixture.await(Addresses.INBOUND, "ws-data");
+      assertThat(inbound.getString("topic")).isEqualTo("temp");
+      assertThat(inbound.getJsonObject("payload").getDouble("c")).isEqualTo(21.5);
+    }
+  }
+
+  @Test
+  void byeFrameEndsTheSessionAsClientClosedWithCode1000() throws Exception {
+    // given
+    WsDevice device = WsDevice.hello(transport.port(), "ws-bye", 30);
+
+    // when
+    device.send(new JsonObject().put("type", "bye"));
+
+    // then
+    assertThat(fixture.await(Addresses.CLOSED, "ws-bye").getString("reason")).isEqualTo("CLIENT_CLOSED");
+    assertThat(device.closed().code()).isEqualTo(1000);
+  }
+
+  @Test
+  void closeFrameFromTheDeviceIsClientClosed() throws Exception {
+    // given
+    WsDevice device = WsDevice.hello(transport.port(), "ws-close-frame", 30);
+
+    // when
+    device.sendClose(1000);
+
+    // then: the broker echoes the close (RFC 6455 §5.5.1)
+    assertThat(device.closed().code()).isEqualTo(1000);
+    assertThat(fixture.await(Addresses.CLOSED, "ws-close-frame").getString("reason")).isEqualTo("CLIENT_CLOSED");
+  }
+
+  @Test
+  void socketDroppedWithoutCloseFrameIsConnectionLost() throws Exception {
+    // given
+    WsDevice device = WsDevice.hello(transport.port(), "ws-abort", 30);
+
+    // when
+    device.abort();
+
+    // then
+    assertThat(fixture.await(Addresses.CLOSED, "ws-abort").getString("reason")).isEqualTo("CONNECTION_LOST");
+  }
+
+  private void assertNoCloseWithin(String deviceId, Duration duration) throws InterruptedException {
+    try {
+      JsonObject closed = fixture.await(Addresses.CLOSED, e -> deviceId.equals(e.getString("deviceId")), duration);
+      throw new AssertionError("session closed early: " + closed);
+    } catch (AssertionError expected) {
+      if (expected.getMessage().startsWith("session closed early")) {
+        throw expected;
+      }
+    }
+  }
+}
