@@ -200,11 +200,7 @@ final class MqttLink implements Connection {
       localReason = CloseReason.PROTOCOL_ERROR;
     }
     log.debug("mqtt_protocol_error remote={} code={}", remote, code);
-    if (endpoint != null && endpoint.isConnected()) {
-      endpoint.disconnect(code, MqttProperties.NO_PROPERTIES);
-    } else {
-      socket.close();
-    }
+    disconnect(code);
     if (session != null) {
       services.table().close(session, localReason);
     } else if (phase == Phase.OPENING) {
@@ -230,9 +226,9 @@ final class MqttLink implements Connection {
   private void finish(CloseReason reason) {
     phase = Phase.ENDED;
     if (reason.byBroker()) {
-      endpoint.disconnect(ConnectRules.disconnectCode(reason), MqttProperties.NO_PROPERTIES); // 3.1.1: just close
+      disconnect(ConnectRules.disconnectCode(reason));
     } else {
-      endpoint.close();
+      socket.close();
     }
     String clientId = endpoint.clientIdentifier();
     services.sessions().keep(clientId, pubSub.detach(), sessionExpirySeconds);
@@ -242,6 +238,18 @@ final class MqttLink implements Connection {
       services.wills().connectionEnded(clientId, will, sessionExpirySeconds);
     }
     log.debug("mqtt_session_ended device={} reason={}", clientId, reason);
+  }
+
+  /** MQTT 5: DISCONNECT with {@code code}, then close (§4.13); MQTT 3.1.1 has no such packet: just close. */
+  private void disconnect(MqttDisconnectReasonCode code) {
+    try {
+      if (endpoint != null && endpoint.isConnected()) {
+        endpoint.disconnect(code, MqttProperties.NO_PROPERTIES);
+      }
+    } catch (IllegalStateException | IllegalArgumentException alreadyClosed) {
+      // vertx-mqtt refuses to write on an endpoint it already closed
+    }
+    socket.close();
   }
 
   /** Refuses a CONNECT with a CONNACK return code; the connection never becomes a session. */
