@@ -51,8 +51,23 @@ final class ClientPubSub implements MqttRouter.Subscriber {
     this.violation = violation;
   }
 
-  /** Resumes the subscriptions of a stored session. */
+  /** Creates the pub/sub side of an accepted connection and registers it for the endpoint's packets. */
+  static ClientPubSub attach(MqttEndpoint endpoint, MqttRouter router, BiConsumer<String, Buffer> inbound,
+      Consumer<MqttDisconnectReasonCode> violation) {
+    ClientPubSub pubSub = new ClientPubSub(endpoint, router, inbound, violation);
+    endpoint.publishAutoAck(true)
+        .publishHandler(pubSub::onPublish)
+        .publishReleaseHandler(pubSub::onPublishRelease)
+        .subscribeHandler(pubSub::onSubscribe)
+        .unsubscribeHandler(pubSub::onUnsubscribe);
+    return pubSub;
+  }
+
+  /** Resumes the subscriptions of a stored session, if there is one. */
   void restore(Map<String, MqttQoS> stored) {
+    if (stored == null) {
+      return;
+    }
     stored.forEach((filter, qos) -> {
       subscriptions.put(filter, qos);
       router.subscribe(this, filter, qos);

@@ -7,6 +7,9 @@ import io.netty.handler.codec.mqtt.MqttProperties.MqttProperty;
 import io.netty.handler.codec.mqtt.MqttProperties.StringProperty;
 import io.netty.handler.codec.mqtt.MqttVersion;
 import io.sessionbroker.cluster.CloseReason;
+import io.sessionbroker.transports.auth.DeviceAuth;
+import io.sessionbroker.transports.codec.Frames;
+import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
 
 /** The MQTT rules of connecting and ending, as pure functions of the protocol version and the packets. */
@@ -16,6 +19,28 @@ final class ConnectRules {
   static final long NEVER_EXPIRES = 0xFFFF_FFFFL;
 
   private ConnectRules() {}
+
+  /** Why a CONNECT is refused: the CONNACK code, the {@code sessions.rejected} code, an explanation. */
+  record Refusal(MqttConnectReturnCode code, String rejection, String message) {}
+
+  /**
+   * The broker's own admission rules for a CONNECT that vertx-mqtt found well-formed: the client id is the
+   * device id, so it must fit one; when authentication is on, the password is the device token (DESIGN §8).
+   *
+   * @return null to admit
+   */
+  static Refusal admit(MqttEndpoint endpoint, DeviceAuth auth) {
+    int version = endpoint.protocolVersion();
+    String clientId = endpoint.clientIdentifier();
+    if (clientId.length() > Frames.MAX_DEVICE_ID_LENGTH) {
+      return new Refusal(badClientId(version), Frames.BAD_HELLO, "client id longer than 128 characters");
+    }
+    String token = endpoint.auth() == null ? null : endpoint.auth().getPassword();
+    if (!auth.verify(clientId, token)) {
+      return new Refusal(badCredentials(version), Frames.AUTH_FAILED, "the password is not the device token");
+    }
+    return null;
+  }
 
   static boolean isV5(int protocolVersion) {
     return protocolVersion >= MqttVersion.MQTT_5.protocolLevel();
@@ -51,6 +76,13 @@ final class ConnectRules {
     }
     MqttProperty<?> expiry = connectProperties.getProperty(MqttProperties.SESSION_EXPIRY_INTERVAL);
     return expiry == null ? 0 : Integer.toUnsignedLong((Integer) expiry.value());
+  }
+
+  /** §3.14.2.2.2: an MQTT 5 DISCONNECT may change the Session Expiry Interval; otherwise {@code current}. */
+  static long sessionExpiryOnDisconnect(MqttProperties disconnectProperties, long current) {
+    MqttProperty<?> expiry = disconnectProperties == null
+        ? null : disconnectProperties.getProperty(MqttProperties.SESSION_EXPIRY_INTERVAL);
+    return expiry == null ? current : Integer.toUnsignedLong((Integer) expiry.value());
   }
 
   /** MQTT 5 CONNACK properties: what this broker does not support, and what it chose for the client. */

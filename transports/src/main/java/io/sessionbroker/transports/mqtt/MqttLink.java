@@ -2,7 +2,6 @@ package io.sessionbroker.transports.mqtt;
 
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.mqtt.MqttConnectMessage;
-import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttProperties;
@@ -14,7 +13,6 @@ import io.sessionbroker.cluster.Rejection;
 import io.sessionbroker.cluster.Session;
 import io.sessionbroker.transports.codec.Frames;
 import io.vertx.core.AsyncResult;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.MqttWill;
@@ -117,33 +115,27 @@ final class MqttLink implements Connection {
   private void onConnect(MqttEndpoint endpoint) {
     services.context().owner().cancelTimer(connectTimer);
     this.endpoint = endpoint;
-    int version = endpoint.protocolVersion();
-    String clientId = endpoint.clientIdentifier();
-    if (clientId.length() > Frames.MAX_DEVICE_ID_LENGTH) {
-      refuseConnect(ConnectRules.badClientId(version), Frames.BAD_HELLO, "client id longer than 128 characters");
-      return;
-    }
-    String token = endpoint.auth() == null ? null : endpoint.auth().getPassword();
-    if (!services.auth().verify(clientId, token)) {
-      refuseConnect(ConnectRules.badCredentials(version), Frames.AUTH_FAILED, "the password is not the device token");
+    ConnectRules.Refusal refusal = ConnectRules.admit(endpoint, services.auth());
+    if (refusal != null) {
+      refuseConnect(refusal);
       return;
     }
     phase = Phase.OPENING;
     socket.pause(); // packets sent right after CONNECT (§3.1.4 allows it) wait for the CONNACK
     will = endpoint.will() != null && endpoint.will().isWillFlag() ? endpoint.will() : null;
-    sessionExpirySeconds =
-        ConnectRules.sessionExpirySeconds(version, endpoint.isCleanSession(), endpoint.connectProperties());
+    sessionExpirySeconds = ConnectRules.sessionExpirySeconds(
+        endpoint.protocolVersion(), endpoint.isCleanSession(), endpoint.connectProperties());
     long heartbeatMs = ConnectRules.requestedHeartbeatMs(
         endpoint.keepAliveTimeSeconds(), services.options().maxKeepAliveSeconds());
     services.table()
-        .open(new OpenRequest(clientId, TRANSPORT, remote, heartbeatMs, Wills.toJson(will), this))
+        .open(new OpenRequest(endpoint.clientIdentifier(), TRANSPORT, remote, heartbeatMs, Wills.toJson(will), this))
         .onComplete(result -> services.context().runOnContext(v -> opened(result)));
   }
 
   private void opened(AsyncResult<Session> result) {
     if (result.failed()) {
-      refuseConnect(ConnectRules.serverUnavailable(endpoint.protocolVersion()), "open_failed",
-          String.valueOf(result.cause().getMessage()));
+      refuseConnect(new ConnectRules.Refusal(ConnectRules.serverUnavailable(endpoint.protocolVersion()),
+          "open_failed", String.valueOf(result.cause().getMessage())));
       return;
     }
     if (phase == Phase.ENDED) {
@@ -156,27 +148,20 @@ final class MqttLink implements Connection {
     boolean clean = endpoint.isCleanSession();
     services.wills().reconnected(clientId, clean);
     var stored = services.sessions().resume(clientId, clean);
-    pubSub = new ClientPubSub(endpoint, services.router(),
+    pubSub = ClientPubSub.attach(endpoint, services.router(),
         (topic, payload) -> services.table().inbound(session, topic, Payloads.toEventValue(payload)),
         this::violation);
-    endpoint.publishAutoAck(true).autoKeepAlive(true);
-    endpoint.publishHandler(pubSub::onPublish)
-        .publishReleaseHandler(pubSub::onPublishRelease)
-        .subscribeHandler(pubSub::onSubscribe)
-        .unsubscribeHandler(pubSub::onUnsubscribe)
+    endpoint.autoKeepAlive(true)
         .disconnectMessageHandler(this::onDisconnect)
         .closeHandler(v -> onSocketClosed())
         .exceptionHandler(e -> log.debug("mqtt_endpoint_error device={}: {}", clientId, e.toString()));
-    if (stored != null) {
-      pubSub.restore(stored);
-    }
+    pubSub.restore(stored);
     boolean assigned = requestedClientId == null || requestedClientId.isEmpty();
     endpoint.accept(stored != null, ConnectRules.connackProperties(endpoint.protocolVersion(),
         assigned ? clientId : null,
         ConnectRules.serverKeepAlive(endpoint.keepAliveTimeSeconds(), session.heartbeatMs())));
     socket.resume();
-    log.debug("mqtt_connected device={} version={} keepAlive={}", clientId, endpoint.protocolVersion(),
-        endpoint.keepAliveTimeSeconds());
+    log.debug("mqtt_connected device={} version={}", clientId, endpoint.protocolVersion());
   }
 
   /** §3.14.4 (3.1.1) / [MQTT-3.14.4-3] (5): DISCONNECT discards the will, unless MQTT 5 reason 0x04 keeps it. */
@@ -185,20 +170,14 @@ final class MqttLink implements Connection {
       will = null;
       session.will(null);
     }
-    var expiry = message.properties() == null ? null
-        : message.properties().getProperty(MqttProperties.SESSION_EXPIRY_INTERVAL);
-    if (expiry != null) {
-      sessionExpirySeconds = Integer.toUnsignedLong((Integer) expiry.value()); // §3.14.2.2.2
-    }
+    sessionExpirySeconds = ConnectRules.sessionExpiryOnDisconnect(message.properties(), sessionExpirySeconds);
     localReason = CloseReason.CLIENT_CLOSED;
     services.table().close(session, CloseReason.CLIENT_CLOSED);
   }
 
   /** A protocol violation after CONNECT: tell an MQTT 5 client why (§4.13), close, end with PROTOCOL_ERROR. */
   private void violation(MqttDisconnectReasonCode code) {
-    if (localReason == null) {
-      localReason = CloseReason.PROTOCOL_ERROR;
-    }
+    localReason = localReason == null ? CloseReason.PROTOCOL_ERROR : localReason;
     log.debug("mqtt_protocol_error remote={} code={}", remote, code);
     disconnect(code);
     if (session != null) {
@@ -253,9 +232,9 @@ final class MqttLink implements Connection {
   }
 
   /** Refuses a CONNECT with a CONNACK return code; the connection never becomes a session. */
-  private void refuseConnect(MqttConnectReturnCode code, String rejection, String message) {
-    refused(rejection, message);
-    endpoint.reject(code); // writes the CONNACK, then closes (§3.2.2.3)
+  private void refuseConnect(ConnectRules.Refusal refusal) {
+    refused(refusal.rejection(), refusal.message());
+    endpoint.reject(refusal.code()); // writes the CONNACK, then closes (§3.2.2.3)
   }
 
   private void refused(String code, String message) {

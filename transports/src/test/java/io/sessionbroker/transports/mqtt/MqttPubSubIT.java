@@ -81,6 +81,28 @@ class MqttPubSubIT {
   }
 
   @Test
+  void aPublishSentRightBehindTheConnectWaitsForTheSessionAndIsNotLost() throws Exception {
+    try (RawMqtt device = mqtt.raw()) {
+      // given CONNECT and PUBLISH in one write, as §3.1.4 allows (the client need not wait for CONNACK)
+      RawMqtt.Connect connect = new RawMqtt.Connect();
+      connect.clientId = "hasty";
+      byte[] publish = RawMqtt.packet(0x30, new byte[] {0, 3, 'a', '/', 'b', 'h', 'i'});
+      byte[] connectBytes = connect.encode();
+      byte[] both = java.util.Arrays.copyOf(connectBytes, connectBytes.length + publish.length);
+      System.arraycopy(publish, 0, both, connectBytes.length, publish.length);
+
+      // when
+      device.send(both);
+
+      // then the CONNACK comes and the publish reaches devices.inbound
+      assertThat(device.read().type()).isEqualTo(RawMqtt.CONNACK);
+      JsonObject inbound = mqtt.fixture.await(Addresses.INBOUND, "hasty");
+      assertThat(inbound.getString("topic")).isEqualTo("a/b");
+      assertThat(inbound.getString("payload")).isEqualTo("hi");
+    }
+  }
+
+  @Test
   void aPublishToATopicWithAWildcardEndsTheSessionWithProtocolError() throws Exception {
     try (RawMqtt device = mqtt.raw()) {
       RawMqtt.Connect connect = new RawMqtt.Connect();
