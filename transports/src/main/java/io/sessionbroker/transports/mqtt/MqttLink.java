@@ -145,9 +145,8 @@ final class MqttLink implements Connection {
     session = result.result();
     phase = Phase.OPEN;
     String clientId = endpoint.clientIdentifier();
-    boolean clean = endpoint.isCleanSession();
-    services.wills().reconnected(clientId, clean);
-    var stored = services.sessions().resume(clientId, clean);
+    services.wills().reconnected(clientId, endpoint.isCleanSession());
+    var stored = services.sessions().resume(clientId, endpoint.isCleanSession());
     pubSub = ClientPubSub.attach(endpoint, services.router(),
         (topic, payload) -> services.table().inbound(session, topic, Payloads.toEventValue(payload)),
         this::violation);
@@ -210,7 +209,9 @@ final class MqttLink implements Connection {
       socket.close();
     }
     String clientId = endpoint.clientIdentifier();
-    services.sessions().keep(clientId, pubSub.detach(), sessionExpirySeconds);
+    if (pubSub != null) { // null when the socket was lost while the session was opening
+      services.sessions().keep(clientId, pubSub.detach(), sessionExpirySeconds);
+    }
     if (will != null) {
       // 3.1.1 §3.1.2.5 / 5 [MQTT-3.1.2-8]: every end without a will-discarding DISCONNECT publishes the will,
       // including a takeover (the old network connection closes without DISCONNECT).
@@ -225,8 +226,7 @@ final class MqttLink implements Connection {
       if (endpoint != null && endpoint.isConnected()) {
         endpoint.disconnect(code, MqttProperties.NO_PROPERTIES);
       }
-    } catch (IllegalStateException | IllegalArgumentException alreadyClosed) {
-      // vertx-mqtt refuses to write on an endpoint it already closed
+    } catch (IllegalStateException | IllegalArgumentException e) { // vertx-mqtt: the endpoint is already closed
     }
     socket.close();
   }

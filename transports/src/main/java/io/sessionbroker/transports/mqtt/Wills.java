@@ -21,9 +21,11 @@ final class Wills {
 
   private final Vertx vertx;
   private final MqttRouter router;
-  /** Client id → timer of a will waiting for its delay. */
-  private final Map<String, Long> pending = new HashMap<>();
-  private final Map<String, MqttWill> pendingWills = new HashMap<>();
+  /** A will waiting for its delay, and the timer that will publish it. */
+  private record Pending(MqttWill will, long timer) {}
+
+  /** Client id → its waiting will. */
+  private final Map<String, Pending> pending = new HashMap<>();
 
   Wills(Vertx vertx, MqttRouter router) {
     this.vertx = vertx;
@@ -54,12 +56,8 @@ final class Wills {
       return;
     }
     cancel(clientId);
-    long timer = vertx.setTimer(delay * 1000L, id -> {
-      pending.remove(clientId);
-      publish(clientId, pendingWills.remove(clientId));
-    });
-    pending.put(clientId, timer);
-    pendingWills.put(clientId, will);
+    long timer = vertx.setTimer(delay * 1000L, id -> publish(clientId, pending.remove(clientId).will()));
+    pending.put(clientId, new Pending(will, timer));
   }
 
   /**
@@ -67,30 +65,26 @@ final class Wills {
    * ([MQTT-3.1.3-9]); a clean start ends the old session, which publishes the will now (§3.1.3.2.2).
    */
   void reconnected(String clientId, boolean cleanStart) {
-    MqttWill will = pendingWills.get(clientId);
-    if (will == null) {
+    Pending waiting = pending.get(clientId);
+    if (waiting == null) {
       return;
     }
     cancel(clientId);
     if (cleanStart) {
-      publish(clientId, will);
+      publish(clientId, waiting.will());
     } else {
       log.debug("mqtt_will_cancelled client={}", clientId);
     }
   }
 
   private void cancel(String clientId) {
-    Long timer = pending.remove(clientId);
-    if (timer != null) {
-      vertx.cancelTimer(timer);
+    Pending waiting = pending.remove(clientId);
+    if (waiting != null) {
+      vertx.cancelTimer(waiting.timer());
     }
-    pendingWills.remove(clientId);
   }
 
   private void publish(String clientId, MqttWill will) {
-    if (will == null) {
-      return;
-    }
     log.debug("mqtt_will_published client={} topic={}", clientId, will.getWillTopic());
     Buffer payload = will.getWillMessage() == null ? Buffer.buffer() : will.getWillMessage();
     router.publish(will.getWillTopic(), payload, MqttQoS.valueOf(will.getWillQos()));

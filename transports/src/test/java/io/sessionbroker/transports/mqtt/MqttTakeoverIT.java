@@ -133,4 +133,19 @@ class MqttTakeoverIT {
       assertThat(closed.getString("reason")).isEqualTo("TAKEN_OVER");
     }
   }
+
+  @Test
+  void anAdministratorKickEndsTheSessionWithKickedAndMqtt5Disconnect0x98() throws Exception {
+    try (RawMqtt device = mqtt.raw()) {
+      device.connect(mqtt5("unruly"));
+      mqtt.fixture.await(Addresses.OPENED, "unruly");
+
+      assertThat(mqtt.fixture.table.kick("unruly").await(5, TimeUnit.SECONDS)).isTrue();
+
+      RawMqtt.Packet disconnect = device.read();
+      assertThat(disconnect.type()).isEqualTo(RawMqtt.DISCONNECT);
+      assertThat(disconnect.body()[0]).isEqualTo((byte) 0x98);
+      assertThat(mqtt.fixture.await(Addresses.CLOSED, "unruly").getString("reason")).isEqualTo("KICKED");
+    }
+  }
 }
