@@ -1,0 +1,147 @@
+package io.sessionbroker.transports.mqtt;
+
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.mqtt.MqttEndpoint;
+import io.vertx.mqtt.MqttTopicSubscription;
+import io.vertx.mqtt.messages.MqttPublishMessage;
+import io.vertx.mqtt.messages.MqttSubscribeMessage;
+import io.vertx.mqtt.messages.MqttUnsubscribeMessage;
+import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
+import io.vertx.mqtt.messages.codes.MqttSubAckReasonCode;
+import io.vertx.mqtt.messages.codes.MqttUnsubAckReasonCode;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+
+/**
+ * The publish/subscribe side of one MQTT connection: SUBSCRIBE, UNSUBSCRIBE and PUBLISH from the client,
+ * deliveries to it. Granted QoS is at most 1 (§3.9.3 lets the server grant less than asked); inbound QoS 2 is
+ * acknowledged with PUBREC/PUBCOMP (vertx-mqtt's auto-ack) and delivered once per packet id (§4.3.3, method A).
+ */
+final class ClientPubSub implements MqttRouter.Subscriber {
+
+  private static final MqttQoS MAX_GRANTED = MqttQoS.AT_LEAST_ONCE;
+
+  private final MqttEndpoint endpoint;
+  private final MqttRouter router;
+  private final boolean v5;
+  private final BiConsumer<String, Buffer> inbound;
+  private final Consumer<MqttDisconnectReasonCode> violation;
+  private final Map<String, MqttQoS> subscriptions = new LinkedHashMap<>();
+  /** Packet ids of QoS 2 publishes delivered but not yet released by PUBREL. */
+  private final Set<Integer> qos2Received = new HashSet<>();
+
+  /**
+   * @param inbound receives every accepted device PUBLISH (topic, payload), for {@code devices.inbound}
+   * @param violation ends the connection for a protocol violation with this MQTT 5 reason code
+   */
+  ClientPubSub(MqttEndpoint endpoint, MqttRouter router, BiConsumer<String, Buffer> inbound,
+      Consumer<MqttDisconnectReasonCode> violation) {
+    this.endpoint = endpoint;
+    this.router = router;
+    this.v5 = ConnectRules.isV5(endpoint.protocolVersion());
+    this.inbound = inbound;
+    this.violation = violation;
+  }
+
+  /** Creates the pub/sub side of an accepted connection and registers it for the endpoint's packets. */
+  static ClientPubSub attach(MqttEndpoint endpoint, MqttRouter router, BiConsumer<String, Buffer> inbound,
+      Consumer<MqttDisconnectReasonCode> violation) {
+    ClientPubSub pubSub = new ClientPubSub(endpoint, router, inbound, violation);
+    endpoint.publishAutoAck(true)
+        .publishHandler(pubSub::onPublish)
+        .publishReleaseHandler(pubSub::onPublishRelease)
+        .subscribeHandler(pubSub::onSubscribe)
+        .unsubscribeHandler(pubSub::onUnsubscribe);
+    return pubSub;
+  }
+
+  /** Resumes the subscriptions of a stored session, if there is one. */
+  void restore(Map<String, MqttQoS> stored) {
+    if (stored == null) {
+      return;
+    }
+    stored.forEach((filter, qos) -> {
+      subscriptions.put(filter, qos);
+      router.subscribe(this, filter, qos);
+    });
+  }
+
+  /** Leaves the router; returns the subscriptions, to store if the session outlives the connection. */
+  Map<String, MqttQoS> detach() {
+    router.unsubscribeAll(this);
+    return subscriptions;
+  }
+
+  void onSubscribe(MqttSubscribeMessage message) {
+    List<MqttSubAckReasonCode> codes = new ArrayList<>();
+    for (MqttTopicSubscription subscription : message.topicSubscriptions()) {
+      codes.add(subscribe(subscription.topicName(), subscription.qualityOfService()));
+    }
+    if (v5) {
+      endpoint.subscribeAcknowledge(message.messageId(), codes, MqttProperties.NO_PROPERTIES);
+    } else {
+      // 3.1.1 §3.9.3: the granted QoS per filter, or 0x80 Failure.
+      endpoint.subscribeAcknowledge(message.messageId(), codes.stream()
+          .map(c -> (c.value() & 0xFF) < 0x80 ? MqttQoS.valueOf(c.value()) : MqttQoS.FAILURE).toList());
+    }
+  }
+
+  private MqttSubAckReasonCode subscribe(String filter, MqttQoS requested) {
+    if (filter.startsWith("$share/")) {
+      return v5 ? MqttSubAckReasonCode.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED : MqttSubAckReasonCode.UNSPECIFIED_ERROR;
+    }
+    if (!Topics.validFilter(filter)) {
+      return MqttSubAckReasonCode.TOPIC_FILTER_INVALID;
+    }
+    MqttQoS granted = requested.value() <= MAX_GRANTED.value() ? requested : MAX_GRANTED;
+    subscriptions.put(filter, granted);
+    router.subscribe(this, filter, granted);
+    return MqttSubAckReasonCode.qosGranted(granted);
+  }
+
+  void onUnsubscribe(MqttUnsubscribeMessage message) {
+    List<MqttUnsubAckReasonCode> codes = new ArrayList<>();
+    for (String filter : message.topics()) {
+      boolean existed = subscriptions.remove(filter) != null;
+      router.unsubscribe(this, filter);
+      codes.add(existed ? MqttUnsubAckReasonCode.SUCCESS : MqttUnsubAckReasonCode.NO_SUBSCRIPTION_EXISTED);
+    }
+    if (v5) {
+      endpoint.unsubscribeAcknowledge(message.messageId(), codes, MqttProperties.NO_PROPERTIES);
+    } else {
+      endpoint.unsubscribeAcknowledge(message.messageId());
+    }
+  }
+
+  void onPublish(MqttPublishMessage message) {
+    if (!Topics.validName(message.topicName())) {
+      // 3.1.1 §3.3.2.1 / 5 §3.3.2.1: no wildcards in a Topic Name; a violation closes the connection.
+      violation.accept(MqttDisconnectReasonCode.TOPIC_NAME_INVALID);
+      return;
+    }
+    if (message.qosLevel() == MqttQoS.EXACTLY_ONCE && !qos2Received.add(message.messageId())) {
+      return; // a resent QoS 2 PUBLISH whose PUBREL has not come yet: acknowledged again, not delivered again
+    }
+    router.publish(message.topicName(), message.payload(), message.qosLevel());
+    inbound.accept(message.topicName(), message.payload());
+  }
+
+  void onPublishRelease(int packetId) {
+    qos2Received.remove(packetId);
+  }
+
+  @Override
+  public void deliver(String topic, Buffer payload, MqttQoS qos) {
+    if (endpoint.isConnected()) {
+      endpoint.publish(topic, payload, qos, false, false);
+    }
+  }
+}

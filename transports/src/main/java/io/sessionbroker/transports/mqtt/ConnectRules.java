@@ -1,0 +1,139 @@
+package io.sessionbroker.transports.mqtt;
+
+import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttProperties.IntegerProperty;
+import io.netty.handler.codec.mqtt.MqttProperties.MqttProperty;
+import io.netty.handler.codec.mqtt.MqttProperties.StringProperty;
+import io.netty.handler.codec.mqtt.MqttVersion;
+import io.sessionbroker.cluster.CloseReason;
+import io.sessionbroker.transports.auth.DeviceAuth;
+import io.sessionbroker.transports.codec.Frames;
+import io.vertx.mqtt.MqttEndpoint;
+import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
+
+/** The MQTT rules of connecting and ending, as pure functions of the protocol version and the packets. */
+final class ConnectRules {
+
+  /** MQTT 5 Session Expiry Interval meaning "never expires" (§3.1.2.11.2). */
+  static final long NEVER_EXPIRES = 0xFFFF_FFFFL;
+
+  private ConnectRules() {}
+
+  /** Why a CONNECT is refused: the CONNACK code, the {@code sessions.rejected} code, an explanation. */
+  record Refusal(MqttConnectReturnCode code, String rejection, String message) {}
+
+  /**
+   * The broker's own admission rules for a CONNECT that vertx-mqtt found well-formed: the client id is the
+   * device id, so it must fit one; when authentication is on, the password is the device token (DESIGN §8).
+   *
+   * @return null to admit
+   */
+  static Refusal admit(MqttEndpoint endpoint, DeviceAuth auth) {
+    int version = endpoint.protocolVersion();
+    String clientId = endpoint.clientIdentifier();
+    if (clientId.length() > Frames.MAX_DEVICE_ID_LENGTH) {
+      return new Refusal(badClientId(version), Frames.BAD_HELLO, "client id longer than 128 characters");
+    }
+    String token = endpoint.auth() == null ? null : endpoint.auth().getPassword();
+    if (!auth.verify(clientId, token)) {
+      return new Refusal(badCredentials(version), Frames.AUTH_FAILED, "the password is not the device token");
+    }
+    return null;
+  }
+
+  static boolean isV5(int protocolVersion) {
+    return protocolVersion >= MqttVersion.MQTT_5.protocolLevel();
+  }
+
+  /**
+   * The heartbeat to ask the session table for. Keep Alive 0 turns the keep-alive off (§3.1.2.10); otherwise
+   * the client's value, lowered to the configured maximum. The table then applies 1.5 × (§3.1.2.10) and its
+   * own clamps.
+   */
+  static long requestedHeartbeatMs(int keepAliveSeconds, int maxKeepAliveSeconds) {
+    return keepAliveSeconds == 0 ? 0 : Math.min(keepAliveSeconds, maxKeepAliveSeconds) * 1000L;
+  }
+
+  /**
+   * The Server Keep Alive to put in an MQTT 5 CONNACK (§3.2.2.3.14) when the granted heartbeat differs from
+   * what the client asked for; null when it does not.
+   */
+  static Integer serverKeepAlive(int keepAliveSeconds, int grantedHeartbeatMs) {
+    if (grantedHeartbeatMs == keepAliveSeconds * 1000L) {
+      return null;
+    }
+    return (int) Math.min(MqttOptions.PROTOCOL_MAX_KEEP_ALIVE_SECONDS, (grantedHeartbeatMs + 999L) / 1000L);
+  }
+
+  /**
+   * Whether the session state outlives the connection: MQTT 3.1.1 when Clean Session is 0 (§3.1.2.4); MQTT 5
+   * when the Session Expiry Interval is above 0 (§3.1.2.11.2), whatever Clean Start says.
+   */
+  static long sessionExpirySeconds(int protocolVersion, boolean clean, MqttProperties connectProperties) {
+    if (!isV5(protocolVersion)) {
+      return clean ? 0 : NEVER_EXPIRES;
+    }
+    MqttProperty<?> expiry = connectProperties.getProperty(MqttProperties.SESSION_EXPIRY_INTERVAL);
+    return expiry == null ? 0 : Integer.toUnsignedLong((Integer) expiry.value());
+  }
+
+  /** §3.14.2.2.2: an MQTT 5 DISCONNECT may change the Session Expiry Interval; otherwise {@code current}. */
+  static long sessionExpiryOnDisconnect(MqttProperties disconnectProperties, long current) {
+    MqttProperty<?> expiry = disconnectProperties == null
+        ? null : disconnectProperties.getProperty(MqttProperties.SESSION_EXPIRY_INTERVAL);
+    return expiry == null ? current : Integer.toUnsignedLong((Integer) expiry.value());
+  }
+
+  /** MQTT 5 CONNACK properties: what this broker does not support, and what it chose for the client. */
+  static MqttProperties connackProperties(int protocolVersion, String assignedClientId, Integer serverKeepAlive) {
+    if (!isV5(protocolVersion)) {
+      return MqttProperties.NO_PROPERTIES;
+    }
+    MqttProperties properties = new MqttProperties();
+    properties.add(new IntegerProperty(MqttProperties.RETAIN_AVAILABLE, 0));
+    properties.add(new IntegerProperty(MqttProperties.SHARED_SUBSCRIPTION_AVAILABLE, 0));
+    properties.add(new IntegerProperty(MqttProperties.SUBSCRIPTION_IDENTIFIER_AVAILABLE, 0));
+    if (assignedClientId != null) {
+      // §3.2.2.3.7: a server that assigns a client id MUST return it.
+      properties.add(new StringProperty(MqttProperties.ASSIGNED_CLIENT_IDENTIFIER, assignedClientId));
+    }
+    if (serverKeepAlive != null) {
+      properties.add(new IntegerProperty(MqttProperties.SERVER_KEEP_ALIVE, serverKeepAlive));
+    }
+    return properties;
+  }
+
+  /** CONNACK for a client id this broker will not use: 0x02 (3.1.1 §3.2.2.3) or 0x85 (5 §3.2.2.2). */
+  static MqttConnectReturnCode badClientId(int protocolVersion) {
+    return isV5(protocolVersion)
+        ? MqttConnectReturnCode.CONNECTION_REFUSED_CLIENT_IDENTIFIER_NOT_VALID
+        : MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED;
+  }
+
+  /** CONNACK for a wrong device token: 0x04 (3.1.1) or 0x86 Bad User Name or Password (5). */
+  static MqttConnectReturnCode badCredentials(int protocolVersion) {
+    return isV5(protocolVersion)
+        ? MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USERNAME_OR_PASSWORD
+        : MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD;
+  }
+
+  /** CONNACK when the session table could not open the session: 0x03 (3.1.1) or 0x88 (5). */
+  static MqttConnectReturnCode serverUnavailable(int protocolVersion) {
+    return isV5(protocolVersion)
+        ? MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5
+        : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE;
+  }
+
+  /** The MQTT 5 DISCONNECT reason code (§3.14.2.1) that tells a client why the broker ended its session. */
+  static MqttDisconnectReasonCode disconnectCode(CloseReason reason) {
+    return switch (reason) {
+      case TIMEOUT -> MqttDisconnectReasonCode.KEEP_ALIVE_TIMEOUT;
+      case TAKEN_OVER -> MqttDisconnectReasonCode.SESSION_TAKEN_OVER;
+      case KICKED -> MqttDisconnectReasonCode.ADMINISTRATIVE_ACTION;
+      case SHUTDOWN -> MqttDisconnectReasonCode.SERVER_SHUTTING_DOWN;
+      case PROTOCOL_ERROR -> MqttDisconnectReasonCode.PROTOCOL_ERROR;
+      default -> MqttDisconnectReasonCode.UNSPECIFIED_ERROR;
+    };
+  }
+}

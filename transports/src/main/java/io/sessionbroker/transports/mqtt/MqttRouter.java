@@ -1,0 +1,33 @@
+package io.sessionbroker.transports.mqtt;
+
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.vertx.core.buffer.Buffer;
+
+/**
+ * Routes MQTT publications to the subscribers whose topic filters match. Kept behind this small interface so a
+ * clustered router (routing publishes between broker nodes) can replace the in-memory {@link LocalRouter}
+ * without touching the connection code.
+ *
+ * <p>Threading: called only from the MQTT transport's event loop.
+ */
+public interface MqttRouter {
+
+  /** A receiver of publications: one MQTT connection. */
+  @FunctionalInterface
+  interface Subscriber {
+    /** Delivers one message at the QoS already reduced to what the subscription granted. */
+    void deliver(String topic, Buffer payload, MqttQoS qos);
+  }
+
+  /** Adds or replaces (§3.8.4: same filter replaces) the subscription of {@code subscriber} to {@code filter}. */
+  void subscribe(Subscriber subscriber, String filter, MqttQoS qos);
+
+  /** Removes one subscription; true if it existed. */
+  boolean unsubscribe(Subscriber subscriber, String filter);
+
+  /** Removes every subscription of a subscriber whose connection ended. */
+  void unsubscribeAll(Subscriber subscriber);
+
+  /** Publishes to every matching subscriber, once each (§3.3.5: overlapping filters deliver once, max QoS). */
+  void publish(String topic, Buffer payload, MqttQoS qos);
+}
