@@ -3,12 +3,18 @@ package io.sessionbroker.broker;
 import io.sessionbroker.cluster.Clock;
 import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.cluster.SessionTableVerticle;
+import io.sessionbroker.transports.mqtt.MqttTransport;
 import io.sessionbroker.transports.tcp.TcpTransport;
+import io.sessionbroker.transports.websocket.WebSocketTransport;
 import io.vertx.core.Future;
+import io.vertx.core.Deployable;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,9 +31,11 @@ public final class Broker {
   private final BrokerConfig config;
   private final Vertx vertx;
   private final ClusterNode cluster;
-  private final List<String> listeners = new ArrayList<>();
+  private final Map<String, Listener> listeners = new LinkedHashMap<>();
   private SessionTable table;
-  private TcpTransport tcp;
+
+  /** A device listener: its name in the configuration, its address, and its bound port once deployed. */
+  private record Listener(String name, String host, Deployable verticle, IntSupplier port) {}
 
   private Broker(BrokerConfig config, Vertx vertx, ClusterNode cluster) {
     this.config = config;
@@ -66,27 +74,39 @@ public final class Broker {
         })
         .compose(v -> new AdminApi(vertx.eventBus(), tableVerticle.pipeline().eventLog(), nodes).register())
         .compose(v -> cluster == null ? Future.succeededFuture() : cluster.watch(vertx, tableVerticle))
-        .compose(v -> deployTcp())
+        .compose(v -> deployListeners())
         .compose(v -> deployBridge());
   }
 
-  private Future<Void> deployTcp() {
-    if (config.tcp() == null) {
-      return Future.succeededFuture();
+  private Future<Void> deployListeners() {
+    List<Listener> wanted = new ArrayList<>();
+    if (config.tcp() != null) {
+      TcpTransport tcp = new TcpTransport(table, config.tcp(), config.auth());
+      wanted.add(new Listener("tcp", config.tcp().host(), tcp, tcp::port));
     }
-    tcp = new TcpTransport(table, config.tcp(), config.auth());
-    return vertx.deployVerticle(tcp)
-        .onSuccess(id -> listeners.add("tcp " + config.tcp().host() + ":" + tcp.port()))
-        .mapEmpty();
+    if (config.mqtt() != null) {
+      // One instance: its in-memory pub/sub router is confined to one event loop.
+      MqttTransport mqtt = new MqttTransport(table, config.mqtt(), config.auth());
+      wanted.add(new Listener("mqtt", config.mqtt().host(), mqtt, mqtt::port));
+    }
+    if (config.websocket() != null) {
+      WebSocketTransport websocket = new WebSocketTransport(table, config.websocket(), config.auth());
+      wanted.add(new Listener("websocket", config.websocket().host(), websocket, websocket::port));
+    }
+    Future<Void> chain = Future.succeededFuture();
+    for (Listener listener : wanted) {
+      chain = chain.compose(v -> vertx.deployVerticle(listener.verticle()))
+          .onSuccess(id -> listeners.put(listener.name(), listener))
+          .mapEmpty();
+    }
+    return chain;
   }
 
   private Future<Void> deployBridge() {
     if (!config.bridge().enabled()) {
       return Future.succeededFuture();
     }
-    return EventBridge.start(vertx, config.bridge())
-        .onSuccess(b -> listeners.add("bridge " + config.bridge().host() + ":" + config.bridge().port()))
-        .mapEmpty();
+    return EventBridge.start(vertx, config.bridge()).mapEmpty();
   }
 
   /**
@@ -119,13 +139,23 @@ public final class Broker {
     return cluster == null ? config.nodeId() : cluster.nodeId();
   }
 
-  /** The TCP transport's bound port; -1 when TCP is disabled. */
+  /** The bound port of a device listener ({@code tcp}, {@code mqtt}, {@code websocket}); -1 when disabled. */
+  public int port(String listener) {
+    Listener deployed = listeners.get(listener);
+    return deployed == null ? -1 : deployed.port().getAsInt();
+  }
+
   public int tcpPort() {
-    return tcp == null ? -1 : tcp.port();
+    return port("tcp");
   }
 
   /** What is listening, one entry per listener: {@code "tcp 127.0.0.1:7000"}. */
   public List<String> listeners() {
-    return List.copyOf(listeners);
+    List<String> up = new ArrayList<>();
+    listeners.values().forEach(l -> up.add(l.name() + " " + l.host() + ":" + l.port().getAsInt()));
+    if (config.bridge().enabled()) {
+      up.add("bridge " + config.bridge().host() + ":" + config.bridge().port());
+    }
+    return up;
   }
 }

@@ -2,7 +2,9 @@ package io.sessionbroker.broker;
 
 import io.sessionbroker.cluster.TableOptions;
 import io.sessionbroker.transports.auth.DeviceAuth;
+import io.sessionbroker.transports.mqtt.MqttOptions;
 import io.sessionbroker.transports.tcp.TcpOptions;
+import io.sessionbroker.transports.websocket.WsOptions;
 import io.vertx.core.json.JsonObject;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -18,6 +20,8 @@ import java.util.UUID;
  * @param nodeId this node's name in events; random when not configured
  * @param table session table settings
  * @param tcp raw TCP listener, or null when disabled
+ * @param mqtt MQTT listener, or null when disabled
+ * @param websocket WebSocket listener, or null when disabled
  * @param bridge external event bus access
  * @param auth device authentication; required as soon as a device listener is bound beyond loopback
  * @param shutdownGraceMs time given to close events to reach bridge subscribers before the process exits
@@ -27,6 +31,8 @@ public record BrokerConfig(
     String nodeId,
     TableOptions table,
     TcpOptions tcp,
+    MqttOptions mqtt,
+    WsOptions websocket,
     BridgeOptions bridge,
     DeviceAuth auth,
     int shutdownGraceMs,
@@ -60,7 +66,7 @@ public record BrokerConfig(
 
     static BridgeOptions fromJson(JsonObject json) {
       return new BridgeOptions(
-          json.getBoolean("enabled", true), json.getString("host", "127.0.0.1"), json.getInteger("port", 7010));
+          json.getBoolean("enabled", true), json.getString("host", "127.0.0.1"), json.getInteger("port", 7900));
     }
   }
 
@@ -71,12 +77,16 @@ public record BrokerConfig(
       nodeId = "node-" + UUID.randomUUID().toString().substring(0, 8);
     }
     TcpOptions tcp = enabled(json, "tcp") ? TcpOptions.fromJson(json.getJsonObject("tcp")) : null;
+    MqttOptions mqtt = enabled(json, "mqtt") ? MqttOptions.fromJson(json.getJsonObject("mqtt")) : null;
+    WsOptions websocket = enabled(json, "websocket") ? WsOptions.fromJson(json.getJsonObject("websocket")) : null;
     String secret = json.getJsonObject("auth", new JsonObject()).getString("secret", "");
     DeviceAuth auth = secret.isEmpty() ? DeviceAuth.NONE : DeviceAuth.withSecret(secret);
     BrokerConfig config = new BrokerConfig(
         nodeId,
         TableOptions.fromJson(json.getJsonObject("table", new JsonObject())),
         tcp,
+        mqtt,
+        websocket,
         BridgeOptions.fromJson(json.getJsonObject("bridge", new JsonObject())),
         auth,
         json.getJsonObject("shutdown", new JsonObject()).getInteger("graceMs", 500),
@@ -93,9 +103,9 @@ public record BrokerConfig(
   /** DESIGN §8: devices must authenticate once a listener is reachable from beyond this machine. */
   private void checkSecurity() {
     List<String> exposed = new ArrayList<>();
-    if (tcp != null && !isLoopback(tcp.host())) {
-      exposed.add("tcp.host=" + tcp.host());
-    }
+    exposeCheck(exposed, "tcp", tcp == null ? null : tcp.host());
+    exposeCheck(exposed, "mqtt", mqtt == null ? null : mqtt.host());
+    exposeCheck(exposed, "websocket", websocket == null ? null : websocket.host());
     if (!exposed.isEmpty() && !auth.required()) {
       throw new IllegalArgumentException("listeners bound beyond loopback (" + String.join(", ", exposed)
           + ") require device authentication: set auth.secret (BROKER_AUTH_SECRET), at least 16 characters");
@@ -103,6 +113,12 @@ public record BrokerConfig(
     if (bridge.enabled() && !isLoopback(bridge.host())) {
       throw new IllegalArgumentException("bridge.host=" + bridge.host()
           + " is beyond loopback, but the event bus bridge has no admin credential: keep it on 127.0.0.1");
+    }
+  }
+
+  private static void exposeCheck(List<String> exposed, String listener, String host) {
+    if (host != null && !isLoopback(host)) {
+      exposed.add(listener + ".host=" + host);
     }
   }
 

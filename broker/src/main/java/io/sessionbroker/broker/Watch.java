@@ -18,7 +18,7 @@ final class Watch {
   static int run(JsonObject conf, List<String> args) {
     JsonObject bridge = conf.getJsonObject("bridge", new JsonObject());
     String host = bridge.getString("host", "127.0.0.1");
-    int port = bridge.getInteger("port", 7010);
+    int port = bridge.getInteger("port", 7900);
     List<String> addresses = new ArrayList<>();
     for (int i = 0; i < args.size(); i++) {
       switch (args.get(i)) {

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sessionbroker.cluster.TableOptions;
+import io.sessionbroker.transports.mqtt.MqttOptions;
 import io.sessionbroker.transports.tcp.TcpOptions;
+import io.sessionbroker.transports.websocket.WsOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -19,6 +21,8 @@ class ConfigTest {
     BrokerConfig config = BrokerHarness.config(json);
 
     assertThat(config.tcp().host()).isEqualTo("127.0.0.1");
+    assertThat(config.mqtt().host()).isEqualTo("127.0.0.1");
+    assertThat(config.websocket().host()).isEqualTo("127.0.0.1");
     assertThat(config.bridge().host()).isEqualTo("127.0.0.1");
     assertThat(config.auth().required()).isFalse();
   }
@@ -28,9 +32,15 @@ class ConfigTest {
     JsonObject json = ConfigLoader.load(BrokerHarness.SHIPPED_CONF, Map.of());
 
     assertThat(TableOptions.fromJson(json.getJsonObject("table"))).isEqualTo(TableOptions.defaults());
-    JsonObject tcp = json.getJsonObject("tcp").copy();
-    tcp.remove("enabled");
-    assertThat(tcp).isEqualTo(TcpOptions.fromJson(new JsonObject()).toJson());
+    assertThat(listener(json, "tcp")).isEqualTo(TcpOptions.fromJson(new JsonObject()).toJson());
+    assertThat(listener(json, "mqtt")).isEqualTo(MqttOptions.fromJson(new JsonObject()).toJson());
+    assertThat(listener(json, "websocket")).isEqualTo(WsOptions.fromJson(new JsonObject()).toJson());
+  }
+
+  private static JsonObject listener(JsonObject conf, String name) {
+    JsonObject section = conf.getJsonObject(name).copy();
+    section.remove("enabled");
+    return section;
   }
 
   @Test

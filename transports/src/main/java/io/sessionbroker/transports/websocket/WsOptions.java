@@ -29,7 +29,7 @@ public record WsOptions(
     int pingIntervalMs) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
-  public static final int DEFAULT_PORT = 8081;
+  public static final int DEFAULT_PORT = 7080;
   public static final String DEFAULT_PATH = "/devices";
   public static final int DEFAULT_HANDSHAKE_TIMEOUT_MS = 5_000;
   public static final int DEFAULT_MAX_FRAME_BYTES = 16 * 1024;
