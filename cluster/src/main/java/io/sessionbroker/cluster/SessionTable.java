@@ -111,7 +111,11 @@ public final class SessionTable {
       takeOver(claim.previous(), session.deviceId());
     }
     session.state = Session.State.OPEN;
-    byDevice.put(session.deviceId(), session);
+    if (session.closeWhenOpen == null) {
+      // Else a newer session took the device over while this claim's answer was on its way, and already
+      // holds the device here: it must stay the one that get, list, count and shutdown see.
+      byDevice.put(session.deviceId(), session);
+    }
     wheel.add(session);
     events.opened(session, clock.millis());
     log.debug("session_opened device={} session={} transport={} epoch={}",

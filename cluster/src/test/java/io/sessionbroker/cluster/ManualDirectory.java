@@ -2,24 +2,25 @@ package io.sessionbroker.cluster;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import java.util.ArrayDeque;
-import java.util.Deque;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * A directory whose claims stay pending until the test completes them, like a clustered directory whose
- * entry processor is still on the wire. Claims are answered by a real {@link LocalDirectory}.
+ * A directory whose answers the test delivers by hand, like a clustered directory whose entry processor has
+ * run but whose reply is still on the wire. Claims take effect at once, in call order, in a real
+ * {@link LocalDirectory}; only the answers wait, and the test may deliver them in any order.
  */
 final class ManualDirectory implements DeviceDirectory {
 
-  private record PendingClaim(String deviceId, long sessionId, String nodeId, Promise<Claim> promise) {}
+  private record PendingAnswer(Claim claim, Promise<Claim> promise) {}
 
   private final LocalDirectory store = new LocalDirectory();
-  private final Deque<PendingClaim> pending = new ArrayDeque<>();
+  private final List<PendingAnswer> pending = new ArrayList<>();
 
   @Override
   public Future<Claim> claim(String deviceId, long sessionId, String nodeId) {
     Promise<Claim> promise = Promise.promise();
-    pending.add(new PendingClaim(deviceId, sessionId, nodeId, promise));
+    pending.add(new PendingAnswer(store.claim(deviceId, sessionId, nodeId).result(), promise));
     return promise.future();
   }
 
@@ -32,14 +33,14 @@ final class ManualDirectory implements DeviceDirectory {
     return pending.size();
   }
 
-  /** Performs and answers the oldest pending claim. */
-  void completeNextClaim() {
-    PendingClaim claim = pending.remove();
-    claim.promise().complete(store.claim(claim.deviceId(), claim.sessionId(), claim.nodeId()).result());
+  /** Delivers the answer of the {@code index}-th claim still pending (0 = the oldest). */
+  void answer(int index) {
+    PendingAnswer answer = pending.remove(index);
+    answer.promise().complete(answer.claim());
   }
 
   /** Fails the oldest pending claim, as a directory that lost its cluster would. */
-  void failNextClaim(Throwable cause) {
-    pending.remove().promise().fail(cause);
+  void failOldest(Throwable cause) {
+    pending.remove(0).promise().fail(cause);
   }
 }

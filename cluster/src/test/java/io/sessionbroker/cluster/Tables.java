@@ -31,9 +31,13 @@ final class Tables {
   }
 
   Session open(String deviceId, String transport, long heartbeatMs) {
-    OpenRequest request = new OpenRequest(deviceId, transport, "127.0.0.1:5000", heartbeatMs, null,
+    return table.open(request(deviceId, transport, heartbeatMs)).result();
+  }
+
+  /** A hello whose connection records the reasons the table closes it with. */
+  OpenRequest request(String deviceId, String transport, long heartbeatMs) {
+    return new OpenRequest(deviceId, transport, "127.0.0.1:5000", heartbeatMs, null,
         (session, reason) -> connectionCloses.add(reason));
-    return table.open(request).result();
   }
 
   /** Advances the clock one tick at a time, ticking the table, for {@code millis}. */
