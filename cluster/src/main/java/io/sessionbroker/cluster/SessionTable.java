@@ -118,8 +118,10 @@ public final class SessionTable {
     }
     wheel.add(session);
     events.opened(session, clock.millis());
-    log.debug("session_opened device={} session={} transport={} epoch={}",
-        session.deviceId(), session.sessionId(), session.transport(), session.epoch());
+    if (log.isDebugEnabled()) { // sessionId() formats a string: not on every open when debug is off
+      log.debug("session_opened device={} session={} transport={} epoch={}",
+          session.deviceId(), session.sessionId(), session.transport(), session.epoch());
+    }
     promise.complete(session);
     if (session.closeWhenOpen != null) {
       finish(session, session.closeWhenOpen);
@@ -182,7 +184,9 @@ public final class SessionTable {
     directory.release(session.deviceId(), session.id())
         .onFailure(e -> log.warn("session_release_failed device={}", session.deviceId(), e));
     events.closed(session, reason, clock.millis());
-    log.debug("session_closed device={} session={} reason={}", session.deviceId(), session.sessionId(), reason);
+    if (log.isDebugEnabled()) {
+      log.debug("session_closed device={} session={} reason={}", session.deviceId(), session.sessionId(), reason);
+    }
     try {
       session.connection().closed(session, reason);
     } catch (RuntimeException e) {
