@@ -34,6 +34,7 @@ public class TouchBenchmark {
   @Param({"manual", "monotonic"})
   public String clock;
 
+  private Clock time;
   private SessionTable table;
   private Session[] sessions;
   private JsonObject status;
@@ -41,7 +42,8 @@ public class TouchBenchmark {
 
   @Setup
   public void setUp() {
-    table = BenchTables.table("manual".equals(clock) ? new ManualClock() : Clock.monotonic());
+    time = "manual".equals(clock) ? new ManualClock() : Clock.monotonic();
+    table = BenchTables.table(time);
     sessions = new Session[SESSIONS];
     for (int i = 0; i < SESSIONS; i++) {
       sessions[i] = BenchTables.open(table, BenchTables.udpHello(BenchTables.deviceId(i), BenchTables.remote(i), -1));
@@ -52,6 +54,12 @@ public class TouchBenchmark {
   @Benchmark
   public void touch() {
     table.touch(sessions[next++ & (SESSIONS - 1)]);
+  }
+
+  /** The clock read alone, which every touch includes: the baseline that shows what limits a touch. */
+  @Benchmark
+  public long readClock() {
+    return time.millis();
   }
 
   /** A heartbeat carrying a status object the transport already decoded (decoding is not counted). */
