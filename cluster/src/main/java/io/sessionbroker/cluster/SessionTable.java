@@ -111,11 +111,17 @@ public final class SessionTable {
       takeOver(claim.previous(), session.deviceId());
     }
     session.state = Session.State.OPEN;
-    byDevice.put(session.deviceId(), session);
+    if (session.closeWhenOpen == null) {
+      // Else a newer session took the device over while this claim's answer was on its way, and already
+      // holds the device here: it must stay the one that get, list, count and shutdown see.
+      byDevice.put(session.deviceId(), session);
+    }
     wheel.add(session);
     events.opened(session, clock.millis());
-    log.debug("session_opened device={} session={} transport={} epoch={}",
-        session.deviceId(), session.sessionId(), session.transport(), session.epoch());
+    if (log.isDebugEnabled()) { // sessionId() formats a string: not on every open when debug is off
+      log.debug("session_opened device={} session={} transport={} epoch={}",
+          session.deviceId(), session.sessionId(), session.transport(), session.epoch());
+    }
     promise.complete(session);
     if (session.closeWhenOpen != null) {
       finish(session, session.closeWhenOpen);
@@ -201,7 +207,9 @@ public final class SessionTable {
     if (announce) {
       events.closed(session, reason, clock.millis());
     }
-    log.debug("session_closed device={} session={} reason={}", session.deviceId(), session.sessionId(), reason);
+    if (log.isDebugEnabled()) {
+      log.debug("session_closed device={} session={} reason={}", session.deviceId(), session.sessionId(), reason);
+    }
     try {
       session.connection().closed(session, reason);
     } catch (RuntimeException e) {

@@ -10,13 +10,18 @@ import java.util.function.Consumer;
  *
  * <p>Bucket arithmetic, with {@code tickMs = 10} and 4,096 slots: absolute tick {@code t} covers
  * {@code [10·t, 10·t + 10)} ms and lives in slot {@code t mod 4096}. A session whose deadline is 1,005 ms
- * goes to tick {@code ceil(1005 / 10) = 101}, which is processed once the time reaches 1,010 ms: never before
- * the deadline, at most one tick after it. A deadline further away than the wheel spans (40.96 s) is parked
- * in the last tick the wheel can hold and re-inserted from there, so no "rounds" counter is needed: every
- * entry in a slot belongs to the tick being processed.
+ * goes to the tick that contains it, {@code floor(1005 / 10) = 100}, which is processed by the first
+ * {@link #advance} at or after 1,000 ms. Each session is checked against its exact deadline when its tick is
+ * processed: if {@code advance} ran at, say, 1,003 ms, the session is not yet due and moves to tick 101,
+ * which the next {@code advance} (about 1,013 ms) processes. So with {@code advance} called every tick, at
+ * whatever phase, a session is never evicted before its deadline and at most one tick after it. (Filing it
+ * under {@code ceil(1005 / 10) = 101} instead would add up to a tick of bucket rounding to the tick period:
+ * up to two ticks late.) A deadline further away than the wheel spans (40.96 s) is parked in the last tick
+ * the wheel can hold and re-inserted from there, so no "rounds" counter is needed: every entry in a slot
+ * belongs to the tick being processed.
  *
  * <p>Mass expiry: at most {@code maxExpiries} sessions expire per {@link #advance}; the rest wait, in deadline
- * order, for the next call. Closed sessions are dropped when their slot comes due. Not thread-safe: the
+ * order, for the next call, which re-checks them (a heartbeat that arrived meanwhile saves the session). Closed sessions are dropped when their slot comes due. Not thread-safe: the
  * session table calls it from its own thread only.
  */
 final class TimingWheel {
@@ -56,6 +61,11 @@ final class TimingWheel {
     int budget = maxExpiries;
     while (budget > 0 && !overdue.isEmpty()) {
       Session session = overdue.poll();
+      long deadline = session.deadline();
+      if (session.state != Session.State.CLOSED && now < deadline) {
+        insert(session, deadline, cursor); // touched while it waited: no longer silent for its timeout
+        continue;
+      }
       size--;
       if (session.state != Session.State.CLOSED) {
         budget--;
@@ -96,7 +106,7 @@ final class TimingWheel {
   }
 
   private void insert(Session session, long deadline, long earliestTick) {
-    long tick = Math.max(earliestTick, ceilDiv(deadline, tickMs));
+    long tick = Math.max(earliestTick, Math.floorDiv(deadline, tickMs));
     tick = Math.min(tick, cursor + slots.length - 1);
     int slot = (int) (tick & mask);
     session.wheelNext = slots[slot];
@@ -106,9 +116,5 @@ final class TimingWheel {
   /** Sessions scheduled, including closed ones not yet dropped. */
   int size() {
     return size;
-  }
-
-  private static long ceilDiv(long x, long y) {
-    return -Math.floorDiv(-x, y);
   }
 }

@@ -1,0 +1,62 @@
+package io.sessionbroker.cluster;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A session table on a fake clock and a direct executor ({@code Runnable::run}), so every call completes
+ * before it returns and tests drive time and ticks themselves.
+ */
+final class Tables {
+
+  static final int TICK_MS = 10;
+  /** Lets tests ask for heartbeats down to 100 ms and run with a small eviction batch when they want one. */
+  static final TableOptions OPTIONS = new TableOptions(TICK_MS, 250, 30_000, 100, 300_000, 1.5, 100, 900_000);
+
+  final FakeClock clock = new FakeClock();
+  final RecordingEvents events = new RecordingEvents();
+  final List<CloseReason> connectionCloses = new ArrayList<>();
+  final SessionTable table;
+
+  Tables() {
+    this(OPTIONS, new LocalDirectory());
+  }
+
+  Tables(TableOptions options, DeviceDirectory directory) {
+    table = new SessionTable(options, clock, directory, events, "node-a", Runnable::run);
+  }
+
+  Session open(String deviceId, long heartbeatMs) {
+    return open(deviceId, "udp", heartbeatMs);
+  }
+
+  Session open(String deviceId, String transport, long heartbeatMs) {
+    return table.open(request(deviceId, transport, heartbeatMs)).result();
+  }
+
+  /** A hello whose connection records the reasons the table closes it with. */
+  OpenRequest request(String deviceId, String transport, long heartbeatMs) {
+    return new OpenRequest(deviceId, transport, "127.0.0.1:5000", heartbeatMs, null,
+        (session, reason) -> connectionCloses.add(reason));
+  }
+
+  /** Advances the clock one tick at a time, ticking the table, for {@code millis}. */
+  void run(long millis) {
+    for (long left = millis; left > 0; left -= TICK_MS) {
+      clock.advance(Math.min(TICK_MS, left));
+      table.tick();
+    }
+  }
+
+  /** Ticks until {@code session} is closed, at most {@code limitMs}; returns the time of its close event. */
+  long runUntilClosed(Session session, long limitMs) {
+    for (long spent = 0; spent <= limitMs; spent += TICK_MS) {
+      if (!session.isOpen()) {
+        return events.of(session).get(events.of(session).size() - 1).at();
+      }
+      clock.advance(TICK_MS);
+      table.tick();
+    }
+    throw new AssertionError(session + " still open after " + limitMs + " ms");
+  }
+}
