@@ -3,6 +3,7 @@ package io.sessionbroker.broker;
 import io.sessionbroker.cluster.Clock;
 import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.cluster.SessionTableVerticle;
+import io.sessionbroker.transports.mqtt.ClusterRouter;
 import io.sessionbroker.transports.mqtt.MqttTransport;
 import io.sessionbroker.transports.tcp.TcpTransport;
 import io.sessionbroker.transports.websocket.WebSocketTransport;
@@ -85,8 +86,11 @@ public final class Broker {
       wanted.add(new Listener("tcp", config.tcp().host(), tcp, tcp::port));
     }
     if (config.mqtt() != null) {
-      // One instance: its in-memory pub/sub router is confined to one event loop.
-      MqttTransport mqtt = new MqttTransport(table, config.mqtt(), config.auth());
+      // One instance: its pub/sub router is confined to one event loop. Clustered, publishes and the wills
+      // of crashed nodes reach subscribers on every node.
+      MqttTransport mqtt = cluster == null
+          ? new MqttTransport(table, config.mqtt(), config.auth())
+          : new MqttTransport(table, config.mqtt(), config.auth(), new ClusterRouter(vertx.eventBus(), nodeId()));
       wanted.add(new Listener("mqtt", config.mqtt().host(), mqtt, mqtt::port));
     }
     if (config.websocket() != null) {

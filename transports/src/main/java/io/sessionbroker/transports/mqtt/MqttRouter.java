@@ -30,4 +30,9 @@ public interface MqttRouter {
 
   /** Publishes to every matching subscriber, once each (§3.3.5: overlapping filters deliver once, max QoS). */
   void publish(String topic, Buffer payload, MqttQoS qos);
+
+  /** Called once by the transport, on its event loop, before any other method. */
+  default io.vertx.core.Future<Void> start() {
+    return io.vertx.core.Future.succeededFuture();
+  }
 }

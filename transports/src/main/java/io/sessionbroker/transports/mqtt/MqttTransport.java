@@ -43,7 +43,7 @@ public final class MqttTransport extends VerticleBase {
         new MqttSessionStore(table.clock()), new Wills(vertx, router), context);
     server = vertx.createNetServer(new NetServerOptions().setHost(options.host()).setPort(options.port()));
     server.connectHandler(socket -> new MqttLink((NetSocketInternal) socket, services));
-    return server.listen().onSuccess(s ->
+    return router.start().compose(v -> server.listen()).onSuccess(s ->
         log.info("mqtt_listening host={} port={}", options.host(), s.actualPort()));
   }
 

@@ -40,6 +40,8 @@ final class Wills {
     return new JsonObject()
         .put("topic", will.getWillTopic())
         .put("payload", Payloads.toEventValue(will.getWillMessage()))
+        .put("payloadBase64", java.util.Base64.getEncoder().encodeToString(
+            will.getWillMessage() == null ? new byte[0] : will.getWillMessage().getBytes()))
         .put("qos", will.getWillQos())
         .put("retain", will.isWillRetain())
         .put("delayIntervalSeconds", delaySeconds(will));

@@ -1,0 +1,94 @@
+package io.sessionbroker.transports.mqtt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Verifies routing between nodes: two routers with different node ids share one event bus, as two clustered
+ * nodes share the cluster-wide bus.
+ */
+@Timeout(30)
+class ClusterRouterTest {
+
+  private Vertx vertx;
+  private ClusterRouter nodeA;
+  private ClusterRouter nodeB;
+  private final List<String> deliveredOnA = new CopyOnWriteArrayList<>();
+  private final List<String> deliveredOnB = new CopyOnWriteArrayList<>();
+
+  @BeforeEach
+  void startTwoNodes() throws Exception {
+    vertx = Vertx.vertx();
+    nodeA = start("node-a", deliveredOnA);
+    nodeB = start("node-b", deliveredOnB);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    vertx.close().await(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void aPublishReachesSubscribersOnEveryNodeOnceEach() throws Exception {
+    // when a device on node A publishes
+    onContextOf(() -> nodeA.publish("sensors/1/temp", Buffer.buffer("21.5"), MqttQoS.AT_LEAST_ONCE));
+
+    // then the subscribers on A and on B each get it once
+    awaitSize(deliveredOnA, 1);
+    awaitSize(deliveredOnB, 1);
+    assertThat(deliveredOnA).containsExactly("sensors/1/temp=21.5");
+    assertThat(deliveredOnB).containsExactly("sensors/1/temp=21.5");
+  }
+
+  @Test
+  void theAnnouncerOfANodeLostClosePublishesItsWillToEveryNode() throws Exception {
+    JsonObject closed = new JsonObject().put("reason", "NODE_LOST").put("announcedBy", "node-b")
+        .put("will", new JsonObject().put("topic", "sensors/9/status").put("qos", 1)
+            .put("payloadBase64", java.util.Base64.getEncoder().encodeToString("offline".getBytes())));
+
+    vertx.eventBus().publish("sessions.closed", closed);
+
+    awaitSize(deliveredOnA, 1);
+    awaitSize(deliveredOnB, 1);
+    Thread.sleep(200); // no second copy may follow: node A did not announce this close
+    assertThat(deliveredOnA).containsExactly("sensors/9/status=offline");
+    assertThat(deliveredOnB).containsExactly("sensors/9/status=offline");
+  }
+
+  private ClusterRouter start(String nodeId, List<String> delivered) throws Exception {
+    ClusterRouter router = new ClusterRouter(vertx.eventBus(), nodeId);
+    Context context = vertx.getOrCreateContext();
+    java.util.concurrent.CompletableFuture<Void> started = new java.util.concurrent.CompletableFuture<>();
+    context.runOnContext(v -> {
+      router.subscribe((topic, payload, qos) -> delivered.add(topic + "=" + payload), "sensors/#",
+          MqttQoS.AT_LEAST_ONCE);
+      router.start().onComplete(done -> started.complete(null));
+    });
+    started.get(10, TimeUnit.SECONDS);
+    return router;
+  }
+
+  private void onContextOf(Runnable action) {
+    vertx.getOrCreateContext().runOnContext(v -> action.run());
+  }
+
+  private static void awaitSize(List<String> list, int size) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (list.size() < size && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(list).hasSizeGreaterThanOrEqualTo(size);
+  }
+}
