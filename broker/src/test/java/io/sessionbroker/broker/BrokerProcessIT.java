@@ -1,0 +1,97 @@
+package io.sessionbroker.broker;
+
+import static io.sessionbroker.broker.BrokerHarness.WAIT;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sessionbroker.cluster.Addresses;
+import io.vertx.core.json.JsonObject;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Verifies the broker as an operator runs it: a separate process started by {@link Main} on a configuration
+ * file, printing its listeners, and on SIGTERM closing every session with SHUTDOWN, announcing it, and
+ * exiting 0.
+ */
+@Timeout(90)
+class BrokerProcessIT {
+
+  @Test
+  void sigtermClosesEverySessionWithShutdownAnnouncesItAndExitsZero(@TempDir Path dir) throws Exception {
+    // given a broker process on free ports
+    JsonObject conf = ConfigLoader.load(BrokerHarness.SHIPPED_CONF, Map.of());
+    int tcpPort = BrokerHarness.freePort();
+    int bridgePort = BrokerHarness.freePort();
+    conf.getJsonObject("tcp").put("port", tcpPort);
+    conf.getJsonObject("bridge").put("port", bridgePort);
+    conf.getJsonObject("mqtt").put("port", BrokerHarness.freePort());
+    conf.getJsonObject("websocket").put("port", BrokerHarness.freePort());
+    Path file = dir.resolve("broker.json");
+    Files.writeString(file, conf.encodePrettily());
+    long started = System.nanoTime();
+    Process broker = new ProcessBuilder(javaBinary(), "-cp", System.getProperty("java.class.path"),
+        Main.class.getName(), "--conf", file.toString()).redirectErrorStream(true).start();
+    try {
+      List<String> output = readUntil(broker, "ready in");
+      long readyMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+      System.out.println("broker process: JVM start to ready " + readyMs + " ms; " + output.get(output.size() - 1));
+      assertThat(output).contains("listening tcp 127.0.0.1:" + tcpPort, "listening bridge 127.0.0.1:" + bridgePort);
+
+      try (BridgeClient bridge = new BridgeClient("127.0.0.1", bridgePort);
+          TcpDevice device = new TcpDevice("127.0.0.1", tcpPort)) {
+        bridge.registerAndSync(Addresses.CLOSED);
+        device.hello("sigterm-1", 30);
+
+        // when the operator stops it
+        broker.destroy(); // SIGTERM
+
+        // then the session is closed with SHUTDOWN, announced, the device told, and the process exits 0
+        JsonObject closed = bridge.awaitMessage(Addresses.CLOSED, e -> "sigterm-1".equals(e.getString("deviceId")),
+            WAIT);
+        assertThat(closed.getString("reason")).isEqualTo("SHUTDOWN");
+        assertThat(device.read(WAIT)).isEqualTo(new JsonObject().put("type", "bye").put("reason", "SHUTDOWN"));
+        assertThat(broker.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(broker.exitValue()).isZero();
+      }
+    } finally {
+      broker.destroyForcibly();
+    }
+  }
+
+  private static List<String> readUntil(Process process, String marker) throws Exception {
+    BufferedReader reader =
+        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    List<String> lines = new ArrayList<>();
+    String line;
+    while ((line = reader.readLine()) != null) {
+      lines.add(line);
+      if (line.contains(marker)) {
+        Thread drain = new Thread(() -> {
+          try {
+            reader.transferTo(java.io.Writer.nullWriter());
+          } catch (java.io.IOException ignored) {
+            // the process ended
+          }
+        });
+        drain.setDaemon(true);
+        drain.start();
+        return lines;
+      }
+    }
+    throw new AssertionError("broker exited before \"" + marker + "\": " + lines);
+  }
+
+  private static String javaBinary() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+}
