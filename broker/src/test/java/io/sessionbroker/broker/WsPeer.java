@@ -20,10 +20,32 @@ final class WsPeer implements WebSocket.Listener, AutoCloseable {
   private final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
   private final StringBuilder partial = new StringBuilder();
   private final WebSocket socket;
+  private volatile boolean reading = true;
 
   WsPeer(int port) {
     socket = CLIENT.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
         .buildAsync(URI.create("ws://127.0.0.1:" + port + "/devices"), this).join();
+  }
+
+  /**
+   * Stops reading: the JDK client answers a ping only when it reads it, so from now on the broker's pings go
+   * unanswered, as with a device that hung. {@link #resumeReading} reads what queued up meanwhile.
+   */
+  void stopReading() {
+    reading = false;
+  }
+
+  void resumeReading() {
+    reading = true;
+    socket.request(Long.MAX_VALUE);
+  }
+
+  void sendBinary(byte[] bytes) {
+    socket.sendBinary(java.nio.ByteBuffer.wrap(bytes), true).join();
+  }
+
+  void sendClose() {
+    socket.sendClose(WebSocket.NORMAL_CLOSURE, "").join();
   }
 
   /** Says hello and returns the welcome. */
@@ -51,7 +73,25 @@ final class WsPeer implements WebSocket.Listener, AutoCloseable {
 
   @Override
   public void onOpen(WebSocket webSocket) {
-    webSocket.request(Long.MAX_VALUE);
+    webSocket.request(1);
+  }
+
+  private void more(WebSocket webSocket) {
+    if (reading) {
+      webSocket.request(1);
+    }
+  }
+
+  @Override
+  public CompletionStage<?> onPing(WebSocket webSocket, java.nio.ByteBuffer message) {
+    more(webSocket);
+    return null;
+  }
+
+  @Override
+  public CompletionStage<?> onPong(WebSocket webSocket, java.nio.ByteBuffer message) {
+    more(webSocket);
+    return null;
   }
 
   @Override
@@ -61,6 +101,7 @@ final class WsPeer implements WebSocket.Listener, AutoCloseable {
       received.add(new JsonObject(partial.toString()));
       partial.setLength(0);
     }
+    more(webSocket);
     return null;
   }
 
