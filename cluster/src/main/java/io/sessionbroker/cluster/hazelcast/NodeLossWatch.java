@@ -9,6 +9,7 @@ import io.sessionbroker.cluster.EventPipeline;
 import io.sessionbroker.cluster.SessionIds;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,10 +65,16 @@ public final class NodeLossWatch implements MembershipListener {
       return;
     }
     long started = System.nanoTime();
-    vertx.<Map<String, DirectoryEntry>>executeBlocking(() -> directory.releaseNode(lost), false)
+    vertx.<Map<String, ? extends List<DirectoryEntry>>>executeBlocking(() -> directory.releaseNode(lost), false)
         .onSuccess(released -> {
-          released.forEach((deviceId, entry) -> pipeline.publish(Addresses.CLOSED, nodeLost(deviceId, entry)));
-          log.info("node_lost node={} sessions_announced={} ms={}", lost, released.size(),
+          int announced = 0;
+          for (Map.Entry<String, ? extends List<DirectoryEntry>> device : released.entrySet()) {
+            for (DirectoryEntry entry : device.getValue()) {
+              pipeline.publish(Addresses.CLOSED, nodeLost(device.getKey(), entry));
+              announced++;
+            }
+          }
+          log.info("node_lost node={} sessions_announced={} ms={}", lost, announced,
               (System.nanoTime() - started) / 1_000_000);
         })
         .onFailure(e -> log.error("node_lost_cleanup_failed node={}", lost, e));
