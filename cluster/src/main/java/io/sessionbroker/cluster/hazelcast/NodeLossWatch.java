@@ -1,5 +1,6 @@
 package io.sessionbroker.cluster.hazelcast;
 
+import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import io.sessionbroker.cluster.Addresses;
@@ -30,6 +31,12 @@ public final class NodeLossWatch implements MembershipListener {
 
   private static final Logger log = LoggerFactory.getLogger(NodeLossWatch.class);
 
+  /**
+   * The member attribute in which vertx-hazelcast stores the Vert.x node id. That id — not the Hazelcast
+   * member UUID, which differs from it — is what the node's directory entries, events and admin addresses name.
+   */
+  static final String VERTX_NODE_ID = "__vertx.nodeId";
+
   private final Vertx vertx;
   private final HazelcastDirectory directory;
   private final EventPipeline pipeline;
@@ -51,12 +58,18 @@ public final class NodeLossWatch implements MembershipListener {
 
   @Override
   public void memberAdded(MembershipEvent event) {
-    log.info("node_joined node={} members={}", event.getMember().getUuid(), event.getMembers().size());
+    log.info("node_joined node={} members={}", nodeId(event.getMember()), event.getMembers().size());
+  }
+
+  /** The Vert.x node id of a member (its member UUID only if the attribute is missing). */
+  static String nodeId(Member member) {
+    String nodeId = member.getAttribute(VERTX_NODE_ID);
+    return nodeId != null ? nodeId : member.getUuid().toString();
   }
 
   @Override
   public void memberRemoved(MembershipEvent event) {
-    String lost = event.getMember().getUuid().toString();
+    String lost = nodeId(event.getMember());
     int members = event.getMembers().size();
     if (members < quorum) {
       log.warn("node_lost_below_quorum node={} members={} quorum={}: not announcing its sessions",
