@@ -7,17 +7,12 @@ import io.sessionbroker.cluster.Addresses;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -42,29 +37,21 @@ import org.junit.jupiter.api.Timeout;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterIT {
 
-  static final Duration WAIT = Duration.ofSeconds(20);
-  static final List<String> JVM = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+  static final Duration WAIT = ThreeNodes.WAIT;
   private static final int A = 0;
   private static final int B = 1;
   private static final int C = 2;
 
-  private Path conf;
-  private int base;
-  private final BrokerProcess[] nodes = new BrokerProcess[3];
+  private ThreeNodes cluster;
+  private BrokerProcess[] nodes;
   private BridgeClient admin;
   private EventRecorder events;
 
   @BeforeAll
   void startThreeNodes() throws Exception {
-    conf = writeConf(Path.of("target", "cluster-it-" + UUID.randomUUID()).toAbsolutePath());
-    for (int i = 0; i < 3; i++) {
-      nodes[i] = BrokerProcess.start(conf, 10 * i, JVM);
-    }
-    for (BrokerProcess node : nodes) {
-      node.awaitReady(Duration.ofSeconds(90));
-    }
-    admin = new BridgeClient("127.0.0.1", bridgePort(A));
-    awaitMembers(3);
+    cluster = ThreeNodes.start("cluster-it");
+    nodes = cluster.nodes;
+    admin = cluster.admin;
     events = new EventRecorder(bridgePort(A), Addresses.OPENED, Addresses.CLOSED);
   }
 
@@ -73,13 +60,8 @@ class ClusterIT {
     if (events != null) {
       events.close();
     }
-    if (admin != null) {
-      admin.close();
-    }
-    for (BrokerProcess node : nodes) {
-      if (node != null) {
-        node.close();
-      }
+    if (cluster != null) {
+      cluster.close();
     }
   }
 
@@ -234,9 +216,7 @@ class ClusterIT {
       }
     }
     // and C comes back for the next test
-    nodes[C] = BrokerProcess.start(conf, 20, JVM);
-    nodes[C].awaitReady(Duration.ofSeconds(90));
-    awaitMembers(3);
+    cluster.restart(C);
   }
 
   @Test
@@ -326,69 +306,28 @@ class ClusterIT {
 
   // ---- helpers
 
-  private Path writeConf(Path dir) throws IOException {
-    Files.createDirectories(dir);
-    String clusterXml = Files.readString(Path.of("..", "conf", "cluster.xml"))
-        .replace("<cluster-name>session-broker</cluster-name>",
-            "<cluster-name>cluster-it-" + UUID.randomUUID() + "</cluster-name>");
-    Files.writeString(dir.resolve("cluster.xml"), clusterXml);
-    base = freeBase();
-    JsonObject json = ConfigLoader.load(BrokerHarness.SHIPPED_CONF, Map.of());
-    json.getJsonObject("table").put("minHeartbeatMs", 100).put("minTimeoutMs", 100);
-    json.getJsonObject("tcp").put("port", base);
-    json.getJsonObject("mqtt").put("port", base + 1);
-    json.getJsonObject("websocket").put("port", base + 2);
-    json.getJsonObject("bridge").put("port", base + 3);
-    json.getJsonObject("cluster").put("configFile", dir.resolve("cluster.xml").toString());
-    Path file = dir.resolve("broker.json");
-    Files.writeString(file, json.encodePrettily());
-    return file;
-  }
-
-  /** A base port whose four listeners are free at offsets 0, 10 and 20. */
-  private static int freeBase() throws IOException {
-    for (int attempt = 0; attempt < 50; attempt++) {
-      int candidate = ThreadLocalRandom.current().nextInt(20_000, 40_000);
-      if (allFree(candidate)) {
-        return candidate;
-      }
-    }
-    throw new IOException("no free port range");
-  }
-
-  private static boolean allFree(int candidate) {
-    for (int offset = 0; offset <= 20; offset += 10) {
-      for (int listener = 0; listener < 4; listener++) {
-        try (ServerSocket socket = new ServerSocket(candidate + offset + listener)) {
-          socket.setReuseAddress(true);
-        } catch (IOException e) {
-          return false;
-        }
-      }
-    }
-    return true;
-  }
-
   private int port(String listener, int node) {
-    int shift = switch (listener) {
-      case "tcp" -> 0;
-      case "mqtt" -> 1;
-      case "websocket" -> 2;
-      default -> 3;
-    };
-    return base + shift + 10 * node;
+    return cluster.port(listener, node);
   }
 
   private int bridgePort(int node) {
-    return port("bridge", node);
+    return cluster.bridgePort(node);
   }
 
   private TcpDevice tcp(int node) throws IOException {
-    return new TcpDevice("127.0.0.1", port("tcp", node));
+    return cluster.tcp(node);
   }
 
   private MqttDevice mqtt(int node) throws IOException {
-    return new MqttDevice("127.0.0.1", port("mqtt", node));
+    return cluster.mqtt(node);
+  }
+
+  private void awaitMembers(int members) throws Exception {
+    cluster.awaitMembers(members);
+  }
+
+  private JsonObject awaitCount(java.util.function.Predicate<JsonObject> wanted) throws Exception {
+    return cluster.awaitCount(wanted);
   }
 
   private static JsonObject hello(TcpDevice device, String id) {
@@ -413,24 +352,6 @@ class ClusterIT {
 
   private String[] nodeIds() {
     return java.util.Arrays.stream(nodes).map(BrokerProcess::nodeId).toArray(String[]::new);
-  }
-
-  private void awaitMembers(int members) throws Exception {
-    awaitCount(count -> count.getJsonObject("byNode").size() == members && !count.containsKey("unreachable"));
-  }
-
-  /** Polls the cluster-wide count (there is no event for "the cluster changed") until it matches. */
-  private JsonObject awaitCount(java.util.function.Predicate<JsonObject> wanted) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    JsonObject count = null;
-    while (System.nanoTime() < deadline) {
-      count = admin.request(Addresses.ADMIN_COUNT, new JsonObject(), WAIT);
-      if (wanted.test(count)) {
-        return count;
-      }
-      Thread.sleep(200);
-    }
-    throw new AssertionError("cluster count never matched; last: " + count);
   }
 
   private static List<String> devices(JsonArray sessions) {
