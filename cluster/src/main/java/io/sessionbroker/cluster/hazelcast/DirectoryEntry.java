@@ -2,11 +2,20 @@ package io.sessionbroker.cluster.hazelcast;
 
 import io.sessionbroker.cluster.Session;
 import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The cluster directory's value for one device: the session that holds it, with what a survivor needs to
  * announce that session's close if its node dies (transport, remote, connectedAt, will). After the session
  * ends the entry stays as a tombstone ({@code sessionId == 0}) so the device's epoch keeps increasing.
+ *
+ * <p>{@code owed}: the earlier holders that were taken over but whose node has not yet confirmed their close
+ * (by releasing them). A claim moves the previous holder here; the release by its node removes it. If that
+ * node dies first — typically a crashed node whose devices reconnect elsewhere at once, seconds before the
+ * cluster notices the crash, so the takeover message goes to a dead node — the survivor that releases the
+ * lost node's entries finds the session here and announces it {@code NODE_LOST}. Without this, such a session
+ * would never get its close event.
  */
 public final class DirectoryEntry implements Serializable {
 
@@ -21,9 +30,16 @@ public final class DirectoryEntry implements Serializable {
   final int timeoutMs;
   /** The session's will as JSON text, or null. */
   final String will;
+  /** Taken-over holders whose close their node has not confirmed yet; never null. */
+  final List<DirectoryEntry> owed;
 
   DirectoryEntry(long sessionId, String nodeId, long epoch, String transport, String remote, long connectedAt,
       int timeoutMs, String will) {
+    this(sessionId, nodeId, epoch, transport, remote, connectedAt, timeoutMs, will, List.of());
+  }
+
+  private DirectoryEntry(long sessionId, String nodeId, long epoch, String transport, String remote,
+      long connectedAt, int timeoutMs, String will, List<DirectoryEntry> owed) {
     this.sessionId = sessionId;
     this.nodeId = nodeId;
     this.epoch = epoch;
@@ -32,6 +48,7 @@ public final class DirectoryEntry implements Serializable {
     this.connectedAt = connectedAt;
     this.timeoutMs = timeoutMs;
     this.will = will;
+    this.owed = owed;
   }
 
   static DirectoryEntry of(Session session, String nodeId, long epoch) {
@@ -39,12 +56,32 @@ public final class DirectoryEntry implements Serializable {
         session.connectedAt(), session.timeoutMs(), session.will() == null ? null : session.will().encode());
   }
 
-  DirectoryEntry withEpoch(long newEpoch) {
-    return new DirectoryEntry(sessionId, nodeId, newEpoch, transport, remote, connectedAt, timeoutMs, will);
+  /** This claimant as the successor of {@code previous}: next epoch, previous holder owed a close. */
+  DirectoryEntry succeeding(DirectoryEntry previous) {
+    if (previous == null) {
+      return new DirectoryEntry(sessionId, nodeId, 1, transport, remote, connectedAt, timeoutMs, will);
+    }
+    List<DirectoryEntry> stillOwed = new ArrayList<>(previous.owed);
+    if (previous.isHeld()) {
+      stillOwed.add(previous.withOwed(List.of()));
+    }
+    return new DirectoryEntry(sessionId, nodeId, previous.epoch + 1, transport, remote, connectedAt, timeoutMs,
+        will, List.copyOf(stillOwed));
   }
 
+  DirectoryEntry withOwed(List<DirectoryEntry> newOwed) {
+    return new DirectoryEntry(sessionId, nodeId, epoch, transport, remote, connectedAt, timeoutMs, will,
+        List.copyOf(newOwed));
+  }
+
+  /** The entry once its holder is gone: keeps the epoch and whatever is still owed. */
   DirectoryEntry tombstone() {
-    return new DirectoryEntry(0, null, epoch, null, null, 0, 0, null);
+    return new DirectoryEntry(0, null, epoch, null, null, 0, 0, null, owed);
+  }
+
+  /** Whether this entry names {@code node} as holder or as holder of an owed session. */
+  boolean involves(String node) {
+    return node.equals(nodeId) || owed.stream().anyMatch(o -> node.equals(o.nodeId));
   }
 
   boolean isHeld() {

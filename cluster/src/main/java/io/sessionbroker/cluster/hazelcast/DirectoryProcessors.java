@@ -2,6 +2,7 @@ package io.sessionbroker.cluster.hazelcast;
 
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.query.Predicate;
+import java.util.ArrayList;
 import java.util.Map;
 
 /**
@@ -26,14 +27,14 @@ final class DirectoryProcessors {
     @Override
     public DirectoryEntry process(Map.Entry<String, DirectoryEntry> entry) {
       DirectoryEntry previous = entry.getValue();
-      entry.setValue(claimant.withEpoch(previous == null ? 1 : previous.epoch + 1));
+      entry.setValue(claimant.succeeding(previous));
       return previous;
     }
   }
 
   /**
-   * Leaves a tombstone if the entry still names {@code sessionId}; returns the removed holder or null. Used
-   * by a node closing its own session and by survivors of a dead node, whose winner announces the close.
+   * Leaves a tombstone if the entry still names {@code sessionId}, or clears it from the owed closes if it was
+   * taken over; returns the removed holder or null. Used by a node closing its own session.
    */
   static final class Release implements EntryProcessor<String, DirectoryEntry, DirectoryEntry> {
 
@@ -47,16 +48,30 @@ final class DirectoryProcessors {
     @Override
     public DirectoryEntry process(Map.Entry<String, DirectoryEntry> entry) {
       DirectoryEntry current = entry.getValue();
-      if (current == null || current.sessionId != sessionId) {
+      if (current == null) {
         return null;
       }
-      entry.setValue(current.tombstone());
-      return current;
+      if (current.isHeld() && current.sessionId == sessionId) {
+        entry.setValue(current.tombstone());
+        return current;
+      }
+      for (DirectoryEntry owed : current.owed) {
+        if (owed.sessionId == sessionId) {
+          ArrayList<DirectoryEntry> rest = new ArrayList<>(current.owed);
+          rest.remove(owed);
+          entry.setValue(current.withOwed(rest));
+          return owed;
+        }
+      }
+      return null;
     }
   }
 
-  /** Releases whatever the lost node held; returns the removed holder or null. */
-  static final class ReleaseNode implements EntryProcessor<String, DirectoryEntry, DirectoryEntry> {
+  /**
+   * Releases whatever the lost node held — the holder and any owed close — and returns those sessions, or null
+   * if there were none. Several survivors run it at once; each session comes back to exactly one of them.
+   */
+  static final class ReleaseNode implements EntryProcessor<String, DirectoryEntry, ArrayList<DirectoryEntry>> {
 
     private static final long serialVersionUID = 1L;
     private final String nodeId;
@@ -66,17 +81,27 @@ final class DirectoryProcessors {
     }
 
     @Override
-    public DirectoryEntry process(Map.Entry<String, DirectoryEntry> entry) {
+    public ArrayList<DirectoryEntry> process(Map.Entry<String, DirectoryEntry> entry) {
       DirectoryEntry current = entry.getValue();
-      if (current == null || !nodeId.equals(current.nodeId)) {
+      if (current == null || !current.involves(nodeId)) {
         return null;
       }
-      entry.setValue(current.tombstone());
-      return current;
+      ArrayList<DirectoryEntry> released = new ArrayList<>();
+      ArrayList<DirectoryEntry> stillOwed = new ArrayList<>();
+      for (DirectoryEntry owed : current.owed) {
+        (nodeId.equals(owed.nodeId) ? released : stillOwed).add(owed);
+      }
+      DirectoryEntry next = current.withOwed(stillOwed);
+      if (current.isHeld() && nodeId.equals(current.nodeId)) {
+        released.add(current.withOwed(java.util.List.of()));
+        next = next.tombstone();
+      }
+      entry.setValue(next);
+      return released;
     }
   }
 
-  /** Entries held by one node. */
+  /** Entries that name one node, as holder or as holder of an owed close. */
   static final class HeldBy implements Predicate<String, DirectoryEntry> {
 
     private static final long serialVersionUID = 1L;
@@ -88,7 +113,7 @@ final class DirectoryProcessors {
 
     @Override
     public boolean apply(Map.Entry<String, DirectoryEntry> entry) {
-      return entry.getValue() != null && nodeId.equals(entry.getValue().nodeId);
+      return entry.getValue() != null && entry.getValue().involves(nodeId);
     }
   }
 }

@@ -5,6 +5,7 @@ import com.hazelcast.map.IMap;
 import io.sessionbroker.cluster.DeviceDirectory;
 import io.sessionbroker.cluster.Session;
 import io.vertx.core.Future;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 
@@ -48,10 +49,10 @@ public final class HazelcastDirectory implements DeviceDirectory {
   }
 
   /**
-   * Releases every entry held by {@code nodeId} and returns those this call removed, by device. Several
-   * survivors may call it at once; each entry is returned to exactly one of them.
+   * Releases every session {@code nodeId} held (as holder or owed a close) and returns those this call removed,
+   * by device. Several survivors may call it at once; each session is returned to exactly one of them.
    */
-  Map<String, DirectoryEntry> releaseNode(String nodeId) {
+  Map<String, ? extends List<DirectoryEntry>> releaseNode(String nodeId) {
     return map.executeOnEntries(
         new DirectoryProcessors.ReleaseNode(nodeId), new DirectoryProcessors.HeldBy(nodeId));
   }

@@ -1,5 +1,6 @@
 package io.sessionbroker.cluster.hazelcast;
 
+import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import io.sessionbroker.cluster.Addresses;
@@ -9,6 +10,7 @@ import io.sessionbroker.cluster.EventPipeline;
 import io.sessionbroker.cluster.SessionIds;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +30,12 @@ import org.slf4j.LoggerFactory;
 public final class NodeLossWatch implements MembershipListener {
 
   private static final Logger log = LoggerFactory.getLogger(NodeLossWatch.class);
+
+  /**
+   * The member attribute in which vertx-hazelcast stores the Vert.x node id. That id — not the Hazelcast
+   * member UUID, which differs from it — is what the node's directory entries, events and admin addresses name.
+   */
+  static final String VERTX_NODE_ID = "__vertx.nodeId";
 
   private final Vertx vertx;
   private final HazelcastDirectory directory;
@@ -50,12 +58,18 @@ public final class NodeLossWatch implements MembershipListener {
 
   @Override
   public void memberAdded(MembershipEvent event) {
-    log.info("node_joined node={} members={}", event.getMember().getUuid(), event.getMembers().size());
+    log.info("node_joined node={} members={}", nodeId(event.getMember()), event.getMembers().size());
+  }
+
+  /** The Vert.x node id of a member (its member UUID only if the attribute is missing). */
+  static String nodeId(Member member) {
+    String nodeId = member.getAttribute(VERTX_NODE_ID);
+    return nodeId != null ? nodeId : member.getUuid().toString();
   }
 
   @Override
   public void memberRemoved(MembershipEvent event) {
-    String lost = event.getMember().getUuid().toString();
+    String lost = nodeId(event.getMember());
     int members = event.getMembers().size();
     if (members < quorum) {
       log.warn("node_lost_below_quorum node={} members={} quorum={}: not announcing its sessions",
@@ -64,10 +78,16 @@ public final class NodeLossWatch implements MembershipListener {
       return;
     }
     long started = System.nanoTime();
-    vertx.<Map<String, DirectoryEntry>>executeBlocking(() -> directory.releaseNode(lost), false)
+    vertx.<Map<String, ? extends List<DirectoryEntry>>>executeBlocking(() -> directory.releaseNode(lost), false)
         .onSuccess(released -> {
-          released.forEach((deviceId, entry) -> pipeline.publish(Addresses.CLOSED, nodeLost(deviceId, entry)));
-          log.info("node_lost node={} sessions_announced={} ms={}", lost, released.size(),
+          int announced = 0;
+          for (Map.Entry<String, ? extends List<DirectoryEntry>> device : released.entrySet()) {
+            for (DirectoryEntry entry : device.getValue()) {
+              pipeline.publish(Addresses.CLOSED, nodeLost(device.getKey(), entry));
+              announced++;
+            }
+          }
+          log.info("node_lost node={} sessions_announced={} ms={}", lost, announced,
               (System.nanoTime() - started) / 1_000_000);
         })
         .onFailure(e -> log.error("node_lost_cleanup_failed node={}", lost, e));

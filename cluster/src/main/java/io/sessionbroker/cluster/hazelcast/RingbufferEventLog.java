@@ -4,6 +4,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.ringbuffer.OverflowPolicy;
 import com.hazelcast.ringbuffer.ReadResultSet;
 import com.hazelcast.ringbuffer.Ringbuffer;
+import com.hazelcast.ringbuffer.StaleSequenceException;
 import io.sessionbroker.cluster.EventLog;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -40,8 +41,14 @@ public final class RingbufferEventLog implements EventLog {
     if (from == next) {
       return Future.succeededFuture(page(new JsonArray(), next, oldest, fromSeq < oldest));
     }
-    return Future.fromCompletionStage(ringbuffer.readManyAsync(from, 0, max, null))
-        .map(read -> page(events(read), read.getNextSequenceToReadFrom(), oldest, fromSeq < oldest));
+    // Hazelcast refuses to read more than the ring holds (IllegalArgumentException, thrown, not failed).
+    int count = (int) Math.min(max, ringbuffer.capacity());
+    return Future.fromCompletionStage(ringbuffer.readManyAsync(from, 0, count, null))
+        .map(read -> page(events(read), read.getNextSequenceToReadFrom(), oldest, fromSeq < oldest))
+        .recover(e -> e instanceof StaleSequenceException || e.getCause() instanceof StaleSequenceException
+            // Overwritten between reading the head and reading the events: start again from the new head.
+            ? read(ringbuffer.headSequence(), max).map(page -> page.put("gap", true))
+            : Future.failedFuture(e));
   }
 
   private static JsonArray events(ReadResultSet<String> read) {

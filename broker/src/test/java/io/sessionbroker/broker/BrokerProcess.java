@@ -1,0 +1,113 @@
+package io.sessionbroker.broker;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A broker node in a process of its own, started from the test classpath with {@code Main --cluster
+ * --port-offset N --conf FILE}, as an operator would start it. Its output goes to a log file next to the conf.
+ * It can be stopped gracefully (SIGTERM), killed (SIGKILL), frozen (SIGSTOP) and resumed (SIGCONT).
+ */
+final class BrokerProcess implements AutoCloseable {
+
+  private static final Pattern READY = Pattern.compile("broker (\\S+) ready in (\\d+) ms");
+
+  final int portOffset;
+  final Path log;
+  private final Process process;
+  private String nodeId;
+
+  private BrokerProcess(int portOffset, Path log, Process process) {
+    this.portOffset = portOffset;
+    this.log = log;
+    this.process = process;
+  }
+
+  /** Starts a node; {@code jvmOptions} e.g. a heap size. Returns at once: see {@link #awaitReady}. */
+  static BrokerProcess start(Path conf, int portOffset, List<String> jvmOptions) throws IOException {
+    Path log = conf.resolveSibling("node-" + portOffset + "-" + System.nanoTime() + ".log");
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(jvmOptions);
+    command.add("-cp");
+    command.add(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
+    command.addAll(List.of(Main.class.getName(), "--cluster", "--port-offset", String.valueOf(portOffset),
+        "--conf", conf.toString()));
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    return new BrokerProcess(portOffset, log, process);
+  }
+
+  /** Waits for the "ready" line and returns the node id (its Hazelcast member id). */
+  String awaitReady(Duration timeout) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      Matcher ready = READY.matcher(Files.readString(log));
+      if (ready.find()) {
+        nodeId = ready.group(1);
+        return nodeId;
+      }
+      if (!process.isAlive()) {
+        throw new IllegalStateException("node " + portOffset + " exited: " + Files.readString(log));
+      }
+      Thread.sleep(100); // polling a log file: there is no event to wait for
+    }
+    throw new AssertionError("node " + portOffset + " not ready within " + timeout + ": " + Files.readString(log));
+  }
+
+  String nodeId() {
+    return nodeId;
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  /** SIGKILL: the process dies at once, its sockets are reset by the kernel. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(10, TimeUnit.SECONDS);
+  }
+
+  /** SIGTERM: the broker closes its sessions with SHUTDOWN, announces them and exits. */
+  int terminate(Duration timeout) throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new AssertionError("node " + portOffset + " did not stop within " + timeout);
+    }
+    return process.exitValue();
+  }
+
+  void freeze() throws IOException, InterruptedException {
+    signal("STOP");
+  }
+
+  void resume() throws IOException, InterruptedException {
+    signal("CONT");
+  }
+
+  private void signal(String name) throws IOException, InterruptedException {
+    int exit = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).inheritIO().start().waitFor();
+    if (exit != 0) {
+      throw new IllegalStateException("kill -" + name + " failed: " + exit);
+    }
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (process.isAlive()) {
+      process.destroyForcibly();
+      process.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+}

@@ -1,0 +1,360 @@
+package io.sessionbroker.broker;
+
+import static io.sessionbroker.broker.EventRecorder.on;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sessionbroker.cluster.Addresses;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Verifies the clustered broker over three real processes on loopback, started as an operator starts them
+ * ({@code --cluster --port-offset 0/10/20}), with devices over TCP, MQTT and WebSocket on every node and an
+ * administrator subscribed through the TCP bridge of node A: cluster-wide admin API, cross-node takeover race,
+ * replay of missed events, graceful stop (SHUTDOWN) and SIGKILL (exactly one NODE_LOST per session).
+ *
+ * <p>The tests share one cluster and run in order: the graceful-stop test restarts the node it stopped.
+ */
+@Timeout(240)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterIT {
+
+  static final Duration WAIT = ThreeNodes.WAIT;
+  private static final int A = 0;
+  private static final int B = 1;
+  private static final int C = 2;
+
+  private ThreeNodes cluster;
+  private BrokerProcess[] nodes;
+  private BridgeClient admin;
+  private EventRecorder events;
+
+  @BeforeAll
+  void startThreeNodes() throws Exception {
+    cluster = ThreeNodes.start("cluster-it");
+    nodes = cluster.nodes;
+    admin = cluster.admin;
+    events = new EventRecorder(bridgePort(A), Addresses.OPENED, Addresses.CLOSED);
+  }
+
+  @AfterAll
+  void stopNodes() throws Exception {
+    if (events != null) {
+      events.close();
+    }
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void adminListAndCountFromOneNodeCoverEveryNodeAndKickReachesTheHoldingNode() throws Exception {
+    // given: one device on each node, over three transports
+    try (TcpDevice onA = tcp(A); MqttDevice onB = mqtt(B); WsDevice onC = new WsDevice(port("websocket", C))) {
+      onA.hello("admin-a", 30);
+      assertThat(onB.connect("admin-b", 30, WAIT)).isZero();
+      onC.hello("admin-c", 30);
+      for (String device : List.of("admin-a", "admin-b", "admin-c")) {
+        events.await(on(Addresses.OPENED, device), 1, WAIT);
+      }
+
+      // when
+      JsonObject count = admin.request(Addresses.ADMIN_COUNT, new JsonObject(), WAIT);
+      JsonObject list = admin.request(Addresses.ADMIN_LIST, new JsonObject().put("limit", 1000), WAIT);
+      JsonObject got = admin.request(Addresses.ADMIN_GET, new JsonObject().put("deviceId", "admin-c"), WAIT);
+      JsonObject kicked = admin.request(Addresses.ADMIN_KICK, new JsonObject().put("deviceId", "admin-c"), WAIT);
+
+      // then
+      assertThat(count.getJsonObject("byNode").fieldNames()).containsExactlyInAnyOrder(nodeIds());
+      assertThat(count.getJsonObject("byTransport").getMap()).containsKeys("tcp", "mqtt", "websocket");
+      assertThat(count.containsKey("unreachable")).isFalse();
+      assertThat(devices(list.getJsonArray("sessions"))).contains("admin-a", "admin-b", "admin-c");
+      assertThat(got.getString("node")).isEqualTo(nodes[C].nodeId());
+      assertThat(kicked.getBoolean("kicked")).isTrue();
+      JsonObject closed = events.await(on(Addresses.CLOSED, "admin-c"), 1, WAIT).get(0).body();
+      assertThat(closed.getString("reason")).isEqualTo("KICKED");
+      assertThat(closed.getString("node")).isEqualTo(nodes[C].nodeId());
+    }
+  }
+
+  @Test
+  @Order(2)
+  void sameDeviceOnTwoNodesAtOnceLeavesExactlyOneSessionAndOneTakenOverClose() throws Exception {
+    List<AutoCloseable> sockets = new ArrayList<>();
+    try {
+      for (int round = 0; round < 10; round++) {
+        // given
+        String device = "race-" + round;
+        TcpDevice onB = tcp(B);
+        TcpDevice onC = tcp(C);
+        sockets.add(onB);
+        sockets.add(onC);
+
+        // when: both say hello at the same moment
+        CompletableFuture<JsonObject> welcomeB = CompletableFuture.supplyAsync(() -> hello(onB, device));
+        CompletableFuture<JsonObject> welcomeC = CompletableFuture.supplyAsync(() -> hello(onC, device));
+        welcomeB.get(30, TimeUnit.SECONDS);
+        welcomeC.get(30, TimeUnit.SECONDS);
+
+        // then: two opens, epochs 1 and 2 in some order; the older one closed TAKEN_OVER, exactly once
+        List<EventRecorder.Event> opened = events.await(on(Addresses.OPENED, device), 2, WAIT);
+        List<EventRecorder.Event> closed = events.await(on(Addresses.CLOSED, device), 1, WAIT);
+        JsonObject older = opened.stream().map(EventRecorder.Event::body)
+            .min((x, y) -> Long.compare(x.getLong("epoch"), y.getLong("epoch"))).orElseThrow();
+        assertThat(opened.stream().map(e -> e.body().getLong("epoch")).toList())
+            .containsExactlyInAnyOrder(1L, 2L);
+        assertThat(closed.get(0).body().getString("reason")).isEqualTo("TAKEN_OVER");
+        assertThat(closed.get(0).body().getString("sessionId")).isEqualTo(older.getString("sessionId"));
+      }
+      // and no second close for any loser, no close for any winner
+      JsonObject count = awaitCount(c -> c.getInteger("total") >= 10);
+      for (int round = 0; round < 10; round++) {
+        assertThat(events.matching(on(Addresses.CLOSED, "race-" + round))).hasSize(1);
+      }
+      assertThat(count.getInteger("total")).isEqualTo(10);
+    } finally {
+      for (AutoCloseable socket : sockets) {
+        socket.close();
+      }
+    }
+  }
+
+  @Test
+  @Order(3)
+  void aSubscriberThatWasAwayReplaysTheEventsItMissedWithoutAGap() throws Exception {
+    // given: a subscriber on node B saw an event, then went away
+    long lastSeen;
+    try (EventRecorder away = new EventRecorder(bridgePort(B), Addresses.OPENED, Addresses.CLOSED);
+        TcpDevice device = tcp(B)) {
+      device.hello("replay-before", 30);
+      lastSeen = away.await(on(Addresses.OPENED, "replay-before"), 1, WAIT).get(0).body().getLong("seq");
+    }
+
+    // when: sessions open and close on every node while it is away
+    for (int node = 0; node < 3; node++) {
+      try (TcpDevice device = tcp(node)) {
+        device.hello("replay-" + node, 30);
+        events.await(on(Addresses.OPENED, "replay-" + node), 1, WAIT);
+        device.send(new JsonObject().put("type", "bye"));
+        events.await(on(Addresses.CLOSED, "replay-" + node), 1, WAIT);
+      }
+    }
+    JsonObject page;
+    try (BridgeClient back = new BridgeClient("127.0.0.1", bridgePort(B))) {
+      page = back.request(Addresses.ADMIN_EVENTS, new JsonObject().put("fromSeq", lastSeen + 1).put("max", 1000),
+          WAIT);
+    }
+
+    // then: every event since, numbered without a hole, including the six it missed
+    JsonArray missed = page.getJsonArray("events");
+    assertThat(page.getBoolean("gap")).isFalse();
+    for (int i = 0; i < missed.size(); i++) {
+      assertThat(missed.getJsonObject(i).getLong("seq")).isEqualTo(lastSeen + 1 + i);
+    }
+    assertThat(page.getLong("nextSeq")).isEqualTo(lastSeen + 1 + missed.size());
+    List<String> seen = missed.stream().map(e -> ((JsonObject) e).getString("address") + " "
+        + ((JsonObject) e).getJsonObject("body").getString("deviceId")).toList();
+    for (int node = 0; node < 3; node++) {
+      assertThat(seen).containsSubsequence(Addresses.OPENED + " replay-" + node, Addresses.CLOSED + " replay-" + node);
+    }
+  }
+
+  @Test
+  @Order(4)
+  void gracefulStopAnnouncesShutdownForEachSessionAndReleasesItsEntries() throws Exception {
+    // given: node C holds sessions over three transports
+    List<String> held = List.of("stop-tcp-0", "stop-tcp-1", "stop-mqtt-0", "stop-ws-0");
+    try (TcpDevice t0 = tcp(C); TcpDevice t1 = tcp(C); MqttDevice m0 = mqtt(C);
+        WsDevice w0 = new WsDevice(port("websocket", C))) {
+      t0.hello(held.get(0), 30);
+      t1.hello(held.get(1), 30);
+      assertThat(m0.connect(held.get(2), 30, WAIT)).isZero();
+      w0.hello(held.get(3), 30);
+      for (String device : held) {
+        events.await(on(Addresses.OPENED, device), 1, WAIT);
+      }
+
+      // when
+      assertThat(nodes[C].terminate(Duration.ofSeconds(30))).isZero();
+
+      // then: one SHUTDOWN each; once A and B have seen C leave (2 members: quorum), nothing more
+      for (String device : held) {
+        assertThat(events.await(on(Addresses.CLOSED, device), 1, WAIT).get(0).body().getString("reason"))
+            .isEqualTo("SHUTDOWN");
+      }
+      awaitMembers(2);
+      try (TcpDevice again = tcp(A)) {
+        again.hello(held.get(0), 30);
+        JsonObject reopened = events.await(on(Addresses.OPENED, held.get(0)), 2, WAIT).get(1).body();
+        assertThat(reopened.getLong("epoch")).isEqualTo(2);
+        again.send(new JsonObject().put("type", "bye"));
+        events.await(on(Addresses.CLOSED, held.get(0)), 2, WAIT);
+      }
+      for (String device : held) {
+        assertThat(events.matching(on(Addresses.CLOSED, device)).stream()
+            .map(e -> e.body().getString("reason")).toList())
+            .isEqualTo(device.equals(held.get(0)) ? List.of("SHUTDOWN", "CLIENT_CLOSED") : List.of("SHUTDOWN"));
+      }
+    }
+    // and C comes back for the next test
+    cluster.restart(C);
+  }
+
+  @Test
+  @Order(5)
+  void sigkillOfANodeAnnouncesEachOfItsSessionsNodeLostExactlyOnce() throws Exception {
+    List<AutoCloseable> sockets = new ArrayList<>();
+    try {
+      // given: 20 TCP, 10 MQTT and 2 WebSocket sessions on C; 5 TCP sessions each on A and B
+      List<String> onC = new ArrayList<>();
+      List<String> elsewhere = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        TcpDevice device = tcp(C);
+        sockets.add(device);
+        device.hello("kill-tcp-" + i, 30);
+        onC.add("kill-tcp-" + i);
+      }
+      for (int i = 0; i < 10; i++) {
+        MqttDevice device = mqtt(C);
+        sockets.add(device);
+        assertThat(device.connect("kill-mqtt-" + i, 30, WAIT)).isZero();
+        onC.add("kill-mqtt-" + i);
+      }
+      for (int i = 0; i < 2; i++) {
+        WsDevice device = new WsDevice(port("websocket", C));
+        sockets.add(device);
+        device.hello("kill-ws-" + i, 30);
+        onC.add("kill-ws-" + i);
+      }
+      for (int node : new int[] {A, B}) {
+        for (int i = 0; i < 5; i++) {
+          TcpDevice device = tcp(node);
+          sockets.add(device);
+          device.hello("keep-" + node + "-" + i, 30);
+          elsewhere.add("keep-" + node + "-" + i);
+        }
+      }
+      Map<String, String> sessionOnC = onC.stream().collect(Collectors.toMap(d -> d, d -> uncheckedAwait(
+          on(Addresses.OPENED, d)).getString("sessionId")));
+      elsewhere.forEach(this::uncheckedAwait);
+
+      // when: C is killed; five of its TCP devices reconnect to B at once, as real devices do, long before
+      // the cluster notices that C is gone
+      long killedAt = System.nanoTime();
+      nodes[C].kill();
+      for (int i = 0; i < 5; i++) {
+        TcpDevice device = tcp(B);
+        sockets.add(device);
+        device.hello("kill-tcp-" + i, 30);
+      }
+
+      // then: one NODE_LOST per session of C, announced by a survivor
+      List<EventRecorder.Event> lost = events.await(e -> e.address().equals(Addresses.CLOSED)
+          && sessionOnC.containsValue(e.body().getString("sessionId")), onC.size(), Duration.ofSeconds(30));
+      long lastMs = TimeUnit.NANOSECONDS.toMillis(
+          lost.stream().mapToLong(EventRecorder.Event::receivedNanos).max().orElseThrow() - killedAt);
+      System.out.printf("cluster_it node_lost sessions=%d last_close_after_kill_ms=%d%n", onC.size(), lastMs);
+      assertThat(lastMs).isLessThan(15_000);
+      Set<String> survivors = Set.of(nodes[A].nodeId(), nodes[B].nodeId());
+      for (EventRecorder.Event close : lost) {
+        assertThat(close.body().getString("reason")).isEqualTo("NODE_LOST");
+        assertThat(close.body().getString("node")).isEqualTo(nodes[C].nodeId());
+        assertThat(close.body().getValue("lastSeenAt")).isNull();
+        assertThat(survivors).contains(close.body().getString("announcedBy"));
+      }
+      // (no event to wait for: give duplicates, if any, time to show up)
+      Thread.sleep(2_000);
+      for (String device : onC) {
+        assertThat(events.matching(e -> e.address().equals(Addresses.CLOSED)
+            && sessionOnC.get(device).equals(e.body().getString("sessionId")))).hasSize(1);
+      }
+      for (String device : elsewhere) {
+        assertThat(events.matching(on(Addresses.CLOSED, device))).isEmpty();
+      }
+      for (int i = 0; i < 5; i++) { // the reconnected sessions stay open
+        assertThat(events.matching(on(Addresses.CLOSED, "kill-tcp-" + i))).hasSize(1);
+        assertThat(events.matching(on(Addresses.OPENED, "kill-tcp-" + i)).get(1).body().getLong("epoch"))
+            .isEqualTo(2);
+      }
+      JsonObject count = awaitCount(c -> !c.getJsonObject("byNode").containsKey(nodes[C].nodeId()));
+      assertThat(count.getInteger("total")).isEqualTo(15);
+    } finally {
+      for (AutoCloseable socket : sockets) {
+        socket.close();
+      }
+    }
+  }
+
+  // ---- helpers
+
+  private int port(String listener, int node) {
+    return cluster.port(listener, node);
+  }
+
+  private int bridgePort(int node) {
+    return cluster.bridgePort(node);
+  }
+
+  private TcpDevice tcp(int node) throws IOException {
+    return cluster.tcp(node);
+  }
+
+  private MqttDevice mqtt(int node) throws IOException {
+    return cluster.mqtt(node);
+  }
+
+  private void awaitMembers(int members) throws Exception {
+    cluster.awaitMembers(members);
+  }
+
+  private JsonObject awaitCount(java.util.function.Predicate<JsonObject> wanted) throws Exception {
+    return cluster.awaitCount(wanted);
+  }
+
+  private static JsonObject hello(TcpDevice device, String id) {
+    try {
+      return device.hello(id, 30);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private JsonObject uncheckedAwait(java.util.function.Predicate<EventRecorder.Event> filter) {
+    try {
+      return events.await(filter, 1, WAIT).get(0).body();
+    } catch (InterruptedException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private void uncheckedAwait(String device) {
+    uncheckedAwait(on(Addresses.OPENED, device));
+  }
+
+  private String[] nodeIds() {
+    return java.util.Arrays.stream(nodes).map(BrokerProcess::nodeId).toArray(String[]::new);
+  }
+
+  private static List<String> devices(JsonArray sessions) {
+    return sessions.stream().map(s -> ((JsonObject) s).getString("deviceId")).toList();
+  }
+}

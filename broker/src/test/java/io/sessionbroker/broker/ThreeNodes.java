@@ -1,0 +1,163 @@
+package io.sessionbroker.broker;
+
+import io.sessionbroker.cluster.Addresses;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
+
+/**
+ * Three broker processes on loopback forming one cluster, as in the README: one configuration file with free
+ * ports, nodes started with {@code --port-offset 0}, {@code 10} and {@code 20}, a copy of the shipped
+ * cluster.xml with a cluster name of their own (so parallel runs never join each other), and an admin client on
+ * node A's bridge.
+ */
+final class ThreeNodes implements AutoCloseable {
+
+  static final Duration WAIT = Duration.ofSeconds(20);
+  static final List<String> JVM = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+
+  final BrokerProcess[] nodes = new BrokerProcess[3];
+  final Path conf;
+  private final int base;
+  BridgeClient admin;
+
+  private ThreeNodes(Path conf, int base) {
+    this.conf = conf;
+    this.base = base;
+  }
+
+  /** Starts the three nodes and waits until node A's admin API answers for all three. */
+  static ThreeNodes start(String name) throws Exception {
+    return start(name, JVM);
+  }
+
+  /** As {@link #start(String)}, with these JVM options for every node. */
+  static ThreeNodes start(String name, List<String> jvm) throws Exception {
+    Path dir = Path.of("target", name + "-" + UUID.randomUUID()).toAbsolutePath();
+    int base = freeBase();
+    ThreeNodes cluster = new ThreeNodes(writeConf(dir, base), base);
+    for (int i = 0; i < 3; i++) {
+      cluster.nodes[i] = BrokerProcess.start(cluster.conf, 10 * i, jvm);
+    }
+    for (BrokerProcess node : cluster.nodes) {
+      node.awaitReady(Duration.ofSeconds(90));
+    }
+    cluster.admin = new BridgeClient("127.0.0.1", cluster.bridgePort(0));
+    cluster.awaitMembers(3);
+    return cluster;
+  }
+
+  /** Starts node {@code index} again (after it stopped) and waits until the cluster has three members. */
+  void restart(int index) throws Exception {
+    nodes[index] = BrokerProcess.start(conf, 10 * index, JVM);
+    nodes[index].awaitReady(Duration.ofSeconds(90));
+    awaitMembers(3);
+  }
+
+  private static Path writeConf(Path dir, int base) throws IOException {
+    Files.createDirectories(dir);
+    String clusterXml = Files.readString(Path.of("..", "conf", "cluster.xml"))
+        .replace("<cluster-name>session-broker</cluster-name>",
+            "<cluster-name>" + dir.getFileName() + "</cluster-name>");
+    Files.writeString(dir.resolve("cluster.xml"), clusterXml);
+    JsonObject json = ConfigLoader.load(BrokerHarness.SHIPPED_CONF, Map.of());
+    json.getJsonObject("table").put("minHeartbeatMs", 100).put("minTimeoutMs", 100);
+    json.getJsonObject("tcp").put("port", base);
+    json.getJsonObject("mqtt").put("port", base + 1);
+    json.getJsonObject("websocket").put("port", base + 2);
+    json.getJsonObject("bridge").put("port", base + 3);
+    json.getJsonObject("cluster").put("configFile", dir.resolve("cluster.xml").toString());
+    Path file = dir.resolve("broker.json");
+    Files.writeString(file, json.encodePrettily());
+    return file;
+  }
+
+  /** A base port whose four listeners are free at offsets 0, 10 and 20. */
+  private static int freeBase() throws IOException {
+    for (int attempt = 0; attempt < 50; attempt++) {
+      int candidate = ThreadLocalRandom.current().nextInt(20_000, 40_000);
+      if (allFree(candidate)) {
+        return candidate;
+      }
+    }
+    throw new IOException("no free port range");
+  }
+
+  private static boolean allFree(int candidate) {
+    for (int offset = 0; offset <= 20; offset += 10) {
+      for (int listener = 0; listener < 4; listener++) {
+        try (ServerSocket socket = new ServerSocket(candidate + offset + listener)) {
+          socket.setReuseAddress(true);
+        } catch (IOException e) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  int port(String listener, int node) {
+    int shift = switch (listener) {
+      case "tcp" -> 0;
+      case "mqtt" -> 1;
+      case "websocket" -> 2;
+      case "bridge" -> 3;
+      default -> throw new IllegalArgumentException(listener);
+    };
+    return base + shift + 10 * node;
+  }
+
+  int bridgePort(int node) {
+    return port("bridge", node);
+  }
+
+  TcpDevice tcp(int node) throws IOException {
+    return new TcpDevice("127.0.0.1", port("tcp", node));
+  }
+
+  MqttDevice mqtt(int node) throws IOException {
+    return new MqttDevice("127.0.0.1", port("mqtt", node));
+  }
+
+  String nodeId(int node) {
+    return nodes[node].nodeId();
+  }
+
+  void awaitMembers(int members) throws Exception {
+    awaitCount(count -> count.getJsonObject("byNode").size() == members && !count.containsKey("unreachable"));
+  }
+
+  /** Polls the cluster-wide count (there is no event for "the cluster changed") until it matches. */
+  JsonObject awaitCount(Predicate<JsonObject> wanted) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    JsonObject count = null;
+    while (System.nanoTime() < deadline) {
+      count = admin.request(Addresses.ADMIN_COUNT, new JsonObject(), WAIT);
+      if (wanted.test(count)) {
+        return count;
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("cluster count never matched; last: " + count);
+  }
+
+  @Override
+  public void close() throws Exception {
+    if (admin != null) {
+      admin.close();
+    }
+    for (BrokerProcess node : nodes) {
+      if (node != null) {
+        node.close();
+      }
+    }
+  }
+}

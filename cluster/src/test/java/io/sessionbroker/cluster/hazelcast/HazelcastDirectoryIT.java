@@ -1,0 +1,181 @@
+package io.sessionbroker.cluster.hazelcast;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.hazelcast.core.HazelcastInstance;
+import io.sessionbroker.cluster.DeviceDirectory;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Verifies the directory's atomic steps across real Hazelcast members in one JVM (built from the shipped
+ * conf/cluster.xml): claim races, conditional release, and node-loss cleanup with exactly one winner.
+ */
+@Timeout(120)
+class HazelcastDirectoryIT {
+
+  private static final Members members = new Members();
+  private static List<HazelcastInstance> cluster;
+  private static List<HazelcastDirectory> directories;
+
+  @BeforeAll
+  static void startThreeMembers() {
+    cluster = members.start(3);
+    directories = cluster.stream().map(HazelcastDirectory::new).toList();
+  }
+
+  @AfterAll
+  static void stopMembers() {
+    members.close();
+  }
+
+  private static long sessionOf(int i) {
+    return 1_000 + i;
+  }
+
+  @Test
+  void concurrentClaimsOnDifferentMembersGetIncreasingEpochsAndEachSeesItsPredecessor() throws Exception {
+    // given
+    int claims = 24;
+    ExecutorService threads = Executors.newFixedThreadPool(claims);
+    CountDownLatch go = new CountDownLatch(1);
+    List<Future<DeviceDirectory.Claim>> results = new ArrayList<>();
+    for (int i = 0; i < claims; i++) {
+      HazelcastDirectory directory = directories.get(i % 3);
+      long session = sessionOf(i);
+      String node = "node-" + (i % 3);
+      results.add(threads.submit(() -> {
+        go.await();
+        return directory.claim("race-device", session, node).toCompletionStage().toCompletableFuture()
+            .get(10, TimeUnit.SECONDS);
+      }));
+    }
+
+    // when
+    go.countDown();
+    Map<Long, DeviceDirectory.Claim> bySession = new HashMap<>();
+    for (int i = 0; i < claims; i++) {
+      bySession.put(sessionOf(i), results.get(i).get(20, TimeUnit.SECONDS));
+    }
+    threads.shutdown();
+
+    // then: epochs 1..N, each claim's previous holder is the claim of the epoch before
+    List<Map.Entry<Long, DeviceDirectory.Claim>> ordered = new ArrayList<>(bySession.entrySet());
+    ordered.sort(Comparator.comparingLong(e -> e.getValue().epoch()));
+    for (int k = 0; k < ordered.size(); k++) {
+      DeviceDirectory.Claim claim = ordered.get(k).getValue();
+      assertThat(claim.epoch()).isEqualTo(k + 1);
+      if (k == 0) {
+        assertThat(claim.previous()).isNull();
+      } else {
+        assertThat(claim.previous().sessionId()).isEqualTo(ordered.get(k - 1).getKey());
+      }
+    }
+    DirectoryEntry last = await(directories.get(1).entry("race-device"));
+    assertThat(last.sessionId).isEqualTo(ordered.get(claims - 1).getKey());
+    assertThat(last.owed).hasSize(claims - 1);
+  }
+
+  @Test
+  void aStaleReleaseNeverRemovesTheSuccessor() throws Exception {
+    // given: s1 on member 0, taken over by s2 on member 1
+    await(directories.get(0).claim("stale-device", 1, "node-0"));
+    await(directories.get(1).claim("stale-device", 2, "node-1"));
+
+    // when: the old holder's node confirms its close late, twice
+    boolean first = await(directories.get(0).release("stale-device", 1));
+    boolean again = await(directories.get(2).release("stale-device", 1));
+
+    // then: its owed close is cleared once; the successor still holds the device
+    assertThat(first).isTrue();
+    assertThat(again).isFalse();
+    DirectoryEntry entry = await(directories.get(2).entry("stale-device"));
+    assertThat(entry.sessionId).isEqualTo(2);
+    assertThat(entry.epoch).isEqualTo(2);
+    assertThat(entry.owed).isEmpty();
+
+    // and the successor's own release leaves a tombstone that keeps the epoch
+    assertThat(await(directories.get(0).release("stale-device", 2))).isTrue();
+    DirectoryEntry tombstone = await(directories.get(1).entry("stale-device"));
+    assertThat(tombstone.isHeld()).isFalse();
+    assertThat(await(directories.get(1).claim("stale-device", 3, "node-1")).epoch()).isEqualTo(3);
+  }
+
+  @Test
+  void survivorsReleasingALostNodeConcurrentlyGetEachSessionExactlyOnce() throws Exception {
+    // given: a fourth member holds 300 devices, 50 of which reconnected to a survivor before the loss was
+    // noticed (their old session is owed a close); a survivor holds 20 devices of its own
+    HazelcastInstance doomed = members.startOne();
+    HazelcastDirectory doomedDirectory = new HazelcastDirectory(doomed);
+    String lost = doomed.getCluster().getLocalMember().getUuid().toString();
+    Set<String> expected = new HashSet<>();
+    for (int i = 0; i < 300; i++) {
+      await(doomedDirectory.claim("lost-" + i, 10_000 + i, lost));
+      expected.add("lost-" + i + "/" + (10_000 + i));
+    }
+    for (int i = 0; i < 50; i++) {
+      await(directories.get(0).claim("lost-" + i, 20_000 + i, "survivor-0"));
+    }
+    for (int i = 0; i < 20; i++) {
+      await(directories.get(1).claim("kept-" + i, 30_000 + i, "survivor-1"));
+    }
+
+    // when: the member dies and two survivors release its entries at the same time
+    doomed.getLifecycleService().terminate();
+    ExecutorService threads = Executors.newFixedThreadPool(2);
+    CountDownLatch go = new CountDownLatch(1);
+    Callable<Map<String, ? extends List<DirectoryEntry>>> release0 = () -> {
+      go.await();
+      return directories.get(0).releaseNode(lost);
+    };
+    Callable<Map<String, ? extends List<DirectoryEntry>>> release1 = () -> {
+      go.await();
+      return directories.get(1).releaseNode(lost);
+    };
+    Future<Map<String, ? extends List<DirectoryEntry>>> a = threads.submit(release0);
+    Future<Map<String, ? extends List<DirectoryEntry>>> b = threads.submit(release1);
+    go.countDown();
+    List<String> announced = new ArrayList<>();
+    collect(a.get(60, TimeUnit.SECONDS), announced);
+    collect(b.get(60, TimeUnit.SECONDS), announced);
+    threads.shutdown();
+
+    // then: every lost session once, nothing else; survivors' holders untouched
+    assertThat(announced).hasSize(300).doesNotHaveDuplicates();
+    assertThat(new HashSet<>(announced)).isEqualTo(expected);
+    assertThat(directories.get(0).releaseNode(lost)).isEmpty();
+    for (int i = 0; i < 50; i++) {
+      DirectoryEntry reconnected = await(directories.get(2).entry("lost-" + i));
+      assertThat(reconnected.sessionId).isEqualTo(20_000 + i);
+      assertThat(reconnected.owed).isEmpty();
+    }
+    assertThat(await(directories.get(2).entry("kept-7")).sessionId).isEqualTo(30_007);
+    assertThat(await(directories.get(2).entry("lost-99")).isHeld()).isFalse();
+  }
+
+  private static void collect(Map<String, ? extends List<DirectoryEntry>> released, List<String> into) {
+    released.forEach((device, entries) -> {
+      assertThat(entries).isNotNull();
+      entries.forEach(entry -> into.add(device + "/" + entry.sessionId));
+    });
+  }
+
+  static <T> T await(io.vertx.core.Future<T> future) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+  }
+}

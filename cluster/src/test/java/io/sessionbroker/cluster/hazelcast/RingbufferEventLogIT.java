@@ -1,0 +1,101 @@
+package io.sessionbroker.cluster.hazelcast;
+
+import static io.sessionbroker.cluster.hazelcast.HazelcastDirectoryIT.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Verifies the cluster-wide event log on two real members: batches get contiguous sequence numbers even when
+ * two nodes append at once, a reader resumes from any sequence, and a reader that fell behind the ring's
+ * capacity is told so ({@code gap}).
+ */
+@Timeout(90)
+class RingbufferEventLogIT {
+
+  private static final int CAPACITY = 200;
+  private static final Members members = new Members();
+  private static RingbufferEventLog logA;
+  private static RingbufferEventLog logB;
+
+  @BeforeAll
+  static void startTwoMembers() {
+    List<HazelcastInstance> two = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      // The shipped config, with a small ring so that the test can overrun it.
+      var config = members.config();
+      config.getRingbufferConfig(RingbufferEventLog.NAME).setCapacity(CAPACITY);
+      two.add(members.track(Hazelcast.newHazelcastInstance(config)));
+    }
+    logA = new RingbufferEventLog(two.get(0));
+    logB = new RingbufferEventLog(two.get(1));
+  }
+
+  @AfterAll
+  static void stopMembers() {
+    members.close();
+  }
+
+  private static List<JsonObject> batch(String node, int size) {
+    return IntStream.range(0, size).mapToObj(i -> new JsonObject().put("node", node).put("i", i)).toList();
+  }
+
+  @Test
+  void concurrentBatchesFromTwoNodesAreEachContiguousAndReplayableFromAnySequence() throws Exception {
+    // given / when: both nodes append batches of 20 at once
+    List<io.vertx.core.Future<Long>> firsts = new ArrayList<>();
+    for (int round = 0; round < 3; round++) {
+      firsts.add(logA.append(batch("a", 20)));
+      firsts.add(logB.append(batch("b", 20)));
+    }
+    List<Long> starts = new ArrayList<>();
+    for (io.vertx.core.Future<Long> first : firsts) {
+      starts.add(await(first));
+    }
+
+    // then: each batch reads back contiguous, in order, from its first sequence
+    long lowest = starts.stream().mapToLong(Long::longValue).min().orElseThrow();
+    for (int b = 0; b < starts.size(); b++) {
+      JsonObject page = await(logA.read(starts.get(b), 20));
+      JsonArray events = page.getJsonArray("events");
+      assertThat(events).hasSize(20);
+      String node = b % 2 == 0 ? "a" : "b";
+      for (int i = 0; i < 20; i++) {
+        JsonObject event = events.getJsonObject(i);
+        assertThat(event.getLong("seq")).isEqualTo(starts.get(b) + i);
+        assertThat(event.getString("node")).isEqualTo(node);
+        assertThat(event.getInteger("i")).isEqualTo(i);
+      }
+      assertThat(page.getBoolean("gap")).isFalse();
+    }
+    JsonObject all = await(logB.read(lowest, 1_000));
+    assertThat(all.getJsonArray("events")).hasSize(120);
+    assertThat(all.getLong("nextSeq")).isEqualTo(lowest + 120);
+    assertThat(await(logB.read(lowest + 120, 10)).getJsonArray("events")).isEmpty();
+  }
+
+  @Test
+  void aReaderBehindTheRingsCapacityIsToldThereIsAGap() throws Exception {
+    // given: more events than the ring keeps
+    long first = await(logA.append(batch("a", CAPACITY)));
+    await(logB.append(batch("b", 50)));
+
+    // when
+    JsonObject page = await(logA.read(first, 10));
+
+    // then: the page starts at the oldest kept event and says events were lost
+    assertThat(page.getBoolean("gap")).isTrue();
+    assertThat(page.getLong("oldestSeq")).isGreaterThan(first);
+    assertThat(page.getJsonArray("events").getJsonObject(0).getLong("seq")).isEqualTo(page.getLong("oldestSeq"));
+  }
+}
