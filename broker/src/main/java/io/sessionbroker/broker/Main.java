@@ -78,9 +78,10 @@ public final class Main {
     long started = System.nanoTime();
     Broker broker;
     try {
-      broker = Broker.start(config).await(30, TimeUnit.SECONDS);
+      // Joining a cluster can take a while on a busy machine; a standalone node is ready in well under a second.
+      broker = Broker.start(config).await(120, TimeUnit.SECONDS);
     } catch (Exception e) {
-      System.err.println("broker: failed to start: " + e.getMessage());
+      System.err.println("broker: failed to start: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
       return 1;
     }
     for (String listener : broker.listeners()) {

@@ -19,6 +19,8 @@ import org.slf4j.LoggerFactory;
 public final class EventPipeline {
 
   private static final Logger log = LoggerFactory.getLogger(EventPipeline.class);
+  /** Largest batch per append: a Hazelcast ringbuffer takes at most 1,000 items per addAll. */
+  static final int MAX_BATCH = 1_000;
 
   private final EventBus bus;
   private final EventLog eventLog;
@@ -53,8 +55,13 @@ public final class EventPipeline {
         appending = false;
         return;
       }
-      batch = queued;
-      queued = new ArrayList<>();
+      if (queued.size() <= MAX_BATCH) {
+        batch = queued;
+        queued = new ArrayList<>();
+      } else {
+        batch = new ArrayList<>(queued.subList(0, MAX_BATCH));
+        queued.subList(0, MAX_BATCH).clear();
+      }
     }
     eventLog.append(batch).onComplete(appended -> {
       if (appended.failed()) {
