@@ -1,5 +1,6 @@
 package io.sessionbroker.cluster;
 
+import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -63,7 +64,13 @@ public final class EventPipeline {
         queued.subList(0, MAX_BATCH).clear();
       }
     }
-    eventLog.append(batch).onComplete(appended -> {
+    Future<Long> append;
+    try {
+      append = eventLog.append(batch);
+    } catch (RuntimeException e) { // a log that throws instead of failing its future must not stall the pipeline
+      append = Future.failedFuture(e);
+    }
+    append.onComplete(appended -> {
       if (appended.failed()) {
         log.error("event_log_append_failed events={}", batch.size(), appended.cause());
       }
