@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the fixed benchmark suite and writes docs/benchmarks.md (issue 7). About 15 minutes on 2 cores.
+# Runs the fixed benchmark suite and writes docs/benchmarks.md (issue 7). About 20 minutes on 2 shared cores.
 #   bench/run-suite.sh [RUNS]          RUNS (default 3) repetitions of every load test
 # Env: OUT (raw results, default bench/target/suite), BROKER_JAVA_OPTS (default -Xmx1g), SKIP_JMH=1.
 # Our broker listens on 17000 (tcp) / 11883 (mqtt) / 17080 (websocket) / 17900 (bridge), Mosquitto on 11884,
@@ -35,15 +35,16 @@ machine() {
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
 broker_pid=""
-start_broker() {
-  BROKER_TCP_PORT=17000 BROKER_MQTT_PORT=11883 BROKER_WEBSOCKET_PORT=17080 BROKER_BRIDGE_PORT=17900 \
-    java $broker_opts -jar broker/target/broker.jar --conf conf/broker.json > "$out/broker-$1.log" 2>&1 &
+start_broker() {  # start_broker NAME [VAR=VALUE ...] — extra settings as BROKER_* environment overrides
+  local name="$1"; shift
+  env "$@" BROKER_TCP_PORT=17000 BROKER_MQTT_PORT=11883 BROKER_WEBSOCKET_PORT=17080 BROKER_BRIDGE_PORT=17900 \
+    java $broker_opts -jar broker/target/broker.jar --conf conf/broker.json > "$out/broker-$name.log" 2>&1 &
   broker_pid=$!
   for _ in $(seq 1 100); do
-    grep -q "ready in" "$out/broker-$1.log" && return 0
+    grep -q "ready in" "$out/broker-$name.log" && return 0
     sleep 0.2
   done
-  log "broker did not start; see $out/broker-$1.log"; exit 1
+  log "broker did not start; see $out/broker-$name.log"; exit 1
 }
 start_mosquitto() {
   printf 'listener 11884 127.0.0.1\nallow_anonymous true\npersistence false\nmax_connections -1\nlog_dest stderr\nlog_type error\nuser root\n' \
@@ -75,8 +76,11 @@ mosq="--mqtt-port 11884 --bridge-port 0"
 machine
 for run in $(seq 1 "$runs"); do
   start_broker "a$run"
+  # JIT warm-up, discarded: every transport, heartbeats, a mass eviction
+  loadgen "warmup-a-$run" $ours --transports tcp,mqtt,websocket --devices 3000 --rate 3000 --heartbeat-ms 2000 \
+    --hold-s 3 --silent 0.5 --prefix "w$run-"
   for t in tcp mqtt websocket; do
-    loadgen "lateness-$t-$run" $ours --transports $t --devices 1000 --rate 2000 --heartbeat-ms 1000 --hold-s 5 \
+    loadgen "lateness-$t-$run" $ours --transports $t --devices 1000 --rate 2000 --heartbeat-ms 2000 --hold-s 3 \
       --silent 1 --prefix "l$run$t-"
   done
   loadgen "connect-tcp-$run" $ours --transports tcp --devices 10000 --rate 0 --max-pending 2000 \
@@ -84,17 +88,28 @@ for run in $(seq 1 "$runs"); do
   loadgen "connect-mqtt-$run" $ours --transports mqtt --devices 10000 --rate 0 --max-pending 2000 \
     --heartbeat-ms 30000 --hold-s 0 --prefix "c$run-mqtt-"
   stop_broker
+  # the same with every expiry of a tick evicted in that tick (table.maxEvictionsPerTick 1000 instead of 250)
+  start_broker "d$run" BROKER_TABLE_MAX_EVICTIONS_PER_TICK=1000
+  loadgen "warmup-d-$run" $ours --transports tcp,mqtt,websocket --devices 3000 --rate 3000 --heartbeat-ms 2000 \
+    --hold-s 3 --silent 0.5 --prefix "w$run-"
+  for t in tcp mqtt websocket; do
+    loadgen "lateness1000-$t-$run" $ours --transports $t --devices 1000 --rate 2000 --heartbeat-ms 2000 \
+      --hold-s 3 --silent 1 --prefix "k$run$t-"
+  done
+  stop_broker
   start_broker "b$run"
   loadgen "mixed-$run" $ours --transports tcp,mqtt,websocket --devices 19000 --rate 5000 --heartbeat-ms 30000 \
     --hold-s 5 --prefix "x$run-"
   stop_broker
   start_broker "c$run"
-  loadgen "mqtt10k-ours-$run" $ours --transports mqtt --devices 10000 --rate 5000 --heartbeat-ms 1000 \
-    --hold-s 15 --silent 0.1 --grace-ms 6000 --prefix "q$run-"
+  loadgen "warmup-c-$run" $ours --transports mqtt --devices 2000 --rate 2000 --heartbeat-ms 2000 --hold-s 3 \
+    --silent 0.5 --prefix "w$run-"
+  loadgen "mqtt10k-ours-$run" $ours --transports mqtt --devices 10000 --rate 5000 --heartbeat-ms 2000 \
+    --hold-s 10 --silent 0.1 --grace-ms 6000 --prefix "q$run-"
   stop_broker
   start_mosquitto "$run"
-  loadgen "mqtt10k-mosquitto-$run" $mosq --transports mqtt --devices 10000 --rate 5000 --heartbeat-ms 1000 \
-    --hold-s 15 --silent 0.1 --grace-ms 6000 --prefix "q$run-"
+  loadgen "mqtt10k-mosquitto-$run" $mosq --transports mqtt --devices 10000 --rate 5000 --heartbeat-ms 2000 \
+    --hold-s 10 --silent 0.1 --grace-ms 6000 --prefix "q$run-"
   loadgen "connect-mqtt-mosquitto-$run" $mosq --transports mqtt --devices 10000 --rate 0 --max-pending 2000 \
     --heartbeat-ms 30000 --hold-s 0 --prefix "c$run-mqtt-"
   stop_broker

@@ -64,6 +64,8 @@ final class BrokerSampler {
         .put("rssHeldKb", held.rssKb()).put("holdCpuMs", held.cpuMs() - connected.cpuMs());
     if (opened > 0) {
       j.put("rssPerSessionBytes", Math.round((connected.rssKb() - before.rssKb()) * 1024.0 / opened));
+      // the broker's CPU per session opened over the ramp: 1e6 / this = connects per second per core
+      j.put("cpuUsPerConnect", Math.round((connected.cpuMs() - before.cpuMs()) * 1000.0 / opened));
     }
     if (pings > 0) {
       long cpu = held.cpuMs() - connected.cpuMs();

@@ -25,6 +25,8 @@ final class Device {
   /** {@link #lastSentNanos} on the wall clock, to compare with the broker's event times. */
   double lastSentWallMs;
   long closedNanos;
+  /** TCP: when the broker's {@code bye} arrived (then the socket closes). */
+  long byeNanos;
   /** Whether the silence's last heartbeat went out: only these devices give lateness samples. */
   boolean silencePingSent;
   /** WebSocket: payload bytes of the current server frame still to skip (see {@link Wire#wsCloseFrame}). */

@@ -58,6 +58,9 @@ public record LoadOptions(String host, int tcpPort, int mqttPort, int wsPort, St
   /** Parses the command line; unknown options are errors. */
   public static LoadOptions parse(String[] args) {
     Map<String, String> v = new LinkedHashMap<>();
+    if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+      throw new IllegalArgumentException(HELP);
+    }
     for (int i = 0; i < args.length; i++) {
       if (!args[i].startsWith("--") || i + 1 >= args.length) {
         throw new IllegalArgumentException("expected --option VALUE at " + args[i] + "\n" + HELP);
@@ -87,6 +90,15 @@ public record LoadOptions(String host, int tcpPort, int mqttPort, int wsPort, St
         "--grace-ms", "" + graceMs, "--prefix", prefix, "--progress-s", "" + progressS,
         "--first", "" + range.first(), "--workers", "" + workerCount));
     return a;
+  }
+
+  /** The broker port of a transport. */
+  public int portOf(Transport t) {
+    return switch (t) {
+      case TCP -> tcpPort;
+      case MQTT -> mqttPort;
+      case WEBSOCKET -> wsPort;
+    };
   }
 
   /** The device's transport: devices take the listed transports in turn. */

@@ -10,7 +10,7 @@ import java.util.TreeMap;
 /** Merges the workers' results into one report: JSON for scripts, a few lines of text for people. */
 final class Report {
 
-  private static final String[] KINDS = {"event", "broker", "client"};
+  private static final String[] KINDS = {"event", "broker", "client", "bye"};
 
   private Report() {}
 

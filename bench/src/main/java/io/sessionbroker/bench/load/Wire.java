@@ -112,6 +112,13 @@ final class Wire {
     return false;
   }
 
+  /** Whether these bytes hold a {@code bye} frame (TCP JSON lines). */
+  static boolean containsBye(ByteBuffer in) {
+    byte[] b = new byte[in.remaining()];
+    in.duplicate().get(b);
+    return new String(b, StandardCharsets.ISO_8859_1).contains("\"bye\"");
+  }
+
   static byte[] wsText(String text) {
     byte[] payload = text.getBytes(StandardCharsets.UTF_8);
     if (payload.length > 125) {

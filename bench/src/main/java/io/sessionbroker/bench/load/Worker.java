@@ -8,9 +8,9 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 
@@ -25,7 +25,12 @@ final class Worker {
   private final LoadOptions o;
   private final Coordinator coordinator;
   private final List<Device> devices = new ArrayList<>();
-  private final ArrayDeque<Device> heartbeats = new ArrayDeque<>();
+  /**
+   * Open devices by next heartbeat due. Not a FIFO: heartbeats count from the opening, and under a connect
+   * storm sessions open in a different order than they were asked for.
+   */
+  private final PriorityQueue<Device> heartbeats =
+      new PriorityQueue<>((a, b) -> Long.compare(a.nextPingNanos, b.nextPingNanos));
   private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(64 * 1024);
   private final long heartbeatNanos;
   private final WallClock wall = new WallClock();
@@ -36,18 +41,6 @@ final class Worker {
   private long rampStartNanos;
   private int started;
   private long nextProgressNanos;
-
-  /** What a worker counts; read by the progress line and the result. */
-  static final class Counters {
-    int pending;
-    int opened;
-    int failed;
-    int unexpectedCloses;
-    long pings;
-    double firstStartWallMs;
-    double lastOpenWallMs;
-    String firstFailure;
-  }
 
   Worker(LoadOptions o, Coordinator coordinator) {
     this.o = o;
@@ -80,12 +73,26 @@ final class Worker {
         bridge.forget(); // only closes from now on: earlier ones may be takeovers of a previous run's devices
       }
       long silentAt = silence();
-      long waitEnd = silentAt + (maxTimeoutMs() + o.graceMs()) * 1_000_000;
-      loopUntil(() -> System.nanoTime() >= waitEnd || allSilentClosed(bridge));
+      long waitEnd = silentAt + (Devices.maxTimeoutMs(devices) + o.graceMs()) * 1_000_000;
+      BooleanSupplier allClosed = every(20_000_000, () -> Devices.allSilentClosed(devices, bridge));
+      loopUntil(() -> System.nanoTime() >= waitEnd || allClosed.getAsBoolean());
       JsonObject result = new WorkerResult(devices, counters, bridge).toJson();
       closeAll();
       return result;
     }
+  }
+
+  /** {@code check}, evaluated at most once per period (it walks every device); false in between. */
+  private static BooleanSupplier every(long periodNanos, BooleanSupplier check) {
+    long[] next = {0};
+    return () -> {
+      long now = System.nanoTime();
+      if (now < next[0]) {
+        return false;
+      }
+      next[0] = now + periodNanos;
+      return check.getAsBoolean();
+    };
   }
 
   private void await(CompletableFuture<Void> go) throws IOException {
@@ -124,7 +131,7 @@ final class Worker {
         d.channel.configureBlocking(false);
         d.channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
         d.key = d.channel.register(selector, SelectionKey.OP_CONNECT, d);
-        if (d.channel.connect(new InetSocketAddress(o.host(), portOf(d.transport)))) {
+        if (d.channel.connect(new InetSocketAddress(o.host(), o.portOf(d.transport)))) {
           connected(d);
         }
       } catch (IOException e) {
@@ -153,7 +160,7 @@ final class Worker {
   private void connected(Device d) throws IOException {
     d.state = Device.State.HANDSHAKE;
     d.handshake = new byte[512];
-    write(d, Wire.opening(d.transport, d.id, o.heartbeatMs(), o.host(), portOf(d.transport), o.wsPath()));
+    Devices.write(d, Wire.opening(d.transport, d.id, o.heartbeatMs(), o.host(), o.portOf(d.transport), o.wsPath()));
     d.lastSentNanos = System.nanoTime(); // the broker counts the session's life from the opening
     d.key.interestOps(SelectionKey.OP_READ);
   }
@@ -173,6 +180,9 @@ final class Worker {
     if (d.state != Device.State.HANDSHAKE) {
       // pongs, PINGRESPs, WebSocket pings (never answered: only our heartbeats prove liveness); the
       // broker's WebSocket close frame ends the session for the device, as EOF does on TCP and MQTT
+      if (d.transport == Transport.TCP && silenced && d.byeNanos == 0 && Wire.containsBye(readBuffer)) {
+        d.byeNanos = System.nanoTime();
+      }
       if (d.transport == Transport.WEBSOCKET && d.state == Device.State.OPEN && Wire.wsCloseFrame(d, readBuffer)) {
         d.channel.write(Wire.wsCloseReply());
         closed(d);
@@ -229,7 +239,7 @@ final class Worker {
 
   private void ping(Device d) {
     try {
-      write(d, Wire.ping(d.transport));
+      Devices.write(d, Wire.ping(d.transport));
       d.lastSentNanos = System.nanoTime();
       d.lastSentWallMs = wall.ms(d.lastSentNanos);
       counters.pings++;
@@ -238,23 +248,13 @@ final class Worker {
     }
   }
 
-  private boolean allSilentClosed(BridgeWatch bridge) {
-    for (Device d : devices) {
-      if (d.silencePingSent
-          && (d.state == Device.State.OPEN || (bridge != null && bridge.closeOf(d.id) == null))) {
-        return false;
-      }
-    }
-    return true;
-  }
-
   private void closed(Device d) {
     d.state = Device.State.CLOSED;
     d.closedNanos = System.nanoTime();
     if (!(silenced && d.silent)) {
       counters.unexpectedCloses++;
     }
-    quietly(d);
+    Devices.quietly(d);
   }
 
   private void fail(Device d, Exception e) {
@@ -267,22 +267,7 @@ final class Worker {
     if (counters.firstFailure == null) {
       counters.firstFailure = d.id + ": " + e;
     }
-    quietly(d);
-  }
-
-  private void write(Device d, ByteBuffer bytes) throws IOException {
-    d.channel.write(bytes);
-    if (bytes.hasRemaining()) {
-      throw new IOException("socket buffer full"); // a few bytes per heartbeat: only a stuck broker does this
-    }
-  }
-
-  private long maxTimeoutMs() {
-    long max = 0;
-    for (Device d : devices) {
-      max = Math.max(max, d.timeoutMs);
-    }
-    return max;
+    Devices.quietly(d);
   }
 
   private void progress(long now) {
@@ -296,35 +281,7 @@ final class Worker {
 
   private void closeAll() {
     for (Device d : devices) {
-      quietly(d);
-    }
-  }
-
-  private static void quietly(Device d) {
-    try {
-      if (d.channel != null) {
-        d.channel.close();
-      }
-    } catch (IOException ignored) {
-      // closing: nothing to do
-    }
-  }
-
-  private int portOf(Transport t) {
-    return switch (t) {
-      case TCP -> o.tcpPort();
-      case MQTT -> o.mqttPort();
-      case WEBSOCKET -> o.wsPort();
-    };
-  }
-
-  /** nanoTime mapped to wall-clock milliseconds with sub-millisecond precision, anchored once. */
-  static final class WallClock {
-    private final long anchorNanos = System.nanoTime();
-    private final long anchorMs = System.currentTimeMillis();
-
-    double ms(long nanos) {
-      return anchorMs + (nanos - anchorNanos) / 1e6;
+      Devices.quietly(d);
     }
   }
 }

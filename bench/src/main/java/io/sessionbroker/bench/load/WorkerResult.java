@@ -15,7 +15,7 @@ import java.util.List;
  *       one a broker without an event bus (Mosquitto) allows.
  * </ul>
  */
-record WorkerResult(List<Device> devices, Worker.Counters counters, BridgeWatch bridge) {
+record WorkerResult(List<Device> devices, Counters counters, BridgeWatch bridge) {
 
   JsonObject toJson() {
     JsonObject samples = new JsonObject();
@@ -35,13 +35,17 @@ record WorkerResult(List<Device> devices, Worker.Counters counters, BridgeWatch 
       silent++;
       JsonObject s = samples.getJsonObject(d.transport.label());
       if (s == null) {
-        s = new JsonObject().put("event", new JsonArray()).put("broker", new JsonArray()).put("client", new JsonArray());
+        s = new JsonObject().put("event", new JsonArray()).put("broker", new JsonArray()).put("client", new JsonArray())
+            .put("bye", new JsonArray());
         samples.put(d.transport.label(), s);
       }
       if (d.state == Device.State.CLOSED) {
         s.getJsonArray("client").add(round((d.closedNanos - d.lastSentNanos) / 1e6 - d.timeoutMs));
       } else {
         missingClientCloses++;
+      }
+      if (d.byeNanos > 0) {
+        s.getJsonArray("bye").add(round((d.byeNanos - d.lastSentNanos) / 1e6 - d.timeoutMs));
       }
       JsonObject close = bridge == null ? null : bridge.closeOf(d.id);
       if (close == null) {
@@ -53,7 +57,8 @@ record WorkerResult(List<Device> devices, Worker.Counters counters, BridgeWatch 
       if ("TIMEOUT".equals(reason)) {
         long at = close.getLong("at");
         long timeoutMs = close.getLong("timeoutMs");
-        s.getJsonArray("event").add(round(at - d.lastSentWallMs - timeoutMs));
+        // at has 1 ms resolution (truncated): compare it with the send time truncated the same way
+        s.getJsonArray("event").add(at - Math.floor(d.lastSentWallMs) - timeoutMs);
         s.getJsonArray("broker").add(at - close.getLong("lastSeenAt") - timeoutMs);
       }
     }
