@@ -40,8 +40,15 @@ start_broker() {  # start_broker NAME [VAR=VALUE ...] — extra settings as BROK
   env "$@" BROKER_TCP_PORT=17000 BROKER_MQTT_PORT=11883 BROKER_WEBSOCKET_PORT=17080 BROKER_BRIDGE_PORT=17900 \
     java $broker_opts -jar broker/target/broker.jar --conf conf/broker.json > "$out/broker-$name.log" 2>&1 &
   broker_pid=$!
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 300); do
     grep -q "ready in" "$out/broker-$name.log" && return 0
+    if ! kill -0 "$broker_pid" 2>/dev/null; then   # it gave up (seen once under load 12: "failed to start: null")
+      retries=$((${retries:-0} + 1)); [ "$retries" -le 3 ] || { log "broker $name did not start"; exit 1; }
+      log "broker $name failed to start, retrying: $(tail -1 "$out/broker-$name.log")"
+      sleep 3
+      start_broker "$name" "$@"
+      return
+    fi
     sleep 0.2
   done
   log "broker did not start; see $out/broker-$name.log"; exit 1
