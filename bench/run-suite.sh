@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Runs the fixed benchmark suite and writes docs/benchmarks.md (issue 7). About 20 minutes on 2 shared cores.
+#   bench/run-suite.sh [RUNS]          RUNS (default 3) repetitions of every load test
+# Env: OUT (raw results, default bench/target/suite), BROKER_JAVA_OPTS (default -Xmx1g), SKIP_JMH=1.
+# Our broker listens on 17000 (tcp) / 11883 (mqtt) / 17080 (websocket) / 17900 (bridge), Mosquitto on 11884,
+# all on 127.0.0.1, so that the suite does not collide with a broker on the shipped ports.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+runs="${1:-3}"
+out="${OUT:-$root/bench/target/suite}"
+broker_opts="${BROKER_JAVA_OPTS:--Xmx1g}"
+jar="$root/bench/target/benchmarks.jar"
+rm -rf "$out" && mkdir -p "$out"
+log() { echo "suite: $*" >&2; }
+
+log "building broker.jar and benchmarks.jar"
+mvn -B -q -Dmaven.test.skip=true package -pl broker,bench -am >&2
+if ! command -v mosquitto >/dev/null; then
+  log "installing mosquitto from Debian packages"
+  apt-get install -y mosquitto >&2
+fi
+
+machine() {
+  {
+    echo "cpu: $(nproc) × $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+    echo "memory: $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
+    echo "os: $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r)"
+    echo "jvm: $(java -version 2>&1 | sed -n 2p)"
+    echo "broker jvm flags: $broker_opts (G1, the JDK default collector)"
+    echo "mosquitto: $(mosquitto -h 2>&1 | head -1)"
+    echo "open files per process: $(ulimit -n)"
+  } > "$out/machine.txt"
+}
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+
+broker_pid=""
+start_broker() {  # start_broker NAME [VAR=VALUE ...] — extra settings as BROKER_* environment overrides
+  local name="$1"; shift
+  env "$@" BROKER_TCP_PORT=17000 BROKER_MQTT_PORT=11883 BROKER_WEBSOCKET_PORT=17080 BROKER_BRIDGE_PORT=17900 \
+    java $broker_opts -jar broker/target/broker.jar --conf conf/broker.json > "$out/broker-$name.log" 2>&1 &
+  broker_pid=$!
+  for _ in $(seq 1 300); do
+    grep -q "ready in" "$out/broker-$name.log" && return 0
+    if ! kill -0 "$broker_pid" 2>/dev/null; then   # it gave up (seen once under load 12: "failed to start: null")
+      retries=$((${retries:-0} + 1)); [ "$retries" -le 3 ] || { log "broker $name did not start"; exit 1; }
+      log "broker $name failed to start, retrying: $(tail -1 "$out/broker-$name.log")"
+      sleep 3
+      start_broker "$name" "$@"
+      return
+    fi
+    sleep 0.2
+  done
+  log "broker did not start; see $out/broker-$name.log"; exit 1
+}
+start_mosquitto() {
+  printf 'listener 11884 127.0.0.1\nallow_anonymous true\npersistence false\nmax_connections -1\nlog_dest stderr\nlog_type error\nuser root\n' \
+    > "$out/mosquitto.conf"
+  mosquitto -c "$out/mosquitto.conf" > "$out/mosquitto-$1.log" 2>&1 &
+  broker_pid=$!
+  sleep 1
+}
+stop_broker() {
+  kill -TERM "$broker_pid" 2>/dev/null || true
+  wait "$broker_pid" 2>/dev/null || true
+  sleep 1
+}
+
+# loadgen NAME ARGS...: one load test against the broker in $broker_pid; JSON in $out/NAME.json
+loadgen() {
+  local name="$1"; shift
+  local cmd="java -cp bench/target/benchmarks.jar io.sessionbroker.bench.load.LoadGen $* --broker-pid PID"
+  echo "$cmd" > "$out/$name.cmd"
+  log "$name (load $(load))"
+  echo "$(load)" > "$out/$name.load"
+  java -cp "$jar" io.sessionbroker.bench.load.LoadGen "$@" --broker-pid "$broker_pid" --progress-s 10 \
+    --json "$out/$name.json" > "$out/$name.txt" 2>> "$out/progress.log" || log "$name failed (see $out/$name.txt)"
+  sleep 2
+}
+ours="--tcp-port 17000 --mqtt-port 11883 --ws-port 17080 --bridge-port 17900"
+mosq="--mqtt-port 11884 --bridge-port 0"
+
+machine
+for run in $(seq 1 "$runs"); do
+  start_broker "a$run"
+  # JIT warm-up, discarded: every transport, heartbeats, a mass eviction
+  loadgen "warmup-a-$run" $ours --transports tcp,mqtt,websocket --devices 3000 --rate 3000 --heartbeat-ms 2000 \
+    --hold-s 3 --silent 0.5 --prefix "w$run-"
+  for t in tcp mqtt websocket; do
+    loadgen "lateness-$t-$run" $ours --transports $t --devices 1000 --rate 2000 --heartbeat-ms 2000 --hold-s 3 \
+      --silent 1 --prefix "l$run$t-"
+  done
+  loadgen "connect-tcp-$run" $ours --transports tcp --devices 10000 --rate 0 --max-pending 2000 \
+    --heartbeat-ms 30000 --hold-s 0 --prefix "c$run-tcp-"
+  loadgen "connect-mqtt-$run" $ours --transports mqtt --devices 10000 --rate 0 --max-pending 2000 \
+    --heartbeat-ms 30000 --hold-s 0 --prefix "c$run-mqtt-"
+  stop_broker
+  # the same with every expiry of a tick evicted in that tick (table.maxEvictionsPerTick 1000 instead of 250)
+  start_broker "d$run" BROKER_TABLE_MAX_EVICTIONS_PER_TICK=1000
+  loadgen "warmup-d-$run" $ours --transports tcp,mqtt,websocket --devices 3000 --rate 3000 --heartbeat-ms 2000 \
+    --hold-s 3 --silent 0.5 --prefix "w$run-"
+  for t in tcp mqtt websocket; do
+    loadgen "lateness1000-$t-$run" $ours --transports $t --devices 1000 --rate 2000 --heartbeat-ms 2000 \
+      --hold-s 3 --silent 1 --prefix "k$run$t-"
+  done
+  stop_broker
+  start_broker "b$run"
+  loadgen "mixed-$run" $ours --transports tcp,mqtt,websocket --devices 19000 --rate 5000 --heartbeat-ms 30000 \
+    --hold-s 5 --prefix "x$run-"
+  stop_broker
+  start_broker "c$run"
+  loadgen "warmup-c-$run" $ours --transports mqtt --devices 2000 --rate 2000 --heartbeat-ms 2000 --hold-s 3 \
+    --silent 0.5 --prefix "w$run-"
+  loadgen "mqtt10k-ours-$run" $ours --transports mqtt --devices 10000 --rate 5000 --heartbeat-ms 2000 \
+    --hold-s 10 --silent 0.1 --grace-ms 6000 --prefix "q$run-"
+  stop_broker
+  start_mosquitto "$run"
+  loadgen "mqtt10k-mosquitto-$run" $mosq --transports mqtt --devices 10000 --rate 5000 --heartbeat-ms 2000 \
+    --hold-s 10 --silent 0.1 --grace-ms 6000 --prefix "q$run-"
+  loadgen "connect-mqtt-mosquitto-$run" $mosq --transports mqtt --devices 10000 --rate 0 --max-pending 2000 \
+    --heartbeat-ms 30000 --hold-s 0 --prefix "c$run-mqtt-"
+  stop_broker
+done
+
+if [ -z "${SKIP_JMH:-}" ]; then
+  log "JMH (load $(load))"
+  for b in TouchBenchmark OpenCloseBenchmark TickBenchmark; do
+    java -jar "$jar" "$b" -f 1 -wi 2 -i 3 -w 2s -r 2s -prof gc -rf json -rff "$out/jmh-$b.json" > "$out/jmh-$b.txt" 2>&1
+  done
+  for run in $(seq 1 3); do
+    java -Xmx3g -cp "$jar" io.sessionbroker.bench.SessionMemory > "$out/memory-$run.txt" 2>&1
+  done
+fi
+python3 bench/suite-report.py "$out" "$runs" > docs/benchmarks.md
+log "wrote docs/benchmarks.md (raw results in $out)"

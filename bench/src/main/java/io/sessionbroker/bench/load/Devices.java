@@ -1,0 +1,49 @@
+package io.sessionbroker.bench.load;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/** Small operations on devices and their sockets, kept out of {@link Worker}'s event loop. */
+final class Devices {
+
+  private Devices() {}
+
+  /** Whether every device that went silent has seen its session end (and, with a bridge, its close event). */
+  static boolean allSilentClosed(List<Device> devices, BridgeWatch bridge) {
+    for (Device d : devices) {
+      if (d.silencePingSent
+          && (d.state == Device.State.OPEN || (bridge != null && bridge.closeOf(d.id) == null))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The longest session timeout granted: how long the silence may last at most. */
+  static long maxTimeoutMs(List<Device> devices) {
+    long max = 0;
+    for (Device d : devices) {
+      max = Math.max(max, d.timeoutMs);
+    }
+    return max;
+  }
+
+  /** Writes a whole small buffer; a partial write means the broker stopped reading. */
+  static void write(Device d, ByteBuffer bytes) throws IOException {
+    d.channel.write(bytes);
+    if (bytes.hasRemaining()) {
+      throw new IOException("socket buffer full"); // a few bytes per heartbeat: only a stuck broker does this
+    }
+  }
+
+  static void quietly(Device d) {
+    try {
+      if (d.channel != null) {
+        d.channel.close();
+      }
+    } catch (IOException ignored) {
+      // closing: nothing to do
+    }
+  }
+}

@@ -1,0 +1,131 @@
+package io.sessionbroker.bench.load;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The load generator's command line, immutable. Defaults match the broker's shipped {@code conf/broker.json}
+ * (TCP 7000, MQTT 1883, WebSocket 7080 {@code /devices}, bridge 7900). Times carry their unit in the name.
+ */
+public record LoadOptions(String host, int tcpPort, int mqttPort, int wsPort, String wsPath, int bridgePort,
+    List<Transport> transports, int devices, int ratePerS, int maxPending, long heartbeatMs, long holdS,
+    double silentShare, long graceMs, String prefix, int perProcess, long brokerPid, String jsonFile,
+    long progressS, int first, int workers) {
+
+  public static final int DEFAULT_PER_PROCESS = 18_000;
+
+  public LoadOptions {
+    if (devices < 1 || ratePerS < 0 || maxPending < 1 || heartbeatMs < 1000 || holdS < 0 || graceMs < 0) {
+      throw new IllegalArgumentException("devices >= 1, rate >= 0, max-pending >= 1, heartbeat-ms >= 1000, "
+          + "hold-s >= 0, grace-ms >= 0");
+    }
+    if (silentShare < 0 || silentShare > 1) {
+      throw new IllegalArgumentException("--silent is a share between 0 and 1");
+    }
+    if (perProcess < 1 || perProcess > 19_000) {
+      throw new IllegalArgumentException("--per-process must be 1..19000 (20,000 open files per process)");
+    }
+    if (transports.isEmpty()) {
+      throw new IllegalArgumentException("--transports needs at least one of tcp, mqtt, websocket");
+    }
+    transports = List.copyOf(transports);
+  }
+
+  public static final String HELP = """
+      usage: loadgen [options]      simulates N devices against a running broker, then reports
+        --host H             broker host (127.0.0.1)
+        --tcp-port P         raw TCP JSON-lines port (7000)
+        --mqtt-port P        MQTT port (1883)
+        --ws-port P          WebSocket port (7080);   --ws-path PATH (/devices)
+        --bridge-port P      TCP event bus bridge for sessions.closed (7900); 0 = none (e.g. Mosquitto)
+        --transports LIST    tcp,mqtt,websocket — devices take them in turn (tcp)
+        --devices N          number of devices (1000)
+        --rate R             connects per second over all processes (1000); 0 = as fast as possible
+        --max-pending N      connects in flight at once per process (1000)
+        --heartbeat-ms MS    heartbeat / MQTT keep-alive (30000; MQTT rounds up to whole seconds)
+        --hold-s S           hold all sessions, heartbeating, for S seconds after the ramp (10)
+        --silent SHARE       share of devices that then go silent at once, socket left open (0)
+        --grace-ms MS        after the silence, wait up to timeout + MS for the closes (5000)
+        --prefix P           device ids are P0, P1, ... (load-)
+        --per-process N      devices per process; more devices spawn more processes (18000)
+        --broker-pid PID     sample the broker's RSS and CPU from /proc (same machine only)
+        --json FILE          also write the report as JSON
+        --progress-s S       progress line every S seconds (5)
+      """;
+
+  /** Parses the command line; unknown options are errors. */
+  public static LoadOptions parse(String[] args) {
+    Map<String, String> v = new LinkedHashMap<>();
+    if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+      throw new IllegalArgumentException(HELP);
+    }
+    for (int i = 0; i < args.length; i++) {
+      if (!args[i].startsWith("--") || i + 1 >= args.length) {
+        throw new IllegalArgumentException("expected --option VALUE at " + args[i] + "\n" + HELP);
+      }
+      v.put(args[i].substring(2), args[++i]);
+    }
+    LoadOptions o = new LoadOptions(str(v, "host", "127.0.0.1"), num(v, "tcp-port", 7000),
+        num(v, "mqtt-port", 1883), num(v, "ws-port", 7080), str(v, "ws-path", "/devices"),
+        num(v, "bridge-port", 7900), transports(str(v, "transports", "tcp")), num(v, "devices", 1000),
+        num(v, "rate", 1000), num(v, "max-pending", 1000), num(v, "heartbeat-ms", 30_000), num(v, "hold-s", 10),
+        Double.parseDouble(str(v, "silent", "0")), num(v, "grace-ms", 5000), str(v, "prefix", "load-"),
+        num(v, "per-process", DEFAULT_PER_PROCESS), num(v, "broker-pid", 0), str(v, "json", null),
+        num(v, "progress-s", 5), num(v, "first", 0), num(v, "workers", 1));
+    if (!v.isEmpty()) {
+      throw new IllegalArgumentException("unknown option(s) " + v.keySet() + "\n" + HELP);
+    }
+    return o;
+  }
+
+  /** The command line that gives a worker process {@code range} of these devices. */
+  public List<String> workerArgs(ProcessPlan.Range range, int workerCount) {
+    List<String> a = new ArrayList<>(List.of("--host", host, "--tcp-port", "" + tcpPort, "--mqtt-port",
+        "" + mqttPort, "--ws-port", "" + wsPort, "--ws-path", wsPath, "--bridge-port", "" + bridgePort,
+        "--transports", String.join(",", transports.stream().map(Transport::label).toList())));
+    a.addAll(List.of("--devices", "" + range.count(), "--rate", "" + ratePerS, "--max-pending", "" + maxPending,
+        "--heartbeat-ms", "" + heartbeatMs, "--hold-s", "" + holdS, "--silent", "" + silentShare,
+        "--grace-ms", "" + graceMs, "--prefix", prefix, "--progress-s", "" + progressS,
+        "--first", "" + range.first(), "--workers", "" + workerCount));
+    return a;
+  }
+
+  /** The broker port of a transport. */
+  public int portOf(Transport t) {
+    return switch (t) {
+      case TCP -> tcpPort;
+      case MQTT -> mqttPort;
+      case WEBSOCKET -> wsPort;
+    };
+  }
+
+  /** The device's transport: devices take the listed transports in turn. */
+  public Transport transportOf(int index) {
+    return transports.get(index % transports.size());
+  }
+
+  /** Whether device {@code index} goes silent: spread evenly, exactly floor(N × share) of them. */
+  public boolean silent(int index) {
+    return Math.floor((index + 1) * silentShare) > Math.floor(index * silentShare);
+  }
+
+  private static List<Transport> transports(String list) {
+    List<Transport> t = new ArrayList<>();
+    for (String name : list.split(",")) {
+      t.add(Transport.parse(name));
+    }
+    return t;
+  }
+
+  private static String str(Map<String, String> v, String key, String dflt) {
+    String s = v.remove(key);
+    return s == null ? dflt : s;
+  }
+
+  private static int num(Map<String, String> v, String key, int dflt) {
+    String s = v.remove(key);
+    return s == null ? dflt : Integer.parseInt(s);
+  }
+}

@@ -1,0 +1,287 @@
+package io.sessionbroker.bench.load;
+
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Drives one process's devices from a single thread over one NIO selector: a few bytes per heartbeat, so
+ * 18,000 sockets cost little CPU. Phases: ramp (connects at the chosen rate, at most {@code maxPending} in
+ * flight), hold (heartbeats), silence (the silent share sends one last heartbeat at the same moment and then
+ * nothing, sockets left open), then the wait for their closes.
+ */
+final class Worker {
+
+  private final LoadOptions o;
+  private final Coordinator coordinator;
+  private final List<Device> devices = new ArrayList<>();
+  /**
+   * Open devices by next heartbeat due. Not a FIFO: heartbeats count from the opening, and under a connect
+   * storm sessions open in a different order than they were asked for.
+   */
+  private final PriorityQueue<Device> heartbeats =
+      new PriorityQueue<>((a, b) -> Long.compare(a.nextPingNanos, b.nextPingNanos));
+  private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(64 * 1024);
+  private final long heartbeatNanos;
+  private final WallClock wall = new WallClock();
+  private final Counters counters = new Counters();
+  private Selector selector;
+  private String phase = "ramp";
+  private boolean silenced;
+  private long rampStartNanos;
+  private int started;
+  private long nextProgressNanos;
+
+  Worker(LoadOptions o, Coordinator coordinator) {
+    this.o = o;
+    this.coordinator = coordinator;
+    this.heartbeatNanos = o.heartbeatMs() * 1_000_000;
+    for (int i = 0; i < o.devices(); i++) {
+      int index = o.first() + i;
+      devices.add(new Device(index, o.prefix() + index, o.transportOf(index), o.silent(index)));
+    }
+  }
+
+  JsonObject run() throws IOException, InterruptedException {
+    try (Selector s = Selector.open();
+        BridgeWatch bridge = o.bridgePort() > 0 ? new BridgeWatch(o.host(), o.bridgePort(), o.prefix()) : null) {
+      selector = s;
+      rampStartNanos = System.nanoTime();
+      nextProgressNanos = rampStartNanos + o.progressS() * 1_000_000_000L;
+      loopUntil(() -> started == devices.size() && counters.pending == 0);
+      phase = "connected";
+      await(coordinator.arrive("connected", new JsonObject().put("opened", counters.opened)
+          .put("failed", counters.failed).put("firstStartWallMs", counters.firstStartWallMs)
+          .put("lastOpenWallMs", counters.lastOpenWallMs)));
+      phase = "hold";
+      long pingsBefore = counters.pings;
+      long holdEnd = System.nanoTime() + o.holdS() * 1_000_000_000L;
+      loopUntil(() -> System.nanoTime() >= holdEnd);
+      await(coordinator.arrive("held", new JsonObject().put("pings", counters.pings - pingsBefore)));
+      phase = "silence";
+      if (bridge != null) {
+        bridge.forget(); // only closes from now on: earlier ones may be takeovers of a previous run's devices
+      }
+      long silentAt = silence();
+      long waitEnd = silentAt + (Devices.maxTimeoutMs(devices) + o.graceMs()) * 1_000_000;
+      BooleanSupplier allClosed = every(20_000_000, () -> Devices.allSilentClosed(devices, bridge));
+      loopUntil(() -> System.nanoTime() >= waitEnd || allClosed.getAsBoolean());
+      JsonObject result = new WorkerResult(devices, counters, bridge).toJson();
+      closeAll();
+      return result;
+    }
+  }
+
+  /** {@code check}, evaluated at most once per period (it walks every device); false in between. */
+  private static BooleanSupplier every(long periodNanos, BooleanSupplier check) {
+    long[] next = {0};
+    return () -> {
+      long now = System.nanoTime();
+      if (now < next[0]) {
+        return false;
+      }
+      next[0] = now + periodNanos;
+      return check.getAsBoolean();
+    };
+  }
+
+  private void await(CompletableFuture<Void> go) throws IOException {
+    loopUntil(go::isDone);
+  }
+
+  private void loopUntil(BooleanSupplier done) throws IOException {
+    while (!done.getAsBoolean()) {
+      long now = System.nanoTime();
+      if (started < devices.size()) {
+        startConnects(now);
+      }
+      sendDueHeartbeats(now);
+      progress(now);
+      long waitMs = heartbeats.isEmpty() ? 10 : (heartbeats.peek().nextPingNanos - now) / 1_000_000;
+      selector.select(Math.max(1, Math.min(10, started < devices.size() || silenced ? 1 : waitMs)));
+      for (SelectionKey key : selector.selectedKeys()) {
+        handle(key, (Device) key.attachment());
+      }
+      selector.selectedKeys().clear();
+    }
+  }
+
+  private void startConnects(long now) {
+    long allowed = o.ratePerS() == 0 ? devices.size()
+        : (now - rampStartNanos) * o.ratePerS() / Math.max(1, o.workers()) / 1_000_000_000L + 1;
+    while (started < Math.min(allowed, devices.size()) && counters.pending < o.maxPending()) {
+      Device d = devices.get(started++);
+      counters.pending++;
+      d.startNanos = System.nanoTime();
+      if (started == 1) {
+        counters.firstStartWallMs = wall.ms(d.startNanos);
+      }
+      try {
+        d.channel = SocketChannel.open();
+        d.channel.configureBlocking(false);
+        d.channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        d.key = d.channel.register(selector, SelectionKey.OP_CONNECT, d);
+        if (d.channel.connect(new InetSocketAddress(o.host(), o.portOf(d.transport)))) {
+          connected(d);
+        }
+      } catch (IOException e) {
+        fail(d, e);
+      }
+    }
+  }
+
+  private void handle(SelectionKey key, Device d) {
+    try {
+      if (key.isValid() && key.isConnectable()) {
+        d.channel.finishConnect();
+        connected(d);
+      } else if (key.isValid() && key.isReadable()) {
+        readFrom(d);
+      }
+    } catch (IOException | RuntimeException e) {
+      if (d.state == Device.State.OPEN) {
+        closed(d);
+      } else {
+        fail(d, e);
+      }
+    }
+  }
+
+  private void connected(Device d) throws IOException {
+    d.state = Device.State.HANDSHAKE;
+    d.handshake = new byte[512];
+    Devices.write(d, Wire.opening(d.transport, d.id, o.heartbeatMs(), o.host(), o.portOf(d.transport), o.wsPath()));
+    d.lastSentNanos = System.nanoTime(); // the broker counts the session's life from the opening
+    d.key.interestOps(SelectionKey.OP_READ);
+  }
+
+  private void readFrom(Device d) throws IOException {
+    readBuffer.clear();
+    int n = d.channel.read(readBuffer);
+    if (n < 0) {
+      if (d.state == Device.State.OPEN) {
+        closed(d);
+      } else {
+        fail(d, new IOException("closed by the broker during the handshake"));
+      }
+      return;
+    }
+    readBuffer.flip();
+    if (d.state != Device.State.HANDSHAKE) {
+      // pongs, PINGRESPs, WebSocket pings (never answered: only our heartbeats prove liveness); the
+      // broker's WebSocket close frame ends the session for the device, as EOF does on TCP and MQTT
+      if (d.transport == Transport.TCP && silenced && d.byeNanos == 0 && Wire.containsBye(readBuffer)) {
+        d.byeNanos = System.nanoTime();
+      }
+      if (d.transport == Transport.WEBSOCKET && d.state == Device.State.OPEN && Wire.wsCloseFrame(d, readBuffer)) {
+        d.channel.write(Wire.wsCloseReply());
+        closed(d);
+      }
+      return;
+    }
+    int take = Math.min(n, d.handshake.length - d.handshakeLength);
+    readBuffer.get(d.handshake, d.handshakeLength, take);
+    d.handshakeLength += take;
+    long timeoutMs = Wire.handshake(d.transport, d.handshake, d.handshakeLength, o.heartbeatMs());
+    if (timeoutMs >= 0) {
+      opened(d, timeoutMs);
+    }
+  }
+
+  private void opened(Device d, long timeoutMs) {
+    long now = System.nanoTime();
+    d.state = Device.State.OPEN;
+    d.handshake = null;
+    d.timeoutMs = timeoutMs;
+    d.lastSentWallMs = wall.ms(d.lastSentNanos);
+    // heartbeat from the opening on, as the broker counts: a slow welcome must not cost the session
+    d.nextPingNanos = d.lastSentNanos + heartbeatNanos;
+    heartbeats.add(d);
+    counters.pending--;
+    counters.opened++;
+    counters.lastOpenWallMs = wall.ms(now);
+  }
+
+  private void sendDueHeartbeats(long now) {
+    while (!heartbeats.isEmpty() && heartbeats.peek().nextPingNanos <= now) {
+      Device d = heartbeats.poll();
+      if (d.state != Device.State.OPEN || (silenced && d.silent)) {
+        continue;
+      }
+      ping(d);
+      d.nextPingNanos = Math.max(d.nextPingNanos + heartbeatNanos, now + heartbeatNanos / 2);
+      heartbeats.add(d);
+    }
+  }
+
+  /** The silent share sends its last heartbeat now, together; returns when. */
+  private long silence() {
+    silenced = true;
+    long at = System.nanoTime();
+    for (Device d : devices) {
+      if (d.silent && d.state == Device.State.OPEN) {
+        ping(d);
+        d.silencePingSent = d.state == Device.State.OPEN;
+      }
+    }
+    return at;
+  }
+
+  private void ping(Device d) {
+    try {
+      Devices.write(d, Wire.ping(d.transport));
+      d.lastSentNanos = System.nanoTime();
+      d.lastSentWallMs = wall.ms(d.lastSentNanos);
+      counters.pings++;
+    } catch (IOException e) {
+      closed(d);
+    }
+  }
+
+  private void closed(Device d) {
+    d.state = Device.State.CLOSED;
+    d.closedNanos = System.nanoTime();
+    if (!(silenced && d.silent)) {
+      counters.unexpectedCloses++;
+    }
+    Devices.quietly(d);
+  }
+
+  private void fail(Device d, Exception e) {
+    if (d.state != Device.State.CONNECTING && d.state != Device.State.HANDSHAKE) {
+      return;
+    }
+    d.state = Device.State.FAILED;
+    counters.pending--;
+    counters.failed++;
+    if (counters.firstFailure == null) {
+      counters.firstFailure = d.id + ": " + e;
+    }
+    Devices.quietly(d);
+  }
+
+  private void progress(long now) {
+    if (o.progressS() > 0 && now >= nextProgressNanos) {
+      nextProgressNanos = now + o.progressS() * 1_000_000_000L;
+      System.err.printf("loadgen[%d]: %5.1fs %-9s opened=%d/%d failed=%d pending=%d pings=%d lost=%d%n",
+          o.first(), (now - rampStartNanos) / 1e9, phase, counters.opened, devices.size(), counters.failed,
+          counters.pending, counters.pings, counters.unexpectedCloses);
+    }
+  }
+
+  private void closeAll() {
+    for (Device d : devices) {
+      Devices.quietly(d);
+    }
+  }
+}

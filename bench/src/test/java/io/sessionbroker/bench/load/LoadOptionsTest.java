@@ -1,0 +1,57 @@
+package io.sessionbroker.bench.load;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(value = 10, unit = TimeUnit.SECONDS)
+class LoadOptionsTest {
+
+  @Test
+  void silentShareSelectsExactlyThatManyDevicesSpreadOverTheTransports() {
+    // given
+    LoadOptions o = LoadOptions.parse(new String[] {"--devices", "19000", "--silent", "0.05",
+        "--transports", "tcp,mqtt,websocket"});
+
+    // when
+    List<Integer> silent = IntStream.range(0, 19_000).filter(o::silent).boxed().toList();
+
+    // then
+    assertThat(silent).hasSize(950);
+    assertThat(silent.stream().map(o::transportOf).distinct()).hasSize(3);
+  }
+
+  @Test
+  void aWorkerGetsItsRangeAndTheSameSettings() {
+    // given
+    LoadOptions o = LoadOptions.parse(new String[] {"--devices", "19000", "--rate", "5000", "--mqtt-port", "11884"});
+
+    // when
+    LoadOptions worker = LoadOptions.parse(o.workerArgs(new ProcessPlan.Range(9_500, 9_500), 2)
+        .toArray(String[]::new));
+
+    // then
+    assertThat(worker.first()).isEqualTo(9_500);
+    assertThat(worker.devices()).isEqualTo(9_500);
+    assertThat(worker.workers()).isEqualTo(2);
+    assertThat(worker.ratePerS()).isEqualTo(5000);
+    assertThat(worker.mqttPort()).isEqualTo(11884);
+  }
+
+  @Test
+  void moreSocketsPerProcessThanTheFileBudgetAreRefused() {
+    assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--per-process", "20000"}))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("20,000 open files");
+  }
+
+  @Test
+  void unknownOptionsAreRefused() {
+    assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--devcies", "10"}))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("devcies");
+  }
+}
