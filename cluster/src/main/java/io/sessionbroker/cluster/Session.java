@@ -54,9 +54,14 @@ public final class Session {
     lastSeenAt = now;
   }
 
-  /** The time after which this session is expired, or {@link Long#MAX_VALUE} without a deadline. */
+  /**
+   * The first millisecond at which this session has certainly been silent for its whole timeout, or {@link
+   * Long#MAX_VALUE} without a deadline. {@code lastSeenAt} is the proof of life truncated to the millisecond (a
+   * heartbeat at 1,000.9 ms is stored as 1,000), so the silence is complete only from {@code lastSeenAt +
+   * timeoutMs + 1} on: evicting at {@code lastSeenAt + timeoutMs} could be up to a millisecond early.
+   */
   long deadline() {
-    return timeoutMs == 0 ? Long.MAX_VALUE : lastSeenAt + timeoutMs;
+    return timeoutMs == 0 ? Long.MAX_VALUE : lastSeenAt + timeoutMs + 1;
   }
 
   public long id() {

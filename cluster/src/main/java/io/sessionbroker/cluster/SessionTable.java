@@ -43,6 +43,7 @@ public final class SessionTable {
   private final Map<String, Session> byDevice = new HashMap<>();
   private final Map<Long, Session> byId = new HashMap<>();
   private volatile RemoteTakeover remoteTakeover = RemoteTakeover.NONE;
+  private volatile java.util.function.LongSupplier readingUntil = () -> Long.MAX_VALUE;
 
   /**
    * @param executor runs a task on the table's thread, in submission order; a direct executor in unit tests
@@ -78,6 +79,15 @@ public final class SessionTable {
   /** How a takeover reaches a session held by another node; set by the clustered broker. */
   public void remoteTakeover(RemoteTakeover remoteTakeover) {
     this.remoteTakeover = remoteTakeover;
+  }
+
+  /**
+   * Up to when the transports have certainly read their sockets ({@link EventLoopWatch}); the wheel is never
+   * told a later time, so a stall of the broker's own event loops cannot evict devices whose heartbeats wait
+   * unread. Unset: the clock alone.
+   */
+  public void readingUntil(java.util.function.LongSupplier readingUntil) {
+    this.readingUntil = readingUntil;
   }
 
   /**
@@ -220,7 +230,8 @@ public final class SessionTable {
 
   /** One eviction tick: expires sessions whose deadline has passed, at most a batch of them. */
   public void tick() {
-    wheel.advance(clock.millis(), options.maxEvictionsPerTick(), session -> finish(session, CloseReason.TIMEOUT));
+    long now = Math.min(clock.millis(), readingUntil.getAsLong());
+    wheel.advance(now, options.maxEvictionsPerTick(), session -> finish(session, CloseReason.TIMEOUT));
   }
 
   /** Closes a session by session id or device id with {@link CloseReason#KICKED}; true if one was open. */

@@ -9,6 +9,9 @@ import io.vertx.core.VerticleBase;
  */
 public final class SessionTableVerticle extends VerticleBase {
 
+  /** Events a standalone node keeps for replay: about 5 MB of JSON (each kept event is ~500 bytes). */
+  public static final int STANDALONE_EVENT_LOG = 10_000;
+
   private final TableOptions options;
   private final Clock clock;
   private final DeviceDirectory directory;
@@ -16,6 +19,7 @@ public final class SessionTableVerticle extends VerticleBase {
   private final EventLog eventLog;
   private SessionTable table;
   private EventPipeline pipeline;
+  private EventLoopWatch watch;
 
   public SessionTableVerticle(
       TableOptions options, Clock clock, DeviceDirectory directory, EventLog eventLog, String nodeId) {
@@ -28,7 +32,7 @@ public final class SessionTableVerticle extends VerticleBase {
 
   /** A standalone table: directory and event log in this process. */
   public SessionTableVerticle(TableOptions options, Clock clock, String nodeId) {
-    this(options, clock, new LocalDirectory(), new LocalEventLog(100_000), nodeId);
+    this(options, clock, new LocalDirectory(), new LocalEventLog(STANDALONE_EVENT_LOG), nodeId);
   }
 
   @Override
@@ -41,7 +45,19 @@ public final class SessionTableVerticle extends VerticleBase {
         new EventBusEvents(vertx.eventBus(), pipeline, nodeId),
         nodeId,
         task -> context.runOnContext(v -> task.run()));
+    // A stall of 5 ticks on any event loop holds evictions until the loops have read what was waiting.
+    watch = new EventLoopWatch(((io.vertx.core.internal.VertxInternal) vertx).nettyEventLoopGroup(), clock,
+        options.tickMs(), 5L * options.tickMs());
+    table.readingUntil(watch);
     vertx.setPeriodic(options.tickMs(), id -> table.tick());
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (watch != null) {
+      watch.close();
+    }
     return Future.succeededFuture();
   }
 

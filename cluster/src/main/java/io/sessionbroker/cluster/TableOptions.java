@@ -26,7 +26,7 @@ public record TableOptions(
     int maxTimeoutMs) {
 
   public static final int DEFAULT_TICK_MS = 10;
-  public static final int DEFAULT_MAX_EVICTIONS_PER_TICK = 250;
+  public static final int DEFAULT_MAX_EVICTIONS_PER_TICK = 500;
   public static final int DEFAULT_HEARTBEAT_MS = 30_000;
   public static final int DEFAULT_MIN_HEARTBEAT_MS = 1_000;
   public static final int DEFAULT_MAX_HEARTBEAT_MS = 300_000;
