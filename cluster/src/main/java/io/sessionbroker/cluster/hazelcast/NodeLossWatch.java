@@ -12,6 +12,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +31,8 @@ import org.slf4j.LoggerFactory;
 public final class NodeLossWatch implements MembershipListener {
 
   private static final Logger log = LoggerFactory.getLogger(NodeLossWatch.class);
+  /** Time for the membership to settle before a loss is acted on. */
+  static final long SETTLE_MS = 1_000;
 
   /**
    * The member attribute in which vertx-hazelcast stores the Vert.x node id. That id — not the Hazelcast
@@ -70,13 +73,23 @@ public final class NodeLossWatch implements MembershipListener {
   @Override
   public void memberRemoved(MembershipEvent event) {
     String lost = nodeId(event.getMember());
-    int members = event.getMembers().size();
-    if (members < quorum) {
-      log.warn("node_lost_below_quorum node={} members={} quorum={}: not announcing its sessions",
-          lost, members, quorum);
-      mergeGuard.cutOff();
-      return;
-    }
+    // Decide after the membership has settled, on the members present then: a node that wakes from a freeze
+    // removes the others one by one, and on the first removal it still counts one of them as present.
+    vertx.setTimer(SETTLE_MS, id -> {
+      Set<Member> members = event.getCluster().getMembers();
+      if (members.size() < quorum) {
+        log.warn("node_lost_below_quorum node={} members={} quorum={}: not announcing its sessions",
+            lost, members.size(), quorum);
+        mergeGuard.cutOff();
+      } else if (members.contains(event.getMember())) {
+        log.warn("node_lost_but_back node={}: not announcing its sessions", lost);
+      } else {
+        announce(lost);
+      }
+    });
+  }
+
+  private void announce(String lost) {
     long started = System.nanoTime();
     vertx.<Map<String, ? extends List<DirectoryEntry>>>executeBlocking(() -> directory.releaseNode(lost), false)
         .onSuccess(released -> {
@@ -92,6 +105,7 @@ public final class NodeLossWatch implements MembershipListener {
         })
         .onFailure(e -> log.error("node_lost_cleanup_failed node={}", lost, e));
   }
+
 
   /** The close event of a session whose node died; its last heartbeat is unknown (never left that node). */
   private JsonObject nodeLost(String deviceId, DirectoryEntry entry) {
