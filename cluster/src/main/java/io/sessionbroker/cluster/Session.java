@@ -110,11 +110,16 @@ public final class Session {
     this.status = status;
   }
 
+  /**
+   * The device's address as {@code host:port}: the one the session was opened with or last moved to, else
+   * the one its {@link Connection#remote() connection} tracks (UDP), else null.
+   */
   public String remote() {
-    return remote;
+    String remote = this.remote;
+    return remote != null ? remote : connection.remote();
   }
 
-  /** A connectionless transport (UDP) moves a session to the device's new source address. */
+  /** Moves a session to the device's new address; it then takes precedence over the connection's. */
   public void remote(String remote) {
     this.remote = remote;
   }

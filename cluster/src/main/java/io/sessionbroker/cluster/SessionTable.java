@@ -6,7 +6,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -40,8 +39,10 @@ public final class SessionTable {
   private final Executor executor;
   private final SessionIds ids = new SessionIds();
   private final TimingWheel wheel;
-  private final Map<String, Session> byDevice = new HashMap<>();
-  private final Map<Long, Session> byId = new HashMap<>();
+  /** Open sessions by device id. Compact indexes, not HashMaps: see {@link CompactIndex} for why. */
+  private final CompactIndex<String, Session> byDevice = new CompactIndex<>(Session::deviceId);
+  /** Open and pending sessions by session id (a pending session may be taken over before it opens). */
+  private final CompactIndex<Long, Session> byId = new CompactIndex<>(Session::id);
   private volatile RemoteTakeover remoteTakeover = RemoteTakeover.NONE;
 
   /**
@@ -89,14 +90,14 @@ public final class SessionTable {
     Promise<Session> promise = Promise.promise();
     executor.execute(() -> {
       Session session = new Session(ids.next(), request, options.negotiate(request.heartbeatMs()), clock.millis());
-      byId.put(session.id(), session);
+      byId.put(session);
       directory
           .claim(session.deviceId(), session.id(), nodeId)
           .onComplete(claim -> executor.execute(() -> {
             if (claim.succeeded()) {
               opened(session, claim.result(), promise);
             } else {
-              byId.remove(session.id());
+              byId.remove(session);
               log.error("session_claim_failed device={}", session.deviceId(), claim.cause());
               promise.fail(claim.cause());
             }
@@ -111,7 +112,7 @@ public final class SessionTable {
       takeOver(claim.previous(), session.deviceId());
     }
     session.state = Session.State.OPEN;
-    byDevice.put(session.deviceId(), session);
+    byDevice.put(session);
     wheel.add(session);
     events.opened(session, clock.millis());
     log.debug("session_opened device={} session={} transport={} epoch={}",
@@ -173,8 +174,8 @@ public final class SessionTable {
       return;
     }
     session.state = Session.State.CLOSED;
-    byId.remove(session.id());
-    byDevice.remove(session.deviceId(), session);
+    byId.remove(session);
+    byDevice.remove(session);
     directory.release(session.deviceId(), session.id())
         .onFailure(e -> log.warn("session_release_failed device={}", session.deviceId(), e));
     events.closed(session, reason, clock.millis());
@@ -219,7 +220,7 @@ public final class SessionTable {
   public Future<JsonObject> list(String transport, int offset, int limit) {
     return onTable(() -> {
       List<Session> matching = new ArrayList<>();
-      for (Session session : byDevice.values()) {
+      for (Session session : byDevice) {
         if (transport == null || transport.equals(session.transport())) {
           matching.add(session);
         }
@@ -237,7 +238,7 @@ public final class SessionTable {
   public Future<JsonObject> count() {
     return onTable(() -> {
       Map<String, Integer> byTransport = new TreeMap<>();
-      for (Session session : byDevice.values()) {
+      for (Session session : byDevice) {
         byTransport.merge(session.transport(), 1, Integer::sum);
       }
       JsonObject counts = new JsonObject();
@@ -253,7 +254,7 @@ public final class SessionTable {
 
   private Future<Integer> closeAll(CloseReason reason) {
     return onTable(() -> {
-      List<Session> all = new ArrayList<>(byDevice.values());
+      List<Session> all = byDevice.toList();
       all.forEach(session -> finish(session, reason));
       return all.size();
     });

@@ -44,7 +44,7 @@ public final class Frames {
   public static JsonObject parse(Buffer bytes) throws FrameException {
     Object value;
     try {
-      value = bytes.toJson();
+      value = bytes.toJsonValue();
     } catch (DecodeException | IllegalStateException e) {
       throw new FrameException(BAD_FRAME, "frame is not valid JSON");
     }

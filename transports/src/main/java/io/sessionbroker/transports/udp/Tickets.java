@@ -1,0 +1,42 @@
+package io.sessionbroker.transports.udp;
+
+import java.nio.ByteBuffer;
+import java.util.Base64;
+
+/**
+ * Session tickets: 128 bits from a {@link java.security.SecureRandom}, drawn per session and shown to the
+ * device once, in its {@code welcome}, as 22 characters of unpadded base64url. Whoever presents the ticket
+ * speaks for the session, so it must be unguessable (2^128 values) and it is compared in constant time.
+ *
+ * <p>The ticket is kept as two {@code long}s (16 bytes, no object of its own) in {@link UdpPeer}.
+ */
+final class Tickets {
+
+  /** Length of a ticket as text. */
+  static final int TEXT_LENGTH = 22;
+
+  private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
+  private static final Base64.Decoder DECODER = Base64.getUrlDecoder();
+
+  private Tickets() {}
+
+  static String encode(long high, long low) {
+    return ENCODER.encodeToString(ByteBuffer.allocate(16).putLong(high).putLong(low).array());
+  }
+
+  /** Whether {@code text} is the ticket {@code high}/{@code low}; false for anything that is not a ticket. */
+  static boolean matches(String text, long high, long low) {
+    if (text.length() != TEXT_LENGTH) {
+      return false;
+    }
+    byte[] bytes;
+    try {
+      bytes = DECODER.decode(text);
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+    ByteBuffer buffer = ByteBuffer.wrap(bytes);
+    // No early exit: the time taken does not tell how many bits were right.
+    return ((buffer.getLong() ^ high) | (buffer.getLong() ^ low)) == 0;
+  }
+}
