@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -30,6 +31,7 @@ public final class SessionTable {
 
   private static final Logger log = LoggerFactory.getLogger(SessionTable.class);
   private static final int WHEEL_SLOTS = 4096;
+  private static final int MAX_INTERNED_LIVENESS = 1024;
 
   private final TableOptions options;
   private final Clock clock;
@@ -43,6 +45,7 @@ public final class SessionTable {
   private final CompactIndex<String, Session> byDevice = new CompactIndex<>(Session::deviceId);
   /** Open and pending sessions by session id (a pending session may be taken over before it opens). */
   private final CompactIndex<Long, Session> byId = new CompactIndex<>(Session::id);
+  private final Map<Liveness, Liveness> interned = new HashMap<>();
   private volatile RemoteTakeover remoteTakeover = RemoteTakeover.NONE;
 
   /**
@@ -89,7 +92,7 @@ public final class SessionTable {
   public Future<Session> open(OpenRequest request) {
     Promise<Session> promise = Promise.promise();
     executor.execute(() -> {
-      Session session = new Session(ids.next(), request, options.negotiate(request.heartbeatMs()), clock.millis());
+      Session session = new Session(ids.next(), request, liveness(request.heartbeatMs()), clock.millis());
       byId.put(session);
       directory
           .claim(session.deviceId(), session.id(), nodeId)
@@ -106,20 +109,37 @@ public final class SessionTable {
     return promise.future();
   }
 
+  /**
+   * The negotiated terms, shared with every other session that got the same: a session keeps one reference
+   * instead of two ints. Devices use a handful of heartbeats; past {@link #MAX_INTERNED_LIVENESS} distinct
+   * terms, new ones are simply not shared.
+   */
+  private Liveness liveness(long requestedHeartbeatMs) {
+    Liveness liveness = options.negotiate(requestedHeartbeatMs);
+    Liveness shared = interned.get(liveness);
+    if (shared != null) {
+      return shared;
+    }
+    if (interned.size() < MAX_INTERNED_LIVENESS) {
+      interned.put(liveness, liveness);
+    }
+    return liveness;
+  }
+
   private void opened(Session session, DeviceDirectory.Claim claim, Promise<Session> promise) {
     session.epoch(claim.epoch());
     if (claim.previous() != null) {
       takeOver(claim.previous(), session.deviceId());
     }
-    session.state = Session.State.OPEN;
+    session.state(Session.State.OPEN);
     byDevice.put(session);
     wheel.add(session);
     events.opened(session, clock.millis());
     log.debug("session_opened device={} session={} transport={} epoch={}",
         session.deviceId(), session.sessionId(), session.transport(), session.epoch());
     promise.complete(session);
-    if (session.closeWhenOpen != null) {
-      finish(session, session.closeWhenOpen);
+    if (session.closeWhenOpen() != null) {
+      finish(session, session.closeWhenOpen());
     }
   }
 
@@ -147,7 +167,7 @@ public final class SessionTable {
 
   /** Device traffic to announce on {@code devices.inbound}; ignored once the session has closed. */
   public void inbound(Session session, String topic, Object payload) {
-    if (session.state != Session.State.CLOSED) {
+    if (session.state() != Session.State.CLOSED) {
       events.inbound(session, topic, payload, clock.millis());
     }
   }
@@ -164,16 +184,16 @@ public final class SessionTable {
 
   /** The single close funnel: the only place that ends a session. Runs on the table's thread. */
   private void finish(Session session, CloseReason reason) {
-    if (session.state == Session.State.CLOSED) {
+    if (session.state() == Session.State.CLOSED) {
       return;
     }
-    if (session.state == Session.State.PENDING) {
-      if (session.closeWhenOpen == null) {
-        session.closeWhenOpen = reason;
+    if (session.state() == Session.State.PENDING) {
+      if (session.closeWhenOpen() == null) {
+        session.closeWhenOpen(reason);
       }
       return;
     }
-    session.state = Session.State.CLOSED;
+    session.state(Session.State.CLOSED);
     byId.remove(session);
     byDevice.remove(session);
     directory.release(session.deviceId(), session.id())
@@ -262,7 +282,7 @@ public final class SessionTable {
 
   private Session find(String sessionOrDeviceId) {
     Session bySession = byId.get(SessionIds.parse(sessionOrDeviceId));
-    if (bySession != null && bySession.state == Session.State.OPEN) {
+    if (bySession != null && bySession.state() == Session.State.OPEN) {
       return bySession;
     }
     return byDevice.get(sessionOrDeviceId);

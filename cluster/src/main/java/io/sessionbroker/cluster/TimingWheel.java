@@ -57,7 +57,7 @@ final class TimingWheel {
     while (budget > 0 && !overdue.isEmpty()) {
       Session session = overdue.poll();
       size--;
-      if (session.state != Session.State.CLOSED) {
+      if (session.state() != Session.State.CLOSED) {
         budget--;
         expire.accept(session);
       }
@@ -78,7 +78,7 @@ final class TimingWheel {
   }
 
   private int due(Session session, long now, int budget, Consumer<Session> expire) {
-    if (session.state == Session.State.CLOSED) {
+    if (session.state() == Session.State.CLOSED) {
       size--;
       return budget;
     }

@@ -11,50 +11,44 @@ import java.security.SecureRandom;
  * opened it. It is also the session's {@link Connection}, so the table reaches the transport through it and
  * {@link Session#remote()} reads the address from here.
  *
- * <p>Kept to 56 bytes (12-byte header, five references, two ticket halves, the packed address and the nonce
- * hash): at a million sessions every field costs a megabyte per byte.
+ * <p>Kept to 48 bytes (12-byte header, two references, the two ticket halves, the packed address and the nonce
+ * hash): at a million sessions every byte here is a megabyte. The device id is the session's; an IPv6 address,
+ * which does not fit the packed form, is kept aside by {@link UdpProtocol}.
  *
  * <p>Threading: created on an event loop; {@link #session} is set on the table's thread once the session is
- * open; the address may move from any event loop (NAT rebinding). All three are volatile; the ticket, device
- * and nonce never change.
+ * open; the address may move from any event loop (NAT rebinding). Both are volatile; the ticket and the nonce
+ * never change.
  */
 final class UdpPeer implements Connection {
 
   private final UdpProtocol protocol;
-  private final String deviceId;
   private final long ticketHigh;
   private final long ticketLow;
   /** Hash of the hello's nonce; 0 when it had none, so a repeat of it cannot be recognised. */
   private final int nonce;
   private volatile Session session;
-  /** The device's IPv4 address and port ({@link Endpoints}), or {@link Endpoints#NOT_IPV4} (see {@link #ipv6}). */
+  /** The device's IPv4 address and port ({@link Endpoints}), or {@link Endpoints#NOT_IPV4}. */
   private volatile long endpoint;
-  /** The device's IPv6 address when {@link #endpoint} is {@link Endpoints#NOT_IPV4}. */
-  private volatile Ipv6 ipv6;
 
-  /** An IPv6 source: rare enough to keep as an object. */
-  private record Ipv6(String host, int port) {}
-
-  UdpPeer(UdpProtocol protocol, String deviceId, String nonce, String host, int port, SecureRandom random) {
+  UdpPeer(UdpProtocol protocol, String nonce, SecureRandom random) {
     this.protocol = protocol;
-    this.deviceId = deviceId;
     this.ticketHigh = random.nextLong();
     this.ticketLow = random.nextLong();
-    this.nonce = nonce == null ? 0 : nonce.hashCode() | 1;
-    moveTo(host, port);
+    this.nonce = nonceHash(nonce);
   }
 
-  String deviceId() {
-    return deviceId;
-  }
-
-  /** The open session, or null while the table is still opening it. */
+  /** The open session; null until the table has opened it. */
   Session session() {
     return session;
   }
 
   void opened(Session session) {
     this.session = session;
+  }
+
+  /** The device id; only for a peer whose session is open (the key of {@link PeerIndex}). */
+  String deviceId() {
+    return session.deviceId();
   }
 
   String ticket() {
@@ -73,26 +67,28 @@ final class UdpPeer implements Connection {
    */
   boolean repeatedBy(String nonce, String host, int port) {
     Session current = session;
-    return nonce != null && (nonce.hashCode() | 1) == this.nonce && isAt(host, port)
+    return nonce != null && nonceHash(nonce) == this.nonce && isAt(host, port)
         && (current == null || current.isOpen());
   }
 
   boolean isAt(String host, int port) {
     long packed = endpoint;
-    if (packed != Endpoints.NOT_IPV4) {
-      return packed == Endpoints.pack(host, port);
-    }
-    Ipv6 address = ipv6;
-    return address.port() == port && address.host().equals(host);
+    return packed != Endpoints.NOT_IPV4
+        ? packed == Endpoints.pack(host, port)
+        : protocol.ipv6(this).equals(Endpoints.format(host, port));
   }
 
-  /** NAT rebinding: replies and the broker's {@code bye} go to the new source from now on. */
+  /** Where the device is now; on a new source (NAT rebinding), replies and {@code bye} go there from now on. */
   void moveTo(String host, int port) {
     long packed = Endpoints.pack(host, port);
     if (packed == Endpoints.NOT_IPV4) {
-      ipv6 = new Ipv6(host, port);
+      protocol.ipv6(this, Endpoints.format(host, port));
     }
+    long before = endpoint;
     endpoint = packed;
+    if (before == Endpoints.NOT_IPV4 && packed != Endpoints.NOT_IPV4) {
+      protocol.ipv6(this, null);
+    }
   }
 
   /** Sends a datagram to the device's last known address (read once, so host and port belong together). */
@@ -101,19 +97,18 @@ final class UdpPeer implements Connection {
     if (packed != Endpoints.NOT_IPV4) {
       outlet.send(datagram, Endpoints.host(packed), Endpoints.port(packed));
     } else {
-      Ipv6 address = ipv6;
-      outlet.send(datagram, address.host(), address.port());
+      String remote = protocol.ipv6(this);
+      int colon = remote.lastIndexOf(':');
+      outlet.send(datagram, remote.substring(1, colon - 1), Integer.parseInt(remote.substring(colon + 1)));
     }
   }
 
   @Override
   public String remote() {
     long packed = endpoint;
-    if (packed != Endpoints.NOT_IPV4) {
-      return Endpoints.format(Endpoints.host(packed), Endpoints.port(packed));
-    }
-    Ipv6 address = ipv6;
-    return Endpoints.format(address.host(), address.port());
+    return packed != Endpoints.NOT_IPV4
+        ? Endpoints.format(Endpoints.host(packed), Endpoints.port(packed))
+        : protocol.ipv6(this);
   }
 
   @Override
@@ -123,6 +118,11 @@ final class UdpPeer implements Connection {
 
   @Override
   public String toString() {
-    return "UdpPeer[" + deviceId + " " + remote() + "]";
+    Session open = session;
+    return "UdpPeer[" + (open == null ? "opening" : open.deviceId()) + " " + remote() + "]";
+  }
+
+  private static int nonceHash(String nonce) {
+    return nonce == null ? 0 : nonce.hashCode() | 1;
   }
 }

@@ -12,6 +12,8 @@ import io.sessionbroker.transports.udp.UdpStats.Drop;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.security.SecureRandom;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +42,12 @@ final class UdpProtocol {
   private final UdpOptions options;
   private final DeviceAuth auth;
   private final UdpStats stats;
+  /** Peers of open sessions, by device id. */
   private final PeerIndex peers = new PeerIndex();
+  /** Peers whose session the table is still opening, by device id: few, and only for a moment. */
+  private final Map<String, UdpPeer> opening = new ConcurrentHashMap<>();
+  /** The addresses of peers on IPv6, which do not fit a peer's packed address: rare, so kept aside. */
+  private final Map<UdpPeer, String> ipv6 = new ConcurrentHashMap<>();
   private final Rejections rejections;
   private final SecureRandom random = new SecureRandom();
   /** Where the broker's own {@code bye} datagrams go out; set once the first socket is bound. */
@@ -60,7 +67,21 @@ final class UdpProtocol {
 
   /** UDP sessions held by this transport, open or opening. */
   int sessions() {
-    return peers.size();
+    return peers.size() + opening.size();
+  }
+
+  /** The IPv6 address of a peer as {@code [host]:port}. */
+  String ipv6(UdpPeer peer) {
+    return ipv6.get(peer);
+  }
+
+  /** Records a peer's IPv6 address, or forgets it ({@code remote} null). */
+  void ipv6(UdpPeer peer, String remote) {
+    if (remote == null) {
+      ipv6.remove(peer);
+    } else {
+      ipv6.put(peer, remote);
+    }
   }
 
   /** One datagram from {@code host:port}, read by the socket {@code socket}: the decode-and-dispatch switch. */
@@ -122,7 +143,10 @@ final class UdpProtocol {
           + welcomeBytes + "-byte welcome; pad it");
       return;
     }
-    UdpPeer current = peers.get(hello.deviceId());
+    UdpPeer current = opening.get(hello.deviceId());
+    if (current == null) {
+      current = peers.get(hello.deviceId());
+    }
     if (current != null && current.repeatedBy(nonce, source.host(), source.port())) {
       stats.count(Counter.HELLO_REPEATED);
       Session session = current.session();
@@ -135,19 +159,23 @@ final class UdpProtocol {
   }
 
   /**
-   * Opens a new session for the device, taking over any it had. The new peer replaces the old one in the index
-   * at once, so the old ticket stops working now; the table closes the old session with {@code TAKEN_OVER}.
+   * Opens a new session for the device, taking over any it had: the table closes the old one with
+   * {@code TAKEN_OVER} just before this one opens. Until then the peer waits in {@link #opening}, where a
+   * repeat of its hello finds it.
    */
   private void open(Source source, String deviceId, String nonce, long heartbeatMs, int helloBytes) {
-    UdpPeer peer = new UdpPeer(this, deviceId, nonce, source.host(), source.port(), random);
-    peers.put(peer);
+    UdpPeer peer = new UdpPeer(this, nonce, random);
+    peer.moveTo(source.host(), source.port());
+    opening.put(deviceId, peer);
     table.open(new OpenRequest(deviceId, TRANSPORT, null, heartbeatMs, null, peer)).onComplete(opened -> {
+      opening.remove(deviceId, peer);
       if (opened.failed()) {
-        peers.remove(peer);
+        ipv6(peer, null);
         log.warn("udp_open_failed device={}", deviceId, opened.cause());
         return;
       }
       peer.opened(opened.result());
+      peers.put(peer);
       welcome(source, peer, opened.result(), nonce, helloBytes);
     });
   }
@@ -156,7 +184,8 @@ final class UdpProtocol {
     Buffer welcome = UdpFrames.welcome(session, peer.ticket(), nonce);
     if (welcome.length() > helloBytes) {
       // Cannot happen: handleHello checked the length of this very welcome. Never amplify all the same.
-      log.error("udp_welcome_too_large device={} welcome={} hello={}", peer.deviceId(), welcome.length(), helloBytes);
+      log.error("udp_welcome_too_large device={} welcome={} hello={}", session.deviceId(), welcome.length(),
+          helloBytes);
       return;
     }
     source.reply(welcome);
@@ -259,5 +288,6 @@ final class UdpProtocol {
       peer.send(outlet, UdpFrames.bye(session, reason));
       stats.count(Counter.BYE_SENT);
     }
+    ipv6(peer, null);
   }
 }
