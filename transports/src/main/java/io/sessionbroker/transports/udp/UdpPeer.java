@@ -13,7 +13,7 @@ import java.security.SecureRandom;
  *
  * <p>Kept to 48 bytes (12-byte header, two references, the two ticket halves, the packed address and the nonce
  * hash): at a million sessions every byte here is a megabyte. The device id is the session's; an IPv6 address,
- * which does not fit the packed form, is kept aside by {@link UdpProtocol}.
+ * which does not fit the packed form, is kept aside by {@link UdpPeers}.
  *
  * <p>Threading: created on an event loop; {@link #session} is set on the table's thread once the session is
  * open; the address may move from any event loop (NAT rebinding). Both are volatile; the ticket and the nonce
@@ -46,7 +46,7 @@ final class UdpPeer implements Connection {
     this.session = session;
   }
 
-  /** The device id; only for a peer whose session is open (the key of {@link PeerIndex}). */
+  /** The device id; only for a peer whose session is open (the key of {@link UdpPeers}). */
   String deviceId() {
     return session.deviceId();
   }
@@ -75,19 +75,19 @@ final class UdpPeer implements Connection {
     long packed = endpoint;
     return packed != Endpoints.NOT_IPV4
         ? packed == Endpoints.pack(host, port)
-        : protocol.ipv6(this).equals(Endpoints.format(host, port));
+        : protocol.peers().ipv6(this).equals(Endpoints.format(host, port));
   }
 
   /** Where the device is now; on a new source (NAT rebinding), replies and {@code bye} go there from now on. */
   void moveTo(String host, int port) {
     long packed = Endpoints.pack(host, port);
     if (packed == Endpoints.NOT_IPV4) {
-      protocol.ipv6(this, Endpoints.format(host, port));
+      protocol.peers().ipv6(this, Endpoints.format(host, port));
     }
     long before = endpoint;
     endpoint = packed;
     if (before == Endpoints.NOT_IPV4 && packed != Endpoints.NOT_IPV4) {
-      protocol.ipv6(this, null);
+      protocol.peers().ipv6(this, null);
     }
   }
 
@@ -97,7 +97,7 @@ final class UdpPeer implements Connection {
     if (packed != Endpoints.NOT_IPV4) {
       outlet.send(datagram, Endpoints.host(packed), Endpoints.port(packed));
     } else {
-      String remote = protocol.ipv6(this);
+      String remote = protocol.peers().ipv6(this);
       int colon = remote.lastIndexOf(':');
       outlet.send(datagram, remote.substring(1, colon - 1), Integer.parseInt(remote.substring(colon + 1)));
     }
@@ -108,7 +108,7 @@ final class UdpPeer implements Connection {
     long packed = endpoint;
     return packed != Endpoints.NOT_IPV4
         ? Endpoints.format(Endpoints.host(packed), Endpoints.port(packed))
-        : protocol.ipv6(this);
+        : protocol.peers().ipv6(this);
   }
 
   @Override
