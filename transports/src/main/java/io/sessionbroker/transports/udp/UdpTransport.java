@@ -50,7 +50,9 @@ public final class UdpTransport {
     boolean reusePort = vertx.isNativeTransportEnabled();
     int sockets = reusePort ? options.socketCount() : 1;
     if (!reusePort) {
-      log.info("udp_single_socket native=false cause={}", String.valueOf(vertx.unavailableNativeTransportCause()));
+      Throwable cause = vertx.unavailableNativeTransportCause();
+      log.info("udp_single_socket reason=\"{}\"", cause != null ? cause.getMessage()
+          : "Vert.x was created without preferNativeTransport, so no SO_REUSEPORT");
     }
     return deploy(options.port(), reusePort).compose(first -> {
       int port = first.boundPort();
