@@ -15,6 +15,11 @@ record Sender(Outlet socket, String host, int port) {
     socket.send(datagram, host, port);
   }
 
+  /** Replies after whatever the socket's event loop has queued already (see {@link Outlet#post}). */
+  void post(Buffer datagram) {
+    socket.post(datagram, host, port);
+  }
+
   /** {@code host:port}, as events show it. */
   String remote() {
     return Endpoints.format(host, port);

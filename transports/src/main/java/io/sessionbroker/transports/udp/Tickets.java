@@ -15,6 +15,8 @@ final class Tickets {
   /** Length of a ticket as text. */
   static final int TEXT_LENGTH = 22;
 
+  /** The base64url characters whose low 4 bits are 0: the only ones that can end a 16-byte value. */
+  private static final String CANONICAL_LAST = "AQgw";
   private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
   private static final Base64.Decoder DECODER = Base64.getUrlDecoder();
 
@@ -24,9 +26,13 @@ final class Tickets {
     return ENCODER.encodeToString(ByteBuffer.allocate(16).putLong(high).putLong(low).array());
   }
 
-  /** Whether {@code text} is the ticket {@code high}/{@code low}; false for anything that is not a ticket. */
+  /**
+   * Whether {@code text} is the ticket {@code high}/{@code low}; false for anything that is not a ticket. Only
+   * the canonical text matches: 22 characters carry 132 bits, and the decoder would ignore the last 4, so
+   * {@code …A} and {@code …B} would otherwise both pass for a ticket ending in {@code A}.
+   */
   static boolean matches(String text, long high, long low) {
-    if (text.length() != TEXT_LENGTH) {
+    if (text.length() != TEXT_LENGTH || CANONICAL_LAST.indexOf(text.charAt(TEXT_LENGTH - 1)) < 0) {
       return false;
     }
     byte[] bytes;

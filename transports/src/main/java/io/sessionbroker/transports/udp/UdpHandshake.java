@@ -74,7 +74,7 @@ final class UdpHandshake {
       stats.count(Counter.HELLO_REPEATED);
       Session session = latest.session();
       if (session != null) { // else it is still being opened, and its welcome is on its way
-        welcome(sender, latest, session, nonce, helloBytes);
+        welcome(sender, latest, session, nonce, helloBytes, false);
       }
       return;
     }
@@ -99,11 +99,12 @@ final class UdpHandshake {
       }
       peer.opened(opened.result());
       peers.opened(deviceId, peer, true);
-      welcome(sender, peer, opened.result(), nonce, helloBytes);
+      welcome(sender, peer, opened.result(), nonce, helloBytes, true);
     });
   }
 
-  private void welcome(Sender sender, UdpPeer peer, Session session, String nonce, int helloBytes) {
+  /** @param post whether this answers the table (see {@link Outlet#post}) rather than the hello at hand */
+  private void welcome(Sender sender, UdpPeer peer, Session session, String nonce, int helloBytes, boolean post) {
     Buffer welcome = UdpFrames.welcome(session, peer.ticket(), nonce);
     if (welcome.length() > helloBytes) {
       // Cannot happen: hello() checked the length of this very welcome. Never amplify all the same.
@@ -111,7 +112,11 @@ final class UdpHandshake {
           helloBytes);
       return;
     }
-    sender.reply(welcome);
     stats.count(Counter.WELCOME_SENT);
+    if (post) {
+      sender.post(welcome);
+    } else {
+      sender.reply(welcome);
+    }
   }
 }

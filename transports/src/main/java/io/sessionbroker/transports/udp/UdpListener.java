@@ -70,6 +70,11 @@ final class UdpListener extends VerticleBase implements Outlet {
     }
   }
 
+  @Override
+  public void post(Buffer datagram, String host, int port) {
+    context.runOnContext(v -> sendNow(datagram, host, port));
+  }
+
   private void sendNow(Buffer datagram, String host, int port) {
     socket.send(datagram, port, host).onFailure(e -> {
       stats.count(Counter.SEND_FAILED);

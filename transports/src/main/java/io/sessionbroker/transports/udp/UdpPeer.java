@@ -75,7 +75,7 @@ final class UdpPeer implements Connection {
     long packed = endpoint;
     return packed != Endpoints.NOT_IPV4
         ? packed == Endpoints.pack(host, port)
-        : protocol.peers().ipv6(this).equals(Endpoints.format(host, port));
+        : Endpoints.format(host, port).equals(protocol.peers().ipv6(this));
   }
 
   /** Where the device is now; on a new source (NAT rebinding), replies and {@code bye} go there from now on. */
@@ -98,8 +98,10 @@ final class UdpPeer implements Connection {
       outlet.send(datagram, Endpoints.host(packed), Endpoints.port(packed));
     } else {
       String remote = protocol.peers().ipv6(this);
-      int colon = remote.lastIndexOf(':');
-      outlet.send(datagram, remote.substring(1, colon - 1), Integer.parseInt(remote.substring(colon + 1)));
+      if (remote != null) { // null once the session has ended and its peer is forgotten
+        int colon = remote.lastIndexOf(':');
+        outlet.send(datagram, remote.substring(1, colon - 1), Integer.parseInt(remote.substring(colon + 1)));
+      }
     }
   }
 

@@ -41,7 +41,7 @@ final class UdpProtocol {
   private final Rejections rejections;
   private final UdpHandshake handshake;
   /** Where the broker's own {@code bye} datagrams go out; set once the first socket is bound. */
-  private volatile Outlet outlet = (datagram, host, port) -> { };
+  private volatile Outlet outlet;
 
   UdpProtocol(SessionTable table, UdpOptions options, DeviceAuth auth, UdpStats stats) {
     this.table = table;
@@ -170,8 +170,8 @@ final class UdpProtocol {
   /** Answers a datagram that carried a valid ticket but cannot be used; the session is left as it was. */
   private void refuse(Sender sender, Drop reason, FrameException e) {
     stats.drop(reason);
-    sender.reply(UdpFrames.error(e));
     stats.count(Counter.ERROR_SENT);
+    sender.reply(UdpFrames.error(e));
   }
 
   /** Drops an unauthenticated datagram: counted always, reported as a rejection within the rate limit. */
@@ -181,9 +181,10 @@ final class UdpProtocol {
 
   /** The table ended a session: forget its peer, and tell the device why if the broker ended it. */
   void closed(UdpPeer peer, Session session, CloseReason reason) {
-    if (reason.byBroker()) {
-      peer.send(outlet, UdpFrames.bye(session, reason));
+    Outlet socket = outlet;
+    if (reason.byBroker() && socket != null) {
       stats.count(Counter.BYE_SENT);
+      peer.send(socket, UdpFrames.bye(session, reason));
     }
     peers.closed(peer);
   }

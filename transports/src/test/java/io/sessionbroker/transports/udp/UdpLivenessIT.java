@@ -16,8 +16,11 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(30)
 class UdpLivenessIT {
 
-  /** Eviction is at most one tick (10 ms) late; allow for a loaded 2-core machine on top. */
-  private static final long LATENESS_ALLOWED_MS = 250;
+  /**
+   * Eviction is at most one tick (10 ms) late; this allows for a loaded 2-core machine on top. Never early is
+   * asserted exactly.
+   */
+  private static final long LATENESS_ALLOWED_MS = 500;
 
   private UdpFixture udp;
 
