@@ -51,6 +51,7 @@ final class UdpProtocol {
     this.handshake = new UdpHandshake(this, table, auth, peers, stats, rejections);
   }
 
+  /** The socket for the broker's own {@code bye} datagrams; null once the sockets are closed. */
   void outlet(Outlet outlet) {
     this.outlet = outlet;
   }

@@ -20,9 +20,9 @@ import org.slf4j.LoggerFactory;
  * itself lives in {@link UdpProtocol}; this class only starts and stops the sockets.
  *
  * <pre>{@code
- * UdpTransport udp = new UdpTransport(table, UdpOptions.fromJson(conf), auth);
+ * UdpTransport udp = new UdpTransport(table, UdpOptions.fromJson(conf.getJsonObject("udp")), auth);
  * int port = udp.start(vertx).await();
- * metrics.register("udp", udp.stats()::toJson);
+ * JsonObject counters = udp.stats().toJson(); // for metrics, at any time
  * }</pre>
  */
 public final class UdpTransport {
@@ -79,9 +79,11 @@ public final class UdpTransport {
 
   /**
    * Closes the sockets. Sessions stay in the table: the broker closes them (with {@code SHUTDOWN}, which sends
-   * each device its {@code bye}) before it stops the transports.
+   * each device its {@code bye}) before it stops the transports; a session closed after this gets no
+   * {@code bye}.
    */
   public Future<Void> stop() {
+    protocol.outlet(null);
     List<Future<Void>> undeployed = new ArrayList<>();
     for (String id : deployments) {
       undeployed.add(vertx.undeploy(id));

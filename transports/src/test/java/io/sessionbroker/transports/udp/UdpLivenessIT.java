@@ -6,6 +6,8 @@ import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.transports.udp.UdpStats.Counter;
 import io.sessionbroker.transports.udp.UdpStats.Drop;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -198,5 +200,28 @@ class UdpLivenessIT {
     device.send(device.frame("ping"));
     assertThat(device.repliesUntilBarrier(udp.table)).isEmpty();
     assertThat(udp.udp.stats().get(Counter.BYE_SENT)).isEqualTo(1);
+  }
+
+  /** Verifies that a broker shutting down closes every UDP session with SHUTDOWN and tells each device so. */
+  @Test
+  void saysByeToEveryDeviceOnShutdown() throws Exception {
+    // given
+    List<UdpDevice> devices = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      UdpDevice device = udp.device("sensor-" + i);
+      device.open(30);
+      devices.add(device);
+    }
+
+    // when
+    assertThat(udp.table.shutdown().await(5, TimeUnit.SECONDS)).isEqualTo(3);
+
+    // then
+    for (UdpDevice device : devices) {
+      assertThat(device.receive()).isEqualTo(new JsonObject().put("type", "bye").put("reason", "SHUTDOWN")
+          .put("session", device.session));
+      assertThat(udp.tables.await(Addresses.CLOSED, device.deviceId).getString("reason")).isEqualTo("SHUTDOWN");
+    }
+    assertThat(udp.udp.sessions()).isZero();
   }
 }
