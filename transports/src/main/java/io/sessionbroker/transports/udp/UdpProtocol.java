@@ -15,8 +15,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What the broker does with one datagram (DESIGN §6, {@code docs/protocol.md}): decode, authenticate by
- * ticket, and map to {@code open / touch / close}; hellos go to {@link UdpHandshake}. Called by every socket's event loop at once; the state it
- * shares is the {@link UdpPeers}, the counters and the session table, all safe for that.
+ * ticket, and map to {@code open / touch / close}; hellos go to {@link UdpHandshake}. Called by every socket's
+ * event loop at once; the state it shares is the {@link UdpPeers}, the counters and the session table, all
+ * safe for that.
  *
  * <p>The rules that keep UDP from being spoofed or abused:
  * <ul>

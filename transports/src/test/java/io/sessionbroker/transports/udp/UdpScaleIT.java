@@ -69,7 +69,7 @@ class UdpScaleIT {
   private Vertx vertx;
   private SessionTable table;
   private UdpTransport udp;
-  /** The devices' sockets: the same source addresses in every round, so a repeated hello is recognised. */
+  /** The devices' sockets: the same source addresses in every pass, so a repeated hello is recognised. */
   private final List<DatagramSocket> clients = new ArrayList<>();
 
   @BeforeEach
@@ -183,7 +183,6 @@ class UdpScaleIT {
     for (Thread thread : threads) {
       thread.join();
     }
-    System.out.printf("udp_scale_opened prefix=%s stats=%s%n", prefix, udp.stats());
     assertThat(failures).isEmpty();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     while (opened.sum() < target && System.nanoTime() < deadline) {
@@ -240,7 +239,11 @@ class UdpScaleIT {
     String text = new String(welcome.getData(), 0, welcome.getLength(), StandardCharsets.UTF_8);
     String marker = "\"nonce\":\"" + prefix + ":";
     int start = text.indexOf(marker);
-    return start < 0 ? -1 : Integer.parseInt(text, start + marker.length(), text.indexOf('"', start + marker.length()), 10);
+    if (start < 0) {
+      return -1;
+    }
+    start += marker.length();
+    return Integer.parseInt(text, start, text.indexOf('"', start), 10);
   }
 
   /** A hello padded to 160 bytes, written out by hand: the client must not be the bottleneck here. */
