@@ -6,11 +6,12 @@ import io.sessionbroker.cluster.SessionTableVerticle;
 import io.sessionbroker.transports.mqtt.ClusterRouter;
 import io.sessionbroker.transports.mqtt.MqttTransport;
 import io.sessionbroker.transports.tcp.TcpTransport;
+import io.sessionbroker.transports.udp.UdpTransport;
 import io.sessionbroker.transports.websocket.WebSocketTransport;
 import io.vertx.core.Future;
-import io.vertx.core.Deployable;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,9 +35,10 @@ public final class Broker {
   private final ClusterNode cluster;
   private final Map<String, Listener> listeners = new LinkedHashMap<>();
   private SessionTable table;
+  private UdpTransport udp;
 
-  /** A device listener: its name in the configuration, its address, and its bound port once deployed. */
-  private record Listener(String name, String host, Deployable verticle, IntSupplier port) {}
+  /** A device listener: its name in the configuration, its address, how it starts, its bound port once up. */
+  private record Listener(String name, String host, Supplier<Future<?>> start, IntSupplier port) {}
 
   private Broker(BrokerConfig config, Vertx vertx, ClusterNode cluster) {
     this.config = config;
@@ -83,7 +85,11 @@ public final class Broker {
     List<Listener> wanted = new ArrayList<>();
     if (config.tcp() != null) {
       TcpTransport tcp = new TcpTransport(table, config.tcp(), config.auth());
-      wanted.add(new Listener("tcp", config.tcp().host(), tcp, tcp::port));
+      wanted.add(new Listener("tcp", config.tcp().host(), () -> vertx.deployVerticle(tcp), tcp::port));
+    }
+    if (config.udp() != null) {
+      udp = new UdpTransport(table, config.udp(), config.auth());
+      wanted.add(new Listener("udp", config.udp().host(), () -> udp.start(vertx), udp::port));
     }
     if (config.mqtt() != null) {
       // One instance: its pub/sub router is confined to one event loop. Clustered, publishes and the wills
@@ -91,15 +97,16 @@ public final class Broker {
       MqttTransport mqtt = cluster == null
           ? new MqttTransport(table, config.mqtt(), config.auth())
           : new MqttTransport(table, config.mqtt(), config.auth(), new ClusterRouter(vertx.eventBus(), nodeId()));
-      wanted.add(new Listener("mqtt", config.mqtt().host(), mqtt, mqtt::port));
+      wanted.add(new Listener("mqtt", config.mqtt().host(), () -> vertx.deployVerticle(mqtt), mqtt::port));
     }
     if (config.websocket() != null) {
       WebSocketTransport websocket = new WebSocketTransport(table, config.websocket(), config.auth());
-      wanted.add(new Listener("websocket", config.websocket().host(), websocket, websocket::port));
+      wanted.add(new Listener("websocket", config.websocket().host(), () -> vertx.deployVerticle(websocket),
+          websocket::port));
     }
     Future<Void> chain = Future.succeededFuture();
     for (Listener listener : wanted) {
-      chain = chain.compose(v -> vertx.deployVerticle(listener.verticle()))
+      chain = chain.compose(v -> listener.start().get())
           .onSuccess(id -> listeners.put(listener.name(), listener))
           .mapEmpty();
     }
@@ -124,6 +131,11 @@ public final class Broker {
           return vertx.timer(config.shutdownGraceMs());
         })
         .compose(v -> vertx.close());
+  }
+
+  /** The UDP transport's counters (dropped datagrams by reason), or null when UDP is disabled. */
+  public JsonObject udpStats() {
+    return udp == null ? null : udp.stats().toJson();
   }
 
   public SessionTable table() {

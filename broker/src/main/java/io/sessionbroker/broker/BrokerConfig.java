@@ -4,6 +4,7 @@ import io.sessionbroker.cluster.TableOptions;
 import io.sessionbroker.transports.auth.DeviceAuth;
 import io.sessionbroker.transports.mqtt.MqttOptions;
 import io.sessionbroker.transports.tcp.TcpOptions;
+import io.sessionbroker.transports.udp.UdpOptions;
 import io.sessionbroker.transports.websocket.WsOptions;
 import io.vertx.core.json.JsonObject;
 import java.net.InetAddress;
@@ -20,6 +21,7 @@ import java.util.UUID;
  * @param nodeId this node's name in events; random when not configured
  * @param table session table settings
  * @param tcp raw TCP listener, or null when disabled
+ * @param udp UDP listener, or null when disabled
  * @param mqtt MQTT listener, or null when disabled
  * @param websocket WebSocket listener, or null when disabled
  * @param bridge external event bus access
@@ -31,6 +33,7 @@ public record BrokerConfig(
     String nodeId,
     TableOptions table,
     TcpOptions tcp,
+    UdpOptions udp,
     MqttOptions mqtt,
     WsOptions websocket,
     BridgeOptions bridge,
@@ -77,6 +80,7 @@ public record BrokerConfig(
       nodeId = "node-" + UUID.randomUUID().toString().substring(0, 8);
     }
     TcpOptions tcp = enabled(json, "tcp") ? TcpOptions.fromJson(json.getJsonObject("tcp")) : null;
+    UdpOptions udp = enabled(json, "udp") ? UdpOptions.fromJson(json.getJsonObject("udp")) : null;
     MqttOptions mqtt = enabled(json, "mqtt") ? MqttOptions.fromJson(json.getJsonObject("mqtt")) : null;
     WsOptions websocket = enabled(json, "websocket") ? WsOptions.fromJson(json.getJsonObject("websocket")) : null;
     String secret = json.getJsonObject("auth", new JsonObject()).getString("secret", "");
@@ -85,6 +89,7 @@ public record BrokerConfig(
         nodeId,
         TableOptions.fromJson(json.getJsonObject("table", new JsonObject())),
         tcp,
+        udp,
         mqtt,
         websocket,
         BridgeOptions.fromJson(json.getJsonObject("bridge", new JsonObject())),
@@ -104,6 +109,7 @@ public record BrokerConfig(
   private void checkSecurity() {
     List<String> exposed = new ArrayList<>();
     exposeCheck(exposed, "tcp", tcp == null ? null : tcp.host());
+    exposeCheck(exposed, "udp", udp == null ? null : udp.host());
     exposeCheck(exposed, "mqtt", mqtt == null ? null : mqtt.host());
     exposeCheck(exposed, "websocket", websocket == null ? null : websocket.host());
     if (!exposed.isEmpty() && !auth.required()) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.sessionbroker.cluster.TableOptions;
 import io.sessionbroker.transports.mqtt.MqttOptions;
 import io.sessionbroker.transports.tcp.TcpOptions;
+import io.sessionbroker.transports.udp.UdpOptions;
 import io.sessionbroker.transports.websocket.WsOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
@@ -21,6 +22,7 @@ class ConfigTest {
     BrokerConfig config = BrokerHarness.config(json);
 
     assertThat(config.tcp().host()).isEqualTo("127.0.0.1");
+    assertThat(config.udp().host()).isEqualTo("127.0.0.1");
     assertThat(config.mqtt().host()).isEqualTo("127.0.0.1");
     assertThat(config.websocket().host()).isEqualTo("127.0.0.1");
     assertThat(config.bridge().host()).isEqualTo("127.0.0.1");
@@ -33,6 +35,7 @@ class ConfigTest {
 
     assertThat(TableOptions.fromJson(json.getJsonObject("table"))).isEqualTo(TableOptions.defaults());
     assertThat(listener(json, "tcp")).isEqualTo(TcpOptions.fromJson(new JsonObject()).toJson());
+    assertThat(listener(json, "udp")).isEqualTo(UdpOptions.fromJson(new JsonObject()).toJson());
     assertThat(listener(json, "mqtt")).isEqualTo(MqttOptions.fromJson(new JsonObject()).toJson());
     assertThat(listener(json, "websocket")).isEqualTo(WsOptions.fromJson(new JsonObject()).toJson());
   }

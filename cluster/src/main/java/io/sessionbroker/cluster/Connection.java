@@ -16,4 +16,13 @@ public interface Connection {
    * socket is closed.
    */
   void closed(Session session, CloseReason reason);
+
+  /**
+   * The device's current address as {@code host:port}, for a connection that tracks it itself because it can
+   * change while the session lives (UDP behind NAT); null otherwise. {@link Session#remote()} falls back to it
+   * when the session was opened without a remote address, so such a session keeps no second copy of it.
+   */
+  default String remote() {
+    return null;
+  }
 }

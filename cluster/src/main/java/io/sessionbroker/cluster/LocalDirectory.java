@@ -1,43 +1,58 @@
 package io.sessionbroker.cluster;
 
 import io.vertx.core.Future;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The standalone directory: one map in this process.
+ * The standalone directory: one index in this process.
  *
  * <p>An entry outlives its session with no holder (sessionId 0), so the device's epoch keeps increasing
  * across sessions. Memory therefore grows with the number of distinct devices ever seen, which is the size of
- * the fleet: about 100 bytes per device.
+ * the fleet. Each device costs one mutable 32-byte entry plus its slot in a {@link CompactIndex} (the device id
+ * string is the session's own), about 40 bytes in all; a {@code ConcurrentHashMap} of immutable records cost
+ * about 75. Claims and releases are rare (open and close only), so one lock is enough.
  */
 public final class LocalDirectory implements DeviceDirectory {
 
-  private record Entry(long sessionId, String nodeId, long epoch) {}
+  /**
+   * Who holds one device, updated in place under the directory's lock: 32 bytes. The epoch is kept as an
+   * {@code int}: a device would need two billion sessions to outgrow it (68 years at one a second), and
+   * {@link #claim} fails loudly rather than wrap.
+   */
+  private static final class Entry {
+    final String deviceId;
+    long sessionId;
+    int epoch;
+    String nodeId;
 
-  private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
+    Entry(String deviceId) {
+      this.deviceId = deviceId;
+    }
+  }
+
+  private final CompactIndex<String, Entry> entries = new CompactIndex<>(entry -> entry.deviceId);
 
   @Override
-  public Future<Claim> claim(String deviceId, long sessionId, String nodeId) {
-    Entry[] before = new Entry[1];
-    Entry after = entries.compute(deviceId, (device, old) -> {
-      before[0] = old;
-      return new Entry(sessionId, nodeId, old == null ? 1 : old.epoch() + 1);
-    });
-    Entry old = before[0];
-    Holder previous = old == null || old.sessionId() == 0 ? null : new Holder(old.sessionId(), old.nodeId());
-    return Future.succeededFuture(new Claim(after.epoch(), previous));
+  public synchronized Future<Claim> claim(String deviceId, long sessionId, String nodeId) {
+    Entry entry = entries.get(deviceId);
+    if (entry == null) {
+      entry = new Entry(deviceId);
+      entries.put(entry);
+    }
+    Holder previous = entry.sessionId == 0 ? null : new Holder(entry.sessionId, entry.nodeId);
+    entry.sessionId = sessionId;
+    entry.nodeId = nodeId;
+    entry.epoch = Math.addExact(entry.epoch, 1);
+    return Future.succeededFuture(new Claim(entry.epoch, previous));
   }
 
   @Override
-  public Future<Boolean> release(String deviceId, long sessionId) {
-    boolean[] released = new boolean[1];
-    entries.computeIfPresent(deviceId, (device, entry) -> {
-      if (entry.sessionId() != sessionId) {
-        return entry;
-      }
-      released[0] = true;
-      return new Entry(0, null, entry.epoch());
-    });
-    return Future.succeededFuture(released[0]);
+  public synchronized Future<Boolean> release(String deviceId, long sessionId) {
+    Entry entry = entries.get(deviceId);
+    if (entry == null || entry.sessionId != sessionId) {
+      return Future.succeededFuture(false);
+    }
+    entry.sessionId = 0;
+    entry.nodeId = null;
+    return Future.succeededFuture(true);
   }
 }

@@ -5,9 +5,11 @@ import io.vertx.core.json.JsonObject;
 /**
  * One live session of one device over one transport.
  *
- * <p>Kept small on purpose: a node holds up to a million of them (UDP). The session id is a {@code long}
- * rendered as 16 hex digits only when shown, and the timing wheel links sessions through {@link #wheelNext}
- * instead of allocating a node per entry.
+ * <p>Kept small on purpose: a node holds up to a million of them (UDP), and this object is 80 bytes. The
+ * session id is a {@code long} rendered as 16 hex digits only when shown; the timing wheel links sessions
+ * through {@link #wheelNext} instead of allocating a node per entry; the liveness terms are one {@link
+ * Liveness} shared by every session that negotiated the same (the table interns them); the state and a
+ * pending close reason take a byte each.
  *
  * <p>Threading: {@link #touch} may be called from any thread (a transport's event loop); it stores one
  * timestamp and nothing else. Everything else is written only on the session table's thread.
@@ -16,12 +18,14 @@ public final class Session {
 
   enum State { PENDING, OPEN, CLOSED }
 
+  private static final State[] STATES = State.values();
+  private static final CloseReason[] REASONS = CloseReason.values();
+
   private final long id;
   private final String deviceId;
   private final String transport;
   private final long connectedAt;
-  private final int heartbeatMs;
-  private final int timeoutMs;
+  private final Liveness liveness;
   private final Connection connection;
 
   private volatile long lastSeenAt;
@@ -29,10 +33,10 @@ public final class Session {
   private volatile String remote;
   private volatile JsonObject will;
   private volatile long epoch;
-  volatile State state = State.PENDING;
-
-  /** Set when a close was asked for while the directory claim was still in flight. */
-  CloseReason closeWhenOpen;
+  /** The {@link State}'s ordinal. */
+  private volatile byte state;
+  /** 1 + the ordinal of the {@link CloseReason} asked for while the claim was in flight; 0 = none. */
+  private byte closeWhenOpen;
   /** Next session in the same timing wheel slot; owned by {@link TimingWheel}. */
   Session wheelNext;
 
@@ -43,8 +47,7 @@ public final class Session {
     this.remote = request.remote();
     this.will = request.will();
     this.connection = request.connection();
-    this.heartbeatMs = liveness.heartbeatMs();
-    this.timeoutMs = liveness.timeoutMs();
+    this.liveness = liveness;
     this.connectedAt = now;
     this.lastSeenAt = now;
   }
@@ -61,7 +64,25 @@ public final class Session {
    * timeoutMs + 1} on: evicting at {@code lastSeenAt + timeoutMs} could be up to a millisecond early.
    */
   long deadline() {
+    int timeoutMs = liveness.timeoutMs();
     return timeoutMs == 0 ? Long.MAX_VALUE : lastSeenAt + timeoutMs + 1;
+  }
+
+  State state() {
+    return STATES[state];
+  }
+
+  void state(State state) {
+    this.state = (byte) state.ordinal();
+  }
+
+  /** The close asked for while the directory claim was still in flight, or null. */
+  CloseReason closeWhenOpen() {
+    return closeWhenOpen == 0 ? null : REASONS[closeWhenOpen - 1];
+  }
+
+  void closeWhenOpen(CloseReason reason) {
+    this.closeWhenOpen = (byte) (reason.ordinal() + 1);
   }
 
   public long id() {
@@ -91,12 +112,12 @@ public final class Session {
 
   /** Granted heartbeat interval; 0 means the transport proves liveness by other means (TCP keepalive). */
   public int heartbeatMs() {
-    return heartbeatMs;
+    return liveness.heartbeatMs();
   }
 
   /** Silence after which the session is evicted; 0 means no deadline. */
   public int timeoutMs() {
-    return timeoutMs;
+    return liveness.timeoutMs();
   }
 
   public long epoch() {
@@ -115,11 +136,16 @@ public final class Session {
     this.status = status;
   }
 
+  /**
+   * The device's address as {@code host:port}: the one the session was opened with or last moved to, else
+   * the one its {@link Connection#remote() connection} tracks (UDP), else null.
+   */
   public String remote() {
-    return remote;
+    String remote = this.remote;
+    return remote != null ? remote : connection.remote();
   }
 
-  /** A connectionless transport (UDP) moves a session to the device's new source address. */
+  /** Moves a session to the device's new address; it then takes precedence over the connection's. */
   public void remote(String remote) {
     this.remote = remote;
   }
@@ -134,7 +160,7 @@ public final class Session {
   }
 
   public boolean isOpen() {
-    return state == State.OPEN;
+    return state() == State.OPEN;
   }
 
   Connection connection() {
@@ -143,6 +169,6 @@ public final class Session {
 
   @Override
   public String toString() {
-    return "Session[" + sessionId() + " " + deviceId + " " + transport + " " + state + "]";
+    return "Session[" + sessionId() + " " + deviceId + " " + transport + " " + state() + "]";
   }
 }

@@ -31,6 +31,7 @@ public final class SessionTable {
 
   private static final Logger log = LoggerFactory.getLogger(SessionTable.class);
   private static final int WHEEL_SLOTS = 4096;
+  private static final int MAX_INTERNED_LIVENESS = 1024;
 
   private final TableOptions options;
   private final Clock clock;
@@ -40,8 +41,11 @@ public final class SessionTable {
   private final Executor executor;
   private final SessionIds ids = new SessionIds();
   private final TimingWheel wheel;
-  private final Map<String, Session> byDevice = new HashMap<>();
-  private final Map<Long, Session> byId = new HashMap<>();
+  /** Open sessions by device id. Compact indexes, not HashMaps: see {@link CompactIndex} for why. */
+  private final CompactIndex<String, Session> byDevice = new CompactIndex<>(Session::deviceId);
+  /** Open and pending sessions by session id (a pending session may be taken over before it opens). */
+  private final CompactIndex<Long, Session> byId = new CompactIndex<>(Session::id);
+  private final Map<Liveness, Liveness> interned = new HashMap<>();
   private volatile RemoteTakeover remoteTakeover = RemoteTakeover.NONE;
   private volatile java.util.function.LongSupplier readingUntil = () -> Long.MAX_VALUE;
 
@@ -98,15 +102,15 @@ public final class SessionTable {
   public Future<Session> open(OpenRequest request) {
     Promise<Session> promise = Promise.promise();
     executor.execute(() -> {
-      Session session = new Session(ids.next(), request, options.negotiate(request.heartbeatMs()), clock.millis());
-      byId.put(session.id(), session);
+      Session session = new Session(ids.next(), request, liveness(request.heartbeatMs()), clock.millis());
+      byId.put(session);
       directory
           .claim(session, nodeId)
           .onComplete(claim -> executor.execute(() -> {
             if (claim.succeeded()) {
               opened(session, claim.result(), promise);
             } else {
-              byId.remove(session.id());
+              byId.remove(session);
               log.error("session_claim_failed device={}", session.deviceId(), claim.cause());
               promise.fail(claim.cause());
             }
@@ -115,16 +119,33 @@ public final class SessionTable {
     return promise.future();
   }
 
+  /**
+   * The negotiated terms, shared with every other session that got the same: a session keeps one reference
+   * instead of two ints. Devices use a handful of heartbeats; past {@link #MAX_INTERNED_LIVENESS} distinct
+   * terms, new ones are simply not shared.
+   */
+  private Liveness liveness(long requestedHeartbeatMs) {
+    Liveness liveness = options.negotiate(requestedHeartbeatMs);
+    Liveness shared = interned.get(liveness);
+    if (shared != null) {
+      return shared;
+    }
+    if (interned.size() < MAX_INTERNED_LIVENESS) {
+      interned.put(liveness, liveness);
+    }
+    return liveness;
+  }
+
   private void opened(Session session, DeviceDirectory.Claim claim, Promise<Session> promise) {
     session.epoch(claim.epoch());
     if (claim.previous() != null) {
       takeOver(claim.previous(), session.deviceId());
     }
-    session.state = Session.State.OPEN;
-    if (session.closeWhenOpen == null) {
+    session.state(Session.State.OPEN);
+    if (session.closeWhenOpen() == null) {
       // Else a newer session took the device over while this claim's answer was on its way, and already
       // holds the device here: it must stay the one that get, list, count and shutdown see.
-      byDevice.put(session.deviceId(), session);
+      byDevice.put(session);
     }
     wheel.add(session);
     events.opened(session, clock.millis());
@@ -133,8 +154,8 @@ public final class SessionTable {
           session.deviceId(), session.sessionId(), session.transport(), session.epoch());
     }
     promise.complete(session);
-    if (session.closeWhenOpen != null) {
-      finish(session, session.closeWhenOpen);
+    if (session.closeWhenOpen() != null) {
+      finish(session, session.closeWhenOpen());
     }
   }
 
@@ -162,7 +183,7 @@ public final class SessionTable {
 
   /** Device traffic to announce on {@code devices.inbound}; ignored once the session has closed. */
   public void inbound(Session session, String topic, Object payload) {
-    if (session.state != Session.State.CLOSED) {
+    if (session.state() != Session.State.CLOSED) {
       events.inbound(session, topic, payload, clock.millis());
     }
   }
@@ -200,18 +221,18 @@ public final class SessionTable {
    * already announced it (see {@link #settleAfterMerge}).
    */
   private Future<Boolean> finish(Session session, CloseReason reason, boolean announce) {
-    if (session.state == Session.State.CLOSED) {
+    if (session.state() == Session.State.CLOSED) {
       return Future.succeededFuture(false);
     }
-    if (session.state == Session.State.PENDING) {
-      if (session.closeWhenOpen == null) {
-        session.closeWhenOpen = reason;
+    if (session.state() == Session.State.PENDING) {
+      if (session.closeWhenOpen() == null) {
+        session.closeWhenOpen(reason);
       }
       return Future.succeededFuture(false);
     }
-    session.state = Session.State.CLOSED;
-    byId.remove(session.id());
-    byDevice.remove(session.deviceId(), session);
+    session.state(Session.State.CLOSED);
+    byId.remove(session);
+    byDevice.remove(session);
     Future<Boolean> released = directory.release(session.deviceId(), session.id())
         .onFailure(e -> log.warn("session_release_failed device={}", session.deviceId(), e));
     if (announce) {
@@ -262,7 +283,7 @@ public final class SessionTable {
   public Future<JsonObject> list(String transport, int offset, int limit) {
     return onTable(() -> {
       List<Session> matching = new ArrayList<>();
-      for (Session session : byDevice.values()) {
+      for (Session session : byDevice) {
         if (transport == null || transport.equals(session.transport())) {
           matching.add(session);
         }
@@ -280,7 +301,7 @@ public final class SessionTable {
   public Future<JsonObject> count() {
     return onTable(() -> {
       Map<String, Integer> byTransport = new TreeMap<>();
-      for (Session session : byDevice.values()) {
+      for (Session session : byDevice) {
         byTransport.merge(session.transport(), 1, Integer::sum);
       }
       JsonObject counts = new JsonObject();
@@ -289,9 +310,18 @@ public final class SessionTable {
     });
   }
 
-  /** Closes every session with {@link CloseReason#SHUTDOWN}; completes once all close events are out. */
+  /**
+   * Closes every session with {@link CloseReason#SHUTDOWN}; completes once their close events are handed to
+   * the event bus and the directory has released them (so a clustered node leaves no entry behind).
+   */
   public Future<Integer> shutdown() {
-    return closeAll(CloseReason.SHUTDOWN);
+    return onTable(() -> {
+      List<Future<Boolean>> released = new ArrayList<>();
+      for (Session session : byDevice.toList()) {
+        released.add(finish(session, CloseReason.SHUTDOWN));
+      }
+      return Future.join(released).transform(done -> Future.succeededFuture(released.size()));
+    }).compose(closed -> closed);
   }
 
   /**
@@ -307,7 +337,7 @@ public final class SessionTable {
       int ended = 0;
       for (long id : orphans) {
         Session session = byId.get(id);
-        if (session != null && session.state == Session.State.OPEN) {
+        if (session != null && session.state() == Session.State.OPEN) {
           finish(session, CloseReason.NODE_LOST, session.connectedAt() >= cutOffSince);
           ended++;
         }
@@ -318,20 +348,12 @@ public final class SessionTable {
 
   /** The sessions open on this node, as a snapshot. */
   public Future<List<Session>> sessions() {
-    return onTable(() -> new ArrayList<>(byDevice.values()));
-  }
-
-  private Future<Integer> closeAll(CloseReason reason) {
-    return onTable(() -> {
-      List<Session> all = new ArrayList<>(byDevice.values());
-      all.forEach(session -> finish(session, reason));
-      return all.size();
-    });
+    return onTable(byDevice::toList);
   }
 
   private Session find(String sessionOrDeviceId) {
     Session bySession = byId.get(SessionIds.parse(sessionOrDeviceId));
-    if (bySession != null && bySession.state == Session.State.OPEN) {
+    if (bySession != null && bySession.state() == Session.State.OPEN) {
       return bySession;
     }
     return byDevice.get(sessionOrDeviceId);

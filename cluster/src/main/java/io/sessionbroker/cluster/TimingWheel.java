@@ -62,12 +62,12 @@ final class TimingWheel {
     while (budget > 0 && !overdue.isEmpty()) {
       Session session = overdue.poll();
       long deadline = session.deadline();
-      if (session.state != Session.State.CLOSED && now < deadline) {
+      if (session.state() != Session.State.CLOSED && now < deadline) {
         insert(session, deadline, cursor); // touched while it waited: no longer silent for its timeout
         continue;
       }
       size--;
-      if (session.state != Session.State.CLOSED) {
+      if (session.state() != Session.State.CLOSED) {
         budget--;
         expire.accept(session);
       }
@@ -88,7 +88,7 @@ final class TimingWheel {
   }
 
   private int due(Session session, long now, int budget, Consumer<Session> expire) {
-    if (session.state == Session.State.CLOSED) {
+    if (session.state() == Session.State.CLOSED) {
       size--;
       return budget;
     }

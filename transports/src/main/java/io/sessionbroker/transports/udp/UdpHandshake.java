@@ -1,0 +1,122 @@
+package io.sessionbroker.transports.udp;
+
+import io.sessionbroker.cluster.OpenRequest;
+import io.sessionbroker.cluster.Session;
+import io.sessionbroker.cluster.SessionTable;
+import io.sessionbroker.transports.auth.DeviceAuth;
+import io.sessionbroker.transports.codec.FrameException;
+import io.sessionbroker.transports.codec.Frames;
+import io.sessionbroker.transports.udp.UdpStats.Counter;
+import io.sessionbroker.transports.udp.UdpStats.Drop;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import java.security.SecureRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code hello} → {@code welcome} over UDP: validates and authenticates the hello, answers a repeated hello
+ * with the same welcome, opens a new session (taking over the device's previous one) for any other, and never
+ * answers a hello with more bytes than it carried.
+ *
+ * <p>Why the length rule: a hello is unauthenticated, so its source address may be forged. If the welcome
+ * were longer than the hello, a flood of small forged hellos would make the broker send a larger flood to the
+ * victim whose address they carry. A device pads its hello (a {@code pad} field) to at least the length of
+ * its welcome; 160 bytes always do ({@code docs/protocol.md}).
+ */
+final class UdpHandshake {
+
+  private static final Logger log = LoggerFactory.getLogger(UdpHandshake.class);
+
+  private final UdpProtocol protocol;
+  private final SessionTable table;
+  private final DeviceAuth auth;
+  private final UdpPeers peers;
+  private final UdpStats stats;
+  private final Rejections rejections;
+  private final SecureRandom random = new SecureRandom();
+
+  UdpHandshake(UdpProtocol protocol, SessionTable table, DeviceAuth auth, UdpPeers peers, UdpStats stats,
+      Rejections rejections) {
+    this.protocol = protocol;
+    this.table = table;
+    this.auth = auth;
+    this.peers = peers;
+    this.stats = stats;
+    this.rejections = rejections;
+  }
+
+  void hello(Sender sender, JsonObject frame, int helloBytes) {
+    stats.count(Counter.HELLO);
+    Frames.Hello hello;
+    String nonce;
+    try {
+      hello = Frames.hello(frame);
+      nonce = UdpFrames.nonce(frame);
+    } catch (FrameException e) {
+      rejections.drop(Drop.BAD_HELLO, sender.remote(), UdpFrames.device(frame), e.getMessage());
+      return;
+    }
+    if (!auth.verify(hello.deviceId(), hello.token())) {
+      rejections.drop(Drop.AUTH_FAILED, sender.remote(), hello.deviceId(), "the token does not authenticate it");
+      return;
+    }
+    // Heartbeat 0 means "rely on the transport" on TCP; UDP has nothing else to rely on, so it gets the default.
+    long heartbeatMs = hello.heartbeatMs() == 0 ? -1 : hello.heartbeatMs();
+    int welcomeBytes = UdpFrames.welcomeLength(table.options().negotiate(heartbeatMs), nonce);
+    if (helloBytes < welcomeBytes) {
+      rejections.drop(Drop.HELLO_TOO_SMALL, sender.remote(), hello.deviceId(), "hello of " + helloBytes
+          + " bytes is shorter than its " + welcomeBytes + "-byte welcome; pad it");
+      return;
+    }
+    UdpPeer latest = peers.latest(hello.deviceId());
+    if (latest != null && latest.repeatedBy(nonce, sender.host(), sender.port())) {
+      stats.count(Counter.HELLO_REPEATED);
+      Session session = latest.session();
+      if (session != null) { // else it is still being opened, and its welcome is on its way
+        welcome(sender, latest, session, nonce, helloBytes, false);
+      }
+      return;
+    }
+    open(sender, hello.deviceId(), nonce, heartbeatMs, helloBytes);
+  }
+
+  /**
+   * Opens a new session for the device, taking over any it had: the table closes the old one with
+   * {@code TAKEN_OVER} just before this one opens. Until then the peer waits among the opening ones, where a
+   * repeat of its hello finds it.
+   */
+  private void open(Sender sender, String deviceId, String nonce, long heartbeatMs, int helloBytes) {
+    UdpPeer peer = new UdpPeer(protocol, nonce, random);
+    peer.moveTo(sender.host(), sender.port());
+    peers.opening(deviceId, peer);
+    OpenRequest request = new OpenRequest(deviceId, UdpProtocol.TRANSPORT, null, heartbeatMs, null, peer);
+    table.open(request).onComplete(opened -> {
+      if (opened.failed()) {
+        peers.opened(deviceId, peer, false);
+        log.warn("udp_open_failed device={}", deviceId, opened.cause());
+        return;
+      }
+      peer.opened(opened.result());
+      peers.opened(deviceId, peer, true);
+      welcome(sender, peer, opened.result(), nonce, helloBytes, true);
+    });
+  }
+
+  /** @param post whether this answers the table (see {@link Outlet#post}) rather than the hello at hand */
+  private void welcome(Sender sender, UdpPeer peer, Session session, String nonce, int helloBytes, boolean post) {
+    Buffer welcome = UdpFrames.welcome(session, peer.ticket(), nonce);
+    if (welcome.length() > helloBytes) {
+      // Cannot happen: hello() checked the length of this very welcome. Never amplify all the same.
+      log.error("udp_welcome_too_large device={} welcome={} hello={}", session.deviceId(), welcome.length(),
+          helloBytes);
+      return;
+    }
+    stats.count(Counter.WELCOME_SENT);
+    if (post) {
+      sender.post(welcome);
+    } else {
+      sender.reply(welcome);
+    }
+  }
+}

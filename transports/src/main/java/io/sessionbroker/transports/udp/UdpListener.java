@@ -1,0 +1,84 @@
+package io.sessionbroker.transports.udp;
+
+import io.sessionbroker.transports.udp.UdpStats.Counter;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.datagram.DatagramSocket;
+import io.vertx.core.datagram.DatagramSocketOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One UDP socket on one event loop, handing every datagram to the shared {@link UdpProtocol}. Several of them
+ * may share the port through {@code SO_REUSEPORT}: the kernel then hashes each source address to one socket,
+ * so one device's datagrams stay in order on one event loop.
+ */
+final class UdpListener extends VerticleBase implements Outlet {
+
+  private static final Logger log = LoggerFactory.getLogger(UdpListener.class);
+
+  private final UdpOptions options;
+  private final int port;
+  private final boolean reusePort;
+  private final UdpProtocol protocol;
+  private final UdpStats stats;
+  private DatagramSocket socket;
+
+  UdpListener(UdpOptions options, int port, boolean reusePort, UdpProtocol protocol, UdpStats stats) {
+    this.options = options;
+    this.port = port;
+    this.reusePort = reusePort;
+    this.protocol = protocol;
+    this.stats = stats;
+  }
+
+  @Override
+  public Future<?> start() {
+    DatagramSocketOptions socketOptions = new DatagramSocketOptions()
+        .setIpV6(options.host().indexOf(':') >= 0)
+        .setReusePort(reusePort);
+    // No setReceiveBufferSize: Vert.x would make it the size of every read buffer too (see UdpOptions).
+    socket = vertx.createDatagramSocket(socketOptions);
+    socket.handler(packet -> protocol.receive(this, packet.data(), packet.sender().hostAddress(),
+        packet.sender().port()));
+    socket.exceptionHandler(e -> log.warn("udp_socket_error port={}", port, e));
+    return socket.listen(port, options.host());
+  }
+
+  @Override
+  public Future<?> stop() {
+    return socket == null ? Future.succeededFuture() : socket.close();
+  }
+
+  /** The port this socket is bound to (the chosen one when asked for port 0). */
+  int boundPort() {
+    return socket.localAddress().port();
+  }
+
+  /**
+   * Sends from this socket's event loop: at once when called there (replies), else as a task on it (welcomes
+   * and byes from the table's thread). Datagrams sent from one thread thus leave in the order they were sent.
+   */
+  @Override
+  public void send(Buffer datagram, String host, int port) {
+    if (context.isEventLoopContext() && Vertx.currentContext() == context) {
+      sendNow(datagram, host, port);
+    } else {
+      context.runOnContext(v -> sendNow(datagram, host, port));
+    }
+  }
+
+  @Override
+  public void post(Buffer datagram, String host, int port) {
+    context.runOnContext(v -> sendNow(datagram, host, port));
+  }
+
+  private void sendNow(Buffer datagram, String host, int port) {
+    socket.send(datagram, port, host).onFailure(e -> {
+      stats.count(Counter.SEND_FAILED);
+      log.debug("udp_send_failed to={}:{}", host, port, e);
+    });
+  }
+}

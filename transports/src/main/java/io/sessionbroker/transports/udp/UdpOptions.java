@@ -1,0 +1,87 @@
+package io.sessionbroker.transports.udp;
+
+import io.vertx.core.json.JsonObject;
+import java.util.Objects;
+
+/**
+ * Settings of the UDP transport.
+ *
+ * @param host the address to bind; loopback by default (DESIGN §8)
+ * @param port the port to bind; 0 picks a free one (tests)
+ * @param maxDatagramBytes larger datagrams are dropped unread; at most 2,048, the receive buffer Netty gives
+ *     each datagram (a longer one arrives cut to 2,048 bytes and is dropped as oversized all the same)
+ * @param eventLoops sockets bound to the port with {@code SO_REUSEPORT}, each on its own event loop, when the
+ *     native transport is in use (the kernel spreads sources over them); 0 = one per CPU. Without the native
+ *     transport there is one socket
+ * <p>There is no setting for the sockets' receive buffer ({@code SO_RCVBUF}): Vert.x would also make every
+ * datagram read allocate a buffer of that size, zeroing megabytes per datagram. The kernel default
+ * {@code net.core.rmem_default} applies; raise it with {@code sysctl} for a fleet whose bursts overflow it.
+ *
+ * @param rejectionsPerSecond at most this many {@code sessions.rejected} events per second for dropped
+ *     datagrams; the rest are only counted (a flood must not become an event storm)
+ */
+public record UdpOptions(
+    String host,
+    int port,
+    int maxDatagramBytes,
+    int eventLoops,
+    int rejectionsPerSecond) {
+
+  public static final String DEFAULT_HOST = "127.0.0.1";
+  public static final int DEFAULT_PORT = 7001;
+  public static final int DEFAULT_MAX_DATAGRAM_BYTES = 1024;
+  public static final int DEFAULT_EVENT_LOOPS = 0;
+  public static final int DEFAULT_REJECTIONS_PER_SECOND = 10;
+
+  /** Netty's fixed receive buffer per datagram. */
+  static final int MAX_RECEIVABLE_BYTES = 2048;
+  /** Room for a padded hello: see {@code docs/protocol.md}. */
+  static final int MIN_DATAGRAM_BYTES = 256;
+
+  public UdpOptions {
+    Objects.requireNonNull(host, "host");
+    if (port < 0 || port > 65_535) {
+      throw new IllegalArgumentException("port must be 0 to 65535, was " + port);
+    }
+    if (maxDatagramBytes < MIN_DATAGRAM_BYTES || maxDatagramBytes > MAX_RECEIVABLE_BYTES) {
+      throw new IllegalArgumentException("maxDatagramBytes must be " + MIN_DATAGRAM_BYTES + " to "
+          + MAX_RECEIVABLE_BYTES + ", was " + maxDatagramBytes);
+    }
+    if (eventLoops < 0 || rejectionsPerSecond < 0) {
+      throw new IllegalArgumentException("eventLoops and rejectionsPerSecond must be >= 0");
+    }
+  }
+
+  public static UdpOptions defaults() {
+    return fromJson(new JsonObject());
+  }
+
+  /** Reads options from JSON; missing fields take their {@code DEFAULT_*} value. */
+  public static UdpOptions fromJson(JsonObject json) {
+    return new UdpOptions(
+        json.getString("host", DEFAULT_HOST),
+        json.getInteger("port", DEFAULT_PORT),
+        json.getInteger("maxDatagramBytes", DEFAULT_MAX_DATAGRAM_BYTES),
+        json.getInteger("eventLoops", DEFAULT_EVENT_LOOPS),
+        json.getInteger("rejectionsPerSecond", DEFAULT_REJECTIONS_PER_SECOND));
+  }
+
+  public JsonObject toJson() {
+    return new JsonObject()
+        .put("host", host)
+        .put("port", port)
+        .put("maxDatagramBytes", maxDatagramBytes)
+        .put("eventLoops", eventLoops)
+        .put("rejectionsPerSecond", rejectionsPerSecond);
+  }
+
+  /** The same options on another port. */
+  public UdpOptions withPort(int port) {
+    return new UdpOptions(host, port, maxDatagramBytes, eventLoops, rejectionsPerSecond);
+  }
+
+  /** The number of sockets to bind when the native transport allows {@code SO_REUSEPORT}. */
+  int socketCount() {
+    return eventLoops > 0 ? eventLoops : Math.max(1, Runtime.getRuntime().availableProcessors());
+  }
+}

@@ -1,0 +1,193 @@
+package io.sessionbroker.transports.udp;
+
+import io.sessionbroker.cluster.CloseReason;
+import io.sessionbroker.cluster.Session;
+import io.sessionbroker.cluster.SessionTable;
+import io.sessionbroker.transports.auth.DeviceAuth;
+import io.sessionbroker.transports.codec.FrameException;
+import io.sessionbroker.transports.codec.Frames;
+import io.sessionbroker.transports.udp.UdpStats.Counter;
+import io.sessionbroker.transports.udp.UdpStats.Drop;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the broker does with one datagram (DESIGN §6, {@code docs/protocol.md}): decode, authenticate by
+ * ticket, and map to {@code open / touch / close}; hellos go to {@link UdpHandshake}. Called by every socket's
+ * event loop at once; the state it shares is the {@link UdpPeers}, the counters and the session table, all
+ * safe for that.
+ *
+ * <p>The rules that keep UDP from being spoofed or abused:
+ * <ul>
+ *   <li>Only a datagram whose {@code device} and {@code ticket} match an open session touches, moves or ends
+ *       it. Anything else is dropped, counted, and reported (rate-limited) as {@code sessions.rejected}.</li>
+ *   <li>A source that has not shown a valid ticket never gets more bytes back than it sent: a hello shorter
+ *       than its welcome gets nothing, and no other unauthenticated datagram gets any answer. The broker is no
+ *       reflection amplifier for spoofed sources. An {@code error} goes only to a datagram with a valid
+ *       ticket.</li>
+ * </ul>
+ */
+final class UdpProtocol {
+
+  static final String TRANSPORT = "udp";
+
+  private static final Logger log = LoggerFactory.getLogger(UdpProtocol.class);
+
+  private final SessionTable table;
+  private final UdpOptions options;
+  private final UdpStats stats;
+  private final UdpPeers peers = new UdpPeers();
+  private final Rejections rejections;
+  private final UdpHandshake handshake;
+  /** Where the broker's own {@code bye} datagrams go out; set once the first socket is bound. */
+  private volatile Outlet outlet;
+
+  UdpProtocol(SessionTable table, UdpOptions options, DeviceAuth auth, UdpStats stats) {
+    this.table = table;
+    this.options = options;
+    this.stats = stats;
+    this.rejections = new Rejections(table, stats, options.rejectionsPerSecond());
+    this.handshake = new UdpHandshake(this, table, auth, peers, stats, rejections);
+  }
+
+  /** The socket for the broker's own {@code bye} datagrams; null once the sockets are closed. */
+  void outlet(Outlet outlet) {
+    this.outlet = outlet;
+  }
+
+  /** UDP sessions held by this transport, open or opening. */
+  int sessions() {
+    return peers.size();
+  }
+
+  /** Where peers keep an IPv6 address, which does not fit their packed form. */
+  UdpPeers peers() {
+    return peers;
+  }
+
+  /** One datagram from {@code host:port}, read by the socket {@code socket}: the decode-and-dispatch switch. */
+  void receive(Outlet socket, Buffer datagram, String host, int port) {
+    stats.count(Counter.RECEIVED);
+    Sender sender = new Sender(socket, host, port);
+    if (datagram.length() > options.maxDatagramBytes()) {
+      drop(Drop.OVERSIZED, sender, null, "datagram of " + datagram.length() + " bytes, over the maximum of "
+          + options.maxDatagramBytes());
+      return;
+    }
+    JsonObject frame;
+    try {
+      frame = Frames.parse(datagram);
+    } catch (FrameException e) {
+      drop(Drop.MALFORMED, sender, null, e.getMessage());
+      return;
+    }
+    switch (Frames.type(frame)) {
+      case Frames.HELLO -> handshake.hello(sender, frame, datagram.length());
+      case Frames.PING -> handlePing(sender, frame);
+      case Frames.DATA -> handleData(sender, frame);
+      case Frames.BYE -> handleBye(sender, frame);
+      default -> handleUnknown(sender, frame);
+    }
+  }
+
+  private void handlePing(Sender sender, JsonObject frame) {
+    UdpPeer peer = authenticate(sender, frame);
+    if (peer == null) {
+      return;
+    }
+    JsonObject status;
+    try {
+      status = Frames.status(frame);
+    } catch (FrameException e) {
+      refuse(sender, Drop.BAD_FIELD, e);
+      return;
+    }
+    stats.count(Counter.PING);
+    if (status == null) {
+      table.touch(peer.session());
+    } else {
+      table.touch(peer.session(), status);
+    }
+    sender.reply(Frames.pong());
+  }
+
+  private void handleData(Sender sender, JsonObject frame) {
+    UdpPeer peer = authenticate(sender, frame);
+    if (peer != null) {
+      stats.count(Counter.DATA);
+      table.touch(peer.session());
+      table.inbound(peer.session(), null, frame.getValue("payload"));
+    }
+  }
+
+  private void handleBye(Sender sender, JsonObject frame) {
+    UdpPeer peer = authenticate(sender, frame);
+    if (peer != null) {
+      stats.count(Counter.BYE_RECEIVED);
+      table.close(peer.session(), CloseReason.CLIENT_CLOSED);
+    }
+  }
+
+  /** An unknown type: with a valid ticket the device learns it from an {@code error}; without, silence. */
+  private void handleUnknown(Sender sender, JsonObject frame) {
+    UdpPeer peer = admitted(frame);
+    if (peer == null) {
+      drop(Drop.UNKNOWN_TYPE, sender, UdpFrames.device(frame), "unknown type \"" + Frames.type(frame) + "\"");
+      return;
+    }
+    follow(peer, sender);
+    refuse(sender, Drop.UNKNOWN_TYPE, new FrameException(Frames.PROTOCOL_ERROR, "unknown frame type"));
+  }
+
+  /** The peer whose open session this datagram's device and ticket name, after following it if it moved. */
+  private UdpPeer authenticate(Sender sender, JsonObject frame) {
+    UdpPeer peer = admitted(frame);
+    if (peer == null) {
+      drop(Drop.BAD_TICKET, sender, UdpFrames.device(frame), "missing or wrong ticket, or no UDP session");
+      return null;
+    }
+    follow(peer, sender);
+    return peer;
+  }
+
+  private UdpPeer admitted(JsonObject frame) {
+    String deviceId = UdpFrames.device(frame);
+    String ticket = UdpFrames.ticket(frame);
+    UdpPeer peer = deviceId == null || ticket == null ? null : peers.open(deviceId);
+    return peer != null && peer.admits(ticket) ? peer : null;
+  }
+
+  /** NAT rebinding: a valid ticket from a new source moves the session there. */
+  private void follow(UdpPeer peer, Sender sender) {
+    if (!peer.isAt(sender.host(), sender.port())) {
+      String from = peer.remote();
+      peer.moveTo(sender.host(), sender.port());
+      stats.count(Counter.REBOUND);
+      log.debug("udp_rebound device={} from={} to={}", peer.deviceId(), from, sender.remote());
+    }
+  }
+
+  /** Answers a datagram that carried a valid ticket but cannot be used; the session is left as it was. */
+  private void refuse(Sender sender, Drop reason, FrameException e) {
+    stats.drop(reason);
+    stats.count(Counter.ERROR_SENT);
+    sender.reply(UdpFrames.error(e));
+  }
+
+  /** Drops an unauthenticated datagram: counted always, reported as a rejection within the rate limit. */
+  private void drop(Drop reason, Sender sender, String deviceId, String message) {
+    rejections.drop(reason, sender.remote(), deviceId, message);
+  }
+
+  /** The table ended a session: forget its peer, and tell the device why if the broker ended it. */
+  void closed(UdpPeer peer, Session session, CloseReason reason) {
+    Outlet socket = outlet;
+    if (reason.byBroker() && socket != null) {
+      stats.count(Counter.BYE_SENT);
+      peer.send(socket, UdpFrames.bye(session, reason));
+    }
+    peers.closed(peer);
+  }
+}

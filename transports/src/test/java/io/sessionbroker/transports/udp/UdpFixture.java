@@ -1,0 +1,56 @@
+package io.sessionbroker.transports.udp;
+
+import io.sessionbroker.cluster.SessionTable;
+import io.sessionbroker.transports.TableFixture;
+import io.sessionbroker.transports.auth.DeviceAuth;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** A session table ({@link TableFixture}) with a UDP transport on a free loopback port, and its devices. */
+final class UdpFixture implements AutoCloseable {
+
+  final TableFixture tables;
+  final SessionTable table;
+  final UdpTransport udp;
+  final int port;
+  private final List<UdpDevice> devices = new ArrayList<>();
+
+  UdpFixture() throws Exception {
+    this(UdpOptions.defaults().withPort(0), DeviceAuth.NONE);
+  }
+
+  UdpFixture(UdpOptions options, DeviceAuth auth) throws Exception {
+    tables = new TableFixture();
+    table = tables.table;
+    udp = new UdpTransport(table, options, auth);
+    port = udp.start(tables.vertx).await(10, TimeUnit.SECONDS);
+  }
+
+  /** A device on a socket of its own, closed with the fixture. */
+  UdpDevice device(String deviceId) throws Exception {
+    UdpDevice device = new UdpDevice(deviceId, port);
+    devices.add(device);
+    return device;
+  }
+
+  /** The same device and session on another socket, i.e. from a new source address. */
+  UdpDevice moved(UdpDevice device) throws Exception {
+    UdpDevice moved = device.as(device);
+    devices.add(moved);
+    return moved;
+  }
+
+  /** The session as {@code sessions.admin.get} shows it, or null. */
+  JsonObject session(String sessionOrDeviceId) throws Exception {
+    return table.get(sessionOrDeviceId).await(5, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void close() throws Exception {
+    devices.forEach(UdpDevice::close);
+    udp.stop().await(10, TimeUnit.SECONDS);
+    tables.close();
+  }
+}

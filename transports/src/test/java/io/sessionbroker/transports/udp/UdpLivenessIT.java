@@ -1,0 +1,227 @@
+package io.sessionbroker.transports.udp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.transports.udp.UdpStats.Counter;
+import io.sessionbroker.transports.udp.UdpStats.Drop;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** A UDP session's life after the welcome: ping, status, data, bye, timeout, and tickets that do not fit. */
+@Timeout(30)
+class UdpLivenessIT {
+
+  /**
+   * Eviction is at most one tick (10 ms) late; this allows for a loaded 2-core machine on top. Never early is
+   * asserted exactly.
+   */
+  private static final long LATENESS_ALLOWED_MS = 500;
+
+  private UdpFixture udp;
+
+  @BeforeEach
+  void start() throws Exception {
+    udp = new UdpFixture();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    udp.close();
+  }
+
+  /** Verifies that a ping with the session's ticket is answered with a pong and counts as proof of life. */
+  @Test
+  void answersAPingWithAPong() throws Exception {
+    // given
+    UdpDevice device = udp.device("sensor-1");
+    device.open(30);
+    long connectedAt = udp.session("sensor-1").getLong("connectedAt");
+
+    // when
+    JsonObject pong = device.ping();
+
+    // then
+    assertThat(pong).isEqualTo(new JsonObject().put("type", "pong"));
+    assertThat(udp.session("sensor-1").getLong("lastSeenAt")).isGreaterThanOrEqualTo(connectedAt);
+    assertThat(udp.udp.stats().get(Counter.PING)).isEqualTo(1);
+  }
+
+  /** Verifies that the status a ping carries is kept and shown in get and in the close event. */
+  @Test
+  void keepsTheStatusAPingCarries() throws Exception {
+    // given
+    UdpDevice device = udp.device("sensor-1");
+    device.open(30);
+    JsonObject status = new JsonObject().put("battery", 87).put("fw", "1.2.3");
+
+    // when
+    device.send(device.frame("ping").put("status", status));
+
+    // then
+    assertThat(device.receive().getString("type")).isEqualTo("pong");
+    assertThat(udp.session("sensor-1").getJsonObject("status")).isEqualTo(status);
+    device.send(device.frame("bye"));
+    assertThat(udp.tables.await(Addresses.CLOSED, "sensor-1").getJsonObject("status")).isEqualTo(status);
+  }
+
+  /** Verifies that a data datagram is published on devices.inbound, unanswered. */
+  @Test
+  void forwardsDataToDevicesInbound() throws Exception {
+    // given
+    UdpDevice device = udp.device("sensor-1");
+    device.open(30);
+
+    // when
+    device.send(device.frame("data").put("payload", new JsonObject().put("temp", 21.5)));
+
+    // then
+    JsonObject inbound = udp.tables.await(Addresses.INBOUND, "sensor-1");
+    assertThat(inbound.getString("sessionId")).isEqualTo(device.session);
+    assertThat(inbound.getString("transport")).isEqualTo("udp");
+    assertThat(inbound.getJsonObject("payload")).isEqualTo(new JsonObject().put("temp", 21.5));
+    assertThat(device.repliesUntilBarrier(udp.table)).isEmpty();
+  }
+
+  /** Verifies that a bye closes the session with CLIENT_CLOSED and that the broker answers nothing. */
+  @Test
+  void closesWithClientClosedOnBye() throws Exception {
+    // given
+    UdpDevice device = udp.device("sensor-1");
+    device.open(30);
+
+    // when
+    device.send(device.frame("bye"));
+
+    // then
+    JsonObject closed = udp.tables.await(Addresses.CLOSED, "sensor-1");
+    assertThat(closed.getString("reason")).isEqualTo("CLIENT_CLOSED");
+    assertThat(closed.getString("remote")).isEqualTo(device.remote());
+    assertThat(device.repliesUntilBarrier(udp.table)).isEmpty();
+    assertThat(udp.udp.sessions()).isEqualTo(1); // the barrier's
+  }
+
+  /** Verifies that a silent session is evicted one timeout after its last ping, and told so with a bye. */
+  @Test
+  void timesOutASilentSessionAndSaysBye() throws Exception {
+    // given
+    UdpDevice device = udp.device("sensor-1");
+    device.open(0.2);
+    device.ping();
+
+    // when
+    JsonObject closed = udp.tables.await(Addresses.CLOSED, "sensor-1");
+
+    // then
+    assertThat(closed.getString("reason")).isEqualTo("TIMEOUT");
+    long lateness = closed.getLong("at") - closed.getLong("lastSeenAt") - 300;
+    assertThat(lateness).isBetween(0L, LATENESS_ALLOWED_MS);
+    assertThat(closed.getLong("lastSeenAt")).isGreaterThan(closed.getLong("connectedAt") - 1);
+    assertThat(device.receive()).isEqualTo(new JsonObject().put("type", "bye").put("reason", "TIMEOUT")
+        .put("session", device.session));
+  }
+
+  /**
+   * Verifies that pings with a wrong ticket neither keep a session alive nor get an answer: the session times
+   * out on schedule from its real last ping, the datagrams are counted and reported.
+   */
+  @Test
+  void neverLetsAWrongTicketKeepASessionAlive() throws Exception {
+    // given
+    UdpDevice device = udp.device("sensor-1");
+    device.open(0.5);
+    UdpDevice forger = udp.device("forger");
+    forger.ticket = "AAAAAAAAAAAAAAAAAAAAAA";
+    JsonObject forged = new JsonObject().put("type", "ping").put("device", "sensor-1");
+
+    // when: pings with a wrong ticket, none, a non-string one, and a bye with a wrong ticket, for a while
+    long until = System.currentTimeMillis() + 500;
+    int sent = 0;
+    while (System.currentTimeMillis() < until) {
+      forger.send(forged.copy().put("ticket", forger.ticket));
+      forger.send(forged.copy());
+      forger.send(forged.copy().put("ticket", 42));
+      forger.send(forged.copy().put("type", "bye").put("ticket", device.ticket.substring(1) + "A"));
+      sent += 4;
+      TimeUnit.MILLISECONDS.sleep(20); // pacing a stream of forged datagrams, not waiting for a result
+    }
+
+    // then
+    JsonObject closed = udp.tables.await(Addresses.CLOSED, "sensor-1");
+    assertThat(closed.getString("reason")).isEqualTo("TIMEOUT");
+    assertThat(closed.getLong("lastSeenAt")).isEqualTo(closed.getLong("connectedAt"));
+    assertThat(closed.getLong("at") - closed.getLong("connectedAt") - 750).isBetween(0L, LATENESS_ALLOWED_MS);
+    assertThat(forger.repliesUntilBarrier(udp.table)).isEmpty();
+    assertThat(udp.udp.stats().dropped(Drop.BAD_TICKET)).isEqualTo(sent);
+    JsonObject rejected = udp.tables.await(Addresses.REJECTED, "sensor-1");
+    assertThat(rejected.getString("code")).isEqualTo("bad_ticket");
+    assertThat(rejected.getString("remote")).isEqualTo(forger.remote());
+  }
+
+  /** Verifies that a bye with a wrong ticket does not end the session. */
+  @Test
+  void neverLetsAWrongTicketEndASession() throws Exception {
+    // given
+    UdpDevice device = udp.device("sensor-1");
+    device.open(30);
+    String ticket = device.ticket;
+    device.ticket = ticket.substring(0, 21) + (ticket.endsWith("A") ? "B" : "A");
+
+    // when
+    device.send(device.frame("bye"));
+
+    // then
+    assertThat(device.repliesUntilBarrier(udp.table)).isEmpty();
+    device.ticket = ticket;
+    assertThat(device.ping().getString("type")).isEqualTo("pong");
+    assertThat(udp.session("sensor-1")).isNotNull();
+  }
+
+  /** Verifies that a session the broker ends (here: kicked) is told so with one bye. */
+  @Test
+  void saysByeWhenTheBrokerEndsTheSession() throws Exception {
+    // given
+    UdpDevice device = udp.device("sensor-1");
+    device.open(30);
+
+    // when
+    assertThat(udp.table.kick("sensor-1").await(5, TimeUnit.SECONDS)).isTrue();
+
+    // then
+    assertThat(device.receive()).isEqualTo(new JsonObject().put("type", "bye").put("reason", "KICKED")
+        .put("session", device.session));
+    assertThat(udp.tables.await(Addresses.CLOSED, "sensor-1").getString("reason")).isEqualTo("KICKED");
+    device.send(device.frame("ping"));
+    assertThat(device.repliesUntilBarrier(udp.table)).isEmpty();
+    assertThat(udp.udp.stats().get(Counter.BYE_SENT)).isEqualTo(1);
+  }
+
+  /** Verifies that a broker shutting down closes every UDP session with SHUTDOWN and tells each device so. */
+  @Test
+  void saysByeToEveryDeviceOnShutdown() throws Exception {
+    // given
+    List<UdpDevice> devices = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      UdpDevice device = udp.device("sensor-" + i);
+      device.open(30);
+      devices.add(device);
+    }
+
+    // when
+    assertThat(udp.table.shutdown().await(5, TimeUnit.SECONDS)).isEqualTo(3);
+
+    // then
+    for (UdpDevice device : devices) {
+      assertThat(device.receive()).isEqualTo(new JsonObject().put("type", "bye").put("reason", "SHUTDOWN")
+          .put("session", device.session));
+      assertThat(udp.tables.await(Addresses.CLOSED, device.deviceId).getString("reason")).isEqualTo("SHUTDOWN");
+    }
+    assertThat(udp.udp.sessions()).isZero();
+  }
+}
