@@ -11,14 +11,20 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Verifies the first half of a split brain, by freezing node C (SIGSTOP) longer than failure detection and
  * resuming it (SIGCONT): the majority announces each of C's sessions NODE_LOST exactly once, and C, which wakes
  * up below quorum, announces nothing about the majority's sessions. (What happens after — the merge — is
- * described in docs/fragments/cluster.md: in our runs the halves did not merge within a minute.)
+ * described in docs/cluster.md: in our runs the halves did not merge within a minute.)
+ *
+ * <p>A chaos test, run on demand ({@code -Dchaos=true}), not in the default suite: on a loaded 2-core machine
+ * the majority's Hazelcast operations on the frozen member's partitions sometimes stall past the test's wait
+ * (seen once in six runs), which makes it unfit as a gate. See docs/cluster.md.
  */
 @Timeout(240)
+@EnabledIfSystemProperty(named = "chaos", matches = "true")
 class SplitBrainIT {
 
   private static final Duration WAIT = ThreeNodes.WAIT;
