@@ -20,8 +20,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * described in docs/cluster.md: in our runs the halves did not merge within a minute.)
  *
  * <p>A chaos test, run on demand ({@code -Dchaos=true}), not in the default suite: on a loaded 2-core machine
- * the majority's Hazelcast operations on the frozen member's partitions sometimes stall past the test's wait
- * (seen once in six runs), which makes it unfit as a gate. See docs/cluster.md.
+ * the majority's Hazelcast operations on the frozen member's partitions once stalled past the test's wait, which
+ * makes it unfit as a gate until that is understood. See docs/cluster.md.
  */
 @Timeout(240)
 @EnabledIfSystemProperty(named = "chaos", matches = "true")
