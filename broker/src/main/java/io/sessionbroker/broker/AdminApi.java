@@ -49,7 +49,8 @@ public final class AdminApi {
         bus.consumer(Addresses.ADMIN_GET, m -> answer(m, this::get)),
         bus.consumer(Addresses.ADMIN_COUNT, m -> answer(m, body -> count())),
         bus.consumer(Addresses.ADMIN_KICK, m -> answer(m, this::kick)),
-        bus.consumer(Addresses.ADMIN_EVENTS, m -> answer(m, this::events)));
+        bus.consumer(Addresses.ADMIN_EVENTS, m -> answer(m, this::events)),
+        bus.consumer(Addresses.ADMIN_METRICS, m -> answer(m, body -> metrics())));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).mapEmpty();
   }
 
@@ -89,6 +90,17 @@ public final class AdminApi {
       JsonObject transports = new JsonObject();
       byTransport.forEach(transports::put);
       return replies.annotate(new JsonObject().put("total", total).put("byTransport", transports).put("byNode", byNode));
+    });
+  }
+
+  /** Every node's counters: {@code {"byNode": {"<node>": {...}}}}. */
+  private Future<JsonObject> metrics() {
+    return askAll("metrics", new JsonObject()).map(replies -> {
+      JsonObject byNode = new JsonObject();
+      for (int i = 0; i < replies.answers.size(); i++) {
+        byNode.put(replies.answeredBy.get(i), replies.answers.get(i));
+      }
+      return replies.annotate(new JsonObject().put("byNode", byNode));
     });
   }
 

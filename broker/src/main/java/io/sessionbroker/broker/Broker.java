@@ -36,6 +36,7 @@ public final class Broker {
   private final Map<String, Listener> listeners = new LinkedHashMap<>();
   private SessionTable table;
   private UdpTransport udp;
+  private TcpTransport tcp;
 
   /** A device listener: its name in the configuration, its address, how it starts, its bound port once up. */
   private record Listener(String name, String host, Supplier<Future<?>> start, IntSupplier port) {}
@@ -73,7 +74,7 @@ public final class Broker {
     return vertx.deployVerticle(tableVerticle)
         .compose(id -> {
           table = tableVerticle.table();
-          return NodeAdmin.register(vertx.eventBus(), nodeId, table);
+          return NodeAdmin.register(vertx.eventBus(), nodeId, table, this::metrics);
         })
         .compose(v -> new AdminApi(vertx.eventBus(), tableVerticle.pipeline().eventLog(), nodes).register())
         .compose(v -> cluster == null ? Future.succeededFuture() : cluster.watch(vertx, tableVerticle))
@@ -84,7 +85,7 @@ public final class Broker {
   private Future<Void> deployListeners() {
     List<Listener> wanted = new ArrayList<>();
     if (config.tcp() != null) {
-      TcpTransport tcp = new TcpTransport(table, config.tcp(), config.auth());
+      tcp = new TcpTransport(table, config.tcp(), config.auth());
       wanted.add(new Listener("tcp", config.tcp().host(), () -> vertx.deployVerticle(tcp), tcp::port));
     }
     if (config.udp() != null) {
@@ -133,9 +134,16 @@ public final class Broker {
         .compose(v -> vertx.close());
   }
 
-  /** The UDP transport's counters (dropped datagrams by reason), or null when UDP is disabled. */
-  public JsonObject udpStats() {
-    return udp == null ? null : udp.stats().toJson();
+  /** This node's counters for {@code sessions.admin.metrics}: open TCP connections, UDP datagrams by fate. */
+  JsonObject metrics() {
+    JsonObject metrics = new JsonObject();
+    if (tcp != null) {
+      metrics.put("tcp", new JsonObject().put("connections", tcp.connections()));
+    }
+    if (udp != null) {
+      metrics.put("udp", udp.stats().toJson());
+    }
+    return metrics;
   }
 
   public SessionTable table() {

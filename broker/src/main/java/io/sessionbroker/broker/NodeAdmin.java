@@ -6,6 +6,7 @@ import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * This node's share of the admin API, on its own addresses {@code sessions.node.<nodeId>.admin.*}: answers
@@ -20,13 +21,18 @@ final class NodeAdmin {
     return "sessions.node." + nodeId + ".admin." + operation;
   }
 
-  static Future<Void> register(EventBus bus, String nodeId, SessionTable table) {
+  /**
+   * @param metrics this node's counters ({@code sessions.admin.metrics}), read when asked
+   */
+  static Future<Void> register(EventBus bus, String nodeId, SessionTable table, Supplier<JsonObject> metrics) {
     List<MessageConsumer<Object>> consumers = List.of(
         bus.consumer(address(nodeId, "list"), m -> AdminApi.answer(m, body -> table.list(
             body.getString("transport"), 0, body.getInteger("limit", AdminApi.DEFAULT_PAGE)))),
         bus.consumer(address(nodeId, "get"), m -> AdminApi.answer(m, body -> table.get(body.getString("target"))
             .map(session -> session == null ? new JsonObject() : session))),
         bus.consumer(address(nodeId, "count"), m -> AdminApi.answer(m, body -> table.count())),
+        bus.consumer(address(nodeId, "metrics"), m -> AdminApi.answer(m,
+            body -> table.count().map(count -> metrics.get().put("sessions", count)))),
         bus.consumer(address(nodeId, "kick"), m -> AdminApi.answer(m, body -> table.kick(body.getString("target"))
             .map(kicked -> new JsonObject().put("kicked", kicked)))));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).mapEmpty();

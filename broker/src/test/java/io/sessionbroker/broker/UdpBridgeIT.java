@@ -86,6 +86,23 @@ class UdpBridgeIT {
     }
   }
 
+  @Test
+  void aDatagramWithAWrongTicketIsDroppedCountedAndNeverAnswered() throws Exception {
+    try (Datagrams device = new Datagrams()) {
+      device.hello("udp-b-4");
+      harness.await(Addresses.OPENED, "udp-b-4");
+
+      device.send(new JsonObject().put("type", "ping").put("device", "udp-b-4").put("ticket", "forged"));
+
+      JsonObject rejected = harness.bridge.awaitMessage(Addresses.REJECTED,
+          e -> "udp".equals(e.getString("transport")) && "udp-b-4".equals(e.getString("deviceId")), WAIT);
+      assertThat(rejected.getString("code")).isNotBlank();
+      JsonObject metrics = harness.request(Addresses.ADMIN_METRICS, new JsonObject());
+      JsonObject udp = metrics.getJsonObject("byNode").getJsonObject(harness.broker.nodeId()).getJsonObject("udp");
+      assertThat(udp.getJsonObject("dropped").getLong("total")).isGreaterThanOrEqualTo(1);
+    }
+  }
+
   /** A device on a plain JDK datagram socket; hellos padded so the welcome is never larger (docs/protocol.md). */
   private static final class Datagrams implements AutoCloseable {
 

@@ -13,6 +13,7 @@ public final class Addresses {
   public static final String ADMIN_COUNT = "sessions.admin.count";
   public static final String ADMIN_KICK = "sessions.admin.kick";
   public static final String ADMIN_EVENTS = "sessions.admin.events";
+  public static final String ADMIN_METRICS = "sessions.admin.metrics";
 
   private Addresses() {}
 }
