@@ -48,6 +48,7 @@ public final class SessionTable {
   private final Map<Liveness, Liveness> interned = new HashMap<>();
   private volatile RemoteTakeover remoteTakeover = RemoteTakeover.NONE;
   private volatile java.util.function.LongSupplier readingUntil = () -> Long.MAX_VALUE;
+  private volatile boolean fenced;
 
   /**
    * @param executor runs a task on the table's thread, in submission order; a direct executor in unit tests
@@ -95,11 +96,24 @@ public final class SessionTable {
   }
 
   /**
+   * A clustered node cut off from its quorum refuses new sessions (devices go to a node of the majority, which
+   * holds the directory) until it sees a quorum again. Its existing sessions are left alone: see
+   * docs/cluster.md, split brain.
+   */
+  public void fence(boolean fenced) {
+    this.fenced = fenced;
+  }
+
+  /**
    * Opens a session for a device that said hello. The future completes, on the table's thread, once the
    * session is the device's holder and its opened event is out; the transport then sends its welcome.
    * If the connection dropped meanwhile, the transport closes the session it gets.
    */
   public Future<Session> open(OpenRequest request) {
+    if (fenced) {
+      return Future.failedFuture(new IllegalStateException(
+          "this node is cut off from its cluster: connect to another node"));
+    }
     Promise<Session> promise = Promise.promise();
     executor.execute(() -> {
       Session session = new Session(ids.next(), request, liveness(request.heartbeatMs()), clock.millis());

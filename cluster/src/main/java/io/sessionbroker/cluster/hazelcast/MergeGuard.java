@@ -37,17 +37,27 @@ public final class MergeGuard implements LifecycleListener {
     this.clock = clock;
   }
 
-  /** Called by {@link NodeLossWatch} when this node finds itself below quorum. */
+  /**
+   * Called by {@link NodeLossWatch} when this node finds itself below quorum: it refuses new sessions until it
+   * sees a quorum again, so devices reconnect to the majority instead of opening sessions nobody else knows.
+   */
   void cutOff() {
+    table.fence(true);
     if (cutOffSince == Long.MAX_VALUE) {
       cutOffSince = clock.millis();
-      log.warn("node_cut_off since={}", cutOffSince);
+      log.warn("node_cut_off since={}: refusing new sessions until a quorum is back", cutOffSince);
     }
+  }
+
+  /** Called by {@link NodeLossWatch} when this node sees a quorum again. */
+  void rejoined() {
+    table.fence(false);
   }
 
   @Override
   public void stateChanged(LifecycleEvent event) {
     if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
+      table.fence(false);
       long since = cutOffSince == Long.MAX_VALUE ? clock.millis() : cutOffSince;
       cutOffSince = Long.MAX_VALUE;
       table.sessions().compose(this::orphans).compose(orphans -> table.settleAfterMerge(orphans, since))

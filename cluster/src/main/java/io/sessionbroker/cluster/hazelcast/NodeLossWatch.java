@@ -61,6 +61,9 @@ public final class NodeLossWatch implements MembershipListener {
 
   @Override
   public void memberAdded(MembershipEvent event) {
+    if (event.getMembers().size() >= quorum) {
+      mergeGuard.rejoined();
+    }
     log.info("node_joined node={} members={}", nodeId(event.getMember()), event.getMembers().size());
   }
 
