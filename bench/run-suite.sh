@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs the fixed benchmark suite and writes docs/benchmarks.md (issue 7). About 20 minutes on 2 shared cores.
 #   bench/run-suite.sh [RUNS]          RUNS (default 3) repetitions of every load test
-# Env: OUT (raw results, default bench/target/suite), BROKER_JAVA_OPTS (default -Xmx1g), SKIP_JMH=1.
-# Our broker listens on 17000 (tcp) / 11883 (mqtt) / 17080 (websocket) / 17900 (bridge), Mosquitto on 11884,
+# Env: OUT (raw results, default bench/target/suite), BROKER_JAVA_OPTS (default -Xmx1g), SKIP_JMH=1,
+#      UDP_SESSIONS=N (e.g. 1000000: also hold N UDP sessions with 30 s heartbeats in a broker of -Xmx4g, once,
+#      measuring its heap per session with jcmd; ~6 min for a million; off by default).
+# Our broker listens on 17000 (tcp) / 17001 (udp) / 11883 (mqtt) / 17080 (websocket) / 17900 (bridge), Mosquitto on 11884,
 # all on 127.0.0.1, so that the suite does not collide with a broker on the shipped ports.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -37,7 +39,7 @@ load() { cut -d' ' -f1-3 /proc/loadavg; }
 broker_pid=""
 start_broker() {  # start_broker NAME [VAR=VALUE ...] — extra settings as BROKER_* environment overrides
   local name="$1"; shift
-  env "$@" BROKER_TCP_PORT=17000 BROKER_MQTT_PORT=11883 BROKER_WEBSOCKET_PORT=17080 BROKER_BRIDGE_PORT=17900 \
+  env "$@" BROKER_TCP_PORT=17000 BROKER_UDP_PORT=17001 BROKER_MQTT_PORT=11883 BROKER_WEBSOCKET_PORT=17080 BROKER_BRIDGE_PORT=17900 \
     java $broker_opts -jar broker/target/broker.jar --conf conf/broker.json > "$out/broker-$name.log" 2>&1 &
   broker_pid=$!
   for _ in $(seq 1 300); do
@@ -77,7 +79,7 @@ loadgen() {
     --json "$out/$name.json" > "$out/$name.txt" 2>> "$out/progress.log" || log "$name failed (see $out/$name.txt)"
   sleep 2
 }
-ours="--tcp-port 17000 --mqtt-port 11883 --ws-port 17080 --bridge-port 17900"
+ours="--tcp-port 17000 --udp-port 17001 --mqtt-port 11883 --ws-port 17080 --bridge-port 17900"
 mosq="--mqtt-port 11884 --bridge-port 0"
 
 machine
@@ -86,7 +88,7 @@ for run in $(seq 1 "$runs"); do
   # JIT warm-up, discarded: every transport, heartbeats, a mass eviction
   loadgen "warmup-a-$run" $ours --transports tcp,mqtt,websocket --devices 3000 --rate 3000 --heartbeat-ms 2000 \
     --hold-s 3 --silent 0.5 --prefix "w$run-"
-  for t in tcp mqtt websocket; do
+  for t in tcp mqtt websocket udp; do
     loadgen "lateness-$t-$run" $ours --transports $t --devices 1000 --rate 2000 --heartbeat-ms 2000 --hold-s 3 \
       --silent 1 --prefix "l$run$t-"
   done
@@ -99,7 +101,7 @@ for run in $(seq 1 "$runs"); do
   start_broker "d$run" BROKER_TABLE_MAX_EVICTIONS_PER_TICK=1000
   loadgen "warmup-d-$run" $ours --transports tcp,mqtt,websocket --devices 3000 --rate 3000 --heartbeat-ms 2000 \
     --hold-s 3 --silent 0.5 --prefix "w$run-"
-  for t in tcp mqtt websocket; do
+  for t in tcp mqtt websocket udp; do
     loadgen "lateness1000-$t-$run" $ours --transports $t --devices 1000 --rate 2000 --heartbeat-ms 2000 \
       --hold-s 3 --silent 1 --prefix "k$run$t-"
   done
@@ -113,6 +115,8 @@ for run in $(seq 1 "$runs"); do
     --silent 0.5 --prefix "w$run-"
   loadgen "mqtt10k-ours-$run" $ours --transports mqtt --devices 10000 --rate 5000 --heartbeat-ms 2000 \
     --hold-s 10 --silent 0.1 --grace-ms 6000 --prefix "q$run-"
+  loadgen "udp10k-$run" $ours --transports udp --devices 10000 --rate 5000 --heartbeat-ms 2000 \
+    --hold-s 10 --silent 0.1 --grace-ms 6000 --prefix "v$run-"
   stop_broker
   start_mosquitto "$run"
   loadgen "mqtt10k-mosquitto-$run" $mosq --transports mqtt --devices 10000 --rate 5000 --heartbeat-ms 2000 \
@@ -121,6 +125,23 @@ for run in $(seq 1 "$runs"); do
     --heartbeat-ms 30000 --hold-s 0 --prefix "c$run-mqtt-"
   stop_broker
 done
+
+# the broker's live heap in bytes: GC.class_histogram runs a full GC and counts what survives (GC.heap_info's
+# "used" after GC.run also counts what the datagrams allocate in between: 400+ B a session instead of 284)
+heap_live_bytes() { jcmd "$broker_pid" GC.class_histogram | awk '/^Total/ {print $3}'; }
+if [ -n "${UDP_SESSIONS:-}" ]; then
+  saved_opts="$broker_opts"; broker_opts="-Xmx4g"
+  start_broker "udp"
+  heap_live_bytes > "$out/udp-heap-before-bytes.txt"
+  # the heap is read 60 s into the 120 s hold (the jcmd's full GC lands in the hold's CPU, ~1 s of 120)
+  ( sleep_s=$(( UDP_SESSIONS / 5000 + 75 )); sleep "$sleep_s"; heap_live_bytes > "$out/udp-heap-held-bytes.txt"
+    python3 "$root/bench/bridge-count.py" 127.0.0.1 17900 > "$out/udp-count-held.json" ) &
+  loadgen "udp-million-1" $ours --transports udp --devices "$UDP_SESSIONS" --rate 5000 --max-pending 1000 \
+    --heartbeat-ms 30000 --hold-s 120 --silent 0.001 --prefix "u1-"
+  wait
+  stop_broker
+  broker_opts="$saved_opts"
+fi
 
 if [ -z "${SKIP_JMH:-}" ]; then
   log "JMH (load $(load))"

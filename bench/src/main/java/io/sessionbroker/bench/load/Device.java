@@ -32,6 +32,14 @@ final class Device {
   /** WebSocket: payload bytes of the current server frame still to skip (see {@link Wire#wsCloseFrame}). */
   long wsSkip;
 
+  /** UDP: the welcome's ticket and session id; the local socket (index) the device sends from. */
+  String ticket;
+  String session;
+  int udpSocket;
+  /** UDP: hellos sent so far (a lost hello or welcome is answered by the same hello again). */
+  int hellos;
+  long helloAgainNanos;
+
   Device(int index, String id, Transport transport, boolean silent) {
     this.index = index;
     this.id = id;

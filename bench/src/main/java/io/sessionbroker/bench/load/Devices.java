@@ -7,7 +7,15 @@ import java.util.List;
 /** Small operations on devices and their sockets, kept out of {@link Worker}'s event loop. */
 final class Devices {
 
+  /** UDP: hellos a device sends before it gives up. */
+  static final int MAX_HELLOS = 5;
+
   private Devices() {}
+
+  /** UDP: how long to wait for the welcome after the {@code hellos}-th hello (1-based): 1, 2, 4, 8, 16 s. */
+  static long helloBackoffNanos(int hellos) {
+    return 1_000_000_000L << Math.min(Math.max(hellos, 1) - 1, 4);
+  }
 
   /** Whether every device that went silent has seen its session end (and, with a bridge, its close event). */
   static boolean allSilentClosed(List<Device> devices, BridgeWatch bridge) {

@@ -7,14 +7,17 @@ import java.util.Map;
 
 /**
  * The load generator's command line, immutable. Defaults match the broker's shipped {@code conf/broker.json}
- * (TCP 7000, MQTT 1883, WebSocket 7080 {@code /devices}, bridge 7900). Times carry their unit in the name.
+ * (TCP 7000, MQTT 1883, WebSocket 7080 {@code /devices}, UDP 7001, bridge 7900). Times carry their unit in the name.
  */
-public record LoadOptions(String host, int tcpPort, int mqttPort, int wsPort, String wsPath, int bridgePort,
+public record LoadOptions(String host, int tcpPort, int mqttPort, int wsPort, String wsPath, int udpPort,
+    int udpSockets, int bridgePort,
     List<Transport> transports, int devices, int ratePerS, int maxPending, long heartbeatMs, long holdS,
     double silentShare, long graceMs, String prefix, int perProcess, long brokerPid, String jsonFile,
     long progressS, int first, int workers) {
 
   public static final int DEFAULT_PER_PROCESS = 18_000;
+  /** Devices per process when every device is UDP: no descriptor each, so memory and CPU are the limit. */
+  public static final int DEFAULT_PER_PROCESS_UDP = 1_000_000;
 
   public LoadOptions {
     if (devices < 1 || ratePerS < 0 || maxPending < 1 || heartbeatMs < 1000 || holdS < 0 || graceMs < 0) {
@@ -24,11 +27,15 @@ public record LoadOptions(String host, int tcpPort, int mqttPort, int wsPort, St
     if (silentShare < 0 || silentShare > 1) {
       throw new IllegalArgumentException("--silent is a share between 0 and 1");
     }
-    if (perProcess < 1 || perProcess > 19_000) {
-      throw new IllegalArgumentException("--per-process must be 1..19000 (20,000 open files per process)");
-    }
     if (transports.isEmpty()) {
-      throw new IllegalArgumentException("--transports needs at least one of tcp, mqtt, websocket");
+      throw new IllegalArgumentException("--transports needs at least one of tcp, mqtt, websocket, udp");
+    }
+    if (perProcess < 1 || (perProcess > 19_000 && transports.stream().anyMatch(Transport::holdsSocket))) {
+      throw new IllegalArgumentException("--per-process must be 1..19000 (20,000 open files per process) "
+          + "unless every device is UDP");
+    }
+    if (udpSockets < 1 || udpSockets > 1024) {
+      throw new IllegalArgumentException("--udp-sockets must be 1..1024");
     }
     transports = List.copyOf(transports);
   }
@@ -39,8 +46,10 @@ public record LoadOptions(String host, int tcpPort, int mqttPort, int wsPort, St
         --tcp-port P         raw TCP JSON-lines port (7000)
         --mqtt-port P        MQTT port (1883)
         --ws-port P          WebSocket port (7080);   --ws-path PATH (/devices)
+        --udp-port P         UDP port (7001)
+        --udp-sockets N      local UDP sockets per process, UDP devices spread over them in turn (64)
         --bridge-port P      TCP event bus bridge for sessions.closed (7900); 0 = none (e.g. Mosquitto)
-        --transports LIST    tcp,mqtt,websocket — devices take them in turn (tcp)
+        --transports LIST    tcp,mqtt,websocket,udp — devices take them in turn (tcp)
         --devices N          number of devices (1000)
         --rate R             connects per second over all processes (1000); 0 = as fast as possible
         --max-pending N      connects in flight at once per process (1000)
@@ -49,7 +58,8 @@ public record LoadOptions(String host, int tcpPort, int mqttPort, int wsPort, St
         --silent SHARE       share of devices that then go silent at once, socket left open (0)
         --grace-ms MS        after the silence, wait up to timeout + MS for the closes (5000)
         --prefix P           device ids are P0, P1, ... (load-)
-        --per-process N      devices per process; more devices spawn more processes (18000)
+        --per-process N      devices per process; more devices spawn more processes
+                             (18000; 1000000 when every device is UDP, which needs no descriptor)
         --broker-pid PID     sample the broker's RSS and CPU from /proc (same machine only)
         --json FILE          also write the report as JSON
         --progress-s S       progress line every S seconds (5)
@@ -67,12 +77,16 @@ public record LoadOptions(String host, int tcpPort, int mqttPort, int wsPort, St
       }
       v.put(args[i].substring(2), args[++i]);
     }
+    List<Transport> transports = transports(str(v, "transports", "tcp"));
+    int perProcessDefault = transports.stream().anyMatch(Transport::holdsSocket) ? DEFAULT_PER_PROCESS
+        : DEFAULT_PER_PROCESS_UDP;
     LoadOptions o = new LoadOptions(str(v, "host", "127.0.0.1"), num(v, "tcp-port", 7000),
         num(v, "mqtt-port", 1883), num(v, "ws-port", 7080), str(v, "ws-path", "/devices"),
-        num(v, "bridge-port", 7900), transports(str(v, "transports", "tcp")), num(v, "devices", 1000),
+        num(v, "udp-port", 7001), num(v, "udp-sockets", 64),
+        num(v, "bridge-port", 7900), transports, num(v, "devices", 1000),
         num(v, "rate", 1000), num(v, "max-pending", 1000), num(v, "heartbeat-ms", 30_000), num(v, "hold-s", 10),
         Double.parseDouble(str(v, "silent", "0")), num(v, "grace-ms", 5000), str(v, "prefix", "load-"),
-        num(v, "per-process", DEFAULT_PER_PROCESS), num(v, "broker-pid", 0), str(v, "json", null),
+        num(v, "per-process", perProcessDefault), num(v, "broker-pid", 0), str(v, "json", null),
         num(v, "progress-s", 5), num(v, "first", 0), num(v, "workers", 1));
     if (!v.isEmpty()) {
       throw new IllegalArgumentException("unknown option(s) " + v.keySet() + "\n" + HELP);
@@ -83,7 +97,8 @@ public record LoadOptions(String host, int tcpPort, int mqttPort, int wsPort, St
   /** The command line that gives a worker process {@code range} of these devices. */
   public List<String> workerArgs(ProcessPlan.Range range, int workerCount) {
     List<String> a = new ArrayList<>(List.of("--host", host, "--tcp-port", "" + tcpPort, "--mqtt-port",
-        "" + mqttPort, "--ws-port", "" + wsPort, "--ws-path", wsPath, "--bridge-port", "" + bridgePort,
+        "" + mqttPort, "--ws-port", "" + wsPort, "--ws-path", wsPath, "--udp-port", "" + udpPort,
+        "--udp-sockets", "" + udpSockets, "--bridge-port", "" + bridgePort,
         "--transports", String.join(",", transports.stream().map(Transport::label).toList())));
     a.addAll(List.of("--devices", "" + range.count(), "--rate", "" + ratePerS, "--max-pending", "" + maxPending,
         "--heartbeat-ms", "" + heartbeatMs, "--hold-s", "" + holdS, "--silent", "" + silentShare,
@@ -98,6 +113,7 @@ public record LoadOptions(String host, int tcpPort, int mqttPort, int wsPort, St
       case TCP -> tcpPort;
       case MQTT -> mqttPort;
       case WEBSOCKET -> wsPort;
+      case UDP -> udpPort;
     };
   }
 

@@ -20,6 +20,11 @@ final class Report {
         "missingClientCloses")) {
       totals.put(key, results.stream().mapToLong(r -> r.getLong(key)).sum());
     }
+    if (o.transports().contains(Transport.UDP)) {
+      for (String key : List.of("udpPongs", "udpHelloRetries", "udpSendFull", "udpUnknown")) {
+        totals.put(key, results.stream().mapToLong(r -> r.getLong(key, 0L)).sum());
+      }
+    }
     double first = results.stream().mapToDouble(r -> r.getDouble("firstStartWallMs")).min().orElse(0);
     double last = results.stream().mapToDouble(r -> r.getDouble("lastOpenWallMs")).max().orElse(0);
     long opened = totals.getLong("opened");
@@ -65,6 +70,11 @@ final class Report {
         t.getLong("failed"), t.getLong("unexpectedCloses")));
     if (t.getString("firstFailure") != null) {
       b.append("  first failure: ").append(t.getString("firstFailure")).append('\n');
+    }
+    if (t.containsKey("udpPongs")) {
+      b.append(String.format("udp: pongs %d, hellos sent again %d, sends refused (buffer full) %d, "
+          + "datagrams not understood %d%n", t.getLong("udpPongs"), t.getLong("udpHelloRetries"),
+          t.getLong("udpSendFull"), t.getLong("udpUnknown")));
     }
     b.append(String.format("connect: %d sessions/s (%.2f s from first connect to last session open)%n",
         t.getLong("connectsPerS"), t.getDouble("connectSeconds")));

@@ -23,6 +23,7 @@ final class Wire {
       case TCP -> ascii("{\"type\":\"hello\",\"device\":\"" + device + "\",\"heartbeat\":" + seconds(heartbeatMs)
           + "}\n");
       case MQTT -> mqttConnect(device, keepAliveS(heartbeatMs));
+      case UDP -> throw new IllegalArgumentException("UDP: see udpHello");
       case WEBSOCKET -> ascii("GET " + wsPath + "?device=" + device + "&heartbeat=" + seconds(heartbeatMs)
           + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
           + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
@@ -35,7 +36,75 @@ final class Wire {
       case TCP -> TCP_PING;
       case MQTT -> MQTT_PINGREQ;
       case WEBSOCKET -> WS_PING;
+      case UDP -> throw new IllegalArgumentException("UDP: see udpPing");
     });
+  }
+
+  /** The length every UDP hello is padded to: 160 bytes plus the nonce's length covers any welcome. */
+  static final int UDP_HELLO_BYTES = 240;
+
+  /**
+   * A UDP hello (docs/protocol.md, "UDP transport"), padded with {@code pad} to {@link #UDP_HELLO_BYTES}
+   * bytes plus the nonce's length, so that the broker may answer it (no amplification).
+   */
+  static ByteBuffer udpHello(String device, String nonce, long heartbeatMs) {
+    String head = "{\"type\":\"hello\",\"device\":\"" + device + "\",\"nonce\":\"" + nonce + "\",\"heartbeat\":"
+        + seconds(heartbeatMs) + ",\"pad\":\"";
+    int padding = Math.max(0, UDP_HELLO_BYTES + nonce.length() - head.length() - 2);
+    return ascii(head + "x".repeat(padding) + "\"}");
+  }
+
+  /** A UDP heartbeat: {@code ping} with the session's ticket. */
+  static ByteBuffer udpPing(String device, String ticket) {
+    return ascii("{\"type\":\"ping\",\"device\":\"" + device + "\",\"ticket\":\"" + ticket + "\"}");
+  }
+
+  /** A UDP {@code bye}: ends the session at once (the load generator's clean-up). */
+  static ByteBuffer udpBye(String device, String ticket) {
+    return ascii("{\"type\":\"bye\",\"device\":\"" + device + "\",\"ticket\":\"" + ticket + "\"}");
+  }
+
+  /** The nonce of device {@code index}: its welcome names it, which is how replies find their device. */
+  static String udpNonce(int index) {
+    return "n" + index;
+  }
+
+  /** The device index in a nonce made by {@link #udpNonce}, or -1. */
+  static int udpNonceIndex(String nonce) {
+    if (nonce == null || nonce.length() < 2 || nonce.charAt(0) != 'n') {
+      return -1;
+    }
+    try {
+      return Integer.parseInt(nonce, 1, nonce.length(), 10);
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /** What a datagram from the broker says; fields absent from its type are null (timeout: -1). */
+  record UdpReply(String type, String nonce, String ticket, String session, long timeoutMs) {}
+
+  private static final byte[] UDP_PONG = "{\"type\":\"pong\"}".getBytes(StandardCharsets.US_ASCII);
+  private static final UdpReply UDP_PONG_REPLY = new UdpReply("pong", null, null, null, -1);
+
+  /**
+   * Reads one datagram from the broker. A {@code pong} (the common case, tens of thousands a second) is
+   * recognised without parsing; anything else is parsed as JSON. Returns null for what is not a JSON object.
+   */
+  static UdpReply udpReply(byte[] bytes, int length) {
+    if (length == UDP_PONG.length && java.util.Arrays.equals(bytes, 0, length, UDP_PONG, 0, length)) {
+      return UDP_PONG_REPLY;
+    }
+    io.vertx.core.json.JsonObject j;
+    try {
+      j = new io.vertx.core.json.JsonObject(new String(bytes, 0, length, StandardCharsets.UTF_8));
+    } catch (RuntimeException e) {
+      return null;
+    }
+    Object timeout = j.getValue("timeout");
+    long timeoutMs = timeout instanceof Number n ? Math.round(n.doubleValue() * 1000) : -1;
+    return new UdpReply(String.valueOf(j.getValue("type")), j.getString("nonce"), j.getString("ticket"),
+        j.getString("session"), timeoutMs);
   }
 
   /** MQTT keep-alive in whole seconds, rounded up (§3.1.2.10: the unit is one second). */

@@ -67,7 +67,9 @@ record WorkerResult(List<Device> devices, Counters counters, BridgeWatch bridge)
         .put("unexpectedCloses", counters.unexpectedCloses).put("silent", silent)
         .put("missingEvents", missingEvents).put("missingClientCloses", missingClientCloses)
         .put("closeReasons", reasons).put("samples", samples)
-        .put("firstStartWallMs", counters.firstStartWallMs).put("lastOpenWallMs", counters.lastOpenWallMs);
+        .put("firstStartWallMs", counters.firstStartWallMs).put("lastOpenWallMs", counters.lastOpenWallMs)
+        .put("udpPongs", counters.udpPongs).put("udpHelloRetries", counters.udpHelloRetries)
+        .put("udpSendFull", counters.udpSendFull).put("udpUnknown", counters.udpUnknown);
   }
 
   private static double round(double ms) {

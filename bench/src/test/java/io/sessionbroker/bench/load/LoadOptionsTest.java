@@ -54,4 +54,37 @@ class LoadOptionsTest {
     assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--devcies", "10"}))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("devcies");
   }
+
+  @Test
+  void udpOnlyRunsMayPutAMillionDevicesInOneProcess() {
+    // when
+    LoadOptions o = LoadOptions.parse(new String[] {"--transports", "udp", "--devices", "1000000"});
+
+    // then
+    assertThat(o.perProcess()).isEqualTo(1_000_000);
+    assertThat(ProcessPlan.split(o.devices(), o.perProcess())).hasSize(1);
+    assertThat(o.portOf(Transport.UDP)).isEqualTo(7001);
+    assertThat(o.udpSockets()).isEqualTo(64);
+  }
+
+  @Test
+  void socketTransportsMixedWithUdpKeepTheFileBudget() {
+    assertThat(LoadOptions.parse(new String[] {"--transports", "tcp,udp"}).perProcess()).isEqualTo(18_000);
+    assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--transports", "tcp,udp", "--per-process", "20000"}))
+        .hasMessageContaining("20,000 open files");
+  }
+
+  @Test
+  void workersGetTheUdpSettings() {
+    // given
+    LoadOptions o = LoadOptions.parse(new String[] {"--transports", "udp", "--udp-port", "17001", "--udp-sockets", "8"});
+
+    // when
+    LoadOptions worker = LoadOptions.parse(o.workerArgs(new ProcessPlan.Range(0, 500), 2).toArray(String[]::new));
+
+    // then
+    assertThat(worker.udpPort()).isEqualTo(17001);
+    assertThat(worker.udpSockets()).isEqualTo(8);
+    assertThat(worker.transports()).containsExactly(Transport.UDP);
+  }
 }

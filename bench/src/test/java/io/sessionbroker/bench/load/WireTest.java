@@ -78,4 +78,62 @@ class WireTest {
     assertThat(d.wsSkip).isEqualTo(15);
     assertThat(Wire.wsCloseFrame(d, second)).isTrue();
   }
+
+  @Test
+  void udpHelloIsPaddedToCoverAnyWelcomeAndCarriesTheNonce() {
+    // when
+    String hello = StandardCharsets.US_ASCII.decode(Wire.udpHello("udp-123456", Wire.udpNonce(123_456), 30_000))
+        .toString();
+
+    // then: 160 bytes plus the nonce's length at least (docs/protocol.md, "Hellos are padded")
+    io.vertx.core.json.JsonObject j = new io.vertx.core.json.JsonObject(hello);
+    assertThat(hello.length()).isGreaterThanOrEqualTo(Wire.UDP_HELLO_BYTES + "n123456".length());
+    assertThat(j.getString("type")).isEqualTo("hello");
+    assertThat(j.getString("device")).isEqualTo("udp-123456");
+    assertThat(j.getString("nonce")).isEqualTo("n123456");
+    assertThat(j.getInteger("heartbeat")).isEqualTo(30);
+  }
+
+  @Test
+  void udpNonceNamesTheDevice() {
+    assertThat(Wire.udpNonceIndex(Wire.udpNonce(0))).isZero();
+    assertThat(Wire.udpNonceIndex(Wire.udpNonce(999_999))).isEqualTo(999_999);
+    assertThat(Wire.udpNonceIndex("boot-1")).isEqualTo(-1);
+    assertThat(Wire.udpNonceIndex("n")).isEqualTo(-1);
+    assertThat(Wire.udpNonceIndex(null)).isEqualTo(-1);
+  }
+
+  @Test
+  void udpWelcomeGivesTicketSessionNonceAndTimeout() {
+    // given the welcome of docs/protocol.md
+    byte[] welcome = ("{\"type\":\"welcome\",\"session\":\"d0673b3100000001\",\"heartbeat\":30,\"timeout\":45,"
+        + "\"ticket\":\"230OeXqRPyajd4sym-8AwQ\",\"nonce\":\"n7\"}").getBytes(StandardCharsets.US_ASCII);
+
+    // when
+    Wire.UdpReply r = Wire.udpReply(welcome, welcome.length);
+
+    // then
+    assertThat(r).isEqualTo(new Wire.UdpReply("welcome", "n7", "230OeXqRPyajd4sym-8AwQ", "d0673b3100000001",
+        45_000));
+  }
+
+  @Test
+  void udpPongByeAndGarbageAreTold() {
+    byte[] pong = "{\"type\":\"pong\"}".getBytes(StandardCharsets.US_ASCII);
+    byte[] bye = "{\"type\":\"bye\",\"reason\":\"TIMEOUT\",\"session\":\"s1\"}xx".getBytes(StandardCharsets.US_ASCII);
+    byte[] junk = "not json".getBytes(StandardCharsets.US_ASCII);
+
+    assertThat(Wire.udpReply(pong, pong.length).type()).isEqualTo("pong");
+    assertThat(Wire.udpReply(bye, bye.length - 2).session()).isEqualTo("s1");
+    assertThat(Wire.udpReply(bye, bye.length - 2).type()).isEqualTo("bye");
+    assertThat(Wire.udpReply(junk, junk.length)).isNull();
+  }
+
+  @Test
+  void udpPingAndByeCarryDeviceAndTicket() {
+    String ping = StandardCharsets.US_ASCII.decode(Wire.udpPing("d", "T")).toString();
+    String bye = StandardCharsets.US_ASCII.decode(Wire.udpBye("d", "T")).toString();
+    assertThat(ping).isEqualTo("{\"type\":\"ping\",\"device\":\"d\",\"ticket\":\"T\"}");
+    assertThat(bye).isEqualTo("{\"type\":\"bye\",\"device\":\"d\",\"ticket\":\"T\"}");
+  }
 }
