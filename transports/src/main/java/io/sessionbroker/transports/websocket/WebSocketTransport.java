@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The WebSocket transport: devices and browsers behind HTTP proxies hold a session over one WebSocket on
- * {@link WsOptions#path()}, one JSON object per text frame (DESIGN §6, {@code docs/fragments/websocket.md}).
+ * {@link WsOptions#path()}, one JSON object per text frame (DESIGN §6, {@code docs/protocol.md}).
  *
  * <p>The upgrade is bounded: a connection must upgrade within {@code handshakeTimeoutMs} of being accepted (a
  * client that connects and sends nothing is closed), its header block may not exceed {@code maxHeaderBytes}
