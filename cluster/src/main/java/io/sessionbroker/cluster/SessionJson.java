@@ -1,6 +1,12 @@
 package io.sessionbroker.cluster;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /** The JSON shapes of sessions and session events: a public contract, documented in {@code docs/events.md}. */
 public final class SessionJson {
@@ -61,6 +67,35 @@ public final class SessionJson {
       json.put("topic", topic);
     }
     return json.put("payload", payload);
+  }
+
+  /** A page of {@code sessions}, oldest first, optionally of one transport only. */
+  static JsonObject page(Iterable<Session> sessions, String transport, int offset, int limit, String nodeId) {
+    List<Session> matching = new ArrayList<>();
+    for (Session session : sessions) {
+      if (transport == null || transport.equals(session.transport())) {
+        matching.add(session);
+      }
+    }
+    matching.sort(Comparator.comparingLong(Session::connectedAt).thenComparingLong(Session::id));
+    JsonArray page = new JsonArray();
+    for (int i = Math.max(0, offset); i < matching.size() && page.size() < limit; i++) {
+      page.add(describe(matching.get(i), nodeId));
+    }
+    return new JsonObject().put("total", matching.size()).put("offset", offset).put("sessions", page);
+  }
+
+  /** How many {@code sessions} there are, in all and by transport. */
+  static JsonObject count(Iterable<Session> sessions) {
+    Map<String, Integer> byTransport = new TreeMap<>();
+    int total = 0;
+    for (Session session : sessions) {
+      byTransport.merge(session.transport(), 1, Integer::sum);
+      total++;
+    }
+    JsonObject counts = new JsonObject();
+    byTransport.forEach(counts::put);
+    return new JsonObject().put("total", total).put("byTransport", counts);
   }
 
   private static JsonObject base(Session session, String nodeId) {

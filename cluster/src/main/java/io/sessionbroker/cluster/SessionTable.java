@@ -2,14 +2,11 @@ package io.sessionbroker.cluster;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -295,33 +292,12 @@ public final class SessionTable {
    * @return {@code {"total": n, "offset": o, "sessions": [...]}}
    */
   public Future<JsonObject> list(String transport, int offset, int limit) {
-    return onTable(() -> {
-      List<Session> matching = new ArrayList<>();
-      for (Session session : byDevice) {
-        if (transport == null || transport.equals(session.transport())) {
-          matching.add(session);
-        }
-      }
-      matching.sort(Comparator.comparingLong(Session::connectedAt).thenComparingLong(Session::id));
-      JsonArray page = new JsonArray();
-      for (int i = Math.max(0, offset); i < matching.size() && page.size() < limit; i++) {
-        page.add(SessionJson.describe(matching.get(i), nodeId));
-      }
-      return new JsonObject().put("total", matching.size()).put("offset", offset).put("sessions", page);
-    });
+    return onTable(() -> SessionJson.page(byDevice, transport, offset, limit, nodeId));
   }
 
   /** {@code {"total": n, "byTransport": {"tcp": n, ...}}}. */
   public Future<JsonObject> count() {
-    return onTable(() -> {
-      Map<String, Integer> byTransport = new TreeMap<>();
-      for (Session session : byDevice) {
-        byTransport.merge(session.transport(), 1, Integer::sum);
-      }
-      JsonObject counts = new JsonObject();
-      byTransport.forEach(counts::put);
-      return new JsonObject().put("total", byDevice.size()).put("byTransport", counts);
-    });
+    return onTable(() -> SessionJson.count(byDevice));
   }
 
   /**
