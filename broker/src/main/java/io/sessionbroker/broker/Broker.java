@@ -8,7 +8,9 @@ import io.sessionbroker.transports.mqtt.MqttTransport;
 import io.sessionbroker.transports.tcp.TcpTransport;
 import io.sessionbroker.transports.udp.UdpTransport;
 import io.sessionbroker.transports.websocket.WebSocketTransport;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
@@ -71,7 +73,9 @@ public final class Broker {
         ? new SessionTableVerticle(config.table(), Clock.monotonic(), nodeId)
         : cluster.tableVerticle(config.table(), Clock.monotonic());
     Supplier<List<String>> nodes = cluster == null ? () -> List.of(nodeId) : cluster::nodes;
-    return vertx.deployVerticle(tableVerticle)
+    // The table runs on a worker context of its own (serialized like an event loop, but on no event loop), so
+    // the transports' I/O never shares its thread: an eviction tick is not delayed by a burst of socket work.
+    return vertx.deployVerticle(tableVerticle, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
         .compose(id -> {
           table = tableVerticle.table();
           return NodeAdmin.register(vertx.eventBus(), nodeId, table, this::metrics);

@@ -18,7 +18,8 @@ import java.util.function.LongSupplier;
  * "now" would evict devices that did send. So every event loop stamps the time every {@code periodMs}; when the
  * oldest stamp is more than {@code stallMs} old, the table tells its wheel that oldest stamp instead of now:
  * no deadline after it expires until the loops have caught up and read what was waiting. In normal operation
- * the stamps are fresh and the wheel is told now, so this adds no lateness.
+ * the stamps are fresh and the wheel is told now, so this adds no lateness. A stall shorter than {@code stallMs}
+ * is not detected: that bound trades protection against short stalls for no lateness under bursts.
  */
 public final class EventLoopWatch implements LongSupplier, AutoCloseable {
 
