@@ -4,8 +4,9 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 
 /**
- * Gives the session table a thread of its own (this verticle's event loop) and drives its eviction tick.
- * The table exists once this verticle has started.
+ * Gives the session table a thread of its own (this verticle's context: the broker deploys it as a worker, so
+ * it shares no event loop with a transport) and drives its eviction tick. The table exists once this verticle
+ * has started.
  */
 public final class SessionTableVerticle extends VerticleBase {
 
