@@ -69,7 +69,7 @@ class ClusterIT {
   @Order(1)
   void adminListAndCountFromOneNodeCoverEveryNodeAndKickReachesTheHoldingNode() throws Exception {
     // given: one device on each node, over three transports
-    try (TcpDevice onA = tcp(A); MqttDevice onB = mqtt(B); WsDevice onC = new WsDevice(port("websocket", C))) {
+    try (TcpDevice onA = tcp(A); MqttDevice onB = mqtt(B); WsPeer onC = new WsPeer(port("websocket", C))) {
       onA.hello("admin-a", 30);
       assertThat(onB.connect("admin-b", 30, WAIT)).isZero();
       onC.hello("admin-c", 30);
@@ -184,7 +184,7 @@ class ClusterIT {
     // given: node C holds sessions over three transports
     List<String> held = List.of("stop-tcp-0", "stop-tcp-1", "stop-mqtt-0", "stop-ws-0");
     try (TcpDevice t0 = tcp(C); TcpDevice t1 = tcp(C); MqttDevice m0 = mqtt(C);
-        WsDevice w0 = new WsDevice(port("websocket", C))) {
+        WsPeer w0 = new WsPeer(port("websocket", C))) {
       t0.hello(held.get(0), 30);
       t1.hello(held.get(1), 30);
       assertThat(m0.connect(held.get(2), 30, WAIT)).isZero();
@@ -240,7 +240,7 @@ class ClusterIT {
         onC.add("kill-mqtt-" + i);
       }
       for (int i = 0; i < 2; i++) {
-        WsDevice device = new WsDevice(port("websocket", C));
+        WsPeer device = new WsPeer(port("websocket", C));
         sockets.add(device);
         device.hello("kill-ws-" + i, 30);
         onC.add("kill-ws-" + i);
