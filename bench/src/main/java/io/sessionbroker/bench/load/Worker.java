@@ -10,9 +10,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.LockSupport;
@@ -23,13 +21,9 @@ import java.util.function.BooleanSupplier;
  * 18,000 sockets cost little CPU. Phases: ramp (connects at the chosen rate, at most {@code maxPending} in
  * flight), hold (heartbeats), silence (the silent share sends one last heartbeat at the same moment and then
  * nothing, sockets left open), then the wait for their closes.
- *
- * <p>UDP devices hold no socket of their own: they share a few local datagram sockets ({@code --udp-sockets}),
- * device {@code i} sending from socket {@code i mod n}, always the same one (a new source address would be
- * NAT rebinding to the broker). Replies are matched to devices by what they carry: the welcome echoes the
- * hello's nonce (which names the device), the broker's {@code bye} names the session; pongs are only counted.
+ * UDP devices are driven by {@link UdpDevices}.
  */
-final class Worker {
+final class Worker implements UdpDevices.Outcomes {
 
   /** UDP silence heartbeats sent back to back before a 1 ms pause. */
   private static final int UDP_SILENCE_BURST = 100;
@@ -44,12 +38,7 @@ final class Worker {
   private final PriorityQueue<Device> heartbeats =
       new PriorityQueue<>((a, b) -> Long.compare(a.nextPingNanos, b.nextPingNanos));
   private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(64 * 1024);
-  private final ByteBuffer datagram = ByteBuffer.allocate(2048);
-  /** UDP devices awaiting their welcome, by when their hello is to be sent again. */
-  private final PriorityQueue<Device> hellosInFlight =
-      new PriorityQueue<>((a, b) -> Long.compare(a.helloAgainNanos, b.helloAgainNanos));
-  private final Map<String, Device> bySession = new HashMap<>();
-  private DatagramChannel[] udp = new DatagramChannel[0];
+  private final UdpDevices udp;
   private final long heartbeatNanos;
   private final WallClock wall = new WallClock();
   private final Counters counters = new Counters();
@@ -68,13 +57,14 @@ final class Worker {
       int index = o.first() + i;
       devices.add(new Device(index, o.prefix() + index, o.transportOf(index), o.silent(index)));
     }
+    this.udp = new UdpDevices(o, devices, counters, this);
   }
 
   JsonObject run() throws IOException, InterruptedException {
     try (Selector s = Selector.open();
         BridgeWatch bridge = o.bridgePort() > 0 ? new BridgeWatch(o.host(), o.bridgePort(), o.prefix()) : null) {
       selector = s;
-      openUdpSockets();
+      udp.open(selector);
       rampStartNanos = System.nanoTime();
       nextProgressNanos = rampStartNanos + o.progressS() * 1_000_000_000L;
       loopUntil(() -> started == devices.size() && counters.pending == 0);
@@ -124,16 +114,14 @@ final class Worker {
       if (started < devices.size()) {
         startConnects(now);
       }
-      if (!hellosInFlight.isEmpty()) {
-        helloAgain(now);
-      }
+      udp.helloAgain(now);
       sendDueHeartbeats(now);
       progress(now);
       long waitMs = heartbeats.isEmpty() ? 10 : (heartbeats.peek().nextPingNanos - now) / 1_000_000;
       selector.select(Math.max(1, Math.min(10, started < devices.size() || silenced ? 1 : waitMs)));
       for (SelectionKey key : selector.selectedKeys()) {
         if (key.attachment() instanceof DatagramChannel channel) {
-          receiveUdp(channel);
+          udp.receive(channel);
         } else {
           handle(key, (Device) key.attachment());
         }
@@ -153,10 +141,7 @@ final class Worker {
         counters.firstStartWallMs = wall.ms(d.startNanos);
       }
       if (d.transport == Transport.UDP) {
-        d.udpSocket = d.index % udp.length;
-        d.state = Device.State.HANDSHAKE;
-        d.lastSentNanos = d.startNanos; // the broker counts the session's life from the (first) hello
-        sendHello(d);
+        udp.start(d);
         continue;
       }
       try {
@@ -168,115 +153,9 @@ final class Worker {
           connected(d);
         }
       } catch (IOException e) {
-        fail(d, e);
+        failed(d, e);
       }
     }
-  }
-
-  private void openUdpSockets() throws IOException {
-    int udpDevices = (int) devices.stream().filter(d -> d.transport == Transport.UDP).count();
-    if (udpDevices == 0) {
-      return;
-    }
-    udp = new DatagramChannel[Math.min(o.udpSockets(), udpDevices)];
-    InetSocketAddress broker = new InetSocketAddress(o.host(), o.udpPort());
-    for (int i = 0; i < udp.length; i++) {
-      DatagramChannel c = DatagramChannel.open();
-      c.configureBlocking(false);
-      // a burst of welcomes or pongs must not overflow the default ~200 KiB (capped by net.core.rmem_max)
-      c.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
-      c.setOption(StandardSocketOptions.SO_SNDBUF, 1 << 20);
-      c.connect(broker);
-      c.register(selector, SelectionKey.OP_READ, c);
-      udp[i] = c;
-    }
-  }
-
-  private void sendHello(Device d) {
-    d.hellos++;
-    d.helloAgainNanos = System.nanoTime() + Devices.helloBackoffNanos(d.hellos);
-    hellosInFlight.add(d);
-    try {
-      if (udp[d.udpSocket].write(Wire.udpHello(d.id, Wire.udpNonce(d.index), o.heartbeatMs())) == 0) {
-        counters.udpSendFull++; // sent again after a second, as a lost one would be
-      }
-    } catch (IOException e) {
-      fail(d, e);
-    }
-  }
-
-  /**
-   * An unanswered hello is sent again, same nonce (the broker repeats its welcome), after 1, 2, 4 and 8 s: a
-   * broker stalled for a quarter of a minute under a connect storm loses no device; 5 hellos in all.
-   */
-  private void helloAgain(long now) {
-    while (!hellosInFlight.isEmpty()) {
-      Device d = hellosInFlight.peek();
-      if (d.state != Device.State.HANDSHAKE) {
-        hellosInFlight.poll();
-      } else if (now < d.helloAgainNanos) {
-        return;
-      } else {
-        hellosInFlight.poll();
-        if (d.hellos >= Devices.MAX_HELLOS) {
-          fail(d, new IOException("no welcome after " + d.hellos + " hellos"));
-        } else {
-          counters.udpHelloRetries++;
-          sendHello(d);
-        }
-      }
-    }
-  }
-
-  private void receiveUdp(DatagramChannel channel) {
-    while (true) {
-      datagram.clear();
-      try {
-        if (channel.receive(datagram) == null) {
-          return;
-        }
-      } catch (IOException e) {
-        counters.udpUnknown++; // e.g. ICMP port unreachable while the broker is down
-        return;
-      }
-      Wire.UdpReply reply = Wire.udpReply(datagram.array(), datagram.position());
-      if (reply == null) {
-        counters.udpUnknown++;
-      } else if ("pong".equals(reply.type())) {
-        counters.udpPongs++;
-      } else if ("welcome".equals(reply.type())) {
-        welcomed(reply);
-      } else if ("bye".equals(reply.type())) {
-        Device d = bySession.remove(reply.session());
-        if (d != null && d.state == Device.State.OPEN && reply.session().equals(d.session)) {
-          if (silenced && d.silent) {
-            d.byeNanos = System.nanoTime();
-          }
-          closed(d);
-        }
-      } else {
-        counters.udpUnknown++;
-        if (counters.firstFailure == null) {
-          counters.firstFailure = "udp: unexpected " + reply;
-        }
-      }
-    }
-  }
-
-  private void welcomed(Wire.UdpReply reply) {
-    int at = Wire.udpNonceIndex(reply.nonce()) - o.first();
-    if (at < 0 || at >= devices.size() || reply.ticket() == null || reply.timeoutMs() < 0) {
-      counters.udpUnknown++;
-      return;
-    }
-    Device d = devices.get(at);
-    if (d.state != Device.State.HANDSHAKE) {
-      return; // the answer to a hello sent again, after the first welcome
-    }
-    d.ticket = reply.ticket();
-    d.session = reply.session();
-    bySession.put(d.session, d);
-    opened(d, reply.timeoutMs());
   }
 
   private void handle(SelectionKey key, Device d) {
@@ -291,7 +170,7 @@ final class Worker {
       if (d.state == Device.State.OPEN) {
         closed(d);
       } else {
-        fail(d, e);
+        failed(d, e);
       }
     }
   }
@@ -311,7 +190,7 @@ final class Worker {
       if (d.state == Device.State.OPEN) {
         closed(d);
       } else {
-        fail(d, new IOException("closed by the broker during the handshake"));
+        failed(d, new IOException("closed by the broker during the handshake"));
       }
       return;
     }
@@ -337,7 +216,8 @@ final class Worker {
     }
   }
 
-  private void opened(Device d, long timeoutMs) {
+  @Override
+  public void opened(Device d, long timeoutMs) {
     long now = System.nanoTime();
     d.state = Device.State.OPEN;
     d.handshake = null;
@@ -384,31 +264,29 @@ final class Worker {
 
   private void ping(Device d) {
     if (d.transport == Transport.UDP) {
-      try {
-        if (udp[d.udpSocket].write(Wire.udpPing(d.id, d.ticket)) == 0) {
-          counters.udpSendFull++; // not sent: the session may time out, which the report then shows
-          return;
-        }
-      } catch (IOException e) {
-        counters.udpSendFull++;
+      if (!udp.ping(d)) {
         return;
       }
-      d.lastSentNanos = System.nanoTime();
-      d.lastSentWallMs = wall.ms(d.lastSentNanos);
-      counters.pings++;
-      return;
+    } else {
+      try {
+        Devices.write(d, Wire.ping(d.transport));
+      } catch (IOException e) {
+        closed(d);
+        return;
+      }
     }
-    try {
-      Devices.write(d, Wire.ping(d.transport));
-      d.lastSentNanos = System.nanoTime();
-      d.lastSentWallMs = wall.ms(d.lastSentNanos);
-      counters.pings++;
-    } catch (IOException e) {
-      closed(d);
-    }
+    d.lastSentNanos = System.nanoTime();
+    d.lastSentWallMs = wall.ms(d.lastSentNanos);
+    counters.pings++;
   }
 
-  private void closed(Device d) {
+  @Override
+  public boolean silenced() {
+    return silenced;
+  }
+
+  @Override
+  public void closed(Device d) {
     d.state = Device.State.CLOSED;
     d.closedNanos = System.nanoTime();
     if (!(silenced && d.silent)) {
@@ -417,7 +295,8 @@ final class Worker {
     Devices.quietly(d);
   }
 
-  private void fail(Device d, Exception e) {
+  @Override
+  public void failed(Device d, Exception e) {
     if (d.state != Device.State.CONNECTING && d.state != Device.State.HANDSHAKE) {
       return;
     }
@@ -435,7 +314,7 @@ final class Worker {
       nextProgressNanos = now + o.progressS() * 1_000_000_000L;
       System.err.printf("loadgen[%d]: %5.1fs %-9s opened=%d/%d failed=%d pending=%d pings=%d lost=%d%s%n",
           o.first(), (now - rampStartNanos) / 1e9, phase, counters.opened, devices.size(), counters.failed,
-          counters.pending, counters.pings, counters.unexpectedCloses, udp.length == 0 ? ""
+          counters.pending, counters.pings, counters.unexpectedCloses, !udp.inUse() ? ""
               : String.format(" udp: pongs=%d helloRetries=%d sendFull=%d", counters.udpPongs, counters.udpHelloRetries,
                   counters.udpSendFull));
     }
@@ -443,22 +322,7 @@ final class Worker {
 
   /** Closes every socket; UDP sessions still open say {@code bye}, so the broker need not wait for them. */
   private void closeAll() {
-    for (Device d : devices) {
-      if (d.transport == Transport.UDP && d.state == Device.State.OPEN && !d.silent) {
-        try {
-          udp[d.udpSocket].write(Wire.udpBye(d.id, d.ticket));
-        } catch (IOException ignored) {
-          // the session times out instead
-        }
-      }
-      Devices.quietly(d);
-    }
-    for (DatagramChannel c : udp) {
-      try {
-        c.close();
-      } catch (IOException ignored) {
-        // closing: nothing to do
-      }
-    }
+    udp.close();
+    devices.forEach(Devices::quietly);
   }
 }
