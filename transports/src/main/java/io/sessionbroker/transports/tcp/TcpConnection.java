@@ -54,13 +54,17 @@ final class TcpConnection {
     this.parser = RecordParser.newDelimited("\n").maxRecordSize(options.maxFrameBytes());
   }
 
-  void start() {
+  /** @param released run once, when the socket has closed (frees the listener's connection slot) */
+  void start(Runnable released) {
     parser.handler(this::onLine);
     // The parser reports a line that grows past the maximum before its newline arrives; onLine checks a
     // long line that arrived whole.
     parser.exceptionHandler(e -> fail(tooLarge()));
     socket.handler(parser);
-    socket.closeHandler(v -> onSocketClosed());
+    socket.closeHandler(v -> {
+      released.run();
+      onSocketClosed();
+    });
     socket.exceptionHandler(e -> log.debug("tcp_socket_error remote={} error={}", remote, e.toString()));
     handshakeTimer = vertx.setTimer(options.handshakeTimeoutMs(), id -> onHandshakeTimeout());
   }

@@ -23,6 +23,8 @@ public final class TcpTransport extends VerticleBase {
   private final TcpOptions options;
   private final DeviceAuth auth;
   private final AtomicInteger connections = new AtomicInteger();
+  private long lastRefusalLog = System.nanoTime() - 1_000_000_000L;
+  private long refused;
   private NetServer server;
   private KeepAlive keepAlive;
 
@@ -47,13 +49,20 @@ public final class TcpTransport extends VerticleBase {
   private void accept(NetSocket socket) {
     if (connections.incrementAndGet() > options.maxConnections()) {
       connections.decrementAndGet();
-      log.warn("tcp_connection_refused remote={} reason=max_connections", socket.remoteAddress());
+      refused++;
+      long now = System.nanoTime();
+      if (now - lastRefusalLog >= 1_000_000_000L) { // a connect storm must not flood the log: a line a second
+        log.warn("tcp_connection_refused remote={} reason=max_connections limit={} refused_since_last_line={}",
+            socket.remoteAddress(), options.maxConnections(), refused);
+        lastRefusalLog = now;
+        refused = 0;
+      }
       socket.close();
       return;
     }
     keepAlive.apply(socket);
-    socket.closeHandler(v -> connections.decrementAndGet());
-    new TcpConnection(vertx, socket, table, options, auth).start();
+    // TcpConnection owns the socket's close handler (a socket has one): it releases the slot from there.
+    new TcpConnection(vertx, socket, table, options, auth).start(connections::decrementAndGet);
   }
 
   /** The bound port, once started. */
