@@ -39,8 +39,14 @@ final class UdpListener extends VerticleBase implements Outlet {
     DatagramSocketOptions socketOptions = new DatagramSocketOptions()
         .setIpV6(options.host().indexOf(':') >= 0)
         .setReusePort(reusePort);
-    // No setReceiveBufferSize: Vert.x would make it the size of every read buffer too (see UdpOptions).
+    // Not socketOptions.setReceiveBufferSize: see DatagramTuning.
     socket = vertx.createDatagramSocket(socketOptions);
+    int granted = DatagramTuning.apply(socket, options.receiveBufferBytes());
+    if (options.receiveBufferBytes() > 0 && granted < options.receiveBufferBytes()) {
+      log.info("udp_receive_buffer asked={} granted={}: the kernel caps it at net.core.rmem_max; raise that "
+          + "(sysctl -w net.core.rmem_max=...) if bursts of datagrams are dropped", options.receiveBufferBytes(),
+          granted);
+    }
     socket.handler(packet -> protocol.receive(this, packet.data(), packet.sender().hostAddress(),
         packet.sender().port()));
     socket.exceptionHandler(e -> log.warn("udp_socket_error port={}", port, e));

@@ -13,10 +13,9 @@ import java.util.Objects;
  * @param eventLoops sockets bound to the port with {@code SO_REUSEPORT}, each on its own event loop, when the
  *     native transport is in use (the kernel spreads sources over them); 0 = one per CPU. Without the native
  *     transport there is one socket
- * <p>There is no setting for the sockets' receive buffer ({@code SO_RCVBUF}): Vert.x would also make every
- * datagram read allocate a buffer of that size, zeroing megabytes per datagram. The kernel default
- * {@code net.core.rmem_default} applies; raise it with {@code sysctl} for a fleet whose bursts overflow it.
- *
+ * @param receiveBufferBytes each socket's receive buffer ({@code SO_RCVBUF}), which holds datagrams while the
+ *     broker is busy; 0 keeps the kernel default ({@code net.core.rmem_default}). Linux caps the request at
+ *     {@code net.core.rmem_max} (about 208 KiB unless raised with {@code sysctl}); the granted size is logged
  * @param rejectionsPerSecond at most this many {@code sessions.rejected} events per second for dropped
  *     datagrams; the rest are only counted (a flood must not become an event storm)
  */
@@ -25,12 +24,15 @@ public record UdpOptions(
     int port,
     int maxDatagramBytes,
     int eventLoops,
+    int receiveBufferBytes,
     int rejectionsPerSecond) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 7001;
   public static final int DEFAULT_MAX_DATAGRAM_BYTES = 1024;
   public static final int DEFAULT_EVENT_LOOPS = 0;
+  /** 4 MiB: a burst of ~5,000 heartbeats, or a 100 ms pause at 50,000 datagrams a second. */
+  public static final int DEFAULT_RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
   public static final int DEFAULT_REJECTIONS_PER_SECOND = 10;
 
   /** Netty's fixed receive buffer per datagram. */
@@ -47,8 +49,8 @@ public record UdpOptions(
       throw new IllegalArgumentException("maxDatagramBytes must be " + MIN_DATAGRAM_BYTES + " to "
           + MAX_RECEIVABLE_BYTES + ", was " + maxDatagramBytes);
     }
-    if (eventLoops < 0 || rejectionsPerSecond < 0) {
-      throw new IllegalArgumentException("eventLoops and rejectionsPerSecond must be >= 0");
+    if (eventLoops < 0 || receiveBufferBytes < 0 || rejectionsPerSecond < 0) {
+      throw new IllegalArgumentException("eventLoops, receiveBufferBytes and rejectionsPerSecond must be >= 0");
     }
   }
 
@@ -63,6 +65,7 @@ public record UdpOptions(
         json.getInteger("port", DEFAULT_PORT),
         json.getInteger("maxDatagramBytes", DEFAULT_MAX_DATAGRAM_BYTES),
         json.getInteger("eventLoops", DEFAULT_EVENT_LOOPS),
+        json.getInteger("receiveBufferBytes", DEFAULT_RECEIVE_BUFFER_BYTES),
         json.getInteger("rejectionsPerSecond", DEFAULT_REJECTIONS_PER_SECOND));
   }
 
@@ -72,12 +75,13 @@ public record UdpOptions(
         .put("port", port)
         .put("maxDatagramBytes", maxDatagramBytes)
         .put("eventLoops", eventLoops)
+        .put("receiveBufferBytes", receiveBufferBytes)
         .put("rejectionsPerSecond", rejectionsPerSecond);
   }
 
   /** The same options on another port. */
   public UdpOptions withPort(int port) {
-    return new UdpOptions(host, port, maxDatagramBytes, eventLoops, rejectionsPerSecond);
+    return new UdpOptions(host, port, maxDatagramBytes, eventLoops, receiveBufferBytes, rejectionsPerSecond);
   }
 
   /** The number of sockets to bind when the native transport allows {@code SO_REUSEPORT}. */

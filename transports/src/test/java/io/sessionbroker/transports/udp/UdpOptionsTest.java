@@ -20,7 +20,7 @@ class UdpOptionsTest {
 
   @Test
   void roundTripsThroughJson() {
-    UdpOptions options = new UdpOptions("::1", 5683, 512, 3, 50);
+    UdpOptions options = new UdpOptions("::1", 5683, 512, 3, 1_048_576, 50);
 
     assertThat(UdpOptions.fromJson(options.toJson())).isEqualTo(options);
     assertThat(UdpOptions.fromJson(new JsonObject().put("port", 0)).port()).isZero();
@@ -29,13 +29,13 @@ class UdpOptionsTest {
 
   @Test
   void refusesSettingsItCannotHonour() {
-    assertThatThrownBy(() -> new UdpOptions("127.0.0.1", 70_000, 1024, 0, 10))
+    assertThatThrownBy(() -> new UdpOptions("127.0.0.1", 70_000, 1024, 0, 0, 10))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new UdpOptions("127.0.0.1", 0, 4096, 0, 10))
+    assertThatThrownBy(() -> new UdpOptions("127.0.0.1", 0, 4096, 0, 0, 10))
         .hasMessageContaining("maxDatagramBytes");
-    assertThatThrownBy(() -> new UdpOptions("127.0.0.1", 0, 100, 0, 10))
+    assertThatThrownBy(() -> new UdpOptions("127.0.0.1", 0, 100, 0, 0, 10))
         .hasMessageContaining("maxDatagramBytes");
-    assertThatThrownBy(() -> new UdpOptions("127.0.0.1", 0, 1024, -1, 10))
+    assertThatThrownBy(() -> new UdpOptions("127.0.0.1", 0, 1024, -1, 0, 10))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -39,7 +39,7 @@ class UdpSocketsIT {
       Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(4));
       try {
         assumeTrue(vertx.isNativeTransportEnabled(), "native transport unavailable here");
-        UdpTransport udp = new UdpTransport(tables.table, new UdpOptions("127.0.0.1", 0, 1024, 3, 10),
+        UdpTransport udp = new UdpTransport(tables.table, new UdpOptions("127.0.0.1", 0, 1024, 3, 0, 10),
             DeviceAuth.NONE);
         int port = udp.start(vertx).await(10, TimeUnit.SECONDS);
 
@@ -70,7 +70,7 @@ class UdpSocketsIT {
   void servesDevicesOnIpv6() throws Exception {
     InetAddress loopback6 = InetAddress.getByName("::1");
     assumeTrue(loopback6 instanceof Inet6Address && canBind(loopback6), "no IPv6 loopback here");
-    try (UdpFixture udp = new UdpFixture(new UdpOptions("::1", 0, 1024, 0, 10), DeviceAuth.NONE)) {
+    try (UdpFixture udp = new UdpFixture(new UdpOptions("::1", 0, 1024, 0, 0, 10), DeviceAuth.NONE)) {
       // given
       try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(loopback6, 0));
           DatagramSocket moved = new DatagramSocket(new InetSocketAddress(loopback6, 0))) {
