@@ -1,5 +1,7 @@
 package io.sessionbroker.transports.tcp;
 
+import io.sessionbroker.transports.OutboundQueues;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.transports.auth.DeviceAuth;
 import io.vertx.core.Future;
@@ -51,6 +53,7 @@ public final class TcpTransport extends VerticleBase {
       socket.close();
       return;
     }
+    OutboundQueues.slim(((NetSocketInternal) socket).channelHandlerContext());
     keepAlive.apply(socket);
     socket.closeHandler(v -> connections.decrementAndGet());
     new TcpConnection(vertx, socket, table, options, auth).start();
