@@ -1,5 +1,6 @@
 package io.sessionbroker.transports.mqtt;
 
+import io.sessionbroker.transports.OutboundQueues;
 import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.transports.auth.DeviceAuth;
 import io.vertx.core.Future;
@@ -42,7 +43,11 @@ public final class MqttTransport extends VerticleBase {
     LinkServices services = new LinkServices(table, options, auth, router,
         new MqttSessionStore(table.clock()), new Wills(vertx, router), context);
     server = vertx.createNetServer(new NetServerOptions().setHost(options.host()).setPort(options.port()));
-    server.connectHandler(socket -> new MqttLink((NetSocketInternal) socket, services));
+    server.connectHandler(socket -> {
+      NetSocketInternal internal = (NetSocketInternal) socket;
+      OutboundQueues.slim(internal.channelHandlerContext());
+      new MqttLink(internal, services);
+    });
     return router.start().compose(v -> server.listen()).onSuccess(s ->
         log.info("mqtt_listening host={} port={}", options.host(), s.actualPort()));
   }

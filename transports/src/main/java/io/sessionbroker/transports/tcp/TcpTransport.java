@@ -1,5 +1,7 @@
 package io.sessionbroker.transports.tcp;
 
+import io.sessionbroker.transports.OutboundQueues;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.transports.auth.DeviceAuth;
 import io.vertx.core.Future;
@@ -60,6 +62,7 @@ public final class TcpTransport extends VerticleBase {
       socket.close();
       return;
     }
+    OutboundQueues.slim(((NetSocketInternal) socket).channelHandlerContext());
     keepAlive.apply(socket);
     // TcpConnection owns the socket's close handler (a socket has one): it releases the slot from there.
     new TcpConnection(vertx, socket, table, options, auth).start(connections::decrementAndGet);

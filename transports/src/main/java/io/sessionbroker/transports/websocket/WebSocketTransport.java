@@ -1,5 +1,7 @@
 package io.sessionbroker.transports.websocket;
 
+import io.sessionbroker.transports.OutboundQueues;
+import io.vertx.core.internal.http.WebSocketInternal;
 import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.transports.auth.DeviceAuth;
 import io.vertx.core.Future;
@@ -82,7 +84,11 @@ public final class WebSocketTransport extends VerticleBase {
         // HTTP/1.1 only: with h2c detection Vert.x creates the connection only once the first bytes arrive,
         // so a client that connects and stays silent would escape the upgrade deadline.
         .setHttp2ClearTextEnabled(false)
-        .setIdleTimeout(0);
+        .setIdleTimeout(0)
+        // Every response and the upgrade are written from this verticle's event loop: in strict thread mode
+        // Vert.x writes them straight to the channel instead of through a per-connection outbound queue,
+        // which the upgraded WebSocket would otherwise keep alive (≈ 4.7 KB each; see OutboundQueues).
+        .setStrictThreadMode(true);
   }
 
   private void onConnection(HttpConnection connection) {
@@ -108,6 +114,7 @@ public final class WebSocketTransport extends VerticleBase {
 
   private void onWebSocket(ServerWebSocket ws) {
     cancelUpgradeDeadline(ws.remoteAddress().toString());
+    OutboundQueues.slim(((WebSocketInternal) ws).channelHandlerContext());
     new WsConnection(ws, table, options, auth, context).start();
   }
 

@@ -1,0 +1,120 @@
+package io.sessionbroker.transports;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.vertx.core.internal.concurrent.OutboundMessageQueue;
+import io.vertx.core.net.impl.VertxConnection;
+import io.vertx.core.net.impl.VertxHandler;
+import io.vertx.core.streams.impl.MessagePassingQueue;
+import java.lang.reflect.Field;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Shrinks the outbound write queue that Vert.x 5.1 gives every connection from ≈ 4.7 KB to ≈ 50 bytes.
+ *
+ * <p>Why: {@code VertxConnection} (the base of {@code NetSocketImpl} and {@code WebSocketConnectionImpl}) fronts
+ * each channel with an {@code OutboundMessageQueue}, whose {@code MessagePassingQueue.MpSc} holds a JCTools
+ * {@code MpscUnboundedArrayQueue} from Netty's {@code PlatformDependent.newMpscQueue()}: a padded queue object
+ * (576 bytes) and a first chunk of 1,024 slots (4,116 bytes), allocated eagerly. That was ≈ 6.2 KB of the
+ * 11.5 KB of live heap per session (a WebSocket session has two such connections). Netty's chunk size is a
+ * constant (no system property), and Vert.x offers an option against it only for HTTP connections
+ * ({@code HttpServerOptions.setStrictThreadMode}, which the WebSocket transport uses for the upgrade's
+ * connection); net sockets and WebSocket connections have none.
+ *
+ * <p>What: on a freshly accepted connection, still empty and not yet visible to any other thread, the JCTools
+ * queue is replaced by a {@link ConcurrentLinkedQueue} (24 bytes plus a 24-byte sentinel node). Nothing else
+ * changes: the queue stays multi-producer safe and unbounded, and {@code MessagePassingQueue} keeps its own
+ * counters, back-pressure marks and single-element fast path (its {@code overflow} slot), so the inner queue
+ * only holds writes that pile up behind an unwritable channel or race in from other threads. It is the only
+ * class touching these Vert.x internals; {@code OutboundQueuesTest} fails loudly if an upgrade changes them.
+ * Should they change, {@link #slim} logs once and leaves connections as Vert.x built them.
+ */
+public final class OutboundQueues {
+
+  private static final Logger log = LoggerFactory.getLogger(OutboundQueues.class);
+
+  private static final Field OUTBOUND;
+  private static final Field MQP;
+  private static final Field QUEUE;
+  private static final String UNAVAILABLE;
+
+  static {
+    Field outbound = null;
+    Field mqp = null;
+    Field queue = null;
+    String unavailable = null;
+    try {
+      outbound = accessible(VertxConnection.class.getDeclaredField("outboundMessageQueue"));
+      mqp = accessible(OutboundMessageQueue.class.getDeclaredField("mqp"));
+      queue = accessible(MessagePassingQueue.class.getDeclaredField("queue"));
+      if (!Queue.class.equals(queue.getType())) {
+        throw new NoSuchFieldException("MessagePassingQueue.queue is a " + queue.getType());
+      }
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      unavailable = "Vert.x changed its outbound queue internals: " + e;
+    }
+    OUTBOUND = outbound;
+    MQP = mqp;
+    QUEUE = queue;
+    UNAVAILABLE = unavailable;
+    if (unavailable != null) {
+      log.warn("outbound_queues_unavailable {} (connections keep Vert.x's 4.7 KB queue)", unavailable);
+    }
+  }
+
+  private OutboundQueues() {}
+
+  /** Null when {@link #slim} works with this Vert.x, else why not. */
+  public static String unavailable() {
+    return UNAVAILABLE;
+  }
+
+  /**
+   * Replaces the outbound queue of the Vert.x connection handling {@code chctx}'s channel. Call it on the
+   * channel's event loop, from the handler that receives the new connection, before anything is written and
+   * before the connection is handed to another thread.
+   *
+   * @return whether the queue was replaced (false: not a Vert.x connection with such a queue, or not empty)
+   */
+  public static boolean slim(ChannelHandlerContext chctx) {
+    if (!(chctx.handler() instanceof VertxHandler<?> vertxHandler)) {
+      return false;
+    }
+    return slim(vertxHandler.getConnection());
+  }
+
+  /** As {@link #slim(ChannelHandlerContext)}, given the connection. */
+  public static boolean slim(VertxConnection connection) {
+    if (UNAVAILABLE != null || connection == null) {
+      return false;
+    }
+    try {
+      if (!(OUTBOUND.get(connection) instanceof OutboundMessageQueue<?> outbound)) {
+        return false; // e.g. an HTTP connection in strict thread mode: no queue at all
+      }
+      Object passing = MQP.get(outbound);
+      Queue<?> current = (Queue<?>) QUEUE.get(passing);
+      if (current instanceof ConcurrentLinkedQueue || !current.isEmpty()) {
+        return false;
+      }
+      QUEUE.set(passing, new ConcurrentLinkedQueue<>());
+      return true;
+    } catch (IllegalAccessException | RuntimeException e) {
+      log.warn("outbound_queue_not_replaced connection={} error={}", connection.getClass().getName(), e.toString());
+      return false;
+    }
+  }
+
+  /** The queue inside {@code connection}'s outbound queue, or null when it has none (for tests). */
+  static Queue<?> innerQueue(VertxConnection connection) throws IllegalAccessException {
+    Object outbound = OUTBOUND.get(connection);
+    return outbound instanceof OutboundMessageQueue<?> ? (Queue<?>) QUEUE.get(MQP.get(outbound)) : null;
+  }
+
+  private static Field accessible(Field field) {
+    field.setAccessible(true);
+    return field;
+  }
+}
