@@ -33,7 +33,7 @@ public final class SessionTableVerticle extends VerticleBase {
    */
   static final long STAMP_MS = 100;
 
-  /** Events a standalone node keeps for replay: about 5 MB of JSON (each kept event is ~500 bytes). */
+  /** Events a standalone node keeps for replay: about 3 MB (each is kept as ~300 bytes of encoded JSON). */
   public static final int STANDALONE_EVENT_LOG = 10_000;
 
   private final TableOptions options;

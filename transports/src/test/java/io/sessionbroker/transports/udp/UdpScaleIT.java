@@ -81,7 +81,7 @@ class UdpScaleIT {
     // Evictions of a whole burst must not queue behind the default batch bound of 250 per tick.
     TableOptions options = new TableOptions(10, 10_000, 30_000, 1_000, 300_000, 1.5, 1_000, 900_000);
     SessionTableVerticle verticle = new SessionTableVerticle(options, clock, new LocalDirectory(),
-        // The replay log is bounded (a fixed ~5 MB at its shipped 10,000 events), not a per-session cost: it is
+        // The replay log is bounded (a fixed ~3 MB at its shipped 10,000 events), not a per-session cost: it is
         // kept smaller than the warm-up here, so it is already full when the baseline heap is measured.
         new LocalEventLog(WARM_UP / 2), "n1");
     vertx.deployVerticle(verticle).await(10, TimeUnit.SECONDS);

@@ -1,0 +1,76 @@
+package io.sessionbroker.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class LocalEventLogTest {
+
+  private final LocalEventLog log = new LocalEventLog(5);
+
+  @Test
+  void numbersEntriesFromZeroAndReadsThemBackWithTheirSequence() {
+    assertThat(log.append(entries(0, 3)).result()).isZero();
+    assertThat(log.append(entries(3, 1)).result()).isEqualTo(3L);
+
+    JsonObject page = log.read(1, 2).result();
+
+    assertThat(seqs(page.getJsonArray("events"))).containsExactly(1L, 2L);
+    assertThat(page.getJsonArray("events").getJsonObject(0).getString("address")).isEqualTo("a");
+    assertThat(page.getJsonArray("events").getJsonObject(0).getJsonObject("body").getInteger("n")).isEqualTo(1);
+    assertThat(page.getLong("nextSeq")).isEqualTo(3L);
+    assertThat(page.getLong("oldestSeq")).isZero();
+    assertThat(page.getBoolean("gap")).isFalse();
+  }
+
+  @Test
+  void keepsTheLastCapacityEntriesAndSaysWhenTheReaderMissedSome() {
+    log.append(entries(0, 8)); // 0..7; 3..7 kept
+
+    JsonObject page = log.read(1, 100).result();
+
+    assertThat(seqs(page.getJsonArray("events"))).containsExactly(3L, 4L, 5L, 6L, 7L);
+    assertThat(page.getLong("oldestSeq")).isEqualTo(3L);
+    assertThat(page.getLong("nextSeq")).isEqualTo(8L);
+    assertThat(page.getBoolean("gap")).isTrue();
+  }
+
+  @Test
+  void readingPastTheEndGivesNothingAndTheSameNextSeq() {
+    log.append(entries(0, 2));
+
+    JsonObject page = log.read(2, 10).result();
+
+    assertThat(page.getJsonArray("events")).isEmpty();
+    assertThat(page.getLong("nextSeq")).isEqualTo(2L);
+    assertThat(log.read(9, 10).result().getLong("nextSeq")).isEqualTo(2L);
+  }
+
+  @Test
+  void anEntryIsKeptAsItWasWhenAppended() {
+    JsonObject body = new JsonObject().put("n", 0);
+    log.append(List.of(new JsonObject().put("address", "a").put("body", body)));
+    body.put("seq", 99).put("n", 1); // the pipeline numbers the published body afterwards
+
+    assertThat(log.read(0, 1).result().getJsonArray("events").getJsonObject(0).getJsonObject("body"))
+        .isEqualTo(new JsonObject().put("n", 0));
+  }
+
+  private static List<JsonObject> entries(int first, int count) {
+    List<JsonObject> entries = new ArrayList<>();
+    for (int n = first; n < first + count; n++) {
+      entries.add(new JsonObject().put("address", "a").put("body", new JsonObject().put("n", n)));
+    }
+    return entries;
+  }
+
+  private static List<Long> seqs(JsonArray events) {
+    List<Long> seqs = new ArrayList<>();
+    events.forEach(e -> seqs.add(((JsonObject) e).getLong("seq")));
+    return seqs;
+  }
+}
