@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the fixed benchmark suite and writes docs/benchmarks.md (issue 7). About 20 minutes on 2 shared cores.
+# Runs the fixed benchmark suite and writes docs/benchmarks.md (issue 7). About 30 minutes on 2 cores.
 #   bench/run-suite.sh [RUNS]          RUNS (default 3) repetitions of every load test
 # Env: OUT (raw results, default bench/target/suite), BROKER_JAVA_OPTS (default -Xmx1g), SKIP_JMH=1, SKIP_CLUSTER=1,
 #      UDP_SESSIONS=N (e.g. 1000000: also hold N UDP sessions with 30 s heartbeats in a broker of -Xmx4g, once,
@@ -86,9 +86,11 @@ mosq="--mqtt-port 11884 --bridge-port 0"
 machine
 for run in $(seq 1 "$runs"); do
   start_broker "a$run"
-  # JIT warm-up, discarded: every transport, heartbeats, a mass eviction
-  loadgen "warmup-a-$run" $ours --transports tcp,mqtt,websocket --devices 3000 --rate 3000 --heartbeat-ms 2000 \
-    --hold-s 3 --silent 0.5 --prefix "w$run-"
+  # JIT warm-up, discarded: every transport, heartbeats, a mass eviction, twice (a JVM compiles for a while)
+  for w in 1 2; do
+    loadgen "warmup-a$w-$run" $ours --transports tcp,mqtt,websocket,udp --devices 4000 --rate 4000 \
+      --heartbeat-ms 2000 --hold-s 3 --silent 0.5 --prefix "w$w$run-"
+  done
   for t in tcp mqtt websocket udp; do
     loadgen "lateness-$t-$run" $ours --transports $t --devices 1000 --rate 2000 --heartbeat-ms 2000 --hold-s 3 \
       --silent 1 --prefix "l$run$t-"
@@ -100,12 +102,14 @@ for run in $(seq 1 "$runs"); do
     --heartbeat-ms 30000 --hold-s 0 --prefix "c$run-mqtt-"
   stop_broker
   start_broker "b$run"
+  # no warm-up: the RSS growth per session is measured from a fresh broker (a warm-up would grow the heap first)
   loadgen "mixed-$run" $ours --transports tcp,mqtt,websocket --devices 19000 --rate 5000 --heartbeat-ms 30000 \
     --hold-s 5 --prefix "x$run-"
   stop_broker
   start_broker "c$run"
-  loadgen "warmup-c-$run" $ours --transports mqtt --devices 2000 --rate 2000 --heartbeat-ms 2000 --hold-s 3 \
-    --silent 0.5 --prefix "w$run-"
+  # warm-up, discarded: the same shape as the measured runs (MQTT and UDP), so the hold's CPU is not the JIT's
+  loadgen "warmup-c-$run" $ours --transports mqtt,udp --devices 10000 --rate 5000 --heartbeat-ms 2000 --hold-s 10 \
+    --silent 0.1 --grace-ms 6000 --prefix "w$run-"
   loadgen "mqtt10k-ours-$run" $ours --transports mqtt --devices 10000 --rate 5000 --heartbeat-ms 2000 \
     --hold-s 10 --silent 0.1 --grace-ms 6000 --prefix "q$run-"
   loadgen "udp10k-$run" $ours --transports udp --devices 10000 --rate 5000 --heartbeat-ms 2000 \
@@ -148,9 +152,10 @@ if [ -n "${UDP_SESSIONS:-}" ]; then
   # the heap is read 60 s into the 120 s hold (the jcmd's full GC lands in the hold's CPU, ~1 s of 120)
   ( sleep_s=$(( UDP_SESSIONS / 5000 + 75 )); sleep "$sleep_s"; heap_live_bytes > "$out/udp-heap-held-bytes.txt"
     python3 "$root/bench/bridge-count.py" 127.0.0.1 17900 > "$out/udp-count-held.json" ) &
+  reader=$!
   loadgen "udp-million-1" $ours --transports udp --devices "$UDP_SESSIONS" --rate 5000 --max-pending 1000 \
     --heartbeat-ms 30000 --hold-s 120 --silent 0.001 --prefix "u1-"
-  wait
+  wait "$reader"  # not a bare wait: that would wait for the broker too
   stop_broker
   sysctl -qw net.core.rmem_max="$saved_rmem_max" || true
   broker_opts="$saved_opts"
