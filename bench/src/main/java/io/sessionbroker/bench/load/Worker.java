@@ -178,8 +178,9 @@ final class Worker implements UdpDevices.Outcomes {
   private void connected(Device d) throws IOException {
     d.state = Device.State.HANDSHAKE;
     d.handshake = new byte[512];
+    long sent = System.nanoTime(); // the broker counts the session's life from the opening
     Devices.write(d, Wire.opening(d.transport, d.id, o.heartbeatMs(), o.host(), o.portOf(d.transport), o.wsPath()));
-    d.lastSentNanos = System.nanoTime(); // the broker counts the session's life from the opening
+    d.lastSentNanos = sent;
     d.key.interestOps(SelectionKey.OP_READ);
   }
 
@@ -263,6 +264,9 @@ final class Worker implements UdpDevices.Outcomes {
   }
 
   private void ping(Device d) {
+    // Stamped before the write: the broker may read (and stamp) the heartbeat before this thread returns from
+    // the write, and a stamp taken after it could make a correct eviction look early.
+    long sent = System.nanoTime();
     if (d.transport == Transport.UDP) {
       if (!udp.ping(d)) {
         return;
@@ -275,8 +279,8 @@ final class Worker implements UdpDevices.Outcomes {
         return;
       }
     }
-    d.lastSentNanos = System.nanoTime();
-    d.lastSentWallMs = wall.ms(d.lastSentNanos);
+    d.lastSentNanos = sent;
+    d.lastSentWallMs = wall.ms(sent);
     counters.pings++;
   }
 
