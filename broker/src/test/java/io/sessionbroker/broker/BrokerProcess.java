@@ -7,8 +7,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.Objects;
+import java.util.regex.MatchResult;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
 
 /**
  * A broker node in a process of its own, started from the test classpath with {@code Main --cluster
@@ -45,20 +48,30 @@ final class BrokerProcess implements AutoCloseable {
   }
 
   /** Waits for the "ready" line and returns the node id (its Hazelcast member id). */
-  String awaitReady(Duration timeout) throws IOException, InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
-      Matcher ready = READY.matcher(Files.readString(log));
-      if (ready.find()) {
-        nodeId = ready.group(1);
-        return nodeId;
-      }
-      if (!process.isAlive()) {
-        throw new IllegalStateException("node " + portOffset + " exited: " + Files.readString(log));
-      }
-      Thread.sleep(100); // polling a log file: there is no event to wait for
+  String awaitReady(Duration timeout) {
+    nodeId = awaitLog(READY, timeout).group(1);
+    return nodeId;
+  }
+
+  /**
+   * Waits until the node's log has a line matching {@code line} and returns the first match. The log file is
+   * the only window into another process, so it is polled (Awaitility); a node that exits fails at once.
+   */
+  MatchResult awaitLog(Pattern line, Duration timeout) {
+    return Awaitility.await("node " + portOffset + " logs " + line).atMost(timeout)
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> find(line), Objects::nonNull);
+  }
+
+  private MatchResult find(Pattern line) throws IOException {
+    Matcher matcher = line.matcher(Files.readString(log));
+    if (matcher.find()) {
+      return matcher.toMatchResult();
     }
-    throw new AssertionError("node " + portOffset + " not ready within " + timeout + ": " + Files.readString(log));
+    if (!process.isAlive()) {
+      throw new IllegalStateException("node " + portOffset + " exited: " + Files.readString(log));
+    }
+    return null;
   }
 
   String nodeId() {

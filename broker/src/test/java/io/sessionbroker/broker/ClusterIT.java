@@ -281,8 +281,8 @@ class ClusterIT {
         assertThat(close.body().getValue("lastSeenAt")).isNull();
         assertThat(survivors).contains(close.body().getString("announcedBy"));
       }
-      // (no event to wait for: give duplicates, if any, time to show up)
-      Thread.sleep(2_000);
+      // every survivor has announced what it released, and no more than one close per session in all
+      assertThat(cluster.awaitAnnounced(C, Duration.ofSeconds(30))).isEqualTo(onC.size());
       for (String device : onC) {
         assertThat(events.matching(e -> e.address().equals(Addresses.CLOSED)
             && sessionOnC.get(device).equals(e.body().getString("sessionId")))).hasSize(1);

@@ -65,7 +65,7 @@ class NodeLossTimeIT {
       System.out.printf("node_loss_time loss=%s sessions=%d first_node_lost_ms=%d last_node_lost_ms=%d%n",
           freeze ? "freeze" : "kill", sessions, TimeUnit.NANOSECONDS.toMillis(first),
           TimeUnit.NANOSECONDS.toMillis(last));
-      Thread.sleep(2_000); // no event to wait for: let any duplicate show up
+      assertThat(cluster.awaitAnnounced(2, Duration.ofMinutes(1))).isEqualTo(sessions);
       List<EventRecorder.Event> all = onA.matching(e -> e.address().equals(Addresses.CLOSED));
       assertThat(all).hasSize(sessions).allMatch(e -> e.body().getString("reason").equals("NODE_LOST"));
       assertThat(all.stream().map(e -> e.body().getString("sessionId")).distinct().toList())

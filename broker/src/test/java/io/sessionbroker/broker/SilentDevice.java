@@ -18,7 +18,7 @@ public final class SilentDevice {
           .put("heartbeat", 0));
       System.out.println(device.read(java.time.Duration.ofSeconds(10)).encode());
       System.out.flush();
-      Thread.sleep(Long.MAX_VALUE);
+      new java.util.concurrent.CountDownLatch(1).await(); // silent until the test kills this process
     }
   }
 }

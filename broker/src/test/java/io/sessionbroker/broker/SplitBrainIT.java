@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -62,7 +63,8 @@ class SplitBrainIT {
       moved.hello("sb-c-0", 300);
       onA.await(on(Addresses.OPENED, "sb-c-0"), 2, WAIT);
       cluster.nodes[2].resume();
-      Thread.sleep(3_000); // C wakes up, finds itself alone (below quorum): nothing to wait for but time
+      // C wakes up and finds itself alone, below quorum: it fences itself (and says so)
+      cluster.nodes[2].awaitLog(Pattern.compile("node_cut_off"), Duration.ofSeconds(30));
 
       // then: exactly one NODE_LOST per session of C, from the majority; nothing for A's sessions, neither
       // from the majority nor from C, which is below quorum and stays quiet

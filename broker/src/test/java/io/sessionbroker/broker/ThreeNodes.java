@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Predicate;
+import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
 
 /**
  * Three broker processes on loopback forming one cluster, as in the README: one configuration file with free
@@ -135,18 +137,27 @@ final class ThreeNodes implements AutoCloseable {
     awaitCount(count -> count.getJsonObject("byNode").size() == members && !count.containsKey("unreachable"));
   }
 
-  /** Polls the cluster-wide count (there is no event for "the cluster changed") until it matches. */
-  JsonObject awaitCount(Predicate<JsonObject> wanted) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    JsonObject count = null;
-    while (System.nanoTime() < deadline) {
-      count = admin.request(Addresses.ADMIN_COUNT, new JsonObject(), WAIT);
-      if (wanted.test(count)) {
-        return count;
+  /**
+   * Waits until every other node has logged how many sessions of the lost node it announced (each survivor
+   * logs once, after its atomic release of the lost node's entries, with 0 when another survivor had them)
+   * and returns the sum: once it equals the lost node's sessions, no duplicate can still be on its way.
+   */
+  int awaitAnnounced(int lost, Duration timeout) {
+    Pattern line = Pattern.compile(
+        "node_lost node=" + Pattern.quote(nodes[lost].nodeId()) + " sessions_announced=(\\d+)");
+    int announced = 0;
+    for (int i = 0; i < nodes.length; i++) {
+      if (i != lost) {
+        announced += Integer.parseInt(nodes[i].awaitLog(line, timeout).group(1));
       }
-      Thread.sleep(200);
     }
-    throw new AssertionError("cluster count never matched; last: " + count);
+    return announced;
+  }
+
+  /** Polls the cluster-wide count (there is no event for "the cluster changed") until it matches. */
+  JsonObject awaitCount(Predicate<JsonObject> wanted) {
+    return Awaitility.await("cluster count").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+        .until(() -> admin.request(Addresses.ADMIN_COUNT, new JsonObject(), WAIT), wanted::test);
   }
 
   @Override

@@ -3,9 +3,9 @@ package io.sessionbroker.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.channel.DefaultEventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(30)
 class EventLoopWatchTest {
 
+  private static final long PERIOD_MS = 5;
   private final DefaultEventLoopGroup loops = new DefaultEventLoopGroup(2);
   private volatile long now = 1_000_000;
   private final Clock clock = () -> now;
@@ -28,15 +29,16 @@ class EventLoopWatchTest {
 
   @Test
   void healthyLoopsReportNow() throws Exception {
-    try (EventLoopWatch watch = new EventLoopWatch(loops, clock, 5, 50)) {
+    try (EventLoopWatch watch = new EventLoopWatch(loops, clock, PERIOD_MS, 50)) {
       now += 1_000;
-      awaitTrue(() -> watch.getAsLong() == now);
+      awaitStamps();
+      assertThat(watch.getAsLong()).isEqualTo(now);
     }
   }
 
   @Test
   void aStalledLoopHoldsTimeAtItsLastStampUntilItRunsAgain() throws Exception {
-    try (EventLoopWatch watch = new EventLoopWatch(loops, clock, 5, 50)) {
+    try (EventLoopWatch watch = new EventLoopWatch(loops, clock, PERIOD_MS, 50)) {
       // given one loop blocked by a long task
       CountDownLatch release = new CountDownLatch(1);
       CountDownLatch blocked = new CountDownLatch(1);
@@ -53,14 +55,14 @@ class EventLoopWatchTest {
 
       // when time runs on far past the stall threshold
       now += 5_000;
-      Thread.sleep(50); // the healthy loop stamps the new time meanwhile
 
       // then the watch reports at most the stalled loop's last stamp
       assertThat(watch.getAsLong()).isLessThanOrEqualTo(stalledAt);
 
       // and once the loop runs again, now
       release.countDown();
-      awaitTrue(() -> watch.getAsLong() == now);
+      awaitStamps();
+      assertThat(watch.getAsLong()).isEqualTo(now);
     }
   }
 
@@ -79,11 +81,13 @@ class EventLoopWatchTest {
     assertThat(session.isOpen()).isFalse();
   }
 
-  private static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime()).as("condition within 10 s").isLessThan(deadline);
-      Thread.sleep(5);
+  /**
+   * Returns once every loop has stamped since the clock last moved: a task scheduled two periods out runs after
+   * the loop's periodic stamp, which is due earlier (Netty runs scheduled tasks in deadline order).
+   */
+  private void awaitStamps() throws Exception {
+    for (EventExecutor loop : loops) {
+      loop.schedule(() -> null, 2 * PERIOD_MS, TimeUnit.MILLISECONDS).get(10, TimeUnit.SECONDS);
     }
   }
 }

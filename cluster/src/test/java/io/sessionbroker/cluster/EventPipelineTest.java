@@ -6,10 +6,12 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -75,10 +77,7 @@ class EventPipelineTest {
     }
 
     // then
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (published.size() < 2_501 && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> published.size() >= 2_501);
     assertThat(log.batchSizes).containsExactly(1, 1_000, 1_000, 500);
     assertThat(order).hasSize(2_501).isSorted();
     assertThat(published).isSorted().first().isEqualTo(0L);
