@@ -26,6 +26,8 @@ public final class BridgeClient implements AutoCloseable {
   private final DataOutputStream out;
   private final List<JsonObject> received = new ArrayList<>();
   private volatile IOException failure;
+  private volatile java.util.function.Consumer<JsonObject> messageTap;
+  private final java.util.Set<String> registered = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   public BridgeClient(String host, int port) throws IOException {
     socket = new Socket();
@@ -36,8 +38,31 @@ public final class BridgeClient implements AutoCloseable {
     reader.start();
   }
 
+  /**
+   * From now on, hands every message published on a {@link #register registered} address to {@code tap}, on
+   * the reader thread and in arrival order, instead of keeping it for {@link #awaitMessage} and {@link #next};
+   * replies still reach {@link #request}. For a subscriber that must see every event, however long it runs.
+   */
+  public void tap(java.util.function.Consumer<JsonObject> tap) {
+    this.messageTap = tap;
+  }
+
+  /** Waits until the bridge has closed the connection (the broker stopped); false after {@code timeout}. */
+  public synchronized boolean awaitClosed(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (failure == null) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      TimeUnit.NANOSECONDS.timedWait(this, left);
+    }
+    return true;
+  }
+
   /** Subscribes to {@code address}; messages published there arrive as frames of type {@code message}. */
   public void register(String address) throws IOException {
+    registered.add(address);
     write(new JsonObject().put("type", "register").put("address", address));
   }
 
@@ -130,6 +155,12 @@ public final class BridgeClient implements AutoCloseable {
         byte[] bytes = new byte[in.readInt()];
         in.readFully(bytes);
         JsonObject frame = new JsonObject(new String(bytes, StandardCharsets.UTF_8));
+        java.util.function.Consumer<JsonObject> tap = messageTap;
+        if (tap != null && "message".equals(frame.getString("type"))
+            && registered.contains(frame.getString("address"))) {
+          tap.accept(frame);
+          continue;
+        }
         synchronized (this) {
           received.add(frame);
           notifyAll();

@@ -13,7 +13,8 @@ import java.util.function.Consumer;
 /**
  * A whole broker for integration tests: the shipped {@code conf/broker.json} with free ports and heartbeats
  * down to 100 ms, plus a subscriber on its TCP event bus bridge that talks over a plain socket, as an
- * external program would.
+ * external program would, and a {@link ContractRecorder} that checks every event the broker publishes against
+ * the event contract: {@link #close} stops the broker and fails if the contract was broken.
  */
 public final class BrokerHarness implements AutoCloseable {
 
@@ -23,12 +24,14 @@ public final class BrokerHarness implements AutoCloseable {
   public final Broker broker;
   public final BridgeClient bridge;
   public final JsonObject conf;
+  private final ContractRecorder recorder;
   private boolean stopped;
 
-  private BrokerHarness(Broker broker, BridgeClient bridge, JsonObject conf) {
+  private BrokerHarness(Broker broker, BridgeClient bridge, JsonObject conf, ContractRecorder recorder) {
     this.broker = broker;
     this.bridge = bridge;
     this.conf = conf;
+    this.recorder = recorder;
   }
 
   public static BrokerHarness start() throws Exception {
@@ -48,9 +51,17 @@ public final class BrokerHarness implements AutoCloseable {
     }
     tweak.accept(conf);
     Broker broker = Broker.start(config(conf)).await(30, TimeUnit.SECONDS);
-    BridgeClient bridge = new BridgeClient("127.0.0.1", conf.getJsonObject("bridge").getInteger("port"));
+    int bridgePort = conf.getJsonObject("bridge").getInteger("port");
+    ContractRecorder recorder = new ContractRecorder(
+        "the test's broker", bridgePort, broker.config().table().tickMs());
+    BridgeClient bridge = new BridgeClient("127.0.0.1", bridgePort);
     bridge.registerAndSync(Addresses.OPENED, Addresses.CLOSED, Addresses.REJECTED, Addresses.INBOUND);
-    return new BrokerHarness(broker, bridge, conf);
+    return new BrokerHarness(broker, bridge, conf, recorder);
+  }
+
+  /** What the broker has published so far, as the event contract saw it. */
+  public io.sessionbroker.testkit.EventContract contract() {
+    return recorder.contract;
   }
 
   /** The next event on {@code address} for {@code deviceId}, as seen through the bridge. */
@@ -71,15 +82,19 @@ public final class BrokerHarness implements AutoCloseable {
   public void stop() throws Exception {
     if (!stopped) {
       stopped = true;
+      recorder.contract.shuttingDown();
       broker.stop().await(30, TimeUnit.SECONDS);
     }
   }
 
+  /** Stops the broker, then fails if anything it published broke the event contract. */
   @Override
   public void close() throws Exception {
     try {
       stop();
+      recorder.finish();
     } finally {
+      recorder.close();
       bridge.close();
     }
   }

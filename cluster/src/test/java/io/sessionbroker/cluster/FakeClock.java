@@ -6,7 +6,7 @@ final class FakeClock implements Clock {
   /** Deliberately not a multiple of any tick, so bucket arithmetic is exercised off the boundaries. */
   static final long START = 1_700_000_000_003L;
 
-  private long now;
+  private volatile long now;
 
   FakeClock() {
     this(START);

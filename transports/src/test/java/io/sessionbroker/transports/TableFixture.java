@@ -6,6 +6,9 @@ import io.sessionbroker.cluster.LocalDirectory;
 import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.cluster.SessionTableVerticle;
 import io.sessionbroker.cluster.TableOptions;
+import io.sessionbroker.testkit.EventContract;
+import io.vertx.core.Context;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -16,6 +19,9 @@ import java.util.function.Predicate;
 /**
  * A standalone session table on a real Vert.x instance, recording every event published on the event bus,
  * for transport integration tests. Heartbeats down to 100 ms are granted so tests can watch real timeouts.
+ *
+ * <p>Every event also goes to an {@link EventContract}: {@link #close} shuts the table down (every open session
+ * closed with {@code SHUTDOWN}) and fails if the events broke the contract.
  */
 public final class TableFixture implements AutoCloseable {
 
@@ -23,7 +29,10 @@ public final class TableFixture implements AutoCloseable {
 
   public final Vertx vertx;
   public final SessionTable table;
+  public final EventContract contract;
   private final List<Event> events = new java.util.ArrayList<>();
+  /** The one context all recording consumers run on, so events are recorded in the order they were published. */
+  private final Context recording;
 
   /** An event as published: its address and JSON body. */
   public record Event(String address, JsonObject body) {}
@@ -33,14 +42,35 @@ public final class TableFixture implements AutoCloseable {
   }
 
   public TableFixture(TableOptions options) throws Exception {
+    contract = new EventContract("the test's session table", options.tickMs(), this::settle);
     vertx = Vertx.vertx();
-    for (String address : List.of(Addresses.OPENED, Addresses.CLOSED, Addresses.REJECTED, Addresses.INBOUND)) {
-      vertx.eventBus().<JsonObject>consumer(address, m -> record(new Event(address, m.body())));
-    }
+    recording = vertx.getOrCreateContext();
+    Promise<Void> registered = Promise.promise();
+    recording.runOnContext(v -> {
+      List<io.vertx.core.Future<Void>> all = new java.util.ArrayList<>();
+      for (String address : List.of(Addresses.OPENED, Addresses.CLOSED, Addresses.REJECTED, Addresses.INBOUND)) {
+        all.add(vertx.eventBus().<JsonObject>consumer(address, m -> record(new Event(address, m.body())))
+            .completion());
+      }
+      io.vertx.core.Future.all(all).<Void>mapEmpty().onComplete(registered);
+    });
+    registered.future().await(10, TimeUnit.SECONDS);
     SessionTableVerticle verticle =
         new SessionTableVerticle(options, Clock.monotonic(), "test-node");
     vertx.deployVerticle(verticle).await(10, TimeUnit.SECONDS);
     table = verticle.table();
+  }
+
+  /**
+   * Returns once every event the table published before the call has been recorded: the table's own thread
+   * has run everything queued before (a count is queued behind it), and the recording context has delivered
+   * what was published meanwhile (a task queued on it runs after them).
+   */
+  public void settle() throws Exception {
+    table.count().await(10, TimeUnit.SECONDS);
+    Promise<Void> drained = Promise.promise();
+    recording.runOnContext(v -> drained.complete());
+    drained.future().await(10, TimeUnit.SECONDS);
   }
 
   /**
@@ -80,12 +110,22 @@ public final class TableFixture implements AutoCloseable {
   }
 
   private synchronized void record(Event event) {
+    contract.record(event.address(), event.body());
     events.add(event);
     notifyAll();
   }
 
+  /** Shuts the table down, checks the event contract on everything it published, and closes Vert.x. */
   @Override
   public void close() throws Exception {
-    vertx.close().await(10, TimeUnit.SECONDS);
+    try {
+      contract.shuttingDown();
+      table.shutdown().await(10, TimeUnit.SECONDS);
+      settle();
+      contract.finish();
+    } finally {
+      contract.abandon();
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
   }
 }

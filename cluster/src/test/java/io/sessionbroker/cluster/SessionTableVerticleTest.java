@@ -1,0 +1,82 @@
+package io.sessionbroker.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Verifies how the verticle drives its table: the tick it asks its ticker for, and what one tick does. */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class SessionTableVerticleTest {
+
+  /** A ticker that records the period it was started with and ticks only when the test says so. */
+  private static final class ManualTicker implements Ticker {
+    final List<Long> periods = new CopyOnWriteArrayList<>();
+    volatile Runnable tick;
+    volatile boolean stopped;
+
+    @Override
+    public Stop start(long periodMs, Runnable tick) {
+      periods.add(periodMs);
+      this.tick = tick;
+      return () -> stopped = true;
+    }
+  }
+
+  private final FakeClock clock = new FakeClock();
+  private final ManualTicker ticker = new ManualTicker();
+
+  /** Verifies that the ticker is started once with table.tickMs and stopped when the verticle is undeployed. */
+  @Test
+  void ticksEveryTableTickMsUntilUndeployed(Vertx vertx, VertxTestContext test) {
+    // given
+    SessionTableVerticle verticle = new SessionTableVerticle(Tables.OPTIONS, clock, "node-a", ticker);
+
+    // when
+    vertx.deployVerticle(verticle, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
+        .compose(id -> {
+          test.verify(() -> assertThat(ticker.periods).containsExactly((long) Tables.OPTIONS.tickMs()));
+          return vertx.undeploy(id);
+        })
+        // then
+        .onComplete(test.succeeding(v -> test.verify(() -> {
+          assertThat(ticker.stopped).isTrue();
+          test.completeNow();
+        })));
+  }
+
+  /**
+   * Verifies that one tick of the ticker evicts, on the table's thread, a session whose timeout has passed on
+   * the table's clock, and publishes its TIMEOUT close.
+   */
+  @Test
+  void aTickEvictsASessionPastItsTimeout(Vertx vertx, VertxTestContext test) {
+    // given
+    SessionTableVerticle verticle = new SessionTableVerticle(Tables.OPTIONS, clock, "node-a", ticker);
+    vertx.eventBus().<JsonObject>consumer(Addresses.CLOSED, closed -> test.verify(() -> {
+      assertThat(closed.body().getString("deviceId")).isEqualTo("sensor-1");
+      assertThat(closed.body().getString("reason")).isEqualTo("TIMEOUT");
+      assertThat(closed.body().getLong("at")).isEqualTo(clock.millis());
+      test.completeNow();
+    }));
+    vertx.deployVerticle(verticle, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
+        .compose(id -> verticle.table().open(new OpenRequest(
+            "sensor-1", "udp", "127.0.0.1:5000", 100, null, (session, reason) -> { })))
+        .onComplete(test.succeeding(session -> {
+          // when: the timeout (150 ms) has passed, less than the stall guard's 500 ms
+          clock.advance(session.timeoutMs() + Tables.TICK_MS);
+          ticker.tick.run();
+        }));
+  }
+}
