@@ -82,12 +82,24 @@ public final class ContractExtension implements BeforeEachCallback, AfterTestExe
   @Override
   public void afterEach(ExtensionContext context) throws Exception {
     Scope scope = current;
+    AssertionError broken = null;
     try {
       for (EventContract contract : EventContract.active()) {
-        contract.check(scope);
+        try {
+          contract.check(scope);
+        } catch (AssertionError e) {
+          if (broken == null) {
+            broken = e;
+          } else {
+            broken.addSuppressed(e);
+          }
+        }
       }
     } finally {
       current = null;
+    }
+    if (broken != null) {
+      throw broken;
     }
   }
 
