@@ -79,8 +79,12 @@ public final class EventContract {
   }
 
   /** One event as the broker published it; other addresses than {@code sessions.*} are ignored. */
-  public synchronized void record(String address, JsonObject body) {
-    ContractExtension.Scope scope = ContractExtension.current();
+  public void record(String address, JsonObject body) {
+    record(address, body, ContractExtension.current());
+  }
+
+  /** As {@link #record(String, JsonObject)}, seen while {@code scope} runs (null: between tests). */
+  synchronized void record(String address, JsonObject body, ContractExtension.Scope scope) {
     checkSeq(address, body);
     switch (address) {
       case Addresses.OPENED -> opened(body, scope);
