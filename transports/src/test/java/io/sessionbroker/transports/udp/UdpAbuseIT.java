@@ -3,6 +3,8 @@ package io.sessionbroker.transports.udp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.cluster.CloseReason;
+import io.sessionbroker.testkit.ExpectCloses;
 import io.sessionbroker.transports.udp.UdpStats.Counter;
 import io.sessionbroker.transports.udp.UdpStats.Drop;
 import io.vertx.core.json.JsonObject;
@@ -122,6 +124,7 @@ class UdpAbuseIT {
    * source the broker knows (it holds a session) or not: the broker cannot be used to amplify a spoofed flood.
    */
   @Test
+  @ExpectCloses(CloseReason.TAKEN_OVER)
   void neverAnswersAnUnauthenticatedDatagramWithMoreBytesThanItCarried() throws Exception {
     // given
     UdpDevice known = udp.device("sensor-1");

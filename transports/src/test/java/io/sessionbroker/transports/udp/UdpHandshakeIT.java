@@ -3,6 +3,8 @@ package io.sessionbroker.transports.udp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.cluster.CloseReason;
+import io.sessionbroker.testkit.ExpectCloses;
 import io.sessionbroker.transports.auth.DeviceAuth;
 import io.sessionbroker.transports.udp.UdpStats.Counter;
 import io.sessionbroker.transports.udp.UdpStats.Drop;
@@ -55,6 +57,7 @@ class UdpHandshakeIT {
 
   /** Verifies that tickets differ from session to session: they are drawn at random, not derived. */
   @Test
+  @ExpectCloses(CloseReason.TAKEN_OVER)
   void givesEverySessionItsOwnTicket() throws Exception {
     // when
     String first = udp.device("sensor-1").open(30).getString("ticket");
@@ -70,6 +73,7 @@ class UdpHandshakeIT {
    * nonce, same source), and that no second session is opened nor the first taken over.
    */
   @Test
+  @ExpectCloses(CloseReason.CLIENT_CLOSED)
   void answersARepeatedHelloWithTheSameWelcome() throws Exception {
     // given
     UdpDevice device = udp.device("sensor-1");
@@ -99,6 +103,7 @@ class UdpHandshakeIT {
    * one: the old session closes with TAKEN_OVER, the device hears a bye naming it, and its ticket stops working.
    */
   @Test
+  @ExpectCloses(CloseReason.TAKEN_OVER)
   void takesOverTheSessionOnAHelloWithANewNonce() throws Exception {
     // given
     UdpDevice device = udp.device("sensor-1");

@@ -3,6 +3,8 @@ package io.sessionbroker.transports.udp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.cluster.CloseReason;
+import io.sessionbroker.testkit.ExpectCloses;
 import io.sessionbroker.transports.udp.UdpStats.Counter;
 import io.sessionbroker.transports.udp.UdpStats.Drop;
 import io.vertx.core.json.JsonObject;
@@ -55,6 +57,7 @@ class UdpLivenessIT {
 
   /** Verifies that the status a ping carries is kept and shown in get and in the close event. */
   @Test
+  @ExpectCloses(CloseReason.CLIENT_CLOSED)
   void keepsTheStatusAPingCarries() throws Exception {
     // given
     UdpDevice device = udp.device("sensor-1");
@@ -91,6 +94,7 @@ class UdpLivenessIT {
 
   /** Verifies that a bye closes the session with CLIENT_CLOSED and that the broker answers nothing. */
   @Test
+  @ExpectCloses(CloseReason.CLIENT_CLOSED)
   void closesWithClientClosedOnBye() throws Exception {
     // given
     UdpDevice device = udp.device("sensor-1");
@@ -109,6 +113,7 @@ class UdpLivenessIT {
 
   /** Verifies that a silent session is evicted one timeout after its last ping, and told so with a bye. */
   @Test
+  @ExpectCloses(CloseReason.TIMEOUT)
   void timesOutASilentSessionAndSaysBye() throws Exception {
     // given
     UdpDevice device = udp.device("sensor-1");
@@ -132,6 +137,7 @@ class UdpLivenessIT {
    * out on schedule from its real last ping, the datagrams are counted and reported.
    */
   @Test
+  @ExpectCloses(CloseReason.TIMEOUT)
   void neverLetsAWrongTicketKeepASessionAlive() throws Exception {
     // given
     UdpDevice device = udp.device("sensor-1");
@@ -185,6 +191,7 @@ class UdpLivenessIT {
 
   /** Verifies that a session the broker ends (here: kicked) is told so with one bye. */
   @Test
+  @ExpectCloses(CloseReason.KICKED)
   void saysByeWhenTheBrokerEndsTheSession() throws Exception {
     // given
     UdpDevice device = udp.device("sensor-1");
@@ -204,6 +211,7 @@ class UdpLivenessIT {
 
   /** Verifies that a broker shutting down closes every UDP session with SHUTDOWN and tells each device so. */
   @Test
+  @ExpectCloses(CloseReason.SHUTDOWN)
   void saysByeToEveryDeviceOnShutdown() throws Exception {
     // given
     List<UdpDevice> devices = new ArrayList<>();
