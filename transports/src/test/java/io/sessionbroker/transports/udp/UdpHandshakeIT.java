@@ -187,7 +187,10 @@ class UdpHandshakeIT {
     assertThat(welcome.getInteger("timeout")).isEqualTo(45);
   }
 
-  /** Verifies that with device authentication on, a hello with a wrong token is dropped unanswered. */
+  /**
+   * Verifies that with device authentication on, a hello with a wrong or no token is dropped unanswered,
+   * counted and reported, and opens nothing; and that the device's own token opens its session.
+   */
   @Test
   void dropsAHelloWhoseTokenDoesNotAuthenticateTheDevice() throws Exception {
     // given
@@ -199,11 +202,14 @@ class UdpHandshakeIT {
 
     // when
     device.send(UdpDevice.padded(hello.copy().put("token", "forged"), 200));
+    device.send(UdpDevice.padded(hello.copy(), 200));
 
     // then
-    assertThat(device.receive(Duration.ofMillis(300))).isNull();
-    assertThat(udp.udp.stats().dropped(Drop.AUTH_FAILED)).isEqualTo(1);
+    assertThat(device.repliesUntilBarrier(udp.table, auth)).isEmpty();
+    assertThat(udp.udp.stats().dropped(Drop.AUTH_FAILED)).isEqualTo(2);
     assertThat(udp.tables.await(Addresses.REJECTED, "sensor-1").getString("code")).isEqualTo("auth_failed");
+    assertThat(udp.tables.await(Addresses.REJECTED, "sensor-1").getString("code")).isEqualTo("auth_failed");
+    assertThat(udp.session("sensor-1")).isNull();
 
     // when
     device.send(UdpDevice.padded(hello.copy().put("token", auth.tokenFor("sensor-1")), 200));
