@@ -175,7 +175,12 @@ class UdpHandshakeIT {
     // then
     assertThat(device.repliesUntilBarrier(udp.table)).isEmpty();
     assertThat(udp.udp.stats().dropped(Drop.BAD_HELLO)).isEqualTo(2);
-    assertThat(udp.tables.await(Addresses.REJECTED, e -> "bad_hello".equals(e.getString("code")))).isNotNull();
+    for (int i = 0; i < 2; i++) {
+      JsonObject rejected = udp.tables.await(Addresses.REJECTED, e -> "bad_hello".equals(e.getString("code")));
+      assertThat(rejected.getString("remote")).isEqualTo(device.remote());
+      assertThat(rejected.getString("transport")).isEqualTo("udp");
+    }
+    assertThat(udp.session("sensor-1")).isNull();
   }
 
   /** Verifies that heartbeat 0, which means "rely on the transport" on TCP, gets the default heartbeat on UDP. */
