@@ -27,6 +27,9 @@ import org.slf4j.LoggerFactory;
 final class UdpHandshake {
 
   private static final Logger log = LoggerFactory.getLogger(UdpHandshake.class);
+  /** The answer to a hello whose session the table could not open: the code TCP sends in that case. */
+  private static final FrameException UNAVAILABLE =
+      new FrameException("unavailable", "the session could not be opened, try again");
 
   private final UdpProtocol protocol;
   private final SessionTable table;
@@ -95,12 +98,26 @@ final class UdpHandshake {
       if (opened.failed()) {
         peers.opened(deviceId, peer, false);
         log.warn("udp_open_failed device={}", deviceId, opened.cause());
+        unavailable(sender, helloBytes);
         return;
       }
       peer.opened(opened.result());
       peers.opened(deviceId, peer, true);
       welcome(sender, peer, opened.result(), nonce, helloBytes, true);
     });
+  }
+
+  /**
+   * Tells the device that this node cannot open its session now (e.g. it is cut off from its cluster), as TCP
+   * does, so that it tries another node instead of waiting for a welcome (docs/cluster.md, split brain). The
+   * hello was long enough for a welcome, and the error is shorter than any welcome: no amplification.
+   */
+  private void unavailable(Sender sender, int helloBytes) {
+    Buffer error = UdpFrames.error(UNAVAILABLE);
+    if (error.length() <= helloBytes) {
+      stats.count(Counter.ERROR_SENT);
+      sender.post(error);
+    }
   }
 
   /** @param post whether this answers the table (see {@link Outlet#post}) rather than the hello at hand */

@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  *   <li>A source that has not shown a valid ticket never gets more bytes back than it sent: a hello shorter
  *       than its welcome gets nothing, and no other unauthenticated datagram gets any answer. The broker is no
  *       reflection amplifier for spoofed sources. An {@code error} goes only to a datagram with a valid
- *       ticket.</li>
+ *       ticket, or, as {@code unavailable}, to a hello long enough for its welcome whose session this node
+ *       cannot open (a node cut off from its cluster).</li>
  * </ul>
  */
 final class UdpProtocol {

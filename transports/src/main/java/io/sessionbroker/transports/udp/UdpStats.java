@@ -26,7 +26,10 @@ public final class UdpStats {
     REBOUND,
     /** A {@code bye} the broker sent because it ended a session (timeout, takeover, kick, shutdown). */
     BYE_SENT,
-    /** An {@code error} reply, only ever to a datagram with a valid ticket. */
+    /**
+     * An {@code error} reply: to a datagram with a valid ticket, or {@code unavailable} to a hello (padded to
+     * its welcome's length) whose session this node could not open.
+     */
     ERROR_SENT,
     SEND_FAILED,
     REJECTION_EVENTS,

@@ -3,6 +3,7 @@ package io.sessionbroker.transports.udp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sessionbroker.cluster.SessionTable;
+import io.sessionbroker.transports.auth.DeviceAuth;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -126,8 +127,17 @@ final class UdpDevice implements AutoCloseable {
    * in answer to earlier datagrams has arrived by then: "no reply" is asserted without sleeping.
    */
   List<byte[]> repliesUntilBarrier(SessionTable table) throws Exception {
+    return repliesUntilBarrier(table, DeviceAuth.NONE);
+  }
+
+  /** As {@link #repliesUntilBarrier(SessionTable)}, on a broker that authenticates devices with {@code auth}. */
+  List<byte[]> repliesUntilBarrier(SessionTable table, DeviceAuth auth) throws Exception {
     String barrier = "barrier-" + UUID.randomUUID();
-    send(padded(hello(barrier, "n", 30), HELLO_BYTES));
+    JsonObject hello = hello(barrier, "n", 30);
+    if (auth.required()) {
+      hello.put("token", auth.tokenFor(barrier));
+    }
+    send(padded(hello, auth.required() ? 2 * HELLO_BYTES : HELLO_BYTES));
     List<byte[]> replies = new ArrayList<>();
     while (true) {
       byte[] datagram = receive(Duration.ofSeconds(5));

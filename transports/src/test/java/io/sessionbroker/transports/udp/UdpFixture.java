@@ -4,9 +4,11 @@ import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.transports.TableFixture;
 import io.sessionbroker.transports.auth.DeviceAuth;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 
 /** A session table ({@link TableFixture}) with a UDP transport on a free loopback port, and its devices. */
 final class UdpFixture implements AutoCloseable {
@@ -45,6 +47,17 @@ final class UdpFixture implements AutoCloseable {
   /** The session as {@code sessions.admin.get} shows it, or null. */
   JsonObject session(String sessionOrDeviceId) throws Exception {
     return table.get(sessionOrDeviceId).await(5, TimeUnit.SECONDS);
+  }
+
+  /**
+   * The table's clock, once it reads later than {@code instant} (polled a millisecond at a time). A datagram
+   * sent after this returns is seen by the table no earlier than the time returned, so a session it touches
+   * shows a {@code lastSeenAt} of at least that, later than {@code instant}.
+   */
+  long clockPast(long instant) {
+    Awaitility.await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1)).atMost(Duration.ofSeconds(5))
+        .until(() -> table.clock().millis() > instant);
+    return table.clock().millis();
   }
 
   @Override

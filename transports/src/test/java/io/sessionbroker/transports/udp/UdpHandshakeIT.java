@@ -3,6 +3,8 @@ package io.sessionbroker.transports.udp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.cluster.CloseReason;
+import io.sessionbroker.testkit.ExpectCloses;
 import io.sessionbroker.transports.auth.DeviceAuth;
 import io.sessionbroker.transports.udp.UdpStats.Counter;
 import io.sessionbroker.transports.udp.UdpStats.Drop;
@@ -55,6 +57,7 @@ class UdpHandshakeIT {
 
   /** Verifies that tickets differ from session to session: they are drawn at random, not derived. */
   @Test
+  @ExpectCloses(CloseReason.TAKEN_OVER)
   void givesEverySessionItsOwnTicket() throws Exception {
     // when
     String first = udp.device("sensor-1").open(30).getString("ticket");
@@ -70,6 +73,7 @@ class UdpHandshakeIT {
    * nonce, same source), and that no second session is opened nor the first taken over.
    */
   @Test
+  @ExpectCloses(CloseReason.CLIENT_CLOSED)
   void answersARepeatedHelloWithTheSameWelcome() throws Exception {
     // given
     UdpDevice device = udp.device("sensor-1");
@@ -99,6 +103,7 @@ class UdpHandshakeIT {
    * one: the old session closes with TAKEN_OVER, the device hears a bye naming it, and its ticket stops working.
    */
   @Test
+  @ExpectCloses(CloseReason.TAKEN_OVER)
   void takesOverTheSessionOnAHelloWithANewNonce() throws Exception {
     // given
     UdpDevice device = udp.device("sensor-1");
@@ -170,7 +175,12 @@ class UdpHandshakeIT {
     // then
     assertThat(device.repliesUntilBarrier(udp.table)).isEmpty();
     assertThat(udp.udp.stats().dropped(Drop.BAD_HELLO)).isEqualTo(2);
-    assertThat(udp.tables.await(Addresses.REJECTED, e -> "bad_hello".equals(e.getString("code")))).isNotNull();
+    for (int i = 0; i < 2; i++) {
+      JsonObject rejected = udp.tables.await(Addresses.REJECTED, e -> "bad_hello".equals(e.getString("code")));
+      assertThat(rejected.getString("remote")).isEqualTo(device.remote());
+      assertThat(rejected.getString("transport")).isEqualTo("udp");
+    }
+    assertThat(udp.session("sensor-1")).isNull();
   }
 
   /** Verifies that heartbeat 0, which means "rely on the transport" on TCP, gets the default heartbeat on UDP. */
@@ -182,7 +192,10 @@ class UdpHandshakeIT {
     assertThat(welcome.getInteger("timeout")).isEqualTo(45);
   }
 
-  /** Verifies that with device authentication on, a hello with a wrong token is dropped unanswered. */
+  /**
+   * Verifies that with device authentication on, a hello with a wrong or no token is dropped unanswered,
+   * counted and reported, and opens nothing; and that the device's own token opens its session.
+   */
   @Test
   void dropsAHelloWhoseTokenDoesNotAuthenticateTheDevice() throws Exception {
     // given
@@ -194,11 +207,14 @@ class UdpHandshakeIT {
 
     // when
     device.send(UdpDevice.padded(hello.copy().put("token", "forged"), 200));
+    device.send(UdpDevice.padded(hello.copy(), 200));
 
     // then
-    assertThat(device.receive(Duration.ofMillis(300))).isNull();
-    assertThat(udp.udp.stats().dropped(Drop.AUTH_FAILED)).isEqualTo(1);
+    assertThat(device.repliesUntilBarrier(udp.table, auth)).isEmpty();
+    assertThat(udp.udp.stats().dropped(Drop.AUTH_FAILED)).isEqualTo(2);
     assertThat(udp.tables.await(Addresses.REJECTED, "sensor-1").getString("code")).isEqualTo("auth_failed");
+    assertThat(udp.tables.await(Addresses.REJECTED, "sensor-1").getString("code")).isEqualTo("auth_failed");
+    assertThat(udp.session("sensor-1")).isNull();
 
     // when
     device.send(UdpDevice.padded(hello.copy().put("token", auth.tokenFor("sensor-1")), 200));

@@ -3,6 +3,8 @@ package io.sessionbroker.transports.udp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.cluster.CloseReason;
+import io.sessionbroker.testkit.ExpectCloses;
 import io.sessionbroker.transports.udp.UdpStats.Counter;
 import io.sessionbroker.transports.udp.UdpStats.Drop;
 import io.vertx.core.json.JsonObject;
@@ -36,25 +38,98 @@ class UdpLivenessIT {
     udp.close();
   }
 
-  /** Verifies that a ping with the session's ticket is answered with a pong and counts as proof of life. */
+  /** Verifies that a ping with the session's ticket is answered with a pong, and counted. */
   @Test
   void answersAPingWithAPong() throws Exception {
     // given
     UdpDevice device = udp.device("sensor-1");
     device.open(30);
-    long connectedAt = udp.session("sensor-1").getLong("connectedAt");
 
     // when
     JsonObject pong = device.ping();
 
     // then
     assertThat(pong).isEqualTo(new JsonObject().put("type", "pong"));
-    assertThat(udp.session("sensor-1").getLong("lastSeenAt")).isGreaterThanOrEqualTo(connectedAt);
     assertThat(udp.udp.stats().get(Counter.PING)).isEqualTo(1);
+  }
+
+  /**
+   * Verifies that a ping without a status is proof of life: the session's lastSeenAt moves to the moment it
+   * was sent, past where it was.
+   */
+  @Test
+  void takesAPingWithoutAStatusAsProofOfLife() throws Exception {
+    // given
+    UdpDevice device = udp.device("pinging-1");
+    device.open(30);
+    long sentAt = udp.clockPast(udp.session(device.deviceId).getLong("lastSeenAt"));
+
+    // when
+    device.send(device.frame("ping"));
+
+    // then
+    assertThat(device.receive()).isEqualTo(new JsonObject().put("type", "pong"));
+    assertThat(udp.session(device.deviceId).getLong("lastSeenAt")).isGreaterThanOrEqualTo(sentAt);
+  }
+
+  /**
+   * Verifies that a data datagram is proof of life: once it is on devices.inbound, the session's lastSeenAt
+   * has moved to the moment it was sent, past where it was.
+   */
+  @Test
+  void takesADataDatagramAsProofOfLife() throws Exception {
+    // given
+    UdpDevice device = udp.device("reporting-1");
+    device.open(30);
+    long sentAt = udp.clockPast(udp.session(device.deviceId).getLong("lastSeenAt"));
+
+    // when
+    device.send(device.frame("data").put("payload", 21.5));
+
+    // then
+    assertThat(udp.tables.await(Addresses.INBOUND, device.deviceId).getDouble("payload")).isEqualTo(21.5);
+    assertThat(udp.session(device.deviceId).getLong("lastSeenAt")).isGreaterThanOrEqualTo(sentAt);
+  }
+
+  /**
+   * Verifies that data datagrams alone keep a session open for twice its timeout, and that once they stop it
+   * times out one timeout after the last of them, not after its open.
+   */
+  @Test
+  @ExpectCloses(CloseReason.TIMEOUT)
+  void staysOpenOnDataAloneAndTimesOutOnceTheDataStops() throws Exception {
+    // given: a 750 ms timeout
+    UdpDevice device = udp.device("reporting-2");
+    device.open(0.5);
+    long timeoutMs = 750;
+    long connectedAt = udp.session(device.deviceId).getLong("connectedAt");
+
+    // when: data every 100 ms, and nothing else, for two timeouts
+    long lastSentAt = connectedAt;
+    for (int i = 0; lastSentAt - connectedAt < 2 * timeoutMs; i++) {
+      assertThat(udp.session(device.deviceId)).as("open after %d ms of data alone", lastSentAt - connectedAt)
+          .isNotNull();
+      lastSentAt = udp.table.clock().millis();
+      device.send(device.frame("data").put("payload", i));
+      int sent = i;
+      udp.tables.await(Addresses.INBOUND,
+          e -> device.deviceId.equals(e.getString("deviceId")) && Integer.valueOf(sent).equals(e.getValue("payload")));
+      TimeUnit.MILLISECONDS.sleep(100); // the device's own heartbeat
+    }
+
+    // then
+    JsonObject closed = udp.tables.await(Addresses.CLOSED, device.deviceId);
+    assertThat(closed.getString("reason")).isEqualTo("TIMEOUT");
+    assertThat(closed.getLong("timeoutMs")).isEqualTo(timeoutMs);
+    assertThat(closed.getLong("lastSeenAt")).isGreaterThanOrEqualTo(lastSentAt);
+    assertThat(closed.getLong("at")).isGreaterThanOrEqualTo(lastSentAt + timeoutMs);
+    assertThat(device.receive()).isEqualTo(new JsonObject().put("type", "bye").put("reason", "TIMEOUT")
+        .put("session", device.session));
   }
 
   /** Verifies that the status a ping carries is kept and shown in get and in the close event. */
   @Test
+  @ExpectCloses(CloseReason.CLIENT_CLOSED)
   void keepsTheStatusAPingCarries() throws Exception {
     // given
     UdpDevice device = udp.device("sensor-1");
@@ -91,6 +166,7 @@ class UdpLivenessIT {
 
   /** Verifies that a bye closes the session with CLIENT_CLOSED and that the broker answers nothing. */
   @Test
+  @ExpectCloses(CloseReason.CLIENT_CLOSED)
   void closesWithClientClosedOnBye() throws Exception {
     // given
     UdpDevice device = udp.device("sensor-1");
@@ -107,22 +183,28 @@ class UdpLivenessIT {
     assertThat(udp.udp.sessions()).isEqualTo(1); // the barrier's
   }
 
-  /** Verifies that a silent session is evicted one timeout after its last ping, and told so with a bye. */
+  /**
+   * Verifies that a silent session is evicted one timeout after its last ping, not after its open, and is told
+   * so with a bye.
+   */
   @Test
-  void timesOutASilentSessionAndSaysBye() throws Exception {
-    // given
-    UdpDevice device = udp.device("sensor-1");
+  @ExpectCloses(CloseReason.TIMEOUT)
+  void timesOutOneTimeoutAfterTheLastPingAndSaysBye() throws Exception {
+    // given: a 300 ms timeout, and a ping later than the open
+    UdpDevice device = udp.device("silent-1");
     device.open(0.2);
-    device.ping();
+    long pingedAt = udp.clockPast(udp.session(device.deviceId).getLong("connectedAt"));
+    assertThat(device.ping().getString("type")).isEqualTo("pong");
 
     // when
-    JsonObject closed = udp.tables.await(Addresses.CLOSED, "sensor-1");
+    JsonObject closed = udp.tables.await(Addresses.CLOSED, device.deviceId);
 
     // then
     assertThat(closed.getString("reason")).isEqualTo("TIMEOUT");
+    assertThat(closed.getLong("timeoutMs")).isEqualTo(300);
+    assertThat(closed.getLong("lastSeenAt")).as("the ping's time").isGreaterThanOrEqualTo(pingedAt);
     long lateness = closed.getLong("at") - closed.getLong("lastSeenAt") - 300;
     assertThat(lateness).isBetween(0L, LATENESS_ALLOWED_MS);
-    assertThat(closed.getLong("lastSeenAt")).isGreaterThan(closed.getLong("connectedAt") - 1);
     assertThat(device.receive()).isEqualTo(new JsonObject().put("type", "bye").put("reason", "TIMEOUT")
         .put("session", device.session));
   }
@@ -132,6 +214,7 @@ class UdpLivenessIT {
    * out on schedule from its real last ping, the datagrams are counted and reported.
    */
   @Test
+  @ExpectCloses(CloseReason.TIMEOUT)
   void neverLetsAWrongTicketKeepASessionAlive() throws Exception {
     // given
     UdpDevice device = udp.device("sensor-1");
@@ -185,6 +268,7 @@ class UdpLivenessIT {
 
   /** Verifies that a session the broker ends (here: kicked) is told so with one bye. */
   @Test
+  @ExpectCloses(CloseReason.KICKED)
   void saysByeWhenTheBrokerEndsTheSession() throws Exception {
     // given
     UdpDevice device = udp.device("sensor-1");
@@ -204,6 +288,7 @@ class UdpLivenessIT {
 
   /** Verifies that a broker shutting down closes every UDP session with SHUTDOWN and tells each device so. */
   @Test
+  @ExpectCloses(CloseReason.SHUTDOWN)
   void saysByeToEveryDeviceOnShutdown() throws Exception {
     // given
     List<UdpDevice> devices = new ArrayList<>();

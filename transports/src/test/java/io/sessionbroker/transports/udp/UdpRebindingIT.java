@@ -3,6 +3,8 @@ package io.sessionbroker.transports.udp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.cluster.CloseReason;
+import io.sessionbroker.testkit.ExpectCloses;
 import io.sessionbroker.transports.udp.UdpStats.Counter;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +34,7 @@ class UdpRebindingIT {
    * address, the session's remote changes, and the broker's bye later goes there too, not to the old one.
    */
   @Test
+  @ExpectCloses(CloseReason.KICKED)
   void followsAValidTicketToANewSourceAddress() throws Exception {
     // given
     UdpDevice before = udp.device("sensor-1");

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.cluster.CloseReason;
+import io.sessionbroker.testkit.ExpectCloses;
 import io.sessionbroker.transports.TableFixture;
 import io.sessionbroker.transports.auth.DeviceAuth;
 import io.vertx.core.Vertx;
@@ -67,6 +69,7 @@ class UdpSocketsIT {
 
   /** Verifies that a device on IPv6 gets its session, its pongs and its bye, and moves like any other. */
   @Test
+  @ExpectCloses(CloseReason.KICKED)
   void servesDevicesOnIpv6() throws Exception {
     InetAddress loopback6 = InetAddress.getByName("::1");
     assumeTrue(loopback6 instanceof Inet6Address && canBind(loopback6), "no IPv6 loopback here");

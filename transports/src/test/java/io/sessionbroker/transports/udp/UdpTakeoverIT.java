@@ -6,6 +6,7 @@ import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.cluster.CloseReason;
 import io.sessionbroker.cluster.OpenRequest;
 import io.sessionbroker.cluster.Session;
+import io.sessionbroker.testkit.ExpectCloses;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +37,7 @@ class UdpTakeoverIT {
 
   /** Verifies that a UDP hello for a device online over TCP closes the TCP session with TAKEN_OVER. */
   @Test
+  @ExpectCloses(CloseReason.TAKEN_OVER)
   void udpHelloTakesOverASessionOfAnotherTransport() throws Exception {
     // given
     CompletableFuture<CloseReason> tcpClosed = new CompletableFuture<>();
@@ -62,6 +64,7 @@ class UdpTakeoverIT {
    * with TAKEN_OVER, the device hears one bye saying so, and the UDP ticket stops working.
    */
   @Test
+  @ExpectCloses(CloseReason.TAKEN_OVER)
   void anotherTransportTakesOverAUdpSession() throws Exception {
     // given
     UdpDevice device = udp.device("sensor-1");
