@@ -148,12 +148,12 @@ final class WsConnection implements Connection, WsFrameReader.Listener {
     // leaving the session without a deadline.
     long heartbeatMs = hello.heartbeatMs() == 0 ? -1 : hello.heartbeatMs();
     table.open(new OpenRequest(hello.deviceId(), WebSocketTransport.TRANSPORT, remote, heartbeatMs, null, this))
-        .onComplete(result -> context.runOnContext(v -> onOpened(result)));
+        .onComplete(result -> context.runOnContext(v -> onOpened(hello.deviceId(), result)));
   }
 
-  private void onOpened(AsyncResult<Session> result) {
+  private void onOpened(String deviceId, AsyncResult<Session> result) {
     if (result.failed()) {
-      reject("open_failed", "the broker could not open the session", null, CloseCodes.INTERNAL_ERROR);
+      reject("open_failed", "the broker could not open the session", deviceId, CloseCodes.INTERNAL_ERROR);
       return;
     }
     session = result.result();

@@ -20,11 +20,17 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Verifies routing between nodes: two routers with different node ids share one event bus, as two clustered
  * nodes share the cluster-wide bus.
+ *
+ * <p>Both routers, their event bus consumers and every publish run on one event-loop context, so everything a
+ * publish sets off (local deliveries, bus deliveries to either node) is queued before the next publish runs: a
+ * later message that has arrived is a barrier behind which any duplicate of an earlier one would have arrived too.
  */
 @Timeout(30)
 class ClusterRouterTest {
 
   private Vertx vertx;
+  /** The one context of both nodes; see the class comment. */
+  private Context context;
   private ClusterRouter nodeA;
   private ClusterRouter nodeB;
   private final List<String> deliveredOnA = new CopyOnWriteArrayList<>();
@@ -33,6 +39,7 @@ class ClusterRouterTest {
   @BeforeEach
   void startTwoNodes() throws Exception {
     vertx = Vertx.vertx();
+    context = vertx.getOrCreateContext();
     nodeA = start("node-a", deliveredOnA);
     nodeB = start("node-b", deliveredOnB);
   }
@@ -45,13 +52,16 @@ class ClusterRouterTest {
   @Test
   void aPublishReachesSubscribersOnEveryNodeOnceEach() throws Exception {
     // when a device on node A publishes
-    onContextOf(() -> nodeA.publish("sensors/1/temp", Buffer.buffer("21.5"), MqttQoS.AT_LEAST_ONCE));
+    onContext(() -> nodeA.publish("sensors/1/temp", Buffer.buffer("21.5"), MqttQoS.AT_LEAST_ONCE));
 
-    // then the subscribers on A and on B each get it once
-    awaitSize(deliveredOnA, 1);
+    // then the subscribers on A and on B each get it, and only once: a second publish from A, once it has
+    // reached B, comes after any second delivery of the first on either node
     awaitSize(deliveredOnB, 1);
-    assertThat(deliveredOnA).containsExactly("sensors/1/temp=21.5");
-    assertThat(deliveredOnB).containsExactly("sensors/1/temp=21.5");
+    onContext(() -> nodeA.publish("sensors/barrier", Buffer.buffer("last"), MqttQoS.AT_LEAST_ONCE));
+    awaitSize(deliveredOnB, 2);
+    onContext(() -> { }); // and A's own bus delivery of the barrier, if it wrongly took it, has run too
+    assertThat(deliveredOnA).containsExactly("sensors/1/temp=21.5", "sensors/barrier=last");
+    assertThat(deliveredOnB).containsExactly("sensors/1/temp=21.5", "sensors/barrier=last");
   }
 
   @Test
@@ -77,7 +87,6 @@ class ClusterRouterTest {
 
   private ClusterRouter start(String nodeId, List<String> delivered) throws Exception {
     ClusterRouter router = new ClusterRouter(vertx.eventBus(), nodeId);
-    Context context = vertx.getOrCreateContext();
     java.util.concurrent.CompletableFuture<Void> started = new java.util.concurrent.CompletableFuture<>();
     context.runOnContext(v -> {
       router.subscribe((topic, payload, qos) -> delivered.add(topic + "=" + payload), "sensors/#",
@@ -88,8 +97,14 @@ class ClusterRouterTest {
     return router;
   }
 
-  private void onContextOf(Runnable action) {
-    vertx.getOrCreateContext().runOnContext(v -> action.run());
+  /** Runs {@code action} on the nodes' context and returns once it has run. */
+  private void onContext(Runnable action) throws Exception {
+    java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+    context.runOnContext(v -> {
+      action.run();
+      done.complete(null);
+    });
+    done.get(10, TimeUnit.SECONDS);
   }
 
   private static void awaitSize(List<String> list, int size) {

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.cluster.CloseReason;
+import io.sessionbroker.testkit.ExpectCloses;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +15,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The command-line tools from the docs, mosquitto_sub and mosquitto_pub, against the transport. Skipped where
+ * Verifies the command-line tools from the docs, mosquitto_sub and mosquitto_pub, against the transport. Skipped where
  * they are not installed ({@code apt-get install mosquitto-clients}).
  */
 @Timeout(60)
@@ -23,6 +25,7 @@ class MosquittoToolsIT {
   private static final Path PUB = Path.of("/usr/bin/mosquitto_pub");
 
   @ParameterizedTest
+  @ExpectCloses(CloseReason.CLIENT_CLOSED)
   @ValueSource(strings = {"mqttv311", "mqttv5"})
   void mosquittoSubReceivesWhatMosquittoPubPublishes(String version) throws Exception {
     assumeTrue(Files.isExecutable(SUB) && Files.isExecutable(PUB), "mosquitto-clients not installed");

@@ -2,27 +2,45 @@ package io.sessionbroker.transports.mqtt;
 
 import io.sessionbroker.transports.TableFixture;
 import io.sessionbroker.transports.auth.DeviceAuth;
+import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 
-/** A session table fixture with an MQTT transport on an ephemeral loopback port, and client helpers. */
+/**
+ * A session table fixture with an MQTT transport on an ephemeral loopback port, and client helpers.
+ *
+ * <p>{@link #close} shuts the table down first, so the sessions a test leaves open end with {@code SHUTDOWN}
+ * (expected by the event contract), and only then closes the raw clients {@link #raw} opened: a test that does
+ * not mean to drop a device does not cause a {@code CONNECTION_LOST} in its body.
+ */
 final class MqttHarness implements AutoCloseable {
 
   final TableFixture fixture;
   final MqttTransport transport;
+  private final List<RawMqtt> rawClients = new CopyOnWriteArrayList<>();
 
   MqttHarness() throws Exception {
     this(MqttOptions.defaults().withPort(0), DeviceAuth.NONE);
   }
 
   MqttHarness(MqttOptions options, DeviceAuth auth) throws Exception {
+    this(options, auth, null);
+  }
+
+  /** @param router makes the transport's router on the fixture's Vert.x; null for the standalone one */
+  MqttHarness(MqttOptions options, DeviceAuth auth, Function<Vertx, MqttRouter> router) throws Exception {
     fixture = new TableFixture();
-    transport = new MqttTransport(fixture.table, options, auth);
+    transport = router == null
+        ? new MqttTransport(fixture.table, options, auth)
+        : new MqttTransport(fixture.table, options, auth, router.apply(fixture.vertx));
     fixture.vertx.deployVerticle(transport).await(10, TimeUnit.SECONDS);
   }
 
@@ -34,8 +52,11 @@ final class MqttHarness implements AutoCloseable {
     return "tcp://127.0.0.1:" + port();
   }
 
+  /** A raw client, closed by {@link #close} after the table has shut down (a test may close it earlier). */
   RawMqtt raw() throws Exception {
-    return new RawMqtt(port());
+    RawMqtt client = new RawMqtt(port());
+    rawClients.add(client);
+    return client;
   }
 
   /** A connected MQTT 3.1.1 Paho client with a clean session. */
@@ -74,6 +95,12 @@ final class MqttHarness implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
-    fixture.close();
+    try {
+      fixture.close();
+    } finally {
+      for (RawMqtt client : rawClients) {
+        client.close();
+      }
+    }
   }
 }

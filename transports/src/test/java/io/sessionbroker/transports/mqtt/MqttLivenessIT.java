@@ -3,6 +3,8 @@ package io.sessionbroker.transports.mqtt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.cluster.CloseReason;
+import io.sessionbroker.testkit.ExpectCloses;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
@@ -14,7 +16,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** Keep-alive, timeout, socket loss, DISCONNECT and the will, over real sockets. */
+/** Verifies keep-alive, timeout, socket loss, DISCONNECT and the will, over real sockets. */
 @Timeout(60)
 class MqttLivenessIT {
 
@@ -39,7 +41,20 @@ class MqttLivenessIT {
     return connect;
   }
 
+  /** The will {@link #device} carries, as {@code sessions.closed} shows it. */
+  private static JsonObject willOf(String id, int qos, boolean retain, long delaySeconds) {
+    String payload = "{\"gone\":\"" + id + "\"}";
+    return new JsonObject()
+        .put("topic", "wills/" + id)
+        .put("payload", new JsonObject().put("gone", id))
+        .put("payloadBase64", java.util.Base64.getEncoder().encodeToString(payload.getBytes()))
+        .put("qos", qos)
+        .put("retain", retain)
+        .put("delayIntervalSeconds", delaySeconds);
+  }
+
   @Test
+  @ExpectCloses(CloseReason.CLIENT_CLOSED)
   void pingreqKeepsASessionAlivePastItsTimeout() throws Exception {
     try (RawMqtt device = mqtt.raw()) {
       // given a device with keep-alive 1 s (timeout 1.5 s)
@@ -63,45 +78,52 @@ class MqttLivenessIT {
   }
 
   @Test
+  @ExpectCloses(CloseReason.TIMEOUT)
   void silenceEndsTheSessionWithTimeoutAfterOneAndAHalfKeepAlivesAndPublishesTheWill() throws Exception {
-    // given a subscriber to the wills, and a device with keep-alive 1 s and a will
+    // given a subscriber to the wills, and an MQTT 3.1.1 device with keep-alive 1 s and a will
     BlockingQueue<String> wills = mqtt.subscriber("watcher", "wills/#");
-    try (RawMqtt device = mqtt.raw()) {
-      device.connect(device("sleepy", 1));
-      JsonObject opened = mqtt.fixture.await(Addresses.OPENED, "sleepy");
+    RawMqtt device = mqtt.raw();
+    device.connect(device("sleepy", 1));
+    mqtt.fixture.await(Addresses.OPENED, "sleepy");
 
-      // when the device stays silent
-      JsonObject closed = mqtt.fixture.await(Addresses.CLOSED, "sleepy");
+    // when the device stays silent
+    JsonObject closed = mqtt.fixture.await(Addresses.CLOSED, "sleepy");
 
-      // then the table evicts it with TIMEOUT 1.5 s after its last packet, carrying the will
-      assertThat(closed.getString("reason")).isEqualTo("TIMEOUT");
-      assertThat(closed.getLong("at") - opened.getLong("at")).isBetween(1500L, 1500L + 150L);
-      assertThat(closed.getJsonObject("will").getString("topic")).isEqualTo("wills/sleepy");
-      assertThat(closed.getJsonObject("will").getJsonObject("payload")).isEqualTo(new JsonObject().put("gone", "sleepy"));
-      assertThat(wills.poll(5, TimeUnit.SECONDS)).isEqualTo("wills/sleepy {\"gone\":\"sleepy\"}");
-      assertThat(device.closedByBroker()).isTrue();
-    }
+    // then the table evicts it with TIMEOUT, never before 1.5 s after its last packet (the event contract
+    // bounds the lateness), carrying the will, which goes out to the subscriber
+    assertThat(closed.getString("reason")).isEqualTo("TIMEOUT");
+    assertThat(closed.getLong("timeoutMs")).isEqualTo(1500L);
+    assertThat(closed.getLong("at") - closed.getLong("lastSeenAt")).isGreaterThanOrEqualTo(1500L);
+    assertThat(closed.getJsonObject("will")).isEqualTo(willOf("sleepy", 1, false, 0));
+    assertThat(wills.poll(5, TimeUnit.SECONDS)).isEqualTo("wills/sleepy {\"gone\":\"sleepy\"}");
+    // and an MQTT 3.1.1 client, which has no DISCONNECT from the server, sees only the connection close
+    assertThat(device.bytesUntilClosed()).isEmpty();
   }
 
   @Test
+  @ExpectCloses(CloseReason.CONNECTION_LOST)
   void socketLossWithoutDisconnectEndsWithConnectionLostAndPublishesTheWill() throws Exception {
     BlockingQueue<String> wills = mqtt.subscriber("watcher", "wills/+");
-    // given a connected device with a will
+    // given a connected MQTT 3.1.1 device with a will at QoS 0 with the retain flag
     RawMqtt device = mqtt.raw();
-    device.connect(device("unplugged", 30));
+    RawMqtt.Connect connect = device("unplugged", 30);
+    connect.willQos = 0;
+    connect.willRetain = true;
+    device.connect(connect);
     mqtt.fixture.await(Addresses.OPENED, "unplugged");
 
     // when its socket goes away without DISCONNECT
     device.close();
 
-    // then
+    // then the close carries the will as the CONNECT gave it, and the will goes out to the subscriber
     JsonObject closed = mqtt.fixture.await(Addresses.CLOSED, "unplugged");
     assertThat(closed.getString("reason")).isEqualTo("CONNECTION_LOST");
-    assertThat(closed.getJsonObject("will")).isNotNull();
+    assertThat(closed.getJsonObject("will")).isEqualTo(willOf("unplugged", 0, true, 0));
     assertThat(wills.poll(5, TimeUnit.SECONDS)).isEqualTo("wills/unplugged {\"gone\":\"unplugged\"}");
   }
 
   @Test
+  @ExpectCloses(CloseReason.CLIENT_CLOSED)
   void disconnectEndsWithClientClosedAndDiscardsTheWill() throws Exception {
     BlockingQueue<String> wills = mqtt.subscriber("watcher", "wills/#");
     // given a Paho 3.1.1 client with a will
@@ -124,51 +146,68 @@ class MqttLivenessIT {
   }
 
   @Test
+  @ExpectCloses(CloseReason.CLIENT_CLOSED)
   void mqtt5DisconnectWithReason0x04PublishesTheWill() throws Exception {
     BlockingQueue<String> wills = mqtt.subscriber("watcher", "wills/#");
-    try (RawMqtt device = mqtt.raw()) {
-      RawMqtt.Connect connect = device("dramatic", 30);
-      connect.level = 5;
-      device.connect(connect);
-      mqtt.fixture.await(Addresses.OPENED, "dramatic");
+    // given an MQTT 5 device with a will at QoS 1
+    RawMqtt device = mqtt.raw();
+    RawMqtt.Connect connect = device("dramatic", 30);
+    connect.level = 5;
+    device.connect(connect);
+    mqtt.fixture.await(Addresses.OPENED, "dramatic");
 
-      device.send(RawMqtt.DISCONNECT_WITH_WILL);
+    // when it disconnects with reason 0x04, Disconnect with Will Message
+    device.send(RawMqtt.DISCONNECT_WITH_WILL);
 
-      JsonObject closed = mqtt.fixture.await(Addresses.CLOSED, "dramatic");
-      assertThat(closed.getString("reason")).isEqualTo("CLIENT_CLOSED");
-      assertThat(closed.getJsonObject("will")).isNotNull();
-      assertThat(wills.poll(5, TimeUnit.SECONDS)).isEqualTo("wills/dramatic {\"gone\":\"dramatic\"}");
-    }
+    // then the close is the client's and carries the will, which goes out to the subscriber
+    JsonObject closed = mqtt.fixture.await(Addresses.CLOSED, "dramatic");
+    assertThat(closed.getString("reason")).isEqualTo("CLIENT_CLOSED");
+    assertThat(closed.getJsonObject("will")).isEqualTo(willOf("dramatic", 1, false, 0));
+    assertThat(wills.poll(5, TimeUnit.SECONDS)).isEqualTo("wills/dramatic {\"gone\":\"dramatic\"}");
+  }
+
+  /** An MQTT 5 device whose will waits {@code delaySeconds} and whose session outlives the connection. */
+  private static RawMqtt.Connect delayedWill(String id, long delaySeconds) {
+    RawMqtt.Connect connect = device(id, 30);
+    connect.level = 5;
+    connect.willDelaySeconds = delaySeconds;
+    connect.sessionExpirySeconds = 60;
+    return connect;
   }
 
   @Test
+  @ExpectCloses(CloseReason.CONNECTION_LOST)
   void willDelayIntervalHoldsTheWillAndAReconnectionInTimeCancelsIt() throws Exception {
     BlockingQueue<String> wills = mqtt.subscriber("watcher", "wills/#");
     // given an MQTT 5 device whose will waits 2 s and whose session outlives the connection
-    RawMqtt.Connect connect = device("flaky", 30);
-    connect.level = 5;
-    connect.willDelaySeconds = 2;
-    connect.sessionExpirySeconds = 60;
+    RawMqtt.Connect connect = delayedWill("flaky", 2);
     RawMqtt first = mqtt.raw();
     first.connect(connect);
     mqtt.fixture.await(Addresses.OPENED, "flaky");
 
     // when its socket drops and it comes back, resuming its session, within the delay
     first.close();
-    assertThat(mqtt.fixture.await(Addresses.CLOSED, "flaky").getString("reason")).isEqualTo("CONNECTION_LOST");
+    JsonObject closed = mqtt.fixture.await(Addresses.CLOSED, "flaky");
+    assertThat(closed.getString("reason")).isEqualTo("CONNECTION_LOST");
+    assertThat(closed.getJsonObject("will")).isEqualTo(willOf("flaky", 1, false, 2));
     connect.clean = false;
-    try (RawMqtt second = mqtt.raw()) {
-      second.connect(connect);
-      mqtt.fixture.await(Addresses.OPENED, "flaky");
+    mqtt.raw().connect(connect);
+    mqtt.fixture.await(Addresses.OPENED, "flaky");
 
-      // then the will is never published: after the delay has passed, the marker is the first message
-      TimeUnit.MILLISECONDS.sleep(2_500); // the will delay itself: nothing to wait for but time
-      mqtt.publishMarker("wills/flaky");
-      assertThat(wills.poll(5, TimeUnit.SECONDS)).isEqualTo("wills/flaky marker");
-    }
+    // then its will is never published. The barrier: a second device with the same will delay drops only now,
+    // so its will is due after the first device's would have been (both wait on the transport's one event
+    // loop); the subscriber's first message must be the second device's will.
+    RawMqtt control = mqtt.raw();
+    control.connect(delayedWill("flaky-control", 2));
+    mqtt.fixture.await(Addresses.OPENED, "flaky-control");
+    control.close();
+    assertThat(mqtt.fixture.await(Addresses.CLOSED, "flaky-control").getString("reason"))
+        .isEqualTo("CONNECTION_LOST");
+    assertThat(wills.poll(10, TimeUnit.SECONDS)).isEqualTo("wills/flaky-control {\"gone\":\"flaky-control\"}");
   }
 
   @Test
+  @ExpectCloses(CloseReason.CONNECTION_LOST)
   void willDelayIntervalPublishesTheWillLateWhenTheClientStaysAway() throws Exception {
     BlockingQueue<String> wills = mqtt.subscriber("watcher", "wills/#");
     RawMqtt.Connect connect = device("gone", 30);
@@ -181,7 +220,7 @@ class MqttLivenessIT {
 
     device.close();
     long closedAt = System.nanoTime();
-    mqtt.fixture.await(Addresses.CLOSED, "gone");
+    assertThat(mqtt.fixture.await(Addresses.CLOSED, "gone").getJsonObject("will")).isEqualTo(willOf("gone", 1, false, 1));
 
     assertThat(wills.poll(5, TimeUnit.SECONDS)).isEqualTo("wills/gone {\"gone\":\"gone\"}");
     assertThat(Duration.ofNanos(System.nanoTime() - closedAt)).isGreaterThanOrEqualTo(Duration.ofMillis(950));

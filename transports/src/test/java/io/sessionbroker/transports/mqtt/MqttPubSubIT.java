@@ -3,6 +3,8 @@ package io.sessionbroker.transports.mqtt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.cluster.CloseReason;
+import io.sessionbroker.testkit.ExpectCloses;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.BlockingQueue;
@@ -17,7 +19,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The in-memory pub/sub with real Paho clients: wildcards, QoS, devices.inbound, session present. */
+/** Verifies the in-memory pub/sub with real Paho clients: wildcards, QoS, devices.inbound, session present. */
 @Timeout(60)
 class MqttPubSubIT {
 
@@ -38,6 +40,7 @@ class MqttPubSubIT {
   }
 
   @Test
+  @ExpectCloses(CloseReason.CLIENT_CLOSED)
   void wildcardSubscriptionsReceiveExactlyTheMatchingPublishes() throws Exception {
     // given subscribers to sensors/+/temp and to alerts/#
     BlockingQueue<String> temps = mqtt.subscriber("temps", "sensors/+/temp");
@@ -63,6 +66,7 @@ class MqttPubSubIT {
   }
 
   @Test
+  @ExpectCloses(CloseReason.CLIENT_CLOSED)
   void everyDevicePublishGoesToDevicesInbound() throws Exception {
     MqttClient device = mqtt.paho3("thermo", 30);
     JsonObject opened = mqtt.fixture.await(Addresses.OPENED, "thermo");
@@ -82,43 +86,44 @@ class MqttPubSubIT {
 
   @Test
   void aPublishSentRightBehindTheConnectWaitsForTheSessionAndIsNotLost() throws Exception {
-    try (RawMqtt device = mqtt.raw()) {
-      // given CONNECT and PUBLISH in one write, as §3.1.4 allows (the client need not wait for CONNACK)
-      RawMqtt.Connect connect = new RawMqtt.Connect();
-      connect.clientId = "hasty";
-      byte[] publish = RawMqtt.packet(0x30, new byte[] {0, 3, 'a', '/', 'b', 'h', 'i'});
-      byte[] connectBytes = connect.encode();
-      byte[] both = java.util.Arrays.copyOf(connectBytes, connectBytes.length + publish.length);
-      System.arraycopy(publish, 0, both, connectBytes.length, publish.length);
+    // given CONNECT and PUBLISH in one write, as §3.1.4 allows (the client need not wait for CONNACK)
+    RawMqtt.Connect connect = new RawMqtt.Connect();
+    connect.clientId = "hasty";
+    byte[] publish = RawMqtt.packet(0x30, new byte[] {0, 3, 'a', '/', 'b', 'h', 'i'});
+    byte[] connectBytes = connect.encode();
+    byte[] both = java.util.Arrays.copyOf(connectBytes, connectBytes.length + publish.length);
+    System.arraycopy(publish, 0, both, connectBytes.length, publish.length);
 
-      // when
-      device.send(both);
+    // when
+    RawMqtt device = mqtt.raw();
+    device.send(both);
 
-      // then the CONNACK comes and the publish reaches devices.inbound
-      assertThat(device.read().type()).isEqualTo(RawMqtt.CONNACK);
-      JsonObject inbound = mqtt.fixture.await(Addresses.INBOUND, "hasty");
-      assertThat(inbound.getString("topic")).isEqualTo("a/b");
-      assertThat(inbound.getString("payload")).isEqualTo("hi");
-    }
+    // then the CONNACK comes and the publish reaches devices.inbound
+    assertThat(device.read().type()).isEqualTo(RawMqtt.CONNACK);
+    JsonObject inbound = mqtt.fixture.await(Addresses.INBOUND, "hasty");
+    assertThat(inbound.getString("topic")).isEqualTo("a/b");
+    assertThat(inbound.getString("payload")).isEqualTo("hi");
   }
 
   @Test
+  @ExpectCloses(CloseReason.PROTOCOL_ERROR)
   void aPublishToATopicWithAWildcardEndsTheSessionWithProtocolError() throws Exception {
-    try (RawMqtt device = mqtt.raw()) {
-      RawMqtt.Connect connect = new RawMqtt.Connect();
-      connect.clientId = "wild";
-      device.connect(connect);
-      mqtt.fixture.await(Addresses.OPENED, "wild");
+    RawMqtt device = mqtt.raw();
+    RawMqtt.Connect connect = new RawMqtt.Connect();
+    connect.clientId = "wild";
+    device.connect(connect);
+    mqtt.fixture.await(Addresses.OPENED, "wild");
 
-      // PUBLISH QoS 0 to "a/#": §3.3.2.1, a Topic Name must not contain wildcards
-      device.send(RawMqtt.packet(0x30, new byte[] {0, 3, 'a', '/', '#', 'x'}));
+    // PUBLISH QoS 0 to "a/#": §3.3.2.1, a Topic Name must not contain wildcards
+    device.send(RawMqtt.packet(0x30, new byte[] {0, 3, 'a', '/', '#', 'x'}));
 
-      assertThat(device.closedByBroker()).isTrue();
-      assertThat(mqtt.fixture.await(Addresses.CLOSED, "wild").getString("reason")).isEqualTo("PROTOCOL_ERROR");
-    }
+    // an MQTT 3.1.1 client has no DISCONNECT from the server: the connection just closes
+    assertThat(device.bytesUntilClosed()).isEmpty();
+    assertThat(mqtt.fixture.await(Addresses.CLOSED, "wild").getString("reason")).isEqualTo("PROTOCOL_ERROR");
   }
 
   @Test
+  @ExpectCloses(CloseReason.CLIENT_CLOSED)
   void aPersistentSessionIsResumedWithSessionPresentAndItsSubscriptions() throws Exception {
     // given a client with Clean Session 0 that subscribed, then went away
     MqttConnectOptions persistent = new MqttConnectOptions();

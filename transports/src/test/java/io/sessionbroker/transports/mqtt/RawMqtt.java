@@ -52,6 +52,8 @@ final class RawMqtt implements AutoCloseable {
     boolean clean = true;
     String willTopic;
     String willPayload;
+    int willQos = 1;
+    boolean willRetain;
     long willDelaySeconds = -1;
     long sessionExpirySeconds = -1;
     String password;
@@ -60,7 +62,8 @@ final class RawMqtt implements AutoCloseable {
       ByteArrayOutputStream body = new ByteArrayOutputStream();
       string(body, level == 3 ? "MQIsdp" : "MQTT");
       body.write(level);
-      int flags = (clean ? 0x02 : 0) | (willTopic != null ? 0x04 | 0x08 : 0) | (password != null ? 0x40 | 0x80 : 0);
+      int will = willTopic == null ? 0 : 0x04 | willQos << 3 | (willRetain ? 0x20 : 0);
+      int flags = (clean ? 0x02 : 0) | will | (password != null ? 0x40 | 0x80 : 0);
       body.write(flags);
       body.write(keepAlive >> 8);
       body.write(keepAlive & 0xFF);
@@ -140,6 +143,25 @@ final class RawMqtt implements AutoCloseable {
     byte[] body = new byte[length];
     in.readFully(body);
     return new Packet(header, body);
+  }
+
+  /**
+   * Everything the broker sends until it closes the connection; fails (never returns) if it does not close
+   * within the socket timeout. An empty result means the broker closed without sending another packet.
+   */
+  byte[] bytesUntilClosed() throws IOException {
+    ByteArrayOutputStream rest = new ByteArrayOutputStream();
+    try {
+      for (int b = in.read(); b >= 0; b = in.read()) {
+        rest.write(b);
+      }
+    } catch (SocketTimeoutException e) {
+      throw new AssertionError("the broker did not close the connection within the socket timeout; got "
+          + rest.size() + " bytes", e);
+    } catch (IOException e) {
+      // connection reset: closed as well
+    }
+    return rest.toByteArray();
   }
 
   /** Whether the broker closed the connection (end of stream) within the socket timeout. */

@@ -114,9 +114,17 @@ class WebSocketHandshakeIT {
     // when
     WsDevice device = WsDevice.connect(transport.port(), "/devices?device=ws-bad-hb&heartbeat=soon");
 
-    // then
-    assertThat(device.next().getString("code")).isEqualTo("bad_hello");
-    assertThat(device.closed().code()).isEqualTo(CloseCodes.POLICY_VIOLATION);
+    // then the device gets a bad_hello error and 1008, and the back end a bad_hello rejection, not a session
+    JsonObject error = device.next();
+    assertThat(error.getString("type")).isEqualTo("error");
+    assertThat(error.getString("code")).isEqualTo("bad_hello");
+    assertThat(error.getString("message")).contains("heartbeat");
+    assertThat(device.closed()).isEqualTo(new WsDevice.Closed(CloseCodes.POLICY_VIOLATION, "bad_hello"));
+    JsonObject rejected = fixture.await(Addresses.REJECTED, e -> "bad_hello".equals(e.getString("code")));
+    assertThat(rejected.getString("transport")).isEqualTo("websocket");
+    assertThat(rejected.getString("message")).contains("heartbeat");
+    fixture.settle();
+    assertThat(fixture.pending()).noneMatch(e -> e.address().equals(Addresses.OPENED));
   }
 
   @Test

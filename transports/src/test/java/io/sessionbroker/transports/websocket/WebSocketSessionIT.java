@@ -3,12 +3,15 @@ package io.sessionbroker.transports.websocket;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.cluster.CloseReason;
+import io.sessionbroker.testkit.ExpectCloses;
 import io.sessionbroker.transports.TableFixture;
 import io.sessionbroker.transports.auth.DeviceAuth;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -17,6 +20,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Verifies that a device on the JDK WebSocket client holds a session: hello and welcome, liveness by protocol
  * pongs or application pings, and the three ways a device ends it (bye, close frame, dropped socket).
+ *
+ * <p>Devices a test does not end are left to the teardown, where the table's shutdown closes them.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class WebSocketSessionIT {
@@ -46,20 +51,20 @@ class WebSocketSessionIT {
   @Test
   void helloFrameIsAnsweredWithWelcomeAndOpensAWebSocketSession() throws Exception {
     // given
-    try (WsDevice device = WsDevice.connect(transport.port(), "/devices")) {
-      // when
-      device.send(new JsonObject().put("type", "hello").put("device", "ws-1").put("heartbeat", 30));
+    WsDevice device = WsDevice.connect(transport.port(), "/devices");
 
-      // then
-      JsonObject welcome = device.next();
-      assertThat(welcome.getString("type")).isEqualTo("welcome");
-      assertThat(welcome.getInteger("heartbeat")).isEqualTo(30);
-      assertThat(welcome.getInteger("timeout")).isEqualTo(45);
-      JsonObject opened = fixture.await(Addresses.OPENED, "ws-1");
-      assertThat(opened.getString("transport")).isEqualTo("websocket");
-      assertThat(opened.getString("sessionId")).isEqualTo(welcome.getString("session"));
-      assertThat(opened.getString("remote")).startsWith("127.0.0.1:");
-    }
+    // when
+    device.send(new JsonObject().put("type", "hello").put("device", "ws-1").put("heartbeat", 30));
+
+    // then
+    JsonObject welcome = device.next();
+    assertThat(welcome.getString("type")).isEqualTo("welcome");
+    assertThat(welcome.getInteger("heartbeat")).isEqualTo(30);
+    assertThat(welcome.getInteger("timeout")).isEqualTo(45);
+    JsonObject opened = fixture.await(Addresses.OPENED, "ws-1");
+    assertThat(opened.getString("transport")).isEqualTo("websocket");
+    assertThat(opened.getString("sessionId")).isEqualTo(welcome.getString("session"));
+    assertThat(opened.getString("remote")).startsWith("127.0.0.1:");
   }
 
   @Test
@@ -69,15 +74,14 @@ class WebSocketSessionIT {
     String token = DeviceAuth.withSecret(SECRET).tokenFor("ws-bearer");
 
     // when
-    try (WsDevice device = WsDevice.connect(secured.port(), "/devices?device=ws-bearer&heartbeat=20",
-        Map.of("Authorization", "Bearer " + token))) {
+    WsDevice device = WsDevice.connect(secured.port(), "/devices?device=ws-bearer&heartbeat=20",
+        Map.of("Authorization", "Bearer " + token));
 
-      // then
-      JsonObject welcome = device.next();
-      assertThat(welcome.getString("type")).isEqualTo("welcome");
-      assertThat(welcome.getInteger("heartbeat")).isEqualTo(20);
-      assertThat(fixture.await(Addresses.OPENED, "ws-bearer").getString("transport")).isEqualTo("websocket");
-    }
+    // then
+    JsonObject welcome = device.next();
+    assertThat(welcome.getString("type")).isEqualTo("welcome");
+    assertThat(welcome.getInteger("heartbeat")).isEqualTo(20);
+    assertThat(fixture.await(Addresses.OPENED, "ws-bearer").getString("transport")).isEqualTo("websocket");
   }
 
   @Test
@@ -87,68 +91,82 @@ class WebSocketSessionIT {
     String token = DeviceAuth.withSecret(SECRET).tokenFor("ws-browser");
 
     // when
-    try (WsDevice device = WsDevice.connect(secured.port(), "/devices?device=ws-browser&token=" + token)) {
+    WsDevice device = WsDevice.connect(secured.port(), "/devices?device=ws-browser&token=" + token);
 
-      // then
-      assertThat(device.next().getString("type")).isEqualTo("welcome");
-      fixture.await(Addresses.OPENED, "ws-browser");
-    }
+    // then
+    JsonObject welcome = device.next();
+    assertThat(welcome.getString("type")).isEqualTo("welcome");
+    assertThat(fixture.await(Addresses.OPENED, "ws-browser").getString("sessionId"))
+        .isEqualTo(welcome.getString("session"));
   }
 
   @Test
+  @ExpectCloses(CloseReason.TIMEOUT)
   void protocolPongsAloneKeepTheSessionAliveForManyTimeouts() throws Exception {
     // given: heartbeat 0.2 s, so timeout 0.3 s and a ping frame every 0.1 s, answered by the JDK client
-    try (WsDevice device = WsDevice.hello(transport.port(), "ws-pongs", 0.2)) {
-      fixture.await(Addresses.OPENED, "ws-pongs");
+    WsDevice device = WsDevice.hello(transport.port(), "ws-pongs", 0.2);
+    JsonObject opened = fixture.await(Addresses.OPENED, "ws-pongs");
 
-      // when: the device sends no frame of its own for ten timeouts
-      assertNoCloseWithin("ws-pongs", Duration.ofSeconds(3));
+    // when: the device sends no frame of its own while it answers ten pings (more than three timeouts)
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> device.pings() >= 10);
+    // and a device on the same terms that leaves the pings unanswered, welcomed after it, times out
+    WsDevice silent = WsDevice.hello(transport.port(), "ws-pongs-silent", 0.2);
+    silent.stopReading();
+    assertThat(fixture.await(Addresses.CLOSED, "ws-pongs-silent").getString("reason")).isEqualTo("TIMEOUT");
+    silent.abort(); // its session is over; a client that never reads would hold up the server's close
 
-      // then
-      assertThat(fixture.table.get("ws-pongs").await(5, TimeUnit.SECONDS)).isNotNull();
-      assertThat(device.isClosed()).isFalse();
-    }
+    // then the first one is still open: were pongs no proof of life, its deadline (before the silent one's) would
+    // have closed it first, and the table publishes its events in order
+    assertThat(fixture.pending()).noneMatch(e -> e.address().equals(Addresses.CLOSED));
+    JsonObject session = fixture.table.get("ws-pongs").await(5, TimeUnit.SECONDS);
+    assertThat(session.getString("sessionId")).isEqualTo(opened.getString("sessionId"));
+    assertThat(session.getLong("lastSeenAt")).isGreaterThan(opened.getLong("at") + 300);
+    assertThat(device.isClosed()).isFalse();
   }
 
   @Test
+  @ExpectCloses(CloseReason.CLIENT_CLOSED)
   void applicationPingsAloneKeepTheSessionAliveWhenTheBrokerDoesNotPing() throws Exception {
     // given: a transport that sends no ping frames, as if a proxy swallowed them
     WsOptions noPings = new WsOptions("127.0.0.1", 0, "/devices", 5_000, 16_384, 8_192, WsOptions.PING_NEVER);
     WebSocketTransport quiet = deploy(noPings, DeviceAuth.NONE);
-    try (WsDevice device = WsDevice.hello(quiet.port(), "ws-app-ping", 0.2)) {
+    WsDevice device = WsDevice.hello(quiet.port(), "ws-app-ping", 0.2);
 
-      // when: a browser-style ping frame every 0.1 s for ten timeouts, the last with a status
-      for (int i = 0; i < 30; i++) {
-        device.send(new JsonObject().put("type", "ping").put("status", new JsonObject().put("i", i)));
-        assertThat(device.next().getString("type")).isEqualTo("pong");
-        TimeUnit.MILLISECONDS.sleep(100); // the device's own heartbeat period
-      }
-
-      // then
-      JsonObject session = fixture.table.get("ws-app-ping").await(5, TimeUnit.SECONDS);
-      assertThat(session).isNotNull();
-      assertThat(session.getJsonObject("status").getInteger("i")).isEqualTo(29);
-      assertThat(fixture.pending()).noneMatch(e -> e.address().equals(Addresses.CLOSED));
+    // when: a browser-style ping frame every 0.1 s for ten timeouts, the last with a status
+    for (int i = 0; i < 30; i++) {
+      device.send(new JsonObject().put("type", "ping").put("status", new JsonObject().put("i", i)));
+      assertThat(device.next().getString("type")).isEqualTo("pong");
+      TimeUnit.MILLISECONDS.sleep(100); // the device's own heartbeat period
     }
+
+    // then
+    JsonObject session = fixture.table.get("ws-app-ping").await(5, TimeUnit.SECONDS);
+    assertThat(session).isNotNull();
+    assertThat(session.getJsonObject("status").getInteger("i")).isEqualTo(29);
+    fixture.settle();
+    assertThat(fixture.pending()).noneMatch(e -> e.address().equals(Addresses.CLOSED));
+    // (it says bye now: left alone, it would time out 0.3 s after its last ping)
+    device.send(new JsonObject().put("type", "bye"));
+    assertThat(fixture.await(Addresses.CLOSED, "ws-app-ping").getString("reason")).isEqualTo("CLIENT_CLOSED");
   }
 
   @Test
   void dataFrameIsPublishedOnDevicesInbound() throws Exception {
     // given
-    try (WsDevice device = WsDevice.hello(transport.port(), "ws-data", 30)) {
+    WsDevice device = WsDevice.hello(transport.port(), "ws-data", 30);
 
-      // when
-      device.send(new JsonObject().put("type", "data").put("topic", "temp").put("payload",
-          new JsonObject().put("c", 21.5)));
+    // when
+    device.send(new JsonObject().put("type", "data").put("topic", "temp").put("payload",
+        new JsonObject().put("c", 21.5)));
 
-      // then
-      JsonObject inbound = fixture.await(Addresses.INBOUND, "ws-data");
-      assertThat(inbound.getString("topic")).isEqualTo("temp");
-      assertThat(inbound.getJsonObject("payload").getDouble("c")).isEqualTo(21.5);
-    }
+    // then
+    JsonObject inbound = fixture.await(Addresses.INBOUND, "ws-data");
+    assertThat(inbound.getString("topic")).isEqualTo("temp");
+    assertThat(inbound.getJsonObject("payload").getDouble("c")).isEqualTo(21.5);
   }
 
   @Test
+  @ExpectCloses(CloseReason.CLIENT_CLOSED)
   void byeFrameEndsTheSessionAsClientClosedWithCode1000() throws Exception {
     // given
     WsDevice device = WsDevice.hello(transport.port(), "ws-bye", 30);
@@ -162,6 +180,7 @@ class WebSocketSessionIT {
   }
 
   @Test
+  @ExpectCloses(CloseReason.CLIENT_CLOSED)
   void closeFrameFromTheDeviceIsClientClosed() throws Exception {
     // given
     WsDevice device = WsDevice.hello(transport.port(), "ws-close-frame", 30);
@@ -175,6 +194,7 @@ class WebSocketSessionIT {
   }
 
   @Test
+  @ExpectCloses(CloseReason.CONNECTION_LOST)
   void socketDroppedWithoutCloseFrameIsConnectionLost() throws Exception {
     // given
     WsDevice device = WsDevice.hello(transport.port(), "ws-abort", 30);
@@ -184,16 +204,5 @@ class WebSocketSessionIT {
 
     // then
     assertThat(fixture.await(Addresses.CLOSED, "ws-abort").getString("reason")).isEqualTo("CONNECTION_LOST");
-  }
-
-  private void assertNoCloseWithin(String deviceId, Duration duration) throws InterruptedException {
-    try {
-      JsonObject closed = fixture.await(Addresses.CLOSED, e -> deviceId.equals(e.getString("deviceId")), duration);
-      throw new AssertionError("session closed early: " + closed);
-    } catch (AssertionError expected) {
-      if (expected.getMessage().startsWith("session closed early")) {
-        throw expected;
-      }
-    }
   }
 }

@@ -32,6 +32,7 @@ final class WsDevice implements WebSocket.Listener, AutoCloseable {
   private final BlockingQueue<JsonObject> received = new LinkedBlockingQueue<>();
   private final CompletableFuture<Closed> closed = new CompletableFuture<>();
   private final StringBuilder partial = new StringBuilder();
+  private final java.util.concurrent.atomic.AtomicInteger pings = new java.util.concurrent.atomic.AtomicInteger();
   private volatile boolean reading = true;
   private WebSocket socket;
 
@@ -121,8 +122,14 @@ final class WsDevice implements WebSocket.Listener, AutoCloseable {
     return null;
   }
 
+  /** How many ping frames the device has read (and so answered: the JDK client sends the pong itself). */
+  int pings() {
+    return pings.get();
+  }
+
   @Override
   public CompletionStage<?> onPing(WebSocket webSocket, ByteBuffer message) {
+    pings.incrementAndGet();
     more(webSocket);
     return null;
   }

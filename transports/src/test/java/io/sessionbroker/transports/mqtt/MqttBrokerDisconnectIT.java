@@ -1,0 +1,236 @@
+package io.sessionbroker.transports.mqtt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.cluster.CloseReason;
+import io.sessionbroker.cluster.OpenRequest;
+import io.sessionbroker.testkit.ExpectCloses;
+import io.sessionbroker.transports.auth.DeviceAuth;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Verifies what an MQTT client receives on the wire when the broker ends its session (docs/protocol.md, "How
+ * MQTT maps to sessions"): an MQTT 5 client gets one DISCONNECT with the reason code of the close (§3.14.2.1),
+ * then the connection closes; an MQTT 3.1.1 client, for which the server has no DISCONNECT (§3.14), sees only
+ * the close. The codes not covered here are in {@link MqttTakeoverIT} (0x8E, 0x98) and {@link MqttConnectIT}
+ * (0x81, 0x82).
+ */
+@Timeout(60)
+class MqttBrokerDisconnectIT {
+
+  private MqttHarness mqtt;
+
+  @AfterEach
+  void stop() throws Exception {
+    if (mqtt != null) {
+      mqtt.close();
+    }
+  }
+
+  private MqttHarness start() throws Exception {
+    return start(MqttOptions.defaults().withPort(0), null);
+  }
+
+  private MqttHarness start(MqttOptions options, Function<Vertx, MqttRouter> router) throws Exception {
+    mqtt = new MqttHarness(options, DeviceAuth.NONE, router);
+    return mqtt;
+  }
+
+  private static RawMqtt.Connect connect(int level, String id, int keepAlive) {
+    RawMqtt.Connect connect = new RawMqtt.Connect();
+    connect.level = level;
+    connect.clientId = id;
+    connect.keepAlive = keepAlive;
+    return connect;
+  }
+
+  /** Connects {@code connect} on a new raw client and waits for its session. */
+  private RawMqtt connected(RawMqtt.Connect connect) throws Exception {
+    RawMqtt device = mqtt.raw();
+    RawMqtt.Packet connack = device.connect(connect);
+    assertThat(connack.type()).isEqualTo(RawMqtt.CONNACK);
+    assertThat(connack.body()[1]).as("CONNACK code").isZero();
+    mqtt.fixture.await(Addresses.OPENED, connect.clientId);
+    return device;
+  }
+
+  /** Asserts that the next packet is an MQTT 5 DISCONNECT with {@code reasonCode} and that the close follows. */
+  private static void assertDisconnectThenClose(RawMqtt device, int reasonCode) throws Exception {
+    RawMqtt.Packet disconnect = device.read();
+    assertThat(disconnect.type()).isEqualTo(RawMqtt.DISCONNECT);
+    assertThat(disconnect.body()[0] & 0xFF).as("DISCONNECT reason code").isEqualTo(reasonCode);
+    assertThat(device.bytesUntilClosed()).as("bytes after the DISCONNECT").isEmpty();
+  }
+
+  private String closeReason(String deviceId) throws InterruptedException {
+    return mqtt.fixture.await(Addresses.CLOSED, deviceId).getString("reason");
+  }
+
+  @Test
+  @ExpectCloses(CloseReason.TIMEOUT)
+  void silenceEndsAnMqtt5SessionWithDisconnect0x8DKeepAliveTimeout() throws Exception {
+    // given an MQTT 5 device with keep-alive 1 s
+    start();
+    RawMqtt device = connected(connect(5, "v5-sleepy", 1));
+
+    // when it stays silent, then it gets DISCONNECT 0x8D Keep Alive timeout, and the session ends TIMEOUT
+    assertDisconnectThenClose(device, 0x8D);
+    assertThat(closeReason("v5-sleepy")).isEqualTo("TIMEOUT");
+  }
+
+  @Test
+  @ExpectCloses(CloseReason.SHUTDOWN)
+  void shutdownEndsAnMqtt5SessionWithDisconnect0x8BAndPublishesTheWill() throws Exception {
+    // given a clustered router, whose publishes other nodes receive on the cluster address, and an MQTT 5
+    // device with a will
+    start(MqttOptions.defaults().withPort(0), vertx -> new ClusterRouter(vertx.eventBus(), "mqtt-node"));
+    BlockingQueue<JsonObject> toOtherNodes = new LinkedBlockingQueue<>();
+    mqtt.fixture.vertx.eventBus().<JsonObject>consumer(ClusterRouter.ADDRESS, m -> toOtherNodes.add(m.body()))
+        .completion().await(10, TimeUnit.SECONDS);
+    RawMqtt.Connect connect = connect(5, "v5-stopped", 30);
+    connect.willTopic = "wills/v5-stopped";
+    connect.willPayload = "offline";
+    RawMqtt device = connected(connect);
+
+    // when the node shuts down
+    mqtt.fixture.table.shutdown().await(10, TimeUnit.SECONDS);
+
+    // then the device gets DISCONNECT 0x8B Server shutting down, the close is SHUTDOWN and carries the will,
+    // and the will is published (here: to the other nodes; local subscribers are shutting down too)
+    assertDisconnectThenClose(device, 0x8B);
+    JsonObject closed = mqtt.fixture.await(Addresses.CLOSED, "v5-stopped");
+    assertThat(closed.getString("reason")).isEqualTo("SHUTDOWN");
+    assertThat(closed.getJsonObject("will").getString("topic")).isEqualTo("wills/v5-stopped");
+    JsonObject will = toOtherNodes.poll(10, TimeUnit.SECONDS);
+    assertThat(will).as("the will on the cluster address").isNotNull();
+    assertThat(will.getString("topic")).isEqualTo("wills/v5-stopped");
+    assertThat(new String(Base64.getDecoder().decode(will.getString("payload")), StandardCharsets.UTF_8))
+        .isEqualTo("offline");
+    assertThat(will.getInteger("qos")).isEqualTo(1);
+  }
+
+  @Test
+  @ExpectCloses(CloseReason.PROTOCOL_ERROR)
+  void aPublishToATopicWithAWildcardEndsAnMqtt5SessionWithDisconnect0x81MalformedPacket() throws Exception {
+    // given
+    start();
+    RawMqtt device = connected(connect(5, "v5-wild", 30));
+
+    // when: PUBLISH QoS 0 to "a/#", no properties, payload "x" (§3.3.2.1: no wildcards in a Topic Name)
+    device.send(RawMqtt.packet(0x30, new byte[] {0, 3, 'a', '/', '#', 0, 'x'}));
+
+    // then 0x81: Netty's decoder refuses the packet before the broker sees it as a PUBLISH (docs/protocol.md
+    // said 0x90, Topic Name invalid, which the spec keeps for a topic that is "not malformed")
+    assertDisconnectThenClose(device, 0x81);
+    assertThat(closeReason("v5-wild")).isEqualTo("PROTOCOL_ERROR");
+  }
+
+  @Test
+  @ExpectCloses(CloseReason.PROTOCOL_ERROR)
+  void aPublishWithAnEmptyTopicEndsAnMqtt5SessionWithDisconnect0x90TopicNameInvalid() throws Exception {
+    // given
+    start();
+    RawMqtt device = connected(connect(5, "v5-nameless", 30));
+
+    // when: PUBLISH QoS 0 to "", no properties (so no Topic Alias either), payload "x"
+    device.send(RawMqtt.packet(0x30, new byte[] {0, 0, 0, 'x'}));
+
+    // then
+    assertDisconnectThenClose(device, 0x90);
+    assertThat(closeReason("v5-nameless")).isEqualTo("PROTOCOL_ERROR");
+  }
+
+  @Test
+  @ExpectCloses(CloseReason.PROTOCOL_ERROR)
+  void aPacketOverMaxMessageBytesEndsAnMqtt5SessionWithDisconnect0x95PacketTooLarge() throws Exception {
+    // given a broker that accepts packets of at most 64 bytes
+    start(new MqttOptions("127.0.0.1", 0, 10_000, 300, 64), null);
+    RawMqtt device = connected(connect(5, "v5-bulky", 30));
+
+    // when the device publishes 200 bytes
+    byte[] publish = new byte[2 + 3 + 1 + 200];
+    publish[1] = 3;
+    publish[2] = 'a';
+    publish[3] = '/';
+    publish[4] = 'b';
+    device.send(RawMqtt.packet(0x30, publish));
+
+    // then
+    assertDisconnectThenClose(device, 0x95);
+    assertThat(closeReason("v5-bulky")).isEqualTo("PROTOCOL_ERROR");
+  }
+
+  @Test
+  @ExpectCloses(CloseReason.TAKEN_OVER)
+  void aTakeoverEndsAnMqtt311SessionWithOnlyAClose() throws Exception {
+    // given an MQTT 3.1.1 device
+    start();
+    RawMqtt device = connected(connect(4, "v3-twin", 30));
+
+    // when the same device opens a session over another transport
+    mqtt.fixture.table.open(new OpenRequest("v3-twin", "tcp", "127.0.0.1:1", 30_000, null, (s, r) -> { }))
+        .await(5, TimeUnit.SECONDS);
+
+    // then the MQTT connection closes without any packet, and the MQTT session ends TAKEN_OVER
+    assertThat(device.bytesUntilClosed()).isEmpty();
+    JsonObject closed = mqtt.fixture.await(Addresses.CLOSED, "v3-twin");
+    assertThat(closed.getString("reason")).isEqualTo("TAKEN_OVER");
+    assertThat(closed.getString("transport")).isEqualTo("mqtt");
+  }
+
+  @Test
+  @ExpectCloses(CloseReason.KICKED)
+  void aKickEndsAnMqtt311SessionWithOnlyAClose() throws Exception {
+    // given
+    start();
+    RawMqtt device = connected(connect(4, "v3-kicked", 30));
+
+    // when
+    assertThat(mqtt.fixture.table.kick("v3-kicked").await(5, TimeUnit.SECONDS)).isTrue();
+
+    // then
+    assertThat(device.bytesUntilClosed()).isEmpty();
+    assertThat(closeReason("v3-kicked")).isEqualTo("KICKED");
+  }
+
+  @Test
+  @ExpectCloses(CloseReason.SHUTDOWN)
+  void shutdownEndsAnMqtt311SessionWithOnlyAClose() throws Exception {
+    // given
+    start();
+    RawMqtt device = connected(connect(4, "v3-stopped", 30));
+
+    // when
+    mqtt.fixture.table.shutdown().await(10, TimeUnit.SECONDS);
+
+    // then
+    assertThat(device.bytesUntilClosed()).isEmpty();
+    assertThat(closeReason("v3-stopped")).isEqualTo("SHUTDOWN");
+  }
+
+  @Test
+  @ExpectCloses(CloseReason.PROTOCOL_ERROR)
+  void aMalformedPacketEndsAnMqtt311SessionWithOnlyAClose() throws Exception {
+    // given
+    start();
+    RawMqtt device = connected(connect(4, "v3-garbler", 30));
+
+    // when: packet type 0 is reserved (§2.2.1)
+    device.send(new byte[] {0x00, 0x00});
+
+    // then
+    assertThat(device.bytesUntilClosed()).isEmpty();
+    assertThat(closeReason("v3-garbler")).isEqualTo("PROTOCOL_ERROR");
+  }
+}
