@@ -34,6 +34,7 @@ class BrokerProcessIT {
     int bridgePort = BrokerHarness.freePort();
     conf.getJsonObject("tcp").put("port", tcpPort);
     conf.getJsonObject("bridge").put("port", bridgePort);
+    conf.getJsonObject("udp").put("port", 0); // not the shipped 7001, which another broker on this machine may share
     conf.getJsonObject("mqtt").put("port", BrokerHarness.freePort());
     conf.getJsonObject("websocket").put("port", BrokerHarness.freePort());
     Path file = dir.resolve("broker.json");
@@ -47,12 +48,15 @@ class BrokerProcessIT {
       System.out.println("broker process: JVM start to ready " + readyMs + " ms; " + output.get(output.size() - 1));
       assertThat(output).contains("listening tcp 127.0.0.1:" + tcpPort, "listening bridge 127.0.0.1:" + bridgePort);
 
-      try (BridgeClient bridge = new BridgeClient("127.0.0.1", bridgePort);
+      try (ContractRecorder contract = new ContractRecorder("the broker process", bridgePort,
+          conf.getJsonObject("table").getLong("tickMs"));
+          BridgeClient bridge = new BridgeClient("127.0.0.1", bridgePort);
           TcpDevice device = new TcpDevice("127.0.0.1", tcpPort)) {
         bridge.registerAndSync(Addresses.CLOSED);
-        device.hello("sigterm-1", 30);
+        assertThat(device.hello("sigterm-1", 30).getString("type")).isEqualTo("welcome");
 
         // when the operator stops it
+        contract.contract.shuttingDown();
         broker.destroy(); // SIGTERM
 
         // then the session is closed with SHUTDOWN, announced, the device told, and the process exits 0
@@ -62,6 +66,8 @@ class BrokerProcessIT {
         assertThat(device.read(WAIT)).isEqualTo(new JsonObject().put("type", "bye").put("reason", "SHUTDOWN"));
         assertThat(broker.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(broker.exitValue()).isZero();
+        // and the event contract holds: one open, one close, nothing left open
+        contract.finish();
       }
     } finally {
       broker.destroyForcibly();
