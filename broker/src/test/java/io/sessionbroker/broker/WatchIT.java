@@ -76,7 +76,8 @@ class WatchIT {
         assertThat(closed.getString("address")).isEqualTo(Addresses.CLOSED);
         assertThat(closed.getJsonObject("body").getString("deviceId")).isEqualTo("watched-1");
         assertThat(closed.getJsonObject("body").getString("reason")).isEqualTo("CLIENT_CLOSED");
-        assertThat(closed.getJsonObject("body").getLong("seq")).isGreaterThan(opened.getJsonObject("body").getLong("seq"));
+        assertThat(closed.getJsonObject("body").getLong("seq"))
+            .isGreaterThan(opened.getJsonObject("body").getLong("seq"));
       }
     }
   }
@@ -96,7 +97,8 @@ class WatchIT {
     try (Watcher watch = Watcher.start("watch", "--conf", conf.toString(), "sessions.admin.kick")) {
       assertThat(watch.exitCode()).isEqualTo(2);
       assertThat(watch.errors.next(WAIT)).startsWith("broker: watch: the bridge refused")
-          .contains("sessions.admin.kick", "it allows sessions.opened sessions.closed sessions.rejected devices.inbound");
+          .contains("sessions.admin.kick",
+              "it allows sessions.opened sessions.closed sessions.rejected devices.inbound");
     }
   }
 
