@@ -55,12 +55,20 @@ public final class AdminApi {
   }
 
   private Future<JsonObject> list(JsonObject body) {
-    int offset = body.getInteger("offset", 0);
-    int limit = body.getInteger("limit", DEFAULT_PAGE);
-    if (offset < 0 || limit < 1 || limit > MAX_PAGE) {
+    long offset = wholeNumber(body, "offset", 0);
+    long limit = wholeNumber(body, "limit", DEFAULT_PAGE);
+    if (offset < 0 || offset > Integer.MAX_VALUE - MAX_PAGE || limit < 1 || limit > MAX_PAGE) {
       return Future.failedFuture(new BadRequest("offset must be >= 0 and limit 1.." + MAX_PAGE));
     }
-    JsonObject request = new JsonObject().put("transport", body.getString("transport")).put("limit", offset + limit);
+    Object transport = body.getValue("transport");
+    if (transport != null && !(transport instanceof String)) {
+      return Future.failedFuture(new BadRequest("\"transport\" must be a string"));
+    }
+    return list((String) transport, (int) offset, (int) limit);
+  }
+
+  private Future<JsonObject> list(String transport, int offset, int limit) {
+    JsonObject request = new JsonObject().put("transport", transport).put("limit", offset + limit);
     return askAll("list", request).map(replies -> {
       List<JsonObject> sessions = new ArrayList<>();
       int total = 0;
@@ -120,12 +128,12 @@ public final class AdminApi {
   }
 
   private Future<JsonObject> events(JsonObject body) {
-    long fromSeq = body.getLong("fromSeq", 0L);
-    int max = body.getInteger("max", DEFAULT_PAGE);
+    long fromSeq = wholeNumber(body, "fromSeq", 0);
+    long max = wholeNumber(body, "max", DEFAULT_PAGE);
     if (fromSeq < 0 || max < 1 || max > MAX_EVENTS) {
       return Future.failedFuture(new BadRequest("fromSeq must be >= 0 and max 1.." + MAX_EVENTS));
     }
-    return eventLog.read(fromSeq, max);
+    return eventLog.read(fromSeq, (int) max);
   }
 
   /** The answers of every node that answered, and the nodes that did not. */
@@ -157,11 +165,26 @@ public final class AdminApi {
 
   /** The session id or device id a request names. */
   private static String target(JsonObject body) {
-    String target = body.getString("sessionId", body.getString("deviceId"));
-    if (target == null || target.isBlank()) {
-      throw new BadRequest("name a \"sessionId\" or a \"deviceId\"");
+    Object target = body.getValue("sessionId") != null ? body.getValue("sessionId") : body.getValue("deviceId");
+    if (!(target instanceof String name) || name.isBlank()) {
+      throw new BadRequest("name a \"sessionId\" or a \"deviceId\" (a non-blank string)");
     }
-    return target;
+    return name;
+  }
+
+  /**
+   * A whole-number field of a request, or {@code fallback} when it is absent. A value of another type is the
+   * client's mistake (400), not an internal error: JsonObject's typed getters would throw ClassCastException.
+   */
+  private static long wholeNumber(JsonObject body, String field, long fallback) {
+    Object value = body.getValue(field);
+    if (value == null) {
+      return fallback;
+    }
+    if (value instanceof Number number && number.doubleValue() == number.longValue()) {
+      return number.longValue();
+    }
+    throw new BadRequest("\"" + field + "\" must be a whole number");
   }
 
   static void answer(Message<Object> message, Function<JsonObject, Future<JsonObject>> handler) {

@@ -4,6 +4,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -84,30 +85,32 @@ public final class Main {
       System.err.println("broker: failed to start: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
       return 1;
     }
-    for (String listener : broker.listeners()) {
-      System.out.println("listening " + listener);
-    }
-    System.out.printf("broker %s ready in %d ms (native transport: %s)%n", broker.nodeId(),
-        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), broker.vertx().isNativeTransportEnabled());
-    Object stopped = new Object();
+    CountDownLatch stopped = new CountDownLatch(1);
     Runnable stop = () -> {
       try {
         broker.stop().await(30, TimeUnit.SECONDS);
       } catch (Exception e) {
         log.error("broker_stop_failed", e);
-      }
-      synchronized (stopped) {
-        stopped.notifyAll();
+      } finally {
+        stopped.countDown();
       }
     };
-    // SIGTERM and SIGINT: close every session with SHUTDOWN, announce it, then exit 0.
+    // SIGTERM and SIGINT: close every session with SHUTDOWN, announce it, then exit 0. Installed before the
+    // "ready" line: whoever stops the broker as soon as it is ready (a supervisor, a test) must get this graceful
+    // stop, not the JVM's default exit (status 143, no SHUTDOWN closes announced).
     Signal.handle(new Signal("TERM"), signal -> new Thread(stop, "broker-stop").start());
     Signal.handle(new Signal("INT"), signal -> new Thread(stop, "broker-stop").start());
-    synchronized (stopped) {
+    for (String listener : broker.listeners()) {
+      System.out.println("listening " + listener);
+    }
+    System.out.printf("broker %s ready in %d ms (native transport: %s)%n", broker.nodeId(),
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), broker.vertx().isNativeTransportEnabled());
+    // A latch, not wait/notify: a stop that is over before this thread gets here must not be missed.
+    while (stopped.getCount() > 0) {
       try {
-        stopped.wait();
+        stopped.await();
       } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+        // only a stop ends the node
       }
     }
     System.out.println("broker " + broker.nodeId() + " stopped");

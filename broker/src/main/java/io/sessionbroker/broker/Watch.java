@@ -15,6 +15,19 @@ final class Watch {
 
   private Watch() {}
 
+  /**
+   * Subscribes and waits until the bridge has taken every subscription, so that "watching" is printed only
+   * once no event can be missed; an address the bridge refuses is a usage error.
+   */
+  private static void subscribe(BridgeClient client, List<String> addresses) throws IOException, InterruptedException {
+    try {
+      client.registerAndSync(addresses.toArray(String[]::new));
+    } catch (IllegalStateException refused) { // the bridge answered a subscription with an err frame
+      throw new IllegalArgumentException("watch: the bridge refused to subscribe to " + String.join(" ", addresses)
+          + "; it allows " + String.join(" ", EventBridge.PUBLISHED) + " (" + refused.getMessage() + ")");
+    }
+  }
+
   static int run(JsonObject conf, List<String> args) {
     JsonObject bridge = conf.getJsonObject("bridge", new JsonObject());
     String host = bridge.getString("host", "127.0.0.1");
@@ -31,9 +44,7 @@ final class Watch {
       addresses = List.of(Addresses.OPENED, Addresses.CLOSED, Addresses.REJECTED);
     }
     try (BridgeClient client = new BridgeClient(host, port)) {
-      for (String address : addresses) {
-        client.register(address);
-      }
+      subscribe(client, addresses);
       System.err.println("watching " + String.join(" ", addresses) + " on " + host + ":" + port);
       while (true) {
         JsonObject frame = client.next(Duration.ofDays(1));

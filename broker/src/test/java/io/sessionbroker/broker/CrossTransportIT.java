@@ -3,7 +3,12 @@ package io.sessionbroker.broker;
 import static io.sessionbroker.broker.BrokerHarness.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static io.sessionbroker.cluster.CloseReason.CLIENT_CLOSED;
+import static io.sessionbroker.cluster.CloseReason.KICKED;
+import static io.sessionbroker.cluster.CloseReason.TAKEN_OVER;
+
 import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.testkit.ExpectCloses;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -42,6 +47,7 @@ class CrossTransportIT {
   }
 
   @Test
+  @ExpectCloses(TAKEN_OVER)
   void webSocketTakesOverTcpAndTheTcpDeviceIsToldWhy() throws Exception {
     try (TcpDevice tcp = harness.tcpDevice(); WsPeer ws = new WsPeer(harness.broker.port("websocket"))) {
       tcp.hello("x-ws-1", 30);
@@ -55,6 +61,7 @@ class CrossTransportIT {
   }
 
   @Test
+  @ExpectCloses(TAKEN_OVER)
   void tcpTakesOverWebSocketWhichClosesWith4001() throws Exception {
     try (WsPeer ws = new WsPeer(harness.broker.port("websocket")); TcpDevice tcp = harness.tcpDevice()) {
       ws.hello("x-ws-2", 30);
@@ -69,6 +76,7 @@ class CrossTransportIT {
   }
 
   @Test
+  @ExpectCloses(KICKED)
   void kickedWebSocketClosesWith4002AndTheBridgeSeesKicked() throws Exception {
     try (WsPeer ws = new WsPeer(harness.broker.port("websocket"))) {
       ws.send(new JsonObject().put("type", "hello").put("device", "x-ws-3").put("heartbeat", 0.2));
@@ -82,6 +90,7 @@ class CrossTransportIT {
   }
 
   @Test
+  @ExpectCloses({TAKEN_OVER, CLIENT_CLOSED}) // CLIENT_CLOSED: the MQTT client disconnects in the body
   void mqttTakesOverTcp() throws Exception {
     try (TcpDevice tcp = harness.tcpDevice()) {
       tcp.hello("x-mqtt-1", 30);
@@ -99,6 +108,7 @@ class CrossTransportIT {
   }
 
   @Test
+  @ExpectCloses(TAKEN_OVER)
   void tcpTakesOverMqttWhichGetsDisconnect0x8E() throws Exception {
     CompletableFuture<Integer> disconnectReason = new CompletableFuture<>();
     MqttClient mqtt = connectMqtt("x-mqtt-2");

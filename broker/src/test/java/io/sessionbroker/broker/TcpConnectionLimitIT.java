@@ -3,7 +3,10 @@ package io.sessionbroker.broker;
 import static io.sessionbroker.broker.BrokerHarness.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static io.sessionbroker.cluster.CloseReason.CONNECTION_LOST;
+
 import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.testkit.ExpectCloses;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -29,6 +32,7 @@ class TcpConnectionLimitIT {
   }
 
   @Test
+  @ExpectCloses(CONNECTION_LOST)
   void connectionsAboveTheLimitAreRefusedAndClosedOnesFreeTheirSlots() throws Exception {
     for (int round = 0; round < 3; round++) {
       List<TcpDevice> devices = new ArrayList<>();

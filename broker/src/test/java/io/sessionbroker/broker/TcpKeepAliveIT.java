@@ -3,7 +3,10 @@ package io.sessionbroker.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import static io.sessionbroker.cluster.CloseReason.CONNECTION_LOST;
+
 import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.testkit.ExpectCloses;
 import io.vertx.core.json.JsonObject;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -64,6 +67,7 @@ class TcpKeepAliveIT {
   }
 
   @Test
+  @ExpectCloses(CONNECTION_LOST)
   void deviceThatSilentlyVanishesIsClosedWithConnectionLostByKeepalive() throws Exception {
     // given a broker listening on the veth address with short keepalive settings
     try (BrokerHarness harness = BrokerHarness.start(conf -> {

@@ -3,9 +3,17 @@ package io.sessionbroker.broker;
 import static io.sessionbroker.broker.BrokerHarness.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static io.sessionbroker.cluster.CloseReason.CLIENT_CLOSED;
+import static io.sessionbroker.cluster.CloseReason.CONNECTION_LOST;
+import static io.sessionbroker.cluster.CloseReason.KICKED;
+import static io.sessionbroker.cluster.CloseReason.PROTOCOL_ERROR;
+import static io.sessionbroker.cluster.CloseReason.TAKEN_OVER;
+import static io.sessionbroker.cluster.CloseReason.TIMEOUT;
+
 import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.testkit.EventContract;
+import io.sessionbroker.testkit.ExpectCloses;
 import io.vertx.core.json.JsonObject;
-import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,6 +56,7 @@ class TcpTransportIT {
   }
 
   @Test
+  @ExpectCloses(CLIENT_CLOSED)
   void pingIsAnsweredAndItsStatusKeptInGetAndInTheCloseEvent() throws Exception {
     try (TcpDevice device = harness.tcpDevice()) {
       device.hello("status-1", 30);
@@ -78,16 +87,30 @@ class TcpTransportIT {
     }
   }
 
+  /**
+   * Verifies that a session silent after its hello is closed with TIMEOUT between its deadline (the hello plus
+   * 1.5 heartbeats) and one tick plus the contract's slack after it, in the broker's clock, and that the device
+   * hears why before the connection closes.
+   */
   @Test
+  @ExpectCloses(TIMEOUT)
   void silenceIsEvictedWithTimeoutAndTheDeviceIsToldWhy() throws Exception {
     try (TcpDevice device = harness.tcpDevice()) {
-      device.hello("silent-1", 0.2);
+      // given a session with a 200 ms heartbeat, so a 300 ms timeout
+      JsonObject welcome = device.hello("silent-1", 0.2);
 
+      // when the device says nothing more
       JsonObject closed = harness.await(Addresses.CLOSED, "silent-1");
+
+      // then
       assertThat(closed.getString("reason")).isEqualTo("TIMEOUT");
-      long lateness = closed.getLong("at") - closed.getLong("lastSeenAt") - closed.getLong("timeoutMs");
-      System.out.println("tcp eviction lateness: " + lateness + " ms");
-      assertThat(lateness).isGreaterThanOrEqualTo(0);
+      assertThat(closed.getString("sessionId")).isEqualTo(welcome.getString("session"));
+      assertThat(closed.getLong("timeoutMs")).isEqualTo(300);
+      assertThat(closed.getLong("lastSeenAt")).as("nothing after the hello proved life")
+          .isEqualTo(closed.getLong("connectedAt"));
+      long deadline = closed.getLong("lastSeenAt") + closed.getLong("timeoutMs");
+      long tickMs = harness.broker.config().table().tickMs();
+      assertThat(closed.getLong("at")).isBetween(deadline, deadline + tickMs + EventContract.TIMEOUT_SLACK_MS);
       assertThat(device.read(WAIT)).isEqualTo(new JsonObject().put("type", "bye").put("reason", "TIMEOUT"));
       assertThat(device.closedByBroker(WAIT)).isTrue();
     }
@@ -109,6 +132,7 @@ class TcpTransportIT {
   }
 
   @Test
+  @ExpectCloses(CONNECTION_LOST)
   void socketDropWithoutByeIsConnectionLost() throws Exception {
     TcpDevice device = harness.tcpDevice();
     device.hello("drop-1", 30);
@@ -119,6 +143,7 @@ class TcpTransportIT {
   }
 
   @Test
+  @ExpectCloses(TAKEN_OVER)
   void secondHelloForTheSameDeviceTakesOverAndClosesTheFirst() throws Exception {
     try (TcpDevice first = harness.tcpDevice(); TcpDevice second = harness.tcpDevice()) {
       JsonObject firstWelcome = first.hello("twin-1", 30);
@@ -140,6 +165,7 @@ class TcpTransportIT {
   }
 
   @Test
+  @ExpectCloses(KICKED)
   void kickThroughTheBridgeClosesWithKicked() throws Exception {
     try (TcpDevice device = harness.tcpDevice()) {
       device.hello("kick-1", 30);
@@ -184,15 +210,66 @@ class TcpTransportIT {
   }
 
   @Test
-  void unknownFrameAfterHelloIsProtocolErrorAndClosesTheSession() throws Exception {
-    try (TcpDevice device = harness.tcpDevice()) {
-      device.hello("unknown-1", 30);
+  @ExpectCloses(PROTOCOL_ERROR)
+  void unknownFrameAfterTheWelcomeIsProtocolErrorAndClosesTheSession() throws Exception {
+    assertErrorAfterWelcome("unknown-1", "{\"type\":\"launch\"}\n", "protocol_error");
+  }
 
-      device.send(new JsonObject().put("type", "launch"));
+  @Test
+  @ExpectCloses(PROTOCOL_ERROR)
+  void secondHelloOnAnOpenSessionIsProtocolErrorAndClosesTheSession() throws Exception {
+    assertErrorAfterWelcome("again-1", "{\"type\":\"hello\",\"device\":\"again-1\",\"heartbeat\":30}\n",
+        "protocol_error");
+  }
 
-      assertThat(device.read(WAIT).getString("code")).isEqualTo("protocol_error");
-      assertThat(harness.await(Addresses.CLOSED, "unknown-1").getString("reason")).isEqualTo("PROTOCOL_ERROR");
-      assertThat(device.closedByBroker(WAIT)).isTrue();
+  @Test
+  @ExpectCloses(PROTOCOL_ERROR)
+  void malformedJsonAfterTheWelcomeIsBadFrameAndClosesTheSession() throws Exception {
+    assertErrorAfterWelcome("garbled-1", "{not json\n", "bad_frame");
+  }
+
+  @Test
+  @ExpectCloses(PROTOCOL_ERROR)
+  void lineOverTheMaximumAfterTheWelcomeIsFrameTooLargeAndClosesTheSession() throws Exception {
+    assertErrorAfterWelcome("big-1", "{\"type\":\"data\",\"payload\":\"" + "x".repeat(9000) + "\"}\n",
+        "frame_too_large");
+  }
+
+  /**
+   * Verifies what docs/cluster.md promises a device that says hello to a node cut off from its quorum: the
+   * node refuses the new session as any failed open (an {@code error} frame, then the connection closes, and a
+   * {@code sessions.rejected} event), and leaves its existing sessions alone.
+   */
+  @Test
+  void fencedNodeRefusesAHelloWithUnavailableAndKeepsItsOpenSessions() throws Exception {
+    try (TcpDevice before = harness.tcpDevice(); TcpDevice refused = harness.tcpDevice()) {
+      // given a session opened before the node is fenced
+      JsonObject welcome = before.hello("fence-kept-1", 30);
+      harness.broker.table().fence(true);
+      try {
+        // when another device says hello
+        JsonObject error = refused.hello("fence-refused-1", 30);
+
+        // then it is refused, told why, hung up on, and the refusal is announced with its device and address
+        assertThat(error.getString("type")).isEqualTo("error");
+        assertThat(error.getString("code")).isEqualTo("unavailable");
+        assertThat(error.getString("message")).isNotBlank();
+        assertThat(refused.nextLine(WAIT)).as("the end of the stream after the error").isNull();
+        JsonObject rejected = awaitRejection(refused);
+        assertThat(rejected.getString("code")).isEqualTo("unavailable");
+        assertThat(rejected.getString("deviceId")).isEqualTo("fence-refused-1");
+        assertThat(rejected.getString("transport")).isEqualTo("tcp");
+        JsonObject answer =
+            RawBridge.ask(harness, Addresses.ADMIN_GET, new JsonObject().put("deviceId", "fence-refused-1"));
+        assertThat(answer.getInteger("failureCode")).as(answer.encode()).isEqualTo(404);
+        // and the session opened before still lives
+        before.send(new JsonObject().put("type", "ping"));
+        assertThat(before.read(WAIT).getString("type")).isEqualTo("pong");
+        JsonObject kept = harness.request(Addresses.ADMIN_GET, new JsonObject().put("deviceId", "fence-kept-1"));
+        assertThat(kept.getString("sessionId")).isEqualTo(welcome.getString("session"));
+      } finally {
+        harness.broker.table().fence(false);
+      }
     }
   }
 
@@ -215,6 +292,7 @@ class TcpTransportIT {
   }
 
   @Test
+  @ExpectCloses(CLIENT_CLOSED)
   void eventsCarryIncreasingSeqAndCanBeReplayedFromAnySeq() throws Exception {
     try (TcpDevice device = harness.tcpDevice()) {
       device.hello("replay-1", 30);
@@ -236,16 +314,53 @@ class TcpTransportIT {
     }
   }
 
+  /**
+   * Sends {@code input} on a fresh connection and checks that the broker answers with an error frame of
+   * {@code code}, closes the connection, and announces the rejection of this very connection (matched by its
+   * address, so that another test's rejection with the same code cannot stand in for it).
+   */
   private static void assertRejected(String input, String code) throws Exception {
     try (TcpDevice device = harness.tcpDevice()) {
       device.sendRaw(input);
 
-      JsonObject error = device.read(Duration.ofSeconds(5));
+      JsonObject error = device.read(WAIT);
       assertThat(error.getString("type")).isEqualTo("error");
       assertThat(error.getString("code")).isEqualTo(code);
       assertThat(device.closedByBroker(WAIT)).isTrue();
-      JsonObject rejected = harness.bridge.awaitMessage(Addresses.REJECTED, e -> code.equals(e.getString("code")), WAIT);
+      JsonObject rejected = awaitRejection(device);
+      assertThat(rejected.getString("code")).isEqualTo(code);
       assertThat(rejected.getString("transport")).isEqualTo("tcp");
+      assertThat(rejected.getString("node")).isEqualTo(harness.broker.nodeId());
+      assertThat(rejected.getString("message")).isEqualTo(error.getString("message"));
+    }
+  }
+
+  /** The {@code sessions.rejected} event of this device's connection, known by its address. */
+  private static JsonObject awaitRejection(TcpDevice device) throws Exception {
+    String remote = device.localAddress();
+    return harness.bridge.awaitMessage(Addresses.REJECTED, e -> remote.equals(e.getString("remote")), WAIT);
+  }
+
+  /**
+   * Opens a session, sends {@code input} on it, and checks the documented answer to bad input after the
+   * welcome: an error frame of {@code code}, nothing after it but the end of the stream, and the session's
+   * close with PROTOCOL_ERROR.
+   */
+  private static void assertErrorAfterWelcome(String deviceId, String input, String code) throws Exception {
+    try (TcpDevice device = harness.tcpDevice()) {
+      JsonObject welcome = device.hello(deviceId, 30);
+      assertThat(welcome.getString("type")).isEqualTo("welcome");
+
+      device.sendRaw(input);
+
+      JsonObject error = device.read(WAIT);
+      assertThat(error.getString("type")).isEqualTo("error");
+      assertThat(error.getString("code")).isEqualTo(code);
+      assertThat(error.getString("message")).isNotBlank();
+      assertThat(device.nextLine(WAIT)).as("what follows the error frame").isNull();
+      JsonObject closed = harness.await(Addresses.CLOSED, deviceId);
+      assertThat(closed.getString("reason")).isEqualTo("PROTOCOL_ERROR");
+      assertThat(closed.getString("sessionId")).isEqualTo(welcome.getString("session"));
     }
   }
 }

@@ -3,13 +3,18 @@ package io.sessionbroker.broker;
 import static io.sessionbroker.broker.BrokerHarness.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static io.sessionbroker.cluster.CloseReason.CLIENT_CLOSED;
+import static io.sessionbroker.cluster.CloseReason.TAKEN_OVER;
+
 import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.testkit.ExpectCloses;
 import io.vertx.core.json.JsonObject;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,6 +40,7 @@ class UdpBridgeIT {
   }
 
   @Test
+  @ExpectCloses(CLIENT_CLOSED)
   void datagramSessionIsAnnouncedKeptAliveAndEndedByBye() throws Exception {
     try (Datagrams device = new Datagrams()) {
       JsonObject welcome = device.hello("udp-b-1");
@@ -54,6 +60,7 @@ class UdpBridgeIT {
   }
 
   @Test
+  @ExpectCloses(TAKEN_OVER)
   void tcpTakesOverUdpWhichGetsAByeDatagram() throws Exception {
     try (Datagrams udp = new Datagrams(); TcpDevice tcp = harness.tcpDevice()) {
       udp.hello("udp-b-2");
@@ -72,6 +79,7 @@ class UdpBridgeIT {
   }
 
   @Test
+  @ExpectCloses(TAKEN_OVER)
   void udpTakesOverTcpWhichIsToldWhy() throws Exception {
     try (TcpDevice tcp = harness.tcpDevice(); Datagrams udp = new Datagrams()) {
       tcp.hello("udp-b-3", 30);
@@ -86,21 +94,46 @@ class UdpBridgeIT {
     }
   }
 
+  /**
+   * Verifies docs/protocol.md, "The ticket": a datagram with a wrong ticket is dropped, counted as
+   * {@code badTicket}, reported as a {@code bad_ticket} rejection naming the device and its address, never
+   * answered, and does not touch the session it names.
+   */
   @Test
-  void aDatagramWithAWrongTicketIsDroppedCountedAndNeverAnswered() throws Exception {
+  void aDatagramWithAWrongTicketIsDroppedCountedReportedAndNeverAnswered() throws Exception {
     try (Datagrams device = new Datagrams()) {
+      // given an open session, and a broker clock past its last proof of life
       device.hello("udp-b-4");
       harness.await(Addresses.OPENED, "udp-b-4");
+      long badTicketsBefore = badTickets();
+      long lastSeenBefore = session("udp-b-4").getLong("lastSeenAt");
+      Awaitility.await().atMost(WAIT).until(() -> harness.broker.table().clock().millis() > lastSeenBefore);
 
+      // when a ping with a forged ticket comes from the device's own address
       device.send(new JsonObject().put("type", "ping").put("device", "udp-b-4").put("ticket", "forged"));
 
+      // then it is reported as a bad ticket of this device and address, and counted
       JsonObject rejected = harness.bridge.awaitMessage(Addresses.REJECTED,
           e -> "udp".equals(e.getString("transport")) && "udp-b-4".equals(e.getString("deviceId")), WAIT);
-      assertThat(rejected.getString("code")).isNotBlank();
-      JsonObject metrics = harness.request(Addresses.ADMIN_METRICS, new JsonObject());
-      JsonObject udp = metrics.getJsonObject("byNode").getJsonObject(harness.broker.nodeId()).getJsonObject("udp");
-      assertThat(udp.getJsonObject("dropped").getLong("total")).isGreaterThanOrEqualTo(1);
+      assertThat(rejected.getString("code")).isEqualTo("bad_ticket");
+      assertThat(rejected.getString("remote")).isEqualTo(device.localAddress());
+      assertThat(badTickets()).isEqualTo(badTicketsBefore + 1);
+      // and the session did not take it for a sign of life
+      assertThat(session("udp-b-4").getLong("lastSeenAt")).isEqualTo(lastSeenBefore);
+      // and it got no answer: the answer to a valid ping sent after it is the first datagram to come back
+      device.send(device.ticketed("ping"));
+      assertThat(device.receive()).isEqualTo(new JsonObject().put("type", "pong"));
     }
+  }
+
+  private static JsonObject session(String deviceId) throws Exception {
+    return harness.request(Addresses.ADMIN_GET, new JsonObject().put("deviceId", deviceId));
+  }
+
+  private static long badTickets() throws Exception {
+    JsonObject metrics = harness.request(Addresses.ADMIN_METRICS, new JsonObject());
+    return metrics.getJsonObject("byNode").getJsonObject(harness.broker.nodeId()).getJsonObject("udp")
+        .getJsonObject("dropped").getLong("badTicket");
   }
 
   /** A device on a plain JDK datagram socket; hellos padded so the welcome is never larger (docs/protocol.md). */
@@ -124,6 +157,11 @@ class UdpBridgeIT {
       JsonObject welcome = receive();
       ticket = welcome.getString("ticket");
       return welcome;
+    }
+
+    /** This socket's address as the broker reports it ({@code remote}). */
+    String localAddress() {
+      return socket.getLocalAddress().getHostAddress() + ":" + socket.getLocalPort();
     }
 
     JsonObject ticketed(String type) {

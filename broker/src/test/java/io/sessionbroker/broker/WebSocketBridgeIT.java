@@ -3,7 +3,12 @@ package io.sessionbroker.broker;
 import static io.sessionbroker.broker.BrokerHarness.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static io.sessionbroker.cluster.CloseReason.CLIENT_CLOSED;
+import static io.sessionbroker.cluster.CloseReason.PROTOCOL_ERROR;
+import static io.sessionbroker.cluster.CloseReason.TIMEOUT;
+
 import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.testkit.ExpectCloses;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,6 +36,7 @@ class WebSocketBridgeIT {
   }
 
   @Test
+  @ExpectCloses(CLIENT_CLOSED)
   void byeIs1000AndClientClosed() throws Exception {
     try (WsPeer ws = peer("ws-bye")) {
       ws.send(new JsonObject().put("type", "bye"));
@@ -39,6 +45,7 @@ class WebSocketBridgeIT {
   }
 
   @Test
+  @ExpectCloses(CLIENT_CLOSED)
   void closeFrameFromTheDeviceIsClientClosed() throws Exception {
     try (WsPeer ws = peer("ws-close")) {
       ws.sendClose();
@@ -47,6 +54,7 @@ class WebSocketBridgeIT {
   }
 
   @Test
+  @ExpectCloses(TIMEOUT)
   void unansweredPingsAre4000AndTimeout() throws Exception {
     try (WsPeer ws = new WsPeer(port())) {
       ws.send(new JsonObject().put("type", "hello").put("device", "ws-silent").put("heartbeat", 0.3));
@@ -63,6 +71,7 @@ class WebSocketBridgeIT {
   }
 
   @Test
+  @ExpectCloses(PROTOCOL_ERROR)
   void unknownFrameIs4003AndProtocolError() throws Exception {
     try (WsPeer ws = peer("ws-unknown")) {
       ws.send(new JsonObject().put("type", "launch"));
@@ -72,6 +81,7 @@ class WebSocketBridgeIT {
   }
 
   @Test
+  @ExpectCloses(PROTOCOL_ERROR)
   void oversizedMessageIs1009AndProtocolError() throws Exception {
     try (WsPeer ws = peer("ws-big")) {
       ws.send(new JsonObject().put("type", "data").put("payload", "x".repeat(2000)));
@@ -80,6 +90,7 @@ class WebSocketBridgeIT {
   }
 
   @Test
+  @ExpectCloses(PROTOCOL_ERROR)
   void binaryFrameIs1003AndProtocolError() throws Exception {
     try (WsPeer ws = peer("ws-binary")) {
       ws.sendBinary(new byte[] {1, 2, 3});

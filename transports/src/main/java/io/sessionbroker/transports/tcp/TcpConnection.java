@@ -41,6 +41,8 @@ final class TcpConnection {
   private final RecordParser parser;
   private State state = State.AWAITING_HELLO;
   private Session session;
+  /** The device a valid hello named, for a rejection after it (auth_failed, a refused open); null before. */
+  private String claimedDevice;
   private long handshakeTimer;
 
   TcpConnection(Vertx vertx, NetSocket socket, SessionTable table, TcpOptions options, DeviceAuth auth) {
@@ -100,6 +102,7 @@ final class TcpConnection {
       throw new FrameException(Frames.PROTOCOL_ERROR, "the first frame must be a hello");
     }
     Frames.Hello hello = Frames.hello(frame);
+    claimedDevice = hello.deviceId();
     if (!auth.verify(hello.deviceId(), hello.token())) {
       throw new FrameException(Frames.AUTH_FAILED, "token does not authenticate device " + hello.deviceId());
     }
@@ -167,7 +170,7 @@ final class TcpConnection {
       parser.pause();
       return;
     }
-    table.reject(new Rejection("tcp", remote, null, e.code(), e.getMessage()));
+    table.reject(new Rejection("tcp", remote, claimedDevice, e.code(), e.getMessage()));
     closeSocket();
   }
 

@@ -1,0 +1,162 @@
+package io.sessionbroker.broker;
+
+import static io.sessionbroker.broker.BrokerHarness.WAIT;
+import static io.sessionbroker.cluster.CloseReason.CLIENT_CLOSED;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.testkit.ExpectCloses;
+import io.vertx.core.json.JsonObject;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Verifies {@code bin/broker watch} as an operator runs it: {@link Main} in a process of its own, on a
+ * configuration file that names the bridge, printing one JSON line {@code {"address":…,"body":…}} per event on
+ * standard output (README, docs/events.md).
+ */
+@Timeout(90)
+class WatchIT {
+
+  private static BrokerHarness harness;
+  @TempDir static Path dir;
+  private static Path conf;
+
+  @BeforeAll
+  static void startBroker() throws Exception {
+    harness = BrokerHarness.start();
+    conf = dir.resolve("broker.json");
+    Files.writeString(conf, harness.conf.encodePrettily());
+  }
+
+  @AfterAll
+  static void stopBroker() throws Exception {
+    harness.close();
+  }
+
+  @Test
+  @ExpectCloses(CLIENT_CLOSED)
+  void watchPrintsAnOpenAndACloseAsOneJsonLineEach() throws Exception {
+    try (Watcher watch = Watcher.start("watch", "--conf", conf.toString())) {
+      // given watch has said what it watches (it says so once its subscriptions are in place)
+      String bridge = "127.0.0.1:" + harness.conf.getJsonObject("bridge").getInteger("port");
+      assertThat(watch.errors.next(WAIT))
+          .isEqualTo("watching sessions.opened sessions.closed sessions.rejected on " + bridge);
+
+      // when a device opens a session and says goodbye
+      try (TcpDevice device = harness.tcpDevice()) {
+        JsonObject welcome = device.hello("watched-1", 30);
+        device.send(new JsonObject().put("type", "bye"));
+        assertThat(device.closedByBroker(WAIT)).isTrue();
+
+        // then watch prints the open, then the close, each exactly as the bridge delivered it
+        JsonObject opened = new JsonObject(watch.output.next(WAIT));
+        assertThat(opened.fieldNames()).containsExactlyInAnyOrder("address", "body");
+        assertThat(opened.getString("address")).isEqualTo(Addresses.OPENED);
+        assertThat(opened.getJsonObject("body").getString("deviceId")).isEqualTo("watched-1");
+        assertThat(opened.getJsonObject("body").getString("sessionId")).isEqualTo(welcome.getString("session"));
+        assertThat(opened.getJsonObject("body").getString("transport")).isEqualTo("tcp");
+        JsonObject closed = new JsonObject(watch.output.next(WAIT));
+        assertThat(closed.getString("address")).isEqualTo(Addresses.CLOSED);
+        assertThat(closed.getJsonObject("body").getString("deviceId")).isEqualTo("watched-1");
+        assertThat(closed.getJsonObject("body").getString("reason")).isEqualTo("CLIENT_CLOSED");
+        assertThat(closed.getJsonObject("body").getLong("seq"))
+            .isGreaterThan(opened.getJsonObject("body").getLong("seq"));
+      }
+    }
+  }
+
+  @Test
+  void watchWithoutABrokerExitsOneAndSaysWhereItLooked() throws Exception {
+    int nobody = BrokerHarness.freePort();
+    try (Watcher watch = Watcher.start("watch", "--conf", conf.toString(), "--port", String.valueOf(nobody))) {
+      assertThat(watch.exitCode()).isEqualTo(1);
+      assertThat(watch.errors.next(WAIT)).startsWith("broker: watch: ")
+          .contains("is a broker running with its bridge on 127.0.0.1:" + nobody);
+    }
+  }
+
+  @Test
+  void watchOfAnAddressTheBridgeRefusesExitsTwoAndSaysWhatItAllows() throws Exception {
+    try (Watcher watch = Watcher.start("watch", "--conf", conf.toString(), "sessions.admin.kick")) {
+      assertThat(watch.exitCode()).isEqualTo(2);
+      assertThat(watch.errors.next(WAIT)).startsWith("broker: watch: the bridge refused")
+          .contains("sessions.admin.kick",
+              "it allows sessions.opened sessions.closed sessions.rejected devices.inbound");
+    }
+  }
+
+  /** {@code Main} with {@code args} in a JVM of its own; its standard output and error, line by line. */
+  private static final class Watcher implements AutoCloseable {
+
+    final Process process;
+    final Lines output;
+    final Lines errors;
+
+    private Watcher(Process process) {
+      this.process = process;
+      this.output = new Lines(process.getInputStream());
+      this.errors = new Lines(process.getErrorStream());
+    }
+
+    static Watcher start(String... args) throws IOException {
+      List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+          Main.class.getName()));
+      command.addAll(List.of(args));
+      return new Watcher(new ProcessBuilder(command).start());
+    }
+
+    int exitCode() throws InterruptedException {
+      assertThat(process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).as("watch exited").isTrue();
+      return process.exitValue();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** The lines of a stream, read as they come by a thread of their own. */
+  private static final class Lines {
+
+    private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+
+    Lines(InputStream stream) {
+      Thread reader = new Thread(() -> {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+          for (String line = in.readLine(); line != null; line = in.readLine()) {
+            lines.add(line);
+          }
+        } catch (IOException e) {
+          // the process ended
+        }
+      }, "watch-output");
+      reader.setDaemon(true);
+      reader.start();
+    }
+
+    String next(Duration timeout) throws InterruptedException {
+      String line = lines.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      assertThat(line).as("a line within %s", timeout).isNotNull();
+      return line;
+    }
+  }
+}
