@@ -21,7 +21,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -225,36 +224,15 @@ class ClusterIT {
       events.await(on(Addresses.OPENED, "unreachable-a"), 1, WAIT);
       events.await(on(Addresses.OPENED, "unreachable-c"), 1, WAIT);
 
-      // when: C's process is frozen (still a cluster member, but it answers nothing) and B is asked, three
-      // times each at once: whichever node the event bus would hand a request to, C included, B must answer
-      List<JsonObject> counts = new ArrayList<>();
-      List<JsonObject> lists = new ArrayList<>();
-      ExecutorService askers = Executors.newFixedThreadPool(6);
-      try (BridgeClient onB = new BridgeClient("127.0.0.1", bridgePort(B))) {
-        // B has asked every node before, as an admin API in use has: the event bus looks up where an address
-        // is registered (a Hazelcast map, which stalls on a frozen member's partitions) once, then caches it
-        onB.request(Addresses.ADMIN_COUNT, new JsonObject(), WAIT);
-        onB.request(Addresses.ADMIN_LIST, new JsonObject(), WAIT);
-        nodes[C].freeze();
-        List<Future<JsonObject>> asked = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-          asked.add(askers.submit(() -> onB.request(Addresses.ADMIN_COUNT, new JsonObject(), WAIT)));
-          asked.add(askers.submit(() -> onB.request(Addresses.ADMIN_LIST, new JsonObject().put("limit", 1000), WAIT)));
-        }
-        for (int i = 0; i < asked.size(); i++) {
-          (i % 2 == 0 ? counts : lists).add(asked.get(i).get(30, TimeUnit.SECONDS));
-        }
-      } finally {
-        askers.shutdownNow();
-        nodes[C].resume();
-      }
+      // when: C's process is frozen (still a cluster member, but it answers nothing) and B is asked
+      List<JsonObject> replies = askWhileFrozen(C, B);
 
-      // then: C is unreachable; A and B answered, and what they hold is there
-      for (JsonObject reply : Stream.concat(counts.stream(), lists.stream()).toList()) {
+            // then: C is unreachable; A and B answered, and what they hold is there
+      for (JsonObject reply : replies) {
         assertThat(reply.getJsonArray("unreachable")).as(reply.encode()).containsExactly(nodes[C].nodeId());
       }
-      JsonObject count = counts.get(0);
-      JsonObject list = lists.get(0);
+      JsonObject count = replies.get(0);
+      JsonObject list = replies.get(1);
       assertThat(count.getJsonObject("byNode").fieldNames()).containsExactlyInAnyOrder(nodes[A].nodeId(),
           nodes[B].nodeId());
       assertThat(count.getInteger("total")).isEqualTo(
@@ -405,6 +383,36 @@ class ClusterIT {
   }
 
   // ---- helpers
+
+  /**
+   * Freezes node {@code frozen} and asks node {@code asked} for the count and the list three times each, at
+   * once: whichever node the event bus would hand a request to, the frozen one included, {@code asked} must
+   * answer. Returns the replies, count and list alternating; resumes the frozen node before it returns.
+   */
+  private List<JsonObject> askWhileFrozen(int frozen, int asked) throws Exception {
+    ExecutorService askers = Executors.newFixedThreadPool(6);
+    try (BridgeClient bridge = new BridgeClient("127.0.0.1", bridgePort(asked))) {
+      // the node has asked every node before, as an admin API in use has: the event bus looks up where an
+      // address is registered (a Hazelcast map, which stalls on a frozen member's partitions) once, then caches it
+      bridge.request(Addresses.ADMIN_COUNT, new JsonObject(), WAIT);
+      bridge.request(Addresses.ADMIN_LIST, new JsonObject(), WAIT);
+      nodes[frozen].freeze();
+      List<Future<JsonObject>> replies = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        replies.add(askers.submit(() -> bridge.request(Addresses.ADMIN_COUNT, new JsonObject(), WAIT)));
+        replies.add(askers.submit(() -> bridge.request(Addresses.ADMIN_LIST, new JsonObject().put("limit", 1000),
+            WAIT)));
+      }
+      List<JsonObject> answered = new ArrayList<>();
+      for (Future<JsonObject> reply : replies) {
+        answered.add(reply.get(30, TimeUnit.SECONDS));
+      }
+      return answered;
+    } finally {
+      askers.shutdownNow();
+      nodes[frozen].resume();
+    }
+  }
 
   /**
    * Waits until every session of these devices opened so far has its close, as node A's bridge saw them: the
