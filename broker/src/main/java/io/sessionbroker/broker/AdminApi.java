@@ -42,15 +42,19 @@ public final class AdminApi {
     this.nodes = nodes;
   }
 
-  /** Registers the consumers; completes once they are registered (cluster-wide when clustered). */
+  /**
+   * Registers the consumers, on this node only: a request through a node's bridge is answered by that node,
+   * which asks the others. Registered cluster-wide, the event bus would hand each request to any node in turn,
+   * including one that does not answer, and the request would time out instead of naming it {@code unreachable}.
+   */
   public Future<Void> register() {
     List<MessageConsumer<Object>> consumers = List.of(
-        bus.consumer(Addresses.ADMIN_LIST, m -> answer(m, this::list)),
-        bus.consumer(Addresses.ADMIN_GET, m -> answer(m, this::get)),
-        bus.consumer(Addresses.ADMIN_COUNT, m -> answer(m, body -> count())),
-        bus.consumer(Addresses.ADMIN_KICK, m -> answer(m, this::kick)),
-        bus.consumer(Addresses.ADMIN_EVENTS, m -> answer(m, this::events)),
-        bus.consumer(Addresses.ADMIN_METRICS, m -> answer(m, body -> metrics())));
+        bus.localConsumer(Addresses.ADMIN_LIST, m -> answer(m, this::list)),
+        bus.localConsumer(Addresses.ADMIN_GET, m -> answer(m, this::get)),
+        bus.localConsumer(Addresses.ADMIN_COUNT, m -> answer(m, body -> count())),
+        bus.localConsumer(Addresses.ADMIN_KICK, m -> answer(m, this::kick)),
+        bus.localConsumer(Addresses.ADMIN_EVENTS, m -> answer(m, this::events)),
+        bus.localConsumer(Addresses.ADMIN_METRICS, m -> answer(m, body -> metrics())));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).mapEmpty();
   }
 

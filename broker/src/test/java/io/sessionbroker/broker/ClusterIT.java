@@ -4,6 +4,8 @@ import static io.sessionbroker.broker.EventRecorder.on;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.cluster.CloseReason;
+import io.sessionbroker.testkit.ExpectCloses;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -13,8 +15,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -28,9 +34,15 @@ import org.junit.jupiter.api.Timeout;
  * Verifies the clustered broker over three real processes on loopback, started as an operator starts them
  * ({@code --cluster --port-offset 0/10/20}), with devices over TCP, MQTT and WebSocket on every node and an
  * administrator subscribed through the TCP bridge of node A: cluster-wide admin API, cross-node takeover race,
- * replay of missed events, graceful stop (SHUTDOWN) and SIGKILL (exactly one NODE_LOST per session).
+ * replay of missed events, a node that does not answer ({@code unreachable}), graceful stop (SHUTDOWN) and
+ * SIGKILL (exactly one NODE_LOST per session).
  *
- * <p>The tests share one cluster and run in order: the graceful-stop test restarts the node it stopped.
+ * <p>The tests share one cluster and run in order: the graceful-stop test restarts the node it stopped. Every
+ * event of the cluster is checked against the event contract through the bridges of nodes A and B, which no
+ * test stops; each test waits for the closes of the sessions it opened before it ends, and the cluster is
+ * stopped gracefully at the end, so that every session opened has exactly one close. Hazelcast's failure
+ * detection is raised to a minute, so that a node frozen for the {@code unreachable} test stays a member
+ * meanwhile; a killed or stopped node is noticed at once all the same.
  */
 @Timeout(240)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -46,27 +58,40 @@ class ClusterIT {
   private BrokerProcess[] nodes;
   private BridgeClient admin;
   private EventRecorder events;
+  private ClusterContract contract;
 
   @BeforeAll
   void startThreeNodes() throws Exception {
-    cluster = ThreeNodes.start("cluster-it");
+    cluster = ThreeNodes.start("cluster-it", ThreeNodes.JVM, Duration.ofSeconds(60));
     nodes = cluster.nodes;
     admin = cluster.admin;
     events = new EventRecorder(bridgePort(A), Addresses.OPENED, Addresses.CLOSED);
+    contract = cluster.contract(A, B);
   }
 
+  /** Stops the cluster gracefully and checks that every session opened was closed exactly once. */
   @AfterAll
   void stopNodes() throws Exception {
-    if (events != null) {
-      events.close();
-    }
-    if (cluster != null) {
-      cluster.close();
+    try {
+      if (contract != null) {
+        cluster.stopAndFinish(contract);
+      }
+    } finally {
+      if (contract != null) {
+        contract.close();
+      }
+      if (events != null) {
+        events.close();
+      }
+      if (cluster != null) {
+        cluster.close();
+      }
     }
   }
 
   @Test
   @Order(1)
+  @ExpectCloses({CloseReason.KICKED, CloseReason.CONNECTION_LOST})
   void adminListAndCountFromOneNodeCoverEveryNodeAndKickReachesTheHoldingNode() throws Exception {
     // given: one device on each node, over three transports
     try (TcpDevice onA = tcp(A); MqttDevice onB = mqtt(B); WsPeer onC = new WsPeer(port("websocket", C))) {
@@ -94,10 +119,12 @@ class ClusterIT {
       assertThat(closed.getString("reason")).isEqualTo("KICKED");
       assertThat(closed.getString("node")).isEqualTo(nodes[C].nodeId());
     }
+    awaitAllClosed("admin-a", "admin-b", "admin-c");
   }
 
   @Test
   @Order(2)
+  @ExpectCloses({CloseReason.TAKEN_OVER, CloseReason.CONNECTION_LOST})
   void sameDeviceOnTwoNodesAtOnceLeavesExactlyOneSessionAndOneTakenOverClose() throws Exception {
     List<AutoCloseable> sockets = new ArrayList<>();
     try {
@@ -136,10 +163,12 @@ class ClusterIT {
         socket.close();
       }
     }
+    awaitAllClosed(IntStream.range(0, 10).mapToObj(round -> "race-" + round).toArray(String[]::new));
   }
 
   @Test
   @Order(3)
+  @ExpectCloses({CloseReason.CLIENT_CLOSED, CloseReason.CONNECTION_LOST})
   void aSubscriberThatWasAwayReplaysTheEventsItMissedWithoutAGap() throws Exception {
     // given: a subscriber on node B saw an event, then went away
     long lastSeen;
@@ -176,10 +205,55 @@ class ClusterIT {
     for (int node = 0; node < 3; node++) {
       assertThat(seen).containsSubsequence(Addresses.OPENED + " replay-" + node, Addresses.CLOSED + " replay-" + node);
     }
+    awaitAllClosed("replay-before");
+  }
+
+  /**
+   * Verifies that a node which does not answer is named under {@code unreachable} by a cluster-wide count and
+   * list (docs/events.md), while the nodes that answer are merged as usual, and that it counts again once it
+   * answers.
+   */
+  @Test
+  @Order(4)
+  @ExpectCloses(CloseReason.CONNECTION_LOST)
+  void countAndListNameANodeThatDoesNotAnswerUnreachableAndMergeTheOthers() throws Exception {
+    try (TcpDevice onA = tcp(A); TcpDevice onC = tcp(C)) {
+      // given: a session on A and one on C
+      onA.hello("unreachable-a", 30);
+      onC.hello("unreachable-c", 30);
+      events.await(on(Addresses.OPENED, "unreachable-a"), 1, WAIT);
+      events.await(on(Addresses.OPENED, "unreachable-c"), 1, WAIT);
+
+      // when: C's process is frozen (still a cluster member, but it answers nothing) and B is asked
+      List<JsonObject> replies = askWhileFrozen(C, B);
+
+            // then: C is unreachable; A and B answered, and what they hold is there
+      for (JsonObject reply : replies) {
+        assertThat(reply.getJsonArray("unreachable")).as(reply.encode()).containsExactly(nodes[C].nodeId());
+      }
+      JsonObject count = replies.get(0);
+      JsonObject list = replies.get(1);
+      assertThat(count.getJsonObject("byNode").fieldNames()).containsExactlyInAnyOrder(nodes[A].nodeId(),
+          nodes[B].nodeId());
+      assertThat(count.getInteger("total")).isEqualTo(
+          count.getJsonObject("byNode").stream().mapToInt(e -> (Integer) e.getValue()).sum());
+      assertThat(count.getJsonObject("byNode").getInteger(nodes[A].nodeId())).isPositive();
+      assertThat(devices(list.getJsonArray("sessions"))).contains("unreachable-a").doesNotContain("unreachable-c");
+      assertThat(list.getInteger("total")).isEqualTo(count.getInteger("total"));
+
+      // and once C answers again, it counts again, with its session
+      JsonObject whole = awaitCount(c -> !c.containsKey("unreachable"));
+      assertThat(whole.getJsonObject("byNode").getInteger(nodes[C].nodeId())).isPositive();
+      JsonObject wholeList = admin.request(Addresses.ADMIN_LIST, new JsonObject().put("limit", 1000), WAIT);
+      assertThat(wholeList.containsKey("unreachable")).isFalse();
+      assertThat(devices(wholeList.getJsonArray("sessions"))).contains("unreachable-a", "unreachable-c");
+    }
+    awaitAllClosed("unreachable-a", "unreachable-c");
   }
 
   @Test
-  @Order(4)
+  @Order(5)
+  @ExpectCloses({CloseReason.SHUTDOWN, CloseReason.CLIENT_CLOSED})
   void gracefulStopAnnouncesShutdownForEachSessionAndReleasesItsEntries() throws Exception {
     // given: node C holds sessions over three transports
     List<String> held = List.of("stop-tcp-0", "stop-tcp-1", "stop-mqtt-0", "stop-ws-0");
@@ -220,7 +294,8 @@ class ClusterIT {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
+  @ExpectCloses({CloseReason.NODE_LOST, CloseReason.CONNECTION_LOST})
   void sigkillOfANodeAnnouncesEachOfItsSessionsNodeLostExactlyOnce() throws Exception {
     List<AutoCloseable> sockets = new ArrayList<>();
     try {
@@ -302,9 +377,53 @@ class ClusterIT {
         socket.close();
       }
     }
+    awaitAllClosed(IntStream.range(0, 5).mapToObj(i -> "kill-tcp-" + i).toArray(String[]::new));
+    awaitAllClosed(List.of(A, B).stream()
+        .flatMap(node -> IntStream.range(0, 5).mapToObj(i -> "keep-" + node + "-" + i)).toArray(String[]::new));
   }
 
   // ---- helpers
+
+  /**
+   * Freezes node {@code frozen} and asks node {@code asked} for the count and the list three times each, at
+   * once: whichever node the event bus would hand a request to, the frozen one included, {@code asked} must
+   * answer. Returns the replies, count and list alternating; resumes the frozen node before it returns.
+   */
+  private List<JsonObject> askWhileFrozen(int frozen, int asked) throws Exception {
+    ExecutorService askers = Executors.newFixedThreadPool(6);
+    try (BridgeClient bridge = new BridgeClient("127.0.0.1", bridgePort(asked))) {
+      // the node has asked every node before, as an admin API in use has: the event bus looks up where an
+      // address is registered (a Hazelcast map, which stalls on a frozen member's partitions) once, then caches it
+      bridge.request(Addresses.ADMIN_COUNT, new JsonObject(), WAIT);
+      bridge.request(Addresses.ADMIN_LIST, new JsonObject(), WAIT);
+      nodes[frozen].freeze();
+      List<Future<JsonObject>> replies = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        replies.add(askers.submit(() -> bridge.request(Addresses.ADMIN_COUNT, new JsonObject(), WAIT)));
+        replies.add(askers.submit(() -> bridge.request(Addresses.ADMIN_LIST, new JsonObject().put("limit", 1000),
+            WAIT)));
+      }
+      List<JsonObject> answered = new ArrayList<>();
+      for (Future<JsonObject> reply : replies) {
+        answered.add(reply.get(30, TimeUnit.SECONDS));
+      }
+      return answered;
+    } finally {
+      askers.shutdownNow();
+      nodes[frozen].resume();
+    }
+  }
+
+  /**
+   * Waits until every session of these devices opened so far has its close, as node A's bridge saw them: the
+   * end of a test, after it closed its devices, so that no close of this test arrives during the next.
+   */
+  private void awaitAllClosed(String... devices) throws InterruptedException {
+    for (String device : devices) {
+      int opened = events.matching(on(Addresses.OPENED, device)).size();
+      events.await(on(Addresses.CLOSED, device), opened, WAIT);
+    }
+  }
 
   private int port(String listener, int node) {
     return cluster.port(listener, node);

@@ -3,6 +3,8 @@ package io.sessionbroker.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.cluster.CloseReason;
+import io.sessionbroker.testkit.ExpectCloses;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,19 +27,22 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  *
  * {@code -Dloss=kill} (default) sends SIGKILL: the kernel resets C's sockets, so on one host the others notice
  * at once. {@code -Dloss=freeze} sends SIGSTOP and never resumes: like a host that lost power or network, only
- * the missing heartbeats ({@code hazelcast.max.no.heartbeat.seconds}) reveal it.
+ * the missing heartbeats ({@code hazelcast.max.no.heartbeat.seconds}) reveal it. The event contract watches
+ * node A; the survivors are stopped gracefully at the end.
  */
 @Timeout(600)
 @EnabledIfSystemProperty(named = "sessions", matches = "\\d+")
 class NodeLossTimeIT {
 
   @Test
+  @ExpectCloses(CloseReason.NODE_LOST)
   void measuresTheTimeFromLosingANodeToItsLastNodeLostEvent() throws Exception {
     int sessions = Integer.getInteger("sessions");
     boolean freeze = "freeze".equals(System.getProperty("loss", "kill"));
     List<TcpDevice> devices = new ArrayList<>();
     try (ThreeNodes cluster = ThreeNodes.start("node-loss-time", List.of("-Xmx1g", "-XX:+UseParallelGC"));
-        EventRecorder onA = new EventRecorder(cluster.bridgePort(0), Addresses.OPENED, Addresses.CLOSED)) {
+        EventRecorder onA = new EventRecorder(cluster.bridgePort(0), Addresses.OPENED, Addresses.CLOSED);
+        ClusterContract contract = cluster.contract(0)) {
       // given: N sessions on C (hellos pipelined: the welcomes wait in the socket buffers)
       for (int i = 0; i < sessions; i++) {
         TcpDevice device = cluster.tcp(2);
@@ -70,6 +75,10 @@ class NodeLossTimeIT {
       assertThat(all).hasSize(sessions).allMatch(e -> e.body().getString("reason").equals("NODE_LOST"));
       assertThat(all.stream().map(e -> e.body().getString("sessionId")).distinct().toList())
           .hasSize(sessions).allMatch(sessionIds::contains);
+      if (freeze) {
+        cluster.nodes[2].kill(); // a frozen process would never act on SIGTERM
+      }
+      cluster.stopAndFinish(contract);
     } finally {
       for (TcpDevice device : devices) {
         device.close();

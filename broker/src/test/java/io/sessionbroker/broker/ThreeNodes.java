@@ -24,6 +24,9 @@ import org.awaitility.Awaitility;
 final class ThreeNodes implements AutoCloseable {
 
   static final Duration WAIT = Duration.ofSeconds(20);
+  /** {@code hazelcast.max.no.heartbeat.seconds} in the shipped conf/cluster.xml. */
+  static final Duration SHIPPED_FAILURE_DETECTION = Duration.ofSeconds(5);
+  private static final String NO_HEARTBEAT = "<property name=\"hazelcast.max.no.heartbeat.seconds\">%d</property>";
   static final List<String> JVM = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
   final BrokerProcess[] nodes = new BrokerProcess[3];
@@ -43,9 +46,18 @@ final class ThreeNodes implements AutoCloseable {
 
   /** As {@link #start(String)}, with these JVM options for every node. */
   static ThreeNodes start(String name, List<String> jvm) throws Exception {
+    return start(name, jvm, SHIPPED_FAILURE_DETECTION);
+  }
+
+  /**
+   * As {@link #start(String, List)}, with Hazelcast removing a silent member after {@code failureDetection}
+   * instead of the shipped 5 s (a node that dies is noticed at once either way: the kernel resets its
+   * connections).
+   */
+  static ThreeNodes start(String name, List<String> jvm, Duration failureDetection) throws Exception {
     Path dir = Path.of("target", name + "-" + UUID.randomUUID()).toAbsolutePath();
     int base = freeBase();
-    ThreeNodes cluster = new ThreeNodes(writeConf(dir, base), base);
+    ThreeNodes cluster = new ThreeNodes(writeConf(dir, base, failureDetection), base);
     for (int i = 0; i < 3; i++) {
       cluster.nodes[i] = BrokerProcess.start(cluster.conf, 10 * i, jvm);
     }
@@ -64,11 +76,17 @@ final class ThreeNodes implements AutoCloseable {
     awaitMembers(3);
   }
 
-  private static Path writeConf(Path dir, int base) throws IOException {
+  private static Path writeConf(Path dir, int base, Duration failureDetection) throws IOException {
     Files.createDirectories(dir);
-    String clusterXml = Files.readString(Path.of("..", "conf", "cluster.xml"))
+    String shipped = Files.readString(Path.of("..", "conf", "cluster.xml"));
+    String clusterXml = shipped
         .replace("<cluster-name>session-broker</cluster-name>",
-            "<cluster-name>" + dir.getFileName() + "</cluster-name>");
+            "<cluster-name>" + dir.getFileName() + "</cluster-name>")
+        .replace(NO_HEARTBEAT.formatted(SHIPPED_FAILURE_DETECTION.toSeconds()),
+            NO_HEARTBEAT.formatted(failureDetection.toSeconds()));
+    if (!shipped.contains(NO_HEARTBEAT.formatted(SHIPPED_FAILURE_DETECTION.toSeconds()))) {
+      throw new IllegalStateException("conf/cluster.xml no longer sets " + NO_HEARTBEAT);
+    }
     Files.writeString(dir.resolve("cluster.xml"), clusterXml);
     JsonObject json = ConfigLoader.load(BrokerHarness.SHIPPED_CONF, Map.of());
     json.getJsonObject("table").put("minHeartbeatMs", 100).put("minTimeoutMs", 100);
@@ -158,6 +176,40 @@ final class ThreeNodes implements AutoCloseable {
   JsonObject awaitCount(Predicate<JsonObject> wanted) {
     return Awaitility.await("cluster count").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
         .until(() -> admin.request(Addresses.ADMIN_COUNT, new JsonObject(), WAIT), wanted::test);
+  }
+
+  /** The {@code table.tickMs} every node runs with. */
+  long tickMs() throws IOException {
+    return BrokerHarness.config(new JsonObject(Files.readString(conf))).table().tickMs();
+  }
+
+  /** Subscribes an event contract on the bridges of {@code watched}: see {@link ClusterContract}. */
+  ClusterContract contract(int... watched) throws Exception {
+    return new ClusterContract(this, tickMs(), watched);
+  }
+
+  /**
+   * Stops every running node gracefully (SIGTERM: its sessions close with SHUTDOWN), C, then B, then A,
+   * settling the contract after each, so that the closes of one node have reached the watched subscribers
+   * before the next stops; then checks everything the contract recorded, including that every opened session
+   * was closed.
+   */
+  void stopAndFinish(ClusterContract contract) throws Exception {
+    contract.contract.shuttingDown();
+    for (int node = nodes.length - 1; node >= 0; node--) {
+      if (nodes[node] != null && nodes[node].isAlive()) {
+        assertStopped(node, nodes[node].terminate(Duration.ofSeconds(60)));
+        contract.stopped(node);
+        contract.settle();
+      }
+    }
+    contract.contract.finish();
+  }
+
+  private static void assertStopped(int node, int exit) {
+    if (exit != 0) {
+      throw new AssertionError("node " + (char) ('A' + node) + " exited with " + exit + " on SIGTERM");
+    }
   }
 
   @Override

@@ -25,7 +25,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *       one of {@link #TEARDOWN_REASONS};
  *   <li>a {@code TIMEOUT} close is never before {@code lastSeenAt + timeoutMs} and at most one tick plus
  *       {@link #TIMEOUT_SLACK_MS} after it, in the broker's own clock;
- *   <li>the {@code seq} of one node's events only grows;
+ *   <li>the {@code seq} of the events one node publishes only grows (the publisher of a {@code NODE_LOST} close is
+ *       its {@code announcedBy});
  *   <li>a device id belongs to the test that first used it: another test opening it would let one test pass
  *       on another's event;
  *   <li>when the fixture has shut its broker down, every opened session has been closed.
@@ -95,7 +96,9 @@ public final class EventContract {
 
   private void checkSeq(String address, JsonObject body) {
     Long seq = body.getLong("seq");
-    String node = body.getString("node");
+    // The publisher numbers its events: a NODE_LOST close names the lost node but is published (and numbered)
+    // by the survivor in announcedBy, whose batches interleave with the other survivors'.
+    String node = body.getString("announcedBy", body.getString("node"));
     if (seq == null || node == null) {
       return;
     }

@@ -69,6 +69,18 @@ public final class DirectoryEntry implements Serializable {
         will, List.copyOf(stillOwed));
   }
 
+  /**
+   * What this entry's claim found, as far as a claim's answer needs it (the epoch before, and its holder if it
+   * is still owed a close): null for a first epoch, else the owed holder of the epoch before, else a tombstone.
+   */
+  DirectoryEntry predecessor() {
+    if (epoch == 1) {
+      return null;
+    }
+    return owed.stream().filter(o -> o.epoch == epoch - 1).findFirst()
+        .orElseGet(() -> new DirectoryEntry(0, null, epoch - 1, null, null, 0, 0, null));
+  }
+
   DirectoryEntry withOwed(List<DirectoryEntry> newOwed) {
     return new DirectoryEntry(sessionId, nodeId, epoch, transport, remote, connectedAt, timeoutMs, will,
         List.copyOf(newOwed));

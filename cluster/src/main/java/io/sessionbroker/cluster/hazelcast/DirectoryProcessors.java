@@ -27,6 +27,12 @@ final class DirectoryProcessors {
     @Override
     public DirectoryEntry process(Map.Entry<String, DirectoryEntry> entry) {
       DirectoryEntry previous = entry.getValue();
+      if (previous != null && previous.sessionId == claimant.sessionId) {
+        // This claim ran before: Hazelcast runs an operation again when the member it went to leaves or its
+        // partition moves, even if the first run was applied. Answer as the first run did; a second
+        // succession would name the claimant its own predecessor, and its node would take it over.
+        return previous.predecessor();
+      }
       entry.setValue(claimant.succeeding(previous));
       return previous;
     }

@@ -91,6 +91,36 @@ class HazelcastDirectoryIT {
     assertThat(last.owed).hasSize(claims - 1);
   }
 
+  /**
+   * Verifies that a claim run a second time answers as its first run did and changes nothing: Hazelcast runs an
+   * operation again when the member it was sent to leaves or its partition moves, even if the first run was
+   * applied (seen in ClusterIT's SIGKILL test: a device reconnecting while its old node died took over its own
+   * new session, closed TAKEN_OVER at once).
+   */
+  @Test
+  void aClaimRunTwiceAnswersAsItsFirstRunAndChangesNothing() throws Exception {
+    // given: s1 holds the device; s2 claims it
+    await(directories.get(0).claim("twice-device", 1, "node-0"));
+    DeviceDirectory.Claim first = await(directories.get(1).claim("twice-device", 2, "node-1"));
+
+    // when: the same claim runs again
+    DeviceDirectory.Claim again = await(directories.get(1).claim("twice-device", 2, "node-1"));
+
+    // then: same epoch, same previous holder (s1, not s2 itself); s2 holds, s1 is owed its close once
+    assertThat(again).isEqualTo(first);
+    assertThat(again.epoch()).isEqualTo(2);
+    assertThat(again.previous()).isEqualTo(new DeviceDirectory.Holder(1, "node-0"));
+    DirectoryEntry entry = await(directories.get(2).entry("twice-device"));
+    assertThat(entry.sessionId).isEqualTo(2);
+    assertThat(entry.epoch).isEqualTo(2);
+    assertThat(entry.owed).extracting(owed -> owed.sessionId).containsExactly(1L);
+
+    // and a first claim run twice has no previous holder either time
+    DeviceDirectory.Claim fresh = await(directories.get(0).claim("twice-fresh", 3, "node-0"));
+    assertThat(await(directories.get(2).claim("twice-fresh", 3, "node-0"))).isEqualTo(fresh);
+    assertThat(fresh.previous()).isNull();
+  }
+
   @Test
   void aStaleReleaseNeverRemovesTheSuccessor() throws Exception {
     // given: s1 on member 0, taken over by s2 on member 1
