@@ -9,6 +9,7 @@ import static io.sessionbroker.cluster.CloseReason.TAKEN_OVER;
 
 import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.testkit.ExpectCloses;
+import io.sessionbroker.testkit.TcpDevice;
 import io.sessionbroker.transports.TransportName;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.CompletableFuture;
