@@ -3,6 +3,7 @@ package io.sessionbroker.broker;
 import io.sessionbroker.cluster.Clock;
 import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.cluster.SessionTableVerticle;
+import io.sessionbroker.transports.TransportName;
 import io.sessionbroker.transports.mqtt.ClusterRouter;
 import io.sessionbroker.transports.mqtt.MqttTransport;
 import io.sessionbroker.transports.tcp.TcpTransport;
@@ -15,7 +16,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntSupplier;
@@ -35,13 +36,13 @@ public final class Broker {
   private final BrokerConfig config;
   private final Vertx vertx;
   private final ClusterNode cluster;
-  private final Map<String, Listener> listeners = new LinkedHashMap<>();
+  private final Map<TransportName, Listener> listeners = new EnumMap<>(TransportName.class);
   private SessionTable table;
   private UdpTransport udp;
   private TcpTransport tcp;
 
   /** A device listener: its name in the configuration, its address, how it starts, its bound port once up. */
-  private record Listener(String name, String host, Supplier<Future<?>> start, IntSupplier port) {}
+  private record Listener(TransportName name, String host, Supplier<Future<?>> start, IntSupplier port) {}
 
   private Broker(BrokerConfig config, Vertx vertx, ClusterNode cluster) {
     this.config = config;
@@ -90,11 +91,11 @@ public final class Broker {
     List<Listener> wanted = new ArrayList<>();
     if (config.tcp() != null) {
       tcp = new TcpTransport(table, config.tcp(), config.auth());
-      wanted.add(new Listener("tcp", config.tcp().host(), () -> vertx.deployVerticle(tcp), tcp::port));
+      wanted.add(new Listener(TransportName.TCP, config.tcp().host(), () -> vertx.deployVerticle(tcp), tcp::port));
     }
     if (config.udp() != null) {
       udp = new UdpTransport(table, config.udp(), config.auth());
-      wanted.add(new Listener("udp", config.udp().host(), () -> udp.start(vertx), udp::port));
+      wanted.add(new Listener(TransportName.UDP, config.udp().host(), () -> udp.start(vertx), udp::port));
     }
     if (config.mqtt() != null) {
       // One instance: its pub/sub router is confined to one event loop. Clustered, publishes and the wills
@@ -102,11 +103,11 @@ public final class Broker {
       MqttTransport mqtt = cluster == null
           ? new MqttTransport(table, config.mqtt(), config.auth())
           : new MqttTransport(table, config.mqtt(), config.auth(), new ClusterRouter(vertx.eventBus(), nodeId()));
-      wanted.add(new Listener("mqtt", config.mqtt().host(), () -> vertx.deployVerticle(mqtt), mqtt::port));
+      wanted.add(new Listener(TransportName.MQTT, config.mqtt().host(), () -> vertx.deployVerticle(mqtt), mqtt::port));
     }
     if (config.websocket() != null) {
       WebSocketTransport websocket = new WebSocketTransport(table, config.websocket(), config.auth());
-      wanted.add(new Listener("websocket", config.websocket().host(), () -> vertx.deployVerticle(websocket),
+      wanted.add(new Listener(TransportName.WEBSOCKET, config.websocket().host(), () -> vertx.deployVerticle(websocket),
           websocket::port));
     }
     Future<Void> chain = Future.succeededFuture();
@@ -142,10 +143,10 @@ public final class Broker {
   JsonObject metrics() {
     JsonObject metrics = new JsonObject();
     if (tcp != null) {
-      metrics.put("tcp", new JsonObject().put("connections", tcp.connections()));
+      metrics.put(TransportName.TCP.id(), new JsonObject().put("connections", tcp.connections()));
     }
     if (udp != null) {
-      metrics.put("udp", udp.stats().toJson());
+      metrics.put(TransportName.UDP.id(), udp.stats().toJson());
     }
     return metrics;
   }
@@ -167,14 +168,14 @@ public final class Broker {
     return cluster == null ? config.nodeId() : cluster.nodeId();
   }
 
-  /** The bound port of a device listener ({@code tcp}, {@code mqtt}, {@code websocket}); -1 when disabled. */
-  public int port(String listener) {
+  /** The bound port of a device listener; -1 when disabled. */
+  public int port(TransportName listener) {
     Listener deployed = listeners.get(listener);
     return deployed == null ? -1 : deployed.port().getAsInt();
   }
 
   public int tcpPort() {
-    return port("tcp");
+    return port(TransportName.TCP);
   }
 
   /** What is listening, one entry per listener: {@code "tcp 127.0.0.1:7000"}. */

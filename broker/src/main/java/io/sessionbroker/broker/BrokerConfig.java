@@ -1,6 +1,7 @@
 package io.sessionbroker.broker;
 
 import io.sessionbroker.cluster.TableOptions;
+import io.sessionbroker.transports.TransportName;
 import io.sessionbroker.transports.auth.DeviceAuth;
 import io.sessionbroker.transports.mqtt.MqttOptions;
 import io.sessionbroker.transports.tcp.TcpOptions;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * The broker's typed configuration, read from JSON ({@code conf/broker.json}); every section is documented in
@@ -79,10 +81,10 @@ public record BrokerConfig(
     if (nodeId.isBlank()) {
       nodeId = "node-" + UUID.randomUUID().toString().substring(0, 8);
     }
-    TcpOptions tcp = enabled(json, "tcp") ? TcpOptions.fromJson(json.getJsonObject("tcp")) : null;
-    UdpOptions udp = enabled(json, "udp") ? UdpOptions.fromJson(json.getJsonObject("udp")) : null;
-    MqttOptions mqtt = enabled(json, "mqtt") ? MqttOptions.fromJson(json.getJsonObject("mqtt")) : null;
-    WsOptions websocket = enabled(json, "websocket") ? WsOptions.fromJson(json.getJsonObject("websocket")) : null;
+    TcpOptions tcp = listener(json, TransportName.TCP, TcpOptions::fromJson);
+    UdpOptions udp = listener(json, TransportName.UDP, UdpOptions::fromJson);
+    MqttOptions mqtt = listener(json, TransportName.MQTT, MqttOptions::fromJson);
+    WsOptions websocket = listener(json, TransportName.WEBSOCKET, WsOptions::fromJson);
     String secret = json.getJsonObject("auth", new JsonObject()).getString("secret", "");
     DeviceAuth auth = secret.isEmpty() ? DeviceAuth.NONE : DeviceAuth.withSecret(secret);
     BrokerConfig config = new BrokerConfig(
@@ -100,18 +102,19 @@ public record BrokerConfig(
     return config;
   }
 
-  private static boolean enabled(JsonObject json, String section) {
-    JsonObject conf = json.getJsonObject(section);
-    return conf != null && conf.getBoolean("enabled", true);
+  /** A listener's options from its section, or null when the section is missing or disabled. */
+  private static <T> T listener(JsonObject json, TransportName name, Function<JsonObject, T> fromJson) {
+    JsonObject conf = json.getJsonObject(name.id());
+    return conf != null && conf.getBoolean("enabled", true) ? fromJson.apply(conf) : null;
   }
 
   /** DESIGN §8: devices must authenticate once a listener is reachable from beyond this machine. */
   private void checkSecurity() {
     List<String> exposed = new ArrayList<>();
-    exposeCheck(exposed, "tcp", tcp == null ? null : tcp.host());
-    exposeCheck(exposed, "udp", udp == null ? null : udp.host());
-    exposeCheck(exposed, "mqtt", mqtt == null ? null : mqtt.host());
-    exposeCheck(exposed, "websocket", websocket == null ? null : websocket.host());
+    exposeCheck(exposed, TransportName.TCP, tcp == null ? null : tcp.host());
+    exposeCheck(exposed, TransportName.UDP, udp == null ? null : udp.host());
+    exposeCheck(exposed, TransportName.MQTT, mqtt == null ? null : mqtt.host());
+    exposeCheck(exposed, TransportName.WEBSOCKET, websocket == null ? null : websocket.host());
     if (!exposed.isEmpty() && !auth.required()) {
       throw new IllegalArgumentException("listeners bound beyond loopback (" + String.join(", ", exposed)
           + ") require device authentication: set auth.secret (BROKER_AUTH_SECRET), at least 16 characters");
@@ -122,7 +125,7 @@ public record BrokerConfig(
     }
   }
 
-  private static void exposeCheck(List<String> exposed, String listener, String host) {
+  private static void exposeCheck(List<String> exposed, TransportName listener, String host) {
     if (host != null && !isLoopback(host)) {
       exposed.add(listener + ".host=" + host);
     }

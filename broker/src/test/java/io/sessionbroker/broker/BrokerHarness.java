@@ -1,6 +1,8 @@
 package io.sessionbroker.broker;
 
 import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.testkit.TcpDevice;
+import io.sessionbroker.transports.TransportName;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -44,9 +46,9 @@ public final class BrokerHarness implements AutoCloseable {
     conf.getJsonObject("table").put("minHeartbeatMs", 100).put("minTimeoutMs", 100);
     conf.getJsonObject("bridge").put("port", freePort());
     conf.getJsonObject("shutdown").put("graceMs", 200);
-    for (String listener : new String[] {"tcp", "udp", "mqtt", "websocket"}) {
-      if (conf.containsKey(listener)) {
-        conf.getJsonObject(listener).put("port", 0);
+    for (TransportName listener : TransportName.values()) {
+      if (conf.containsKey(listener.id())) {
+        conf.getJsonObject(listener.id()).put("port", 0);
       }
     }
     tweak.accept(conf);

@@ -9,6 +9,8 @@ import static io.sessionbroker.cluster.CloseReason.TAKEN_OVER;
 
 import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.testkit.ExpectCloses;
+import io.sessionbroker.testkit.TcpDevice;
+import io.sessionbroker.transports.TransportName;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -49,7 +51,8 @@ class CrossTransportIT {
   @Test
   @ExpectCloses(TAKEN_OVER)
   void webSocketTakesOverTcpAndTheTcpDeviceIsToldWhy() throws Exception {
-    try (TcpDevice tcp = harness.tcpDevice(); WsPeer ws = new WsPeer(harness.broker.port("websocket"))) {
+    try (TcpDevice tcp = harness.tcpDevice();
+        WsPeer ws = new WsPeer(harness.broker.port(TransportName.WEBSOCKET))) {
       tcp.hello("x-ws-1", 30);
       harness.await(Addresses.OPENED, "x-ws-1");
 
@@ -63,7 +66,8 @@ class CrossTransportIT {
   @Test
   @ExpectCloses(TAKEN_OVER)
   void tcpTakesOverWebSocketWhichClosesWith4001() throws Exception {
-    try (WsPeer ws = new WsPeer(harness.broker.port("websocket")); TcpDevice tcp = harness.tcpDevice()) {
+    try (WsPeer ws = new WsPeer(harness.broker.port(TransportName.WEBSOCKET));
+        TcpDevice tcp = harness.tcpDevice()) {
       ws.hello("x-ws-2", 30);
       harness.await(Addresses.OPENED, "x-ws-2");
 
@@ -78,7 +82,7 @@ class CrossTransportIT {
   @Test
   @ExpectCloses(KICKED)
   void kickedWebSocketClosesWith4002AndTheBridgeSeesKicked() throws Exception {
-    try (WsPeer ws = new WsPeer(harness.broker.port("websocket"))) {
+    try (WsPeer ws = new WsPeer(harness.broker.port(TransportName.WEBSOCKET))) {
       ws.send(new JsonObject().put("type", "hello").put("device", "x-ws-3").put("heartbeat", 0.2));
       assertThat(ws.next().getString("type")).isEqualTo("welcome");
 
@@ -137,7 +141,7 @@ class CrossTransportIT {
   }
 
   private static MqttClient connectMqtt(String clientId) throws MqttException {
-    MqttClient client = new MqttClient("tcp://127.0.0.1:" + harness.broker.port("mqtt"), clientId,
+    MqttClient client = new MqttClient("tcp://127.0.0.1:" + harness.broker.port(TransportName.MQTT), clientId,
         new MemoryPersistence());
     MqttConnectionOptions options = new MqttConnectionOptions();
     options.setKeepAliveInterval(30);

@@ -4,6 +4,8 @@ import static io.sessionbroker.broker.BrokerHarness.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.testkit.TcpDevice;
+import io.sessionbroker.transports.TransportName;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -17,7 +19,7 @@ class ShutdownIT {
     try (BrokerHarness harness = BrokerHarness.start();
         TcpDevice a = harness.tcpDevice();
         TcpDevice b = harness.tcpDevice();
-        WsPeer ws = new WsPeer(harness.broker.port("websocket"))) {
+        WsPeer ws = new WsPeer(harness.broker.port(TransportName.WEBSOCKET))) {
       a.hello("shut-a", 30);
       b.hello("shut-b", 30);
       ws.hello("shut-ws", 30);

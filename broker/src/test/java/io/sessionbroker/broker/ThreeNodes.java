@@ -1,6 +1,7 @@
 package io.sessionbroker.broker;
 
 import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.testkit.TcpDevice;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.ServerSocket;

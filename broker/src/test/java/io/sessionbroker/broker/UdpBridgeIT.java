@@ -8,6 +8,8 @@ import static io.sessionbroker.cluster.CloseReason.TAKEN_OVER;
 
 import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.testkit.ExpectCloses;
+import io.sessionbroker.testkit.TcpDevice;
+import io.sessionbroker.transports.TransportName;
 import io.vertx.core.json.JsonObject;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -147,7 +149,8 @@ class UdpBridgeIT {
     Datagrams() throws Exception {
       socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
       socket.setSoTimeout((int) WAIT.toMillis());
-      broker = new InetSocketAddress(InetAddress.getLoopbackAddress(), harness.broker.port("udp"));
+      broker = new InetSocketAddress(
+          InetAddress.getLoopbackAddress(), harness.broker.port(TransportName.UDP));
     }
 
     JsonObject hello(String deviceId) throws Exception {

@@ -9,6 +9,7 @@ import static io.sessionbroker.cluster.CloseReason.TIMEOUT;
 
 import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.testkit.ExpectCloses;
+import io.sessionbroker.transports.TransportName;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -124,6 +125,6 @@ class WebSocketBridgeIT {
   }
 
   private static int port() {
-    return harness.broker.port("websocket");
+    return harness.broker.port(TransportName.WEBSOCKET);
   }
 }

@@ -10,6 +10,7 @@ import io.sessionbroker.testkit.EventContract;
 import io.vertx.core.Context;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
@@ -42,8 +43,13 @@ public final class TableFixture implements AutoCloseable {
   }
 
   public TableFixture(TableOptions options) throws Exception {
+    this(options, new VertxOptions());
+  }
+
+  /** With Vert.x made from {@code vertxOptions}, e.g. on the native transport as the broker runs it. */
+  public TableFixture(TableOptions options, VertxOptions vertxOptions) throws Exception {
     contract = new EventContract("the test's session table", options.tickMs(), this::settle);
-    vertx = Vertx.vertx();
+    vertx = Vertx.vertx(vertxOptions);
     recording = vertx.getOrCreateContext();
     Promise<Void> registered = Promise.promise();
     recording.runOnContext(v -> {

@@ -32,6 +32,10 @@ public final class Frames {
   public static final String HANDSHAKE_TIMEOUT = "handshake_timeout";
   /** The device's token does not authenticate it. */
   public static final String AUTH_FAILED = "auth_failed";
+  /** This node cannot open a session now (it is cut off from its cluster): the device should try another. */
+  public static final String UNAVAILABLE = "unavailable";
+  /** What the device is told with {@link #UNAVAILABLE}, on every transport. */
+  public static final String UNAVAILABLE_MESSAGE = "the session could not be opened, try again";
 
   /** Longest accepted device id, in characters. */
   public static final int MAX_DEVICE_ID_LENGTH = 128;
@@ -113,6 +117,14 @@ public final class Frames {
   /** The broker ends the session: tells the device why. */
   public static JsonObject bye(CloseReason reason) {
     return new JsonObject().put("type", BYE).put("reason", reason.name());
+  }
+
+  /**
+   * The goodbye of the JSON wires for a session the table closed for {@code reason}: a {@code bye} saying why
+   * when the broker ended it, else nothing (the device ended it, or is gone).
+   */
+  public static JsonObject goodbye(CloseReason reason) {
+    return reason.byBroker() ? bye(reason) : null;
   }
 
   public static JsonObject error(String code, String message) {

@@ -7,12 +7,10 @@ import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttUnacceptableProtocolVersionException;
 import io.sessionbroker.cluster.CloseReason;
-import io.sessionbroker.cluster.Connection;
-import io.sessionbroker.cluster.OpenRequest;
-import io.sessionbroker.cluster.Rejection;
 import io.sessionbroker.cluster.Session;
+import io.sessionbroker.transports.TransportName;
 import io.sessionbroker.transports.codec.Frames;
-import io.vertx.core.AsyncResult;
+import io.sessionbroker.transports.link.Link;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.MqttWill;
@@ -23,48 +21,39 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One MQTT connection, from accepted socket to closed session: CONNECT → {@code table.open} → CONNACK; every
- * control packet → {@code table.touch}; DISCONNECT, socket loss or a protocol error → {@code table.close}.
- * The table's callback ({@link #closed}) is the single place where the connection's end is acted on: DISCONNECT
- * to an MQTT 5 client, will, stored session. Confined to the transport's event loop, except {@link #closed}.
+ * control packet → {@code table.touch}; DISCONNECT, socket loss or a protocol error → {@code table.close}. Its
+ * life (CONNECT deadline, open, the one close, the table's callback) is its {@link Link}'s; what is MQTT's own
+ * stays here: CONNACK codes, the will, the keep-alive, DISCONNECT reason codes, the stored session. Confined to
+ * the transport's event loop.
  */
-final class MqttLink implements Connection {
+final class MqttLink implements Link.Wire<MqttEnd> {
 
   private static final Logger log = LoggerFactory.getLogger(MqttLink.class);
-  static final String TRANSPORT = "mqtt";
-
-  private enum Phase { AWAIT_CONNECT, OPENING, OPEN, ENDED }
 
   private final NetSocketInternal socket;
   private final LinkServices services;
   private final VertxMqttBridge bridge;
-  private final String remote;
-  private final long connectTimer;
-  private Phase phase = Phase.AWAIT_CONNECT;
+  private final Link<MqttEnd> link;
   private String requestedClientId;
   private MqttEndpoint endpoint;
-  private Session session;
   private ClientPubSub pubSub;
   private MqttWill will;
   private long sessionExpirySeconds;
-  /** Why this side ended the connection (DISCONNECT, protocol error); null: the socket was lost. */
-  private CloseReason localReason;
 
   MqttLink(NetSocketInternal socket, LinkServices services) {
     this.socket = socket;
     this.services = services;
-    this.remote = socket.remoteAddress().toString();
+    this.link = new Link<>(services.table(), TransportName.MQTT, socket.remoteAddress().toString(),
+        services.context(), this);
     this.bridge = new VertxMqttBridge(socket, services.options().maxMessageBytes(), Frames.MAX_DEVICE_ID_LENGTH,
-        this::onConnect, e -> refused("identifier_rejected", e.getMessage()));
+        this::onConnect, e -> refused("identifier_rejected", e.getMessage(), MqttEnd.NONE));
     socket.messageHandler(this::onPacket);
     socket.closeHandler(v -> onSocketClosed());
-    socket.exceptionHandler(e -> log.debug("mqtt_socket_error remote={}: {}", remote, e.toString()));
+    socket.exceptionHandler(e -> log.debug("mqtt_socket_error remote={}: {}", link.remote(), e.toString()));
     // §3.1.4: a server may close a connection that does not send CONNECT within a reasonable time.
-    this.connectTimer = services.context().owner().setTimer(services.options().connectTimeoutMs(), id -> {
-      if (phase == Phase.AWAIT_CONNECT) {
-        refused("connect_timeout", "no CONNECT within " + services.options().connectTimeoutMs() + " ms");
-        socket.close();
-      }
-    });
+    long connectTimeoutMs = services.options().connectTimeoutMs();
+    link.awaitHello(connectTimeoutMs,
+        () -> refused("connect_timeout", "no CONNECT within " + connectTimeoutMs + " ms", MqttEnd.CLOSE));
   }
 
   /** Every decoded packet passes here first, then goes to vertx-mqtt. */
@@ -78,22 +67,23 @@ final class MqttLink implements Connection {
       bridge.deliver(message);
       return;
     }
+    Session session = link.session();
     if (session != null) {
       services.table().touch(session); // §3.1.2.10: any control packet resets the keep-alive
     }
     MqttMessageType type = packet.fixedHeader().messageType();
-    if (type != MqttMessageType.CONNECT && phase == Phase.AWAIT_CONNECT) {
+    boolean awaitingConnect = link.state() == Link.State.AWAITING_HELLO;
+    if (type != MqttMessageType.CONNECT && awaitingConnect) {
       // §3.1.0-1 (3.1.1 [MQTT-3.1.0-1]): the first packet MUST be CONNECT.
-      refused(Frames.PROTOCOL_ERROR, "first packet was " + type + ", not CONNECT");
-      socket.close();
-    } else if (type == MqttMessageType.CONNECT && phase != Phase.AWAIT_CONNECT) {
+      refused(Frames.PROTOCOL_ERROR, "first packet was " + type + ", not CONNECT", MqttEnd.CLOSE);
+    } else if (type == MqttMessageType.CONNECT && !awaitingConnect) {
       violation(MqttDisconnectReasonCode.PROTOCOL_ERROR); // §3.1.0-2: a second CONNECT is a protocol violation
     } else if (type == MqttMessageType.CONNECT) {
       requestedClientId = ((MqttConnectMessage) packet).payload().clientIdentifier();
       bridge.deliver(message);
       bridge.dropBuiltInKeepAlive();
-      if (phase == Phase.AWAIT_CONNECT) {
-        refused("connect_refused", "CONNECT refused (bad will flags or client id)");
+      if (link.state() == Link.State.AWAITING_HELLO) { // vertx-mqtt refused it, and answered it
+        refused("connect_refused", "CONNECT refused (bad will flags or client id)", MqttEnd.NONE);
       }
     } else {
       bridge.deliver(message);
@@ -101,9 +91,10 @@ final class MqttLink implements Connection {
   }
 
   private void onMalformed(Throwable cause) {
-    if (phase == Phase.AWAIT_CONNECT) {
+    if (link.state() == Link.State.AWAITING_HELLO) { // vertx-mqtt answers (a CONNACK for the version) and closes
       boolean version = cause instanceof MqttUnacceptableProtocolVersionException;
-      refused(version ? "unsupported_protocol_version" : "malformed_packet", String.valueOf(cause.getMessage()));
+      refused(version ? "unsupported_protocol_version" : "malformed_packet", String.valueOf(cause.getMessage()),
+          MqttEnd.NONE);
     } else {
       // MQTT 5 §4.13: 0x81 Malformed Packet / 0x95 Packet Too Large, then close; 3.1.1 §4.8: just close.
       violation(cause instanceof TooLongFrameException
@@ -113,37 +104,56 @@ final class MqttLink implements Connection {
 
   /** vertx-mqtt accepted the CONNECT's form; now the broker's rules, then the session table. */
   private void onConnect(MqttEndpoint endpoint) {
-    services.context().owner().cancelTimer(connectTimer);
     this.endpoint = endpoint;
     ConnectRules.Refusal refusal = ConnectRules.admit(endpoint, services.auth());
     if (refusal != null) {
-      refuseConnect(refusal);
+      refused(refusal.rejection(), refusal.message(), MqttEnd.connack(refusal.code()));
       return;
     }
-    phase = Phase.OPENING;
-    socket.pause(); // packets sent right after CONNECT (§3.1.4 allows it) wait for the CONNACK
     will = endpoint.will() != null && endpoint.will().isWillFlag() ? endpoint.will() : null;
     sessionExpirySeconds = ConnectRules.sessionExpirySeconds(
         endpoint.protocolVersion(), endpoint.isCleanSession(), endpoint.connectProperties());
     long heartbeatMs = ConnectRules.requestedHeartbeatMs(
         endpoint.keepAliveTimeSeconds(), services.options().maxKeepAliveSeconds());
-    services.table()
-        .open(new OpenRequest(endpoint.clientIdentifier(), TRANSPORT, remote, heartbeatMs, Wills.toJson(will), this))
-        .onComplete(result -> services.context().runOnContext(v -> opened(result)));
+    link.open(endpoint.clientIdentifier(), heartbeatMs, Wills.toJson(will));
   }
 
-  private void opened(AsyncResult<Session> result) {
-    if (result.failed()) {
-      refuseConnect(new ConnectRules.Refusal(ConnectRules.serverUnavailable(endpoint.protocolVersion()),
-          "open_failed", String.valueOf(result.cause().getMessage())));
-      return;
+  /** §3.14.4 (3.1.1) / [MQTT-3.14.4-3] (5): DISCONNECT discards the will, unless MQTT 5 reason 0x04 keeps it. */
+  private void onDisconnect(MqttDisconnectMessage message) {
+    if (message.code() != MqttDisconnectReasonCode.WITH_WILL_MESSAGE) {
+      will = null;
+      link.session().will(null);
     }
-    if (phase == Phase.ENDED) {
-      services.table().close(result.result(), localReason == null ? CloseReason.CONNECTION_LOST : localReason);
-      return;
+    sessionExpirySeconds = ConnectRules.sessionExpiryOnDisconnect(message.properties(), sessionExpirySeconds);
+    link.close(CloseReason.CLIENT_CLOSED, null);
+  }
+
+  /** A protocol violation after CONNECT: tell an MQTT 5 client why (§4.13), close, end with PROTOCOL_ERROR. */
+  private void violation(MqttDisconnectReasonCode code) {
+    log.debug("mqtt_protocol_error remote={} code={}", link.remote(), code);
+    link.close(CloseReason.PROTOCOL_ERROR, MqttEnd.disconnect(code));
+  }
+
+  private void onSocketClosed() {
+    if (link.state() == Link.State.AWAITING_HELLO) {
+      refused("closed_before_connect", "connection closed before CONNECT", MqttEnd.NONE);
     }
-    session = result.result();
-    phase = Phase.OPEN;
+    link.socketClosed(CloseReason.CONNECTION_LOST);
+  }
+
+  /** The connection never becomes a session: a {@code sessions.rejected} event, and {@code end} on the wire. */
+  private void refused(String code, String message, MqttEnd end) {
+    String deviceId = endpoint != null ? endpoint.clientIdentifier() : requestedClientId;
+    link.reject(code, message, deviceId, end);
+  }
+
+  @Override
+  public void pause() {
+    socket.pause(); // packets sent right after CONNECT (§3.1.4 allows it) wait for the CONNACK
+  }
+
+  @Override
+  public void opened(Session session) {
     String clientId = endpoint.clientIdentifier();
     services.wills().reconnected(clientId, endpoint.isCleanSession());
     var stored = services.sessions().resume(clientId, endpoint.isCleanSession());
@@ -163,51 +173,43 @@ final class MqttLink implements Connection {
     log.debug("mqtt_connected device={} version={}", clientId, endpoint.protocolVersion());
   }
 
-  /** §3.14.4 (3.1.1) / [MQTT-3.14.4-3] (5): DISCONNECT discards the will, unless MQTT 5 reason 0x04 keeps it. */
-  private void onDisconnect(MqttDisconnectMessage message) {
-    if (message.code() != MqttDisconnectReasonCode.WITH_WILL_MESSAGE) {
-      will = null;
-      session.will(null);
-    }
-    sessionExpirySeconds = ConnectRules.sessionExpiryOnDisconnect(message.properties(), sessionExpirySeconds);
-    localReason = CloseReason.CLIENT_CLOSED;
-    services.table().close(session, CloseReason.CLIENT_CLOSED);
-  }
-
-  /** A protocol violation after CONNECT: tell an MQTT 5 client why (§4.13), close, end with PROTOCOL_ERROR. */
-  private void violation(MqttDisconnectReasonCode code) {
-    localReason = localReason == null ? CloseReason.PROTOCOL_ERROR : localReason;
-    log.debug("mqtt_protocol_error remote={} code={}", remote, code);
-    disconnect(code);
-    if (session != null) {
-      services.table().close(session, localReason);
-    } else if (phase == Phase.OPENING) {
-      phase = Phase.ENDED;
-    }
-  }
-
-  private void onSocketClosed() {
-    switch (phase) {
-      case AWAIT_CONNECT -> refused("closed_before_connect", "connection closed before CONNECT");
-      case OPENING -> phase = Phase.ENDED; // opened() closes the session it gets
-      case OPEN -> services.table().close(session, localReason == null ? CloseReason.CONNECTION_LOST : localReason);
-      case ENDED -> { }
-    }
-  }
-
-  /** The session table ended the session (table thread): finish on the event loop. */
   @Override
-  public void closed(Session closed, CloseReason reason) {
-    services.context().runOnContext(v -> finish(reason));
+  public MqttEnd goodbye(CloseReason reason) {
+    return reason.byBroker() ? MqttEnd.disconnect(ConnectRules.disconnectCode(reason)) : MqttEnd.CLOSE;
   }
 
-  private void finish(CloseReason reason) {
-    phase = Phase.ENDED;
-    if (reason.byBroker()) {
-      disconnect(ConnectRules.disconnectCode(reason));
-    } else {
+  @Override
+  public MqttEnd unavailable() {
+    return MqttEnd.connack(ConnectRules.serverUnavailable(endpoint.protocolVersion()));
+  }
+
+  @Override
+  public void close(MqttEnd end) {
+    if (end.connack() != null) {
+      endpoint.reject(end.connack()); // writes the CONNACK, then closes (§3.2.2.3)
+      return;
+    }
+    if (end.disconnect() != null) {
+      disconnect(end.disconnect());
+    }
+    if (end.closeSocket()) {
       socket.close();
     }
+  }
+
+  /** MQTT 5: DISCONNECT with {@code code} before the close (§4.13); MQTT 3.1.1 has no such packet. */
+  private void disconnect(MqttDisconnectReasonCode code) {
+    try {
+      if (endpoint != null && endpoint.isConnected()) {
+        endpoint.disconnect(code, MqttProperties.NO_PROPERTIES);
+      }
+    } catch (IllegalStateException | IllegalArgumentException e) { // vertx-mqtt: the endpoint is already closed
+    }
+  }
+
+  /** After the session's close event: keep what the session expiry asks for, publish the will. */
+  @Override
+  public void ended(Session session, CloseReason reason) {
     String clientId = endpoint.clientIdentifier();
     if (pubSub != null) { // null when the socket was lost while the session was opening
       services.sessions().keep(clientId, pubSub.detach(), sessionExpirySeconds);
@@ -218,33 +220,5 @@ final class MqttLink implements Connection {
       services.wills().connectionEnded(clientId, will, sessionExpirySeconds);
     }
     log.debug("mqtt_session_ended device={} reason={}", clientId, reason);
-  }
-
-  /** MQTT 5: DISCONNECT with {@code code}, then close (§4.13); MQTT 3.1.1 has no such packet: just close. */
-  private void disconnect(MqttDisconnectReasonCode code) {
-    try {
-      if (endpoint != null && endpoint.isConnected()) {
-        endpoint.disconnect(code, MqttProperties.NO_PROPERTIES);
-      }
-    } catch (IllegalStateException | IllegalArgumentException e) { // vertx-mqtt: the endpoint is already closed
-    }
-    socket.close();
-  }
-
-  /** Refuses a CONNECT with a CONNACK return code; the connection never becomes a session. */
-  private void refuseConnect(ConnectRules.Refusal refusal) {
-    refused(refusal.rejection(), refusal.message());
-    endpoint.reject(refusal.code()); // writes the CONNACK, then closes (§3.2.2.3)
-  }
-
-  private void refused(String code, String message) {
-    if (phase == Phase.ENDED || phase == Phase.OPEN) {
-      return;
-    }
-    phase = Phase.ENDED;
-    services.context().owner().cancelTimer(connectTimer);
-    log.debug("mqtt_rejected remote={} code={} {}", remote, code, message);
-    String deviceId = endpoint != null ? endpoint.clientIdentifier() : requestedClientId;
-    services.table().reject(new Rejection(TRANSPORT, remote, deviceId, code, message));
   }
 }

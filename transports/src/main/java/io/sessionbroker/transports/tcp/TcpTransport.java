@@ -1,6 +1,7 @@
 package io.sessionbroker.transports.tcp;
 
 import io.sessionbroker.transports.OutboundQueues;
+import io.sessionbroker.transports.TransportName;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.transports.auth.DeviceAuth;
@@ -44,8 +45,8 @@ public final class TcpTransport extends VerticleBase {
         .setPort(options.port())
         .setTcpNoDelay(true));
     server = vertx.createNetServer(serverOptions).connectHandler(this::accept);
-    return server.listen().onSuccess(s -> log.info("listener_up transport=tcp host={} port={}",
-        options.host(), s.actualPort()));
+    return server.listen().onSuccess(s -> log.info("listener_up transport={} host={} port={}",
+        TransportName.TCP, options.host(), s.actualPort()));
   }
 
   private void accept(NetSocket socket) {
@@ -65,7 +66,7 @@ public final class TcpTransport extends VerticleBase {
     OutboundQueues.slim(((NetSocketInternal) socket).channelHandlerContext());
     keepAlive.apply(socket);
     // TcpConnection owns the socket's close handler (a socket has one): it releases the slot from there.
-    new TcpConnection(vertx, socket, table, options, auth).start(connections::decrementAndGet);
+    new TcpConnection(context, socket, table, options, auth).start(connections::decrementAndGet);
   }
 
   /** The bound port, once started. */

@@ -2,6 +2,7 @@ package io.sessionbroker.transports.udp;
 
 import io.sessionbroker.cluster.Rejection;
 import io.sessionbroker.cluster.SessionTable;
+import io.sessionbroker.transports.TransportName;
 import io.sessionbroker.transports.udp.UdpStats.Counter;
 import io.sessionbroker.transports.udp.UdpStats.Drop;
 
@@ -35,7 +36,7 @@ final class Rejections {
     }
     stats.count(Counter.REJECTION_EVENTS);
     String text = held == 0 ? message : message + " (" + held + " earlier rejections not reported)";
-    table.reject(new Rejection(UdpProtocol.TRANSPORT, remote, deviceId, reason.code(), text));
+    table.reject(new Rejection(TransportName.UDP.id(), remote, deviceId, reason.code(), text));
   }
 
   /** -1 if this window's quota is spent, else how many events were held back since the last one reported. */

@@ -3,6 +3,7 @@ package io.sessionbroker.transports.udp;
 import io.sessionbroker.cluster.OpenRequest;
 import io.sessionbroker.cluster.Session;
 import io.sessionbroker.cluster.SessionTable;
+import io.sessionbroker.transports.TransportName;
 import io.sessionbroker.transports.auth.DeviceAuth;
 import io.sessionbroker.transports.codec.FrameException;
 import io.sessionbroker.transports.codec.Frames;
@@ -29,7 +30,7 @@ final class UdpHandshake {
   private static final Logger log = LoggerFactory.getLogger(UdpHandshake.class);
   /** The answer to a hello whose session the table could not open: the code TCP sends in that case. */
   private static final FrameException UNAVAILABLE =
-      new FrameException("unavailable", "the session could not be opened, try again");
+      new FrameException(Frames.UNAVAILABLE, Frames.UNAVAILABLE_MESSAGE);
 
   private final UdpProtocol protocol;
   private final SessionTable table;
@@ -93,7 +94,7 @@ final class UdpHandshake {
     UdpPeer peer = new UdpPeer(protocol, nonce, random);
     peer.moveTo(sender.host(), sender.port());
     peers.opening(deviceId, peer);
-    OpenRequest request = new OpenRequest(deviceId, UdpProtocol.TRANSPORT, null, heartbeatMs, null, peer);
+    OpenRequest request = new OpenRequest(deviceId, TransportName.UDP.id(), null, heartbeatMs, null, peer);
     table.open(request).onComplete(opened -> {
       if (opened.failed()) {
         peers.opened(deviceId, peer, false);

@@ -32,8 +32,6 @@ import org.slf4j.LoggerFactory;
  */
 final class UdpProtocol {
 
-  static final String TRANSPORT = "udp";
-
   private static final Logger log = LoggerFactory.getLogger(UdpProtocol.class);
 
   private final SessionTable table;

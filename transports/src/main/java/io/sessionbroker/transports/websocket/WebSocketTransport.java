@@ -31,9 +31,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class WebSocketTransport extends VerticleBase {
 
-  /** The transport name in sessions and events. */
-  public static final String TRANSPORT = "websocket";
-
   private static final Logger log = LoggerFactory.getLogger(WebSocketTransport.class);
 
   private final SessionTable table;

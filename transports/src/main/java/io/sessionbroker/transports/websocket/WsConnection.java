@@ -1,15 +1,13 @@
 package io.sessionbroker.transports.websocket;
 
 import io.sessionbroker.cluster.CloseReason;
-import io.sessionbroker.cluster.Connection;
-import io.sessionbroker.cluster.OpenRequest;
-import io.sessionbroker.cluster.Rejection;
 import io.sessionbroker.cluster.Session;
 import io.sessionbroker.cluster.SessionTable;
+import io.sessionbroker.transports.TransportName;
 import io.sessionbroker.transports.auth.DeviceAuth;
 import io.sessionbroker.transports.codec.FrameException;
 import io.sessionbroker.transports.codec.Frames;
-import io.vertx.core.AsyncResult;
+import io.sessionbroker.transports.link.Link;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
@@ -20,29 +18,23 @@ import org.slf4j.LoggerFactory;
 /**
  * One upgraded WebSocket: waits for the {@code hello} (in the upgrade request or as the first frame), opens the
  * session, maps every frame and pong to {@code touch}, pings the device, and turns the end of the session into
- * a {@code bye} and a close code ({@link CloseCodes}).
+ * a last frame and a close code ({@link WsEnd}, {@link CloseCodes}).
  *
- * <p>Threading: every handler runs on the transport verticle's event loop ({@code context}); the session table
- * calls {@link #closed} on its own thread, which hops back to {@code context}. The connection's state is
- * therefore confined to one thread and the first terminal event wins: whatever arrives after {@code ENDED} is
- * ignored. Eviction is the table's wheel; the only timers here are the handshake deadline and the ping period.
+ * <p>Threading: every handler runs on the transport verticle's event loop ({@code context}); its life (hello
+ * deadline, open, the one close, the table's callback) is its {@link Link}'s, so the first terminal event wins.
+ * Eviction is the table's wheel; the only timer here is the ping period.
  */
-final class WsConnection implements Connection, WsFrameReader.Listener {
+final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener {
 
   private static final Logger log = LoggerFactory.getLogger(WsConnection.class);
   private static final Buffer PING_PAYLOAD = Buffer.buffer();
-
-  private enum State { AWAITING_HELLO, OPENING, OPEN, ENDED }
 
   private final ServerWebSocket ws;
   private final SessionTable table;
   private final WsOptions options;
   private final DeviceAuth auth;
   private final Context context;
-  private final String remote;
-  private State state = State.AWAITING_HELLO;
-  private Session session;
-  private long handshakeTimer = -1;
+  private final Link<WsEnd> link;
   private long pingTimer = -1;
 
   WsConnection(ServerWebSocket ws, SessionTable table, WsOptions options, DeviceAuth auth, Context context) {
@@ -51,7 +43,8 @@ final class WsConnection implements Connection, WsFrameReader.Listener {
     this.options = options;
     this.auth = auth;
     this.context = context;
-    this.remote = ws.remoteAddress().host() + ":" + ws.remoteAddress().port();
+    String remote = ws.remoteAddress().host() + ":" + ws.remoteAddress().port();
+    this.link = new Link<>(table, TransportName.WEBSOCKET, remote, context, this);
   }
 
   /** Installs the handlers; opens at once when the upgrade request carried the hello. */
@@ -62,24 +55,25 @@ final class WsConnection implements Connection, WsFrameReader.Listener {
     try {
       hello = UpgradeHello.parse(ws.query(), ws.headers());
     } catch (FrameException e) {
-      reject(e.code(), e.getMessage(), null, CloseCodes.POLICY_VIOLATION);
+      reject(e, null, CloseCodes.POLICY_VIOLATION);
       return;
     }
     if (hello != null) {
       onHello(hello);
     } else {
-      handshakeTimer = context.owner().setTimer(options.handshakeTimeoutMs(), id -> onHandshakeTimeout());
+      link.awaitHello(options.handshakeTimeoutMs(), () -> reject(new FrameException(Frames.HANDSHAKE_TIMEOUT,
+          "no hello within " + options.handshakeTimeoutMs() + " ms"), null, CloseCodes.POLICY_VIOLATION));
     }
   }
 
   @Override
   public void onMessage(Buffer bytes) {
-    if (state == State.ENDED) {
+    if (!link.reading()) {
       return;
     }
     try {
       JsonObject frame = Frames.parse(bytes);
-      if (state == State.AWAITING_HELLO) {
+      if (link.state() == Link.State.AWAITING_HELLO) {
         onFirstFrame(frame);
       } else {
         dispatch(frame);
@@ -98,18 +92,19 @@ final class WsConnection implements Connection, WsFrameReader.Listener {
 
   /** DESIGN §6: after the welcome every frame is proof of life, whatever its type. */
   private void dispatch(JsonObject frame) throws FrameException {
+    Session session = link.session();
     table.touch(session);
     switch (Frames.type(frame)) {
-      case Frames.PING -> handlePing(frame);
-      case Frames.DATA -> handleData(frame);
-      case Frames.BYE -> handleBye();
+      case Frames.PING -> handlePing(session, frame);
+      case Frames.DATA -> handleData(session, frame);
+      case Frames.BYE -> link.close(CloseReason.CLIENT_CLOSED, null); // the table's close answers with 1000
       case Frames.PONG -> { } // a device answering an application ping: liveness only
       case Frames.HELLO -> throw new FrameException(Frames.PROTOCOL_ERROR, "hello was already accepted");
       default -> throw new FrameException(Frames.PROTOCOL_ERROR, "unknown frame type " + Frames.type(frame));
     }
   }
 
-  private void handlePing(JsonObject frame) throws FrameException {
+  private void handlePing(Session session, JsonObject frame) throws FrameException {
     JsonObject status = Frames.status(frame);
     if (status != null) {
       table.touch(session, status);
@@ -117,113 +112,84 @@ final class WsConnection implements Connection, WsFrameReader.Listener {
     ws.writeTextMessage(Frames.pong().toString());
   }
 
-  private void handleData(JsonObject frame) {
+  private void handleData(Session session, JsonObject frame) {
     Object topic = frame.getValue("topic");
     table.inbound(session, topic instanceof String name ? name : null, frame.getValue("payload"));
-  }
-
-  /** The table calls {@link #closed} with {@code CLIENT_CLOSED}, which answers with close code 1000. */
-  private void handleBye() {
-    table.close(session, CloseReason.CLIENT_CLOSED);
   }
 
   /** A protocol pong, or any frame: proof of life. Before the session opens there is nothing to touch. */
   @Override
   public void onPong() {
-    if (state == State.OPEN) {
-      table.touch(session);
+    if (link.state() == Link.State.OPEN) {
+      table.touch(link.session());
     }
   }
 
   private void onHello(Frames.Hello hello) {
     if (!auth.verify(hello.deviceId(), hello.token())) {
-      reject(Frames.AUTH_FAILED, "the token does not authenticate " + hello.deviceId(), hello.deviceId(),
-          CloseCodes.POLICY_VIOLATION);
+      reject(new FrameException(Frames.AUTH_FAILED, "the token does not authenticate " + hello.deviceId()),
+          hello.deviceId(), CloseCodes.POLICY_VIOLATION);
       return;
     }
-    cancelHandshakeTimer();
-    state = State.OPENING;
-    ws.pause(); // frames sent before the welcome wait until the session exists
     // The broker's pings prove liveness on a WebSocket, so "no heartbeat" (0) takes the default instead of
     // leaving the session without a deadline.
-    long heartbeatMs = hello.heartbeatMs() == 0 ? -1 : hello.heartbeatMs();
-    table.open(new OpenRequest(hello.deviceId(), WebSocketTransport.TRANSPORT, remote, heartbeatMs, null, this))
-        .onComplete(result -> context.runOnContext(v -> onOpened(hello.deviceId(), result)));
+    link.open(hello.deviceId(), hello.heartbeatMs() == 0 ? -1 : hello.heartbeatMs(), null);
   }
 
-  private void onOpened(String deviceId, AsyncResult<Session> result) {
-    if (result.failed()) {
-      reject("open_failed", "the broker could not open the session", deviceId, CloseCodes.INTERNAL_ERROR);
+  @Override
+  public void onViolation(FrameException violation, short closeCode) {
+    fail(violation, closeCode);
+  }
+
+  /** Bad input: before the session it is a rejection (1008 unless a more precise code applies), after it a close. */
+  private void fail(FrameException e, short closeCode) {
+    if (link.state() != Link.State.OPEN) {
+      reject(e, null, closeCode == CloseCodes.PROTOCOL_ERROR ? CloseCodes.POLICY_VIOLATION : closeCode);
       return;
     }
-    session = result.result();
-    if (state == State.ENDED) {
-      table.close(session, CloseReason.CONNECTION_LOST); // the socket went away while the claim was in flight
-      return;
-    }
-    state = State.OPEN;
+    log.debug("ws_protocol_error device={} code={} remote={}", link.session().deviceId(), e.code(), link.remote());
+    link.close(CloseReason.PROTOCOL_ERROR, new WsEnd(Frames.error(e), closeCode));
+  }
+
+  private void reject(FrameException e, String deviceId, short closeCode) {
+    link.reject(e.code(), e.getMessage(), deviceId, new WsEnd(Frames.error(e), closeCode));
+  }
+
+  @Override
+  public void pause() {
+    ws.pause(); // frames sent before the welcome wait until the session exists
+  }
+
+  @Override
+  public void opened(Session session) {
     ws.writeTextMessage(Frames.welcome(session).encode());
     long pingPeriodMs = options.pingPeriodMs(session.heartbeatMs());
     if (pingPeriodMs > 0) {
       pingTimer = context.owner().setPeriodic(pingPeriodMs, id -> ws.writePing(PING_PAYLOAD));
     }
     ws.resume();
-    log.debug("ws_session_opened device={} session={} remote={}", session.deviceId(), session.sessionId(), remote);
-  }
-
-  private void onHandshakeTimeout() {
-    handshakeTimer = -1;
-    if (state == State.AWAITING_HELLO) {
-      reject(Frames.HANDSHAKE_TIMEOUT, "no hello within " + options.handshakeTimeoutMs() + " ms", null,
-          CloseCodes.POLICY_VIOLATION);
-    }
+    log.debug("ws_session_opened device={} session={} remote={}", session.deviceId(), session.sessionId(),
+        link.remote());
   }
 
   @Override
-  public void onViolation(FrameException violation, short closeCode) {
-    if (state != State.ENDED) {
-      fail(violation, closeCode);
-    }
+  public WsEnd goodbye(CloseReason reason) {
+    return new WsEnd(Frames.goodbye(reason), CloseCodes.of(reason));
   }
 
-  /** Bad input: before the session it is a rejection (1008 unless a more precise code applies), after it a close. */
-  private void fail(FrameException e, short closeCode) {
-    if (state != State.OPEN) {
-      reject(e.code(), e.getMessage(), null, closeCode == CloseCodes.PROTOCOL_ERROR
-          ? CloseCodes.POLICY_VIOLATION : closeCode);
-      return;
-    }
-    log.debug("ws_protocol_error device={} code={} remote={}", session.deviceId(), e.code(), remote);
-    end(Frames.error(e), closeCode);
-    table.close(session, CloseReason.PROTOCOL_ERROR);
-  }
-
-  private void reject(String code, String message, String deviceId, short closeCode) {
-    log.debug("ws_rejected code={} device={} remote={}", code, deviceId, remote);
-    end(Frames.error(code, message), closeCode);
-    table.reject(new Rejection(WebSocketTransport.TRANSPORT, remote, deviceId, code, message));
-  }
-
-  /** Table thread: hands the end of the session to the event loop. */
   @Override
-  public void closed(Session closedSession, CloseReason reason) {
-    context.runOnContext(v -> onSessionClosed(reason));
+  public WsEnd unavailable() {
+    return new WsEnd(Frames.error(Frames.UNAVAILABLE, Frames.UNAVAILABLE_MESSAGE), CloseCodes.INTERNAL_ERROR);
   }
 
-  private void onSessionClosed(CloseReason reason) {
-    if (state != State.ENDED) {
-      end(reason.byBroker() ? Frames.bye(reason) : null, CloseCodes.of(reason));
+  /** Sends the last frame if any, then the close frame. */
+  @Override
+  public void close(WsEnd end) {
+    cancelPings();
+    if (end.lastFrame() != null) {
+      ws.writeTextMessage(end.lastFrame().encode());
     }
-  }
-
-  /** The one place that closes the socket: sends the last frame if any, then the close frame. */
-  private void end(JsonObject lastFrame, short closeCode) {
-    state = State.ENDED;
-    cancelTimers();
-    if (lastFrame != null) {
-      ws.writeTextMessage(lastFrame.encode());
-    }
-    ws.close(closeCode, lastFrame == null ? null : lastFrame.getString("reason", lastFrame.getString("code")));
+    ws.close(end.closeCode(), end.reasonText());
   }
 
   /**
@@ -231,29 +197,19 @@ final class WsConnection implements Connection, WsFrameReader.Listener {
    * (Vert.x reports 1006, or no code at all).
    */
   private void onSocketClosed() {
-    State was = state;
-    state = State.ENDED;
-    cancelTimers();
-    if (was == State.OPEN) {
-      Short code = ws.closeStatusCode();
-      boolean closeFrame = code != null && code != CloseCodes.ABNORMAL;
-      log.debug("ws_socket_closed device={} code={} remote={}", session.deviceId(), code, remote);
-      table.close(session, closeFrame ? CloseReason.CLIENT_CLOSED : CloseReason.CONNECTION_LOST);
+    cancelPings();
+    Short code = ws.closeStatusCode();
+    boolean closeFrame = code != null && code != CloseCodes.ABNORMAL;
+    if (link.state() == Link.State.OPEN) {
+      log.debug("ws_socket_closed device={} code={} remote={}", link.session().deviceId(), code, link.remote());
     }
+    link.socketClosed(closeFrame ? CloseReason.CLIENT_CLOSED : CloseReason.CONNECTION_LOST);
   }
 
-  private void cancelTimers() {
-    cancelHandshakeTimer();
+  private void cancelPings() {
     if (pingTimer >= 0) {
       context.owner().cancelTimer(pingTimer);
       pingTimer = -1;
-    }
-  }
-
-  private void cancelHandshakeTimer() {
-    if (handshakeTimer >= 0) {
-      context.owner().cancelTimer(handshakeTimer);
-      handshakeTimer = -1;
     }
   }
 }

@@ -248,11 +248,11 @@ class MqttConnectIT {
       RawMqtt device = mqtt.raw();
       RawMqtt.Packet connack = device.connect(connect(level, deviceId, 30));
 
-      // then a refusing CONNACK, the close, and an open_failed rejection naming the device and the cause
+      // then a refusing CONNACK, the close, and an unavailable rejection naming the device and the cause
       assertThat(connack.type()).isEqualTo(RawMqtt.CONNACK);
       assertThat(device.bytesUntilClosed()).isEmpty();
       JsonObject rejected = mqtt.fixture.await(Addresses.REJECTED, deviceId);
-      assertThat(rejected.getString("code")).isEqualTo("open_failed");
+      assertThat(rejected.getString("code")).isEqualTo("unavailable");
       assertThat(rejected.getString("transport")).isEqualTo("mqtt");
       assertThat(rejected.getString("message")).contains("cut off");
       mqtt.fixture.settle();

@@ -204,7 +204,7 @@ class WebSocketCloseCodesIT {
   }
 
   @Test
-  void helloOnAFencedNodeIsRefusedWithAnOpenFailedErrorAndCode1011() throws Exception {
+  void helloOnAFencedNodeIsRefusedWithAnUnavailableErrorAndCode1011() throws Exception {
     // given a node cut off from its cluster's quorum (docs/cluster.md: it refuses new sessions)
     fixture.table.fence(true);
     WsDevice device = WsDevice.connect(transport.port(), "/devices");
@@ -212,12 +212,12 @@ class WebSocketCloseCodesIT {
     // when a device says hello
     device.send(new JsonObject().put("type", "hello").put("device", "ws-fenced").put("heartbeat", 30));
 
-    // then it gets an open_failed error and close code 1011, and the back end a rejection, not a session
+    // then it gets an unavailable error and close code 1011, and the back end a rejection, not a session
     JsonObject error = device.next();
     assertThat(error.getString("type")).isEqualTo("error");
-    assertThat(error.getString("code")).isEqualTo("open_failed");
-    assertThat(device.closed()).isEqualTo(new WsDevice.Closed(CloseCodes.INTERNAL_ERROR, "open_failed"));
-    JsonObject rejected = fixture.await(Addresses.REJECTED, e -> "open_failed".equals(e.getString("code")));
+    assertThat(error.getString("code")).isEqualTo("unavailable");
+    assertThat(device.closed()).isEqualTo(new WsDevice.Closed(CloseCodes.INTERNAL_ERROR, "unavailable"));
+    JsonObject rejected = fixture.await(Addresses.REJECTED, e -> "unavailable".equals(e.getString("code")));
     assertThat(rejected.getString("deviceId")).isEqualTo("ws-fenced");
     assertThat(rejected.getString("transport")).isEqualTo("websocket");
     fixture.settle();

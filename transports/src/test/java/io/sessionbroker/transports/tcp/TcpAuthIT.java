@@ -1,9 +1,11 @@
-package io.sessionbroker.broker;
+package io.sessionbroker.transports.tcp;
 
-import static io.sessionbroker.broker.BrokerHarness.WAIT;
+import static io.sessionbroker.transports.tcp.TcpFixture.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.testkit.TcpDevice;
+import io.sessionbroker.transports.auth.DeviceAuth;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,34 +21,34 @@ import org.junit.jupiter.api.Timeout;
 class TcpAuthIT {
 
   private static final String SECRET = "tcp-auth-test-secret-0123456789";
-  private static BrokerHarness harness;
+  private static TcpFixture fixture;
 
   @BeforeAll
-  static void startBroker() throws Exception {
-    harness = BrokerHarness.start(conf -> conf.getJsonObject("auth").put("secret", SECRET));
+  static void startTransport() throws Exception {
+    fixture = new TcpFixture(new JsonObject(), DeviceAuth.withSecret(SECRET));
   }
 
   @AfterAll
-  static void stopBroker() throws Exception {
-    harness.close();
+  static void stopTransport() throws Exception {
+    fixture.close();
   }
 
   @Test
   void helloWithTheDevicesTokenIsWelcomed() throws Exception {
-    try (TcpDevice device = harness.tcpDevice()) {
-      device.send(hello("auth-good-1").put("token", harness.broker.config().auth().tokenFor("auth-good-1")));
+    try (TcpDevice device = fixture.device()) {
+      device.send(hello("auth-good-1").put("token", fixture.auth.tokenFor("auth-good-1")));
 
       JsonObject welcome = device.read(WAIT);
 
       assertThat(welcome.getString("type")).isEqualTo("welcome");
-      assertThat(harness.await(Addresses.OPENED, "auth-good-1").getString("sessionId"))
+      assertThat(fixture.await(Addresses.OPENED, "auth-good-1").getString("sessionId"))
           .isEqualTo(welcome.getString("session"));
     }
   }
 
   @Test
   void helloWithAnotherDevicesTokenIsAuthFailedAndRejected() throws Exception {
-    String othersToken = harness.broker.config().auth().tokenFor("auth-other-1");
+    String othersToken = fixture.auth.tokenFor("auth-other-1");
     assertAuthFailed("auth-wrong-1", hello("auth-wrong-1").put("token", othersToken));
   }
 
@@ -60,7 +62,7 @@ class TcpAuthIT {
   }
 
   private static void assertAuthFailed(String deviceId, JsonObject hello) throws Exception {
-    try (TcpDevice device = harness.tcpDevice()) {
+    try (TcpDevice device = fixture.device()) {
       // when
       device.send(hello);
 
@@ -70,18 +72,15 @@ class TcpAuthIT {
       assertThat(error.getString("code")).isEqualTo("auth_failed");
       assertThat(device.nextLine(WAIT)).as("what follows the error frame").isNull();
       // and the rejection names the device it claimed to be and where it came from
-      String remote = device.localAddress();
-      JsonObject rejected = harness.bridge.awaitMessage(Addresses.REJECTED,
-          e -> remote.equals(e.getString("remote")), WAIT);
+      JsonObject rejected = fixture.awaitRejection(device);
       assertThat(rejected.getString("code")).isEqualTo("auth_failed");
       assertThat(rejected.getString("deviceId")).isEqualTo(deviceId);
       assertThat(rejected.getString("transport")).isEqualTo("tcp");
-      assertThat(rejected.getString("node")).isEqualTo(harness.broker.nodeId());
+      assertThat(rejected.getString("node")).isEqualTo(fixture.tables.table.nodeId());
       assertThat(rejected.getString("message")).isEqualTo(error.getString("message"));
       assertThat(rejected.getLong("seq")).isNotNull();
       // and no session was opened for it
-      JsonObject answer = RawBridge.ask(harness, Addresses.ADMIN_GET, new JsonObject().put("deviceId", deviceId));
-      assertThat(answer.getInteger("failureCode")).as(answer.encode()).isEqualTo(404);
+      assertThat(fixture.session(deviceId)).as("the session of " + deviceId).isNull();
     }
   }
 }

@@ -1,4 +1,4 @@
-package io.sessionbroker.broker;
+package io.sessionbroker.testkit;
 
 import io.vertx.core.json.JsonObject;
 import java.io.BufferedReader;

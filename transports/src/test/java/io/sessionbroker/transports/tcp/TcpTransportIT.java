@@ -1,11 +1,10 @@
-package io.sessionbroker.broker;
+package io.sessionbroker.transports.tcp;
 
-import static io.sessionbroker.broker.BrokerHarness.WAIT;
+import static io.sessionbroker.transports.tcp.TcpFixture.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import static io.sessionbroker.cluster.CloseReason.CLIENT_CLOSED;
 import static io.sessionbroker.cluster.CloseReason.CONNECTION_LOST;
-import static io.sessionbroker.cluster.CloseReason.KICKED;
 import static io.sessionbroker.cluster.CloseReason.PROTOCOL_ERROR;
 import static io.sessionbroker.cluster.CloseReason.TAKEN_OVER;
 import static io.sessionbroker.cluster.CloseReason.TIMEOUT;
@@ -13,6 +12,7 @@ import static io.sessionbroker.cluster.CloseReason.TIMEOUT;
 import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.testkit.EventContract;
 import io.sessionbroker.testkit.ExpectCloses;
+import io.sessionbroker.testkit.TcpDevice;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -20,37 +20,38 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Verifies the raw TCP transport end to end: a plain-socket device against a whole broker, every event
- * asserted as a subscriber of the TCP event bus bridge sees it.
+ * Verifies the raw TCP transport end to end: a plain-socket device against the transport on a session table,
+ * every event asserted as the table published it. What needs the whole broker (the admin API through the
+ * bridge) is in the broker module's {@code TcpBridgeIT}.
  */
 @Timeout(60)
 class TcpTransportIT {
 
-  private static BrokerHarness harness;
+  private static TcpFixture fixture;
 
   @BeforeAll
-  static void startBroker() throws Exception {
-    harness = BrokerHarness.start(conf -> conf.getJsonObject("tcp").put("handshakeTimeoutMs", 500));
+  static void startTransport() throws Exception {
+    fixture = new TcpFixture(new JsonObject().put("handshakeTimeoutMs", 500));
   }
 
   @AfterAll
-  static void stopBroker() throws Exception {
-    harness.close();
+  static void stopTransport() throws Exception {
+    fixture.close();
   }
 
   @Test
   void helloIsWelcomedWithGrantedHeartbeatAndAnnouncedOpened() throws Exception {
-    try (TcpDevice device = harness.tcpDevice()) {
+    try (TcpDevice device = fixture.device()) {
       JsonObject welcome = device.hello("welcome-1", 30);
 
       assertThat(welcome.getString("type")).isEqualTo("welcome");
       assertThat(welcome.getInteger("heartbeat")).isEqualTo(30);
       assertThat(welcome.getDouble("timeout")).isEqualTo(45.0);
-      JsonObject opened = harness.await(Addresses.OPENED, "welcome-1");
+      JsonObject opened = fixture.await(Addresses.OPENED, "welcome-1");
       assertThat(opened.getString("sessionId")).isEqualTo(welcome.getString("session"));
       assertThat(opened.getString("transport")).isEqualTo("tcp");
       assertThat(opened.getLong("epoch")).isEqualTo(1L);
-      assertThat(opened.getString("node")).isEqualTo(harness.broker.nodeId());
+      assertThat(opened.getString("node")).isEqualTo(fixture.tables.table.nodeId());
       assertThat(opened.getString("remote")).startsWith("127.0.0.1:");
     }
   }
@@ -58,16 +59,16 @@ class TcpTransportIT {
   @Test
   @ExpectCloses(CLIENT_CLOSED)
   void pingIsAnsweredAndItsStatusKeptInGetAndInTheCloseEvent() throws Exception {
-    try (TcpDevice device = harness.tcpDevice()) {
+    try (TcpDevice device = fixture.device()) {
       device.hello("status-1", 30);
       device.send(new JsonObject().put("type", "ping").put("status", new JsonObject().put("battery", 80)));
       assertThat(device.read(WAIT).getString("type")).isEqualTo("pong");
 
-      JsonObject session = harness.request(Addresses.ADMIN_GET, new JsonObject().put("deviceId", "status-1"));
+      JsonObject session = fixture.session("status-1");
       assertThat(session.getJsonObject("status").getInteger("battery")).isEqualTo(80);
 
       device.send(new JsonObject().put("type", "bye"));
-      JsonObject closed = harness.await(Addresses.CLOSED, "status-1");
+      JsonObject closed = fixture.await(Addresses.CLOSED, "status-1");
       assertThat(closed.getString("reason")).isEqualTo("CLIENT_CLOSED");
       assertThat(closed.getJsonObject("status").getInteger("battery")).isEqualTo(80);
       assertThat(device.closedByBroker(WAIT)).isTrue();
@@ -76,11 +77,11 @@ class TcpTransportIT {
 
   @Test
   void dataIsForwardedToDevicesInbound() throws Exception {
-    try (TcpDevice device = harness.tcpDevice()) {
+    try (TcpDevice device = fixture.device()) {
       JsonObject welcome = device.hello("data-1", 30);
       device.send(new JsonObject().put("type", "data").put("payload", new JsonObject().put("t", 21.5)));
 
-      JsonObject inbound = harness.await(Addresses.INBOUND, "data-1");
+      JsonObject inbound = fixture.await(Addresses.INBOUND, "data-1");
       assertThat(inbound.getString("sessionId")).isEqualTo(welcome.getString("session"));
       assertThat(inbound.getString("transport")).isEqualTo("tcp");
       assertThat(inbound.getJsonObject("payload").getDouble("t")).isEqualTo(21.5);
@@ -95,12 +96,12 @@ class TcpTransportIT {
   @Test
   @ExpectCloses(TIMEOUT)
   void silenceIsEvictedWithTimeoutAndTheDeviceIsToldWhy() throws Exception {
-    try (TcpDevice device = harness.tcpDevice()) {
+    try (TcpDevice device = fixture.device()) {
       // given a session with a 200 ms heartbeat, so a 300 ms timeout
       JsonObject welcome = device.hello("silent-1", 0.2);
 
       // when the device says nothing more
-      JsonObject closed = harness.await(Addresses.CLOSED, "silent-1");
+      JsonObject closed = fixture.await(Addresses.CLOSED, "silent-1");
 
       // then
       assertThat(closed.getString("reason")).isEqualTo("TIMEOUT");
@@ -109,7 +110,7 @@ class TcpTransportIT {
       assertThat(closed.getLong("lastSeenAt")).as("nothing after the hello proved life")
           .isEqualTo(closed.getLong("connectedAt"));
       long deadline = closed.getLong("lastSeenAt") + closed.getLong("timeoutMs");
-      long tickMs = harness.broker.config().table().tickMs();
+      long tickMs = fixture.tables.table.options().tickMs();
       assertThat(closed.getLong("at")).isBetween(deadline, deadline + tickMs + EventContract.TIMEOUT_SLACK_MS);
       assertThat(device.read(WAIT)).isEqualTo(new JsonObject().put("type", "bye").put("reason", "TIMEOUT"));
       assertThat(device.closedByBroker(WAIT)).isTrue();
@@ -118,7 +119,7 @@ class TcpTransportIT {
 
   @Test
   void heartbeatsKeepTheSessionPastItsTimeout() throws Exception {
-    try (TcpDevice device = harness.tcpDevice()) {
+    try (TcpDevice device = fixture.device()) {
       JsonObject welcome = device.hello("alive-1", 0.2);
       // heartbeats, each answered before the next, for three times the session's timeout
       long until = System.nanoTime() + (long) (3 * welcome.getDouble("timeout") * 1e9);
@@ -126,7 +127,7 @@ class TcpTransportIT {
         device.send(new JsonObject().put("type", "ping"));
         assertThat(device.read(WAIT).getString("type")).isEqualTo("pong");
       }
-      JsonObject session = harness.request(Addresses.ADMIN_GET, new JsonObject().put("deviceId", "alive-1"));
+      JsonObject session = fixture.session("alive-1");
       assertThat(session.getString("deviceId")).isEqualTo("alive-1");
     }
   }
@@ -134,48 +135,33 @@ class TcpTransportIT {
   @Test
   @ExpectCloses(CONNECTION_LOST)
   void socketDropWithoutByeIsConnectionLost() throws Exception {
-    TcpDevice device = harness.tcpDevice();
+    TcpDevice device = fixture.device();
     device.hello("drop-1", 30);
 
     device.abort();
 
-    assertThat(harness.await(Addresses.CLOSED, "drop-1").getString("reason")).isEqualTo("CONNECTION_LOST");
+    assertThat(fixture.await(Addresses.CLOSED, "drop-1").getString("reason")).isEqualTo("CONNECTION_LOST");
   }
 
   @Test
   @ExpectCloses(TAKEN_OVER)
   void secondHelloForTheSameDeviceTakesOverAndClosesTheFirst() throws Exception {
-    try (TcpDevice first = harness.tcpDevice(); TcpDevice second = harness.tcpDevice()) {
+    try (TcpDevice first = fixture.device(); TcpDevice second = fixture.device()) {
       JsonObject firstWelcome = first.hello("twin-1", 30);
-      harness.await(Addresses.OPENED, "twin-1");
+      fixture.await(Addresses.OPENED, "twin-1");
 
       JsonObject secondWelcome = second.hello("twin-1", 30);
 
-      JsonObject closed = harness.await(Addresses.CLOSED, "twin-1");
+      JsonObject closed = fixture.await(Addresses.CLOSED, "twin-1");
       assertThat(closed.getString("reason")).isEqualTo("TAKEN_OVER");
       assertThat(closed.getString("sessionId")).isEqualTo(firstWelcome.getString("session"));
-      JsonObject opened = harness.await(Addresses.OPENED, "twin-1");
+      JsonObject opened = fixture.await(Addresses.OPENED, "twin-1");
       assertThat(opened.getString("sessionId")).isEqualTo(secondWelcome.getString("session"));
       assertThat(opened.getLong("epoch")).isEqualTo(closed.getLong("epoch") + 1);
       assertThat(first.read(WAIT)).isEqualTo(new JsonObject().put("type", "bye").put("reason", "TAKEN_OVER"));
       assertThat(first.closedByBroker(WAIT)).isTrue();
       second.send(new JsonObject().put("type", "ping"));
       assertThat(second.read(WAIT).getString("type")).isEqualTo("pong");
-    }
-  }
-
-  @Test
-  @ExpectCloses(KICKED)
-  void kickThroughTheBridgeClosesWithKicked() throws Exception {
-    try (TcpDevice device = harness.tcpDevice()) {
-      device.hello("kick-1", 30);
-      harness.await(Addresses.OPENED, "kick-1");
-
-      JsonObject reply = harness.request(Addresses.ADMIN_KICK, new JsonObject().put("deviceId", "kick-1"));
-
-      assertThat(reply.getBoolean("kicked")).isTrue();
-      assertThat(harness.await(Addresses.CLOSED, "kick-1").getString("reason")).isEqualTo("KICKED");
-      assertThat(device.read(WAIT)).isEqualTo(new JsonObject().put("type", "bye").put("reason", "KICKED"));
     }
   }
 
@@ -242,10 +228,10 @@ class TcpTransportIT {
    */
   @Test
   void fencedNodeRefusesAHelloWithUnavailableAndKeepsItsOpenSessions() throws Exception {
-    try (TcpDevice before = harness.tcpDevice(); TcpDevice refused = harness.tcpDevice()) {
+    try (TcpDevice before = fixture.device(); TcpDevice refused = fixture.device()) {
       // given a session opened before the node is fenced
       JsonObject welcome = before.hello("fence-kept-1", 30);
-      harness.broker.table().fence(true);
+      fixture.tables.table.fence(true);
       try {
         // when another device says hello
         JsonObject error = refused.hello("fence-refused-1", 30);
@@ -255,62 +241,19 @@ class TcpTransportIT {
         assertThat(error.getString("code")).isEqualTo("unavailable");
         assertThat(error.getString("message")).isNotBlank();
         assertThat(refused.nextLine(WAIT)).as("the end of the stream after the error").isNull();
-        JsonObject rejected = awaitRejection(refused);
+        JsonObject rejected = fixture.awaitRejection(refused);
         assertThat(rejected.getString("code")).isEqualTo("unavailable");
         assertThat(rejected.getString("deviceId")).isEqualTo("fence-refused-1");
         assertThat(rejected.getString("transport")).isEqualTo("tcp");
-        JsonObject answer =
-            RawBridge.ask(harness, Addresses.ADMIN_GET, new JsonObject().put("deviceId", "fence-refused-1"));
-        assertThat(answer.getInteger("failureCode")).as(answer.encode()).isEqualTo(404);
+        assertThat(fixture.session("fence-refused-1")).as("no session for the refused device").isNull();
         // and the session opened before still lives
         before.send(new JsonObject().put("type", "ping"));
         assertThat(before.read(WAIT).getString("type")).isEqualTo("pong");
-        JsonObject kept = harness.request(Addresses.ADMIN_GET, new JsonObject().put("deviceId", "fence-kept-1"));
+        JsonObject kept = fixture.session("fence-kept-1");
         assertThat(kept.getString("sessionId")).isEqualTo(welcome.getString("session"));
       } finally {
-        harness.broker.table().fence(false);
+        fixture.tables.table.fence(false);
       }
-    }
-  }
-
-  @Test
-  void listAndCountShowOpenSessionsByTransport() throws Exception {
-    try (TcpDevice a = harness.tcpDevice(); TcpDevice b = harness.tcpDevice()) {
-      a.hello("list-a", 30);
-      b.hello("list-b", 30);
-
-      JsonObject count = harness.request(Addresses.ADMIN_COUNT, new JsonObject());
-      JsonObject page = harness.request(Addresses.ADMIN_LIST, new JsonObject().put("transport", "tcp").put("limit", 1000));
-
-      assertThat(count.getJsonObject("byTransport").getInteger("tcp")).isGreaterThanOrEqualTo(2);
-      assertThat(page.getJsonArray("sessions").stream().map(s -> ((JsonObject) s).getString("deviceId")))
-          .contains("list-a", "list-b");
-      JsonObject onePage = harness.request(Addresses.ADMIN_LIST, new JsonObject().put("limit", 1));
-      assertThat(onePage.getJsonArray("sessions")).hasSize(1);
-      assertThat(onePage.getInteger("total")).isGreaterThanOrEqualTo(2);
-    }
-  }
-
-  @Test
-  @ExpectCloses(CLIENT_CLOSED)
-  void eventsCarryIncreasingSeqAndCanBeReplayedFromAnySeq() throws Exception {
-    try (TcpDevice device = harness.tcpDevice()) {
-      device.hello("replay-1", 30);
-      JsonObject opened = harness.await(Addresses.OPENED, "replay-1");
-      device.send(new JsonObject().put("type", "bye"));
-      JsonObject closed = harness.await(Addresses.CLOSED, "replay-1");
-      assertThat(closed.getLong("seq")).isGreaterThan(opened.getLong("seq"));
-
-      JsonObject replay = harness.request(Addresses.ADMIN_EVENTS,
-          new JsonObject().put("fromSeq", opened.getLong("seq")).put("max", 1000));
-
-      assertThat(replay.getBoolean("gap")).isFalse();
-      var replayed = replay.getJsonArray("events").stream().map(JsonObject.class::cast)
-          .filter(e -> "replay-1".equals(e.getJsonObject("body").getString("deviceId"))).toList();
-      assertThat(replayed).extracting(e -> e.getString("address"))
-          .containsExactly(Addresses.OPENED, Addresses.CLOSED);
-      assertThat(replayed).extracting(e -> e.getLong("seq"))
-          .containsExactly(opened.getLong("seq"), closed.getLong("seq"));
     }
   }
 
@@ -320,25 +263,19 @@ class TcpTransportIT {
    * address, so that another test's rejection with the same code cannot stand in for it).
    */
   private static void assertRejected(String input, String code) throws Exception {
-    try (TcpDevice device = harness.tcpDevice()) {
+    try (TcpDevice device = fixture.device()) {
       device.sendRaw(input);
 
       JsonObject error = device.read(WAIT);
       assertThat(error.getString("type")).isEqualTo("error");
       assertThat(error.getString("code")).isEqualTo(code);
       assertThat(device.closedByBroker(WAIT)).isTrue();
-      JsonObject rejected = awaitRejection(device);
+      JsonObject rejected = fixture.awaitRejection(device);
       assertThat(rejected.getString("code")).isEqualTo(code);
       assertThat(rejected.getString("transport")).isEqualTo("tcp");
-      assertThat(rejected.getString("node")).isEqualTo(harness.broker.nodeId());
+      assertThat(rejected.getString("node")).isEqualTo(fixture.tables.table.nodeId());
       assertThat(rejected.getString("message")).isEqualTo(error.getString("message"));
     }
-  }
-
-  /** The {@code sessions.rejected} event of this device's connection, known by its address. */
-  private static JsonObject awaitRejection(TcpDevice device) throws Exception {
-    String remote = device.localAddress();
-    return harness.bridge.awaitMessage(Addresses.REJECTED, e -> remote.equals(e.getString("remote")), WAIT);
   }
 
   /**
@@ -347,7 +284,7 @@ class TcpTransportIT {
    * close with PROTOCOL_ERROR.
    */
   private static void assertErrorAfterWelcome(String deviceId, String input, String code) throws Exception {
-    try (TcpDevice device = harness.tcpDevice()) {
+    try (TcpDevice device = fixture.device()) {
       JsonObject welcome = device.hello(deviceId, 30);
       assertThat(welcome.getString("type")).isEqualTo("welcome");
 
@@ -358,7 +295,7 @@ class TcpTransportIT {
       assertThat(error.getString("code")).isEqualTo(code);
       assertThat(error.getString("message")).isNotBlank();
       assertThat(device.nextLine(WAIT)).as("what follows the error frame").isNull();
-      JsonObject closed = harness.await(Addresses.CLOSED, deviceId);
+      JsonObject closed = fixture.await(Addresses.CLOSED, deviceId);
       assertThat(closed.getString("reason")).isEqualTo("PROTOCOL_ERROR");
       assertThat(closed.getString("sessionId")).isEqualTo(welcome.getString("session"));
     }

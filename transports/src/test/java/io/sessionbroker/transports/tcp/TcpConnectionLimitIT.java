@@ -1,12 +1,14 @@
-package io.sessionbroker.broker;
+package io.sessionbroker.transports.tcp;
 
-import static io.sessionbroker.broker.BrokerHarness.WAIT;
+import static io.sessionbroker.transports.tcp.TcpFixture.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import static io.sessionbroker.cluster.CloseReason.CONNECTION_LOST;
 
 import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.testkit.ExpectCloses;
+import io.sessionbroker.testkit.TcpDevice;
+import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -19,16 +21,16 @@ import org.junit.jupiter.api.Timeout;
 class TcpConnectionLimitIT {
 
   private static final int LIMIT = 3;
-  private static BrokerHarness harness;
+  private static TcpFixture fixture;
 
   @BeforeAll
-  static void startBroker() throws Exception {
-    harness = BrokerHarness.start(conf -> conf.getJsonObject("tcp").put("maxConnections", LIMIT));
+  static void startTransport() throws Exception {
+    fixture = new TcpFixture(new JsonObject().put("maxConnections", LIMIT));
   }
 
   @AfterAll
-  static void stopBroker() throws Exception {
-    harness.close();
+  static void stopTransport() throws Exception {
+    fixture.close();
   }
 
   @Test
@@ -37,17 +39,17 @@ class TcpConnectionLimitIT {
     for (int round = 0; round < 3; round++) {
       List<TcpDevice> devices = new ArrayList<>();
       for (int i = 0; i < LIMIT; i++) {
-        TcpDevice device = harness.tcpDevice();
+        TcpDevice device = fixture.device();
         devices.add(device);
         assertThat(device.hello("limit-" + round + "-" + i, 30).getString("type")).isEqualTo("welcome");
       }
-      try (TcpDevice refused = harness.tcpDevice()) {
+      try (TcpDevice refused = fixture.device()) {
         assertThat(refused.closedByBroker(WAIT)).as("connection %d of round %d", LIMIT + 1, round).isTrue();
       }
       for (int i = 0; i < LIMIT; i++) {
         devices.get(i).close();
         // the close event follows the socket's close handler, which frees the slot
-        assertThat(harness.await(Addresses.CLOSED, "limit-" + round + "-" + i).getString("reason"))
+        assertThat(fixture.await(Addresses.CLOSED, "limit-" + round + "-" + i).getString("reason"))
             .isEqualTo("CONNECTION_LOST");
       }
     }

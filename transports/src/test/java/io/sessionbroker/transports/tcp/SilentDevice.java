@@ -1,5 +1,6 @@
-package io.sessionbroker.broker;
+package io.sessionbroker.transports.tcp;
 
+import io.sessionbroker.testkit.TcpDevice;
 import io.vertx.core.json.JsonObject;
 
 /**

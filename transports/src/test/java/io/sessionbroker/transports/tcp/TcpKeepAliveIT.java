@@ -1,4 +1,4 @@
-package io.sessionbroker.broker;
+package io.sessionbroker.transports.tcp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -7,6 +7,7 @@ import static io.sessionbroker.cluster.CloseReason.CONNECTION_LOST;
 
 import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.testkit.ExpectCloses;
+import io.sessionbroker.transports.auth.DeviceAuth;
 import io.vertx.core.json.JsonObject;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -69,28 +70,26 @@ class TcpKeepAliveIT {
   @Test
   @ExpectCloses(CONNECTION_LOST)
   void deviceThatSilentlyVanishesIsClosedWithConnectionLostByKeepalive() throws Exception {
-    // given a broker listening on the veth address with short keepalive settings
-    try (BrokerHarness harness = BrokerHarness.start(conf -> {
-      conf.getJsonObject("auth").put("secret", SECRET);
-      conf.getJsonObject("tcp").put("host", BROKER_ADDRESS).put("keepAliveIdleS", IDLE_S)
-          .put("keepAliveIntervalS", INTERVAL_S).put("keepAliveCount", COUNT);
-    })) {
-      String token = harness.broker.config().auth().tokenFor("vanishing-1");
+    // given the transport listening on the veth address with short keepalive settings
+    JsonObject tcp = new JsonObject().put("host", BROKER_ADDRESS).put("keepAliveIdleS", IDLE_S)
+        .put("keepAliveIntervalS", INTERVAL_S).put("keepAliveCount", COUNT);
+    try (TcpFixture fixture = new TcpFixture(tcp, DeviceAuth.withSecret(SECRET))) {
+      String token = fixture.auth.tokenFor("vanishing-1");
       device = new ProcessBuilder("ip", "netns", "exec", NAMESPACE, javaBinary(), "-cp",
           System.getProperty("java.class.path"), SilentDevice.class.getName(),
-          BROKER_ADDRESS, String.valueOf(harness.broker.tcpPort()), "vanishing-1", token)
+          BROKER_ADDRESS, String.valueOf(fixture.tcp.port()), "vanishing-1", token)
           .redirectErrorStream(true).start();
       String welcome = new BufferedReader(new InputStreamReader(device.getInputStream(), StandardCharsets.UTF_8))
           .readLine();
       assertThat(new JsonObject(welcome).getInteger("heartbeat")).isZero();
-      harness.await(Addresses.OPENED, "vanishing-1");
+      fixture.await(Addresses.OPENED, "vanishing-1");
 
       // when the device's link goes down: no FIN, no RST, nothing
       long cutAt = System.currentTimeMillis();
       run("ip", "netns", "exec", NAMESPACE, "ip", "link", "set", DEVICE_VETH, "down");
 
       // then keepalive probes go unanswered and the session closes with CONNECTION_LOST
-      JsonObject closed = harness.bridge.awaitMessage(Addresses.CLOSED,
+      JsonObject closed = fixture.tables.await(Addresses.CLOSED,
           e -> "vanishing-1".equals(e.getString("deviceId")), Duration.ofSeconds(30));
       long detectedAfterMs = closed.getLong("at") - cutAt;
       System.out.println("tcp keepalive detection after link down: " + detectedAfterMs + " ms (bound "

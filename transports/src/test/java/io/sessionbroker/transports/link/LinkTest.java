@@ -1,0 +1,212 @@
+package io.sessionbroker.transports.link;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.cluster.CloseReason;
+import io.sessionbroker.cluster.Session;
+import io.sessionbroker.testkit.ExpectCloses;
+import io.sessionbroker.transports.TableFixture;
+import io.sessionbroker.transports.TransportName;
+import io.sessionbroker.transports.codec.Frames;
+import io.vertx.core.Context;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Verifies the connection lifecycle every connection transport shares: the first terminal cause wins, the
+ * socket closes once, and a table close becomes the wire's goodbye. A recording wire stands in for the socket;
+ * the session table is a real one ({@link TableFixture}), so its events are checked by the event contract.
+ */
+@Timeout(30)
+class LinkTest {
+
+  private TableFixture fixture;
+  private Context context;
+  private RecordingWire wire;
+  private Link<String> link;
+
+  @BeforeEach
+  void start() throws Exception {
+    fixture = new TableFixture();
+    context = fixture.vertx.getOrCreateContext();
+    wire = new RecordingWire();
+    link = new Link<>(fixture.table, TransportName.TCP, "127.0.0.1:4242", context, wire);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    fixture.close();
+  }
+
+  /** Verifies that an open session greets the device once and is announced with the link's transport. */
+  @Test
+  void anOpenedSessionIsGreetedOnceAndAnnouncedWithItsTransport() throws Exception {
+    // when
+    onContext(() -> link.open("link-open", 30_000, null));
+
+    // then
+    JsonObject opened = fixture.await(Addresses.OPENED, "link-open");
+    assertThat(opened.getString("transport")).isEqualTo("tcp");
+    assertThat(opened.getString("remote")).isEqualTo("127.0.0.1:4242");
+    awaitCalls("pause", "opened");
+    assertThat(onContext(() -> link.state())).isEqualTo(Link.State.OPEN);
+  }
+
+  /** Verifies that the table's close reaches the device as the wire's goodbye, and the socket closes once. */
+  @Test
+  @ExpectCloses(CloseReason.KICKED)
+  void aCloseByTheTableIsSaidWithTheWiresGoodbyeAndClosesTheSocketOnce() throws Exception {
+    // given
+    Session session = openSession("link-kicked");
+
+    // when
+    fixture.table.close(session, CloseReason.KICKED);
+
+    // then
+    assertThat(fixture.await(Addresses.CLOSED, "link-kicked").getString("reason")).isEqualTo("KICKED");
+    awaitCalls("pause", "opened", "close goodbye:KICKED", "ended KICKED");
+  }
+
+  /** Verifies that the device's goodbye keeps its reason when the socket goes away before the table answers. */
+  @Test
+  @ExpectCloses(CloseReason.CLIENT_CLOSED)
+  void theFirstTerminalCauseWinsOverALaterSocketLoss() throws Exception {
+    // given
+    openSession("link-bye");
+
+    // when the device says goodbye, then its socket drops before the table's close comes back
+    onContext(() -> {
+      link.close(CloseReason.CLIENT_CLOSED, null);
+      link.socketClosed(CloseReason.CONNECTION_LOST);
+      link.close(CloseReason.PROTOCOL_ERROR, "too late");
+    });
+
+    // then one close, with the first cause; the socket, already gone, is not closed again
+    assertThat(fixture.await(Addresses.CLOSED, "link-bye").getString("reason")).isEqualTo("CLIENT_CLOSED");
+    awaitCalls("pause", "opened", "ended CLIENT_CLOSED");
+  }
+
+  /** Verifies that a session whose socket went away while it was opening is closed as soon as it opens. */
+  @Test
+  @ExpectCloses(CloseReason.CONNECTION_LOST)
+  void aSocketLostWhileOpeningClosesTheSessionAsSoonAsItOpens() throws Exception {
+    // when
+    onContext(() -> {
+      link.open("link-lost", 30_000, null);
+      link.socketClosed(CloseReason.CONNECTION_LOST);
+    });
+
+    // then the session opens and closes at once; the device is never greeted, its socket never closed again
+    fixture.await(Addresses.OPENED, "link-lost");
+    assertThat(fixture.await(Addresses.CLOSED, "link-lost").getString("reason")).isEqualTo("CONNECTION_LOST");
+    awaitCalls("pause", "ended CONNECTION_LOST");
+  }
+
+  /** Verifies that a session the table cannot open is one unavailable rejection and the wire's own answer. */
+  @Test
+  void aRefusedOpenIsAnUnavailableRejectionAndTheWiresAnswer() throws Exception {
+    // given a node that refuses new sessions
+    fixture.table.fence(true);
+
+    // when
+    onContext(() -> link.open("link-refused", 30_000, null));
+
+    // then
+    JsonObject rejected = fixture.await(Addresses.REJECTED, "link-refused");
+    assertThat(rejected.getString("code")).isEqualTo(Frames.UNAVAILABLE);
+    assertThat(rejected.getString("transport")).isEqualTo("tcp");
+    assertThat(rejected.getString("message")).contains("cut off");
+    awaitCalls("pause", "close unavailable");
+    assertThat(onContext(() -> link.reject("late", "after the end", null, "x"))).isFalse();
+  }
+
+  /** Verifies that a rejection before the hello closes the socket once with the given answer. */
+  @Test
+  void aRejectionBeforeTheHelloIsAnnouncedAndClosesOnce() throws Exception {
+    // when
+    boolean first = onContext(() -> link.reject(Frames.BAD_HELLO, "no device", null, "error:bad_hello"));
+    boolean second = onContext(() -> link.reject(Frames.PROTOCOL_ERROR, "again", null, "error:again"));
+
+    // then
+    assertThat(first).isTrue();
+    assertThat(second).isFalse();
+    JsonObject rejected = fixture.await(Addresses.REJECTED, e -> "127.0.0.1:4242".equals(e.getString("remote")));
+    assertThat(rejected.getString("code")).isEqualTo(Frames.BAD_HELLO);
+    assertThat(wire.calls).containsExactly("close error:bad_hello");
+  }
+
+  private Session openSession(String deviceId) throws Exception {
+    onContext(() -> link.open(deviceId, 30_000, null));
+    fixture.await(Addresses.OPENED, deviceId);
+    awaitCalls("pause", "opened");
+    return onContext(() -> link.session());
+  }
+
+  private void awaitCalls(String... calls) {
+    Awaitility.await().atMost(10, TimeUnit.SECONDS).untilAsserted(() -> assertThat(wire.calls).containsExactly(calls));
+  }
+
+  private void onContext(Runnable action) throws Exception {
+    onContext(() -> {
+      action.run();
+      return null;
+    });
+  }
+
+  private <T> T onContext(java.util.function.Supplier<T> action) throws Exception {
+    CompletableFuture<T> done = new CompletableFuture<>();
+    context.runOnContext(v -> {
+      try {
+        done.complete(action.get());
+      } catch (RuntimeException e) {
+        done.completeExceptionally(e);
+      }
+    });
+    return done.get(10, TimeUnit.SECONDS);
+  }
+
+  /** A wire that records what the link asks of it; its last words are strings. */
+  private static final class RecordingWire implements Link.Wire<String> {
+
+    final List<String> calls = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void pause() {
+      calls.add("pause");
+    }
+
+    @Override
+    public void opened(Session session) {
+      calls.add("opened");
+    }
+
+    @Override
+    public String goodbye(CloseReason reason) {
+      return "goodbye:" + reason;
+    }
+
+    @Override
+    public String unavailable() {
+      return "unavailable";
+    }
+
+    @Override
+    public void close(String lastWords) {
+      calls.add("close " + lastWords);
+    }
+
+    @Override
+    public void ended(Session session, CloseReason reason) {
+      calls.add("ended " + reason);
+    }
+  }
+}
