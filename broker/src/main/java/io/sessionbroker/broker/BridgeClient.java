@@ -1,5 +1,6 @@
 package io.sessionbroker.broker;
 
+import io.sessionbroker.cluster.Addresses;
 import io.vertx.core.json.JsonObject;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -74,7 +75,7 @@ public final class BridgeClient implements AutoCloseable {
     for (String address : addresses) {
       register(address);
     }
-    request("sessions.admin.count", new JsonObject(), Duration.ofSeconds(10));
+    request(Addresses.ADMIN_COUNT, new JsonObject(), Duration.ofSeconds(10));
   }
 
   /** Sends a request and waits for its reply; a failure reply becomes an {@link IllegalStateException}. */
