@@ -245,7 +245,7 @@ class TcpTransportIT {
     try (TcpDevice before = harness.tcpDevice(); TcpDevice refused = harness.tcpDevice()) {
       // given a session opened before the node is fenced
       JsonObject welcome = before.hello("fence-kept-1", 30);
-      harness.broker.table().fence(true);
+      harness.broker.table().fence().raise();
       try {
         // when another device says hello
         JsonObject error = refused.hello("fence-refused-1", 30);
@@ -268,7 +268,7 @@ class TcpTransportIT {
         JsonObject kept = harness.request(Addresses.ADMIN_GET, new JsonObject().put("deviceId", "fence-kept-1"));
         assertThat(kept.getString("sessionId")).isEqualTo(welcome.getString("session"));
       } finally {
-        harness.broker.table().fence(false);
+        harness.broker.table().fence().lower();
       }
     }
   }
