@@ -16,15 +16,15 @@ public final class SessionTableVerticle extends VerticleBase {
   /**
    * How long an event loop may go without running before evictions wait for it. A loop busy with a burst (a
    * thousand closes at once, a connect storm) runs late by tens of milliseconds and must not delay evictions;
-   * a stalled one (a long GC, an overloaded host) falls seconds behind and must not cause them. Measured: 50 ms
-   * held evictions of 1,000 simultaneous expiries back by up to 270 ms on 2 cores.
+   * a stalled one (a long GC, an overloaded host) falls seconds behind and must not cause them. Well above a
+   * burst's lateness, well below a stall: docs/benchmarks.md, "Why the defaults", has the measurement.
    */
   static final long STALL_MS = 500;
 
   /**
    * How often each event loop stamps the time for the stall guard. Far below {@link #STALL_MS}, which is all
-   * the guard needs; every stamp wakes an idle loop, so not every tick (that was 400 wake-ups a second, about
-   * half of an idle broker's CPU).
+   * the guard needs; every stamp wakes an idle loop, so not every tick (docs/benchmarks.md, "Why the
+   * defaults": what stamping on every tick cost an idle broker).
    */
   static final long STAMP_MS = 100;
 

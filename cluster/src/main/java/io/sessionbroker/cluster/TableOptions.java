@@ -26,9 +26,9 @@ public record TableOptions(
     int maxTimeoutMs) {
 
   /**
-   * 5 ms: a silent session is evicted at most 5 ms after its deadline. Each tick is a timed wake-up of the
-   * table's threads; on the 2-core VM of docs/benchmarks.md 200 of them a second cost ~35 ms of CPU a second
-   * (10 ms ticks: ~20 ms), and halved the p99 lateness of 1,000 MQTT sessions expiring at once.
+   * A silent session is evicted at most one tick after its deadline. Each tick is a timed wake-up of the
+   * table's threads, so a shorter tick costs idle CPU and a longer one adds lateness: docs/benchmarks.md, "Why
+   * the defaults", has both measured.
    */
   public static final int DEFAULT_TICK_MS = 5;
   public static final int DEFAULT_MAX_EVICTIONS_PER_TICK = 500;
