@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
 
 /**
  * The broker's promise about its event stream, checked on everything a test's broker publishes: every fixture
@@ -233,7 +234,7 @@ public final class EventContract {
     violations.add(new Violation(scope, message));
   }
 
-  private synchronized void throwUnreported(java.util.function.Predicate<Violation> which) {
+  private synchronized void throwUnreported(Predicate<Violation> which) {
     List<String> found = new ArrayList<>();
     for (Violation violation : violations) {
       if (!violation.reported && which.test(violation)) {
