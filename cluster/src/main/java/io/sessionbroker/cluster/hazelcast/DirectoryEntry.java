@@ -67,13 +67,13 @@ public final class DirectoryEntry implements Serializable {
   /** This claimant as the successor of {@code previous}: next epoch, previous holder owed a close. */
   DirectoryEntry succeeding(DirectoryEntry previous) {
     if (previous == null) {
-      return withEpoch(1, List.of());
+      return withEpochAndOwed(1, List.of());
     }
     List<DirectoryEntry> stillOwed = new ArrayList<>(previous.owed);
     if (previous.isHeld()) {
       stillOwed.add(previous.withOwed(List.of()));
     }
-    return withEpoch(previous.epoch + 1, List.copyOf(stillOwed));
+    return withEpochAndOwed(previous.epoch + 1, List.copyOf(stillOwed));
   }
 
   /**
@@ -89,10 +89,11 @@ public final class DirectoryEntry implements Serializable {
   }
 
   DirectoryEntry withOwed(List<DirectoryEntry> newOwed) {
-    return withEpoch(epoch, List.copyOf(newOwed));
+    return withEpochAndOwed(epoch, List.copyOf(newOwed));
   }
 
-  private DirectoryEntry withEpoch(long newEpoch, List<DirectoryEntry> newOwed) {
+  /** This holder at {@code newEpoch}, owing {@code newOwed}. */
+  private DirectoryEntry withEpochAndOwed(long newEpoch, List<DirectoryEntry> newOwed) {
     return new DirectoryEntry(sessionId, nodeId, newEpoch, transport, remote, connectedAt, timeoutMs, will,
         newOwed);
   }
