@@ -3,7 +3,6 @@ package io.sessionbroker.bench;
 import io.sessionbroker.cluster.Clock;
 import io.sessionbroker.cluster.CloseReason;
 import io.sessionbroker.cluster.Connection;
-import io.sessionbroker.cluster.LocalDirectory;
 import io.sessionbroker.cluster.OpenRequest;
 import io.sessionbroker.cluster.Rejection;
 import io.sessionbroker.cluster.Session;
@@ -38,7 +37,7 @@ final class BenchTables {
   private BenchTables() {}
 
   static SessionTable table(Clock clock) {
-    return new SessionTable(TableOptions.defaults(), clock, new LocalDirectory(), NO_EVENTS, "bench", Runnable::run);
+    return SessionTable.builder(TableOptions.defaults(), clock, "bench").events(NO_EVENTS).executor(Runnable::run).build();
   }
 
   static OpenRequest udpHello(String deviceId, String remote, long heartbeatMs) {

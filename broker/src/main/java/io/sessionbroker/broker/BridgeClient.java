@@ -1,5 +1,6 @@
 package io.sessionbroker.broker;
 
+import io.sessionbroker.cluster.Addresses;
 import io.vertx.core.json.JsonObject;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -11,8 +12,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -26,8 +30,8 @@ public final class BridgeClient implements AutoCloseable {
   private final DataOutputStream out;
   private final List<JsonObject> received = new ArrayList<>();
   private volatile IOException failure;
-  private volatile java.util.function.Consumer<JsonObject> messageTap;
-  private final java.util.Set<String> registered = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private volatile Consumer<JsonObject> messageTap;
+  private final Set<String> registered = ConcurrentHashMap.newKeySet();
 
   public BridgeClient(String host, int port) throws IOException {
     socket = new Socket();
@@ -43,7 +47,7 @@ public final class BridgeClient implements AutoCloseable {
    * the reader thread and in arrival order, instead of keeping it for {@link #awaitMessage} and {@link #next};
    * replies still reach {@link #request}. For a subscriber that must see every event, however long it runs.
    */
-  public void tap(java.util.function.Consumer<JsonObject> tap) {
+  public void tap(Consumer<JsonObject> tap) {
     this.messageTap = tap;
   }
 
@@ -74,7 +78,7 @@ public final class BridgeClient implements AutoCloseable {
     for (String address : addresses) {
       register(address);
     }
-    request("sessions.admin.count", new JsonObject(), Duration.ofSeconds(10));
+    request(Addresses.ADMIN_COUNT, new JsonObject(), Duration.ofSeconds(10));
   }
 
   /** Sends a request and waits for its reply; a failure reply becomes an {@link IllegalStateException}. */
@@ -155,7 +159,7 @@ public final class BridgeClient implements AutoCloseable {
         byte[] bytes = new byte[in.readInt()];
         in.readFully(bytes);
         JsonObject frame = new JsonObject(new String(bytes, StandardCharsets.UTF_8));
-        java.util.function.Consumer<JsonObject> tap = messageTap;
+        Consumer<JsonObject> tap = messageTap;
         if (tap != null && "message".equals(frame.getString("type"))
             && registered.contains(frame.getString("address"))) {
           tap.accept(frame);

@@ -4,6 +4,8 @@ import io.sessionbroker.cluster.Clock;
 import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.cluster.SessionTableVerticle;
 import io.sessionbroker.transports.TransportName;
+import io.sessionbroker.cluster.Ticker;
+import io.sessionbroker.cluster.hazelcast.ClusterNode;
 import io.sessionbroker.transports.mqtt.ClusterRouter;
 import io.sessionbroker.transports.mqtt.MqttTransport;
 import io.sessionbroker.transports.tcp.TcpTransport;
@@ -37,6 +39,8 @@ public final class Broker {
   private final Vertx vertx;
   private final ClusterNode cluster;
   private final Map<TransportName, Listener> listeners = new EnumMap<>(TransportName.class);
+  private final Clock clock;
+  private final Ticker ticker;
   private SessionTable table;
   private UdpTransport udp;
   private TcpTransport tcp;
@@ -44,25 +48,35 @@ public final class Broker {
   /** A device listener: its name in the configuration, its address, how it starts, its bound port once up. */
   private record Listener(TransportName name, String host, Supplier<Future<?>> start, IntSupplier port) {}
 
-  private Broker(BrokerConfig config, Vertx vertx, ClusterNode cluster) {
+  private Broker(BrokerConfig config, Vertx vertx, ClusterNode cluster, Clock clock, Ticker ticker) {
     this.config = config;
     this.vertx = vertx;
     this.cluster = cluster;
+    this.clock = clock;
+    this.ticker = ticker;
   }
 
   /** Starts a node; the future fails with the first listener that could not start. */
   public static Future<Broker> start(BrokerConfig config) {
-    VertxOptions options = new VertxOptions().setPreferNativeTransport(true);
-    if (!config.cluster().enabled()) {
-      return deploy(config, Vertx.vertx(options), null);
-    }
-    ClusterNode cluster = ClusterNode.create(config.cluster());
-    return ClusterNode.vertx(options, cluster, config.cluster())
-        .compose(vertx -> deploy(config, vertx, cluster));
+    return start(config, Clock.monotonic(), Ticker.scheduler());
   }
 
-  private static Future<Broker> deploy(BrokerConfig config, Vertx vertx, ClusterNode cluster) {
-    Broker broker = new Broker(config, vertx, cluster);
+  /**
+   * Starts a node whose session table reads {@code clock} and is ticked by {@code ticker}: a test passes a fake
+   * clock and a ticker it fires by hand, and decides to the millisecond when sessions expire.
+   */
+  public static Future<Broker> start(BrokerConfig config, Clock clock, Ticker ticker) {
+    VertxOptions options = new VertxOptions().setPreferNativeTransport(true);
+    if (!config.cluster().enabled()) {
+      return deploy(new Broker(config, Vertx.vertx(options), null, clock, ticker));
+    }
+    ClusterNode cluster = ClusterNode.create(config.cluster().configFile(), config.cluster().quorum());
+    return cluster.vertx(options, config.cluster().host())
+        .compose(vertx -> deploy(new Broker(config, vertx, cluster, clock, ticker)));
+  }
+
+  private static Future<Broker> deploy(Broker broker) {
+    Vertx vertx = broker.vertx;
     return broker.deploy()
         .map(broker)
         .recover(e -> vertx.close().transform(v -> Future.failedFuture(e)));
@@ -71,8 +85,8 @@ public final class Broker {
   private Future<Void> deploy() {
     String nodeId = nodeId();
     SessionTableVerticle tableVerticle = cluster == null
-        ? new SessionTableVerticle(config.table(), Clock.monotonic(), nodeId)
-        : cluster.tableVerticle(config.table(), Clock.monotonic());
+        ? SessionTableVerticle.builder(config.table(), clock, nodeId).ticker(ticker).build()
+        : cluster.tableVerticle(vertx, config.table(), clock, ticker);
     Supplier<List<String>> nodes = cluster == null ? () -> List.of(nodeId) : cluster::nodes;
     // The table runs on a worker context of its own (serialized like an event loop, but on no event loop), so
     // the transports' I/O never shares its thread: an eviction tick is not delayed by a burst of socket work.

@@ -1,5 +1,6 @@
 package io.sessionbroker.broker;
 
+import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.cluster.SessionTable;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
@@ -18,7 +19,7 @@ final class NodeAdmin {
   private NodeAdmin() {}
 
   static String address(String nodeId, String operation) {
-    return "sessions.node." + nodeId + ".admin." + operation;
+    return Addresses.ofNode(nodeId, "admin." + operation);
   }
 
   /**

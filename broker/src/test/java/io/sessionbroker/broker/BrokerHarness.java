@@ -3,6 +3,8 @@ package io.sessionbroker.broker;
 import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.testkit.TcpDevice;
 import io.sessionbroker.transports.TransportName;
+import io.sessionbroker.cluster.Clock;
+import io.sessionbroker.cluster.Ticker;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -42,6 +44,11 @@ public final class BrokerHarness implements AutoCloseable {
 
   /** Starts a broker on the shipped configuration as changed by {@code tweak}. */
   public static BrokerHarness start(Consumer<JsonObject> tweak) throws Exception {
+    return start(tweak, Clock.monotonic(), Ticker.scheduler());
+  }
+
+  /** Starts a broker whose session table reads {@code clock} and is ticked by {@code ticker}. */
+  public static BrokerHarness start(Consumer<JsonObject> tweak, Clock clock, Ticker ticker) throws Exception {
     JsonObject conf = ConfigLoader.load(SHIPPED_CONF, Map.of());
     conf.getJsonObject("table").put("minHeartbeatMs", 100).put("minTimeoutMs", 100);
     conf.getJsonObject("bridge").put("port", freePort());
@@ -52,7 +59,7 @@ public final class BrokerHarness implements AutoCloseable {
       }
     }
     tweak.accept(conf);
-    Broker broker = Broker.start(config(conf)).await(30, TimeUnit.SECONDS);
+    Broker broker = Broker.start(config(conf), clock, ticker).await(30, TimeUnit.SECONDS);
     int bridgePort = conf.getJsonObject("bridge").getInteger("port");
     ContractRecorder recorder = new ContractRecorder(
         "the test's broker", bridgePort, broker.config().table().tickMs());

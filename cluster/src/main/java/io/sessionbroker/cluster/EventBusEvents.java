@@ -25,7 +25,7 @@ public final class EventBusEvents implements SessionEvents {
 
   @Override
   public void closed(Session session, CloseReason reason, long at) {
-    pipeline.publish(Addresses.CLOSED, SessionJson.closed(session, nodeId, reason, at));
+    pipeline.publish(Addresses.CLOSED, CloseEvent.of(session, nodeId, reason, at).toJson());
   }
 
   @Override

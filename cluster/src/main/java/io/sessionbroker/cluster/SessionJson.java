@@ -8,7 +8,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** The JSON shapes of sessions and session events: a public contract, documented in {@code docs/events.md}. */
+/**
+ * The JSON shapes of sessions and session events: a public contract, documented in {@code docs/events.md}. The
+ * close event has a class of its own, {@link CloseEvent}, since a survivor of a lost node builds it too.
+ */
 public final class SessionJson {
 
   private SessionJson() {}
@@ -28,21 +31,6 @@ public final class SessionJson {
         .put("at", at)
         .put("heartbeatMs", session.heartbeatMs())
         .put("timeoutMs", session.timeoutMs());
-  }
-
-  public static JsonObject closed(Session session, String nodeId, CloseReason reason, long at) {
-    JsonObject json = base(session, nodeId)
-        .put("at", at)
-        .put("reason", reason.name())
-        .put("connectedAt", session.connectedAt())
-        .put("lastSeenAt", session.lastSeenAt())
-        .put("durationMs", at - session.connectedAt())
-        .put("timeoutMs", session.timeoutMs())
-        .put("status", session.status());
-    if (session.will() != null) {
-      json.put("will", session.will());
-    }
-    return json;
   }
 
   public static JsonObject rejected(Rejection rejection, String nodeId, long at) {
@@ -99,12 +87,19 @@ public final class SessionJson {
   }
 
   private static JsonObject base(Session session, String nodeId) {
+    return identity(session.deviceId(), session.sessionId(), session.transport(), nodeId, session.remote(),
+        session.epoch());
+  }
+
+  /** The fields that open every session event and description, in this order; {@link CloseEvent} uses it too. */
+  static JsonObject identity(String deviceId, String sessionId, String transport, String nodeId, String remote,
+      long epoch) {
     return new JsonObject()
-        .put("deviceId", session.deviceId())
-        .put("sessionId", session.sessionId())
-        .put("transport", session.transport())
+        .put("deviceId", deviceId)
+        .put("sessionId", sessionId)
+        .put("transport", transport)
         .put("node", nodeId)
-        .put("remote", session.remote())
-        .put("epoch", session.epoch());
+        .put("remote", remote)
+        .put("epoch", epoch);
   }
 }

@@ -7,7 +7,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.Executor;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +27,10 @@ import org.slf4j.LoggerFactory;
  * and returns the previous one, which is closed with {@link CloseReason#TAKEN_OVER} before the new session's
  * opened event. A session that is asked to close while its claim is still in flight opens and then closes at
  * once, so its events still come in order.
+ *
+ * <p>A table is built once with every collaborator ({@link #builder}): standalone it needs only its events and
+ * its thread; the clustered broker adds the cluster directory, the cross-node takeover and the {@link Fence}
+ * its quorum watch raises. Nothing is attached after construction.
  */
 public final class SessionTable {
 
@@ -43,27 +51,96 @@ public final class SessionTable {
   /** Open and pending sessions by session id (a pending session may be taken over before it opens). */
   private final CompactIndex<Long, Session> byId = new CompactIndex<>(Session::id);
   private final Map<Liveness, Liveness> interned = new HashMap<>();
-  private volatile RemoteTakeover remoteTakeover = RemoteTakeover.NONE;
-  private volatile java.util.function.LongSupplier readingUntil = () -> Long.MAX_VALUE;
-  private volatile boolean fenced;
+  private final RemoteTakeover remoteTakeover;
+  private final LongSupplier readingUntil;
+  private final Fence fence;
+
+  private SessionTable(Builder builder) {
+    this.options = builder.options;
+    this.clock = builder.clock;
+    this.directory = builder.directory;
+    this.events = Objects.requireNonNull(builder.events, "events");
+    this.nodeId = builder.nodeId;
+    this.executor = Objects.requireNonNull(builder.executor, "executor");
+    this.remoteTakeover = builder.remoteTakeover;
+    this.readingUntil = builder.readingUntil;
+    this.fence = builder.fence;
+    this.wheel = new TimingWheel(options.tickMs(), WHEEL_SLOTS, clock.millis());
+  }
 
   /**
-   * @param executor runs a task on the table's thread, in submission order; a direct executor in unit tests
+   * Starts building a table; {@link Builder#events} and {@link Builder#executor} are required, the rest have
+   * standalone defaults. Every collaborator is given here, before the table exists: nothing is attached later.
    */
-  public SessionTable(
-      TableOptions options,
-      Clock clock,
-      DeviceDirectory directory,
-      SessionEvents events,
-      String nodeId,
-      Executor executor) {
-    this.options = options;
-    this.clock = clock;
-    this.directory = directory;
-    this.events = events;
-    this.nodeId = nodeId;
-    this.executor = executor;
-    this.wheel = new TimingWheel(options.tickMs(), WHEEL_SLOTS, clock.millis());
+  public static Builder builder(TableOptions options, Clock clock, String nodeId) {
+    return new Builder(options, clock, nodeId);
+  }
+
+  /** The collaborators of a {@link SessionTable}. Not thread-safe; use once. */
+  public static final class Builder {
+
+    private final TableOptions options;
+    private final Clock clock;
+    private final String nodeId;
+    private DeviceDirectory directory = new LocalDirectory();
+    private SessionEvents events;
+    private Executor executor;
+    private RemoteTakeover remoteTakeover = RemoteTakeover.NONE;
+    private LongSupplier readingUntil = () -> Long.MAX_VALUE;
+    private Fence fence = new Fence();
+
+    private Builder(TableOptions options, Clock clock, String nodeId) {
+      this.options = Objects.requireNonNull(options, "options");
+      this.clock = Objects.requireNonNull(clock, "clock");
+      this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
+    }
+
+    /** Who holds which device; default: this process only ({@link LocalDirectory}). */
+    public Builder directory(DeviceDirectory directory) {
+      this.directory = Objects.requireNonNull(directory, "directory");
+      return this;
+    }
+
+    /** Where the table announces opens, closes, rejections and device traffic. Required. */
+    public Builder events(SessionEvents events) {
+      this.events = events;
+      return this;
+    }
+
+    /**
+     * Runs a task on the table's thread, in submission order; a direct executor ({@code Runnable::run}) in unit
+     * tests. Required.
+     */
+    public Builder executor(Executor executor) {
+      this.executor = executor;
+      return this;
+    }
+
+    /** How a takeover reaches a session held by another node; default: none can exist (standalone). */
+    public Builder remoteTakeover(RemoteTakeover remoteTakeover) {
+      this.remoteTakeover = Objects.requireNonNull(remoteTakeover, "remoteTakeover");
+      return this;
+    }
+
+    /**
+     * Up to when the transports have certainly read their sockets ({@link EventLoopWatch}); the wheel is never
+     * told a later time, so a stall of the broker's own event loops cannot evict devices whose heartbeats wait
+     * unread. Default: the clock alone.
+     */
+    public Builder readingUntil(LongSupplier readingUntil) {
+      this.readingUntil = Objects.requireNonNull(readingUntil, "readingUntil");
+      return this;
+    }
+
+    /** The fence the cluster's quorum watch raises while this node is cut off; default: one nobody raises. */
+    public Builder fence(Fence fence) {
+      this.fence = Objects.requireNonNull(fence, "fence");
+      return this;
+    }
+
+    public SessionTable build() {
+      return new SessionTable(this);
+    }
   }
 
   public TableOptions options() {
@@ -78,27 +155,12 @@ public final class SessionTable {
     return clock;
   }
 
-  /** How a takeover reaches a session held by another node; set by the clustered broker. */
-  public void remoteTakeover(RemoteTakeover remoteTakeover) {
-    this.remoteTakeover = remoteTakeover;
-  }
-
   /**
-   * Up to when the transports have certainly read their sockets ({@link EventLoopWatch}); the wheel is never
-   * told a later time, so a stall of the broker's own event loops cannot evict devices whose heartbeats wait
-   * unread. Unset: the clock alone.
+   * This node's {@link Fence}: while raised (a clustered node cut off from its quorum) the table refuses new
+   * sessions and leaves its existing ones alone; see docs/cluster.md, split brain.
    */
-  public void readingUntil(java.util.function.LongSupplier readingUntil) {
-    this.readingUntil = readingUntil;
-  }
-
-  /**
-   * A clustered node cut off from its quorum refuses new sessions (devices go to a node of the majority, which
-   * holds the directory) until it sees a quorum again. Its existing sessions are left alone: see
-   * docs/cluster.md, split brain.
-   */
-  public void fence(boolean fenced) {
-    this.fenced = fenced;
+  public Fence fence() {
+    return fence;
   }
 
   /**
@@ -107,7 +169,7 @@ public final class SessionTable {
    * If the connection dropped meanwhile, the transport closes the session it gets.
    */
   public Future<Session> open(OpenRequest request) {
-    if (fenced) {
+    if (fence.isRaised()) {
       return Future.failedFuture(new IllegalStateException(
           "this node is cut off from its cluster: connect to another node"));
     }
@@ -326,7 +388,7 @@ public final class SessionTable {
    *
    * @param cutOffSince when this node lost its quorum, by this table's clock
    */
-  public Future<Integer> settleAfterMerge(java.util.Set<Long> orphans, long cutOffSince) {
+  public Future<Integer> settleAfterMerge(Set<Long> orphans, long cutOffSince) {
     return onTable(() -> {
       int ended = 0;
       for (long id : orphans) {
@@ -353,7 +415,7 @@ public final class SessionTable {
     return byDevice.get(sessionOrDeviceId);
   }
 
-  private <T> Future<T> onTable(java.util.function.Supplier<T> work) {
+  private <T> Future<T> onTable(Supplier<T> work) {
     Promise<T> promise = Promise.promise();
     executor.execute(() -> {
       try {

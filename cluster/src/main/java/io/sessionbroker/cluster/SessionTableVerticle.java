@@ -2,27 +2,29 @@ package io.sessionbroker.cluster;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.internal.VertxInternal;
+import java.util.Objects;
 
 /**
  * Gives the session table a thread of its own (this verticle's context: the broker deploys it as a worker, so
  * it shares no event loop with a transport) and drives its eviction tick every {@code table.tickMs} through a
- * {@link Ticker} ({@link Ticker#scheduler()} unless a test injects one). The table exists once this verticle has
- * started.
+ * {@link Ticker} ({@link Ticker#scheduler()} unless the caller gives another: a test ticks by hand). The table
+ * exists once this verticle has started; everything it needs is given to the {@link Builder} before.
  */
 public final class SessionTableVerticle extends VerticleBase {
 
   /**
    * How long an event loop may go without running before evictions wait for it. A loop busy with a burst (a
    * thousand closes at once, a connect storm) runs late by tens of milliseconds and must not delay evictions;
-   * a stalled one (a long GC, an overloaded host) falls seconds behind and must not cause them. Measured: 50 ms
-   * held evictions of 1,000 simultaneous expiries back by up to 270 ms on 2 cores.
+   * a stalled one (a long GC, an overloaded host) falls seconds behind and must not cause them. Well above a
+   * burst's lateness, well below a stall: docs/benchmarks.md, "Why the defaults", has the measurement.
    */
   static final long STALL_MS = 500;
 
   /**
    * How often each event loop stamps the time for the stall guard. Far below {@link #STALL_MS}, which is all
-   * the guard needs; every stamp wakes an idle loop, so not every tick (that was 400 wake-ups a second, about
-   * half of an idle broker's CPU).
+   * the guard needs; every stamp wakes an idle loop, so not every tick (docs/benchmarks.md, "Why the
+   * defaults": what stamping on every tick cost an idle broker).
    */
   static final long STAMP_MS = 100;
 
@@ -31,59 +33,107 @@ public final class SessionTableVerticle extends VerticleBase {
 
   private final TableOptions options;
   private final Clock clock;
-  private final DeviceDirectory directory;
   private final String nodeId;
+  private final DeviceDirectory directory;
   private final EventLog eventLog;
   private final Ticker ticker;
+  private final RemoteTakeover remoteTakeover;
+  private final Fence fence;
   private SessionTable table;
   private EventPipeline pipeline;
   private EventLoopWatch watch;
   private Ticker.Stop ticking;
 
-  public SessionTableVerticle(
-      TableOptions options,
-      Clock clock,
-      DeviceDirectory directory,
-      EventLog eventLog,
-      String nodeId,
-      Ticker ticker) {
-    this.options = options;
-    this.clock = clock;
-    this.directory = directory;
-    this.eventLog = eventLog;
-    this.nodeId = nodeId;
-    this.ticker = ticker;
+  private SessionTableVerticle(Builder builder) {
+    this.options = builder.options;
+    this.clock = builder.clock;
+    this.nodeId = builder.nodeId;
+    this.directory = builder.directory;
+    this.eventLog = builder.eventLog;
+    this.ticker = builder.ticker;
+    this.remoteTakeover = builder.remoteTakeover;
+    this.fence = builder.fence;
   }
 
-  public SessionTableVerticle(
-      TableOptions options, Clock clock, DeviceDirectory directory, EventLog eventLog, String nodeId) {
-    this(options, clock, directory, eventLog, nodeId, Ticker.scheduler());
-  }
-
-  /** A standalone table: directory and event log in this process. */
+  /** A standalone table (directory and event log in this process) on the scheduler's tick. */
   public SessionTableVerticle(TableOptions options, Clock clock, String nodeId) {
-    this(options, clock, nodeId, Ticker.scheduler());
+    this(builder(options, clock, nodeId));
   }
 
-  /** A standalone table driven by {@code ticker}. */
-  public SessionTableVerticle(TableOptions options, Clock clock, String nodeId, Ticker ticker) {
-    this(options, clock, new LocalDirectory(), new LocalEventLog(STANDALONE_EVENT_LOG), nodeId, ticker);
+  /** Starts building a table verticle; what is not given takes its standalone default. */
+  public static Builder builder(TableOptions options, Clock clock, String nodeId) {
+    return new Builder(options, clock, nodeId);
+  }
+
+  /** What a {@link SessionTableVerticle} is built with. Not thread-safe; use once. */
+  public static final class Builder {
+
+    private final TableOptions options;
+    private final Clock clock;
+    private final String nodeId;
+    private DeviceDirectory directory = new LocalDirectory();
+    private EventLog eventLog;
+    private Ticker ticker = Ticker.scheduler();
+    private RemoteTakeover remoteTakeover = RemoteTakeover.NONE;
+    private Fence fence = new Fence();
+
+    private Builder(TableOptions options, Clock clock, String nodeId) {
+      this.options = Objects.requireNonNull(options, "options");
+      this.clock = Objects.requireNonNull(clock, "clock");
+      this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
+    }
+
+    /** Who holds which device; default: this process only. */
+    public Builder directory(DeviceDirectory directory) {
+      this.directory = Objects.requireNonNull(directory, "directory");
+      return this;
+    }
+
+    /** Where events are numbered and kept for replay; default: the last {@link #STANDALONE_EVENT_LOG} here. */
+    public Builder eventLog(EventLog eventLog) {
+      this.eventLog = Objects.requireNonNull(eventLog, "eventLog");
+      return this;
+    }
+
+    /** What drives the eviction tick; default: {@link Ticker#scheduler()}. */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    /** How a takeover reaches another node; default: none (standalone). */
+    public Builder remoteTakeover(RemoteTakeover remoteTakeover) {
+      this.remoteTakeover = Objects.requireNonNull(remoteTakeover, "remoteTakeover");
+      return this;
+    }
+
+    /** The fence the cluster's quorum watch raises; default: one nobody raises (standalone). */
+    public Builder fence(Fence fence) {
+      this.fence = Objects.requireNonNull(fence, "fence");
+      return this;
+    }
+
+    public SessionTableVerticle build() {
+      if (eventLog == null) {
+        eventLog = new LocalEventLog(STANDALONE_EVENT_LOG);
+      }
+      return new SessionTableVerticle(this);
+    }
   }
 
   @Override
   public Future<?> start() {
     pipeline = new EventPipeline(vertx.eventBus(), eventLog);
-    table = new SessionTable(
-        options,
-        clock,
-        directory,
-        new EventBusEvents(vertx.eventBus(), pipeline, nodeId),
-        nodeId,
-        task -> context.runOnContext(v -> task.run()));
     // A stall of an event loop longer than STALL_MS holds evictions until the loops have read what was waiting.
-    watch = new EventLoopWatch(((io.vertx.core.internal.VertxInternal) vertx).nettyEventLoopGroup(), clock,
-        STAMP_MS, STALL_MS);
-    table.readingUntil(watch);
+    watch = new EventLoopWatch(((VertxInternal) vertx).nettyEventLoopGroup(), clock, STAMP_MS, STALL_MS);
+    table = SessionTable.builder(options, clock, nodeId)
+        .directory(directory)
+        .events(new EventBusEvents(vertx.eventBus(), pipeline, nodeId))
+        .executor(task -> context.runOnContext(v -> task.run()))
+        .remoteTakeover(remoteTakeover)
+        .readingUntil(watch)
+        .fence(fence)
+        .build();
     ticking = ticker.start(options.tickMs(), () -> context.runOnContext(v -> table.tick()));
     return Future.succeededFuture();
   }

@@ -26,9 +26,9 @@ public record TableOptions(
     int maxTimeoutMs) {
 
   /**
-   * 5 ms: a silent session is evicted at most 5 ms after its deadline. Each tick is a timed wake-up of the
-   * table's threads; on the 2-core VM of docs/benchmarks.md 200 of them a second cost ~35 ms of CPU a second
-   * (10 ms ticks: ~20 ms), and halved the p99 lateness of 1,000 MQTT sessions expiring at once.
+   * A silent session is evicted at most one tick after its deadline. Each tick is a timed wake-up of the
+   * table's threads, so a shorter tick costs idle CPU and a longer one adds lateness: docs/benchmarks.md, "Why
+   * the defaults", has both measured.
    */
   public static final int DEFAULT_TICK_MS = 5;
   public static final int DEFAULT_MAX_EVICTIONS_PER_TICK = 500;
@@ -59,20 +59,92 @@ public record TableOptions(
   }
 
   public static TableOptions defaults() {
-    return fromJson(new JsonObject());
+    return builder().build();
+  }
+
+  /**
+   * Options by name, starting from the {@code DEFAULT_*} values: {@code
+   * TableOptions.builder().tickMs(10).minHeartbeatMs(100).build()}. Use this, not the canonical constructor
+   * (which a record must keep public): eight numbers in a row are easy to misorder. Validation stays in the
+   * canonical constructor, so every path is checked the same way.
+   */
+  public static Builder builder() {
+    return new Builder();
   }
 
   /** Reads options from JSON; missing fields take their {@code DEFAULT_*} value. */
   public static TableOptions fromJson(JsonObject json) {
-    return new TableOptions(
-        json.getInteger("tickMs", DEFAULT_TICK_MS),
-        json.getInteger("maxEvictionsPerTick", DEFAULT_MAX_EVICTIONS_PER_TICK),
-        json.getInteger("defaultHeartbeatMs", DEFAULT_HEARTBEAT_MS),
-        json.getInteger("minHeartbeatMs", DEFAULT_MIN_HEARTBEAT_MS),
-        json.getInteger("maxHeartbeatMs", DEFAULT_MAX_HEARTBEAT_MS),
-        json.getDouble("timeoutMultiplier", DEFAULT_TIMEOUT_MULTIPLIER),
-        json.getInteger("minTimeoutMs", DEFAULT_MIN_TIMEOUT_MS),
-        json.getInteger("maxTimeoutMs", DEFAULT_MAX_TIMEOUT_MS));
+    return builder()
+        .tickMs(json.getInteger("tickMs", DEFAULT_TICK_MS))
+        .maxEvictionsPerTick(json.getInteger("maxEvictionsPerTick", DEFAULT_MAX_EVICTIONS_PER_TICK))
+        .defaultHeartbeatMs(json.getInteger("defaultHeartbeatMs", DEFAULT_HEARTBEAT_MS))
+        .minHeartbeatMs(json.getInteger("minHeartbeatMs", DEFAULT_MIN_HEARTBEAT_MS))
+        .maxHeartbeatMs(json.getInteger("maxHeartbeatMs", DEFAULT_MAX_HEARTBEAT_MS))
+        .timeoutMultiplier(json.getDouble("timeoutMultiplier", DEFAULT_TIMEOUT_MULTIPLIER))
+        .minTimeoutMs(json.getInteger("minTimeoutMs", DEFAULT_MIN_TIMEOUT_MS))
+        .maxTimeoutMs(json.getInteger("maxTimeoutMs", DEFAULT_MAX_TIMEOUT_MS))
+        .build();
+  }
+
+  /** Builds {@link TableOptions} by name; each setting not given keeps its {@code DEFAULT_*} value. */
+  public static final class Builder {
+
+    private int tickMs = DEFAULT_TICK_MS;
+    private int maxEvictionsPerTick = DEFAULT_MAX_EVICTIONS_PER_TICK;
+    private int defaultHeartbeatMs = DEFAULT_HEARTBEAT_MS;
+    private int minHeartbeatMs = DEFAULT_MIN_HEARTBEAT_MS;
+    private int maxHeartbeatMs = DEFAULT_MAX_HEARTBEAT_MS;
+    private double timeoutMultiplier = DEFAULT_TIMEOUT_MULTIPLIER;
+    private int minTimeoutMs = DEFAULT_MIN_TIMEOUT_MS;
+    private int maxTimeoutMs = DEFAULT_MAX_TIMEOUT_MS;
+
+    private Builder() {}
+
+    public Builder tickMs(int tickMs) {
+      this.tickMs = tickMs;
+      return this;
+    }
+
+    public Builder maxEvictionsPerTick(int maxEvictionsPerTick) {
+      this.maxEvictionsPerTick = maxEvictionsPerTick;
+      return this;
+    }
+
+    public Builder defaultHeartbeatMs(int defaultHeartbeatMs) {
+      this.defaultHeartbeatMs = defaultHeartbeatMs;
+      return this;
+    }
+
+    public Builder minHeartbeatMs(int minHeartbeatMs) {
+      this.minHeartbeatMs = minHeartbeatMs;
+      return this;
+    }
+
+    public Builder maxHeartbeatMs(int maxHeartbeatMs) {
+      this.maxHeartbeatMs = maxHeartbeatMs;
+      return this;
+    }
+
+    public Builder timeoutMultiplier(double timeoutMultiplier) {
+      this.timeoutMultiplier = timeoutMultiplier;
+      return this;
+    }
+
+    public Builder minTimeoutMs(int minTimeoutMs) {
+      this.minTimeoutMs = minTimeoutMs;
+      return this;
+    }
+
+    public Builder maxTimeoutMs(int maxTimeoutMs) {
+      this.maxTimeoutMs = maxTimeoutMs;
+      return this;
+    }
+
+    /** The options; throws {@link IllegalArgumentException} if they are inconsistent (see the constructor). */
+    public TableOptions build() {
+      return new TableOptions(tickMs, maxEvictionsPerTick, defaultHeartbeatMs, minHeartbeatMs, maxHeartbeatMs,
+          timeoutMultiplier, minTimeoutMs, maxTimeoutMs);
+    }
   }
 
   public JsonObject toJson() {

@@ -71,12 +71,12 @@ class EventLoopWatchTest {
     Tables t = new Tables();
     Session session = t.open("stalled-1", 1_000);
     long readUntil = t.clock.millis();
-    t.table.readingUntil(() -> readUntil);
+    t.readingUntil = readUntil;
 
     t.run(10_000);
 
     assertThat(session.isOpen()).isTrue();
-    t.table.readingUntil(() -> Long.MAX_VALUE);
+    t.readingUntil = Long.MAX_VALUE;
     t.run(10);
     assertThat(session.isOpen()).isFalse();
   }

@@ -14,12 +14,12 @@ class FencingTest {
     Session before = t.open("fence-1", 30_000);
 
     // when
-    t.table.fence(true);
+    t.table.fence().raise();
 
     // then
     assertThat(t.table.open(t.request("fence-2", "tcp", 30_000)).failed()).isTrue();
     assertThat(before.isOpen()).isTrue();
-    t.table.fence(false);
+    t.table.fence().lower();
     assertThat(t.table.open(t.request("fence-2", "tcp", 30_000)).succeeded()).isTrue();
   }
 }

@@ -21,8 +21,10 @@ class SessionTableTest {
   private final AtomicLong now = new AtomicLong(1_000_000);
   private final List<String> events = new ArrayList<>();
   private final List<CloseReason> closes = new ArrayList<>();
-  private final SessionTable table = new SessionTable(TableOptions.defaults(), now::get, new LocalDirectory(),
-      new Recorder(), "n1", Runnable::run);
+  private final SessionTable table = SessionTable.builder(TableOptions.defaults(), now::get, "n1")
+      .events(new Recorder())
+      .executor(Runnable::run)
+      .build();
 
   @Test
   void opensFindsAndClosesASessionByDeviceOrSessionId() {
@@ -130,8 +132,11 @@ class SessionTableTest {
         return local.release(deviceId, sessionId);
       }
     };
-    SessionTable slowTable = new SessionTable(TableOptions.defaults(), now::get, slow, new Recorder(), "n1",
-        Runnable::run);
+    SessionTable slowTable = SessionTable.builder(TableOptions.defaults(), now::get, "n1")
+        .directory(slow)
+        .events(new Recorder())
+        .executor(Runnable::run)
+        .build();
     Future<Session> opening = slowTable.open(new OpenRequest("d1", "udp", null, -1, null,
         (s, reason) -> closes.add(reason)));
 

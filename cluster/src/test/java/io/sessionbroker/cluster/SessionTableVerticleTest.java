@@ -41,7 +41,7 @@ class SessionTableVerticleTest {
   @Test
   void ticksEveryTableTickMsUntilUndeployed(Vertx vertx, VertxTestContext test) {
     // given
-    SessionTableVerticle verticle = new SessionTableVerticle(Tables.OPTIONS, clock, "node-a", ticker);
+    SessionTableVerticle verticle = SessionTableVerticle.builder(Tables.OPTIONS, clock, "node-a").ticker(ticker).build();
 
     // when
     vertx.deployVerticle(verticle, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
@@ -63,7 +63,7 @@ class SessionTableVerticleTest {
   @Test
   void aTickEvictsASessionPastItsTimeout(Vertx vertx, VertxTestContext test) {
     // given
-    SessionTableVerticle verticle = new SessionTableVerticle(Tables.OPTIONS, clock, "node-a", ticker);
+    SessionTableVerticle verticle = SessionTableVerticle.builder(Tables.OPTIONS, clock, "node-a").ticker(ticker).build();
     vertx.eventBus().<JsonObject>consumer(Addresses.CLOSED, closed -> test.verify(() -> {
       assertThat(closed.body().getString("deviceId")).isEqualTo("sensor-1");
       assertThat(closed.body().getString("reason")).isEqualTo("TIMEOUT");

@@ -38,7 +38,7 @@ class TableOptionsTest {
   @Test
   void theTimeoutIsClampedToItsOwnBounds() {
     // given: timeouts between 5 s and 20 s whatever the heartbeat
-    TableOptions options = new TableOptions(10, 250, 30_000, 1_000, 300_000, 1.5, 5_000, 20_000);
+    TableOptions options = TableOptions.builder().minHeartbeatMs(1_000).minTimeoutMs(5_000).maxTimeoutMs(20_000).build();
 
     // when / then
     assertThat(options.negotiate(1_000)).isEqualTo(new Liveness(1_000, 5_000));

@@ -11,19 +11,27 @@ final class Tables {
 
   static final int TICK_MS = 10;
   /** Lets tests ask for heartbeats down to 100 ms and run with a small eviction batch when they want one. */
-  static final TableOptions OPTIONS = new TableOptions(TICK_MS, 250, 30_000, 100, 300_000, 1.5, 100, 900_000);
+  static final TableOptions OPTIONS = TableOptions.builder()
+      .tickMs(TICK_MS).maxEvictionsPerTick(250).minHeartbeatMs(100).minTimeoutMs(100).build();
 
   final FakeClock clock = new FakeClock();
   final RecordingEvents events = new RecordingEvents();
   final List<CloseReason> connectionCloses = new ArrayList<>();
   final SessionTable table;
+  /** What the table is told it has been reading until ({@link EventLoopWatch}); no stall unless a test sets it. */
+  volatile long readingUntil = Long.MAX_VALUE;
 
   Tables() {
     this(OPTIONS, new LocalDirectory());
   }
 
   Tables(TableOptions options, DeviceDirectory directory) {
-    table = new SessionTable(options, clock, directory, events, "node-a", Runnable::run);
+    table = SessionTable.builder(options, clock, "node-a")
+        .directory(directory)
+        .events(events)
+        .executor(Runnable::run)
+        .readingUntil(() -> readingUntil)
+        .build();
   }
 
   Session open(String deviceId, long heartbeatMs) {

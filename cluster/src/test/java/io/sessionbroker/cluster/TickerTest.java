@@ -18,9 +18,10 @@ class TickerTest {
   private static final int TICKS = 60;
 
   /**
-   * Verifies that the scheduler ticks every period: the median gap between ticks is within twice the period.
-   * A median, and a factor of two, so a loaded machine's hiccups do not fail it; a ticker several times slower
-   * than asked (the broker would evict that much later) does. Precision is measured in bench/, not here.
+   * Verifies that the scheduler ticks every period: sixty ticks take between half and twice sixty periods. The
+   * mean, not the median: a fixed-rate scheduler that was held up (a loaded machine) catches up with ticks back
+   * to back, which keeps the mean at the period while the median gap shrinks to microseconds. A ticker several
+   * times slower than asked (the broker would evict that much later) fails. Precision is measured in bench/.
    */
   @Test
   void ticksAtThePeriodItIsGiven() throws Exception {
@@ -29,6 +30,7 @@ class TickerTest {
     CountDownLatch enough = new CountDownLatch(TICKS);
 
     // when
+    long started = System.nanoTime();
     Ticker.Stop stop = Ticker.scheduler().start(PERIOD_MS, () -> {
       at.add(System.nanoTime());
       enough.countDown();
@@ -36,16 +38,13 @@ class TickerTest {
     assertThat(enough.await(20, TimeUnit.SECONDS)).isTrue();
     stop.stop();
 
-    // then
-    List<Long> gaps = new ArrayList<>();
+    // then: the TICKS-th tick is due TICKS periods after the start
+    long lastMicros;
     synchronized (at) {
-      for (int i = 1; i < TICKS; i++) {
-        gaps.add(at.get(i) - at.get(i - 1));
-      }
+      lastMicros = (at.get(TICKS - 1) - started) / 1_000;
     }
-    Collections.sort(gaps);
-    long medianMicros = gaps.get(gaps.size() / 2) / 1_000;
-    assertThat(medianMicros).isBetween(PERIOD_MS * 1_000 / 2, PERIOD_MS * 2 * 1_000);
+    long dueMicros = TICKS * PERIOD_MS * 1_000;
+    assertThat(lastMicros).isBetween(dueMicros / 2, dueMicros * 2);
   }
 
   /** Verifies that a stopped scheduler ticks no more, while another one goes on ticking. */

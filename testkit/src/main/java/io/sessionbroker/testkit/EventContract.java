@@ -1,6 +1,7 @@
 package io.sessionbroker.testkit;
 
 import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.cluster.CloseEvent;
 import io.sessionbroker.cluster.CloseReason;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
 
 /**
  * The broker's promise about its event stream, checked on everything a test's broker publishes: every fixture
@@ -98,7 +100,7 @@ public final class EventContract {
     Long seq = body.getLong("seq");
     // The publisher numbers its events: a NODE_LOST close names the lost node but is published (and numbered)
     // by the survivor in announcedBy, whose batches interleave with the other survivors'.
-    String node = body.getString("announcedBy", body.getString("node"));
+    String node = body.getString(CloseEvent.ANNOUNCED_BY, body.getString("node"));
     if (seq == null || node == null) {
       return;
     }
@@ -143,7 +145,7 @@ public final class EventContract {
     if (!life.opened) {
       violate(blamed, what + "closed without an open: " + body.encode());
     }
-    CloseReason reason = CloseReason.valueOf(body.getString("reason"));
+    CloseReason reason = CloseReason.valueOf(body.getString(CloseEvent.REASON));
     // A body's last statement is often the close of its devices (try-with-resources); the broker can announce
     // that CLIENT_CLOSED or CONNECTION_LOST before the extension marks the body done, so the devices' own
     // ends count as teardown whenever they come. Closes the broker decides on are judged strictly.
@@ -232,7 +234,7 @@ public final class EventContract {
     violations.add(new Violation(scope, message));
   }
 
-  private synchronized void throwUnreported(java.util.function.Predicate<Violation> which) {
+  private synchronized void throwUnreported(Predicate<Violation> which) {
     List<String> found = new ArrayList<>();
     for (Violation violation : violations) {
       if (!violation.reported && which.test(violation)) {

@@ -17,9 +17,10 @@ import org.slf4j.LoggerFactory;
  * <p>Why: {@code VertxConnection} (the base of {@code NetSocketImpl} and {@code WebSocketConnectionImpl}) fronts
  * each channel with an {@code OutboundMessageQueue}, whose {@code MessagePassingQueue.MpSc} holds a JCTools
  * {@code MpscUnboundedArrayQueue} from Netty's {@code PlatformDependent.newMpscQueue()}: a padded queue object
- * (576 bytes) and a first chunk of 1,024 slots (4,116 bytes), allocated eagerly. That was ≈ 6.2 KB of the
- * 11.5 KB of live heap per session (a WebSocket session has two such connections). Netty's chunk size is a
- * constant (no system property), and Vert.x offers an option against it only for HTTP connections
+ * (576 bytes) and a first chunk of 1,024 slots (4,116 bytes), allocated eagerly: more than half of a session's
+ * live heap (a WebSocket session has two such connections; docs/benchmarks.md, RSS per session, has the
+ * figures before and after). Netty's chunk size is a constant (no system property), and Vert.x offers an
+ * option against it only for HTTP connections
  * ({@code HttpServerOptions.setStrictThreadMode}, which the WebSocket transport uses for the upgrade's
  * connection); net sockets and WebSocket connections have none.
  *

@@ -26,7 +26,8 @@ import java.util.function.Predicate;
  */
 public final class TableFixture implements AutoCloseable {
 
-  public static final TableOptions FAST = new TableOptions(10, 250, 30_000, 100, 300_000, 1.5, 100, 900_000);
+  public static final TableOptions FAST = TableOptions.builder()
+      .tickMs(10).maxEvictionsPerTick(250).minHeartbeatMs(100).minTimeoutMs(100).build();
 
   public final Vertx vertx;
   public final SessionTable table;

@@ -1,5 +1,6 @@
 package io.sessionbroker.bench.load;
 
+import io.sessionbroker.cluster.Addresses;
 import io.vertx.core.json.JsonObject;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -33,9 +34,9 @@ final class BridgeWatch implements AutoCloseable {
     Thread reader = new Thread(this::read, "loadgen-bridge");
     reader.setDaemon(true);
     reader.start();
-    write(new JsonObject().put("type", "register").put("address", "sessions.closed"));
+    write(new JsonObject().put("type", "register").put("address", Addresses.CLOSED));
     // the bridge answers in order: a reply to a later request proves the registration is in place
-    write(new JsonObject().put("type", "send").put("address", "sessions.admin.count").put("body", new JsonObject())
+    write(new JsonObject().put("type", "send").put("address", Addresses.ADMIN_COUNT).put("body", new JsonObject())
         .put("replyAddress", SYNC_REPLY));
     if (!synced.await(10, TimeUnit.SECONDS)) {
       throw new IOException("the bridge at " + host + ":" + port + " did not answer within 10 s");

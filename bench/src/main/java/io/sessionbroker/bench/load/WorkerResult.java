@@ -1,5 +1,7 @@
 package io.sessionbroker.bench.load;
 
+import io.sessionbroker.cluster.CloseEvent;
+import io.sessionbroker.cluster.CloseReason;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -52,9 +54,9 @@ record WorkerResult(List<Device> devices, Counters counters, BridgeWatch bridge)
         missingEvents += bridge == null ? 0 : 1;
         continue;
       }
-      String reason = close.getString("reason");
+      String reason = close.getString(CloseEvent.REASON);
       reasons.put(reason, reasons.getInteger(reason, 0) + 1);
-      if ("TIMEOUT".equals(reason)) {
+      if (CloseReason.TIMEOUT.name().equals(reason)) {
         long at = close.getLong("at");
         long timeoutMs = close.getLong("timeoutMs");
         // at has 1 ms resolution (truncated): compare it with the send time truncated the same way

@@ -33,11 +33,7 @@ public final class DirectoryEntry implements Serializable {
   /** Taken-over holders whose close their node has not confirmed yet; never null. */
   final List<DirectoryEntry> owed;
 
-  DirectoryEntry(long sessionId, String nodeId, long epoch, String transport, String remote, long connectedAt,
-      int timeoutMs, String will) {
-    this(sessionId, nodeId, epoch, transport, remote, connectedAt, timeoutMs, will, List.of());
-  }
-
+  /** The one constructor; entries are made by the factories and copies below, which name what they set. */
   private DirectoryEntry(long sessionId, String nodeId, long epoch, String transport, String remote,
       long connectedAt, int timeoutMs, String will, List<DirectoryEntry> owed) {
     this.sessionId = sessionId;
@@ -51,22 +47,33 @@ public final class DirectoryEntry implements Serializable {
     this.owed = owed;
   }
 
-  static DirectoryEntry of(Session session, String nodeId, long epoch) {
-    return new DirectoryEntry(session.id(), nodeId, epoch, session.transport(), session.remote(),
-        session.connectedAt(), session.timeoutMs(), session.will() == null ? null : session.will().encode());
+  /** A claimant with everything a survivor needs to announce its close; its epoch is set by the claim. */
+  static DirectoryEntry of(Session session, String nodeId) {
+    return new DirectoryEntry(session.id(), nodeId, 0, session.transport(), session.remote(),
+        session.connectedAt(), session.timeoutMs(), session.will() == null ? null : session.will().encode(),
+        List.of());
+  }
+
+  /** A claimant known by its ids only: a node-loss close of it can name nothing else. */
+  static DirectoryEntry idsOnly(long sessionId, String nodeId) {
+    return new DirectoryEntry(sessionId, nodeId, 0, null, null, 0, 0, null, List.of());
+  }
+
+  /** A device's entry with no holder at {@code epoch}, still owing the closes in {@code owed}. */
+  static DirectoryEntry tombstone(long epoch, List<DirectoryEntry> owed) {
+    return new DirectoryEntry(0, null, epoch, null, null, 0, 0, null, owed);
   }
 
   /** This claimant as the successor of {@code previous}: next epoch, previous holder owed a close. */
   DirectoryEntry succeeding(DirectoryEntry previous) {
     if (previous == null) {
-      return new DirectoryEntry(sessionId, nodeId, 1, transport, remote, connectedAt, timeoutMs, will);
+      return withEpochAndOwed(1, List.of());
     }
     List<DirectoryEntry> stillOwed = new ArrayList<>(previous.owed);
     if (previous.isHeld()) {
       stillOwed.add(previous.withOwed(List.of()));
     }
-    return new DirectoryEntry(sessionId, nodeId, previous.epoch + 1, transport, remote, connectedAt, timeoutMs,
-        will, List.copyOf(stillOwed));
+    return withEpochAndOwed(previous.epoch + 1, List.copyOf(stillOwed));
   }
 
   /**
@@ -78,17 +85,22 @@ public final class DirectoryEntry implements Serializable {
       return null;
     }
     return owed.stream().filter(o -> o.epoch == epoch - 1).findFirst()
-        .orElseGet(() -> new DirectoryEntry(0, null, epoch - 1, null, null, 0, 0, null));
+        .orElseGet(() -> tombstone(epoch - 1, List.of()));
   }
 
   DirectoryEntry withOwed(List<DirectoryEntry> newOwed) {
-    return new DirectoryEntry(sessionId, nodeId, epoch, transport, remote, connectedAt, timeoutMs, will,
-        List.copyOf(newOwed));
+    return withEpochAndOwed(epoch, List.copyOf(newOwed));
+  }
+
+  /** This holder at {@code newEpoch}, owing {@code newOwed}. */
+  private DirectoryEntry withEpochAndOwed(long newEpoch, List<DirectoryEntry> newOwed) {
+    return new DirectoryEntry(sessionId, nodeId, newEpoch, transport, remote, connectedAt, timeoutMs, will,
+        newOwed);
   }
 
   /** The entry once its holder is gone: keeps the epoch and whatever is still owed. */
   DirectoryEntry tombstone() {
-    return new DirectoryEntry(0, null, epoch, null, null, 0, 0, null, owed);
+    return tombstone(epoch, owed);
   }
 
   /** Whether this entry names {@code node} as holder or as holder of an owed session. */

@@ -1,5 +1,6 @@
 package io.sessionbroker.cluster.hazelcast;
 
+import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.cluster.CloseReason;
 import io.sessionbroker.cluster.DeviceDirectory;
 import io.sessionbroker.cluster.RemoteTakeover;
@@ -27,7 +28,7 @@ public final class EventBusTakeover implements RemoteTakeover {
   }
 
   public static String address(String nodeId) {
-    return "sessions.node." + nodeId + ".takeover";
+    return Addresses.ofNode(nodeId, "takeover");
   }
 
   /** Serves takeovers addressed to this node. */

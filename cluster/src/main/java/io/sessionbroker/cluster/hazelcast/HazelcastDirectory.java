@@ -26,12 +26,12 @@ public final class HazelcastDirectory implements DeviceDirectory {
   /** A claim without session details: a node-loss close of this session can name only its ids. */
   @Override
   public Future<Claim> claim(String deviceId, long sessionId, String nodeId) {
-    return claim(deviceId, new DirectoryEntry(sessionId, nodeId, 0, null, null, 0, 0, null));
+    return claim(deviceId, DirectoryEntry.idsOnly(sessionId, nodeId));
   }
 
   @Override
   public Future<Claim> claim(Session session, String nodeId) {
-    return claim(session.deviceId(), DirectoryEntry.of(session, nodeId, 0));
+    return claim(session.deviceId(), DirectoryEntry.of(session, nodeId));
   }
 
   private Future<Claim> claim(String deviceId, DirectoryEntry claimant) {

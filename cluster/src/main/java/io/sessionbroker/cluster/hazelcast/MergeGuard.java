@@ -3,6 +3,7 @@ package io.sessionbroker.cluster.hazelcast;
 import com.hazelcast.core.LifecycleEvent;
 import com.hazelcast.core.LifecycleListener;
 import io.sessionbroker.cluster.Clock;
+import io.sessionbroker.cluster.Fence;
 import io.sessionbroker.cluster.Session;
 import io.sessionbroker.cluster.SessionTable;
 import io.vertx.core.Future;
@@ -29,12 +30,15 @@ public final class MergeGuard implements LifecycleListener {
   private final SessionTable table;
   private final HazelcastDirectory directory;
   private final Clock clock;
+  private final Fence fence;
   private volatile long cutOffSince = Long.MAX_VALUE;
 
-  public MergeGuard(SessionTable table, HazelcastDirectory directory, Clock clock) {
+  /** @param fence the fence {@code table} was built with: raised here while this node is cut off */
+  public MergeGuard(SessionTable table, HazelcastDirectory directory, Clock clock, Fence fence) {
     this.table = table;
     this.directory = directory;
     this.clock = clock;
+    this.fence = fence;
   }
 
   /**
@@ -42,7 +46,7 @@ public final class MergeGuard implements LifecycleListener {
    * sees a quorum again, so devices reconnect to the majority instead of opening sessions nobody else knows.
    */
   void cutOff() {
-    table.fence(true);
+    fence.raise();
     if (cutOffSince == Long.MAX_VALUE) {
       cutOffSince = clock.millis();
       log.warn("node_cut_off since={}: refusing new sessions until a quorum is back", cutOffSince);
@@ -51,13 +55,13 @@ public final class MergeGuard implements LifecycleListener {
 
   /** Called by {@link NodeLossWatch} when this node sees a quorum again. */
   void rejoined() {
-    table.fence(false);
+    fence.lower();
   }
 
   @Override
   public void stateChanged(LifecycleEvent event) {
     if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
-      table.fence(false);
+      fence.lower();
       long since = cutOffSince == Long.MAX_VALUE ? clock.millis() : cutOffSince;
       cutOffSince = Long.MAX_VALUE;
       table.sessions().compose(this::orphans).compose(orphans -> table.settleAfterMerge(orphans, since))

@@ -5,9 +5,9 @@ import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.cluster.Clock;
+import io.sessionbroker.cluster.CloseEvent;
 import io.sessionbroker.cluster.CloseReason;
 import io.sessionbroker.cluster.EventPipeline;
-import io.sessionbroker.cluster.SessionIds;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -109,28 +109,15 @@ public final class NodeLossWatch implements MembershipListener {
         .onFailure(e -> log.error("node_lost_cleanup_failed node={}", lost, e));
   }
 
-
   /** The close event of a session whose node died; its last heartbeat is unknown (never left that node). */
   private JsonObject nodeLost(String deviceId, DirectoryEntry entry) {
-    long at = clock.millis();
-    JsonObject json = new JsonObject()
-        .put("deviceId", deviceId)
-        .put("sessionId", SessionIds.format(entry.sessionId))
-        .put("transport", entry.transport)
-        .put("node", entry.nodeId)
-        .put("remote", entry.remote)
-        .put("epoch", entry.epoch)
-        .put("at", at)
-        .put("reason", CloseReason.NODE_LOST.name())
-        .put("connectedAt", entry.connectedAt)
-        .put("lastSeenAt", null)
-        .put("durationMs", entry.connectedAt == 0 ? null : at - entry.connectedAt)
-        .put("timeoutMs", entry.timeoutMs)
-        .put("status", null)
-        .put("announcedBy", localNodeId);
-    if (entry.will != null) {
-      json.put("will", new JsonObject(entry.will));
-    }
-    return json;
+    return CloseEvent.nodeLost(deviceId, entry.sessionId, entry.nodeId, localNodeId, clock.millis())
+        .transport(entry.transport)
+        .remote(entry.remote)
+        .epoch(entry.epoch)
+        .connectedAt(entry.connectedAt)
+        .timeoutMs(entry.timeoutMs)
+        .will(entry.will == null ? null : new JsonObject(entry.will))
+        .toJson();
   }
 }

@@ -1,6 +1,9 @@
 package io.sessionbroker.transports.mqtt;
 
 import io.netty.handler.codec.mqtt.MqttQoS;
+import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.cluster.CloseEvent;
+import io.sessionbroker.cluster.CloseReason;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBus;
@@ -44,14 +47,14 @@ public final class ClusterRouter implements MqttRouter {
             MqttQoS.valueOf(body.getInteger("qos")));
       }
     });
-    MessageConsumer<JsonObject> lost = bus.consumer("sessions.closed", message -> publishLostWill(message.body()));
+    MessageConsumer<JsonObject> lost = bus.consumer(Addresses.CLOSED, message -> publishLostWill(message.body()));
     return Future.all(List.of(remote.completion(), lost.completion())).mapEmpty();
   }
 
   private void publishLostWill(JsonObject closed) {
-    JsonObject will = closed.getJsonObject("will");
-    if (will != null && "NODE_LOST".equals(closed.getString("reason"))
-        && nodeId.equals(closed.getString("announcedBy")) && will.containsKey("payloadBase64")) {
+    JsonObject will = closed.getJsonObject(CloseEvent.WILL);
+    if (will != null && CloseReason.NODE_LOST.name().equals(closed.getString(CloseEvent.REASON))
+        && nodeId.equals(closed.getString(CloseEvent.ANNOUNCED_BY)) && will.containsKey("payloadBase64")) {
       publish(will.getString("topic"), Buffer.buffer(Base64.getDecoder().decode(will.getString("payloadBase64"))),
           MqttQoS.valueOf(will.getInteger("qos", 0)));
     }

@@ -115,7 +115,7 @@ class LinkTest {
   @Test
   void aRefusedOpenIsAnUnavailableRejectionAndTheWiresAnswer() throws Exception {
     // given a node that refuses new sessions
-    fixture.table.fence(true);
+    fixture.table.fence().raise();
 
     // when
     onContext(() -> link.open("link-refused", 30_000, null));

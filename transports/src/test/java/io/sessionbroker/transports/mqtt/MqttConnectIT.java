@@ -242,7 +242,7 @@ class MqttConnectIT {
   private static int connackOnAFencedNode(int level, String deviceId) throws Exception {
     try (MqttHarness mqtt = new MqttHarness()) {
       // given a fenced node
-      mqtt.fixture.table.fence(true);
+      mqtt.fixture.table.fence().raise();
 
       // when a device connects
       RawMqtt device = mqtt.raw();

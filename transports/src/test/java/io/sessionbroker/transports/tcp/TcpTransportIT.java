@@ -231,7 +231,7 @@ class TcpTransportIT {
     try (TcpDevice before = fixture.device(); TcpDevice refused = fixture.device()) {
       // given a session opened before the node is fenced
       JsonObject welcome = before.hello("fence-kept-1", 30);
-      fixture.tables.table.fence(true);
+      fixture.tables.table.fence().raise();
       try {
         // when another device says hello
         JsonObject error = refused.hello("fence-refused-1", 30);
@@ -252,7 +252,7 @@ class TcpTransportIT {
         JsonObject kept = fixture.session("fence-kept-1");
         assertThat(kept.getString("sessionId")).isEqualTo(welcome.getString("session"));
       } finally {
-        fixture.tables.table.fence(false);
+        fixture.tables.table.fence().lower();
       }
     }
   }

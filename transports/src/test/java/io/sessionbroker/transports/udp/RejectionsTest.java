@@ -3,7 +3,6 @@ package io.sessionbroker.transports.udp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sessionbroker.cluster.CloseReason;
-import io.sessionbroker.cluster.LocalDirectory;
 import io.sessionbroker.cluster.Rejection;
 import io.sessionbroker.cluster.Session;
 import io.sessionbroker.cluster.SessionEvents;
@@ -66,6 +65,6 @@ class RejectionsTest {
       @Override
       public void inbound(Session session, String topic, Object payload, long at) {}
     };
-    return new SessionTable(TableOptions.defaults(), now::get, new LocalDirectory(), events, "n1", Runnable::run);
+    return SessionTable.builder(TableOptions.defaults(), now::get, "n1").events(events).executor(Runnable::run).build();
   }
 }

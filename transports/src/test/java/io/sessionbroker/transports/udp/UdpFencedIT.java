@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * UDP on a node cut off from its cluster ({@code table.fence(true)}, docs/cluster.md, split brain): new sessions
+ * UDP on a node cut off from its cluster ({@code table.fence().raise()}, docs/cluster.md, split brain): new sessions
  * are refused with an {@code unavailable} error, as on TCP, so the device goes to another node; the sessions
  * already open carry on.
  */
@@ -48,7 +48,7 @@ class UdpFencedIT {
     int welcomeBytes = UdpFrames.welcomeLength(udp.table.options().negotiate(30_000), nonce);
     byte[] hello = UdpDevice.padded(UdpDevice.hello(device.deviceId, nonce, 30), welcomeBytes).encode()
         .getBytes(StandardCharsets.UTF_8);
-    udp.table.fence(true);
+    udp.table.fence().raise();
 
     // when
     device.send(hello);
@@ -64,7 +64,7 @@ class UdpFencedIT {
     assertThat(udp.udp.stats().get(Counter.WELCOME_SENT)).isZero();
 
     // then: nothing more for it, not even once the node is back (the barrier needs a node that opens sessions)
-    udp.table.fence(false);
+    udp.table.fence().lower();
     assertThat(device.repliesUntilBarrier(udp.table)).isEmpty();
     udp.tables.settle();
     assertThat(udp.tables.pending()).noneMatch(e -> Addresses.OPENED.equals(e.address())
@@ -81,7 +81,7 @@ class UdpFencedIT {
     UdpDevice device = udp.device("fenced-2");
     device.open(30);
     String session = device.session;
-    udp.table.fence(true);
+    udp.table.fence().raise();
 
     // when
     JsonObject pong = device.ping();
@@ -100,12 +100,12 @@ class UdpFencedIT {
     // given
     UdpDevice device = udp.device("fenced-3");
     JsonObject hello = UdpDevice.padded(UdpDevice.hello(device.deviceId, "boot-3", 30), UdpDevice.HELLO_BYTES);
-    udp.table.fence(true);
+    udp.table.fence().raise();
     device.send(hello);
     assertThat(device.receive()).isEqualTo(UNAVAILABLE);
 
     // when
-    udp.table.fence(false);
+    udp.table.fence().lower();
     device.send(hello);
 
     // then

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.cluster.Clock;
-import io.sessionbroker.cluster.LocalDirectory;
 import io.sessionbroker.cluster.LocalEventLog;
 import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.cluster.SessionTableVerticle;
@@ -86,11 +85,12 @@ class UdpScaleIT {
     vertx.eventBus().<JsonObject>consumer(Addresses.OPENED, m -> opened.increment());
     vertx.eventBus().<JsonObject>consumer(Addresses.CLOSED, m -> closed(m.body()));
     // Evictions of a whole burst must not queue behind the default batch bound of 250 per tick.
-    TableOptions options = new TableOptions(10, 10_000, 30_000, 1_000, 300_000, 1.5, 1_000, 900_000);
-    SessionTableVerticle verticle = new SessionTableVerticle(options, clock, new LocalDirectory(),
+    TableOptions options = TableOptions.builder().tickMs(10).maxEvictionsPerTick(10_000).build();
+    SessionTableVerticle verticle = SessionTableVerticle.builder(options, clock, "n1")
         // The replay log is bounded (a fixed ~3 MB at its shipped 10,000 events), not a per-session cost: it is
         // kept smaller than the warm-up here, so it is already full when the baseline heap is measured.
-        new LocalEventLog(WARM_UP / 2), "n1");
+        .eventLog(new LocalEventLog(WARM_UP / 2))
+        .build();
     vertx.deployVerticle(verticle).await(10, TimeUnit.SECONDS);
     table = verticle.table();
     udp = new UdpTransport(table, UdpOptions.defaults().withPort(0), DeviceAuth.NONE);

@@ -206,7 +206,7 @@ class WebSocketCloseCodesIT {
   @Test
   void helloOnAFencedNodeIsRefusedWithAnUnavailableErrorAndCode1011() throws Exception {
     // given a node cut off from its cluster's quorum (docs/cluster.md: it refuses new sessions)
-    fixture.table.fence(true);
+    fixture.table.fence().raise();
     WsDevice device = WsDevice.connect(transport.port(), "/devices");
 
     // when a device says hello
@@ -223,7 +223,7 @@ class WebSocketCloseCodesIT {
     fixture.settle();
     assertThat(fixture.pending()).noneMatch(e -> e.address().equals(Addresses.OPENED));
     // and once the node is unfenced, the same device is welcomed
-    fixture.table.fence(false);
+    fixture.table.fence().lower();
     WsDevice.hello(transport.port(), "ws-fenced", 30);
     assertThat(fixture.await(Addresses.OPENED, "ws-fenced").getString("transport")).isEqualTo("websocket");
   }

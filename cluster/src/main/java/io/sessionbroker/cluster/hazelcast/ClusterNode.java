@@ -1,0 +1,97 @@
+package io.sessionbroker.cluster.hazelcast;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.FileSystemXmlConfig;
+import com.hazelcast.core.HazelcastInstance;
+import io.sessionbroker.cluster.Clock;
+import io.sessionbroker.cluster.Fence;
+import io.sessionbroker.cluster.SessionTableVerticle;
+import io.sessionbroker.cluster.TableOptions;
+import io.sessionbroker.cluster.Ticker;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.io.FileNotFoundException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The clustered parts of a node: Vert.x clustered over Hazelcast with the shipped configuration only (a
+ * Hazelcast instance built without it would fall back to multicast join), the cluster directory, the
+ * replayable event log, cross-node takeover and node-loss announcements. The broker calls, in this order,
+ * {@link #create}, {@link #vertx}, {@link #tableVerticle} (then deploys it) and {@link #watch}.
+ */
+public final class ClusterNode {
+
+  private final HazelcastClusterManager manager;
+  private final int quorum;
+  /** Raised by the quorum watch ({@link MergeGuard}) while this node is cut off; the table reads it. */
+  private final Fence fence = new Fence();
+  private HazelcastDirectory directory;
+  private Clock clock;
+
+  private ClusterNode(HazelcastClusterManager manager, int quorum) {
+    this.manager = manager;
+    this.quorum = quorum;
+  }
+
+  /**
+   * @param configFile the Hazelcast configuration (conf/cluster.xml); join by TCP/IP member lists only
+   * @param quorum members a node must see around it (itself included) to announce a lost node's sessions
+   */
+  public static ClusterNode create(Path configFile, int quorum) {
+    Config config;
+    try {
+      config = new FileSystemXmlConfig(configFile.toFile());
+    } catch (FileNotFoundException e) {
+      throw new IllegalArgumentException("cluster config " + configFile + " not found", e);
+    }
+    if (config.getNetworkConfig().getJoin().getMulticastConfig().isEnabled()
+        || config.getNetworkConfig().getJoin().isAutoDetectionEnabled()) {
+      throw new IllegalArgumentException(configFile
+          + " enables multicast or auto-detection join: the broker only joins by TCP/IP member lists");
+    }
+    return new ClusterNode(new HazelcastClusterManager(config), quorum);
+  }
+
+  /** Starts Vert.x clustered through this node, its event bus on {@code eventBusHost} (any free port). */
+  public Future<Vertx> vertx(VertxOptions vertxOptions, String eventBusHost) {
+    vertxOptions.getEventBusOptions().setHost(eventBusHost).setPort(0);
+    return Vertx.builder().with(vertxOptions).withClusterManager(manager).buildClustered();
+  }
+
+  public String nodeId() {
+    return manager.getNodeId();
+  }
+
+  public List<String> nodes() {
+    return manager.getNodes();
+  }
+
+  HazelcastInstance hazelcast() {
+    return manager.getHazelcastInstance();
+  }
+
+  /** The session table of a clustered node: the cluster directory and event log, cross-node takeover. */
+  public SessionTableVerticle tableVerticle(Vertx vertx, TableOptions table, Clock tableClock, Ticker ticker) {
+    this.clock = tableClock;
+    this.directory = new HazelcastDirectory(hazelcast());
+    return SessionTableVerticle.builder(table, tableClock, nodeId())
+        .directory(directory)
+        .eventLog(new RingbufferEventLog(hazelcast()))
+        .ticker(ticker)
+        .remoteTakeover(new EventBusTakeover(vertx.eventBus()))
+        .fence(fence)
+        .build();
+  }
+
+  /** Serves takeovers addressed to this node and announces lost nodes' sessions; call once the table exists. */
+  public Future<Void> watch(Vertx vertx, SessionTableVerticle tableVerticle) {
+    MergeGuard mergeGuard = new MergeGuard(tableVerticle.table(), directory, clock, fence);
+    hazelcast().getLifecycleService().addLifecycleListener(mergeGuard);
+    hazelcast().getCluster().addMembershipListener(new NodeLossWatch(
+        vertx, directory, tableVerticle.pipeline(), clock, nodeId(), quorum, mergeGuard));
+    return EventBusTakeover.serve(vertx.eventBus(), nodeId(), tableVerticle.table());
+  }
+}
