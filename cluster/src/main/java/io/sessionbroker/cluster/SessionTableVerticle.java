@@ -49,7 +49,7 @@ public final class SessionTableVerticle extends VerticleBase {
     this.clock = builder.clock;
     this.nodeId = builder.nodeId;
     this.directory = builder.directory;
-    this.eventLog = builder.eventLog;
+    this.eventLog = builder.eventLog != null ? builder.eventLog : new LocalEventLog(STANDALONE_EVENT_LOG);
     this.ticker = builder.ticker;
     this.remoteTakeover = builder.remoteTakeover;
     this.fence = builder.fence;
@@ -114,9 +114,6 @@ public final class SessionTableVerticle extends VerticleBase {
     }
 
     public SessionTableVerticle build() {
-      if (eventLog == null) {
-        eventLog = new LocalEventLog(STANDALONE_EVENT_LOG);
-      }
       return new SessionTableVerticle(this);
     }
   }

@@ -137,6 +137,14 @@ class EventContractTest {
         .hasMessageNotContaining("node n2");
   }
 
+  /** Verifies that an event without seq fails: the event log numbers every open, close and rejection. */
+  @Test
+  void failsAnEventWithoutSeq() {
+    contract.record(Addresses.REJECTED, new JsonObject().put("node", "n1").put("code", "bad_hello"), test);
+
+    assertThatThrownBy(contract::finish).hasMessageContaining("no seq on sessions.rejected");
+  }
+
   /** Verifies that a device id opened by two tests fails the later one. */
   @Test
   void failsADeviceIdUsedByTwoTests() {

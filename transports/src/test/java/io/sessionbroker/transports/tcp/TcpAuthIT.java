@@ -78,7 +78,7 @@ class TcpAuthIT {
       assertThat(rejected.getString("transport")).isEqualTo("tcp");
       assertThat(rejected.getString("node")).isEqualTo(fixture.tables.table.nodeId());
       assertThat(rejected.getString("message")).isEqualTo(error.getString("message"));
-      assertThat(rejected.getLong("seq")).isNotNull();
+      assertThat(rejected.getLong("seq")).as(rejected.encode()).isNotNull();
       // and no session was opened for it
       assertThat(fixture.session(deviceId)).as("the session of " + deviceId).isNull();
     }
