@@ -1,0 +1,32 @@
+package io.sessionbroker.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** Verifies the broker's clock: epoch milliseconds that never go backwards. */
+class ClockTest {
+
+  /**
+   * Verifies that the monotonic clock reads the wall clock's milliseconds at start (within a generous second,
+   * a sanity bound), and that consecutive readings never decrease.
+   */
+  @Test
+  void theMonotonicClockStartsAtWallClockTimeAndNeverGoesBackwards() {
+    // given
+    long wallBefore = System.currentTimeMillis();
+    Clock clock = Clock.monotonic();
+
+    // when
+    long first = clock.millis();
+    long previous = first;
+    for (int i = 0; i < 10_000; i++) {
+      long now = clock.millis();
+      assertThat(now).isGreaterThanOrEqualTo(previous);
+      previous = now;
+    }
+
+    // then
+    assertThat(first).isBetween(wallBefore - 1_000, System.currentTimeMillis() + 1_000);
+  }
+}
