@@ -43,6 +43,7 @@ class SessionJsonTest {
     assertThat(closed.getLong("durationMs")).isEqualTo(2_000);
     assertThat(closed.getInteger("timeoutMs")).isEqualTo(1_500);
     assertThat(closed.getJsonObject("will")).isEqualTo(will);
+    assertThat(session).hasToString("Session[0000000000001234 json-1 mqtt OPEN]");
   }
 
   /** Verifies that a close event of a session without a will has no will field at all. */
