@@ -32,6 +32,15 @@ final class TcpLine implements AutoCloseable {
     return receive();
   }
 
+  /** Says hello and expects the welcome. */
+  JsonObject open(double heartbeatSeconds) throws IOException {
+    JsonObject welcome = hello(heartbeatSeconds);
+    if (!"welcome".equals(welcome.getString("type"))) {
+      throw new AssertionError(deviceId + ": expected a welcome, got " + welcome.encode());
+    }
+    return welcome;
+  }
+
   void send(JsonObject frame) throws IOException {
     sendRaw(frame.encode() + "\n");
   }

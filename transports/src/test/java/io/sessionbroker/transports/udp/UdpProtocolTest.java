@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 class UdpProtocolTest {
 
   private static final String HOST = "127.0.0.1";
+  private static final String IPV6 = "0:0:0:0:0:0:0:1";
   private static final int PORT = 40_000;
   private static final TableOptions OPTIONS = new TableOptions(10, 250, 30_000, 100, 300_000, 1.5, 100, 900_000);
 
@@ -87,6 +88,17 @@ class UdpProtocolTest {
     protocol.receive(outlet, frame.toBuffer(), HOST, port);
   }
 
+  /** Opens a session for {@code deviceId} from an IPv6 source; returns its ticket. */
+  private String openFromIpv6(String deviceId) {
+    protocol.outlet(outlet);
+    JsonObject hello = UdpDevice.padded(UdpDevice.hello(deviceId, UUID.randomUUID().toString(), 1),
+        UdpDevice.HELLO_BYTES);
+    protocol.receive(outlet, hello.toBuffer(), IPV6, PORT);
+    JsonObject welcome = sent.remove(sent.size() - 1).frame();
+    assertThat(welcome.getString("type")).isEqualTo("welcome");
+    return welcome.getString("ticket");
+  }
+
   private static JsonObject frame(String type, String deviceId, String ticket) {
     return new JsonObject().put("type", type).put("device", deviceId).put("ticket", ticket);
   }
@@ -110,6 +122,8 @@ class UdpProtocolTest {
     assertThat(session("udp-unit-ping").lastSeenAt()).isEqualTo(now);
     assertThat(sent).containsExactly(new Sent(new JsonObject().put("type", "pong"), HOST, PORT));
     assertThat(stats.get(Counter.PING)).isOne();
+    assertThat(stats.get(Counter.RECEIVED)).isEqualTo(2); // the hello and the ping
+    assertThat(stats.get(Counter.REBOUND)).as("a ping from the session's own address moves nothing").isZero();
   }
 
   /** Verifies that a ping with a status is proof of life and its status is kept. */
@@ -171,6 +185,7 @@ class UdpProtocolTest {
   void aByeClosesWithClientClosedAndSendsNothingBack() {
     // given
     String ticket = open("udp-unit-bye");
+    assertThat(protocol.sessions()).isOne();
 
     // when
     receive(frame("bye", "udp-unit-bye", ticket), PORT);
@@ -263,8 +278,9 @@ class UdpProtocolTest {
     int afterWrongTicket = sent.size();
     receive(frame("reboot", "udp-unit-unknown", ticket), PORT + 2);
 
-    // then
+    // then: the error goes to the new source, which the session now follows
     assertThat(afterWrongTicket).isZero();
+    assertThat(stats.get(Counter.REBOUND)).isOne();
     assertThat(sent).singleElement().satisfies(s -> {
       assertThat(s.frame().getString("code")).isEqualTo("protocol_error");
       assertThat(s.port()).isEqualTo(PORT + 2);
@@ -285,5 +301,59 @@ class UdpProtocolTest {
     // then
     assertThat(sent).isEmpty();
     assertThat(stats.droppedTotal()).isEqualTo(2);
+  }
+
+  /** Verifies that a session opened from an IPv6 address gets its bye there, and is forgotten afterwards. */
+  @Test
+  void aSessionOnIpv6GetsItsByeThere() {
+    // given
+    String ticket = openFromIpv6("udp-unit-v6");
+    protocol.receive(outlet, frame("ping", "udp-unit-v6", ticket).toBuffer(), IPV6, PORT);
+    String sessionId = session("udp-unit-v6").sessionId();
+    sent.clear();
+
+    // when
+    table.kick("udp-unit-v6");
+
+    // then
+    assertThat(stats.get(Counter.REBOUND)).isZero();
+    assertThat(sent).containsExactly(new Sent(
+        new JsonObject().put("type", "bye").put("reason", "KICKED").put("session", sessionId), IPV6, PORT));
+    assertThat(protocol.sessions()).isZero();
+  }
+
+  /** Verifies that a session moving from IPv6 to IPv4 follows the device, and its bye goes to the new address. */
+  @Test
+  void aSessionMovingFromIpv6ToIpv4GetsItsByeAtTheIpv4Address() {
+    // given
+    String ticket = openFromIpv6("udp-unit-v6to4");
+    String remoteBefore = session("udp-unit-v6to4").remote();
+    receive(frame("ping", "udp-unit-v6to4", ticket), PORT + 3);
+    sent.clear();
+
+    // when
+    table.kick("udp-unit-v6to4");
+
+    // then
+    assertThat(remoteBefore).isEqualTo("[" + IPV6 + "]:" + PORT);
+    assertThat(sent).singleElement().satisfies(s -> {
+      assertThat(s.host()).isEqualTo(HOST);
+      assertThat(s.port()).isEqualTo(PORT + 3);
+    });
+  }
+
+  /** Verifies that a session moving from IPv4 to IPv6 is reported and answered at its IPv6 address. */
+  @Test
+  void aSessionMovingFromIpv4ToIpv6IsReportedThere() {
+    // given
+    String ticket = open("udp-unit-4to6");
+
+    // when
+    protocol.receive(outlet, frame("ping", "udp-unit-4to6", ticket).toBuffer(), IPV6, PORT + 4);
+
+    // then
+    assertThat(session("udp-unit-4to6").remote()).isEqualTo("[" + IPV6 + "]:" + (PORT + 4));
+    assertThat(sent).containsExactly(new Sent(new JsonObject().put("type", "pong"), IPV6, PORT + 4));
+    assertThat(stats.get(Counter.REBOUND)).isOne();
   }
 }

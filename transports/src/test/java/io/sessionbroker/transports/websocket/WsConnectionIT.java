@@ -16,17 +16,17 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * A WebSocket connection's liveness and close paths with the broker's protocol pings switched off, so that
- * only what the device sends proves it alive: application frames touch the session, and each way a session
- * ends has its own close code, reason and event. Device: the JDK WebSocket client ({@link WsDevice}).
+ * only what the device sends proves it alive: application frames move the session's {@code lastSeenAt}, and
+ * each way a session ends has its own close code, reason and event. Device: the JDK WebSocket client ({@link WsDevice}).
  */
 @Timeout(30)
 class WsConnectionIT {
 
   private static final double HEARTBEAT_S = 1;
-  private static final long PACE_MS = 200;
-  /** Frames over two 1.5 s timeouts: without their touches the session would have expired. */
-  private static final int FRAMES_OVER_TWO_TIMEOUTS = 15;
+  /** How long a test device waits before its next frame, so that the broker's clock has moved on. */
+  private static final long PACE_MS = 20;
 
+  private final java.util.List<WsDevice> devices = new java.util.ArrayList<>();
   private TableFixture tables;
   private WebSocketTransport ws;
 
@@ -38,34 +38,64 @@ class WsConnectionIT {
     tables.vertx.deployVerticle(ws).await(10, TimeUnit.SECONDS);
   }
 
+  /**
+   * Closes the devices only after the table has shut down: a device closed in a test's body would end its
+   * session there, with a reason the test did not ask about.
+   */
   @AfterEach
   void stop() throws Exception {
-    tables.close();
+    try {
+      tables.close();
+    } finally {
+      devices.forEach(WsDevice::close);
+    }
   }
 
-  /** Verifies that data frames alone, without pings of either kind, keep a session open and are published. */
+  /** Keeps {@code device} to close after the table. */
+  private WsDevice kept(WsDevice device) {
+    devices.add(device);
+    return device;
+  }
+
+  private long lastSeenAt(String deviceId) throws Exception {
+    return tables.table.get(deviceId).await(5, TimeUnit.SECONDS).getLong("lastSeenAt");
+  }
+
+  /**
+   * Verifies that a data frame alone, with no ping of either kind, is proof of life (it moves the session's
+   * lastSeenAt) and is published with its topic.
+   */
   @Test
-  void dataFramesAloneKeepTheSessionOpenAndArePublishedWithTheirTopic() throws Exception {
+  void aDataFrameAloneMovesLastSeenAtAndIsPublishedWithItsTopic() throws Exception {
     // given
-    try (WsDevice device = WsDevice.hello(ws.port(), "ws-pit-data", HEARTBEAT_S)) {
+    WsDevice device = kept(WsDevice.hello(ws.port(), "ws-pit-data", HEARTBEAT_S));
+    long before = lastSeenAt("ws-pit-data");
+    Thread.sleep(PACE_MS); // the device's own pace: the broker's clock moves on
 
-      // when
-      for (int i = 0; i < FRAMES_OVER_TWO_TIMEOUTS; i++) {
-        device.send(new JsonObject().put("type", "data").put("topic", "up").put("payload", i));
-        Thread.sleep(PACE_MS); // the device's own pace
-      }
+    // when
+    device.send(new JsonObject().put("type", "data").put("topic", "up").put("payload", 7));
 
-      // then: an application ping as a barrier, answered after every data frame before it
-      device.send(new JsonObject().put("type", "ping"));
-      assertThat(device.next().getString("type")).isEqualTo("pong");
-      for (int i = 0; i < FRAMES_OVER_TWO_TIMEOUTS; i++) {
-        JsonObject inbound = tables.await(Addresses.INBOUND, "ws-pit-data");
-        assertThat(inbound.getString("topic")).isEqualTo("up");
-        assertThat(inbound.getValue("payload")).isEqualTo(i);
-      }
-      tables.settle();
-      assertThat(tables.pending()).noneMatch(e -> e.address().equals(Addresses.CLOSED));
-    }
+    // then: the table is touched before the inbound event is published
+    JsonObject inbound = tables.await(Addresses.INBOUND, "ws-pit-data");
+    assertThat(inbound.getString("topic")).isEqualTo("up");
+    assertThat(inbound.getValue("payload")).isEqualTo(7);
+    assertThat(lastSeenAt("ws-pit-data")).isGreaterThan(before);
+  }
+
+  /** Verifies that an application ping is proof of life, answered with a pong. */
+  @Test
+  void anApplicationPingMovesLastSeenAtAndIsAnsweredWithAPong() throws Exception {
+    // given
+    WsDevice device = kept(WsDevice.hello(ws.port(), "ws-pit-ping", HEARTBEAT_S));
+    long before = lastSeenAt("ws-pit-ping");
+    Thread.sleep(PACE_MS);
+
+    // when
+    device.send(new JsonObject().put("type", "ping"));
+
+    // then: the table is touched before the pong is written
+    assertThat(device.next().getString("type")).isEqualTo("pong");
+    assertThat(lastSeenAt("ws-pit-ping")).isGreaterThan(before);
   }
 
   /** Verifies that silence ends the session with TIMEOUT: a bye saying so, then close code 4000. */
@@ -73,15 +103,14 @@ class WsConnectionIT {
   @ExpectCloses(CloseReason.TIMEOUT)
   void silenceEndsWithTimeoutAByeAndCloseCode4000() throws Exception {
     // given
-    try (WsDevice device = WsDevice.hello(ws.port(), "ws-pit-silent", HEARTBEAT_S)) {
+    WsDevice device = kept(WsDevice.hello(ws.port(), "ws-pit-silent", HEARTBEAT_S));
 
-      // when: nothing more is sent
+    // when: nothing more is sent
 
-      // then
-      assertThat(device.next()).isEqualTo(new JsonObject().put("type", "bye").put("reason", "TIMEOUT"));
-      assertThat(device.closed().code()).isEqualTo(CloseCodes.TIMEOUT);
-      assertThat(tables.await(Addresses.CLOSED, "ws-pit-silent").getString("reason")).isEqualTo("TIMEOUT");
-    }
+    // then
+    assertThat(device.next()).isEqualTo(new JsonObject().put("type", "bye").put("reason", "TIMEOUT"));
+    assertThat(device.closed().code()).isEqualTo(CloseCodes.TIMEOUT);
+    assertThat(tables.await(Addresses.CLOSED, "ws-pit-silent").getString("reason")).isEqualTo("TIMEOUT");
   }
 
   /** Verifies that a kick sends a bye with reason KICKED and close code 4002. */
@@ -89,16 +118,15 @@ class WsConnectionIT {
   @ExpectCloses(CloseReason.KICKED)
   void aKickSendsAByeAndCloseCode4002() throws Exception {
     // given
-    try (WsDevice device = WsDevice.hello(ws.port(), "ws-pit-kick", HEARTBEAT_S)) {
+    WsDevice device = kept(WsDevice.hello(ws.port(), "ws-pit-kick", HEARTBEAT_S));
 
-      // when
-      assertThat(tables.table.kick("ws-pit-kick").await(5, TimeUnit.SECONDS)).isTrue();
+    // when
+    assertThat(tables.table.kick("ws-pit-kick").await(5, TimeUnit.SECONDS)).isTrue();
 
-      // then
-      assertThat(device.next()).isEqualTo(new JsonObject().put("type", "bye").put("reason", "KICKED"));
-      assertThat(device.closed()).isEqualTo(new WsDevice.Closed(CloseCodes.KICKED, "KICKED"));
-      assertThat(tables.await(Addresses.CLOSED, "ws-pit-kick").getString("reason")).isEqualTo("KICKED");
-    }
+    // then
+    assertThat(device.next()).isEqualTo(new JsonObject().put("type", "bye").put("reason", "KICKED"));
+    assertThat(device.closed()).isEqualTo(new WsDevice.Closed(CloseCodes.KICKED, "KICKED"));
+    assertThat(tables.await(Addresses.CLOSED, "ws-pit-kick").getString("reason")).isEqualTo("KICKED");
   }
 
   /** Verifies that a bye frame ends the session as CLIENT_CLOSED, answered with close code 1000 and no bye. */
@@ -106,15 +134,14 @@ class WsConnectionIT {
   @ExpectCloses(CloseReason.CLIENT_CLOSED)
   void aByeFrameEndsAsClientClosedWithCloseCode1000() throws Exception {
     // given
-    try (WsDevice device = WsDevice.hello(ws.port(), "ws-pit-bye", HEARTBEAT_S)) {
+    WsDevice device = kept(WsDevice.hello(ws.port(), "ws-pit-bye", HEARTBEAT_S));
 
-      // when
-      device.send(new JsonObject().put("type", "bye"));
+    // when
+    device.send(new JsonObject().put("type", "bye"));
 
-      // then
-      assertThat(device.closed().code()).isEqualTo(CloseCodes.NORMAL);
-      assertThat(tables.await(Addresses.CLOSED, "ws-pit-bye").getString("reason")).isEqualTo("CLIENT_CLOSED");
-    }
+    // then
+    assertThat(device.closed().code()).isEqualTo(CloseCodes.NORMAL);
+    assertThat(tables.await(Addresses.CLOSED, "ws-pit-bye").getString("reason")).isEqualTo("CLIENT_CLOSED");
   }
 
   /** Verifies that a close frame from the device ends the session as CLIENT_CLOSED. */
@@ -122,15 +149,14 @@ class WsConnectionIT {
   @ExpectCloses(CloseReason.CLIENT_CLOSED)
   void aCloseFrameEndsAsClientClosed() throws Exception {
     // given
-    try (WsDevice device = WsDevice.hello(ws.port(), "ws-pit-closeframe", HEARTBEAT_S)) {
+    WsDevice device = kept(WsDevice.hello(ws.port(), "ws-pit-closeframe", HEARTBEAT_S));
 
-      // when
-      device.sendClose(1000);
+    // when
+    device.sendClose(1000);
 
-      // then
-      assertThat(tables.await(Addresses.CLOSED, "ws-pit-closeframe").getString("reason"))
-          .isEqualTo("CLIENT_CLOSED");
-    }
+    // then
+    assertThat(tables.await(Addresses.CLOSED, "ws-pit-closeframe").getString("reason"))
+        .isEqualTo("CLIENT_CLOSED");
   }
 
   /** Verifies that a connection dropped without a close frame ends the session as CONNECTION_LOST. */
@@ -138,7 +164,7 @@ class WsConnectionIT {
   @ExpectCloses(CloseReason.CONNECTION_LOST)
   void aDroppedConnectionEndsAsConnectionLost() throws Exception {
     // given
-    WsDevice device = WsDevice.hello(ws.port(), "ws-pit-drop", HEARTBEAT_S);
+    WsDevice device = kept(WsDevice.hello(ws.port(), "ws-pit-drop", HEARTBEAT_S));
 
     // when
     device.abort();
@@ -152,16 +178,48 @@ class WsConnectionIT {
   @ExpectCloses(CloseReason.PROTOCOL_ERROR)
   void aBadFrameAfterTheWelcomeEndsAsProtocolErrorWithCloseCode4003() throws Exception {
     // given
-    try (WsDevice device = WsDevice.hello(ws.port(), "ws-pit-garbage", HEARTBEAT_S)) {
+    WsDevice device = kept(WsDevice.hello(ws.port(), "ws-pit-garbage", HEARTBEAT_S));
 
-      // when
-      device.send("not json");
+    // when
+    device.send("not json");
 
-      // then
-      assertThat(device.next().getString("code")).isEqualTo("bad_frame");
-      assertThat(device.closed().code()).isEqualTo(CloseCodes.PROTOCOL_ERROR);
-      assertThat(tables.await(Addresses.CLOSED, "ws-pit-garbage").getString("reason"))
-          .isEqualTo("PROTOCOL_ERROR");
-    }
+    // then
+    assertThat(device.next().getString("code")).isEqualTo("bad_frame");
+    assertThat(device.closed().code()).isEqualTo(CloseCodes.PROTOCOL_ERROR);
+    assertThat(tables.await(Addresses.CLOSED, "ws-pit-garbage").getString("reason"))
+        .isEqualTo("PROTOCOL_ERROR");
+  }
+
+  /** Verifies that a binary frame after the welcome ends the session as PROTOCOL_ERROR with close code 1003. */
+  @Test
+  @ExpectCloses(CloseReason.PROTOCOL_ERROR)
+  void aBinaryFrameEndsAsProtocolErrorWithCloseCode1003() throws Exception {
+    // given
+    WsDevice device = kept(WsDevice.hello(ws.port(), "ws-pit-binary", HEARTBEAT_S));
+
+    // when
+    device.sendBinary(new byte[] {1, 2, 3});
+
+    // then
+    assertThat(device.closed().code()).isEqualTo(CloseCodes.UNSUPPORTED_DATA);
+    assertThat(tables.await(Addresses.CLOSED, "ws-pit-binary").getString("reason"))
+        .isEqualTo("PROTOCOL_ERROR");
+  }
+
+  /** Verifies that a hello the table cannot open (a fenced node) is refused with close code 1011. */
+  @Test
+  void aHelloTheTableCannotOpenIsRefusedWithCloseCode1011() throws Exception {
+    // given
+    tables.table.fence(true);
+    WsDevice device = kept(WsDevice.connect(ws.port(), "/devices"));
+
+    // when
+    device.send(new JsonObject().put("type", "hello").put("device", "ws-pit-fenced").put("heartbeat", 1));
+
+    // then
+    assertThat(device.next().getString("code")).isEqualTo("open_failed");
+    assertThat(device.closed().code()).isEqualTo(CloseCodes.INTERNAL_ERROR);
+    assertThat(tables.await(Addresses.REJECTED, e -> "websocket".equals(e.getString("transport")))
+        .getString("code")).isEqualTo("open_failed");
   }
 }
