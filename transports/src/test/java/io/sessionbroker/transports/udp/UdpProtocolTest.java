@@ -356,4 +356,22 @@ class UdpProtocolTest {
     assertThat(sent).containsExactly(new Sent(new JsonObject().put("type", "pong"), IPV6, PORT + 4));
     assertThat(stats.get(Counter.REBOUND)).isOne();
   }
+
+  /** Verifies that a session moving from one IPv6 address to another gets its bye at the new one. */
+  @Test
+  void aSessionMovingBetweenIpv6AddressesGetsItsByeAtTheNewOne() {
+    // given
+    String ticket = openFromIpv6("udp-unit-v6to6");
+    protocol.receive(outlet, frame("ping", "udp-unit-v6to6", ticket).toBuffer(), IPV6, PORT + 5);
+    sent.clear();
+
+    // when
+    table.kick("udp-unit-v6to6");
+
+    // then
+    assertThat(sent).singleElement().satisfies(s -> {
+      assertThat(s.host()).isEqualTo(IPV6);
+      assertThat(s.port()).isEqualTo(PORT + 5);
+    });
+  }
 }
