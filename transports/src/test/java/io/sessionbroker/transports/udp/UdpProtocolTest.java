@@ -374,4 +374,43 @@ class UdpProtocolTest {
       assertThat(s.port()).isEqualTo(PORT + 5);
     });
   }
+
+  private JsonObject hello(String deviceId, String nonce) {
+    JsonObject hello = UdpDevice.padded(UdpDevice.hello(deviceId, nonce, 1), UdpDevice.HELLO_BYTES);
+    receive(hello, PORT);
+    return sent.remove(sent.size() - 1).frame();
+  }
+
+  /** Verifies that a repeated hello (its welcome was lost) gets the same welcome again and opens nothing new. */
+  @Test
+  void aRepeatedHelloGetsTheSameWelcomeAndOpensNothing() {
+    // given
+    protocol.outlet(outlet);
+    JsonObject first = hello("udp-unit-repeat", "nonce-1");
+
+    // when
+    JsonObject again = hello("udp-unit-repeat", "nonce-1");
+
+    // then
+    assertThat(again).isEqualTo(first);
+    assertThat(events).containsExactly("opened udp-unit-repeat");
+    assertThat(stats.get(Counter.HELLO_REPEATED)).isOne();
+  }
+
+  /** Verifies that a hello with a new nonce opens a new session, which takes the old one over. */
+  @Test
+  void aHelloWithANewNonceTakesTheSessionOver() {
+    // given
+    protocol.outlet(outlet);
+    JsonObject first = hello("udp-unit-renew", "nonce-1");
+
+    // when
+    JsonObject second = hello("udp-unit-renew", "nonce-2");
+
+    // then
+    assertThat(second.getString("session")).isNotEqualTo(first.getString("session"));
+    assertThat(second.getString("ticket")).isNotEqualTo(first.getString("ticket"));
+    assertThat(events).containsExactly("opened udp-unit-renew", "closed udp-unit-renew TAKEN_OVER",
+        "opened udp-unit-renew");
+  }
 }
