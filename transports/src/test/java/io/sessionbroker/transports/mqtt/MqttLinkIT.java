@@ -149,4 +149,58 @@ class MqttLinkIT {
     assertThat(client.closedByBroker()).isTrue();
     assertThat(mqtt.fixture.await(Addresses.CLOSED, "mqtt-pit-kick").getString("reason")).isEqualTo("KICKED");
   }
+
+  /** Verifies that a connection closed before its CONNECT is reported as a rejection and opens nothing. */
+  @Test
+  void aConnectionClosedBeforeConnectIsRejected() throws Exception {
+    // given
+    RawMqtt client = mqtt.raw();
+
+    // when
+    client.close();
+
+    // then
+    JsonObject rejected = mqtt.fixture.await(Addresses.REJECTED, e -> "mqtt".equals(e.getString("transport")));
+    assertThat(rejected.getString("code")).isEqualTo("closed_before_connect");
+    mqtt.fixture.settle();
+    assertThat(mqtt.fixture.pending()).noneMatch(e -> e.address().equals(Addresses.OPENED));
+  }
+
+  /** Verifies that a second CONNECT is a protocol violation: the session ends with PROTOCOL_ERROR. */
+  @Test
+  @ExpectCloses(CloseReason.PROTOCOL_ERROR)
+  void aSecondConnectEndsTheSessionWithProtocolError() throws Exception {
+    // given
+    RawMqtt client = connect("mqtt-pit-twice", 4, null);
+    RawMqtt.Connect again = new RawMqtt.Connect();
+    again.clientId = "mqtt-pit-twice";
+
+    // when
+    client.send(again.encode());
+
+    // then
+    assertThat(mqtt.fixture.await(Addresses.CLOSED, "mqtt-pit-twice").getString("reason"))
+        .isEqualTo("PROTOCOL_ERROR");
+    assertThat(client.closedByBroker()).isTrue();
+  }
+
+  /** Verifies that a CONNECT the table cannot open (a fenced node) gets CONNACK 0x03, server unavailable. */
+  @Test
+  void aConnectTheTableCannotOpenGetsServerUnavailable() throws Exception {
+    // given
+    mqtt.fixture.table.fence(true);
+    RawMqtt client = mqtt.raw();
+    clients.add(client);
+    RawMqtt.Connect connect = new RawMqtt.Connect();
+    connect.clientId = "mqtt-pit-fenced";
+
+    // when
+    RawMqtt.Packet connack = client.connect(connect);
+
+    // then: 3.1.1 CONNACK: flags, then the return code
+    assertThat(connack.header() & 0xF0).isEqualTo(CONNACK);
+    assertThat(connack.body()[1] & 0xFF).isEqualTo(0x03);
+    assertThat(mqtt.fixture.await(Addresses.REJECTED, "mqtt-pit-fenced").getString("code"))
+        .isEqualTo("open_failed");
+  }
 }
