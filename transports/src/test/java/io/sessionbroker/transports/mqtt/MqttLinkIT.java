@@ -112,7 +112,10 @@ class MqttLinkIT {
     // then
     JsonObject closed = mqtt.fixture.await(Addresses.CLOSED, "mqtt-pit-keepwill");
     assertThat(closed.getString("reason")).isEqualTo("CLIENT_CLOSED");
-    assertThat(closed.getJsonObject("will").getString("topic")).isEqualTo("w/mqtt-pit-keepwill");
+    JsonObject will = closed.getJsonObject("will");
+    assertThat(will.getString("topic")).isEqualTo("w/mqtt-pit-keepwill");
+    assertThat(will.getString("payloadBase64"))
+        .isEqualTo(java.util.Base64.getEncoder().encodeToString("gone".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
   }
 
   /** Verifies that a lost socket ends the session as CONNECTION_LOST and publishes the will to subscribers. */
