@@ -114,4 +114,18 @@ class CompactIndexTest {
       assertThat(index.get("device-" + i).version()).isEqualTo(i);
     }
   }
+
+  /** Verifies that the sixteen slots hold twelve records (three quarters) and the thirteenth doubles them. */
+  @Test
+  void doublesOnlyOnceMoreThanThreeQuartersOfItsSlotsAreUsed() {
+    for (int i = 0; i < 12; i++) {
+      index.put(new Item("device-" + i, i));
+    }
+    assertThat(index.slotsForTest()).hasSize(16);
+
+    index.put(new Item("device-12", 12));
+
+    assertThat(index.slotsForTest()).hasSize(32);
+    assertThat(index).hasToString("CompactIndex[size=13, slots=32]");
+  }
 }

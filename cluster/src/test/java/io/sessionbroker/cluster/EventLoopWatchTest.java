@@ -90,4 +90,26 @@ class EventLoopWatchTest {
       loop.schedule(() -> null, 2 * PERIOD_MS, TimeUnit.MILLISECONDS).get(10, TimeUnit.SECONDS);
     }
   }
+
+  /**
+   * Verifies that a loop counts as stalled only once its stamp is more than the threshold old: exactly the
+   * threshold is still now. The loops stamp only every hour here, so the stamps stay where the test put them.
+   */
+  @Test
+  void aStampExactlyTheThresholdOldIsNotAStall() {
+    try (EventLoopWatch watch = new EventLoopWatch(loops, clock, 3_600_000, 50)) {
+      // given
+      long stamped = now;
+
+      // when
+      now = stamped + 50;
+      long atThreshold = watch.getAsLong();
+      now = stamped + 51;
+      long pastThreshold = watch.getAsLong();
+
+      // then
+      assertThat(atThreshold).isEqualTo(stamped + 50);
+      assertThat(pastThreshold).isEqualTo(stamped);
+    }
+  }
 }

@@ -1,6 +1,7 @@
 package io.sessionbroker.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -72,5 +73,22 @@ class LocalEventLogTest {
     List<Long> seqs = new ArrayList<>();
     events.forEach(e -> seqs.add(((JsonObject) e).getLong("seq")));
     return seqs;
+  }
+
+  /** Verifies that a reader starting at exactly the oldest entry kept has missed nothing. */
+  @Test
+  void readingFromTheOldestEntryKeptIsNoGap() {
+    log.append(entries(0, 8)); // 0..7; 3..7 kept
+
+    JsonObject page = log.read(3, 100).result();
+
+    assertThat(seqs(page.getJsonArray("events"))).containsExactly(3L, 4L, 5L, 6L, 7L);
+    assertThat(page.getBoolean("gap")).isFalse();
+  }
+
+  /** Verifies that a log with no room for a single entry is refused. */
+  @Test
+  void aCapacityOfZeroIsRefused() {
+    assertThatThrownBy(() -> new LocalEventLog(0)).isInstanceOf(IllegalArgumentException.class);
   }
 }

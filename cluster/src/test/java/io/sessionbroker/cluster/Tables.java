@@ -20,6 +20,8 @@ final class Tables {
   final SessionTable table;
   /** What the table is told it has been reading until ({@link EventLoopWatch}); no stall unless a test sets it. */
   volatile long readingUntil = Long.MAX_VALUE;
+  /** How the table reaches a session another node holds; none unless a test sets it. */
+  volatile RemoteTakeover remoteTakeover = RemoteTakeover.NONE;
 
   Tables() {
     this(OPTIONS, new LocalDirectory());
@@ -31,6 +33,7 @@ final class Tables {
         .events(events)
         .executor(Runnable::run)
         .readingUntil(() -> readingUntil)
+        .remoteTakeover((holder, deviceId) -> remoteTakeover.takeOver(holder, deviceId))
         .build();
   }
 

@@ -70,4 +70,24 @@ class TickerTest {
     // then: twenty periods went by; the stopped ticker ran at most the tick that was under way
     assertThat(ticks.get()).isLessThanOrEqualTo(atStop + 1);
   }
+
+  /** Verifies that the scheduler ticks on a daemon thread of its own, so a forgotten ticker never keeps a JVM up. */
+  @Test
+  void ticksOnADaemonThreadOfItsOwn() throws Exception {
+    // given
+    CountDownLatch ticked = new CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicReference<Thread> thread = new java.util.concurrent.atomic.AtomicReference<>();
+
+    // when
+    Ticker.Stop stop = Ticker.scheduler().start(1, () -> {
+      thread.compareAndSet(null, Thread.currentThread());
+      ticked.countDown();
+    });
+    assertThat(ticked.await(10, TimeUnit.SECONDS)).isTrue();
+    stop.stop();
+
+    // then
+    assertThat(thread.get().isDaemon()).isTrue();
+    assertThat(thread.get().getName()).isEqualTo("session-table-tick");
+  }
 }

@@ -1,0 +1,209 @@
+package io.sessionbroker.transports.mqtt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.cluster.CloseReason;
+import io.sessionbroker.testkit.ExpectCloses;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * An MQTT connection's liveness and close paths ({@link MqttLink}), with raw packets on a plain socket: a
+ * control packet moves the session's {@code lastSeenAt}; DISCONNECT, a lost socket and a kick each end it with
+ * their own reason, DISCONNECT packet and will.
+ */
+@Timeout(30)
+class MqttLinkIT {
+
+  /** How long a test client waits before its next packet, so that the broker's clock has moved on. */
+  private static final long PACE_MS = 20;
+  private static final int CONNACK = 0x20;
+  private static final int PINGRESP = 0xD0;
+  private static final int DISCONNECT = 0xE0;
+
+  private final List<RawMqtt> clients = new ArrayList<>();
+  private MqttHarness mqtt;
+
+  @BeforeEach
+  void start() throws Exception {
+    mqtt = new MqttHarness();
+  }
+
+  /** Closes the clients' sockets only after the table has shut down, so no close lands in a test's body. */
+  @AfterEach
+  void stop() throws Exception {
+    try {
+      mqtt.close();
+    } finally {
+      for (RawMqtt client : clients) {
+        client.close();
+      }
+    }
+  }
+
+  /** Connects a raw client; {@code will} null for none. */
+  private RawMqtt connect(String clientId, int level, String willTopic) throws Exception {
+    RawMqtt client = mqtt.raw();
+    clients.add(client);
+    RawMqtt.Connect connect = new RawMqtt.Connect();
+    connect.clientId = clientId;
+    connect.level = level;
+    connect.willTopic = willTopic;
+    connect.willPayload = willTopic == null ? null : "gone";
+    assertThat(client.connect(connect).header() & 0xF0).isEqualTo(CONNACK);
+    return client;
+  }
+
+  private long lastSeenAt(String clientId) throws Exception {
+    return mqtt.fixture.table.get(clientId).await(5, TimeUnit.SECONDS).getLong("lastSeenAt");
+  }
+
+  /** Verifies that a PINGREQ is proof of life (it moves lastSeenAt) and is answered with a PINGRESP. */
+  @Test
+  void aPingreqMovesLastSeenAtAndIsAnswered() throws Exception {
+    // given
+    RawMqtt client = connect("mqtt-pit-ping", 4, null);
+    long before = lastSeenAt("mqtt-pit-ping");
+    Thread.sleep(PACE_MS); // the client's own keep-alive pace
+
+    // when
+    client.send(RawMqtt.PINGREQ);
+
+    // then: the table is touched before the packet goes on to be answered
+    assertThat(client.read().header()).isEqualTo(PINGRESP);
+    assertThat(lastSeenAt("mqtt-pit-ping")).isGreaterThan(before);
+  }
+
+  /** Verifies that a DISCONNECT ends the session as CLIENT_CLOSED and discards the will from the close event. */
+  @Test
+  @ExpectCloses(CloseReason.CLIENT_CLOSED)
+  void disconnectEndsAsClientClosedWithoutTheWill() throws Exception {
+    // given
+    RawMqtt client = connect("mqtt-pit-bye", 4, "w/mqtt-pit-bye");
+
+    // when
+    client.send(RawMqtt.DISCONNECT_NORMAL);
+
+    // then
+    JsonObject closed = mqtt.fixture.await(Addresses.CLOSED, "mqtt-pit-bye");
+    assertThat(closed.getString("reason")).isEqualTo("CLIENT_CLOSED");
+    assertThat(closed.containsKey("will")).isFalse();
+    assertThat(client.closedByBroker()).isTrue();
+  }
+
+  /** Verifies that an MQTT 5 DISCONNECT with reason 0x04 ends as CLIENT_CLOSED and keeps the will. */
+  @Test
+  @ExpectCloses(CloseReason.CLIENT_CLOSED)
+  void disconnectWithWillMessageKeepsTheWill() throws Exception {
+    // given
+    RawMqtt client = connect("mqtt-pit-keepwill", 5, "w/mqtt-pit-keepwill");
+
+    // when
+    client.send(RawMqtt.DISCONNECT_WITH_WILL);
+
+    // then
+    JsonObject closed = mqtt.fixture.await(Addresses.CLOSED, "mqtt-pit-keepwill");
+    assertThat(closed.getString("reason")).isEqualTo("CLIENT_CLOSED");
+    JsonObject will = closed.getJsonObject("will");
+    assertThat(will.getString("topic")).isEqualTo("w/mqtt-pit-keepwill");
+    assertThat(will.getString("payloadBase64"))
+        .isEqualTo(java.util.Base64.getEncoder().encodeToString("gone".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+  }
+
+  /** Verifies that a lost socket ends the session as CONNECTION_LOST and publishes the will to subscribers. */
+  @Test
+  @ExpectCloses(CloseReason.CONNECTION_LOST)
+  void aLostSocketEndsAsConnectionLostAndPublishesTheWill() throws Exception {
+    // given
+    BlockingQueue<String> received = mqtt.subscriber("mqtt-pit-watcher", "w/mqtt-pit-lost");
+    RawMqtt client = connect("mqtt-pit-lost", 4, "w/mqtt-pit-lost");
+
+    // when
+    client.close();
+
+    // then
+    assertThat(mqtt.fixture.await(Addresses.CLOSED, "mqtt-pit-lost").getString("reason"))
+        .isEqualTo("CONNECTION_LOST");
+    assertThat(received.poll(10, TimeUnit.SECONDS)).isEqualTo("w/mqtt-pit-lost gone");
+  }
+
+  /** Verifies that a kicked MQTT 5 client gets DISCONNECT 0x98 (administrative action), then the socket closes. */
+  @Test
+  @ExpectCloses(CloseReason.KICKED)
+  void aKickedMqtt5ClientGetsDisconnectAdministrativeAction() throws Exception {
+    // given
+    RawMqtt client = connect("mqtt-pit-kick", 5, null);
+
+    // when
+    assertThat(mqtt.fixture.table.kick("mqtt-pit-kick").await(5, TimeUnit.SECONDS)).isTrue();
+
+    // then
+    RawMqtt.Packet disconnect = client.read();
+    assertThat(disconnect.header()).isEqualTo(DISCONNECT);
+    assertThat(disconnect.body()[0] & 0xFF).isEqualTo(0x98);
+    assertThat(client.closedByBroker()).isTrue();
+    assertThat(mqtt.fixture.await(Addresses.CLOSED, "mqtt-pit-kick").getString("reason")).isEqualTo("KICKED");
+  }
+
+  /** Verifies that a connection closed before its CONNECT is reported as a rejection and opens nothing. */
+  @Test
+  void aConnectionClosedBeforeConnectIsRejected() throws Exception {
+    // given
+    RawMqtt client = mqtt.raw();
+
+    // when
+    client.close();
+
+    // then
+    JsonObject rejected = mqtt.fixture.await(Addresses.REJECTED, e -> "mqtt".equals(e.getString("transport")));
+    assertThat(rejected.getString("code")).isEqualTo("closed_before_connect");
+    mqtt.fixture.settle();
+    assertThat(mqtt.fixture.pending()).noneMatch(e -> e.address().equals(Addresses.OPENED));
+  }
+
+  /** Verifies that a second CONNECT is a protocol violation: the session ends with PROTOCOL_ERROR. */
+  @Test
+  @ExpectCloses(CloseReason.PROTOCOL_ERROR)
+  void aSecondConnectEndsTheSessionWithProtocolError() throws Exception {
+    // given
+    RawMqtt client = connect("mqtt-pit-twice", 4, null);
+    RawMqtt.Connect again = new RawMqtt.Connect();
+    again.clientId = "mqtt-pit-twice";
+
+    // when
+    client.send(again.encode());
+
+    // then
+    assertThat(mqtt.fixture.await(Addresses.CLOSED, "mqtt-pit-twice").getString("reason"))
+        .isEqualTo("PROTOCOL_ERROR");
+    assertThat(client.closedByBroker()).isTrue();
+  }
+
+  /** Verifies that a CONNECT the table cannot open (a fenced node) gets CONNACK 0x03, server unavailable. */
+  @Test
+  void aConnectTheTableCannotOpenGetsServerUnavailable() throws Exception {
+    // given
+    mqtt.fixture.table.fence().raise();
+    RawMqtt client = mqtt.raw();
+    clients.add(client);
+    RawMqtt.Connect connect = new RawMqtt.Connect();
+    connect.clientId = "mqtt-pit-fenced";
+
+    // when
+    RawMqtt.Packet connack = client.connect(connect);
+
+    // then: 3.1.1 CONNACK: flags, then the return code
+    assertThat(connack.header() & 0xF0).isEqualTo(CONNACK);
+    assertThat(connack.body()[1] & 0xFF).isEqualTo(0x03);
+    assertThat(mqtt.fixture.await(Addresses.REJECTED, "mqtt-pit-fenced").getString("code"))
+        .isEqualTo("open_failed");
+  }
+}
