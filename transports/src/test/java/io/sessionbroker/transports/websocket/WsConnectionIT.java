@@ -217,9 +217,9 @@ class WsConnectionIT {
     device.send(new JsonObject().put("type", "hello").put("device", "ws-pit-fenced").put("heartbeat", 1));
 
     // then
-    assertThat(device.next().getString("code")).isEqualTo("open_failed");
+    assertThat(device.next().getString("code")).isEqualTo("unavailable");
     assertThat(device.closed().code()).isEqualTo(CloseCodes.INTERNAL_ERROR);
     assertThat(tables.await(Addresses.REJECTED, e -> "websocket".equals(e.getString("transport")))
-        .getString("code")).isEqualTo("open_failed");
+        .getString("code")).isEqualTo("unavailable");
   }
 }
