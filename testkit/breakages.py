@@ -50,10 +50,10 @@ def main(which, root):
 """)
     elif which == '3b':
         sub(root, 'cluster/src/main/java/io/sessionbroker/cluster/EventBusEvents.java',
-            """    pipeline.publish(Addresses.CLOSED, SessionJson.closed(session, nodeId, reason, at));
-""", """    pipeline.publish(Addresses.CLOSED, SessionJson.closed(session, nodeId, reason, at));
+            """    pipeline.publish(Addresses.CLOSED, CloseEvent.of(session, nodeId, reason, at).toJson());
+""", """    pipeline.publish(Addresses.CLOSED, CloseEvent.of(session, nodeId, reason, at).toJson());
     if (reason == CloseReason.TIMEOUT) {
-      pipeline.publish(Addresses.CLOSED, SessionJson.closed(session, nodeId, reason, at)); // broken
+      pipeline.publish(Addresses.CLOSED, CloseEvent.of(session, nodeId, reason, at).toJson()); // broken
     }
 """)
     else:

@@ -3,8 +3,8 @@ package io.sessionbroker.bench;
 import io.sessionbroker.cluster.Clock;
 
 /**
- * A clock the benchmark advances itself, so a measurement shows the table's cost and not the cost of reading
- * the system clock (which {@code TouchBenchmark} measures separately).
+ * A clock the benchmark advances itself, so a measurement shows the table's cost and not the cost
+ * of reading the system clock (which {@code TouchBenchmark} measures separately).
  */
 final class ManualClock implements Clock {
 

@@ -16,12 +16,14 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * The cost of one session's life on the table's thread: open (directory claim, maps, wheel, opened event)
- * then close (release, maps, closed event, connection callback), over a fleet of 65,536 devices.
+ * The cost of one session's life on the table's thread: open (directory claim, maps, wheel, opened
+ * event) then close (release, maps, closed event, connection callback), over a fleet of 65,536
+ * devices.
  *
- * <p>The manual clock advances 1 ms per operation and the wheel ticks every 10 ms of it, as in production,
- * so closed sessions are dropped from the wheel when their slot comes due and the cost of that is included.
- * {@code heartbeatMs=0} opens sessions without a deadline, which never enter the wheel.
+ * <p>The manual clock advances 1 ms per operation and the wheel ticks every 10 ms of it, as in
+ * production, so closed sessions are dropped from the wheel when their slot comes due and the cost
+ * of that is included. {@code heartbeatMs=0} opens sessions without a deadline, which never enter
+ * the wheel.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)

@@ -15,18 +15,21 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * One eviction tick of a node holding 1,000,000 live UDP sessions in steady state: 30 s heartbeats spread
- * evenly (1/3,000 of the fleet heartbeats in each 10 ms tick, about 333 sessions), 45 s timeouts, nobody
- * silent. Each operation is one tick of fake time: advance 10 ms, the due heartbeats, then
- * {@link SessionTable#tick()} re-arms the sessions whose slot came due (lazy re-arm).
+ * One eviction tick of a node holding 1,000,000 live UDP sessions in steady state: 30 s heartbeats
+ * spread evenly (1/3,000 of the fleet heartbeats in each 10 ms tick, about 333 sessions), 45 s
+ * timeouts, nobody silent. Each operation is one tick of fake time: advance 10 ms, the due
+ * heartbeats, then {@link SessionTable#tick()} re-arms the sessions whose slot came due (lazy
+ * re-arm).
  *
- * <p>{@code heartbeatsOnly} does the same without the tick; the difference of the two is the wheel's cost.
- * A tick must stay far below the 10 ms tick period, or eviction falls behind.
+ * <p>{@code heartbeatsOnly} does the same without the tick; the difference of the two is the
+ * wheel's cost. A tick must stay far below the 10 ms tick period, or eviction falls behind.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xms3g", "-Xmx3g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xms3g", "-Xmx3g"})
 public class TickBenchmark {
 
   static final int SESSIONS = 1_000_000;
@@ -44,8 +47,10 @@ public class TickBenchmark {
     table = BenchTables.table(clock);
     sessions = new Session[SESSIONS];
     for (int i = 0; i < SESSIONS; i++) {
-      sessions[i] = BenchTables.open(table, BenchTables.udpHello(BenchTables.deviceId(i), BenchTables.remote(i),
-          HEARTBEAT_MS));
+      sessions[i] =
+          BenchTables.open(
+              table,
+              BenchTables.udpHello(BenchTables.deviceId(i), BenchTables.remote(i), HEARTBEAT_MS));
     }
     // Two heartbeat rounds and a timeout of fake time spread the deadlines out: steady state.
     for (int i = 0; i < 3 * TICKS_PER_HEARTBEAT + 1_500; i++) {

@@ -16,12 +16,13 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * The cost of a heartbeat: {@link SessionTable#touch} on one of 4,096 open sessions, round robin, one
- * thread. Target (issue 7): at least 20 million per second per core and no allocation ({@code -prof gc}).
+ * The cost of a heartbeat: {@link SessionTable#touch} on one of 4,096 open sessions, round robin,
+ * one thread. Target (issue 7): at least 20 million per second per core and no allocation ({@code
+ * -prof gc}).
  *
- * <p>{@code clock=manual} measures the table alone; {@code clock=monotonic} adds the clock the broker
- * ships ({@link Clock#monotonic()}, one {@code System.nanoTime()} per touch), which is what a heartbeat
- * really costs in production.
+ * <p>{@code clock=manual} measures the table alone; {@code clock=monotonic} adds the clock the
+ * broker ships ({@link Clock#monotonic()}, one {@code System.nanoTime()} per touch), which is what
+ * a heartbeat really costs in production.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -46,7 +47,9 @@ public class TouchBenchmark {
     table = BenchTables.table(time);
     sessions = new Session[SESSIONS];
     for (int i = 0; i < SESSIONS; i++) {
-      sessions[i] = BenchTables.open(table, BenchTables.udpHello(BenchTables.deviceId(i), BenchTables.remote(i), -1));
+      sessions[i] =
+          BenchTables.open(
+              table, BenchTables.udpHello(BenchTables.deviceId(i), BenchTables.remote(i), -1));
     }
     status = new JsonObject().put("battery", 87).put("rssi", -71);
   }
@@ -56,13 +59,17 @@ public class TouchBenchmark {
     table.touch(sessions[next++ & (SESSIONS - 1)]);
   }
 
-  /** The clock read alone, which every touch includes: the baseline that shows what limits a touch. */
+  /**
+   * The clock read alone, which every touch includes: the baseline that shows what limits a touch.
+   */
   @Benchmark
   public long readClock() {
     return time.millis();
   }
 
-  /** A heartbeat carrying a status object the transport already decoded (decoding is not counted). */
+  /**
+   * A heartbeat carrying a status object the transport already decoded (decoding is not counted).
+   */
   @Benchmark
   public void touchWithStatus() {
     table.touch(sessions[next++ & (SESSIONS - 1)], status);

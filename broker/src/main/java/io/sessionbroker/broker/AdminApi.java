@@ -17,10 +17,10 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * The administrators' request/reply API on the event bus ({@code sessions.admin.*}, docs/events.md). Any node
- * answers for the whole cluster: it asks every node's {@link NodeAdmin} and merges the answers; a node that
- * does not answer in time is listed under {@code unreachable}. Failures reply with a code (400 bad request,
- * 404 no such session, 500 internal) and a message.
+ * The administrators' request/reply API on the event bus ({@code sessions.admin.*},
+ * docs/events.md). Any node answers for the whole cluster: it asks every node's {@link NodeAdmin}
+ * and merges the answers; a node that does not answer in time is listed under {@code unreachable}.
+ * Failures reply with a code (400 bad request, 404 no such session, 500 internal) and a message.
  */
 public final class AdminApi {
 
@@ -43,18 +43,20 @@ public final class AdminApi {
   }
 
   /**
-   * Registers the consumers, on this node only: a request through a node's bridge is answered by that node,
-   * which asks the others. Registered cluster-wide, the event bus would hand each request to any node in turn,
-   * including one that does not answer, and the request would time out instead of naming it {@code unreachable}.
+   * Registers the consumers, on this node only: a request through a node's bridge is answered by
+   * that node, which asks the others. Registered cluster-wide, the event bus would hand each
+   * request to any node in turn, including one that does not answer, and the request would time out
+   * instead of naming it {@code unreachable}.
    */
   public Future<Void> register() {
-    List<MessageConsumer<Object>> consumers = List.of(
-        bus.localConsumer(Addresses.ADMIN_LIST, m -> answer(m, this::list)),
-        bus.localConsumer(Addresses.ADMIN_GET, m -> answer(m, this::get)),
-        bus.localConsumer(Addresses.ADMIN_COUNT, m -> answer(m, body -> count())),
-        bus.localConsumer(Addresses.ADMIN_KICK, m -> answer(m, this::kick)),
-        bus.localConsumer(Addresses.ADMIN_EVENTS, m -> answer(m, this::events)),
-        bus.localConsumer(Addresses.ADMIN_METRICS, m -> answer(m, body -> metrics())));
+    List<MessageConsumer<Object>> consumers =
+        List.of(
+            bus.localConsumer(Addresses.ADMIN_LIST, m -> answer(m, this::list)),
+            bus.localConsumer(Addresses.ADMIN_GET, m -> answer(m, this::get)),
+            bus.localConsumer(Addresses.ADMIN_COUNT, m -> answer(m, body -> count())),
+            bus.localConsumer(Addresses.ADMIN_KICK, m -> answer(m, this::kick)),
+            bus.localConsumer(Addresses.ADMIN_EVENTS, m -> answer(m, this::events)),
+            bus.localConsumer(Addresses.ADMIN_METRICS, m -> answer(m, body -> metrics())));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).mapEmpty();
   }
 
@@ -73,62 +75,92 @@ public final class AdminApi {
 
   private Future<JsonObject> list(String transport, int offset, int limit) {
     JsonObject request = new JsonObject().put("transport", transport).put("limit", offset + limit);
-    return askAll("list", request).map(replies -> {
-      List<JsonObject> sessions = new ArrayList<>();
-      int total = 0;
-      for (JsonObject reply : replies.answers) {
-        total += reply.getInteger("total");
-        reply.getJsonArray("sessions").forEach(s -> sessions.add((JsonObject) s));
-      }
-      sessions.sort(Comparator.comparingLong((JsonObject s) -> s.getLong("connectedAt"))
-          .thenComparing(s -> s.getString("sessionId")));
-      JsonArray page = new JsonArray(new ArrayList<>(sessions.subList(
-          Math.min(offset, sessions.size()), Math.min(offset + limit, sessions.size()))));
-      return replies.annotate(new JsonObject().put("total", total).put("offset", offset).put("sessions", page));
-    });
+    return askAll("list", request)
+        .map(
+            replies -> {
+              List<JsonObject> sessions = new ArrayList<>();
+              int total = 0;
+              for (JsonObject reply : replies.answers) {
+                total += reply.getInteger("total");
+                reply.getJsonArray("sessions").forEach(s -> sessions.add((JsonObject) s));
+              }
+              sessions.sort(
+                  Comparator.comparingLong((JsonObject s) -> s.getLong("connectedAt"))
+                      .thenComparing(s -> s.getString("sessionId")));
+              JsonArray page =
+                  new JsonArray(
+                      new ArrayList<>(
+                          sessions.subList(
+                              Math.min(offset, sessions.size()),
+                              Math.min(offset + limit, sessions.size()))));
+              return replies.annotate(
+                  new JsonObject().put("total", total).put("offset", offset).put("sessions", page));
+            });
   }
 
   private Future<JsonObject> count() {
-    return askAll("count", new JsonObject()).map(replies -> {
-      int total = 0;
-      TreeMap<String, Integer> byTransport = new TreeMap<>();
-      JsonObject byNode = new JsonObject();
-      for (int i = 0; i < replies.answers.size(); i++) {
-        JsonObject reply = replies.answers.get(i);
-        total += reply.getInteger("total");
-        byNode.put(replies.answeredBy.get(i), reply.getInteger("total"));
-        reply.getJsonObject("byTransport").forEach(e -> byTransport.merge(e.getKey(), (Integer) e.getValue(), Integer::sum));
-      }
-      JsonObject transports = new JsonObject();
-      byTransport.forEach(transports::put);
-      return replies.annotate(new JsonObject().put("total", total).put("byTransport", transports).put("byNode", byNode));
-    });
+    return askAll("count", new JsonObject())
+        .map(
+            replies -> {
+              int total = 0;
+              TreeMap<String, Integer> byTransport = new TreeMap<>();
+              JsonObject byNode = new JsonObject();
+              for (int i = 0; i < replies.answers.size(); i++) {
+                JsonObject reply = replies.answers.get(i);
+                total += reply.getInteger("total");
+                byNode.put(replies.answeredBy.get(i), reply.getInteger("total"));
+                reply
+                    .getJsonObject("byTransport")
+                    .forEach(
+                        e -> byTransport.merge(e.getKey(), (Integer) e.getValue(), Integer::sum));
+              }
+              JsonObject transports = new JsonObject();
+              byTransport.forEach(transports::put);
+              return replies.annotate(
+                  new JsonObject()
+                      .put("total", total)
+                      .put("byTransport", transports)
+                      .put("byNode", byNode));
+            });
   }
 
   /** Every node's counters: {@code {"byNode": {"<node>": {...}}}}. */
   private Future<JsonObject> metrics() {
-    return askAll("metrics", new JsonObject()).map(replies -> {
-      JsonObject byNode = new JsonObject();
-      for (int i = 0; i < replies.answers.size(); i++) {
-        byNode.put(replies.answeredBy.get(i), replies.answers.get(i));
-      }
-      return replies.annotate(new JsonObject().put("byNode", byNode));
-    });
+    return askAll("metrics", new JsonObject())
+        .map(
+            replies -> {
+              JsonObject byNode = new JsonObject();
+              for (int i = 0; i < replies.answers.size(); i++) {
+                byNode.put(replies.answeredBy.get(i), replies.answers.get(i));
+              }
+              return replies.annotate(new JsonObject().put("byNode", byNode));
+            });
   }
 
   private Future<JsonObject> get(JsonObject body) {
     String target = target(body);
-    return askAll("get", new JsonObject().put("target", target)).compose(replies -> replies.answers.stream()
-        .filter(session -> !session.isEmpty()).findFirst()
-        .map(Future::succeededFuture)
-        .orElseGet(() -> Future.failedFuture(new NotFound("no open session for " + target))));
+    return askAll("get", new JsonObject().put("target", target))
+        .compose(
+            replies ->
+                replies.answers.stream()
+                    .filter(session -> !session.isEmpty())
+                    .findFirst()
+                    .map(Future::succeededFuture)
+                    .orElseGet(
+                        () -> Future.failedFuture(new NotFound("no open session for " + target))));
   }
 
   private Future<JsonObject> kick(JsonObject body) {
     String target = target(body);
-    return askAll("kick", new JsonObject().put("target", target)).map(replies -> replies.annotate(new JsonObject()
-        .put("kicked", replies.answers.stream().anyMatch(r -> r.getBoolean("kicked")))
-        .put("target", target)));
+    return askAll("kick", new JsonObject().put("target", target))
+        .map(
+            replies ->
+                replies.annotate(
+                    new JsonObject()
+                        .put(
+                            "kicked",
+                            replies.answers.stream().anyMatch(r -> r.getBoolean("kicked")))
+                        .put("target", target)));
   }
 
   private Future<JsonObject> events(JsonObject body) {
@@ -141,7 +173,8 @@ public final class AdminApi {
   }
 
   /** The answers of every node that answered, and the nodes that did not. */
-  private record Replies(List<JsonObject> answers, List<String> answeredBy, List<String> unreachable) {
+  private record Replies(
+      List<JsonObject> answers, List<String> answeredBy, List<String> unreachable) {
 
     JsonObject annotate(JsonObject reply) {
       return unreachable.isEmpty() ? reply : reply.put("unreachable", new JsonArray(unreachable));
@@ -150,26 +183,34 @@ public final class AdminApi {
 
   private Future<Replies> askAll(String operation, JsonObject request) {
     List<String> all = nodes.get();
-    List<Future<Message<JsonObject>>> asked = all.stream()
-        .map(node -> bus.<JsonObject>request(NodeAdmin.address(node, operation), request, NODE_REQUEST))
-        .toList();
-    return Future.join(asked).transform(done -> {
-      Replies replies = new Replies(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
-      for (int i = 0; i < all.size(); i++) {
-        if (asked.get(i).succeeded()) {
-          replies.answers.add(asked.get(i).result().body());
-          replies.answeredBy.add(all.get(i));
-        } else {
-          replies.unreachable.add(all.get(i));
-        }
-      }
-      return Future.succeededFuture(replies);
-    });
+    List<Future<Message<JsonObject>>> asked =
+        all.stream()
+            .map(
+                node ->
+                    bus.<JsonObject>request(
+                        NodeAdmin.address(node, operation), request, NODE_REQUEST))
+            .toList();
+    return Future.join(asked)
+        .transform(
+            done -> {
+              Replies replies =
+                  new Replies(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+              for (int i = 0; i < all.size(); i++) {
+                if (asked.get(i).succeeded()) {
+                  replies.answers.add(asked.get(i).result().body());
+                  replies.answeredBy.add(all.get(i));
+                } else {
+                  replies.unreachable.add(all.get(i));
+                }
+              }
+              return Future.succeededFuture(replies);
+            });
   }
 
   /** The session id or device id a request names. */
   private static String target(JsonObject body) {
-    Object target = body.getValue("sessionId") != null ? body.getValue("sessionId") : body.getValue("deviceId");
+    Object target =
+        body.getValue("sessionId") != null ? body.getValue("sessionId") : body.getValue("deviceId");
     if (!(target instanceof String name) || name.isBlank()) {
       throw new BadRequest("name a \"sessionId\" or a \"deviceId\" (a non-blank string)");
     }
@@ -177,8 +218,9 @@ public final class AdminApi {
   }
 
   /**
-   * A whole-number field of a request, or {@code fallback} when it is absent. A value of another type is the
-   * client's mistake (400), not an internal error: JsonObject's typed getters would throw ClassCastException.
+   * A whole-number field of a request, or {@code fallback} when it is absent. A value of another
+   * type is the client's mistake (400), not an internal error: JsonObject's typed getters would
+   * throw ClassCastException.
    */
   private static long wholeNumber(JsonObject body, String field, long fallback) {
     Object value = body.getValue(field);
@@ -195,24 +237,28 @@ public final class AdminApi {
     Future<JsonObject> reply;
     try {
       Object body = message.body();
-      JsonObject request = body instanceof JsonObject json ? json
-          : body instanceof String text && !text.isBlank() ? new JsonObject().put("deviceId", text)
-          : new JsonObject();
+      JsonObject request =
+          body instanceof JsonObject json
+              ? json
+              : body instanceof String text && !text.isBlank()
+                  ? new JsonObject().put("deviceId", text)
+                  : new JsonObject();
       reply = handler.apply(request);
     } catch (RuntimeException e) {
       reply = Future.failedFuture(e);
     }
-    reply.onComplete(result -> {
-      if (result.succeeded()) {
-        message.reply(result.result());
-      } else if (result.cause() instanceof BadRequest bad) {
-        message.fail(400, bad.getMessage());
-      } else if (result.cause() instanceof NotFound missing) {
-        message.fail(404, missing.getMessage());
-      } else {
-        message.fail(500, String.valueOf(result.cause()));
-      }
-    });
+    reply.onComplete(
+        result -> {
+          if (result.succeeded()) {
+            message.reply(result.result());
+          } else if (result.cause() instanceof BadRequest bad) {
+            message.fail(400, bad.getMessage());
+          } else if (result.cause() instanceof NotFound missing) {
+            message.fail(404, missing.getMessage());
+          } else {
+            message.fail(500, String.valueOf(result.cause()));
+          }
+        });
   }
 
   static final class BadRequest extends RuntimeException {

@@ -20,9 +20,9 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
- * A client of the TCP event bus bridge over a plain socket, as a program in any language would write it:
- * each frame is a 4-byte big-endian length followed by that many bytes of UTF-8 JSON. Used by
- * {@code bin/broker watch} and by the integration tests.
+ * A client of the TCP event bus bridge over a plain socket, as a program in any language would
+ * write it: each frame is a 4-byte big-endian length followed by that many bytes of UTF-8 JSON.
+ * Used by {@code bin/broker watch} and by the integration tests.
  */
 public final class BridgeClient implements AutoCloseable {
 
@@ -43,15 +43,19 @@ public final class BridgeClient implements AutoCloseable {
   }
 
   /**
-   * From now on, hands every message published on a {@link #register registered} address to {@code tap}, on
-   * the reader thread and in arrival order, instead of keeping it for {@link #awaitMessage} and {@link #next};
-   * replies still reach {@link #request}. For a subscriber that must see every event, however long it runs.
+   * From now on, hands every message published on a {@link #register registered} address to {@code
+   * tap}, on the reader thread and in arrival order, instead of keeping it for {@link
+   * #awaitMessage} and {@link #next}; replies still reach {@link #request}. For a subscriber that
+   * must see every event, however long it runs.
    */
   public void tap(Consumer<JsonObject> tap) {
     this.messageTap = tap;
   }
 
-  /** Waits until the bridge has closed the connection (the broker stopped); false after {@code timeout}. */
+  /**
+   * Waits until the bridge has closed the connection (the broker stopped); false after {@code
+   * timeout}.
+   */
   public synchronized boolean awaitClosed(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (failure == null) {
@@ -64,15 +68,18 @@ public final class BridgeClient implements AutoCloseable {
     return true;
   }
 
-  /** Subscribes to {@code address}; messages published there arrive as frames of type {@code message}. */
+  /**
+   * Subscribes to {@code address}; messages published there arrive as frames of type {@code
+   * message}.
+   */
   public void register(String address) throws IOException {
     registered.add(address);
     write(new JsonObject().put("type", "register").put("address", address));
   }
 
   /**
-   * Registers and waits until the bridge has processed it: the bridge answers frames in order, so a reply to
-   * a request sent after the registration proves the registration is in place.
+   * Registers and waits until the bridge has processed it: the bridge answers frames in order, so a
+   * reply to a request sent after the registration proves the registration is in place.
    */
   public void registerAndSync(String... addresses) throws IOException, InterruptedException {
     for (String address : addresses) {
@@ -81,25 +88,43 @@ public final class BridgeClient implements AutoCloseable {
     request(Addresses.ADMIN_COUNT, new JsonObject(), Duration.ofSeconds(10));
   }
 
-  /** Sends a request and waits for its reply; a failure reply becomes an {@link IllegalStateException}. */
+  /**
+   * Sends a request and waits for its reply; a failure reply becomes an {@link
+   * IllegalStateException}.
+   */
   public JsonObject request(String address, JsonObject body, Duration timeout)
       throws IOException, InterruptedException {
     String replyAddress = "reply-" + UUID.randomUUID();
-    write(new JsonObject().put("type", "send").put("address", address).put("body", body)
-        .put("replyAddress", replyAddress));
-    JsonObject reply = awaitFrame(f -> replyAddress.equals(f.getString("address"))
-        || "err".equals(f.getString("type")), timeout);
+    write(
+        new JsonObject()
+            .put("type", "send")
+            .put("address", address)
+            .put("body", body)
+            .put("replyAddress", replyAddress));
+    JsonObject reply =
+        awaitFrame(
+            f -> replyAddress.equals(f.getString("address")) || "err".equals(f.getString("type")),
+            timeout);
     if ("err".equals(reply.getString("type")) || reply.containsKey("failureCode")) {
       throw new IllegalStateException("request to " + address + " failed: " + reply.encode());
     }
     return reply.getJsonObject("body");
   }
 
-  /** The body of the next message published on {@code address} that matches and was not returned before. */
+  /**
+   * The body of the next message published on {@code address} that matches and was not returned
+   * before.
+   */
   public JsonObject awaitMessage(String address, Predicate<JsonObject> matching, Duration timeout)
       throws IOException, InterruptedException {
-    return awaitFrame(f -> "message".equals(f.getString("type")) && address.equals(f.getString("address"))
-        && f.getValue("body") instanceof JsonObject body && matching.test(body), timeout).getJsonObject("body");
+    return awaitFrame(
+            f ->
+                "message".equals(f.getString("type"))
+                    && address.equals(f.getString("address"))
+                    && f.getValue("body") instanceof JsonObject body
+                    && matching.test(body),
+            timeout)
+        .getJsonObject("body");
   }
 
   /** Every frame received and not yet returned by an await. */
@@ -134,7 +159,8 @@ public final class BridgeClient implements AutoCloseable {
       checkOpen();
       long left = deadline - System.nanoTime();
       if (left <= 0) {
-        throw new AssertionError("no matching bridge frame within " + timeout + "; received: " + received);
+        throw new AssertionError(
+            "no matching bridge frame within " + timeout + "; received: " + received);
       }
       TimeUnit.NANOSECONDS.timedWait(this, left);
     }
@@ -160,7 +186,8 @@ public final class BridgeClient implements AutoCloseable {
         in.readFully(bytes);
         JsonObject frame = new JsonObject(new String(bytes, StandardCharsets.UTF_8));
         Consumer<JsonObject> tap = messageTap;
-        if (tap != null && "message".equals(frame.getString("type"))
+        if (tap != null
+            && "message".equals(frame.getString("type"))
             && registered.contains(frame.getString("address"))) {
           tap.accept(frame);
           continue;

@@ -3,9 +3,9 @@ package io.sessionbroker.broker;
 import io.sessionbroker.cluster.Clock;
 import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.cluster.SessionTableVerticle;
-import io.sessionbroker.transports.TransportName;
 import io.sessionbroker.cluster.Ticker;
 import io.sessionbroker.cluster.hazelcast.ClusterNode;
+import io.sessionbroker.transports.TransportName;
 import io.sessionbroker.transports.mqtt.ClusterRouter;
 import io.sessionbroker.transports.mqtt.MqttTransport;
 import io.sessionbroker.transports.tcp.TcpTransport;
@@ -27,9 +27,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One broker node: the session table, the device listeners, the admin API and the event bus bridge, wired
- * together — standalone, or clustered through {@link ClusterNode}. {@link #stop} closes every session with
- * {@code SHUTDOWN} and announces it before the node leaves.
+ * One broker node: the session table, the device listeners, the admin API and the event bus bridge,
+ * wired together — standalone, or clustered through {@link ClusterNode}. {@link #stop} closes every
+ * session with {@code SHUTDOWN} and announces it before the node leaves.
  */
 public final class Broker {
 
@@ -45,10 +45,15 @@ public final class Broker {
   private UdpTransport udp;
   private TcpTransport tcp;
 
-  /** A device listener: its name in the configuration, its address, how it starts, its bound port once up. */
-  private record Listener(TransportName name, String host, Supplier<Future<?>> start, IntSupplier port) {}
+  /**
+   * A device listener: its name in the configuration, its address, how it starts, its bound port
+   * once up.
+   */
+  private record Listener(
+      TransportName name, String host, Supplier<Future<?>> start, IntSupplier port) {}
 
-  private Broker(BrokerConfig config, Vertx vertx, ClusterNode cluster, Clock clock, Ticker ticker) {
+  private Broker(
+      BrokerConfig config, Vertx vertx, ClusterNode cluster, Clock clock, Ticker ticker) {
     this.config = config;
     this.vertx = vertx;
     this.cluster = cluster;
@@ -62,41 +67,55 @@ public final class Broker {
   }
 
   /**
-   * Starts a node whose session table reads {@code clock} and is ticked by {@code ticker}: a test passes a fake
-   * clock and a ticker it fires by hand, and decides to the millisecond when sessions expire.
+   * Starts a node whose session table reads {@code clock} and is ticked by {@code ticker}: a test
+   * passes a fake clock and a ticker it fires by hand, and decides to the millisecond when sessions
+   * expire.
    */
   public static Future<Broker> start(BrokerConfig config, Clock clock, Ticker ticker) {
     VertxOptions options = new VertxOptions().setPreferNativeTransport(true);
     if (!config.cluster().enabled()) {
       return deploy(new Broker(config, Vertx.vertx(options), null, clock, ticker));
     }
-    ClusterNode cluster = ClusterNode.create(config.cluster().configFile(), config.cluster().quorum());
-    return cluster.vertx(options, config.cluster().host())
+    ClusterNode cluster =
+        ClusterNode.create(config.cluster().configFile(), config.cluster().quorum());
+    return cluster
+        .vertx(options, config.cluster().host())
         .compose(vertx -> deploy(new Broker(config, vertx, cluster, clock, ticker)));
   }
 
   private static Future<Broker> deploy(Broker broker) {
     Vertx vertx = broker.vertx;
-    return broker.deploy()
+    return broker
+        .deploy()
         .map(broker)
         .recover(e -> vertx.close().transform(v -> Future.failedFuture(e)));
   }
 
   private Future<Void> deploy() {
     String nodeId = nodeId();
-    SessionTableVerticle tableVerticle = cluster == null
-        ? SessionTableVerticle.builder(config.table(), clock, nodeId).ticker(ticker).build()
-        : cluster.tableVerticle(vertx, config.table(), clock, ticker);
+    SessionTableVerticle tableVerticle =
+        cluster == null
+            ? SessionTableVerticle.builder(config.table(), clock, nodeId).ticker(ticker).build()
+            : cluster.tableVerticle(vertx, config.table(), clock, ticker);
     Supplier<List<String>> nodes = cluster == null ? () -> List.of(nodeId) : cluster::nodes;
-    // The table runs on a worker context of its own (serialized like an event loop, but on no event loop), so
-    // the transports' I/O never shares its thread: an eviction tick is not delayed by a burst of socket work.
-    return vertx.deployVerticle(tableVerticle, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
-        .compose(id -> {
-          table = tableVerticle.table();
-          return NodeAdmin.register(vertx.eventBus(), nodeId, table, this::metrics);
-        })
-        .compose(v -> new AdminApi(vertx.eventBus(), tableVerticle.pipeline().eventLog(), nodes).register())
-        .compose(v -> cluster == null ? Future.succeededFuture() : cluster.watch(vertx, tableVerticle))
+    // The table runs on a worker context of its own (serialized like an event loop, but on no event
+    // loop), so
+    // the transports' I/O never shares its thread: an eviction tick is not delayed by a burst of
+    // socket work.
+    return vertx
+        .deployVerticle(
+            tableVerticle, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
+        .compose(
+            id -> {
+              table = tableVerticle.table();
+              return NodeAdmin.register(vertx.eventBus(), nodeId, table, this::metrics);
+            })
+        .compose(
+            v ->
+                new AdminApi(vertx.eventBus(), tableVerticle.pipeline().eventLog(), nodes)
+                    .register())
+        .compose(
+            v -> cluster == null ? Future.succeededFuture() : cluster.watch(vertx, tableVerticle))
         .compose(v -> deployListeners())
         .compose(v -> deployBridge());
   }
@@ -105,30 +124,51 @@ public final class Broker {
     List<Listener> wanted = new ArrayList<>();
     if (config.tcp() != null) {
       tcp = new TcpTransport(table, config.tcp(), config.auth());
-      wanted.add(new Listener(TransportName.TCP, config.tcp().host(), () -> vertx.deployVerticle(tcp), tcp::port));
+      wanted.add(
+          new Listener(
+              TransportName.TCP, config.tcp().host(), () -> vertx.deployVerticle(tcp), tcp::port));
     }
     if (config.udp() != null) {
       udp = new UdpTransport(table, config.udp(), config.auth());
-      wanted.add(new Listener(TransportName.UDP, config.udp().host(), () -> udp.start(vertx), udp::port));
+      wanted.add(
+          new Listener(TransportName.UDP, config.udp().host(), () -> udp.start(vertx), udp::port));
     }
     if (config.mqtt() != null) {
-      // One instance: its pub/sub router is confined to one event loop. Clustered, publishes and the wills
+      // One instance: its pub/sub router is confined to one event loop. Clustered, publishes and
+      // the wills
       // of crashed nodes reach subscribers on every node.
-      MqttTransport mqtt = cluster == null
-          ? new MqttTransport(table, config.mqtt(), config.auth())
-          : new MqttTransport(table, config.mqtt(), config.auth(), new ClusterRouter(vertx.eventBus(), nodeId()));
-      wanted.add(new Listener(TransportName.MQTT, config.mqtt().host(), () -> vertx.deployVerticle(mqtt), mqtt::port));
+      MqttTransport mqtt =
+          cluster == null
+              ? new MqttTransport(table, config.mqtt(), config.auth())
+              : new MqttTransport(
+                  table,
+                  config.mqtt(),
+                  config.auth(),
+                  new ClusterRouter(vertx.eventBus(), nodeId()));
+      wanted.add(
+          new Listener(
+              TransportName.MQTT,
+              config.mqtt().host(),
+              () -> vertx.deployVerticle(mqtt),
+              mqtt::port));
     }
     if (config.websocket() != null) {
-      WebSocketTransport websocket = new WebSocketTransport(table, config.websocket(), config.auth());
-      wanted.add(new Listener(TransportName.WEBSOCKET, config.websocket().host(), () -> vertx.deployVerticle(websocket),
-          websocket::port));
+      WebSocketTransport websocket =
+          new WebSocketTransport(table, config.websocket(), config.auth());
+      wanted.add(
+          new Listener(
+              TransportName.WEBSOCKET,
+              config.websocket().host(),
+              () -> vertx.deployVerticle(websocket),
+              websocket::port));
     }
     Future<Void> chain = Future.succeededFuture();
     for (Listener listener : wanted) {
-      chain = chain.compose(v -> listener.start().get())
-          .onSuccess(id -> listeners.put(listener.name(), listener))
-          .mapEmpty();
+      chain =
+          chain
+              .compose(v -> listener.start().get())
+              .onSuccess(id -> listeners.put(listener.name(), listener))
+              .mapEmpty();
     }
     return chain;
   }
@@ -141,19 +181,24 @@ public final class Broker {
   }
 
   /**
-   * Closes every session with {@code SHUTDOWN}, waits the configured grace so the close events reach the
-   * bridge's subscribers, then closes Vert.x (leaving the cluster).
+   * Closes every session with {@code SHUTDOWN}, waits the configured grace so the close events
+   * reach the bridge's subscribers, then closes Vert.x (leaving the cluster).
    */
   public Future<Void> stop() {
-    return table.shutdown()
-        .compose(closed -> {
-          log.info("broker_stopping sessions_closed={}", closed);
-          return vertx.timer(config.shutdownGraceMs());
-        })
+    return table
+        .shutdown()
+        .compose(
+            closed -> {
+              log.info("broker_stopping sessions_closed={}", closed);
+              return vertx.timer(config.shutdownGraceMs());
+            })
         .compose(v -> vertx.close());
   }
 
-  /** This node's counters for {@code sessions.admin.metrics}: open TCP connections, UDP datagrams by fate. */
+  /**
+   * This node's counters for {@code sessions.admin.metrics}: open TCP connections, UDP datagrams by
+   * fate.
+   */
   JsonObject metrics() {
     JsonObject metrics = new JsonObject();
     if (tcp != null) {

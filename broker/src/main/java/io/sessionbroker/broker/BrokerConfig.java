@@ -17,8 +17,9 @@ import java.util.UUID;
 import java.util.function.Function;
 
 /**
- * The broker's typed configuration, read from JSON ({@code conf/broker.json}); every section is documented in
- * the README. Validation happens here, so a bad setting stops the broker at start with a clear message.
+ * The broker's typed configuration, read from JSON ({@code conf/broker.json}); every section is
+ * documented in the README. Validation happens here, so a bad setting stops the broker at start
+ * with a clear message.
  *
  * @param nodeId this node's name in events; random when not configured
  * @param table session table settings
@@ -28,7 +29,8 @@ import java.util.function.Function;
  * @param websocket WebSocket listener, or null when disabled
  * @param bridge external event bus access
  * @param auth device authentication; required as soon as a device listener is bound beyond loopback
- * @param shutdownGraceMs time given to close events to reach bridge subscribers before the process exits
+ * @param shutdownGraceMs time given to close events to reach bridge subscribers before the process
+ *     exits
  * @param cluster clustering over Hazelcast
  */
 public record BrokerConfig(
@@ -45,10 +47,12 @@ public record BrokerConfig(
 
   /**
    * @param enabled whether this node joins a cluster ({@code bin/broker --cluster})
-   * @param configFile the Hazelcast configuration (conf/cluster.xml); relative to the broker's config file
+   * @param configFile the Hazelcast configuration (conf/cluster.xml); relative to the broker's
+   *     config file
    * @param host address of the clustered event bus; loopback unless members run on several hosts
-   * @param quorum members a node must see around it (itself included) to announce a lost node's sessions;
-   *     a majority of the planned cluster size, so a node cut off from the others stays quiet
+   * @param quorum members a node must see around it (itself included) to announce a lost node's
+   *     sessions; a majority of the planned cluster size, so a node cut off from the others stays
+   *     quiet
    */
   public record ClusterOptions(boolean enabled, Path configFile, String host, int quorum) {
 
@@ -57,21 +61,26 @@ public record BrokerConfig(
       if (quorum < 1) {
         throw new IllegalArgumentException("cluster.quorum must be >= 1, was " + quorum);
       }
-      return new ClusterOptions(json.getBoolean("enabled", false),
-          baseDir.resolve(json.getString("configFile", "cluster.xml")), json.getString("host", "127.0.0.1"),
+      return new ClusterOptions(
+          json.getBoolean("enabled", false),
+          baseDir.resolve(json.getString("configFile", "cluster.xml")),
+          json.getString("host", "127.0.0.1"),
           quorum);
     }
   }
 
   /**
-   * @param host address of the TCP event bus bridge; loopback only (there is no admin credential yet)
+   * @param host address of the TCP event bus bridge; loopback only (there is no admin credential
+   *     yet)
    * @param port its port
    */
   public record BridgeOptions(boolean enabled, String host, int port) {
 
     static BridgeOptions fromJson(JsonObject json) {
       return new BridgeOptions(
-          json.getBoolean("enabled", true), json.getString("host", "127.0.0.1"), json.getInteger("port", 7900));
+          json.getBoolean("enabled", true),
+          json.getString("host", "127.0.0.1"),
+          json.getInteger("port", 7900));
     }
   }
 
@@ -87,23 +96,25 @@ public record BrokerConfig(
     WsOptions websocket = listener(json, TransportName.WEBSOCKET, WsOptions::fromJson);
     String secret = json.getJsonObject("auth", new JsonObject()).getString("secret", "");
     DeviceAuth auth = secret.isEmpty() ? DeviceAuth.NONE : DeviceAuth.withSecret(secret);
-    BrokerConfig config = new BrokerConfig(
-        nodeId,
-        TableOptions.fromJson(json.getJsonObject("table", new JsonObject())),
-        tcp,
-        udp,
-        mqtt,
-        websocket,
-        BridgeOptions.fromJson(json.getJsonObject("bridge", new JsonObject())),
-        auth,
-        json.getJsonObject("shutdown", new JsonObject()).getInteger("graceMs", 500),
-        ClusterOptions.fromJson(json.getJsonObject("cluster", new JsonObject()), baseDir));
+    BrokerConfig config =
+        new BrokerConfig(
+            nodeId,
+            TableOptions.fromJson(json.getJsonObject("table", new JsonObject())),
+            tcp,
+            udp,
+            mqtt,
+            websocket,
+            BridgeOptions.fromJson(json.getJsonObject("bridge", new JsonObject())),
+            auth,
+            json.getJsonObject("shutdown", new JsonObject()).getInteger("graceMs", 500),
+            ClusterOptions.fromJson(json.getJsonObject("cluster", new JsonObject()), baseDir));
     config.checkSecurity();
     return config;
   }
 
   /** A listener's options from its section, or null when the section is missing or disabled. */
-  private static <T> T listener(JsonObject json, TransportName name, Function<JsonObject, T> fromJson) {
+  private static <T> T listener(
+      JsonObject json, TransportName name, Function<JsonObject, T> fromJson) {
     JsonObject conf = json.getJsonObject(name.id());
     return conf != null && conf.getBoolean("enabled", true) ? fromJson.apply(conf) : null;
   }
@@ -116,12 +127,16 @@ public record BrokerConfig(
     exposeCheck(exposed, TransportName.MQTT, mqtt == null ? null : mqtt.host());
     exposeCheck(exposed, TransportName.WEBSOCKET, websocket == null ? null : websocket.host());
     if (!exposed.isEmpty() && !auth.required()) {
-      throw new IllegalArgumentException("listeners bound beyond loopback (" + String.join(", ", exposed)
-          + ") require device authentication: set auth.secret (BROKER_AUTH_SECRET), at least 16 characters");
+      throw new IllegalArgumentException(
+          "listeners bound beyond loopback ("
+              + String.join(", ", exposed)
+              + ") require device authentication: set auth.secret (BROKER_AUTH_SECRET), at least 16 characters");
     }
     if (bridge.enabled() && !isLoopback(bridge.host())) {
-      throw new IllegalArgumentException("bridge.host=" + bridge.host()
-          + " is beyond loopback, but the event bus bridge has no admin credential: keep it on 127.0.0.1");
+      throw new IllegalArgumentException(
+          "bridge.host="
+              + bridge.host()
+              + " is beyond loopback, but the event bus bridge has no admin credential: keep it on 127.0.0.1");
     }
   }
 

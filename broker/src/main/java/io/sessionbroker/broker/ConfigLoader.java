@@ -10,11 +10,11 @@ import java.util.Map;
 /**
  * Reads the broker's JSON configuration and lets the environment override every setting.
  *
- * <p>The variable for a setting is {@code BROKER_} followed by its path, camelCase split into words, all
- * upper case, joined by underscores: {@code tcp.port} → {@code BROKER_TCP_PORT},
- * {@code table.maxEvictionsPerTick} → {@code BROKER_TABLE_MAX_EVICTIONS_PER_TICK}. Only settings present in the
- * file can be overridden (the shipped {@code conf/broker.json} lists them all); the value is parsed as the
- * type the file has there.
+ * <p>The variable for a setting is {@code BROKER_} followed by its path, camelCase split into
+ * words, all upper case, joined by underscores: {@code tcp.port} → {@code BROKER_TCP_PORT}, {@code
+ * table.maxEvictionsPerTick} → {@code BROKER_TABLE_MAX_EVICTIONS_PER_TICK}. Only settings present
+ * in the file can be overridden (the shipped {@code conf/broker.json} lists them all); the value is
+ * parsed as the type the file has there.
  */
 public final class ConfigLoader {
 
@@ -27,13 +27,15 @@ public final class ConfigLoader {
     try {
       text = Files.readString(file);
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read config file " + file + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "cannot read config file " + file + ": " + e.getMessage(), e);
     }
     JsonObject conf;
     try {
       conf = new JsonObject(text);
     } catch (DecodeException e) {
-      throw new IllegalArgumentException("config file " + file + " is not valid JSON: " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "config file " + file + " is not valid JSON: " + e.getMessage(), e);
     }
     override(conf, ENV_PREFIX, env);
     return conf;
@@ -42,11 +44,13 @@ public final class ConfigLoader {
   /** Adds {@code offset} to the {@code port} of every section that has one (a port 0 stays 0). */
   public static void shiftPorts(JsonObject conf, int offset) {
     for (String key : conf.fieldNames()) {
-      if (conf.getValue(key) instanceof JsonObject section && section.getValue("port") instanceof Number port
+      if (conf.getValue(key) instanceof JsonObject section
+          && section.getValue("port") instanceof Number port
           && port.intValue() > 0) {
         int shifted = port.intValue() + offset;
         if (shifted > 65_535) {
-          throw new IllegalArgumentException(key + ".port " + port + " + offset " + offset + " exceeds 65535");
+          throw new IllegalArgumentException(
+              key + ".port " + port + " + offset " + offset + " exceeds 65535");
         }
         section.put("port", shifted);
       }
@@ -87,8 +91,16 @@ public final class ConfigLoader {
       }
       return text;
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("environment variable " + variable + "=" + text
-          + " is not a valid " + like.getClass().getSimpleName() + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "environment variable "
+              + variable
+              + "="
+              + text
+              + " is not a valid "
+              + like.getClass().getSimpleName()
+              + ": "
+              + e.getMessage(),
+          e);
     }
   }
 }

@@ -3,20 +3,21 @@ package io.sessionbroker.broker;
 import io.sessionbroker.cluster.Addresses;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import java.util.List;
 import io.vertx.ext.bridge.BridgeOptions;
 import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.eventbus.bridge.tcp.TcpEventBusBridge;
+import java.util.List;
 
 /**
  * The TCP event bus bridge: lets a program in any language subscribe to the published events
- * ({@code sessions.opened}, {@code sessions.closed}, {@code sessions.rejected}, {@code devices.inbound}) and
- * call {@code sessions.admin.*} over a plain socket (4-byte length + JSON frames); nothing else.
+ * ({@code sessions.opened}, {@code sessions.closed}, {@code sessions.rejected}, {@code
+ * devices.inbound}) and call {@code sessions.admin.*} over a plain socket (4-byte length + JSON
+ * frames); nothing else.
  *
- * <p>Subscribing is allowed on the event addresses by name, not by a pattern such as {@code sessions.*}: a
- * bridge subscription is a consumer like any other, so on a request address ({@code sessions.admin.kick}, a
- * node's {@code sessions.node.<id>.admin.*} or {@code .takeover}) it would take its turn in the round robin
- * and receive requests meant for the broker.
+ * <p>Subscribing is allowed on the event addresses by name, not by a pattern such as {@code
+ * sessions.*}: a bridge subscription is a consumer like any other, so on a request address ({@code
+ * sessions.admin.kick}, a node's {@code sessions.node.<id>.admin.*} or {@code .takeover}) it would
+ * take its turn in the round robin and receive requests meant for the broker.
  */
 final class EventBridge {
 
@@ -27,9 +28,11 @@ final class EventBridge {
   private EventBridge() {}
 
   static Future<TcpEventBusBridge> start(Vertx vertx, BrokerConfig.BridgeOptions options) {
-    BridgeOptions permitted = new BridgeOptions()
-        .addInboundPermitted(new PermittedOptions().setAddressRegex("sessions\\.admin\\..+"));
-    PUBLISHED.forEach(address -> permitted.addOutboundPermitted(new PermittedOptions().setAddress(address)));
+    BridgeOptions permitted =
+        new BridgeOptions()
+            .addInboundPermitted(new PermittedOptions().setAddressRegex("sessions\\.admin\\..+"));
+    PUBLISHED.forEach(
+        address -> permitted.addOutboundPermitted(new PermittedOptions().setAddress(address)));
     return TcpEventBusBridge.create(vertx, permitted).listen(options.port(), options.host());
   }
 }

@@ -15,7 +15,8 @@ public final class Main {
 
   private static final Logger log = LoggerFactory.getLogger(Main.class);
 
-  static final String USAGE = """
+  static final String USAGE =
+      """
       Usage: bin/broker [COMMAND] [OPTIONS]
 
       Commands:
@@ -71,7 +72,9 @@ public final class Main {
         System.out.println(json.encodePrettily());
         yield 0;
       }
-      default -> throw new IllegalArgumentException("unknown command " + arguments.command + "; see --help");
+      default ->
+          throw new IllegalArgumentException(
+              "unknown command " + arguments.command + "; see --help");
     };
   }
 
@@ -79,33 +82,42 @@ public final class Main {
     long started = System.nanoTime();
     Broker broker;
     try {
-      // Joining a cluster can take a while on a busy machine; a standalone node is ready in well under a second.
+      // Joining a cluster can take a while on a busy machine; a standalone node is ready in well
+      // under a second.
       broker = Broker.start(config).await(120, TimeUnit.SECONDS);
     } catch (Exception e) {
-      System.err.println("broker: failed to start: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+      System.err.println(
+          "broker: failed to start: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
       return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);
-    Runnable stop = () -> {
-      try {
-        broker.stop().await(30, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        log.error("broker_stop_failed", e);
-      } finally {
-        stopped.countDown();
-      }
-    };
-    // SIGTERM and SIGINT: close every session with SHUTDOWN, announce it, then exit 0. Installed before the
-    // "ready" line: whoever stops the broker as soon as it is ready (a supervisor, a test) must get this graceful
+    Runnable stop =
+        () -> {
+          try {
+            broker.stop().await(30, TimeUnit.SECONDS);
+          } catch (Exception e) {
+            log.error("broker_stop_failed", e);
+          } finally {
+            stopped.countDown();
+          }
+        };
+    // SIGTERM and SIGINT: close every session with SHUTDOWN, announce it, then exit 0. Installed
+    // before the
+    // "ready" line: whoever stops the broker as soon as it is ready (a supervisor, a test) must get
+    // this graceful
     // stop, not the JVM's default exit (status 143, no SHUTDOWN closes announced).
     Signal.handle(new Signal("TERM"), signal -> new Thread(stop, "broker-stop").start());
     Signal.handle(new Signal("INT"), signal -> new Thread(stop, "broker-stop").start());
     for (String listener : broker.listeners()) {
       System.out.println("listening " + listener);
     }
-    System.out.printf("broker %s ready in %d ms (native transport: %s)%n", broker.nodeId(),
-        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), broker.vertx().isNativeTransportEnabled());
-    // A latch, not wait/notify: a stop that is over before this thread gets here must not be missed.
+    System.out.printf(
+        "broker %s ready in %d ms (native transport: %s)%n",
+        broker.nodeId(),
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+        broker.vertx().isNativeTransportEnabled());
+    // A latch, not wait/notify: a stop that is over before this thread gets here must not be
+    // missed.
     while (stopped.getCount() > 0) {
       try {
         stopped.await();
@@ -122,14 +134,16 @@ public final class Main {
       throw new IllegalArgumentException("usage: bin/broker token DEVICE");
     }
     if (!config.auth().required()) {
-      throw new IllegalArgumentException("auth.secret is not set (BROKER_AUTH_SECRET): tokens are not in use");
+      throw new IllegalArgumentException(
+          "auth.secret is not set (BROKER_AUTH_SECRET): tokens are not in use");
     }
     System.out.println(config.auth().tokenFor(devices.get(0)));
     return 0;
   }
 
   /** The parsed command line. */
-  record Arguments(String command, Path conf, boolean help, boolean cluster, int portOffset, List<String> rest) {
+  record Arguments(
+      String command, Path conf, boolean help, boolean cluster, int portOffset, List<String> rest) {
 
     static Arguments parse(String[] args) {
       String command = null;
@@ -143,7 +157,8 @@ public final class Main {
           case "--help", "-h" -> help = true;
           case "--conf" -> conf = Path.of(value(args, ++i, "--conf"));
           case "--cluster" -> cluster = true;
-          case "--port-offset" -> portOffset = integer(value(args, ++i, "--port-offset"), "--port-offset");
+          case "--port-offset" ->
+              portOffset = integer(value(args, ++i, "--port-offset"), "--port-offset");
           default -> {
             if (command == null && !args[i].startsWith("-")) {
               command = args[i];
@@ -153,7 +168,8 @@ public final class Main {
           }
         }
       }
-      return new Arguments(command == null ? "run" : command, conf, help, cluster, portOffset, rest);
+      return new Arguments(
+          command == null ? "run" : command, conf, help, cluster, portOffset, rest);
     }
 
     static int integer(String text, String option) {

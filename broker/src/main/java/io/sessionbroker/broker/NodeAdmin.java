@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * This node's share of the admin API, on its own addresses {@code sessions.node.<nodeId>.admin.*}: answers
- * for the sessions this node holds. {@link AdminApi} asks every node and merges their answers. Not exposed
- * through the bridge (only {@code sessions.admin.*} is).
+ * This node's share of the admin API, on its own addresses {@code sessions.node.<nodeId>.admin.*}:
+ * answers for the sessions this node holds. {@link AdminApi} asks every node and merges their
+ * answers. Not exposed through the bridge (only {@code sessions.admin.*} is).
  */
 final class NodeAdmin {
 
@@ -25,17 +25,45 @@ final class NodeAdmin {
   /**
    * @param metrics this node's counters ({@code sessions.admin.metrics}), read when asked
    */
-  static Future<Void> register(EventBus bus, String nodeId, SessionTable table, Supplier<JsonObject> metrics) {
-    List<MessageConsumer<Object>> consumers = List.of(
-        bus.consumer(address(nodeId, "list"), m -> AdminApi.answer(m, body -> table.list(
-            body.getString("transport"), 0, body.getInteger("limit", AdminApi.DEFAULT_PAGE)))),
-        bus.consumer(address(nodeId, "get"), m -> AdminApi.answer(m, body -> table.get(body.getString("target"))
-            .map(session -> session == null ? new JsonObject() : session))),
-        bus.consumer(address(nodeId, "count"), m -> AdminApi.answer(m, body -> table.count())),
-        bus.consumer(address(nodeId, "metrics"), m -> AdminApi.answer(m,
-            body -> table.count().map(count -> metrics.get().put("sessions", count)))),
-        bus.consumer(address(nodeId, "kick"), m -> AdminApi.answer(m, body -> table.kick(body.getString("target"))
-            .map(kicked -> new JsonObject().put("kicked", kicked)))));
+  static Future<Void> register(
+      EventBus bus, String nodeId, SessionTable table, Supplier<JsonObject> metrics) {
+    List<MessageConsumer<Object>> consumers =
+        List.of(
+            bus.consumer(
+                address(nodeId, "list"),
+                m ->
+                    AdminApi.answer(
+                        m,
+                        body ->
+                            table.list(
+                                body.getString("transport"),
+                                0,
+                                body.getInteger("limit", AdminApi.DEFAULT_PAGE)))),
+            bus.consumer(
+                address(nodeId, "get"),
+                m ->
+                    AdminApi.answer(
+                        m,
+                        body ->
+                            table
+                                .get(body.getString("target"))
+                                .map(session -> session == null ? new JsonObject() : session))),
+            bus.consumer(address(nodeId, "count"), m -> AdminApi.answer(m, body -> table.count())),
+            bus.consumer(
+                address(nodeId, "metrics"),
+                m ->
+                    AdminApi.answer(
+                        m,
+                        body -> table.count().map(count -> metrics.get().put("sessions", count)))),
+            bus.consumer(
+                address(nodeId, "kick"),
+                m ->
+                    AdminApi.answer(
+                        m,
+                        body ->
+                            table
+                                .kick(body.getString("target"))
+                                .map(kicked -> new JsonObject().put("kicked", kicked)))));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).mapEmpty();
   }
 }

@@ -10,10 +10,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Verifies the admin API's failures as an external client sees them through the TCP bridge (docs/events.md,
- * "Admin API"): a request the API cannot serve is answered with a failure frame carrying code 400 (bad
- * request) or 404 (no such session) and a message that says what was wrong — never with a reply that looks
- * like success, and never with silence.
+ * Verifies the admin API's failures as an external client sees them through the TCP bridge
+ * (docs/events.md, "Admin API"): a request the API cannot serve is answered with a failure frame
+ * carrying code 400 (bad request) or 404 (no such session) and a message that says what was wrong —
+ * never with a reply that looks like success, and never with silence.
  */
 @Timeout(60)
 class AdminApiIT {
@@ -59,23 +59,35 @@ class AdminApiIT {
 
   @Test
   void getOfADeviceOrSessionWithNoOpenSessionIs404() throws Exception {
-    assertFails(Addresses.ADMIN_GET, new JsonObject().put("deviceId", "admin-never-1"), 404, "admin-never-1");
-    assertFails(Addresses.ADMIN_GET, new JsonObject().put("sessionId", "00000000000000aa"), 404, "00000000000000aa");
+    assertFails(
+        Addresses.ADMIN_GET,
+        new JsonObject().put("deviceId", "admin-never-1"),
+        404,
+        "admin-never-1");
+    assertFails(
+        Addresses.ADMIN_GET,
+        new JsonObject().put("sessionId", "00000000000000aa"),
+        404,
+        "00000000000000aa");
   }
 
   @Test
   void kickOfADeviceWithNoOpenSessionRepliesNotKicked() throws Exception {
-    JsonObject answer = RawBridge.ask(harness, Addresses.ADMIN_KICK, new JsonObject().put("deviceId", "admin-never-2"));
+    JsonObject answer =
+        RawBridge.ask(
+            harness, Addresses.ADMIN_KICK, new JsonObject().put("deviceId", "admin-never-2"));
 
     assertThat(answer.containsKey("failureCode")).as(answer.encode()).isFalse();
     assertThat(answer.getJsonObject("body"))
         .isEqualTo(new JsonObject().put("kicked", false).put("target", "admin-never-2"));
   }
 
-  private static void assertFails(String address, JsonObject request, int code, String named) throws Exception {
+  private static void assertFails(String address, JsonObject request, int code, String named)
+      throws Exception {
     JsonObject answer = RawBridge.ask(harness, address, request);
 
-    assertThat(answer.getString("type")).as("%s %s -> %s", address, request.encode(), answer.encode())
+    assertThat(answer.getString("type"))
+        .as("%s %s -> %s", address, request.encode(), answer.encode())
         .isEqualTo("err");
     assertThat(answer.getInteger("failureCode")).as(answer.encode()).isEqualTo(code);
     assertThat(answer.getString("message")).as(answer.encode()).contains(named);

@@ -1,10 +1,10 @@
 package io.sessionbroker.broker;
 
 import io.sessionbroker.cluster.Addresses;
-import io.sessionbroker.testkit.TcpDevice;
-import io.sessionbroker.transports.TransportName;
 import io.sessionbroker.cluster.Clock;
 import io.sessionbroker.cluster.Ticker;
+import io.sessionbroker.testkit.TcpDevice;
+import io.sessionbroker.transports.TransportName;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -15,10 +15,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * A whole broker for integration tests: the shipped {@code conf/broker.json} with free ports and heartbeats
- * down to 100 ms, plus a subscriber on its TCP event bus bridge that talks over a plain socket, as an
- * external program would, and a {@link ContractRecorder} that checks every event the broker publishes against
- * the event contract: {@link #close} stops the broker and fails if the contract was broken.
+ * A whole broker for integration tests: the shipped {@code conf/broker.json} with free ports and
+ * heartbeats down to 100 ms, plus a subscriber on its TCP event bus bridge that talks over a plain
+ * socket, as an external program would, and a {@link ContractRecorder} that checks every event the
+ * broker publishes against the event contract: {@link #close} stops the broker and fails if the
+ * contract was broken.
  */
 public final class BrokerHarness implements AutoCloseable {
 
@@ -31,7 +32,8 @@ public final class BrokerHarness implements AutoCloseable {
   private final ContractRecorder recorder;
   private boolean stopped;
 
-  private BrokerHarness(Broker broker, BridgeClient bridge, JsonObject conf, ContractRecorder recorder) {
+  private BrokerHarness(
+      Broker broker, BridgeClient bridge, JsonObject conf, ContractRecorder recorder) {
     this.broker = broker;
     this.bridge = bridge;
     this.conf = conf;
@@ -48,7 +50,8 @@ public final class BrokerHarness implements AutoCloseable {
   }
 
   /** Starts a broker whose session table reads {@code clock} and is ticked by {@code ticker}. */
-  public static BrokerHarness start(Consumer<JsonObject> tweak, Clock clock, Ticker ticker) throws Exception {
+  public static BrokerHarness start(Consumer<JsonObject> tweak, Clock clock, Ticker ticker)
+      throws Exception {
     JsonObject conf = ConfigLoader.load(SHIPPED_CONF, Map.of());
     conf.getJsonObject("table").put("minHeartbeatMs", 100).put("minTimeoutMs", 100);
     conf.getJsonObject("bridge").put("port", freePort());
@@ -61,10 +64,11 @@ public final class BrokerHarness implements AutoCloseable {
     tweak.accept(conf);
     Broker broker = Broker.start(config(conf), clock, ticker).await(30, TimeUnit.SECONDS);
     int bridgePort = conf.getJsonObject("bridge").getInteger("port");
-    ContractRecorder recorder = new ContractRecorder(
-        "the test's broker", bridgePort, broker.config().table().tickMs());
+    ContractRecorder recorder =
+        new ContractRecorder("the test's broker", bridgePort, broker.config().table().tickMs());
     BridgeClient bridge = new BridgeClient("127.0.0.1", bridgePort);
-    bridge.registerAndSync(Addresses.OPENED, Addresses.CLOSED, Addresses.REJECTED, Addresses.INBOUND);
+    bridge.registerAndSync(
+        Addresses.OPENED, Addresses.CLOSED, Addresses.REJECTED, Addresses.INBOUND);
     return new BrokerHarness(broker, bridge, conf, recorder);
   }
 
@@ -74,12 +78,14 @@ public final class BrokerHarness implements AutoCloseable {
   }
 
   /** The next event on {@code address} for {@code deviceId}, as seen through the bridge. */
-  public JsonObject await(String address, String deviceId) throws IOException, InterruptedException {
+  public JsonObject await(String address, String deviceId)
+      throws IOException, InterruptedException {
     return bridge.awaitMessage(address, e -> deviceId.equals(e.getString("deviceId")), WAIT);
   }
 
   /** A request through the bridge, e.g. {@code sessions.admin.kick}. */
-  public JsonObject request(String address, JsonObject body) throws IOException, InterruptedException {
+  public JsonObject request(String address, JsonObject body)
+      throws IOException, InterruptedException {
     return bridge.request(address, body, WAIT);
   }
 
@@ -87,7 +93,10 @@ public final class BrokerHarness implements AutoCloseable {
     return new TcpDevice("127.0.0.1", broker.tcpPort());
   }
 
-  /** Stops the broker gracefully (sessions closed with SHUTDOWN); the bridge subscriber stays readable. */
+  /**
+   * Stops the broker gracefully (sessions closed with SHUTDOWN); the bridge subscriber stays
+   * readable.
+   */
   public void stop() throws Exception {
     if (!stopped) {
       stopped = true;
@@ -108,7 +117,10 @@ public final class BrokerHarness implements AutoCloseable {
     }
   }
 
-  /** The typed configuration of {@code conf}, with file names relative to the shipped conf/ directory. */
+  /**
+   * The typed configuration of {@code conf}, with file names relative to the shipped conf/
+   * directory.
+   */
   public static BrokerConfig config(JsonObject conf) {
     return BrokerConfig.fromJson(conf, SHIPPED_CONF.getParent());
   }

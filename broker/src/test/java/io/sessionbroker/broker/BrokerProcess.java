@@ -6,8 +6,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.MatchResult;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -15,8 +15,9 @@ import org.awaitility.Awaitility;
 
 /**
  * A broker node in a process of its own, started from the test classpath with {@code Main --cluster
- * --port-offset N --conf FILE}, as an operator would start it. Its output goes to a log file next to the conf.
- * It can be stopped gracefully (SIGTERM), killed (SIGKILL), frozen (SIGSTOP) and resumed (SIGCONT).
+ * --port-offset N --conf FILE}, as an operator would start it. Its output goes to a log file next
+ * to the conf. It can be stopped gracefully (SIGTERM), killed (SIGKILL), frozen (SIGSTOP) and
+ * resumed (SIGCONT).
  */
 final class BrokerProcess implements AutoCloseable {
 
@@ -33,17 +34,28 @@ final class BrokerProcess implements AutoCloseable {
     this.process = process;
   }
 
-  /** Starts a node; {@code jvmOptions} e.g. a heap size. Returns at once: see {@link #awaitReady}. */
-  static BrokerProcess start(Path conf, int portOffset, List<String> jvmOptions) throws IOException {
+  /**
+   * Starts a node; {@code jvmOptions} e.g. a heap size. Returns at once: see {@link #awaitReady}.
+   */
+  static BrokerProcess start(Path conf, int portOffset, List<String> jvmOptions)
+      throws IOException {
     Path log = conf.resolveSibling("node-" + portOffset + "-" + System.nanoTime() + ".log");
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmOptions);
     command.add("-cp");
-    command.add(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
-    command.addAll(List.of(Main.class.getName(), "--cluster", "--port-offset", String.valueOf(portOffset),
-        "--conf", conf.toString()));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    command.add(
+        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
+    command.addAll(
+        List.of(
+            Main.class.getName(),
+            "--cluster",
+            "--port-offset",
+            String.valueOf(portOffset),
+            "--conf",
+            conf.toString()));
+    Process process =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     return new BrokerProcess(portOffset, log, process);
   }
 
@@ -54,11 +66,13 @@ final class BrokerProcess implements AutoCloseable {
   }
 
   /**
-   * Waits until the node's log has a line matching {@code line} and returns the first match. The log file is
-   * the only window into another process, so it is polled (Awaitility); a node that exits fails at once.
+   * Waits until the node's log has a line matching {@code line} and returns the first match. The
+   * log file is the only window into another process, so it is polled (Awaitility); a node that
+   * exits fails at once.
    */
   MatchResult awaitLog(Pattern line, Duration timeout) {
-    return Awaitility.await("node " + portOffset + " logs " + line).atMost(timeout)
+    return Awaitility.await("node " + portOffset + " logs " + line)
+        .atMost(timeout)
         .pollInterval(Duration.ofMillis(100))
         .until(() -> find(line), Objects::nonNull);
   }
@@ -106,7 +120,11 @@ final class BrokerProcess implements AutoCloseable {
   }
 
   private void signal(String name) throws IOException, InterruptedException {
-    int exit = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).inheritIO().start().waitFor();
+    int exit =
+        new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid()))
+            .inheritIO()
+            .start()
+            .waitFor();
     if (exit != 0) {
       throw new IllegalStateException("kill -" + name + " failed: " + exit);
     }

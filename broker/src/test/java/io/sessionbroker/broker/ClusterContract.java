@@ -14,18 +14,19 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Feeds one {@link EventContract} with every {@code sessions.*} event of a cluster, as external subscribers on
- * the bridges of some of its nodes see them: the {@link ContractRecorder} of a cluster. Events are published
- * cluster-wide, so every watched bridge delivers the same event; each is recorded once (the same address,
- * session, {@code seq} and time). Watch a node the test does not kill; watch two to see what each half of a split
- * sees, merged.
+ * Feeds one {@link EventContract} with every {@code sessions.*} event of a cluster, as external
+ * subscribers on the bridges of some of its nodes see them: the {@link ContractRecorder} of a
+ * cluster. Events are published cluster-wide, so every watched bridge delivers the same event; each
+ * is recorded once (the same address, session, {@code seq} and time). Watch a node the test does
+ * not kill; watch two to see what each half of a split sees, merged.
  *
- * <p>Settling: a request on a bridge only orders the events of the node that answers it, not the events other
- * nodes published before. The cluster's event log orders them all: each node numbers its events there ({@code
- * seq}) before it publishes them. So {@link #settle} reads the log of the first watched node that is still running
- * from where the last settle stopped to its end, and waits until that node's subscriber has received every event
- * in it: whatever any node published before the call has been recorded. An event that is in the log but never
- * reaches the subscriber fails the test: a live subscriber missed an event that replay would show.
+ * <p>Settling: a request on a bridge only orders the events of the node that answers it, not the
+ * events other nodes published before. The cluster's event log orders them all: each node numbers
+ * its events there ({@code seq}) before it publishes them. So {@link #settle} reads the log of the
+ * first watched node that is still running from where the last settle stopped to its end, and waits
+ * until that node's subscriber has received every event in it: whatever any node published before
+ * the call has been recorded. An event that is in the log but never reaches the subscriber fails
+ * the test: a live subscriber missed an event that replay would show.
  */
 final class ClusterContract implements AutoCloseable {
 
@@ -50,11 +51,13 @@ final class ClusterContract implements AutoCloseable {
   }
 
   /**
-   * Subscribes on the bridges of {@code watched} (node indexes of {@code cluster}); returns once every
-   * subscription is in place.
+   * Subscribes on the bridges of {@code watched} (node indexes of {@code cluster}); returns once
+   * every subscription is in place.
    */
-  ClusterContract(ThreeNodes cluster, long tickMs, int... watched) throws IOException, InterruptedException {
-    contract = new EventContract("the cluster, seen from node(s) " + names(watched), tickMs, this::settle);
+  ClusterContract(ThreeNodes cluster, long tickMs, int... watched)
+      throws IOException, InterruptedException {
+    contract =
+        new EventContract("the cluster, seen from node(s) " + names(watched), tickMs, this::settle);
     try {
       for (int node : watched) {
         Tap tap = new Tap(node, new BridgeClient("127.0.0.1", cluster.bridgePort(node)));
@@ -82,7 +85,14 @@ final class ClusterContract implements AutoCloseable {
       return;
     }
     String address = frame.getString("address");
-    String key = address + " " + body.getString("sessionId") + " " + body.getValue("seq") + " " + body.getValue("at");
+    String key =
+        address
+            + " "
+            + body.getString("sessionId")
+            + " "
+            + body.getValue("seq")
+            + " "
+            + body.getValue("at");
     synchronized (this) {
       if (body.getLong("seq") != null) {
         tap.seqs.add(body.getLong("seq"));
@@ -101,8 +111,8 @@ final class ClusterContract implements AutoCloseable {
   }
 
   /**
-   * Returns once every event in the cluster's log (as the first running watched node reads it) has been
-   * recorded; fails if one of them does not reach that node's subscriber within 30 s.
+   * Returns once every event in the cluster's log (as the first running watched node reads it) has
+   * been recorded; fails if one of them does not reach that node's subscriber within 30 s.
    */
   void settle() throws IOException, InterruptedException {
     Tap tap = taps.stream().filter(t -> !t.stopped).findFirst().orElse(null);
@@ -112,11 +122,15 @@ final class ClusterContract implements AutoCloseable {
     Set<Long> logged = new TreeSet<>();
     long from = settledTo;
     while (true) {
-      JsonObject page = tap.bridge.request(Addresses.ADMIN_EVENTS,
-          new JsonObject().put("fromSeq", from).put("max", AdminApi.MAX_EVENTS), ThreeNodes.WAIT);
+      JsonObject page =
+          tap.bridge.request(
+              Addresses.ADMIN_EVENTS,
+              new JsonObject().put("fromSeq", from).put("max", AdminApi.MAX_EVENTS),
+              ThreeNodes.WAIT);
       JsonArray events = page.getJsonArray("events");
       if (page.getBoolean("gap")) {
-        throw new AssertionError("the event log overwrote events the contract has not confirmed: " + page.encode());
+        throw new AssertionError(
+            "the event log overwrote events the contract has not confirmed: " + page.encode());
       }
       if (events.isEmpty()) {
         break;
@@ -135,31 +149,47 @@ final class ClusterContract implements AutoCloseable {
       if (left <= 0) {
         Set<Long> missing = new TreeSet<>(logged);
         missing.removeAll(tap.seqs);
-        throw new AssertionError("events " + missing + " are in the cluster's event log but did not reach the"
-            + " subscriber on node " + (char) ('A' + tap.node) + " within " + DELIVERY);
+        throw new AssertionError(
+            "events "
+                + missing
+                + " are in the cluster's event log but did not reach the"
+                + " subscriber on node "
+                + (char) ('A' + tap.node)
+                + " within "
+                + DELIVERY);
       }
       TimeUnit.NANOSECONDS.timedWait(this, left);
     }
   }
 
-  /** Node {@code node} has stopped: waits until its bridge, if watched, has delivered its last event. */
+  /**
+   * Node {@code node} has stopped: waits until its bridge, if watched, has delivered its last
+   * event.
+   */
   void stopped(int node) throws InterruptedException {
     for (Tap tap : taps) {
       if (tap.node == node) {
         tap.stopped = true;
         if (!tap.bridge.awaitClosed(DELIVERY)) {
-          throw new AssertionError("the bridge of node " + (char) ('A' + node) + " stayed open after it stopped");
+          throw new AssertionError(
+              "the bridge of node " + (char) ('A' + node) + " stayed open after it stopped");
         }
       }
     }
   }
 
   private static long logEnd(Tap tap) throws IOException, InterruptedException {
-    return tap.bridge.request(Addresses.ADMIN_EVENTS, new JsonObject().put("fromSeq", Long.MAX_VALUE).put("max", 1),
-        ThreeNodes.WAIT).getLong("nextSeq");
+    return tap.bridge
+        .request(
+            Addresses.ADMIN_EVENTS,
+            new JsonObject().put("fromSeq", Long.MAX_VALUE).put("max", 1),
+            ThreeNodes.WAIT)
+        .getLong("nextSeq");
   }
 
-  /** Stops watching; the contract is not checked any more (see {@link ThreeNodes#stopAndFinish}). */
+  /**
+   * Stops watching; the contract is not checked any more (see {@link ThreeNodes#stopAndFinish}).
+   */
   @Override
   public void close() throws IOException {
     contract.abandon();

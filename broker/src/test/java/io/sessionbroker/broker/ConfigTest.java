@@ -12,7 +12,10 @@ import io.vertx.core.json.JsonObject;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Verifies that the shipped configuration loads, matches the code's defaults, and can be overridden. */
+/**
+ * Verifies that the shipped configuration loads, matches the code's defaults, and can be
+ * overridden.
+ */
 class ConfigTest {
 
   @Test
@@ -33,11 +36,13 @@ class ConfigTest {
   void shippedConfigurationStatesTheCodeDefaults() {
     JsonObject json = ConfigLoader.load(BrokerHarness.SHIPPED_CONF, Map.of());
 
-    assertThat(TableOptions.fromJson(json.getJsonObject("table"))).isEqualTo(TableOptions.defaults());
+    assertThat(TableOptions.fromJson(json.getJsonObject("table")))
+        .isEqualTo(TableOptions.defaults());
     assertThat(listener(json, "tcp")).isEqualTo(TcpOptions.fromJson(new JsonObject()).toJson());
     assertThat(listener(json, "udp")).isEqualTo(UdpOptions.fromJson(new JsonObject()).toJson());
     assertThat(listener(json, "mqtt")).isEqualTo(MqttOptions.fromJson(new JsonObject()).toJson());
-    assertThat(listener(json, "websocket")).isEqualTo(WsOptions.fromJson(new JsonObject()).toJson());
+    assertThat(listener(json, "websocket"))
+        .isEqualTo(WsOptions.fromJson(new JsonObject()).toJson());
   }
 
   private static JsonObject listener(JsonObject conf, String name) {
@@ -48,12 +53,13 @@ class ConfigTest {
 
   @Test
   void environmentOverridesAnySettingWithItsType() {
-    Map<String, String> env = Map.of(
-        "BROKER_TCP_PORT", "7100",
-        "BROKER_TABLE_MAX_EVICTIONS_PER_TICK", "99",
-        "BROKER_TABLE_TIMEOUT_MULTIPLIER", "2.5",
-        "BROKER_BRIDGE_ENABLED", "false",
-        "BROKER_NODE_ID", "edge-7");
+    Map<String, String> env =
+        Map.of(
+            "BROKER_TCP_PORT", "7100",
+            "BROKER_TABLE_MAX_EVICTIONS_PER_TICK", "99",
+            "BROKER_TABLE_TIMEOUT_MULTIPLIER", "2.5",
+            "BROKER_BRIDGE_ENABLED", "false",
+            "BROKER_NODE_ID", "edge-7");
 
     BrokerConfig config = BrokerHarness.config(ConfigLoader.load(BrokerHarness.SHIPPED_CONF, env));
 
@@ -66,14 +72,16 @@ class ConfigTest {
 
   @Test
   void malformedEnvironmentValueNamesTheVariable() {
-    assertThatThrownBy(() -> ConfigLoader.load(BrokerHarness.SHIPPED_CONF, Map.of("BROKER_TCP_PORT", "seven")))
+    assertThatThrownBy(
+            () -> ConfigLoader.load(BrokerHarness.SHIPPED_CONF, Map.of("BROKER_TCP_PORT", "seven")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("BROKER_TCP_PORT");
   }
 
   @Test
   void listenerBeyondLoopbackWithoutSecretIsRefused() {
-    JsonObject json = ConfigLoader.load(BrokerHarness.SHIPPED_CONF, Map.of("BROKER_TCP_HOST", "0.0.0.0"));
+    JsonObject json =
+        ConfigLoader.load(BrokerHarness.SHIPPED_CONF, Map.of("BROKER_TCP_HOST", "0.0.0.0"));
 
     assertThatThrownBy(() -> BrokerHarness.config(json))
         .isInstanceOf(IllegalArgumentException.class)

@@ -7,24 +7,26 @@ import java.io.IOException;
 import java.time.Duration;
 
 /**
- * Feeds the {@link EventContract} with every {@code sessions.*} event a broker publishes, as an external
- * subscriber sees them: over a bridge connection of its own, read by a plain socket. Settling is a request on
- * that same connection: the bridge writes frames in order, so its reply comes after every event published
- * before the table answered it.
+ * Feeds the {@link EventContract} with every {@code sessions.*} event a broker publishes, as an
+ * external subscriber sees them: over a bridge connection of its own, read by a plain socket.
+ * Settling is a request on that same connection: the bridge writes frames in order, so its reply
+ * comes after every event published before the table answered it.
  */
 final class ContractRecorder implements AutoCloseable {
 
   final EventContract contract;
   private final BridgeClient bridge;
 
-  ContractRecorder(String name, int bridgePort, long tickMs) throws IOException, InterruptedException {
+  ContractRecorder(String name, int bridgePort, long tickMs)
+      throws IOException, InterruptedException {
     bridge = new BridgeClient("127.0.0.1", bridgePort);
     contract = new EventContract(name, tickMs, this::settle);
-    bridge.tap(frame -> {
-      if (frame.getValue("body") instanceof JsonObject body) {
-        contract.record(frame.getString("address"), body);
-      }
-    });
+    bridge.tap(
+        frame -> {
+          if (frame.getValue("body") instanceof JsonObject body) {
+            contract.record(frame.getString("address"), body);
+          }
+        });
     try {
       bridge.registerAndSync(Addresses.OPENED, Addresses.CLOSED, Addresses.REJECTED);
     } catch (IOException | RuntimeException e) {
@@ -34,7 +36,9 @@ final class ContractRecorder implements AutoCloseable {
     }
   }
 
-  /** Returns once every event published before the call has been recorded (or the broker is gone). */
+  /**
+   * Returns once every event published before the call has been recorded (or the broker is gone).
+   */
   private void settle() throws InterruptedException {
     try {
       bridge.request(Addresses.ADMIN_COUNT, new JsonObject(), Duration.ofSeconds(10));

@@ -1,11 +1,10 @@
 package io.sessionbroker.broker;
 
 import static io.sessionbroker.broker.BrokerHarness.WAIT;
-import static org.assertj.core.api.Assertions.assertThat;
-
 import static io.sessionbroker.cluster.CloseReason.CLIENT_CLOSED;
 import static io.sessionbroker.cluster.CloseReason.KICKED;
 import static io.sessionbroker.cluster.CloseReason.TAKEN_OVER;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.testkit.ExpectCloses;
@@ -29,9 +28,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Verifies one session table for every transport: a device takes its own session over from another transport,
- * both sides learn why, and a subscriber on the TCP bridge sees the close of the old session and the open of
- * the new one. Real clients throughout: plain sockets, the JDK WebSocket client, Eclipse Paho (MQTT 5).
+ * Verifies one session table for every transport: a device takes its own session over from another
+ * transport, both sides learn why, and a subscriber on the TCP bridge sees the close of the old
+ * session and the open of the new one. Real clients throughout: plain sockets, the JDK WebSocket
+ * client, Eclipse Paho (MQTT 5).
  */
 @Timeout(90)
 class CrossTransportIT {
@@ -59,7 +59,8 @@ class CrossTransportIT {
       ws.hello("x-ws-1", 30);
 
       assertTakenOver("x-ws-1", "tcp", "websocket");
-      assertThat(tcp.read(WAIT)).isEqualTo(new JsonObject().put("type", "bye").put("reason", "TAKEN_OVER"));
+      assertThat(tcp.read(WAIT))
+          .isEqualTo(new JsonObject().put("type", "bye").put("reason", "TAKEN_OVER"));
     }
   }
 
@@ -74,7 +75,8 @@ class CrossTransportIT {
       tcp.hello("x-ws-2", 30);
 
       assertTakenOver("x-ws-2", "websocket", "tcp");
-      assertThat(ws.next()).isEqualTo(new JsonObject().put("type", "bye").put("reason", "TAKEN_OVER"));
+      assertThat(ws.next())
+          .isEqualTo(new JsonObject().put("type", "bye").put("reason", "TAKEN_OVER"));
       assertThat(ws.closeCode()).isEqualTo(4001);
     }
   }
@@ -94,7 +96,10 @@ class CrossTransportIT {
   }
 
   @Test
-  @ExpectCloses({TAKEN_OVER, CLIENT_CLOSED}) // CLIENT_CLOSED: the MQTT client disconnects in the body
+  @ExpectCloses({
+    TAKEN_OVER,
+    CLIENT_CLOSED
+  }) // CLIENT_CLOSED: the MQTT client disconnects in the body
   void mqttTakesOverTcp() throws Exception {
     try (TcpDevice tcp = harness.tcpDevice()) {
       tcp.hello("x-mqtt-1", 30);
@@ -103,7 +108,8 @@ class CrossTransportIT {
       MqttClient mqtt = connectMqtt("x-mqtt-1");
       try {
         assertTakenOver("x-mqtt-1", "tcp", "mqtt");
-        assertThat(tcp.read(WAIT)).isEqualTo(new JsonObject().put("type", "bye").put("reason", "TAKEN_OVER"));
+        assertThat(tcp.read(WAIT))
+            .isEqualTo(new JsonObject().put("type", "bye").put("reason", "TAKEN_OVER"));
       } finally {
         mqtt.disconnect();
         mqtt.close();
@@ -129,8 +135,11 @@ class CrossTransportIT {
     }
   }
 
-  /** The old session's close (TAKEN_OVER) comes before the new session's open, with a larger epoch. */
-  private static void assertTakenOver(String device, String oldTransport, String newTransport) throws Exception {
+  /**
+   * The old session's close (TAKEN_OVER) comes before the new session's open, with a larger epoch.
+   */
+  private static void assertTakenOver(String device, String oldTransport, String newTransport)
+      throws Exception {
     JsonObject closed = harness.await(Addresses.CLOSED, device);
     JsonObject opened = harness.await(Addresses.OPENED, device);
     assertThat(closed.getString("reason")).isEqualTo("TAKEN_OVER");
@@ -141,8 +150,11 @@ class CrossTransportIT {
   }
 
   private static MqttClient connectMqtt(String clientId) throws MqttException {
-    MqttClient client = new MqttClient("tcp://127.0.0.1:" + harness.broker.port(TransportName.MQTT), clientId,
-        new MemoryPersistence());
+    MqttClient client =
+        new MqttClient(
+            "tcp://127.0.0.1:" + harness.broker.port(TransportName.MQTT),
+            clientId,
+            new MemoryPersistence());
     MqttConnectionOptions options = new MqttConnectionOptions();
     options.setKeepAliveInterval(30);
     options.setAutomaticReconnect(false);

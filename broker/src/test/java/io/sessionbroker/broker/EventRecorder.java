@@ -8,8 +8,9 @@ import java.util.List;
 import java.util.function.Predicate;
 
 /**
- * Records every event (with the time it arrived) a bridge subscriber receives, in arrival order, on a thread of its own; tests wait for
- * and then count events. Requests go through a separate {@link BridgeClient}, since this one drains its frames.
+ * Records every event (with the time it arrived) a bridge subscriber receives, in arrival order, on
+ * a thread of its own; tests wait for and then count events. Requests go through a separate {@link
+ * BridgeClient}, since this one drains its frames.
  */
 final class EventRecorder implements AutoCloseable {
 
@@ -38,7 +39,8 @@ final class EventRecorder implements AutoCloseable {
     try {
       while (!closed) {
         JsonObject frame = bridge.next(Duration.ofMillis(200));
-        if (frame != null && "message".equals(frame.getString("type"))
+        if (frame != null
+            && "message".equals(frame.getString("type"))
             && frame.getValue("body") instanceof JsonObject body) {
           synchronized (this) {
             events.add(new Event(frame.getString("address"), body, System.nanoTime()));
@@ -56,7 +58,8 @@ final class EventRecorder implements AutoCloseable {
   }
 
   /** Waits until at least {@code count} recorded events match; returns them. */
-  synchronized List<Event> await(Predicate<Event> filter, int count, Duration timeout) throws InterruptedException {
+  synchronized List<Event> await(Predicate<Event> filter, int count, Duration timeout)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       List<Event> found = matching(filter);
@@ -65,7 +68,8 @@ final class EventRecorder implements AutoCloseable {
         return found;
       }
       if (left <= 0) {
-        throw new AssertionError("expected " + count + " events, got " + found.size() + ": " + found);
+        throw new AssertionError(
+            "expected " + count + " events, got " + found.size() + ": " + found);
       }
       java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
     }

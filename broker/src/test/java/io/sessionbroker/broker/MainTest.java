@@ -10,7 +10,8 @@ class MainTest {
 
   @Test
   void helpListsEverySubcommandAndOption() {
-    assertThat(Main.USAGE).contains("run", "watch", "token", "config", "--conf", "--help", "BROKER_TCP_PORT");
+    assertThat(Main.USAGE)
+        .contains("run", "watch", "token", "config", "--conf", "--help", "BROKER_TCP_PORT");
   }
 
   @Test

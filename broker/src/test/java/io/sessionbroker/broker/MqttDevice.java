@@ -10,8 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /**
- * A minimal MQTT 3.1.1 device on a plain socket: CONNECT (clean session, keep-alive), CONNACK, and nothing
- * else. Enough to hold a session; a real client library is not needed for that.
+ * A minimal MQTT 3.1.1 device on a plain socket: CONNECT (clean session, keep-alive), CONNACK, and
+ * nothing else. Enough to hold a session; a real client library is not needed for that.
  */
 final class MqttDevice implements AutoCloseable {
 

@@ -18,18 +18,19 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
- * Measures the time from losing node C to the last {@code NODE_LOST} event seen on node A's bridge, for
- * {@code -Dsessions=N} TCP sessions on C. Skipped unless {@code sessions} is set, so CI stays fast:
+ * Measures the time from losing node C to the last {@code NODE_LOST} event seen on node A's bridge,
+ * for {@code -Dsessions=N} TCP sessions on C. Skipped unless {@code sessions} is set, so CI stays
+ * fast:
  *
  * <pre>
  * mvn -B -pl broker -am verify -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false \
  *     -Dfailsafe.failIfNoSpecifiedTests=false -Dit.test=NodeLossTimeIT -Dsessions=10000 [-Dloss=freeze]
  * </pre>
  *
- * {@code -Dloss=kill} (default) sends SIGKILL: the kernel resets C's sockets, so on one host the others notice
- * at once. {@code -Dloss=freeze} sends SIGSTOP and never resumes: like a host that lost power or network, only
- * the missing heartbeats ({@code hazelcast.max.no.heartbeat.seconds}) reveal it. The event contract watches
- * node A; the survivors are stopped gracefully at the end.
+ * {@code -Dloss=kill} (default) sends SIGKILL: the kernel resets C's sockets, so on one host the
+ * others notice at once. {@code -Dloss=freeze} sends SIGSTOP and never resumes: like a host that
+ * lost power or network, only the missing heartbeats ({@code hazelcast.max.no.heartbeat.seconds})
+ * reveal it. The event contract watches node A; the survivors are stopped gracefully at the end.
  */
 @Timeout(600)
 @EnabledIfSystemProperty(named = "sessions", matches = "\\d+")
@@ -41,17 +42,20 @@ class NodeLossTimeIT {
     int sessions = Integer.getInteger("sessions");
     boolean freeze = "freeze".equals(System.getProperty("loss", "kill"));
     List<TcpDevice> devices = new ArrayList<>();
-    try (ThreeNodes cluster = ThreeNodes.start("node-loss-time", List.of("-Xmx1g", "-XX:+UseParallelGC"));
-        EventRecorder onA = new EventRecorder(cluster.bridgePort(0), Addresses.OPENED, Addresses.CLOSED);
+    try (ThreeNodes cluster =
+            ThreeNodes.start("node-loss-time", List.of("-Xmx1g", "-XX:+UseParallelGC"));
+        EventRecorder onA =
+            new EventRecorder(cluster.bridgePort(0), Addresses.OPENED, Addresses.CLOSED);
         ClusterContract contract = cluster.contract(0)) {
       // given: N sessions on C (hellos pipelined: the welcomes wait in the socket buffers)
       for (int i = 0; i < sessions; i++) {
         TcpDevice device = cluster.tcp(2);
         devices.add(device);
-        device.send(new JsonObject().put("type", "hello").put("device", "m-" + i).put("heartbeat", 300));
+        device.send(
+            new JsonObject().put("type", "hello").put("device", "m-" + i).put("heartbeat", 300));
       }
-      List<EventRecorder.Event> opened = onA.await(e -> e.address().equals(Addresses.OPENED), sessions,
-          Duration.ofMinutes(5));
+      List<EventRecorder.Event> opened =
+          onA.await(e -> e.address().equals(Addresses.OPENED), sessions, Duration.ofMinutes(5));
       Set<String> sessionIds = new HashSet<>();
       opened.forEach(e -> sessionIds.add(e.body().getString("sessionId")));
 
@@ -64,18 +68,28 @@ class NodeLossTimeIT {
       }
 
       // then
-      List<EventRecorder.Event> closed = onA.await(e -> e.address().equals(Addresses.CLOSED), sessions,
-          Duration.ofMinutes(2));
-      long first = closed.stream().mapToLong(EventRecorder.Event::receivedNanos).min().orElseThrow() - lostAt;
-      long last = closed.stream().mapToLong(EventRecorder.Event::receivedNanos).max().orElseThrow() - lostAt;
-      System.out.printf("node_loss_time loss=%s sessions=%d first_node_lost_ms=%d last_node_lost_ms=%d%n",
-          freeze ? "freeze" : "kill", sessions, TimeUnit.NANOSECONDS.toMillis(first),
+      List<EventRecorder.Event> closed =
+          onA.await(e -> e.address().equals(Addresses.CLOSED), sessions, Duration.ofMinutes(2));
+      long first =
+          closed.stream().mapToLong(EventRecorder.Event::receivedNanos).min().orElseThrow()
+              - lostAt;
+      long last =
+          closed.stream().mapToLong(EventRecorder.Event::receivedNanos).max().orElseThrow()
+              - lostAt;
+      System.out.printf(
+          "node_loss_time loss=%s sessions=%d first_node_lost_ms=%d last_node_lost_ms=%d%n",
+          freeze ? "freeze" : "kill",
+          sessions,
+          TimeUnit.NANOSECONDS.toMillis(first),
           TimeUnit.NANOSECONDS.toMillis(last));
       assertThat(cluster.awaitAnnounced(2, Duration.ofMinutes(1))).isEqualTo(sessions);
       List<EventRecorder.Event> all = onA.matching(e -> e.address().equals(Addresses.CLOSED));
-      assertThat(all).hasSize(sessions).allMatch(e -> e.body().getString("reason").equals("NODE_LOST"));
+      assertThat(all)
+          .hasSize(sessions)
+          .allMatch(e -> e.body().getString("reason").equals("NODE_LOST"));
       assertThat(all.stream().map(e -> e.body().getString("sessionId")).distinct().toList())
-          .hasSize(sessions).allMatch(sessionIds::contains);
+          .hasSize(sessions)
+          .allMatch(sessionIds::contains);
       if (freeze) {
         cluster.nodes[2].kill(); // a frozen process would never act on SIGTERM
       }

@@ -12,9 +12,10 @@ import java.time.Duration;
 import java.util.UUID;
 
 /**
- * A bare connection to the TCP event bus bridge, for tests of what the bridge lets an external client do and
- * of what its answers look like on the wire: frames go out exactly as given, and come back one at a time, in
- * the order the bridge wrote them, with nothing filtered out (unlike {@link BridgeClient}).
+ * A bare connection to the TCP event bus bridge, for tests of what the bridge lets an external
+ * client do and of what its answers look like on the wire: frames go out exactly as given, and come
+ * back one at a time, in the order the bridge wrote them, with nothing filtered out (unlike {@link
+ * BridgeClient}).
  */
 final class RawBridge implements AutoCloseable {
 
@@ -29,9 +30,12 @@ final class RawBridge implements AutoCloseable {
     out = new DataOutputStream(socket.getOutputStream());
   }
 
-  /** The answer of a request to {@code address} on a new connection: the reply frame, or a failure. */
+  /**
+   * The answer of a request to {@code address} on a new connection: the reply frame, or a failure.
+   */
   static JsonObject ask(BrokerHarness harness, String address, JsonObject body) throws IOException {
-    try (RawBridge bridge = new RawBridge(harness.conf.getJsonObject("bridge").getInteger("port"))) {
+    try (RawBridge bridge =
+        new RawBridge(harness.conf.getJsonObject("bridge").getInteger("port"))) {
       return bridge.request(address, body);
     }
   }
@@ -45,15 +49,22 @@ final class RawBridge implements AutoCloseable {
 
   /**
    * Sends a request and returns the next frame, which the bridge writes in order: its reply (a
-   * {@code message} to the reply address, or one carrying {@code failureCode}), or an {@code err} frame.
+   * {@code message} to the reply address, or one carrying {@code failureCode}), or an {@code err}
+   * frame.
    */
   JsonObject request(String address, JsonObject body) throws IOException {
-    send(new JsonObject().put("type", "send").put("address", address).put("body", body)
-        .put("replyAddress", "raw-" + UUID.randomUUID()));
+    send(
+        new JsonObject()
+            .put("type", "send")
+            .put("address", address)
+            .put("body", body)
+            .put("replyAddress", "raw-" + UUID.randomUUID()));
     return next(BrokerHarness.WAIT);
   }
 
-  /** The next frame; fails if none comes within {@code timeout} or the bridge closed the connection. */
+  /**
+   * The next frame; fails if none comes within {@code timeout} or the bridge closed the connection.
+   */
   JsonObject next(Duration timeout) throws IOException {
     socket.setSoTimeout((int) timeout.toMillis());
     try {

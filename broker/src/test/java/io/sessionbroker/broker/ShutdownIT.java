@@ -10,7 +10,10 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** Verifies that a stopping broker closes every session with SHUTDOWN and announces it before it goes. */
+/**
+ * Verifies that a stopping broker closes every session with SHUTDOWN and announces it before it
+ * goes.
+ */
 @Timeout(60)
 class ShutdownIT {
 
@@ -29,12 +32,17 @@ class ShutdownIT {
 
       harness.stop();
 
-      assertThat(harness.await(Addresses.CLOSED, "shut-a").getString("reason")).isEqualTo("SHUTDOWN");
-      assertThat(harness.await(Addresses.CLOSED, "shut-b").getString("reason")).isEqualTo("SHUTDOWN");
-      assertThat(harness.await(Addresses.CLOSED, "shut-ws").getString("reason")).isEqualTo("SHUTDOWN");
-      assertThat(a.read(WAIT)).isEqualTo(new JsonObject().put("type", "bye").put("reason", "SHUTDOWN"));
+      assertThat(harness.await(Addresses.CLOSED, "shut-a").getString("reason"))
+          .isEqualTo("SHUTDOWN");
+      assertThat(harness.await(Addresses.CLOSED, "shut-b").getString("reason"))
+          .isEqualTo("SHUTDOWN");
+      assertThat(harness.await(Addresses.CLOSED, "shut-ws").getString("reason"))
+          .isEqualTo("SHUTDOWN");
+      assertThat(a.read(WAIT))
+          .isEqualTo(new JsonObject().put("type", "bye").put("reason", "SHUTDOWN"));
       assertThat(a.closedByBroker(WAIT)).isTrue();
-      assertThat(ws.next()).isEqualTo(new JsonObject().put("type", "bye").put("reason", "SHUTDOWN"));
+      assertThat(ws.next())
+          .isEqualTo(new JsonObject().put("type", "bye").put("reason", "SHUTDOWN"));
       assertThat(ws.closeCode()).isEqualTo(1001);
     }
   }

@@ -17,18 +17,22 @@ import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
 
 /**
- * Three broker processes on loopback forming one cluster, as in the README: one configuration file with free
- * ports, nodes started with {@code --port-offset 0}, {@code 10} and {@code 20}, a copy of the shipped
- * cluster.xml with a cluster name of their own (so parallel runs never join each other), and an admin client on
- * node A's bridge.
+ * Three broker processes on loopback forming one cluster, as in the README: one configuration file
+ * with free ports, nodes started with {@code --port-offset 0}, {@code 10} and {@code 20}, a copy of
+ * the shipped cluster.xml with a cluster name of their own (so parallel runs never join each
+ * other), and an admin client on node A's bridge.
  */
 final class ThreeNodes implements AutoCloseable {
 
   static final Duration WAIT = Duration.ofSeconds(20);
+
   /** {@code hazelcast.max.no.heartbeat.seconds} in the shipped conf/cluster.xml. */
   static final Duration SHIPPED_FAILURE_DETECTION = Duration.ofSeconds(5);
-  private static final String NO_HEARTBEAT = "<property name=\"hazelcast.max.no.heartbeat.seconds\">%d</property>";
-  static final List<String> JVM = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+
+  private static final String NO_HEARTBEAT =
+      "<property name=\"hazelcast.max.no.heartbeat.seconds\">%d</property>";
+  static final List<String> JVM =
+      List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
   final BrokerProcess[] nodes = new BrokerProcess[3];
   final Path conf;
@@ -51,11 +55,12 @@ final class ThreeNodes implements AutoCloseable {
   }
 
   /**
-   * As {@link #start(String, List)}, with Hazelcast removing a silent member after {@code failureDetection}
-   * instead of the shipped 5 s (a node that dies is noticed at once either way: the kernel resets its
-   * connections).
+   * As {@link #start(String, List)}, with Hazelcast removing a silent member after {@code
+   * failureDetection} instead of the shipped 5 s (a node that dies is noticed at once either way:
+   * the kernel resets its connections).
    */
-  static ThreeNodes start(String name, List<String> jvm, Duration failureDetection) throws Exception {
+  static ThreeNodes start(String name, List<String> jvm, Duration failureDetection)
+      throws Exception {
     Path dir = Path.of("target", name + "-" + UUID.randomUUID()).toAbsolutePath();
     int base = freeBase();
     ThreeNodes cluster = new ThreeNodes(writeConf(dir, base, failureDetection), base);
@@ -70,7 +75,10 @@ final class ThreeNodes implements AutoCloseable {
     return cluster;
   }
 
-  /** Starts node {@code index} again (after it stopped) and waits until the cluster has three members. */
+  /**
+   * Starts node {@code index} again (after it stopped) and waits until the cluster has three
+   * members.
+   */
   void restart(int index) throws Exception {
     nodes[index] = BrokerProcess.start(conf, 10 * index, JVM);
     nodes[index].awaitReady(Duration.ofSeconds(90));
@@ -80,11 +88,14 @@ final class ThreeNodes implements AutoCloseable {
   private static Path writeConf(Path dir, int base, Duration failureDetection) throws IOException {
     Files.createDirectories(dir);
     String shipped = Files.readString(Path.of("..", "conf", "cluster.xml"));
-    String clusterXml = shipped
-        .replace("<cluster-name>session-broker</cluster-name>",
-            "<cluster-name>" + dir.getFileName() + "</cluster-name>")
-        .replace(NO_HEARTBEAT.formatted(SHIPPED_FAILURE_DETECTION.toSeconds()),
-            NO_HEARTBEAT.formatted(failureDetection.toSeconds()));
+    String clusterXml =
+        shipped
+            .replace(
+                "<cluster-name>session-broker</cluster-name>",
+                "<cluster-name>" + dir.getFileName() + "</cluster-name>")
+            .replace(
+                NO_HEARTBEAT.formatted(SHIPPED_FAILURE_DETECTION.toSeconds()),
+                NO_HEARTBEAT.formatted(failureDetection.toSeconds()));
     if (!shipped.contains(NO_HEARTBEAT.formatted(SHIPPED_FAILURE_DETECTION.toSeconds()))) {
       throw new IllegalStateException("conf/cluster.xml no longer sets " + NO_HEARTBEAT);
     }
@@ -126,13 +137,14 @@ final class ThreeNodes implements AutoCloseable {
   }
 
   int port(String listener, int node) {
-    int shift = switch (listener) {
-      case "tcp" -> 0;
-      case "mqtt" -> 1;
-      case "websocket" -> 2;
-      case "bridge" -> 3;
-      default -> throw new IllegalArgumentException(listener);
-    };
+    int shift =
+        switch (listener) {
+          case "tcp" -> 0;
+          case "mqtt" -> 1;
+          case "websocket" -> 2;
+          case "bridge" -> 3;
+          default -> throw new IllegalArgumentException(listener);
+        };
     return base + shift + 10 * node;
   }
 
@@ -153,17 +165,21 @@ final class ThreeNodes implements AutoCloseable {
   }
 
   void awaitMembers(int members) throws Exception {
-    awaitCount(count -> count.getJsonObject("byNode").size() == members && !count.containsKey("unreachable"));
+    awaitCount(
+        count ->
+            count.getJsonObject("byNode").size() == members && !count.containsKey("unreachable"));
   }
 
   /**
-   * Waits until every other node has logged how many sessions of the lost node it announced (each survivor
-   * logs once, after its atomic release of the lost node's entries, with 0 when another survivor had them)
-   * and returns the sum: once it equals the lost node's sessions, no duplicate can still be on its way.
+   * Waits until every other node has logged how many sessions of the lost node it announced (each
+   * survivor logs once, after its atomic release of the lost node's entries, with 0 when another
+   * survivor had them) and returns the sum: once it equals the lost node's sessions, no duplicate
+   * can still be on its way.
    */
   int awaitAnnounced(int lost, Duration timeout) {
-    Pattern line = Pattern.compile(
-        "node_lost node=" + Pattern.quote(nodes[lost].nodeId()) + " sessions_announced=(\\d+)");
+    Pattern line =
+        Pattern.compile(
+            "node_lost node=" + Pattern.quote(nodes[lost].nodeId()) + " sessions_announced=(\\d+)");
     int announced = 0;
     for (int i = 0; i < nodes.length; i++) {
       if (i != lost) {
@@ -173,9 +189,13 @@ final class ThreeNodes implements AutoCloseable {
     return announced;
   }
 
-  /** Polls the cluster-wide count (there is no event for "the cluster changed") until it matches. */
+  /**
+   * Polls the cluster-wide count (there is no event for "the cluster changed") until it matches.
+   */
   JsonObject awaitCount(Predicate<JsonObject> wanted) {
-    return Awaitility.await("cluster count").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+    return Awaitility.await("cluster count")
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
         .until(() -> admin.request(Addresses.ADMIN_COUNT, new JsonObject(), WAIT), wanted::test);
   }
 
@@ -184,16 +204,18 @@ final class ThreeNodes implements AutoCloseable {
     return BrokerHarness.config(new JsonObject(Files.readString(conf))).table().tickMs();
   }
 
-  /** Subscribes an event contract on the bridges of {@code watched}: see {@link ClusterContract}. */
+  /**
+   * Subscribes an event contract on the bridges of {@code watched}: see {@link ClusterContract}.
+   */
   ClusterContract contract(int... watched) throws Exception {
     return new ClusterContract(this, tickMs(), watched);
   }
 
   /**
-   * Stops every running node gracefully (SIGTERM: its sessions close with SHUTDOWN), C, then B, then A,
-   * settling the contract after each, so that the closes of one node have reached the watched subscribers
-   * before the next stops; then checks everything the contract recorded, including that every opened session
-   * was closed.
+   * Stops every running node gracefully (SIGTERM: its sessions close with SHUTDOWN), C, then B,
+   * then A, settling the contract after each, so that the closes of one node have reached the
+   * watched subscribers before the next stops; then checks everything the contract recorded,
+   * including that every opened session was closed.
    */
   void stopAndFinish(ClusterContract contract) throws Exception {
     contract.contract.shuttingDown();
@@ -209,7 +231,8 @@ final class ThreeNodes implements AutoCloseable {
 
   private static void assertStopped(int node, int exit) {
     if (exit != 0) {
-      throw new AssertionError("node " + (char) ('A' + node) + " exited with " + exit + " on SIGTERM");
+      throw new AssertionError(
+          "node " + (char) ('A' + node) + " exited with " + exit + " on SIGTERM");
     }
   }
 

@@ -1,10 +1,9 @@
 package io.sessionbroker.broker;
 
 import static io.sessionbroker.broker.BrokerHarness.WAIT;
-import static org.assertj.core.api.Assertions.assertThat;
-
 import static io.sessionbroker.cluster.CloseReason.CLIENT_CLOSED;
 import static io.sessionbroker.cluster.CloseReason.TAKEN_OVER;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.testkit.ExpectCloses;
@@ -23,8 +22,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Verifies UDP in the whole broker: a plain JDK datagram device holds a session announced through the TCP
- * bridge, and takes over (and is taken over by) the same device on raw TCP.
+ * Verifies UDP in the whole broker: a plain JDK datagram device holds a session announced through
+ * the TCP bridge, and takes over (and is taken over by) the same device on raw TCP.
  */
 @Timeout(60)
 class UdpBridgeIT {
@@ -64,7 +63,8 @@ class UdpBridgeIT {
   @Test
   @ExpectCloses(TAKEN_OVER)
   void tcpTakesOverUdpWhichGetsAByeDatagram() throws Exception {
-    try (Datagrams udp = new Datagrams(); TcpDevice tcp = harness.tcpDevice()) {
+    try (Datagrams udp = new Datagrams();
+        TcpDevice tcp = harness.tcpDevice()) {
       udp.hello("udp-b-2");
       harness.await(Addresses.OPENED, "udp-b-2");
 
@@ -73,7 +73,8 @@ class UdpBridgeIT {
       JsonObject closed = harness.await(Addresses.CLOSED, "udp-b-2");
       assertThat(closed.getString("reason")).isEqualTo("TAKEN_OVER");
       assertThat(closed.getString("transport")).isEqualTo("udp");
-      assertThat(harness.await(Addresses.OPENED, "udp-b-2").getString("transport")).isEqualTo("tcp");
+      assertThat(harness.await(Addresses.OPENED, "udp-b-2").getString("transport"))
+          .isEqualTo("tcp");
       JsonObject bye = udp.receive();
       assertThat(bye.getString("type")).isEqualTo("bye");
       assertThat(bye.getString("reason")).isEqualTo("TAKEN_OVER");
@@ -83,7 +84,8 @@ class UdpBridgeIT {
   @Test
   @ExpectCloses(TAKEN_OVER)
   void udpTakesOverTcpWhichIsToldWhy() throws Exception {
-    try (TcpDevice tcp = harness.tcpDevice(); Datagrams udp = new Datagrams()) {
+    try (TcpDevice tcp = harness.tcpDevice();
+        Datagrams udp = new Datagrams()) {
       tcp.hello("udp-b-3", 30);
       harness.await(Addresses.OPENED, "udp-b-3");
 
@@ -92,14 +94,15 @@ class UdpBridgeIT {
       JsonObject closed = harness.await(Addresses.CLOSED, "udp-b-3");
       assertThat(closed.getString("reason")).isEqualTo("TAKEN_OVER");
       assertThat(closed.getString("transport")).isEqualTo("tcp");
-      assertThat(tcp.read(WAIT)).isEqualTo(new JsonObject().put("type", "bye").put("reason", "TAKEN_OVER"));
+      assertThat(tcp.read(WAIT))
+          .isEqualTo(new JsonObject().put("type", "bye").put("reason", "TAKEN_OVER"));
     }
   }
 
   /**
    * Verifies docs/protocol.md, "The ticket": a datagram with a wrong ticket is dropped, counted as
-   * {@code badTicket}, reported as a {@code bad_ticket} rejection naming the device and its address, never
-   * answered, and does not touch the session it names.
+   * {@code badTicket}, reported as a {@code bad_ticket} rejection naming the device and its
+   * address, never answered, and does not touch the session it names.
    */
   @Test
   void aDatagramWithAWrongTicketIsDroppedCountedReportedAndNeverAnswered() throws Exception {
@@ -109,20 +112,29 @@ class UdpBridgeIT {
       harness.await(Addresses.OPENED, "udp-b-4");
       long badTicketsBefore = badTickets();
       long lastSeenBefore = session("udp-b-4").getLong("lastSeenAt");
-      Awaitility.await().atMost(WAIT).until(() -> harness.broker.table().clock().millis() > lastSeenBefore);
+      Awaitility.await()
+          .atMost(WAIT)
+          .until(() -> harness.broker.table().clock().millis() > lastSeenBefore);
 
       // when a ping with a forged ticket comes from the device's own address
-      device.send(new JsonObject().put("type", "ping").put("device", "udp-b-4").put("ticket", "forged"));
+      device.send(
+          new JsonObject().put("type", "ping").put("device", "udp-b-4").put("ticket", "forged"));
 
       // then it is reported as a bad ticket of this device and address, and counted
-      JsonObject rejected = harness.bridge.awaitMessage(Addresses.REJECTED,
-          e -> "udp".equals(e.getString("transport")) && "udp-b-4".equals(e.getString("deviceId")), WAIT);
+      JsonObject rejected =
+          harness.bridge.awaitMessage(
+              Addresses.REJECTED,
+              e ->
+                  "udp".equals(e.getString("transport"))
+                      && "udp-b-4".equals(e.getString("deviceId")),
+              WAIT);
       assertThat(rejected.getString("code")).isEqualTo("bad_ticket");
       assertThat(rejected.getString("remote")).isEqualTo(device.localAddress());
       assertThat(badTickets()).isEqualTo(badTicketsBefore + 1);
       // and the session did not take it for a sign of life
       assertThat(session("udp-b-4").getLong("lastSeenAt")).isEqualTo(lastSeenBefore);
-      // and it got no answer: the answer to a valid ping sent after it is the first datagram to come back
+      // and it got no answer: the answer to a valid ping sent after it is the first datagram to
+      // come back
       device.send(device.ticketed("ping"));
       assertThat(device.receive()).isEqualTo(new JsonObject().put("type", "pong"));
     }
@@ -134,11 +146,18 @@ class UdpBridgeIT {
 
   private static long badTickets() throws Exception {
     JsonObject metrics = harness.request(Addresses.ADMIN_METRICS, new JsonObject());
-    return metrics.getJsonObject("byNode").getJsonObject(harness.broker.nodeId()).getJsonObject("udp")
-        .getJsonObject("dropped").getLong("badTicket");
+    return metrics
+        .getJsonObject("byNode")
+        .getJsonObject(harness.broker.nodeId())
+        .getJsonObject("udp")
+        .getJsonObject("dropped")
+        .getLong("badTicket");
   }
 
-  /** A device on a plain JDK datagram socket; hellos padded so the welcome is never larger (docs/protocol.md). */
+  /**
+   * A device on a plain JDK datagram socket; hellos padded so the welcome is never larger
+   * (docs/protocol.md).
+   */
   private static final class Datagrams implements AutoCloseable {
 
     private final DatagramSocket socket;
@@ -149,14 +168,20 @@ class UdpBridgeIT {
     Datagrams() throws Exception {
       socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
       socket.setSoTimeout((int) WAIT.toMillis());
-      broker = new InetSocketAddress(
-          InetAddress.getLoopbackAddress(), harness.broker.port(TransportName.UDP));
+      broker =
+          new InetSocketAddress(
+              InetAddress.getLoopbackAddress(), harness.broker.port(TransportName.UDP));
     }
 
     JsonObject hello(String deviceId) throws Exception {
       device = deviceId;
-      send(new JsonObject().put("type", "hello").put("device", deviceId).put("nonce", "n1").put("heartbeat", 30)
-          .put("pad", "x".repeat(200)));
+      send(
+          new JsonObject()
+              .put("type", "hello")
+              .put("device", deviceId)
+              .put("nonce", "n1")
+              .put("heartbeat", 30)
+              .put("pad", "x".repeat(200)));
       JsonObject welcome = receive();
       ticket = welcome.getString("ticket");
       return welcome;
@@ -179,7 +204,8 @@ class UdpBridgeIT {
     JsonObject receive() throws Exception {
       DatagramPacket packet = new DatagramPacket(new byte[2048], 2048);
       socket.receive(packet);
-      return new JsonObject(new String(packet.getData(), 0, packet.getLength(), StandardCharsets.UTF_8));
+      return new JsonObject(
+          new String(packet.getData(), 0, packet.getLength(), StandardCharsets.UTF_8));
     }
 
     @Override

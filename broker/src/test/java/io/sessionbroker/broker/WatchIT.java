@@ -28,9 +28,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Verifies {@code bin/broker watch} as an operator runs it: {@link Main} in a process of its own, on a
- * configuration file that names the bridge, printing one JSON line {@code {"address":…,"body":…}} per event on
- * standard output (README, docs/events.md).
+ * Verifies {@code bin/broker watch} as an operator runs it: {@link Main} in a process of its own,
+ * on a configuration file that names the bridge, printing one JSON line {@code
+ * {"address":…,"body":…}} per event on standard output (README, docs/events.md).
  */
 @Timeout(90)
 class WatchIT {
@@ -71,7 +71,8 @@ class WatchIT {
         assertThat(opened.fieldNames()).containsExactlyInAnyOrder("address", "body");
         assertThat(opened.getString("address")).isEqualTo(Addresses.OPENED);
         assertThat(opened.getJsonObject("body").getString("deviceId")).isEqualTo("watched-1");
-        assertThat(opened.getJsonObject("body").getString("sessionId")).isEqualTo(welcome.getString("session"));
+        assertThat(opened.getJsonObject("body").getString("sessionId"))
+            .isEqualTo(welcome.getString("session"));
         assertThat(opened.getJsonObject("body").getString("transport")).isEqualTo("tcp");
         JsonObject closed = new JsonObject(watch.output.next(WAIT));
         assertThat(closed.getString("address")).isEqualTo(Addresses.CLOSED);
@@ -86,9 +87,11 @@ class WatchIT {
   @Test
   void watchWithoutABrokerExitsOneAndSaysWhereItLooked() throws Exception {
     int nobody = BrokerHarness.freePort();
-    try (Watcher watch = Watcher.start("watch", "--conf", conf.toString(), "--port", String.valueOf(nobody))) {
+    try (Watcher watch =
+        Watcher.start("watch", "--conf", conf.toString(), "--port", String.valueOf(nobody))) {
       assertThat(watch.exitCode()).isEqualTo(1);
-      assertThat(watch.errors.next(WAIT)).startsWith("broker: watch: ")
+      assertThat(watch.errors.next(WAIT))
+          .startsWith("broker: watch: ")
           .contains("is a broker running with its bridge on 127.0.0.1:" + nobody);
     }
   }
@@ -97,13 +100,18 @@ class WatchIT {
   void watchOfAnAddressTheBridgeRefusesExitsTwoAndSaysWhatItAllows() throws Exception {
     try (Watcher watch = Watcher.start("watch", "--conf", conf.toString(), "sessions.admin.kick")) {
       assertThat(watch.exitCode()).isEqualTo(2);
-      assertThat(watch.errors.next(WAIT)).startsWith("broker: watch: the bridge refused")
-          .contains("sessions.admin.kick",
+      assertThat(watch.errors.next(WAIT))
+          .startsWith("broker: watch: the bridge refused")
+          .contains(
+              "sessions.admin.kick",
               "it allows sessions.opened sessions.closed sessions.rejected devices.inbound");
     }
   }
 
-  /** {@code Main} with {@code args} in a JVM of its own; its standard output and error, line by line. */
+  /**
+   * {@code Main} with {@code args} in a JVM of its own; its standard output and error, line by
+   * line.
+   */
   private static final class Watcher implements AutoCloseable {
 
     final Process process;
@@ -117,9 +125,14 @@ class WatchIT {
     }
 
     static Watcher start(String... args) throws IOException {
-      List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
-          Main.class.getName()));
+      List<String> command =
+          new ArrayList<>(
+              List.of(
+                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                  "-cp",
+                  System.getProperty(
+                      "surefire.test.class.path", System.getProperty("java.class.path")),
+                  Main.class.getName()));
       command.addAll(List.of(args));
       return new Watcher(new ProcessBuilder(command).start());
     }
@@ -141,15 +154,19 @@ class WatchIT {
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
 
     Lines(InputStream stream) {
-      Thread reader = new Thread(() -> {
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
-          for (String line = in.readLine(); line != null; line = in.readLine()) {
-            lines.add(line);
-          }
-        } catch (IOException e) {
-          // the process ended
-        }
-      }, "watch-output");
+      Thread reader =
+          new Thread(
+              () -> {
+                try (BufferedReader in =
+                    new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+                  for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    lines.add(line);
+                  }
+                } catch (IOException e) {
+                  // the process ended
+                }
+              },
+              "watch-output");
       reader.setDaemon(true);
       reader.start();
     }

@@ -1,11 +1,10 @@
 package io.sessionbroker.broker;
 
 import static io.sessionbroker.broker.BrokerHarness.WAIT;
-import static org.assertj.core.api.Assertions.assertThat;
-
 import static io.sessionbroker.cluster.CloseReason.CLIENT_CLOSED;
 import static io.sessionbroker.cluster.CloseReason.PROTOCOL_ERROR;
 import static io.sessionbroker.cluster.CloseReason.TIMEOUT;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.testkit.ExpectCloses;
@@ -17,8 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Verifies each WebSocket close code on the device side (the JDK's own client) together with the matching
- * {@code sessions.closed} or {@code sessions.rejected} event as a subscriber of the TCP bridge sees it.
+ * Verifies each WebSocket close code on the device side (the JDK's own client) together with the
+ * matching {@code sessions.closed} or {@code sessions.rejected} event as a subscriber of the TCP
+ * bridge sees it.
  */
 @Timeout(90)
 class WebSocketBridgeIT {
@@ -27,8 +27,12 @@ class WebSocketBridgeIT {
 
   @BeforeAll
   static void startBroker() throws Exception {
-    harness = BrokerHarness.start(conf -> conf.getJsonObject("websocket").put("maxFrameBytes", 1024)
-        .put("handshakeTimeoutMs", 1000));
+    harness =
+        BrokerHarness.start(
+            conf ->
+                conf.getJsonObject("websocket")
+                    .put("maxFrameBytes", 1024)
+                    .put("handshakeTimeoutMs", 1000));
   }
 
   @AfterAll
@@ -58,7 +62,8 @@ class WebSocketBridgeIT {
   @ExpectCloses(TIMEOUT)
   void unansweredPingsAre4000AndTimeout() throws Exception {
     try (WsPeer ws = new WsPeer(port())) {
-      ws.send(new JsonObject().put("type", "hello").put("device", "ws-silent").put("heartbeat", 0.3));
+      ws.send(
+          new JsonObject().put("type", "hello").put("device", "ws-silent").put("heartbeat", 0.3));
       assertThat(ws.next().getString("type")).isEqualTo("welcome");
 
       ws.stopReading();
@@ -104,8 +109,13 @@ class WebSocketBridgeIT {
     try (WsPeer ws = new WsPeer(port())) {
       assertThat(ws.next().getString("code")).isEqualTo("handshake_timeout");
       assertThat(ws.closeCode()).isEqualTo(1008);
-      JsonObject rejected = harness.bridge.awaitMessage(Addresses.REJECTED,
-          e -> "websocket".equals(e.getString("transport")) && "handshake_timeout".equals(e.getString("code")), WAIT);
+      JsonObject rejected =
+          harness.bridge.awaitMessage(
+              Addresses.REJECTED,
+              e ->
+                  "websocket".equals(e.getString("transport"))
+                      && "handshake_timeout".equals(e.getString("code")),
+              WAIT);
       assertThat(rejected.getString("remote")).startsWith("127.0.0.1:");
     }
   }
@@ -117,7 +127,8 @@ class WebSocketBridgeIT {
     return ws;
   }
 
-  private static void assertClosed(WsPeer ws, int code, String device, String reason) throws Exception {
+  private static void assertClosed(WsPeer ws, int code, String device, String reason)
+      throws Exception {
     assertThat(ws.closeCode()).isEqualTo(code);
     JsonObject closed = harness.await(Addresses.CLOSED, device);
     assertThat(closed.getString("reason")).isEqualTo(reason);

@@ -11,7 +11,9 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-/** A WebSocket device on the JDK's own client: records text frames and the close code it receives. */
+/**
+ * A WebSocket device on the JDK's own client: records text frames and the close code it receives.
+ */
 final class WsPeer implements WebSocket.Listener, AutoCloseable {
 
   private static final HttpClient CLIENT = HttpClient.newHttpClient();
@@ -23,13 +25,18 @@ final class WsPeer implements WebSocket.Listener, AutoCloseable {
   private volatile boolean reading = true;
 
   WsPeer(int port) {
-    socket = CLIENT.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
-        .buildAsync(URI.create("ws://127.0.0.1:" + port + "/devices"), this).join();
+    socket =
+        CLIENT
+            .newWebSocketBuilder()
+            .connectTimeout(Duration.ofSeconds(5))
+            .buildAsync(URI.create("ws://127.0.0.1:" + port + "/devices"), this)
+            .join();
   }
 
   /**
-   * Stops reading: the JDK client answers a ping only when it reads it, so from now on the broker's pings go
-   * unanswered, as with a device that hung. {@link #resumeReading} reads what queued up meanwhile.
+   * Stops reading: the JDK client answers a ping only when it reads it, so from now on the broker's
+   * pings go unanswered, as with a device that hung. {@link #resumeReading} reads what queued up
+   * meanwhile.
    */
   void stopReading() {
     reading = false;

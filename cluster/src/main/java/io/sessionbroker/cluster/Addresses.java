@@ -16,8 +16,9 @@ public final class Addresses {
   public static final String ADMIN_METRICS = "sessions.admin.metrics";
 
   /**
-   * An address of one node only, {@code sessions.node.<nodeId>.<suffix>}: its share of the admin API
-   * ({@code admin.list}, …) and cross-node takeover ({@code takeover}). Not exposed through the bridge.
+   * An address of one node only, {@code sessions.node.<nodeId>.<suffix>}: its share of the admin
+   * API ({@code admin.list}, …) and cross-node takeover ({@code takeover}). Not exposed through the
+   * bridge.
    */
   public static String ofNode(String nodeId, String suffix) {
     return "sessions.node." + nodeId + "." + suffix;

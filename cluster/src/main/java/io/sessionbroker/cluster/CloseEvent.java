@@ -5,18 +5,21 @@ import io.vertx.core.json.JsonObject;
 /**
  * The one schema of a {@code sessions.closed} event (docs/events.md) and its one builder.
  *
- * <p>Two places announce closes: the table that held the session ({@link #of}), which knows everything about
- * it, and — clustered — a survivor announcing the sessions of a node that died ({@link #nodeLost}), which knows
- * only what the cluster directory kept: the last heartbeat and status never left the dead node, so they are
- * null, and the survivor names itself in {@code announcedBy}. Both end in {@link #toJson}, so the fields, their
- * names and their order are the same. Consumers read the fields through the constants here.
+ * <p>Two places announce closes: the table that held the session ({@link #of}), which knows
+ * everything about it, and — clustered — a survivor announcing the sessions of a node that died
+ * ({@link #nodeLost}), which knows only what the cluster directory kept: the last heartbeat and
+ * status never left the dead node, so they are null, and the survivor names itself in {@code
+ * announcedBy}. Both end in {@link #toJson}, so the fields, their names and their order are the
+ * same. Consumers read the fields through the constants here.
  */
 public final class CloseEvent {
 
   /** The field holding the {@link CloseReason}'s name. */
   public static final String REASON = "reason";
+
   /** {@code NODE_LOST} only: the surviving node that announced the close. */
   public static final String ANNOUNCED_BY = "announcedBy";
+
   /** Only when the session carries a will (MQTT). */
   public static final String WILL = "will";
 
@@ -60,10 +63,11 @@ public final class CloseEvent {
   }
 
   /**
-   * The {@link CloseReason#NODE_LOST} close of a session whose node {@code nodeId} died, announced by {@code
-   * announcedBy}; the directory's details about it are added with the setters below.
+   * The {@link CloseReason#NODE_LOST} close of a session whose node {@code nodeId} died, announced
+   * by {@code announcedBy}; the directory's details about it are added with the setters below.
    */
-  public static CloseEvent nodeLost(String deviceId, long sessionId, String nodeId, String announcedBy, long at) {
+  public static CloseEvent nodeLost(
+      String deviceId, long sessionId, String nodeId, String announcedBy, long at) {
     CloseEvent event = new CloseEvent(deviceId, sessionId, CloseReason.NODE_LOST, at);
     event.node = nodeId;
     event.announcedBy = announcedBy;
@@ -85,7 +89,10 @@ public final class CloseEvent {
     return this;
   }
 
-  /** When the session opened; 0 = unknown (a claim that carried no details), then the duration is null. */
+  /**
+   * When the session opened; 0 = unknown (a claim that carried no details), then the duration is
+   * null.
+   */
   public CloseEvent connectedAt(long connectedAt) {
     this.connectedAt = connectedAt;
     this.durationMs = connectedAt == 0 ? null : at - connectedAt;
@@ -104,14 +111,15 @@ public final class CloseEvent {
   }
 
   public JsonObject toJson() {
-    JsonObject json = SessionJson.identity(deviceId, SessionIds.format(sessionId), transport, node, remote, epoch)
-        .put("at", at)
-        .put(REASON, reason.name())
-        .put("connectedAt", connectedAt)
-        .put("lastSeenAt", lastSeenAt)
-        .put("durationMs", durationMs)
-        .put("timeoutMs", timeoutMs)
-        .put("status", status);
+    JsonObject json =
+        SessionJson.identity(deviceId, SessionIds.format(sessionId), transport, node, remote, epoch)
+            .put("at", at)
+            .put(REASON, reason.name())
+            .put("connectedAt", connectedAt)
+            .put("lastSeenAt", lastSeenAt)
+            .put("durationMs", durationMs)
+            .put("timeoutMs", timeoutMs)
+            .put("status", status);
     if (announcedBy != null) {
       json.put(ANNOUNCED_BY, announcedBy);
     }

@@ -23,7 +23,10 @@ public enum CloseReason {
   /** Malformed, oversized or out-of-order input after the session was open. */
   PROTOCOL_ERROR;
 
-  /** Whether the broker ended the session, so the device should be told why before its socket closes. */
+  /**
+   * Whether the broker ended the session, so the device should be told why before its socket
+   * closes.
+   */
   public boolean byBroker() {
     return this == TIMEOUT || this == TAKEN_OVER || this == KICKED || this == SHUTDOWN;
   }

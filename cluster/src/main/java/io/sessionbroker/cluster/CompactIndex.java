@@ -9,19 +9,21 @@ import java.util.Objects;
 import java.util.function.Function;
 
 /**
- * A hash index of records that carry their own key (a session and its device id): one reference per slot,
- * open addressing with linear probing. It exists for memory: a {@link java.util.HashMap} entry costs a
- * 32-byte node plus its table slot, this costs the slot alone (4 to 8 bytes per record with compressed
- * references), which matters at a million sessions per node.
+ * A hash index of records that carry their own key (a session and its device id): one reference per
+ * slot, open addressing with linear probing. It exists for memory: a {@link java.util.HashMap}
+ * entry costs a 32-byte node plus its table slot, this costs the slot alone (4 to 8 bytes per
+ * record with compressed references), which matters at a million sessions per node.
  *
  * <p>Slot arithmetic, with 16 slots: a key whose {@code hashCode()} is {@code h} starts at slot
- * {@code (h * 0x9E3779B9) >>> 28} (the top 4 bits of a Fibonacci hash, so sequential ids spread out) and
- * probes forward until an empty slot. Removal shifts later records of the same run back, so no tombstones are
- * left behind. The table doubles when it is three quarters full and never shrinks.
+ * {@code (h * 0x9E3779B9) >>> 28} (the top 4 bits of a Fibonacci hash, so sequential ids spread
+ * out) and probes forward until an empty slot. Removal shifts later records of the same run back,
+ * so no tombstones are left behind. The table doubles when it is three quarters full and never
+ * shrinks.
  *
- * <p>Not thread-safe. {@link #get} tolerates a concurrent writer in the sense that it neither throws nor
- * loops forever (it may return a wrong answer), so a reader can run it under an optimistic lock and retry
- * when the lock says a write happened meanwhile ({@link java.util.concurrent.locks.StampedLock}).
+ * <p>Not thread-safe. {@link #get} tolerates a concurrent writer in the sense that it neither
+ * throws nor loops forever (it may return a wrong answer), so a reader can run it under an
+ * optimistic lock and retry when the lock says a write happened meanwhile ({@link
+ * java.util.concurrent.locks.StampedLock}).
  *
  * @param <K> the key type; keys are compared with {@code equals}
  * @param <E> the record type; records are compared by identity
@@ -35,7 +37,9 @@ public final class CompactIndex<K, E> implements Iterable<E> {
   private int shift;
   private int size;
 
-  /** @param keyOf the key of a record; it must not change while the record is in the index */
+  /**
+   * @param keyOf the key of a record; it must not change while the record is in the index
+   */
   public CompactIndex(Function<? super E, ? extends K> keyOf) {
     this.keyOf = Objects.requireNonNull(keyOf, "keyOf");
     this.slots = new Object[MIN_SLOTS];
@@ -60,7 +64,10 @@ public final class CompactIndex<K, E> implements Iterable<E> {
     return null;
   }
 
-  /** Adds {@code record}, replacing the record with an equal key; returns the replaced record or null. */
+  /**
+   * Adds {@code record}, replacing the record with an equal key; returns the replaced record or
+   * null.
+   */
   @SuppressWarnings("unchecked")
   public E put(E record) {
     K key = keyOf.apply(record);
@@ -145,8 +152,9 @@ public final class CompactIndex<K, E> implements Iterable<E> {
   }
 
   /**
-   * Empties slot {@code hole}, then moves back every later record of the same run that may fill it: a record
-   * may move to the hole only if the hole lies on its probe path, between its home slot and where it sits.
+   * Empties slot {@code hole}, then moves back every later record of the same run that may fill it:
+   * a record may move to the hole only if the hole lies on its probe path, between its home slot
+   * and where it sits.
    */
   @SuppressWarnings("unchecked")
   private void shiftBack(int hole) {

@@ -3,14 +3,14 @@ package io.sessionbroker.cluster;
 import io.vertx.core.Future;
 
 /**
- * Who holds which device: the store behind "at most one live session per device". Standalone it is a map in
- * this process ({@link LocalDirectory}); clustered it is shared by every node. It is written on open and
- * close only, never per heartbeat.
+ * Who holds which device: the store behind "at most one live session per device". Standalone it is
+ * a map in this process ({@link LocalDirectory}); clustered it is shared by every node. It is
+ * written on open and close only, never per heartbeat.
  *
- * <p>Contract: {@link #claim} is atomic per device — of two concurrent claims, one sees the other as its
- * previous holder — and the epoch it returns is larger than every epoch returned before for that device.
- * {@link #release} removes the holder only if it still names the given session, so a late release of a
- * taken-over session never removes its successor.
+ * <p>Contract: {@link #claim} is atomic per device — of two concurrent claims, one sees the other
+ * as its previous holder — and the epoch it returns is larger than every epoch returned before for
+ * that device. {@link #release} removes the holder only if it still names the given session, so a
+ * late release of a taken-over session never removes its successor.
  */
 public interface DeviceDirectory {
 
@@ -18,8 +18,8 @@ public interface DeviceDirectory {
   Future<Claim> claim(String deviceId, long sessionId, String nodeId);
 
   /**
-   * Names {@code session} the holder of its device. A clustered directory stores what a survivor needs to
-   * announce the session's close if this node dies; the standalone one needs only the ids.
+   * Names {@code session} the holder of its device. A clustered directory stores what a survivor
+   * needs to announce the session's close if this node dies; the standalone one needs only the ids.
    */
   default Future<Claim> claim(Session session, String nodeId) {
     return claim(session.deviceId(), session.id(), nodeId);
@@ -28,7 +28,9 @@ public interface DeviceDirectory {
   /** Removes the holder of {@code deviceId} if it is {@code sessionId}; true if it was. */
   Future<Boolean> release(String deviceId, long sessionId);
 
-  /** The outcome of a claim: the new session's epoch and whoever held the device before, or null. */
+  /**
+   * The outcome of a claim: the new session's epoch and whoever held the device before, or null.
+   */
   record Claim(long epoch, Holder previous) {}
 
   /** A directory entry: the session that holds a device and the node that holds its socket. */

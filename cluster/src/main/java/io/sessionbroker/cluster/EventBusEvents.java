@@ -3,8 +3,9 @@ package io.sessionbroker.cluster;
 import io.vertx.core.eventbus.EventBus;
 
 /**
- * Publishes session events on the Vert.x event bus (cluster-wide when the broker is clustered): opens, closes
- * and rejections through the {@link EventPipeline}, which numbers them; device traffic directly.
+ * Publishes session events on the Vert.x event bus (cluster-wide when the broker is clustered):
+ * opens, closes and rejections through the {@link EventPipeline}, which numbers them; device
+ * traffic directly.
  */
 public final class EventBusEvents implements SessionEvents {
 

@@ -10,16 +10,17 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.LongSupplier;
 
 /**
- * Up to when the broker has certainly been reading its sockets, so a stall on our side is never blamed on the
- * devices.
+ * Up to when the broker has certainly been reading its sockets, so a stall on our side is never
+ * blamed on the devices.
  *
- * <p>Heartbeats are read by the event loops. If those loops stall (an overloaded machine, a long GC on one of
- * them, a blocked handler) heartbeats wait unread in socket buffers while the clock runs on, and a wheel told
- * "now" would evict devices that did send. So every event loop stamps the time every {@code periodMs}; when the
- * oldest stamp is more than {@code stallMs} old, the table tells its wheel that oldest stamp instead of now:
- * no deadline after it expires until the loops have caught up and read what was waiting. In normal operation
- * the stamps are fresh and the wheel is told now, so this adds no lateness. A stall shorter than {@code stallMs}
- * is not detected: that bound trades protection against short stalls for no lateness under bursts.
+ * <p>Heartbeats are read by the event loops. If those loops stall (an overloaded machine, a long GC
+ * on one of them, a blocked handler) heartbeats wait unread in socket buffers while the clock runs
+ * on, and a wheel told "now" would evict devices that did send. So every event loop stamps the time
+ * every {@code periodMs}; when the oldest stamp is more than {@code stallMs} old, the table tells
+ * its wheel that oldest stamp instead of now: no deadline after it expires until the loops have
+ * caught up and read what was waiting. In normal operation the stamps are fresh and the wheel is
+ * told now, so this adds no lateness. A stall shorter than {@code stallMs} is not detected: that
+ * bound trades protection against short stalls for no lateness under bursts.
  */
 public final class EventLoopWatch implements LongSupplier, AutoCloseable {
 
@@ -38,8 +39,14 @@ public final class EventLoopWatch implements LongSupplier, AutoCloseable {
     for (int i = 0; i < executors.size(); i++) {
       int slot = i;
       stamps.set(slot, now);
-      timers.add(executors.get(i).scheduleAtFixedRate(
-          () -> stamps.set(slot, clock.millis()), periodMs, periodMs, TimeUnit.MILLISECONDS));
+      timers.add(
+          executors
+              .get(i)
+              .scheduleAtFixedRate(
+                  () -> stamps.set(slot, clock.millis()),
+                  periodMs,
+                  periodMs,
+                  TimeUnit.MILLISECONDS));
     }
   }
 

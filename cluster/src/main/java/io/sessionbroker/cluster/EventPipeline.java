@@ -9,17 +9,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Numbers session events through the {@link EventLog} and publishes them on the event bus in the order they
- * were handed in. One append is in flight at a time; events that arrive meanwhile go out together in the next
- * append (a batch of contiguous sequence numbers), so a burst — a mass expiry, a node loss — costs one
- * round trip per batch, not per event.
+ * Numbers session events through the {@link EventLog} and publishes them on the event bus in the
+ * order they were handed in. One append is in flight at a time; events that arrive meanwhile go out
+ * together in the next append (a batch of contiguous sequence numbers), so a burst — a mass expiry,
+ * a node loss — costs one round trip per batch, not per event.
  *
- * <p>If the log fails, the events are still published, without {@code seq}: an announced close matters more
- * than its number.
+ * <p>If the log fails, the events are still published, without {@code seq}: an announced close
+ * matters more than its number.
  */
 public final class EventPipeline {
 
   private static final Logger log = LoggerFactory.getLogger(EventPipeline.class);
+
   /** Largest batch per append: a Hazelcast ringbuffer takes at most 1,000 items per addAll. */
   static final int MAX_BATCH = 1_000;
 
@@ -67,22 +68,25 @@ public final class EventPipeline {
     Future<Long> append;
     try {
       append = eventLog.append(batch);
-    } catch (RuntimeException e) { // a log that throws instead of failing its future must not stall the pipeline
+    } catch (
+        RuntimeException
+            e) { // a log that throws instead of failing its future must not stall the pipeline
       append = Future.failedFuture(e);
     }
-    append.onComplete(appended -> {
-      if (appended.failed()) {
-        log.error("event_log_append_failed events={}", batch.size(), appended.cause());
-      }
-      long seq = appended.succeeded() ? appended.result() : -1;
-      for (JsonObject entry : batch) {
-        JsonObject body = entry.getJsonObject("body");
-        if (seq >= 0) {
-          body.put("seq", seq++);
-        }
-        bus.publish(entry.getString("address"), body);
-      }
-      drain();
-    });
+    append.onComplete(
+        appended -> {
+          if (appended.failed()) {
+            log.error("event_log_append_failed events={}", batch.size(), appended.cause());
+          }
+          long seq = appended.succeeded() ? appended.result() : -1;
+          for (JsonObject entry : batch) {
+            JsonObject body = entry.getJsonObject("body");
+            if (seq >= 0) {
+              body.put("seq", seq++);
+            }
+            bus.publish(entry.getString("address"), body);
+          }
+          drain();
+        });
   }
 }

@@ -5,18 +5,19 @@ import io.vertx.core.Future;
 /**
  * The standalone directory: one index in this process.
  *
- * <p>An entry outlives its session with no holder (sessionId 0), so the device's epoch keeps increasing
- * across sessions. Memory therefore grows with the number of distinct devices ever seen, which is the size of
- * the fleet. Each device costs one mutable 32-byte entry plus its slot in a {@link CompactIndex} (the device id
- * string is the session's own), about 40 bytes in all; a {@code ConcurrentHashMap} of immutable records cost
- * about 75. Claims and releases are rare (open and close only), so one lock is enough.
+ * <p>An entry outlives its session with no holder (sessionId 0), so the device's epoch keeps
+ * increasing across sessions. Memory therefore grows with the number of distinct devices ever seen,
+ * which is the size of the fleet. Each device costs one mutable 32-byte entry plus its slot in a
+ * {@link CompactIndex} (the device id string is the session's own), about 40 bytes in all; a {@code
+ * ConcurrentHashMap} of immutable records cost about 75. Claims and releases are rare (open and
+ * close only), so one lock is enough.
  */
 public final class LocalDirectory implements DeviceDirectory {
 
   /**
-   * Who holds one device, updated in place under the directory's lock: 32 bytes. The epoch is kept as an
-   * {@code int}: a device would need two billion sessions to outgrow it (68 years at one a second), and
-   * {@link #claim} fails loudly rather than wrap.
+   * Who holds one device, updated in place under the directory's lock: 32 bytes. The epoch is kept
+   * as an {@code int}: a device would need two billion sessions to outgrow it (68 years at one a
+   * second), and {@link #claim} fails loudly rather than wrap.
    */
   private static final class Entry {
     final String deviceId;

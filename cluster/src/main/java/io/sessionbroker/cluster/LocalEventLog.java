@@ -7,9 +7,9 @@ import io.vertx.core.json.JsonObject;
 import java.util.List;
 
 /**
- * The standalone event log: the last {@code capacity} entries in memory, numbered from 0. Entries are kept
- * encoded (a JSON buffer of ~300 bytes) in a ring, not as {@code JsonObject} trees (~1 KB each): 10,000 of them
- * are ~3 MB instead of ~10 MB of a broker's resident memory.
+ * The standalone event log: the last {@code capacity} entries in memory, numbered from 0. Entries
+ * are kept encoded (a JSON buffer of ~300 bytes) in a ring, not as {@code JsonObject} trees (~1 KB
+ * each): 10,000 of them are ~3 MB instead of ~10 MB of a broker's resident memory.
  */
 public final class LocalEventLog implements EventLog {
 
@@ -27,11 +27,12 @@ public final class LocalEventLog implements EventLog {
   public synchronized Future<Long> append(List<JsonObject> batch) {
     long first = nextSeq;
     for (JsonObject entry : batch) {
-      ring[slot(nextSeq)] = new JsonObject()
-          .put("seq", nextSeq)
-          .put("address", entry.getValue("address"))
-          .put("body", entry.getValue("body"))
-          .toBuffer();
+      ring[slot(nextSeq)] =
+          new JsonObject()
+              .put("seq", nextSeq)
+              .put("address", entry.getValue("address"))
+              .put("body", entry.getValue("body"))
+              .toBuffer();
       nextSeq++;
     }
     return Future.succeededFuture(first);
@@ -46,11 +47,12 @@ public final class LocalEventLog implements EventLog {
     for (long seq = from; seq < to; seq++) {
       events.add(new JsonObject(ring[slot(seq)]));
     }
-    return Future.succeededFuture(new JsonObject()
-        .put("events", events)
-        .put("nextSeq", to)
-        .put("oldestSeq", oldest)
-        .put("gap", fromSeq < oldest));
+    return Future.succeededFuture(
+        new JsonObject()
+            .put("events", events)
+            .put("nextSeq", to)
+            .put("oldestSeq", oldest)
+            .put("gap", fromSeq < oldest));
   }
 
   private int slot(long seq) {

@@ -9,8 +9,8 @@ import java.util.Objects;
  * @param deviceId the device's id, unique in the fleet
  * @param transport the transport name: {@code tcp}, {@code udp}, {@code mqtt}, {@code websocket}
  * @param remote the device's address as {@code host:port}
- * @param heartbeatMs the heartbeat interval the device asked for; 0 = none (rely on the transport), -1 =
- *     the configured default
+ * @param heartbeatMs the heartbeat interval the device asked for; 0 = none (rely on the transport),
+ *     -1 = the configured default
  * @param will a message to publish if the session ends uncleanly, or null
  * @param connection how the table tells the transport that the session ended
  */

@@ -9,4 +9,5 @@ package io.sessionbroker.cluster;
  * @param code a stable machine-readable code, e.g. {@code handshake_timeout}, {@code bad_hello}
  * @param message a human-readable explanation
  */
-public record Rejection(String transport, String remote, String deviceId, String code, String message) {}
+public record Rejection(
+    String transport, String remote, String deviceId, String code, String message) {}

@@ -7,12 +7,18 @@ import org.slf4j.LoggerFactory;
 @FunctionalInterface
 public interface RemoteTakeover {
 
-  /** Standalone: a holder on another node cannot exist; if the directory says so anyway, say it loudly. */
+  /**
+   * Standalone: a holder on another node cannot exist; if the directory says so anyway, say it
+   * loudly.
+   */
   RemoteTakeover NONE = Unroutable.INSTANCE;
 
   void takeOver(DeviceDirectory.Holder holder, String deviceId);
 
-  /** {@link #NONE}: a class of its own, so its logger is an ordinary static field, not built in a constant. */
+  /**
+   * {@link #NONE}: a class of its own, so its logger is an ordinary static field, not built in a
+   * constant.
+   */
   final class Unroutable implements RemoteTakeover {
 
     private static final Logger log = LoggerFactory.getLogger(RemoteTakeover.class);

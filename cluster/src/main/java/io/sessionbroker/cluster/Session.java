@@ -5,18 +5,22 @@ import io.vertx.core.json.JsonObject;
 /**
  * One live session of one device over one transport.
  *
- * <p>Kept small on purpose: a node holds up to a million of them (UDP), and this object is 80 bytes. The
- * session id is a {@code long} rendered as 16 hex digits only when shown; the timing wheel links sessions
- * through {@link #wheelNext} instead of allocating a node per entry; the liveness terms are one {@link
- * Liveness} shared by every session that negotiated the same (the table interns them); the state and a
- * pending close reason take a byte each.
+ * <p>Kept small on purpose: a node holds up to a million of them (UDP), and this object is 80
+ * bytes. The session id is a {@code long} rendered as 16 hex digits only when shown; the timing
+ * wheel links sessions through {@link #wheelNext} instead of allocating a node per entry; the
+ * liveness terms are one {@link Liveness} shared by every session that negotiated the same (the
+ * table interns them); the state and a pending close reason take a byte each.
  *
- * <p>Threading: {@link #touch} may be called from any thread (a transport's event loop); it stores one
- * timestamp and nothing else. Everything else is written only on the session table's thread.
+ * <p>Threading: {@link #touch} may be called from any thread (a transport's event loop); it stores
+ * one timestamp and nothing else. Everything else is written only on the session table's thread.
  */
 public final class Session {
 
-  enum State { PENDING, OPEN, CLOSED }
+  enum State {
+    PENDING,
+    OPEN,
+    CLOSED
+  }
 
   private static final State[] STATES = State.values();
   private static final CloseReason[] REASONS = CloseReason.values();
@@ -33,10 +37,15 @@ public final class Session {
   private volatile String remote;
   private volatile JsonObject will;
   private volatile long epoch;
+
   /** The {@link State}'s ordinal. */
   private volatile byte state;
-  /** 1 + the ordinal of the {@link CloseReason} asked for while the claim was in flight; 0 = none. */
+
+  /**
+   * 1 + the ordinal of the {@link CloseReason} asked for while the claim was in flight; 0 = none.
+   */
   private byte closeWhenOpen;
+
   /** Next session in the same timing wheel slot; owned by {@link TimingWheel}. */
   Session wheelNext;
 
@@ -58,10 +67,11 @@ public final class Session {
   }
 
   /**
-   * The first millisecond at which this session has certainly been silent for its whole timeout, or {@link
-   * Long#MAX_VALUE} without a deadline. {@code lastSeenAt} is the proof of life truncated to the millisecond (a
-   * heartbeat at 1,000.9 ms is stored as 1,000), so the silence is complete only from {@code lastSeenAt +
-   * timeoutMs + 1} on: evicting at {@code lastSeenAt + timeoutMs} could be up to a millisecond early.
+   * The first millisecond at which this session has certainly been silent for its whole timeout, or
+   * {@link Long#MAX_VALUE} without a deadline. {@code lastSeenAt} is the proof of life truncated to
+   * the millisecond (a heartbeat at 1,000.9 ms is stored as 1,000), so the silence is complete only
+   * from {@code lastSeenAt + timeoutMs + 1} on: evicting at {@code lastSeenAt + timeoutMs} could be
+   * up to a millisecond early.
    */
   long deadline() {
     int timeoutMs = liveness.timeoutMs();
@@ -110,7 +120,10 @@ public final class Session {
     return lastSeenAt;
   }
 
-  /** Granted heartbeat interval; 0 means the transport proves liveness by other means (TCP keepalive). */
+  /**
+   * Granted heartbeat interval; 0 means the transport proves liveness by other means (TCP
+   * keepalive).
+   */
   public int heartbeatMs() {
     return liveness.heartbeatMs();
   }
@@ -137,15 +150,17 @@ public final class Session {
   }
 
   /**
-   * The device's address as {@code host:port}: the one the session was opened with or last moved to, else
-   * the one its {@link Connection#remote() connection} tracks (UDP), else null.
+   * The device's address as {@code host:port}: the one the session was opened with or last moved
+   * to, else the one its {@link Connection#remote() connection} tracks (UDP), else null.
    */
   public String remote() {
     String remote = this.remote;
     return remote != null ? remote : connection.remote();
   }
 
-  /** Moves a session to the device's new address; it then takes precedence over the connection's. */
+  /**
+   * Moves a session to the device's new address; it then takes precedence over the connection's.
+   */
   public void remote(String remote) {
     this.remote = remote;
   }

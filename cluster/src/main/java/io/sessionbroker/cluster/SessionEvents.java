@@ -1,12 +1,12 @@
 package io.sessionbroker.cluster;
 
 /**
- * Where the session table announces what happens to sessions. The broker publishes these on the event bus
- * ({@code sessions.opened}, {@code sessions.closed}, {@code sessions.rejected}, {@code devices.inbound});
- * tests record them.
+ * Where the session table announces what happens to sessions. The broker publishes these on the
+ * event bus ({@code sessions.opened}, {@code sessions.closed}, {@code sessions.rejected}, {@code
+ * devices.inbound}); tests record them.
  *
- * <p>Contract: for each session, {@link #opened} is called once, then {@link #closed} once, both from the
- * session table's thread, in that order.
+ * <p>Contract: for each session, {@link #opened} is called once, then {@link #closed} once, both
+ * from the session table's thread, in that order.
  */
 public interface SessionEvents {
 
@@ -16,6 +16,9 @@ public interface SessionEvents {
 
   void rejected(Rejection rejection, long at);
 
-  /** Device traffic: a {@code data} frame or an MQTT PUBLISH. {@code topic} is null where there is none. */
+  /**
+   * Device traffic: a {@code data} frame or an MQTT PUBLISH. {@code topic} is null where there is
+   * none.
+   */
   void inbound(Session session, String topic, Object payload, long at);
 }

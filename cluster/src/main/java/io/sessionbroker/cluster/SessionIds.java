@@ -4,8 +4,9 @@ import java.security.SecureRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Session ids unique cluster-wide: the high 32 bits are random per node start, the low 32 bits count up.
- * Two nodes collide only if they draw the same 32-bit prefix, which a cluster of a handful of nodes will not.
+ * Session ids unique cluster-wide: the high 32 bits are random per node start, the low 32 bits
+ * count up. Two nodes collide only if they draw the same 32-bit prefix, which a cluster of a
+ * handful of nodes will not.
  */
 public final class SessionIds {
 

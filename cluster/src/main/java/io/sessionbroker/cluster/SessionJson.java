@@ -9,8 +9,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The JSON shapes of sessions and session events: a public contract, documented in {@code docs/events.md}. The
- * close event has a class of its own, {@link CloseEvent}, since a survivor of a lost node builds it too.
+ * The JSON shapes of sessions and session events: a public contract, documented in {@code
+ * docs/events.md}. The close event has a class of its own, {@link CloseEvent}, since a survivor of
+ * a lost node builds it too.
  */
 public final class SessionJson {
 
@@ -44,13 +45,15 @@ public final class SessionJson {
         .put("message", rejection.message());
   }
 
-  public static JsonObject inbound(Session session, String nodeId, String topic, Object payload, long at) {
-    JsonObject json = new JsonObject()
-        .put("deviceId", session.deviceId())
-        .put("sessionId", session.sessionId())
-        .put("transport", session.transport())
-        .put("node", nodeId)
-        .put("at", at);
+  public static JsonObject inbound(
+      Session session, String nodeId, String topic, Object payload, long at) {
+    JsonObject json =
+        new JsonObject()
+            .put("deviceId", session.deviceId())
+            .put("sessionId", session.sessionId())
+            .put("transport", session.transport())
+            .put("node", nodeId)
+            .put("at", at);
     if (topic != null) {
       json.put("topic", topic);
     }
@@ -58,7 +61,8 @@ public final class SessionJson {
   }
 
   /** A page of {@code sessions}, oldest first, optionally of one transport only. */
-  static JsonObject page(Iterable<Session> sessions, String transport, int offset, int limit, String nodeId) {
+  static JsonObject page(
+      Iterable<Session> sessions, String transport, int offset, int limit, String nodeId) {
     List<Session> matching = new ArrayList<>();
     for (Session session : sessions) {
       if (transport == null || transport.equals(session.transport())) {
@@ -70,7 +74,10 @@ public final class SessionJson {
     for (int i = Math.max(0, offset); i < matching.size() && page.size() < limit; i++) {
       page.add(describe(matching.get(i), nodeId));
     }
-    return new JsonObject().put("total", matching.size()).put("offset", offset).put("sessions", page);
+    return new JsonObject()
+        .put("total", matching.size())
+        .put("offset", offset)
+        .put("sessions", page);
   }
 
   /** How many {@code sessions} there are, in all and by transport. */
@@ -87,12 +94,25 @@ public final class SessionJson {
   }
 
   private static JsonObject base(Session session, String nodeId) {
-    return identity(session.deviceId(), session.sessionId(), session.transport(), nodeId, session.remote(),
+    return identity(
+        session.deviceId(),
+        session.sessionId(),
+        session.transport(),
+        nodeId,
+        session.remote(),
         session.epoch());
   }
 
-  /** The fields that open every session event and description, in this order; {@link CloseEvent} uses it too. */
-  static JsonObject identity(String deviceId, String sessionId, String transport, String nodeId, String remote,
+  /**
+   * The fields that open every session event and description, in this order; {@link CloseEvent}
+   * uses it too.
+   */
+  static JsonObject identity(
+      String deviceId,
+      String sessionId,
+      String transport,
+      String nodeId,
+      String remote,
       long epoch) {
     return new JsonObject()
         .put("deviceId", deviceId)

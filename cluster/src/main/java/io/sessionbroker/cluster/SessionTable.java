@@ -16,21 +16,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The node's session table: every live session of this node, whatever its transport, with its deadline.
+ * The node's session table: every live session of this node, whatever its transport, with its
+ * deadline.
  *
- * <p>Transports call {@link #open}, {@link #touch} and {@link #close}; nothing else changes a session.
- * {@code touch} runs on the caller's thread and only stores a timestamp. Everything else runs on the table's
- * own thread (the {@code executor}): the maps, the wheel and the state of each session are confined to it, so
- * no lock is needed and the events of one session are published in order — opened, then exactly one closed.
+ * <p>Transports call {@link #open}, {@link #touch} and {@link #close}; nothing else changes a
+ * session. {@code touch} runs on the caller's thread and only stores a timestamp. Everything else
+ * runs on the table's own thread (the {@code executor}): the maps, the wheel and the state of each
+ * session are confined to it, so no lock is needed and the events of one session are published in
+ * order — opened, then exactly one closed.
  *
- * <p>At most one live session per device: {@link DeviceDirectory#claim} names the newest session the holder
- * and returns the previous one, which is closed with {@link CloseReason#TAKEN_OVER} before the new session's
- * opened event. A session that is asked to close while its claim is still in flight opens and then closes at
- * once, so its events still come in order.
+ * <p>At most one live session per device: {@link DeviceDirectory#claim} names the newest session
+ * the holder and returns the previous one, which is closed with {@link CloseReason#TAKEN_OVER}
+ * before the new session's opened event. A session that is asked to close while its claim is still
+ * in flight opens and then closes at once, so its events still come in order.
  *
- * <p>A table is built once with every collaborator ({@link #builder}): standalone it needs only its events and
- * its thread; the clustered broker adds the cluster directory, the cross-node takeover and the {@link Fence}
- * its quorum watch raises. Nothing is attached after construction.
+ * <p>A table is built once with every collaborator ({@link #builder}): standalone it needs only its
+ * events and its thread; the clustered broker adds the cluster directory, the cross-node takeover
+ * and the {@link Fence} its quorum watch raises. Nothing is attached after construction.
  */
 public final class SessionTable {
 
@@ -46,10 +48,17 @@ public final class SessionTable {
   private final Executor executor;
   private final SessionIds ids = new SessionIds();
   private final TimingWheel wheel;
-  /** Open sessions by device id. Compact indexes, not HashMaps: see {@link CompactIndex} for why. */
+
+  /**
+   * Open sessions by device id. Compact indexes, not HashMaps: see {@link CompactIndex} for why.
+   */
   private final CompactIndex<String, Session> byDevice = new CompactIndex<>(Session::deviceId);
-  /** Open and pending sessions by session id (a pending session may be taken over before it opens). */
+
+  /**
+   * Open and pending sessions by session id (a pending session may be taken over before it opens).
+   */
   private final CompactIndex<Long, Session> byId = new CompactIndex<>(Session::id);
+
   private final Map<Liveness, Liveness> interned = new HashMap<>();
   private final RemoteTakeover remoteTakeover;
   private final LongSupplier readingUntil;
@@ -69,8 +78,9 @@ public final class SessionTable {
   }
 
   /**
-   * Starts building a table; {@link Builder#events} and {@link Builder#executor} are required, the rest have
-   * standalone defaults. Every collaborator is given here, before the table exists: nothing is attached later.
+   * Starts building a table; {@link Builder#events} and {@link Builder#executor} are required, the
+   * rest have standalone defaults. Every collaborator is given here, before the table exists:
+   * nothing is attached later.
    */
   public static Builder builder(TableOptions options, Clock clock, String nodeId) {
     return new Builder(options, clock, nodeId);
@@ -108,31 +118,36 @@ public final class SessionTable {
     }
 
     /**
-     * Runs a task on the table's thread, in submission order; a direct executor ({@code Runnable::run}) in unit
-     * tests. Required.
+     * Runs a task on the table's thread, in submission order; a direct executor ({@code
+     * Runnable::run}) in unit tests. Required.
      */
     public Builder executor(Executor executor) {
       this.executor = executor;
       return this;
     }
 
-    /** How a takeover reaches a session held by another node; default: none can exist (standalone). */
+    /**
+     * How a takeover reaches a session held by another node; default: none can exist (standalone).
+     */
     public Builder remoteTakeover(RemoteTakeover remoteTakeover) {
       this.remoteTakeover = Objects.requireNonNull(remoteTakeover, "remoteTakeover");
       return this;
     }
 
     /**
-     * Up to when the transports have certainly read their sockets ({@link EventLoopWatch}); the wheel is never
-     * told a later time, so a stall of the broker's own event loops cannot evict devices whose heartbeats wait
-     * unread. Default: the clock alone.
+     * Up to when the transports have certainly read their sockets ({@link EventLoopWatch}); the
+     * wheel is never told a later time, so a stall of the broker's own event loops cannot evict
+     * devices whose heartbeats wait unread. Default: the clock alone.
      */
     public Builder readingUntil(LongSupplier readingUntil) {
       this.readingUntil = Objects.requireNonNull(readingUntil, "readingUntil");
       return this;
     }
 
-    /** The fence the cluster's quorum watch raises while this node is cut off; default: one nobody raises. */
+    /**
+     * The fence the cluster's quorum watch raises while this node is cut off; default: one nobody
+     * raises.
+     */
     public Builder fence(Fence fence) {
       this.fence = Objects.requireNonNull(fence, "fence");
       return this;
@@ -156,46 +171,55 @@ public final class SessionTable {
   }
 
   /**
-   * This node's {@link Fence}: while raised (a clustered node cut off from its quorum) the table refuses new
-   * sessions and leaves its existing ones alone; see docs/cluster.md, split brain.
+   * This node's {@link Fence}: while raised (a clustered node cut off from its quorum) the table
+   * refuses new sessions and leaves its existing ones alone; see docs/cluster.md, split brain.
    */
   public Fence fence() {
     return fence;
   }
 
   /**
-   * Opens a session for a device that said hello. The future completes, on the table's thread, once the
-   * session is the device's holder and its opened event is out; the transport then sends its welcome.
-   * If the connection dropped meanwhile, the transport closes the session it gets.
+   * Opens a session for a device that said hello. The future completes, on the table's thread, once
+   * the session is the device's holder and its opened event is out; the transport then sends its
+   * welcome. If the connection dropped meanwhile, the transport closes the session it gets.
    */
   public Future<Session> open(OpenRequest request) {
     if (fence.isRaised()) {
-      return Future.failedFuture(new IllegalStateException(
-          "this node is cut off from its cluster: connect to another node"));
+      return Future.failedFuture(
+          new IllegalStateException(
+              "this node is cut off from its cluster: connect to another node"));
     }
     Promise<Session> promise = Promise.promise();
-    executor.execute(() -> {
-      Session session = new Session(ids.next(), request, liveness(request.heartbeatMs()), clock.millis());
-      byId.put(session);
-      directory
-          .claim(session, nodeId)
-          .onComplete(claim -> executor.execute(() -> {
-            if (claim.succeeded()) {
-              opened(session, claim.result(), promise);
-            } else {
-              byId.remove(session);
-              log.error("session_claim_failed device={}", session.deviceId(), claim.cause());
-              promise.fail(claim.cause());
-            }
-          }));
-    });
+    executor.execute(
+        () -> {
+          Session session =
+              new Session(ids.next(), request, liveness(request.heartbeatMs()), clock.millis());
+          byId.put(session);
+          directory
+              .claim(session, nodeId)
+              .onComplete(
+                  claim ->
+                      executor.execute(
+                          () -> {
+                            if (claim.succeeded()) {
+                              opened(session, claim.result(), promise);
+                            } else {
+                              byId.remove(session);
+                              log.error(
+                                  "session_claim_failed device={}",
+                                  session.deviceId(),
+                                  claim.cause());
+                              promise.fail(claim.cause());
+                            }
+                          }));
+        });
     return promise.future();
   }
 
   /**
-   * The negotiated terms, shared with every other session that got the same: a session keeps one reference
-   * instead of two ints. Devices use a handful of heartbeats; past {@link #MAX_INTERNED_LIVENESS} distinct
-   * terms, new ones are simply not shared.
+   * The negotiated terms, shared with every other session that got the same: a session keeps one
+   * reference instead of two ints. Devices use a handful of heartbeats; past {@link
+   * #MAX_INTERNED_LIVENESS} distinct terms, new ones are simply not shared.
    */
   private Liveness liveness(long requestedHeartbeatMs) {
     Liveness liveness = options.negotiate(requestedHeartbeatMs);
@@ -216,15 +240,20 @@ public final class SessionTable {
     }
     session.state(Session.State.OPEN);
     if (session.closeWhenOpen() == null) {
-      // Else a newer session took the device over while this claim's answer was on its way, and already
+      // Else a newer session took the device over while this claim's answer was on its way, and
+      // already
       // holds the device here: it must stay the one that get, list, count and shutdown see.
       byDevice.put(session);
     }
     wheel.add(session);
     events.opened(session, clock.millis());
     if (log.isDebugEnabled()) { // sessionId() formats a string: not on every open when debug is off
-      log.debug("session_opened device={} session={} transport={} epoch={}",
-          session.deviceId(), session.sessionId(), session.transport(), session.epoch());
+      log.debug(
+          "session_opened device={} session={} transport={} epoch={}",
+          session.deviceId(),
+          session.sessionId(),
+          session.transport(),
+          session.epoch());
     }
     promise.complete(session);
     if (session.closeWhenOpen() != null) {
@@ -248,7 +277,10 @@ public final class SessionTable {
     session.touch(clock.millis());
   }
 
-  /** Proof of life carrying a status payload, which the table keeps and shows in get, list and close. */
+  /**
+   * Proof of life carrying a status payload, which the table keeps and shows in get, list and
+   * close.
+   */
   public void touch(Session session, JsonObject status) {
     session.status(status);
     session.touch(clock.millis());
@@ -268,24 +300,27 @@ public final class SessionTable {
 
   /** Ends a session; the first reason wins, later calls do nothing. Safe from any thread. */
   public void close(Session session, CloseReason reason) {
-    // A socket closing after the broker ended its session (the common case in a mass eviction) need not queue
-    // a task that would find the session closed: a thousand of them delayed the next eviction batch.
+    // A socket closing after the broker ended its session (the common case in a mass eviction) need
+    // not queue
+    // a task that would find the session closed: a thousand of them delayed the next eviction
+    // batch.
     if (session.state() != Session.State.CLOSED) {
       executor.execute(() -> finish(session, reason));
     }
   }
 
   /**
-   * Ends the session with this id if this node holds it (open, or still claiming: then it opens and closes at
-   * once). Used when another node takes the device over.
+   * Ends the session with this id if this node holds it (open, or still claiming: then it opens and
+   * closes at once). Used when another node takes the device over.
    */
   public void close(long sessionId, CloseReason reason) {
-    executor.execute(() -> {
-      Session session = byId.get(sessionId);
-      if (session != null) {
-        finish(session, reason);
-      }
-    });
+    executor.execute(
+        () -> {
+          Session session = byId.get(sessionId);
+          if (session != null) {
+            finish(session, reason);
+          }
+        });
   }
 
   /** The single close funnel: the only place that ends a session. Runs on the table's thread. */
@@ -294,8 +329,8 @@ public final class SessionTable {
   }
 
   /**
-   * Ends the session; publishes its close event only when {@code announce} — false when the cluster has
-   * already announced it (see {@link #settleAfterMerge}).
+   * Ends the session; publishes its close event only when {@code announce} — false when the cluster
+   * has already announced it (see {@link #settleAfterMerge}).
    */
   private Future<Boolean> finish(Session session, CloseReason reason, boolean announce) {
     if (session.state() == Session.State.CLOSED) {
@@ -310,13 +345,19 @@ public final class SessionTable {
     session.state(Session.State.CLOSED);
     byId.remove(session);
     byDevice.remove(session);
-    Future<Boolean> released = directory.release(session.deviceId(), session.id())
-        .onFailure(e -> log.warn("session_release_failed device={}", session.deviceId(), e));
+    Future<Boolean> released =
+        directory
+            .release(session.deviceId(), session.id())
+            .onFailure(e -> log.warn("session_release_failed device={}", session.deviceId(), e));
     if (announce) {
       events.closed(session, reason, clock.millis());
     }
     if (log.isDebugEnabled()) {
-      log.debug("session_closed device={} session={} reason={}", session.deviceId(), session.sessionId(), reason);
+      log.debug(
+          "session_closed device={} session={} reason={}",
+          session.deviceId(),
+          session.sessionId(),
+          reason);
     }
     try {
       session.connection().closed(session, reason);
@@ -329,27 +370,33 @@ public final class SessionTable {
   /** One eviction tick: expires sessions whose deadline has passed, at most a batch of them. */
   public void tick() {
     long now = Math.min(clock.millis(), readingUntil.getAsLong());
-    wheel.advance(now, options.maxEvictionsPerTick(), session -> finish(session, CloseReason.TIMEOUT));
+    wheel.advance(
+        now, options.maxEvictionsPerTick(), session -> finish(session, CloseReason.TIMEOUT));
   }
 
-  /** Closes a session by session id or device id with {@link CloseReason#KICKED}; true if one was open. */
+  /**
+   * Closes a session by session id or device id with {@link CloseReason#KICKED}; true if one was
+   * open.
+   */
   public Future<Boolean> kick(String sessionOrDeviceId) {
-    return onTable(() -> {
-      Session session = find(sessionOrDeviceId);
-      if (session == null) {
-        return false;
-      }
-      finish(session, CloseReason.KICKED);
-      return true;
-    });
+    return onTable(
+        () -> {
+          Session session = find(sessionOrDeviceId);
+          if (session == null) {
+            return false;
+          }
+          finish(session, CloseReason.KICKED);
+          return true;
+        });
   }
 
   /** The session, by session id or device id, as JSON; null if none is open here. */
   public Future<JsonObject> get(String sessionOrDeviceId) {
-    return onTable(() -> {
-      Session session = find(sessionOrDeviceId);
-      return session == null ? null : SessionJson.describe(session, nodeId);
-    });
+    return onTable(
+        () -> {
+          Session session = find(sessionOrDeviceId);
+          return session == null ? null : SessionJson.describe(session, nodeId);
+        });
   }
 
   /**
@@ -367,39 +414,45 @@ public final class SessionTable {
   }
 
   /**
-   * Closes every session with {@link CloseReason#SHUTDOWN}; completes once their close events are handed to
-   * the event bus and the directory has released them (so a clustered node leaves no entry behind).
+   * Closes every session with {@link CloseReason#SHUTDOWN}; completes once their close events are
+   * handed to the event bus and the directory has released them (so a clustered node leaves no
+   * entry behind).
    */
   public Future<Integer> shutdown() {
-    return onTable(() -> {
-      List<Future<Boolean>> released = new ArrayList<>();
-      for (Session session : byDevice.toList()) {
-        released.add(finish(session, CloseReason.SHUTDOWN));
-      }
-      return Future.join(released).transform(done -> Future.succeededFuture(released.size()));
-    }).compose(closed -> closed);
+    return onTable(
+            () -> {
+              List<Future<Boolean>> released = new ArrayList<>();
+              for (Session session : byDevice.toList()) {
+                released.add(finish(session, CloseReason.SHUTDOWN));
+              }
+              return Future.join(released)
+                  .transform(done -> Future.succeededFuture(released.size()));
+            })
+        .compose(closed -> closed);
   }
 
   /**
-   * After this node rejoins a cluster that counted it lost (split brain healed), ends the local sessions the
-   * cluster directory no longer names ({@code orphans}, by session id). Those the majority announced
-   * {@code NODE_LOST} end silently, since their one close event is out; those opened after this node was cut
-   * off were never announced closed, so they are, with {@code NODE_LOST}.
+   * After this node rejoins a cluster that counted it lost (split brain healed), ends the local
+   * sessions the cluster directory no longer names ({@code orphans}, by session id). Those the
+   * majority announced {@code NODE_LOST} end silently, since their one close event is out; those
+   * opened after this node was cut off were never announced closed, so they are, with {@code
+   * NODE_LOST}.
    *
    * @param cutOffSince when this node lost its quorum, by this table's clock
    */
   public Future<Integer> settleAfterMerge(Set<Long> orphans, long cutOffSince) {
-    return onTable(() -> {
-      int ended = 0;
-      for (long id : orphans) {
-        Session session = byId.get(id);
-        if (session != null && session.state() == Session.State.OPEN) {
-          finish(session, CloseReason.NODE_LOST, session.connectedAt() >= cutOffSince);
-          ended++;
-        }
-      }
-      return ended;
-    });
+    return onTable(
+        () -> {
+          int ended = 0;
+          for (long id : orphans) {
+            Session session = byId.get(id);
+            if (session != null && session.state() == Session.State.OPEN) {
+              finish(session, CloseReason.NODE_LOST, session.connectedAt() >= cutOffSince);
+              ended++;
+            }
+          }
+          return ended;
+        });
   }
 
   /** The sessions open on this node, as a snapshot. */
@@ -417,13 +470,14 @@ public final class SessionTable {
 
   private <T> Future<T> onTable(Supplier<T> work) {
     Promise<T> promise = Promise.promise();
-    executor.execute(() -> {
-      try {
-        promise.complete(work.get());
-      } catch (RuntimeException e) {
-        promise.fail(e);
-      }
-    });
+    executor.execute(
+        () -> {
+          try {
+            promise.complete(work.get());
+          } catch (RuntimeException e) {
+            promise.fail(e);
+          }
+        });
     return promise.future();
   }
 }

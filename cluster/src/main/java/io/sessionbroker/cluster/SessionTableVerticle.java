@@ -6,29 +6,34 @@ import io.vertx.core.internal.VertxInternal;
 import java.util.Objects;
 
 /**
- * Gives the session table a thread of its own (this verticle's context: the broker deploys it as a worker, so
- * it shares no event loop with a transport) and drives its eviction tick every {@code table.tickMs} through a
- * {@link Ticker} ({@link Ticker#scheduler()} unless the caller gives another: a test ticks by hand). The table
- * exists once this verticle has started; everything it needs is given to the {@link Builder} before.
+ * Gives the session table a thread of its own (this verticle's context: the broker deploys it as a
+ * worker, so it shares no event loop with a transport) and drives its eviction tick every {@code
+ * table.tickMs} through a {@link Ticker} ({@link Ticker#scheduler()} unless the caller gives
+ * another: a test ticks by hand). The table exists once this verticle has started; everything it
+ * needs is given to the {@link Builder} before.
  */
 public final class SessionTableVerticle extends VerticleBase {
 
   /**
-   * How long an event loop may go without running before evictions wait for it. A loop busy with a burst (a
-   * thousand closes at once, a connect storm) runs late by tens of milliseconds and must not delay evictions;
-   * a stalled one (a long GC, an overloaded host) falls seconds behind and must not cause them. Well above a
-   * burst's lateness, well below a stall: docs/benchmarks.md, "Why the defaults", has the measurement.
+   * How long an event loop may go without running before evictions wait for it. A loop busy with a
+   * burst (a thousand closes at once, a connect storm) runs late by tens of milliseconds and must
+   * not delay evictions; a stalled one (a long GC, an overloaded host) falls seconds behind and
+   * must not cause them. Well above a burst's lateness, well below a stall: docs/benchmarks.md,
+   * "Why the defaults", has the measurement.
    */
   static final long STALL_MS = 500;
 
   /**
-   * How often each event loop stamps the time for the stall guard. Far below {@link #STALL_MS}, which is all
-   * the guard needs; every stamp wakes an idle loop, so not every tick (docs/benchmarks.md, "Why the
-   * defaults": what stamping on every tick cost an idle broker).
+   * How often each event loop stamps the time for the stall guard. Far below {@link #STALL_MS},
+   * which is all the guard needs; every stamp wakes an idle loop, so not every tick
+   * (docs/benchmarks.md, "Why the defaults": what stamping on every tick cost an idle broker).
    */
   static final long STAMP_MS = 100;
 
-  /** Events a standalone node keeps for replay: about 3 MB (each is kept as ~300 bytes of encoded JSON). */
+  /**
+   * Events a standalone node keeps for replay: about 3 MB (each is kept as ~300 bytes of encoded
+   * JSON).
+   */
   public static final int STANDALONE_EVENT_LOG = 10_000;
 
   private final TableOptions options;
@@ -49,7 +54,8 @@ public final class SessionTableVerticle extends VerticleBase {
     this.clock = builder.clock;
     this.nodeId = builder.nodeId;
     this.directory = builder.directory;
-    this.eventLog = builder.eventLog != null ? builder.eventLog : new LocalEventLog(STANDALONE_EVENT_LOG);
+    this.eventLog =
+        builder.eventLog != null ? builder.eventLog : new LocalEventLog(STANDALONE_EVENT_LOG);
     this.ticker = builder.ticker;
     this.remoteTakeover = builder.remoteTakeover;
     this.fence = builder.fence;
@@ -89,7 +95,10 @@ public final class SessionTableVerticle extends VerticleBase {
       return this;
     }
 
-    /** Where events are numbered and kept for replay; default: the last {@link #STANDALONE_EVENT_LOG} here. */
+    /**
+     * Where events are numbered and kept for replay; default: the last {@link
+     * #STANDALONE_EVENT_LOG} here.
+     */
     public Builder eventLog(EventLog eventLog) {
       this.eventLog = Objects.requireNonNull(eventLog, "eventLog");
       return this;
@@ -121,16 +130,20 @@ public final class SessionTableVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     pipeline = new EventPipeline(vertx.eventBus(), eventLog);
-    // A stall of an event loop longer than STALL_MS holds evictions until the loops have read what was waiting.
-    watch = new EventLoopWatch(((VertxInternal) vertx).nettyEventLoopGroup(), clock, STAMP_MS, STALL_MS);
-    table = SessionTable.builder(options, clock, nodeId)
-        .directory(directory)
-        .events(new EventBusEvents(vertx.eventBus(), pipeline, nodeId))
-        .executor(task -> context.runOnContext(v -> task.run()))
-        .remoteTakeover(remoteTakeover)
-        .readingUntil(watch)
-        .fence(fence)
-        .build();
+    // A stall of an event loop longer than STALL_MS holds evictions until the loops have read what
+    // was waiting.
+    watch =
+        new EventLoopWatch(
+            ((VertxInternal) vertx).nettyEventLoopGroup(), clock, STAMP_MS, STALL_MS);
+    table =
+        SessionTable.builder(options, clock, nodeId)
+            .directory(directory)
+            .events(new EventBusEvents(vertx.eventBus(), pipeline, nodeId))
+            .executor(task -> context.runOnContext(v -> task.run()))
+            .remoteTakeover(remoteTakeover)
+            .readingUntil(watch)
+            .fence(fence)
+            .build();
     ticking = ticker.start(options.tickMs(), () -> context.runOnContext(v -> table.tick()));
     return Future.succeededFuture();
   }
@@ -150,7 +163,9 @@ public final class SessionTableVerticle extends VerticleBase {
     return table;
   }
 
-  /** Where this node's events are numbered and published; node-loss closes go out through it too. */
+  /**
+   * Where this node's events are numbered and published; node-loss closes go out through it too.
+   */
   public EventPipeline pipeline() {
     return pipeline;
   }

@@ -5,9 +5,10 @@ import io.vertx.core.json.JsonObject;
 /**
  * Settings of the session table. All durations in milliseconds.
  *
- * @param tickMs period of the eviction tick; a silent session is evicted at most one tick after its deadline
- * @param maxEvictionsPerTick bound on evictions per tick, so a mass expiry (a network partition) becomes a
- *     steady stream of close events instead of a storm
+ * @param tickMs period of the eviction tick; a silent session is evicted at most one tick after its
+ *     deadline
+ * @param maxEvictionsPerTick bound on evictions per tick, so a mass expiry (a network partition)
+ *     becomes a steady stream of close events instead of a storm
  * @param defaultHeartbeatMs heartbeat granted to a device that does not ask for one
  * @param minHeartbeatMs smallest heartbeat granted (a device asking for less gets this)
  * @param maxHeartbeatMs largest heartbeat granted; keep it below typical NAT idle timeouts
@@ -26,11 +27,12 @@ public record TableOptions(
     int maxTimeoutMs) {
 
   /**
-   * A silent session is evicted at most one tick after its deadline. Each tick is a timed wake-up of the
-   * table's threads, so a shorter tick costs idle CPU and a longer one adds lateness: docs/benchmarks.md, "Why
-   * the defaults", has both measured.
+   * A silent session is evicted at most one tick after its deadline. Each tick is a timed wake-up
+   * of the table's threads, so a shorter tick costs idle CPU and a longer one adds lateness:
+   * docs/benchmarks.md, "Why the defaults", has both measured.
    */
   public static final int DEFAULT_TICK_MS = 5;
+
   public static final int DEFAULT_MAX_EVICTIONS_PER_TICK = 500;
   public static final int DEFAULT_HEARTBEAT_MS = 30_000;
   public static final int DEFAULT_MIN_HEARTBEAT_MS = 1_000;
@@ -48,13 +50,15 @@ public record TableOptions(
       throw new IllegalArgumentException("maxHeartbeatMs < minHeartbeatMs");
     }
     if (defaultHeartbeatMs < minHeartbeatMs || defaultHeartbeatMs > maxHeartbeatMs) {
-      throw new IllegalArgumentException("defaultHeartbeatMs outside [minHeartbeatMs, maxHeartbeatMs]");
+      throw new IllegalArgumentException(
+          "defaultHeartbeatMs outside [minHeartbeatMs, maxHeartbeatMs]");
     }
     if (maxTimeoutMs < minTimeoutMs) {
       throw new IllegalArgumentException("maxTimeoutMs < minTimeoutMs");
     }
     if (!(timeoutMultiplier >= 1.0)) {
-      throw new IllegalArgumentException("timeoutMultiplier must be >= 1, was " + timeoutMultiplier);
+      throw new IllegalArgumentException(
+          "timeoutMultiplier must be >= 1, was " + timeoutMultiplier);
     }
   }
 
@@ -64,9 +68,9 @@ public record TableOptions(
 
   /**
    * Options by name, starting from the {@code DEFAULT_*} values: {@code
-   * TableOptions.builder().tickMs(10).minHeartbeatMs(100).build()}. Use this, not the canonical constructor
-   * (which a record must keep public): eight numbers in a row are easy to misorder. Validation stays in the
-   * canonical constructor, so every path is checked the same way.
+   * TableOptions.builder().tickMs(10).minHeartbeatMs(100).build()}. Use this, not the canonical
+   * constructor (which a record must keep public): eight numbers in a row are easy to misorder.
+   * Validation stays in the canonical constructor, so every path is checked the same way.
    */
   public static Builder builder() {
     return new Builder();
@@ -86,7 +90,9 @@ public record TableOptions(
         .build();
   }
 
-  /** Builds {@link TableOptions} by name; each setting not given keeps its {@code DEFAULT_*} value. */
+  /**
+   * Builds {@link TableOptions} by name; each setting not given keeps its {@code DEFAULT_*} value.
+   */
   public static final class Builder {
 
     private int tickMs = DEFAULT_TICK_MS;
@@ -140,10 +146,20 @@ public record TableOptions(
       return this;
     }
 
-    /** The options; throws {@link IllegalArgumentException} if they are inconsistent (see the constructor). */
+    /**
+     * The options; throws {@link IllegalArgumentException} if they are inconsistent (see the
+     * constructor).
+     */
     public TableOptions build() {
-      return new TableOptions(tickMs, maxEvictionsPerTick, defaultHeartbeatMs, minHeartbeatMs, maxHeartbeatMs,
-          timeoutMultiplier, minTimeoutMs, maxTimeoutMs);
+      return new TableOptions(
+          tickMs,
+          maxEvictionsPerTick,
+          defaultHeartbeatMs,
+          minHeartbeatMs,
+          maxHeartbeatMs,
+          timeoutMultiplier,
+          minTimeoutMs,
+          maxTimeoutMs);
     }
   }
 
@@ -160,17 +176,19 @@ public record TableOptions(
   }
 
   /**
-   * The liveness terms for a device that asked for {@code requestedHeartbeatMs}: -1 takes the default, 0 means
-   * no application heartbeat (only for transports that detect loss themselves), anything else is clamped to
-   * [min, max]. The timeout is heartbeat × multiplier, clamped to [minTimeoutMs, maxTimeoutMs].
+   * The liveness terms for a device that asked for {@code requestedHeartbeatMs}: -1 takes the
+   * default, 0 means no application heartbeat (only for transports that detect loss themselves),
+   * anything else is clamped to [min, max]. The timeout is heartbeat × multiplier, clamped to
+   * [minTimeoutMs, maxTimeoutMs].
    */
   public Liveness negotiate(long requestedHeartbeatMs) {
     if (requestedHeartbeatMs == 0) {
       return Liveness.NONE;
     }
-    long heartbeat = requestedHeartbeatMs < 0
-        ? defaultHeartbeatMs
-        : Math.max(minHeartbeatMs, Math.min(maxHeartbeatMs, requestedHeartbeatMs));
+    long heartbeat =
+        requestedHeartbeatMs < 0
+            ? defaultHeartbeatMs
+            : Math.max(minHeartbeatMs, Math.min(maxHeartbeatMs, requestedHeartbeatMs));
     long timeout = Math.round(heartbeat * timeoutMultiplier);
     timeout = Math.max(minTimeoutMs, Math.min(maxTimeoutMs, timeout));
     return new Liveness((int) heartbeat, (int) timeout);

@@ -5,14 +5,17 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What drives the session table's eviction tick: calls {@code tick} every {@code periodMs} until stopped. The
- * broker uses {@link #scheduler()}; a test injects its own to record the period it is asked for, or to tick by
- * hand.
+ * What drives the session table's eviction tick: calls {@code tick} every {@code periodMs} until
+ * stopped. The broker uses {@link #scheduler()}; a test injects its own to record the period it is
+ * asked for, or to tick by hand.
  */
 @FunctionalInterface
 public interface Ticker {
 
-  /** Starts ticking; the returned handle stops it. {@code tick} must be quick: it only hands work over. */
+  /**
+   * Starts ticking; the returned handle stops it. {@code tick} must be quick: it only hands work
+   * over.
+   */
   Stop start(long periodMs, Runnable tick);
 
   /** Stops a ticker; idempotent. */
@@ -22,17 +25,20 @@ public interface Ticker {
   }
 
   /**
-   * Ticks from a daemon thread of its own, at a fixed rate. Not {@code vertx.setPeriodic}: a Vert.x timer fires
-   * on an event loop, and the event loops are the ones busy closing sockets after a mass eviction, so the next
-   * tick would wait behind that work (docs/benchmarks.md has the lateness both ways).
+   * Ticks from a daemon thread of its own, at a fixed rate. Not {@code vertx.setPeriodic}: a Vert.x
+   * timer fires on an event loop, and the event loops are the ones busy closing sockets after a
+   * mass eviction, so the next tick would wait behind that work (docs/benchmarks.md has the
+   * lateness both ways).
    */
   static Ticker scheduler() {
     return (periodMs, tick) -> {
-      ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(task -> {
-        Thread ticker = new Thread(task, "session-table-tick");
-        ticker.setDaemon(true);
-        return ticker;
-      });
+      ScheduledExecutorService thread =
+          Executors.newSingleThreadScheduledExecutor(
+              task -> {
+                Thread ticker = new Thread(task, "session-table-tick");
+                ticker.setDaemon(true);
+                return ticker;
+              });
       thread.scheduleAtFixedRate(tick, periodMs, periodMs, TimeUnit.MILLISECONDS);
       return thread::shutdownNow;
     };

@@ -4,24 +4,27 @@ import java.util.ArrayDeque;
 import java.util.function.Consumer;
 
 /**
- * Session deadlines in a hashed timing wheel that is <em>told</em> the time ({@link #advance}), with lazy
- * re-arm: a heartbeat only stores a timestamp in the session; when the session's slot comes due, the wheel
- * re-reads the deadline and either expires the session or re-inserts it for the remainder.
+ * Session deadlines in a hashed timing wheel that is <em>told</em> the time ({@link #advance}),
+ * with lazy re-arm: a heartbeat only stores a timestamp in the session; when the session's slot
+ * comes due, the wheel re-reads the deadline and either expires the session or re-inserts it for
+ * the remainder.
  *
  * <p>Bucket arithmetic, with {@code tickMs = 10} and 4,096 slots: absolute tick {@code t} covers
- * {@code [10·t, 10·t + 10)} ms and lives in slot {@code t mod 4096}. A session whose deadline is 1,005 ms
- * goes to the tick that contains it, {@code floor(1005 / 10) = 100}, which is processed by the first
- * {@link #advance} at or after 1,000 ms. Each session is checked against its exact deadline when its tick is
- * processed: if {@code advance} ran at, say, 1,003 ms, the session is not yet due and moves to tick 101,
- * which the next {@code advance} (about 1,013 ms) processes. So with {@code advance} called every tick, at
- * whatever phase, a session is never evicted before its deadline and at most one tick after it. (Filing it
- * under {@code ceil(1005 / 10) = 101} instead would add up to a tick of bucket rounding to the tick period:
- * up to two ticks late.) A deadline further away than the wheel spans (40.96 s) is parked in the last tick
- * the wheel can hold and re-inserted from there, so no "rounds" counter is needed: every entry in a slot
- * belongs to the tick being processed.
+ * {@code [10·t, 10·t + 10)} ms and lives in slot {@code t mod 4096}. A session whose deadline is
+ * 1,005 ms goes to the tick that contains it, {@code floor(1005 / 10) = 100}, which is processed by
+ * the first {@link #advance} at or after 1,000 ms. Each session is checked against its exact
+ * deadline when its tick is processed: if {@code advance} ran at, say, 1,003 ms, the session is not
+ * yet due and moves to tick 101, which the next {@code advance} (about 1,013 ms) processes. So with
+ * {@code advance} called every tick, at whatever phase, a session is never evicted before its
+ * deadline and at most one tick after it. (Filing it under {@code ceil(1005 / 10) = 101} instead
+ * would add up to a tick of bucket rounding to the tick period: up to two ticks late.) A deadline
+ * further away than the wheel spans (40.96 s) is parked in the last tick the wheel can hold and
+ * re-inserted from there, so no "rounds" counter is needed: every entry in a slot belongs to the
+ * tick being processed.
  *
- * <p>Mass expiry: at most {@code maxExpiries} sessions expire per {@link #advance}; the rest wait, in deadline
- * order, for the next call, which re-checks them (a heartbeat that arrived meanwhile saves the session). Closed sessions are dropped when their slot comes due. Not thread-safe: the
+ * <p>Mass expiry: at most {@code maxExpiries} sessions expire per {@link #advance}; the rest wait,
+ * in deadline order, for the next call, which re-checks them (a heartbeat that arrived meanwhile
+ * saves the session). Closed sessions are dropped when their slot comes due. Not thread-safe: the
  * session table calls it from its own thread only.
  */
 final class TimingWheel {
@@ -30,8 +33,10 @@ final class TimingWheel {
   private final Session[] slots;
   private final int mask;
   private final ArrayDeque<Session> overdue = new ArrayDeque<>();
+
   /** The next absolute tick to process. */
   private long cursor;
+
   private int size;
 
   TimingWheel(long tickMs, int slotCount, long now) {
@@ -44,7 +49,9 @@ final class TimingWheel {
     this.cursor = Math.floorDiv(now, tickMs);
   }
 
-  /** Schedules a session by its current {@link Session#deadline()}; no-op for sessions without one. */
+  /**
+   * Schedules a session by its current {@link Session#deadline()}; no-op for sessions without one.
+   */
   void add(Session session) {
     long deadline = session.deadline();
     if (deadline != Long.MAX_VALUE) {
@@ -54,8 +61,8 @@ final class TimingWheel {
   }
 
   /**
-   * Processes every tick up to {@code now}: expired sessions go to {@code expire} (at most {@code maxExpiries}
-   * of them), touched ones are re-armed. Returns the number expired.
+   * Processes every tick up to {@code now}: expired sessions go to {@code expire} (at most {@code
+   * maxExpiries} of them), touched ones are re-armed. Returns the number expired.
    */
   int advance(long now, int maxExpiries, Consumer<Session> expire) {
     int budget = maxExpiries;
@@ -63,7 +70,8 @@ final class TimingWheel {
       Session session = overdue.poll();
       long deadline = session.deadline();
       if (session.state() != Session.State.CLOSED && now < deadline) {
-        insert(session, deadline, cursor); // touched while it waited: no longer silent for its timeout
+        insert(
+            session, deadline, cursor); // touched while it waited: no longer silent for its timeout
         continue;
       }
       size--;

@@ -8,9 +8,9 @@ import org.junit.jupiter.api.Test;
 class ClockTest {
 
   /**
-   * Verifies that the monotonic clock starts at the wall clock's time, never behind it (it keeps the start-up
-   * reading's sub-millisecond part), at most a generous second ahead (a sanity bound), and that consecutive
-   * readings never decrease.
+   * Verifies that the monotonic clock starts at the wall clock's time, never behind it (it keeps
+   * the start-up reading's sub-millisecond part), at most a generous second ahead (a sanity bound),
+   * and that consecutive readings never decrease.
    */
   @Test
   void theMonotonicClockStartsAtWallClockTimeAndNeverGoesBackwards() {

@@ -7,13 +7,32 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Verifies that both kinds of close event — a node's own and a survivor's NODE_LOST — share one schema. */
+/**
+ * Verifies that both kinds of close event — a node's own and a survivor's NODE_LOST — share one
+ * schema.
+ */
 class CloseEventTest {
 
-  private static final List<String> FIELDS = List.of("deviceId", "sessionId", "transport", "node", "remote",
-      "epoch", "at", "reason", "connectedAt", "lastSeenAt", "durationMs", "timeoutMs", "status");
+  private static final List<String> FIELDS =
+      List.of(
+          "deviceId",
+          "sessionId",
+          "transport",
+          "node",
+          "remote",
+          "epoch",
+          "at",
+          "reason",
+          "connectedAt",
+          "lastSeenAt",
+          "durationMs",
+          "timeoutMs",
+          "status");
 
-  /** Verifies that a node's own close carries the documented fields (docs/events.md), in their order. */
+  /**
+   * Verifies that a node's own close carries the documented fields (docs/events.md), in their
+   * order.
+   */
   @Test
   void aNodesOwnCloseHasEveryDocumentedFieldInOrder() {
     // given
@@ -22,7 +41,8 @@ class CloseEventTest {
     t.clock.advance(400);
 
     // when
-    JsonObject json = CloseEvent.of(session, "node-a", CloseReason.KICKED, t.clock.millis()).toJson();
+    JsonObject json =
+        CloseEvent.of(session, "node-a", CloseReason.KICKED, t.clock.millis()).toJson();
 
     // then
     assertThat(List.copyOf(json.fieldNames())).isEqualTo(FIELDS);
@@ -33,9 +53,9 @@ class CloseEventTest {
   }
 
   /**
-   * Verifies that a survivor's NODE_LOST close has the same fields in the same order, then {@code announcedBy}
-   * and the will; what never left the dead node (last heartbeat, status) is null, and so is the duration of a
-   * session whose claim carried no details.
+   * Verifies that a survivor's NODE_LOST close has the same fields in the same order, then {@code
+   * announcedBy} and the will; what never left the dead node (last heartbeat, status) is null, and
+   * so is the duration of a session whose claim carried no details.
    */
   @Test
   void aSurvivorsNodeLostCloseHasTheSameFieldsThenAnnouncedBy() {
@@ -43,11 +63,19 @@ class CloseEventTest {
     JsonObject will = new JsonObject().put("topic", "t/1").put("payloadBase64", "AA==");
 
     // when
-    JsonObject detailed = CloseEvent.nodeLost("close-2", 0x1234L, "node-dead", "node-b", 10_000)
-        .transport("mqtt").remote("127.0.0.1:5000").epoch(3).connectedAt(9_000).timeoutMs(1_500).will(will)
-        .toJson();
-    JsonObject idsOnly = CloseEvent.nodeLost("close-3", 0x1235L, "node-dead", "node-b", 10_000)
-        .connectedAt(0).toJson();
+    JsonObject detailed =
+        CloseEvent.nodeLost("close-2", 0x1234L, "node-dead", "node-b", 10_000)
+            .transport("mqtt")
+            .remote("127.0.0.1:5000")
+            .epoch(3)
+            .connectedAt(9_000)
+            .timeoutMs(1_500)
+            .will(will)
+            .toJson();
+    JsonObject idsOnly =
+        CloseEvent.nodeLost("close-3", 0x1235L, "node-dead", "node-b", 10_000)
+            .connectedAt(0)
+            .toJson();
 
     // then
     List<String> expected = new ArrayList<>(FIELDS);

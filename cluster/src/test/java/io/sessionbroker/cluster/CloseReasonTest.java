@@ -12,7 +12,7 @@ class CloseReasonTest {
   @Test
   void theBrokerEndsSessionsOnTimeoutTakeoverKickAndShutdownOnly() {
     assertThat(Arrays.stream(CloseReason.values()).filter(CloseReason::byBroker))
-        .containsExactlyInAnyOrder(CloseReason.TIMEOUT, CloseReason.TAKEN_OVER, CloseReason.KICKED,
-            CloseReason.SHUTDOWN);
+        .containsExactlyInAnyOrder(
+            CloseReason.TIMEOUT, CloseReason.TAKEN_OVER, CloseReason.KICKED, CloseReason.SHUTDOWN);
   }
 }

@@ -55,7 +55,8 @@ class CompactIndexTest {
 
   @Test
   void keepsEveryRunReachableAfterRemovals() {
-    // Sequential long keys, as session ids are: the Fibonacci hash must spread them and removal must keep
+    // Sequential long keys, as session ids are: the Fibonacci hash must spread them and removal
+    // must keep
     // every remaining key findable.
     CompactIndex<Long, long[]> ids = new CompactIndex<>(r -> r[0]);
     List<long[]> records = new ArrayList<>();
@@ -115,7 +116,10 @@ class CompactIndexTest {
     }
   }
 
-  /** Verifies that the sixteen slots hold twelve records (three quarters) and the thirteenth doubles them. */
+  /**
+   * Verifies that the sixteen slots hold twelve records (three quarters) and the thirteenth doubles
+   * them.
+   */
   @Test
   void doublesOnlyOnceMoreThanThreeQuartersOfItsSlotsAreUsed() {
     for (int i = 0; i < 12; i++) {

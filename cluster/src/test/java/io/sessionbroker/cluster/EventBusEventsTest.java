@@ -2,7 +2,6 @@ package io.sessionbroker.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -14,8 +13,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Verifies where each session event goes on the event bus: opens, closes and rejections numbered through the
- * event log, device traffic straight out without a number.
+ * Verifies where each session event goes on the event bus: opens, closes and rejections numbered
+ * through the event log, device traffic straight out without a number.
  */
 @Timeout(30)
 class EventBusEventsTest {
@@ -31,17 +30,37 @@ class EventBusEventsTest {
     vertx.close().await(10, TimeUnit.SECONDS);
   }
 
-  /** Verifies that each event is published on its address, numbered in order unless it is device traffic. */
+  /**
+   * Verifies that each event is published on its address, numbered in order unless it is device
+   * traffic.
+   */
   @Test
   void eachEventGoesToItsAddressAndOnlyTrafficIsUnnumbered() throws Exception {
     // given
-    for (String address : List.of(Addresses.OPENED, Addresses.CLOSED, Addresses.REJECTED, Addresses.INBOUND)) {
-      vertx.eventBus().<JsonObject>consumer(address, m -> received.add(address + " " + m.body().getValue("seq")
-          + " " + m.body().getString("deviceId") + " " + m.body().getString("node"))).completion()
+    for (String address :
+        List.of(Addresses.OPENED, Addresses.CLOSED, Addresses.REJECTED, Addresses.INBOUND)) {
+      vertx
+          .eventBus()
+          .<JsonObject>consumer(
+              address,
+              m ->
+                  received.add(
+                      address
+                          + " "
+                          + m.body().getValue("seq")
+                          + " "
+                          + m.body().getString("deviceId")
+                          + " "
+                          + m.body().getString("node")))
+          .completion()
           .await(10, TimeUnit.SECONDS);
     }
-    Session session = new Session(1, new OpenRequest("bus-1", "udp", null, 1_000, null, (s, r) -> { }),
-        new Liveness(1_000, 1_500), 1_000);
+    Session session =
+        new Session(
+            1,
+            new OpenRequest("bus-1", "udp", null, 1_000, null, (s, r) -> {}),
+            new Liveness(1_000, 1_500),
+            1_000);
 
     // when
     events.opened(session, 1_000);
@@ -51,11 +70,12 @@ class EventBusEventsTest {
 
     // then
     List<String> all = List.of(next(), next(), next(), next());
-    assertThat(all).containsExactlyInAnyOrder(
-        Addresses.OPENED + " 0 bus-1 node-a",
-        Addresses.INBOUND + " null bus-1 node-a",
-        Addresses.REJECTED + " 1 bus-2 node-a",
-        Addresses.CLOSED + " 2 bus-1 node-a");
+    assertThat(all)
+        .containsExactlyInAnyOrder(
+            Addresses.OPENED + " 0 bus-1 node-a",
+            Addresses.INBOUND + " null bus-1 node-a",
+            Addresses.REJECTED + " 1 bus-2 node-a",
+            Addresses.CLOSED + " 2 bus-1 node-a");
     assertThat(pipeline.eventLog()).isSameAs(log);
     assertThat(log.read(0, 10).result().getJsonArray("events")).hasSize(3);
   }

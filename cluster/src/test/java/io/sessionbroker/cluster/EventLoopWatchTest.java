@@ -11,8 +11,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Verifies that a stalled event loop holds the wheel's time back, and that healthy loops do not. The loops
- * are real (their stamps are scheduled tasks); the time they stamp comes from a clock the test sets.
+ * Verifies that a stalled event loop holds the wheel's time back, and that healthy loops do not.
+ * The loops are real (their stamps are scheduled tasks); the time they stamp comes from a clock the
+ * test sets.
  */
 @Timeout(30)
 class EventLoopWatchTest {
@@ -42,14 +43,17 @@ class EventLoopWatchTest {
       // given one loop blocked by a long task
       CountDownLatch release = new CountDownLatch(1);
       CountDownLatch blocked = new CountDownLatch(1);
-      loops.next().execute(() -> {
-        blocked.countDown();
-        try {
-          release.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      });
+      loops
+          .next()
+          .execute(
+              () -> {
+                blocked.countDown();
+                try {
+                  release.await();
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              });
       blocked.await();
       long stalledAt = now;
 
@@ -82,8 +86,9 @@ class EventLoopWatchTest {
   }
 
   /**
-   * Returns once every loop has stamped since the clock last moved: a task scheduled two periods out runs after
-   * the loop's periodic stamp, which is due earlier (Netty runs scheduled tasks in deadline order).
+   * Returns once every loop has stamped since the clock last moved: a task scheduled two periods
+   * out runs after the loop's periodic stamp, which is due earlier (Netty runs scheduled tasks in
+   * deadline order).
    */
   private void awaitStamps() throws Exception {
     for (EventExecutor loop : loops) {
@@ -92,8 +97,9 @@ class EventLoopWatchTest {
   }
 
   /**
-   * Verifies that a loop counts as stalled only once its stamp is more than the threshold old: exactly the
-   * threshold is still now. The loops stamp only every hour here, so the stamps stay where the test put them.
+   * Verifies that a loop counts as stalled only once its stamp is more than the threshold old:
+   * exactly the threshold is still now. The loops stamp only every hour here, so the stamps stay
+   * where the test put them.
    */
   @Test
   void aStampExactlyTheThresholdOldIsNotAStall() {

@@ -16,7 +16,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** Verifies that events are numbered in batches the log accepts and published in the order handed in. */
+/**
+ * Verifies that events are numbered in batches the log accepts and published in the order handed
+ * in.
+ */
 @Timeout(30)
 class EventPipelineTest {
 
@@ -56,15 +59,22 @@ class EventPipelineTest {
   }
 
   @Test
-  void aBurstIsAppendedInBatchesOfAtMostOneThousandAndPublishedInOrderWithContiguousSeq() throws Exception {
+  void aBurstIsAppendedInBatchesOfAtMostOneThousandAndPublishedInOrderWithContiguousSeq()
+      throws Exception {
     ManualLog log = new ManualLog();
     EventPipeline pipeline = new EventPipeline(vertx.eventBus(), log);
     List<Long> published = new CopyOnWriteArrayList<>();
     List<Integer> order = new CopyOnWriteArrayList<>();
-    vertx.eventBus().<JsonObject>consumer("test.events", m -> {
-      published.add(m.body().getLong("seq"));
-      order.add(m.body().getInteger("n"));
-    }).completion().await(5, TimeUnit.SECONDS);
+    vertx
+        .eventBus()
+        .<JsonObject>consumer(
+            "test.events",
+            m -> {
+              published.add(m.body().getLong("seq"));
+              order.add(m.body().getInteger("n"));
+            })
+        .completion()
+        .await(5, TimeUnit.SECONDS);
 
     // given one append in flight and 2,500 events queued behind it
     for (int n = 0; n < 2_501; n++) {

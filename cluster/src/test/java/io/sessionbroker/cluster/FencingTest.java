@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
-/** Verifies that a node cut off from its cluster's quorum refuses new sessions and keeps the ones it has. */
+/**
+ * Verifies that a node cut off from its cluster's quorum refuses new sessions and keeps the ones it
+ * has.
+ */
 class FencingTest {
 
   @Test

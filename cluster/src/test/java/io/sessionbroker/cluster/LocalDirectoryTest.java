@@ -38,7 +38,8 @@ class LocalDirectoryTest {
 
     // then: 12 still holds the device
     assertThat(released).isFalse();
-    assertThat(directory.claim("sensor-1", 13, "node-a").result().previous()).isEqualTo(new Holder(12, "node-a"));
+    assertThat(directory.claim("sensor-1", 13, "node-a").result().previous())
+        .isEqualTo(new Holder(12, "node-a"));
   }
 
   @Test

@@ -22,7 +22,8 @@ class LocalEventLogTest {
 
     assertThat(seqs(page.getJsonArray("events"))).containsExactly(1L, 2L);
     assertThat(page.getJsonArray("events").getJsonObject(0).getString("address")).isEqualTo("a");
-    assertThat(page.getJsonArray("events").getJsonObject(0).getJsonObject("body").getInteger("n")).isEqualTo(1);
+    assertThat(page.getJsonArray("events").getJsonObject(0).getJsonObject("body").getInteger("n"))
+        .isEqualTo(1);
     assertThat(page.getLong("nextSeq")).isEqualTo(3L);
     assertThat(page.getLong("oldestSeq")).isZero();
     assertThat(page.getBoolean("gap")).isFalse();
@@ -57,7 +58,8 @@ class LocalEventLogTest {
     log.append(List.of(new JsonObject().put("address", "a").put("body", body)));
     body.put("seq", 99).put("n", 1); // the pipeline numbers the published body afterwards
 
-    assertThat(log.read(0, 1).result().getJsonArray("events").getJsonObject(0).getJsonObject("body"))
+    assertThat(
+            log.read(0, 1).result().getJsonArray("events").getJsonObject(0).getJsonObject("body"))
         .isEqualTo(new JsonObject().put("n", 0));
   }
 

@@ -6,9 +6,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A directory whose answers the test delivers by hand, like a clustered directory whose entry processor has
- * run but whose reply is still on the wire. Claims take effect at once, in call order, in a real
- * {@link LocalDirectory}; only the answers wait, and the test may deliver them in any order.
+ * A directory whose answers the test delivers by hand, like a clustered directory whose entry
+ * processor has run but whose reply is still on the wire. Claims take effect at once, in call
+ * order, in a real {@link LocalDirectory}; only the answers wait, and the test may deliver them in
+ * any order.
  */
 final class ManualDirectory implements DeviceDirectory {
 

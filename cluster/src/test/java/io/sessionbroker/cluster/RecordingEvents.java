@@ -6,7 +6,12 @@ import java.util.List;
 /** Records every session event, in order, with the clock time the table gave it. */
 final class RecordingEvents implements SessionEvents {
 
-  enum Kind { OPENED, CLOSED, REJECTED, INBOUND }
+  enum Kind {
+    OPENED,
+    CLOSED,
+    REJECTED,
+    INBOUND
+  }
 
   /** One event; {@code session} is null for a rejection, {@code reason} is null unless closed. */
   record Event(Kind kind, Session session, CloseReason reason, long at) {}

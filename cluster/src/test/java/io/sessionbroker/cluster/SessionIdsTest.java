@@ -7,7 +7,10 @@ import org.junit.jupiter.api.Test;
 /** Verifies how session ids are shown and read back. */
 class SessionIdsTest {
 
-  /** Verifies that an id is shown as 16 lower-case hex digits and parsed back, including the sign bit. */
+  /**
+   * Verifies that an id is shown as 16 lower-case hex digits and parsed back, including the sign
+   * bit.
+   */
   @Test
   void formatsAsSixteenHexDigitsAndParsesBack() {
     assertThat(SessionIds.format(0xabcL)).isEqualTo("0000000000000abc");
@@ -15,7 +18,9 @@ class SessionIdsTest {
     assertThat(SessionIds.parse(SessionIds.format(-2L))).isEqualTo(-2L);
   }
 
-  /** Verifies that text that is not a session id parses to -1: null, the wrong length, or not hex. */
+  /**
+   * Verifies that text that is not a session id parses to -1: null, the wrong length, or not hex.
+   */
   @Test
   void textThatIsNotASessionIdParsesToMinusOne() {
     assertThat(SessionIds.parse(null)).isEqualTo(-1);

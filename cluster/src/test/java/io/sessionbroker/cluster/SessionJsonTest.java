@@ -11,14 +11,21 @@ class SessionJsonTest {
   private static final long OPENED_AT = 1_000_000;
 
   private static Session session(JsonObject will) {
-    Session session = new Session(0x1234L, new OpenRequest("json-1", "mqtt", "10.0.0.1:5000", 1_000, will,
-        (s, r) -> { }), new Liveness(1_000, 1_500), OPENED_AT);
+    Session session =
+        new Session(
+            0x1234L,
+            new OpenRequest("json-1", "mqtt", "10.0.0.1:5000", 1_000, will, (s, r) -> {}),
+            new Liveness(1_000, 1_500),
+            OPENED_AT);
     session.state(Session.State.OPEN);
     session.epoch(3);
     return session;
   }
 
-  /** Verifies that a close event carries the reason, the times, the duration and the will the session had. */
+  /**
+   * Verifies that a close event carries the reason, the times, the duration and the will the
+   * session had.
+   */
   @Test
   void aCloseCarriesReasonTimesDurationAndWill() {
     // given
@@ -27,7 +34,8 @@ class SessionJsonTest {
     session.touch(OPENED_AT + 400);
 
     // when
-    JsonObject closed = CloseEvent.of(session, "node-a", CloseReason.TIMEOUT, OPENED_AT + 2_000).toJson();
+    JsonObject closed =
+        CloseEvent.of(session, "node-a", CloseReason.TIMEOUT, OPENED_AT + 2_000).toJson();
 
     // then
     assertThat(closed.getString("deviceId")).isEqualTo("json-1");
@@ -49,25 +57,33 @@ class SessionJsonTest {
   /** Verifies that a close event of a session without a will has no will field at all. */
   @Test
   void aCloseWithoutAWillHasNoWillField() {
-    JsonObject closed = CloseEvent.of(session(null), "node-a", CloseReason.CLIENT_CLOSED, OPENED_AT + 1).toJson();
+    JsonObject closed =
+        CloseEvent.of(session(null), "node-a", CloseReason.CLIENT_CLOSED, OPENED_AT + 1).toJson();
 
     assertThat(closed.containsKey("will")).isFalse();
   }
 
-  /** Verifies that a rejection event names the transport, address, code and message, and no session. */
+  /**
+   * Verifies that a rejection event names the transport, address, code and message, and no session.
+   */
   @Test
   void aRejectionCarriesWhoWhereAndWhy() {
-    JsonObject rejected = SessionJson.rejected(
-        new Rejection("tcp", "10.0.0.2:6000", "json-2", "auth_failed", "bad token"), "node-a", OPENED_AT);
+    JsonObject rejected =
+        SessionJson.rejected(
+            new Rejection("tcp", "10.0.0.2:6000", "json-2", "auth_failed", "bad token"),
+            "node-a",
+            OPENED_AT);
 
-    assertThat(rejected).isEqualTo(new JsonObject()
-        .put("deviceId", "json-2")
-        .put("transport", "tcp")
-        .put("node", "node-a")
-        .put("remote", "10.0.0.2:6000")
-        .put("at", OPENED_AT)
-        .put("code", "auth_failed")
-        .put("message", "bad token"));
+    assertThat(rejected)
+        .isEqualTo(
+            new JsonObject()
+                .put("deviceId", "json-2")
+                .put("transport", "tcp")
+                .put("node", "node-a")
+                .put("remote", "10.0.0.2:6000")
+                .put("at", OPENED_AT)
+                .put("code", "auth_failed")
+                .put("message", "bad token"));
   }
 
   /** Verifies that inbound traffic carries its topic when it has one, and its payload. */

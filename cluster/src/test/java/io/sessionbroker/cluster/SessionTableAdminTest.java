@@ -6,9 +6,9 @@ import io.sessionbroker.cluster.RecordingEvents.Event;
 import io.sessionbroker.cluster.RecordingEvents.Kind;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.assertj.core.groups.Tuple;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -27,7 +27,8 @@ class SessionTableAdminTest {
 
     // then
     assertThat(kicked).isTrue();
-    assertThat(t.events.closes()).extracting(Event::session, Event::reason)
+    assertThat(t.events.closes())
+        .extracting(Event::session, Event::reason)
         .containsExactly(Tuple.tuple(session, CloseReason.KICKED));
     assertThat(t.connectionCloses).containsExactly(CloseReason.KICKED);
   }
@@ -102,7 +103,8 @@ class SessionTableAdminTest {
     assertThat(page.getInteger("offset")).isEqualTo(1);
     assertThat(deviceIds(page.getJsonArray("sessions"))).containsExactly("device-1", "device-2");
     assertThat(tcp.getInteger("total")).isEqualTo(3);
-    assertThat(deviceIds(tcp.getJsonArray("sessions"))).containsExactly("device-0", "device-2", "device-4");
+    assertThat(deviceIds(tcp.getJsonArray("sessions")))
+        .containsExactly("device-0", "device-2", "device-4");
     assertThat(beyond.getJsonArray("sessions")).isEmpty();
   }
 
@@ -120,8 +122,11 @@ class SessionTableAdminTest {
     JsonObject count = t.table.count().result();
 
     // then
-    assertThat(count).isEqualTo(new JsonObject().put("total", 3)
-        .put("byTransport", new JsonObject().put("mqtt", 1).put("tcp", 2)));
+    assertThat(count)
+        .isEqualTo(
+            new JsonObject()
+                .put("total", 3)
+                .put("byTransport", new JsonObject().put("mqtt", 1).put("tcp", 2)));
   }
 
   @Test
@@ -130,7 +135,8 @@ class SessionTableAdminTest {
     Tables t = new Tables();
 
     // when
-    t.table.reject(new Rejection("tcp", "127.0.0.1:4000", null, "handshake_timeout", "no hello in 10 s"));
+    t.table.reject(
+        new Rejection("tcp", "127.0.0.1:4000", null, "handshake_timeout", "no hello in 10 s"));
 
     // then
     assertThat(t.events.events).extracting(Event::kind).containsExactly(Kind.REJECTED);
@@ -150,8 +156,12 @@ class SessionTableAdminTest {
     // then
     assertThat(closed).isEqualTo(3);
     assertThat(sessions).noneMatch(Session::isOpen);
-    assertThat(t.events.closes()).hasSize(3).extracting(Event::reason).containsOnly(CloseReason.SHUTDOWN);
-    assertThat(t.connectionCloses).containsExactly(CloseReason.SHUTDOWN, CloseReason.SHUTDOWN, CloseReason.SHUTDOWN);
+    assertThat(t.events.closes())
+        .hasSize(3)
+        .extracting(Event::reason)
+        .containsOnly(CloseReason.SHUTDOWN);
+    assertThat(t.connectionCloses)
+        .containsExactly(CloseReason.SHUTDOWN, CloseReason.SHUTDOWN, CloseReason.SHUTDOWN);
     assertThat(t.table.count().result().getInteger("total")).isZero();
   }
 

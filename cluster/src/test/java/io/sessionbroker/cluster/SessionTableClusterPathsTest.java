@@ -11,30 +11,36 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * Verifies the paths of the table that only a cluster takes (a takeover from another node, a close by session
- * id, settling after a split brain) and the table's queries, on a fake clock with a direct executor.
+ * Verifies the paths of the table that only a cluster takes (a takeover from another node, a close
+ * by session id, settling after a split brain) and the table's queries, on a fake clock with a
+ * direct executor.
  */
 class SessionTableClusterPathsTest {
 
-  /** Verifies that a device held by another node is taken over through the remote takeover, not closed here. */
+  /**
+   * Verifies that a device held by another node is taken over through the remote takeover, not
+   * closed here.
+   */
   @Test
   void aDeviceHeldByAnotherNodeIsTakenOverRemotely() {
     // given: a directory that names a session of node-b as the device's previous holder
-    DeviceDirectory directory = new DeviceDirectory() {
-      @Override
-      public Future<Claim> claim(String deviceId, long sessionId, String nodeId) {
-        return Future.succeededFuture(new Claim(2, new Holder(77, "node-b")));
-      }
+    DeviceDirectory directory =
+        new DeviceDirectory() {
+          @Override
+          public Future<Claim> claim(String deviceId, long sessionId, String nodeId) {
+            return Future.succeededFuture(new Claim(2, new Holder(77, "node-b")));
+          }
 
-      @Override
-      public Future<Boolean> release(String deviceId, long sessionId) {
-        return Future.succeededFuture(true);
-      }
-    };
+          @Override
+          public Future<Boolean> release(String deviceId, long sessionId) {
+            return Future.succeededFuture(true);
+          }
+        };
     Tables t = new Tables(Tables.OPTIONS, directory);
     List<String> takeovers = new ArrayList<>();
-    t.remoteTakeover = ((holder, deviceId) -> takeovers.add(holder.nodeId() + "/" + holder.sessionId()
-        + "/" + deviceId));
+    t.remoteTakeover =
+        ((holder, deviceId) ->
+            takeovers.add(holder.nodeId() + "/" + holder.sessionId() + "/" + deviceId));
 
     // when
     Session session = t.open("remote-1", 1_000);
@@ -46,7 +52,10 @@ class SessionTableClusterPathsTest {
     assertThat(t.events.closes()).isEmpty();
   }
 
-  /** Verifies that a close by session id ends that session with the reason given, and an unknown id nothing. */
+  /**
+   * Verifies that a close by session id ends that session with the reason given, and an unknown id
+   * nothing.
+   */
   @Test
   void aCloseBySessionIdEndsThatSessionOnly() {
     // given
@@ -59,16 +68,19 @@ class SessionTableClusterPathsTest {
     t.table.close(12_345L, CloseReason.TAKEN_OVER);
 
     // then
-    assertThat(t.events.closes()).singleElement()
+    assertThat(t.events.closes())
+        .singleElement()
         .satisfies(e -> assertThat(e.session()).isSameAs(target))
-        .extracting(Event::reason).isEqualTo(CloseReason.TAKEN_OVER);
+        .extracting(Event::reason)
+        .isEqualTo(CloseReason.TAKEN_OVER);
     assertThat(t.connectionCloses).containsExactly(CloseReason.TAKEN_OVER);
     assertThat(other.isOpen()).isTrue();
   }
 
   /**
-   * Verifies that after a split brain heals, the orphans this node still holds end with NODE_LOST: announced
-   * when opened since the cut-off (from its very millisecond on), silent when the majority announced them.
+   * Verifies that after a split brain heals, the orphans this node still holds end with NODE_LOST:
+   * announced when opened since the cut-off (from its very millisecond on), silent when the
+   * majority announced them.
    */
   @Test
   void settlingAfterAMergeEndsOrphansAndAnnouncesOnlyThoseOpenedSinceTheCutOff() {
@@ -85,14 +97,20 @@ class SessionTableClusterPathsTest {
     int closesBefore = t.events.closes().size();
 
     // when
-    int ended = t.table.settleAfterMerge(
-        Set.of(announcedByMajority.id(), openedWhileCutOff.id(), alreadyClosed.id(), 999L), cutOffSince).result();
+    int ended =
+        t.table
+            .settleAfterMerge(
+                Set.of(announcedByMajority.id(), openedWhileCutOff.id(), alreadyClosed.id(), 999L),
+                cutOffSince)
+            .result();
 
     // then
     assertThat(ended).isEqualTo(2);
-    assertThat(t.events.closes().subList(closesBefore, t.events.closes().size())).singleElement()
+    assertThat(t.events.closes().subList(closesBefore, t.events.closes().size()))
+        .singleElement()
         .satisfies(e -> assertThat(e.session()).isSameAs(openedWhileCutOff))
-        .extracting(Event::reason).isEqualTo(CloseReason.NODE_LOST);
+        .extracting(Event::reason)
+        .isEqualTo(CloseReason.NODE_LOST);
     assertThat(t.connectionCloses).containsExactly(CloseReason.NODE_LOST, CloseReason.NODE_LOST);
     assertThat(announcedByMajority.isOpen()).isFalse();
     assertThat(t.table.get("merge-old").result()).isNull();
@@ -134,21 +152,28 @@ class SessionTableClusterPathsTest {
     assertThat(json.getLong("lastSeenAt")).isEqualTo(openedAt + 300);
   }
 
-  /** Verifies that a session opened without an address, over a connection that tracks none, has none. */
+  /**
+   * Verifies that a session opened without an address, over a connection that tracks none, has
+   * none.
+   */
   @Test
   void aSessionWithoutAnAddressAnywhereHasNone() {
     // given
     Tables t = new Tables();
 
     // when
-    Session session = t.table.open(new OpenRequest("nowhere-1", "udp", null, 1_000, null, (s, r) -> { })).result();
+    Session session =
+        t.table.open(new OpenRequest("nowhere-1", "udp", null, 1_000, null, (s, r) -> {})).result();
 
     // then
     assertThat(session.remote()).isNull();
     assertThat(t.table.get("nowhere-1").result().getValue("remote")).isNull();
   }
 
-  /** Verifies that a query that throws on the table's thread fails its future instead of leaving it pending. */
+  /**
+   * Verifies that a query that throws on the table's thread fails its future instead of leaving it
+   * pending.
+   */
   @Test
   void aQueryThatThrowsFailsItsFuture() {
     // given

@@ -9,7 +9,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** Verifies the eviction rules of DESIGN §3 invariant 3 and §4 on a fake clock: never early, at most a tick late. */
+/**
+ * Verifies the eviction rules of DESIGN §3 invariant 3 and §4 on a fake clock: never early, at most
+ * a tick late.
+ */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class SessionTableEvictionTest {
 
@@ -28,13 +31,17 @@ class SessionTableEvictionTest {
     // then
     assertThat(session.timeoutMs()).isEqualTo(1_500);
     assertThat(closedAt - openedAt).isBetween(1_500L, 1_500L + TICK);
-    assertThat(t.events.closes()).singleElement().extracting(Event::reason).isEqualTo(CloseReason.TIMEOUT);
+    assertThat(t.events.closes())
+        .singleElement()
+        .extracting(Event::reason)
+        .isEqualTo(CloseReason.TIMEOUT);
     assertThat(t.connectionCloses).containsExactly(CloseReason.TIMEOUT);
   }
 
   @Test
   void neverEvictsBeforeTheDeadlineWhateverTheClockPhase() {
-    // given: sessions opened at every millisecond of a tick, so each lands differently in its bucket
+    // given: sessions opened at every millisecond of a tick, so each lands differently in its
+    // bucket
     Tables t = new Tables();
     List<Session> sessions = new ArrayList<>();
     List<Long> openedAt = new ArrayList<>();
@@ -163,6 +170,8 @@ class SessionTableEvictionTest {
     t.run(5_000);
 
     // then
-    assertThat(t.events.closes()).extracting(Event::reason).containsExactly(CloseReason.CLIENT_CLOSED);
+    assertThat(t.events.closes())
+        .extracting(Event::reason)
+        .containsExactly(CloseReason.CLIENT_CLOSED);
   }
 }

@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sessionbroker.cluster.RecordingEvents.Event;
 import io.sessionbroker.cluster.RecordingEvents.Kind;
 import io.vertx.core.Future;
-import org.assertj.core.groups.Tuple;
 import java.util.concurrent.TimeUnit;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** Verifies open, close and takeover: exactly one close per opened session, after its opened event. */
+/**
+ * Verifies open, close and takeover: exactly one close per opened session, after its opened event.
+ */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class SessionTableLifecycleTest {
 
@@ -26,10 +28,10 @@ class SessionTableLifecycleTest {
     t.run(5_000);
 
     // then
-    assertThat(t.events.of(session)).extracting(Event::kind, Event::reason)
+    assertThat(t.events.of(session))
+        .extracting(Event::kind, Event::reason)
         .containsExactly(
-            Tuple.tuple(Kind.OPENED, null),
-            Tuple.tuple(Kind.CLOSED, CloseReason.CLIENT_CLOSED));
+            Tuple.tuple(Kind.OPENED, null), Tuple.tuple(Kind.CLOSED, CloseReason.CLIENT_CLOSED));
     assertThat(t.connectionCloses).containsExactly(CloseReason.CLIENT_CLOSED);
   }
 
@@ -43,10 +45,12 @@ class SessionTableLifecycleTest {
     Session newer = t.open("sensor-1", "tcp", 1_000);
 
     // then
-    assertThat(t.events.events).extracting(Event::kind, Event::session, Event::reason).containsExactly(
-        Tuple.tuple(Kind.OPENED, older, null),
-        Tuple.tuple(Kind.CLOSED, older, CloseReason.TAKEN_OVER),
-        Tuple.tuple(Kind.OPENED, newer, null));
+    assertThat(t.events.events)
+        .extracting(Event::kind, Event::session, Event::reason)
+        .containsExactly(
+            Tuple.tuple(Kind.OPENED, older, null),
+            Tuple.tuple(Kind.CLOSED, older, CloseReason.TAKEN_OVER),
+            Tuple.tuple(Kind.OPENED, newer, null));
     assertThat(newer.isOpen()).isTrue();
   }
 
@@ -62,14 +66,16 @@ class SessionTableLifecycleTest {
     t.run(1_000);
 
     // then
-    assertThat(t.events.closes()).extracting(Event::session, Event::reason)
+    assertThat(t.events.closes())
+        .extracting(Event::session, Event::reason)
         .containsExactly(Tuple.tuple(older, CloseReason.TAKEN_OVER));
     assertThat(newer.isOpen()).isTrue();
   }
 
   @Test
   void timeoutWhileTheTakeoverClaimIsInFlightYieldsExactlyOneClose() {
-    // given: the newer session's claim names the older one as previous holder, but its answer is late
+    // given: the newer session's claim names the older one as previous holder, but its answer is
+    // late
     ManualDirectory directory = new ManualDirectory();
     Tables t = new Tables(Tables.OPTIONS, directory);
     Future<Session> olderOpen = t.table.open(t.request("sensor-1", "udp", 1_000));
@@ -83,7 +89,8 @@ class SessionTableLifecycleTest {
     directory.answer(0);
 
     // then
-    assertThat(t.events.closes()).extracting(Event::session, Event::reason)
+    assertThat(t.events.closes())
+        .extracting(Event::session, Event::reason)
         .containsExactly(Tuple.tuple(older, CloseReason.TIMEOUT));
     assertThat(newerOpen.result().isOpen()).isTrue();
     assertThat(t.table.count().result().getInteger("total")).isEqualTo(1);
@@ -91,7 +98,8 @@ class SessionTableLifecycleTest {
 
   @Test
   void aCloseRequestedWhileTheClaimIsPendingYieldsOpenedThenClosed() {
-    // given: two hellos of one device whose claims are answered in reverse order, so the older session
+    // given: two hellos of one device whose claims are answered in reverse order, so the older
+    // session
     // is asked to close (taken over) while its own claim is still pending
     ManualDirectory directory = new ManualDirectory();
     Tables t = new Tables(Tables.OPTIONS, directory);
@@ -106,14 +114,18 @@ class SessionTableLifecycleTest {
     // then
     Session older = olderOpen.result();
     Session newer = newerOpen.result();
-    assertThat(t.events.of(older)).extracting(Event::kind, Event::reason).containsExactly(
-        Tuple.tuple(Kind.OPENED, null),
-        Tuple.tuple(Kind.CLOSED, CloseReason.TAKEN_OVER));
+    assertThat(t.events.of(older))
+        .extracting(Event::kind, Event::reason)
+        .containsExactly(
+            Tuple.tuple(Kind.OPENED, null), Tuple.tuple(Kind.CLOSED, CloseReason.TAKEN_OVER));
     assertThat(t.connectionCloses).containsExactly(CloseReason.TAKEN_OVER);
     assertThat(newer.isOpen()).isTrue();
-    assertThat(t.table.get("sensor-1").result().getString("sessionId")).isEqualTo(newer.sessionId());
+    assertThat(t.table.get("sensor-1").result().getString("sessionId"))
+        .isEqualTo(newer.sessionId());
     assertThat(t.table.shutdown().result()).isEqualTo(1);
-    assertThat(t.events.of(newer)).extracting(Event::reason).containsExactly(null, CloseReason.SHUTDOWN);
+    assertThat(t.events.of(newer))
+        .extracting(Event::reason)
+        .containsExactly(null, CloseReason.SHUTDOWN);
   }
 
   @Test
@@ -163,7 +175,8 @@ class SessionTableLifecycleTest {
     t.table.inbound(session, "t/1", "after");
 
     // then
-    assertThat(t.events.events).extracting(Event::kind)
+    assertThat(t.events.events)
+        .extracting(Event::kind)
         .containsExactly(Kind.OPENED, Kind.INBOUND, Kind.CLOSED);
   }
 }

@@ -9,7 +9,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** Verifies that a mass expiry (a network partition) is evicted in bounded batches, oldest deadlines first. */
+/**
+ * Verifies that a mass expiry (a network partition) is evicted in bounded batches, oldest deadlines
+ * first.
+ */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class SessionTableMassExpiryTest {
 
@@ -54,15 +57,18 @@ class SessionTableMassExpiryTest {
     for (int tick = 0; tick < 4; tick++) {
       int before = t.events.closes().size();
       t.table.tick();
-      batches.add(t.events.closes().subList(before, t.events.closes().size()).stream()
-          .map(Event::session).toList());
+      batches.add(
+          t.events.closes().subList(before, t.events.closes().size()).stream()
+              .map(Event::session)
+              .toList());
       t.clock.advance(TICK);
     }
 
     // then
     assertThat(batches).allSatisfy(batch -> assertThat(batch).hasSize(250));
     for (int i = 1; i < batches.size(); i++) {
-      long latestBefore = batches.get(i - 1).stream().mapToLong(Session::deadline).max().orElseThrow();
+      long latestBefore =
+          batches.get(i - 1).stream().mapToLong(Session::deadline).max().orElseThrow();
       long earliestNow = batches.get(i).stream().mapToLong(Session::deadline).min().orElseThrow();
       assertThat(latestBefore).isLessThanOrEqualTo(earliestNow);
     }
@@ -76,7 +82,8 @@ class SessionTableMassExpiryTest {
     for (int i = 0; i < 500; i++) {
       sessions.add(t.open("sensor-" + i, 1_000));
     }
-    t.run(1_510); // the silence is complete from lastSeenAt + timeout + 1 ms on: the tick after 1,500
+    t.run(
+        1_510); // the silence is complete from lastSeenAt + timeout + 1 ms on: the tick after 1,500
     List<Session> waiting = sessions.stream().filter(Session::isOpen).toList();
     assertThat(waiting).hasSize(250);
 

@@ -12,19 +12,20 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
- * The session table's bookkeeping after it was slimmed for a million sessions (compact indexes, byte state,
- * shared liveness, a remote address the connection may keep): same behaviour as before, on a direct executor
- * and a fake clock.
+ * The session table's bookkeeping after it was slimmed for a million sessions (compact indexes,
+ * byte state, shared liveness, a remote address the connection may keep): same behaviour as before,
+ * on a direct executor and a fake clock.
  */
 class SessionTableTest {
 
   private final AtomicLong now = new AtomicLong(1_000_000);
   private final List<String> events = new ArrayList<>();
   private final List<CloseReason> closes = new ArrayList<>();
-  private final SessionTable table = SessionTable.builder(TableOptions.defaults(), now::get, "n1")
-      .events(new Recorder())
-      .executor(Runnable::run)
-      .build();
+  private final SessionTable table =
+      SessionTable.builder(TableOptions.defaults(), now::get, "n1")
+          .events(new Recorder())
+          .executor(Runnable::run)
+          .build();
 
   @Test
   void opensFindsAndClosesASessionByDeviceOrSessionId() {
@@ -48,8 +49,9 @@ class SessionTableTest {
     assertThat(older.isOpen()).isFalse();
     assertThat(newer.epoch()).isEqualTo(older.epoch() + 1);
     assertThat(events).containsExactly("opened d1", "closed d1 TAKEN_OVER", "opened d1");
-    assertThat(table.count().result()).isEqualTo(new JsonObject().put("total", 1)
-        .put("byTransport", new JsonObject().put("tcp", 1)));
+    assertThat(table.count().result())
+        .isEqualTo(
+            new JsonObject().put("total", 1).put("byTransport", new JsonObject().put("tcp", 1)));
   }
 
   @Test
@@ -66,15 +68,25 @@ class SessionTableTest {
 
   @Test
   void asksTheConnectionForTheAddressWhenTheSessionHasNone() {
-    Session tracked = table.open(new OpenRequest("d1", "udp", null, -1, null, new Connection() {
-      @Override
-      public void closed(Session session, CloseReason reason) {}
+    Session tracked =
+        table
+            .open(
+                new OpenRequest(
+                    "d1",
+                    "udp",
+                    null,
+                    -1,
+                    null,
+                    new Connection() {
+                      @Override
+                      public void closed(Session session, CloseReason reason) {}
 
-      @Override
-      public String remote() {
-        return "192.0.2.7:5683";
-      }
-    })).result();
+                      @Override
+                      public String remote() {
+                        return "192.0.2.7:5683";
+                      }
+                    }))
+            .result();
     Session fixed = open("d2", "tcp", "10.0.0.1:4000");
 
     assertThat(tracked.remote()).isEqualTo("192.0.2.7:5683");
@@ -119,26 +131,29 @@ class SessionTableTest {
   void opensThenClosesASessionThatWasClosedWhileItsClaimWasInFlight() {
     // given: a directory that completes a claim only when told to
     LocalDirectory local = new LocalDirectory();
-    DeviceDirectory slow = new DeviceDirectory() {
-      @Override
-      public Future<Claim> claim(String deviceId, long sessionId, String nodeId) {
-        Promise<Claim> promise = Promise.promise();
-        pending = () -> promise.complete(local.claim(deviceId, sessionId, nodeId).result());
-        return promise.future();
-      }
+    DeviceDirectory slow =
+        new DeviceDirectory() {
+          @Override
+          public Future<Claim> claim(String deviceId, long sessionId, String nodeId) {
+            Promise<Claim> promise = Promise.promise();
+            pending = () -> promise.complete(local.claim(deviceId, sessionId, nodeId).result());
+            return promise.future();
+          }
 
-      @Override
-      public Future<Boolean> release(String deviceId, long sessionId) {
-        return local.release(deviceId, sessionId);
-      }
-    };
-    SessionTable slowTable = SessionTable.builder(TableOptions.defaults(), now::get, "n1")
-        .directory(slow)
-        .events(new Recorder())
-        .executor(Runnable::run)
-        .build();
-    Future<Session> opening = slowTable.open(new OpenRequest("d1", "udp", null, -1, null,
-        (s, reason) -> closes.add(reason)));
+          @Override
+          public Future<Boolean> release(String deviceId, long sessionId) {
+            return local.release(deviceId, sessionId);
+          }
+        };
+    SessionTable slowTable =
+        SessionTable.builder(TableOptions.defaults(), now::get, "n1")
+            .directory(slow)
+            .events(new Recorder())
+            .executor(Runnable::run)
+            .build();
+    Future<Session> opening =
+        slowTable.open(
+            new OpenRequest("d1", "udp", null, -1, null, (s, reason) -> closes.add(reason)));
 
     // when: the session is closed twice before it is open, then its claim completes
     slowTable.close(pendingSession(slowTable), CloseReason.SHUTDOWN);
@@ -153,7 +168,10 @@ class SessionTableTest {
 
   private Runnable pending;
 
-  /** The one session a table holds while its claim is in flight: no public API shows a pending session. */
+  /**
+   * The one session a table holds while its claim is in flight: no public API shows a pending
+   * session.
+   */
   private static Session pendingSession(SessionTable table) {
     try {
       Field byId = SessionTable.class.getDeclaredField("byId");
@@ -174,11 +192,15 @@ class SessionTableTest {
     JsonObject page = table.list("udp", 10, 5).result();
 
     assertThat(page.getInteger("total")).isEqualTo(50);
-    assertThat(page.getJsonArray("sessions").getJsonObject(0).getString("deviceId")).isEqualTo("d20");
+    assertThat(page.getJsonArray("sessions").getJsonObject(0).getString("deviceId"))
+        .isEqualTo("d20");
   }
 
   private Session open(String deviceId, String transport, String remote) {
-    return table.open(new OpenRequest(deviceId, transport, remote, -1, null, (s, reason) -> closes.add(reason)))
+    return table
+        .open(
+            new OpenRequest(
+                deviceId, transport, remote, -1, null, (s, reason) -> closes.add(reason)))
         .result();
   }
 

@@ -15,7 +15,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Verifies how the verticle drives its table: the tick it asks its ticker for, and what one tick does. */
+/**
+ * Verifies how the verticle drives its table: the tick it asks its ticker for, and what one tick
+ * does.
+ */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class SessionTableVerticleTest {
@@ -37,46 +40,77 @@ class SessionTableVerticleTest {
   private final FakeClock clock = new FakeClock();
   private final ManualTicker ticker = new ManualTicker();
 
-  /** Verifies that the ticker is started once with table.tickMs and stopped when the verticle is undeployed. */
+  /**
+   * Verifies that the ticker is started once with table.tickMs and stopped when the verticle is
+   * undeployed.
+   */
   @Test
   void ticksEveryTableTickMsUntilUndeployed(Vertx vertx, VertxTestContext test) {
     // given
-    SessionTableVerticle verticle = SessionTableVerticle.builder(Tables.OPTIONS, clock, "node-a").ticker(ticker).build();
+    SessionTableVerticle verticle =
+        SessionTableVerticle.builder(Tables.OPTIONS, clock, "node-a").ticker(ticker).build();
 
     // when
-    vertx.deployVerticle(verticle, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
-        .compose(id -> {
-          test.verify(() -> assertThat(ticker.periods).containsExactly((long) Tables.OPTIONS.tickMs()));
-          return vertx.undeploy(id);
-        })
+    vertx
+        .deployVerticle(verticle, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
+        .compose(
+            id -> {
+              test.verify(
+                  () -> assertThat(ticker.periods).containsExactly((long) Tables.OPTIONS.tickMs()));
+              return vertx.undeploy(id);
+            })
         // then
-        .onComplete(test.succeeding(v -> test.verify(() -> {
-          assertThat(ticker.stopped).isTrue();
-          test.completeNow();
-        })));
+        .onComplete(
+            test.succeeding(
+                v ->
+                    test.verify(
+                        () -> {
+                          assertThat(ticker.stopped).isTrue();
+                          test.completeNow();
+                        })));
   }
 
   /**
-   * Verifies that one tick of the ticker evicts, on the table's thread, a session whose timeout has passed on
-   * the table's clock, and publishes its TIMEOUT close.
+   * Verifies that one tick of the ticker evicts, on the table's thread, a session whose timeout has
+   * passed on the table's clock, and publishes its TIMEOUT close.
    */
   @Test
   void aTickEvictsASessionPastItsTimeout(Vertx vertx, VertxTestContext test) {
     // given
-    SessionTableVerticle verticle = SessionTableVerticle.builder(Tables.OPTIONS, clock, "node-a").ticker(ticker).build();
-    vertx.eventBus().<JsonObject>consumer(Addresses.CLOSED, closed -> test.verify(() -> {
-      assertThat(closed.body().getString("deviceId")).isEqualTo("sensor-1");
-      assertThat(closed.body().getString("reason")).isEqualTo("TIMEOUT");
-      assertThat(closed.body().getLong("at")).isEqualTo(clock.millis());
-      test.completeNow();
-    }));
-    vertx.deployVerticle(verticle, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
-        .compose(id -> verticle.table().open(new OpenRequest(
-            "sensor-1", "udp", "127.0.0.1:5000", 100, null, (session, reason) -> { })))
-        .onComplete(test.succeeding(session -> {
-          // when: the timeout (150 ms) has passed, less than the stall guard's 500 ms
-          clock.advance(session.timeoutMs() + Tables.TICK_MS);
-          ticker.tick.run();
-        }));
+    SessionTableVerticle verticle =
+        SessionTableVerticle.builder(Tables.OPTIONS, clock, "node-a").ticker(ticker).build();
+    vertx
+        .eventBus()
+        .<JsonObject>consumer(
+            Addresses.CLOSED,
+            closed ->
+                test.verify(
+                    () -> {
+                      assertThat(closed.body().getString("deviceId")).isEqualTo("sensor-1");
+                      assertThat(closed.body().getString("reason")).isEqualTo("TIMEOUT");
+                      assertThat(closed.body().getLong("at")).isEqualTo(clock.millis());
+                      test.completeNow();
+                    }));
+    vertx
+        .deployVerticle(verticle, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
+        .compose(
+            id ->
+                verticle
+                    .table()
+                    .open(
+                        new OpenRequest(
+                            "sensor-1",
+                            "udp",
+                            "127.0.0.1:5000",
+                            100,
+                            null,
+                            (session, reason) -> {})))
+        .onComplete(
+            test.succeeding(
+                session -> {
+                  // when: the timeout (150 ms) has passed, less than the stall guard's 500 ms
+                  clock.advance(session.timeoutMs() + Tables.TICK_MS);
+                  ticker.tick.run();
+                }));
   }
 }

@@ -8,7 +8,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** Verifies heartbeat negotiation (timeout = heartbeat × multiplier, clamped) and option validation. */
+/**
+ * Verifies heartbeat negotiation (timeout = heartbeat × multiplier, clamped) and option validation.
+ */
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 class TableOptionsTest {
 
@@ -38,7 +40,12 @@ class TableOptionsTest {
   @Test
   void theTimeoutIsClampedToItsOwnBounds() {
     // given: timeouts between 5 s and 20 s whatever the heartbeat
-    TableOptions options = TableOptions.builder().minHeartbeatMs(1_000).minTimeoutMs(5_000).maxTimeoutMs(20_000).build();
+    TableOptions options =
+        TableOptions.builder()
+            .minHeartbeatMs(1_000)
+            .minTimeoutMs(5_000)
+            .maxTimeoutMs(20_000)
+            .build();
 
     // when / then
     assertThat(options.negotiate(1_000)).isEqualTo(new Liveness(1_000, 5_000));
@@ -48,12 +55,14 @@ class TableOptionsTest {
   @Test
   void missingJsonKeysTakeTheirDefaultsAndJsonRoundTrips() {
     // given
-    TableOptions options = TableOptions.fromJson(new JsonObject().put("tickMs", 25).put("timeoutMultiplier", 2.0));
+    TableOptions options =
+        TableOptions.fromJson(new JsonObject().put("tickMs", 25).put("timeoutMultiplier", 2.0));
 
     // when / then
     assertThat(options.tickMs()).isEqualTo(25);
     assertThat(options.timeoutMultiplier()).isEqualTo(2.0);
-    assertThat(options.maxEvictionsPerTick()).isEqualTo(TableOptions.DEFAULT_MAX_EVICTIONS_PER_TICK);
+    assertThat(options.maxEvictionsPerTick())
+        .isEqualTo(TableOptions.DEFAULT_MAX_EVICTIONS_PER_TICK);
     assertThat(TableOptions.fromJson(options.toJson())).isEqualTo(options);
   }
 
@@ -69,9 +78,12 @@ class TableOptionsTest {
     assertInvalid(new JsonObject().put("tickMs", 0), "tickMs");
     assertInvalid(new JsonObject().put("maxEvictionsPerTick", 0), "maxEvictionsPerTick");
     assertInvalid(new JsonObject().put("minHeartbeatMs", -1), "minHeartbeatMs");
-    assertInvalid(new JsonObject().put("minHeartbeatMs", 5_000).put("maxHeartbeatMs", 4_000), "maxHeartbeatMs");
+    assertInvalid(
+        new JsonObject().put("minHeartbeatMs", 5_000).put("maxHeartbeatMs", 4_000),
+        "maxHeartbeatMs");
     assertInvalid(new JsonObject().put("defaultHeartbeatMs", 500), "defaultHeartbeatMs");
-    assertInvalid(new JsonObject().put("minTimeoutMs", 10_000).put("maxTimeoutMs", 5_000), "maxTimeoutMs");
+    assertInvalid(
+        new JsonObject().put("minTimeoutMs", 10_000).put("maxTimeoutMs", 5_000), "maxTimeoutMs");
     assertInvalid(new JsonObject().put("timeoutMultiplier", 0.9), "timeoutMultiplier");
     assertInvalid(new JsonObject().put("timeoutMultiplier", Double.NaN), "timeoutMultiplier");
   }

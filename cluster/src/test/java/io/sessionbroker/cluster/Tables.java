@@ -4,22 +4,36 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A session table on a fake clock and a direct executor ({@code Runnable::run}), so every call completes
- * before it returns and tests drive time and ticks themselves.
+ * A session table on a fake clock and a direct executor ({@code Runnable::run}), so every call
+ * completes before it returns and tests drive time and ticks themselves.
  */
 final class Tables {
 
   static final int TICK_MS = 10;
-  /** Lets tests ask for heartbeats down to 100 ms and run with a small eviction batch when they want one. */
-  static final TableOptions OPTIONS = TableOptions.builder()
-      .tickMs(TICK_MS).maxEvictionsPerTick(250).minHeartbeatMs(100).minTimeoutMs(100).build();
+
+  /**
+   * Lets tests ask for heartbeats down to 100 ms and run with a small eviction batch when they want
+   * one.
+   */
+  static final TableOptions OPTIONS =
+      TableOptions.builder()
+          .tickMs(TICK_MS)
+          .maxEvictionsPerTick(250)
+          .minHeartbeatMs(100)
+          .minTimeoutMs(100)
+          .build();
 
   final FakeClock clock = new FakeClock();
   final RecordingEvents events = new RecordingEvents();
   final List<CloseReason> connectionCloses = new ArrayList<>();
   final SessionTable table;
-  /** What the table is told it has been reading until ({@link EventLoopWatch}); no stall unless a test sets it. */
+
+  /**
+   * What the table is told it has been reading until ({@link EventLoopWatch}); no stall unless a
+   * test sets it.
+   */
   volatile long readingUntil = Long.MAX_VALUE;
+
   /** How the table reaches a session another node holds; none unless a test sets it. */
   volatile RemoteTakeover remoteTakeover = RemoteTakeover.NONE;
 
@@ -28,13 +42,14 @@ final class Tables {
   }
 
   Tables(TableOptions options, DeviceDirectory directory) {
-    table = SessionTable.builder(options, clock, "node-a")
-        .directory(directory)
-        .events(events)
-        .executor(Runnable::run)
-        .readingUntil(() -> readingUntil)
-        .remoteTakeover((holder, deviceId) -> remoteTakeover.takeOver(holder, deviceId))
-        .build();
+    table =
+        SessionTable.builder(options, clock, "node-a")
+            .directory(directory)
+            .events(events)
+            .executor(Runnable::run)
+            .readingUntil(() -> readingUntil)
+            .remoteTakeover((holder, deviceId) -> remoteTakeover.takeOver(holder, deviceId))
+            .build();
   }
 
   Session open(String deviceId, long heartbeatMs) {
@@ -47,7 +62,12 @@ final class Tables {
 
   /** A hello whose connection records the reasons the table closes it with. */
   OpenRequest request(String deviceId, String transport, long heartbeatMs) {
-    return new OpenRequest(deviceId, transport, "127.0.0.1:5000", heartbeatMs, null,
+    return new OpenRequest(
+        deviceId,
+        transport,
+        "127.0.0.1:5000",
+        heartbeatMs,
+        null,
         (session, reason) -> connectionCloses.add(reason));
   }
 
@@ -59,7 +79,10 @@ final class Tables {
     }
   }
 
-  /** Ticks until {@code session} is closed, at most {@code limitMs}; returns the time of its close event. */
+  /**
+   * Ticks until {@code session} is closed, at most {@code limitMs}; returns the time of its close
+   * event.
+   */
   long runUntilClosed(Session session, long limitMs) {
     for (long spent = 0; spent <= limitMs; spent += TICK_MS) {
       if (!session.isOpen()) {

@@ -18,10 +18,11 @@ class TickerTest {
   private static final int TICKS = 60;
 
   /**
-   * Verifies that the scheduler ticks every period: sixty ticks take between half and twice sixty periods. The
-   * mean, not the median: a fixed-rate scheduler that was held up (a loaded machine) catches up with ticks back
-   * to back, which keeps the mean at the period while the median gap shrinks to microseconds. A ticker several
-   * times slower than asked (the broker would evict that much later) fails. Precision is measured in bench/.
+   * Verifies that the scheduler ticks every period: sixty ticks take between half and twice sixty
+   * periods. The mean, not the median: a fixed-rate scheduler that was held up (a loaded machine)
+   * catches up with ticks back to back, which keeps the mean at the period while the median gap
+   * shrinks to microseconds. A ticker several times slower than asked (the broker would evict that
+   * much later) fails. Precision is measured in bench/.
    */
   @Test
   void ticksAtThePeriodItIsGiven() throws Exception {
@@ -31,10 +32,14 @@ class TickerTest {
 
     // when
     long started = System.nanoTime();
-    Ticker.Stop stop = Ticker.scheduler().start(PERIOD_MS, () -> {
-      at.add(System.nanoTime());
-      enough.countDown();
-    });
+    Ticker.Stop stop =
+        Ticker.scheduler()
+            .start(
+                PERIOD_MS,
+                () -> {
+                  at.add(System.nanoTime());
+                  enough.countDown();
+                });
     assertThat(enough.await(20, TimeUnit.SECONDS)).isTrue();
     stop.stop();
 
@@ -51,12 +56,17 @@ class TickerTest {
   @Test
   void stopsTicking() throws Exception {
     // given
-    java.util.concurrent.atomic.AtomicInteger ticks = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger ticks =
+        new java.util.concurrent.atomic.AtomicInteger();
     CountDownLatch first = new CountDownLatch(1);
-    Ticker.Stop stop = Ticker.scheduler().start(1, () -> {
-      ticks.incrementAndGet();
-      first.countDown();
-    });
+    Ticker.Stop stop =
+        Ticker.scheduler()
+            .start(
+                1,
+                () -> {
+                  ticks.incrementAndGet();
+                  first.countDown();
+                });
     assertThat(first.await(10, TimeUnit.SECONDS)).isTrue();
 
     // when
@@ -71,18 +81,26 @@ class TickerTest {
     assertThat(ticks.get()).isLessThanOrEqualTo(atStop + 1);
   }
 
-  /** Verifies that the scheduler ticks on a daemon thread of its own, so a forgotten ticker never keeps a JVM up. */
+  /**
+   * Verifies that the scheduler ticks on a daemon thread of its own, so a forgotten ticker never
+   * keeps a JVM up.
+   */
   @Test
   void ticksOnADaemonThreadOfItsOwn() throws Exception {
     // given
     CountDownLatch ticked = new CountDownLatch(1);
-    java.util.concurrent.atomic.AtomicReference<Thread> thread = new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicReference<Thread> thread =
+        new java.util.concurrent.atomic.AtomicReference<>();
 
     // when
-    Ticker.Stop stop = Ticker.scheduler().start(1, () -> {
-      thread.compareAndSet(null, Thread.currentThread());
-      ticked.countDown();
-    });
+    Ticker.Stop stop =
+        Ticker.scheduler()
+            .start(
+                1,
+                () -> {
+                  thread.compareAndSet(null, Thread.currentThread());
+                  ticked.countDown();
+                });
     assertThat(ticked.await(10, TimeUnit.SECONDS)).isTrue();
     stop.stop();
 

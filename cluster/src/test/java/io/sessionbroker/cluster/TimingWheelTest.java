@@ -8,14 +8,15 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Verifies the wheel on its own, told the time by the test: what {@link TimingWheel#advance} returns, what
- * {@link TimingWheel#size} counts, the exact deadline, and the budget (the table never looks at the first two,
- * so only these tests guard them).
+ * Verifies the wheel on its own, told the time by the test: what {@link TimingWheel#advance}
+ * returns, what {@link TimingWheel#size} counts, the exact deadline, and the budget (the table
+ * never looks at the first two, so only these tests guard them).
  */
 class TimingWheelTest {
 
   private static final long TICK = 10;
   private static final int SLOTS = 16;
+
   /** Off a tick boundary, like {@link FakeClock#START}. */
   private static final long START = 1_003;
 
@@ -24,8 +25,12 @@ class TimingWheelTest {
   private long ids;
 
   private Session open(int timeoutMs, long now) {
-    Session session = new Session(++ids, new OpenRequest("wheel-" + ids, "udp", null, 0, null, (s, r) -> { }),
-        new Liveness(timeoutMs, timeoutMs), now);
+    Session session =
+        new Session(
+            ++ids,
+            new OpenRequest("wheel-" + ids, "udp", null, 0, null, (s, r) -> {}),
+            new Liveness(timeoutMs, timeoutMs),
+            now);
     session.state(Session.State.OPEN);
     return session;
   }
@@ -33,10 +38,14 @@ class TimingWheelTest {
   /** Verifies that a slot count that is not a power of two is refused. */
   @Test
   void refusesASlotCountThatIsNotAPowerOfTwo() {
-    assertThatThrownBy(() -> new TimingWheel(TICK, 12, START)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new TimingWheel(TICK, 12, START))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
-  /** Verifies that a session expires when its tick is processed at exactly its deadline, not a tick later. */
+  /**
+   * Verifies that a session expires when its tick is processed at exactly its deadline, not a tick
+   * later.
+   */
   @Test
   void expiresASessionWhoseTickIsProcessedAtExactlyItsDeadline() {
     // given
@@ -73,8 +82,12 @@ class TimingWheelTest {
     // given: three sessions due together, one without a deadline
     List<Session> due = List.of(open(100, START), open(100, START), open(100, START));
     due.forEach(wheel::add);
-    wheel.add(new Session(++ids, new OpenRequest("forever", "tcp", null, 0, null, (s, r) -> { }),
-        Liveness.NONE, START));
+    wheel.add(
+        new Session(
+            ++ids,
+            new OpenRequest("forever", "tcp", null, 0, null, (s, r) -> {}),
+            Liveness.NONE,
+            START));
     assertThat(wheel.size()).isEqualTo(3);
 
     // when
@@ -88,7 +101,10 @@ class TimingWheelTest {
     assertThat(wheel.size()).isZero();
   }
 
-  /** Verifies that a closed session is dropped when its slot comes due, without using the expiry budget. */
+  /**
+   * Verifies that a closed session is dropped when its slot comes due, without using the expiry
+   * budget.
+   */
   @Test
   void aClosedSessionIsDroppedWithoutUsingTheBudget() {
     // given: two sessions in the same slot, the one processed first closed
@@ -107,7 +123,9 @@ class TimingWheelTest {
     assertThat(wheel.size()).isZero();
   }
 
-  /** Verifies that a closed session waiting in the backlog is dropped from it without being expired. */
+  /**
+   * Verifies that a closed session waiting in the backlog is dropped from it without being expired.
+   */
   @Test
   void aClosedSessionInTheBacklogIsDroppedWithoutBeingExpired() {
     // given: two due sessions, a budget of one, so one waits in the backlog; then it closes
@@ -129,8 +147,8 @@ class TimingWheelTest {
   }
 
   /**
-   * Verifies that a session touched while it waited in the backlog is re-armed, not forgotten: it expires
-   * once it has been silent for its timeout again.
+   * Verifies that a session touched while it waited in the backlog is re-armed, not forgotten: it
+   * expires once it has been silent for its timeout again.
    */
   @Test
   void aSessionTouchedInTheBacklogExpiresAfterItsNewDeadline() {

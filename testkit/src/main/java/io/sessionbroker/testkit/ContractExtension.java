@@ -11,16 +11,18 @@ import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * Runs the {@link EventContract} check around every test of a module that has the testkit on its test class
- * path: JUnit registers it by itself ({@code junit.jupiter.extensions.autodetection.enabled} in the testkit's
- * {@code junit-platform.properties}), so no test can forget it.
+ * Runs the {@link EventContract} check around every test of a module that has the testkit on its
+ * test class path: JUnit registers it by itself ({@code
+ * junit.jupiter.extensions.autodetection.enabled} in the testkit's {@code
+ * junit-platform.properties}), so no test can forget it.
  *
- * <p>Before each test it makes the test the current {@link Scope} (its name and its {@link ExpectCloses});
- * after the test's body it marks the scope's teardown; after the test's own {@code @AfterEach} it waits for
- * the events of every broker still running and fails the test with the violations that belong to it. A
- * fixture closed by the test fails in its own {@code close()}.
+ * <p>Before each test it makes the test the current {@link Scope} (its name and its {@link
+ * ExpectCloses}); after the test's body it marks the scope's teardown; after the test's own
+ * {@code @AfterEach} it waits for the events of every broker still running and fails the test with
+ * the violations that belong to it. A fixture closed by the test fails in its own {@code close()}.
  */
-public final class ContractExtension implements BeforeEachCallback, AfterTestExecutionCallback, AfterEachCallback {
+public final class ContractExtension
+    implements BeforeEachCallback, AfterTestExecutionCallback, AfterEachCallback {
 
   /** The test that is running: what it expects, and whether its body has ended. */
   public static final class Scope {
@@ -61,14 +63,15 @@ public final class ContractExtension implements BeforeEachCallback, AfterTestExe
 
   @Override
   public void beforeEach(ExtensionContext context) {
-    Optional<ExpectCloses> expectation = find(context.getRequiredTestMethod())
-        .or(() -> find(context.getRequiredTestClass()));
+    Optional<ExpectCloses> expectation =
+        find(context.getRequiredTestMethod()).or(() -> find(context.getRequiredTestClass()));
     Set<CloseReason> expected = EnumSet.noneOf(CloseReason.class);
     expectation.ifPresent(e -> expected.addAll(Set.of(e.value())));
-    current = new Scope(
-        context.getRequiredTestClass().getSimpleName() + "." + context.getDisplayName(),
-        expected,
-        expectation.map(ExpectCloses::extraLatenessMs).orElse(0L));
+    current =
+        new Scope(
+            context.getRequiredTestClass().getSimpleName() + "." + context.getDisplayName(),
+            expected,
+            expectation.map(ExpectCloses::extraLatenessMs).orElse(0L));
   }
 
   @Override
@@ -104,7 +107,9 @@ public final class ContractExtension implements BeforeEachCallback, AfterTestExe
   }
 
   private static Optional<ExpectCloses> find(AnnotatedElement element) {
-    for (Class<?> type = element instanceof Class<?> c ? c : null; type != null; type = type.getEnclosingClass()) {
+    for (Class<?> type = element instanceof Class<?> c ? c : null;
+        type != null;
+        type = type.getEnclosingClass()) {
       ExpectCloses found = type.getAnnotation(ExpectCloses.class);
       if (found != null) {
         return Optional.of(found);

@@ -14,23 +14,24 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 
 /**
- * The broker's promise about its event stream, checked on everything a test's broker publishes: every fixture
- * that runs a session table (in this JVM or in another process) feeds this check each {@code sessions.*}
- * event it sees, in arrival order, and the {@link ContractExtension} fails the test that broke it.
+ * The broker's promise about its event stream, checked on everything a test's broker publishes:
+ * every fixture that runs a session table (in this JVM or in another process) feeds this check each
+ * {@code sessions.*} event it sees, in arrival order, and the {@link ContractExtension} fails the
+ * test that broke it.
  *
  * <p>The rules (docs/testing.md lists them with the tests that exercise each):
  *
  * <ul>
- *   <li>a session is opened once, and closed exactly once, after its open — no close without an open, no
- *       second close, no open after the close;
- *   <li>each close has a reason the test expected ({@link ExpectCloses}), or, once the test body has ended,
- *       one of {@link #TEARDOWN_REASONS};
- *   <li>a {@code TIMEOUT} close is never before {@code lastSeenAt + timeoutMs} and at most one tick plus
- *       {@link #TIMEOUT_SLACK_MS} after it, in the broker's own clock;
- *   <li>the {@code seq} of the events one node publishes only grows (the publisher of a {@code NODE_LOST} close is
- *       its {@code announcedBy});
- *   <li>a device id belongs to the test that first used it: another test opening it would let one test pass
- *       on another's event;
+ *   <li>a session is opened once, and closed exactly once, after its open — no close without an
+ *       open, no second close, no open after the close;
+ *   <li>each close has a reason the test expected ({@link ExpectCloses}), or, once the test body
+ *       has ended, one of {@link #TEARDOWN_REASONS};
+ *   <li>a {@code TIMEOUT} close is never before {@code lastSeenAt + timeoutMs} and at most one tick
+ *       plus {@link #TIMEOUT_SLACK_MS} after it, in the broker's own clock;
+ *   <li>the {@code seq} of the events one node publishes only grows (the publisher of a {@code
+ *       NODE_LOST} close is its {@code announcedBy});
+ *   <li>a device id belongs to the test that first used it: another test opening it would let one
+ *       test pass on another's event;
  *   <li>when the fixture has shut its broker down, every opened session has been closed.
  * </ul>
  *
@@ -39,10 +40,11 @@ import java.util.function.Predicate;
 public final class EventContract {
 
   /**
-   * How late a {@code TIMEOUT} may be beyond one tick, in the broker's own clock. Eviction is at most one tick
-   * late by design; this covers a loaded 2-core CI machine (a GC pause, the table's thread waiting for a core).
-   * Precision itself is measured in {@code bench/}, not here; a tick several times slower than configured is
-   * caught by {@code EvictionTickIT}, which looks at many evictions at once.
+   * How late a {@code TIMEOUT} may be beyond one tick, in the broker's own clock. Eviction is at
+   * most one tick late by design; this covers a loaded 2-core CI machine (a GC pause, the table's
+   * thread waiting for a core). Precision itself is measured in {@code bench/}, not here; a tick
+   * several times slower than configured is caught by {@code EvictionTickIT}, which looks at many
+   * evictions at once.
    */
   public static final long TIMEOUT_SLACK_MS = 250;
 
@@ -72,7 +74,8 @@ public final class EventContract {
   /**
    * @param name what is watched, for messages (e.g. "table fixture", "node A's bridge")
    * @param tickMs the broker's {@code table.tickMs}
-   * @param settler waits until every event published so far has been recorded (a round trip behind them)
+   * @param settler waits until every event published so far has been recorded (a round trip behind
+   *     them)
    */
   public EventContract(String name, long tickMs, Settler settler) {
     this.name = name;
@@ -86,23 +89,27 @@ public final class EventContract {
     record(address, body, ContractExtension.current());
   }
 
-  /** As {@link #record(String, JsonObject)}, seen while {@code scope} runs (null: between tests). */
+  /**
+   * As {@link #record(String, JsonObject)}, seen while {@code scope} runs (null: between tests).
+   */
   synchronized void record(String address, JsonObject body, ContractExtension.Scope scope) {
     checkSeq(address, body);
     switch (address) {
       case Addresses.OPENED -> opened(body, scope);
       case Addresses.CLOSED -> closed(body, scope);
-      default -> { }
+      default -> {}
     }
   }
 
   private void checkSeq(String address, JsonObject body) {
     Long seq = body.getLong("seq");
-    // The publisher numbers its events: a NODE_LOST close names the lost node but is published (and numbered)
+    // The publisher numbers its events: a NODE_LOST close names the lost node but is published (and
+    // numbered)
     // by the survivor in announcedBy, whose batches interleave with the other survivors'.
     String node = body.getString(CloseEvent.ANNOUNCED_BY, body.getString("node"));
     if (seq == null) {
-      // docs/events.md: every opened, closed and rejected event is numbered; only a failing event log publishes
+      // docs/events.md: every opened, closed and rejected event is numbered; only a failing event
+      // log publishes
       // one without, and no test's log may fail
       if (!address.equals(Addresses.INBOUND)) {
         violate(null, "no seq on " + address + " " + body.encode());
@@ -114,8 +121,19 @@ public final class EventContract {
     }
     Long last = lastSeqByNode.put(node, seq);
     if (last != null && seq <= last) {
-      violate(null, "seq went backwards on node " + node + ": " + seq + " after " + last + " (" + address + " "
-          + body.encode() + ")");
+      violate(
+          null,
+          "seq went backwards on node "
+              + node
+              + ": "
+              + seq
+              + " after "
+              + last
+              + " ("
+              + address
+              + " "
+              + body.encode()
+              + ")");
     }
   }
 
@@ -125,8 +143,15 @@ public final class EventContract {
     SessionLife life = sessions.computeIfAbsent(sessionId, id -> new SessionLife());
     ContractExtension.Scope owner = deviceOwners.computeIfAbsent(deviceId, d -> scope);
     if (owner != null && scope != null && owner != scope) {
-      violate(scope, "device " + deviceId + " is used by " + scope.name() + " and by " + owner.name()
-          + ": give each test its own device ids, so that no test can pass on another's event");
+      violate(
+          scope,
+          "device "
+              + deviceId
+              + " is used by "
+              + scope.name()
+              + " and by "
+              + owner.name()
+              + ": give each test its own device ids, so that no test can pass on another's event");
     }
     if (life.closes > 0) {
       violate(scope, "session " + sessionId + " (" + deviceId + ") opened after its close");
@@ -154,18 +179,31 @@ public final class EventContract {
       violate(blamed, what + "closed without an open: " + body.encode());
     }
     CloseReason reason = CloseReason.valueOf(body.getString(CloseEvent.REASON));
-    // A body's last statement is often the close of its devices (try-with-resources); the broker can announce
-    // that CLIENT_CLOSED or CONNECTION_LOST before the extension marks the body done, so the devices' own
+    // A body's last statement is often the close of its devices (try-with-resources); the broker
+    // can announce
+    // that CLIENT_CLOSED or CONNECTION_LOST before the extension marks the body done, so the
+    // devices' own
     // ends count as teardown whenever they come. Closes the broker decides on are judged strictly.
-    boolean teardown = scope == null || scope.bodyDone()
-        || reason == CloseReason.CLIENT_CLOSED || reason == CloseReason.CONNECTION_LOST;
-    boolean expected = (owner != null && owner.expects(reason))
-        || (scope != null && scope.expects(reason))
-        || (teardown && TEARDOWN_REASONS.contains(reason))
-        || (shuttingDown && reason == CloseReason.SHUTDOWN);
+    boolean teardown =
+        scope == null
+            || scope.bodyDone()
+            || reason == CloseReason.CLIENT_CLOSED
+            || reason == CloseReason.CONNECTION_LOST;
+    boolean expected =
+        (owner != null && owner.expects(reason))
+            || (scope != null && scope.expects(reason))
+            || (teardown && TEARDOWN_REASONS.contains(reason))
+            || (shuttingDown && reason == CloseReason.SHUTDOWN);
     if (!expected) {
-      violate(blamed, what + "closed with " + reason + ", a reason " + (owner == null ? "no test" : owner.name())
-          + " does not expect (see @ExpectCloses): " + body.encode());
+      violate(
+          blamed,
+          what
+              + "closed with "
+              + reason
+              + ", a reason "
+              + (owner == null ? "no test" : owner.name())
+              + " does not expect (see @ExpectCloses): "
+              + body.encode());
     }
     if (reason == CloseReason.TIMEOUT) {
       checkTimeout(body, blamed, what);
@@ -177,10 +215,20 @@ public final class EventContract {
     long lateness = body.getLong("at") - deadline;
     long allowed = tickMs + TIMEOUT_SLACK_MS + (blamed == null ? 0 : blamed.extraLatenessMs());
     if (lateness < 0) {
-      violate(blamed, what + "timed out " + -lateness + " ms before its deadline: " + body.encode());
+      violate(
+          blamed, what + "timed out " + -lateness + " ms before its deadline: " + body.encode());
     } else if (lateness > allowed) {
-      violate(blamed, what + "timed out " + lateness + " ms after its deadline, more than one tick (" + tickMs
-          + " ms) + " + (allowed - tickMs) + " ms: " + body.encode());
+      violate(
+          blamed,
+          what
+              + "timed out "
+              + lateness
+              + " ms after its deadline, more than one tick ("
+              + tickMs
+              + " ms) + "
+              + (allowed - tickMs)
+              + " ms: "
+              + body.encode());
     }
   }
 
@@ -195,8 +243,8 @@ public final class EventContract {
   }
 
   /**
-   * Fails with every violation not yet reported that belongs to {@code scope} or to no test, after waiting for
-   * the events already published. Called by the extension after each test.
+   * Fails with every violation not yet reported that belongs to {@code scope} or to no test, after
+   * waiting for the events already published. Called by the extension after each test.
    */
   void check(ContractExtension.Scope scope) throws Exception {
     synchronized (this) {
@@ -209,8 +257,8 @@ public final class EventContract {
   }
 
   /**
-   * The fixture's broker has shut down and every event it published has been recorded: checks everything,
-   * including that no session was left without a close, and stops watching.
+   * The fixture's broker has shut down and every event it published has been recorded: checks
+   * everything, including that no session was left without a close, and stops watching.
    */
   public void finish() throws Exception {
     synchronized (this) {
@@ -219,11 +267,14 @@ public final class EventContract {
       }
       finished = true;
       ACTIVE.remove(this);
-      sessions.forEach((id, life) -> {
-        if (life.opened && life.closes == 0) {
-          violate(life.owner, "session " + id + " was opened and never closed, though the broker shut down");
-        }
-      });
+      sessions.forEach(
+          (id, life) -> {
+            if (life.opened && life.closes == 0) {
+              violate(
+                  life.owner,
+                  "session " + id + " was opened and never closed, though the broker shut down");
+            }
+          });
     }
     throwUnreported(v -> true);
   }
@@ -247,11 +298,14 @@ public final class EventContract {
     for (Violation violation : violations) {
       if (!violation.reported && which.test(violation)) {
         violation.reported = true;
-        found.add((violation.scope == null ? "" : "[" + violation.scope.name() + "] ") + violation.message);
+        found.add(
+            (violation.scope == null ? "" : "[" + violation.scope.name() + "] ")
+                + violation.message);
       }
     }
     if (!found.isEmpty()) {
-      throw new AssertionError("event contract broken on " + name + ":\n  " + String.join("\n  ", found));
+      throw new AssertionError(
+          "event contract broken on " + name + ":\n  " + String.join("\n  ", found));
     }
   }
 

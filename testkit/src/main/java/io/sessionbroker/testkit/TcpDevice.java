@@ -51,20 +51,26 @@ public final class TcpDevice implements AutoCloseable {
   }
 
   /**
-   * The next line exactly as the broker sent it, or null at the end of the stream: for checking what comes
-   * after an error frame, where {@link #closedByBroker} would skip a frame that must not be there.
+   * The next line exactly as the broker sent it, or null at the end of the stream: for checking
+   * what comes after an error frame, where {@link #closedByBroker} would skip a frame that must not
+   * be there.
    */
   public String nextLine(Duration timeout) throws IOException {
     socket.setSoTimeout((int) timeout.toMillis());
     return in.readLine();
   }
 
-  /** This end's address as the broker reports it in events ({@code remote}): {@code 127.0.0.1:port}. */
+  /**
+   * This end's address as the broker reports it in events ({@code remote}): {@code 127.0.0.1:port}.
+   */
   public String localAddress() {
     return socket.getLocalAddress().getHostAddress() + ":" + socket.getLocalPort();
   }
 
-  /** Whether the broker closes the connection (end of stream) within {@code timeout}, ignoring frames. */
+  /**
+   * Whether the broker closes the connection (end of stream) within {@code timeout}, ignoring
+   * frames.
+   */
   public boolean closedByBroker(Duration timeout) throws IOException {
     socket.setSoTimeout((int) timeout.toMillis());
     try {

@@ -10,12 +10,16 @@ import java.util.EnumSet;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Verifies that the event contract check fails on each way a broker can break its promise, and only then. */
+/**
+ * Verifies that the event contract check fails on each way a broker can break its promise, and only
+ * then.
+ */
 class EventContractTest {
 
   private static final long TICK_MS = 5;
-  private final ContractExtension.Scope test = scope("a test", CloseReason.TIMEOUT, CloseReason.KICKED);
-  private final EventContract contract = new EventContract("a broker", TICK_MS, () -> { });
+  private final ContractExtension.Scope test =
+      scope("a test", CloseReason.TIMEOUT, CloseReason.KICKED);
+  private final EventContract contract = new EventContract("a broker", TICK_MS, () -> {});
   private long seq;
 
   @AfterEach
@@ -30,19 +34,28 @@ class EventContractTest {
   }
 
   private JsonObject opened(String session, String device) {
-    return new JsonObject().put("sessionId", session).put("deviceId", device).put("node", "n1").put("seq", seq++);
+    return new JsonObject()
+        .put("sessionId", session)
+        .put("deviceId", device)
+        .put("node", "n1")
+        .put("seq", seq++);
   }
 
-  private JsonObject closed(String session, String device, CloseReason reason, long lastSeenAt, long at) {
-    return opened(session, device).put("reason", reason.name()).put("lastSeenAt", lastSeenAt)
-        .put("timeoutMs", 1_000).put("at", at);
+  private JsonObject closed(
+      String session, String device, CloseReason reason, long lastSeenAt, long at) {
+    return opened(session, device)
+        .put("reason", reason.name())
+        .put("lastSeenAt", lastSeenAt)
+        .put("timeoutMs", 1_000)
+        .put("at", at);
   }
 
   private void open(String session, String device, ContractExtension.Scope scope) {
     contract.record(Addresses.OPENED, opened(session, device), scope);
   }
 
-  private void close(String session, String device, CloseReason reason, ContractExtension.Scope scope) {
+  private void close(
+      String session, String device, CloseReason reason, ContractExtension.Scope scope) {
     contract.record(Addresses.CLOSED, closed(session, device, reason, 0, 1_000), scope);
   }
 
@@ -50,7 +63,8 @@ class EventContractTest {
   @Test
   void passesOneOpenAndOneExpectedClose() throws Exception {
     open("s1", "d1", test);
-    contract.record(Addresses.CLOSED, closed("s1", "d1", CloseReason.TIMEOUT, 0, 1_000 + TICK_MS), test);
+    contract.record(
+        Addresses.CLOSED, closed("s1", "d1", CloseReason.TIMEOUT, 0, 1_000 + TICK_MS), test);
 
     contract.finish();
     assertThat(contract.closes()).hasSize(1);
@@ -83,16 +97,23 @@ class EventContractTest {
     assertThatThrownBy(contract::finish).hasMessageContaining("opened after its close");
   }
 
-  /** Verifies that a close with a reason the test did not declare fails, and teardown reasons after the body pass. */
+  /**
+   * Verifies that a close with a reason the test did not declare fails, and teardown reasons after
+   * the body pass.
+   */
   @Test
   void failsAReasonTheTestDoesNotExpect() {
     open("s1", "d1", test);
     close("s1", "d1", CloseReason.TAKEN_OVER, test);
 
-    assertThatThrownBy(contract::finish).hasMessageContaining("closed with TAKEN_OVER, a reason a test does not");
+    assertThatThrownBy(contract::finish)
+        .hasMessageContaining("closed with TAKEN_OVER, a reason a test does not");
   }
 
-  /** Verifies that the teardown reasons pass once no test runs, and that SHUTDOWN passes while shutting down. */
+  /**
+   * Verifies that the teardown reasons pass once no test runs, and that SHUTDOWN passes while
+   * shutting down.
+   */
   @Test
   void passesTeardownReasonsBetweenTestsAndShutdownWhileShuttingDown() throws Exception {
     open("s1", "d1", test);
@@ -113,7 +134,10 @@ class EventContractTest {
     assertThatThrownBy(contract::finish).hasMessageContaining("1 ms before its deadline");
   }
 
-  /** Verifies that a TIMEOUT later than a tick plus the slack fails, and one exactly at that bound passes. */
+  /**
+   * Verifies that a TIMEOUT later than a tick plus the slack fails, and one exactly at that bound
+   * passes.
+   */
   @Test
   void failsATimeoutLaterThanATickAndTheSlack() throws Exception {
     long bound = 1_000 + TICK_MS + EventContract.TIMEOUT_SLACK_MS;
@@ -125,7 +149,9 @@ class EventContractTest {
     assertThatThrownBy(contract::finish).hasMessageContaining("s2").hasMessageNotContaining("s1 ");
   }
 
-  /** Verifies that one node's seq going backwards fails, while two nodes' sequences may interleave. */
+  /**
+   * Verifies that one node's seq going backwards fails, while two nodes' sequences may interleave.
+   */
   @Test
   void failsASeqThatGoesBackwardsOnOneNode() {
     contract.record(Addresses.REJECTED, new JsonObject().put("node", "n1").put("seq", 5), test);
@@ -133,14 +159,19 @@ class EventContractTest {
     contract.record(Addresses.REJECTED, new JsonObject().put("node", "n2").put("seq", 4), test);
     contract.record(Addresses.REJECTED, new JsonObject().put("node", "n1").put("seq", 5), test);
 
-    assertThatThrownBy(contract::finish).hasMessageContaining("seq went backwards on node n1: 5 after 5")
+    assertThatThrownBy(contract::finish)
+        .hasMessageContaining("seq went backwards on node n1: 5 after 5")
         .hasMessageNotContaining("node n2");
   }
 
-  /** Verifies that an event without seq fails: the event log numbers every open, close and rejection. */
+  /**
+   * Verifies that an event without seq fails: the event log numbers every open, close and
+   * rejection.
+   */
   @Test
   void failsAnEventWithoutSeq() {
-    contract.record(Addresses.REJECTED, new JsonObject().put("node", "n1").put("code", "bad_hello"), test);
+    contract.record(
+        Addresses.REJECTED, new JsonObject().put("node", "n1").put("code", "bad_hello"), test);
 
     assertThatThrownBy(contract::finish).hasMessageContaining("no seq on sessions.rejected");
   }
@@ -154,7 +185,8 @@ class EventContractTest {
     open("s2", "d1", later);
     close("s2", "d1", CloseReason.KICKED, later);
 
-    assertThatThrownBy(contract::finish).hasMessageContaining("device d1 is used by a later test and by a test");
+    assertThatThrownBy(contract::finish)
+        .hasMessageContaining("device d1 is used by a later test and by a test");
   }
 
   /** Verifies that a session left open when the broker has shut down fails. */
@@ -165,7 +197,10 @@ class EventContractTest {
     assertThatThrownBy(contract::finish).hasMessageContaining("opened and never closed");
   }
 
-  /** Verifies that a violation is reported once: the check after the test, then not again at the finish. */
+  /**
+   * Verifies that a violation is reported once: the check after the test, then not again at the
+   * finish.
+   */
   @Test
   void reportsEachViolationOnce() throws Exception {
     close("s1", "d1", CloseReason.KICKED, test);

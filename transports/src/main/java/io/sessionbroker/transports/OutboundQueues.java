@@ -12,25 +12,28 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Shrinks the outbound write queue that Vert.x 5.1 gives every connection from ≈ 4.7 KB to ≈ 50 bytes.
+ * Shrinks the outbound write queue that Vert.x 5.1 gives every connection from ≈ 4.7 KB to ≈ 50
+ * bytes.
  *
- * <p>Why: {@code VertxConnection} (the base of {@code NetSocketImpl} and {@code WebSocketConnectionImpl}) fronts
- * each channel with an {@code OutboundMessageQueue}, whose {@code MessagePassingQueue.MpSc} holds a JCTools
- * {@code MpscUnboundedArrayQueue} from Netty's {@code PlatformDependent.newMpscQueue()}: a padded queue object
- * (576 bytes) and a first chunk of 1,024 slots (4,116 bytes), allocated eagerly: more than half of a session's
- * live heap (a WebSocket session has two such connections; docs/benchmarks.md, RSS per session, has the
- * figures before and after). Netty's chunk size is a constant (no system property), and Vert.x offers an
- * option against it only for HTTP connections
- * ({@code HttpServerOptions.setStrictThreadMode}, which the WebSocket transport uses for the upgrade's
- * connection); net sockets and WebSocket connections have none.
+ * <p>Why: {@code VertxConnection} (the base of {@code NetSocketImpl} and {@code
+ * WebSocketConnectionImpl}) fronts each channel with an {@code OutboundMessageQueue}, whose {@code
+ * MessagePassingQueue.MpSc} holds a JCTools {@code MpscUnboundedArrayQueue} from Netty's {@code
+ * PlatformDependent.newMpscQueue()}: a padded queue object (576 bytes) and a first chunk of 1,024
+ * slots (4,116 bytes), allocated eagerly: more than half of a session's live heap (a WebSocket
+ * session has two such connections; docs/benchmarks.md, RSS per session, has the figures before and
+ * after). Netty's chunk size is a constant (no system property), and Vert.x offers an option
+ * against it only for HTTP connections ({@code HttpServerOptions.setStrictThreadMode}, which the
+ * WebSocket transport uses for the upgrade's connection); net sockets and WebSocket connections
+ * have none.
  *
- * <p>What: on a freshly accepted connection, still empty and not yet visible to any other thread, the JCTools
- * queue is replaced by a {@link ConcurrentLinkedQueue} (24 bytes plus a 24-byte sentinel node). Nothing else
- * changes: the queue stays multi-producer safe and unbounded, and {@code MessagePassingQueue} keeps its own
- * counters, back-pressure marks and single-element fast path (its {@code overflow} slot), so the inner queue
- * only holds writes that pile up behind an unwritable channel or race in from other threads. It is the only
- * class touching these Vert.x internals; {@code OutboundQueuesTest} fails loudly if an upgrade changes them.
- * Should they change, {@link #slim} logs once and leaves connections as Vert.x built them.
+ * <p>What: on a freshly accepted connection, still empty and not yet visible to any other thread,
+ * the JCTools queue is replaced by a {@link ConcurrentLinkedQueue} (24 bytes plus a 24-byte
+ * sentinel node). Nothing else changes: the queue stays multi-producer safe and unbounded, and
+ * {@code MessagePassingQueue} keeps its own counters, back-pressure marks and single-element fast
+ * path (its {@code overflow} slot), so the inner queue only holds writes that pile up behind an
+ * unwritable channel or race in from other threads. It is the only class touching these Vert.x
+ * internals; {@code OutboundQueuesTest} fails loudly if an upgrade changes them. Should they
+ * change, {@link #slim} logs once and leaves connections as Vert.x built them.
  */
 public final class OutboundQueues {
 
@@ -61,7 +64,8 @@ public final class OutboundQueues {
     QUEUE = queue;
     UNAVAILABLE = unavailable;
     if (unavailable != null) {
-      log.warn("outbound_queues_unavailable {} (connections keep Vert.x's 4.7 KB queue)", unavailable);
+      log.warn(
+          "outbound_queues_unavailable {} (connections keep Vert.x's 4.7 KB queue)", unavailable);
     }
   }
 
@@ -73,11 +77,12 @@ public final class OutboundQueues {
   }
 
   /**
-   * Replaces the outbound queue of the Vert.x connection handling {@code chctx}'s channel. Call it on the
-   * channel's event loop, from the handler that receives the new connection, before anything is written and
-   * before the connection is handed to another thread.
+   * Replaces the outbound queue of the Vert.x connection handling {@code chctx}'s channel. Call it
+   * on the channel's event loop, from the handler that receives the new connection, before anything
+   * is written and before the connection is handed to another thread.
    *
-   * @return whether the queue was replaced (false: not a Vert.x connection with such a queue, or not empty)
+   * @return whether the queue was replaced (false: not a Vert.x connection with such a queue, or
+   *     not empty)
    */
   public static boolean slim(ChannelHandlerContext chctx) {
     if (!(chctx.handler() instanceof VertxHandler<?> vertxHandler)) {
@@ -103,7 +108,10 @@ public final class OutboundQueues {
       QUEUE.set(passing, new ConcurrentLinkedQueue<>());
       return true;
     } catch (IllegalAccessException | RuntimeException e) {
-      log.warn("outbound_queue_not_replaced connection={} error={}", connection.getClass().getName(), e.toString());
+      log.warn(
+          "outbound_queue_not_replaced connection={} error={}",
+          connection.getClass().getName(),
+          e.toString());
       return false;
     }
   }
@@ -111,7 +119,9 @@ public final class OutboundQueues {
   /** The queue inside {@code connection}'s outbound queue, or null when it has none (for tests). */
   static Queue<?> innerQueue(VertxConnection connection) throws IllegalAccessException {
     Object outbound = OUTBOUND.get(connection);
-    return outbound instanceof OutboundMessageQueue<?> ? (Queue<?>) QUEUE.get(MQP.get(outbound)) : null;
+    return outbound instanceof OutboundMessageQueue<?>
+        ? (Queue<?>) QUEUE.get(MQP.get(outbound))
+        : null;
   }
 
   private static Field accessible(Field field) {

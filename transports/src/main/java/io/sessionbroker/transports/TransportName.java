@@ -1,8 +1,8 @@
 package io.sessionbroker.transports;
 
 /**
- * The transports' names: in sessions and events ({@code transport}), in the configuration (one section each)
- * and in the broker's listener list. The only place they are spelled.
+ * The transports' names: in sessions and events ({@code transport}), in the configuration (one
+ * section each) and in the broker's listener list. The only place they are spelled.
  */
 public enum TransportName {
   TCP("tcp"),
@@ -16,7 +16,10 @@ public enum TransportName {
     this.id = id;
   }
 
-  /** The name as it appears on the wire, in events and in the configuration: {@code tcp}, {@code udp}, … */
+  /**
+   * The name as it appears on the wire, in events and in the configuration: {@code tcp}, {@code
+   * udp}, …
+   */
   public String id() {
     return id;
   }

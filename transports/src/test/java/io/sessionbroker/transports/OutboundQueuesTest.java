@@ -28,16 +28,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Guards {@link OutboundQueues}, which reaches into Vert.x internals: it fails when a Vert.x upgrade moves
- * them (then connections would silently go back to ≈ 4.7 KB of outbound queue each), and checks that a
- * connection with the slim queue still delivers everything, in order, through back-pressure and from several
- * threads at once.
+ * Guards {@link OutboundQueues}, which reaches into Vert.x internals: it fails when a Vert.x
+ * upgrade moves them (then connections would silently go back to ≈ 4.7 KB of outbound queue each),
+ * and checks that a connection with the slim queue still delivers everything, in order, through
+ * back-pressure and from several threads at once.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class OutboundQueuesTest {
 
   private static final int CHUNK = 4096;
-  private static final int CHUNKS = 2048; // 8 MB: far more than the socket buffers, so the channel stalls
+  private static final int CHUNKS =
+      2048; // 8 MB: far more than the socket buffers, so the channel stalls
   private static final int THREADS = 4;
   private static final int SMALL_WRITES = 500;
 
@@ -60,24 +61,29 @@ class OutboundQueuesTest {
 
   @Test
   void aNetSocketGetsTheSlimQueueAndStillDeliversEverythingInOrder() throws Exception {
-    // given: a server that slims each socket, then floods it from its event loop and from other threads
+    // given: a server that slims each socket, then floods it from its event loop and from other
+    // threads
     CompletableFuture<Boolean> slimmed = new CompletableFuture<>();
     CompletableFuture<Object> queue = new CompletableFuture<>();
     CountDownLatch flooded = new CountDownLatch(1);
-    NetServer server = vertx.createNetServer().connectHandler(socket -> {
-      NetSocketInternal internal = (NetSocketInternal) socket;
-      slimmed.complete(OutboundQueues.slim(internal.channelHandlerContext()));
-      queue.complete(innerQueue(internal));
-      for (int i = 0; i < CHUNKS; i++) {
-        byte[] chunk = new byte[CHUNK];
-        Arrays.fill(chunk, (byte) (i % 251));
-        socket.write(Buffer.buffer(chunk));
-      }
-      flooded.countDown();
-      for (int t = 0; t < THREADS; t++) {
-        new Thread(() -> writeSmall(socket)).start();
-      }
-    });
+    NetServer server =
+        vertx
+            .createNetServer()
+            .connectHandler(
+                socket -> {
+                  NetSocketInternal internal = (NetSocketInternal) socket;
+                  slimmed.complete(OutboundQueues.slim(internal.channelHandlerContext()));
+                  queue.complete(innerQueue(internal));
+                  for (int i = 0; i < CHUNKS; i++) {
+                    byte[] chunk = new byte[CHUNK];
+                    Arrays.fill(chunk, (byte) (i % 251));
+                    socket.write(Buffer.buffer(chunk));
+                  }
+                  flooded.countDown();
+                  for (int t = 0; t < THREADS; t++) {
+                    new Thread(() -> writeSmall(socket)).start();
+                  }
+                });
     int port = server.listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS).actualPort();
 
     // when: a client that only starts reading once the server has stalled on it
@@ -85,7 +91,8 @@ class OutboundQueuesTest {
       assertThat(flooded.await(10, TimeUnit.SECONDS)).isTrue();
       DataInputStream in = new DataInputStream(client.getInputStream());
       byte[] chunk = new byte[CHUNK];
-      // then: the event loop's chunks arrive whole and in order, then every small write from the threads
+      // then: the event loop's chunks arrive whole and in order, then every small write from the
+      // threads
       for (int i = 0; i < CHUNKS; i++) {
         in.readFully(chunk);
         byte expected = (byte) (i % 251);
@@ -105,32 +112,43 @@ class OutboundQueuesTest {
     CompletableFuture<Object> httpQueue = new CompletableFuture<>();
     CompletableFuture<Boolean> slimmed = new CompletableFuture<>();
     CompletableFuture<Object> wsQueue = new CompletableFuture<>();
-    HttpServer server = vertx.createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false).setStrictThreadMode(true))
-        .connectionHandler(connection -> {
-          try {
-            httpQueue.complete(String.valueOf(innerQueue(connection)));
-          } catch (Throwable e) {
-            httpQueue.completeExceptionally(e);
-          }
-        })
-        .webSocketHandler(ws -> {
-          WebSocketInternal internal = (WebSocketInternal) ws;
-          slimmed.complete(OutboundQueues.slim(internal.channelHandlerContext()));
-          wsQueue.complete(innerQueue(internal.channelHandlerContext().handler()));
-          ws.textMessageHandler(text -> ws.writeTextMessage("echo " + text));
-        });
+    HttpServer server =
+        vertx
+            .createHttpServer(
+                new HttpServerOptions().setHttp2ClearTextEnabled(false).setStrictThreadMode(true))
+            .connectionHandler(
+                connection -> {
+                  try {
+                    httpQueue.complete(String.valueOf(innerQueue(connection)));
+                  } catch (Throwable e) {
+                    httpQueue.completeExceptionally(e);
+                  }
+                })
+            .webSocketHandler(
+                ws -> {
+                  WebSocketInternal internal = (WebSocketInternal) ws;
+                  slimmed.complete(OutboundQueues.slim(internal.channelHandlerContext()));
+                  wsQueue.complete(innerQueue(internal.channelHandlerContext().handler()));
+                  ws.textMessageHandler(text -> ws.writeTextMessage("echo " + text));
+                });
     int port = server.listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS).actualPort();
 
     // when
     CompletableFuture<String> echo = new CompletableFuture<>();
-    java.net.http.WebSocket client = HttpClient.newHttpClient().newWebSocketBuilder()
-        .buildAsync(URI.create("ws://127.0.0.1:" + port + "/"), new java.net.http.WebSocket.Listener() {
-          @Override
-          public CompletionStage<?> onText(java.net.http.WebSocket ws, CharSequence data, boolean last) {
-            echo.complete(data.toString());
-            return null;
-          }
-        }).get(10, TimeUnit.SECONDS);
+    java.net.http.WebSocket client =
+        HttpClient.newHttpClient()
+            .newWebSocketBuilder()
+            .buildAsync(
+                URI.create("ws://127.0.0.1:" + port + "/"),
+                new java.net.http.WebSocket.Listener() {
+                  @Override
+                  public CompletionStage<?> onText(
+                      java.net.http.WebSocket ws, CharSequence data, boolean last) {
+                    echo.complete(data.toString());
+                    return null;
+                  }
+                })
+            .get(10, TimeUnit.SECONDS);
     client.sendText("hi", true);
 
     // then
@@ -148,8 +166,10 @@ class OutboundQueuesTest {
   }
 
   private static Object innerQueue(Object connectionOrHandler) {
-    Object connection = connectionOrHandler instanceof VertxHandler<?> handler
-        ? handler.getConnection() : connectionOrHandler;
+    Object connection =
+        connectionOrHandler instanceof VertxHandler<?> handler
+            ? handler.getConnection()
+            : connectionOrHandler;
     try {
       return OutboundQueues.innerQueue((VertxConnection) connection);
     } catch (IllegalAccessException e) {

@@ -2,7 +2,6 @@ package io.sessionbroker.transports;
 
 import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.cluster.Clock;
-import io.sessionbroker.cluster.LocalDirectory;
 import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.cluster.SessionTableVerticle;
 import io.sessionbroker.cluster.TableOptions;
@@ -18,22 +17,32 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
- * A standalone session table on a real Vert.x instance, recording every event published on the event bus,
- * for transport integration tests. Heartbeats down to 100 ms are granted so tests can watch real timeouts.
+ * A standalone session table on a real Vert.x instance, recording every event published on the
+ * event bus, for transport integration tests. Heartbeats down to 100 ms are granted so tests can
+ * watch real timeouts.
  *
- * <p>Every event also goes to an {@link EventContract}: {@link #close} shuts the table down (every open session
- * closed with {@code SHUTDOWN}) and fails if the events broke the contract.
+ * <p>Every event also goes to an {@link EventContract}: {@link #close} shuts the table down (every
+ * open session closed with {@code SHUTDOWN}) and fails if the events broke the contract.
  */
 public final class TableFixture implements AutoCloseable {
 
-  public static final TableOptions FAST = TableOptions.builder()
-      .tickMs(10).maxEvictionsPerTick(250).minHeartbeatMs(100).minTimeoutMs(100).build();
+  public static final TableOptions FAST =
+      TableOptions.builder()
+          .tickMs(10)
+          .maxEvictionsPerTick(250)
+          .minHeartbeatMs(100)
+          .minTimeoutMs(100)
+          .build();
 
   public final Vertx vertx;
   public final SessionTable table;
   public final EventContract contract;
   private final List<Event> events = new java.util.ArrayList<>();
-  /** The one context all recording consumers run on, so events are recorded in the order they were published. */
+
+  /**
+   * The one context all recording consumers run on, so events are recorded in the order they were
+   * published.
+   */
   private final Context recording;
 
   /** An event as published: its address and JSON body. */
@@ -47,20 +56,27 @@ public final class TableFixture implements AutoCloseable {
     this(options, new VertxOptions());
   }
 
-  /** With Vert.x made from {@code vertxOptions}, e.g. on the native transport as the broker runs it. */
+  /**
+   * With Vert.x made from {@code vertxOptions}, e.g. on the native transport as the broker runs it.
+   */
   public TableFixture(TableOptions options, VertxOptions vertxOptions) throws Exception {
     contract = new EventContract("the test's session table", options.tickMs(), this::settle);
     vertx = Vertx.vertx(vertxOptions);
     recording = vertx.getOrCreateContext();
     Promise<Void> registered = Promise.promise();
-    recording.runOnContext(v -> {
-      List<io.vertx.core.Future<Void>> all = new java.util.ArrayList<>();
-      for (String address : List.of(Addresses.OPENED, Addresses.CLOSED, Addresses.REJECTED, Addresses.INBOUND)) {
-        all.add(vertx.eventBus().<JsonObject>consumer(address, m -> record(new Event(address, m.body())))
-            .completion());
-      }
-      io.vertx.core.Future.all(all).<Void>mapEmpty().onComplete(registered);
-    });
+    recording.runOnContext(
+        v -> {
+          List<io.vertx.core.Future<Void>> all = new java.util.ArrayList<>();
+          for (String address :
+              List.of(Addresses.OPENED, Addresses.CLOSED, Addresses.REJECTED, Addresses.INBOUND)) {
+            all.add(
+                vertx
+                    .eventBus()
+                    .<JsonObject>consumer(address, m -> record(new Event(address, m.body())))
+                    .completion());
+          }
+          io.vertx.core.Future.all(all).<Void>mapEmpty().onComplete(registered);
+        });
     registered.future().await(10, TimeUnit.SECONDS);
     SessionTableVerticle verticle =
         new SessionTableVerticle(options, Clock.monotonic(), "test-node");
@@ -69,9 +85,9 @@ public final class TableFixture implements AutoCloseable {
   }
 
   /**
-   * Returns once every event the table published before the call has been recorded: the table's own thread
-   * has run everything queued before (a count is queued behind it), and the recording context has delivered
-   * what was published meanwhile (a task queued on it runs after them).
+   * Returns once every event the table published before the call has been recorded: the table's own
+   * thread has run everything queued before (a count is queued behind it), and the recording
+   * context has delivered what was published meanwhile (a task queued on it runs after them).
    */
   public void settle() throws Exception {
     table.count().await(10, TimeUnit.SECONDS);
@@ -81,10 +97,11 @@ public final class TableFixture implements AutoCloseable {
   }
 
   /**
-   * Waits for an event on {@code address} that matches and that no earlier call returned; fails after
-   * {@code timeout}. Events that do not match stay available to later calls.
+   * Waits for an event on {@code address} that matches and that no earlier call returned; fails
+   * after {@code timeout}. Events that do not match stay available to later calls.
    */
-  public synchronized JsonObject await(String address, Predicate<JsonObject> matching, Duration timeout)
+  public synchronized JsonObject await(
+      String address, Predicate<JsonObject> matching, Duration timeout)
       throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
@@ -96,13 +113,15 @@ public final class TableFixture implements AutoCloseable {
       }
       long left = deadline - System.nanoTime();
       if (left <= 0) {
-        throw new AssertionError("no matching event on " + address + " within " + timeout + "; seen: " + events);
+        throw new AssertionError(
+            "no matching event on " + address + " within " + timeout + "; seen: " + events);
       }
       TimeUnit.NANOSECONDS.timedWait(this, Math.min(left, 50_000_000L));
     }
   }
 
-  public JsonObject await(String address, Predicate<JsonObject> matching) throws InterruptedException {
+  public JsonObject await(String address, Predicate<JsonObject> matching)
+      throws InterruptedException {
     return await(address, matching, Duration.ofSeconds(10));
   }
 
@@ -111,7 +130,10 @@ public final class TableFixture implements AutoCloseable {
     return await(address, e -> deviceId.equals(e.getString("deviceId")));
   }
 
-  /** Every recorded event not yet returned by {@link #await}, e.g. to assert that nothing else happened. */
+  /**
+   * Every recorded event not yet returned by {@link #await}, e.g. to assert that nothing else
+   * happened.
+   */
   public synchronized List<Event> pending() {
     return List.copyOf(events);
   }
@@ -122,7 +144,9 @@ public final class TableFixture implements AutoCloseable {
     notifyAll();
   }
 
-  /** Shuts the table down, checks the event contract on everything it published, and closes Vert.x. */
+  /**
+   * Shuts the table down, checks the event contract on everything it published, and closes Vert.x.
+   */
   @Override
   public void close() throws Exception {
     try {

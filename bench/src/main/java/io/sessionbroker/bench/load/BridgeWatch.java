@@ -14,8 +14,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Subscribes to {@code sessions.closed} through the broker's TCP event bus bridge (frames: 4-byte big-endian
- * length + UTF-8 JSON, docs/events.md) and keeps the last close of each of this run's devices.
+ * Subscribes to {@code sessions.closed} through the broker's TCP event bus bridge (frames: 4-byte
+ * big-endian length + UTF-8 JSON, docs/events.md) and keeps the last close of each of this run's
+ * devices.
  */
 final class BridgeWatch implements AutoCloseable {
 
@@ -36,8 +37,12 @@ final class BridgeWatch implements AutoCloseable {
     reader.start();
     write(new JsonObject().put("type", "register").put("address", Addresses.CLOSED));
     // the bridge answers in order: a reply to a later request proves the registration is in place
-    write(new JsonObject().put("type", "send").put("address", Addresses.ADMIN_COUNT).put("body", new JsonObject())
-        .put("replyAddress", SYNC_REPLY));
+    write(
+        new JsonObject()
+            .put("type", "send")
+            .put("address", Addresses.ADMIN_COUNT)
+            .put("body", new JsonObject())
+            .put("replyAddress", SYNC_REPLY));
     if (!synced.await(10, TimeUnit.SECONDS)) {
       throw new IOException("the bridge at " + host + ":" + port + " did not answer within 10 s");
     }

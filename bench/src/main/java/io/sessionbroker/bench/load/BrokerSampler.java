@@ -4,12 +4,12 @@ import io.vertx.core.json.JsonObject;
 import java.util.List;
 
 /**
- * The parent's side of the phases: when every worker has arrived at a phase, samples the broker process
- * (if {@code --broker-pid} was given) and adds up what the workers report. RSS per session is the growth of
- * the broker's RSS from before the first connect to the moment all sessions are open, divided by the
- * sessions; CPU per 1,000 pings is the broker's utime + stime over the hold divided by the pings sent in it
- * (so it includes the broker's fixed costs over the hold, e.g. its eviction tick, which is small against the
- * pings at thousands of pings per second).
+ * The parent's side of the phases: when every worker has arrived at a phase, samples the broker
+ * process (if {@code --broker-pid} was given) and adds up what the workers report. RSS per session
+ * is the growth of the broker's RSS from before the first connect to the moment all sessions are
+ * open, divided by the sessions; CPU per 1,000 pings is the broker's utime + stime over the hold
+ * divided by the pings sent in it (so it includes the broker's fixed costs over the hold, e.g. its
+ * eviction tick, which is small against the pings at thousands of pings per second).
  */
 final class BrokerSampler {
 
@@ -33,7 +33,8 @@ final class BrokerSampler {
       Thread.sleep(idleMs);
     }
     this.before = pid > 0 ? ProcStat.of(pid) : null;
-    this.idleCpuMsPerS = pid > 0 ? (before.cpuMs() - start.cpuMs()) / ((System.nanoTime() - t0) / 1e9) : 0;
+    this.idleCpuMsPerS =
+        pid > 0 ? (before.cpuMs() - start.cpuMs()) / ((System.nanoTime() - t0) / 1e9) : 0;
   }
 
   synchronized void arrived(String phase, List<JsonObject> values) {
@@ -55,22 +56,34 @@ final class BrokerSampler {
   }
 
   synchronized JsonObject toJson() {
-    JsonObject j = new JsonObject().put("holdPings", pings)
-        .put("holdPingsPerS", heldNanos > connectedNanos ? Math.round(pings / ((heldNanos - connectedNanos) / 1e9)) : 0);
+    JsonObject j =
+        new JsonObject()
+            .put("holdPings", pings)
+            .put(
+                "holdPingsPerS",
+                heldNanos > connectedNanos
+                    ? Math.round(pings / ((heldNanos - connectedNanos) / 1e9))
+                    : 0);
     if (before == null || connected == null || held == null) {
       return j;
     }
-    j.put("pid", pid).put("rssBeforeKb", before.rssKb()).put("rssConnectedKb", connected.rssKb())
-        .put("rssHeldKb", held.rssKb()).put("holdCpuMs", held.cpuMs() - connected.cpuMs());
+    j.put("pid", pid)
+        .put("rssBeforeKb", before.rssKb())
+        .put("rssConnectedKb", connected.rssKb())
+        .put("rssHeldKb", held.rssKb())
+        .put("holdCpuMs", held.cpuMs() - connected.cpuMs());
     if (opened > 0) {
-      j.put("rssPerSessionBytes", Math.round((connected.rssKb() - before.rssKb()) * 1024.0 / opened));
-      // the broker's CPU per session opened over the ramp: 1e6 / this = connects per second per core
+      j.put(
+          "rssPerSessionBytes", Math.round((connected.rssKb() - before.rssKb()) * 1024.0 / opened));
+      // the broker's CPU per session opened over the ramp: 1e6 / this = connects per second per
+      // core
       j.put("cpuUsPerConnect", Math.round((connected.cpuMs() - before.cpuMs()) * 1000.0 / opened));
     }
     if (pings > 0) {
       long cpu = held.cpuMs() - connected.cpuMs();
       double idle = idleCpuMsPerS * (heldNanos - connectedNanos) / 1e9;
-      j.put("cpuMsPer1000Pings", round2(cpu * 1000.0 / pings)).put("idleCpuMsPerS", round2(idleCpuMsPerS))
+      j.put("cpuMsPer1000Pings", round2(cpu * 1000.0 / pings))
+          .put("idleCpuMsPerS", round2(idleCpuMsPerS))
           .put("cpuMsPer1000PingsNetOfIdle", round2((cpu - idle) * 1000.0 / pings));
     }
     return j;

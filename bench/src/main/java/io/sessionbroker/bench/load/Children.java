@@ -12,9 +12,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Runs the workers as child JVMs, one per {@link ProcessPlan.Range}, because one process may hold only so
- * many sockets. A child speaks on stdout ({@code @phase NAME JSON}, then {@code @result JSON}) and waits for
- * {@code go} on stdin after each phase; its stderr (the progress line) goes to ours.
+ * Runs the workers as child JVMs, one per {@link ProcessPlan.Range}, because one process may hold
+ * only so many sockets. A child speaks on stdout ({@code @phase NAME JSON}, then {@code @result
+ * JSON}) and waits for {@code go} on stdin after each phase; its stderr (the progress line) goes to
+ * ours.
  */
 final class Children {
 
@@ -36,8 +37,15 @@ final class Children {
     String java = ProcessHandle.current().info().command().orElse("java");
     List<Thread> readers = new ArrayList<>();
     for (int i = 0; i < plan.size(); i++) {
-      List<String> cmd = new ArrayList<>(List.of(java, "-Xmx1g", "-XX:+UseSerialGC", "-cp",
-          System.getProperty("java.class.path"), LoadGen.class.getName()));
+      List<String> cmd =
+          new ArrayList<>(
+              List.of(
+                  java,
+                  "-Xmx1g",
+                  "-XX:+UseSerialGC",
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  LoadGen.class.getName()));
       cmd.addAll(options.workerArgs(plan.get(i), plan.size()));
       Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
       processes.add(p);
@@ -52,7 +60,8 @@ final class Children {
     List<JsonObject> all = new ArrayList<>();
     for (int i = 0; i < results.length; i++) {
       if (results[i] == null) {
-        throw new IllegalStateException("worker " + i + " ended without a result (exit " + processes.get(i).waitFor() + ")");
+        throw new IllegalStateException(
+            "worker " + i + " ended without a result (exit " + processes.get(i).waitFor() + ")");
       }
       all.add(results[i]);
     }
@@ -60,7 +69,8 @@ final class Children {
   }
 
   private void read(int child, Process p) {
-    try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+    try (BufferedReader in =
+        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       for (String line; (line = in.readLine()) != null; ) {
         if (line.startsWith("@phase ")) {
           String[] parts = line.split(" ", 3);

@@ -7,8 +7,13 @@ final class Counters {
   int failed;
   int unexpectedCloses;
   long pings;
-  /** UDP: heartbeats the local socket would not take (send buffer full), hellos sent again, datagrams that made no sense. */
+
+  /**
+   * UDP: heartbeats the local socket would not take (send buffer full), hellos sent again,
+   * datagrams that made no sense.
+   */
   long udpSendFull;
+
   long udpHelloRetries;
   long udpUnknown;
   long udpPongs;

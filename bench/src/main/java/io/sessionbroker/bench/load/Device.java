@@ -3,10 +3,19 @@ package io.sessionbroker.bench.load;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 
-/** One simulated device: its socket and the times the measurements need. Confined to its worker's thread. */
+/**
+ * One simulated device: its socket and the times the measurements need. Confined to its worker's
+ * thread.
+ */
 final class Device {
 
-  enum State { CONNECTING, HANDSHAKE, OPEN, CLOSED, FAILED }
+  enum State {
+    CONNECTING,
+    HANDSHAKE,
+    OPEN,
+    CLOSED,
+    FAILED
+  }
 
   final int index;
   final String id;
@@ -15,29 +24,42 @@ final class Device {
   SocketChannel channel;
   SelectionKey key;
   State state = State.CONNECTING;
+
   /** The broker's answer to the opening, until the session is open; then dropped. */
   byte[] handshake;
+
   int handshakeLength;
   long timeoutMs;
   long startNanos;
   long nextPingNanos;
   long lastSentNanos;
+
   /** {@link #lastSentNanos} on the wall clock, to compare with the broker's event times. */
   double lastSentWallMs;
+
   long closedNanos;
+
   /** TCP: when the broker's {@code bye} arrived (then the socket closes). */
   long byeNanos;
+
   /** Whether the silence's last heartbeat went out: only these devices give lateness samples. */
   boolean silencePingSent;
-  /** WebSocket: payload bytes of the current server frame still to skip (see {@link Wire#wsCloseFrame}). */
+
+  /**
+   * WebSocket: payload bytes of the current server frame still to skip (see {@link
+   * Wire#wsCloseFrame}).
+   */
   long wsSkip;
 
   /** UDP: the welcome's ticket and session id; the local socket (index) the device sends from. */
   String ticket;
+
   String session;
   int udpSocket;
+
   /** UDP: hellos sent so far (a lost hello or welcome is answered by the same hello again). */
   int hellos;
+
   long helloAgainNanos;
 
   Device(int index, String id, Transport transport, boolean silent) {

@@ -12,12 +12,18 @@ final class Devices {
 
   private Devices() {}
 
-  /** UDP: how long to wait for the welcome after the {@code hellos}-th hello (1-based): 1, 2, 4, 8, 16 s. */
+  /**
+   * UDP: how long to wait for the welcome after the {@code hellos}-th hello (1-based): 1, 2, 4, 8,
+   * 16 s.
+   */
   static long helloBackoffNanos(int hellos) {
     return 1_000_000_000L << Math.min(Math.max(hellos, 1) - 1, 4);
   }
 
-  /** Whether every device that went silent has seen its session end (and, with a bridge, its close event). */
+  /**
+   * Whether every device that went silent has seen its session end (and, with a bridge, its close
+   * event).
+   */
   static boolean allSilentClosed(List<Device> devices, BridgeWatch bridge) {
     for (Device d : devices) {
       if (d.silencePingSent
@@ -41,7 +47,8 @@ final class Devices {
   static void write(Device d, ByteBuffer bytes) throws IOException {
     d.channel.write(bytes);
     if (bytes.hasRemaining()) {
-      throw new IOException("socket buffer full"); // a few bytes per heartbeat: only a stuck broker does this
+      throw new IOException(
+          "socket buffer full"); // a few bytes per heartbeat: only a stuck broker does this
     }
   }
 

@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The load generator: simulates N devices against a running broker (see {@link LoadOptions#HELP} and
- * bench/README.md). With more devices than one process may hold sockets for, it runs its workers as child
- * processes and merges what they measure.
+ * The load generator: simulates N devices against a running broker (see {@link LoadOptions#HELP}
+ * and bench/README.md). With more devices than one process may hold sockets for, it runs its
+ * workers as child processes and merges what they measure.
  */
 public final class LoadGen {
 
@@ -33,10 +33,15 @@ public final class LoadGen {
     BrokerSampler sampler = new BrokerSampler(o.brokerPid(), 2_000);
     List<JsonObject> results;
     if (plan.size() == 1) {
-      results = List.of(new Worker(o, (phase, values) -> {
-        sampler.arrived(phase, List.of(values));
-        return CompletableFuture.completedFuture(null);
-      }).run());
+      results =
+          List.of(
+              new Worker(
+                      o,
+                      (phase, values) -> {
+                        sampler.arrived(phase, List.of(values));
+                        return CompletableFuture.completedFuture(null);
+                      })
+                  .run());
     } else {
       results = new Children(o, plan, sampler).run();
     }

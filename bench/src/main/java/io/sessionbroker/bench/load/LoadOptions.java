@@ -6,33 +6,66 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The load generator's command line, immutable. Defaults match the broker's shipped {@code conf/broker.json}
- * (TCP 7000, MQTT 1883, WebSocket 7080 {@code /devices}, UDP 7001, bridge 7900). Times carry their unit in the name.
+ * The load generator's command line, immutable. Defaults match the broker's shipped {@code
+ * conf/broker.json} (TCP 7000, MQTT 1883, WebSocket 7080 {@code /devices}, UDP 7001, bridge 7900).
+ * Times carry their unit in the name.
  */
-public record LoadOptions(String host, int tcpPort, int mqttPort, int wsPort, String wsPath, int udpPort,
-    int udpSockets, int bridgePort,
-    List<Transport> transports, int devices, int ratePerS, int maxPending, long heartbeatMs, long holdS,
-    double silentShare, long graceMs, String prefix, int perProcess, long brokerPid, String jsonFile,
-    long progressS, int first, int workers) {
+public record LoadOptions(
+    String host,
+    int tcpPort,
+    int mqttPort,
+    int wsPort,
+    String wsPath,
+    int udpPort,
+    int udpSockets,
+    int bridgePort,
+    List<Transport> transports,
+    int devices,
+    int ratePerS,
+    int maxPending,
+    long heartbeatMs,
+    long holdS,
+    double silentShare,
+    long graceMs,
+    String prefix,
+    int perProcess,
+    long brokerPid,
+    String jsonFile,
+    long progressS,
+    int first,
+    int workers) {
 
   public static final int DEFAULT_PER_PROCESS = 18_000;
-  /** Devices per process when every device is UDP: no descriptor each, so memory and CPU are the limit. */
+
+  /**
+   * Devices per process when every device is UDP: no descriptor each, so memory and CPU are the
+   * limit.
+   */
   public static final int DEFAULT_PER_PROCESS_UDP = 1_000_000;
 
   public LoadOptions {
-    if (devices < 1 || ratePerS < 0 || maxPending < 1 || heartbeatMs < 1000 || holdS < 0 || graceMs < 0) {
-      throw new IllegalArgumentException("devices >= 1, rate >= 0, max-pending >= 1, heartbeat-ms >= 1000, "
-          + "hold-s >= 0, grace-ms >= 0");
+    if (devices < 1
+        || ratePerS < 0
+        || maxPending < 1
+        || heartbeatMs < 1000
+        || holdS < 0
+        || graceMs < 0) {
+      throw new IllegalArgumentException(
+          "devices >= 1, rate >= 0, max-pending >= 1, heartbeat-ms >= 1000, "
+              + "hold-s >= 0, grace-ms >= 0");
     }
     if (silentShare < 0 || silentShare > 1) {
       throw new IllegalArgumentException("--silent is a share between 0 and 1");
     }
     if (transports.isEmpty()) {
-      throw new IllegalArgumentException("--transports needs at least one of tcp, mqtt, websocket, udp");
+      throw new IllegalArgumentException(
+          "--transports needs at least one of tcp, mqtt, websocket, udp");
     }
-    if (perProcess < 1 || (perProcess > 19_000 && transports.stream().anyMatch(Transport::holdsSocket))) {
-      throw new IllegalArgumentException("--per-process must be 1..19000 (20,000 open files per process) "
-          + "unless every device is UDP");
+    if (perProcess < 1
+        || (perProcess > 19_000 && transports.stream().anyMatch(Transport::holdsSocket))) {
+      throw new IllegalArgumentException(
+          "--per-process must be 1..19000 (20,000 open files per process) "
+              + "unless every device is UDP");
     }
     if (udpSockets < 1 || udpSockets > 1024) {
       throw new IllegalArgumentException("--udp-sockets must be 1..1024");
@@ -40,7 +73,8 @@ public record LoadOptions(String host, int tcpPort, int mqttPort, int wsPort, St
     transports = List.copyOf(transports);
   }
 
-  public static final String HELP = """
+  public static final String HELP =
+      """
       usage: loadgen [options]      simulates N devices against a running broker, then reports
         --host H             broker host (127.0.0.1)
         --tcp-port P         raw TCP JSON-lines port (7000)
@@ -78,16 +112,35 @@ public record LoadOptions(String host, int tcpPort, int mqttPort, int wsPort, St
       v.put(args[i].substring(2), args[++i]);
     }
     List<Transport> transports = transports(str(v, "transports", "tcp"));
-    int perProcessDefault = transports.stream().anyMatch(Transport::holdsSocket) ? DEFAULT_PER_PROCESS
-        : DEFAULT_PER_PROCESS_UDP;
-    LoadOptions o = new LoadOptions(str(v, "host", "127.0.0.1"), num(v, "tcp-port", 7000),
-        num(v, "mqtt-port", 1883), num(v, "ws-port", 7080), str(v, "ws-path", "/devices"),
-        num(v, "udp-port", 7001), num(v, "udp-sockets", 64),
-        num(v, "bridge-port", 7900), transports, num(v, "devices", 1000),
-        num(v, "rate", 1000), num(v, "max-pending", 1000), num(v, "heartbeat-ms", 30_000), num(v, "hold-s", 10),
-        Double.parseDouble(str(v, "silent", "0")), num(v, "grace-ms", 5000), str(v, "prefix", "load-"),
-        num(v, "per-process", perProcessDefault), num(v, "broker-pid", 0), str(v, "json", null),
-        num(v, "progress-s", 5), num(v, "first", 0), num(v, "workers", 1));
+    int perProcessDefault =
+        transports.stream().anyMatch(Transport::holdsSocket)
+            ? DEFAULT_PER_PROCESS
+            : DEFAULT_PER_PROCESS_UDP;
+    LoadOptions o =
+        new LoadOptions(
+            str(v, "host", "127.0.0.1"),
+            num(v, "tcp-port", 7000),
+            num(v, "mqtt-port", 1883),
+            num(v, "ws-port", 7080),
+            str(v, "ws-path", "/devices"),
+            num(v, "udp-port", 7001),
+            num(v, "udp-sockets", 64),
+            num(v, "bridge-port", 7900),
+            transports,
+            num(v, "devices", 1000),
+            num(v, "rate", 1000),
+            num(v, "max-pending", 1000),
+            num(v, "heartbeat-ms", 30_000),
+            num(v, "hold-s", 10),
+            Double.parseDouble(str(v, "silent", "0")),
+            num(v, "grace-ms", 5000),
+            str(v, "prefix", "load-"),
+            num(v, "per-process", perProcessDefault),
+            num(v, "broker-pid", 0),
+            str(v, "json", null),
+            num(v, "progress-s", 5),
+            num(v, "first", 0),
+            num(v, "workers", 1));
     if (!v.isEmpty()) {
       throw new IllegalArgumentException("unknown option(s) " + v.keySet() + "\n" + HELP);
     }
@@ -96,14 +149,51 @@ public record LoadOptions(String host, int tcpPort, int mqttPort, int wsPort, St
 
   /** The command line that gives a worker process {@code range} of these devices. */
   public List<String> workerArgs(ProcessPlan.Range range, int workerCount) {
-    List<String> a = new ArrayList<>(List.of("--host", host, "--tcp-port", "" + tcpPort, "--mqtt-port",
-        "" + mqttPort, "--ws-port", "" + wsPort, "--ws-path", wsPath, "--udp-port", "" + udpPort,
-        "--udp-sockets", "" + udpSockets, "--bridge-port", "" + bridgePort,
-        "--transports", String.join(",", transports.stream().map(Transport::label).toList())));
-    a.addAll(List.of("--devices", "" + range.count(), "--rate", "" + ratePerS, "--max-pending", "" + maxPending,
-        "--heartbeat-ms", "" + heartbeatMs, "--hold-s", "" + holdS, "--silent", "" + silentShare,
-        "--grace-ms", "" + graceMs, "--prefix", prefix, "--progress-s", "" + progressS,
-        "--first", "" + range.first(), "--workers", "" + workerCount));
+    List<String> a =
+        new ArrayList<>(
+            List.of(
+                "--host",
+                host,
+                "--tcp-port",
+                "" + tcpPort,
+                "--mqtt-port",
+                "" + mqttPort,
+                "--ws-port",
+                "" + wsPort,
+                "--ws-path",
+                wsPath,
+                "--udp-port",
+                "" + udpPort,
+                "--udp-sockets",
+                "" + udpSockets,
+                "--bridge-port",
+                "" + bridgePort,
+                "--transports",
+                String.join(",", transports.stream().map(Transport::label).toList())));
+    a.addAll(
+        List.of(
+            "--devices",
+            "" + range.count(),
+            "--rate",
+            "" + ratePerS,
+            "--max-pending",
+            "" + maxPending,
+            "--heartbeat-ms",
+            "" + heartbeatMs,
+            "--hold-s",
+            "" + holdS,
+            "--silent",
+            "" + silentShare,
+            "--grace-ms",
+            "" + graceMs,
+            "--prefix",
+            prefix,
+            "--progress-s",
+            "" + progressS,
+            "--first",
+            "" + range.first(),
+            "--workers",
+            "" + workerCount));
     return a;
   }
 

@@ -5,8 +5,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * A process's resident memory and CPU time from {@code /proc/<pid>/status} (VmRSS) and {@code /proc/<pid>/stat}
- * (utime + stime, fields 14 and 15, in clock ticks of 1/100 s on Linux: {@code getconf CLK_TCK}).
+ * A process's resident memory and CPU time from {@code /proc/<pid>/status} (VmRSS) and {@code
+ * /proc/<pid>/stat} (utime + stime, fields 14 and 15, in clock ticks of 1/100 s on Linux: {@code
+ * getconf CLK_TCK}).
  */
 record ProcStat(long rssKb, long cpuMs) {
 
@@ -26,7 +27,8 @@ record ProcStat(long rssKb, long cpuMs) {
       }
       return new ProcStat(rss, ticks * MS_PER_TICK);
     } catch (IOException e) {
-      throw new IllegalStateException("cannot read /proc/" + pid + " (is the broker running here?)", e);
+      throw new IllegalStateException(
+          "cannot read /proc/" + pid + " (is the broker running here?)", e);
     }
   }
 }

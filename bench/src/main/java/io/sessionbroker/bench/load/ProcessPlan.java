@@ -4,9 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * How N simulated devices are spread over worker processes. Every device holds one socket, and a process
- * may hold only so many open files (20,000 here), so a run needs ceil(N / perProcess) processes; devices
- * are split as evenly as possible so that each process ramps and heartbeats the same share.
+ * How N simulated devices are spread over worker processes. Every device holds one socket, and a
+ * process may hold only so many open files (20,000 here), so a run needs ceil(N / perProcess)
+ * processes; devices are split as evenly as possible so that each process ramps and heartbeats the
+ * same share.
  */
 public final class ProcessPlan {
 
@@ -15,7 +16,10 @@ public final class ProcessPlan {
 
   private ProcessPlan() {}
 
-  /** Splits {@code devices} into the fewest ranges of at most {@code perProcess} devices, sizes differing by at most one. */
+  /**
+   * Splits {@code devices} into the fewest ranges of at most {@code perProcess} devices, sizes
+   * differing by at most one.
+   */
   public static List<Range> split(int devices, int perProcess) {
     if (devices < 0 || perProcess < 1) {
       throw new IllegalArgumentException("devices must be >= 0 and perProcess >= 1");

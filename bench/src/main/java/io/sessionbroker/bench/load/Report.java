@@ -7,17 +7,27 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** Merges the workers' results into one report: JSON for scripts, a few lines of text for people. */
+/**
+ * Merges the workers' results into one report: JSON for scripts, a few lines of text for people.
+ */
 final class Report {
 
   private static final String[] KINDS = {"event", "broker", "client", "bye"};
 
   private Report() {}
 
-  static JsonObject merge(LoadOptions o, int processes, BrokerSampler sampler, List<JsonObject> results) {
+  static JsonObject merge(
+      LoadOptions o, int processes, BrokerSampler sampler, List<JsonObject> results) {
     JsonObject totals = new JsonObject();
-    for (String key : List.of("devices", "opened", "failed", "unexpectedCloses", "silent", "missingEvents",
-        "missingClientCloses")) {
+    for (String key :
+        List.of(
+            "devices",
+            "opened",
+            "failed",
+            "unexpectedCloses",
+            "silent",
+            "missingEvents",
+            "missingClientCloses")) {
       totals.put(key, results.stream().mapToLong(r -> r.getLong(key)).sum());
     }
     if (o.transports().contains(Transport.UDP)) {
@@ -25,10 +35,12 @@ final class Report {
         totals.put(key, results.stream().mapToLong(r -> r.getLong(key, 0L)).sum());
       }
     }
-    double first = results.stream().mapToDouble(r -> r.getDouble("firstStartWallMs")).min().orElse(0);
+    double first =
+        results.stream().mapToDouble(r -> r.getDouble("firstStartWallMs")).min().orElse(0);
     double last = results.stream().mapToDouble(r -> r.getDouble("lastOpenWallMs")).max().orElse(0);
     long opened = totals.getLong("opened");
-    totals.put("connectSeconds", Math.round(last - first) / 1000.0)
+    totals
+        .put("connectSeconds", Math.round(last - first) / 1000.0)
         .put("connectsPerS", last > first ? Math.round(opened / ((last - first) / 1000)) : 0);
     JsonObject reasons = new JsonObject();
     JsonObject openedBy = new JsonObject();
@@ -43,54 +55,91 @@ final class Report {
         for (String kind : KINDS) {
           JsonArray values = r.getJsonObject("samples").getJsonObject(transport).getJsonArray(kind);
           for (String bucket : List.of(transport, "all")) {
-            List<Double> into = samples.computeIfAbsent(bucket, k -> new TreeMap<>())
-                .computeIfAbsent(kind, k -> new ArrayList<>());
+            List<Double> into =
+                samples
+                    .computeIfAbsent(bucket, k -> new TreeMap<>())
+                    .computeIfAbsent(kind, k -> new ArrayList<>());
             values.forEach(v -> into.add(((Number) v).doubleValue()));
           }
         }
       }
     }
     JsonObject lateness = new JsonObject();
-    samples.forEach((bucket, kinds) -> {
-      JsonObject byKind = new JsonObject();
-      kinds.forEach((kind, list) -> byKind.put(kind,
-          Summary.of(list.stream().mapToDouble(Double::doubleValue).toArray()).toJson()));
-      lateness.put(bucket, byKind);
-    });
-    return new JsonObject().put("options", options(o)).put("processes", processes).put("totals", totals)
-        .put("openedBy", openedBy).put("closeReasons", reasons).put("latenessMs", lateness)
+    samples.forEach(
+        (bucket, kinds) -> {
+          JsonObject byKind = new JsonObject();
+          kinds.forEach(
+              (kind, list) ->
+                  byKind.put(
+                      kind,
+                      Summary.of(list.stream().mapToDouble(Double::doubleValue).toArray())
+                          .toJson()));
+          lateness.put(bucket, byKind);
+        });
+    return new JsonObject()
+        .put("options", options(o))
+        .put("processes", processes)
+        .put("totals", totals)
+        .put("openedBy", openedBy)
+        .put("closeReasons", reasons)
+        .put("latenessMs", lateness)
         .put("broker", sampler.toJson());
   }
 
   static String text(JsonObject report) {
     StringBuilder b = new StringBuilder();
     JsonObject t = report.getJsonObject("totals");
-    b.append(String.format("devices %d in %d process(es): opened %d %s, failed %d, lost while active %d%n",
-        t.getLong("devices"), report.getInteger("processes"), t.getLong("opened"), report.getJsonObject("openedBy").encode(),
-        t.getLong("failed"), t.getLong("unexpectedCloses")));
+    b.append(
+        String.format(
+            "devices %d in %d process(es): opened %d %s, failed %d, lost while active %d%n",
+            t.getLong("devices"),
+            report.getInteger("processes"),
+            t.getLong("opened"),
+            report.getJsonObject("openedBy").encode(),
+            t.getLong("failed"),
+            t.getLong("unexpectedCloses")));
     if (t.getString("firstFailure") != null) {
       b.append("  first failure: ").append(t.getString("firstFailure")).append('\n');
     }
     if (t.containsKey("udpPongs")) {
-      b.append(String.format("udp: pongs %d, hellos sent again %d, sends refused (buffer full) %d, "
-          + "datagrams not understood %d%n", t.getLong("udpPongs"), t.getLong("udpHelloRetries"),
-          t.getLong("udpSendFull"), t.getLong("udpUnknown")));
+      b.append(
+          String.format(
+              "udp: pongs %d, hellos sent again %d, sends refused (buffer full) %d, "
+                  + "datagrams not understood %d%n",
+              t.getLong("udpPongs"),
+              t.getLong("udpHelloRetries"),
+              t.getLong("udpSendFull"),
+              t.getLong("udpUnknown")));
     }
-    b.append(String.format("connect: %d sessions/s (%.2f s from first connect to last session open)%n",
-        t.getLong("connectsPerS"), t.getDouble("connectSeconds")));
+    b.append(
+        String.format(
+            "connect: %d sessions/s (%.2f s from first connect to last session open)%n",
+            t.getLong("connectsPerS"), t.getDouble("connectSeconds")));
     b.append("broker: ").append(report.getJsonObject("broker").encode()).append('\n');
     if (t.getLong("silent") > 0) {
-      b.append(String.format("silent %d: close reasons %s, no close event %d, socket not closed %d%n",
-          t.getLong("silent"), report.getJsonObject("closeReasons").encode(), t.getLong("missingEvents"),
-          t.getLong("missingClientCloses")));
+      b.append(
+          String.format(
+              "silent %d: close reasons %s, no close event %d, socket not closed %d%n",
+              t.getLong("silent"),
+              report.getJsonObject("closeReasons").encode(),
+              t.getLong("missingEvents"),
+              t.getLong("missingClientCloses")));
       JsonObject lateness = report.getJsonObject("latenessMs");
       for (String bucket : lateness.fieldNames()) {
         for (String kind : KINDS) {
           JsonObject s = lateness.getJsonObject(bucket).getJsonObject(kind);
           if (s.getInteger("count") > 0) {
-            b.append(String.format("  lateness %-9s %-6s n=%d min=%s p50=%s p99=%s max=%s ms early=%d%n", bucket,
-                kind, s.getInteger("count"), s.getValue("min"), s.getValue("p50"), s.getValue("p99"),
-                s.getValue("max"), s.getInteger("early")));
+            b.append(
+                String.format(
+                    "  lateness %-9s %-6s n=%d min=%s p50=%s p99=%s max=%s ms early=%d%n",
+                    bucket,
+                    kind,
+                    s.getInteger("count"),
+                    s.getValue("min"),
+                    s.getValue("p50"),
+                    s.getValue("p99"),
+                    s.getValue("max"),
+                    s.getInteger("early")));
           }
         }
       }
@@ -99,12 +148,20 @@ final class Report {
   }
 
   private static void add(JsonObject into, JsonObject counts) {
-    counts.forEach(e -> into.put(e.getKey(), into.getLong(e.getKey(), 0L) + ((Number) e.getValue()).longValue()));
+    counts.forEach(
+        e ->
+            into.put(
+                e.getKey(), into.getLong(e.getKey(), 0L) + ((Number) e.getValue()).longValue()));
   }
 
   private static JsonObject options(LoadOptions o) {
-    return new JsonObject().put("transports", o.transports().stream().map(Transport::label).toList())
-        .put("devices", o.devices()).put("rate", o.ratePerS()).put("heartbeatMs", o.heartbeatMs())
-        .put("holdS", o.holdS()).put("silent", o.silentShare()).put("perProcess", o.perProcess());
+    return new JsonObject()
+        .put("transports", o.transports().stream().map(Transport::label).toList())
+        .put("devices", o.devices())
+        .put("rate", o.ratePerS())
+        .put("heartbeatMs", o.heartbeatMs())
+        .put("holdS", o.holdS())
+        .put("silent", o.silentShare())
+        .put("perProcess", o.perProcess());
   }
 }

@@ -10,20 +10,22 @@ import java.util.concurrent.CompletableFuture;
 /** A child worker's side of {@link Children}: phases out on stdout, {@code go} in on stdin. */
 final class StdioCoordinator implements Coordinator {
 
-  private final BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII));
+  private final BufferedReader in =
+      new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII));
 
   @Override
   public CompletableFuture<Void> arrive(String phase, JsonObject values) {
     System.out.println("@phase " + phase + " " + values.encode());
     System.out.flush();
-    return CompletableFuture.runAsync(() -> {
-      try {
-        if (!"go".equals(in.readLine())) {
-          throw new IllegalStateException("the parent went away");
-        }
-      } catch (IOException e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    return CompletableFuture.runAsync(
+        () -> {
+          try {
+            if (!"go".equals(in.readLine())) {
+              throw new IllegalStateException("the parent went away");
+            }
+          } catch (IOException e) {
+            throw new IllegalStateException(e);
+          }
+        });
   }
 }

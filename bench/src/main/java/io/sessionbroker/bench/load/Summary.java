@@ -4,9 +4,10 @@ import io.vertx.core.json.JsonObject;
 import java.util.Arrays;
 
 /**
- * Min / p50 / p99 / max of a sample, plus how many values are negative (an eviction before its deadline).
- * Percentiles are nearest-rank: the p-th percentile is the smallest value with at least p % of the sample at
- * or below it, so p99 of 1,000 values is the 990th smallest and never an interpolation that no device saw.
+ * Min / p50 / p99 / max of a sample, plus how many values are negative (an eviction before its
+ * deadline). Percentiles are nearest-rank: the p-th percentile is the smallest value with at least
+ * p % of the sample at or below it, so p99 of 1,000 values is the 990th smallest and never an
+ * interpolation that no device saw.
  */
 public record Summary(int count, double min, double p50, double p99, double max, int negative) {
 
@@ -23,7 +24,12 @@ public record Summary(int count, double min, double p50, double p99, double max,
         negative++;
       }
     }
-    return new Summary(sorted.length, sorted[0], rank(sorted, 50), rank(sorted, 99), sorted[sorted.length - 1],
+    return new Summary(
+        sorted.length,
+        sorted[0],
+        rank(sorted, 50),
+        rank(sorted, 99),
+        sorted[sorted.length - 1],
         negative);
   }
 
@@ -34,8 +40,13 @@ public record Summary(int count, double min, double p50, double p99, double max,
   }
 
   public JsonObject toJson() {
-    return new JsonObject().put("count", count).put("min", round(min)).put("p50", round(p50))
-        .put("p99", round(p99)).put("max", round(max)).put("early", negative);
+    return new JsonObject()
+        .put("count", count)
+        .put("min", round(min))
+        .put("p50", round(p50))
+        .put("p99", round(p99))
+        .put("max", round(max))
+        .put("early", negative);
   }
 
   @Override
@@ -43,8 +54,9 @@ public record Summary(int count, double min, double p50, double p99, double max,
     if (count == 0) {
       return "none";
     }
-    return String.format("n=%d min=%.1f p50=%.1f p99=%.1f max=%.1f ms, early=%d", count, min, p50, p99, max,
-        negative);
+    return String.format(
+        "n=%d min=%.1f p50=%.1f p99=%.1f max=%.1f ms, early=%d",
+        count, min, p50, p99, max, negative);
   }
 
   private static Object round(double v) {

@@ -4,7 +4,10 @@ import java.util.Locale;
 
 /** The device transports the load generator speaks. */
 public enum Transport {
-  TCP, MQTT, WEBSOCKET, UDP;
+  TCP,
+  MQTT,
+  WEBSOCKET,
+  UDP;
 
   /** Parses {@code tcp}, {@code mqtt}, {@code websocket} (or {@code ws}), {@code udp}. */
   public static Transport parse(String name) {
@@ -14,7 +17,9 @@ public enum Transport {
       case "mqtt" -> MQTT;
       case "websocket", "ws" -> WEBSOCKET;
       case "udp" -> UDP;
-      default -> throw new IllegalArgumentException("unknown transport " + name + " (tcp, mqtt, websocket, udp)");
+      default ->
+          throw new IllegalArgumentException(
+              "unknown transport " + name + " (tcp, mqtt, websocket, udp)");
     };
   }
 

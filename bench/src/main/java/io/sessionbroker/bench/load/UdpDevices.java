@@ -13,11 +13,11 @@ import java.util.Map;
 import java.util.PriorityQueue;
 
 /**
- * The UDP side of a {@link Worker}. UDP devices hold no socket of their own: they share a few local datagram
- * sockets ({@code --udp-sockets}), device {@code i} sending from socket {@code i mod n}, always the same one (a
- * new source address would be NAT rebinding to the broker). Replies are matched to devices by what they carry:
- * the welcome echoes the hello's nonce (which names the device), the broker's {@code bye} names the session;
- * pongs are only counted.
+ * The UDP side of a {@link Worker}. UDP devices hold no socket of their own: they share a few local
+ * datagram sockets ({@code --udp-sockets}), device {@code i} sending from socket {@code i mod n},
+ * always the same one (a new source address would be NAT rebinding to the broker). Replies are
+ * matched to devices by what they carry: the welcome echoes the hello's nonce (which names the
+ * device), the broker's {@code bye} names the session; pongs are only counted.
  */
 final class UdpDevices {
 
@@ -38,9 +38,11 @@ final class UdpDevices {
   private final Counters counters;
   private final Outcomes outcomes;
   private final ByteBuffer datagram = ByteBuffer.allocate(2048);
+
   /** Devices awaiting their welcome, by when their hello is to be sent again. */
   private final PriorityQueue<Device> hellosInFlight =
       new PriorityQueue<>((a, b) -> Long.compare(a.helloAgainNanos, b.helloAgainNanos));
+
   private final Map<String, Device> bySession = new HashMap<>();
   private DatagramChannel[] sockets = new DatagramChannel[0];
 
@@ -51,7 +53,10 @@ final class UdpDevices {
     this.outcomes = outcomes;
   }
 
-  /** Opens the shared sockets, registered with {@code selector} (the channel is the key's attachment). */
+  /**
+   * Opens the shared sockets, registered with {@code selector} (the channel is the key's
+   * attachment).
+   */
   void open(Selector selector) throws IOException {
     int udpDevices = (int) devices.stream().filter(d -> d.transport == Transport.UDP).count();
     if (udpDevices == 0) {
@@ -62,7 +67,8 @@ final class UdpDevices {
     for (int i = 0; i < sockets.length; i++) {
       DatagramChannel c = DatagramChannel.open();
       c.configureBlocking(false);
-      // a burst of welcomes or pongs must not overflow the default ~200 KiB (capped by net.core.rmem_max)
+      // a burst of welcomes or pongs must not overflow the default ~200 KiB (capped by
+      // net.core.rmem_max)
       c.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
       c.setOption(StandardSocketOptions.SO_SNDBUF, 1 << 20);
       c.connect(broker);
@@ -88,7 +94,8 @@ final class UdpDevices {
     d.helloAgainNanos = System.nanoTime() + Devices.helloBackoffNanos(d.hellos);
     hellosInFlight.add(d);
     try {
-      if (sockets[d.udpSocket].write(Wire.udpHello(d.id, Wire.udpNonce(d.index), o.heartbeatMs())) == 0) {
+      if (sockets[d.udpSocket].write(Wire.udpHello(d.id, Wire.udpNonce(d.index), o.heartbeatMs()))
+          == 0) {
         counters.udpSendFull++; // sent again after a second, as a lost one would be
       }
     } catch (IOException e) {
@@ -97,8 +104,9 @@ final class UdpDevices {
   }
 
   /**
-   * An unanswered hello is sent again, same nonce (the broker repeats its welcome), after 1, 2, 4 and 8 s: a
-   * broker stalled for a quarter of a minute under a connect storm loses no device; 5 hellos in all.
+   * An unanswered hello is sent again, same nonce (the broker repeats its welcome), after 1, 2, 4
+   * and 8 s: a broker stalled for a quarter of a minute under a connect storm loses no device; 5
+   * hellos in all.
    */
   void helloAgain(long now) {
     while (!hellosInFlight.isEmpty()) {

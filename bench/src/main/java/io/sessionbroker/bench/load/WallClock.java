@@ -3,9 +3,9 @@ package io.sessionbroker.bench.load;
 import java.time.Instant;
 
 /**
- * nanoTime mapped to wall-clock milliseconds with sub-millisecond precision, anchored once with the wall clock's
- * microseconds (as the broker's {@code Clock.monotonic()}), so the two processes' times agree to well under a
- * millisecond on one host.
+ * nanoTime mapped to wall-clock milliseconds with sub-millisecond precision, anchored once with the
+ * wall clock's microseconds (as the broker's {@code Clock.monotonic()}), so the two processes'
+ * times agree to well under a millisecond on one host.
  */
 final class WallClock {
   private final long anchorNanos;

@@ -5,51 +5,79 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The few bytes each transport needs, written by hand so one thread can drive thousands of sockets:
- * the JSON frames of docs/protocol.md (TCP: one per line; WebSocket: one per masked text frame, RFC 6455
- * §5.2–5.3) and the MQTT 3.1.1 CONNECT / PINGREQ packets (§3.1, §3.12).
+ * the JSON frames of docs/protocol.md (TCP: one per line; WebSocket: one per masked text frame, RFC
+ * 6455 §5.2–5.3) and the MQTT 3.1.1 CONNECT / PINGREQ packets (§3.1, §3.12).
  */
 final class Wire {
 
   private static final byte[] MASK = {0x5a, 0x17, 0x3c, 0x71};
-  private static final byte[] TCP_PING = "{\"type\":\"ping\"}\n".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] TCP_PING =
+      "{\"type\":\"ping\"}\n".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] MQTT_PINGREQ = {(byte) 0xC0, 0x00};
   private static final byte[] WS_PING = wsText("{\"type\":\"ping\"}");
 
   private Wire() {}
 
   /** The first bytes a device sends once connected. */
-  static ByteBuffer opening(Transport t, String device, long heartbeatMs, String host, int port, String wsPath) {
+  static ByteBuffer opening(
+      Transport t, String device, long heartbeatMs, String host, int port, String wsPath) {
     return switch (t) {
-      case TCP -> ascii("{\"type\":\"hello\",\"device\":\"" + device + "\",\"heartbeat\":" + seconds(heartbeatMs)
-          + "}\n");
+      case TCP ->
+          ascii(
+              "{\"type\":\"hello\",\"device\":\""
+                  + device
+                  + "\",\"heartbeat\":"
+                  + seconds(heartbeatMs)
+                  + "}\n");
       case MQTT -> mqttConnect(device, keepAliveS(heartbeatMs));
       case UDP -> throw new IllegalArgumentException("UDP: see udpHello");
-      case WEBSOCKET -> ascii("GET " + wsPath + "?device=" + device + "&heartbeat=" + seconds(heartbeatMs)
-          + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-          + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+      case WEBSOCKET ->
+          ascii(
+              "GET "
+                  + wsPath
+                  + "?device="
+                  + device
+                  + "&heartbeat="
+                  + seconds(heartbeatMs)
+                  + " HTTP/1.1\r\nHost: "
+                  + host
+                  + ":"
+                  + port
+                  + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
     };
   }
 
   /** A heartbeat: {@code ping} frame or PINGREQ. */
   static ByteBuffer ping(Transport t) {
-    return ByteBuffer.wrap(switch (t) {
-      case TCP -> TCP_PING;
-      case MQTT -> MQTT_PINGREQ;
-      case WEBSOCKET -> WS_PING;
-      case UDP -> throw new IllegalArgumentException("UDP: see udpPing");
-    });
+    return ByteBuffer.wrap(
+        switch (t) {
+          case TCP -> TCP_PING;
+          case MQTT -> MQTT_PINGREQ;
+          case WEBSOCKET -> WS_PING;
+          case UDP -> throw new IllegalArgumentException("UDP: see udpPing");
+        });
   }
 
-  /** The length every UDP hello is padded to: 160 bytes plus the nonce's length covers any welcome. */
+  /**
+   * The length every UDP hello is padded to: 160 bytes plus the nonce's length covers any welcome.
+   */
   static final int UDP_HELLO_BYTES = 240;
 
   /**
-   * A UDP hello (docs/protocol.md, "UDP transport"), padded with {@code pad} to {@link #UDP_HELLO_BYTES}
-   * bytes plus the nonce's length, so that the broker may answer it (no amplification).
+   * A UDP hello (docs/protocol.md, "UDP transport"), padded with {@code pad} to {@link
+   * #UDP_HELLO_BYTES} bytes plus the nonce's length, so that the broker may answer it (no
+   * amplification).
    */
   static ByteBuffer udpHello(String device, String nonce, long heartbeatMs) {
-    String head = "{\"type\":\"hello\",\"device\":\"" + device + "\",\"nonce\":\"" + nonce + "\",\"heartbeat\":"
-        + seconds(heartbeatMs) + ",\"pad\":\"";
+    String head =
+        "{\"type\":\"hello\",\"device\":\""
+            + device
+            + "\",\"nonce\":\""
+            + nonce
+            + "\",\"heartbeat\":"
+            + seconds(heartbeatMs)
+            + ",\"pad\":\"";
     int padding = Math.max(0, UDP_HELLO_BYTES + nonce.length() - head.length() - 2);
     return ascii(head + "x".repeat(padding) + "\"}");
   }
@@ -64,7 +92,10 @@ final class Wire {
     return ascii("{\"type\":\"bye\",\"device\":\"" + device + "\",\"ticket\":\"" + ticket + "\"}");
   }
 
-  /** The nonce of device {@code index}: its welcome names it, which is how replies find their device. */
+  /**
+   * The nonce of device {@code index}: its welcome names it, which is how replies find their
+   * device.
+   */
   static String udpNonce(int index) {
     return "n" + index;
   }
@@ -88,11 +119,13 @@ final class Wire {
   private static final UdpReply UDP_PONG_REPLY = new UdpReply("pong", null, null, null, -1);
 
   /**
-   * Reads one datagram from the broker. A {@code pong} (the common case, tens of thousands a second) is
-   * recognised without parsing; anything else is parsed as JSON. Returns null for what is not a JSON object.
+   * Reads one datagram from the broker. A {@code pong} (the common case, tens of thousands a
+   * second) is recognised without parsing; anything else is parsed as JSON. Returns null for what
+   * is not a JSON object.
    */
   static UdpReply udpReply(byte[] bytes, int length) {
-    if (length == UDP_PONG.length && java.util.Arrays.equals(bytes, 0, length, UDP_PONG, 0, length)) {
+    if (length == UDP_PONG.length
+        && java.util.Arrays.equals(bytes, 0, length, UDP_PONG, 0, length)) {
       return UDP_PONG_REPLY;
     }
     io.vertx.core.json.JsonObject j;
@@ -103,8 +136,12 @@ final class Wire {
     }
     Object timeout = j.getValue("timeout");
     long timeoutMs = timeout instanceof Number n ? Math.round(n.doubleValue() * 1000) : -1;
-    return new UdpReply(String.valueOf(j.getValue("type")), j.getString("nonce"), j.getString("ticket"),
-        j.getString("session"), timeoutMs);
+    return new UdpReply(
+        String.valueOf(j.getValue("type")),
+        j.getString("nonce"),
+        j.getString("ticket"),
+        j.getString("session"),
+        timeoutMs);
   }
 
   /** MQTT keep-alive in whole seconds, rounded up (§3.1.2.10: the unit is one second). */
@@ -113,8 +150,8 @@ final class Wire {
   }
 
   /**
-   * Reads the broker's answer to the opening so far. Returns the session timeout in ms once the session is
-   * open, {@code -1} while more bytes are needed, and throws when the broker refused.
+   * Reads the broker's answer to the opening so far. Returns the session timeout in ms once the
+   * session is open, {@code -1} while more bytes are needed, and throws when the broker refused.
    */
   static long handshake(Transport t, byte[] soFar, int length, long heartbeatMs) {
     if (t == Transport.MQTT) {
@@ -147,13 +184,15 @@ final class Wire {
 
   /** A masked, empty close frame: the client's half of the closing handshake (RFC 6455 §5.5.1). */
   static ByteBuffer wsCloseReply() {
-    return ByteBuffer.wrap(new byte[] {(byte) 0x88, (byte) 0x80, MASK[0], MASK[1], MASK[2], MASK[3]});
+    return ByteBuffer.wrap(
+        new byte[] {(byte) 0x88, (byte) 0x80, MASK[0], MASK[1], MASK[2], MASK[3]});
   }
 
   /**
-   * Walks the server's frames in {@code in} (unmasked, RFC 6455 §5.2) and tells whether one is a close
-   * frame. {@code d.wsSkip} carries a payload that continues into the next read; a header split across
-   * reads is not handled (the broker's frames are a few dozen bytes and arrive whole on loopback).
+   * Walks the server's frames in {@code in} (unmasked, RFC 6455 §5.2) and tells whether one is a
+   * close frame. {@code d.wsSkip} carries a payload that continues into the next read; a header
+   * split across reads is not handled (the broker's frames are a few dozen bytes and arrive whole
+   * on loopback).
    */
   static boolean wsCloseFrame(Device d, ByteBuffer in) {
     while (in.hasRemaining()) {
@@ -195,7 +234,8 @@ final class Wire {
     }
     byte[] frame = new byte[6 + payload.length];
     frame[0] = (byte) 0x81; // FIN + text
-    frame[1] = (byte) (0x80 | payload.length); // masked, as every client frame must be (RFC 6455 §5.3)
+    frame[1] =
+        (byte) (0x80 | payload.length); // masked, as every client frame must be (RFC 6455 §5.3)
     System.arraycopy(MASK, 0, frame, 2, 4);
     for (int i = 0; i < payload.length; i++) {
       frame[6 + i] = (byte) (payload[i] ^ MASK[i % 4]);
@@ -213,9 +253,13 @@ final class Wire {
     } else {
       b.put((byte) remaining);
     }
-    b.putShort((short) 4).put("MQTT".getBytes(StandardCharsets.US_ASCII)).put((byte) 4) // protocol level 3.1.1
+    b.putShort((short) 4)
+        .put("MQTT".getBytes(StandardCharsets.US_ASCII))
+        .put((byte) 4) // protocol level 3.1.1
         .put((byte) 0x02) // clean session
-        .putShort((short) keepAliveS).putShort((short) id.length).put(id);
+        .putShort((short) keepAliveS)
+        .putShort((short) id.length)
+        .put(id);
     return b.flip();
   }
 

@@ -17,11 +17,11 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
- * Drives one process's devices from a single thread over one NIO selector: a few bytes per heartbeat, so
- * 18,000 sockets cost little CPU. Phases: ramp (connects at the chosen rate, at most {@code maxPending} in
- * flight), hold (heartbeats), silence (the silent share sends one last heartbeat at the same moment and then
- * nothing, sockets left open), then the wait for their closes.
- * UDP devices are driven by {@link UdpDevices}.
+ * Drives one process's devices from a single thread over one NIO selector: a few bytes per
+ * heartbeat, so 18,000 sockets cost little CPU. Phases: ramp (connects at the chosen rate, at most
+ * {@code maxPending} in flight), hold (heartbeats), silence (the silent share sends one last
+ * heartbeat at the same moment and then nothing, sockets left open), then the wait for their
+ * closes. UDP devices are driven by {@link UdpDevices}.
  */
 final class Worker implements UdpDevices.Outcomes {
 
@@ -31,12 +31,14 @@ final class Worker implements UdpDevices.Outcomes {
   private final LoadOptions o;
   private final Coordinator coordinator;
   private final List<Device> devices = new ArrayList<>();
+
   /**
-   * Open devices by next heartbeat due. Not a FIFO: heartbeats count from the opening, and under a connect
-   * storm sessions open in a different order than they were asked for.
+   * Open devices by next heartbeat due. Not a FIFO: heartbeats count from the opening, and under a
+   * connect storm sessions open in a different order than they were asked for.
    */
   private final PriorityQueue<Device> heartbeats =
       new PriorityQueue<>((a, b) -> Long.compare(a.nextPingNanos, b.nextPingNanos));
+
   private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(64 * 1024);
   private final UdpDevices udp;
   private final long heartbeatNanos;
@@ -62,24 +64,33 @@ final class Worker implements UdpDevices.Outcomes {
 
   JsonObject run() throws IOException, InterruptedException {
     try (Selector s = Selector.open();
-        BridgeWatch bridge = o.bridgePort() > 0 ? new BridgeWatch(o.host(), o.bridgePort(), o.prefix()) : null) {
+        BridgeWatch bridge =
+            o.bridgePort() > 0 ? new BridgeWatch(o.host(), o.bridgePort(), o.prefix()) : null) {
       selector = s;
       udp.open(selector);
       rampStartNanos = System.nanoTime();
       nextProgressNanos = rampStartNanos + o.progressS() * 1_000_000_000L;
       loopUntil(() -> started == devices.size() && counters.pending == 0);
       phase = "connected";
-      await(coordinator.arrive("connected", new JsonObject().put("opened", counters.opened)
-          .put("failed", counters.failed).put("firstStartWallMs", counters.firstStartWallMs)
-          .put("lastOpenWallMs", counters.lastOpenWallMs)));
+      await(
+          coordinator.arrive(
+              "connected",
+              new JsonObject()
+                  .put("opened", counters.opened)
+                  .put("failed", counters.failed)
+                  .put("firstStartWallMs", counters.firstStartWallMs)
+                  .put("lastOpenWallMs", counters.lastOpenWallMs)));
       phase = "hold";
       long pingsBefore = counters.pings;
       long holdEnd = System.nanoTime() + o.holdS() * 1_000_000_000L;
       loopUntil(() -> System.nanoTime() >= holdEnd);
-      await(coordinator.arrive("held", new JsonObject().put("pings", counters.pings - pingsBefore)));
+      await(
+          coordinator.arrive("held", new JsonObject().put("pings", counters.pings - pingsBefore)));
       phase = "silence";
       if (bridge != null) {
-        bridge.forget(); // only closes from now on: earlier ones may be takeovers of a previous run's devices
+        bridge
+            .forget(); // only closes from now on: earlier ones may be takeovers of a previous run's
+        // devices
       }
       long silentAt = silence();
       long waitEnd = silentAt + (Devices.maxTimeoutMs(devices) + o.graceMs()) * 1_000_000;
@@ -131,8 +142,10 @@ final class Worker implements UdpDevices.Outcomes {
   }
 
   private void startConnects(long now) {
-    long allowed = o.ratePerS() == 0 ? devices.size()
-        : (now - rampStartNanos) * o.ratePerS() / Math.max(1, o.workers()) / 1_000_000_000L + 1;
+    long allowed =
+        o.ratePerS() == 0
+            ? devices.size()
+            : (now - rampStartNanos) * o.ratePerS() / Math.max(1, o.workers()) / 1_000_000_000L + 1;
     while (started < Math.min(allowed, devices.size()) && counters.pending < o.maxPending()) {
       Device d = devices.get(started++);
       counters.pending++;
@@ -179,7 +192,10 @@ final class Worker implements UdpDevices.Outcomes {
     d.state = Device.State.HANDSHAKE;
     d.handshake = new byte[512];
     long sent = System.nanoTime(); // the broker counts the session's life from the opening
-    Devices.write(d, Wire.opening(d.transport, d.id, o.heartbeatMs(), o.host(), o.portOf(d.transport), o.wsPath()));
+    Devices.write(
+        d,
+        Wire.opening(
+            d.transport, d.id, o.heartbeatMs(), o.host(), o.portOf(d.transport), o.wsPath()));
     d.lastSentNanos = sent;
     d.key.interestOps(SelectionKey.OP_READ);
   }
@@ -199,10 +215,15 @@ final class Worker implements UdpDevices.Outcomes {
     if (d.state != Device.State.HANDSHAKE) {
       // pongs, PINGRESPs, WebSocket pings (never answered: only our heartbeats prove liveness); the
       // broker's WebSocket close frame ends the session for the device, as EOF does on TCP and MQTT
-      if (d.transport == Transport.TCP && silenced && d.byeNanos == 0 && Wire.containsBye(readBuffer)) {
+      if (d.transport == Transport.TCP
+          && silenced
+          && d.byeNanos == 0
+          && Wire.containsBye(readBuffer)) {
         d.byeNanos = System.nanoTime();
       }
-      if (d.transport == Transport.WEBSOCKET && d.state == Device.State.OPEN && Wire.wsCloseFrame(d, readBuffer)) {
+      if (d.transport == Transport.WEBSOCKET
+          && d.state == Device.State.OPEN
+          && Wire.wsCloseFrame(d, readBuffer)) {
         d.channel.write(Wire.wsCloseReply());
         closed(d);
       }
@@ -244,7 +265,10 @@ final class Worker implements UdpDevices.Outcomes {
     }
   }
 
-  /** The silent share sends its last heartbeat now, together (UDP: 100 at a time, 1 ms apart); returns when. */
+  /**
+   * The silent share sends its last heartbeat now, together (UDP: 100 at a time, 1 ms apart);
+   * returns when.
+   */
   private long silence() {
     silenced = true;
     long at = System.nanoTime();
@@ -252,8 +276,10 @@ final class Worker implements UdpDevices.Outcomes {
     for (Device d : devices) {
       if (d.silent && d.state == Device.State.OPEN) {
         if (d.transport == Transport.UDP && ++udpSent % UDP_SILENCE_BURST == 0) {
-          // a thousand datagrams at once overflow the broker's default receive buffer (~200 KiB, a few hundred
-          // datagrams), and a lost last heartbeat reads as an early eviction: 100 at a time, 1 ms apart
+          // a thousand datagrams at once overflow the broker's default receive buffer (~200 KiB, a
+          // few hundred
+          // datagrams), and a lost last heartbeat reads as an early eviction: 100 at a time, 1 ms
+          // apart
           LockSupport.parkNanos(1_000_000);
         }
         ping(d);
@@ -264,7 +290,8 @@ final class Worker implements UdpDevices.Outcomes {
   }
 
   private void ping(Device d) {
-    // Stamped before the write: the broker may read (and stamp) the heartbeat before this thread returns from
+    // Stamped before the write: the broker may read (and stamp) the heartbeat before this thread
+    // returns from
     // the write, and a stamp taken after it could make a correct eviction look early.
     long sent = System.nanoTime();
     if (d.transport == Transport.UDP) {
@@ -316,15 +343,29 @@ final class Worker implements UdpDevices.Outcomes {
   private void progress(long now) {
     if (o.progressS() > 0 && now >= nextProgressNanos) {
       nextProgressNanos = now + o.progressS() * 1_000_000_000L;
-      System.err.printf("loadgen[%d]: %5.1fs %-9s opened=%d/%d failed=%d pending=%d pings=%d lost=%d%s%n",
-          o.first(), (now - rampStartNanos) / 1e9, phase, counters.opened, devices.size(), counters.failed,
-          counters.pending, counters.pings, counters.unexpectedCloses, !udp.inUse() ? ""
-              : String.format(" udp: pongs=%d helloRetries=%d sendFull=%d", counters.udpPongs, counters.udpHelloRetries,
-                  counters.udpSendFull));
+      System.err.printf(
+          "loadgen[%d]: %5.1fs %-9s opened=%d/%d failed=%d pending=%d pings=%d lost=%d%s%n",
+          o.first(),
+          (now - rampStartNanos) / 1e9,
+          phase,
+          counters.opened,
+          devices.size(),
+          counters.failed,
+          counters.pending,
+          counters.pings,
+          counters.unexpectedCloses,
+          !udp.inUse()
+              ? ""
+              : String.format(
+                  " udp: pongs=%d helloRetries=%d sendFull=%d",
+                  counters.udpPongs, counters.udpHelloRetries, counters.udpSendFull));
     }
   }
 
-  /** Closes every socket; UDP sessions still open say {@code bye}, so the broker need not wait for them. */
+  /**
+   * Closes every socket; UDP sessions still open say {@code bye}, so the broker need not wait for
+   * them.
+   */
   private void closeAll() {
     udp.close();
     devices.forEach(Devices::quietly);

@@ -7,14 +7,17 @@ import io.vertx.core.json.JsonObject;
 import java.util.List;
 
 /**
- * One worker's outcome as JSON, with the raw lateness samples (one per silent device) so that the parent can
- * merge several workers before taking percentiles. Lateness, in ms, per silent device:
+ * One worker's outcome as JSON, with the raw lateness samples (one per silent device) so that the
+ * parent can merge several workers before taking percentiles. Lateness, in ms, per silent device:
+ *
  * <ul>
- *   <li>{@code event}: close event {@code at} − last heartbeat sent − {@code timeoutMs} (issue 7's definition);
- *   <li>{@code broker}: close event {@code at} − {@code lastSeenAt} − {@code timeoutMs}, the broker's own view
- *       (the previous one minus the heartbeat's trip through loopback and the transport);
- *   <li>{@code client}: the moment the device saw its socket closed − last heartbeat sent − timeout; the only
- *       one a broker without an event bus (Mosquitto) allows.
+ *   <li>{@code event}: close event {@code at} − last heartbeat sent − {@code timeoutMs} (issue 7's
+ *       definition);
+ *   <li>{@code broker}: close event {@code at} − {@code lastSeenAt} − {@code timeoutMs}, the
+ *       broker's own view (the previous one minus the heartbeat's trip through loopback and the
+ *       transport);
+ *   <li>{@code client}: the moment the device saw its socket closed − last heartbeat sent −
+ *       timeout; the only one a broker without an event bus (Mosquitto) allows.
  * </ul>
  */
 record WorkerResult(List<Device> devices, Counters counters, BridgeWatch bridge) {
@@ -37,8 +40,12 @@ record WorkerResult(List<Device> devices, Counters counters, BridgeWatch bridge)
       silent++;
       JsonObject s = samples.getJsonObject(d.transport.label());
       if (s == null) {
-        s = new JsonObject().put("event", new JsonArray()).put("broker", new JsonArray()).put("client", new JsonArray())
-            .put("bye", new JsonArray());
+        s =
+            new JsonObject()
+                .put("event", new JsonArray())
+                .put("broker", new JsonArray())
+                .put("client", new JsonArray())
+                .put("bye", new JsonArray());
         samples.put(d.transport.label(), s);
       }
       if (d.state == Device.State.CLOSED) {
@@ -64,14 +71,24 @@ record WorkerResult(List<Device> devices, Counters counters, BridgeWatch bridge)
         s.getJsonArray("broker").add(at - close.getLong("lastSeenAt") - timeoutMs);
       }
     }
-    return new JsonObject().put("devices", devices.size()).put("opened", counters.opened)
-        .put("openedBy", opened).put("failed", counters.failed).put("firstFailure", counters.firstFailure)
-        .put("unexpectedCloses", counters.unexpectedCloses).put("silent", silent)
-        .put("missingEvents", missingEvents).put("missingClientCloses", missingClientCloses)
-        .put("closeReasons", reasons).put("samples", samples)
-        .put("firstStartWallMs", counters.firstStartWallMs).put("lastOpenWallMs", counters.lastOpenWallMs)
-        .put("udpPongs", counters.udpPongs).put("udpHelloRetries", counters.udpHelloRetries)
-        .put("udpSendFull", counters.udpSendFull).put("udpUnknown", counters.udpUnknown);
+    return new JsonObject()
+        .put("devices", devices.size())
+        .put("opened", counters.opened)
+        .put("openedBy", opened)
+        .put("failed", counters.failed)
+        .put("firstFailure", counters.firstFailure)
+        .put("unexpectedCloses", counters.unexpectedCloses)
+        .put("silent", silent)
+        .put("missingEvents", missingEvents)
+        .put("missingClientCloses", missingClientCloses)
+        .put("closeReasons", reasons)
+        .put("samples", samples)
+        .put("firstStartWallMs", counters.firstStartWallMs)
+        .put("lastOpenWallMs", counters.lastOpenWallMs)
+        .put("udpPongs", counters.udpPongs)
+        .put("udpHelloRetries", counters.udpHelloRetries)
+        .put("udpSendFull", counters.udpSendFull)
+        .put("udpUnknown", counters.udpUnknown);
   }
 
   private static double round(double ms) {

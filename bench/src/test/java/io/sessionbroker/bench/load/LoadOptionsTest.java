@@ -15,8 +15,11 @@ class LoadOptionsTest {
   @Test
   void silentShareSelectsExactlyThatManyDevicesSpreadOverTheTransports() {
     // given
-    LoadOptions o = LoadOptions.parse(new String[] {"--devices", "19000", "--silent", "0.05",
-        "--transports", "tcp,mqtt,websocket"});
+    LoadOptions o =
+        LoadOptions.parse(
+            new String[] {
+              "--devices", "19000", "--silent", "0.05", "--transports", "tcp,mqtt,websocket"
+            });
 
     // when
     List<Integer> silent = IntStream.range(0, 19_000).filter(o::silent).boxed().toList();
@@ -29,11 +32,14 @@ class LoadOptionsTest {
   @Test
   void aWorkerGetsItsRangeAndTheSameSettings() {
     // given
-    LoadOptions o = LoadOptions.parse(new String[] {"--devices", "19000", "--rate", "5000", "--mqtt-port", "11884"});
+    LoadOptions o =
+        LoadOptions.parse(
+            new String[] {"--devices", "19000", "--rate", "5000", "--mqtt-port", "11884"});
 
     // when
-    LoadOptions worker = LoadOptions.parse(o.workerArgs(new ProcessPlan.Range(9_500, 9_500), 2)
-        .toArray(String[]::new));
+    LoadOptions worker =
+        LoadOptions.parse(
+            o.workerArgs(new ProcessPlan.Range(9_500, 9_500), 2).toArray(String[]::new));
 
     // then
     assertThat(worker.first()).isEqualTo(9_500);
@@ -46,13 +52,15 @@ class LoadOptionsTest {
   @Test
   void moreSocketsPerProcessThanTheFileBudgetAreRefused() {
     assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--per-process", "20000"}))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("20,000 open files");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("20,000 open files");
   }
 
   @Test
   void unknownOptionsAreRefused() {
     assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--devcies", "10"}))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("devcies");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("devcies");
   }
 
   @Test
@@ -69,18 +77,25 @@ class LoadOptionsTest {
 
   @Test
   void socketTransportsMixedWithUdpKeepTheFileBudget() {
-    assertThat(LoadOptions.parse(new String[] {"--transports", "tcp,udp"}).perProcess()).isEqualTo(18_000);
-    assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--transports", "tcp,udp", "--per-process", "20000"}))
+    assertThat(LoadOptions.parse(new String[] {"--transports", "tcp,udp"}).perProcess())
+        .isEqualTo(18_000);
+    assertThatThrownBy(
+            () ->
+                LoadOptions.parse(
+                    new String[] {"--transports", "tcp,udp", "--per-process", "20000"}))
         .hasMessageContaining("20,000 open files");
   }
 
   @Test
   void workersGetTheUdpSettings() {
     // given
-    LoadOptions o = LoadOptions.parse(new String[] {"--transports", "udp", "--udp-port", "17001", "--udp-sockets", "8"});
+    LoadOptions o =
+        LoadOptions.parse(
+            new String[] {"--transports", "udp", "--udp-port", "17001", "--udp-sockets", "8"});
 
     // when
-    LoadOptions worker = LoadOptions.parse(o.workerArgs(new ProcessPlan.Range(0, 500), 2).toArray(String[]::new));
+    LoadOptions worker =
+        LoadOptions.parse(o.workerArgs(new ProcessPlan.Range(0, 500), 2).toArray(String[]::new));
 
     // then
     assertThat(worker.udpPort()).isEqualTo(17001);

@@ -25,7 +25,8 @@ class ProcessPlanTest {
     List<ProcessPlan.Range> plan = ProcessPlan.split(19_000, 18_000);
 
     // then
-    assertThat(plan).containsExactly(new ProcessPlan.Range(0, 9_500), new ProcessPlan.Range(9_500, 9_500));
+    assertThat(plan)
+        .containsExactly(new ProcessPlan.Range(0, 9_500), new ProcessPlan.Range(9_500, 9_500));
   }
 
   @Test

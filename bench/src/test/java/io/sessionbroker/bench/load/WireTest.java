@@ -15,8 +15,12 @@ class WireTest {
   @Test
   void tcpWelcomeGivesTheTimeoutOnceTheLineIsComplete() {
     // given
-    byte[] partial = "{\"type\":\"welcome\",\"session\":\"a\",\"heartbeat\":1,\"timeout\":1".getBytes(StandardCharsets.US_ASCII);
-    byte[] whole = "{\"type\":\"welcome\",\"session\":\"a\",\"heartbeat\":1,\"timeout\":1.5}\n".getBytes(StandardCharsets.US_ASCII);
+    byte[] partial =
+        "{\"type\":\"welcome\",\"session\":\"a\",\"heartbeat\":1,\"timeout\":1"
+            .getBytes(StandardCharsets.US_ASCII);
+    byte[] whole =
+        "{\"type\":\"welcome\",\"session\":\"a\",\"heartbeat\":1,\"timeout\":1.5}\n"
+            .getBytes(StandardCharsets.US_ASCII);
 
     // when / then
     assertThat(Wire.handshake(Transport.TCP, partial, partial.length, 1000)).isEqualTo(-1);
@@ -35,7 +39,8 @@ class WireTest {
   @Test
   void mqttConnackRefusedIsAFailure() {
     byte[] connack = {0x20, 0x02, 0x00, 0x05};
-    assertThatThrownBy(() -> Wire.handshake(Transport.MQTT, connack, 4, 1000)).hasMessageContaining("5");
+    assertThatThrownBy(() -> Wire.handshake(Transport.MQTT, connack, 4, 1000))
+        .hasMessageContaining("5");
   }
 
   @Test
@@ -82,8 +87,10 @@ class WireTest {
   @Test
   void udpHelloIsPaddedToCoverAnyWelcomeAndCarriesTheNonce() {
     // when
-    String hello = StandardCharsets.US_ASCII.decode(Wire.udpHello("udp-123456", Wire.udpNonce(123_456), 30_000))
-        .toString();
+    String hello =
+        StandardCharsets.US_ASCII
+            .decode(Wire.udpHello("udp-123456", Wire.udpNonce(123_456), 30_000))
+            .toString();
 
     // then: 160 bytes plus the nonce's length at least (docs/protocol.md, "Hellos are padded")
     io.vertx.core.json.JsonObject j = new io.vertx.core.json.JsonObject(hello);
@@ -106,21 +113,27 @@ class WireTest {
   @Test
   void udpWelcomeGivesTicketSessionNonceAndTimeout() {
     // given the welcome of docs/protocol.md
-    byte[] welcome = ("{\"type\":\"welcome\",\"session\":\"d0673b3100000001\",\"heartbeat\":30,\"timeout\":45,"
-        + "\"ticket\":\"230OeXqRPyajd4sym-8AwQ\",\"nonce\":\"n7\"}").getBytes(StandardCharsets.US_ASCII);
+    byte[] welcome =
+        ("{\"type\":\"welcome\",\"session\":\"d0673b3100000001\",\"heartbeat\":30,\"timeout\":45,"
+                + "\"ticket\":\"230OeXqRPyajd4sym-8AwQ\",\"nonce\":\"n7\"}")
+            .getBytes(StandardCharsets.US_ASCII);
 
     // when
     Wire.UdpReply r = Wire.udpReply(welcome, welcome.length);
 
     // then
-    assertThat(r).isEqualTo(new Wire.UdpReply("welcome", "n7", "230OeXqRPyajd4sym-8AwQ", "d0673b3100000001",
-        45_000));
+    assertThat(r)
+        .isEqualTo(
+            new Wire.UdpReply(
+                "welcome", "n7", "230OeXqRPyajd4sym-8AwQ", "d0673b3100000001", 45_000));
   }
 
   @Test
   void udpPongByeAndGarbageAreTold() {
     byte[] pong = "{\"type\":\"pong\"}".getBytes(StandardCharsets.US_ASCII);
-    byte[] bye = "{\"type\":\"bye\",\"reason\":\"TIMEOUT\",\"session\":\"s1\"}xx".getBytes(StandardCharsets.US_ASCII);
+    byte[] bye =
+        "{\"type\":\"bye\",\"reason\":\"TIMEOUT\",\"session\":\"s1\"}xx"
+            .getBytes(StandardCharsets.US_ASCII);
     byte[] junk = "not json".getBytes(StandardCharsets.US_ASCII);
 
     assertThat(Wire.udpReply(pong, pong.length).type()).isEqualTo("pong");

@@ -17,17 +17,22 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The clustered parts of a node: Vert.x clustered over Hazelcast with the shipped configuration only (a
- * Hazelcast instance built without it would fall back to multicast join), the cluster directory, the
- * replayable event log, cross-node takeover and node-loss announcements. The broker calls, in this order,
- * {@link #create}, {@link #vertx}, {@link #tableVerticle} (then deploys it) and {@link #watch}.
+ * The clustered parts of a node: Vert.x clustered over Hazelcast with the shipped configuration
+ * only (a Hazelcast instance built without it would fall back to multicast join), the cluster
+ * directory, the replayable event log, cross-node takeover and node-loss announcements. The broker
+ * calls, in this order, {@link #create}, {@link #vertx}, {@link #tableVerticle} (then deploys it)
+ * and {@link #watch}.
  */
 public final class ClusterNode {
 
   private final HazelcastClusterManager manager;
   private final int quorum;
-  /** Raised by the quorum watch ({@link MergeGuard}) while this node is cut off; the table reads it. */
+
+  /**
+   * Raised by the quorum watch ({@link MergeGuard}) while this node is cut off; the table reads it.
+   */
   private final Fence fence = new Fence();
+
   private HazelcastDirectory directory;
   private Clock clock;
 
@@ -37,8 +42,10 @@ public final class ClusterNode {
   }
 
   /**
-   * @param configFile the Hazelcast configuration (conf/cluster.xml); join by TCP/IP member lists only
-   * @param quorum members a node must see around it (itself included) to announce a lost node's sessions
+   * @param configFile the Hazelcast configuration (conf/cluster.xml); join by TCP/IP member lists
+   *     only
+   * @param quorum members a node must see around it (itself included) to announce a lost node's
+   *     sessions
    */
   public static ClusterNode create(Path configFile, int quorum) {
     Config config;
@@ -49,13 +56,17 @@ public final class ClusterNode {
     }
     if (config.getNetworkConfig().getJoin().getMulticastConfig().isEnabled()
         || config.getNetworkConfig().getJoin().isAutoDetectionEnabled()) {
-      throw new IllegalArgumentException(configFile
-          + " enables multicast or auto-detection join: the broker only joins by TCP/IP member lists");
+      throw new IllegalArgumentException(
+          configFile
+              + " enables multicast or auto-detection join: the broker only joins by TCP/IP member lists");
     }
     return new ClusterNode(new HazelcastClusterManager(config), quorum);
   }
 
-  /** Starts Vert.x clustered through this node, its event bus on {@code eventBusHost} (any free port). */
+  /**
+   * Starts Vert.x clustered through this node, its event bus on {@code eventBusHost} (any free
+   * port).
+   */
   public Future<Vertx> vertx(VertxOptions vertxOptions, String eventBusHost) {
     vertxOptions.getEventBusOptions().setHost(eventBusHost).setPort(0);
     return Vertx.builder().with(vertxOptions).withClusterManager(manager).buildClustered();
@@ -73,8 +84,12 @@ public final class ClusterNode {
     return manager.getHazelcastInstance();
   }
 
-  /** The session table of a clustered node: the cluster directory and event log, cross-node takeover. */
-  public SessionTableVerticle tableVerticle(Vertx vertx, TableOptions table, Clock tableClock, Ticker ticker) {
+  /**
+   * The session table of a clustered node: the cluster directory and event log, cross-node
+   * takeover.
+   */
+  public SessionTableVerticle tableVerticle(
+      Vertx vertx, TableOptions table, Clock tableClock, Ticker ticker) {
     this.clock = tableClock;
     this.directory = new HazelcastDirectory(hazelcast());
     return SessionTableVerticle.builder(table, tableClock, nodeId())
@@ -86,12 +101,18 @@ public final class ClusterNode {
         .build();
   }
 
-  /** Serves takeovers addressed to this node and announces lost nodes' sessions; call once the table exists. */
+  /**
+   * Serves takeovers addressed to this node and announces lost nodes' sessions; call once the table
+   * exists.
+   */
   public Future<Void> watch(Vertx vertx, SessionTableVerticle tableVerticle) {
     MergeGuard mergeGuard = new MergeGuard(tableVerticle.table(), directory, clock, fence);
     hazelcast().getLifecycleService().addLifecycleListener(mergeGuard);
-    hazelcast().getCluster().addMembershipListener(new NodeLossWatch(
-        vertx, directory, tableVerticle.pipeline(), clock, nodeId(), quorum, mergeGuard));
+    hazelcast()
+        .getCluster()
+        .addMembershipListener(
+            new NodeLossWatch(
+                vertx, directory, tableVerticle.pipeline(), clock, nodeId(), quorum, mergeGuard));
     return EventBusTakeover.serve(vertx.eventBus(), nodeId(), tableVerticle.table());
   }
 }

@@ -6,16 +6,17 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The cluster directory's value for one device: the session that holds it, with what a survivor needs to
- * announce that session's close if its node dies (transport, remote, connectedAt, will). After the session
- * ends the entry stays as a tombstone ({@code sessionId == 0}) so the device's epoch keeps increasing.
+ * The cluster directory's value for one device: the session that holds it, with what a survivor
+ * needs to announce that session's close if its node dies (transport, remote, connectedAt, will).
+ * After the session ends the entry stays as a tombstone ({@code sessionId == 0}) so the device's
+ * epoch keeps increasing.
  *
- * <p>{@code owed}: the earlier holders that were taken over but whose node has not yet confirmed their close
- * (by releasing them). A claim moves the previous holder here; the release by its node removes it. If that
- * node dies first — typically a crashed node whose devices reconnect elsewhere at once, seconds before the
- * cluster notices the crash, so the takeover message goes to a dead node — the survivor that releases the
- * lost node's entries finds the session here and announces it {@code NODE_LOST}. Without this, such a session
- * would never get its close event.
+ * <p>{@code owed}: the earlier holders that were taken over but whose node has not yet confirmed
+ * their close (by releasing them). A claim moves the previous holder here; the release by its node
+ * removes it. If that node dies first — typically a crashed node whose devices reconnect elsewhere
+ * at once, seconds before the cluster notices the crash, so the takeover message goes to a dead
+ * node — the survivor that releases the lost node's entries finds the session here and announces it
+ * {@code NODE_LOST}. Without this, such a session would never get its close event.
  */
 public final class DirectoryEntry implements Serializable {
 
@@ -28,14 +29,27 @@ public final class DirectoryEntry implements Serializable {
   final String remote;
   final long connectedAt;
   final int timeoutMs;
+
   /** The session's will as JSON text, or null. */
   final String will;
+
   /** Taken-over holders whose close their node has not confirmed yet; never null. */
   final List<DirectoryEntry> owed;
 
-  /** The one constructor; entries are made by the factories and copies below, which name what they set. */
-  private DirectoryEntry(long sessionId, String nodeId, long epoch, String transport, String remote,
-      long connectedAt, int timeoutMs, String will, List<DirectoryEntry> owed) {
+  /**
+   * The one constructor; entries are made by the factories and copies below, which name what they
+   * set.
+   */
+  private DirectoryEntry(
+      long sessionId,
+      String nodeId,
+      long epoch,
+      String transport,
+      String remote,
+      long connectedAt,
+      int timeoutMs,
+      String will,
+      List<DirectoryEntry> owed) {
     this.sessionId = sessionId;
     this.nodeId = nodeId;
     this.epoch = epoch;
@@ -47,10 +61,20 @@ public final class DirectoryEntry implements Serializable {
     this.owed = owed;
   }
 
-  /** A claimant with everything a survivor needs to announce its close; its epoch is set by the claim. */
+  /**
+   * A claimant with everything a survivor needs to announce its close; its epoch is set by the
+   * claim.
+   */
   static DirectoryEntry of(Session session, String nodeId) {
-    return new DirectoryEntry(session.id(), nodeId, 0, session.transport(), session.remote(),
-        session.connectedAt(), session.timeoutMs(), session.will() == null ? null : session.will().encode(),
+    return new DirectoryEntry(
+        session.id(),
+        nodeId,
+        0,
+        session.transport(),
+        session.remote(),
+        session.connectedAt(),
+        session.timeoutMs(),
+        session.will() == null ? null : session.will().encode(),
         List.of());
   }
 
@@ -64,7 +88,9 @@ public final class DirectoryEntry implements Serializable {
     return new DirectoryEntry(0, null, epoch, null, null, 0, 0, null, owed);
   }
 
-  /** This claimant as the successor of {@code previous}: next epoch, previous holder owed a close. */
+  /**
+   * This claimant as the successor of {@code previous}: next epoch, previous holder owed a close.
+   */
   DirectoryEntry succeeding(DirectoryEntry previous) {
     if (previous == null) {
       return withEpochAndOwed(1, List.of());
@@ -77,14 +103,17 @@ public final class DirectoryEntry implements Serializable {
   }
 
   /**
-   * What this entry's claim found, as far as a claim's answer needs it (the epoch before, and its holder if it
-   * is still owed a close): null for a first epoch, else the owed holder of the epoch before, else a tombstone.
+   * What this entry's claim found, as far as a claim's answer needs it (the epoch before, and its
+   * holder if it is still owed a close): null for a first epoch, else the owed holder of the epoch
+   * before, else a tombstone.
    */
   DirectoryEntry predecessor() {
     if (epoch == 1) {
       return null;
     }
-    return owed.stream().filter(o -> o.epoch == epoch - 1).findFirst()
+    return owed.stream()
+        .filter(o -> o.epoch == epoch - 1)
+        .findFirst()
         .orElseGet(() -> tombstone(epoch - 1, List.of()));
   }
 
@@ -94,8 +123,8 @@ public final class DirectoryEntry implements Serializable {
 
   /** This holder at {@code newEpoch}, owing {@code newOwed}. */
   private DirectoryEntry withEpochAndOwed(long newEpoch, List<DirectoryEntry> newOwed) {
-    return new DirectoryEntry(sessionId, nodeId, newEpoch, transport, remote, connectedAt, timeoutMs, will,
-        newOwed);
+    return new DirectoryEntry(
+        sessionId, nodeId, newEpoch, transport, remote, connectedAt, timeoutMs, will, newOwed);
   }
 
   /** The entry once its holder is gone: keeps the epoch and whatever is still owed. */

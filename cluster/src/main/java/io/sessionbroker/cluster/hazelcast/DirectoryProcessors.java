@@ -6,9 +6,10 @@ import java.util.ArrayList;
 import java.util.Map;
 
 /**
- * The atomic steps on the cluster directory. Each runs on the partition that owns the device's entry, so two
- * steps on one device never interleave: of two concurrent claims one sees the other as previous holder, and
- * of several survivors removing a dead node's entry exactly one gets it back.
+ * The atomic steps on the cluster directory. Each runs on the partition that owns the device's
+ * entry, so two steps on one device never interleave: of two concurrent claims one sees the other
+ * as previous holder, and of several survivors removing a dead node's entry exactly one gets it
+ * back.
  */
 final class DirectoryProcessors {
 
@@ -28,7 +29,8 @@ final class DirectoryProcessors {
     public DirectoryEntry process(Map.Entry<String, DirectoryEntry> entry) {
       DirectoryEntry previous = entry.getValue();
       if (previous != null && previous.sessionId == claimant.sessionId) {
-        // This claim ran before: Hazelcast runs an operation again when the member it went to leaves or its
+        // This claim ran before: Hazelcast runs an operation again when the member it went to
+        // leaves or its
         // partition moves, even if the first run was applied. Answer as the first run did; a second
         // succession would name the claimant its own predecessor, and its node would take it over.
         return previous.predecessor();
@@ -39,8 +41,9 @@ final class DirectoryProcessors {
   }
 
   /**
-   * Leaves a tombstone if the entry still names {@code sessionId}, or clears it from the owed closes if it was
-   * taken over; returns the removed holder or null. Used by a node closing its own session.
+   * Leaves a tombstone if the entry still names {@code sessionId}, or clears it from the owed
+   * closes if it was taken over; returns the removed holder or null. Used by a node closing its own
+   * session.
    */
   static final class Release implements EntryProcessor<String, DirectoryEntry, DirectoryEntry> {
 
@@ -74,10 +77,12 @@ final class DirectoryProcessors {
   }
 
   /**
-   * Releases whatever the lost node held — the holder and any owed close — and returns those sessions, or null
-   * if there were none. Several survivors run it at once; each session comes back to exactly one of them.
+   * Releases whatever the lost node held — the holder and any owed close — and returns those
+   * sessions, or null if there were none. Several survivors run it at once; each session comes back
+   * to exactly one of them.
    */
-  static final class ReleaseNode implements EntryProcessor<String, DirectoryEntry, ArrayList<DirectoryEntry>> {
+  static final class ReleaseNode
+      implements EntryProcessor<String, DirectoryEntry, ArrayList<DirectoryEntry>> {
 
     private static final long serialVersionUID = 1L;
     private final String nodeId;

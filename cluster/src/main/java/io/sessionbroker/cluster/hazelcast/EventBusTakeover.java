@@ -13,9 +13,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Takeover across nodes: the node that claimed a device tells the previous holder's node, on that node's own
- * event bus address {@code sessions.node.<nodeId>.takeover}, to close the old session with
- * {@code TAKEN_OVER}. If that node is gone, its sessions are announced by {@link NodeLossWatch} instead.
+ * Takeover across nodes: the node that claimed a device tells the previous holder's node, on that
+ * node's own event bus address {@code sessions.node.<nodeId>.takeover}, to close the old session
+ * with {@code TAKEN_OVER}. If that node is gone, its sessions are announced by {@link
+ * NodeLossWatch} instead.
  */
 public final class EventBusTakeover implements RemoteTakeover {
 
@@ -33,15 +34,18 @@ public final class EventBusTakeover implements RemoteTakeover {
 
   /** Serves takeovers addressed to this node. */
   public static Future<Void> serve(EventBus bus, String nodeId, SessionTable table) {
-    MessageConsumer<JsonObject> consumer = bus.consumer(address(nodeId),
-        message -> table.close(message.body().getLong("sessionId"), CloseReason.TAKEN_OVER));
+    MessageConsumer<JsonObject> consumer =
+        bus.consumer(
+            address(nodeId),
+            message -> table.close(message.body().getLong("sessionId"), CloseReason.TAKEN_OVER));
     return consumer.completion();
   }
 
   @Override
   public void takeOver(DeviceDirectory.Holder holder, String deviceId) {
     log.debug("takeover_remote device={} node={}", deviceId, holder.nodeId());
-    bus.send(address(holder.nodeId()),
+    bus.send(
+        address(holder.nodeId()),
         new JsonObject().put("deviceId", deviceId).put("sessionId", holder.sessionId()));
   }
 }

@@ -10,8 +10,9 @@ import java.util.Map;
 import java.util.concurrent.CompletionStage;
 
 /**
- * The cluster-wide directory: a Hazelcast map from device id to {@link DirectoryEntry}, written on open and
- * close only (never per heartbeat). Map TTL is not used: eviction is the holding node's timing wheel.
+ * The cluster-wide directory: a Hazelcast map from device id to {@link DirectoryEntry}, written on
+ * open and close only (never per heartbeat). Map TTL is not used: eviction is the holding node's
+ * timing wheel.
  */
 public final class HazelcastDirectory implements DeviceDirectory {
 
@@ -37,20 +38,25 @@ public final class HazelcastDirectory implements DeviceDirectory {
   private Future<Claim> claim(String deviceId, DirectoryEntry claimant) {
     CompletionStage<DirectoryEntry> previous =
         map.submitToKey(deviceId, new DirectoryProcessors.Claim(claimant));
-    return Future.fromCompletionStage(previous).map(old -> new Claim(
-        old == null ? 1 : old.epoch + 1,
-        old == null || !old.isHeld() ? null : new Holder(old.sessionId, old.nodeId)));
+    return Future.fromCompletionStage(previous)
+        .map(
+            old ->
+                new Claim(
+                    old == null ? 1 : old.epoch + 1,
+                    old == null || !old.isHeld() ? null : new Holder(old.sessionId, old.nodeId)));
   }
 
   @Override
   public Future<Boolean> release(String deviceId, long sessionId) {
-    return Future.fromCompletionStage(map.submitToKey(deviceId, new DirectoryProcessors.Release(sessionId)))
+    return Future.fromCompletionStage(
+            map.submitToKey(deviceId, new DirectoryProcessors.Release(sessionId)))
         .map(removed -> removed != null);
   }
 
   /**
-   * Releases every session {@code nodeId} held (as holder or owed a close) and returns those this call removed,
-   * by device. Several survivors may call it at once; each session is returned to exactly one of them.
+   * Releases every session {@code nodeId} held (as holder or owed a close) and returns those this
+   * call removed, by device. Several survivors may call it at once; each session is returned to
+   * exactly one of them.
    */
   Map<String, ? extends List<DirectoryEntry>> releaseNode(String nodeId) {
     return map.executeOnEntries(

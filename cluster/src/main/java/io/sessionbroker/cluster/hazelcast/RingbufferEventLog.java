@@ -12,9 +12,9 @@ import io.vertx.core.json.JsonObject;
 import java.util.List;
 
 /**
- * The cluster-wide event log: a Hazelcast ringbuffer ({@code sessions.events}, capacity in conf/cluster.xml).
- * Its sequence numbers are the events' cluster-wide {@code seq}. A batch is one operation on the ringbuffer's
- * partition, so its sequence numbers are contiguous.
+ * The cluster-wide event log: a Hazelcast ringbuffer ({@code sessions.events}, capacity in
+ * conf/cluster.xml). Its sequence numbers are the events' cluster-wide {@code seq}. A batch is one
+ * operation on the ringbuffer's partition, so its sequence numbers are contiguous.
  */
 public final class RingbufferEventLog implements EventLog {
 
@@ -41,14 +41,19 @@ public final class RingbufferEventLog implements EventLog {
     if (from == next) {
       return Future.succeededFuture(page(new JsonArray(), next, oldest, fromSeq < oldest));
     }
-    // Hazelcast refuses to read more than the ring holds (IllegalArgumentException, thrown, not failed).
+    // Hazelcast refuses to read more than the ring holds (IllegalArgumentException, thrown, not
+    // failed).
     int count = (int) Math.min(max, ringbuffer.capacity());
     return Future.fromCompletionStage(ringbuffer.readManyAsync(from, 0, count, null))
         .map(read -> page(events(read), read.getNextSequenceToReadFrom(), oldest, fromSeq < oldest))
-        .recover(e -> e instanceof StaleSequenceException || e.getCause() instanceof StaleSequenceException
-            // Overwritten between reading the head and reading the events: start again from the new head.
-            ? read(ringbuffer.headSequence(), max).map(page -> page.put("gap", true))
-            : Future.failedFuture(e));
+        .recover(
+            e ->
+                e instanceof StaleSequenceException
+                        || e.getCause() instanceof StaleSequenceException
+                    // Overwritten between reading the head and reading the events: start again from
+                    // the new head.
+                    ? read(ringbuffer.headSequence(), max).map(page -> page.put("gap", true))
+                    : Future.failedFuture(e));
   }
 
   private static JsonArray events(ReadResultSet<String> read) {
@@ -60,7 +65,10 @@ public final class RingbufferEventLog implements EventLog {
   }
 
   private static JsonObject page(JsonArray events, long nextSeq, long oldest, boolean gap) {
-    return new JsonObject().put("events", events).put("nextSeq", nextSeq).put("oldestSeq", oldest)
+    return new JsonObject()
+        .put("events", events)
+        .put("nextSeq", nextSeq)
+        .put("oldestSeq", oldest)
         .put("gap", gap);
   }
 }

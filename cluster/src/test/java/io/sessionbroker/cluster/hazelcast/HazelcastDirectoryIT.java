@@ -23,8 +23,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Verifies the directory's atomic steps across real Hazelcast members in one JVM (built from the shipped
- * conf/cluster.xml): claim races, conditional release, and node-loss cleanup with exactly one winner.
+ * Verifies the directory's atomic steps across real Hazelcast members in one JVM (built from the
+ * shipped conf/cluster.xml): claim races, conditional release, and node-loss cleanup with exactly
+ * one winner.
  */
 @Timeout(120)
 class HazelcastDirectoryIT {
@@ -49,7 +50,8 @@ class HazelcastDirectoryIT {
   }
 
   @Test
-  void concurrentClaimsOnDifferentMembersGetIncreasingEpochsAndEachSeesItsPredecessor() throws Exception {
+  void concurrentClaimsOnDifferentMembersGetIncreasingEpochsAndEachSeesItsPredecessor()
+      throws Exception {
     // given
     int claims = 24;
     ExecutorService threads = Executors.newFixedThreadPool(claims);
@@ -59,11 +61,16 @@ class HazelcastDirectoryIT {
       HazelcastDirectory directory = directories.get(i % 3);
       long session = sessionOf(i);
       String node = "node-" + (i % 3);
-      results.add(threads.submit(() -> {
-        go.await();
-        return directory.claim("race-device", session, node).toCompletionStage().toCompletableFuture()
-            .get(10, TimeUnit.SECONDS);
-      }));
+      results.add(
+          threads.submit(
+              () -> {
+                go.await();
+                return directory
+                    .claim("race-device", session, node)
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get(10, TimeUnit.SECONDS);
+              }));
     }
 
     // when
@@ -92,10 +99,10 @@ class HazelcastDirectoryIT {
   }
 
   /**
-   * Verifies that a claim run a second time answers as its first run did and changes nothing: Hazelcast runs an
-   * operation again when the member it was sent to leaves or its partition moves, even if the first run was
-   * applied (seen in ClusterIT's SIGKILL test: a device reconnecting while its old node died took over its own
-   * new session, closed TAKEN_OVER at once).
+   * Verifies that a claim run a second time answers as its first run did and changes nothing:
+   * Hazelcast runs an operation again when the member it was sent to leaves or its partition moves,
+   * even if the first run was applied (seen in ClusterIT's SIGKILL test: a device reconnecting
+   * while its old node died took over its own new session, closed TAKEN_OVER at once).
    */
   @Test
   void aClaimRunTwiceAnswersAsItsFirstRunAndChangesNothing() throws Exception {
@@ -106,7 +113,8 @@ class HazelcastDirectoryIT {
     // when: the same claim runs again
     DeviceDirectory.Claim again = await(directories.get(1).claim("twice-device", 2, "node-1"));
 
-    // then: same epoch, same previous holder (s1, not s2 itself); s2 holds, s1 is owed its close once
+    // then: same epoch, same previous holder (s1, not s2 itself); s2 holds, s1 is owed its close
+    // once
     assertThat(again).isEqualTo(first);
     assertThat(again.epoch()).isEqualTo(2);
     assertThat(again.previous()).isEqualTo(new DeviceDirectory.Holder(1, "node-0"));
@@ -148,7 +156,8 @@ class HazelcastDirectoryIT {
 
   @Test
   void survivorsReleasingALostNodeConcurrentlyGetEachSessionExactlyOnce() throws Exception {
-    // given: a fourth member holds 300 devices, 50 of which reconnected to a survivor before the loss was
+    // given: a fourth member holds 300 devices, 50 of which reconnected to a survivor before the
+    // loss was
     // noticed (their old session is owed a close); a survivor holds 20 devices of its own
     HazelcastInstance doomed = members.startOne();
     HazelcastDirectory doomedDirectory = new HazelcastDirectory(doomed);
@@ -169,14 +178,16 @@ class HazelcastDirectoryIT {
     doomed.getLifecycleService().terminate();
     ExecutorService threads = Executors.newFixedThreadPool(2);
     CountDownLatch go = new CountDownLatch(1);
-    Callable<Map<String, ? extends List<DirectoryEntry>>> release0 = () -> {
-      go.await();
-      return directories.get(0).releaseNode(lost);
-    };
-    Callable<Map<String, ? extends List<DirectoryEntry>>> release1 = () -> {
-      go.await();
-      return directories.get(1).releaseNode(lost);
-    };
+    Callable<Map<String, ? extends List<DirectoryEntry>>> release0 =
+        () -> {
+          go.await();
+          return directories.get(0).releaseNode(lost);
+        };
+    Callable<Map<String, ? extends List<DirectoryEntry>>> release1 =
+        () -> {
+          go.await();
+          return directories.get(1).releaseNode(lost);
+        };
     Future<Map<String, ? extends List<DirectoryEntry>>> a = threads.submit(release0);
     Future<Map<String, ? extends List<DirectoryEntry>>> b = threads.submit(release1);
     go.countDown();
@@ -198,11 +209,13 @@ class HazelcastDirectoryIT {
     assertThat(await(directories.get(2).entry("lost-99")).isHeld()).isFalse();
   }
 
-  private static void collect(Map<String, ? extends List<DirectoryEntry>> released, List<String> into) {
-    released.forEach((device, entries) -> {
-      assertThat(entries).isNotNull();
-      entries.forEach(entry -> into.add(device + "/" + entry.sessionId));
-    });
+  private static void collect(
+      Map<String, ? extends List<DirectoryEntry>> released, List<String> into) {
+    released.forEach(
+        (device, entries) -> {
+          assertThat(entries).isNotNull();
+          entries.forEach(entry -> into.add(device + "/" + entry.sessionId));
+        });
   }
 
   static <T> T await(io.vertx.core.Future<T> future) throws Exception {

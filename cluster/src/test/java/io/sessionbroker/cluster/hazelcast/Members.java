@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * Hazelcast members in this JVM, each built ONLY from the shipped {@code conf/cluster.xml} (TCP/IP join on
- * loopback, multicast and auto-detection off). The cluster name is made unique so that parallel runs on the
- * same machine never join each other.
+ * Hazelcast members in this JVM, each built ONLY from the shipped {@code conf/cluster.xml} (TCP/IP
+ * join on loopback, multicast and auto-detection off). The cluster name is made unique so that
+ * parallel runs on the same machine never join each other.
  */
 final class Members implements AutoCloseable {
 
@@ -51,17 +51,19 @@ final class Members implements AutoCloseable {
     }
     if (config.getNetworkConfig().getJoin().getMulticastConfig().isEnabled()
         || config.getNetworkConfig().getJoin().isAutoDetectionEnabled()) {
-      throw new IllegalStateException("the shipped cluster.xml must keep multicast and auto-detection off");
+      throw new IllegalStateException(
+          "the shipped cluster.xml must keep multicast and auto-detection off");
     }
     return config.setClusterName(clusterName);
   }
 
   @Override
   public void close() {
-    started.forEach(member -> {
-      if (member.getLifecycleService().isRunning()) {
-        member.getLifecycleService().terminate();
-      }
-    });
+    started.forEach(
+        member -> {
+          if (member.getLifecycleService().isRunning()) {
+            member.getLifecycleService().terminate();
+          }
+        });
   }
 }

@@ -16,9 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Verifies the cluster-wide event log on two real members: batches get contiguous sequence numbers even when
- * two nodes append at once, a reader resumes from any sequence, and a reader that fell behind the ring's
- * capacity is told so ({@code gap}).
+ * Verifies the cluster-wide event log on two real members: batches get contiguous sequence numbers
+ * even when two nodes append at once, a reader resumes from any sequence, and a reader that fell
+ * behind the ring's capacity is told so ({@code gap}).
  */
 @Timeout(90)
 class RingbufferEventLogIT {
@@ -47,11 +47,14 @@ class RingbufferEventLogIT {
   }
 
   private static List<JsonObject> batch(String node, int size) {
-    return IntStream.range(0, size).mapToObj(i -> new JsonObject().put("node", node).put("i", i)).toList();
+    return IntStream.range(0, size)
+        .mapToObj(i -> new JsonObject().put("node", node).put("i", i))
+        .toList();
   }
 
   @Test
-  void concurrentBatchesFromTwoNodesAreEachContiguousAndReplayableFromAnySequence() throws Exception {
+  void concurrentBatchesFromTwoNodesAreEachContiguousAndReplayableFromAnySequence()
+      throws Exception {
     // given / when: both nodes append batches of 20 at once
     List<io.vertx.core.Future<Long>> firsts = new ArrayList<>();
     for (int round = 0; round < 3; round++) {
@@ -96,6 +99,7 @@ class RingbufferEventLogIT {
     // then: the page starts at the oldest kept event and says events were lost
     assertThat(page.getBoolean("gap")).isTrue();
     assertThat(page.getLong("oldestSeq")).isGreaterThan(first);
-    assertThat(page.getJsonArray("events").getJsonObject(0).getLong("seq")).isEqualTo(page.getLong("oldestSeq"));
+    assertThat(page.getJsonArray("events").getJsonObject(0).getLong("seq"))
+        .isEqualTo(page.getLong("oldestSeq"));
   }
 }

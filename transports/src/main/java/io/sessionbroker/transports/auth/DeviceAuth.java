@@ -9,12 +9,12 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Per-device tokens: a device's token is {@code base64url(HMAC-SHA256(secret, deviceId))} without padding, so
- * the broker stores no per-device secret and an operator mints a token with one command
+ * Per-device tokens: a device's token is {@code base64url(HMAC-SHA256(secret, deviceId))} without
+ * padding, so the broker stores no per-device secret and an operator mints a token with one command
  * ({@code bin/broker token DEVICE}). MQTT devices send the token as their password.
  *
- * <p>Authentication is off ({@link #NONE}) only while every listener is on loopback; the broker refuses to
- * bind beyond loopback without a secret (DESIGN §8).
+ * <p>Authentication is off ({@link #NONE}) only while every listener is on loopback; the broker
+ * refuses to bind beyond loopback without a secret (DESIGN §8).
  */
 public final class DeviceAuth {
 
@@ -32,7 +32,8 @@ public final class DeviceAuth {
   /** Tokens keyed with {@code secret} (at least 16 characters). */
   public static DeviceAuth withSecret(String secret) {
     if (secret == null || secret.length() < 16) {
-      throw new IllegalArgumentException("the device token secret must have at least 16 characters");
+      throw new IllegalArgumentException(
+          "the device token secret must have at least 16 characters");
     }
     return new DeviceAuth(secret.getBytes(StandardCharsets.UTF_8));
   }
@@ -41,7 +42,9 @@ public final class DeviceAuth {
     return key != null;
   }
 
-  /** Whether {@code token} authenticates {@code deviceId}; always true when authentication is off. */
+  /**
+   * Whether {@code token} authenticates {@code deviceId}; always true when authentication is off.
+   */
   public boolean verify(String deviceId, String token) {
     if (key == null) {
       return true;

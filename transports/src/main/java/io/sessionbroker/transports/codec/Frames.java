@@ -7,8 +7,9 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 
 /**
- * The device wire protocol shared by raw TCP, UDP and WebSocket (DESIGN §6, {@code docs/protocol.md}): one
- * JSON object per line, datagram or text frame. Field names are a public contract.
+ * The device wire protocol shared by raw TCP, UDP and WebSocket (DESIGN §6, {@code
+ * docs/protocol.md}): one JSON object per line, datagram or text frame. Field names are a public
+ * contract.
  */
 public final class Frames {
 
@@ -22,18 +23,31 @@ public final class Frames {
 
   /** Not JSON, or not a JSON object with a string {@code type}. */
   public static final String BAD_FRAME = "bad_frame";
+
   /** A frame over the configured maximum size. */
   public static final String FRAME_TOO_LARGE = "frame_too_large";
-  /** A frame out of order (anything before {@code hello}, a second {@code hello}) or of unknown type. */
+
+  /**
+   * A frame out of order (anything before {@code hello}, a second {@code hello}) or of unknown
+   * type.
+   */
   public static final String PROTOCOL_ERROR = "protocol_error";
+
   /** A {@code hello} without a usable {@code device} or {@code heartbeat}. */
   public static final String BAD_HELLO = "bad_hello";
+
   /** No {@code hello} within the handshake deadline. */
   public static final String HANDSHAKE_TIMEOUT = "handshake_timeout";
+
   /** The device's token does not authenticate it. */
   public static final String AUTH_FAILED = "auth_failed";
-  /** This node cannot open a session now (it is cut off from its cluster): the device should try another. */
+
+  /**
+   * This node cannot open a session now (it is cut off from its cluster): the device should try
+   * another.
+   */
   public static final String UNAVAILABLE = "unavailable";
+
   /** What the device is told with {@link #UNAVAILABLE}, on every transport. */
   public static final String UNAVAILABLE_MESSAGE = "the session could not be opened, try again";
 
@@ -48,11 +62,14 @@ public final class Frames {
   public static JsonObject parse(Buffer bytes) throws FrameException {
     Object value;
     try {
-      value = bytes.toJsonValue(); // Vert.x 5: Buffer.toJson() returns a String, not the decoded value
+      value =
+          bytes.toJsonValue(); // Vert.x 5: Buffer.toJson() returns a String, not the decoded value
     } catch (DecodeException | IllegalStateException e) {
       throw new FrameException(BAD_FRAME, "frame is not valid JSON");
     }
-    if (!(value instanceof JsonObject frame) || !(frame.getValue("type") instanceof String type) || type.isEmpty()) {
+    if (!(value instanceof JsonObject frame)
+        || !(frame.getValue("type") instanceof String type)
+        || type.isEmpty()) {
       throw new FrameException(BAD_FRAME, "frame must be a JSON object with a string \"type\"");
     }
     return frame;
@@ -67,24 +84,29 @@ public final class Frames {
   public record Hello(String deviceId, String token, long heartbeatMs) {}
 
   /**
-   * Reads a {@code hello}: {@code device} is required (1–128 characters), {@code heartbeat} in seconds is
-   * optional (absent: the broker's default; 0: no application heartbeat), {@code token} is optional.
+   * Reads a {@code hello}: {@code device} is required (1–128 characters), {@code heartbeat} in
+   * seconds is optional (absent: the broker's default; 0: no application heartbeat), {@code token}
+   * is optional.
    */
   public static Hello hello(JsonObject frame) throws FrameException {
-    if (!(frame.getValue("device") instanceof String device) || device.isBlank()
+    if (!(frame.getValue("device") instanceof String device)
+        || device.isBlank()
         || device.length() > MAX_DEVICE_ID_LENGTH) {
-      throw new FrameException(BAD_HELLO, "hello needs a \"device\" string of 1 to "
-          + MAX_DEVICE_ID_LENGTH + " characters");
+      throw new FrameException(
+          BAD_HELLO,
+          "hello needs a \"device\" string of 1 to " + MAX_DEVICE_ID_LENGTH + " characters");
     }
     Object heartbeat = frame.getValue("heartbeat");
     long heartbeatMs;
     if (heartbeat == null) {
       heartbeatMs = -1;
-    } else if (heartbeat instanceof Number seconds && seconds.doubleValue() >= 0
+    } else if (heartbeat instanceof Number seconds
+        && seconds.doubleValue() >= 0
         && seconds.doubleValue() <= 86_400) {
       heartbeatMs = Math.round(seconds.doubleValue() * 1000);
     } else {
-      throw new FrameException(BAD_HELLO, "\"heartbeat\" must be a number of seconds from 0 to 86400");
+      throw new FrameException(
+          BAD_HELLO, "\"heartbeat\" must be a number of seconds from 0 to 86400");
     }
     Object token = frame.getValue("token");
     if (token != null && !(token instanceof String)) {
@@ -120,8 +142,8 @@ public final class Frames {
   }
 
   /**
-   * The goodbye of the JSON wires for a session the table closed for {@code reason}: a {@code bye} saying why
-   * when the broker ended it, else nothing (the device ended it, or is gone).
+   * The goodbye of the JSON wires for a session the table closed for {@code reason}: a {@code bye}
+   * saying why when the broker ended it, else nothing (the device ended it, or is gone).
    */
   public static JsonObject goodbye(CloseReason reason) {
     return reason.byBroker() ? bye(reason) : null;

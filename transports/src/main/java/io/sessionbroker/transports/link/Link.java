@@ -15,55 +15,81 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The life of one device connection on a connection transport (raw TCP, WebSocket, MQTT): hello, authenticate,
- * open, welcome, then one end. The transport parses its protocol and keeps its handshake specifics; the link
- * keeps the state, talks to the session table, and decides who ends the connection and how.
+ * The life of one device connection on a connection transport (raw TCP, WebSocket, MQTT): hello,
+ * authenticate, open, welcome, then one end. The transport parses its protocol and keeps its
+ * handshake specifics; the link keeps the state, talks to the session table, and decides who ends
+ * the connection and how.
  *
- * <p>States: {@code AWAITING_HELLO} (the hello deadline runs) → {@code OPENING} (input paused until the table
- * has opened the session) → {@code OPEN} → {@code CLOSING} (the device ended its session; the socket waits
- * for the table's close to come back) → {@code CLOSED} (the socket is closed or closing). Every terminal cause
- * — a rejection, the device's goodbye or bad input, the socket's loss, the table's close — goes through here,
- * and the first one wins: whatever comes after it changes nothing.
+ * <p>States: {@code AWAITING_HELLO} (the hello deadline runs) → {@code OPENING} (input paused until
+ * the table has opened the session) → {@code OPEN} → {@code CLOSING} (the device ended its session;
+ * the socket waits for the table's close to come back) → {@code CLOSED} (the socket is closed or
+ * closing). Every terminal cause — a rejection, the device's goodbye or bad input, the socket's
+ * loss, the table's close — goes through here, and the first one wins: whatever comes after it
+ * changes nothing.
  *
- * <p>Contract. One link per accepted connection. The transport calls every method on the connection's event
- * loop ({@code context}), in this order: {@link #awaitHello} (optional) once; then either {@link #reject}, or
- * {@link #open} once the hello has authenticated; once open, {@link #close} for an end the device caused;
- * {@link #socketClosed} from the socket's close handler, at any time. The session table calls {@link #closed}
- * on its own thread, once per opened session, after the session's close event is out; the link hops back to
- * {@code context}. The link calls its {@link Wire} on {@code context} only: {@link Wire#pause} once when the
- * hello is accepted, {@link Wire#opened} once if the session opens while the connection lives,
- * {@link Wire#close} at most once (the one place where the socket closes), {@link Wire#ended} once per opened
- * session. Touching the session per frame ({@link SessionTable#touch}) stays the transport's: it allocates
+ * <p>Contract. One link per accepted connection. The transport calls every method on the
+ * connection's event loop ({@code context}), in this order: {@link #awaitHello} (optional) once;
+ * then either {@link #reject}, or {@link #open} once the hello has authenticated; once open, {@link
+ * #close} for an end the device caused; {@link #socketClosed} from the socket's close handler, at
+ * any time. The session table calls {@link #closed} on its own thread, once per opened session,
+ * after the session's close event is out; the link hops back to {@code context}. The link calls its
+ * {@link Wire} on {@code context} only: {@link Wire#pause} once when the hello is accepted, {@link
+ * Wire#opened} once if the session opens while the connection lives, {@link Wire#close} at most
+ * once (the one place where the socket closes), {@link Wire#ended} once per opened session.
+ * Touching the session per frame ({@link SessionTable#touch}) stays the transport's: it allocates
  * nothing, and the link is not on that path.
  *
- * @param <L> the wire's last words: what it says as it closes (a frame, a close code, an MQTT packet)
+ * @param <L> the wire's last words: what it says as it closes (a frame, a close code, an MQTT
+ *     packet)
  */
 public final class Link<L> implements Connection {
 
   private static final Logger log = LoggerFactory.getLogger(Link.class);
 
   /** Where a connection is in its life; see the class comment. */
-  public enum State { AWAITING_HELLO, OPENING, OPEN, CLOSING, CLOSED }
+  public enum State {
+    AWAITING_HELLO,
+    OPENING,
+    OPEN,
+    CLOSING,
+    CLOSED
+  }
 
-  /** What a transport does on its own wire when the link asks it to. Called on the connection's context. */
+  /**
+   * What a transport does on its own wire when the link asks it to. Called on the connection's
+   * context.
+   */
   public interface Wire<L> {
 
-    /** Stop reading: what the device sends right after its hello waits until the session is open. */
+    /**
+     * Stop reading: what the device sends right after its hello waits until the session is open.
+     */
     void pause();
 
     /** The session is open: greet the device (welcome, CONNACK) and read again. */
     void opened(Session session);
 
-    /** The wire's goodbye for a session the table ended for {@code reason} (a bye, a close code, DISCONNECT). */
+    /**
+     * The wire's goodbye for a session the table ended for {@code reason} (a bye, a close code,
+     * DISCONNECT).
+     */
     L goodbye(CloseReason reason);
 
-    /** The wire's answer to a device whose session this node could not open ({@link Frames#UNAVAILABLE}). */
+    /**
+     * The wire's answer to a device whose session this node could not open ({@link
+     * Frames#UNAVAILABLE}).
+     */
     L unavailable();
 
-    /** The one place that closes the socket: says {@code lastWords} first (null: nothing to say). */
+    /**
+     * The one place that closes the socket: says {@code lastWords} first (null: nothing to say).
+     */
     void close(L lastWords);
 
-    /** After the session's close event, whoever ended it: what the transport keeps or publishes then. */
+    /**
+     * After the session's close event, whoever ended it: what the transport keeps or publishes
+     * then.
+     */
     default void ended(Session session, CloseReason reason) {}
   }
 
@@ -74,12 +100,17 @@ public final class Link<L> implements Connection {
   private final Wire<L> wire;
   private State state = State.AWAITING_HELLO;
   private Session session;
+
   /** Why the session ends when a cause came while it was opening; applied as soon as it opens. */
   private CloseReason pending;
+
   private long helloTimer = -1;
 
-  /** @param remote the device's address as {@code host:port}, for the session and for rejections */
-  public Link(SessionTable table, TransportName transport, String remote, Context context, Wire<L> wire) {
+  /**
+   * @param remote the device's address as {@code host:port}, for the session and for rejections
+   */
+  public Link(
+      SessionTable table, TransportName transport, String remote, Context context, Wire<L> wire) {
     this.table = table;
     this.transport = transport;
     this.remote = remote;
@@ -107,12 +138,17 @@ public final class Link<L> implements Connection {
 
   /** Starts the hello deadline: {@code onTimeout} runs if the link still awaits its hello then. */
   public void awaitHello(long timeoutMs, Runnable onTimeout) {
-    helloTimer = context.owner().setTimer(timeoutMs, id -> {
-      helloTimer = -1;
-      if (state == State.AWAITING_HELLO) {
-        onTimeout.run();
-      }
-    });
+    helloTimer =
+        context
+            .owner()
+            .setTimer(
+                timeoutMs,
+                id -> {
+                  helloTimer = -1;
+                  if (state == State.AWAITING_HELLO) {
+                    onTimeout.run();
+                  }
+                });
   }
 
   /** The hello authenticated: pauses the wire and asks the table for the session. */
@@ -123,28 +159,34 @@ public final class Link<L> implements Connection {
     cancelHelloTimer();
     state = State.OPENING;
     wire.pause();
-    table.open(new OpenRequest(deviceId, transport.id(), remote, heartbeatMs, will, this))
+    table
+        .open(new OpenRequest(deviceId, transport.id(), remote, heartbeatMs, will, this))
         .onComplete(result -> context.runOnContext(v -> onOpenResult(deviceId, result)));
   }
 
   private void onOpenResult(String deviceId, AsyncResult<Session> result) {
     if (result.failed()) {
       // The table's reason goes to the back end; the device gets the wire's fixed answer.
-      reject(Frames.UNAVAILABLE, String.valueOf(result.cause().getMessage()), deviceId, wire.unavailable());
+      reject(
+          Frames.UNAVAILABLE,
+          String.valueOf(result.cause().getMessage()),
+          deviceId,
+          wire.unavailable());
       return;
     }
     session = result.result();
     if (state == State.OPENING) {
       state = State.OPEN;
       wire.opened(session);
-    } else { // a terminal cause came while the claim was in flight: the session ends as soon as it exists
+    } else { // a terminal cause came while the claim was in flight: the session ends as soon as it
+      // exists
       table.close(session, pending);
     }
   }
 
   /**
-   * The connection does not become a session: announces the rejection and closes with {@code answer}. Ignored
-   * once the session is open or the connection has ended.
+   * The connection does not become a session: announces the rejection and closes with {@code
+   * answer}. Ignored once the session is open or the connection has ended.
    *
    * @param deviceId the device the hello named, or null
    * @return whether this was the connection's first terminal cause
@@ -153,7 +195,12 @@ public final class Link<L> implements Connection {
     if (state != State.AWAITING_HELLO && state != State.OPENING) {
       return false;
     }
-    log.debug("connection_rejected transport={} code={} device={} remote={}", transport, code, deviceId, remote);
+    log.debug(
+        "connection_rejected transport={} code={} device={} remote={}",
+        transport,
+        code,
+        deviceId,
+        remote);
     if (state == State.OPENING) {
       pending = CloseReason.CONNECTION_LOST;
     }
@@ -163,9 +210,9 @@ public final class Link<L> implements Connection {
   }
 
   /**
-   * The device ended its session: its own goodbye ({@code CLIENT_CLOSED}, no last words: the socket closes
-   * when the table's close comes back) or input the protocol refuses ({@code PROTOCOL_ERROR}, closed at once
-   * with {@code lastWords}). Ignored once the connection is ending.
+   * The device ended its session: its own goodbye ({@code CLIENT_CLOSED}, no last words: the socket
+   * closes when the table's close comes back) or input the protocol refuses ({@code
+   * PROTOCOL_ERROR}, closed at once with {@code lastWords}). Ignored once the connection is ending.
    */
   public void close(CloseReason reason, L lastWords) {
     if (state == State.OPEN) {

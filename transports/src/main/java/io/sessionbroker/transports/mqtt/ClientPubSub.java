@@ -21,9 +21,10 @@ import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
- * The publish/subscribe side of one MQTT connection: SUBSCRIBE, UNSUBSCRIBE and PUBLISH from the client,
- * deliveries to it. Granted QoS is at most 1 (§3.9.3 lets the server grant less than asked); inbound QoS 2 is
- * acknowledged with PUBREC/PUBCOMP (vertx-mqtt's auto-ack) and delivered once per packet id (§4.3.3, method A).
+ * The publish/subscribe side of one MQTT connection: SUBSCRIBE, UNSUBSCRIBE and PUBLISH from the
+ * client, deliveries to it. Granted QoS is at most 1 (§3.9.3 lets the server grant less than
+ * asked); inbound QoS 2 is acknowledged with PUBREC/PUBCOMP (vertx-mqtt's auto-ack) and delivered
+ * once per packet id (§4.3.3, method A).
  */
 final class ClientPubSub implements MqttRouter.Subscriber {
 
@@ -35,14 +36,19 @@ final class ClientPubSub implements MqttRouter.Subscriber {
   private final BiConsumer<String, Buffer> inbound;
   private final Consumer<MqttDisconnectReasonCode> violation;
   private final Map<String, MqttQoS> subscriptions = new LinkedHashMap<>();
+
   /** Packet ids of QoS 2 publishes delivered but not yet released by PUBREL. */
   private final Set<Integer> qos2Received = new HashSet<>();
 
   /**
-   * @param inbound receives every accepted device PUBLISH (topic, payload), for {@code devices.inbound}
+   * @param inbound receives every accepted device PUBLISH (topic, payload), for {@code
+   *     devices.inbound}
    * @param violation ends the connection for a protocol violation with this MQTT 5 reason code
    */
-  ClientPubSub(MqttEndpoint endpoint, MqttRouter router, BiConsumer<String, Buffer> inbound,
+  ClientPubSub(
+      MqttEndpoint endpoint,
+      MqttRouter router,
+      BiConsumer<String, Buffer> inbound,
       Consumer<MqttDisconnectReasonCode> violation) {
     this.endpoint = endpoint;
     this.router = router;
@@ -51,11 +57,17 @@ final class ClientPubSub implements MqttRouter.Subscriber {
     this.violation = violation;
   }
 
-  /** Creates the pub/sub side of an accepted connection and registers it for the endpoint's packets. */
-  static ClientPubSub attach(MqttEndpoint endpoint, MqttRouter router, BiConsumer<String, Buffer> inbound,
+  /**
+   * Creates the pub/sub side of an accepted connection and registers it for the endpoint's packets.
+   */
+  static ClientPubSub attach(
+      MqttEndpoint endpoint,
+      MqttRouter router,
+      BiConsumer<String, Buffer> inbound,
       Consumer<MqttDisconnectReasonCode> violation) {
     ClientPubSub pubSub = new ClientPubSub(endpoint, router, inbound, violation);
-    endpoint.publishAutoAck(true)
+    endpoint
+        .publishAutoAck(true)
         .publishHandler(pubSub::onPublish)
         .publishReleaseHandler(pubSub::onPublishRelease)
         .subscribeHandler(pubSub::onSubscribe)
@@ -68,13 +80,16 @@ final class ClientPubSub implements MqttRouter.Subscriber {
     if (stored == null) {
       return;
     }
-    stored.forEach((filter, qos) -> {
-      subscriptions.put(filter, qos);
-      router.subscribe(this, filter, qos);
-    });
+    stored.forEach(
+        (filter, qos) -> {
+          subscriptions.put(filter, qos);
+          router.subscribe(this, filter, qos);
+        });
   }
 
-  /** Leaves the router; returns the subscriptions, to store if the session outlives the connection. */
+  /**
+   * Leaves the router; returns the subscriptions, to store if the session outlives the connection.
+   */
   Map<String, MqttQoS> detach() {
     router.unsubscribeAll(this);
     return subscriptions;
@@ -89,14 +104,19 @@ final class ClientPubSub implements MqttRouter.Subscriber {
       endpoint.subscribeAcknowledge(message.messageId(), codes, MqttProperties.NO_PROPERTIES);
     } else {
       // 3.1.1 §3.9.3: the granted QoS per filter, or 0x80 Failure.
-      endpoint.subscribeAcknowledge(message.messageId(), codes.stream()
-          .map(c -> (c.value() & 0xFF) < 0x80 ? MqttQoS.valueOf(c.value()) : MqttQoS.FAILURE).toList());
+      endpoint.subscribeAcknowledge(
+          message.messageId(),
+          codes.stream()
+              .map(c -> (c.value() & 0xFF) < 0x80 ? MqttQoS.valueOf(c.value()) : MqttQoS.FAILURE)
+              .toList());
     }
   }
 
   private MqttSubAckReasonCode subscribe(String filter, MqttQoS requested) {
     if (filter.startsWith("$share/")) {
-      return v5 ? MqttSubAckReasonCode.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED : MqttSubAckReasonCode.UNSPECIFIED_ERROR;
+      return v5
+          ? MqttSubAckReasonCode.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED
+          : MqttSubAckReasonCode.UNSPECIFIED_ERROR;
     }
     if (!Topics.validFilter(filter)) {
       return MqttSubAckReasonCode.TOPIC_FILTER_INVALID;
@@ -112,7 +132,10 @@ final class ClientPubSub implements MqttRouter.Subscriber {
     for (String filter : message.topics()) {
       boolean existed = subscriptions.remove(filter) != null;
       router.unsubscribe(this, filter);
-      codes.add(existed ? MqttUnsubAckReasonCode.SUCCESS : MqttUnsubAckReasonCode.NO_SUBSCRIPTION_EXISTED);
+      codes.add(
+          existed
+              ? MqttUnsubAckReasonCode.SUCCESS
+              : MqttUnsubAckReasonCode.NO_SUBSCRIPTION_EXISTED);
     }
     if (v5) {
       endpoint.unsubscribeAcknowledge(message.messageId(), codes, MqttProperties.NO_PROPERTIES);
@@ -123,12 +146,14 @@ final class ClientPubSub implements MqttRouter.Subscriber {
 
   void onPublish(MqttPublishMessage message) {
     if (!Topics.validName(message.topicName())) {
-      // 3.1.1 §3.3.2.1 / 5 §3.3.2.1: no wildcards in a Topic Name; a violation closes the connection.
+      // 3.1.1 §3.3.2.1 / 5 §3.3.2.1: no wildcards in a Topic Name; a violation closes the
+      // connection.
       violation.accept(MqttDisconnectReasonCode.TOPIC_NAME_INVALID);
       return;
     }
     if (message.qosLevel() == MqttQoS.EXACTLY_ONCE && !qos2Received.add(message.messageId())) {
-      return; // a resent QoS 2 PUBLISH whose PUBREL has not come yet: acknowledged again, not delivered again
+      return; // a resent QoS 2 PUBLISH whose PUBREL has not come yet: acknowledged again, not
+      // delivered again
     }
     router.publish(message.topicName(), message.payload(), message.qosLevel());
     inbound.accept(message.topicName(), message.payload());

@@ -13,17 +13,18 @@ import java.util.Base64;
 import java.util.List;
 
 /**
- * Routes MQTT publications between broker nodes: each node keeps its own subscribers in a {@link LocalRouter}
- * and publishes every message also on the cluster-wide address {@value #ADDRESS}, where the other nodes'
- * routers deliver it to theirs.
+ * Routes MQTT publications between broker nodes: each node keeps its own subscribers in a {@link
+ * LocalRouter} and publishes every message also on the cluster-wide address {@value #ADDRESS},
+ * where the other nodes' routers deliver it to theirs.
  *
- * <p>It also publishes the wills of sessions whose node died: the survivor that announced such a session's
- * {@code NODE_LOST} close (the event's {@code announcedBy}) publishes the will it carries, to every node, so a
- * crashed node's MQTT wills still go out exactly once. Any Will Delay Interval has already run out by then as
- * far as the device is concerned (its node is gone), so the will goes out at once.
+ * <p>It also publishes the wills of sessions whose node died: the survivor that announced such a
+ * session's {@code NODE_LOST} close (the event's {@code announcedBy}) publishes the will it
+ * carries, to every node, so a crashed node's MQTT wills still go out exactly once. Any Will Delay
+ * Interval has already run out by then as far as the device is concerned (its node is gone), so the
+ * will goes out at once.
  *
- * <p>Threading: the consumers are registered in {@link #start}, on the transport's event loop, so their
- * deliveries run where the local router lives.
+ * <p>Threading: the consumers are registered in {@link #start}, on the transport's event loop, so
+ * their deliveries run where the local router lives.
  */
 public final class ClusterRouter implements MqttRouter {
 
@@ -40,22 +41,32 @@ public final class ClusterRouter implements MqttRouter {
 
   @Override
   public Future<Void> start() {
-    MessageConsumer<JsonObject> remote = bus.consumer(ADDRESS, message -> {
-      JsonObject body = message.body();
-      if (!nodeId.equals(body.getString("origin"))) {
-        local.publish(body.getString("topic"), Buffer.buffer(Base64.getDecoder().decode(body.getString("payload"))),
-            MqttQoS.valueOf(body.getInteger("qos")));
-      }
-    });
-    MessageConsumer<JsonObject> lost = bus.consumer(Addresses.CLOSED, message -> publishLostWill(message.body()));
+    MessageConsumer<JsonObject> remote =
+        bus.consumer(
+            ADDRESS,
+            message -> {
+              JsonObject body = message.body();
+              if (!nodeId.equals(body.getString("origin"))) {
+                local.publish(
+                    body.getString("topic"),
+                    Buffer.buffer(Base64.getDecoder().decode(body.getString("payload"))),
+                    MqttQoS.valueOf(body.getInteger("qos")));
+              }
+            });
+    MessageConsumer<JsonObject> lost =
+        bus.consumer(Addresses.CLOSED, message -> publishLostWill(message.body()));
     return Future.all(List.of(remote.completion(), lost.completion())).mapEmpty();
   }
 
   private void publishLostWill(JsonObject closed) {
     JsonObject will = closed.getJsonObject(CloseEvent.WILL);
-    if (will != null && CloseReason.NODE_LOST.name().equals(closed.getString(CloseEvent.REASON))
-        && nodeId.equals(closed.getString(CloseEvent.ANNOUNCED_BY)) && will.containsKey("payloadBase64")) {
-      publish(will.getString("topic"), Buffer.buffer(Base64.getDecoder().decode(will.getString("payloadBase64"))),
+    if (will != null
+        && CloseReason.NODE_LOST.name().equals(closed.getString(CloseEvent.REASON))
+        && nodeId.equals(closed.getString(CloseEvent.ANNOUNCED_BY))
+        && will.containsKey("payloadBase64")) {
+      publish(
+          will.getString("topic"),
+          Buffer.buffer(Base64.getDecoder().decode(will.getString("payloadBase64"))),
           MqttQoS.valueOf(will.getInteger("qos", 0)));
     }
   }
@@ -78,10 +89,12 @@ public final class ClusterRouter implements MqttRouter {
   @Override
   public void publish(String topic, Buffer payload, MqttQoS qos) {
     local.publish(topic, payload, qos);
-    bus.publish(ADDRESS, new JsonObject()
-        .put("origin", nodeId)
-        .put("topic", topic)
-        .put("payload", Base64.getEncoder().encodeToString(payload.getBytes()))
-        .put("qos", qos.value()));
+    bus.publish(
+        ADDRESS,
+        new JsonObject()
+            .put("origin", nodeId)
+            .put("topic", topic)
+            .put("payload", Base64.getEncoder().encodeToString(payload.getBytes()))
+            .put("qos", qos.value()));
   }
 }

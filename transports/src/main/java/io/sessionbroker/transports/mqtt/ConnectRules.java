@@ -12,7 +12,10 @@ import io.sessionbroker.transports.codec.Frames;
 import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
 
-/** The MQTT rules of connecting and ending, as pure functions of the protocol version and the packets. */
+/**
+ * The MQTT rules of connecting and ending, as pure functions of the protocol version and the
+ * packets.
+ */
 final class ConnectRules {
 
   /** MQTT 5 Session Expiry Interval meaning "never expires" (§3.1.2.11.2). */
@@ -20,12 +23,15 @@ final class ConnectRules {
 
   private ConnectRules() {}
 
-  /** Why a CONNECT is refused: the CONNACK code, the {@code sessions.rejected} code, an explanation. */
+  /**
+   * Why a CONNECT is refused: the CONNACK code, the {@code sessions.rejected} code, an explanation.
+   */
   record Refusal(MqttConnectReturnCode code, String rejection, String message) {}
 
   /**
-   * The broker's own admission rules for a CONNECT that vertx-mqtt found well-formed: the client id is the
-   * device id, so it must fit one; when authentication is on, the password is the device token (DESIGN §8).
+   * The broker's own admission rules for a CONNECT that vertx-mqtt found well-formed: the client id
+   * is the device id, so it must fit one; when authentication is on, the password is the device
+   * token (DESIGN §8).
    *
    * @return null to admit
    */
@@ -33,11 +39,13 @@ final class ConnectRules {
     int version = endpoint.protocolVersion();
     String clientId = endpoint.clientIdentifier();
     if (clientId.length() > Frames.MAX_DEVICE_ID_LENGTH) {
-      return new Refusal(badClientId(version), Frames.BAD_HELLO, "client id longer than 128 characters");
+      return new Refusal(
+          badClientId(version), Frames.BAD_HELLO, "client id longer than 128 characters");
     }
     String token = endpoint.auth() == null ? null : endpoint.auth().getPassword();
     if (!auth.verify(clientId, token)) {
-      return new Refusal(badCredentials(version), Frames.AUTH_FAILED, "the password is not the device token");
+      return new Refusal(
+          badCredentials(version), Frames.AUTH_FAILED, "the password is not the device token");
     }
     return null;
   }
@@ -47,30 +55,33 @@ final class ConnectRules {
   }
 
   /**
-   * The heartbeat to ask the session table for. Keep Alive 0 turns the keep-alive off (§3.1.2.10); otherwise
-   * the client's value, lowered to the configured maximum. The table then applies 1.5 × (§3.1.2.10) and its
-   * own clamps.
+   * The heartbeat to ask the session table for. Keep Alive 0 turns the keep-alive off (§3.1.2.10);
+   * otherwise the client's value, lowered to the configured maximum. The table then applies 1.5 ×
+   * (§3.1.2.10) and its own clamps.
    */
   static long requestedHeartbeatMs(int keepAliveSeconds, int maxKeepAliveSeconds) {
     return keepAliveSeconds == 0 ? 0 : Math.min(keepAliveSeconds, maxKeepAliveSeconds) * 1000L;
   }
 
   /**
-   * The Server Keep Alive to put in an MQTT 5 CONNACK (§3.2.2.3.14) when the granted heartbeat differs from
-   * what the client asked for; null when it does not.
+   * The Server Keep Alive to put in an MQTT 5 CONNACK (§3.2.2.3.14) when the granted heartbeat
+   * differs from what the client asked for; null when it does not.
    */
   static Integer serverKeepAlive(int keepAliveSeconds, int grantedHeartbeatMs) {
     if (grantedHeartbeatMs == keepAliveSeconds * 1000L) {
       return null;
     }
-    return (int) Math.min(MqttOptions.PROTOCOL_MAX_KEEP_ALIVE_SECONDS, (grantedHeartbeatMs + 999L) / 1000L);
+    return (int)
+        Math.min(MqttOptions.PROTOCOL_MAX_KEEP_ALIVE_SECONDS, (grantedHeartbeatMs + 999L) / 1000L);
   }
 
   /**
-   * Whether the session state outlives the connection: MQTT 3.1.1 when Clean Session is 0 (§3.1.2.4); MQTT 5
-   * when the Session Expiry Interval is above 0 (§3.1.2.11.2), whatever Clean Start says.
+   * Whether the session state outlives the connection: MQTT 3.1.1 when Clean Session is 0
+   * (§3.1.2.4); MQTT 5 when the Session Expiry Interval is above 0 (§3.1.2.11.2), whatever Clean
+   * Start says.
    */
-  static long sessionExpirySeconds(int protocolVersion, boolean clean, MqttProperties connectProperties) {
+  static long sessionExpirySeconds(
+      int protocolVersion, boolean clean, MqttProperties connectProperties) {
     if (!isV5(protocolVersion)) {
       return clean ? 0 : NEVER_EXPIRES;
     }
@@ -78,15 +89,23 @@ final class ConnectRules {
     return expiry == null ? 0 : Integer.toUnsignedLong((Integer) expiry.value());
   }
 
-  /** §3.14.2.2.2: an MQTT 5 DISCONNECT may change the Session Expiry Interval; otherwise {@code current}. */
+  /**
+   * §3.14.2.2.2: an MQTT 5 DISCONNECT may change the Session Expiry Interval; otherwise {@code
+   * current}.
+   */
   static long sessionExpiryOnDisconnect(MqttProperties disconnectProperties, long current) {
-    MqttProperty<?> expiry = disconnectProperties == null
-        ? null : disconnectProperties.getProperty(MqttProperties.SESSION_EXPIRY_INTERVAL);
+    MqttProperty<?> expiry =
+        disconnectProperties == null
+            ? null
+            : disconnectProperties.getProperty(MqttProperties.SESSION_EXPIRY_INTERVAL);
     return expiry == null ? current : Integer.toUnsignedLong((Integer) expiry.value());
   }
 
-  /** MQTT 5 CONNACK properties: what this broker does not support, and what it chose for the client. */
-  static MqttProperties connackProperties(int protocolVersion, String assignedClientId, Integer serverKeepAlive) {
+  /**
+   * MQTT 5 CONNACK properties: what this broker does not support, and what it chose for the client.
+   */
+  static MqttProperties connackProperties(
+      int protocolVersion, String assignedClientId, Integer serverKeepAlive) {
     if (!isV5(protocolVersion)) {
       return MqttProperties.NO_PROPERTIES;
     }
@@ -96,7 +115,8 @@ final class ConnectRules {
     properties.add(new IntegerProperty(MqttProperties.SUBSCRIPTION_IDENTIFIER_AVAILABLE, 0));
     if (assignedClientId != null) {
       // §3.2.2.3.7: a server that assigns a client id MUST return it.
-      properties.add(new StringProperty(MqttProperties.ASSIGNED_CLIENT_IDENTIFIER, assignedClientId));
+      properties.add(
+          new StringProperty(MqttProperties.ASSIGNED_CLIENT_IDENTIFIER, assignedClientId));
     }
     if (serverKeepAlive != null) {
       properties.add(new IntegerProperty(MqttProperties.SERVER_KEEP_ALIVE, serverKeepAlive));
@@ -104,7 +124,9 @@ final class ConnectRules {
     return properties;
   }
 
-  /** CONNACK for a client id this broker will not use: 0x02 (3.1.1 §3.2.2.3) or 0x85 (5 §3.2.2.2). */
+  /**
+   * CONNACK for a client id this broker will not use: 0x02 (3.1.1 §3.2.2.3) or 0x85 (5 §3.2.2.2).
+   */
   static MqttConnectReturnCode badClientId(int protocolVersion) {
     return isV5(protocolVersion)
         ? MqttConnectReturnCode.CONNECTION_REFUSED_CLIENT_IDENTIFIER_NOT_VALID
@@ -125,7 +147,10 @@ final class ConnectRules {
         : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE;
   }
 
-  /** The MQTT 5 DISCONNECT reason code (§3.14.2.1) that tells a client why the broker ended its session. */
+  /**
+   * The MQTT 5 DISCONNECT reason code (§3.14.2.1) that tells a client why the broker ended its
+   * session.
+   */
   static MqttDisconnectReasonCode disconnectCode(CloseReason reason) {
     return switch (reason) {
       case TIMEOUT -> MqttDisconnectReasonCode.KEEP_ALIVE_TIMEOUT;

@@ -7,9 +7,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The in-memory router of one broker node: a map from subscriber to its filters, scanned on each publish.
- * A linear scan is fine for the fleets this broker targets (devices mostly publish, few tools subscribe); a
- * topic tree would replace it if subscriptions ever number in the tens of thousands.
+ * The in-memory router of one broker node: a map from subscriber to its filters, scanned on each
+ * publish. A linear scan is fine for the fleets this broker targets (devices mostly publish, few
+ * tools subscribe); a topic tree would replace it if subscriptions ever number in the tens of
+ * thousands.
  */
 public final class LocalRouter implements MqttRouter {
 
@@ -43,7 +44,8 @@ public final class LocalRouter implements MqttRouter {
     for (Map.Entry<Subscriber, Map<String, MqttQoS>> entry : Map.copyOf(subscriptions).entrySet()) {
       MqttQoS granted = null;
       for (Map.Entry<String, MqttQoS> filter : entry.getValue().entrySet()) {
-        if (Topics.matches(filter.getKey(), topic) && (granted == null || filter.getValue().value() > granted.value())) {
+        if (Topics.matches(filter.getKey(), topic)
+            && (granted == null || filter.getValue().value() > granted.value())) {
           granted = filter.getValue();
         }
       }

@@ -4,19 +4,21 @@ import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
 
 /**
- * How an MQTT connection ends on the wire: a refusing CONNACK (§3.2.2.3), a DISCONNECT with a reason code to an
- * MQTT 5 client (§4.13; MQTT 3.1.1 has no such packet: the socket just closes), a plain close, or nothing —
- * when vertx-mqtt answers and closes by itself (a CONNECT it refused or could not decode) or the socket is
- * already gone.
+ * How an MQTT connection ends on the wire: a refusing CONNACK (§3.2.2.3), a DISCONNECT with a
+ * reason code to an MQTT 5 client (§4.13; MQTT 3.1.1 has no such packet: the socket just closes), a
+ * plain close, or nothing — when vertx-mqtt answers and closes by itself (a CONNECT it refused or
+ * could not decode) or the socket is already gone.
  *
  * @param connack the refusing CONNACK's code, or null
  * @param disconnect the MQTT 5 DISCONNECT's reason code, or null
  * @param closeSocket whether this side closes the socket
  */
-record MqttEnd(MqttConnectReturnCode connack, MqttDisconnectReasonCode disconnect, boolean closeSocket) {
+record MqttEnd(
+    MqttConnectReturnCode connack, MqttDisconnectReasonCode disconnect, boolean closeSocket) {
 
   /** Close the socket, say nothing. */
   static final MqttEnd CLOSE = new MqttEnd(null, null, true);
+
   /** Leave the socket to vertx-mqtt, which answers and closes it, or to the peer that closed it. */
   static final MqttEnd NONE = new MqttEnd(null, null, false);
 

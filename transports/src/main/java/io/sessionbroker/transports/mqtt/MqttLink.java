@@ -20,11 +20,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One MQTT connection, from accepted socket to closed session: CONNECT → {@code table.open} → CONNACK; every
- * control packet → {@code table.touch}; DISCONNECT, socket loss or a protocol error → {@code table.close}. Its
- * life (CONNECT deadline, open, the one close, the table's callback) is its {@link Link}'s; what is MQTT's own
- * stays here: CONNACK codes, the will, the keep-alive, DISCONNECT reason codes, the stored session. Confined to
- * the transport's event loop.
+ * One MQTT connection, from accepted socket to closed session: CONNECT → {@code table.open} →
+ * CONNACK; every control packet → {@code table.touch}; DISCONNECT, socket loss or a protocol error
+ * → {@code table.close}. Its life (CONNECT deadline, open, the one close, the table's callback) is
+ * its {@link Link}'s; what is MQTT's own stays here: CONNACK codes, the will, the keep-alive,
+ * DISCONNECT reason codes, the stored session. Confined to the transport's event loop.
  */
 final class MqttLink implements Link.Wire<MqttEnd> {
 
@@ -43,17 +43,31 @@ final class MqttLink implements Link.Wire<MqttEnd> {
   MqttLink(NetSocketInternal socket, LinkServices services) {
     this.socket = socket;
     this.services = services;
-    this.link = new Link<>(services.table(), TransportName.MQTT, socket.remoteAddress().toString(),
-        services.context(), this);
-    this.bridge = new VertxMqttBridge(socket, services.options().maxMessageBytes(), Frames.MAX_DEVICE_ID_LENGTH,
-        this::onConnect, e -> refused("identifier_rejected", e.getMessage(), MqttEnd.NONE));
+    this.link =
+        new Link<>(
+            services.table(),
+            TransportName.MQTT,
+            socket.remoteAddress().toString(),
+            services.context(),
+            this);
+    this.bridge =
+        new VertxMqttBridge(
+            socket,
+            services.options().maxMessageBytes(),
+            Frames.MAX_DEVICE_ID_LENGTH,
+            this::onConnect,
+            e -> refused("identifier_rejected", e.getMessage(), MqttEnd.NONE));
     socket.messageHandler(this::onPacket);
     socket.closeHandler(v -> onSocketClosed());
-    socket.exceptionHandler(e -> log.debug("mqtt_socket_error remote={}: {}", link.remote(), e.toString()));
+    socket.exceptionHandler(
+        e -> log.debug("mqtt_socket_error remote={}: {}", link.remote(), e.toString()));
     // §3.1.4: a server may close a connection that does not send CONNECT within a reasonable time.
     long connectTimeoutMs = services.options().connectTimeoutMs();
-    link.awaitHello(connectTimeoutMs,
-        () -> refused("connect_timeout", "no CONNECT within " + connectTimeoutMs + " ms", MqttEnd.CLOSE));
+    link.awaitHello(
+        connectTimeoutMs,
+        () ->
+            refused(
+                "connect_timeout", "no CONNECT within " + connectTimeoutMs + " ms", MqttEnd.CLOSE));
   }
 
   /** Every decoded packet passes here first, then goes to vertx-mqtt. */
@@ -77,7 +91,9 @@ final class MqttLink implements Link.Wire<MqttEnd> {
       // §3.1.0-1 (3.1.1 [MQTT-3.1.0-1]): the first packet MUST be CONNECT.
       refused(Frames.PROTOCOL_ERROR, "first packet was " + type + ", not CONNECT", MqttEnd.CLOSE);
     } else if (type == MqttMessageType.CONNECT && !awaitingConnect) {
-      violation(MqttDisconnectReasonCode.PROTOCOL_ERROR); // §3.1.0-2: a second CONNECT is a protocol violation
+      violation(
+          MqttDisconnectReasonCode
+              .PROTOCOL_ERROR); // §3.1.0-2: a second CONNECT is a protocol violation
     } else if (type == MqttMessageType.CONNECT) {
       requestedClientId = ((MqttConnectMessage) packet).payload().clientIdentifier();
       bridge.deliver(message);
@@ -91,14 +107,20 @@ final class MqttLink implements Link.Wire<MqttEnd> {
   }
 
   private void onMalformed(Throwable cause) {
-    if (link.state() == Link.State.AWAITING_HELLO) { // vertx-mqtt answers (a CONNACK for the version) and closes
+    if (link.state()
+        == Link.State.AWAITING_HELLO) { // vertx-mqtt answers (a CONNACK for the version) and closes
       boolean version = cause instanceof MqttUnacceptableProtocolVersionException;
-      refused(version ? "unsupported_protocol_version" : "malformed_packet", String.valueOf(cause.getMessage()),
+      refused(
+          version ? "unsupported_protocol_version" : "malformed_packet",
+          String.valueOf(cause.getMessage()),
           MqttEnd.NONE);
     } else {
-      // MQTT 5 §4.13: 0x81 Malformed Packet / 0x95 Packet Too Large, then close; 3.1.1 §4.8: just close.
-      violation(cause instanceof TooLongFrameException
-          ? MqttDisconnectReasonCode.PACKET_TOO_LARGE : MqttDisconnectReasonCode.MALFORMED_PACKET);
+      // MQTT 5 §4.13: 0x81 Malformed Packet / 0x95 Packet Too Large, then close; 3.1.1 §4.8: just
+      // close.
+      violation(
+          cause instanceof TooLongFrameException
+              ? MqttDisconnectReasonCode.PACKET_TOO_LARGE
+              : MqttDisconnectReasonCode.MALFORMED_PACKET);
     }
   }
 
@@ -111,24 +133,33 @@ final class MqttLink implements Link.Wire<MqttEnd> {
       return;
     }
     will = endpoint.will() != null && endpoint.will().isWillFlag() ? endpoint.will() : null;
-    sessionExpirySeconds = ConnectRules.sessionExpirySeconds(
-        endpoint.protocolVersion(), endpoint.isCleanSession(), endpoint.connectProperties());
-    long heartbeatMs = ConnectRules.requestedHeartbeatMs(
-        endpoint.keepAliveTimeSeconds(), services.options().maxKeepAliveSeconds());
+    sessionExpirySeconds =
+        ConnectRules.sessionExpirySeconds(
+            endpoint.protocolVersion(), endpoint.isCleanSession(), endpoint.connectProperties());
+    long heartbeatMs =
+        ConnectRules.requestedHeartbeatMs(
+            endpoint.keepAliveTimeSeconds(), services.options().maxKeepAliveSeconds());
     link.open(endpoint.clientIdentifier(), heartbeatMs, Wills.toJson(will));
   }
 
-  /** §3.14.4 (3.1.1) / [MQTT-3.14.4-3] (5): DISCONNECT discards the will, unless MQTT 5 reason 0x04 keeps it. */
+  /**
+   * §3.14.4 (3.1.1) / [MQTT-3.14.4-3] (5): DISCONNECT discards the will, unless MQTT 5 reason 0x04
+   * keeps it.
+   */
   private void onDisconnect(MqttDisconnectMessage message) {
     if (message.code() != MqttDisconnectReasonCode.WITH_WILL_MESSAGE) {
       will = null;
       link.session().will(null);
     }
-    sessionExpirySeconds = ConnectRules.sessionExpiryOnDisconnect(message.properties(), sessionExpirySeconds);
+    sessionExpirySeconds =
+        ConnectRules.sessionExpiryOnDisconnect(message.properties(), sessionExpirySeconds);
     link.close(CloseReason.CLIENT_CLOSED, null);
   }
 
-  /** A protocol violation after CONNECT: tell an MQTT 5 client why (§4.13), close, end with PROTOCOL_ERROR. */
+  /**
+   * A protocol violation after CONNECT: tell an MQTT 5 client why (§4.13), close, end with
+   * PROTOCOL_ERROR.
+   */
   private void violation(MqttDisconnectReasonCode code) {
     log.debug("mqtt_protocol_error remote={} code={}", link.remote(), code);
     link.close(CloseReason.PROTOCOL_ERROR, MqttEnd.disconnect(code));
@@ -141,7 +172,10 @@ final class MqttLink implements Link.Wire<MqttEnd> {
     link.socketClosed(CloseReason.CONNECTION_LOST);
   }
 
-  /** The connection never becomes a session: a {@code sessions.rejected} event, and {@code end} on the wire. */
+  /**
+   * The connection never becomes a session: a {@code sessions.rejected} event, and {@code end} on
+   * the wire.
+   */
   private void refused(String code, String message, MqttEnd end) {
     String deviceId = endpoint != null ? endpoint.clientIdentifier() : requestedClientId;
     link.reject(code, message, deviceId, end);
@@ -157,25 +191,36 @@ final class MqttLink implements Link.Wire<MqttEnd> {
     String clientId = endpoint.clientIdentifier();
     services.wills().reconnected(clientId, endpoint.isCleanSession());
     var stored = services.sessions().resume(clientId, endpoint.isCleanSession());
-    pubSub = ClientPubSub.attach(endpoint, services.router(),
-        (topic, payload) -> services.table().inbound(session, topic, Payloads.toEventValue(payload)),
-        this::violation);
-    endpoint.autoKeepAlive(true)
+    pubSub =
+        ClientPubSub.attach(
+            endpoint,
+            services.router(),
+            (topic, payload) ->
+                services.table().inbound(session, topic, Payloads.toEventValue(payload)),
+            this::violation);
+    endpoint
+        .autoKeepAlive(true)
         .disconnectMessageHandler(this::onDisconnect)
         .closeHandler(v -> onSocketClosed())
-        .exceptionHandler(e -> log.debug("mqtt_endpoint_error device={}: {}", clientId, e.toString()));
+        .exceptionHandler(
+            e -> log.debug("mqtt_endpoint_error device={}: {}", clientId, e.toString()));
     pubSub.restore(stored);
     boolean assigned = requestedClientId == null || requestedClientId.isEmpty();
-    endpoint.accept(stored != null, ConnectRules.connackProperties(endpoint.protocolVersion(),
-        assigned ? clientId : null,
-        ConnectRules.serverKeepAlive(endpoint.keepAliveTimeSeconds(), session.heartbeatMs())));
+    endpoint.accept(
+        stored != null,
+        ConnectRules.connackProperties(
+            endpoint.protocolVersion(),
+            assigned ? clientId : null,
+            ConnectRules.serverKeepAlive(endpoint.keepAliveTimeSeconds(), session.heartbeatMs())));
     socket.resume();
     log.debug("mqtt_connected device={} version={}", clientId, endpoint.protocolVersion());
   }
 
   @Override
   public MqttEnd goodbye(CloseReason reason) {
-    return reason.byBroker() ? MqttEnd.disconnect(ConnectRules.disconnectCode(reason)) : MqttEnd.CLOSE;
+    return reason.byBroker()
+        ? MqttEnd.disconnect(ConnectRules.disconnectCode(reason))
+        : MqttEnd.CLOSE;
   }
 
   @Override
@@ -197,13 +242,16 @@ final class MqttLink implements Link.Wire<MqttEnd> {
     }
   }
 
-  /** MQTT 5: DISCONNECT with {@code code} before the close (§4.13); MQTT 3.1.1 has no such packet. */
+  /**
+   * MQTT 5: DISCONNECT with {@code code} before the close (§4.13); MQTT 3.1.1 has no such packet.
+   */
   private void disconnect(MqttDisconnectReasonCode code) {
     try {
       if (endpoint != null && endpoint.isConnected()) {
         endpoint.disconnect(code, MqttProperties.NO_PROPERTIES);
       }
-    } catch (IllegalStateException | IllegalArgumentException e) { // vertx-mqtt: the endpoint is already closed
+    } catch (IllegalStateException
+        | IllegalArgumentException e) { // vertx-mqtt: the endpoint is already closed
     }
   }
 
@@ -215,7 +263,8 @@ final class MqttLink implements Link.Wire<MqttEnd> {
       services.sessions().keep(clientId, pubSub.detach(), sessionExpirySeconds);
     }
     if (will != null) {
-      // 3.1.1 §3.1.2.5 / 5 [MQTT-3.1.2-8]: every end without a will-discarding DISCONNECT publishes the will,
+      // 3.1.1 §3.1.2.5 / 5 [MQTT-3.1.2-8]: every end without a will-discarding DISCONNECT publishes
+      // the will,
       // including a takeover (the old network connection closes without DISCONNECT).
       services.wills().connectionEnded(clientId, will, sessionExpirySeconds);
     }

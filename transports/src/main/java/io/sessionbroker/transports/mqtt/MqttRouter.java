@@ -4,9 +4,9 @@ import io.netty.handler.codec.mqtt.MqttQoS;
 import io.vertx.core.buffer.Buffer;
 
 /**
- * Routes MQTT publications to the subscribers whose topic filters match. Kept behind this small interface so a
- * clustered router (routing publishes between broker nodes) can replace the in-memory {@link LocalRouter}
- * without touching the connection code.
+ * Routes MQTT publications to the subscribers whose topic filters match. Kept behind this small
+ * interface so a clustered router (routing publishes between broker nodes) can replace the
+ * in-memory {@link LocalRouter} without touching the connection code.
  *
  * <p>Threading: called only from the MQTT transport's event loop.
  */
@@ -19,7 +19,10 @@ public interface MqttRouter {
     void deliver(String topic, Buffer payload, MqttQoS qos);
   }
 
-  /** Adds or replaces (§3.8.4: same filter replaces) the subscription of {@code subscriber} to {@code filter}. */
+  /**
+   * Adds or replaces (§3.8.4: same filter replaces) the subscription of {@code subscriber} to
+   * {@code filter}.
+   */
   void subscribe(Subscriber subscriber, String filter, MqttQoS qos);
 
   /** Removes one subscription; true if it existed. */
@@ -28,7 +31,10 @@ public interface MqttRouter {
   /** Removes every subscription of a subscriber whose connection ended. */
   void unsubscribeAll(Subscriber subscriber);
 
-  /** Publishes to every matching subscriber, once each (§3.3.5: overlapping filters deliver once, max QoS). */
+  /**
+   * Publishes to every matching subscriber, once each (§3.3.5: overlapping filters deliver once,
+   * max QoS).
+   */
   void publish(String topic, Buffer payload, MqttQoS qos);
 
   /** Called once by the transport, on its event loop, before any other method. */

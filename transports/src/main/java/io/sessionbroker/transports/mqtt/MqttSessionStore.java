@@ -6,9 +6,10 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * MQTT session state kept between connections, in memory only (lost on restart): the subscriptions of a
- * client that connected with Clean Session 0 (3.1.1 §3.1.2.4) or a Session Expiry Interval above 0 (5
- * §3.1.2.11.2). Messages published while the client is away are not queued. Runs on the transport's event loop.
+ * MQTT session state kept between connections, in memory only (lost on restart): the subscriptions
+ * of a client that connected with Clean Session 0 (3.1.1 §3.1.2.4) or a Session Expiry Interval
+ * above 0 (5 §3.1.2.11.2). Messages published while the client is away are not queued. Runs on the
+ * transport's event loop.
  */
 final class MqttSessionStore {
 
@@ -22,9 +23,9 @@ final class MqttSessionStore {
   }
 
   /**
-   * The stored subscriptions of {@code clientId} to resume, or null when there is no session to resume:
-   * none stored, expired, or {@code cleanStart}, which discards it (§3.1.2.4). Non-null means Session Present
-   * = 1 in the CONNACK (§3.2.2.2).
+   * The stored subscriptions of {@code clientId} to resume, or null when there is no session to
+   * resume: none stored, expired, or {@code cleanStart}, which discards it (§3.1.2.4). Non-null
+   * means Session Present = 1 in the CONNACK (§3.2.2.2).
    */
   Map<String, MqttQoS> resume(String clientId, boolean cleanStart) {
     Stored stored = sessions.remove(clientId);
@@ -34,14 +35,18 @@ final class MqttSessionStore {
     return stored.subscriptions();
   }
 
-  /** Keeps the subscriptions of a client whose connection ended, for {@code expirySeconds}; 0 keeps nothing. */
+  /**
+   * Keeps the subscriptions of a client whose connection ended, for {@code expirySeconds}; 0 keeps
+   * nothing.
+   */
   void keep(String clientId, Map<String, MqttQoS> subscriptions, long expirySeconds) {
     if (expirySeconds <= 0) {
       return;
     }
     long now = clock.millis();
     sessions.values().removeIf(s -> s.expiresAt() <= now);
-    long expiresAt = expirySeconds >= ConnectRules.NEVER_EXPIRES ? Long.MAX_VALUE : now + expirySeconds * 1000L;
+    long expiresAt =
+        expirySeconds >= ConnectRules.NEVER_EXPIRES ? Long.MAX_VALUE : now + expirySeconds * 1000L;
     sessions.put(clientId, new Stored(Map.copyOf(subscriptions), expiresAt));
   }
 }

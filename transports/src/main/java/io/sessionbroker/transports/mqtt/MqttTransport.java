@@ -1,7 +1,7 @@
 package io.sessionbroker.transports.mqtt;
 
-import io.sessionbroker.transports.OutboundQueues;
 import io.sessionbroker.cluster.SessionTable;
+import io.sessionbroker.transports.OutboundQueues;
 import io.sessionbroker.transports.auth.DeviceAuth;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -12,9 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The MQTT 3.1.1 / 5 endpoint: accepts sockets, gives each an {@link MqttLink}, and owns what links share — the
- * pub/sub {@link MqttRouter}, the in-memory {@link MqttSessionStore} and the {@link Wills}. Every link runs on
- * this verticle's event loop, so none of the shared state needs a lock.
+ * The MQTT 3.1.1 / 5 endpoint: accepts sockets, gives each an {@link MqttLink}, and owns what links
+ * share — the pub/sub {@link MqttRouter}, the in-memory {@link MqttSessionStore} and the {@link
+ * Wills}. Every link runs on this verticle's event loop, so none of the shared state needs a lock.
  */
 public final class MqttTransport extends VerticleBase {
 
@@ -31,7 +31,8 @@ public final class MqttTransport extends VerticleBase {
   }
 
   /** With another router, e.g. one that also routes publishes between broker nodes. */
-  public MqttTransport(SessionTable table, MqttOptions options, DeviceAuth auth, MqttRouter router) {
+  public MqttTransport(
+      SessionTable table, MqttOptions options, DeviceAuth auth, MqttRouter router) {
     this.table = table;
     this.options = options;
     this.auth = auth;
@@ -40,16 +41,28 @@ public final class MqttTransport extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    LinkServices services = new LinkServices(table, options, auth, router,
-        new MqttSessionStore(table.clock()), new Wills(vertx, router), context);
-    server = vertx.createNetServer(new NetServerOptions().setHost(options.host()).setPort(options.port()));
-    server.connectHandler(socket -> {
-      NetSocketInternal internal = (NetSocketInternal) socket;
-      OutboundQueues.slim(internal.channelHandlerContext());
-      new MqttLink(internal, services);
-    });
-    return router.start().compose(v -> server.listen()).onSuccess(s ->
-        log.info("mqtt_listening host={} port={}", options.host(), s.actualPort()));
+    LinkServices services =
+        new LinkServices(
+            table,
+            options,
+            auth,
+            router,
+            new MqttSessionStore(table.clock()),
+            new Wills(vertx, router),
+            context);
+    server =
+        vertx.createNetServer(
+            new NetServerOptions().setHost(options.host()).setPort(options.port()));
+    server.connectHandler(
+        socket -> {
+          NetSocketInternal internal = (NetSocketInternal) socket;
+          OutboundQueues.slim(internal.channelHandlerContext());
+          new MqttLink(internal, services);
+        });
+    return router
+        .start()
+        .compose(v -> server.listen())
+        .onSuccess(s -> log.info("mqtt_listening host={} port={}", options.host(), s.actualPort()));
   }
 
   @Override

@@ -8,9 +8,10 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * How an MQTT payload (bytes) appears in JSON events ({@code devices.inbound}, the will in
- * {@code sessions.closed}): a JSON document as its value, so MQTT and the JSON transports look alike;
- * other UTF-8 text as a string; anything else as a {@link Buffer}, which Vert.x JSON renders as base64.
+ * How an MQTT payload (bytes) appears in JSON events ({@code devices.inbound}, the will in {@code
+ * sessions.closed}): a JSON document as its value, so MQTT and the JSON transports look alike;
+ * other UTF-8 text as a string; anything else as a {@link Buffer}, which Vert.x JSON renders as
+ * base64.
  */
 final class Payloads {
 
@@ -26,7 +27,10 @@ final class Payloads {
       // not JSON: fall through
     }
     try {
-      return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(payload.getBytes())).toString();
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .decode(ByteBuffer.wrap(payload.getBytes()))
+          .toString();
     } catch (CharacterCodingException e) {
       return payload;
     }

@@ -1,25 +1,33 @@
 package io.sessionbroker.transports.mqtt;
 
 /**
- * MQTT topic names and topic filters (MQTT 3.1.1 §4.7, MQTT 5 §4.7): validation and matching. Pure functions.
+ * MQTT topic names and topic filters (MQTT 3.1.1 §4.7, MQTT 5 §4.7): validation and matching. Pure
+ * functions.
  *
- * <p>Example: the filter {@code sensors/+/temp} matches {@code sensors/42/temp} but not {@code sensors/42/temp/c};
- * {@code sensors/#} matches {@code sensors}, {@code sensors/42} and {@code sensors/42/temp}; neither {@code #} nor
- * {@code +/x} matches a topic that starts with {@code $} (§4.7.2).
+ * <p>Example: the filter {@code sensors/+/temp} matches {@code sensors/42/temp} but not {@code
+ * sensors/42/temp/c}; {@code sensors/#} matches {@code sensors}, {@code sensors/42} and {@code
+ * sensors/42/temp}; neither {@code #} nor {@code +/x} matches a topic that starts with {@code $}
+ * (§4.7.2).
  */
 public final class Topics {
 
   private Topics() {}
 
-  /** A topic name a client may PUBLISH to: non-empty, no wildcards (§4.7.3, §3.3.2.1), no NUL (§1.5.3). */
+  /**
+   * A topic name a client may PUBLISH to: non-empty, no wildcards (§4.7.3, §3.3.2.1), no NUL
+   * (§1.5.3).
+   */
   public static boolean validName(String topic) {
-    return topic != null && !topic.isEmpty() && topic.indexOf('+') < 0 && topic.indexOf('#') < 0
+    return topic != null
+        && !topic.isEmpty()
+        && topic.indexOf('+') < 0
+        && topic.indexOf('#') < 0
         && topic.indexOf('\0') < 0;
   }
 
   /**
-   * A topic filter a client may SUBSCRIBE to (§4.7.1): non-empty; {@code #} only as the whole last level;
-   * {@code +} only as a whole level.
+   * A topic filter a client may SUBSCRIBE to (§4.7.1): non-empty; {@code #} only as the whole last
+   * level; {@code +} only as a whole level.
    */
   public static boolean validFilter(String filter) {
     if (filter == null || filter.isEmpty() || filter.indexOf('\0') >= 0) {

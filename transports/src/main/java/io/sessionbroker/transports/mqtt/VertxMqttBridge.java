@@ -15,24 +15,29 @@ import java.lang.invoke.MethodHandles;
 import java.lang.reflect.Method;
 
 /**
- * Puts vertx-mqtt's protocol engine ({@link MqttServerConnection}: CONNECT parsing, CONNACK, acks, the
- * {@link MqttEndpoint} API) on a socket that this transport accepted itself.
+ * Puts vertx-mqtt's protocol engine ({@link MqttServerConnection}: CONNECT parsing, CONNACK, acks,
+ * the {@link MqttEndpoint} API) on a socket that this transport accepted itself.
  *
- * <p>Why not {@code MqttServer}: in vertx-mqtt 5.1 it (1) hides a connection until its CONNECT arrives, so a
- * connection that never sends one cannot be reported as {@code sessions.rejected}, and (2) hard-wires its own
- * keep-alive: an {@code IdleStateHandler} that silently closes the socket after ceil(1.5 × keep-alive) seconds
- * — there is no option to turn it off — so the close reason would be {@code CONNECTION_LOST} instead of the
- * table's {@code TIMEOUT}, and the deadline would be rounded to whole seconds. This class builds the same
- * pipeline as {@code MqttServerImpl.initChannel}, minus the connect timeout, and removes the keep-alive handler
- * after CONNECT. It is the only class that touches vertx-mqtt internals; the integration tests break loudly
- * if an upgrade changes them.
+ * <p>Why not {@code MqttServer}: in vertx-mqtt 5.1 it (1) hides a connection until its CONNECT
+ * arrives, so a connection that never sends one cannot be reported as {@code sessions.rejected},
+ * and (2) hard-wires its own keep-alive: an {@code IdleStateHandler} that silently closes the
+ * socket after ceil(1.5 × keep-alive) seconds — there is no option to turn it off — so the close
+ * reason would be {@code CONNECTION_LOST} instead of the table's {@code TIMEOUT}, and the deadline
+ * would be rounded to whole seconds. This class builds the same pipeline as {@code
+ * MqttServerImpl.initChannel}, minus the connect timeout, and removes the keep-alive handler after
+ * CONNECT. It is the only class that touches vertx-mqtt internals; the integration tests break
+ * loudly if an upgrade changes them.
  */
 final class VertxMqttBridge {
 
   /** {@code MqttServerConnection.handleMessage(Object)} is package-private in vertx-mqtt 5.1. */
   private static final MethodHandle HANDLE_MESSAGE = handleMessage();
-  /** Names vertx-mqtt removes on CONNECT (its connect timeout) and adds after it (its keep-alive). */
+
+  /**
+   * Names vertx-mqtt removes on CONNECT (its connect timeout) and adds after it (its keep-alive).
+   */
   private static final String IDLE = "idle";
+
   private static final String TIMEOUT_ON_CONNECT = "timeoutOnConnect";
   private static final String KEEP_ALIVE = "keepAliveHandler";
 
@@ -41,15 +46,22 @@ final class VertxMqttBridge {
 
   /**
    * @param onConnect called with the endpoint of a CONNECT that vertx-mqtt found well-formed
-   * @param onRefused called when vertx-mqtt refused a CONNECT (empty client id without clean session)
+   * @param onRefused called when vertx-mqtt refused a CONNECT (empty client id without clean
+   *     session)
    */
-  VertxMqttBridge(NetSocketInternal socket, int maxMessageBytes, int maxClientIdLength,
-      Handler<MqttEndpoint> onConnect, Handler<Throwable> onRefused) {
+  VertxMqttBridge(
+      NetSocketInternal socket,
+      int maxMessageBytes,
+      int maxClientIdLength,
+      Handler<MqttEndpoint> onConnect,
+      Handler<Throwable> onRefused) {
     this.socket = socket;
     ChannelPipeline pipeline = socket.channelHandlerContext().pipeline();
     pipeline.addBefore("handler", "mqttEncoder", MqttEncoder.INSTANCE);
-    pipeline.addBefore("handler", "mqttDecoder", new MqttDecoder(maxMessageBytes, maxClientIdLength));
-    // Placeholders: vertx-mqtt removes these by name on CONNECT; our own connect deadline replaces them.
+    pipeline.addBefore(
+        "handler", "mqttDecoder", new MqttDecoder(maxMessageBytes, maxClientIdLength));
+    // Placeholders: vertx-mqtt removes these by name on CONNECT; our own connect deadline replaces
+    // them.
     pipeline.addBefore("handler", IDLE, new ChannelInboundHandlerAdapter());
     pipeline.addBefore("handler", TIMEOUT_ON_CONNECT, new ChannelInboundHandlerAdapter());
     MqttServerOptions options = new MqttServerOptions().setAutoClientId(true);
@@ -68,7 +80,10 @@ final class VertxMqttBridge {
     }
   }
 
-  /** After CONNECT: the session table's wheel, not vertx-mqtt's idle handler, enforces the keep-alive. */
+  /**
+   * After CONNECT: the session table's wheel, not vertx-mqtt's idle handler, enforces the
+   * keep-alive.
+   */
   void dropBuiltInKeepAlive() {
     ChannelPipeline pipeline = socket.channelHandlerContext().pipeline();
     for (String name : new String[] {IDLE, KEEP_ALIVE, TIMEOUT_ON_CONNECT}) {
@@ -84,7 +99,8 @@ final class VertxMqttBridge {
       method.setAccessible(true);
       return MethodHandles.lookup().unreflect(method);
     } catch (ReflectiveOperationException | RuntimeException e) {
-      throw new ExceptionInInitializerError("vertx-mqtt changed: no MqttServerConnection.handleMessage: " + e);
+      throw new ExceptionInInitializerError(
+          "vertx-mqtt changed: no MqttServerConnection.handleMessage: " + e);
     }
   }
 }

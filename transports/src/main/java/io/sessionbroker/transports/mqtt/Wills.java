@@ -12,8 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Publishes Will Messages, at once or after the MQTT 5 Will Delay Interval (§3.1.3.2.2), and cancels a delayed
- * will when the client comes back in time ([MQTT-3.1.3-9]). Runs on the transport's event loop.
+ * Publishes Will Messages, at once or after the MQTT 5 Will Delay Interval (§3.1.3.2.2), and
+ * cancels a delayed will when the client comes back in time ([MQTT-3.1.3-9]). Runs on the
+ * transport's event loop.
  */
 final class Wills {
 
@@ -21,6 +22,7 @@ final class Wills {
 
   private final Vertx vertx;
   private final MqttRouter router;
+
   /** A will waiting for its delay, and the timer that will publish it. */
   private record Pending(MqttWill will, long timer) {}
 
@@ -40,16 +42,20 @@ final class Wills {
     return new JsonObject()
         .put("topic", will.getWillTopic())
         .put("payload", Payloads.toEventValue(will.getWillMessage()))
-        .put("payloadBase64", java.util.Base64.getEncoder().encodeToString(
-            will.getWillMessage() == null ? new byte[0] : will.getWillMessage().getBytes()))
+        .put(
+            "payloadBase64",
+            java.util.Base64.getEncoder()
+                .encodeToString(
+                    will.getWillMessage() == null ? new byte[0] : will.getWillMessage().getBytes()))
         .put("qos", will.getWillQos())
         .put("retain", will.isWillRetain())
         .put("delayIntervalSeconds", delaySeconds(will));
   }
 
   /**
-   * The connection of {@code clientId} ended without a DISCONNECT that discards the will. §3.1.3.2.2: the will
-   * waits for the Will Delay Interval or the end of the session, whichever comes first.
+   * The connection of {@code clientId} ended without a DISCONNECT that discards the will.
+   * §3.1.3.2.2: the will waits for the Will Delay Interval or the end of the session, whichever
+   * comes first.
    */
   void connectionEnded(String clientId, MqttWill will, long sessionExpirySeconds) {
     long delay = Math.min(delaySeconds(will), sessionExpirySeconds);
@@ -58,13 +64,15 @@ final class Wills {
       return;
     }
     cancel(clientId);
-    long timer = vertx.setTimer(delay * 1000L, id -> publish(clientId, pending.remove(clientId).will()));
+    long timer =
+        vertx.setTimer(delay * 1000L, id -> publish(clientId, pending.remove(clientId).will()));
     pending.put(clientId, new Pending(will, timer));
   }
 
   /**
    * A new connection of {@code clientId} was accepted. Resuming the session cancels a delayed will
-   * ([MQTT-3.1.3-9]); a clean start ends the old session, which publishes the will now (§3.1.3.2.2).
+   * ([MQTT-3.1.3-9]); a clean start ends the old session, which publishes the will now
+   * (§3.1.3.2.2).
    */
   void reconnected(String clientId, boolean cleanStart) {
     Pending waiting = pending.get(clientId);

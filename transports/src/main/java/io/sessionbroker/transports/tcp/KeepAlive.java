@@ -3,17 +3,18 @@ package io.sessionbroker.transports.tcp;
 import io.netty.channel.Channel;
 import io.netty.channel.socket.nio.NioChannelOption;
 import io.vertx.core.internal.net.NetSocketInternal;
-import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.NetSocket;
 import jdk.net.ExtendedSocketOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Kernel TCP keepalive with per-socket idle / interval / count, so a device that vanished without FIN/RST
- * (power loss, NAT drop) is found in about {@code idle + interval × count} seconds instead of Linux's two
- * hours. The native epoll transport applies the server options itself; on the JDK (NIO) transport Vert.x
- * only sets SO_KEEPALIVE, so each accepted socket gets the three values through JDK extended socket options.
+ * Kernel TCP keepalive with per-socket idle / interval / count, so a device that vanished without
+ * FIN/RST (power loss, NAT drop) is found in about {@code idle + interval × count} seconds instead
+ * of Linux's two hours. The native epoll transport applies the server options itself; on the JDK
+ * (NIO) transport Vert.x only sets SO_KEEPALIVE, so each accepted socket gets the three values
+ * through JDK extended socket options.
  */
 final class KeepAlive {
 
@@ -26,7 +27,8 @@ final class KeepAlive {
     this.options = options;
     this.nativeTransport = nativeTransport;
     if (!nativeTransport) {
-      log.warn("native_transport_unavailable: applying TCP keepalive through JDK extended socket options");
+      log.warn(
+          "native_transport_unavailable: applying TCP keepalive through JDK extended socket options");
     }
   }
 
@@ -45,10 +47,19 @@ final class KeepAlive {
     }
     Channel channel = internal.channelHandlerContext().channel();
     try {
-      channel.config().setOption(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPIDLE), options.keepAliveIdleS());
-      channel.config().setOption(
-          NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPINTERVAL), options.keepAliveIntervalS());
-      channel.config().setOption(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPCOUNT), options.keepAliveCount());
+      channel
+          .config()
+          .setOption(
+              NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPIDLE), options.keepAliveIdleS());
+      channel
+          .config()
+          .setOption(
+              NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPINTERVAL),
+              options.keepAliveIntervalS());
+      channel
+          .config()
+          .setOption(
+              NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPCOUNT), options.keepAliveCount());
     } catch (RuntimeException e) {
       log.warn("tcp_keepalive_options_failed remote={}", socket.remoteAddress(), e);
     }

@@ -17,9 +17,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One device connection over raw TCP: JSON lines in, JSON lines out. Lives on the socket's event loop; its
- * life (hello deadline, open, the one close) is its {@link Link}'s. Once open, every frame proves liveness. Its
- * last words are a frame: an {@code error}, or the {@code bye} of a session the broker ended.
+ * One device connection over raw TCP: JSON lines in, JSON lines out. Lives on the socket's event
+ * loop; its life (hello deadline, open, the one close) is its {@link Link}'s. Once open, every
+ * frame proves liveness. Its last words are a frame: an {@code error}, or the {@code bye} of a
+ * session the broker ended.
  */
 final class TcpConnection implements Link.Wire<JsonObject> {
 
@@ -31,10 +32,15 @@ final class TcpConnection implements Link.Wire<JsonObject> {
   private final DeviceAuth auth;
   private final RecordParser parser;
   private final Link<JsonObject> link;
-  /** The device a valid hello named, for a rejection after it (auth_failed, a refused open); null before. */
+
+  /**
+   * The device a valid hello named, for a rejection after it (auth_failed, a refused open); null
+   * before.
+   */
   private String claimedDevice;
 
-  TcpConnection(Context context, NetSocket socket, SessionTable table, TcpOptions options, DeviceAuth auth) {
+  TcpConnection(
+      Context context, NetSocket socket, SessionTable table, TcpOptions options, DeviceAuth auth) {
     this.socket = socket;
     this.table = table;
     this.options = options;
@@ -44,20 +50,30 @@ final class TcpConnection implements Link.Wire<JsonObject> {
     this.link = new Link<>(table, TransportName.TCP, remote, context, this);
   }
 
-  /** @param released run once, when the socket has closed (frees the listener's connection slot) */
+  /**
+   * @param released run once, when the socket has closed (frees the listener's connection slot)
+   */
   void start(Runnable released) {
     parser.handler(this::onLine);
-    // The parser reports a line that grows past the maximum before its newline arrives; onLine checks a
+    // The parser reports a line that grows past the maximum before its newline arrives; onLine
+    // checks a
     // long line that arrived whole.
     parser.exceptionHandler(e -> fail(tooLarge()));
     socket.handler(parser);
-    socket.closeHandler(v -> {
-      released.run();
-      link.socketClosed(CloseReason.CONNECTION_LOST);
-    });
-    socket.exceptionHandler(e -> log.debug("tcp_socket_error remote={} error={}", link.remote(), e.toString()));
-    link.awaitHello(options.handshakeTimeoutMs(), () -> fail(new FrameException(Frames.HANDSHAKE_TIMEOUT,
-        "no hello within " + options.handshakeTimeoutMs() + " ms")));
+    socket.closeHandler(
+        v -> {
+          released.run();
+          link.socketClosed(CloseReason.CONNECTION_LOST);
+        });
+    socket.exceptionHandler(
+        e -> log.debug("tcp_socket_error remote={} error={}", link.remote(), e.toString()));
+    link.awaitHello(
+        options.handshakeTimeoutMs(),
+        () ->
+            fail(
+                new FrameException(
+                    Frames.HANDSHAKE_TIMEOUT,
+                    "no hello within " + options.handshakeTimeoutMs() + " ms")));
   }
 
   private void onLine(Buffer line) {
@@ -93,7 +109,8 @@ final class TcpConnection implements Link.Wire<JsonObject> {
     Frames.Hello hello = Frames.hello(frame);
     claimedDevice = hello.deviceId();
     if (!auth.verify(hello.deviceId(), hello.token())) {
-      throw new FrameException(Frames.AUTH_FAILED, "token does not authenticate device " + hello.deviceId());
+      throw new FrameException(
+          Frames.AUTH_FAILED, "token does not authenticate device " + hello.deviceId());
     }
     link.open(hello.deviceId(), hello.heartbeatMs(), null);
   }
@@ -103,8 +120,11 @@ final class TcpConnection implements Link.Wire<JsonObject> {
       case Frames.PING -> handlePing(frame);
       case Frames.DATA -> handleData(frame);
       case Frames.BYE -> link.close(CloseReason.CLIENT_CLOSED, null);
-      case Frames.HELLO -> throw new FrameException(Frames.PROTOCOL_ERROR, "hello was already received");
-      default -> throw new FrameException(Frames.PROTOCOL_ERROR, "unknown frame type " + Frames.type(frame));
+      case Frames.HELLO ->
+          throw new FrameException(Frames.PROTOCOL_ERROR, "hello was already received");
+      default ->
+          throw new FrameException(
+              Frames.PROTOCOL_ERROR, "unknown frame type " + Frames.type(frame));
     }
   }
 
@@ -123,7 +143,10 @@ final class TcpConnection implements Link.Wire<JsonObject> {
     table.inbound(link.session(), null, frame.getValue("payload"));
   }
 
-  /** Bad input: tell the device; it ends the session, or, before there is one, is the connection's rejection. */
+  /**
+   * Bad input: tell the device; it ends the session, or, before there is one, is the connection's
+   * rejection.
+   */
   private void fail(FrameException e) {
     if (link.state() == Link.State.OPEN) {
       link.close(CloseReason.PROTOCOL_ERROR, Frames.error(e));
@@ -133,7 +156,8 @@ final class TcpConnection implements Link.Wire<JsonObject> {
   }
 
   private FrameException tooLarge() {
-    return new FrameException(Frames.FRAME_TOO_LARGE, "frame longer than " + options.maxFrameBytes() + " bytes");
+    return new FrameException(
+        Frames.FRAME_TOO_LARGE, "frame longer than " + options.maxFrameBytes() + " bytes");
   }
 
   @Override

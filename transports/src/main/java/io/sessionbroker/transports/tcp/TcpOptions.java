@@ -74,8 +74,15 @@ public record TcpOptions(
 
   /** The same options on another port (tests bind to 0). */
   public TcpOptions withPort(int newPort) {
-    return new TcpOptions(host, newPort, handshakeTimeoutMs, maxFrameBytes, keepAliveIdleS,
-        keepAliveIntervalS, keepAliveCount, maxConnections);
+    return new TcpOptions(
+        host,
+        newPort,
+        handshakeTimeoutMs,
+        maxFrameBytes,
+        keepAliveIdleS,
+        keepAliveIntervalS,
+        keepAliveCount,
+        maxConnections);
   }
 
   private static void positive(String name, int value) {

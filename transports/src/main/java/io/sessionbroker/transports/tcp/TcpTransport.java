@@ -1,12 +1,12 @@
 package io.sessionbroker.transports.tcp;
 
+import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.transports.OutboundQueues;
 import io.sessionbroker.transports.TransportName;
-import io.vertx.core.internal.net.NetSocketInternal;
-import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.transports.auth.DeviceAuth;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
@@ -15,8 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The raw TCP listener: JSON lines (docs/protocol.md). Each accepted socket gets kernel TCP keepalive and a
- * {@link TcpConnection} that maps its frames to the session table.
+ * The raw TCP listener: JSON lines (docs/protocol.md). Each accepted socket gets kernel TCP
+ * keepalive and a {@link TcpConnection} that maps its frames to the session table.
  */
 public final class TcpTransport extends VerticleBase {
 
@@ -40,13 +40,22 @@ public final class TcpTransport extends VerticleBase {
   @Override
   public Future<?> start() {
     keepAlive = new KeepAlive(options, vertx.isNativeTransportEnabled());
-    NetServerOptions serverOptions = keepAlive.apply(new NetServerOptions()
-        .setHost(options.host())
-        .setPort(options.port())
-        .setTcpNoDelay(true));
+    NetServerOptions serverOptions =
+        keepAlive.apply(
+            new NetServerOptions()
+                .setHost(options.host())
+                .setPort(options.port())
+                .setTcpNoDelay(true));
     server = vertx.createNetServer(serverOptions).connectHandler(this::accept);
-    return server.listen().onSuccess(s -> log.info("listener_up transport={} host={} port={}",
-        TransportName.TCP, options.host(), s.actualPort()));
+    return server
+        .listen()
+        .onSuccess(
+            s ->
+                log.info(
+                    "listener_up transport={} host={} port={}",
+                    TransportName.TCP,
+                    options.host(),
+                    s.actualPort()));
   }
 
   private void accept(NetSocket socket) {
@@ -54,9 +63,13 @@ public final class TcpTransport extends VerticleBase {
       connections.decrementAndGet();
       refused++;
       long now = System.nanoTime();
-      if (now - lastRefusalLog >= 1_000_000_000L) { // a connect storm must not flood the log: a line a second
-        log.warn("tcp_connection_refused remote={} reason=max_connections limit={} refused_since_last_line={}",
-            socket.remoteAddress(), options.maxConnections(), refused);
+      if (now - lastRefusalLog
+          >= 1_000_000_000L) { // a connect storm must not flood the log: a line a second
+        log.warn(
+            "tcp_connection_refused remote={} reason=max_connections limit={} refused_since_last_line={}",
+            socket.remoteAddress(),
+            options.maxConnections(),
+            refused);
         lastRefusalLog = now;
         refused = 0;
       }
@@ -65,7 +78,8 @@ public final class TcpTransport extends VerticleBase {
     }
     OutboundQueues.slim(((NetSocketInternal) socket).channelHandlerContext());
     keepAlive.apply(socket);
-    // TcpConnection owns the socket's close handler (a socket has one): it releases the slot from there.
+    // TcpConnection owns the socket's close handler (a socket has one): it releases the slot from
+    // there.
     new TcpConnection(context, socket, table, options, auth).start(connections::decrementAndGet);
   }
 

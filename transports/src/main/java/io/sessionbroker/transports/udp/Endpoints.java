@@ -1,10 +1,10 @@
 package io.sessionbroker.transports.udp;
 
 /**
- * A device's IPv4 address and port packed into one {@code long}: {@code address << 16 | port}. A session
- * keeps its device's address this way, in 8 bytes and one volatile field, instead of as an
- * {@link java.net.InetSocketAddress} (about 90 bytes) or a {@code "host:port"} string (about 56). IPv6
- * addresses do not fit; {@link #NOT_IPV4} says so and the caller keeps those another way.
+ * A device's IPv4 address and port packed into one {@code long}: {@code address << 16 | port}. A
+ * session keeps its device's address this way, in 8 bytes and one volatile field, instead of as an
+ * {@link java.net.InetSocketAddress} (about 90 bytes) or a {@code "host:port"} string (about 56).
+ * IPv6 addresses do not fit; {@link #NOT_IPV4} says so and the caller keeps those another way.
  */
 final class Endpoints {
 
@@ -38,7 +38,13 @@ final class Endpoints {
 
   static String host(long packed) {
     long address = packed >>> 16;
-    return (address >>> 24) + "." + (address >>> 16 & 0xFF) + "." + (address >>> 8 & 0xFF) + "." + (address & 0xFF);
+    return (address >>> 24)
+        + "."
+        + (address >>> 16 & 0xFF)
+        + "."
+        + (address >>> 8 & 0xFF)
+        + "."
+        + (address & 0xFF);
   }
 
   static int port(long packed) {

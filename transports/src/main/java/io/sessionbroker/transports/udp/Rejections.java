@@ -7,9 +7,9 @@ import io.sessionbroker.transports.udp.UdpStats.Counter;
 import io.sessionbroker.transports.udp.UdpStats.Drop;
 
 /**
- * Counts every dropped datagram and reports it as a {@code sessions.rejected} event, at most
- * {@code perSecond} events per one-second window. A spoofed flood of bad datagrams thus costs the event bus
- * a handful of events a second; the next event that gets through says how many were held back.
+ * Counts every dropped datagram and reports it as a {@code sessions.rejected} event, at most {@code
+ * perSecond} events per one-second window. A spoofed flood of bad datagrams thus costs the event
+ * bus a handful of events a second; the next event that gets through says how many were held back.
  */
 final class Rejections {
 
@@ -39,7 +39,10 @@ final class Rejections {
     table.reject(new Rejection(TransportName.UDP.id(), remote, deviceId, reason.code(), text));
   }
 
-  /** -1 if this window's quota is spent, else how many events were held back since the last one reported. */
+  /**
+   * -1 if this window's quota is spent, else how many events were held back since the last one
+   * reported.
+   */
   synchronized long admit(long nowMs) {
     if (nowMs - windowStartMs >= 1000 || nowMs < windowStartMs) {
       windowStartMs = nowMs;

@@ -15,7 +15,9 @@ record Sender(Outlet socket, String host, int port) {
     socket.send(datagram, host, port);
   }
 
-  /** Replies after whatever the socket's event loop has queued already (see {@link Outlet#post}). */
+  /**
+   * Replies after whatever the socket's event loop has queued already (see {@link Outlet#post}).
+   */
   void post(Buffer datagram) {
     socket.post(datagram, host, port);
   }

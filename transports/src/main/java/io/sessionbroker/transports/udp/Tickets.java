@@ -4,9 +4,10 @@ import java.nio.ByteBuffer;
 import java.util.Base64;
 
 /**
- * Session tickets: 128 bits from a {@link java.security.SecureRandom}, drawn per session and shown to the
- * device once, in its {@code welcome}, as 22 characters of unpadded base64url. Whoever presents the ticket
- * speaks for the session, so it must be unguessable (2^128 values) and it is compared in constant time.
+ * Session tickets: 128 bits from a {@link java.security.SecureRandom}, drawn per session and shown
+ * to the device once, in its {@code welcome}, as 22 characters of unpadded base64url. Whoever
+ * presents the ticket speaks for the session, so it must be unguessable (2^128 values) and it is
+ * compared in constant time.
  *
  * <p>The ticket is kept as two {@code long}s (16 bytes, no object of its own) in {@link UdpPeer}.
  */
@@ -15,8 +16,11 @@ final class Tickets {
   /** Length of a ticket as text. */
   static final int TEXT_LENGTH = 22;
 
-  /** The base64url characters whose low 4 bits are 0: the only ones that can end a 16-byte value. */
+  /**
+   * The base64url characters whose low 4 bits are 0: the only ones that can end a 16-byte value.
+   */
   private static final String CANONICAL_LAST = "AQgw";
+
   private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
   private static final Base64.Decoder DECODER = Base64.getUrlDecoder();
 
@@ -27,9 +31,10 @@ final class Tickets {
   }
 
   /**
-   * Whether {@code text} is the ticket {@code high}/{@code low}; false for anything that is not a ticket. Only
-   * the canonical text matches: 22 characters carry 132 bits, and the decoder would ignore the last 4, so
-   * {@code …A} and {@code …B} would otherwise both pass for a ticket ending in {@code A}.
+   * Whether {@code text} is the ticket {@code high}/{@code low}; false for anything that is not a
+   * ticket. Only the canonical text matches: 22 characters carry 132 bits, and the decoder would
+   * ignore the last 4, so {@code …A} and {@code …B} would otherwise both pass for a ticket ending
+   * in {@code A}.
    */
   static boolean matches(String text, long high, long low) {
     if (text.length() != TEXT_LENGTH || CANONICAL_LAST.indexOf(text.charAt(TEXT_LENGTH - 1)) < 0) {

@@ -16,19 +16,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code hello} → {@code welcome} over UDP: validates and authenticates the hello, answers a repeated hello
- * with the same welcome, opens a new session (taking over the device's previous one) for any other, and never
- * answers a hello with more bytes than it carried.
+ * {@code hello} → {@code welcome} over UDP: validates and authenticates the hello, answers a
+ * repeated hello with the same welcome, opens a new session (taking over the device's previous one)
+ * for any other, and never answers a hello with more bytes than it carried.
  *
- * <p>Why the length rule: a hello is unauthenticated, so its source address may be forged. If the welcome
- * were longer than the hello, a flood of small forged hellos would make the broker send a larger flood to the
- * victim whose address they carry. A device pads its hello (a {@code pad} field) to at least the length of
- * its welcome; 160 bytes always do ({@code docs/protocol.md}).
+ * <p>Why the length rule: a hello is unauthenticated, so its source address may be forged. If the
+ * welcome were longer than the hello, a flood of small forged hellos would make the broker send a
+ * larger flood to the victim whose address they carry. A device pads its hello (a {@code pad}
+ * field) to at least the length of its welcome; 160 bytes always do ({@code docs/protocol.md}).
  */
 final class UdpHandshake {
 
   private static final Logger log = LoggerFactory.getLogger(UdpHandshake.class);
-  /** The answer to a hello whose session the table could not open: the code TCP sends in that case. */
+
+  /**
+   * The answer to a hello whose session the table could not open: the code TCP sends in that case.
+   */
   private static final FrameException UNAVAILABLE =
       new FrameException(Frames.UNAVAILABLE, Frames.UNAVAILABLE_MESSAGE);
 
@@ -40,7 +43,12 @@ final class UdpHandshake {
   private final Rejections rejections;
   private final SecureRandom random = new SecureRandom();
 
-  UdpHandshake(UdpProtocol protocol, SessionTable table, DeviceAuth auth, UdpPeers peers, UdpStats stats,
+  UdpHandshake(
+      UdpProtocol protocol,
+      SessionTable table,
+      DeviceAuth auth,
+      UdpPeers peers,
+      UdpStats stats,
       Rejections rejections) {
     this.protocol = protocol;
     this.table = table;
@@ -62,15 +70,27 @@ final class UdpHandshake {
       return;
     }
     if (!auth.verify(hello.deviceId(), hello.token())) {
-      rejections.drop(Drop.AUTH_FAILED, sender.remote(), hello.deviceId(), "the token does not authenticate it");
+      rejections.drop(
+          Drop.AUTH_FAILED,
+          sender.remote(),
+          hello.deviceId(),
+          "the token does not authenticate it");
       return;
     }
-    // Heartbeat 0 means "rely on the transport" on TCP; UDP has nothing else to rely on, so it gets the default.
+    // Heartbeat 0 means "rely on the transport" on TCP; UDP has nothing else to rely on, so it gets
+    // the default.
     long heartbeatMs = hello.heartbeatMs() == 0 ? -1 : hello.heartbeatMs();
     int welcomeBytes = UdpFrames.welcomeLength(table.options().negotiate(heartbeatMs), nonce);
     if (helloBytes < welcomeBytes) {
-      rejections.drop(Drop.HELLO_TOO_SMALL, sender.remote(), hello.deviceId(), "hello of " + helloBytes
-          + " bytes is shorter than its " + welcomeBytes + "-byte welcome; pad it");
+      rejections.drop(
+          Drop.HELLO_TOO_SMALL,
+          sender.remote(),
+          hello.deviceId(),
+          "hello of "
+              + helloBytes
+              + " bytes is shorter than its "
+              + welcomeBytes
+              + "-byte welcome; pad it");
       return;
     }
     UdpPeer latest = peers.latest(hello.deviceId());
@@ -87,31 +107,37 @@ final class UdpHandshake {
 
   /**
    * Opens a new session for the device, taking over any it had: the table closes the old one with
-   * {@code TAKEN_OVER} just before this one opens. Until then the peer waits among the opening ones, where a
-   * repeat of its hello finds it.
+   * {@code TAKEN_OVER} just before this one opens. Until then the peer waits among the opening
+   * ones, where a repeat of its hello finds it.
    */
-  private void open(Sender sender, String deviceId, String nonce, long heartbeatMs, int helloBytes) {
+  private void open(
+      Sender sender, String deviceId, String nonce, long heartbeatMs, int helloBytes) {
     UdpPeer peer = new UdpPeer(protocol, nonce, random);
     peer.moveTo(sender.host(), sender.port());
     peers.opening(deviceId, peer);
-    OpenRequest request = new OpenRequest(deviceId, TransportName.UDP.id(), null, heartbeatMs, null, peer);
-    table.open(request).onComplete(opened -> {
-      if (opened.failed()) {
-        peers.opened(deviceId, peer, false);
-        log.warn("udp_open_failed device={}", deviceId, opened.cause());
-        unavailable(sender, helloBytes);
-        return;
-      }
-      peer.opened(opened.result());
-      peers.opened(deviceId, peer, true);
-      welcome(sender, peer, opened.result(), nonce, helloBytes, true);
-    });
+    OpenRequest request =
+        new OpenRequest(deviceId, TransportName.UDP.id(), null, heartbeatMs, null, peer);
+    table
+        .open(request)
+        .onComplete(
+            opened -> {
+              if (opened.failed()) {
+                peers.opened(deviceId, peer, false);
+                log.warn("udp_open_failed device={}", deviceId, opened.cause());
+                unavailable(sender, helloBytes);
+                return;
+              }
+              peer.opened(opened.result());
+              peers.opened(deviceId, peer, true);
+              welcome(sender, peer, opened.result(), nonce, helloBytes, true);
+            });
   }
 
   /**
-   * Tells the device that this node cannot open its session now (e.g. it is cut off from its cluster), as TCP
-   * does, so that it tries another node instead of waiting for a welcome (docs/cluster.md, split brain). The
-   * hello was long enough for a welcome, and the error is shorter than any welcome: no amplification.
+   * Tells the device that this node cannot open its session now (e.g. it is cut off from its
+   * cluster), as TCP does, so that it tries another node instead of waiting for a welcome
+   * (docs/cluster.md, split brain). The hello was long enough for a welcome, and the error is
+   * shorter than any welcome: no amplification.
    */
   private void unavailable(Sender sender, int helloBytes) {
     Buffer error = UdpFrames.error(UNAVAILABLE);
@@ -121,12 +147,19 @@ final class UdpHandshake {
     }
   }
 
-  /** @param post whether this answers the table (see {@link Outlet#post}) rather than the hello at hand */
-  private void welcome(Sender sender, UdpPeer peer, Session session, String nonce, int helloBytes, boolean post) {
+  /**
+   * @param post whether this answers the table (see {@link Outlet#post}) rather than the hello at
+   *     hand
+   */
+  private void welcome(
+      Sender sender, UdpPeer peer, Session session, String nonce, int helloBytes, boolean post) {
     Buffer welcome = UdpFrames.welcome(session, peer.ticket(), nonce);
     if (welcome.length() > helloBytes) {
       // Cannot happen: hello() checked the length of this very welcome. Never amplify all the same.
-      log.error("udp_welcome_too_large device={} welcome={} hello={}", session.deviceId(), welcome.length(),
+      log.error(
+          "udp_welcome_too_large device={} welcome={} hello={}",
+          session.deviceId(),
+          welcome.length(),
           helloBytes);
       return;
     }

@@ -11,9 +11,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One UDP socket on one event loop, handing every datagram to the shared {@link UdpProtocol}. Several of them
- * may share the port through {@code SO_REUSEPORT}: the kernel then hashes each source address to one socket,
- * so one device's datagrams stay in order on one event loop.
+ * One UDP socket on one event loop, handing every datagram to the shared {@link UdpProtocol}.
+ * Several of them may share the port through {@code SO_REUSEPORT}: the kernel then hashes each
+ * source address to one socket, so one device's datagrams stay in order on one event loop.
  */
 final class UdpListener extends VerticleBase implements Outlet {
 
@@ -26,7 +26,8 @@ final class UdpListener extends VerticleBase implements Outlet {
   private final UdpStats stats;
   private DatagramSocket socket;
 
-  UdpListener(UdpOptions options, int port, boolean reusePort, UdpProtocol protocol, UdpStats stats) {
+  UdpListener(
+      UdpOptions options, int port, boolean reusePort, UdpProtocol protocol, UdpStats stats) {
     this.options = options;
     this.port = port;
     this.reusePort = reusePort;
@@ -36,19 +37,24 @@ final class UdpListener extends VerticleBase implements Outlet {
 
   @Override
   public Future<?> start() {
-    DatagramSocketOptions socketOptions = new DatagramSocketOptions()
-        .setIpV6(options.host().indexOf(':') >= 0)
-        .setReusePort(reusePort);
+    DatagramSocketOptions socketOptions =
+        new DatagramSocketOptions()
+            .setIpV6(options.host().indexOf(':') >= 0)
+            .setReusePort(reusePort);
     // Not socketOptions.setReceiveBufferSize: see DatagramTuning.
     socket = vertx.createDatagramSocket(socketOptions);
     int granted = DatagramTuning.apply(socket, options.receiveBufferBytes());
     if (options.receiveBufferBytes() > 0 && granted < options.receiveBufferBytes()) {
-      log.info("udp_receive_buffer asked={} granted={}: the kernel caps it at net.core.rmem_max; raise that "
-          + "(sysctl -w net.core.rmem_max=...) if bursts of datagrams are dropped", options.receiveBufferBytes(),
+      log.info(
+          "udp_receive_buffer asked={} granted={}: the kernel caps it at net.core.rmem_max; raise that "
+              + "(sysctl -w net.core.rmem_max=...) if bursts of datagrams are dropped",
+          options.receiveBufferBytes(),
           granted);
     }
-    socket.handler(packet -> protocol.receive(this, packet.data(), packet.sender().hostAddress(),
-        packet.sender().port()));
+    socket.handler(
+        packet ->
+            protocol.receive(
+                this, packet.data(), packet.sender().hostAddress(), packet.sender().port()));
     socket.exceptionHandler(e -> log.warn("udp_socket_error port={}", port, e));
     return socket.listen(port, options.host());
   }
@@ -64,8 +70,9 @@ final class UdpListener extends VerticleBase implements Outlet {
   }
 
   /**
-   * Sends from this socket's event loop: at once when called there (replies), else as a task on it (welcomes
-   * and byes from the table's thread). Datagrams sent from one thread thus leave in the order they were sent.
+   * Sends from this socket's event loop: at once when called there (replies), else as a task on it
+   * (welcomes and byes from the table's thread). Datagrams sent from one thread thus leave in the
+   * order they were sent.
    */
   @Override
   public void send(Buffer datagram, String host, int port) {
@@ -82,9 +89,12 @@ final class UdpListener extends VerticleBase implements Outlet {
   }
 
   private void sendNow(Buffer datagram, String host, int port) {
-    socket.send(datagram, port, host).onFailure(e -> {
-      stats.count(Counter.SEND_FAILED);
-      log.debug("udp_send_failed to={}:{}", host, port, e);
-    });
+    socket
+        .send(datagram, port, host)
+        .onFailure(
+            e -> {
+              stats.count(Counter.SEND_FAILED);
+              log.debug("udp_send_failed to={}:{}", host, port, e);
+            });
   }
 }

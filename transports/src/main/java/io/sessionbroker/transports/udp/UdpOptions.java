@@ -8,16 +8,18 @@ import java.util.Objects;
  *
  * @param host the address to bind; loopback by default (DESIGN §8)
  * @param port the port to bind; 0 picks a free one (tests)
- * @param maxDatagramBytes larger datagrams are dropped unread; at most 2,048, the receive buffer Netty gives
- *     each datagram (a longer one arrives cut to 2,048 bytes and is dropped as oversized all the same)
- * @param eventLoops sockets bound to the port with {@code SO_REUSEPORT}, each on its own event loop, when the
- *     native transport is in use (the kernel spreads sources over them); 0 = one per CPU. Without the native
- *     transport there is one socket
- * @param receiveBufferBytes each socket's receive buffer ({@code SO_RCVBUF}), which holds datagrams while the
- *     broker is busy; 0 keeps the kernel default ({@code net.core.rmem_default}). Linux caps the request at
- *     {@code net.core.rmem_max} (about 208 KiB unless raised with {@code sysctl}); the granted size is logged
- * @param rejectionsPerSecond at most this many {@code sessions.rejected} events per second for dropped
- *     datagrams; the rest are only counted (a flood must not become an event storm)
+ * @param maxDatagramBytes larger datagrams are dropped unread; at most 2,048, the receive buffer
+ *     Netty gives each datagram (a longer one arrives cut to 2,048 bytes and is dropped as
+ *     oversized all the same)
+ * @param eventLoops sockets bound to the port with {@code SO_REUSEPORT}, each on its own event
+ *     loop, when the native transport is in use (the kernel spreads sources over them); 0 = one per
+ *     CPU. Without the native transport there is one socket
+ * @param receiveBufferBytes each socket's receive buffer ({@code SO_RCVBUF}), which holds datagrams
+ *     while the broker is busy; 0 keeps the kernel default ({@code net.core.rmem_default}). Linux
+ *     caps the request at {@code net.core.rmem_max} (about 208 KiB unless raised with {@code
+ *     sysctl}); the granted size is logged
+ * @param rejectionsPerSecond at most this many {@code sessions.rejected} events per second for
+ *     dropped datagrams; the rest are only counted (a flood must not become an event storm)
  */
 public record UdpOptions(
     String host,
@@ -31,12 +33,15 @@ public record UdpOptions(
   public static final int DEFAULT_PORT = 7001;
   public static final int DEFAULT_MAX_DATAGRAM_BYTES = 1024;
   public static final int DEFAULT_EVENT_LOOPS = 0;
+
   /** 4 MiB: a burst of ~5,000 heartbeats, or a 100 ms pause at 50,000 datagrams a second. */
   public static final int DEFAULT_RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
+
   public static final int DEFAULT_REJECTIONS_PER_SECOND = 10;
 
   /** Netty's fixed receive buffer per datagram. */
   static final int MAX_RECEIVABLE_BYTES = 2048;
+
   /** Room for a padded hello: see {@code docs/protocol.md}. */
   static final int MIN_DATAGRAM_BYTES = 256;
 
@@ -46,11 +51,17 @@ public record UdpOptions(
       throw new IllegalArgumentException("port must be 0 to 65535, was " + port);
     }
     if (maxDatagramBytes < MIN_DATAGRAM_BYTES || maxDatagramBytes > MAX_RECEIVABLE_BYTES) {
-      throw new IllegalArgumentException("maxDatagramBytes must be " + MIN_DATAGRAM_BYTES + " to "
-          + MAX_RECEIVABLE_BYTES + ", was " + maxDatagramBytes);
+      throw new IllegalArgumentException(
+          "maxDatagramBytes must be "
+              + MIN_DATAGRAM_BYTES
+              + " to "
+              + MAX_RECEIVABLE_BYTES
+              + ", was "
+              + maxDatagramBytes);
     }
     if (eventLoops < 0 || receiveBufferBytes < 0 || rejectionsPerSecond < 0) {
-      throw new IllegalArgumentException("eventLoops, receiveBufferBytes and rejectionsPerSecond must be >= 0");
+      throw new IllegalArgumentException(
+          "eventLoops, receiveBufferBytes and rejectionsPerSecond must be >= 0");
     }
   }
 
@@ -81,7 +92,8 @@ public record UdpOptions(
 
   /** The same options on another port. */
   public UdpOptions withPort(int port) {
-    return new UdpOptions(host, port, maxDatagramBytes, eventLoops, receiveBufferBytes, rejectionsPerSecond);
+    return new UdpOptions(
+        host, port, maxDatagramBytes, eventLoops, receiveBufferBytes, rejectionsPerSecond);
   }
 
   /** The number of sockets to bind when the native transport allows {@code SO_REUSEPORT}. */

@@ -7,26 +7,30 @@ import io.vertx.core.buffer.Buffer;
 import java.security.SecureRandom;
 
 /**
- * The UDP side of one session: its ticket, the device's last known address, and the nonce of the hello that
- * opened it. It is also the session's {@link Connection}, so the table reaches the transport through it and
- * {@link Session#remote()} reads the address from here.
+ * The UDP side of one session: its ticket, the device's last known address, and the nonce of the
+ * hello that opened it. It is also the session's {@link Connection}, so the table reaches the
+ * transport through it and {@link Session#remote()} reads the address from here.
  *
- * <p>Kept to 48 bytes (12-byte header, two references, the two ticket halves, the packed address and the nonce
- * hash): at a million sessions every byte here is a megabyte. The device id is the session's; an IPv6 address,
- * which does not fit the packed form, is kept aside by {@link UdpPeers}.
+ * <p>Kept to 48 bytes (12-byte header, two references, the two ticket halves, the packed address
+ * and the nonce hash): at a million sessions every byte here is a megabyte. The device id is the
+ * session's; an IPv6 address, which does not fit the packed form, is kept aside by {@link
+ * UdpPeers}.
  *
- * <p>Threading: created on an event loop; {@link #session} is set on the table's thread once the session is
- * open; the address may move from any event loop (NAT rebinding). Both are volatile; the ticket and the nonce
- * never change.
+ * <p>Threading: created on an event loop; {@link #session} is set on the table's thread once the
+ * session is open; the address may move from any event loop (NAT rebinding). Both are volatile; the
+ * ticket and the nonce never change.
  */
 final class UdpPeer implements Connection {
 
   private final UdpProtocol protocol;
   private final long ticketHigh;
   private final long ticketLow;
+
   /** Hash of the hello's nonce; 0 when it had none, so a repeat of it cannot be recognised. */
   private final int nonce;
+
   private volatile Session session;
+
   /** The device's IPv4 address and port ({@link Endpoints}), or {@link Endpoints#NOT_IPV4}. */
   private volatile long endpoint;
 
@@ -55,19 +59,23 @@ final class UdpPeer implements Connection {
     return Tickets.encode(ticketHigh, ticketLow);
   }
 
-  /** Whether {@code ticket} is this session's, and the session is open: the datagram speaks for it. */
+  /**
+   * Whether {@code ticket} is this session's, and the session is open: the datagram speaks for it.
+   */
   boolean admits(String ticket) {
     Session open = session;
     return open != null && open.isOpen() && Tickets.matches(ticket, ticketHigh, ticketLow);
   }
 
   /**
-   * Whether a hello with this nonce from this source repeats the one that opened this session (its welcome
-   * was lost): same nonce, same source, and the session is opening or open.
+   * Whether a hello with this nonce from this source repeats the one that opened this session (its
+   * welcome was lost): same nonce, same source, and the session is opening or open.
    */
   boolean repeatedBy(String nonce, String host, int port) {
     Session current = session;
-    return nonce != null && nonceHash(nonce) == this.nonce && isAt(host, port)
+    return nonce != null
+        && nonceHash(nonce) == this.nonce
+        && isAt(host, port)
         && (current == null || current.isOpen());
   }
 
@@ -78,7 +86,10 @@ final class UdpPeer implements Connection {
         : Endpoints.format(host, port).equals(protocol.peers().ipv6(this));
   }
 
-  /** Where the device is now; on a new source (NAT rebinding), replies and {@code bye} go there from now on. */
+  /**
+   * Where the device is now; on a new source (NAT rebinding), replies and {@code bye} go there from
+   * now on.
+   */
   void moveTo(String host, int port) {
     long packed = Endpoints.pack(host, port);
     if (packed == Endpoints.NOT_IPV4) {
@@ -91,7 +102,10 @@ final class UdpPeer implements Connection {
     }
   }
 
-  /** Sends a datagram to the device's last known address (read once, so host and port belong together). */
+  /**
+   * Sends a datagram to the device's last known address (read once, so host and port belong
+   * together).
+   */
   void send(Outlet outlet, Buffer datagram) {
     long packed = endpoint;
     if (packed != Endpoints.NOT_IPV4) {
@@ -100,7 +114,10 @@ final class UdpPeer implements Connection {
       String remote = protocol.peers().ipv6(this);
       if (remote != null) { // null once the session has ended and its peer is forgotten
         int colon = remote.lastIndexOf(':');
-        outlet.send(datagram, remote.substring(1, colon - 1), Integer.parseInt(remote.substring(colon + 1)));
+        outlet.send(
+            datagram,
+            remote.substring(1, colon - 1),
+            Integer.parseInt(remote.substring(colon + 1)));
       }
     }
   }

@@ -6,14 +6,15 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.StampedLock;
 
 /**
- * The UDP sessions of this node, shared by every event loop: each datagram looks its device up here, hellos
- * and closes change it.
+ * The UDP sessions of this node, shared by every event loop: each datagram looks its device up
+ * here, hellos and closes change it.
  *
  * <p>Open sessions are in a {@link CompactIndex} (one slot per session, no map entries) behind a
- * {@link StampedLock}. Lookups, one per datagram, read optimistically and take the read lock only when a writer
- * got in the way, so event loops reading at the same time do not contend. Writers are rare: an open or a
- * close. Sessions still being opened wait in a small map of their own, and so do the addresses of peers on
- * IPv6, which do not fit a peer's packed address; both are rare, so their map entries cost little in all.
+ * {@link StampedLock}. Lookups, one per datagram, read optimistically and take the read lock only
+ * when a writer got in the way, so event loops reading at the same time do not contend. Writers are
+ * rare: an open or a close. Sessions still being opened wait in a small map of their own, and so do
+ * the addresses of peers on IPv6, which do not fit a peer's packed address; both are rare, so their
+ * map entries cost little in all.
  */
 final class UdpPeers {
 
@@ -38,13 +39,18 @@ final class UdpPeers {
     }
   }
 
-  /** The peer of the device's latest hello: the session being opened, else the open one, else null. */
+  /**
+   * The peer of the device's latest hello: the session being opened, else the open one, else null.
+   */
   UdpPeer latest(String deviceId) {
     UdpPeer peer = opening.get(deviceId);
     return peer != null ? peer : open(deviceId);
   }
 
-  /** The table is opening a session for {@code peer}; it supersedes any earlier hello still being opened. */
+  /**
+   * The table is opening a session for {@code peer}; it supersedes any earlier hello still being
+   * opened.
+   */
   void opening(String deviceId, UdpPeer peer) {
     opening.put(deviceId, peer);
   }

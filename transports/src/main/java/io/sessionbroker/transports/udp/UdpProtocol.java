@@ -14,20 +14,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What the broker does with one datagram (DESIGN §6, {@code docs/protocol.md}): decode, authenticate by
- * ticket, and map to {@code open / touch / close}; hellos go to {@link UdpHandshake}. Called by every socket's
- * event loop at once; the state it shares is the {@link UdpPeers}, the counters and the session table, all
- * safe for that.
+ * What the broker does with one datagram (DESIGN §6, {@code docs/protocol.md}): decode,
+ * authenticate by ticket, and map to {@code open / touch / close}; hellos go to {@link
+ * UdpHandshake}. Called by every socket's event loop at once; the state it shares is the {@link
+ * UdpPeers}, the counters and the session table, all safe for that.
  *
  * <p>The rules that keep UDP from being spoofed or abused:
+ *
  * <ul>
- *   <li>Only a datagram whose {@code device} and {@code ticket} match an open session touches, moves or ends
- *       it. Anything else is dropped, counted, and reported (rate-limited) as {@code sessions.rejected}.</li>
- *   <li>A source that has not shown a valid ticket never gets more bytes back than it sent: a hello shorter
- *       than its welcome gets nothing, and no other unauthenticated datagram gets any answer. The broker is no
- *       reflection amplifier for spoofed sources. An {@code error} goes only to a datagram with a valid
- *       ticket, or, as {@code unavailable}, to a hello long enough for its welcome whose session this node
- *       cannot open (a node cut off from its cluster).</li>
+ *   <li>Only a datagram whose {@code device} and {@code ticket} match an open session touches,
+ *       moves or ends it. Anything else is dropped, counted, and reported (rate-limited) as {@code
+ *       sessions.rejected}.
+ *   <li>A source that has not shown a valid ticket never gets more bytes back than it sent: a hello
+ *       shorter than its welcome gets nothing, and no other unauthenticated datagram gets any
+ *       answer. The broker is no reflection amplifier for spoofed sources. An {@code error} goes
+ *       only to a datagram with a valid ticket, or, as {@code unavailable}, to a hello long enough
+ *       for its welcome whose session this node cannot open (a node cut off from its cluster).
  * </ul>
  */
 final class UdpProtocol {
@@ -40,6 +42,7 @@ final class UdpProtocol {
   private final UdpPeers peers = new UdpPeers();
   private final Rejections rejections;
   private final UdpHandshake handshake;
+
   /** Where the broker's own {@code bye} datagrams go out; set once the first socket is bound. */
   private volatile Outlet outlet;
 
@@ -66,13 +69,22 @@ final class UdpProtocol {
     return peers;
   }
 
-  /** One datagram from {@code host:port}, read by the socket {@code socket}: the decode-and-dispatch switch. */
+  /**
+   * One datagram from {@code host:port}, read by the socket {@code socket}: the decode-and-dispatch
+   * switch.
+   */
   void receive(Outlet socket, Buffer datagram, String host, int port) {
     stats.count(Counter.RECEIVED);
     Sender sender = new Sender(socket, host, port);
     if (datagram.length() > options.maxDatagramBytes()) {
-      drop(Drop.OVERSIZED, sender, null, "datagram of " + datagram.length() + " bytes, over the maximum of "
-          + options.maxDatagramBytes());
+      drop(
+          Drop.OVERSIZED,
+          sender,
+          null,
+          "datagram of "
+              + datagram.length()
+              + " bytes, over the maximum of "
+              + options.maxDatagramBytes());
       return;
     }
     JsonObject frame;
@@ -129,22 +141,37 @@ final class UdpProtocol {
     }
   }
 
-  /** An unknown type: with a valid ticket the device learns it from an {@code error}; without, silence. */
+  /**
+   * An unknown type: with a valid ticket the device learns it from an {@code error}; without,
+   * silence.
+   */
   private void handleUnknown(Sender sender, JsonObject frame) {
     UdpPeer peer = admitted(frame);
     if (peer == null) {
-      drop(Drop.UNKNOWN_TYPE, sender, UdpFrames.device(frame), "unknown type \"" + Frames.type(frame) + "\"");
+      drop(
+          Drop.UNKNOWN_TYPE,
+          sender,
+          UdpFrames.device(frame),
+          "unknown type \"" + Frames.type(frame) + "\"");
       return;
     }
     follow(peer, sender);
-    refuse(sender, Drop.UNKNOWN_TYPE, new FrameException(Frames.PROTOCOL_ERROR, "unknown frame type"));
+    refuse(
+        sender, Drop.UNKNOWN_TYPE, new FrameException(Frames.PROTOCOL_ERROR, "unknown frame type"));
   }
 
-  /** The peer whose open session this datagram's device and ticket name, after following it if it moved. */
+  /**
+   * The peer whose open session this datagram's device and ticket name, after following it if it
+   * moved.
+   */
   private UdpPeer authenticate(Sender sender, JsonObject frame) {
     UdpPeer peer = admitted(frame);
     if (peer == null) {
-      drop(Drop.BAD_TICKET, sender, UdpFrames.device(frame), "missing or wrong ticket, or no UDP session");
+      drop(
+          Drop.BAD_TICKET,
+          sender,
+          UdpFrames.device(frame),
+          "missing or wrong ticket, or no UDP session");
       return null;
     }
     follow(peer, sender);
@@ -168,14 +195,20 @@ final class UdpProtocol {
     }
   }
 
-  /** Answers a datagram that carried a valid ticket but cannot be used; the session is left as it was. */
+  /**
+   * Answers a datagram that carried a valid ticket but cannot be used; the session is left as it
+   * was.
+   */
   private void refuse(Sender sender, Drop reason, FrameException e) {
     stats.drop(reason);
     stats.count(Counter.ERROR_SENT);
     sender.reply(UdpFrames.error(e));
   }
 
-  /** Drops an unauthenticated datagram: counted always, reported as a rejection within the rate limit. */
+  /**
+   * Drops an unauthenticated datagram: counted always, reported as a rejection within the rate
+   * limit.
+   */
   private void drop(Drop reason, Sender sender, String deviceId, String message) {
     rejections.drop(reason, sender.remote(), deviceId, message);
   }

@@ -6,8 +6,9 @@ import java.util.Locale;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Counters of the UDP transport, for metrics: what arrived, what was dropped and why, what was sent. Every
- * event loop counts into the same {@link LongAdder}s; reading them is cheap and never blocks the transport.
+ * Counters of the UDP transport, for metrics: what arrived, what was dropped and why, what was
+ * sent. Every event loop counts into the same {@link LongAdder}s; reading them is cheap and never
+ * blocks the transport.
  */
 public final class UdpStats {
 
@@ -16,7 +17,10 @@ public final class UdpStats {
     /** Datagrams read from the sockets, whatever became of them. */
     RECEIVED,
     HELLO,
-    /** A {@code hello} repeated with the same device, nonce and source: answered with the same welcome. */
+    /**
+     * A {@code hello} repeated with the same device, nonce and source: answered with the same
+     * welcome.
+     */
     HELLO_REPEATED,
     WELCOME_SENT,
     PING,
@@ -24,11 +28,13 @@ public final class UdpStats {
     BYE_RECEIVED,
     /** A valid ticket came from a new source address (NAT rebinding); the session moved there. */
     REBOUND,
-    /** A {@code bye} the broker sent because it ended a session (timeout, takeover, kick, shutdown). */
+    /**
+     * A {@code bye} the broker sent because it ended a session (timeout, takeover, kick, shutdown).
+     */
     BYE_SENT,
     /**
-     * An {@code error} reply: to a datagram with a valid ticket, or {@code unavailable} to a hello (padded to
-     * its welcome's length) whose session this node could not open.
+     * An {@code error} reply: to a datagram with a valid ticket, or {@code unavailable} to a hello
+     * (padded to its welcome's length) whose session this node could not open.
      */
     ERROR_SENT,
     SEND_FAILED,
@@ -47,10 +53,15 @@ public final class UdpStats {
     /** A missing, wrong or stale ticket, or a device without a UDP session here. */
     BAD_TICKET("bad_ticket"),
     BAD_HELLO(Frames.BAD_HELLO),
-    /** A {@code hello} shorter than the {@code welcome} it asks for (see {@code docs/protocol.md}). */
+    /**
+     * A {@code hello} shorter than the {@code welcome} it asks for (see {@code docs/protocol.md}).
+     */
     HELLO_TOO_SMALL("hello_too_small"),
     AUTH_FAILED(Frames.AUTH_FAILED),
-    /** A datagram with a valid ticket and a field of the wrong shape; answered with an {@code error}. */
+    /**
+     * A datagram with a valid ticket and a field of the wrong shape; answered with an {@code
+     * error}.
+     */
     BAD_FIELD(Frames.PROTOCOL_ERROR);
 
     private final String code;
@@ -91,7 +102,10 @@ public final class UdpStats {
     drops[reason.ordinal()].increment();
   }
 
-  /** {@code {"received": n, ..., "dropped": {"total": n, "oversized": n, ...}}}, names in lower camel case. */
+  /**
+   * {@code {"received": n, ..., "dropped": {"total": n, "oversized": n, ...}}}, names in lower
+   * camel case.
+   */
   public JsonObject toJson() {
     JsonObject json = new JsonObject();
     for (Counter counter : Counter.values()) {
@@ -112,7 +126,8 @@ public final class UdpStats {
   private static String camel(String constant) {
     StringBuilder name = new StringBuilder();
     for (String word : constant.toLowerCase(Locale.ROOT).split("_")) {
-      name.append(name.length() == 0 ? word : Character.toUpperCase(word.charAt(0)) + word.substring(1));
+      name.append(
+          name.length() == 0 ? word : Character.toUpperCase(word.charAt(0)) + word.substring(1));
     }
     return name.toString();
   }

@@ -11,13 +11,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The UDP transport: heartbeat-only sessions over datagrams, protected by a per-session ticket (DESIGN §6,
- * {@code docs/protocol.md}). A UDP session holds no socket and no file descriptor, only a few hundred bytes
- * of heap, so one node holds a million of them.
+ * The UDP transport: heartbeat-only sessions over datagrams, protected by a per-session ticket
+ * (DESIGN §6, {@code docs/protocol.md}). A UDP session holds no socket and no file descriptor, only
+ * a few hundred bytes of heap, so one node holds a million of them.
  *
- * <p>It binds one socket per event loop to the same port with {@code SO_REUSEPORT} when Vert.x runs on the
- * native transport ({@code new VertxOptions().setPreferNativeTransport(true)}), else one socket. The protocol
- * itself lives in {@link UdpProtocol}; this class only starts and stops the sockets.
+ * <p>It binds one socket per event loop to the same port with {@code SO_REUSEPORT} when Vert.x runs
+ * on the native transport ({@code new VertxOptions().setPreferNativeTransport(true)}), else one
+ * socket. The protocol itself lives in {@link UdpProtocol}; this class only starts and stops the
+ * sockets.
  *
  * <pre>{@code
  * UdpTransport udp = new UdpTransport(table, UdpOptions.fromJson(conf.getJsonObject("udp")), auth);
@@ -42,8 +43,8 @@ public final class UdpTransport {
   }
 
   /**
-   * Binds the sockets; completes with the bound port. The first socket binds the configured port (0 picks a
-   * free one); the others join it on the port it got.
+   * Binds the sockets; completes with the bound port. The first socket binds the configured port (0
+   * picks a free one); the others join it on the port it got.
    */
   public Future<Integer> start(Vertx vertx) {
     this.vertx = vertx;
@@ -51,36 +52,50 @@ public final class UdpTransport {
     int sockets = reusePort ? options.socketCount() : 1;
     if (!reusePort) {
       Throwable cause = vertx.unavailableNativeTransportCause();
-      log.info("udp_single_socket reason=\"{}\"", cause != null ? cause.getMessage()
-          : "Vert.x was created without preferNativeTransport, so no SO_REUSEPORT");
+      log.info(
+          "udp_single_socket reason=\"{}\"",
+          cause != null
+              ? cause.getMessage()
+              : "Vert.x was created without preferNativeTransport, so no SO_REUSEPORT");
     }
-    return deploy(options.port(), reusePort).compose(first -> {
-      int port = first.boundPort();
-      protocol.outlet(first);
-      List<Future<UdpListener>> others = new ArrayList<>();
-      for (int i = 1; i < sockets; i++) {
-        others.add(deploy(port, true));
-      }
-      return Future.all(others).map(all -> {
-        log.info("udp_listening host={} port={} sockets={}", options.host(), port, listeners.size());
-        return port;
-      });
-    });
+    return deploy(options.port(), reusePort)
+        .compose(
+            first -> {
+              int port = first.boundPort();
+              protocol.outlet(first);
+              List<Future<UdpListener>> others = new ArrayList<>();
+              for (int i = 1; i < sockets; i++) {
+                others.add(deploy(port, true));
+              }
+              return Future.all(others)
+                  .map(
+                      all -> {
+                        log.info(
+                            "udp_listening host={} port={} sockets={}",
+                            options.host(),
+                            port,
+                            listeners.size());
+                        return port;
+                      });
+            });
   }
 
   private Future<UdpListener> deploy(int port, boolean reusePort) {
     UdpListener listener = new UdpListener(options, port, reusePort, protocol, stats);
-    return vertx.deployVerticle(listener).map(id -> {
-      deployments.add(id);
-      listeners.add(listener);
-      return listener;
-    });
+    return vertx
+        .deployVerticle(listener)
+        .map(
+            id -> {
+              deployments.add(id);
+              listeners.add(listener);
+              return listener;
+            });
   }
 
   /**
-   * Closes the sockets. Sessions stay in the table: the broker closes them (with {@code SHUTDOWN}, which sends
-   * each device its {@code bye}) before it stops the transports; a session closed after this gets no
-   * {@code bye}.
+   * Closes the sockets. Sessions stay in the table: the broker closes them (with {@code SHUTDOWN},
+   * which sends each device its {@code bye}) before it stops the transports; a session closed after
+   * this gets no {@code bye}.
    */
   public Future<Void> stop() {
     protocol.outlet(null);

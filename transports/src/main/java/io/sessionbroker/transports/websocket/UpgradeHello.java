@@ -9,11 +9,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A {@code hello} carried by the upgrade request instead of the first frame, for clients that cannot send a
- * frame before they need to know whether they are welcome:
- * {@code GET /devices?device=sensor-42&heartbeat=30} with the token in {@code Authorization: Bearer <token>}
- * or, for browsers (which cannot set headers on a WebSocket), in the {@code token} query parameter. The header
- * wins when both are present. Validation is the frame's ({@link Frames#hello}).
+ * A {@code hello} carried by the upgrade request instead of the first frame, for clients that
+ * cannot send a frame before they need to know whether they are welcome: {@code GET
+ * /devices?device=sensor-42&heartbeat=30} with the token in {@code Authorization: Bearer <token>}
+ * or, for browsers (which cannot set headers on a WebSocket), in the {@code token} query parameter.
+ * The header wins when both are present. Validation is the frame's ({@link Frames#hello}).
  */
 final class UpgradeHello {
 
@@ -23,7 +23,8 @@ final class UpgradeHello {
 
   /** The hello of the upgrade request, or null when it carries no {@code device} parameter. */
   static Frames.Hello parse(String query, MultiMap headers) throws FrameException {
-    Map<String, List<String>> params = new QueryStringDecoder(query == null ? "" : query, false).parameters();
+    Map<String, List<String>> params =
+        new QueryStringDecoder(query == null ? "" : query, false).parameters();
     String device = first(params, "device");
     if (device == null) {
       return null;
@@ -47,7 +48,8 @@ final class UpgradeHello {
   }
 
   private static String bearer(String authorization) {
-    if (authorization == null || authorization.length() <= BEARER.length()
+    if (authorization == null
+        || authorization.length() <= BEARER.length()
         || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
       return null;
     }

@@ -1,8 +1,7 @@
 package io.sessionbroker.transports.websocket;
 
-import io.sessionbroker.transports.OutboundQueues;
-import io.vertx.core.internal.http.WebSocketInternal;
 import io.sessionbroker.cluster.SessionTable;
+import io.sessionbroker.transports.OutboundQueues;
 import io.sessionbroker.transports.auth.DeviceAuth;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -12,22 +11,24 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.ServerWebSocketHandshake;
+import io.vertx.core.internal.http.WebSocketInternal;
 import java.util.HashMap;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The WebSocket transport: devices and browsers behind HTTP proxies hold a session over one WebSocket on
- * {@link WsOptions#path()}, one JSON object per text frame (DESIGN §6, {@code docs/protocol.md}).
+ * The WebSocket transport: devices and browsers behind HTTP proxies hold a session over one
+ * WebSocket on {@link WsOptions#path()}, one JSON object per text frame (DESIGN §6, {@code
+ * docs/protocol.md}).
  *
- * <p>The upgrade is bounded: a connection must upgrade within {@code handshakeTimeoutMs} of being accepted (a
- * client that connects and sends nothing is closed), its header block may not exceed {@code maxHeaderBytes}
- * (HTTP 431), and only the configured path upgrades (HTTP 404 elsewhere, 426 for a plain request on the path).
- * What happens after the upgrade is {@link WsConnection}'s job.
+ * <p>The upgrade is bounded: a connection must upgrade within {@code handshakeTimeoutMs} of being
+ * accepted (a client that connects and sends nothing is closed), its header block may not exceed
+ * {@code maxHeaderBytes} (HTTP 431), and only the configured path upgrades (HTTP 404 elsewhere, 426
+ * for a plain request on the path). What happens after the upgrade is {@link WsConnection}'s job.
  *
- * <p>HTTP idle timeouts are deliberately off: the broker's pings would keep them from ever firing, and eviction
- * belongs to the session table's wheel.
+ * <p>HTTP idle timeouts are deliberately off: the broker's pings would keep them from ever firing,
+ * and eviction belongs to the session table's wheel.
  */
 public final class WebSocketTransport extends VerticleBase {
 
@@ -36,8 +37,10 @@ public final class WebSocketTransport extends VerticleBase {
   private final SessionTable table;
   private final WsOptions options;
   private final DeviceAuth auth;
+
   /** Connections not yet upgraded, by remote address, with their upgrade deadline timer. */
   private final Map<String, Long> upgradeDeadlines = new HashMap<>();
+
   private HttpServer server;
 
   public WebSocketTransport(SessionTable table, WsOptions options, DeviceAuth auth) {
@@ -48,13 +51,22 @@ public final class WebSocketTransport extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    server = vertx.createHttpServer(serverOptions())
-        .connectionHandler(this::onConnection)
-        .webSocketHandshakeHandler(this::onHandshake)
-        .webSocketHandler(this::onWebSocket)
-        .requestHandler(this::onPlainRequest);
-    return server.listen().onSuccess(s -> log.info("ws_listening host={} port={} path={}",
-        options.host(), s.actualPort(), options.path()));
+    server =
+        vertx
+            .createHttpServer(serverOptions())
+            .connectionHandler(this::onConnection)
+            .webSocketHandshakeHandler(this::onHandshake)
+            .webSocketHandler(this::onWebSocket)
+            .requestHandler(this::onPlainRequest);
+    return server
+        .listen()
+        .onSuccess(
+            s ->
+                log.info(
+                    "ws_listening host={} port={} path={}",
+                    options.host(),
+                    s.actualPort(),
+                    options.path()));
   }
 
   @Override
@@ -78,24 +90,31 @@ public final class WebSocketTransport extends VerticleBase {
         // Frames are small JSON; compression would only let a small frame inflate past the bound.
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false)
-        // HTTP/1.1 only: with h2c detection Vert.x creates the connection only once the first bytes arrive,
+        // HTTP/1.1 only: with h2c detection Vert.x creates the connection only once the first bytes
+        // arrive,
         // so a client that connects and stays silent would escape the upgrade deadline.
         .setHttp2ClearTextEnabled(false)
         .setIdleTimeout(0)
-        // Every response and the upgrade are written from this verticle's event loop: in strict thread mode
-        // Vert.x writes them straight to the channel instead of through a per-connection outbound queue,
-        // which the upgraded WebSocket would otherwise keep alive (≈ 4.7 KB each; see OutboundQueues).
+        // Every response and the upgrade are written from this verticle's event loop: in strict
+        // thread mode
+        // Vert.x writes them straight to the channel instead of through a per-connection outbound
+        // queue,
+        // which the upgraded WebSocket would otherwise keep alive (≈ 4.7 KB each; see
+        // OutboundQueues).
         .setStrictThreadMode(true);
   }
 
   private void onConnection(HttpConnection connection) {
     String remote = connection.remoteAddress().toString();
-    long timer = vertx.setTimer(options.handshakeTimeoutMs(), id -> {
-      if (upgradeDeadlines.remove(remote) != null) {
-        log.debug("ws_upgrade_timeout remote={}", remote);
-        connection.close();
-      }
-    });
+    long timer =
+        vertx.setTimer(
+            options.handshakeTimeoutMs(),
+            id -> {
+              if (upgradeDeadlines.remove(remote) != null) {
+                log.debug("ws_upgrade_timeout remote={}", remote);
+                connection.close();
+              }
+            });
     upgradeDeadlines.put(remote, timer);
     connection.closeHandler(v -> cancelUpgradeDeadline(remote));
   }
@@ -117,7 +136,11 @@ public final class WebSocketTransport extends VerticleBase {
 
   private void onPlainRequest(HttpServerRequest request) {
     if (options.path().equals(request.path())) {
-      request.response().setStatusCode(426).putHeader("Upgrade", "websocket").end("WebSocket upgrade required\n");
+      request
+          .response()
+          .setStatusCode(426)
+          .putHeader("Upgrade", "websocket")
+          .end("WebSocket upgrade required\n");
     } else {
       request.response().setStatusCode(404).end();
     }

@@ -16,13 +16,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One upgraded WebSocket: waits for the {@code hello} (in the upgrade request or as the first frame), opens the
- * session, maps every frame and pong to {@code touch}, pings the device, and turns the end of the session into
- * a last frame and a close code ({@link WsEnd}, {@link CloseCodes}).
+ * One upgraded WebSocket: waits for the {@code hello} (in the upgrade request or as the first
+ * frame), opens the session, maps every frame and pong to {@code touch}, pings the device, and
+ * turns the end of the session into a last frame and a close code ({@link WsEnd}, {@link
+ * CloseCodes}).
  *
- * <p>Threading: every handler runs on the transport verticle's event loop ({@code context}); its life (hello
- * deadline, open, the one close, the table's callback) is its {@link Link}'s, so the first terminal event wins.
- * Eviction is the table's wheel; the only timer here is the ping period.
+ * <p>Threading: every handler runs on the transport verticle's event loop ({@code context}); its
+ * life (hello deadline, open, the one close, the table's callback) is its {@link Link}'s, so the
+ * first terminal event wins. Eviction is the table's wheel; the only timer here is the ping period.
  */
 final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener {
 
@@ -37,7 +38,8 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener {
   private final Link<WsEnd> link;
   private long pingTimer = -1;
 
-  WsConnection(ServerWebSocket ws, SessionTable table, WsOptions options, DeviceAuth auth, Context context) {
+  WsConnection(
+      ServerWebSocket ws, SessionTable table, WsOptions options, DeviceAuth auth, Context context) {
     this.ws = ws;
     this.table = table;
     this.options = options;
@@ -61,8 +63,15 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener {
     if (hello != null) {
       onHello(hello);
     } else {
-      link.awaitHello(options.handshakeTimeoutMs(), () -> reject(new FrameException(Frames.HANDSHAKE_TIMEOUT,
-          "no hello within " + options.handshakeTimeoutMs() + " ms"), null, CloseCodes.POLICY_VIOLATION));
+      link.awaitHello(
+          options.handshakeTimeoutMs(),
+          () ->
+              reject(
+                  new FrameException(
+                      Frames.HANDSHAKE_TIMEOUT,
+                      "no hello within " + options.handshakeTimeoutMs() + " ms"),
+                  null,
+                  CloseCodes.POLICY_VIOLATION));
     }
   }
 
@@ -97,10 +106,14 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener {
     switch (Frames.type(frame)) {
       case Frames.PING -> handlePing(session, frame);
       case Frames.DATA -> handleData(session, frame);
-      case Frames.BYE -> link.close(CloseReason.CLIENT_CLOSED, null); // the table's close answers with 1000
-      case Frames.PONG -> { } // a device answering an application ping: liveness only
-      case Frames.HELLO -> throw new FrameException(Frames.PROTOCOL_ERROR, "hello was already accepted");
-      default -> throw new FrameException(Frames.PROTOCOL_ERROR, "unknown frame type " + Frames.type(frame));
+      case Frames.BYE ->
+          link.close(CloseReason.CLIENT_CLOSED, null); // the table's close answers with 1000
+      case Frames.PONG -> {} // a device answering an application ping: liveness only
+      case Frames.HELLO ->
+          throw new FrameException(Frames.PROTOCOL_ERROR, "hello was already accepted");
+      default ->
+          throw new FrameException(
+              Frames.PROTOCOL_ERROR, "unknown frame type " + Frames.type(frame));
     }
   }
 
@@ -117,7 +130,10 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener {
     table.inbound(session, topic instanceof String name ? name : null, frame.getValue("payload"));
   }
 
-  /** A protocol pong, or any frame: proof of life. Before the session opens there is nothing to touch. */
+  /**
+   * A protocol pong, or any frame: proof of life. Before the session opens there is nothing to
+   * touch.
+   */
   @Override
   public void onPong() {
     if (link.state() == Link.State.OPEN) {
@@ -127,11 +143,15 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener {
 
   private void onHello(Frames.Hello hello) {
     if (!auth.verify(hello.deviceId(), hello.token())) {
-      reject(new FrameException(Frames.AUTH_FAILED, "the token does not authenticate " + hello.deviceId()),
-          hello.deviceId(), CloseCodes.POLICY_VIOLATION);
+      reject(
+          new FrameException(
+              Frames.AUTH_FAILED, "the token does not authenticate " + hello.deviceId()),
+          hello.deviceId(),
+          CloseCodes.POLICY_VIOLATION);
       return;
     }
-    // The broker's pings prove liveness on a WebSocket, so "no heartbeat" (0) takes the default instead of
+    // The broker's pings prove liveness on a WebSocket, so "no heartbeat" (0) takes the default
+    // instead of
     // leaving the session without a deadline.
     link.open(hello.deviceId(), hello.heartbeatMs() == 0 ? -1 : hello.heartbeatMs(), null);
   }
@@ -141,13 +161,23 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener {
     fail(violation, closeCode);
   }
 
-  /** Bad input: before the session it is a rejection (1008 unless a more precise code applies), after it a close. */
+  /**
+   * Bad input: before the session it is a rejection (1008 unless a more precise code applies),
+   * after it a close.
+   */
   private void fail(FrameException e, short closeCode) {
     if (link.state() != Link.State.OPEN) {
-      reject(e, null, closeCode == CloseCodes.PROTOCOL_ERROR ? CloseCodes.POLICY_VIOLATION : closeCode);
+      reject(
+          e,
+          null,
+          closeCode == CloseCodes.PROTOCOL_ERROR ? CloseCodes.POLICY_VIOLATION : closeCode);
       return;
     }
-    log.debug("ws_protocol_error device={} code={} remote={}", link.session().deviceId(), e.code(), link.remote());
+    log.debug(
+        "ws_protocol_error device={} code={} remote={}",
+        link.session().deviceId(),
+        e.code(),
+        link.remote());
     link.close(CloseReason.PROTOCOL_ERROR, new WsEnd(Frames.error(e), closeCode));
   }
 
@@ -168,7 +198,10 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener {
       pingTimer = context.owner().setPeriodic(pingPeriodMs, id -> ws.writePing(PING_PAYLOAD));
     }
     ws.resume();
-    log.debug("ws_session_opened device={} session={} remote={}", session.deviceId(), session.sessionId(),
+    log.debug(
+        "ws_session_opened device={} session={} remote={}",
+        session.deviceId(),
+        session.sessionId(),
         link.remote());
   }
 
@@ -179,7 +212,8 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener {
 
   @Override
   public WsEnd unavailable() {
-    return new WsEnd(Frames.error(Frames.UNAVAILABLE, Frames.UNAVAILABLE_MESSAGE), CloseCodes.INTERNAL_ERROR);
+    return new WsEnd(
+        Frames.error(Frames.UNAVAILABLE, Frames.UNAVAILABLE_MESSAGE), CloseCodes.INTERNAL_ERROR);
   }
 
   /** Sends the last frame if any, then the close frame. */
@@ -193,15 +227,19 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener {
   }
 
   /**
-   * RFC 6455 §7.1.5: a close frame from the device carries a status; a socket dropped without one is "1006"
-   * (Vert.x reports 1006, or no code at all).
+   * RFC 6455 §7.1.5: a close frame from the device carries a status; a socket dropped without one
+   * is "1006" (Vert.x reports 1006, or no code at all).
    */
   private void onSocketClosed() {
     cancelPings();
     Short code = ws.closeStatusCode();
     boolean closeFrame = code != null && code != CloseCodes.ABNORMAL;
     if (link.state() == Link.State.OPEN) {
-      log.debug("ws_socket_closed device={} code={} remote={}", link.session().deviceId(), code, link.remote());
+      log.debug(
+          "ws_socket_closed device={} code={} remote={}",
+          link.session().deviceId(),
+          code,
+          link.remote());
     }
     link.socketClosed(closeFrame ? CloseReason.CLIENT_CLOSED : CloseReason.CONNECTION_LOST);
   }

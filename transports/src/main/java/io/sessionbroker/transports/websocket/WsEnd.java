@@ -3,8 +3,9 @@ package io.sessionbroker.transports.websocket;
 import io.vertx.core.json.JsonObject;
 
 /**
- * How a WebSocket ends: a last text frame ({@code error}, {@code bye}) or none, then the close frame with its
- * code (RFC 6455 §7.4, {@link CloseCodes}), whose reason text names the frame's {@code reason} or {@code code}.
+ * How a WebSocket ends: a last text frame ({@code error}, {@code bye}) or none, then the close
+ * frame with its code (RFC 6455 §7.4, {@link CloseCodes}), whose reason text names the frame's
+ * {@code reason} or {@code code}.
  */
 record WsEnd(JsonObject lastFrame, short closeCode) {
 

@@ -8,12 +8,14 @@ import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
 
 /**
- * The frame layer of one WebSocket: reassembles text messages (RFC 6455 §5.4) under the size bound, and turns
- * every frame the protocol refuses into a violation with its close code (RFC 6455 §7.4.1): 1009 for a message
- * over {@code maxFrameBytes}, 1003 for a binary frame, the broker's protocol-error code for a malformed frame.
+ * The frame layer of one WebSocket: reassembles text messages (RFC 6455 §5.4) under the size bound,
+ * and turns every frame the protocol refuses into a violation with its close code (RFC 6455
+ * §7.4.1): 1009 for a message over {@code maxFrameBytes}, 1003 for a binary frame, the broker's
+ * protocol-error code for a malformed frame.
  *
- * <p>It reassembles itself rather than use Vert.x's {@code textMessageHandler}, because Vert.x drops a message
- * that overflows {@code maxWebSocketMessageSize} with only an exception and leaves the socket open.
+ * <p>It reassembles itself rather than use Vert.x's {@code textMessageHandler}, because Vert.x
+ * drops a message that overflows {@code maxWebSocketMessageSize} with only an exception and leaves
+ * the socket open.
  */
 final class WsFrameReader {
 
@@ -32,6 +34,7 @@ final class WsFrameReader {
 
   private final int maxBytes;
   private final Listener listener;
+
   /** The fragments of the text message being received, or null between messages. */
   private Buffer message;
 
@@ -50,10 +53,13 @@ final class WsFrameReader {
 
   void onFrame(WebSocketFrame frame) {
     if (frame.isBinary() || frame.isContinuation() && message == null) {
-      listener.onViolation(new FrameException(Frames.BAD_FRAME,
-          "binary frames are not accepted: send JSON text frames"), CloseCodes.UNSUPPORTED_DATA);
+      listener.onViolation(
+          new FrameException(
+              Frames.BAD_FRAME, "binary frames are not accepted: send JSON text frames"),
+          CloseCodes.UNSUPPORTED_DATA);
     } else if (frame.isText() || frame.isContinuation()) {
-      message = message == null ? frame.binaryData().copy() : message.appendBuffer(frame.binaryData());
+      message =
+          message == null ? frame.binaryData().copy() : message.appendBuffer(frame.binaryData());
       if (message.length() > maxBytes) {
         message = null;
         listener.onViolation(tooLarge(), CloseCodes.MESSAGE_TOO_BIG);
@@ -65,18 +71,23 @@ final class WsFrameReader {
     }
   }
 
-  /** Netty refuses a single frame over the bound, or a malformed one (RFC 6455 §5.2), before it is a frame. */
+  /**
+   * Netty refuses a single frame over the bound, or a malformed one (RFC 6455 §5.2), before it is a
+   * frame.
+   */
   private void onError(Throwable e) {
     if (e instanceof CorruptedWebSocketFrameException corrupted) {
       if (corrupted.closeStatus().code() == CloseCodes.MESSAGE_TOO_BIG) {
         listener.onViolation(tooLarge(), CloseCodes.MESSAGE_TOO_BIG);
       } else {
-        listener.onViolation(new FrameException(Frames.BAD_FRAME, e.getMessage()), CloseCodes.PROTOCOL_ERROR);
+        listener.onViolation(
+            new FrameException(Frames.BAD_FRAME, e.getMessage()), CloseCodes.PROTOCOL_ERROR);
       }
     }
   }
 
   private FrameException tooLarge() {
-    return new FrameException(Frames.FRAME_TOO_LARGE, "a frame may have at most " + maxBytes + " bytes");
+    return new FrameException(
+        Frames.FRAME_TOO_LARGE, "a frame may have at most " + maxBytes + " bytes");
   }
 }

@@ -3,21 +3,22 @@ package io.sessionbroker.transports.websocket;
 import io.vertx.core.json.JsonObject;
 
 /**
- * Settings of the WebSocket transport ({@code websocket} in the broker configuration). Named {@code WsOptions}
- * so it does not clash with Vert.x's own {@code WebSocket*Options} classes.
+ * Settings of the WebSocket transport ({@code websocket} in the broker configuration). Named {@code
+ * WsOptions} so it does not clash with Vert.x's own {@code WebSocket*Options} classes.
  *
  * @param host interface to bind; loopback by default (DESIGN §8)
  * @param port TCP port; 0 = an ephemeral port (see {@link WebSocketTransport#port()})
  * @param path the only request path that is upgraded; every other path answers HTTP 404
- * @param handshakeTimeoutMs how long a connection may take from TCP accept to the WebSocket upgrade, and again
- *     from the upgrade to a valid {@code hello}; a device that is late is rejected with
- *     {@code handshake_timeout} (close code 1008 once upgraded)
- * @param maxFrameBytes largest accepted text message (after reassembly of fragments); a larger one ends the
- *     connection with close code 1009
- * @param maxHeaderBytes largest accepted HTTP header block of the upgrade request; larger ones answer HTTP 431
- * @param pingIntervalMs period of the broker's WebSocket ping frames: 0 = half the negotiated heartbeat (so two
- *     pings fall into every heartbeat and three into every timeout), -1 = never ping (the device must then send
- *     frames of its own), otherwise a fixed period
+ * @param handshakeTimeoutMs how long a connection may take from TCP accept to the WebSocket
+ *     upgrade, and again from the upgrade to a valid {@code hello}; a device that is late is
+ *     rejected with {@code handshake_timeout} (close code 1008 once upgraded)
+ * @param maxFrameBytes largest accepted text message (after reassembly of fragments); a larger one
+ *     ends the connection with close code 1009
+ * @param maxHeaderBytes largest accepted HTTP header block of the upgrade request; larger ones
+ *     answer HTTP 431
+ * @param pingIntervalMs period of the broker's WebSocket ping frames: 0 = half the negotiated
+ *     heartbeat (so two pings fall into every heartbeat and three into every timeout), -1 = never
+ *     ping (the device must then send frames of its own), otherwise a fixed period
  */
 public record WsOptions(
     String host,
@@ -34,10 +35,13 @@ public record WsOptions(
   public static final int DEFAULT_HANDSHAKE_TIMEOUT_MS = 5_000;
   public static final int DEFAULT_MAX_FRAME_BYTES = 16 * 1024;
   public static final int DEFAULT_MAX_HEADER_BYTES = 8 * 1024;
+
   /** Derive the ping period from the negotiated heartbeat. */
   public static final int PING_DERIVED = 0;
+
   /** Send no ping frames. */
   public static final int PING_NEVER = -1;
+
   public static final int DEFAULT_PING_INTERVAL_MS = PING_DERIVED;
 
   public WsOptions {
@@ -52,14 +56,15 @@ public record WsOptions(
     }
     positive("handshakeTimeoutMs", handshakeTimeoutMs);
     if (maxFrameBytes < 128) {
-      throw new IllegalArgumentException("maxFrameBytes must be >= 128 (a hello must fit), was " + maxFrameBytes);
+      throw new IllegalArgumentException(
+          "maxFrameBytes must be >= 128 (a hello must fit), was " + maxFrameBytes);
     }
     if (maxHeaderBytes < 1024) {
       throw new IllegalArgumentException("maxHeaderBytes must be >= 1024, was " + maxHeaderBytes);
     }
     if (pingIntervalMs < PING_NEVER) {
-      throw new IllegalArgumentException("pingIntervalMs must be -1 (never), 0 (derived) or > 0, was "
-          + pingIntervalMs);
+      throw new IllegalArgumentException(
+          "pingIntervalMs must be -1 (never), 0 (derived) or > 0, was " + pingIntervalMs);
     }
   }
 
@@ -92,7 +97,8 @@ public record WsOptions(
 
   /** A copy on another port: tests bind port 0. */
   public WsOptions withPort(int port) {
-    return new WsOptions(host, port, path, handshakeTimeoutMs, maxFrameBytes, maxHeaderBytes, pingIntervalMs);
+    return new WsOptions(
+        host, port, path, handshakeTimeoutMs, maxFrameBytes, maxHeaderBytes, pingIntervalMs);
   }
 
   /** The ping period for a session granted {@code heartbeatMs}; 0 = send no pings. */

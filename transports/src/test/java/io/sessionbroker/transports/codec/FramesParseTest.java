@@ -9,7 +9,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Verifies that {@link Frames#parse} decodes a JSON object and refuses everything else with bad_frame. */
+/**
+ * Verifies that {@link Frames#parse} decodes a JSON object and refuses everything else with
+ * bad_frame.
+ */
 @Timeout(10)
 class FramesParseTest {
 
@@ -24,7 +27,8 @@ class FramesParseTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "not json", "[1]", "\"hello\"", "{\"type\":1}", "{\"type\":\"\"}", "{}"})
+  @ValueSource(
+      strings = {"", "not json", "[1]", "\"hello\"", "{\"type\":1}", "{\"type\":\"\"}", "{}"})
   void refusesAnythingButAnObjectWithAType(String text) {
     assertThatThrownBy(() -> Frames.parse(Buffer.buffer(text)))
         .isInstanceOf(FrameException.class)

@@ -22,9 +22,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Verifies the connection lifecycle every connection transport shares: the first terminal cause wins, the
- * socket closes once, and a table close becomes the wire's goodbye. A recording wire stands in for the socket;
- * the session table is a real one ({@link TableFixture}), so its events are checked by the event contract.
+ * Verifies the connection lifecycle every connection transport shares: the first terminal cause
+ * wins, the socket closes once, and a table close becomes the wire's goodbye. A recording wire
+ * stands in for the socket; the session table is a real one ({@link TableFixture}), so its events
+ * are checked by the event contract.
  */
 @Timeout(30)
 class LinkTest {
@@ -47,7 +48,10 @@ class LinkTest {
     fixture.close();
   }
 
-  /** Verifies that an open session greets the device once and is announced with the link's transport. */
+  /**
+   * Verifies that an open session greets the device once and is announced with the link's
+   * transport.
+   */
   @Test
   void anOpenedSessionIsGreetedOnceAndAnnouncedWithItsTransport() throws Exception {
     // when
@@ -61,7 +65,10 @@ class LinkTest {
     assertThat(onContext(() -> link.state())).isEqualTo(Link.State.OPEN);
   }
 
-  /** Verifies that the table's close reaches the device as the wire's goodbye, and the socket closes once. */
+  /**
+   * Verifies that the table's close reaches the device as the wire's goodbye, and the socket closes
+   * once.
+   */
   @Test
   @ExpectCloses(CloseReason.KICKED)
   void aCloseByTheTableIsSaidWithTheWiresGoodbyeAndClosesTheSocketOnce() throws Exception {
@@ -72,11 +79,15 @@ class LinkTest {
     fixture.table.close(session, CloseReason.KICKED);
 
     // then
-    assertThat(fixture.await(Addresses.CLOSED, "link-kicked").getString("reason")).isEqualTo("KICKED");
+    assertThat(fixture.await(Addresses.CLOSED, "link-kicked").getString("reason"))
+        .isEqualTo("KICKED");
     awaitCalls("pause", "opened", "close goodbye:KICKED", "ended KICKED");
   }
 
-  /** Verifies that the device's goodbye keeps its reason when the socket goes away before the table answers. */
+  /**
+   * Verifies that the device's goodbye keeps its reason when the socket goes away before the table
+   * answers.
+   */
   @Test
   @ExpectCloses(CloseReason.CLIENT_CLOSED)
   void theFirstTerminalCauseWinsOverALaterSocketLoss() throws Exception {
@@ -84,34 +95,45 @@ class LinkTest {
     openSession("link-bye");
 
     // when the device says goodbye, then its socket drops before the table's close comes back
-    onContext(() -> {
-      link.close(CloseReason.CLIENT_CLOSED, null);
-      link.socketClosed(CloseReason.CONNECTION_LOST);
-      link.close(CloseReason.PROTOCOL_ERROR, "too late");
-    });
+    onContext(
+        () -> {
+          link.close(CloseReason.CLIENT_CLOSED, null);
+          link.socketClosed(CloseReason.CONNECTION_LOST);
+          link.close(CloseReason.PROTOCOL_ERROR, "too late");
+        });
 
     // then one close, with the first cause; the socket, already gone, is not closed again
-    assertThat(fixture.await(Addresses.CLOSED, "link-bye").getString("reason")).isEqualTo("CLIENT_CLOSED");
+    assertThat(fixture.await(Addresses.CLOSED, "link-bye").getString("reason"))
+        .isEqualTo("CLIENT_CLOSED");
     awaitCalls("pause", "opened", "ended CLIENT_CLOSED");
   }
 
-  /** Verifies that a session whose socket went away while it was opening is closed as soon as it opens. */
+  /**
+   * Verifies that a session whose socket went away while it was opening is closed as soon as it
+   * opens.
+   */
   @Test
   @ExpectCloses(CloseReason.CONNECTION_LOST)
   void aSocketLostWhileOpeningClosesTheSessionAsSoonAsItOpens() throws Exception {
     // when
-    onContext(() -> {
-      link.open("link-lost", 30_000, null);
-      link.socketClosed(CloseReason.CONNECTION_LOST);
-    });
+    onContext(
+        () -> {
+          link.open("link-lost", 30_000, null);
+          link.socketClosed(CloseReason.CONNECTION_LOST);
+        });
 
-    // then the session opens and closes at once; the device is never greeted, its socket never closed again
+    // then the session opens and closes at once; the device is never greeted, its socket never
+    // closed again
     fixture.await(Addresses.OPENED, "link-lost");
-    assertThat(fixture.await(Addresses.CLOSED, "link-lost").getString("reason")).isEqualTo("CONNECTION_LOST");
+    assertThat(fixture.await(Addresses.CLOSED, "link-lost").getString("reason"))
+        .isEqualTo("CONNECTION_LOST");
     awaitCalls("pause", "ended CONNECTION_LOST");
   }
 
-  /** Verifies that a session the table cannot open is one unavailable rejection and the wire's own answer. */
+  /**
+   * Verifies that a session the table cannot open is one unavailable rejection and the wire's own
+   * answer.
+   */
   @Test
   void aRefusedOpenIsAnUnavailableRejectionAndTheWiresAnswer() throws Exception {
     // given a node that refuses new sessions
@@ -133,13 +155,16 @@ class LinkTest {
   @Test
   void aRejectionBeforeTheHelloIsAnnouncedAndClosesOnce() throws Exception {
     // when
-    boolean first = onContext(() -> link.reject(Frames.BAD_HELLO, "no device", null, "error:bad_hello"));
-    boolean second = onContext(() -> link.reject(Frames.PROTOCOL_ERROR, "again", null, "error:again"));
+    boolean first =
+        onContext(() -> link.reject(Frames.BAD_HELLO, "no device", null, "error:bad_hello"));
+    boolean second =
+        onContext(() -> link.reject(Frames.PROTOCOL_ERROR, "again", null, "error:again"));
 
     // then
     assertThat(first).isTrue();
     assertThat(second).isFalse();
-    JsonObject rejected = fixture.await(Addresses.REJECTED, e -> "127.0.0.1:4242".equals(e.getString("remote")));
+    JsonObject rejected =
+        fixture.await(Addresses.REJECTED, e -> "127.0.0.1:4242".equals(e.getString("remote")));
     assertThat(rejected.getString("code")).isEqualTo(Frames.BAD_HELLO);
     assertThat(wire.calls).containsExactly("close error:bad_hello");
   }
@@ -152,25 +177,29 @@ class LinkTest {
   }
 
   private void awaitCalls(String... calls) {
-    Awaitility.await().atMost(10, TimeUnit.SECONDS).untilAsserted(() -> assertThat(wire.calls).containsExactly(calls));
+    Awaitility.await()
+        .atMost(10, TimeUnit.SECONDS)
+        .untilAsserted(() -> assertThat(wire.calls).containsExactly(calls));
   }
 
   private void onContext(Runnable action) throws Exception {
-    onContext(() -> {
-      action.run();
-      return null;
-    });
+    onContext(
+        () -> {
+          action.run();
+          return null;
+        });
   }
 
   private <T> T onContext(java.util.function.Supplier<T> action) throws Exception {
     CompletableFuture<T> done = new CompletableFuture<>();
-    context.runOnContext(v -> {
-      try {
-        done.complete(action.get());
-      } catch (RuntimeException e) {
-        done.completeExceptionally(e);
-      }
-    });
+    context.runOnContext(
+        v -> {
+          try {
+            done.complete(action.get());
+          } catch (RuntimeException e) {
+            done.completeExceptionally(e);
+          }
+        });
     return done.get(10, TimeUnit.SECONDS);
   }
 

@@ -18,19 +18,22 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Verifies routing between nodes: two routers with different node ids share one event bus, as two clustered
- * nodes share the cluster-wide bus.
+ * Verifies routing between nodes: two routers with different node ids share one event bus, as two
+ * clustered nodes share the cluster-wide bus.
  *
- * <p>Both routers, their event bus consumers and every publish run on one event-loop context, so everything a
- * publish sets off (local deliveries, bus deliveries to either node) is queued before the next publish runs: a
- * later message that has arrived is a barrier behind which any duplicate of an earlier one would have arrived too.
+ * <p>Both routers, their event bus consumers and every publish run on one event-loop context, so
+ * everything a publish sets off (local deliveries, bus deliveries to either node) is queued before
+ * the next publish runs: a later message that has arrived is a barrier behind which any duplicate
+ * of an earlier one would have arrived too.
  */
 @Timeout(30)
 class ClusterRouterTest {
 
   private Vertx vertx;
+
   /** The one context of both nodes; see the class comment. */
   private Context context;
+
   private ClusterRouter nodeA;
   private ClusterRouter nodeB;
   private final List<String> deliveredOnA = new CopyOnWriteArrayList<>();
@@ -54,56 +57,88 @@ class ClusterRouterTest {
     // when a device on node A publishes
     onContext(() -> nodeA.publish("sensors/1/temp", Buffer.buffer("21.5"), MqttQoS.AT_LEAST_ONCE));
 
-    // then the subscribers on A and on B each get it, and only once: a second publish from A, once it has
+    // then the subscribers on A and on B each get it, and only once: a second publish from A, once
+    // it has
     // reached B, comes after any second delivery of the first on either node
     awaitSize(deliveredOnB, 1);
     onContext(() -> nodeA.publish("sensors/barrier", Buffer.buffer("last"), MqttQoS.AT_LEAST_ONCE));
     awaitSize(deliveredOnB, 2);
-    onContext(() -> { }); // and A's own bus delivery of the barrier, if it wrongly took it, has run too
+    onContext(
+        () -> {}); // and A's own bus delivery of the barrier, if it wrongly took it, has run too
     assertThat(deliveredOnA).containsExactly("sensors/1/temp=21.5", "sensors/barrier=last");
     assertThat(deliveredOnB).containsExactly("sensors/1/temp=21.5", "sensors/barrier=last");
   }
 
   @Test
   void theAnnouncerOfANodeLostClosePublishesItsWillToEveryNode() throws Exception {
-    JsonObject closed = new JsonObject().put("reason", "NODE_LOST").put("announcedBy", "node-b")
-        .put("will", new JsonObject().put("topic", "sensors/9/status").put("qos", 1)
-            .put("payloadBase64", java.util.Base64.getEncoder().encodeToString("offline".getBytes())));
+    JsonObject closed =
+        new JsonObject()
+            .put("reason", "NODE_LOST")
+            .put("announcedBy", "node-b")
+            .put(
+                "will",
+                new JsonObject()
+                    .put("topic", "sensors/9/status")
+                    .put("qos", 1)
+                    .put(
+                        "payloadBase64",
+                        java.util.Base64.getEncoder().encodeToString("offline".getBytes())));
 
     vertx.eventBus().publish("sessions.closed", closed);
-    // and then a close that node A announced: A sends its will after any copy of the first one it might
+    // and then a close that node A announced: A sends its will after any copy of the first one it
+    // might
     // (wrongly) have sent, so once A's will is in, such a copy would be too
-    JsonObject byA = new JsonObject().put("reason", "NODE_LOST").put("announcedBy", "node-a")
-        .put("will", new JsonObject().put("topic", "sensors/10/status").put("qos", 1)
-            .put("payloadBase64", java.util.Base64.getEncoder().encodeToString("gone".getBytes())));
+    JsonObject byA =
+        new JsonObject()
+            .put("reason", "NODE_LOST")
+            .put("announcedBy", "node-a")
+            .put(
+                "will",
+                new JsonObject()
+                    .put("topic", "sensors/10/status")
+                    .put("qos", 1)
+                    .put(
+                        "payloadBase64",
+                        java.util.Base64.getEncoder().encodeToString("gone".getBytes())));
     vertx.eventBus().publish("sessions.closed", byA);
 
     for (List<String> delivered : List.of(deliveredOnA, deliveredOnB)) {
-      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> delivered.contains("sensors/9/status=offline")
-          && delivered.contains("sensors/10/status=gone"));
-      assertThat(delivered).containsExactlyInAnyOrder("sensors/9/status=offline", "sensors/10/status=gone");
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  delivered.contains("sensors/9/status=offline")
+                      && delivered.contains("sensors/10/status=gone"));
+      assertThat(delivered)
+          .containsExactlyInAnyOrder("sensors/9/status=offline", "sensors/10/status=gone");
     }
   }
 
   private ClusterRouter start(String nodeId, List<String> delivered) throws Exception {
     ClusterRouter router = new ClusterRouter(vertx.eventBus(), nodeId);
-    java.util.concurrent.CompletableFuture<Void> started = new java.util.concurrent.CompletableFuture<>();
-    context.runOnContext(v -> {
-      router.subscribe((topic, payload, qos) -> delivered.add(topic + "=" + payload), "sensors/#",
-          MqttQoS.AT_LEAST_ONCE);
-      router.start().onComplete(done -> started.complete(null));
-    });
+    java.util.concurrent.CompletableFuture<Void> started =
+        new java.util.concurrent.CompletableFuture<>();
+    context.runOnContext(
+        v -> {
+          router.subscribe(
+              (topic, payload, qos) -> delivered.add(topic + "=" + payload),
+              "sensors/#",
+              MqttQoS.AT_LEAST_ONCE);
+          router.start().onComplete(done -> started.complete(null));
+        });
     started.get(10, TimeUnit.SECONDS);
     return router;
   }
 
   /** Runs {@code action} on the nodes' context and returns once it has run. */
   private void onContext(Runnable action) throws Exception {
-    java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
-    context.runOnContext(v -> {
-      action.run();
-      done.complete(null);
-    });
+    java.util.concurrent.CompletableFuture<Void> done =
+        new java.util.concurrent.CompletableFuture<>();
+    context.runOnContext(
+        v -> {
+          action.run();
+          done.complete(null);
+        });
     done.get(10, TimeUnit.SECONDS);
   }
 

@@ -28,7 +28,8 @@ class ConnectRulesTest {
   void serverKeepAliveIsSentOnlyWhenTheGrantDiffers() {
     assertThat(ConnectRules.serverKeepAlive(30, 30_000)).isNull();
     assertThat(ConnectRules.serverKeepAlive(600, 300_000)).isEqualTo(300);
-    assertThat(ConnectRules.serverKeepAlive(1, 1_500)).isEqualTo(2); // a minimum in ms rounds up to seconds
+    assertThat(ConnectRules.serverKeepAlive(1, 1_500))
+        .isEqualTo(2); // a minimum in ms rounds up to seconds
   }
 
   @Test
@@ -44,9 +45,13 @@ class ConnectRulesTest {
 
   @Test
   void brokerSideEndsMapToMqtt5DisconnectReasonCodes() {
-    assertThat(ConnectRules.disconnectCode(CloseReason.TAKEN_OVER)).isEqualTo(MqttDisconnectReasonCode.SESSION_TAKEN_OVER);
-    assertThat(ConnectRules.disconnectCode(CloseReason.TIMEOUT)).isEqualTo(MqttDisconnectReasonCode.KEEP_ALIVE_TIMEOUT);
-    assertThat(ConnectRules.disconnectCode(CloseReason.KICKED)).isEqualTo(MqttDisconnectReasonCode.ADMINISTRATIVE_ACTION);
-    assertThat(ConnectRules.disconnectCode(CloseReason.SHUTDOWN)).isEqualTo(MqttDisconnectReasonCode.SERVER_SHUTTING_DOWN);
+    assertThat(ConnectRules.disconnectCode(CloseReason.TAKEN_OVER))
+        .isEqualTo(MqttDisconnectReasonCode.SESSION_TAKEN_OVER);
+    assertThat(ConnectRules.disconnectCode(CloseReason.TIMEOUT))
+        .isEqualTo(MqttDisconnectReasonCode.KEEP_ALIVE_TIMEOUT);
+    assertThat(ConnectRules.disconnectCode(CloseReason.KICKED))
+        .isEqualTo(MqttDisconnectReasonCode.ADMINISTRATIVE_ACTION);
+    assertThat(ConnectRules.disconnectCode(CloseReason.SHUTDOWN))
+        .isEqualTo(MqttDisconnectReasonCode.SERVER_SHUTTING_DOWN);
   }
 }

@@ -14,7 +14,8 @@ class LocalRouterTest {
 
   private final LocalRouter router = new LocalRouter();
   private final List<String> received = new ArrayList<>();
-  private final MqttRouter.Subscriber subscriber = (topic, payload, qos) -> received.add(topic + "@" + qos.value());
+  private final MqttRouter.Subscriber subscriber =
+      (topic, payload, qos) -> received.add(topic + "@" + qos.value());
 
   @Test
   void overlappingFiltersDeliverOnceAtTheHighestGrantedQos() {

@@ -20,11 +20,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Verifies what an MQTT client receives on the wire when the broker ends its session (docs/protocol.md, "How
- * MQTT maps to sessions"): an MQTT 5 client gets one DISCONNECT with the reason code of the close (§3.14.2.1),
- * then the connection closes; an MQTT 3.1.1 client, for which the server has no DISCONNECT (§3.14), sees only
- * the close. The codes not covered here are in {@link MqttTakeoverIT} (0x8E, 0x98) and {@link MqttConnectIT}
- * (0x81, 0x82).
+ * Verifies what an MQTT client receives on the wire when the broker ends its session
+ * (docs/protocol.md, "How MQTT maps to sessions"): an MQTT 5 client gets one DISCONNECT with the
+ * reason code of the close (§3.14.2.1), then the connection closes; an MQTT 3.1.1 client, for which
+ * the server has no DISCONNECT (§3.14), sees only the close. The codes not covered here are in
+ * {@link MqttTakeoverIT} (0x8E, 0x98) and {@link MqttConnectIT} (0x81, 0x82).
  */
 @Timeout(60)
 class MqttBrokerDisconnectIT {
@@ -42,7 +42,8 @@ class MqttBrokerDisconnectIT {
     return start(MqttOptions.defaults().withPort(0), null);
   }
 
-  private MqttHarness start(MqttOptions options, Function<Vertx, MqttRouter> router) throws Exception {
+  private MqttHarness start(MqttOptions options, Function<Vertx, MqttRouter> router)
+      throws Exception {
     mqtt = new MqttHarness(options, DeviceAuth.NONE, router);
     return mqtt;
   }
@@ -65,7 +66,10 @@ class MqttBrokerDisconnectIT {
     return device;
   }
 
-  /** Asserts that the next packet is an MQTT 5 DISCONNECT with {@code reasonCode} and that the close follows. */
+  /**
+   * Asserts that the next packet is an MQTT 5 DISCONNECT with {@code reasonCode} and that the close
+   * follows.
+   */
   private static void assertDisconnectThenClose(RawMqtt device, int reasonCode) throws Exception {
     RawMqtt.Packet disconnect = device.read();
     assertThat(disconnect.type()).isEqualTo(RawMqtt.DISCONNECT);
@@ -84,7 +88,8 @@ class MqttBrokerDisconnectIT {
     start();
     RawMqtt device = connected(connect(5, "v5-sleepy", 1));
 
-    // when it stays silent, then it gets DISCONNECT 0x8D Keep Alive timeout, and the session ends TIMEOUT
+    // when it stays silent, then it gets DISCONNECT 0x8D Keep Alive timeout, and the session ends
+    // TIMEOUT
     assertDisconnectThenClose(device, 0x8D);
     assertThat(closeReason("v5-sleepy")).isEqualTo("TIMEOUT");
   }
@@ -92,12 +97,19 @@ class MqttBrokerDisconnectIT {
   @Test
   @ExpectCloses(CloseReason.SHUTDOWN)
   void shutdownEndsAnMqtt5SessionWithDisconnect0x8BAndPublishesTheWill() throws Exception {
-    // given a clustered router, whose publishes other nodes receive on the cluster address, and an MQTT 5
+    // given a clustered router, whose publishes other nodes receive on the cluster address, and an
+    // MQTT 5
     // device with a will
-    start(MqttOptions.defaults().withPort(0), vertx -> new ClusterRouter(vertx.eventBus(), "mqtt-node"));
+    start(
+        MqttOptions.defaults().withPort(0),
+        vertx -> new ClusterRouter(vertx.eventBus(), "mqtt-node"));
     BlockingQueue<JsonObject> toOtherNodes = new LinkedBlockingQueue<>();
-    mqtt.fixture.vertx.eventBus().<JsonObject>consumer(ClusterRouter.ADDRESS, m -> toOtherNodes.add(m.body()))
-        .completion().await(10, TimeUnit.SECONDS);
+    mqtt.fixture
+        .vertx
+        .eventBus()
+        .<JsonObject>consumer(ClusterRouter.ADDRESS, m -> toOtherNodes.add(m.body()))
+        .completion()
+        .await(10, TimeUnit.SECONDS);
     RawMqtt.Connect connect = connect(5, "v5-stopped", 30);
     connect.willTopic = "wills/v5-stopped";
     connect.willPayload = "offline";
@@ -106,7 +118,8 @@ class MqttBrokerDisconnectIT {
     // when the node shuts down
     mqtt.fixture.table.shutdown().await(10, TimeUnit.SECONDS);
 
-    // then the device gets DISCONNECT 0x8B Server shutting down, the close is SHUTDOWN and carries the will,
+    // then the device gets DISCONNECT 0x8B Server shutting down, the close is SHUTDOWN and carries
+    // the will,
     // and the will is published (here: to the other nodes; local subscribers are shutting down too)
     assertDisconnectThenClose(device, 0x8B);
     JsonObject closed = mqtt.fixture.await(Addresses.CLOSED, "v5-stopped");
@@ -115,22 +128,27 @@ class MqttBrokerDisconnectIT {
     JsonObject will = toOtherNodes.poll(10, TimeUnit.SECONDS);
     assertThat(will).as("the will on the cluster address").isNotNull();
     assertThat(will.getString("topic")).isEqualTo("wills/v5-stopped");
-    assertThat(new String(Base64.getDecoder().decode(will.getString("payload")), StandardCharsets.UTF_8))
+    assertThat(
+            new String(
+                Base64.getDecoder().decode(will.getString("payload")), StandardCharsets.UTF_8))
         .isEqualTo("offline");
     assertThat(will.getInteger("qos")).isEqualTo(1);
   }
 
   @Test
   @ExpectCloses(CloseReason.PROTOCOL_ERROR)
-  void aPublishToATopicWithAWildcardEndsAnMqtt5SessionWithDisconnect0x81MalformedPacket() throws Exception {
+  void aPublishToATopicWithAWildcardEndsAnMqtt5SessionWithDisconnect0x81MalformedPacket()
+      throws Exception {
     // given
     start();
     RawMqtt device = connected(connect(5, "v5-wild", 30));
 
-    // when: PUBLISH QoS 0 to "a/#", no properties, payload "x" (§3.3.2.1: no wildcards in a Topic Name)
+    // when: PUBLISH QoS 0 to "a/#", no properties, payload "x" (§3.3.2.1: no wildcards in a Topic
+    // Name)
     device.send(RawMqtt.packet(0x30, new byte[] {0, 3, 'a', '/', '#', 0, 'x'}));
 
-    // then 0x81: Netty's decoder refuses the packet before the broker sees it as a PUBLISH (docs/protocol.md
+    // then 0x81: Netty's decoder refuses the packet before the broker sees it as a PUBLISH
+    // (docs/protocol.md
     // said 0x90, Topic Name invalid, which the spec keeps for a topic that is "not malformed")
     assertDisconnectThenClose(device, 0x81);
     assertThat(closeReason("v5-wild")).isEqualTo("PROTOCOL_ERROR");
@@ -138,7 +156,8 @@ class MqttBrokerDisconnectIT {
 
   @Test
   @ExpectCloses(CloseReason.PROTOCOL_ERROR)
-  void aPublishWithAnEmptyTopicEndsAnMqtt5SessionWithDisconnect0x90TopicNameInvalid() throws Exception {
+  void aPublishWithAnEmptyTopicEndsAnMqtt5SessionWithDisconnect0x90TopicNameInvalid()
+      throws Exception {
     // given
     start();
     RawMqtt device = connected(connect(5, "v5-nameless", 30));
@@ -153,7 +172,8 @@ class MqttBrokerDisconnectIT {
 
   @Test
   @ExpectCloses(CloseReason.PROTOCOL_ERROR)
-  void aPacketOverMaxMessageBytesEndsAnMqtt5SessionWithDisconnect0x95PacketTooLarge() throws Exception {
+  void aPacketOverMaxMessageBytesEndsAnMqtt5SessionWithDisconnect0x95PacketTooLarge()
+      throws Exception {
     // given a broker that accepts packets of at most 64 bytes
     start(new MqttOptions("127.0.0.1", 0, 10_000, 300, 64), null);
     RawMqtt device = connected(connect(5, "v5-bulky", 30));
@@ -179,7 +199,9 @@ class MqttBrokerDisconnectIT {
     RawMqtt device = connected(connect(4, "v3-twin", 30));
 
     // when the same device opens a session over another transport
-    mqtt.fixture.table.open(new OpenRequest("v3-twin", "tcp", "127.0.0.1:1", 30_000, null, (s, r) -> { }))
+    mqtt.fixture
+        .table
+        .open(new OpenRequest("v3-twin", "tcp", "127.0.0.1:1", 30_000, null, (s, r) -> {}))
         .await(5, TimeUnit.SECONDS);
 
     // then the MQTT connection closes without any packet, and the MQTT session ends TAKEN_OVER

@@ -41,7 +41,8 @@ class MqttConnectIT {
       assertThat(opened.getInteger("heartbeatMs")).isEqualTo(20_000);
       assertThat(opened.getInteger("timeoutMs")).isEqualTo(30_000);
       client.disconnect();
-      assertThat(mqtt.fixture.await(Addresses.CLOSED, "sensor-311").getString("reason")).isEqualTo("CLIENT_CLOSED");
+      assertThat(mqtt.fixture.await(Addresses.CLOSED, "sensor-311").getString("reason"))
+          .isEqualTo("CLIENT_CLOSED");
     }
   }
 
@@ -51,7 +52,9 @@ class MqttConnectIT {
     MqttOptions options = new MqttOptions("127.0.0.1", 0, 10_000, 60, 65_536);
     try (MqttHarness mqtt = new MqttHarness(options, DeviceAuth.NONE)) {
       // given a maximum keep-alive of 60 s, when an MQTT 5 client asks for 120 s
-      var client = new org.eclipse.paho.mqttv5.client.MqttClient(mqtt.uri(), "sensor-5", new MemoryPersistence());
+      var client =
+          new org.eclipse.paho.mqttv5.client.MqttClient(
+              mqtt.uri(), "sensor-5", new MemoryPersistence());
       MqttConnectionOptions connect = new MqttConnectionOptions();
       connect.setKeepAliveInterval(120);
       IMqttToken token = client.connectWithResult(connect);
@@ -68,9 +71,11 @@ class MqttConnectIT {
 
   @Test
   @ExpectCloses(CloseReason.TIMEOUT)
-  void keepAliveZeroOpensASessionWithoutTimeoutThatOutlivesASilentKeepAliveOneSession() throws Exception {
+  void keepAliveZeroOpensASessionWithoutTimeoutThatOutlivesASilentKeepAliveOneSession()
+      throws Exception {
     try (MqttHarness mqtt = new MqttHarness()) {
-      // given a device with Keep Alive 0, then a device with Keep Alive 1 s, both silent from then on
+      // given a device with Keep Alive 0, then a device with Keep Alive 1 s, both silent from then
+      // on
       RawMqtt device = mqtt.raw();
       RawMqtt.Packet connack = device.connect(connect(4, "no-keepalive", 0));
       assertThat(connack.body()[1]).isEqualTo((byte) 0);
@@ -82,13 +87,20 @@ class MqttConnectIT {
       assertThat(mqtt.fixture.await(Addresses.CLOSED, "no-keepalive-neighbour").getString("reason"))
           .isEqualTo("TIMEOUT");
 
-      // then the first device has neither heartbeat nor timeout (§3.1.2.10), and is still connected: its
-      // session open in the table (events are published in order, so a close would have come first) and its
+      // then the first device has neither heartbeat nor timeout (§3.1.2.10), and is still
+      // connected: its
+      // session open in the table (events are published in order, so a close would have come first)
+      // and its
       // PINGREQ answered
       assertThat(opened.getInteger("heartbeatMs")).isZero();
       assertThat(opened.getInteger("timeoutMs")).isZero();
       assertThat(mqtt.fixture.pending()).noneMatch(e -> e.address().equals(Addresses.CLOSED));
-      assertThat(mqtt.fixture.table.get("no-keepalive").await(5, TimeUnit.SECONDS).getString("sessionId"))
+      assertThat(
+              mqtt.fixture
+                  .table
+                  .get("no-keepalive")
+                  .await(5, TimeUnit.SECONDS)
+                  .getString("sessionId"))
           .isEqualTo(opened.getString("sessionId"));
       device.send(RawMqtt.PINGREQ);
       assertThat(device.read().type()).isEqualTo(RawMqtt.PINGRESP);
@@ -102,14 +114,16 @@ class MqttConnectIT {
       RawMqtt persistent = mqtt.raw();
       // 3.1.1 §3.1.3.1: clean session → the server assigns an id
       assertThat(clean.connect(connect(4, "", 30)).body()[1]).isEqualTo((byte) 0);
-      assertThat(mqtt.fixture.await(Addresses.OPENED, e -> true).getString("deviceId")).isNotEmpty();
+      assertThat(mqtt.fixture.await(Addresses.OPENED, e -> true).getString("deviceId"))
+          .isNotEmpty();
 
       // [MQTT-3.1.3-8]: no clean session → CONNACK 0x02 Identifier rejected, then close
       RawMqtt.Connect keep = connect(4, "", 30);
       keep.clean = false;
       assertThat(persistent.connect(keep).body()[1]).isEqualTo((byte) 0x02);
       assertThat(persistent.closedByBroker()).isTrue();
-      assertThat(mqtt.fixture.await(Addresses.REJECTED, e -> true).getString("code")).isEqualTo("identifier_rejected");
+      assertThat(mqtt.fixture.await(Addresses.REJECTED, e -> true).getString("code"))
+          .isEqualTo("identifier_rejected");
     }
   }
 
@@ -117,12 +131,14 @@ class MqttConnectIT {
   @ExpectCloses(CloseReason.CLIENT_CLOSED)
   void anMqtt5ClientWithoutIdGetsAnAssignedClientIdentifier() throws Exception {
     try (MqttHarness mqtt = new MqttHarness()) {
-      var client = new org.eclipse.paho.mqttv5.client.MqttClient(mqtt.uri(), "", new MemoryPersistence());
+      var client =
+          new org.eclipse.paho.mqttv5.client.MqttClient(mqtt.uri(), "", new MemoryPersistence());
       IMqttToken token = client.connectWithResult(new MqttConnectionOptions());
 
       String assigned = token.getResponseProperties().getAssignedClientIdentifier();
       assertThat(assigned).isNotEmpty();
-      assertThat(mqtt.fixture.await(Addresses.OPENED, assigned).getString("transport")).isEqualTo("mqtt");
+      assertThat(mqtt.fixture.await(Addresses.OPENED, assigned).getString("transport"))
+          .isEqualTo("mqtt");
       client.disconnect();
       client.close();
     }
@@ -158,11 +174,13 @@ class MqttConnectIT {
   void aMalformedPacketBeforeConnectIsRejected() throws Exception {
     try (MqttHarness mqtt = new MqttHarness()) {
       RawMqtt device = mqtt.raw();
-      device.send(new byte[] {0x10, 0x03, 0x00, 0x04, 'M'}); // a CONNECT cut off inside its protocol name
+      device.send(
+          new byte[] {0x10, 0x03, 0x00, 0x04, 'M'}); // a CONNECT cut off inside its protocol name
       device.send(new byte[] {0x00, 0x00, 0x00}); // and garbage after it
 
       assertThat(device.closedByBroker()).isTrue();
-      assertThat(mqtt.fixture.await(Addresses.REJECTED, e -> true).getString("code")).isEqualTo("malformed_packet");
+      assertThat(mqtt.fixture.await(Addresses.REJECTED, e -> true).getString("code"))
+          .isEqualTo("malformed_packet");
     }
   }
 
@@ -173,13 +191,15 @@ class MqttConnectIT {
       device.send(RawMqtt.PINGREQ);
 
       assertThat(device.closedByBroker()).isTrue();
-      assertThat(mqtt.fixture.await(Addresses.REJECTED, e -> true).getString("code")).isEqualTo("protocol_error");
+      assertThat(mqtt.fixture.await(Addresses.REJECTED, e -> true).getString("code"))
+          .isEqualTo("protocol_error");
     }
   }
 
   @Test
   @ExpectCloses(CloseReason.PROTOCOL_ERROR)
-  void aMalformedPacketAfterConnectEndsTheSessionWithProtocolErrorAndMqtt5Disconnect0x81() throws Exception {
+  void aMalformedPacketAfterConnectEndsTheSessionWithProtocolErrorAndMqtt5Disconnect0x81()
+      throws Exception {
     try (MqttHarness mqtt = new MqttHarness()) {
       RawMqtt device = mqtt.raw();
       device.connect(connect(5, "garbler", 30));
@@ -191,7 +211,8 @@ class MqttConnectIT {
       assertThat(disconnect.type()).isEqualTo(RawMqtt.DISCONNECT);
       assertThat(disconnect.body()[0]).isEqualTo((byte) 0x81);
       assertThat(device.closedByBroker()).isTrue();
-      assertThat(mqtt.fixture.await(Addresses.CLOSED, "garbler").getString("reason")).isEqualTo("PROTOCOL_ERROR");
+      assertThat(mqtt.fixture.await(Addresses.CLOSED, "garbler").getString("reason"))
+          .isEqualTo("PROTOCOL_ERROR");
     }
   }
 
@@ -208,7 +229,8 @@ class MqttConnectIT {
       RawMqtt.Packet disconnect = device.read();
       assertThat(disconnect.type()).isEqualTo(RawMqtt.DISCONNECT);
       assertThat(disconnect.body()[0]).isEqualTo((byte) 0x82);
-      assertThat(mqtt.fixture.await(Addresses.CLOSED, "eager").getString("reason")).isEqualTo("PROTOCOL_ERROR");
+      assertThat(mqtt.fixture.await(Addresses.CLOSED, "eager").getString("reason"))
+          .isEqualTo("PROTOCOL_ERROR");
     }
   }
 
@@ -221,23 +243,28 @@ class MqttConnectIT {
       wrong.setUserName("locked");
       wrong.setPassword("guess".toCharArray());
       assertThatThrownBy(() -> mqtt.paho3("locked", wrong))
-          .isInstanceOfSatisfying(MqttException.class,
-              e -> assertThat(e.getReasonCode()).isEqualTo(MqttException.REASON_CODE_FAILED_AUTHENTICATION));
-      assertThat(mqtt.fixture.await(Addresses.REJECTED, "locked").getString("code")).isEqualTo("auth_failed");
+          .isInstanceOfSatisfying(
+              MqttException.class,
+              e ->
+                  assertThat(e.getReasonCode())
+                      .isEqualTo(MqttException.REASON_CODE_FAILED_AUTHENTICATION));
+      assertThat(mqtt.fixture.await(Addresses.REJECTED, "locked").getString("code"))
+          .isEqualTo("auth_failed");
 
       MqttConnectOptions right = new MqttConnectOptions();
       right.setUserName("locked");
       right.setPassword(auth.tokenFor("locked").toCharArray());
       MqttClient client = mqtt.paho3("locked", right);
-      assertThat(mqtt.fixture.await(Addresses.OPENED, "locked").getString("transport")).isEqualTo("mqtt");
+      assertThat(mqtt.fixture.await(Addresses.OPENED, "locked").getString("transport"))
+          .isEqualTo("mqtt");
       client.disconnect();
     }
   }
 
   /**
-   * Connects {@code level} on a fenced node (cut off from its cluster's quorum: docs/cluster.md) and returns the
-   * CONNACK code, after checking that the connection then closed and that the back end got a rejection, no
-   * session.
+   * Connects {@code level} on a fenced node (cut off from its cluster's quorum: docs/cluster.md)
+   * and returns the CONNACK code, after checking that the connection then closed and that the back
+   * end got a rejection, no session.
    */
   private static int connackOnAFencedNode(int level, String deviceId) throws Exception {
     try (MqttHarness mqtt = new MqttHarness()) {
@@ -248,7 +275,8 @@ class MqttConnectIT {
       RawMqtt device = mqtt.raw();
       RawMqtt.Packet connack = device.connect(connect(level, deviceId, 30));
 
-      // then a refusing CONNACK, the close, and an unavailable rejection naming the device and the cause
+      // then a refusing CONNACK, the close, and an unavailable rejection naming the device and the
+      // cause
       assertThat(connack.type()).isEqualTo(RawMqtt.CONNACK);
       assertThat(device.bytesUntilClosed()).isEmpty();
       JsonObject rejected = mqtt.fixture.await(Addresses.REJECTED, deviceId);

@@ -17,9 +17,10 @@ import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 /**
  * A session table fixture with an MQTT transport on an ephemeral loopback port, and client helpers.
  *
- * <p>{@link #close} shuts the table down first, so the sessions a test leaves open end with {@code SHUTDOWN}
- * (expected by the event contract), and only then closes the raw clients {@link #raw} opened: a test that does
- * not mean to drop a device does not cause a {@code CONNECTION_LOST} in its body.
+ * <p>{@link #close} shuts the table down first, so the sessions a test leaves open end with {@code
+ * SHUTDOWN} (expected by the event contract), and only then closes the raw clients {@link #raw}
+ * opened: a test that does not mean to drop a device does not cause a {@code CONNECTION_LOST} in
+ * its body.
  */
 final class MqttHarness implements AutoCloseable {
 
@@ -35,12 +36,16 @@ final class MqttHarness implements AutoCloseable {
     this(options, auth, null);
   }
 
-  /** @param router makes the transport's router on the fixture's Vert.x; null for the standalone one */
-  MqttHarness(MqttOptions options, DeviceAuth auth, Function<Vertx, MqttRouter> router) throws Exception {
+  /**
+   * @param router makes the transport's router on the fixture's Vert.x; null for the standalone one
+   */
+  MqttHarness(MqttOptions options, DeviceAuth auth, Function<Vertx, MqttRouter> router)
+      throws Exception {
     fixture = new TableFixture();
-    transport = router == null
-        ? new MqttTransport(fixture.table, options, auth)
-        : new MqttTransport(fixture.table, options, auth, router.apply(fixture.vertx));
+    transport =
+        router == null
+            ? new MqttTransport(fixture.table, options, auth)
+            : new MqttTransport(fixture.table, options, auth, router.apply(fixture.vertx));
     fixture.vertx.deployVerticle(transport).await(10, TimeUnit.SECONDS);
   }
 
@@ -52,7 +57,10 @@ final class MqttHarness implements AutoCloseable {
     return "tcp://127.0.0.1:" + port();
   }
 
-  /** A raw client, closed by {@link #close} after the table has shut down (a test may close it earlier). */
+  /**
+   * A raw client, closed by {@link #close} after the table has shut down (a test may close it
+   * earlier).
+   */
   RawMqtt raw() throws Exception {
     RawMqtt client = new RawMqtt(port());
     rawClients.add(client);
@@ -79,8 +87,11 @@ final class MqttHarness implements AutoCloseable {
     BlockingQueue<String> received = new LinkedBlockingQueue<>();
     MqttClient client = paho3(clientId, 30);
     for (String filter : filters) {
-      client.subscribe(filter, 1, (topic, message) ->
-          received.add(topic + " " + new String(message.getPayload(), StandardCharsets.UTF_8)));
+      client.subscribe(
+          filter,
+          1,
+          (topic, message) ->
+              received.add(topic + " " + new String(message.getPayload(), StandardCharsets.UTF_8)));
     }
     return received;
   }

@@ -16,15 +16,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * An MQTT connection's liveness and close paths ({@link MqttLink}), with raw packets on a plain socket: a
- * control packet moves the session's {@code lastSeenAt}; DISCONNECT, a lost socket and a kick each end it with
- * their own reason, DISCONNECT packet and will.
+ * An MQTT connection's liveness and close paths ({@link MqttLink}), with raw packets on a plain
+ * socket: a control packet moves the session's {@code lastSeenAt}; DISCONNECT, a lost socket and a
+ * kick each end it with their own reason, DISCONNECT packet and will.
  */
 @Timeout(30)
 class MqttLinkIT {
 
-  /** How long a test client waits before its next packet, so that the broker's clock has moved on. */
+  /**
+   * How long a test client waits before its next packet, so that the broker's clock has moved on.
+   */
   private static final long PACE_MS = 20;
+
   private static final int CONNACK = 0x20;
   private static final int PINGRESP = 0xD0;
   private static final int DISCONNECT = 0xE0;
@@ -37,7 +40,10 @@ class MqttLinkIT {
     mqtt = new MqttHarness();
   }
 
-  /** Closes the clients' sockets only after the table has shut down, so no close lands in a test's body. */
+  /**
+   * Closes the clients' sockets only after the table has shut down, so no close lands in a test's
+   * body.
+   */
   @AfterEach
   void stop() throws Exception {
     try {
@@ -66,7 +72,9 @@ class MqttLinkIT {
     return mqtt.fixture.table.get(clientId).await(5, TimeUnit.SECONDS).getLong("lastSeenAt");
   }
 
-  /** Verifies that a PINGREQ is proof of life (it moves lastSeenAt) and is answered with a PINGRESP. */
+  /**
+   * Verifies that a PINGREQ is proof of life (it moves lastSeenAt) and is answered with a PINGRESP.
+   */
   @Test
   void aPingreqMovesLastSeenAtAndIsAnswered() throws Exception {
     // given
@@ -82,7 +90,10 @@ class MqttLinkIT {
     assertThat(lastSeenAt("mqtt-pit-ping")).isGreaterThan(before);
   }
 
-  /** Verifies that a DISCONNECT ends the session as CLIENT_CLOSED and discards the will from the close event. */
+  /**
+   * Verifies that a DISCONNECT ends the session as CLIENT_CLOSED and discards the will from the
+   * close event.
+   */
   @Test
   @ExpectCloses(CloseReason.CLIENT_CLOSED)
   void disconnectEndsAsClientClosedWithoutTheWill() throws Exception {
@@ -99,7 +110,9 @@ class MqttLinkIT {
     assertThat(client.closedByBroker()).isTrue();
   }
 
-  /** Verifies that an MQTT 5 DISCONNECT with reason 0x04 ends as CLIENT_CLOSED and keeps the will. */
+  /**
+   * Verifies that an MQTT 5 DISCONNECT with reason 0x04 ends as CLIENT_CLOSED and keeps the will.
+   */
   @Test
   @ExpectCloses(CloseReason.CLIENT_CLOSED)
   void disconnectWithWillMessageKeepsTheWill() throws Exception {
@@ -115,10 +128,15 @@ class MqttLinkIT {
     JsonObject will = closed.getJsonObject("will");
     assertThat(will.getString("topic")).isEqualTo("w/mqtt-pit-keepwill");
     assertThat(will.getString("payloadBase64"))
-        .isEqualTo(java.util.Base64.getEncoder().encodeToString("gone".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        .isEqualTo(
+            java.util.Base64.getEncoder()
+                .encodeToString("gone".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
   }
 
-  /** Verifies that a lost socket ends the session as CONNECTION_LOST and publishes the will to subscribers. */
+  /**
+   * Verifies that a lost socket ends the session as CONNECTION_LOST and publishes the will to
+   * subscribers.
+   */
   @Test
   @ExpectCloses(CloseReason.CONNECTION_LOST)
   void aLostSocketEndsAsConnectionLostAndPublishesTheWill() throws Exception {
@@ -135,7 +153,10 @@ class MqttLinkIT {
     assertThat(received.poll(10, TimeUnit.SECONDS)).isEqualTo("w/mqtt-pit-lost gone");
   }
 
-  /** Verifies that a kicked MQTT 5 client gets DISCONNECT 0x98 (administrative action), then the socket closes. */
+  /**
+   * Verifies that a kicked MQTT 5 client gets DISCONNECT 0x98 (administrative action), then the
+   * socket closes.
+   */
   @Test
   @ExpectCloses(CloseReason.KICKED)
   void aKickedMqtt5ClientGetsDisconnectAdministrativeAction() throws Exception {
@@ -150,10 +171,14 @@ class MqttLinkIT {
     assertThat(disconnect.header()).isEqualTo(DISCONNECT);
     assertThat(disconnect.body()[0] & 0xFF).isEqualTo(0x98);
     assertThat(client.closedByBroker()).isTrue();
-    assertThat(mqtt.fixture.await(Addresses.CLOSED, "mqtt-pit-kick").getString("reason")).isEqualTo("KICKED");
+    assertThat(mqtt.fixture.await(Addresses.CLOSED, "mqtt-pit-kick").getString("reason"))
+        .isEqualTo("KICKED");
   }
 
-  /** Verifies that a connection closed before its CONNECT is reported as a rejection and opens nothing. */
+  /**
+   * Verifies that a connection closed before its CONNECT is reported as a rejection and opens
+   * nothing.
+   */
   @Test
   void aConnectionClosedBeforeConnectIsRejected() throws Exception {
     // given
@@ -163,13 +188,16 @@ class MqttLinkIT {
     client.close();
 
     // then
-    JsonObject rejected = mqtt.fixture.await(Addresses.REJECTED, e -> "mqtt".equals(e.getString("transport")));
+    JsonObject rejected =
+        mqtt.fixture.await(Addresses.REJECTED, e -> "mqtt".equals(e.getString("transport")));
     assertThat(rejected.getString("code")).isEqualTo("closed_before_connect");
     mqtt.fixture.settle();
     assertThat(mqtt.fixture.pending()).noneMatch(e -> e.address().equals(Addresses.OPENED));
   }
 
-  /** Verifies that a second CONNECT is a protocol violation: the session ends with PROTOCOL_ERROR. */
+  /**
+   * Verifies that a second CONNECT is a protocol violation: the session ends with PROTOCOL_ERROR.
+   */
   @Test
   @ExpectCloses(CloseReason.PROTOCOL_ERROR)
   void aSecondConnectEndsTheSessionWithProtocolError() throws Exception {
@@ -187,7 +215,10 @@ class MqttLinkIT {
     assertThat(client.closedByBroker()).isTrue();
   }
 
-  /** Verifies that a CONNECT the table cannot open (a fenced node) gets CONNACK 0x03, server unavailable. */
+  /**
+   * Verifies that a CONNECT the table cannot open (a fenced node) gets CONNACK 0x03, server
+   * unavailable.
+   */
   @Test
   void aConnectTheTableCannotOpenGetsServerUnavailable() throws Exception {
     // given

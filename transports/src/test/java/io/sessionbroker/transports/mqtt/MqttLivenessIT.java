@@ -67,19 +67,22 @@ class MqttLivenessIT {
       while (System.nanoTime() < end) {
         device.send(RawMqtt.PINGREQ);
         assertThat(device.read().type()).isEqualTo(RawMqtt.PINGRESP);
-        TimeUnit.MILLISECONDS.sleep(500); // the device's own heartbeat period, not a wait for the broker
+        TimeUnit.MILLISECONDS.sleep(
+            500); // the device's own heartbeat period, not a wait for the broker
       }
 
       // then its session is still open
       assertThat(mqtt.fixture.table.get("pinger").await(5, TimeUnit.SECONDS)).isNotNull();
       device.send(RawMqtt.DISCONNECT_NORMAL);
-      assertThat(mqtt.fixture.await(Addresses.CLOSED, "pinger").getString("reason")).isEqualTo("CLIENT_CLOSED");
+      assertThat(mqtt.fixture.await(Addresses.CLOSED, "pinger").getString("reason"))
+          .isEqualTo("CLIENT_CLOSED");
     }
   }
 
   @Test
   @ExpectCloses(CloseReason.TIMEOUT)
-  void silenceEndsTheSessionWithTimeoutAfterOneAndAHalfKeepAlivesAndPublishesTheWill() throws Exception {
+  void silenceEndsTheSessionWithTimeoutAfterOneAndAHalfKeepAlivesAndPublishesTheWill()
+      throws Exception {
     // given a subscriber to the wills, and an MQTT 3.1.1 device with keep-alive 1 s and a will
     BlockingQueue<String> wills = mqtt.subscriber("watcher", "wills/#");
     RawMqtt device = mqtt.raw();
@@ -89,14 +92,16 @@ class MqttLivenessIT {
     // when the device stays silent
     JsonObject closed = mqtt.fixture.await(Addresses.CLOSED, "sleepy");
 
-    // then the table evicts it with TIMEOUT, never before 1.5 s after its last packet (the event contract
+    // then the table evicts it with TIMEOUT, never before 1.5 s after its last packet (the event
+    // contract
     // bounds the lateness), carrying the will, which goes out to the subscriber
     assertThat(closed.getString("reason")).isEqualTo("TIMEOUT");
     assertThat(closed.getLong("timeoutMs")).isEqualTo(1500L);
     assertThat(closed.getLong("at") - closed.getLong("lastSeenAt")).isGreaterThanOrEqualTo(1500L);
     assertThat(closed.getJsonObject("will")).isEqualTo(willOf("sleepy", 1, false, 0));
     assertThat(wills.poll(5, TimeUnit.SECONDS)).isEqualTo("wills/sleepy {\"gone\":\"sleepy\"}");
-    // and an MQTT 3.1.1 client, which has no DISCONNECT from the server, sees only the connection close
+    // and an MQTT 3.1.1 client, which has no DISCONNECT from the server, sees only the connection
+    // close
     assertThat(device.bytesUntilClosed()).isEmpty();
   }
 
@@ -115,11 +120,13 @@ class MqttLivenessIT {
     // when its socket goes away without DISCONNECT
     device.close();
 
-    // then the close carries the will as the CONNECT gave it, and the will goes out to the subscriber
+    // then the close carries the will as the CONNECT gave it, and the will goes out to the
+    // subscriber
     JsonObject closed = mqtt.fixture.await(Addresses.CLOSED, "unplugged");
     assertThat(closed.getString("reason")).isEqualTo("CONNECTION_LOST");
     assertThat(closed.getJsonObject("will")).isEqualTo(willOf("unplugged", 0, true, 0));
-    assertThat(wills.poll(5, TimeUnit.SECONDS)).isEqualTo("wills/unplugged {\"gone\":\"unplugged\"}");
+    assertThat(wills.poll(5, TimeUnit.SECONDS))
+        .isEqualTo("wills/unplugged {\"gone\":\"unplugged\"}");
   }
 
   @Test
@@ -166,7 +173,10 @@ class MqttLivenessIT {
     assertThat(wills.poll(5, TimeUnit.SECONDS)).isEqualTo("wills/dramatic {\"gone\":\"dramatic\"}");
   }
 
-  /** An MQTT 5 device whose will waits {@code delaySeconds} and whose session outlives the connection. */
+  /**
+   * An MQTT 5 device whose will waits {@code delaySeconds} and whose session outlives the
+   * connection.
+   */
   private static RawMqtt.Connect delayedWill(String id, long delaySeconds) {
     RawMqtt.Connect connect = device(id, 30);
     connect.level = 5;
@@ -194,8 +204,10 @@ class MqttLivenessIT {
     mqtt.raw().connect(connect);
     mqtt.fixture.await(Addresses.OPENED, "flaky");
 
-    // then its will is never published. The barrier: a second device with the same will delay drops only now,
-    // so its will is due after the first device's would have been (both wait on the transport's one event
+    // then its will is never published. The barrier: a second device with the same will delay drops
+    // only now,
+    // so its will is due after the first device's would have been (both wait on the transport's one
+    // event
     // loop); the subscriber's first message must be the second device's will.
     RawMqtt control = mqtt.raw();
     control.connect(delayedWill("flaky-control", 2));
@@ -203,7 +215,8 @@ class MqttLivenessIT {
     control.close();
     assertThat(mqtt.fixture.await(Addresses.CLOSED, "flaky-control").getString("reason"))
         .isEqualTo("CONNECTION_LOST");
-    assertThat(wills.poll(10, TimeUnit.SECONDS)).isEqualTo("wills/flaky-control {\"gone\":\"flaky-control\"}");
+    assertThat(wills.poll(10, TimeUnit.SECONDS))
+        .isEqualTo("wills/flaky-control {\"gone\":\"flaky-control\"}");
   }
 
   @Test
@@ -220,9 +233,11 @@ class MqttLivenessIT {
 
     device.close();
     long closedAt = System.nanoTime();
-    assertThat(mqtt.fixture.await(Addresses.CLOSED, "gone").getJsonObject("will")).isEqualTo(willOf("gone", 1, false, 1));
+    assertThat(mqtt.fixture.await(Addresses.CLOSED, "gone").getJsonObject("will"))
+        .isEqualTo(willOf("gone", 1, false, 1));
 
     assertThat(wills.poll(5, TimeUnit.SECONDS)).isEqualTo("wills/gone {\"gone\":\"gone\"}");
-    assertThat(Duration.ofNanos(System.nanoTime() - closedAt)).isGreaterThanOrEqualTo(Duration.ofMillis(950));
+    assertThat(Duration.ofNanos(System.nanoTime() - closedAt))
+        .isGreaterThanOrEqualTo(Duration.ofMillis(950));
   }
 }

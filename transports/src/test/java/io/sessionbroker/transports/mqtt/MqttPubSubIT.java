@@ -19,7 +19,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** Verifies the in-memory pub/sub with real Paho clients: wildcards, QoS, devices.inbound, session present. */
+/**
+ * Verifies the in-memory pub/sub with real Paho clients: wildcards, QoS, devices.inbound, session
+ * present.
+ */
 @Timeout(60)
 class MqttPubSubIT {
 
@@ -54,7 +57,8 @@ class MqttPubSubIT {
     device.publish("sensors/7/temp/raw", utf8("2150"), 0, false);
     device.publish("alerts", utf8("all-clear"), 1, false);
 
-    // then each subscriber gets its matches, in order, and nothing else (the markers come right after)
+    // then each subscriber gets its matches, in order, and nothing else (the markers come right
+    // after)
     mqtt.publishMarker("sensors/marker/temp");
     mqtt.publishMarker("alerts/marker");
     assertThat(temps.poll(5, TimeUnit.SECONDS)).isEqualTo("sensors/7/temp 21.5");
@@ -86,7 +90,8 @@ class MqttPubSubIT {
 
   @Test
   void aPublishSentRightBehindTheConnectWaitsForTheSessionAndIsNotLost() throws Exception {
-    // given CONNECT and PUBLISH in one write, as §3.1.4 allows (the client need not wait for CONNACK)
+    // given CONNECT and PUBLISH in one write, as §3.1.4 allows (the client need not wait for
+    // CONNACK)
     RawMqtt.Connect connect = new RawMqtt.Connect();
     connect.clientId = "hasty";
     byte[] publish = RawMqtt.packet(0x30, new byte[] {0, 3, 'a', '/', 'b', 'h', 'i'});
@@ -119,7 +124,8 @@ class MqttPubSubIT {
 
     // an MQTT 3.1.1 client has no DISCONNECT from the server: the connection just closes
     assertThat(device.bytesUntilClosed()).isEmpty();
-    assertThat(mqtt.fixture.await(Addresses.CLOSED, "wild").getString("reason")).isEqualTo("PROTOCOL_ERROR");
+    assertThat(mqtt.fixture.await(Addresses.CLOSED, "wild").getString("reason"))
+        .isEqualTo("PROTOCOL_ERROR");
   }
 
   @Test
@@ -139,13 +145,20 @@ class MqttPubSubIT {
     // when it reconnects with Clean Session 0
     BlockingQueue<String> received = new LinkedBlockingQueue<>();
     MqttClient second = new MqttClient(mqtt.uri(), "keeper", new MemoryPersistence());
-    second.setCallback(new org.eclipse.paho.client.mqttv3.MqttCallback() {
-      @Override public void connectionLost(Throwable cause) { }
-      @Override public void messageArrived(String topic, org.eclipse.paho.client.mqttv3.MqttMessage message) {
-        received.add(topic + " " + new String(message.getPayload(), StandardCharsets.UTF_8));
-      }
-      @Override public void deliveryComplete(org.eclipse.paho.client.mqttv3.IMqttDeliveryToken token) { }
-    });
+    second.setCallback(
+        new org.eclipse.paho.client.mqttv3.MqttCallback() {
+          @Override
+          public void connectionLost(Throwable cause) {}
+
+          @Override
+          public void messageArrived(
+              String topic, org.eclipse.paho.client.mqttv3.MqttMessage message) {
+            received.add(topic + " " + new String(message.getPayload(), StandardCharsets.UTF_8));
+          }
+
+          @Override
+          public void deliveryComplete(org.eclipse.paho.client.mqttv3.IMqttDeliveryToken token) {}
+        });
     IMqttToken secondConnect = second.connectWithResult(persistent);
 
     // then Session Present is 1 and the old subscription delivers without subscribing again

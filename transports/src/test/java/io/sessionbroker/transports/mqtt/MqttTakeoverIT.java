@@ -18,8 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Verifies takeover by the same device id: MQTT → MQTT, another transport (a TCP-like session opened on the table
- * directly) → MQTT, and MQTT → another transport, with the right reason on both sides.
+ * Verifies takeover by the same device id: MQTT → MQTT, another transport (a TCP-like session
+ * opened on the table directly) → MQTT, and MQTT → another transport, with the right reason on both
+ * sides.
  */
 @Timeout(60)
 class MqttTakeoverIT {
@@ -47,8 +48,14 @@ class MqttTakeoverIT {
 
   /** Opens a session as the TCP transport would, recording the reason its connection is told. */
   private Session openTcp(String deviceId, BlockingQueue<CloseReason> told) throws Exception {
-    OpenRequest request = new OpenRequest(deviceId, "tcp", "127.0.0.1:40000", 30_000, null,
-        (session, reason) -> told.add(reason));
+    OpenRequest request =
+        new OpenRequest(
+            deviceId,
+            "tcp",
+            "127.0.0.1:40000",
+            30_000,
+            null,
+            (session, reason) -> told.add(reason));
     return mqtt.fixture.table.open(request).await(5, TimeUnit.SECONDS);
   }
 
@@ -75,7 +82,8 @@ class MqttTakeoverIT {
     assertThat(closed.getString("sessionId")).isEqualTo(first.getString("sessionId"));
     JsonObject second = mqtt.fixture.await(Addresses.OPENED, "twin");
     assertThat(second.getLong("epoch")).isGreaterThan(first.getLong("epoch"));
-    // and the old connection's will goes out ([MQTT-3.1.2-8]: closed without DISCONNECT, no will delay)
+    // and the old connection's will goes out ([MQTT-3.1.2-8]: closed without DISCONNECT, no will
+    // delay)
     assertThat(wills.poll(5, TimeUnit.SECONDS)).isEqualTo("wills/twin lost");
     assertThat(mqtt.fixture.table.get("twin").await(5, TimeUnit.SECONDS).getString("sessionId"))
         .isEqualTo(second.getString("sessionId"));
@@ -89,7 +97,8 @@ class MqttTakeoverIT {
 
     MqttClient second = mqtt.paho3("paho-twin", 30);
 
-    assertThat(mqtt.fixture.await(Addresses.CLOSED, "paho-twin").getString("reason")).isEqualTo("TAKEN_OVER");
+    assertThat(mqtt.fixture.await(Addresses.CLOSED, "paho-twin").getString("reason"))
+        .isEqualTo("TAKEN_OVER");
     mqtt.fixture.await(Addresses.OPENED, "paho-twin");
     assertThat(second.isConnected()).isTrue();
     first.close(true);
@@ -112,12 +121,14 @@ class MqttTakeoverIT {
     JsonObject closed = mqtt.fixture.await(Addresses.CLOSED, "roamer");
     assertThat(closed.getString("transport")).isEqualTo("tcp");
     assertThat(closed.getString("reason")).isEqualTo("TAKEN_OVER");
-    assertThat(mqtt.fixture.await(Addresses.OPENED, "roamer").getString("transport")).isEqualTo("mqtt");
+    assertThat(mqtt.fixture.await(Addresses.OPENED, "roamer").getString("transport"))
+        .isEqualTo("mqtt");
   }
 
   @Test
   @ExpectCloses(CloseReason.TAKEN_OVER)
-  void anotherTransportTakesOverAnMqttSessionAndTheMqtt5ClientGetsDisconnect0x8E() throws Exception {
+  void anotherTransportTakesOverAnMqttSessionAndTheMqtt5ClientGetsDisconnect0x8E()
+      throws Exception {
     // given a device connected over MQTT 5
     RawMqtt device = mqtt.raw();
     device.connect(mqtt5("mover"));
@@ -138,7 +149,8 @@ class MqttTakeoverIT {
 
   @Test
   @ExpectCloses(CloseReason.KICKED)
-  void anAdministratorKickEndsTheSessionWithKickedAndMqtt5Disconnect0x98AndPublishesTheWill() throws Exception {
+  void anAdministratorKickEndsTheSessionWithKickedAndMqtt5Disconnect0x98AndPublishesTheWill()
+      throws Exception {
     BlockingQueue<String> wills = mqtt.subscriber("watcher", "wills/#");
     // given an MQTT 5 device connected with a will
     RawMqtt device = mqtt.raw();
@@ -153,7 +165,8 @@ class MqttTakeoverIT {
     assertThat(disconnect.type()).isEqualTo(RawMqtt.DISCONNECT);
     assertThat(disconnect.body()[0]).isEqualTo((byte) 0x98);
     assertThat(device.bytesUntilClosed()).isEmpty();
-    // and the close is KICKED, carrying the will, which goes out to the subscriber (docs/protocol.md)
+    // and the close is KICKED, carrying the will, which goes out to the subscriber
+    // (docs/protocol.md)
     JsonObject closed = mqtt.fixture.await(Addresses.CLOSED, "unruly");
     assertThat(closed.getString("reason")).isEqualTo("KICKED");
     assertThat(closed.getJsonObject("will").getString("topic")).isEqualTo("wills/unruly");

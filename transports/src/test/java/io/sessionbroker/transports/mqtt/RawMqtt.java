@@ -10,8 +10,9 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A deliberately dumb MQTT client on a plain socket, for what real clients will not do: stay silent, drop the
- * socket, send malformed or out-of-order packets, use a protocol version that does not exist.
+ * A deliberately dumb MQTT client on a plain socket, for what real clients will not do: stay
+ * silent, drop the socket, send malformed or out-of-order packets, use a protocol version that does
+ * not exist.
  */
 final class RawMqtt implements AutoCloseable {
 
@@ -30,6 +31,7 @@ final class RawMqtt implements AutoCloseable {
 
   static final byte[] PINGREQ = {(byte) 0xC0, 0};
   static final byte[] DISCONNECT_NORMAL = {(byte) 0xE0, 0};
+
   /** MQTT 5 DISCONNECT with reason 0x04, Disconnect with Will Message. */
   static final byte[] DISCONNECT_WITH_WILL = {(byte) 0xE0, 1, 0x04};
 
@@ -146,8 +148,9 @@ final class RawMqtt implements AutoCloseable {
   }
 
   /**
-   * Everything the broker sends until it closes the connection; fails (never returns) if it does not close
-   * within the socket timeout. An empty result means the broker closed without sending another packet.
+   * Everything the broker sends until it closes the connection; fails (never returns) if it does
+   * not close within the socket timeout. An empty result means the broker closed without sending
+   * another packet.
    */
   byte[] bytesUntilClosed() throws IOException {
     ByteArrayOutputStream rest = new ByteArrayOutputStream();
@@ -156,8 +159,11 @@ final class RawMqtt implements AutoCloseable {
         rest.write(b);
       }
     } catch (SocketTimeoutException e) {
-      throw new AssertionError("the broker did not close the connection within the socket timeout; got "
-          + rest.size() + " bytes", e);
+      throw new AssertionError(
+          "the broker did not close the connection within the socket timeout; got "
+              + rest.size()
+              + " bytes",
+          e);
     } catch (IOException e) {
       // connection reset: closed as well
     }

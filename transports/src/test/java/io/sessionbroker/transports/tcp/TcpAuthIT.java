@@ -13,9 +13,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Verifies device authentication on raw TCP (docs/protocol.md, Authentication): with {@code auth.secret} set,
- * a hello must carry the device's token; a wrong or missing one is answered with {@code auth_failed}, the
- * connection closes, no session opens, and a {@code sessions.rejected} event names the device and its address.
+ * Verifies device authentication on raw TCP (docs/protocol.md, Authentication): with {@code
+ * auth.secret} set, a hello must carry the device's token; a wrong or missing one is answered with
+ * {@code auth_failed}, the connection closes, no session opens, and a {@code sessions.rejected}
+ * event names the device and its address.
  */
 @Timeout(60)
 class TcpAuthIT {

@@ -17,18 +17,21 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * A raw TCP connection's liveness and close paths against a standalone table, over a plain socket: which frames
- * prove life (they move the session's {@code lastSeenAt}; eviction itself is the table's, tested on a fake clock
- * in the cluster module), and what each way of ending a session sends on the wire and announces. (The whole broker's TCP
- * listener is tested in the broker module; these run in this module so that mutation testing of
- * {@link TcpConnection} has tests to run.)
+ * A raw TCP connection's liveness and close paths against a standalone table, over a plain socket:
+ * which frames prove life (they move the session's {@code lastSeenAt}; eviction itself is the
+ * table's, tested on a fake clock in the cluster module), and what each way of ending a session
+ * sends on the wire and announces. (The whole broker's TCP listener is tested in the broker module;
+ * these run in this module so that mutation testing of {@link TcpConnection} has tests to run.)
  */
 @Timeout(30)
 class TcpConnectionIT {
 
   /** A 1 s heartbeat: a 1.5 s timeout, for the one test that waits for it. */
   private static final double HEARTBEAT_S = 1;
-  /** How long a test device waits before its next frame, so that the broker's clock has moved on. */
+
+  /**
+   * How long a test device waits before its next frame, so that the broker's clock has moved on.
+   */
   private static final long PACE_MS = 20;
 
   private final java.util.List<TcpLine> lines = new java.util.ArrayList<>();
@@ -42,8 +45,8 @@ class TcpConnectionIT {
   }
 
   /**
-   * Closes the devices' sockets only after the table has shut down: a socket closed in a test's body would end
-   * its session there, with a reason the test did not ask about.
+   * Closes the devices' sockets only after the table has shut down: a socket closed in a test's
+   * body would end its session there, with a reason the test did not ask about.
    */
   @AfterEach
   void stop() throws Exception {
@@ -57,8 +60,9 @@ class TcpConnectionIT {
   }
 
   private TcpTransport deploy(int handshakeTimeoutMs) throws Exception {
-    TcpOptions options = TcpOptions.fromJson(
-        new JsonObject().put("port", 0).put("handshakeTimeoutMs", handshakeTimeoutMs));
+    TcpOptions options =
+        TcpOptions.fromJson(
+            new JsonObject().put("port", 0).put("handshakeTimeoutMs", handshakeTimeoutMs));
     TcpTransport transport = new TcpTransport(tables.table, options, DeviceAuth.NONE);
     tables.vertx.deployVerticle(transport).await(10, TimeUnit.SECONDS);
     return transport;
@@ -79,7 +83,10 @@ class TcpConnectionIT {
     return tables.table.get(deviceId).await(5, TimeUnit.SECONDS).getLong("lastSeenAt");
   }
 
-  /** Verifies that a ping without a status is proof of life: lastSeenAt moves to it, and it gets a pong. */
+  /**
+   * Verifies that a ping without a status is proof of life: lastSeenAt moves to it, and it gets a
+   * pong.
+   */
   @Test
   void aPingWithoutStatusMovesLastSeenAtAndIsAnsweredWithAPong() throws Exception {
     // given
@@ -106,7 +113,8 @@ class TcpConnectionIT {
     Thread.sleep(PACE_MS);
 
     // when
-    device.send(new JsonObject().put("type", "ping").put("status", new JsonObject().put("battery", 80)));
+    device.send(
+        new JsonObject().put("type", "ping").put("status", new JsonObject().put("battery", 80)));
 
     // then
     assertThat(device.receive().getString("type")).isEqualTo("pong");
@@ -115,7 +123,9 @@ class TcpConnectionIT {
     assertThat(session.getJsonObject("status")).isEqualTo(new JsonObject().put("battery", 80));
   }
 
-  /** Verifies that a data frame is proof of life and is published on devices.inbound, unanswered. */
+  /**
+   * Verifies that a data frame is proof of life and is published on devices.inbound, unanswered.
+   */
   @Test
   void dataMovesLastSeenAtAndIsPublished() throws Exception {
     // given
@@ -135,7 +145,10 @@ class TcpConnectionIT {
     assertThat(tables.pending()).noneMatch(e -> e.address().equals(Addresses.CLOSED));
   }
 
-  /** Verifies that a silent session ends with TIMEOUT: the device gets a bye saying so, then the socket closes. */
+  /**
+   * Verifies that a silent session ends with TIMEOUT: the device gets a bye saying so, then the
+   * socket closes.
+   */
   @Test
   @ExpectCloses(CloseReason.TIMEOUT)
   void silenceEndsTheSessionWithTimeoutAndAByeBeforeTheSocketCloses() throws Exception {
@@ -146,12 +159,17 @@ class TcpConnectionIT {
     // when: nothing more is sent
 
     // then
-    assertThat(device.receive()).isEqualTo(new JsonObject().put("type", "bye").put("reason", "TIMEOUT"));
+    assertThat(device.receive())
+        .isEqualTo(new JsonObject().put("type", "bye").put("reason", "TIMEOUT"));
     device.awaitClosedByBroker();
-    assertThat(tables.await(Addresses.CLOSED, "tcp-pit-silent").getString("reason")).isEqualTo("TIMEOUT");
+    assertThat(tables.await(Addresses.CLOSED, "tcp-pit-silent").getString("reason"))
+        .isEqualTo("TIMEOUT");
   }
 
-  /** Verifies that a bye ends the session with CLIENT_CLOSED and the broker closes the socket without a bye. */
+  /**
+   * Verifies that a bye ends the session with CLIENT_CLOSED and the broker closes the socket
+   * without a bye.
+   */
   @Test
   @ExpectCloses(CloseReason.CLIENT_CLOSED)
   void byeEndsTheSessionAsClientClosedWithoutAByeBack() throws Exception {
@@ -164,7 +182,8 @@ class TcpConnectionIT {
 
     // then
     device.awaitClosedByBroker();
-    assertThat(tables.await(Addresses.CLOSED, "tcp-pit-bye").getString("reason")).isEqualTo("CLIENT_CLOSED");
+    assertThat(tables.await(Addresses.CLOSED, "tcp-pit-bye").getString("reason"))
+        .isEqualTo("CLIENT_CLOSED");
   }
 
   /** Verifies that a kick sends a bye with reason KICKED, then closes the socket. */
@@ -179,9 +198,11 @@ class TcpConnectionIT {
     assertThat(tables.table.kick("tcp-pit-kick").await(5, TimeUnit.SECONDS)).isTrue();
 
     // then
-    assertThat(device.receive()).isEqualTo(new JsonObject().put("type", "bye").put("reason", "KICKED"));
+    assertThat(device.receive())
+        .isEqualTo(new JsonObject().put("type", "bye").put("reason", "KICKED"));
     device.awaitClosedByBroker();
-    assertThat(tables.await(Addresses.CLOSED, "tcp-pit-kick").getString("reason")).isEqualTo("KICKED");
+    assertThat(tables.await(Addresses.CLOSED, "tcp-pit-kick").getString("reason"))
+        .isEqualTo("KICKED");
   }
 
   /** Verifies that a socket reset without a bye ends the session with CONNECTION_LOST. */
@@ -196,11 +217,15 @@ class TcpConnectionIT {
     device.drop();
 
     // then: and the listener's connection slot is free again (no event says so: polled)
-    assertThat(tables.await(Addresses.CLOSED, "tcp-pit-drop").getString("reason")).isEqualTo("CONNECTION_LOST");
+    assertThat(tables.await(Addresses.CLOSED, "tcp-pit-drop").getString("reason"))
+        .isEqualTo("CONNECTION_LOST");
     Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> tcp.connections() == 0);
   }
 
-  /** Verifies that a line that is not JSON after the welcome is answered with bad_frame and ends as PROTOCOL_ERROR. */
+  /**
+   * Verifies that a line that is not JSON after the welcome is answered with bad_frame and ends as
+   * PROTOCOL_ERROR.
+   */
   @Test
   @ExpectCloses(CloseReason.PROTOCOL_ERROR)
   void aBadFrameAfterTheWelcomeIsAnErrorAndAProtocolErrorClose() throws Exception {
@@ -218,7 +243,10 @@ class TcpConnectionIT {
         .isEqualTo("PROTOCOL_ERROR");
   }
 
-  /** Verifies that a second hello on an open session is a protocol_error that ends it as PROTOCOL_ERROR. */
+  /**
+   * Verifies that a second hello on an open session is a protocol_error that ends it as
+   * PROTOCOL_ERROR.
+   */
   @Test
   @ExpectCloses(CloseReason.PROTOCOL_ERROR)
   void aSecondHelloIsAProtocolErrorClose() throws Exception {
@@ -236,7 +264,10 @@ class TcpConnectionIT {
         .isEqualTo("PROTOCOL_ERROR");
   }
 
-  /** Verifies that a connection without a hello is rejected with handshake_timeout and closed, opening nothing. */
+  /**
+   * Verifies that a connection without a hello is rejected with handshake_timeout and closed,
+   * opening nothing.
+   */
   @Test
   void noHelloWithinTheDeadlineIsAHandshakeTimeoutRejection() throws Exception {
     // given
@@ -248,8 +279,11 @@ class TcpConnectionIT {
     // then
     assertThat(device.receive().getString("code")).isEqualTo("handshake_timeout");
     device.awaitClosedByBroker();
-    assertThat(tables.await(Addresses.REJECTED, e -> "tcp".equals(e.getString("transport")))
-        .getString("code")).isEqualTo("handshake_timeout");
+    assertThat(
+            tables
+                .await(Addresses.REJECTED, e -> "tcp".equals(e.getString("transport")))
+                .getString("code"))
+        .isEqualTo("handshake_timeout");
     tables.settle();
     assertThat(tables.pending()).noneMatch(e -> e.address().equals(Addresses.OPENED));
   }
@@ -267,10 +301,14 @@ class TcpConnectionIT {
     device.send(data.put("payload", "x".repeat(padding)));
 
     // then
-    assertThat(tables.await(Addresses.INBOUND, "tcp-pit-maxline").getString("payload")).hasSize(padding);
+    assertThat(tables.await(Addresses.INBOUND, "tcp-pit-maxline").getString("payload"))
+        .hasSize(padding);
   }
 
-  /** Verifies that a line growing past the maximum is frame_too_large and ends the session as PROTOCOL_ERROR. */
+  /**
+   * Verifies that a line growing past the maximum is frame_too_large and ends the session as
+   * PROTOCOL_ERROR.
+   */
   @Test
   @ExpectCloses(CloseReason.PROTOCOL_ERROR)
   void aLineLongerThanTheMaximumIsFrameTooLargeAndAProtocolErrorClose() throws Exception {
@@ -279,7 +317,8 @@ class TcpConnectionIT {
     device.open(HEARTBEAT_S);
 
     // when: more than the maximum, no newline yet
-    device.sendRaw("{\"type\":\"data\",\"payload\":\"" + "x".repeat(TcpOptions.DEFAULT_MAX_FRAME_BYTES));
+    device.sendRaw(
+        "{\"type\":\"data\",\"payload\":\"" + "x".repeat(TcpOptions.DEFAULT_MAX_FRAME_BYTES));
 
     // then
     assertThat(device.receive().getString("code")).isEqualTo("frame_too_large");
@@ -287,7 +326,10 @@ class TcpConnectionIT {
         .isEqualTo("PROTOCOL_ERROR");
   }
 
-  /** Verifies that a hello the table cannot open (a fenced node) is refused with unavailable and opens nothing. */
+  /**
+   * Verifies that a hello the table cannot open (a fenced node) is refused with unavailable and
+   * opens nothing.
+   */
   @Test
   void aHelloTheTableCannotOpenIsRefusedWithUnavailable() throws Exception {
     // given
@@ -300,7 +342,10 @@ class TcpConnectionIT {
     // then
     assertThat(answer.getString("code")).isEqualTo("unavailable");
     device.awaitClosedByBroker();
-    assertThat(tables.await(Addresses.REJECTED, e -> "tcp".equals(e.getString("transport")))
-        .getString("code")).isEqualTo("unavailable");
+    assertThat(
+            tables
+                .await(Addresses.REJECTED, e -> "tcp".equals(e.getString("transport")))
+                .getString("code"))
+        .isEqualTo("unavailable");
   }
 }

@@ -1,9 +1,8 @@
 package io.sessionbroker.transports.tcp;
 
+import static io.sessionbroker.cluster.CloseReason.CONNECTION_LOST;
 import static io.sessionbroker.transports.tcp.TcpFixture.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
-
-import static io.sessionbroker.cluster.CloseReason.CONNECTION_LOST;
 
 import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.testkit.ExpectCloses;
@@ -16,7 +15,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** {@code tcp.maxConnections}: connections above it are refused, and a closed connection frees its slot. */
+/**
+ * {@code tcp.maxConnections}: connections above it are refused, and a closed connection frees its
+ * slot.
+ */
 @Timeout(60)
 class TcpConnectionLimitIT {
 
@@ -41,10 +43,13 @@ class TcpConnectionLimitIT {
       for (int i = 0; i < LIMIT; i++) {
         TcpDevice device = fixture.device();
         devices.add(device);
-        assertThat(device.hello("limit-" + round + "-" + i, 30).getString("type")).isEqualTo("welcome");
+        assertThat(device.hello("limit-" + round + "-" + i, 30).getString("type"))
+            .isEqualTo("welcome");
       }
       try (TcpDevice refused = fixture.device()) {
-        assertThat(refused.closedByBroker(WAIT)).as("connection %d of round %d", LIMIT + 1, round).isTrue();
+        assertThat(refused.closedByBroker(WAIT))
+            .as("connection %d of round %d", LIMIT + 1, round)
+            .isTrue();
       }
       for (int i = 0; i < LIMIT; i++) {
         devices.get(i).close();

@@ -10,8 +10,9 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A session table ({@link TableFixture}) with a raw TCP transport on a free port, and its devices: plain JDK
- * sockets ({@link TcpDevice}). Events are recorded from the table's event bus, in publication order.
+ * A session table ({@link TableFixture}) with a raw TCP transport on a free port, and its devices:
+ * plain JDK sockets ({@link TcpDevice}). Events are recorded from the table's event bus, in
+ * publication order.
  */
 final class TcpFixture implements AutoCloseable {
 
@@ -22,7 +23,10 @@ final class TcpFixture implements AutoCloseable {
   final TcpOptions options;
   final DeviceAuth auth;
 
-  /** The shipped TCP settings on a free loopback port, changed by {@code tweak}; no device authentication. */
+  /**
+   * The shipped TCP settings on a free loopback port, changed by {@code tweak}; no device
+   * authentication.
+   */
   TcpFixture(JsonObject tweak) throws Exception {
     this(tweak, DeviceAuth.NONE);
   }

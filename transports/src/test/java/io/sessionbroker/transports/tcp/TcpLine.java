@@ -8,7 +8,10 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 
-/** A device on a plain socket speaking JSON lines: sends frames, reads the broker's, sees the socket close. */
+/**
+ * A device on a plain socket speaking JSON lines: sends frames, reads the broker's, sees the socket
+ * close.
+ */
 final class TcpLine implements AutoCloseable {
 
   private static final int READ_TIMEOUT_MS = 10_000;
@@ -22,13 +25,21 @@ final class TcpLine implements AutoCloseable {
     this.deviceId = deviceId;
     this.socket = new Socket("127.0.0.1", port);
     socket.setSoTimeout(READ_TIMEOUT_MS);
-    this.in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+    this.in =
+        new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
     this.out = socket.getOutputStream();
   }
 
-  /** Says hello with a heartbeat in seconds and returns the broker's answer (a welcome, or an error). */
+  /**
+   * Says hello with a heartbeat in seconds and returns the broker's answer (a welcome, or an
+   * error).
+   */
   JsonObject hello(double heartbeatSeconds) throws IOException {
-    send(new JsonObject().put("type", "hello").put("device", deviceId).put("heartbeat", heartbeatSeconds));
+    send(
+        new JsonObject()
+            .put("type", "hello")
+            .put("device", deviceId)
+            .put("heartbeat", heartbeatSeconds));
     return receive();
   }
 
@@ -50,7 +61,9 @@ final class TcpLine implements AutoCloseable {
     out.flush();
   }
 
-  /** The next frame from the broker; fails if the socket closes first or nothing comes within 10 s. */
+  /**
+   * The next frame from the broker; fails if the socket closes first or nothing comes within 10 s.
+   */
   JsonObject receive() throws IOException {
     String line = in.readLine();
     if (line == null) {

@@ -1,13 +1,12 @@
 package io.sessionbroker.transports.tcp;
 
-import static io.sessionbroker.transports.tcp.TcpFixture.WAIT;
-import static org.assertj.core.api.Assertions.assertThat;
-
 import static io.sessionbroker.cluster.CloseReason.CLIENT_CLOSED;
 import static io.sessionbroker.cluster.CloseReason.CONNECTION_LOST;
 import static io.sessionbroker.cluster.CloseReason.PROTOCOL_ERROR;
 import static io.sessionbroker.cluster.CloseReason.TAKEN_OVER;
 import static io.sessionbroker.cluster.CloseReason.TIMEOUT;
+import static io.sessionbroker.transports.tcp.TcpFixture.WAIT;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.testkit.EventContract;
@@ -20,9 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Verifies the raw TCP transport end to end: a plain-socket device against the transport on a session table,
- * every event asserted as the table published it. What needs the whole broker (the admin API through the
- * bridge) is in the broker module's {@code TcpBridgeIT}.
+ * Verifies the raw TCP transport end to end: a plain-socket device against the transport on a
+ * session table, every event asserted as the table published it. What needs the whole broker (the
+ * admin API through the bridge) is in the broker module's {@code TcpBridgeIT}.
  */
 @Timeout(60)
 class TcpTransportIT {
@@ -61,7 +60,8 @@ class TcpTransportIT {
   void pingIsAnsweredAndItsStatusKeptInGetAndInTheCloseEvent() throws Exception {
     try (TcpDevice device = fixture.device()) {
       device.hello("status-1", 30);
-      device.send(new JsonObject().put("type", "ping").put("status", new JsonObject().put("battery", 80)));
+      device.send(
+          new JsonObject().put("type", "ping").put("status", new JsonObject().put("battery", 80)));
       assertThat(device.read(WAIT).getString("type")).isEqualTo("pong");
 
       JsonObject session = fixture.session("status-1");
@@ -79,7 +79,8 @@ class TcpTransportIT {
   void dataIsForwardedToDevicesInbound() throws Exception {
     try (TcpDevice device = fixture.device()) {
       JsonObject welcome = device.hello("data-1", 30);
-      device.send(new JsonObject().put("type", "data").put("payload", new JsonObject().put("t", 21.5)));
+      device.send(
+          new JsonObject().put("type", "data").put("payload", new JsonObject().put("t", 21.5)));
 
       JsonObject inbound = fixture.await(Addresses.INBOUND, "data-1");
       assertThat(inbound.getString("sessionId")).isEqualTo(welcome.getString("session"));
@@ -89,9 +90,9 @@ class TcpTransportIT {
   }
 
   /**
-   * Verifies that a session silent after its hello is closed with TIMEOUT between its deadline (the hello plus
-   * 1.5 heartbeats) and one tick plus the contract's slack after it, in the broker's clock, and that the device
-   * hears why before the connection closes.
+   * Verifies that a session silent after its hello is closed with TIMEOUT between its deadline (the
+   * hello plus 1.5 heartbeats) and one tick plus the contract's slack after it, in the broker's
+   * clock, and that the device hears why before the connection closes.
    */
   @Test
   @ExpectCloses(TIMEOUT)
@@ -107,12 +108,15 @@ class TcpTransportIT {
       assertThat(closed.getString("reason")).isEqualTo("TIMEOUT");
       assertThat(closed.getString("sessionId")).isEqualTo(welcome.getString("session"));
       assertThat(closed.getLong("timeoutMs")).isEqualTo(300);
-      assertThat(closed.getLong("lastSeenAt")).as("nothing after the hello proved life")
+      assertThat(closed.getLong("lastSeenAt"))
+          .as("nothing after the hello proved life")
           .isEqualTo(closed.getLong("connectedAt"));
       long deadline = closed.getLong("lastSeenAt") + closed.getLong("timeoutMs");
       long tickMs = fixture.tables.table.options().tickMs();
-      assertThat(closed.getLong("at")).isBetween(deadline, deadline + tickMs + EventContract.TIMEOUT_SLACK_MS);
-      assertThat(device.read(WAIT)).isEqualTo(new JsonObject().put("type", "bye").put("reason", "TIMEOUT"));
+      assertThat(closed.getLong("at"))
+          .isBetween(deadline, deadline + tickMs + EventContract.TIMEOUT_SLACK_MS);
+      assertThat(device.read(WAIT))
+          .isEqualTo(new JsonObject().put("type", "bye").put("reason", "TIMEOUT"));
       assertThat(device.closedByBroker(WAIT)).isTrue();
     }
   }
@@ -140,13 +144,15 @@ class TcpTransportIT {
 
     device.abort();
 
-    assertThat(fixture.await(Addresses.CLOSED, "drop-1").getString("reason")).isEqualTo("CONNECTION_LOST");
+    assertThat(fixture.await(Addresses.CLOSED, "drop-1").getString("reason"))
+        .isEqualTo("CONNECTION_LOST");
   }
 
   @Test
   @ExpectCloses(TAKEN_OVER)
   void secondHelloForTheSameDeviceTakesOverAndClosesTheFirst() throws Exception {
-    try (TcpDevice first = fixture.device(); TcpDevice second = fixture.device()) {
+    try (TcpDevice first = fixture.device();
+        TcpDevice second = fixture.device()) {
       JsonObject firstWelcome = first.hello("twin-1", 30);
       fixture.await(Addresses.OPENED, "twin-1");
 
@@ -158,7 +164,8 @@ class TcpTransportIT {
       JsonObject opened = fixture.await(Addresses.OPENED, "twin-1");
       assertThat(opened.getString("sessionId")).isEqualTo(secondWelcome.getString("session"));
       assertThat(opened.getLong("epoch")).isEqualTo(closed.getLong("epoch") + 1);
-      assertThat(first.read(WAIT)).isEqualTo(new JsonObject().put("type", "bye").put("reason", "TAKEN_OVER"));
+      assertThat(first.read(WAIT))
+          .isEqualTo(new JsonObject().put("type", "bye").put("reason", "TAKEN_OVER"));
       assertThat(first.closedByBroker(WAIT)).isTrue();
       second.send(new JsonObject().put("type", "ping"));
       assertThat(second.read(WAIT).getString("type")).isEqualTo("pong");
@@ -182,7 +189,8 @@ class TcpTransportIT {
 
   @Test
   void lineOverTheMaximumIsFrameTooLarge() throws Exception {
-    assertRejected("{\"type\":\"hello\",\"device\":\"" + "x".repeat(9000) + "\"}\n", "frame_too_large");
+    assertRejected(
+        "{\"type\":\"hello\",\"device\":\"" + "x".repeat(9000) + "\"}\n", "frame_too_large");
   }
 
   @Test
@@ -204,7 +212,9 @@ class TcpTransportIT {
   @Test
   @ExpectCloses(PROTOCOL_ERROR)
   void secondHelloOnAnOpenSessionIsProtocolErrorAndClosesTheSession() throws Exception {
-    assertErrorAfterWelcome("again-1", "{\"type\":\"hello\",\"device\":\"again-1\",\"heartbeat\":30}\n",
+    assertErrorAfterWelcome(
+        "again-1",
+        "{\"type\":\"hello\",\"device\":\"again-1\",\"heartbeat\":30}\n",
         "protocol_error");
   }
 
@@ -217,18 +227,22 @@ class TcpTransportIT {
   @Test
   @ExpectCloses(PROTOCOL_ERROR)
   void lineOverTheMaximumAfterTheWelcomeIsFrameTooLargeAndClosesTheSession() throws Exception {
-    assertErrorAfterWelcome("big-1", "{\"type\":\"data\",\"payload\":\"" + "x".repeat(9000) + "\"}\n",
+    assertErrorAfterWelcome(
+        "big-1",
+        "{\"type\":\"data\",\"payload\":\"" + "x".repeat(9000) + "\"}\n",
         "frame_too_large");
   }
 
   /**
-   * Verifies what docs/cluster.md promises a device that says hello to a node cut off from its quorum: the
-   * node refuses the new session as any failed open (an {@code error} frame, then the connection closes, and a
-   * {@code sessions.rejected} event), and leaves its existing sessions alone.
+   * Verifies what docs/cluster.md promises a device that says hello to a node cut off from its
+   * quorum: the node refuses the new session as any failed open (an {@code error} frame, then the
+   * connection closes, and a {@code sessions.rejected} event), and leaves its existing sessions
+   * alone.
    */
   @Test
   void fencedNodeRefusesAHelloWithUnavailableAndKeepsItsOpenSessions() throws Exception {
-    try (TcpDevice before = fixture.device(); TcpDevice refused = fixture.device()) {
+    try (TcpDevice before = fixture.device();
+        TcpDevice refused = fixture.device()) {
       // given a session opened before the node is fenced
       JsonObject welcome = before.hello("fence-kept-1", 30);
       fixture.tables.table.fence().raise();
@@ -236,7 +250,8 @@ class TcpTransportIT {
         // when another device says hello
         JsonObject error = refused.hello("fence-refused-1", 30);
 
-        // then it is refused, told why, hung up on, and the refusal is announced with its device and address
+        // then it is refused, told why, hung up on, and the refusal is announced with its device
+        // and address
         assertThat(error.getString("type")).isEqualTo("error");
         assertThat(error.getString("code")).isEqualTo("unavailable");
         assertThat(error.getString("message")).isNotBlank();
@@ -245,7 +260,9 @@ class TcpTransportIT {
         assertThat(rejected.getString("code")).isEqualTo("unavailable");
         assertThat(rejected.getString("deviceId")).isEqualTo("fence-refused-1");
         assertThat(rejected.getString("transport")).isEqualTo("tcp");
-        assertThat(fixture.session("fence-refused-1")).as("no session for the refused device").isNull();
+        assertThat(fixture.session("fence-refused-1"))
+            .as("no session for the refused device")
+            .isNull();
         // and the session opened before still lives
         before.send(new JsonObject().put("type", "ping"));
         assertThat(before.read(WAIT).getString("type")).isEqualTo("pong");
@@ -258,9 +275,10 @@ class TcpTransportIT {
   }
 
   /**
-   * Sends {@code input} on a fresh connection and checks that the broker answers with an error frame of
-   * {@code code}, closes the connection, and announces the rejection of this very connection (matched by its
-   * address, so that another test's rejection with the same code cannot stand in for it).
+   * Sends {@code input} on a fresh connection and checks that the broker answers with an error
+   * frame of {@code code}, closes the connection, and announces the rejection of this very
+   * connection (matched by its address, so that another test's rejection with the same code cannot
+   * stand in for it).
    */
   private static void assertRejected(String input, String code) throws Exception {
     try (TcpDevice device = fixture.device()) {
@@ -279,11 +297,12 @@ class TcpTransportIT {
   }
 
   /**
-   * Opens a session, sends {@code input} on it, and checks the documented answer to bad input after the
-   * welcome: an error frame of {@code code}, nothing after it but the end of the stream, and the session's
-   * close with PROTOCOL_ERROR.
+   * Opens a session, sends {@code input} on it, and checks the documented answer to bad input after
+   * the welcome: an error frame of {@code code}, nothing after it but the end of the stream, and
+   * the session's close with PROTOCOL_ERROR.
    */
-  private static void assertErrorAfterWelcome(String deviceId, String input, String code) throws Exception {
+  private static void assertErrorAfterWelcome(String deviceId, String input, String code)
+      throws Exception {
     try (TcpDevice device = fixture.device()) {
       JsonObject welcome = device.hello(deviceId, 30);
       assertThat(welcome.getString("type")).isEqualTo("welcome");

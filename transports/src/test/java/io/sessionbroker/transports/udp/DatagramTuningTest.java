@@ -16,7 +16,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** {@link DatagramTuning} reaches Vert.x's channel, sets only what it should, and datagrams still flow. */
+/**
+ * {@link DatagramTuning} reaches Vert.x's channel, sets only what it should, and datagrams still
+ * flow.
+ */
 class DatagramTuningTest {
 
   private final Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
@@ -35,7 +38,8 @@ class DatagramTuningTest {
     int granted = DatagramTuning.apply(socket, 1 << 20);
 
     // Linux grants min(asked, rmem_max) and reports twice that (its bookkeeping overhead included).
-    long rmemMax = Long.parseLong(Files.readAllLines(Path.of("/proc/sys/net/core/rmem_max")).get(0).trim());
+    long rmemMax =
+        Long.parseLong(Files.readAllLines(Path.of("/proc/sys/net/core/rmem_max")).get(0).trim());
     assertThat(granted).isEqualTo((int) Math.min(1 << 20, rmemMax) * 2);
     assertThat((Object) channel.config().getRecvByteBufAllocator()).isSameAs(readBuffers);
     assertThat(((MaxMessagesRecvByteBufAllocator) readBuffers).maxMessagesPerRead())

@@ -18,8 +18,18 @@ class EndpointsTest {
 
   @Test
   void saysSoForAnythingButAnIpv4Literal() {
-    for (String host : new String[] {"::1", "0:0:0:0:0:0:0:1", "1.2.3", "1.2.3.4.5", "256.1.1.1", "a.b.c.d", "",
-        "1..2.3", "1.2.3.4 "}) {
+    for (String host :
+        new String[] {
+          "::1",
+          "0:0:0:0:0:0:0:1",
+          "1.2.3",
+          "1.2.3.4.5",
+          "256.1.1.1",
+          "a.b.c.d",
+          "",
+          "1..2.3",
+          "1.2.3.4 "
+        }) {
       assertThat(Endpoints.pack(host, 80)).as(host).isEqualTo(Endpoints.NOT_IPV4);
     }
   }

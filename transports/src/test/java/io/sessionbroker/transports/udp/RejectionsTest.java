@@ -50,21 +50,25 @@ class RejectionsTest {
   }
 
   private SessionTable table() {
-    SessionEvents events = new SessionEvents() {
-      @Override
-      public void opened(Session session, long at) {}
+    SessionEvents events =
+        new SessionEvents() {
+          @Override
+          public void opened(Session session, long at) {}
 
-      @Override
-      public void closed(Session session, CloseReason reason, long at) {}
+          @Override
+          public void closed(Session session, CloseReason reason, long at) {}
 
-      @Override
-      public void rejected(Rejection rejection, long at) {
-        published.add(rejection);
-      }
+          @Override
+          public void rejected(Rejection rejection, long at) {
+            published.add(rejection);
+          }
 
-      @Override
-      public void inbound(Session session, String topic, Object payload, long at) {}
-    };
-    return SessionTable.builder(TableOptions.defaults(), now::get, "n1").events(events).executor(Runnable::run).build();
+          @Override
+          public void inbound(Session session, String topic, Object payload, long at) {}
+        };
+    return SessionTable.builder(TableOptions.defaults(), now::get, "n1")
+        .events(events)
+        .executor(Runnable::run)
+        .build();
   }
 }

@@ -38,10 +38,11 @@ class TicketsTest {
   void acceptsOnlyTheCanonicalTextOfATicket() {
     String ticket = Tickets.encode(0x0123456789abcdefL, 0xfedcba9876543210L);
     char last = ticket.charAt(21);
-    String alias = ticket.substring(0, 21) + (char) (last + 1); // same 128 bits, non-zero padding bits
+    String alias =
+        ticket.substring(0, 21) + (char) (last + 1); // same 128 bits, non-zero padding bits
 
-    assertThat(java.util.Base64.getUrlDecoder().decode(alias)).isEqualTo(java.util.Base64.getUrlDecoder()
-        .decode(ticket));
+    assertThat(java.util.Base64.getUrlDecoder().decode(alias))
+        .isEqualTo(java.util.Base64.getUrlDecoder().decode(ticket));
     assertThat(Tickets.matches(alias, 0x0123456789abcdefL, 0xfedcba9876543210L)).isFalse();
     assertThat(Tickets.matches(ticket, 0x0123456789abcdefL, 0xfedcba9876543210L)).isTrue();
   }

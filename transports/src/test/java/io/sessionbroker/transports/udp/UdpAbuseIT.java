@@ -16,7 +16,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** Datagrams that are not what they should be: malformed, oversized, of unknown type, floods, spoofing. */
+/**
+ * Datagrams that are not what they should be: malformed, oversized, of unknown type, floods,
+ * spoofing.
+ */
 @Timeout(30)
 class UdpAbuseIT {
 
@@ -32,7 +35,10 @@ class UdpAbuseIT {
     udp.close();
   }
 
-  /** Verifies that datagrams that are not a JSON object with a type are dropped, counted and unanswered. */
+  /**
+   * Verifies that datagrams that are not a JSON object with a type are dropped, counted and
+   * unanswered.
+   */
   @Test
   void dropsAndCountsMalformedDatagrams() throws Exception {
     // given
@@ -46,11 +52,16 @@ class UdpAbuseIT {
     // then
     assertThat(device.repliesUntilBarrier(udp.table)).isEmpty();
     assertThat(udp.udp.stats().dropped(Drop.MALFORMED)).isEqualTo(6);
-    assertThat(udp.tables.await(Addresses.REJECTED, e -> "bad_frame".equals(e.getString("code")))
-        .getString("remote")).isEqualTo(device.remote());
+    assertThat(
+            udp.tables
+                .await(Addresses.REJECTED, e -> "bad_frame".equals(e.getString("code")))
+                .getString("remote"))
+        .isEqualTo(device.remote());
   }
 
-  /** Verifies that a datagram over the 1 KiB maximum is dropped unread, even with a valid ticket. */
+  /**
+   * Verifies that a datagram over the 1 KiB maximum is dropped unread, even with a valid ticket.
+   */
   @Test
   void dropsAndCountsOversizedDatagrams() throws Exception {
     // given
@@ -79,7 +90,9 @@ class UdpAbuseIT {
     assertThat(device.receive().getString("type")).isEqualTo("pong");
   }
 
-  /** Verifies that an unknown type is answered with an error only when it carries a valid ticket. */
+  /**
+   * Verifies that an unknown type is answered with an error only when it carries a valid ticket.
+   */
   @Test
   void answersAnUnknownTypeWithAnErrorOnlyForAValidTicket() throws Exception {
     // given
@@ -105,7 +118,10 @@ class UdpAbuseIT {
     assertThat(device.ping().getString("type")).isEqualTo("pong");
   }
 
-  /** Verifies that a ping whose status is not an object gets an error, and the session goes on untouched. */
+  /**
+   * Verifies that a ping whose status is not an object gets an error, and the session goes on
+   * untouched.
+   */
   @Test
   void answersABadStatusWithAnErrorAndKeepsTheSession() throws Exception {
     // given
@@ -123,8 +139,9 @@ class UdpAbuseIT {
   }
 
   /**
-   * Verifies that no datagram without a valid ticket is ever answered with more bytes than it carried, from a
-   * source the broker knows (it holds a session) or not: the broker cannot be used to amplify a spoofed flood.
+   * Verifies that no datagram without a valid ticket is ever answered with more bytes than it
+   * carried, from a source the broker knows (it holds a session) or not: the broker cannot be used
+   * to amplify a spoofed flood.
    */
   @Test
   @ExpectCloses(CloseReason.TAKEN_OVER)
@@ -134,19 +151,20 @@ class UdpAbuseIT {
     known.open(30);
     UdpDevice stranger = udp.device("stranger");
     int welcomeBytes = UdpFrames.welcomeLength(udp.table.options().negotiate(30_000), "n");
-    List<JsonObject> datagrams = List.of(
-        UdpDevice.hello("sensor-1", "n2", 30),
-        UdpDevice.padded(UdpDevice.hello("sensor-2", "n", 30), welcomeBytes - 1),
-        UdpDevice.padded(UdpDevice.hello("sensor-3", "n", 30), welcomeBytes),
-        new JsonObject().put("type", "hello"),
-        new JsonObject().put("type", "ping"),
-        new JsonObject().put("type", "ping").put("device", "sensor-1"),
-        new JsonObject().put("type", "ping").put("device", "sensor-1").put("ticket", "x"),
-        new JsonObject().put("type", "data").put("device", "sensor-1").put("payload", 1),
-        new JsonObject().put("type", "bye").put("device", "sensor-1"),
-        new JsonObject().put("type", "subscribe"),
-        new JsonObject().put("type", "error"),
-        new JsonObject().put("type", "welcome"));
+    List<JsonObject> datagrams =
+        List.of(
+            UdpDevice.hello("sensor-1", "n2", 30),
+            UdpDevice.padded(UdpDevice.hello("sensor-2", "n", 30), welcomeBytes - 1),
+            UdpDevice.padded(UdpDevice.hello("sensor-3", "n", 30), welcomeBytes),
+            new JsonObject().put("type", "hello"),
+            new JsonObject().put("type", "ping"),
+            new JsonObject().put("type", "ping").put("device", "sensor-1"),
+            new JsonObject().put("type", "ping").put("device", "sensor-1").put("ticket", "x"),
+            new JsonObject().put("type", "data").put("device", "sensor-1").put("payload", 1),
+            new JsonObject().put("type", "bye").put("device", "sensor-1"),
+            new JsonObject().put("type", "subscribe"),
+            new JsonObject().put("type", "error"),
+            new JsonObject().put("type", "welcome"));
 
     for (UdpDevice source : List.of(known, stranger)) {
       for (JsonObject datagram : datagrams) {
@@ -157,14 +175,18 @@ class UdpAbuseIT {
 
         // then
         for (byte[] reply : source.repliesUntilBarrier(udp.table)) {
-          assertThat(reply.length).as("reply " + new String(reply, StandardCharsets.UTF_8) + " to "
-              + datagram.encode()).isLessThanOrEqualTo(request.length);
+          assertThat(reply.length)
+              .as("reply " + new String(reply, StandardCharsets.UTF_8) + " to " + datagram.encode())
+              .isLessThanOrEqualTo(request.length);
         }
       }
     }
   }
 
-  /** Verifies that a flood of bad datagrams is counted in full but reported at the configured rate only. */
+  /**
+   * Verifies that a flood of bad datagrams is counted in full but reported at the configured rate
+   * only.
+   */
   @Test
   void reportsAFloodOfBadDatagramsAtALimitedRate() throws Exception {
     // given
@@ -174,7 +196,8 @@ class UdpAbuseIT {
 
     // when
     for (int i = 0; i < 200; i++) {
-      forger.send(new JsonObject().put("type", "ping").put("device", "sensor-" + i).put("ticket", "x"));
+      forger.send(
+          new JsonObject().put("type", "ping").put("device", "sensor-" + i).put("ticket", "x"));
     }
 
     // then
@@ -183,7 +206,8 @@ class UdpAbuseIT {
     assertThat(stats.dropped(Drop.BAD_TICKET)).isEqualTo(200);
     long reported = stats.get(Counter.REJECTION_EVENTS) - before;
     assertThat(reported + stats.get(Counter.REJECTION_EVENTS_SUPPRESSED)).isEqualTo(200);
-    // 10 events per one-second window, and the flood spans as many windows as it took seconds, plus one.
+    // 10 events per one-second window, and the flood spans as many windows as it took seconds, plus
+    // one.
     long windows = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started) + 2;
     assertThat(reported).isBetween(10L, 10 * windows);
   }

@@ -20,9 +20,9 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A device speaking the UDP protocol through a plain JDK {@link DatagramSocket}, as firmware would: no
- * Vert.x on this side. One instance is one source address; {@link #as} lets a second socket speak for the same
- * session (NAT rebinding).
+ * A device speaking the UDP protocol through a plain JDK {@link DatagramSocket}, as firmware would:
+ * no Vert.x on this side. One instance is one source address; {@link #as} lets a second socket
+ * speak for the same session (NAT rebinding).
  */
 final class UdpDevice implements AutoCloseable {
 
@@ -59,7 +59,8 @@ final class UdpDevice implements AutoCloseable {
   }
 
   static JsonObject hello(String deviceId, String nonce, Number heartbeatSeconds) {
-    JsonObject hello = new JsonObject().put("type", "hello").put("device", deviceId).put("nonce", nonce);
+    JsonObject hello =
+        new JsonObject().put("type", "hello").put("device", deviceId).put("nonce", nonce);
     if (heartbeatSeconds != null) {
       hello.put("heartbeat", heartbeatSeconds);
     }
@@ -73,7 +74,9 @@ final class UdpDevice implements AutoCloseable {
     return frame.put("pad", "x".repeat(bytes - unpadded));
   }
 
-  /** Says hello (padded, with a fresh nonce), expects the welcome and keeps its session and ticket. */
+  /**
+   * Says hello (padded, with a fresh nonce), expects the welcome and keeps its session and ticket.
+   */
   JsonObject open(Number heartbeatSeconds) throws IOException {
     send(padded(hello(deviceId, UUID.randomUUID().toString(), heartbeatSeconds), HELLO_BYTES));
     JsonObject welcome = receive();
@@ -122,15 +125,19 @@ final class UdpDevice implements AutoCloseable {
   }
 
   /**
-   * Every datagram this socket receives before the welcome of a fresh hello sent now from the same socket. The
-   * broker handles one source's datagrams in order and opens sessions in order, so anything it meant to send
-   * in answer to earlier datagrams has arrived by then: "no reply" is asserted without sleeping.
+   * Every datagram this socket receives before the welcome of a fresh hello sent now from the same
+   * socket. The broker handles one source's datagrams in order and opens sessions in order, so
+   * anything it meant to send in answer to earlier datagrams has arrived by then: "no reply" is
+   * asserted without sleeping.
    */
   List<byte[]> repliesUntilBarrier(SessionTable table) throws Exception {
     return repliesUntilBarrier(table, DeviceAuth.NONE);
   }
 
-  /** As {@link #repliesUntilBarrier(SessionTable)}, on a broker that authenticates devices with {@code auth}. */
+  /**
+   * As {@link #repliesUntilBarrier(SessionTable)}, on a broker that authenticates devices with
+   * {@code auth}.
+   */
   List<byte[]> repliesUntilBarrier(SessionTable table, DeviceAuth auth) throws Exception {
     String barrier = "barrier-" + UUID.randomUUID();
     JsonObject hello = hello(barrier, "n", 30);

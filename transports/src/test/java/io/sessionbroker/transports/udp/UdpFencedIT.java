@@ -14,15 +14,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * UDP on a node cut off from its cluster ({@code table.fence().raise()}, docs/cluster.md, split brain): new sessions
- * are refused with an {@code unavailable} error, as on TCP, so the device goes to another node; the sessions
- * already open carry on.
+ * UDP on a node cut off from its cluster ({@code table.fence().raise()}, docs/cluster.md, split
+ * brain): new sessions are refused with an {@code unavailable} error, as on TCP, so the device goes
+ * to another node; the sessions already open carry on.
  */
 @Timeout(30)
 class UdpFencedIT {
 
-  private static final JsonObject UNAVAILABLE = new JsonObject().put("type", "error").put("code", "unavailable")
-      .put("message", "the session could not be opened, try again");
+  private static final JsonObject UNAVAILABLE =
+      new JsonObject()
+          .put("type", "error")
+          .put("code", "unavailable")
+          .put("message", "the session could not be opened, try again");
 
   private UdpFixture udp;
 
@@ -37,8 +40,8 @@ class UdpFencedIT {
   }
 
   /**
-   * Verifies that a fenced node answers a hello with one {@code unavailable} error no longer than the hello,
-   * even the shortest hello it answers at all, and opens no session.
+   * Verifies that a fenced node answers a hello with one {@code unavailable} error no longer than
+   * the hello, even the shortest hello it answers at all, and opens no session.
    */
   @Test
   void refusesAHelloWithAnUnavailableErrorNoLongerThanTheHello() throws Exception {
@@ -46,8 +49,10 @@ class UdpFencedIT {
     UdpDevice device = udp.device("fenced-1");
     String nonce = "boot-1";
     int welcomeBytes = UdpFrames.welcomeLength(udp.table.options().negotiate(30_000), nonce);
-    byte[] hello = UdpDevice.padded(UdpDevice.hello(device.deviceId, nonce, 30), welcomeBytes).encode()
-        .getBytes(StandardCharsets.UTF_8);
+    byte[] hello =
+        UdpDevice.padded(UdpDevice.hello(device.deviceId, nonce, 30), welcomeBytes)
+            .encode()
+            .getBytes(StandardCharsets.UTF_8);
     udp.table.fence().raise();
 
     // when
@@ -63,17 +68,21 @@ class UdpFencedIT {
     assertThat(udp.udp.stats().get(Counter.ERROR_SENT)).isEqualTo(1);
     assertThat(udp.udp.stats().get(Counter.WELCOME_SENT)).isZero();
 
-    // then: nothing more for it, not even once the node is back (the barrier needs a node that opens sessions)
+    // then: nothing more for it, not even once the node is back (the barrier needs a node that
+    // opens sessions)
     udp.table.fence().lower();
     assertThat(device.repliesUntilBarrier(udp.table)).isEmpty();
     udp.tables.settle();
-    assertThat(udp.tables.pending()).noneMatch(e -> Addresses.OPENED.equals(e.address())
-        && device.deviceId.equals(e.body().getString("deviceId")));
+    assertThat(udp.tables.pending())
+        .noneMatch(
+            e ->
+                Addresses.OPENED.equals(e.address())
+                    && device.deviceId.equals(e.body().getString("deviceId")));
   }
 
   /**
-   * Verifies that a fenced node leaves an open UDP session alone: its pings are answered, and the device's new
-   * hello, which would take it over, is refused, so that its ticket still works.
+   * Verifies that a fenced node leaves an open UDP session alone: its pings are answered, and the
+   * device's new hello, which would take it over, is refused, so that its ticket still works.
    */
   @Test
   void keepsAnOpenSessionAndRefusesItsTakeoverWhileFenced() throws Exception {
@@ -85,7 +94,8 @@ class UdpFencedIT {
 
     // when
     JsonObject pong = device.ping();
-    device.send(UdpDevice.padded(UdpDevice.hello(device.deviceId, "boot-2", 30), UdpDevice.HELLO_BYTES));
+    device.send(
+        UdpDevice.padded(UdpDevice.hello(device.deviceId, "boot-2", 30), UdpDevice.HELLO_BYTES));
 
     // then
     assertThat(pong).isEqualTo(new JsonObject().put("type", "pong"));
@@ -99,7 +109,8 @@ class UdpFencedIT {
   void opensTheSessionOnceNoLongerFenced() throws Exception {
     // given
     UdpDevice device = udp.device("fenced-3");
-    JsonObject hello = UdpDevice.padded(UdpDevice.hello(device.deviceId, "boot-3", 30), UdpDevice.HELLO_BYTES);
+    JsonObject hello =
+        UdpDevice.padded(UdpDevice.hello(device.deviceId, "boot-3", 30), UdpDevice.HELLO_BYTES);
     udp.table.fence().raise();
     device.send(hello);
     assertThat(device.receive()).isEqualTo(UNAVAILABLE);

@@ -10,7 +10,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 
-/** A session table ({@link TableFixture}) with a UDP transport on a free loopback port, and its devices. */
+/**
+ * A session table ({@link TableFixture}) with a UDP transport on a free loopback port, and its
+ * devices.
+ */
 final class UdpFixture implements AutoCloseable {
 
   final TableFixture tables;
@@ -50,12 +53,15 @@ final class UdpFixture implements AutoCloseable {
   }
 
   /**
-   * The table's clock, once it reads later than {@code instant} (polled a millisecond at a time). A datagram
-   * sent after this returns is seen by the table no earlier than the time returned, so a session it touches
-   * shows a {@code lastSeenAt} of at least that, later than {@code instant}.
+   * The table's clock, once it reads later than {@code instant} (polled a millisecond at a time). A
+   * datagram sent after this returns is seen by the table no earlier than the time returned, so a
+   * session it touches shows a {@code lastSeenAt} of at least that, later than {@code instant}.
    */
   long clockPast(long instant) {
-    Awaitility.await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1)).atMost(Duration.ofSeconds(5))
+    Awaitility.await()
+        .pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(1))
+        .atMost(Duration.ofSeconds(5))
         .until(() -> table.clock().millis() > instant);
     return table.clock().millis();
   }

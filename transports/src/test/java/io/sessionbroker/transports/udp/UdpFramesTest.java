@@ -11,7 +11,10 @@ import org.junit.jupiter.api.Test;
 
 class UdpFramesTest {
 
-  /** The promise of docs/protocol.md: a hello of 160 bytes always gets its welcome, whatever the terms. */
+  /**
+   * The promise of docs/protocol.md: a hello of 160 bytes always gets its welcome, whatever the
+   * terms.
+   */
   @Test
   void keepsEveryWelcomeWithinTheDocumentedPadding() {
     String longestNonce = "n".repeat(UdpFrames.MAX_NONCE_LENGTH);
@@ -19,7 +22,8 @@ class UdpFramesTest {
     for (int heartbeatMs : awkwardMs) {
       for (int timeoutMs : awkwardMs) {
         Liveness liveness = new Liveness(heartbeatMs, timeoutMs);
-        assertThat(UdpFrames.welcomeLength(liveness, null)).isLessThanOrEqualTo(UdpDevice.HELLO_BYTES);
+        assertThat(UdpFrames.welcomeLength(liveness, null))
+            .isLessThanOrEqualTo(UdpDevice.HELLO_BYTES);
         // A nonce is in the hello too, so the hello grows with it: pad to 160 + its length.
         assertThat(UdpFrames.welcomeLength(liveness, longestNonce) - longestNonce.length())
             .isLessThanOrEqualTo(UdpDevice.HELLO_BYTES);
@@ -31,8 +35,14 @@ class UdpFramesTest {
   void sizesTheWelcomeExactlyAsItIsSent() {
     Liveness liveness = TableOptions.defaults().negotiate(30_000);
     String ticket = Tickets.encode(42, 43);
-    JsonObject welcome = new JsonObject().put("type", "welcome").put("session", "85702b0f00000001")
-        .put("heartbeat", 30).put("timeout", 45).put("ticket", ticket).put("nonce", "boot-7");
+    JsonObject welcome =
+        new JsonObject()
+            .put("type", "welcome")
+            .put("session", "85702b0f00000001")
+            .put("heartbeat", 30)
+            .put("timeout", 45)
+            .put("ticket", ticket)
+            .put("nonce", "boot-7");
 
     assertThat(UdpFrames.welcomeLength(liveness, "boot-7")).isEqualTo(welcome.toBuffer().length());
   }

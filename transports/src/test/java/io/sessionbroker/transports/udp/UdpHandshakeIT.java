@@ -33,7 +33,10 @@ class UdpHandshakeIT {
     udp.close();
   }
 
-  /** Verifies that a hello opens a session and the welcome carries its id, liveness terms and a ticket. */
+  /**
+   * Verifies that a hello opens a session and the welcome carries its id, liveness terms and a
+   * ticket.
+   */
   @Test
   void welcomesAHelloWithSessionLivenessAndTicket() throws Exception {
     // given
@@ -43,7 +46,8 @@ class UdpHandshakeIT {
     JsonObject welcome = device.open(30);
 
     // then
-    assertThat(welcome.fieldNames()).containsExactly("type", "session", "heartbeat", "timeout", "ticket", "nonce");
+    assertThat(welcome.fieldNames())
+        .containsExactly("type", "session", "heartbeat", "timeout", "ticket", "nonce");
     assertThat(welcome.getString("session")).matches("[0-9a-f]{16}");
     assertThat(welcome.getInteger("heartbeat")).isEqualTo(30);
     assertThat(welcome.getInteger("timeout")).isEqualTo(45);
@@ -55,7 +59,9 @@ class UdpHandshakeIT {
     assertThat(udp.session("sensor-1").getString("remote")).isEqualTo(device.remote());
   }
 
-  /** Verifies that tickets differ from session to session: they are drawn at random, not derived. */
+  /**
+   * Verifies that tickets differ from session to session: they are drawn at random, not derived.
+   */
   @Test
   @ExpectCloses(CloseReason.TAKEN_OVER)
   void givesEverySessionItsOwnTicket() throws Exception {
@@ -69,15 +75,16 @@ class UdpHandshakeIT {
   }
 
   /**
-   * Verifies that a device whose welcome was lost gets the same welcome again when it repeats its hello (same
-   * nonce, same source), and that no second session is opened nor the first taken over.
+   * Verifies that a device whose welcome was lost gets the same welcome again when it repeats its
+   * hello (same nonce, same source), and that no second session is opened nor the first taken over.
    */
   @Test
   @ExpectCloses(CloseReason.CLIENT_CLOSED)
   void answersARepeatedHelloWithTheSameWelcome() throws Exception {
     // given
     UdpDevice device = udp.device("sensor-1");
-    byte[] hello = bytes(UdpDevice.padded(UdpDevice.hello("sensor-1", "boot-7", 30), UdpDevice.HELLO_BYTES));
+    byte[] hello =
+        bytes(UdpDevice.padded(UdpDevice.hello("sensor-1", "boot-7", 30), UdpDevice.HELLO_BYTES));
     device.send(hello);
     byte[] welcome = device.receive(Duration.ofSeconds(5));
     udp.tables.await(Addresses.OPENED, "sensor-1");
@@ -94,13 +101,15 @@ class UdpHandshakeIT {
     device.send(device.frame("bye"));
     JsonObject closed = udp.tables.await(Addresses.CLOSED, "sensor-1");
     assertThat(closed.getString("reason")).isEqualTo("CLIENT_CLOSED");
-    assertThat(udp.tables.pending()).noneMatch(e -> "sensor-1".equals(e.body().getString("deviceId")));
+    assertThat(udp.tables.pending())
+        .noneMatch(e -> "sensor-1".equals(e.body().getString("deviceId")));
     assertThat(udp.udp.stats().get(Counter.HELLO)).isEqualTo(2);
   }
 
   /**
-   * Verifies that a hello with a new nonce (the device restarted) opens a new session that takes over the old
-   * one: the old session closes with TAKEN_OVER, the device hears a bye naming it, and its ticket stops working.
+   * Verifies that a hello with a new nonce (the device restarted) opens a new session that takes
+   * over the old one: the old session closes with TAKEN_OVER, the device hears a bye naming it, and
+   * its ticket stops working.
    */
   @Test
   @ExpectCloses(CloseReason.TAKEN_OVER)
@@ -120,8 +129,12 @@ class UdpHandshakeIT {
     JsonObject second = device.receive();
     JsonObject bye = "bye".equals(first.getString("type")) ? first : second;
     JsonObject welcome = bye == first ? second : first;
-    assertThat(bye).isEqualTo(new JsonObject().put("type", "bye").put("reason", "TAKEN_OVER")
-        .put("session", oldSession));
+    assertThat(bye)
+        .isEqualTo(
+            new JsonObject()
+                .put("type", "bye")
+                .put("reason", "TAKEN_OVER")
+                .put("session", oldSession));
     assertThat(welcome.getString("session")).isNotEqualTo(oldSession);
     JsonObject closed = udp.tables.await(Addresses.CLOSED, "sensor-1");
     assertThat(closed.getString("sessionId")).isEqualTo(oldSession);
@@ -133,9 +146,9 @@ class UdpHandshakeIT {
   }
 
   /**
-   * Verifies that a hello shorter than the welcome it asks for gets no answer at all (the broker must not
-   * amplify a spoofed source), is counted, and reported; and that a hello exactly as long as its welcome is
-   * answered.
+   * Verifies that a hello shorter than the welcome it asks for gets no answer at all (the broker
+   * must not amplify a spoofed source), is counted, and reported; and that a hello exactly as long
+   * as its welcome is answered.
    */
   @Test
   void answersOnlyAHelloAtLeastAsLongAsItsWelcome() throws Exception {
@@ -162,7 +175,10 @@ class UdpHandshakeIT {
     assertThat(welcome).hasSize(welcomeBytes);
   }
 
-  /** Verifies that a hello without a usable device id is dropped, counted and reported, and gets no answer. */
+  /**
+   * Verifies that a hello without a usable device id is dropped, counted and reported, and gets no
+   * answer.
+   */
   @Test
   void dropsABadHello() throws Exception {
     // given
@@ -170,20 +186,25 @@ class UdpHandshakeIT {
 
     // when
     device.send(UdpDevice.padded(new JsonObject().put("type", "hello").put("heartbeat", 30), 160));
-    device.send(UdpDevice.padded(UdpDevice.hello("sensor-1", "n", 30).put("heartbeat", "soon"), 160));
+    device.send(
+        UdpDevice.padded(UdpDevice.hello("sensor-1", "n", 30).put("heartbeat", "soon"), 160));
 
     // then
     assertThat(device.repliesUntilBarrier(udp.table)).isEmpty();
     assertThat(udp.udp.stats().dropped(Drop.BAD_HELLO)).isEqualTo(2);
     for (int i = 0; i < 2; i++) {
-      JsonObject rejected = udp.tables.await(Addresses.REJECTED, e -> "bad_hello".equals(e.getString("code")));
+      JsonObject rejected =
+          udp.tables.await(Addresses.REJECTED, e -> "bad_hello".equals(e.getString("code")));
       assertThat(rejected.getString("remote")).isEqualTo(device.remote());
       assertThat(rejected.getString("transport")).isEqualTo("udp");
     }
     assertThat(udp.session("sensor-1")).isNull();
   }
 
-  /** Verifies that heartbeat 0, which means "rely on the transport" on TCP, gets the default heartbeat on UDP. */
+  /**
+   * Verifies that heartbeat 0, which means "rely on the transport" on TCP, gets the default
+   * heartbeat on UDP.
+   */
   @Test
   void grantsTheDefaultHeartbeatForHeartbeatZero() throws Exception {
     JsonObject welcome = udp.device("sensor-1").open(0);
@@ -193,8 +214,9 @@ class UdpHandshakeIT {
   }
 
   /**
-   * Verifies that with device authentication on, a hello with a wrong or no token is dropped unanswered,
-   * counted and reported, and opens nothing; and that the device's own token opens its session.
+   * Verifies that with device authentication on, a hello with a wrong or no token is dropped
+   * unanswered, counted and reported, and opens nothing; and that the device's own token opens its
+   * session.
    */
   @Test
   void dropsAHelloWhoseTokenDoesNotAuthenticateTheDevice() throws Exception {
@@ -212,8 +234,10 @@ class UdpHandshakeIT {
     // then
     assertThat(device.repliesUntilBarrier(udp.table, auth)).isEmpty();
     assertThat(udp.udp.stats().dropped(Drop.AUTH_FAILED)).isEqualTo(2);
-    assertThat(udp.tables.await(Addresses.REJECTED, "sensor-1").getString("code")).isEqualTo("auth_failed");
-    assertThat(udp.tables.await(Addresses.REJECTED, "sensor-1").getString("code")).isEqualTo("auth_failed");
+    assertThat(udp.tables.await(Addresses.REJECTED, "sensor-1").getString("code"))
+        .isEqualTo("auth_failed");
+    assertThat(udp.tables.await(Addresses.REJECTED, "sensor-1").getString("code"))
+        .isEqualTo("auth_failed");
     assertThat(udp.session("sensor-1")).isNull();
 
     // when

@@ -16,13 +16,16 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** A UDP session's life after the welcome: ping, status, data, bye, timeout, and tickets that do not fit. */
+/**
+ * A UDP session's life after the welcome: ping, status, data, bye, timeout, and tickets that do not
+ * fit.
+ */
 @Timeout(30)
 class UdpLivenessIT {
 
   /**
-   * Eviction is at most one tick (10 ms) late; this allows for a loaded 2-core machine on top. Never early is
-   * asserted exactly.
+   * Eviction is at most one tick (10 ms) late; this allows for a loaded 2-core machine on top.
+   * Never early is asserted exactly.
    */
   private static final long LATENESS_ALLOWED_MS = 500;
 
@@ -54,8 +57,8 @@ class UdpLivenessIT {
   }
 
   /**
-   * Verifies that a ping without a status is proof of life: the session's lastSeenAt moves to the moment it
-   * was sent, past where it was.
+   * Verifies that a ping without a status is proof of life: the session's lastSeenAt moves to the
+   * moment it was sent, past where it was.
    */
   @Test
   void takesAPingWithoutAStatusAsProofOfLife() throws Exception {
@@ -73,8 +76,8 @@ class UdpLivenessIT {
   }
 
   /**
-   * Verifies that a data datagram is proof of life: once it is on devices.inbound, the session's lastSeenAt
-   * has moved to the moment it was sent, past where it was.
+   * Verifies that a data datagram is proof of life: once it is on devices.inbound, the session's
+   * lastSeenAt has moved to the moment it was sent, past where it was.
    */
   @Test
   void takesADataDatagramAsProofOfLife() throws Exception {
@@ -87,13 +90,14 @@ class UdpLivenessIT {
     device.send(device.frame("data").put("payload", 21.5));
 
     // then
-    assertThat(udp.tables.await(Addresses.INBOUND, device.deviceId).getDouble("payload")).isEqualTo(21.5);
+    assertThat(udp.tables.await(Addresses.INBOUND, device.deviceId).getDouble("payload"))
+        .isEqualTo(21.5);
     assertThat(udp.session(device.deviceId).getLong("lastSeenAt")).isGreaterThanOrEqualTo(sentAt);
   }
 
   /**
-   * Verifies that data datagrams alone keep a session open for twice its timeout, and that once they stop it
-   * times out one timeout after the last of them, not after its open.
+   * Verifies that data datagrams alone keep a session open for twice its timeout, and that once
+   * they stop it times out one timeout after the last of them, not after its open.
    */
   @Test
   @ExpectCloses(CloseReason.TIMEOUT)
@@ -107,13 +111,17 @@ class UdpLivenessIT {
     // when: data every 100 ms, and nothing else, for two timeouts
     long lastSentAt = connectedAt;
     for (int i = 0; lastSentAt - connectedAt < 2 * timeoutMs; i++) {
-      assertThat(udp.session(device.deviceId)).as("open after %d ms of data alone", lastSentAt - connectedAt)
+      assertThat(udp.session(device.deviceId))
+          .as("open after %d ms of data alone", lastSentAt - connectedAt)
           .isNotNull();
       lastSentAt = udp.table.clock().millis();
       device.send(device.frame("data").put("payload", i));
       int sent = i;
-      udp.tables.await(Addresses.INBOUND,
-          e -> device.deviceId.equals(e.getString("deviceId")) && Integer.valueOf(sent).equals(e.getValue("payload")));
+      udp.tables.await(
+          Addresses.INBOUND,
+          e ->
+              device.deviceId.equals(e.getString("deviceId"))
+                  && Integer.valueOf(sent).equals(e.getValue("payload")));
       TimeUnit.MILLISECONDS.sleep(100); // the device's own heartbeat
     }
 
@@ -123,8 +131,12 @@ class UdpLivenessIT {
     assertThat(closed.getLong("timeoutMs")).isEqualTo(timeoutMs);
     assertThat(closed.getLong("lastSeenAt")).isGreaterThanOrEqualTo(lastSentAt);
     assertThat(closed.getLong("at")).isGreaterThanOrEqualTo(lastSentAt + timeoutMs);
-    assertThat(device.receive()).isEqualTo(new JsonObject().put("type", "bye").put("reason", "TIMEOUT")
-        .put("session", device.session));
+    assertThat(device.receive())
+        .isEqualTo(
+            new JsonObject()
+                .put("type", "bye")
+                .put("reason", "TIMEOUT")
+                .put("session", device.session));
   }
 
   /** Verifies that the status a ping carries is kept and shown in get and in the close event. */
@@ -143,7 +155,8 @@ class UdpLivenessIT {
     assertThat(device.receive().getString("type")).isEqualTo("pong");
     assertThat(udp.session("sensor-1").getJsonObject("status")).isEqualTo(status);
     device.send(device.frame("bye"));
-    assertThat(udp.tables.await(Addresses.CLOSED, "sensor-1").getJsonObject("status")).isEqualTo(status);
+    assertThat(udp.tables.await(Addresses.CLOSED, "sensor-1").getJsonObject("status"))
+        .isEqualTo(status);
   }
 
   /** Verifies that a data datagram is published on devices.inbound, unanswered. */
@@ -164,7 +177,9 @@ class UdpLivenessIT {
     assertThat(device.repliesUntilBarrier(udp.table)).isEmpty();
   }
 
-  /** Verifies that a bye closes the session with CLIENT_CLOSED and that the broker answers nothing. */
+  /**
+   * Verifies that a bye closes the session with CLIENT_CLOSED and that the broker answers nothing.
+   */
   @Test
   @ExpectCloses(CloseReason.CLIENT_CLOSED)
   void closesWithClientClosedOnBye() throws Exception {
@@ -184,8 +199,8 @@ class UdpLivenessIT {
   }
 
   /**
-   * Verifies that a silent session is evicted one timeout after its last ping, not after its open, and is told
-   * so with a bye.
+   * Verifies that a silent session is evicted one timeout after its last ping, not after its open,
+   * and is told so with a bye.
    */
   @Test
   @ExpectCloses(CloseReason.TIMEOUT)
@@ -205,13 +220,17 @@ class UdpLivenessIT {
     assertThat(closed.getLong("lastSeenAt")).as("the ping's time").isGreaterThanOrEqualTo(pingedAt);
     long lateness = closed.getLong("at") - closed.getLong("lastSeenAt") - 300;
     assertThat(lateness).isBetween(0L, LATENESS_ALLOWED_MS);
-    assertThat(device.receive()).isEqualTo(new JsonObject().put("type", "bye").put("reason", "TIMEOUT")
-        .put("session", device.session));
+    assertThat(device.receive())
+        .isEqualTo(
+            new JsonObject()
+                .put("type", "bye")
+                .put("reason", "TIMEOUT")
+                .put("session", device.session));
   }
 
   /**
-   * Verifies that pings with a wrong ticket neither keep a session alive nor get an answer: the session times
-   * out on schedule from its real last ping, the datagrams are counted and reported.
+   * Verifies that pings with a wrong ticket neither keep a session alive nor get an answer: the
+   * session times out on schedule from its real last ping, the datagrams are counted and reported.
    */
   @Test
   @ExpectCloses(CloseReason.TIMEOUT)
@@ -223,7 +242,8 @@ class UdpLivenessIT {
     forger.ticket = "AAAAAAAAAAAAAAAAAAAAAA";
     JsonObject forged = new JsonObject().put("type", "ping").put("device", "sensor-1");
 
-    // when: pings with a wrong ticket, none, a non-string one, and a bye with a wrong ticket, for a while
+    // when: pings with a wrong ticket, none, a non-string one, and a bye with a wrong ticket, for a
+    // while
     long until = System.currentTimeMillis() + 500;
     int sent = 0;
     while (System.currentTimeMillis() < until) {
@@ -232,14 +252,16 @@ class UdpLivenessIT {
       forger.send(forged.copy().put("ticket", 42));
       forger.send(forged.copy().put("type", "bye").put("ticket", device.ticket.substring(1) + "A"));
       sent += 4;
-      TimeUnit.MILLISECONDS.sleep(20); // pacing a stream of forged datagrams, not waiting for a result
+      TimeUnit.MILLISECONDS.sleep(
+          20); // pacing a stream of forged datagrams, not waiting for a result
     }
 
     // then
     JsonObject closed = udp.tables.await(Addresses.CLOSED, "sensor-1");
     assertThat(closed.getString("reason")).isEqualTo("TIMEOUT");
     assertThat(closed.getLong("lastSeenAt")).isEqualTo(closed.getLong("connectedAt"));
-    assertThat(closed.getLong("at") - closed.getLong("connectedAt") - 750).isBetween(0L, LATENESS_ALLOWED_MS);
+    assertThat(closed.getLong("at") - closed.getLong("connectedAt") - 750)
+        .isBetween(0L, LATENESS_ALLOWED_MS);
     assertThat(forger.repliesUntilBarrier(udp.table)).isEmpty();
     assertThat(udp.udp.stats().dropped(Drop.BAD_TICKET)).isEqualTo(sent);
     JsonObject rejected = udp.tables.await(Addresses.REJECTED, "sensor-1");
@@ -278,15 +300,23 @@ class UdpLivenessIT {
     assertThat(udp.table.kick("sensor-1").await(5, TimeUnit.SECONDS)).isTrue();
 
     // then
-    assertThat(device.receive()).isEqualTo(new JsonObject().put("type", "bye").put("reason", "KICKED")
-        .put("session", device.session));
-    assertThat(udp.tables.await(Addresses.CLOSED, "sensor-1").getString("reason")).isEqualTo("KICKED");
+    assertThat(device.receive())
+        .isEqualTo(
+            new JsonObject()
+                .put("type", "bye")
+                .put("reason", "KICKED")
+                .put("session", device.session));
+    assertThat(udp.tables.await(Addresses.CLOSED, "sensor-1").getString("reason"))
+        .isEqualTo("KICKED");
     device.send(device.frame("ping"));
     assertThat(device.repliesUntilBarrier(udp.table)).isEmpty();
     assertThat(udp.udp.stats().get(Counter.BYE_SENT)).isEqualTo(1);
   }
 
-  /** Verifies that a broker shutting down closes every UDP session with SHUTDOWN and tells each device so. */
+  /**
+   * Verifies that a broker shutting down closes every UDP session with SHUTDOWN and tells each
+   * device so.
+   */
   @Test
   @ExpectCloses(CloseReason.SHUTDOWN)
   void saysByeToEveryDeviceOnShutdown() throws Exception {
@@ -303,9 +333,14 @@ class UdpLivenessIT {
 
     // then
     for (UdpDevice device : devices) {
-      assertThat(device.receive()).isEqualTo(new JsonObject().put("type", "bye").put("reason", "SHUTDOWN")
-          .put("session", device.session));
-      assertThat(udp.tables.await(Addresses.CLOSED, device.deviceId).getString("reason")).isEqualTo("SHUTDOWN");
+      assertThat(device.receive())
+          .isEqualTo(
+              new JsonObject()
+                  .put("type", "bye")
+                  .put("reason", "SHUTDOWN")
+                  .put("session", device.session));
+      assertThat(udp.tables.await(Addresses.CLOSED, device.deviceId).getString("reason"))
+          .isEqualTo("SHUTDOWN");
     }
     assertThat(udp.udp.sessions()).isZero();
   }

@@ -18,9 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The hello's {@code nonce}, rule by rule as docs/protocol.md states them (UDP: frames, padding, repeated
- * hellos), with raw datagrams. A repeat of the same nonce from the same source, and a new nonce, are in
- * {@link UdpHandshakeIT}.
+ * The hello's {@code nonce}, rule by rule as docs/protocol.md states them (UDP: frames, padding,
+ * repeated hellos), with raw datagrams. A repeat of the same nonce from the same source, and a new
+ * nonce, are in {@link UdpHandshakeIT}.
  */
 @Timeout(30)
 class UdpNonceIT {
@@ -37,7 +37,10 @@ class UdpNonceIT {
     udp.close();
   }
 
-  /** Verifies that nonces of 1 and of 64 characters are accepted and echoed, unchanged, by their welcomes. */
+  /**
+   * Verifies that nonces of 1 and of 64 characters are accepted and echoed, unchanged, by their
+   * welcomes.
+   */
   @Test
   void echoesANonceOfOneToSixtyFourCharactersInTheWelcome() throws Exception {
     for (String nonce : List.of("7", "n".repeat(64))) {
@@ -45,7 +48,9 @@ class UdpNonceIT {
       UdpDevice device = udp.device("nonce-" + nonce.length());
 
       // when
-      device.send(UdpDevice.padded(UdpDevice.hello(device.deviceId, nonce, 30), UdpDevice.HELLO_BYTES + 64));
+      device.send(
+          UdpDevice.padded(
+              UdpDevice.hello(device.deviceId, nonce, 30), UdpDevice.HELLO_BYTES + 64));
 
       // then
       JsonObject welcome = device.receive();
@@ -59,18 +64,20 @@ class UdpNonceIT {
   void welcomesAHelloWithoutANonceWithoutOne() throws Exception {
     // given
     UdpDevice device = udp.device("no-nonce-1");
-    JsonObject hello = new JsonObject().put("type", "hello").put("device", device.deviceId).put("heartbeat", 30);
+    JsonObject hello =
+        new JsonObject().put("type", "hello").put("device", device.deviceId).put("heartbeat", 30);
 
     // when
     device.send(UdpDevice.padded(hello, UdpDevice.HELLO_BYTES));
 
     // then
-    assertThat(device.receive().fieldNames()).containsExactly("type", "session", "heartbeat", "timeout", "ticket");
+    assertThat(device.receive().fieldNames())
+        .containsExactly("type", "session", "heartbeat", "timeout", "ticket");
   }
 
   /**
-   * Verifies that a hello whose nonce is empty, longer than 64 characters or not a string is dropped unanswered,
-   * counted and reported as {@code bad_hello}, and opens nothing.
+   * Verifies that a hello whose nonce is empty, longer than 64 characters or not a string is
+   * dropped unanswered, counted and reported as {@code bad_hello}, and opens nothing.
    */
   @Test
   void dropsAHelloWhoseNonceIsEmptyTooLongOrNotAString() throws Exception {
@@ -95,12 +102,14 @@ class UdpNonceIT {
   }
 
   /**
-   * Verifies the padding rule: a hello padded to 160 bytes plus the length of its nonce is answered, with the
-   * longest nonce and the longest heartbeat and timeout figures; padded to 160 bytes alone it is not.
+   * Verifies the padding rule: a hello padded to 160 bytes plus the length of its nonce is
+   * answered, with the longest nonce and the longest heartbeat and timeout figures; padded to 160
+   * bytes alone it is not.
    */
   @Test
   void answersAHelloPaddedToOneHundredSixtyBytesPlusItsNonce() throws Exception {
-    // given: a 64-character nonce, and a heartbeat whose figures are as long as they get (299.999 s, 449.999 s)
+    // given: a 64-character nonce, and a heartbeat whose figures are as long as they get (299.999
+    // s, 449.999 s)
     UdpDevice device = udp.device("padded-1");
     String nonce = "n".repeat(64);
     JsonObject hello = UdpDevice.hello(device.deviceId, nonce, 299.999);
@@ -126,16 +135,19 @@ class UdpNonceIT {
   }
 
   /**
-   * Verifies that the same hello, same nonce, from another source address is a new hello, not a repeat: it
-   * opens a new session with a new ticket, which takes over the old one; the old address hears the bye naming
-   * the old session, and the old ticket stops working.
+   * Verifies that the same hello, same nonce, from another source address is a new hello, not a
+   * repeat: it opens a new session with a new ticket, which takes over the old one; the old address
+   * hears the bye naming the old session, and the old ticket stops working.
    */
   @Test
   @ExpectCloses(CloseReason.TAKEN_OVER)
   void takesTheSameNonceFromAnotherSourceForANewHello() throws Exception {
     // given
     UdpDevice device = udp.device("moving-1");
-    byte[] hello = bytes(UdpDevice.padded(UdpDevice.hello(device.deviceId, "boot-1", 30), UdpDevice.HELLO_BYTES));
+    byte[] hello =
+        bytes(
+            UdpDevice.padded(
+                UdpDevice.hello(device.deviceId, "boot-1", 30), UdpDevice.HELLO_BYTES));
     device.send(hello);
     JsonObject first = device.receive();
     UdpDevice elsewhere = udp.moved(device);
@@ -149,8 +161,12 @@ class UdpNonceIT {
     assertThat(second.getString("nonce")).isEqualTo("boot-1");
     assertThat(second.getString("session")).isNotEqualTo(first.getString("session"));
     assertThat(second.getString("ticket")).isNotEqualTo(first.getString("ticket"));
-    assertThat(device.receive()).isEqualTo(new JsonObject().put("type", "bye").put("reason", "TAKEN_OVER")
-        .put("session", first.getString("session")));
+    assertThat(device.receive())
+        .isEqualTo(
+            new JsonObject()
+                .put("type", "bye")
+                .put("reason", "TAKEN_OVER")
+                .put("session", first.getString("session")));
     JsonObject closed = udp.tables.await(Addresses.CLOSED, device.deviceId);
     assertThat(closed.getString("sessionId")).isEqualTo(first.getString("session"));
     assertThat(closed.getString("reason")).isEqualTo("TAKEN_OVER");
@@ -161,16 +177,22 @@ class UdpNonceIT {
   }
 
   /**
-   * Verifies that a hello without a nonce is never taken for a repeat: the same hello twice from the same source
-   * opens two sessions, the second taking over the first.
+   * Verifies that a hello without a nonce is never taken for a repeat: the same hello twice from
+   * the same source opens two sessions, the second taking over the first.
    */
   @Test
   @ExpectCloses(CloseReason.TAKEN_OVER)
   void neverTakesAHelloWithoutANonceForARepeat() throws Exception {
     // given
     UdpDevice device = udp.device("no-nonce-2");
-    byte[] hello = bytes(UdpDevice.padded(new JsonObject().put("type", "hello").put("device", device.deviceId)
-        .put("heartbeat", 30), UdpDevice.HELLO_BYTES));
+    byte[] hello =
+        bytes(
+            UdpDevice.padded(
+                new JsonObject()
+                    .put("type", "hello")
+                    .put("device", device.deviceId)
+                    .put("heartbeat", 30),
+                UdpDevice.HELLO_BYTES));
     device.send(hello);
     JsonObject first = device.receive();
 
@@ -184,9 +206,14 @@ class UdpNonceIT {
     JsonObject bye = second == one ? other : one;
     assertThat(second.getString("type")).isEqualTo("welcome");
     assertThat(second.getString("session")).isNotEqualTo(first.getString("session"));
-    assertThat(bye).isEqualTo(new JsonObject().put("type", "bye").put("reason", "TAKEN_OVER")
-        .put("session", first.getString("session")));
-    assertThat(udp.tables.await(Addresses.CLOSED, device.deviceId).getString("reason")).isEqualTo("TAKEN_OVER");
+    assertThat(bye)
+        .isEqualTo(
+            new JsonObject()
+                .put("type", "bye")
+                .put("reason", "TAKEN_OVER")
+                .put("session", first.getString("session")));
+    assertThat(udp.tables.await(Addresses.CLOSED, device.deviceId).getString("reason"))
+        .isEqualTo("TAKEN_OVER");
     assertThat(udp.udp.stats().get(Counter.HELLO_REPEATED)).isZero();
   }
 

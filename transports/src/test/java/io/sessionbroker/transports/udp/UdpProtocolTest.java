@@ -19,10 +19,11 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /**
- * Verifies how {@link UdpProtocol} maps datagrams to {@code touch} and {@code close}, and a table close to a
- * {@code bye}, without sockets: datagrams are handed to it directly, what it sends goes to a recording
- * {@link Outlet}, and the table runs on a clock the test sets, on the test's thread. The same paths over real
- * sockets are in the {@code Udp*IT}s; these are fast enough to run once per mutant.
+ * Verifies how {@link UdpProtocol} maps datagrams to {@code touch} and {@code close}, and a table
+ * close to a {@code bye}, without sockets: datagrams are handed to it directly, what it sends goes
+ * to a recording {@link Outlet}, and the table runs on a clock the test sets, on the test's thread.
+ * The same paths over real sockets are in the {@code Udp*IT}s; these are fast enough to run once
+ * per mutant.
  */
 class UdpProtocolTest {
 
@@ -37,49 +38,54 @@ class UdpProtocolTest {
   private long now = 1_700_000_000_003L;
   private final List<Sent> sent = new ArrayList<>();
   private final List<String> events = new ArrayList<>();
-  private final Outlet outlet = new Outlet() {
-    @Override
-    public void send(Buffer datagram, String host, int port) {
-      sent.add(new Sent(datagram.toJsonObject(), host, port));
-    }
-
-    @Override
-    public void post(Buffer datagram, String host, int port) {
-      send(datagram, host, port);
-    }
-  };
-  private final SessionTable table = SessionTable.builder(OPTIONS, () -> now, "node-a")
-      .events(new SessionEvents() {
+  private final Outlet outlet =
+      new Outlet() {
         @Override
-        public void opened(Session session, long at) {
-          events.add("opened " + session.deviceId());
+        public void send(Buffer datagram, String host, int port) {
+          sent.add(new Sent(datagram.toJsonObject(), host, port));
         }
 
         @Override
-        public void closed(Session session, CloseReason reason, long at) {
-          events.add("closed " + session.deviceId() + " " + reason);
+        public void post(Buffer datagram, String host, int port) {
+          send(datagram, host, port);
         }
+      };
+  private final SessionTable table =
+      SessionTable.builder(OPTIONS, () -> now, "node-a")
+          .events(
+              new SessionEvents() {
+                @Override
+                public void opened(Session session, long at) {
+                  events.add("opened " + session.deviceId());
+                }
 
-        @Override
-        public void rejected(Rejection rejection, long at) {
-          events.add("rejected " + rejection.deviceId() + " " + rejection.code());
-        }
+                @Override
+                public void closed(Session session, CloseReason reason, long at) {
+                  events.add("closed " + session.deviceId() + " " + reason);
+                }
 
-        @Override
-        public void inbound(Session session, String topic, Object payload, long at) {
-          events.add("inbound " + session.deviceId() + " " + payload);
-        }
-      })
-      .executor(Runnable::run)
-      .build();
+                @Override
+                public void rejected(Rejection rejection, long at) {
+                  events.add("rejected " + rejection.deviceId() + " " + rejection.code());
+                }
+
+                @Override
+                public void inbound(Session session, String topic, Object payload, long at) {
+                  events.add("inbound " + session.deviceId() + " " + payload);
+                }
+              })
+          .executor(Runnable::run)
+          .build();
   private final UdpStats stats = new UdpStats();
-  private final UdpProtocol protocol = new UdpProtocol(table, UdpOptions.defaults(), DeviceAuth.NONE, stats);
+  private final UdpProtocol protocol =
+      new UdpProtocol(table, UdpOptions.defaults(), DeviceAuth.NONE, stats);
 
   /** Opens a session for {@code deviceId} from the default source; returns its ticket. */
   private String open(String deviceId) {
     protocol.outlet(outlet);
-    JsonObject hello = UdpDevice.padded(UdpDevice.hello(deviceId, UUID.randomUUID().toString(), 1),
-        UdpDevice.HELLO_BYTES);
+    JsonObject hello =
+        UdpDevice.padded(
+            UdpDevice.hello(deviceId, UUID.randomUUID().toString(), 1), UdpDevice.HELLO_BYTES);
     receive(hello, PORT);
     JsonObject welcome = sent.remove(sent.size() - 1).frame();
     assertThat(welcome.getString("type")).isEqualTo("welcome");
@@ -93,8 +99,9 @@ class UdpProtocolTest {
   /** Opens a session for {@code deviceId} from an IPv6 source; returns its ticket. */
   private String openFromIpv6(String deviceId) {
     protocol.outlet(outlet);
-    JsonObject hello = UdpDevice.padded(UdpDevice.hello(deviceId, UUID.randomUUID().toString(), 1),
-        UdpDevice.HELLO_BYTES);
+    JsonObject hello =
+        UdpDevice.padded(
+            UdpDevice.hello(deviceId, UUID.randomUUID().toString(), 1), UdpDevice.HELLO_BYTES);
     protocol.receive(outlet, hello.toBuffer(), IPV6, PORT);
     JsonObject welcome = sent.remove(sent.size() - 1).frame();
     assertThat(welcome.getString("type")).isEqualTo("welcome");
@@ -106,7 +113,9 @@ class UdpProtocolTest {
   }
 
   private Session session(String deviceId) {
-    return table.sessions().result().stream().filter(s -> s.deviceId().equals(deviceId)).findFirst()
+    return table.sessions().result().stream()
+        .filter(s -> s.deviceId().equals(deviceId))
+        .findFirst()
         .orElse(null);
   }
 
@@ -125,7 +134,9 @@ class UdpProtocolTest {
     assertThat(sent).containsExactly(new Sent(new JsonObject().put("type", "pong"), HOST, PORT));
     assertThat(stats.get(Counter.PING)).isOne();
     assertThat(stats.get(Counter.RECEIVED)).isEqualTo(2); // the hello and the ping
-    assertThat(stats.get(Counter.REBOUND)).as("a ping from the session's own address moves nothing").isZero();
+    assertThat(stats.get(Counter.REBOUND))
+        .as("a ping from the session's own address moves nothing")
+        .isZero();
   }
 
   /** Verifies that a ping with a status is proof of life and its status is kept. */
@@ -146,7 +157,10 @@ class UdpProtocolTest {
     assertThat(sent).extracting(s -> s.frame().getString("type")).containsExactly("pong");
   }
 
-  /** Verifies that a ping whose status is not an object is answered with an error and proves nothing. */
+  /**
+   * Verifies that a ping whose status is not an object is answered with an error and proves
+   * nothing.
+   */
   @Test
   void aPingWithABadStatusIsAnErrorAndNoProofOfLife() {
     // given
@@ -159,8 +173,9 @@ class UdpProtocolTest {
 
     // then
     assertThat(session("udp-unit-badstatus").lastSeenAt()).isEqualTo(openedAt);
-    assertThat(sent).singleElement().satisfies(s -> assertThat(s.frame().getString("code"))
-        .isEqualTo("protocol_error"));
+    assertThat(sent)
+        .singleElement()
+        .satisfies(s -> assertThat(s.frame().getString("code")).isEqualTo("protocol_error"));
     assertThat(stats.get(Counter.ERROR_SENT)).isOne();
     assertThat(stats.get(Counter.PING)).isZero();
   }
@@ -182,7 +197,10 @@ class UdpProtocolTest {
     assertThat(stats.get(Counter.DATA)).isOne();
   }
 
-  /** Verifies that a bye ends the session with CLIENT_CLOSED, sends nothing back and forgets the peer. */
+  /**
+   * Verifies that a bye ends the session with CLIENT_CLOSED, sends nothing back and forgets the
+   * peer.
+   */
   @Test
   void aByeClosesWithClientClosedAndSendsNothingBack() {
     // given
@@ -199,7 +217,10 @@ class UdpProtocolTest {
     assertThat(stats.get(Counter.BYE_RECEIVED)).isOne();
   }
 
-  /** Verifies that a session the broker ends gets a bye with the reason and session, at its last address. */
+  /**
+   * Verifies that a session the broker ends gets a bye with the reason and session, at its last
+   * address.
+   */
   @Test
   void aSessionTheBrokerEndsGetsAByeWithReasonAndSession() {
     // given
@@ -212,14 +233,24 @@ class UdpProtocolTest {
     table.kick("udp-unit-kick");
 
     // then
-    assertThat(sent).containsExactly(new Sent(
-        new JsonObject().put("type", "bye").put("reason", "KICKED").put("session", sessionId), HOST, PORT + 1));
+    assertThat(sent)
+        .containsExactly(
+            new Sent(
+                new JsonObject()
+                    .put("type", "bye")
+                    .put("reason", "KICKED")
+                    .put("session", sessionId),
+                HOST,
+                PORT + 1));
     assertThat(protocol.sessions()).isZero();
     assertThat(stats.get(Counter.BYE_SENT)).isOne();
     assertThat(stats.get(Counter.REBOUND)).isOne();
   }
 
-  /** Verifies that a ticket is no good once its session has ended: a later ping is dropped unanswered. */
+  /**
+   * Verifies that a ticket is no good once its session has ended: a later ping is dropped
+   * unanswered.
+   */
   @Test
   void aTicketOfAnEndedSessionAdmitsNothing() {
     // given
@@ -235,7 +266,10 @@ class UdpProtocolTest {
     assertThat(events).last().isEqualTo("rejected udp-unit-ended bad_ticket");
   }
 
-  /** Verifies that once the sockets are gone (no outlet), an ending session sends nothing but is forgotten. */
+  /**
+   * Verifies that once the sockets are gone (no outlet), an ending session sends nothing but is
+   * forgotten.
+   */
   @Test
   void withoutAnOutletAnEndingSessionIsForgottenSilently() {
     // given
@@ -283,10 +317,13 @@ class UdpProtocolTest {
     // then: the error goes to the new source, which the session now follows
     assertThat(afterWrongTicket).isZero();
     assertThat(stats.get(Counter.REBOUND)).isOne();
-    assertThat(sent).singleElement().satisfies(s -> {
-      assertThat(s.frame().getString("code")).isEqualTo("protocol_error");
-      assertThat(s.port()).isEqualTo(PORT + 2);
-    });
+    assertThat(sent)
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.frame().getString("code")).isEqualTo("protocol_error");
+              assertThat(s.port()).isEqualTo(PORT + 2);
+            });
     assertThat(session("udp-unit-unknown").isOpen()).isTrue();
   }
 
@@ -297,7 +334,11 @@ class UdpProtocolTest {
     open("udp-unit-junk");
 
     // when
-    protocol.receive(outlet, Buffer.buffer("x".repeat(UdpOptions.defaults().maxDatagramBytes() + 1)), HOST, PORT);
+    protocol.receive(
+        outlet,
+        Buffer.buffer("x".repeat(UdpOptions.defaults().maxDatagramBytes() + 1)),
+        HOST,
+        PORT);
     protocol.receive(outlet, Buffer.buffer("not json"), HOST, PORT);
 
     // then
@@ -305,7 +346,10 @@ class UdpProtocolTest {
     assertThat(stats.droppedTotal()).isEqualTo(2);
   }
 
-  /** Verifies that a session opened from an IPv6 address gets its bye there, and is forgotten afterwards. */
+  /**
+   * Verifies that a session opened from an IPv6 address gets its bye there, and is forgotten
+   * afterwards.
+   */
   @Test
   void aSessionOnIpv6GetsItsByeThere() {
     // given
@@ -319,12 +363,22 @@ class UdpProtocolTest {
 
     // then
     assertThat(stats.get(Counter.REBOUND)).isZero();
-    assertThat(sent).containsExactly(new Sent(
-        new JsonObject().put("type", "bye").put("reason", "KICKED").put("session", sessionId), IPV6, PORT));
+    assertThat(sent)
+        .containsExactly(
+            new Sent(
+                new JsonObject()
+                    .put("type", "bye")
+                    .put("reason", "KICKED")
+                    .put("session", sessionId),
+                IPV6,
+                PORT));
     assertThat(protocol.sessions()).isZero();
   }
 
-  /** Verifies that a session moving from IPv6 to IPv4 follows the device, and its bye goes to the new address. */
+  /**
+   * Verifies that a session moving from IPv6 to IPv4 follows the device, and its bye goes to the
+   * new address.
+   */
   @Test
   void aSessionMovingFromIpv6ToIpv4GetsItsByeAtTheIpv4Address() {
     // given
@@ -338,13 +392,18 @@ class UdpProtocolTest {
 
     // then
     assertThat(remoteBefore).isEqualTo("[" + IPV6 + "]:" + PORT);
-    assertThat(sent).singleElement().satisfies(s -> {
-      assertThat(s.host()).isEqualTo(HOST);
-      assertThat(s.port()).isEqualTo(PORT + 3);
-    });
+    assertThat(sent)
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.host()).isEqualTo(HOST);
+              assertThat(s.port()).isEqualTo(PORT + 3);
+            });
   }
 
-  /** Verifies that a session moving from IPv4 to IPv6 is reported and answered at its IPv6 address. */
+  /**
+   * Verifies that a session moving from IPv4 to IPv6 is reported and answered at its IPv6 address.
+   */
   @Test
   void aSessionMovingFromIpv4ToIpv6IsReportedThere() {
     // given
@@ -355,11 +414,14 @@ class UdpProtocolTest {
 
     // then
     assertThat(session("udp-unit-4to6").remote()).isEqualTo("[" + IPV6 + "]:" + (PORT + 4));
-    assertThat(sent).containsExactly(new Sent(new JsonObject().put("type", "pong"), IPV6, PORT + 4));
+    assertThat(sent)
+        .containsExactly(new Sent(new JsonObject().put("type", "pong"), IPV6, PORT + 4));
     assertThat(stats.get(Counter.REBOUND)).isOne();
   }
 
-  /** Verifies that a session moving from one IPv6 address to another gets its bye at the new one. */
+  /**
+   * Verifies that a session moving from one IPv6 address to another gets its bye at the new one.
+   */
   @Test
   void aSessionMovingBetweenIpv6AddressesGetsItsByeAtTheNewOne() {
     // given
@@ -371,10 +433,13 @@ class UdpProtocolTest {
     table.kick("udp-unit-v6to6");
 
     // then
-    assertThat(sent).singleElement().satisfies(s -> {
-      assertThat(s.host()).isEqualTo(IPV6);
-      assertThat(s.port()).isEqualTo(PORT + 5);
-    });
+    assertThat(sent)
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.host()).isEqualTo(IPV6);
+              assertThat(s.port()).isEqualTo(PORT + 5);
+            });
   }
 
   private JsonObject hello(String deviceId, String nonce) {
@@ -383,7 +448,10 @@ class UdpProtocolTest {
     return sent.remove(sent.size() - 1).frame();
   }
 
-  /** Verifies that a repeated hello (its welcome was lost) gets the same welcome again and opens nothing new. */
+  /**
+   * Verifies that a repeated hello (its welcome was lost) gets the same welcome again and opens
+   * nothing new.
+   */
   @Test
   void aRepeatedHelloGetsTheSameWelcomeAndOpensNothing() {
     // given
@@ -412,7 +480,8 @@ class UdpProtocolTest {
     // then
     assertThat(second.getString("session")).isNotEqualTo(first.getString("session"));
     assertThat(second.getString("ticket")).isNotEqualTo(first.getString("ticket"));
-    assertThat(events).containsExactly("opened udp-unit-renew", "closed udp-unit-renew TAKEN_OVER",
-        "opened udp-unit-renew");
+    assertThat(events)
+        .containsExactly(
+            "opened udp-unit-renew", "closed udp-unit-renew TAKEN_OVER", "opened udp-unit-renew");
   }
 }

@@ -30,8 +30,9 @@ class UdpRebindingIT {
   }
 
   /**
-   * Verifies that a valid ticket from a new source address moves the session there: the pong goes to the new
-   * address, the session's remote changes, and the broker's bye later goes there too, not to the old one.
+   * Verifies that a valid ticket from a new source address moves the session there: the pong goes
+   * to the new address, the session's remote changes, and the broker's bye later goes there too,
+   * not to the old one.
    */
   @Test
   @ExpectCloses(CloseReason.KICKED)

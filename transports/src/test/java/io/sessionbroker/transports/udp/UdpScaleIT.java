@@ -36,19 +36,21 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * 100,000 UDP sessions in one broker: all opened by real datagram clients, listed, counted, evicted on time, and
- * the heap they take measured. The sessions have a 60-second timeout, reached by moving the table's clock
- * forward once they are all open ({@link AdvancingClock}), so the test takes well under a minute.
+ * 100,000 UDP sessions in one broker: all opened by real datagram clients, listed, counted, evicted
+ * on time, and the heap they take measured. The sessions have a 60-second timeout, reached by
+ * moving the table's clock forward once they are all open ({@link AdvancingClock}), so the test
+ * takes well under a minute.
  *
- * <p>Not on {@code TableFixture}: it keeps every event it sees, 200,000 of them here, which would swamp the
- * heap measurement and make its linear search quadratic. This test counts events instead of keeping them and
- * otherwise builds the same standalone table. Vert.x runs on the native transport, so the transport binds one
- * socket per core with {@code SO_REUSEPORT}.
+ * <p>Not on {@code TableFixture}: it keeps every event it sees, 200,000 of them here, which would
+ * swamp the heap measurement and make its linear search quadratic. This test counts events instead
+ * of keeping them and otherwise builds the same standalone table. Vert.x runs on the native
+ * transport, so the transport binds one socket per core with {@code SO_REUSEPORT}.
  *
- * <p>Heap per session: used heap after {@code System.gc()} with the sessions open, minus the same before they
- * were opened (after a warm-up of 1,000 sessions that stay open, so class loading, JIT and buffer pools are
- * paid for), divided by 100,000. It includes everything a UDP session costs: the {@code Session}, its device
- * id string, the table's two indexes and the directory entry, and the transport's peer, ticket and index slot.
+ * <p>Heap per session: used heap after {@code System.gc()} with the sessions open, minus the same
+ * before they were opened (after a warm-up of 1,000 sessions that stay open, so class loading, JIT
+ * and buffer pools are paid for), divided by 100,000. It includes everything a UDP session costs:
+ * the {@code Session}, its device id string, the table's two indexes and the directory entry, and
+ * the transport's peer, ticket and index slot.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class UdpScaleIT {
@@ -58,17 +60,22 @@ class UdpScaleIT {
   private static final int HEARTBEAT_SECONDS = 40;
   private static final long TIMEOUT_MS = HEARTBEAT_SECONDS * 1500L;
   private static final int CLIENTS = 2;
+
   /** Hellos a client sends before it waits for their welcomes, so no socket buffer overflows. */
   private static final int WINDOW = 50;
+
   /** How long before the first deadline the clock is set once all sessions are open. */
   private static final long LEAD_MS = 1_000;
+
   private static final long MAX_BYTES_PER_SESSION = 300;
   private static final long MAX_LATENESS_MS = 1_000;
 
   private final LongAdder opened = new LongAdder();
   private final LongAdder timedOut = new LongAdder();
+
   /** Sessions closed so far; filled only once the heap has been measured, as the evictions come. */
   private final Set<String> closedOnce = ConcurrentHashMap.newKeySet();
+
   private final LongAdder closedTwice = new LongAdder();
   private final LongAdder early = new LongAdder();
   private final LongAccumulator maxLatenessMs = new LongAccumulator(Math::max, 0);
@@ -76,7 +83,11 @@ class UdpScaleIT {
   private Vertx vertx;
   private SessionTable table;
   private UdpTransport udp;
-  /** The devices' sockets: the same source addresses in every pass, so a repeated hello is recognised. */
+
+  /**
+   * The devices' sockets: the same source addresses in every pass, so a repeated hello is
+   * recognised.
+   */
   private final List<DatagramSocket> clients = new ArrayList<>();
 
   @BeforeEach
@@ -86,17 +97,21 @@ class UdpScaleIT {
     vertx.eventBus().<JsonObject>consumer(Addresses.CLOSED, m -> closed(m.body()));
     // Evictions of a whole burst must not queue behind the default batch bound of 250 per tick.
     TableOptions options = TableOptions.builder().tickMs(10).maxEvictionsPerTick(10_000).build();
-    SessionTableVerticle verticle = SessionTableVerticle.builder(options, clock, "n1")
-        // The replay log is bounded (a fixed ~3 MB at its shipped 10,000 events), not a per-session cost: it is
-        // kept smaller than the warm-up here, so it is already full when the baseline heap is measured.
-        .eventLog(new LocalEventLog(WARM_UP / 2))
-        .build();
+    SessionTableVerticle verticle =
+        SessionTableVerticle.builder(options, clock, "n1")
+            // The replay log is bounded (a fixed ~3 MB at its shipped 10,000 events), not a
+            // per-session cost: it is
+            // kept smaller than the warm-up here, so it is already full when the baseline heap is
+            // measured.
+            .eventLog(new LocalEventLog(WARM_UP / 2))
+            .build();
     vertx.deployVerticle(verticle).await(10, TimeUnit.SECONDS);
     table = verticle.table();
     udp = new UdpTransport(table, UdpOptions.defaults().withPort(0), DeviceAuth.NONE);
     udp.start(vertx).await(10, TimeUnit.SECONDS);
     for (int c = 0; c < CLIENTS; c++) {
-      DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      DatagramSocket socket =
+          new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
       socket.setReceiveBufferSize(4 * 1024 * 1024);
       socket.setSoTimeout(300);
       clients.add(socket);
@@ -114,7 +129,8 @@ class UdpScaleIT {
       closedTwice.increment();
     }
     if ("TIMEOUT".equals(event.getString("reason"))) {
-      long lateness = event.getLong("at") - event.getLong("lastSeenAt") - event.getLong("timeoutMs");
+      long lateness =
+          event.getLong("at") - event.getLong("lastSeenAt") - event.getLong("timeoutMs");
       if (lateness < 0) {
         early.increment();
       }
@@ -123,7 +139,10 @@ class UdpScaleIT {
     }
   }
 
-  /** Verifies that one broker holds, lists, counts and evicts on time 100,000 UDP sessions, in little heap. */
+  /**
+   * Verifies that one broker holds, lists, counts and evicts on time 100,000 UDP sessions, in
+   * little heap.
+   */
   @Test
   void holdsListsCountsAndEvictsOneHundredThousandSessions() throws Exception {
     // given
@@ -141,7 +160,8 @@ class UdpScaleIT {
 
     // then: all held, listed and counted
     long bytesPerSession = (after - before) / SESSIONS;
-    System.out.printf("udp_scale sessions=%d open_ms=%d heap_before=%d heap_after=%d bytes_per_session=%d%n",
+    System.out.printf(
+        "udp_scale sessions=%d open_ms=%d heap_before=%d heap_after=%d bytes_per_session=%d%n",
         SESSIONS, openMs, before, after, bytesPerSession);
     long spreadMs = clock.millis() - firstOpenedAt;
     assertThat(spreadMs).as("all opened within their timeout").isLessThan(TIMEOUT_MS - LEAD_MS);
@@ -154,26 +174,33 @@ class UdpScaleIT {
     assertThat(page.getJsonArray("sessions")).hasSize(10);
     assertThat(bytesPerSession).isLessThanOrEqualTo(MAX_BYTES_PER_SESSION);
 
-    // when: the clock jumps to just before the first session's deadline; the rest follow as they were opened
+    // when: the clock jumps to just before the first session's deadline; the rest follow as they
+    // were opened
     assertThat(timedOut.sum()).isZero();
     clock.advance(firstOpenedAt + TIMEOUT_MS - LEAD_MS - clock.millis());
 
     // then: all evicted on time, none early, none twice
-    Awaitility.await("every session evicted").atMost(Duration.ofMillis(LEAD_MS + spreadMs + 20_000))
-        .pollInterval(Duration.ofMillis(100)).until(() -> timedOut.sum() >= total);
+    Awaitility.await("every session evicted")
+        .atMost(Duration.ofMillis(LEAD_MS + spreadMs + 20_000))
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> timedOut.sum() >= total);
     assertThat(closedTwice.sum()).as("sessions closed twice").isZero();
-    assertThat(table.count().await(10, TimeUnit.SECONDS).getInteger("total")).as("sessions left").isZero();
-    System.out.printf("udp_scale evicted=%d early=%d max_lateness_ms=%d%n", timedOut.sum(), early.sum(),
-        maxLatenessMs.get());
+    assertThat(table.count().await(10, TimeUnit.SECONDS).getInteger("total"))
+        .as("sessions left")
+        .isZero();
+    System.out.printf(
+        "udp_scale evicted=%d early=%d max_lateness_ms=%d%n",
+        timedOut.sum(), early.sum(), maxLatenessMs.get());
     assertThat(timedOut.sum()).isEqualTo(total);
     assertThat(early.sum()).isZero();
     assertThat(maxLatenessMs.get()).isLessThanOrEqualTo(MAX_LATENESS_MS);
   }
 
   /**
-   * Opens {@code sessions} devices named {@code prefix-i} from {@link #CLIENTS} sockets in parallel. A hello or
-   * welcome lost to a full socket buffer is simply repeated (same nonce, same source: a session already open
-   * answers with its welcome again) until every device has its welcome.
+   * Opens {@code sessions} devices named {@code prefix-i} from {@link #CLIENTS} sockets in
+   * parallel. A hello or welcome lost to a full socket buffer is simply repeated (same nonce, same
+   * source: a session already open answers with its welcome again) until every device has its
+   * welcome.
    */
   private void openAll(String prefix, int sessions) throws Exception {
     long target = opened.sum() + sessions;
@@ -181,15 +208,17 @@ class UdpScaleIT {
     List<Throwable> failures = new ArrayList<>();
     for (int c = 0; c < CLIENTS; c++) {
       int client = c;
-      Thread thread = new Thread(() -> {
-        try {
-          helloAll(prefix, sessions, client);
-        } catch (Exception | AssertionError e) {
-          synchronized (failures) {
-            failures.add(e);
-          }
-        }
-      });
+      Thread thread =
+          new Thread(
+              () -> {
+                try {
+                  helloAll(prefix, sessions, client);
+                } catch (Exception | AssertionError e) {
+                  synchronized (failures) {
+                    failures.add(e);
+                  }
+                }
+              });
       thread.start();
       threads.add(thread);
     }
@@ -198,15 +227,17 @@ class UdpScaleIT {
     }
     assertThat(failures).isEmpty();
     // The opened events trail the welcomes.
-    Awaitility.await("every opened event").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10))
+    Awaitility.await("every opened event")
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(10))
         .until(() -> opened.sum() >= target);
     assertThat(opened.sum()).isEqualTo(target);
   }
 
   /**
-   * Client {@code client} says hello for every device {@code i} with {@code i % CLIENTS == client}, a window
-   * of {@link #WINDOW} hellos at a time so that no socket buffer overflows, until each has its welcome (told
-   * apart by the nonce {@code prefix:i} it echoes).
+   * Client {@code client} says hello for every device {@code i} with {@code i % CLIENTS == client},
+   * a window of {@link #WINDOW} hellos at a time so that no socket buffer overflows, until each has
+   * its welcome (told apart by the nonce {@code prefix:i} it echoes).
    */
   private void helloAll(String prefix, int sessions, int client) throws IOException {
     InetSocketAddress broker = new InetSocketAddress(InetAddress.getLoopbackAddress(), udp.port());
@@ -246,7 +277,10 @@ class UdpScaleIT {
     assertThat(welcomed.cardinality()).as("welcomes for client " + client).isEqualTo(expected);
   }
 
-  /** The device number in the nonce {@code "prefix:i"} that a welcome echoes; -1 for another prefix's. */
+  /**
+   * The device number in the nonce {@code "prefix:i"} that a welcome echoes; -1 for another
+   * prefix's.
+   */
   private static int deviceOf(DatagramPacket welcome, String prefix) {
     String text = new String(welcome.getData(), 0, welcome.getLength(), StandardCharsets.UTF_8);
     String marker = "\"nonce\":\"" + prefix + ":";
@@ -258,17 +292,26 @@ class UdpScaleIT {
     return Integer.parseInt(text, start, text.indexOf('"', start), 10);
   }
 
-  /** A hello padded to 160 bytes, written out by hand: the client must not be the bottleneck here. */
+  /**
+   * A hello padded to 160 bytes, written out by hand: the client must not be the bottleneck here.
+   */
   private static byte[] hello(String deviceId, String nonce) {
-    String hello = "{\"type\":\"hello\",\"device\":\"" + deviceId + "\",\"nonce\":\"" + nonce
-        + "\",\"heartbeat\":" + HEARTBEAT_SECONDS + ",\"pad\":\"";
-    return (hello + "x".repeat(Math.max(0, 160 - 2 - hello.length())) + "\"}").getBytes(StandardCharsets.UTF_8);
+    String hello =
+        "{\"type\":\"hello\",\"device\":\""
+            + deviceId
+            + "\",\"nonce\":\""
+            + nonce
+            + "\",\"heartbeat\":"
+            + HEARTBEAT_SECONDS
+            + ",\"pad\":\"";
+    return (hello + "x".repeat(Math.max(0, 160 - 2 - hello.length())) + "\"}")
+        .getBytes(StandardCharsets.UTF_8);
   }
 
   /**
-   * Real time plus an offset the test can move forward, so that a 60-second timeout can be reached without
-   * waiting for it: the deadlines then come due in real time, as far apart as the sessions were opened, and the
-   * eviction tick runs exactly as in production.
+   * Real time plus an offset the test can move forward, so that a 60-second timeout can be reached
+   * without waiting for it: the deadlines then come due in real time, as far apart as the sessions
+   * were opened, and the eviction tick runs exactly as in production.
    */
   private static final class AdvancingClock implements Clock {
     private final Clock real = Clock.monotonic();

@@ -24,25 +24,29 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The sockets under the protocol: several event loops sharing the port with {@code SO_REUSEPORT} on the native
- * transport, and devices on IPv6.
+ * The sockets under the protocol: several event loops sharing the port with {@code SO_REUSEPORT} on
+ * the native transport, and devices on IPv6.
  */
 @Timeout(30)
 class UdpSocketsIT {
 
   /**
-   * Verifies that on the native transport the port is served by the configured number of sockets, each on its
-   * own event loop, and that devices whose sources the kernel spreads over them are all served.
+   * Verifies that on the native transport the port is served by the configured number of sockets,
+   * each on its own event loop, and that devices whose sources the kernel spreads over them are all
+   * served.
    */
   @Test
   void servesThePortFromSeveralEventLoopsWithReusePort() throws Exception {
     try (TableFixture tables = new TableFixture()) {
-      // given: the transport on a Vert.x of its own that prefers the native transport; the table stays apart
-      Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(4));
+      // given: the transport on a Vert.x of its own that prefers the native transport; the table
+      // stays apart
+      Vertx vertx =
+          Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(4));
       try {
         assumeTrue(vertx.isNativeTransportEnabled(), "native transport unavailable here");
-        UdpTransport udp = new UdpTransport(tables.table, new UdpOptions("127.0.0.1", 0, 1024, 3, 0, 10),
-            DeviceAuth.NONE);
+        UdpTransport udp =
+            new UdpTransport(
+                tables.table, new UdpOptions("127.0.0.1", 0, 1024, 3, 0, 10), DeviceAuth.NONE);
         int port = udp.start(vertx).await(10, TimeUnit.SECONDS);
 
         // when
@@ -67,13 +71,17 @@ class UdpSocketsIT {
     }
   }
 
-  /** Verifies that a device on IPv6 gets its session, its pongs and its bye, and moves like any other. */
+  /**
+   * Verifies that a device on IPv6 gets its session, its pongs and its bye, and moves like any
+   * other.
+   */
   @Test
   @ExpectCloses(CloseReason.KICKED)
   void servesDevicesOnIpv6() throws Exception {
     InetAddress loopback6 = InetAddress.getByName("::1");
     assumeTrue(loopback6 instanceof Inet6Address && canBind(loopback6), "no IPv6 loopback here");
-    try (UdpFixture udp = new UdpFixture(new UdpOptions("::1", 0, 1024, 0, 0, 10), DeviceAuth.NONE)) {
+    try (UdpFixture udp =
+        new UdpFixture(new UdpOptions("::1", 0, 1024, 0, 0, 10), DeviceAuth.NONE)) {
       // given
       try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(loopback6, 0));
           DatagramSocket moved = new DatagramSocket(new InetSocketAddress(loopback6, 0))) {
@@ -82,10 +90,16 @@ class UdpSocketsIT {
         InetSocketAddress broker = new InetSocketAddress(loopback6, udp.port);
 
         // when
-        send(socket, broker, UdpDevice.padded(UdpDevice.hello("sensor-6", "n", 30), UdpDevice.HELLO_BYTES));
+        send(
+            socket,
+            broker,
+            UdpDevice.padded(UdpDevice.hello("sensor-6", "n", 30), UdpDevice.HELLO_BYTES));
         JsonObject welcome = receive(socket);
-        JsonObject ping = new JsonObject().put("type", "ping").put("device", "sensor-6")
-            .put("ticket", welcome.getString("ticket"));
+        JsonObject ping =
+            new JsonObject()
+                .put("type", "ping")
+                .put("device", "sensor-6")
+                .put("ticket", welcome.getString("ticket"));
         send(moved, broker, ping);
 
         // then
@@ -94,7 +108,8 @@ class UdpSocketsIT {
         assertThat(remote).startsWith("[").endsWith("]:" + moved.getLocalPort());
         udp.table.kick("sensor-6").await(5, TimeUnit.SECONDS);
         assertThat(receive(moved).getString("reason")).isEqualTo("KICKED");
-        assertThat(udp.tables.await(Addresses.CLOSED, "sensor-6").getString("remote")).isEqualTo(remote);
+        assertThat(udp.tables.await(Addresses.CLOSED, "sensor-6").getString("remote"))
+            .isEqualTo(remote);
       }
     }
   }
@@ -107,7 +122,8 @@ class UdpSocketsIT {
     }
   }
 
-  private static void send(DatagramSocket socket, InetSocketAddress to, JsonObject frame) throws Exception {
+  private static void send(DatagramSocket socket, InetSocketAddress to, JsonObject frame)
+      throws Exception {
     byte[] bytes = frame.encode().getBytes(StandardCharsets.UTF_8);
     socket.send(new DatagramPacket(bytes, bytes.length, to));
   }

@@ -21,9 +21,18 @@ class UdpStatsTest {
 
     assertThat(json.getLong("helloRepeated")).isEqualTo(1);
     assertThat(json.getLong("received")).isZero();
-    assertThat(json.getJsonObject("dropped")).isEqualTo(new JsonObject().put("total", 3L).put("oversized", 1L)
-        .put("malformed", 0L).put("unknownType", 0L).put("badTicket", 2L).put("badHello", 0L)
-        .put("helloTooSmall", 0L).put("authFailed", 0L).put("badField", 0L));
+    assertThat(json.getJsonObject("dropped"))
+        .isEqualTo(
+            new JsonObject()
+                .put("total", 3L)
+                .put("oversized", 1L)
+                .put("malformed", 0L)
+                .put("unknownType", 0L)
+                .put("badTicket", 2L)
+                .put("badHello", 0L)
+                .put("helloTooSmall", 0L)
+                .put("authFailed", 0L)
+                .put("badField", 0L));
     assertThat(json.fieldNames()).hasSize(Counter.values().length + 1);
   }
 }

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * A device takes over its own session across transports. The other transport here is a plain
- * {@code table.open} under the name {@code tcp} with a connection that records how it was closed, which is
+ * A device takes over its own session across transports. The other transport here is a plain {@code
+ * table.open} under the name {@code tcp} with a connection that records how it was closed, which is
  * all a transport is to the table.
  */
 @Timeout(30)
@@ -35,14 +35,25 @@ class UdpTakeoverIT {
     udp.close();
   }
 
-  /** Verifies that a UDP hello for a device online over TCP closes the TCP session with TAKEN_OVER. */
+  /**
+   * Verifies that a UDP hello for a device online over TCP closes the TCP session with TAKEN_OVER.
+   */
   @Test
   @ExpectCloses(CloseReason.TAKEN_OVER)
   void udpHelloTakesOverASessionOfAnotherTransport() throws Exception {
     // given
     CompletableFuture<CloseReason> tcpClosed = new CompletableFuture<>();
-    Session tcp = udp.table.open(new OpenRequest("sensor-1", "tcp", "127.0.0.1:40000", 0, null,
-        (session, reason) -> tcpClosed.complete(reason))).await(5, TimeUnit.SECONDS);
+    Session tcp =
+        udp.table
+            .open(
+                new OpenRequest(
+                    "sensor-1",
+                    "tcp",
+                    "127.0.0.1:40000",
+                    0,
+                    null,
+                    (session, reason) -> tcpClosed.complete(reason)))
+            .await(5, TimeUnit.SECONDS);
 
     // when
     UdpDevice device = udp.device("sensor-1");
@@ -60,8 +71,8 @@ class UdpTakeoverIT {
   }
 
   /**
-   * Verifies that a device opening a session over another transport takes over its UDP session: it closes
-   * with TAKEN_OVER, the device hears one bye saying so, and the UDP ticket stops working.
+   * Verifies that a device opening a session over another transport takes over its UDP session: it
+   * closes with TAKEN_OVER, the device hears one bye saying so, and the UDP ticket stops working.
    */
   @Test
   @ExpectCloses(CloseReason.TAKEN_OVER)
@@ -71,12 +82,18 @@ class UdpTakeoverIT {
     device.open(30);
 
     // when
-    udp.table.open(new OpenRequest("sensor-1", "tcp", "127.0.0.1:40000", 0, null, (session, reason) -> { }))
+    udp.table
+        .open(
+            new OpenRequest("sensor-1", "tcp", "127.0.0.1:40000", 0, null, (session, reason) -> {}))
         .await(5, TimeUnit.SECONDS);
 
     // then
-    assertThat(device.receive()).isEqualTo(new JsonObject().put("type", "bye").put("reason", "TAKEN_OVER")
-        .put("session", device.session));
+    assertThat(device.receive())
+        .isEqualTo(
+            new JsonObject()
+                .put("type", "bye")
+                .put("reason", "TAKEN_OVER")
+                .put("session", device.session));
     JsonObject closed = udp.tables.await(Addresses.CLOSED, "sensor-1");
     assertThat(closed.getString("transport")).isEqualTo("udp");
     assertThat(closed.getString("reason")).isEqualTo("TAKEN_OVER");

@@ -22,8 +22,9 @@ class UpgradeHelloTest {
   @Test
   void queryCarriesDeviceHeartbeatInSecondsAndToken() throws Exception {
     // when
-    Frames.Hello hello = UpgradeHello.parse("device=sensor%2042&heartbeat=1.5&token=abc",
-        MultiMap.caseInsensitiveMultiMap());
+    Frames.Hello hello =
+        UpgradeHello.parse(
+            "device=sensor%2042&heartbeat=1.5&token=abc", MultiMap.caseInsensitiveMultiMap());
 
     // then
     assertThat(hello).isEqualTo(new Frames.Hello("sensor 42", "abc", 1_500));
@@ -32,7 +33,8 @@ class UpgradeHelloTest {
   @Test
   void bearerHeaderWinsOverTheQueryToken() throws Exception {
     // given
-    MultiMap headers = MultiMap.caseInsensitiveMultiMap().add("authorization", "bearer from-header");
+    MultiMap headers =
+        MultiMap.caseInsensitiveMultiMap().add("authorization", "bearer from-header");
 
     // when
     Frames.Hello hello = UpgradeHello.parse("device=d&token=from-query", headers);
@@ -44,7 +46,8 @@ class UpgradeHelloTest {
 
   @Test
   void nonNumericHeartbeatIsABadHello() {
-    assertThatThrownBy(() -> UpgradeHello.parse("device=d&heartbeat=soon", MultiMap.caseInsensitiveMultiMap()))
+    assertThatThrownBy(
+            () -> UpgradeHello.parse("device=d&heartbeat=soon", MultiMap.caseInsensitiveMultiMap()))
         .isInstanceOf(FrameException.class)
         .extracting(e -> ((FrameException) e).code())
         .isEqualTo(Frames.BAD_HELLO);

@@ -17,8 +17,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Verifies that every way the broker ends a WebSocket session reaches the device as the documented close code
- * (after a {@code bye} or {@code error} frame), and the back end as the matching {@code sessions.closed} reason.
+ * Verifies that every way the broker ends a WebSocket session reaches the device as the documented
+ * close code (after a {@code bye} or {@code error} frame), and the back end as the matching {@code
+ * sessions.closed} reason.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class WebSocketCloseCodesIT {
@@ -29,7 +30,8 @@ class WebSocketCloseCodesIT {
   @BeforeEach
   void start() throws Exception {
     fixture = new TableFixture();
-    transport = new WebSocketTransport(fixture.table, WsOptions.defaults().withPort(0), DeviceAuth.NONE);
+    transport =
+        new WebSocketTransport(fixture.table, WsOptions.defaults().withPort(0), DeviceAuth.NONE);
     fixture.vertx.deployVerticle(transport).await(10, TimeUnit.SECONDS);
   }
 
@@ -41,7 +43,8 @@ class WebSocketCloseCodesIT {
   @Test
   @ExpectCloses(CloseReason.TIMEOUT)
   void unansweredPingsEndTheSessionWithTimeoutAndCode4000() throws Exception {
-    // given: heartbeat 0.2 s, timeout 0.3 s; the device stops reading, so the broker's pings go unanswered
+    // given: heartbeat 0.2 s, timeout 0.3 s; the device stops reading, so the broker's pings go
+    // unanswered
     WsDevice device = WsDevice.hello(transport.port(), "ws-silent", 0.2);
     device.stopReading();
 
@@ -51,11 +54,13 @@ class WebSocketCloseCodesIT {
     // then
     assertThat(closed.getString("reason")).isEqualTo("TIMEOUT");
     assertThat(closed.getString("transport")).isEqualTo("websocket");
-    // evicted by the table's wheel: never before the 300 ms timeout (the event contract bounds the lateness)
+    // evicted by the table's wheel: never before the 300 ms timeout (the event contract bounds the
+    // lateness)
     assertThat(closed.getLong("timeoutMs")).isEqualTo(300L);
     assertThat(closed.getLong("at") - closed.getLong("lastSeenAt")).isGreaterThanOrEqualTo(300L);
     device.resumeReading();
-    assertThat(nextNonPong(device)).isEqualTo(new JsonObject().put("type", "bye").put("reason", "TIMEOUT"));
+    assertThat(nextNonPong(device))
+        .isEqualTo(new JsonObject().put("type", "bye").put("reason", "TIMEOUT"));
     assertThat(device.closed()).isEqualTo(new WsDevice.Closed(CloseCodes.TIMEOUT, "TIMEOUT"));
   }
 
@@ -66,10 +71,12 @@ class WebSocketCloseCodesIT {
     WsDevice device = WsDevice.hello(transport.port(), "ws-moves", 30);
 
     // when: the same device connects over TCP (simulated at the table, as the TCP transport would)
-    fixture.table.open(new OpenRequest("ws-moves", "tcp", "127.0.0.1:1", 30_000, null, (s, r) -> { }));
+    fixture.table.open(
+        new OpenRequest("ws-moves", "tcp", "127.0.0.1:1", 30_000, null, (s, r) -> {}));
 
     // then
-    assertThat(device.next()).isEqualTo(new JsonObject().put("type", "bye").put("reason", "TAKEN_OVER"));
+    assertThat(device.next())
+        .isEqualTo(new JsonObject().put("type", "bye").put("reason", "TAKEN_OVER"));
     assertThat(device.closed()).isEqualTo(new WsDevice.Closed(CloseCodes.TAKEN_OVER, "TAKEN_OVER"));
     JsonObject closed = fixture.await(Addresses.CLOSED, "ws-moves");
     assertThat(closed.getString("reason")).isEqualTo("TAKEN_OVER");
@@ -81,8 +88,17 @@ class WebSocketCloseCodesIT {
   void newerWebSocketSessionTakesOverATcpSession() throws Exception {
     // given: a TCP session, simulated at the table
     CompletableFuture<CloseReason> tcpClosed = new CompletableFuture<>();
-    fixture.table.open(new OpenRequest("ws-returns", "tcp", "127.0.0.1:1", 30_000, null,
-        (s, reason) -> tcpClosed.complete(reason))).await(5, TimeUnit.SECONDS);
+    fixture
+        .table
+        .open(
+            new OpenRequest(
+                "ws-returns",
+                "tcp",
+                "127.0.0.1:1",
+                30_000,
+                null,
+                (s, reason) -> tcpClosed.complete(reason)))
+        .await(5, TimeUnit.SECONDS);
 
     // when
     WsDevice.hello(transport.port(), "ws-returns", 30);
@@ -106,9 +122,11 @@ class WebSocketCloseCodesIT {
     assertThat(fixture.table.kick("ws-kicked").await(5, TimeUnit.SECONDS)).isTrue();
 
     // then
-    assertThat(device.next()).isEqualTo(new JsonObject().put("type", "bye").put("reason", "KICKED"));
+    assertThat(device.next())
+        .isEqualTo(new JsonObject().put("type", "bye").put("reason", "KICKED"));
     assertThat(device.closed()).isEqualTo(new WsDevice.Closed(CloseCodes.KICKED, "KICKED"));
-    assertThat(fixture.await(Addresses.CLOSED, "ws-kicked").getString("reason")).isEqualTo("KICKED");
+    assertThat(fixture.await(Addresses.CLOSED, "ws-kicked").getString("reason"))
+        .isEqualTo("KICKED");
   }
 
   @Test
@@ -121,9 +139,11 @@ class WebSocketCloseCodesIT {
     fixture.table.shutdown().await(5, TimeUnit.SECONDS);
 
     // then
-    assertThat(device.next()).isEqualTo(new JsonObject().put("type", "bye").put("reason", "SHUTDOWN"));
+    assertThat(device.next())
+        .isEqualTo(new JsonObject().put("type", "bye").put("reason", "SHUTDOWN"));
     assertThat(device.closed()).isEqualTo(new WsDevice.Closed(CloseCodes.GOING_AWAY, "SHUTDOWN"));
-    assertThat(fixture.await(Addresses.CLOSED, "ws-shutdown").getString("reason")).isEqualTo("SHUTDOWN");
+    assertThat(fixture.await(Addresses.CLOSED, "ws-shutdown").getString("reason"))
+        .isEqualTo("SHUTDOWN");
   }
 
   @Test
@@ -137,8 +157,10 @@ class WebSocketCloseCodesIT {
 
     // then
     assertThat(device.next().getString("code")).isEqualTo("bad_frame");
-    assertThat(device.closed()).isEqualTo(new WsDevice.Closed(CloseCodes.PROTOCOL_ERROR, "bad_frame"));
-    assertThat(fixture.await(Addresses.CLOSED, "ws-garbage").getString("reason")).isEqualTo("PROTOCOL_ERROR");
+    assertThat(device.closed())
+        .isEqualTo(new WsDevice.Closed(CloseCodes.PROTOCOL_ERROR, "bad_frame"));
+    assertThat(fixture.await(Addresses.CLOSED, "ws-garbage").getString("reason"))
+        .isEqualTo("PROTOCOL_ERROR");
   }
 
   @Test
@@ -152,8 +174,10 @@ class WebSocketCloseCodesIT {
 
     // then
     assertThat(device.next().getString("code")).isEqualTo("protocol_error");
-    assertThat(device.closed()).isEqualTo(new WsDevice.Closed(CloseCodes.PROTOCOL_ERROR, "protocol_error"));
-    assertThat(fixture.await(Addresses.CLOSED, "ws-twice").getString("reason")).isEqualTo("PROTOCOL_ERROR");
+    assertThat(device.closed())
+        .isEqualTo(new WsDevice.Closed(CloseCodes.PROTOCOL_ERROR, "protocol_error"));
+    assertThat(fixture.await(Addresses.CLOSED, "ws-twice").getString("reason"))
+        .isEqualTo("PROTOCOL_ERROR");
   }
 
   @Test
@@ -161,21 +185,24 @@ class WebSocketCloseCodesIT {
   void frameOverTheMaximumIsClosedWithCode1009() throws Exception {
     // given
     WsDevice device = WsDevice.hello(transport.port(), "ws-big", 30);
-    String big = "{\"type\":\"ping\",\"pad\":\"" + "x".repeat(WsOptions.DEFAULT_MAX_FRAME_BYTES) + "\"}";
+    String big =
+        "{\"type\":\"ping\",\"pad\":\"" + "x".repeat(WsOptions.DEFAULT_MAX_FRAME_BYTES) + "\"}";
 
     // when
     device.send(big);
 
     // then
     assertThat(device.closed().code()).isEqualTo(CloseCodes.MESSAGE_TOO_BIG);
-    assertThat(fixture.await(Addresses.CLOSED, "ws-big").getString("reason")).isEqualTo("PROTOCOL_ERROR");
+    assertThat(fixture.await(Addresses.CLOSED, "ws-big").getString("reason"))
+        .isEqualTo("PROTOCOL_ERROR");
   }
 
   @Test
   @ExpectCloses(CloseReason.PROTOCOL_ERROR)
   void singleFrameOverTheMaximumIsClosedWithCode1009() throws Exception {
     // given: a 1 KiB bound, so the JDK client sends the 2 KiB message as one frame
-    WsOptions small = new WsOptions("127.0.0.1", 0, "/devices", 5_000, 1_024, 8_192, WsOptions.PING_DERIVED);
+    WsOptions small =
+        new WsOptions("127.0.0.1", 0, "/devices", 5_000, 1_024, 8_192, WsOptions.PING_DERIVED);
     WebSocketTransport strict = new WebSocketTransport(fixture.table, small, DeviceAuth.NONE);
     fixture.vertx.deployVerticle(strict).await(10, TimeUnit.SECONDS);
     WsDevice device = WsDevice.hello(strict.port(), "ws-big-frame", 30);
@@ -185,7 +212,8 @@ class WebSocketCloseCodesIT {
 
     // then
     assertThat(device.closed().code()).isEqualTo(CloseCodes.MESSAGE_TOO_BIG);
-    assertThat(fixture.await(Addresses.CLOSED, "ws-big-frame").getString("reason")).isEqualTo("PROTOCOL_ERROR");
+    assertThat(fixture.await(Addresses.CLOSED, "ws-big-frame").getString("reason"))
+        .isEqualTo("PROTOCOL_ERROR");
   }
 
   @Test
@@ -199,8 +227,10 @@ class WebSocketCloseCodesIT {
 
     // then
     assertThat(device.next().getString("code")).isEqualTo("bad_frame");
-    assertThat(device.closed()).isEqualTo(new WsDevice.Closed(CloseCodes.UNSUPPORTED_DATA, "bad_frame"));
-    assertThat(fixture.await(Addresses.CLOSED, "ws-binary").getString("reason")).isEqualTo("PROTOCOL_ERROR");
+    assertThat(device.closed())
+        .isEqualTo(new WsDevice.Closed(CloseCodes.UNSUPPORTED_DATA, "bad_frame"));
+    assertThat(fixture.await(Addresses.CLOSED, "ws-binary").getString("reason"))
+        .isEqualTo("PROTOCOL_ERROR");
   }
 
   @Test
@@ -210,14 +240,18 @@ class WebSocketCloseCodesIT {
     WsDevice device = WsDevice.connect(transport.port(), "/devices");
 
     // when a device says hello
-    device.send(new JsonObject().put("type", "hello").put("device", "ws-fenced").put("heartbeat", 30));
+    device.send(
+        new JsonObject().put("type", "hello").put("device", "ws-fenced").put("heartbeat", 30));
 
-    // then it gets an unavailable error and close code 1011, and the back end a rejection, not a session
+    // then it gets an unavailable error and close code 1011, and the back end a rejection, not a
+    // session
     JsonObject error = device.next();
     assertThat(error.getString("type")).isEqualTo("error");
     assertThat(error.getString("code")).isEqualTo("unavailable");
-    assertThat(device.closed()).isEqualTo(new WsDevice.Closed(CloseCodes.INTERNAL_ERROR, "unavailable"));
-    JsonObject rejected = fixture.await(Addresses.REJECTED, e -> "unavailable".equals(e.getString("code")));
+    assertThat(device.closed())
+        .isEqualTo(new WsDevice.Closed(CloseCodes.INTERNAL_ERROR, "unavailable"));
+    JsonObject rejected =
+        fixture.await(Addresses.REJECTED, e -> "unavailable".equals(e.getString("code")));
     assertThat(rejected.getString("deviceId")).isEqualTo("ws-fenced");
     assertThat(rejected.getString("transport")).isEqualTo("websocket");
     fixture.settle();
@@ -225,7 +259,8 @@ class WebSocketCloseCodesIT {
     // and once the node is unfenced, the same device is welcomed
     fixture.table.fence().lower();
     WsDevice.hello(transport.port(), "ws-fenced", 30);
-    assertThat(fixture.await(Addresses.OPENED, "ws-fenced").getString("transport")).isEqualTo("websocket");
+    assertThat(fixture.await(Addresses.OPENED, "ws-fenced").getString("transport"))
+        .isEqualTo("websocket");
   }
 
   private static JsonObject nextNonPong(WsDevice device) throws InterruptedException {

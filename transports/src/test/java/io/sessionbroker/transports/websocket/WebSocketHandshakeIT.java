@@ -21,8 +21,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Verifies that the upgrade is bounded (deadline, header size, path) and that a connection that never becomes
- * a session is rejected with an {@code error} frame, close code 1008 and a {@code sessions.rejected} event.
+ * Verifies that the upgrade is bounded (deadline, header size, path) and that a connection that
+ * never becomes a session is rejected with an {@code error} frame, close code 1008 and a {@code
+ * sessions.rejected} event.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class WebSocketHandshakeIT {
@@ -32,6 +33,7 @@ class WebSocketHandshakeIT {
 
   private TableFixture fixture;
   private WebSocketTransport transport;
+
   /** A transport with a short handshake deadline, for the tests that wait for it. */
   private WebSocketTransport impatient;
 
@@ -39,11 +41,13 @@ class WebSocketHandshakeIT {
   void start() throws Exception {
     fixture = new TableFixture();
     transport = deploy(WsOptions.defaults().withPort(0));
-    impatient = deploy(new WsOptions("127.0.0.1", 0, "/devices", HANDSHAKE_TIMEOUT_MS, 16_384, 8_192, 0));
+    impatient =
+        deploy(new WsOptions("127.0.0.1", 0, "/devices", HANDSHAKE_TIMEOUT_MS, 16_384, 8_192, 0));
   }
 
   private WebSocketTransport deploy(WsOptions options) throws Exception {
-    WebSocketTransport deployed = new WebSocketTransport(fixture.table, options, DeviceAuth.withSecret(SECRET));
+    WebSocketTransport deployed =
+        new WebSocketTransport(fixture.table, options, DeviceAuth.withSecret(SECRET));
     fixture.vertx.deployVerticle(deployed).await(10, TimeUnit.SECONDS);
     return deployed;
   }
@@ -59,7 +63,8 @@ class WebSocketHandshakeIT {
     WsDevice device = WsDevice.connect(transport.port(), "/devices");
 
     // when
-    device.send(new JsonObject().put("type", "hello").put("device", "ws-intruder").put("token", "forged"));
+    device.send(
+        new JsonObject().put("type", "hello").put("device", "ws-intruder").put("token", "forged"));
 
     // then
     assertThat(device.next().getString("code")).isEqualTo("auth_failed");
@@ -72,13 +77,17 @@ class WebSocketHandshakeIT {
   @Test
   void wrongBearerTokenInTheUpgradeIsRejectedWithCode1008() throws Exception {
     // when
-    WsDevice device = WsDevice.connect(transport.port(), "/devices?device=ws-bad-bearer",
-        Map.of("Authorization", "Bearer forged"));
+    WsDevice device =
+        WsDevice.connect(
+            transport.port(),
+            "/devices?device=ws-bad-bearer",
+            Map.of("Authorization", "Bearer forged"));
 
     // then
     assertThat(device.next().getString("code")).isEqualTo("auth_failed");
     assertThat(device.closed().code()).isEqualTo(CloseCodes.POLICY_VIOLATION);
-    assertThat(fixture.await(Addresses.REJECTED, "ws-bad-bearer").getString("code")).isEqualTo("auth_failed");
+    assertThat(fixture.await(Addresses.REJECTED, "ws-bad-bearer").getString("code"))
+        .isEqualTo("auth_failed");
   }
 
   @Test
@@ -91,7 +100,8 @@ class WebSocketHandshakeIT {
     // then
     assertThat(device.next().getString("code")).isEqualTo("handshake_timeout");
     assertThat(device.closed().code()).isEqualTo(CloseCodes.POLICY_VIOLATION);
-    assertThat(fixture.await(Addresses.REJECTED, e -> "handshake_timeout".equals(e.getString("code"))))
+    assertThat(
+            fixture.await(Addresses.REJECTED, e -> "handshake_timeout".equals(e.getString("code"))))
         .isNotNull();
   }
 
@@ -106,21 +116,26 @@ class WebSocketHandshakeIT {
     // then
     assertThat(device.next().getString("code")).isEqualTo("protocol_error");
     assertThat(device.closed().code()).isEqualTo(CloseCodes.POLICY_VIOLATION);
-    assertThat(fixture.await(Addresses.REJECTED, e -> "protocol_error".equals(e.getString("code")))).isNotNull();
+    assertThat(fixture.await(Addresses.REJECTED, e -> "protocol_error".equals(e.getString("code"))))
+        .isNotNull();
   }
 
   @Test
   void malformedHeartbeatInTheUpgradeIsRejectedAsBadHello() throws Exception {
     // when
-    WsDevice device = WsDevice.connect(transport.port(), "/devices?device=ws-bad-hb&heartbeat=soon");
+    WsDevice device =
+        WsDevice.connect(transport.port(), "/devices?device=ws-bad-hb&heartbeat=soon");
 
-    // then the device gets a bad_hello error and 1008, and the back end a bad_hello rejection, not a session
+    // then the device gets a bad_hello error and 1008, and the back end a bad_hello rejection, not
+    // a session
     JsonObject error = device.next();
     assertThat(error.getString("type")).isEqualTo("error");
     assertThat(error.getString("code")).isEqualTo("bad_hello");
     assertThat(error.getString("message")).contains("heartbeat");
-    assertThat(device.closed()).isEqualTo(new WsDevice.Closed(CloseCodes.POLICY_VIOLATION, "bad_hello"));
-    JsonObject rejected = fixture.await(Addresses.REJECTED, e -> "bad_hello".equals(e.getString("code")));
+    assertThat(device.closed())
+        .isEqualTo(new WsDevice.Closed(CloseCodes.POLICY_VIOLATION, "bad_hello"));
+    JsonObject rejected =
+        fixture.await(Addresses.REJECTED, e -> "bad_hello".equals(e.getString("code")));
     assertThat(rejected.getString("transport")).isEqualTo("websocket");
     assertThat(rejected.getString("message")).contains("heartbeat");
     fixture.settle();
@@ -136,21 +151,37 @@ class WebSocketHandshakeIT {
     assertThatThrownBy(() -> WsDevice.connect(transport.port(), "/elsewhere"))
         .hasCauseInstanceOf(java.net.http.WebSocketHandshakeException.class)
         .hasStackTraceContaining("404");
-    assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + transport.port() + "/elsewhere"))
-        .build(), HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(404);
-    assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + transport.port() + "/devices"))
-        .build(), HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(426);
+    assertThat(
+            http.send(
+                    HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + transport.port() + "/elsewhere"))
+                        .build(),
+                    HttpResponse.BodyHandlers.discarding())
+                .statusCode())
+        .isEqualTo(404);
+    assertThat(
+            http.send(
+                    HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + transport.port() + "/devices"))
+                        .build(),
+                    HttpResponse.BodyHandlers.discarding())
+                .statusCode())
+        .isEqualTo(426);
   }
 
   @Test
   void upgradeWithHeadersOverTheMaximumAnswers431() throws Exception {
     // given
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + transport.port() + "/devices"))
-        .header("X-Padding", "x".repeat(10_000))
-        .build();
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + transport.port() + "/devices"))
+            .header("X-Padding", "x".repeat(10_000))
+            .build();
 
     // when
-    int status = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+    int status =
+        HttpClient.newHttpClient()
+            .send(request, HttpResponse.BodyHandlers.discarding())
+            .statusCode();
 
     // then
     assertThat(status).isEqualTo(431);
@@ -168,7 +199,8 @@ class WebSocketHandshakeIT {
 
       // then: the broker closes the connection after the deadline, well before the read timeout
       assertThat(in.read()).isEqualTo(-1);
-      assertThat((System.nanoTime() - start) / 1_000_000).isGreaterThanOrEqualTo(HANDSHAKE_TIMEOUT_MS - 50);
+      assertThat((System.nanoTime() - start) / 1_000_000)
+          .isGreaterThanOrEqualTo(HANDSHAKE_TIMEOUT_MS - 50);
     }
   }
 }

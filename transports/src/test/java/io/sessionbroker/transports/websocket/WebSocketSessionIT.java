@@ -18,8 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Verifies that a device on the JDK WebSocket client holds a session: hello and welcome, liveness by protocol
- * pongs or application pings, and the three ways a device ends it (bye, close frame, dropped socket).
+ * Verifies that a device on the JDK WebSocket client holds a session: hello and welcome, liveness
+ * by protocol pongs or application pings, and the three ways a device ends it (bye, close frame,
+ * dropped socket).
  *
  * <p>Devices a test does not end are left to the teardown, where the table's shutdown closes them.
  */
@@ -70,24 +71,30 @@ class WebSocketSessionIT {
   @Test
   void upgradeRequestCarriesTheHelloWithABearerTokenAndIsWelcomedAtOnce() throws Exception {
     // given
-    WebSocketTransport secured = deploy(WsOptions.defaults().withPort(0), DeviceAuth.withSecret(SECRET));
+    WebSocketTransport secured =
+        deploy(WsOptions.defaults().withPort(0), DeviceAuth.withSecret(SECRET));
     String token = DeviceAuth.withSecret(SECRET).tokenFor("ws-bearer");
 
     // when
-    WsDevice device = WsDevice.connect(secured.port(), "/devices?device=ws-bearer&heartbeat=20",
-        Map.of("Authorization", "Bearer " + token));
+    WsDevice device =
+        WsDevice.connect(
+            secured.port(),
+            "/devices?device=ws-bearer&heartbeat=20",
+            Map.of("Authorization", "Bearer " + token));
 
     // then
     JsonObject welcome = device.next();
     assertThat(welcome.getString("type")).isEqualTo("welcome");
     assertThat(welcome.getInteger("heartbeat")).isEqualTo(20);
-    assertThat(fixture.await(Addresses.OPENED, "ws-bearer").getString("transport")).isEqualTo("websocket");
+    assertThat(fixture.await(Addresses.OPENED, "ws-bearer").getString("transport"))
+        .isEqualTo("websocket");
   }
 
   @Test
   void browserPassesTheTokenAsAQueryParameter() throws Exception {
     // given
-    WebSocketTransport secured = deploy(WsOptions.defaults().withPort(0), DeviceAuth.withSecret(SECRET));
+    WebSocketTransport secured =
+        deploy(WsOptions.defaults().withPort(0), DeviceAuth.withSecret(SECRET));
     String token = DeviceAuth.withSecret(SECRET).tokenFor("ws-browser");
 
     // when
@@ -103,19 +110,24 @@ class WebSocketSessionIT {
   @Test
   @ExpectCloses(CloseReason.TIMEOUT)
   void protocolPongsAloneKeepTheSessionAliveForManyTimeouts() throws Exception {
-    // given: heartbeat 0.2 s, so timeout 0.3 s and a ping frame every 0.1 s, answered by the JDK client
+    // given: heartbeat 0.2 s, so timeout 0.3 s and a ping frame every 0.1 s, answered by the JDK
+    // client
     WsDevice device = WsDevice.hello(transport.port(), "ws-pongs", 0.2);
     JsonObject opened = fixture.await(Addresses.OPENED, "ws-pongs");
 
-    // when: the device sends no frame of its own while it answers ten pings (more than three timeouts)
+    // when: the device sends no frame of its own while it answers ten pings (more than three
+    // timeouts)
     Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> device.pings() >= 10);
     // and a device on the same terms that leaves the pings unanswered, welcomed after it, times out
     WsDevice silent = WsDevice.hello(transport.port(), "ws-pongs-silent", 0.2);
     silent.stopReading();
-    assertThat(fixture.await(Addresses.CLOSED, "ws-pongs-silent").getString("reason")).isEqualTo("TIMEOUT");
-    silent.abort(); // its session is over; a client that never reads would hold up the server's close
+    assertThat(fixture.await(Addresses.CLOSED, "ws-pongs-silent").getString("reason"))
+        .isEqualTo("TIMEOUT");
+    silent
+        .abort(); // its session is over; a client that never reads would hold up the server's close
 
-    // then the first one is still open: were pongs no proof of life, its deadline (before the silent one's) would
+    // then the first one is still open: were pongs no proof of life, its deadline (before the
+    // silent one's) would
     // have closed it first, and the table publishes its events in order
     assertThat(fixture.pending()).noneMatch(e -> e.address().equals(Addresses.CLOSED));
     JsonObject session = fixture.table.get("ws-pongs").await(5, TimeUnit.SECONDS);
@@ -128,7 +140,8 @@ class WebSocketSessionIT {
   @ExpectCloses(CloseReason.CLIENT_CLOSED)
   void applicationPingsAloneKeepTheSessionAliveWhenTheBrokerDoesNotPing() throws Exception {
     // given: a transport that sends no ping frames, as if a proxy swallowed them
-    WsOptions noPings = new WsOptions("127.0.0.1", 0, "/devices", 5_000, 16_384, 8_192, WsOptions.PING_NEVER);
+    WsOptions noPings =
+        new WsOptions("127.0.0.1", 0, "/devices", 5_000, 16_384, 8_192, WsOptions.PING_NEVER);
     WebSocketTransport quiet = deploy(noPings, DeviceAuth.NONE);
     WsDevice device = WsDevice.hello(quiet.port(), "ws-app-ping", 0.2);
 
@@ -147,7 +160,8 @@ class WebSocketSessionIT {
     assertThat(fixture.pending()).noneMatch(e -> e.address().equals(Addresses.CLOSED));
     // (it says bye now: left alone, it would time out 0.3 s after its last ping)
     device.send(new JsonObject().put("type", "bye"));
-    assertThat(fixture.await(Addresses.CLOSED, "ws-app-ping").getString("reason")).isEqualTo("CLIENT_CLOSED");
+    assertThat(fixture.await(Addresses.CLOSED, "ws-app-ping").getString("reason"))
+        .isEqualTo("CLIENT_CLOSED");
   }
 
   @Test
@@ -156,8 +170,11 @@ class WebSocketSessionIT {
     WsDevice device = WsDevice.hello(transport.port(), "ws-data", 30);
 
     // when
-    device.send(new JsonObject().put("type", "data").put("topic", "temp").put("payload",
-        new JsonObject().put("c", 21.5)));
+    device.send(
+        new JsonObject()
+            .put("type", "data")
+            .put("topic", "temp")
+            .put("payload", new JsonObject().put("c", 21.5)));
 
     // then
     JsonObject inbound = fixture.await(Addresses.INBOUND, "ws-data");
@@ -175,7 +192,8 @@ class WebSocketSessionIT {
     device.send(new JsonObject().put("type", "bye"));
 
     // then
-    assertThat(fixture.await(Addresses.CLOSED, "ws-bye").getString("reason")).isEqualTo("CLIENT_CLOSED");
+    assertThat(fixture.await(Addresses.CLOSED, "ws-bye").getString("reason"))
+        .isEqualTo("CLIENT_CLOSED");
     assertThat(device.closed().code()).isEqualTo(1000);
   }
 
@@ -190,7 +208,8 @@ class WebSocketSessionIT {
 
     // then: the broker echoes the close (RFC 6455 §5.5.1)
     assertThat(device.closed().code()).isEqualTo(1000);
-    assertThat(fixture.await(Addresses.CLOSED, "ws-close-frame").getString("reason")).isEqualTo("CLIENT_CLOSED");
+    assertThat(fixture.await(Addresses.CLOSED, "ws-close-frame").getString("reason"))
+        .isEqualTo("CLIENT_CLOSED");
   }
 
   @Test
@@ -203,6 +222,7 @@ class WebSocketSessionIT {
     device.abort();
 
     // then
-    assertThat(fixture.await(Addresses.CLOSED, "ws-abort").getString("reason")).isEqualTo("CONNECTION_LOST");
+    assertThat(fixture.await(Addresses.CLOSED, "ws-abort").getString("reason"))
+        .isEqualTo("CONNECTION_LOST");
   }
 }

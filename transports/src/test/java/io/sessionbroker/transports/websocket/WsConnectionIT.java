@@ -15,15 +15,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * A WebSocket connection's liveness and close paths with the broker's protocol pings switched off, so that
- * only what the device sends proves it alive: application frames move the session's {@code lastSeenAt}, and
- * each way a session ends has its own close code, reason and event. Device: the JDK WebSocket client ({@link WsDevice}).
+ * A WebSocket connection's liveness and close paths with the broker's protocol pings switched off,
+ * so that only what the device sends proves it alive: application frames move the session's {@code
+ * lastSeenAt}, and each way a session ends has its own close code, reason and event. Device: the
+ * JDK WebSocket client ({@link WsDevice}).
  */
 @Timeout(30)
 class WsConnectionIT {
 
   private static final double HEARTBEAT_S = 1;
-  /** How long a test device waits before its next frame, so that the broker's clock has moved on. */
+
+  /**
+   * How long a test device waits before its next frame, so that the broker's clock has moved on.
+   */
   private static final long PACE_MS = 20;
 
   private final java.util.List<WsDevice> devices = new java.util.ArrayList<>();
@@ -33,14 +37,16 @@ class WsConnectionIT {
   @BeforeEach
   void start() throws Exception {
     tables = new TableFixture();
-    WsOptions options = WsOptions.fromJson(new JsonObject().put("port", 0).put("pingIntervalMs", WsOptions.PING_NEVER));
+    WsOptions options =
+        WsOptions.fromJson(
+            new JsonObject().put("port", 0).put("pingIntervalMs", WsOptions.PING_NEVER));
     ws = new WebSocketTransport(tables.table, options, DeviceAuth.NONE);
     tables.vertx.deployVerticle(ws).await(10, TimeUnit.SECONDS);
   }
 
   /**
-   * Closes the devices only after the table has shut down: a device closed in a test's body would end its
-   * session there, with a reason the test did not ask about.
+   * Closes the devices only after the table has shut down: a device closed in a test's body would
+   * end its session there, with a reason the test did not ask about.
    */
   @AfterEach
   void stop() throws Exception {
@@ -62,8 +68,8 @@ class WsConnectionIT {
   }
 
   /**
-   * Verifies that a data frame alone, with no ping of either kind, is proof of life (it moves the session's
-   * lastSeenAt) and is published with its topic.
+   * Verifies that a data frame alone, with no ping of either kind, is proof of life (it moves the
+   * session's lastSeenAt) and is published with its topic.
    */
   @Test
   void aDataFrameAloneMovesLastSeenAtAndIsPublishedWithItsTopic() throws Exception {
@@ -108,9 +114,11 @@ class WsConnectionIT {
     // when: nothing more is sent
 
     // then
-    assertThat(device.next()).isEqualTo(new JsonObject().put("type", "bye").put("reason", "TIMEOUT"));
+    assertThat(device.next())
+        .isEqualTo(new JsonObject().put("type", "bye").put("reason", "TIMEOUT"));
     assertThat(device.closed().code()).isEqualTo(CloseCodes.TIMEOUT);
-    assertThat(tables.await(Addresses.CLOSED, "ws-pit-silent").getString("reason")).isEqualTo("TIMEOUT");
+    assertThat(tables.await(Addresses.CLOSED, "ws-pit-silent").getString("reason"))
+        .isEqualTo("TIMEOUT");
   }
 
   /** Verifies that a kick sends a bye with reason KICKED and close code 4002. */
@@ -124,12 +132,17 @@ class WsConnectionIT {
     assertThat(tables.table.kick("ws-pit-kick").await(5, TimeUnit.SECONDS)).isTrue();
 
     // then
-    assertThat(device.next()).isEqualTo(new JsonObject().put("type", "bye").put("reason", "KICKED"));
+    assertThat(device.next())
+        .isEqualTo(new JsonObject().put("type", "bye").put("reason", "KICKED"));
     assertThat(device.closed()).isEqualTo(new WsDevice.Closed(CloseCodes.KICKED, "KICKED"));
-    assertThat(tables.await(Addresses.CLOSED, "ws-pit-kick").getString("reason")).isEqualTo("KICKED");
+    assertThat(tables.await(Addresses.CLOSED, "ws-pit-kick").getString("reason"))
+        .isEqualTo("KICKED");
   }
 
-  /** Verifies that a bye frame ends the session as CLIENT_CLOSED, answered with close code 1000 and no bye. */
+  /**
+   * Verifies that a bye frame ends the session as CLIENT_CLOSED, answered with close code 1000 and
+   * no bye.
+   */
   @Test
   @ExpectCloses(CloseReason.CLIENT_CLOSED)
   void aByeFrameEndsAsClientClosedWithCloseCode1000() throws Exception {
@@ -141,7 +154,8 @@ class WsConnectionIT {
 
     // then
     assertThat(device.closed().code()).isEqualTo(CloseCodes.NORMAL);
-    assertThat(tables.await(Addresses.CLOSED, "ws-pit-bye").getString("reason")).isEqualTo("CLIENT_CLOSED");
+    assertThat(tables.await(Addresses.CLOSED, "ws-pit-bye").getString("reason"))
+        .isEqualTo("CLIENT_CLOSED");
   }
 
   /** Verifies that a close frame from the device ends the session as CLIENT_CLOSED. */
@@ -159,7 +173,9 @@ class WsConnectionIT {
         .isEqualTo("CLIENT_CLOSED");
   }
 
-  /** Verifies that a connection dropped without a close frame ends the session as CONNECTION_LOST. */
+  /**
+   * Verifies that a connection dropped without a close frame ends the session as CONNECTION_LOST.
+   */
   @Test
   @ExpectCloses(CloseReason.CONNECTION_LOST)
   void aDroppedConnectionEndsAsConnectionLost() throws Exception {
@@ -170,10 +186,14 @@ class WsConnectionIT {
     device.abort();
 
     // then
-    assertThat(tables.await(Addresses.CLOSED, "ws-pit-drop").getString("reason")).isEqualTo("CONNECTION_LOST");
+    assertThat(tables.await(Addresses.CLOSED, "ws-pit-drop").getString("reason"))
+        .isEqualTo("CONNECTION_LOST");
   }
 
-  /** Verifies that a frame that is not JSON after the welcome ends the session as PROTOCOL_ERROR with 4003. */
+  /**
+   * Verifies that a frame that is not JSON after the welcome ends the session as PROTOCOL_ERROR
+   * with 4003.
+   */
   @Test
   @ExpectCloses(CloseReason.PROTOCOL_ERROR)
   void aBadFrameAfterTheWelcomeEndsAsProtocolErrorWithCloseCode4003() throws Exception {
@@ -190,7 +210,10 @@ class WsConnectionIT {
         .isEqualTo("PROTOCOL_ERROR");
   }
 
-  /** Verifies that a binary frame after the welcome ends the session as PROTOCOL_ERROR with close code 1003. */
+  /**
+   * Verifies that a binary frame after the welcome ends the session as PROTOCOL_ERROR with close
+   * code 1003.
+   */
   @Test
   @ExpectCloses(CloseReason.PROTOCOL_ERROR)
   void aBinaryFrameEndsAsProtocolErrorWithCloseCode1003() throws Exception {
@@ -206,7 +229,9 @@ class WsConnectionIT {
         .isEqualTo("PROTOCOL_ERROR");
   }
 
-  /** Verifies that a hello the table cannot open (a fenced node) is refused with close code 1011. */
+  /**
+   * Verifies that a hello the table cannot open (a fenced node) is refused with close code 1011.
+   */
   @Test
   void aHelloTheTableCannotOpenIsRefusedWithCloseCode1011() throws Exception {
     // given
@@ -214,12 +239,16 @@ class WsConnectionIT {
     WsDevice device = kept(WsDevice.connect(ws.port(), "/devices"));
 
     // when
-    device.send(new JsonObject().put("type", "hello").put("device", "ws-pit-fenced").put("heartbeat", 1));
+    device.send(
+        new JsonObject().put("type", "hello").put("device", "ws-pit-fenced").put("heartbeat", 1));
 
     // then
     assertThat(device.next().getString("code")).isEqualTo("unavailable");
     assertThat(device.closed().code()).isEqualTo(CloseCodes.INTERNAL_ERROR);
-    assertThat(tables.await(Addresses.REJECTED, e -> "websocket".equals(e.getString("transport")))
-        .getString("code")).isEqualTo("unavailable");
+    assertThat(
+            tables
+                .await(Addresses.REJECTED, e -> "websocket".equals(e.getString("transport")))
+                .getString("code"))
+        .isEqualTo("unavailable");
   }
 }

@@ -16,11 +16,12 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A device on the JDK's own WebSocket client ({@code java.net.http.WebSocket}), an implementation independent
- * of the broker's. It records every text message and the close code it receives.
+ * A device on the JDK's own WebSocket client ({@code java.net.http.WebSocket}), an implementation
+ * independent of the broker's. It records every text message and the close code it receives.
  *
- * <p>The JDK client answers a ping frame with a pong by itself, but only once it reads the ping, and it reads
- * only on demand: {@link #stopReading()} makes a device that leaves the broker's pings unanswered.
+ * <p>The JDK client answers a ping frame with a pong by itself, but only once it reads the ping,
+ * and it reads only on demand: {@link #stopReading()} makes a device that leaves the broker's pings
+ * unanswered.
  */
 final class WsDevice implements WebSocket.Listener, AutoCloseable {
 
@@ -32,7 +33,8 @@ final class WsDevice implements WebSocket.Listener, AutoCloseable {
   private final BlockingQueue<JsonObject> received = new LinkedBlockingQueue<>();
   private final CompletableFuture<Closed> closed = new CompletableFuture<>();
   private final StringBuilder partial = new StringBuilder();
-  private final java.util.concurrent.atomic.AtomicInteger pings = new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicInteger pings =
+      new java.util.concurrent.atomic.AtomicInteger();
   private volatile boolean reading = true;
   private WebSocket socket;
 
@@ -44,14 +46,20 @@ final class WsDevice implements WebSocket.Listener, AutoCloseable {
     WsDevice device = new WsDevice();
     WebSocket.Builder builder = CLIENT.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
     headers.forEach(builder::header);
-    device.socket = builder.buildAsync(URI.create("ws://127.0.0.1:" + port + pathAndQuery), device).join();
+    device.socket =
+        builder.buildAsync(URI.create("ws://127.0.0.1:" + port + pathAndQuery), device).join();
     return device;
   }
 
   /** Connects and says hello with the given heartbeat in seconds; returns after the welcome. */
-  static WsDevice hello(int port, String deviceId, double heartbeatSeconds) throws InterruptedException {
+  static WsDevice hello(int port, String deviceId, double heartbeatSeconds)
+      throws InterruptedException {
     WsDevice device = connect(port, "/devices");
-    device.send(new JsonObject().put("type", "hello").put("device", deviceId).put("heartbeat", heartbeatSeconds));
+    device.send(
+        new JsonObject()
+            .put("type", "hello")
+            .put("device", deviceId)
+            .put("heartbeat", heartbeatSeconds));
     JsonObject welcome = device.next();
     assertThat(welcome.getString("type")).as(welcome.encode()).isEqualTo("welcome");
     return device;
@@ -97,7 +105,10 @@ final class WsDevice implements WebSocket.Listener, AutoCloseable {
     return frame;
   }
 
-  /** The close code and reason the broker sent, within 15 s (the broker waits up to 10 s for the echo). */
+  /**
+   * The close code and reason the broker sent, within 15 s (the broker waits up to 10 s for the
+   * echo).
+   */
   Closed closed() throws Exception {
     return closed.get(15, TimeUnit.SECONDS);
   }
@@ -122,7 +133,10 @@ final class WsDevice implements WebSocket.Listener, AutoCloseable {
     return null;
   }
 
-  /** How many ping frames the device has read (and so answered: the JDK client sends the pong itself). */
+  /**
+   * How many ping frames the device has read (and so answered: the JDK client sends the pong
+   * itself).
+   */
   int pings() {
     return pings.get();
   }

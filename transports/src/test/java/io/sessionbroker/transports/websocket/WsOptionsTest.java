@@ -7,7 +7,10 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** Verifies the WebSocket options: defaults, JSON round trip, validation and the derived ping period. */
+/**
+ * Verifies the WebSocket options: defaults, JSON round trip, validation and the derived ping
+ * period.
+ */
 @Timeout(10)
 class WsOptionsTest {
 
@@ -39,8 +42,10 @@ class WsOptionsTest {
   void pingPeriodIsHalfTheHeartbeatUnlessFixedOrDisabled() {
     assertThat(WsOptions.defaults().pingPeriodMs(30_000)).isEqualTo(15_000);
     assertThat(WsOptions.defaults().withPort(0).pingPeriodMs(30_000)).isEqualTo(15_000);
-    assertThat(new WsOptions("h", 0, "/d", 1, 1_024, 1_024, 7_000).pingPeriodMs(30_000)).isEqualTo(7_000);
-    assertThat(new WsOptions("h", 0, "/d", 1, 1_024, 1_024, WsOptions.PING_NEVER).pingPeriodMs(30_000))
+    assertThat(new WsOptions("h", 0, "/d", 1, 1_024, 1_024, 7_000).pingPeriodMs(30_000))
+        .isEqualTo(7_000);
+    assertThat(
+            new WsOptions("h", 0, "/d", 1, 1_024, 1_024, WsOptions.PING_NEVER).pingPeriodMs(30_000))
         .isZero();
   }
 
