@@ -12,6 +12,7 @@ import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.impl.VertxConnection;
 import io.vertx.core.net.impl.VertxHandler;
+import io.vertx.junit5.VertxExtension;
 import java.io.DataInputStream;
 import java.net.Socket;
 import java.net.URI;
@@ -22,10 +23,10 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Guards {@link OutboundQueues}, which reaches into Vert.x internals: it fails when a Vert.x
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.Timeout;
  * and checks that a connection with the slim queue still delivers everything, in order, through
  * back-pressure and from several threads at once.
  */
+@ExtendWith(VertxExtension.class)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class OutboundQueuesTest {
 
@@ -44,14 +46,10 @@ class OutboundQueuesTest {
 
   private Vertx vertx;
 
+  /** The extension's Vert.x, closed by it after each test. */
   @BeforeEach
-  void start() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    vertx.close().await(10, TimeUnit.SECONDS);
+  void start(Vertx vertx) {
+    this.vertx = vertx;
   }
 
   @Test

@@ -7,15 +7,16 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Verifies routing between nodes: two routers with different node ids share one event bus, as two
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.Timeout;
  * the next publish runs: a later message that has arrived is a barrier behind which any duplicate
  * of an earlier one would have arrived too.
  */
+@ExtendWith(VertxExtension.class)
 @Timeout(30)
 class ClusterRouterTest {
 
@@ -39,17 +41,13 @@ class ClusterRouterTest {
   private final List<String> deliveredOnA = new CopyOnWriteArrayList<>();
   private final List<String> deliveredOnB = new CopyOnWriteArrayList<>();
 
+  /** Both nodes on the extension's Vert.x, which closes it after each test. */
   @BeforeEach
-  void startTwoNodes() throws Exception {
-    vertx = Vertx.vertx();
+  void startTwoNodes(Vertx vertx) throws Exception {
+    this.vertx = vertx;
     context = vertx.getOrCreateContext();
     nodeA = start("node-a", deliveredOnA);
     nodeB = start("node-b", deliveredOnB);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    vertx.close().await(10, TimeUnit.SECONDS);
   }
 
   @Test
