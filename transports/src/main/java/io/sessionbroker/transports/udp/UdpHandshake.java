@@ -123,7 +123,10 @@ final class UdpHandshake {
             opened -> {
               if (opened.failed()) {
                 peers.opened(deviceId, peer, false);
-                log.warn("udp_open_failed device={}", deviceId, opened.cause());
+                // Debug, without a trace: a fenced node refuses every hello (a flood of them must
+                // not flood the log); a failed directory claim is logged by the table itself.
+                log.debug(
+                    "udp_open_failed device={} cause={}", deviceId, opened.cause().getMessage());
                 unavailable(sender, helloBytes);
                 return;
               }
