@@ -64,6 +64,7 @@ class LinkTest {
     assertThat(opened.getString("remote")).isEqualTo("127.0.0.1:4242");
     awaitCalls("pause", "opened");
     assertThat(onContext(() -> link.state())).isEqualTo(Link.State.OPEN);
+    assertThat(link.remote()).isEqualTo("127.0.0.1:4242");
   }
 
   /**
