@@ -113,4 +113,78 @@ class SessionTableVerticleTest {
                   ticker.tick.run();
                 }));
   }
+
+  /**
+   * Verifies that the table the verticle builds uses the directory, event log, remote takeover and
+   * fence it was given, not its standalone defaults.
+   */
+  @Test
+  void buildsItsTableWithTheCollaboratorsItIsGiven(Vertx vertx, VertxTestContext test) {
+    // given a device another node holds, by the directory given to the verticle
+    LocalDirectory directory = new LocalDirectory();
+    directory.claim("verticle-wired-1", 0x77L, "node-b");
+    LocalEventLog eventLog = new LocalEventLog(100);
+    List<String> takenOverAt = new CopyOnWriteArrayList<>();
+    Fence fence = new Fence();
+    SessionTableVerticle verticle =
+        SessionTableVerticle.builder(Tables.OPTIONS, clock, "node-a")
+            .directory(directory)
+            .eventLog(eventLog)
+            .remoteTakeover((holder, deviceId) -> takenOverAt.add(holder.nodeId() + "/" + deviceId))
+            .fence(fence)
+            .ticker(ticker)
+            .build();
+
+    // when the device opens a session here, and then the fence is raised
+    vertx
+        .deployVerticle(verticle, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
+        .compose(
+            id ->
+                verticle
+                    .table()
+                    .open(
+                        new OpenRequest(
+                            "verticle-wired-1",
+                            "tcp",
+                            "127.0.0.1:5000",
+                            1_000,
+                            null,
+                            (session, reason) -> {})))
+        .compose(session -> eventLog.read(0, 10))
+        .onComplete(
+            test.succeeding(
+                log -> {
+                  fence.raise();
+                  Throwable refused =
+                      verticle
+                          .table()
+                          .open(
+                              new OpenRequest(
+                                  "verticle-wired-2",
+                                  "tcp",
+                                  "127.0.0.1:5001",
+                                  1_000,
+                                  null,
+                                  (session, reason) -> {}))
+                          .cause();
+
+                  // then the old holder was told through the remote takeover, the opened event is
+                  // in
+                  // the given log, and the raised fence refuses the next device
+                  test.verify(
+                      () -> {
+                        assertThat(takenOverAt).containsExactly("node-b/verticle-wired-1");
+                        assertThat(log.getJsonArray("events").getJsonObject(0).getString("address"))
+                            .isEqualTo(Addresses.OPENED);
+                        assertThat(
+                                log.getJsonArray("events")
+                                    .getJsonObject(0)
+                                    .getJsonObject("body")
+                                    .getString("deviceId"))
+                            .isEqualTo("verticle-wired-1");
+                        assertThat(refused).hasMessageContaining("cut off");
+                        test.completeNow();
+                      });
+                }));
+  }
 }

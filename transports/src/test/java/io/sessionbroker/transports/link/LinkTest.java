@@ -1,6 +1,7 @@
 package io.sessionbroker.transports.link;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.cluster.CloseReason;
@@ -63,6 +64,7 @@ class LinkTest {
     assertThat(opened.getString("remote")).isEqualTo("127.0.0.1:4242");
     awaitCalls("pause", "opened");
     assertThat(onContext(() -> link.state())).isEqualTo(Link.State.OPEN);
+    assertThat(link.remote()).isEqualTo("127.0.0.1:4242");
   }
 
   /**
@@ -167,6 +169,135 @@ class LinkTest {
         fixture.await(Addresses.REJECTED, e -> "127.0.0.1:4242".equals(e.getString("remote")));
     assertThat(rejected.getString("code")).isEqualTo(Frames.BAD_HELLO);
     assertThat(wire.calls).containsExactly("close error:bad_hello");
+  }
+
+  /**
+   * Verifies that the hello deadline runs its action when the device has not said hello by then.
+   */
+  @Test
+  void aHelloDeadlineThatPassesRunsItsAction() throws Exception {
+    // given
+    CompletableFuture<Link.State> timedOutIn = new CompletableFuture<>();
+
+    // when
+    onContext(() -> link.awaitHello(1, () -> timedOutIn.complete(link.state())));
+
+    // then
+    assertThat(timedOutIn.get(10, TimeUnit.SECONDS)).isEqualTo(Link.State.AWAITING_HELLO);
+    assertThat(wire.calls).isEmpty();
+  }
+
+  /**
+   * Verifies that the device's input counts before its hello and while its session is open, not
+   * while the session is opening nor once the device has ended it.
+   */
+  @Test
+  @ExpectCloses(CloseReason.CLIENT_CLOSED)
+  void inputCountsBeforeTheHelloAndWhileOpenOnly() throws Exception {
+    // given
+    boolean beforeHello = onContext(() -> link.reading());
+    boolean whileOpening =
+        onContext(
+            () -> {
+              link.open("link-reading", 30_000, null);
+              return link.reading();
+            });
+    fixture.await(Addresses.OPENED, "link-reading");
+    awaitCalls("pause", "opened");
+    boolean whileOpen = onContext(() -> link.reading());
+
+    // when
+    boolean afterBye =
+        onContext(
+            () -> {
+              link.close(CloseReason.CLIENT_CLOSED, null);
+              return link.reading();
+            });
+
+    // then
+    assertThat(List.of(beforeHello, whileOpening, whileOpen, afterBye))
+        .containsExactly(true, false, true, false);
+    fixture.await(Addresses.CLOSED, "link-reading");
+    awaitCalls("pause", "opened", "close goodbye:CLIENT_CLOSED", "ended CLIENT_CLOSED");
+  }
+
+  /** Verifies that a link opens at most once: a second open is a programming error. */
+  @Test
+  void aSecondOpenIsRefused() throws Exception {
+    // given
+    openSession("link-twice");
+
+    // when / then
+    assertThatThrownBy(() -> onContext(() -> link.open("link-twice-again", 30_000, null)))
+        .hasCauseInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("open in state OPEN");
+  }
+
+  /**
+   * Verifies that input the protocol refuses closes the socket at once with the wire's last words
+   * and ends the session with PROTOCOL_ERROR; the table's close that follows closes nothing again.
+   */
+  @Test
+  @ExpectCloses(CloseReason.PROTOCOL_ERROR)
+  void refusedInputClosesAtOnceWithItsLastWords() throws Exception {
+    // given
+    openSession("link-bad-input");
+
+    // when
+    onContext(() -> link.close(CloseReason.PROTOCOL_ERROR, "error:bad_frame"));
+
+    // then
+    assertThat(fixture.await(Addresses.CLOSED, "link-bad-input").getString("reason"))
+        .isEqualTo("PROTOCOL_ERROR");
+    awaitCalls("pause", "opened", "close error:bad_frame", "ended PROTOCOL_ERROR");
+    assertThat(onContext(() -> link.state())).isEqualTo(Link.State.CLOSED);
+  }
+
+  /**
+   * Verifies that the device's goodbye while its session is still opening ends the session with
+   * that reason as soon as it opens, and the device is never greeted.
+   */
+  @Test
+  @ExpectCloses(CloseReason.PROTOCOL_ERROR)
+  void anEndWhileOpeningIsAppliedAsSoonAsTheSessionOpens() throws Exception {
+    // when
+    onContext(
+        () -> {
+          link.open("link-early-end", 30_000, null);
+          link.close(CloseReason.PROTOCOL_ERROR, "error:early");
+        });
+
+    // then
+    fixture.await(Addresses.OPENED, "link-early-end");
+    assertThat(fixture.await(Addresses.CLOSED, "link-early-end").getString("reason"))
+        .isEqualTo("PROTOCOL_ERROR");
+    awaitCalls("pause", "close error:early", "ended PROTOCOL_ERROR");
+  }
+
+  /**
+   * Verifies that a rejection while the session is opening is announced, closes the socket, and
+   * ends the session, once open, as a lost connection.
+   */
+  @Test
+  @ExpectCloses(CloseReason.CONNECTION_LOST)
+  void aRejectionWhileOpeningEndsTheSessionAsALostConnection() throws Exception {
+    // when
+    boolean first =
+        onContext(
+            () -> {
+              link.open("link-rejected-opening", 30_000, null);
+              return link.reject(
+                  Frames.PROTOCOL_ERROR, "late refusal", "link-rejected-opening", "x");
+            });
+
+    // then
+    assertThat(first).isTrue();
+    assertThat(fixture.await(Addresses.REJECTED, "link-rejected-opening").getString("code"))
+        .isEqualTo(Frames.PROTOCOL_ERROR);
+    fixture.await(Addresses.OPENED, "link-rejected-opening");
+    assertThat(fixture.await(Addresses.CLOSED, "link-rejected-opening").getString("reason"))
+        .isEqualTo("CONNECTION_LOST");
+    awaitCalls("pause", "close x", "ended CONNECTION_LOST");
   }
 
   private Session openSession(String deviceId) throws Exception {
