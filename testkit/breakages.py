@@ -3,7 +3,7 @@
 
 Usage (on a scratch copy, never on work you mean to keep):
     git worktree add /tmp/brk HEAD --detach
-    python3 testkit/breakages.py 3 /tmp/brk && (cd /tmp/brk && mvn -B verify -Dmaven.test.failure.ignore=true)
+    python3 testkit/breakages.py 3 /tmp/brk && (cd /tmp/brk && mvn -B verify -Dmaven.test.failure.ignore=true -Dspotless.check.skip=true)
     git -C /tmp/brk checkout -- .
 
 1   UDP: a ping without a status, and a data datagram, no longer touch the session
