@@ -64,7 +64,7 @@ public final class SessionTable {
   private final LongSupplier readingUntil;
   private final Fence fence;
 
-  private SessionTable(Builder builder) {
+  SessionTable(SessionTableBuilder builder) {
     this.options = builder.options;
     this.clock = builder.clock;
     this.directory = builder.directory;
@@ -78,84 +78,12 @@ public final class SessionTable {
   }
 
   /**
-   * Starts building a table; {@link Builder#events} and {@link Builder#executor} are required, the
-   * rest have standalone defaults. Every collaborator is given here, before the table exists:
-   * nothing is attached later.
+   * Starts building a table; {@link SessionTableBuilder#events} and {@link
+   * SessionTableBuilder#executor} are required, the rest have standalone defaults. Every
+   * collaborator is given here, before the table exists: nothing is attached later.
    */
-  public static Builder builder(TableOptions options, Clock clock, String nodeId) {
-    return new Builder(options, clock, nodeId);
-  }
-
-  /** The collaborators of a {@link SessionTable}. Not thread-safe; use once. */
-  public static final class Builder {
-
-    private final TableOptions options;
-    private final Clock clock;
-    private final String nodeId;
-    private DeviceDirectory directory = new LocalDirectory();
-    private SessionEvents events;
-    private Executor executor;
-    private RemoteTakeover remoteTakeover = RemoteTakeover.NONE;
-    private LongSupplier readingUntil = () -> Long.MAX_VALUE;
-    private Fence fence = new Fence();
-
-    private Builder(TableOptions options, Clock clock, String nodeId) {
-      this.options = Objects.requireNonNull(options, "options");
-      this.clock = Objects.requireNonNull(clock, "clock");
-      this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
-    }
-
-    /** Who holds which device; default: this process only ({@link LocalDirectory}). */
-    public Builder directory(DeviceDirectory directory) {
-      this.directory = Objects.requireNonNull(directory, "directory");
-      return this;
-    }
-
-    /** Where the table announces opens, closes, rejections and device traffic. Required. */
-    public Builder events(SessionEvents events) {
-      this.events = events;
-      return this;
-    }
-
-    /**
-     * Runs a task on the table's thread, in submission order; a direct executor ({@code
-     * Runnable::run}) in unit tests. Required.
-     */
-    public Builder executor(Executor executor) {
-      this.executor = executor;
-      return this;
-    }
-
-    /**
-     * How a takeover reaches a session held by another node; default: none can exist (standalone).
-     */
-    public Builder remoteTakeover(RemoteTakeover remoteTakeover) {
-      this.remoteTakeover = Objects.requireNonNull(remoteTakeover, "remoteTakeover");
-      return this;
-    }
-
-    /**
-     * Up to when the transports have certainly read their sockets ({@link EventLoopWatch}); the
-     * wheel is never told a later time, so a stall of the broker's own event loops cannot evict
-     * devices whose heartbeats wait unread. Default: the clock alone.
-     */
-    public Builder readingUntil(LongSupplier readingUntil) {
-      this.readingUntil = Objects.requireNonNull(readingUntil, "readingUntil");
-      return this;
-    }
-
-    /**
-     * The fence the cluster's quorum watch raises while this node is cut off; default: one nobody
-     * raises.
-     */
-    public Builder fence(Fence fence) {
-      this.fence = Objects.requireNonNull(fence, "fence");
-      return this;
-    }
-
-    public SessionTable build() {
-      return new SessionTable(this);
-    }
+  public static SessionTableBuilder builder(TableOptions options, Clock clock, String nodeId) {
+    return new SessionTableBuilder(options, clock, nodeId);
   }
 
   public TableOptions options() {
