@@ -15,8 +15,8 @@ import java.nio.charset.StandardCharsets;
  * the shape of every client packet (no field past the end, nothing left over), property sections
  * (MQTT 5 §2.2.2.2: identifiers allowed for the packet, values inside the section, no duplicates),
  * packet identifiers, and the few flag and topic rules listed in docs/protocol.md ("What bad input
- * gets"). What Netty already refuses with the right code (fixed-header flags, invalid UTF-8, U+0000,
- * unknown protocol levels) is left to it.
+ * gets"). What Netty already refuses with the right code (fixed-header flags, invalid UTF-8,
+ * U+0000, unknown protocol levels) is left to it.
  */
 final class FrameRules {
 
@@ -184,8 +184,7 @@ final class FrameRules {
       byte b = body.getByte(i);
       if (b == '+' || b == '#') {
         throw new WireViolation(
-            MqttDisconnectReasonCode.TOPIC_NAME_INVALID,
-            "wildcard in a topic name [MQTT-3.3.2-2]");
+            MqttDisconnectReasonCode.TOPIC_NAME_INVALID, "wildcard in a topic name [MQTT-3.3.2-2]");
       }
     }
     // the rest is the application message, of any length (§3.3.3)
@@ -224,7 +223,8 @@ final class FrameRules {
       filters++;
     }
     if (filters == 0) {
-      // MQTT 5 [MQTT-3.8.3-2]: a SUBSCRIBE with no payload is a Protocol Error; 3.1.1 [MQTT-3.8.3-3]
+      // MQTT 5 [MQTT-3.8.3-2]: a SUBSCRIBE with no payload is a Protocol Error; 3.1.1
+      // [MQTT-3.8.3-3]
       throw WireViolation.protocolError("SUBSCRIBE without topic filters [MQTT-3.8.3-2]");
     }
   }

@@ -28,8 +28,8 @@ record MqttEnd(
   }
 
   /**
-   * Refuse an MQTT 5 CONNECT that could not be decoded (§4.13): CONNACK 0x82 for a protocol
-   * error, 0x95 for a packet over the maximum, 0x81 for anything else malformed; then close.
+   * Refuse an MQTT 5 CONNECT that could not be decoded (§4.13): CONNACK 0x82 for a protocol error,
+   * 0x95 for a packet over the maximum, 0x81 for anything else malformed; then close.
    */
   static MqttEnd undecodedConnect(MqttDisconnectReasonCode code) {
     MqttConnectReturnCode connack =

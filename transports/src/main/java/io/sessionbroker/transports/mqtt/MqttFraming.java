@@ -17,8 +17,8 @@ import io.netty.handler.codec.mqtt.MqttMessageFactory;
  * length over the limit.
  *
  * <p>Why: {@code MqttDecoder} is a {@code ReplayingDecoder} that reads fields from the stream, not
- * from the packet: a field that runs past the Remaining Length (a CONNECT whose will flag promises a
- * will the packet does not hold, an UNSUBSCRIBE with Remaining Length 0) makes it wait for more
+ * from the packet: a field that runs past the Remaining Length (a CONNECT whose will flag promises
+ * a will the packet does not hold, an UNSUBSCRIBE with Remaining Length 0) makes it wait for more
  * bytes — until the connect timeout, or until it misreads the next packet. It also leaves unchecked
  * what it does not need (bytes after a DISCONNECT's properties, properties not allowed in a packet,
  * reserved subscription option bits). Patching its output cannot fix a decoder that is waiting, so
@@ -54,14 +54,16 @@ final class MqttFraming extends ChannelInboundHandlerAdapter {
   private boolean failed;
 
   /**
-   * @param maxRemainingBytes the largest Remaining Length accepted (as {@code MqttDecoder}'s
-   *     {@code maxBytesInMessage}); a larger packet fails with {@link TooLongFrameException}
+   * @param maxRemainingBytes the largest Remaining Length accepted (as {@code MqttDecoder}'s {@code
+   *     maxBytesInMessage}); a larger packet fails with {@link TooLongFrameException}
    */
   MqttFraming(int maxRemainingBytes) {
     this.maxRemainingBytes = maxRemainingBytes;
   }
 
-  /** The handler to put right behind {@code MqttDecoder}: it notes each message the decoder emits. */
+  /**
+   * The handler to put right behind {@code MqttDecoder}: it notes each message the decoder emits.
+   */
   ChannelHandler decodedMark() {
     return decodedMark;
   }
@@ -119,7 +121,8 @@ final class MqttFraming extends ChannelInboundHandlerAdapter {
       lengthBytes++;
     } while ((digit & 0x80) != 0);
     if (remaining > maxRemainingBytes) {
-      return fail(ctx, in, new TooLongFrameException("Remaining Length " + remaining + " too large"));
+      return fail(
+          ctx, in, new TooLongFrameException("Remaining Length " + remaining + " too large"));
     }
     int packetBytes = 1 + lengthBytes + remaining;
     if (in.readableBytes() < packetBytes) {
@@ -135,6 +138,9 @@ final class MqttFraming extends ChannelInboundHandlerAdapter {
     }
     decoded = false;
     ctx.fireChannelRead(in.readRetainedSlice(packetBytes)); // MqttDecoder decodes it right here
+    if (ctx.isRemoved()) {
+      return false; // the channel closed under the packet, and handlerRemoved released the bytes
+    }
     if (!decoded && !failed) {
       return fail(ctx, in, WireViolation.malformed("a field runs past the Remaining Length"));
     }

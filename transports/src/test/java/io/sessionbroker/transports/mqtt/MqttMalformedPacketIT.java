@@ -18,8 +18,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Verifies what a client gets for a malformed packet or a protocol error at the decoding level
- * (docs/protocol.md, "What bad input gets"), with the raw bytes of each packet on a plain socket: an
- * MQTT 5 client gets one DISCONNECT with the reason code the spec names (§4.13) — or, for its
+ * (docs/protocol.md, "What bad input gets"), with the raw bytes of each packet on a plain socket:
+ * an MQTT 5 client gets one DISCONNECT with the reason code the spec names (§4.13) — or, for its
  * CONNECT, a CONNACK with it — and the connection closes within {@link #CLOSE_WITHIN_MS}; an MQTT
  * 3.1.1 client sees only the close (3.1.1 §4.8). Never a hang, never a normal answer.
  */
@@ -135,8 +135,7 @@ class MqttMalformedPacketIT {
     device.send(bad.packet());
 
     // then: DISCONNECT (no properties), then the close
-    assertThat(device.bytesUntilClosed())
-        .containsExactly(0xE0, 0x02, bad.reasonCode(), 0x00);
+    assertThat(device.bytesUntilClosed()).containsExactly(0xE0, 0x02, bad.reasonCode(), 0x00);
     assertThat(closeReason(deviceId)).isEqualTo("PROTOCOL_ERROR");
   }
 
@@ -146,8 +145,7 @@ class MqttMalformedPacketIT {
         // [MQTT-3.10.3-2]
         new Case("unsubscribeWithoutTopicFilter", RawMqtt.packet(0xA2, body(0, 1)), 0),
         // [MQTT-3-8.3-4]: bits 2–7 of the requested QoS byte are reserved
-        new Case(
-            "subscribeWithReservedQosBits", RawMqtt.packet(0x82, body(0, 1, "a", 0x04)), 0),
+        new Case("subscribeWithReservedQosBits", RawMqtt.packet(0x82, body(0, 1, "a", 0x04)), 0),
         // [MQTT-3.8.3-3]
         new Case("subscribeWithoutTopicFilter", RawMqtt.packet(0x82, body(0, 1)), 0),
         new Case("pingreqWithABody", RawMqtt.packet(0xC0, RawMqtt.PINGREQ), 0),
@@ -189,10 +187,7 @@ class MqttMalformedPacketIT {
         // will flag (QoS 1), will properties and topic, but the packet ends before the will payload
         new Case("willWithoutPayload", connect(5, 0x0E, 0, "malformed-c1", 0, "w"), 0x81),
         // [MQTT-1.5.4-1]: "(" after a lead byte is not UTF-8
-        new Case(
-            "clientIdNotUtf8",
-            connect(5, 0x02, 0, 0, 2, 0xC3, 0x28),
-            0x81),
+        new Case("clientIdNotUtf8", connect(5, 0x02, 0, 0, 2, 0xC3, 0x28), 0x81),
         // [MQTT-3.1.2-3]: the reserved flag of the CONNECT flags must be 0
         new Case("reservedConnectFlag", connect(5, 0x03, 0, "malformed-c2"), 0x81),
         // §3.1.2.6: Will QoS 3 is a Malformed Packet
@@ -221,14 +216,13 @@ class MqttMalformedPacketIT {
     device.send(bad.packet());
 
     // then
-    assertThat(device.bytesUntilClosed())
-        .containsExactly(0x20, 0x03, 0x00, bad.reasonCode(), 0x00);
+    assertThat(device.bytesUntilClosed()).containsExactly(0x20, 0x03, 0x00, bad.reasonCode(), 0x00);
     assertRejectedWithoutSession(bad.reasonCode() == 0x82 ? "protocol_error" : "malformed_packet");
   }
 
   /**
-   * Verifies that an MQTT 3.1.1 CONNECT whose will flag promises a will the packet does not hold
-   * is refused with a close at once (3.1.1 §4.8), not waited on until the connect timeout.
+   * Verifies that an MQTT 3.1.1 CONNECT whose will flag promises a will the packet does not hold is
+   * refused with a close at once (3.1.1 §4.8), not waited on until the connect timeout.
    */
   @Test
   void anMqtt311ConnectWithAWillFlagButNoWillIsClosedAtOnce() throws Exception {
