@@ -1,14 +1,17 @@
 package io.sessionbroker.transports.mqtt;
 
+import static io.sessionbroker.transports.mqtt.PacketReader.bit;
+import static io.sessionbroker.transports.mqtt.PacketReader.bits;
+
 import io.netty.buffer.ByteBuf;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Walks the body of one complete client packet (everything after the fixed header, exactly its
  * Remaining Length) and refuses what the MQTT specs call malformed or a protocol error but Netty's
  * {@code MqttDecoder} lets through or answers with the wrong reason code. Pure: reads the buffer by
- * index, never moves it. {@link MqttFraming} runs it on every packet before Netty decodes it.
+ * index through a {@link PacketReader}, never moves it. {@link MqttFraming} runs it on every packet
+ * before Netty decodes it.
  *
  * <p>Every read is bounded by the packet, so a field that runs past the Remaining Length is
  * malformed at once (Netty's replaying decoder would wait for bytes of the next packet). Checked:
@@ -20,31 +23,10 @@ import java.nio.charset.StandardCharsets;
  */
 final class FrameRules {
 
-  private static final int USER_PROPERTY = 0x26;
   private static final int TOPIC_ALIAS = 0x23;
   private static final int SUBSCRIPTION_IDENTIFIER = 0x0B;
 
-  /** MQTT 5 §2.2.2.2: how each property's value is encoded, by identifier (0: no such property). */
-  private static final char[] VALUE_KINDS = new char[64];
-
-  static {
-    for (int id : new int[] {0x01, 0x17, 0x19, 0x24, 0x25, 0x28, 0x29, 0x2A}) {
-      VALUE_KINDS[id] = 'b'; // byte
-    }
-    for (int id : new int[] {0x13, 0x21, 0x22, 0x23}) {
-      VALUE_KINDS[id] = 's'; // two-byte integer
-    }
-    for (int id : new int[] {0x02, 0x11, 0x18, 0x27}) {
-      VALUE_KINDS[id] = 'i'; // four-byte integer
-    }
-    VALUE_KINDS[SUBSCRIPTION_IDENTIFIER] = 'v'; // variable byte integer
-    for (int id : new int[] {0x03, 0x08, 0x12, 0x15, 0x1A, 0x1C, 0x1F, 0x09, 0x16}) {
-      VALUE_KINDS[id] = 'u'; // UTF-8 string or binary data: both a two-byte length, then bytes
-    }
-    VALUE_KINDS[USER_PROPERTY] = 'p'; // string pair
-  }
-
-  /** MQTT 5 §2.2.2.2, table 2-4: the properties a client may put in each packet, as bit masks. */
+  /** MQTT 5 §2.2.2.2, table 2-4: the properties a client may put in each packet. */
   private static final long CONNECT = bits(0x11, 0x21, 0x27, 0x22, 0x19, 0x17, 0x26, 0x15, 0x16);
 
   private static final long WILL = bits(0x18, 0x01, 0x02, 0x03, 0x08, 0x09, 0x26);
@@ -55,19 +37,14 @@ final class FrameRules {
   private static final long DISCONNECT = bits(0x11, 0x1F, 0x26, 0x1C);
   private static final long AUTH = bits(0x15, 0x16, 0x1F, 0x26);
 
+  private final PacketReader in;
   private final ByteBuf body;
   private final boolean v5;
-  private int position;
-  private int limit;
-
-  /** Properties seen in the last property section, as a bit mask. */
-  private long seen;
 
   private FrameRules(ByteBuf body, boolean v5) {
+    this.in = new PacketReader(body);
     this.body = body;
     this.v5 = v5;
-    this.position = body.readerIndex();
-    this.limit = body.writerIndex();
   }
 
   /**
@@ -87,10 +64,10 @@ final class FrameRules {
 
   /** The protocol level of a CONNECT body, or 0 if it does not name MQTT 3.1, 3.1.1 or 5. */
   static int protocolLevel(ByteBuf connectBody) {
-    FrameRules rules = new FrameRules(connectBody, false);
+    PacketReader reader = new PacketReader(connectBody);
     try {
-      String name = rules.name();
-      int level = rules.u8("protocol level");
+      String name = reader.string("protocol name");
+      int level = reader.u8("protocol level");
       boolean known =
           name.equals("MQTT") ? level == 4 || level == 5 : name.equals("MQIsdp") && level == 3;
       return known ? level : 0;
@@ -106,7 +83,7 @@ final class FrameRules {
       case 4, 5, 6, 7 -> acknowledgement();
       case 8 -> subscribe();
       case 10 -> unsubscribe();
-      case 12 -> end("PINGREQ"); // §3.12: no variable header, no payload
+      case 12 -> in.end("PINGREQ"); // §3.12: no variable header, no payload
       case 14 -> reasonAndProperties(DISCONNECT, "DISCONNECT");
       case 15 -> {
         if (!v5) {
@@ -125,9 +102,9 @@ final class FrameRules {
     if (protocolLevel(body) == 0) {
       return; // Netty refuses it, and vertx-mqtt answers CONNACK 0x01 (§3.1.2.2)
     }
-    name();
-    int level = u8("protocol level");
-    int flags = u8("connect flags");
+    in.string("protocol name");
+    int level = in.u8("protocol level");
+    int flags = in.u8("connect flags");
     if (level >= 4 && (flags & 0x01) != 0) {
       throw WireViolation.malformed("CONNECT reserved flag set [MQTT-3.1.2-3]");
     }
@@ -137,33 +114,33 @@ final class FrameRules {
     if (level == 4 && (flags & 0xC0) == 0x40) {
       throw WireViolation.malformed("password without user name [MQTT-3.1.2-22]");
     }
-    u16("keep alive");
+    in.u16("keep alive");
     properties(CONNECT, "CONNECT");
-    bytes("client identifier");
+    in.bytes("client identifier");
     if ((flags & 0x04) != 0) {
       properties(WILL, "will");
-      bytes("will topic");
-      bytes("will payload");
+      in.bytes("will topic");
+      in.bytes("will payload");
     }
     if ((flags & 0x80) != 0) {
-      bytes("user name");
+      in.bytes("user name");
     }
     if ((flags & 0x40) != 0) {
-      bytes("password");
+      in.bytes("password");
     }
-    end("CONNECT");
+    in.end("CONNECT");
   }
 
   private void publish(int qos) {
     if (qos == 3) {
       throw WireViolation.malformed("PUBLISH with QoS 3 [MQTT-3.3.1-4]");
     }
-    int topicStart = position + 2;
-    int topicLength = bytes("topic name");
+    int topicStart = in.position() + 2;
+    int topicLength = in.bytes("topic name");
     if (qos > 0) {
       packetIdentifier();
     }
-    properties(PUBLISH, "PUBLISH");
+    long seen = properties(PUBLISH, "PUBLISH");
     if ((seen & bit(SUBSCRIPTION_IDENTIFIER)) != 0) {
       throw WireViolation.protocolError("Subscription Identifier from a client [MQTT-3.3.4-6]");
     }
@@ -181,7 +158,7 @@ final class FrameRules {
     }
     // '+' and '#' are single bytes that never occur inside a multi-byte UTF-8 sequence.
     for (int i = topicStart; i < topicStart + topicLength; i++) {
-      byte b = body.getByte(i);
+      byte b = in.byteAt(i);
       if (b == '+' || b == '#') {
         throw new WireViolation(
             MqttDisconnectReasonCode.TOPIC_NAME_INVALID, "wildcard in a topic name [MQTT-3.3.2-2]");
@@ -192,22 +169,22 @@ final class FrameRules {
 
   private void acknowledgement() {
     packetIdentifier();
-    if (v5 && position < limit) {
-      u8("reason code"); // §3.4.2.1: omitted when 0x00 and there are no properties
-      if (position < limit) {
+    if (v5 && in.hasMore()) {
+      in.u8("reason code"); // §3.4.2.1: omitted when 0x00 and there are no properties
+      if (in.hasMore()) {
         properties(ACK, "acknowledgement");
       }
     }
-    end("acknowledgement");
+    in.end("acknowledgement");
   }
 
   private void subscribe() {
     packetIdentifier();
     properties(SUBSCRIBE, "SUBSCRIBE");
     int filters = 0;
-    while (position < limit) {
-      bytes("topic filter");
-      int options = u8("subscription options");
+    while (in.hasMore()) {
+      in.bytes("topic filter");
+      int options = in.u8("subscription options");
       if (v5 && (options & 0xC0) != 0) {
         throw WireViolation.malformed("reserved subscription option bits set [MQTT-3.8.3-5]");
       }
@@ -233,8 +210,8 @@ final class FrameRules {
     packetIdentifier();
     properties(UNSUBSCRIBE, "UNSUBSCRIBE");
     int filters = 0;
-    while (position < limit) {
-      bytes("topic filter");
+    while (in.hasMore()) {
+      in.bytes("topic filter");
       filters++;
     }
     if (filters == 0) {
@@ -245,122 +222,23 @@ final class FrameRules {
 
   /** DISCONNECT and AUTH: MQTT 5 may omit the reason code and the properties (§3.14.2.1). */
   private void reasonAndProperties(long allowed, String packet) {
-    if (v5 && position < limit) {
-      u8("reason code");
-      if (position < limit) {
+    if (v5 && in.hasMore()) {
+      in.u8("reason code");
+      if (in.hasMore()) {
         properties(allowed, packet);
       }
     }
-    end(packet);
+    in.end(packet);
   }
 
   private void packetIdentifier() {
-    if (u16("packet identifier") == 0) {
+    if (in.u16("packet identifier") == 0) {
       throw WireViolation.malformed("packet identifier 0 [MQTT-2.2.1-3]");
     }
   }
 
-  /** MQTT 5 §2.2.2: a property section; none in 3.1 / 3.1.1. */
-  private void properties(long allowed, String packet) {
-    seen = 0;
-    if (!v5) {
-      return;
-    }
-    int length = variableByteInteger("property length");
-    int end = position + length;
-    if (end > limit) {
-      throw WireViolation.malformed(packet + " properties run past the packet");
-    }
-    int outer = limit;
-    limit = end;
-    while (position < end) {
-      int id = variableByteInteger("property identifier");
-      if (id >= VALUE_KINDS.length || (allowed & bit(id)) == 0) {
-        throw WireViolation.malformed(
-            "property 0x" + Integer.toHexString(id) + " not allowed in " + packet + " (§2.2.2.2)");
-      }
-      if (id != USER_PROPERTY && (seen & bit(id)) != 0) {
-        throw WireViolation.protocolError(
-            "property 0x" + Integer.toHexString(id) + " twice in " + packet + " (§3)");
-      }
-      seen |= bit(id);
-      value(VALUE_KINDS[id]);
-    }
-    limit = outer;
-  }
-
-  private void value(char kind) {
-    switch (kind) {
-      case 'b' -> u8("property value");
-      case 's' -> u16("property value");
-      case 'i' -> skip(4, "property value");
-      case 'v' -> variableByteInteger("property value");
-      case 'u' -> bytes("property value");
-      default -> {
-        bytes("user property name");
-        bytes("user property value");
-      }
-    }
-  }
-
-  private String name() {
-    int start = position + 2;
-    int length = bytes("protocol name");
-    return body.toString(start, length, StandardCharsets.UTF_8);
-  }
-
-  /** A two-byte length and that many bytes (UTF-8 string or binary data, §1.5.4, §1.5.6). */
-  private int bytes(String field) {
-    int length = u16(field + " length");
-    skip(length, field);
-    return length;
-  }
-
-  private int u8(String field) {
-    skip(1, field);
-    return body.getUnsignedByte(position - 1);
-  }
-
-  private int u16(String field) {
-    skip(2, field);
-    return body.getUnsignedShort(position - 2);
-  }
-
-  /** §1.5.5: at most four bytes. */
-  private int variableByteInteger(String field) {
-    int value = 0;
-    for (int i = 0; i < 4; i++) {
-      int digit = u8(field);
-      value |= (digit & 0x7F) << (7 * i);
-      if ((digit & 0x80) == 0) {
-        return value;
-      }
-    }
-    throw WireViolation.malformed(field + ": variable byte integer over four bytes (§1.5.5)");
-  }
-
-  private void skip(int bytes, String field) {
-    if (bytes > limit - position) {
-      throw WireViolation.malformed(field + " runs past the end of its packet or section");
-    }
-    position += bytes;
-  }
-
-  private void end(String packet) {
-    if (position != limit) {
-      throw WireViolation.malformed((limit - position) + " bytes left over in " + packet);
-    }
-  }
-
-  private static long bits(int... ids) {
-    long mask = 0;
-    for (int id : ids) {
-      mask |= bit(id);
-    }
-    return mask;
-  }
-
-  private static long bit(int id) {
-    return 1L << id;
+  /** MQTT 5 §2.2.2: a property section; none in 3.1 / 3.1.1. Returns the properties seen. */
+  private long properties(long allowed, String packet) {
+    return v5 ? in.properties(allowed, packet) : 0;
   }
 }
