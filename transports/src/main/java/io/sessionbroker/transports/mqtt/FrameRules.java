@@ -5,6 +5,7 @@ import static io.sessionbroker.transports.mqtt.PacketReader.bits;
 
 import io.netty.buffer.ByteBuf;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
+import java.util.List;
 
 /**
  * Walks the body of one complete client packet (everything after the fixed header, exactly its
@@ -40,22 +41,26 @@ final class FrameRules {
   private final PacketReader in;
   private final ByteBuf body;
   private final boolean v5;
+  private final List<Integer> misread;
 
-  private FrameRules(ByteBuf body, boolean v5) {
+  private FrameRules(ByteBuf body, boolean v5, List<Integer> misread) {
     this.in = new PacketReader(body);
     this.body = body;
     this.v5 = v5;
+    this.misread = misread;
   }
 
   /**
    * @param header the fixed header's first byte
    * @param body the packet after its fixed header: exactly Remaining Length bytes
    * @param protocolLevel 5 for MQTT 5, anything else for 3.1 / 3.1.1
+   * @param misread receives the start (in {@code body}) of each property section that Netty's
+   *     decoder would misread, to be put right by {@link PropertyOrder} before it decodes them
    * @return why the packet is refused, or null to hand it to Netty's decoder
    */
-  static WireViolation check(int header, ByteBuf body, int protocolLevel) {
+  static WireViolation check(int header, ByteBuf body, int protocolLevel, List<Integer> misread) {
     try {
-      new FrameRules(body, protocolLevel == 5).packet(header);
+      new FrameRules(body, protocolLevel == 5, misread).packet(header);
       return null;
     } catch (WireViolation violation) {
       return violation;
@@ -239,6 +244,6 @@ final class FrameRules {
 
   /** MQTT 5 §2.2.2: a property section; none in 3.1 / 3.1.1. Returns the properties seen. */
   private long properties(long allowed, String packet) {
-    return v5 ? in.properties(allowed, packet) : 0;
+    return v5 ? in.properties(allowed, packet, misread) : 0;
   }
 }

@@ -10,6 +10,8 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.mqtt.MqttDecoder;
 import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageFactory;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Cuts the byte stream into whole MQTT packets before Netty's {@link MqttDecoder} sees it, so that
@@ -34,7 +36,9 @@ import io.netty.handler.codec.mqtt.MqttMessageFactory;
  *       behind the decoder tells).
  * </ol>
  *
- * A refused packet travels on as an invalid {@link MqttMessage} whose cause is a {@link
+ * <p>It also puts right the property sections Netty would misread ({@link PropertyOrder}).
+ *
+ * <p>A refused packet travels on as an invalid {@link MqttMessage} whose cause is a {@link
  * WireViolation} (or {@link TooLongFrameException}), like Netty's own failures; every byte after it
  * is dropped, and {@link MqttLink} answers and closes. Netty's decoder is kept for what it does
  * well: turning bytes into messages, strict UTF-8 ([MQTT-1.5.4-1/2]), fixed-header flags.
@@ -49,6 +53,9 @@ final class MqttFraming extends ChannelInboundHandlerAdapter {
 
   /** Bytes read and not yet handed on: after each read, at most the start of one packet. */
   private ByteBuf buffered = Unpooled.EMPTY_BUFFER;
+
+  /** Per packet: where its property sections that Netty would misread start. */
+  private final List<Integer> misread = new ArrayList<>();
 
   private boolean decoded;
   private boolean failed;
@@ -132,12 +139,17 @@ final class MqttFraming extends ChannelInboundHandlerAdapter {
     if (header >>> 4 == 1 && protocolLevel == 0) {
       protocolLevel = FrameRules.protocolLevel(body);
     }
-    WireViolation violation = FrameRules.check(header, body, protocolLevel);
+    misread.clear();
+    WireViolation violation = FrameRules.check(header, body, protocolLevel, misread);
     if (violation != null) {
       return fail(ctx, in, violation);
     }
+    ByteBuf packet = in.readRetainedSlice(packetBytes);
+    if (!misread.isEmpty()) {
+      packet = PropertyOrder.reorder(ctx.alloc(), packet, 1 + lengthBytes, misread);
+    }
     decoded = false;
-    ctx.fireChannelRead(in.readRetainedSlice(packetBytes)); // MqttDecoder decodes it right here
+    ctx.fireChannelRead(packet); // MqttDecoder decodes it right here
     if (ctx.isRemoved()) {
       return false; // the channel closed under the packet, and handlerRemoved released the bytes
     }

@@ -2,6 +2,7 @@ package io.sessionbroker.transports.mqtt;
 
 import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * Reads the fields of one MQTT packet body without ever going past its end: a field that would is a
@@ -110,33 +111,52 @@ final class PacketReader {
   /**
    * An MQTT 5 property section (§2.2.2): its length, then properties that must all lie inside it,
    * each allowed in {@code packet} (else Malformed Packet, §2.2.2.2) and, but for User Property,
-   * there once (else Protocol Error: each property's section says so).
+   * there once (else Protocol Error: each property's section says so). A section that Netty's
+   * decoder would misread ({@link PropertyOrder}) has its start added to {@code misread}.
    *
    * @param allowed the identifiers allowed, as {@link #bits}
    * @return the identifiers seen, as {@link #bits}
    */
-  long properties(long allowed, String packet) {
+  long properties(long allowed, String packet, List<Integer> misread) {
+    int sectionStart = position;
     int length = variableByteInteger("property length");
+    int lengthBytes = position - sectionStart;
     if (length > limit - position) {
       throw WireViolation.malformed(packet + " properties run past the packet");
     }
     int outer = limit;
+    int first = position;
     limit = position + length;
     long seen = 0;
+    boolean misreadByNetty = false;
     while (position < limit) {
-      int id = variableByteInteger("property identifier");
+      misreadByNetty |= PropertyOrder.nettySkips(position - first, length, lengthBytes);
+      int id = property();
       String name = "property 0x" + Integer.toHexString(id);
-      if (id >= VALUE_KINDS.length || (allowed & bit(id)) == 0) {
+      if ((allowed & bit(id)) == 0) {
         throw WireViolation.malformed(name + " not allowed in " + packet + " (§2.2.2.2)");
       }
       if (id != USER_PROPERTY && (seen & bit(id)) != 0) {
         throw WireViolation.protocolError(name + " twice in " + packet);
       }
       seen |= bit(id);
-      value(VALUE_KINDS[id]);
     }
     limit = outer;
+    if (misreadByNetty) {
+      misread.add(sectionStart);
+    }
     return seen;
+  }
+
+  /** Reads one property, identifier and value; returns the identifier. */
+  int property() {
+    int id = variableByteInteger("property identifier");
+    if (id >= VALUE_KINDS.length || VALUE_KINDS[id] == 0) {
+      throw WireViolation.malformed(
+          "unknown property 0x" + Integer.toHexString(id) + " (§2.2.2.2)");
+    }
+    value(VALUE_KINDS[id]);
+    return id;
   }
 
   private void value(char kind) {
