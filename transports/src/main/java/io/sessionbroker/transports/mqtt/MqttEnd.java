@@ -27,6 +27,20 @@ record MqttEnd(
     return new MqttEnd(code, null, false);
   }
 
+  /**
+   * Refuse an MQTT 5 CONNECT that could not be decoded (§4.13): CONNACK 0x82 for a protocol error,
+   * 0x95 for a packet over the maximum, 0x81 for anything else malformed; then close.
+   */
+  static MqttEnd undecodedConnect(MqttDisconnectReasonCode code) {
+    MqttConnectReturnCode connack =
+        switch (code) {
+          case PROTOCOL_ERROR -> MqttConnectReturnCode.CONNECTION_REFUSED_PROTOCOL_ERROR;
+          case PACKET_TOO_LARGE -> MqttConnectReturnCode.CONNECTION_REFUSED_PACKET_TOO_LARGE;
+          default -> MqttConnectReturnCode.CONNECTION_REFUSED_MALFORMED_PACKET;
+        };
+    return new MqttEnd(connack, null, true);
+  }
+
   /** DISCONNECT with {@code code} (MQTT 5), then close. */
   static MqttEnd disconnect(MqttDisconnectReasonCode code) {
     return new MqttEnd(null, code, true);

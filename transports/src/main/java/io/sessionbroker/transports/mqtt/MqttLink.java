@@ -1,6 +1,5 @@
 package io.sessionbroker.transports.mqtt;
 
-import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageType;
@@ -77,8 +76,11 @@ final class MqttLink implements Link.Wire<MqttEnd> {
       return;
     }
     if (packet.decoderResult().isFailure()) {
-      onMalformed(packet.decoderResult().cause());
-      bridge.deliver(message);
+      Throwable cause = packet.decoderResult().cause();
+      onMalformed(cause);
+      if (cause instanceof MqttUnacceptableProtocolVersionException) {
+        bridge.deliver(message); // vertx-mqtt answers CONNACK 0x01 and closes
+      }
       return;
     }
     Session session = link.session();
@@ -107,20 +109,19 @@ final class MqttLink implements Link.Wire<MqttEnd> {
   }
 
   private void onMalformed(Throwable cause) {
-    if (link.state()
-        == Link.State.AWAITING_HELLO) { // vertx-mqtt answers (a CONNACK for the version) and closes
-      boolean version = cause instanceof MqttUnacceptableProtocolVersionException;
-      refused(
-          version ? "unsupported_protocol_version" : "malformed_packet",
-          String.valueOf(cause.getMessage()),
-          MqttEnd.NONE);
+    MqttDisconnectReasonCode code = WireViolation.codeOf(cause);
+    if (link.state() != Link.State.AWAITING_HELLO) {
+      violation(code); // MQTT 5 §4.13: DISCONNECT with the reason code, then close; 3.1.1: close
+    } else if (cause instanceof MqttUnacceptableProtocolVersionException) {
+      refused("unsupported_protocol_version", String.valueOf(cause.getMessage()), MqttEnd.NONE);
     } else {
-      // MQTT 5 §4.13: 0x81 Malformed Packet / 0x95 Packet Too Large, then close; 3.1.1 §4.8: just
-      // close.
-      violation(
-          cause instanceof TooLongFrameException
-              ? MqttDisconnectReasonCode.PACKET_TOO_LARGE
-              : MqttDisconnectReasonCode.MALFORMED_PACKET);
+      // MQTT 5 §4.13: CONNACK with the reason code, then close; 3.1.1 §4.8: close.
+      refused(
+          code == MqttDisconnectReasonCode.PROTOCOL_ERROR
+              ? Frames.PROTOCOL_ERROR
+              : "malformed_packet",
+          String.valueOf(cause.getMessage()),
+          bridge.protocolLevel() == 5 ? MqttEnd.undecodedConnect(code) : MqttEnd.CLOSE);
     }
   }
 
@@ -230,6 +231,10 @@ final class MqttLink implements Link.Wire<MqttEnd> {
 
   @Override
   public void close(MqttEnd end) {
+    if (end.connack() != null && endpoint == null) {
+      bridge.refuseUndecodedConnect(end.connack()); // no endpoint: the CONNECT was not decoded
+      return;
+    }
     if (end.connack() != null) {
       endpoint.reject(end.connack()); // writes the CONNACK, then closes (§3.2.2.3)
       return;

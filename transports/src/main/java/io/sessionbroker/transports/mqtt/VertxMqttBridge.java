@@ -2,10 +2,12 @@ package io.sessionbroker.transports.mqtt;
 
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttDecoder;
 import io.netty.handler.codec.mqtt.MqttEncoder;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.MqttServerOptions;
@@ -43,6 +45,7 @@ final class VertxMqttBridge {
 
   private final NetSocketInternal socket;
   private final MqttServerConnection connection;
+  private final MqttFraming framing;
 
   /**
    * @param onConnect called with the endpoint of a CONNECT that vertx-mqtt found well-formed
@@ -58,8 +61,12 @@ final class VertxMqttBridge {
     this.socket = socket;
     ChannelPipeline pipeline = socket.channelHandlerContext().pipeline();
     pipeline.addBefore("handler", "mqttEncoder", MqttEncoder.INSTANCE);
+    // MqttFraming bounds every packet before Netty's decoder reads it (why: its class Javadoc).
+    this.framing = new MqttFraming(maxMessageBytes);
+    pipeline.addBefore("handler", "mqttFraming", framing);
     pipeline.addBefore(
         "handler", "mqttDecoder", new MqttDecoder(maxMessageBytes, maxClientIdLength));
+    pipeline.addBefore("handler", "mqttDecoded", framing.decodedMark());
     // Placeholders: vertx-mqtt removes these by name on CONNECT; our own connect deadline replaces
     // them.
     pipeline.addBefore("handler", IDLE, new ChannelInboundHandlerAdapter());
@@ -78,6 +85,23 @@ final class VertxMqttBridge {
     } catch (Throwable e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** The protocol level of the connection's CONNECT (3, 4 or 5), 0 before one was read. */
+  int protocolLevel() {
+    return framing.protocolLevel();
+  }
+
+  /**
+   * Refuses an MQTT 5 CONNECT that could not be decoded with CONNACK {@code code} (§4.13), then
+   * closes. vertx-mqtt has no endpoint for such a CONNECT, and Netty's encoder writes a CONNACK in
+   * the MQTT 5 shape only once its decoder has marked the channel MQTT 5 — which a packet refused
+   * before decoding never reaches — so the five bytes are written here: CONNACK, Remaining Length
+   * 3, Session Present 0, the reason code, no properties (§3.2).
+   */
+  void refuseUndecodedConnect(MqttConnectReturnCode code) {
+    socket.write(Buffer.buffer(new byte[] {0x20, 3, 0, code.byteValue(), 0}));
+    socket.close();
   }
 
   /**

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Timeout;
  * (docs/protocol.md, "How MQTT maps to sessions"): an MQTT 5 client gets one DISCONNECT with the
  * reason code of the close (§3.14.2.1), then the connection closes; an MQTT 3.1.1 client, for which
  * the server has no DISCONNECT (§3.14), sees only the close. The codes not covered here are in
- * {@link MqttTakeoverIT} (0x8E, 0x98) and {@link MqttConnectIT} (0x81, 0x82).
+ * {@link MqttTakeoverIT} (0x8E, 0x98), {@link MqttConnectIT} (0x81, 0x82) and {@link
+ * MqttMalformedPacketIT} (0x81, 0x82, 0x90, 0x94, 0x95 for each bad packet).
  */
 @Timeout(60)
 class MqttBrokerDisconnectIT {
@@ -133,41 +134,6 @@ class MqttBrokerDisconnectIT {
                 Base64.getDecoder().decode(will.getString("payload")), StandardCharsets.UTF_8))
         .isEqualTo("offline");
     assertThat(will.getInteger("qos")).isEqualTo(1);
-  }
-
-  @Test
-  @ExpectCloses(CloseReason.PROTOCOL_ERROR)
-  void aPublishToATopicWithAWildcardEndsAnMqtt5SessionWithDisconnect0x81MalformedPacket()
-      throws Exception {
-    // given
-    start();
-    RawMqtt device = connected(connect(5, "v5-wild", 30));
-
-    // when: PUBLISH QoS 0 to "a/#", no properties, payload "x" (§3.3.2.1: no wildcards in a Topic
-    // Name)
-    device.send(RawMqtt.packet(0x30, new byte[] {0, 3, 'a', '/', '#', 0, 'x'}));
-
-    // then 0x81: Netty's decoder refuses the packet before the broker sees it as a PUBLISH
-    // (docs/protocol.md
-    // said 0x90, Topic Name invalid, which the spec keeps for a topic that is "not malformed")
-    assertDisconnectThenClose(device, 0x81);
-    assertThat(closeReason("v5-wild")).isEqualTo("PROTOCOL_ERROR");
-  }
-
-  @Test
-  @ExpectCloses(CloseReason.PROTOCOL_ERROR)
-  void aPublishWithAnEmptyTopicEndsAnMqtt5SessionWithDisconnect0x90TopicNameInvalid()
-      throws Exception {
-    // given
-    start();
-    RawMqtt device = connected(connect(5, "v5-nameless", 30));
-
-    // when: PUBLISH QoS 0 to "", no properties (so no Topic Alias either), payload "x"
-    device.send(RawMqtt.packet(0x30, new byte[] {0, 0, 0, 'x'}));
-
-    // then
-    assertDisconnectThenClose(device, 0x90);
-    assertThat(closeReason("v5-nameless")).isEqualTo("PROTOCOL_ERROR");
   }
 
   @Test

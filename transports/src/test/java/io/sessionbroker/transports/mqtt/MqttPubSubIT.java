@@ -174,4 +174,35 @@ class MqttPubSubIT {
     assertThat(third.connectWithResult(clean).getSessionPresent()).isFalse();
     third.disconnect();
   }
+
+  /**
+   * Verifies that a valid MQTT 5 PUBLISH whose property section is 128 bytes or longer and ends
+   * with a short property (MQTT 5 §2.2.2: any order is allowed) reaches subscribers with its
+   * payload intact. Netty's decoder alone stopped before that last property and read its two bytes
+   * as the start of the payload ({@link PropertyOrder}).
+   */
+  @Test
+  void aLongPropertySectionEndingInAShortPropertyLeavesThePayloadIntact() throws Exception {
+    // given a subscriber, and an MQTT 5 device
+    BlockingQueue<String> received = mqtt.subscriber("long-props-reader", "long/props");
+    RawMqtt device = mqtt.raw();
+    RawMqtt.Connect connect = new RawMqtt.Connect();
+    connect.level = 5;
+    connect.clientId = "long-props-writer";
+    assertThat(device.connect(connect).body()[1]).isZero();
+
+    // when it publishes "hello" with Property Length 133 (two bytes): a User Property of 131
+    // bytes, then Payload Format Indicator 1
+    java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+    body.writeBytes(new byte[] {0, 10});
+    body.writeBytes(utf8("long/props"));
+    body.writeBytes(new byte[] {(byte) (133 | 0x80), 1, 0x26, 0, 1, 'k', 0, 125});
+    body.writeBytes(utf8("v".repeat(125)));
+    body.writeBytes(new byte[] {0x01, 0x01});
+    body.writeBytes(utf8("hello"));
+    device.send(RawMqtt.packet(0x30, body.toByteArray()));
+
+    // then
+    assertThat(received.poll(5, TimeUnit.SECONDS)).isEqualTo("long/props hello");
+  }
 }

@@ -120,6 +120,12 @@ final class RawMqtt implements AutoCloseable {
     body.writeBytes(bytes);
   }
 
+  /** How long {@link #read}, {@link #bytesUntilClosed} and {@link #closedByBroker} wait. */
+  RawMqtt timeout(int millis) throws IOException {
+    socket.setSoTimeout(millis);
+    return this;
+  }
+
   RawMqtt send(byte[] bytes) throws IOException {
     out.write(bytes);
     out.flush();

@@ -1,0 +1,181 @@
+package io.sessionbroker.transports.mqtt;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.mqtt.MqttDecoder;
+import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttMessageFactory;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Cuts the byte stream into whole MQTT packets before Netty's {@link MqttDecoder} sees it, so that
+ * no field of one packet can be read from the bytes of the next, and nothing is buffered toward a
+ * length over the limit.
+ *
+ * <p>Why: {@code MqttDecoder} is a {@code ReplayingDecoder} that reads fields from the stream, not
+ * from the packet: a field that runs past the Remaining Length (a CONNECT whose will flag promises
+ * a will the packet does not hold, an UNSUBSCRIBE with Remaining Length 0) makes it wait for more
+ * bytes — until the connect timeout, or until it misreads the next packet. It also leaves unchecked
+ * what it does not need (bytes after a DISCONNECT's properties, properties not allowed in a packet,
+ * reserved subscription option bits). Patching its output cannot fix a decoder that is waiting, so
+ * this handler sits in front of it and, per packet:
+ *
+ * <ol>
+ *   <li>reads the fixed header; a Remaining Length over four bytes (§1.5.5) or over {@code
+ *       maxRemainingBytes} fails at once, before its body is buffered;
+ *   <li>waits for the whole packet (at most {@code maxRemainingBytes}) and checks its body with
+ *       {@link FrameRules};
+ *   <li>hands the packet, alone, to {@code MqttDecoder}. If the decoder emits nothing for a whole
+ *       packet, a field ran past the end: the packet is malformed (the {@link #decodedMark} handler
+ *       behind the decoder tells).
+ * </ol>
+ *
+ * <p>It also puts right the property sections Netty would misread ({@link PropertyOrder}).
+ *
+ * <p>A refused packet travels on as an invalid {@link MqttMessage} whose cause is a {@link
+ * WireViolation} (or {@link TooLongFrameException}), like Netty's own failures; every byte after it
+ * is dropped, and {@link MqttLink} answers and closes. Netty's decoder is kept for what it does
+ * well: turning bytes into messages, strict UTF-8 ([MQTT-1.5.4-1/2]), fixed-header flags.
+ */
+final class MqttFraming extends ChannelInboundHandlerAdapter {
+
+  private final int maxRemainingBytes;
+  private final ChannelHandler decodedMark = new DecodedMark();
+
+  /** The protocol level of the connection's CONNECT, 0 before it. */
+  private int protocolLevel;
+
+  /** Bytes read and not yet handed on: after each read, at most the start of one packet. */
+  private ByteBuf buffered = Unpooled.EMPTY_BUFFER;
+
+  /** Per packet: where its property sections that Netty would misread start. */
+  private final List<Integer> misread = new ArrayList<>();
+
+  private boolean decoded;
+  private boolean failed;
+
+  /**
+   * @param maxRemainingBytes the largest Remaining Length accepted (as {@code MqttDecoder}'s {@code
+   *     maxBytesInMessage}); a larger packet fails with {@link TooLongFrameException}
+   */
+  MqttFraming(int maxRemainingBytes) {
+    this.maxRemainingBytes = maxRemainingBytes;
+  }
+
+  /**
+   * The handler to put right behind {@code MqttDecoder}: it notes each message the decoder emits.
+   */
+  ChannelHandler decodedMark() {
+    return decodedMark;
+  }
+
+  /** The protocol level of the CONNECT seen on this connection (4 for 3.1.1, 5), 0 before it. */
+  int protocolLevel() {
+    return protocolLevel;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!(msg instanceof ByteBuf bytes)) {
+      ctx.fireChannelRead(msg);
+      return;
+    }
+    if (failed) {
+      bytes.release(); // the connection is closing; read nothing more
+      return;
+    }
+    buffered = ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), buffered, bytes);
+    while (!failed && buffered.isReadable() && nextPacket(ctx, buffered)) {
+      // one packet per turn, each decoded before the next is cut
+    }
+    if (!buffered.isReadable()) {
+      buffered.release();
+      buffered = Unpooled.EMPTY_BUFFER;
+    }
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    buffered.release();
+    buffered = Unpooled.EMPTY_BUFFER;
+  }
+
+  /**
+   * Cuts, checks and hands on the packet at the start of {@code in}; returns false while it is
+   * still incomplete.
+   */
+  private boolean nextPacket(ChannelHandlerContext ctx, ByteBuf in) {
+    int start = in.readerIndex();
+    int header = in.getUnsignedByte(start);
+    int remaining = 0;
+    int lengthBytes = 0;
+    int digit;
+    do {
+      if (lengthBytes == 4) {
+        return fail(ctx, in, WireViolation.malformed("Remaining Length over four bytes (§1.5.5)"));
+      }
+      if (in.readableBytes() < 2 + lengthBytes) {
+        return false; // wait for the rest of the fixed header
+      }
+      digit = in.getUnsignedByte(start + 1 + lengthBytes);
+      remaining |= (digit & 0x7F) << (7 * lengthBytes);
+      lengthBytes++;
+    } while ((digit & 0x80) != 0);
+    if (remaining > maxRemainingBytes) {
+      return fail(
+          ctx, in, new TooLongFrameException("Remaining Length " + remaining + " too large"));
+    }
+    int packetBytes = 1 + lengthBytes + remaining;
+    if (in.readableBytes() < packetBytes) {
+      return false; // wait for the whole packet: at most maxRemainingBytes are buffered
+    }
+    ByteBuf body = in.slice(start + 1 + lengthBytes, remaining);
+    if (header >>> 4 == 1 && protocolLevel == 0) {
+      protocolLevel = FrameRules.protocolLevel(body);
+    }
+    misread.clear();
+    WireViolation violation = FrameRules.check(header, body, protocolLevel, misread);
+    if (violation != null) {
+      return fail(ctx, in, violation);
+    }
+    ByteBuf packet = in.readRetainedSlice(packetBytes);
+    if (!misread.isEmpty()) {
+      packet = PropertyOrder.reorder(ctx.alloc(), packet, 1 + lengthBytes, misread);
+    }
+    decoded = false;
+    ctx.fireChannelRead(packet); // MqttDecoder decodes it right here
+    if (ctx.isRemoved()) {
+      return false; // the channel closed under the packet, and handlerRemoved released the bytes
+    }
+    if (!decoded && !failed) {
+      return fail(ctx, in, WireViolation.malformed("a field runs past the Remaining Length"));
+    }
+    return true;
+  }
+
+  private boolean fail(ChannelHandlerContext ctx, ByteBuf in, Throwable cause) {
+    failed = true;
+    in.skipBytes(in.readableBytes());
+    ctx.fireChannelRead(MqttMessageFactory.newInvalidMessage(cause)); // passes through MqttDecoder
+    return false;
+  }
+
+  /** Behind {@code MqttDecoder}: notes that the packet handed to it came out as a message. */
+  private final class DecodedMark extends ChannelInboundHandlerAdapter {
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (msg instanceof MqttMessage message) {
+        decoded = true;
+        failed |= message.decoderResult().isFailure();
+      }
+      ctx.fireChannelRead(msg);
+    }
+  }
+}
