@@ -2,10 +2,15 @@ package io.sessionbroker.transports.mqtt;
 
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.mqtt.MqttConnectMessage;
+import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
+import io.netty.handler.codec.mqtt.MqttIdentifierRejectedException;
 import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttMessageBuilders;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.handler.codec.mqtt.MqttUnacceptableProtocolVersionException;
+import io.netty.util.ReferenceCountUtil;
 import io.sessionbroker.cluster.CloseReason;
 import io.sessionbroker.cluster.Session;
 import io.sessionbroker.transports.TransportName;
@@ -54,7 +59,7 @@ final class MqttLink implements Link.Wire<MqttEnd> {
         new VertxMqttBridge(
             socket,
             services.options().maxMessageBytes(),
-            Frames.MAX_DEVICE_ID_LENGTH,
+            ConnectRules.MQTT_3_1_MAX_CLIENT_ID_LENGTH,
             this::onConnect,
             e -> refused("identifier_rejected", e.getMessage(), MqttEnd.NONE));
     socket.messageHandler(this::onPacket);
@@ -77,6 +82,16 @@ final class MqttLink implements Link.Wire<MqttEnd> {
       return;
     }
     if (packet.decoderResult().isFailure()) {
+      if (packet.decoderResult().cause() instanceof MqttIdentifierRejectedException
+          && link.state() == Link.State.AWAITING_HELLO) {
+        // MQTT 3.1: the decoder refused a client id of 0 or more than 23 characters. The 3.1 spec
+        // answers CONNACK 2 Identifier Rejected; vertx-mqtt would just close.
+        refused(
+            "identifier_rejected",
+            "MQTT 3.1 client id must be 1 to 23 characters",
+            MqttEnd.connack(MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED));
+        return;
+      }
       onMalformed(packet.decoderResult().cause());
       bridge.deliver(message);
       return;
@@ -96,14 +111,31 @@ final class MqttLink implements Link.Wire<MqttEnd> {
               .PROTOCOL_ERROR); // §3.1.0-2: a second CONNECT is a protocol violation
     } else if (type == MqttMessageType.CONNECT) {
       requestedClientId = ((MqttConnectMessage) packet).payload().clientIdentifier();
+      ConnectRules.Refusal badWill = WillRules.refuse((MqttConnectMessage) packet);
+      if (badWill != null) {
+        refused(badWill.rejection(), badWill.message(), badWill.end());
+        return;
+      }
       bridge.deliver(message);
       bridge.dropBuiltInKeepAlive();
       if (link.state() == Link.State.AWAITING_HELLO) { // vertx-mqtt refused it, and answered it
         refused("connect_refused", "CONNECT refused (bad will flags or client id)", MqttEnd.NONE);
       }
+    } else if (type == MqttMessageType.PUBLISH && refusePublish((MqttPublishMessage) packet)) {
+      ReferenceCountUtil.release(packet);
     } else {
       bridge.deliver(message);
     }
+  }
+
+  /** Ends the connection for a PUBLISH that {@link PublishRules} refuses; whether it did. */
+  private boolean refusePublish(MqttPublishMessage publish) {
+    MqttDisconnectReasonCode code =
+        endpoint == null ? null : PublishRules.refuse(publish, endpoint.protocolVersion());
+    if (code != null) {
+      violation(code);
+    }
+    return code != null;
   }
 
   private void onMalformed(Throwable cause) {
@@ -143,11 +175,19 @@ final class MqttLink implements Link.Wire<MqttEnd> {
   }
 
   /**
-   * §3.14.4 (3.1.1) / [MQTT-3.14.4-3] (5): DISCONNECT discards the will, unless MQTT 5 reason 0x04
-   * keeps it.
+   * §3.14.4 (3.1.1) / [MQTT-3.14.4-3] (5): DISCONNECT with reason 0x00 (3.1.1: every DISCONNECT)
+   * discards the will; any other MQTT 5 reason (0x04 Disconnect with Will Message, or an error the
+   * client reports) leaves it to be published ([MQTT-3.1.2-8]).
    */
   private void onDisconnect(MqttDisconnectMessage message) {
-    if (message.code() != MqttDisconnectReasonCode.WITH_WILL_MESSAGE) {
+    if (ConnectRules.isV5(endpoint.protocolVersion())
+        && ConnectRules.disconnectRaisesZeroExpiry(message.properties(), sessionExpirySeconds)) {
+      // §3.14.2.2.2: not a valid DISCONNECT, but a Protocol Error (0x82). So it is no normal
+      // disconnection: the will stays and is published ([MQTT-3.1.2-8]), the session expiry stays 0.
+      violation(MqttDisconnectReasonCode.PROTOCOL_ERROR);
+      return;
+    }
+    if (message.code() == MqttDisconnectReasonCode.NORMAL) {
       will = null;
       link.session().will(null);
     }
@@ -211,7 +251,8 @@ final class MqttLink implements Link.Wire<MqttEnd> {
         ConnectRules.connackProperties(
             endpoint.protocolVersion(),
             assigned ? clientId : null,
-            ConnectRules.serverKeepAlive(endpoint.keepAliveTimeSeconds(), session.heartbeatMs())));
+            ConnectRules.serverKeepAlive(endpoint.keepAliveTimeSeconds(), session.heartbeatMs()),
+            services.options().maxMessageBytes()));
     socket.resume();
     log.debug("mqtt_connected device={} version={}", clientId, endpoint.protocolVersion());
   }
@@ -230,6 +271,13 @@ final class MqttLink implements Link.Wire<MqttEnd> {
 
   @Override
   public void close(MqttEnd end) {
+    if (end.connack() != null && endpoint == null) {
+      // A CONNECT refused before vertx-mqtt saw it (a bad will, a 3.1 client id): no endpoint to
+      // answer with. The CONNACK goes out as netty's encoder writes it for the CONNECT's version.
+      socket.writeMessage(MqttMessageBuilders.connAck().returnCode(end.connack()).build());
+      socket.close();
+      return;
+    }
     if (end.connack() != null) {
       endpoint.reject(end.connack()); // writes the CONNACK, then closes (§3.2.2.3)
       return;
