@@ -137,7 +137,9 @@ final class ConnectRules {
    */
   static long maxPacketBytes(int maxMessageBytes) {
     int lengthBytes =
-        maxMessageBytes < 128 ? 1 : maxMessageBytes < 16_384 ? 2 : maxMessageBytes < 2_097_152 ? 3 : 4;
+        maxMessageBytes < 128
+            ? 1
+            : maxMessageBytes < 16_384 ? 2 : maxMessageBytes < 2_097_152 ? 3 : 4;
     return 1L + lengthBytes + maxMessageBytes;
   }
 

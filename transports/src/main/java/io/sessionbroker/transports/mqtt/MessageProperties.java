@@ -19,8 +19,8 @@ import java.util.List;
  * Topic, Correlation Data and the User Properties, in their order. The broker MUST pass them on
  * unaltered ([MQTT-3.3.2-4], [MQTT-3.3.2-15], [MQTT-3.3.2-16], [MQTT-3.3.2-17], [MQTT-3.3.2-18],
  * [MQTT-3.3.2-20]); a will carries the same ones in its Will Properties (§3.1.3.2, order kept:
- * [MQTT-3.1.3-10]). What belongs to one hop only — Topic Alias, Subscription Identifier, Will
- * Delay Interval — is not forwarded.
+ * [MQTT-3.1.3-10]). What belongs to one hop only — Topic Alias, Subscription Identifier, Will Delay
+ * Interval — is not forwarded.
  *
  * <p>Also their JSON form, for the cluster event bus and the will in {@code sessions.closed}:
  *
@@ -30,8 +30,8 @@ import java.util.List;
  *  "userProperties": [{"name": "site", "value": "north"}, {"name": "site", "value": "south"}]}
  * }</pre>
  *
- * Absent properties are absent keys; user properties are a list because names may repeat and
- * order counts. Pure functions.
+ * Absent properties are absent keys; user properties are a list because names may repeat and order
+ * counts. Pure functions.
  */
 final class MessageProperties {
 
@@ -78,8 +78,8 @@ final class MessageProperties {
 
   /**
    * How many bytes a PUBLISH to an MQTT 5 client takes on the wire (§3.3): fixed header, topic,
-   * packet id, properties (only {@link #forwarded} ones are ever sent) and payload. For the client's
-   * Maximum Packet Size ([MQTT-3.1.2-24]).
+   * packet id, properties (only {@link #forwarded} ones are ever sent) and payload. For the
+   * client's Maximum Packet Size ([MQTT-3.1.2-24]).
    */
   static long publishPacketBytes(
       String topic, int payloadBytes, boolean withPacketId, MqttProperties properties) {

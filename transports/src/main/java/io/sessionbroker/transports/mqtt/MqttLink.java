@@ -9,6 +9,7 @@ import io.netty.handler.codec.mqtt.MqttMessageBuilders;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
 import io.netty.handler.codec.mqtt.MqttUnacceptableProtocolVersionException;
 import io.netty.util.ReferenceCountUtil;
 import io.sessionbroker.cluster.CloseReason;
@@ -121,21 +122,37 @@ final class MqttLink implements Link.Wire<MqttEnd> {
       if (link.state() == Link.State.AWAITING_HELLO) { // vertx-mqtt refused it, and answered it
         refused("connect_refused", "CONNECT refused (bad will flags or client id)", MqttEnd.NONE);
       }
-    } else if (type == MqttMessageType.PUBLISH && refusePublish((MqttPublishMessage) packet)) {
-      ReferenceCountUtil.release(packet);
     } else {
-      bridge.deliver(message);
+      MqttDisconnectReasonCode refusal = refusal(type, packet);
+      if (refusal == null) {
+        bridge.deliver(message);
+      } else {
+        ReferenceCountUtil.release(packet);
+        violation(refusal);
+      }
     }
   }
 
-  /** Ends the connection for a PUBLISH that {@link PublishRules} refuses; whether it did. */
-  private boolean refusePublish(MqttPublishMessage publish) {
-    MqttDisconnectReasonCode code =
-        endpoint == null ? null : PublishRules.refuse(publish, endpoint.protocolVersion());
-    if (code != null) {
-      violation(code);
+  /**
+   * The MQTT 5 reason code for a PUBLISH or DISCONNECT that breaks a rule vertx-mqtt does not
+   * check, or null. Checked before vertx-mqtt acts on the packet: it would resolve a topic alias
+   * itself, and it closes the connection after any DISCONNECT.
+   */
+  private MqttDisconnectReasonCode refusal(MqttMessageType type, MqttMessage packet) {
+    if (endpoint == null || !ConnectRules.isV5(endpoint.protocolVersion())) {
+      return null;
     }
-    return code != null;
+    if (type == MqttMessageType.PUBLISH) {
+      return PublishRules.refuse((MqttPublishMessage) packet, endpoint.protocolVersion());
+    }
+    if (type == MqttMessageType.DISCONNECT
+        && packet.variableHeader() instanceof MqttReasonCodeAndPropertiesVariableHeader header
+        && ConnectRules.disconnectRaisesZeroExpiry(header.properties(), sessionExpirySeconds)) {
+      // §3.14.2.2.2: not a valid DISCONNECT but a Protocol Error, so no normal disconnection: the
+      // will stays and is published ([MQTT-3.1.2-8]), the session expiry stays 0.
+      return MqttDisconnectReasonCode.PROTOCOL_ERROR;
+    }
+    return null;
   }
 
   private void onMalformed(Throwable cause) {
@@ -180,13 +197,6 @@ final class MqttLink implements Link.Wire<MqttEnd> {
    * client reports) leaves it to be published ([MQTT-3.1.2-8]).
    */
   private void onDisconnect(MqttDisconnectMessage message) {
-    if (ConnectRules.isV5(endpoint.protocolVersion())
-        && ConnectRules.disconnectRaisesZeroExpiry(message.properties(), sessionExpirySeconds)) {
-      // §3.14.2.2.2: not a valid DISCONNECT, but a Protocol Error (0x82). So it is no normal
-      // disconnection: the will stays and is published ([MQTT-3.1.2-8]), the session expiry stays 0.
-      violation(MqttDisconnectReasonCode.PROTOCOL_ERROR);
-      return;
-    }
     if (message.code() == MqttDisconnectReasonCode.NORMAL) {
       will = null;
       link.session().will(null);

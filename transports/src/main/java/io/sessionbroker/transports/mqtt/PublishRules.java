@@ -9,8 +9,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * What an MQTT 5 client may not put in a PUBLISH to this broker, given what its CONNACK announced
  * ({@link ConnectRules#connackProperties}): checked before vertx-mqtt sees the packet, because
- * vertx-mqtt resolves topic aliases itself and closes the socket without a word on a bad one.
- * MQTT 3.1.1 has none of these features; its PUBLISH is not checked here. Pure functions.
+ * vertx-mqtt resolves topic aliases itself and closes the socket without a word on a bad one. MQTT
+ * 3.1.1 has none of these features; its PUBLISH is not checked here. Pure functions.
  */
 final class PublishRules {
 

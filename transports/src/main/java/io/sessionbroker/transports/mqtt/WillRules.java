@@ -29,7 +29,8 @@ final class WillRules {
       // [MQTT-3.1.2-13] / [MQTT-3.1.2-15] (3.1.1): no will, so no Will QoS and no Will Retain.
       // vertx-mqtt answers MQTT 5 with CONNACK 0x82 itself; 3.1.1 has no such code.
       return !v5 && (header.willQos() != 0 || header.isWillRetain())
-          ? new ConnectRules.Refusal(null, Frames.PROTOCOL_ERROR, "Will QoS or Will Retain without a will")
+          ? new ConnectRules.Refusal(
+              null, Frames.PROTOCOL_ERROR, "Will QoS or Will Retain without a will")
           : null;
     }
     if (header.willQos() == 3) {
@@ -62,7 +63,8 @@ final class WillRules {
     }
     if (MessageProperties.saysUtf8(connect.payload().willProperties())
         && !ByteBufUtil.isText(
-            Unpooled.wrappedBuffer(connect.payload().willMessageInBytes()), StandardCharsets.UTF_8)) {
+            Unpooled.wrappedBuffer(connect.payload().willMessageInBytes()),
+            StandardCharsets.UTF_8)) {
       // §3.1.3.2.3: the server MAY check that a will said to be UTF-8 is; 0x99 if not.
       return new ConnectRules.Refusal(
           MqttConnectReturnCode.CONNECTION_REFUSED_PAYLOAD_FORMAT_INVALID,

@@ -45,16 +45,18 @@ final class Wills {
     }
     JsonObject json =
         new JsonObject()
-        .put("topic", will.getWillTopic())
-        .put("payload", Payloads.toEventValue(will.getWillMessage()))
-        .put(
-            "payloadBase64",
-            java.util.Base64.getEncoder()
-                .encodeToString(
-                    will.getWillMessage() == null ? new byte[0] : will.getWillMessage().getBytes()))
-        .put("qos", will.getWillQos())
-        .put("retain", will.isWillRetain())
-        .put("delayIntervalSeconds", delaySeconds(will));
+            .put("topic", will.getWillTopic())
+            .put("payload", Payloads.toEventValue(will.getWillMessage()))
+            .put(
+                "payloadBase64",
+                java.util.Base64.getEncoder()
+                    .encodeToString(
+                        will.getWillMessage() == null
+                            ? new byte[0]
+                            : will.getWillMessage().getBytes()))
+            .put("qos", will.getWillQos())
+            .put("retain", will.isWillRetain())
+            .put("delayIntervalSeconds", delaySeconds(will));
     JsonObject properties = MessageProperties.toJson(will.getWillProperties());
     if (properties != null) {
       json.put("properties", properties);

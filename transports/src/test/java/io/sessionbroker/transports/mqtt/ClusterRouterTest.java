@@ -54,13 +54,25 @@ class ClusterRouterTest {
   @Test
   void aPublishReachesSubscribersOnEveryNodeOnceEach() throws Exception {
     // when a device on node A publishes
-    onContext(() -> nodeA.publish("sensors/1/temp", Buffer.buffer("21.5"), MqttQoS.AT_LEAST_ONCE, MqttProperties.NO_PROPERTIES));
+    onContext(
+        () ->
+            nodeA.publish(
+                "sensors/1/temp",
+                Buffer.buffer("21.5"),
+                MqttQoS.AT_LEAST_ONCE,
+                MqttProperties.NO_PROPERTIES));
 
     // then the subscribers on A and on B each get it, and only once: a second publish from A, once
     // it has
     // reached B, comes after any second delivery of the first on either node
     awaitSize(deliveredOnB, 1);
-    onContext(() -> nodeA.publish("sensors/barrier", Buffer.buffer("last"), MqttQoS.AT_LEAST_ONCE, MqttProperties.NO_PROPERTIES));
+    onContext(
+        () ->
+            nodeA.publish(
+                "sensors/barrier",
+                Buffer.buffer("last"),
+                MqttQoS.AT_LEAST_ONCE,
+                MqttProperties.NO_PROPERTIES));
     awaitSize(deliveredOnB, 2);
     onContext(
         () -> {}); // and A's own bus delivery of the barrier, if it wrongly took it, has run too

@@ -78,8 +78,8 @@ class MqttConnectRulesIT {
   }
 
   /**
-   * Verifies that an MQTT 5 will whose topic is empty or has a wildcard is refused with CONNACK 0x82
-   * (Protocol Error) and reported as {@code protocol_error}: topic names have at least one
+   * Verifies that an MQTT 5 will whose topic is empty or has a wildcard is refused with CONNACK
+   * 0x82 (Protocol Error) and reported as {@code protocol_error}: topic names have at least one
    * character ([MQTT-4.7.3-1]) and no wildcards ([MQTT-4.7.0-1]).
    */
   @ParameterizedTest

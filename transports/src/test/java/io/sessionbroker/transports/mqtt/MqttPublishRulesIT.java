@@ -62,7 +62,8 @@ class MqttPublishRulesIT {
     try (MqttHarness mqtt = new MqttHarness()) {
       byte[] alias = new RawMqtt.Properties().twoBytes(0x23, 1).encode();
 
-      int code = disconnectCodeFor(mqtt, "alias-user", RawMqtt.publish(0, "a/b", 0, alias, text("x")));
+      int code =
+          disconnectCodeFor(mqtt, "alias-user", RawMqtt.publish(0, "a/b", 0, alias, text("x")));
 
       assertThat(code).isEqualTo(0x94);
     }
@@ -162,10 +163,10 @@ class MqttPublishRulesIT {
   void aMessageReachesAnMqtt5SubscriberWithItsProperties() throws Exception {
     try (MqttHarness mqtt = new MqttHarness()) {
       // given an MQTT 5 subscriber
-      BlockingQueue<MqttHarness.Received5> received =
-          mqtt.subscriber5("props-watcher", "props/#");
+      BlockingQueue<MqttHarness.Received5> received = mqtt.subscriber5("props-watcher", "props/#");
       List<UserProperty> userProperties =
-          List.of(new UserProperty("b", "2"), new UserProperty("a", "1"), new UserProperty("b", "3"));
+          List.of(
+              new UserProperty("b", "2"), new UserProperty("a", "1"), new UserProperty("b", "3"));
 
       // when an MQTT 5 device publishes a message with every property a message can carry
       MqttProperties properties = new MqttProperties();
