@@ -48,7 +48,7 @@ final class MessageProperties {
 
   /** The properties of {@code received} that go on with the message; never null. */
   static MqttProperties forwarded(MqttProperties received) {
-    if (none(received)) {
+    if (received == null || received.isEmpty()) {
       return MqttProperties.NO_PROPERTIES;
     }
     MqttProperties forwarded = new MqttProperties();
@@ -58,15 +58,7 @@ final class MessageProperties {
         forwarded.add(property);
       }
     }
-    return none(forwarded) ? MqttProperties.NO_PROPERTIES : forwarded;
-  }
-
-  /**
-   * Whether there are no properties at all. Not {@link MqttProperties#isEmpty}: in netty 4.2 that
-   * ignores the User Properties, so a message with only those would lose them.
-   */
-  static boolean none(MqttProperties properties) {
-    return properties == null || properties.listAll().isEmpty();
+    return forwarded.isEmpty() ? MqttProperties.NO_PROPERTIES : forwarded;
   }
 
   /** Whether the Payload Format Indicator says the payload is UTF-8 text (§3.3.2.3.2). */
@@ -124,7 +116,7 @@ final class MessageProperties {
   /** The JSON form (see the class comment); null when there is nothing to forward. */
   static JsonObject toJson(MqttProperties properties) {
     MqttProperties forwarded = forwarded(properties);
-    if (none(forwarded)) {
+    if (forwarded.isEmpty()) {
       return null;
     }
     JsonObject json = new JsonObject();

@@ -47,20 +47,6 @@ class MessagePropertiesTest {
   }
 
   /**
-   * Verifies that user properties alone are kept: netty's {@code MqttProperties.isEmpty} does not
-   * count them.
-   */
-  @Test
-  void userPropertiesAloneAreForwarded() {
-    MqttProperties properties = new MqttProperties();
-    properties.add(new MqttProperties.UserProperty("k", "v"));
-
-    assertThat(MessageProperties.forwarded(properties).listAll()).hasSize(1);
-    assertThat(MessageProperties.toJson(properties).encode())
-        .isEqualTo("{\"userProperties\":[{\"name\":\"k\",\"value\":\"v\"}]}");
-  }
-
-  /**
    * Verifies that the size computed for the client's Maximum Packet Size is what netty's encoder
    * writes, with and without properties and packet id.
    */
