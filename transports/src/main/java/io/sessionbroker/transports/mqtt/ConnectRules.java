@@ -1,6 +1,8 @@
 package io.sessionbroker.transports.mqtt;
 
+import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
+import io.netty.handler.codec.mqtt.MqttConnectVariableHeader;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttProperties.IntegerProperty;
 import io.netty.handler.codec.mqtt.MqttProperties.MqttProperty;
@@ -39,6 +41,22 @@ final class ConnectRules {
     MqttEnd end() {
       return code == null ? MqttEnd.CLOSE : MqttEnd.connack(code);
     }
+  }
+
+  /**
+   * The rules checked before vertx-mqtt sees a CONNECT: MQTT 3.1.x's password without a user name,
+   * then the will's ({@link WillRules}). A refusal without a code closes the connection.
+   *
+   * @return null to go on
+   */
+  static Refusal refuseEarly(MqttConnectMessage connect) {
+    MqttConnectVariableHeader header = connect.variableHeader();
+    if (!isV5(header.version()) && header.hasPassword() && !header.hasUserName()) {
+      // [MQTT-3.1.2-22] (3.1.1): no Password Flag without the User Name Flag; MQTT 5 allows it
+      // (§3.1.2.9). A 3.1.1 protocol violation closes the connection ([MQTT-4.8.0-1]).
+      return new Refusal(null, Frames.PROTOCOL_ERROR, "a password without a user name");
+    }
+    return WillRules.refuse(connect);
   }
 
   /**

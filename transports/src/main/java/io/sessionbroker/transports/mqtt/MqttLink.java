@@ -112,9 +112,9 @@ final class MqttLink implements Link.Wire<MqttEnd> {
               .PROTOCOL_ERROR); // §3.1.0-2: a second CONNECT is a protocol violation
     } else if (type == MqttMessageType.CONNECT) {
       requestedClientId = ((MqttConnectMessage) packet).payload().clientIdentifier();
-      ConnectRules.Refusal badWill = WillRules.refuse((MqttConnectMessage) packet);
-      if (badWill != null) {
-        refused(badWill.rejection(), badWill.message(), badWill.end());
+      ConnectRules.Refusal early = ConnectRules.refuseEarly((MqttConnectMessage) packet);
+      if (early != null) {
+        refused(early.rejection(), early.message(), early.end());
         return;
       }
       bridge.deliver(message);

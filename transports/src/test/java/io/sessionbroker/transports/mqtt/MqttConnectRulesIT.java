@@ -206,6 +206,31 @@ class MqttConnectRulesIT {
   }
 
   /**
+   * Verifies that an MQTT 3.1.1 CONNECT with a password but no user name closes the connection
+   * without a CONNACK ([MQTT-3.1.2-22], [MQTT-4.8.0-1]).
+   */
+  @Test
+  void anMqtt311PasswordWithoutAUserNameClosesWithoutConnack() throws Exception {
+    try (MqttHarness mqtt = new MqttHarness()) {
+      // given a CONNECT whose flags are Clean Session and Password, without User Name
+      ByteArrayOutputStream body = new ByteArrayOutputStream();
+      body.writeBytes(new byte[] {0, 4, 'M', 'Q', 'T', 'T', 4, 0x02 | 0x40, 0, 30});
+      body.writeBytes(new byte[] {0, 12});
+      body.writeBytes("pass-no-user".getBytes(StandardCharsets.UTF_8));
+      body.writeBytes(new byte[] {0, 6});
+      body.writeBytes("secret".getBytes(StandardCharsets.UTF_8));
+      RawMqtt device = mqtt.raw();
+
+      // when it is sent
+      device.send(RawMqtt.packet(0x10, body.toByteArray()));
+
+      // then the connection closes without a packet
+      assertThat(device.bytesUntilClosed()).isEmpty();
+      assertThat(rejection(mqtt)).isEqualTo("protocol_error");
+    }
+  }
+
+  /**
    * Verifies that MQTT 3.1 (protocol "MQIsdp", level 3) client ids follow 3.1's rule: 1 to 23
    * characters, otherwise CONNACK 2 Identifier Rejected and close (MQTT V3.1 §3.1, Client
    * Identifier).
