@@ -37,11 +37,22 @@ final class PublishRules {
       // [MQTT-3.3.4-6]: a client's PUBLISH must not carry a Subscription Identifier.
       return MqttDisconnectReasonCode.PROTOCOL_ERROR;
     }
+    if (!validResponseTopic(properties)) {
+      // [MQTT-3.3.2-14]: a Response Topic is a topic name, without wildcards.
+      return MqttDisconnectReasonCode.PROTOCOL_ERROR;
+    }
     if (MessageProperties.saysUtf8(properties)
         && !ByteBufUtil.isText(publish.payload(), StandardCharsets.UTF_8)) {
       // §3.3.2.3.2: the receiver MAY check a payload said to be UTF-8; 0x99 when it is not.
       return MqttDisconnectReasonCode.PAYLOAD_FORMAT_INVALID;
     }
     return null;
+  }
+
+  /** Whether the Response Topic, if there is one, is a topic name ([MQTT-3.3.2-14]). */
+  static boolean validResponseTopic(MqttProperties properties) {
+    MqttProperties.MqttProperty<?> responseTopic =
+        properties == null ? null : properties.getProperty(MqttProperties.RESPONSE_TOPIC);
+    return responseTopic == null || Topics.validName((String) responseTopic.value());
   }
 }

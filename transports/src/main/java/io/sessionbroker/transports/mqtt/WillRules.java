@@ -61,6 +61,13 @@ final class WillRules {
           "retain_not_supported",
           "Will Retain is set, and this broker does not retain messages");
     }
+    if (!PublishRules.validResponseTopic(connect.payload().willProperties())) {
+      // §3.1.3.2.6 / [MQTT-3.3.2-14]: the will's Response Topic is a topic name, no wildcards.
+      return new ConnectRules.Refusal(
+          MqttConnectReturnCode.CONNECTION_REFUSED_PROTOCOL_ERROR,
+          Frames.PROTOCOL_ERROR,
+          "the will's Response Topic is not a valid topic name");
+    }
     if (MessageProperties.saysUtf8(connect.payload().willProperties())
         && !ByteBufUtil.isText(
             Unpooled.wrappedBuffer(connect.payload().willMessageInBytes()),

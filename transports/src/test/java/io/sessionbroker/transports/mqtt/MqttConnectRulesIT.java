@@ -161,6 +161,25 @@ class MqttConnectRulesIT {
   }
 
   /**
+   * Verifies that an MQTT 5 will whose Response Topic has a wildcard is refused with CONNACK 0x82
+   * (Protocol Error): a Response Topic is a topic name (§3.1.3.2.6, [MQTT-3.3.2-14]).
+   */
+  @Test
+  void anMqtt5WillResponseTopicWithAWildcardIsRefusedWithConnack0x82() throws Exception {
+    try (MqttHarness mqtt = new MqttHarness()) {
+      RawMqtt device = mqtt.raw();
+      RawMqtt.Connect connect = withWill(5, "will-response-5", "wills/will-response-5");
+      connect.willProperties = new RawMqtt.Properties().string(0x08, "replies/+").encode();
+
+      RawMqtt.Packet connack = device.connect(connect);
+
+      assertThat(code(connack)).isEqualTo(0x82);
+      assertThat(device.bytesUntilClosed()).isEmpty();
+      assertThat(rejection(mqtt)).isEqualTo("protocol_error");
+    }
+  }
+
+  /**
    * Verifies that an MQTT 5 CONNECT naming an Authentication Method (enhanced authentication, which
    * the broker does not support) is refused with CONNACK 0x8C and closed ([MQTT-4.12.0-1]).
    */

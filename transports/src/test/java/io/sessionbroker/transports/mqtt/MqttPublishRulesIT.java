@@ -105,6 +105,24 @@ class MqttPublishRulesIT {
   }
 
   /**
+   * Verifies that a PUBLISH whose Response Topic has a wildcard gets DISCONNECT 0x82 (Protocol
+   * Error) ([MQTT-3.3.2-14]).
+   */
+  @Test
+  @ExpectCloses(CloseReason.PROTOCOL_ERROR)
+  void aResponseTopicWithAWildcardGetsDisconnect0x82() throws Exception {
+    try (MqttHarness mqtt = new MqttHarness()) {
+      byte[] wildcard = new RawMqtt.Properties().string(0x08, "replies/#").encode();
+
+      int code =
+          disconnectCodeFor(
+              mqtt, "response-wildcard-user", RawMqtt.publish(0, "a/b", 0, wildcard, text("x")));
+
+      assertThat(code).isEqualTo(0x82);
+    }
+  }
+
+  /**
    * Verifies that a PUBLISH whose Payload Format Indicator says UTF-8 but whose payload is not gets
    * DISCONNECT 0x99 (Payload format invalid), as §3.3.2.3.2 allows.
    */
