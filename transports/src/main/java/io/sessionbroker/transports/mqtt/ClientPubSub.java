@@ -40,6 +40,9 @@ final class ClientPubSub implements MqttRouter.Subscriber {
   /** Packet ids of QoS 2 publishes delivered but not yet released by PUBREL. */
   private final Set<Integer> qos2Received = new HashSet<>();
 
+  /** The packet id of the last QoS 1 delivery to the client. */
+  private int lastPacketId;
+
   /**
    * @param inbound receives every accepted device PUBLISH (topic, payload), for {@code
    *     devices.inbound}
@@ -155,7 +158,11 @@ final class ClientPubSub implements MqttRouter.Subscriber {
       return; // a resent QoS 2 PUBLISH whose PUBREL has not come yet: acknowledged again, not
       // delivered again
     }
-    router.publish(message.topicName(), message.payload(), message.qosLevel());
+    router.publish(
+        message.topicName(),
+        message.payload(),
+        message.qosLevel(),
+        MessageProperties.forwarded(message.properties()));
     inbound.accept(message.topicName(), message.payload());
   }
 
@@ -164,9 +171,40 @@ final class ClientPubSub implements MqttRouter.Subscriber {
   }
 
   @Override
-  public void deliver(String topic, Buffer payload, MqttQoS qos) {
-    if (endpoint.isConnected()) {
-      endpoint.publish(topic, payload, qos, false, false);
+  public void deliver(String topic, Buffer payload, MqttQoS qos, MqttProperties properties) {
+    if (v5 && tooLargeForClient(topic, payload, qos, properties)) {
+      // [MQTT-3.1.2-24] never more than the client's Maximum Packet Size; [MQTT-3.1.2-25] a
+      // message that does not fit is dropped for this client, as if it had been sent.
+      return;
     }
+    if (endpoint.isConnected()) {
+      // The packet id is ours: vertx-mqtt's own counter is private, and only its publish without
+      // properties uses it. MQTT 3.1.1 has no properties; its encoder would ignore them anyway.
+      int packetId = qos == MqttQoS.AT_MOST_ONCE ? 0 : nextPacketId();
+      endpoint.publish(
+          topic,
+          payload,
+          qos,
+          false,
+          false,
+          packetId,
+          v5 ? properties : MqttProperties.NO_PROPERTIES);
+    }
+  }
+
+  private boolean tooLargeForClient(
+      String topic, Buffer payload, MqttQoS qos, MqttProperties properties) {
+    MqttProperties.MqttProperty<?> maximum =
+        endpoint.connectProperties().getProperty(MqttProperties.MAXIMUM_PACKET_SIZE);
+    return maximum != null
+        && MessageProperties.publishPacketBytes(
+                topic, payload.length(), qos != MqttQoS.AT_MOST_ONCE, properties)
+            > Integer.toUnsignedLong((Integer) maximum.value());
+  }
+
+  /** 1..65535, then 1 again (§2.2.1: 0 is not a packet id). */
+  private int nextPacketId() {
+    lastPacketId = lastPacketId % 65_535 + 1;
+    return lastPacketId;
   }
 }

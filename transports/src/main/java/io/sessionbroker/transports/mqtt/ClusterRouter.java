@@ -1,5 +1,6 @@
 package io.sessionbroker.transports.mqtt;
 
+import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.cluster.CloseEvent;
@@ -15,13 +16,15 @@ import java.util.List;
 /**
  * Routes MQTT publications between broker nodes: each node keeps its own subscribers in a {@link
  * LocalRouter} and publishes every message also on the cluster-wide address {@value #ADDRESS},
- * where the other nodes' routers deliver it to theirs.
+ * where the other nodes' routers deliver it to theirs. A message crosses the bus as JSON: {@code
+ * origin}, {@code topic}, {@code payload} (base64), {@code qos} and, when it has any, {@code
+ * properties} (the MQTT 5 properties that travel with it, in {@link MessageProperties}' form).
  *
  * <p>It also publishes the wills of sessions whose node died: the survivor that announced such a
- * session's {@code NODE_LOST} close (the event's {@code announcedBy}) publishes the will it
- * carries, to every node, so a crashed node's MQTT wills still go out exactly once. Any Will Delay
- * Interval has already run out by then as far as the device is concerned (its node is gone), so the
- * will goes out at once.
+ * session's {@code NODE_LOST} close (the event's {@code announcedBy}) publishes the will it carries
+ * (with its properties), to every node, so a crashed node's MQTT wills still go out exactly once.
+ * Any Will Delay Interval has already run out by then as far as the device is concerned (its node
+ * is gone), so the will goes out at once.
  *
  * <p>Threading: the consumers are registered in {@link #start}, on the transport's event loop, so
  * their deliveries run where the local router lives.
@@ -50,7 +53,8 @@ public final class ClusterRouter implements MqttRouter {
                 local.publish(
                     body.getString("topic"),
                     Buffer.buffer(Base64.getDecoder().decode(body.getString("payload"))),
-                    MqttQoS.valueOf(body.getInteger("qos")));
+                    MqttQoS.valueOf(body.getInteger("qos")),
+                    MessageProperties.fromJson(body.getJsonObject("properties")));
               }
             });
     MessageConsumer<JsonObject> lost =
@@ -67,7 +71,8 @@ public final class ClusterRouter implements MqttRouter {
       publish(
           will.getString("topic"),
           Buffer.buffer(Base64.getDecoder().decode(will.getString("payloadBase64"))),
-          MqttQoS.valueOf(will.getInteger("qos", 0)));
+          MqttQoS.valueOf(will.getInteger("qos", 0)),
+          MessageProperties.fromJson(will.getJsonObject("properties")));
     }
   }
 
@@ -87,14 +92,18 @@ public final class ClusterRouter implements MqttRouter {
   }
 
   @Override
-  public void publish(String topic, Buffer payload, MqttQoS qos) {
-    local.publish(topic, payload, qos);
-    bus.publish(
-        ADDRESS,
+  public void publish(String topic, Buffer payload, MqttQoS qos, MqttProperties properties) {
+    local.publish(topic, payload, qos, properties);
+    JsonObject message =
         new JsonObject()
             .put("origin", nodeId)
             .put("topic", topic)
             .put("payload", Base64.getEncoder().encodeToString(payload.getBytes()))
-            .put("qos", qos.value()));
+            .put("qos", qos.value());
+    JsonObject forwarded = MessageProperties.toJson(properties);
+    if (forwarded != null) {
+      message.put("properties", forwarded);
+    }
+    bus.publish(ADDRESS, message);
   }
 }

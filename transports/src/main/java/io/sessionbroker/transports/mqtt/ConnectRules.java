@@ -1,6 +1,8 @@
 package io.sessionbroker.transports.mqtt;
 
+import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
+import io.netty.handler.codec.mqtt.MqttConnectVariableHeader;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttProperties.IntegerProperty;
 import io.netty.handler.codec.mqtt.MqttProperties.MqttProperty;
@@ -21,12 +23,41 @@ final class ConnectRules {
   /** MQTT 5 Session Expiry Interval meaning "never expires" (§3.1.2.11.2). */
   static final long NEVER_EXPIRES = 0xFFFF_FFFFL;
 
+  /**
+   * MQTT 3.1 (protocol "MQIsdp", level 3): a client id is 1 to 23 characters, otherwise CONNACK 2
+   * Identifier Rejected (MQTT V3.1 §3.1, "Client Identifier"). Netty's decoder applies this limit
+   * to level 3 only; 3.1.1 and 5 ids may be longer (§3.1.3.1), up to the device id limit.
+   */
+  static final int MQTT_3_1_MAX_CLIENT_ID_LENGTH = 23;
+
   private ConnectRules() {}
 
   /**
    * Why a CONNECT is refused: the CONNACK code, the {@code sessions.rejected} code, an explanation.
    */
-  record Refusal(MqttConnectReturnCode code, String rejection, String message) {}
+  record Refusal(MqttConnectReturnCode code, String rejection, String message) {
+
+    /** The refusal on the wire: the CONNACK, or for a null code (3.1.x) just the close. */
+    MqttEnd end() {
+      return code == null ? MqttEnd.CLOSE : MqttEnd.connack(code);
+    }
+  }
+
+  /**
+   * The rules checked before vertx-mqtt sees a CONNECT: MQTT 3.1.x's password without a user name,
+   * then the will's ({@link WillRules}). A refusal without a code closes the connection.
+   *
+   * @return null to go on
+   */
+  static Refusal refuseEarly(MqttConnectMessage connect) {
+    MqttConnectVariableHeader header = connect.variableHeader();
+    if (!isV5(header.version()) && header.hasPassword() && !header.hasUserName()) {
+      // [MQTT-3.1.2-22] (3.1.1): no Password Flag without the User Name Flag; MQTT 5 allows it
+      // (§3.1.2.9). A 3.1.1 protocol violation closes the connection ([MQTT-4.8.0-1]).
+      return new Refusal(null, Frames.PROTOCOL_ERROR, "a password without a user name");
+    }
+    return WillRules.refuse(connect);
+  }
 
   /**
    * The broker's own admission rules for a CONNECT that vertx-mqtt found well-formed: the client id
@@ -41,6 +72,14 @@ final class ConnectRules {
     if (clientId.length() > Frames.MAX_DEVICE_ID_LENGTH) {
       return new Refusal(
           badClientId(version), Frames.BAD_HELLO, "client id longer than 128 characters");
+    }
+    if (isV5(version)
+        && endpoint.connectProperties().getProperty(MqttProperties.AUTHENTICATION_METHOD) != null) {
+      // [MQTT-4.12.0-1]: enhanced authentication is not supported; 0x8C, and close.
+      return new Refusal(
+          MqttConnectReturnCode.CONNECTION_REFUSED_BAD_AUTHENTICATION_METHOD,
+          Frames.AUTH_FAILED,
+          "enhanced authentication (Authentication Method) is not supported");
     }
     String token = endpoint.auth() == null ? null : endpoint.auth().getPassword();
     if (!auth.verify(clientId, token)) {
@@ -90,6 +129,14 @@ final class ConnectRules {
   }
 
   /**
+   * §3.14.2.2.2: a DISCONNECT that sets a non-zero Session Expiry Interval after a CONNECT whose
+   * interval was 0 (or absent) is a Protocol Error, "not a valid DISCONNECT packet".
+   */
+  static boolean disconnectRaisesZeroExpiry(MqttProperties disconnectProperties, long current) {
+    return current == 0 && sessionExpiryOnDisconnect(disconnectProperties, 0) != 0;
+  }
+
+  /**
    * §3.14.2.2.2: an MQTT 5 DISCONNECT may change the Session Expiry Interval; otherwise {@code
    * current}.
    */
@@ -102,14 +149,31 @@ final class ConnectRules {
   }
 
   /**
+   * The largest whole packet this broker accepts, as MQTT 5's Maximum Packet Size counts it (the
+   * fixed header included, §3.2.2.3.6), when the decoder bounds the Remaining Length by {@code
+   * maxMessageBytes}: one header byte, the Remaining Length's own 1–4 bytes, and that many more.
+   */
+  static long maxPacketBytes(int maxMessageBytes) {
+    int lengthBytes =
+        maxMessageBytes < 128
+            ? 1
+            : maxMessageBytes < 16_384 ? 2 : maxMessageBytes < 2_097_152 ? 3 : 4;
+    return 1L + lengthBytes + maxMessageBytes;
+  }
+
+  /**
    * MQTT 5 CONNACK properties: what this broker does not support, and what it chose for the client.
    */
   static MqttProperties connackProperties(
-      int protocolVersion, String assignedClientId, Integer serverKeepAlive) {
+      int protocolVersion, String assignedClientId, Integer serverKeepAlive, int maxMessageBytes) {
     if (!isV5(protocolVersion)) {
       return MqttProperties.NO_PROPERTIES;
     }
     MqttProperties properties = new MqttProperties();
+    // §3.2.2.3.6: clients must not send bigger packets; a bigger one gets DISCONNECT 0x95.
+    properties.add(
+        new IntegerProperty(
+            MqttProperties.MAXIMUM_PACKET_SIZE, (int) maxPacketBytes(maxMessageBytes)));
     properties.add(new IntegerProperty(MqttProperties.RETAIN_AVAILABLE, 0));
     properties.add(new IntegerProperty(MqttProperties.SHARED_SUBSCRIPTION_AVAILABLE, 0));
     properties.add(new IntegerProperty(MqttProperties.SUBSCRIPTION_IDENTIFIER_AVAILABLE, 0));

@@ -1,5 +1,6 @@
 package io.sessionbroker.transports.mqtt;
 
+import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.vertx.core.buffer.Buffer;
 import java.util.HashMap;
@@ -39,7 +40,7 @@ public final class LocalRouter implements MqttRouter {
   }
 
   @Override
-  public void publish(String topic, Buffer payload, MqttQoS qos) {
+  public void publish(String topic, Buffer payload, MqttQoS qos, MqttProperties properties) {
     // Copy first: a delivery may end a connection, which unsubscribes it while we iterate.
     for (Map.Entry<Subscriber, Map<String, MqttQoS>> entry : Map.copyOf(subscriptions).entrySet()) {
       MqttQoS granted = null;
@@ -50,7 +51,9 @@ public final class LocalRouter implements MqttRouter {
         }
       }
       if (granted != null) {
-        entry.getKey().deliver(topic, payload, qos.value() <= granted.value() ? qos : granted);
+        entry
+            .getKey()
+            .deliver(topic, payload, qos.value() <= granted.value() ? qos : granted, properties);
       }
     }
   }

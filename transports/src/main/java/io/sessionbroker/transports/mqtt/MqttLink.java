@@ -1,10 +1,16 @@
 package io.sessionbroker.transports.mqtt;
 
 import io.netty.handler.codec.mqtt.MqttConnectMessage;
+import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
+import io.netty.handler.codec.mqtt.MqttIdentifierRejectedException;
 import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttMessageBuilders;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
 import io.netty.handler.codec.mqtt.MqttUnacceptableProtocolVersionException;
+import io.netty.util.ReferenceCountUtil;
 import io.sessionbroker.cluster.CloseReason;
 import io.sessionbroker.cluster.Session;
 import io.sessionbroker.transports.TransportName;
@@ -53,7 +59,7 @@ final class MqttLink implements Link.Wire<MqttEnd> {
         new VertxMqttBridge(
             socket,
             services.options().maxMessageBytes(),
-            Frames.MAX_DEVICE_ID_LENGTH,
+            ConnectRules.MQTT_3_1_MAX_CLIENT_ID_LENGTH,
             this::onConnect,
             e -> refused("identifier_rejected", e.getMessage(), MqttEnd.NONE));
     socket.messageHandler(this::onPacket);
@@ -77,6 +83,16 @@ final class MqttLink implements Link.Wire<MqttEnd> {
     }
     if (packet.decoderResult().isFailure()) {
       Throwable cause = packet.decoderResult().cause();
+      if (cause instanceof MqttIdentifierRejectedException
+          && link.state() == Link.State.AWAITING_HELLO) {
+        // MQTT 3.1: the decoder refused a client id of 0 or more than 23 characters. The 3.1 spec
+        // answers CONNACK 2 Identifier Rejected; vertx-mqtt would just close.
+        refused(
+            "identifier_rejected",
+            "MQTT 3.1 client id must be 1 to 23 characters",
+            MqttEnd.connack(MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED));
+        return;
+      }
       onMalformed(cause);
       if (cause instanceof MqttUnacceptableProtocolVersionException) {
         bridge.deliver(message); // vertx-mqtt answers CONNACK 0x01 and closes
@@ -98,14 +114,47 @@ final class MqttLink implements Link.Wire<MqttEnd> {
               .PROTOCOL_ERROR); // §3.1.0-2: a second CONNECT is a protocol violation
     } else if (type == MqttMessageType.CONNECT) {
       requestedClientId = ((MqttConnectMessage) packet).payload().clientIdentifier();
+      ConnectRules.Refusal early = ConnectRules.refuseEarly((MqttConnectMessage) packet);
+      if (early != null) {
+        refused(early.rejection(), early.message(), early.end());
+        return;
+      }
       bridge.deliver(message);
       bridge.dropBuiltInKeepAlive();
       if (link.state() == Link.State.AWAITING_HELLO) { // vertx-mqtt refused it, and answered it
         refused("connect_refused", "CONNECT refused (bad will flags or client id)", MqttEnd.NONE);
       }
     } else {
-      bridge.deliver(message);
+      MqttDisconnectReasonCode refusal = refusal(type, packet);
+      if (refusal == null) {
+        bridge.deliver(message);
+      } else {
+        ReferenceCountUtil.release(packet);
+        violation(refusal);
+      }
     }
+  }
+
+  /**
+   * The MQTT 5 reason code for a PUBLISH or DISCONNECT that breaks a rule vertx-mqtt does not
+   * check, or null. Checked before vertx-mqtt acts on the packet: it would resolve a topic alias
+   * itself, and it closes the connection after any DISCONNECT.
+   */
+  private MqttDisconnectReasonCode refusal(MqttMessageType type, MqttMessage packet) {
+    if (endpoint == null || !ConnectRules.isV5(endpoint.protocolVersion())) {
+      return null;
+    }
+    if (type == MqttMessageType.PUBLISH) {
+      return PublishRules.refuse((MqttPublishMessage) packet, endpoint.protocolVersion());
+    }
+    if (type == MqttMessageType.DISCONNECT
+        && packet.variableHeader() instanceof MqttReasonCodeAndPropertiesVariableHeader header
+        && ConnectRules.disconnectRaisesZeroExpiry(header.properties(), sessionExpirySeconds)) {
+      // §3.14.2.2.2: not a valid DISCONNECT but a Protocol Error, so no normal disconnection: the
+      // will stays and is published ([MQTT-3.1.2-8]), the session expiry stays 0.
+      return MqttDisconnectReasonCode.PROTOCOL_ERROR;
+    }
+    return null;
   }
 
   private void onMalformed(Throwable cause) {
@@ -144,11 +193,12 @@ final class MqttLink implements Link.Wire<MqttEnd> {
   }
 
   /**
-   * §3.14.4 (3.1.1) / [MQTT-3.14.4-3] (5): DISCONNECT discards the will, unless MQTT 5 reason 0x04
-   * keeps it.
+   * §3.14.4 (3.1.1) / [MQTT-3.14.4-3] (5): DISCONNECT with reason 0x00 (3.1.1: every DISCONNECT)
+   * discards the will; any other MQTT 5 reason (0x04 Disconnect with Will Message, or an error the
+   * client reports) leaves it to be published ([MQTT-3.1.2-8]).
    */
   private void onDisconnect(MqttDisconnectMessage message) {
-    if (message.code() != MqttDisconnectReasonCode.WITH_WILL_MESSAGE) {
+    if (message.code() == MqttDisconnectReasonCode.NORMAL) {
       will = null;
       link.session().will(null);
     }
@@ -212,7 +262,8 @@ final class MqttLink implements Link.Wire<MqttEnd> {
         ConnectRules.connackProperties(
             endpoint.protocolVersion(),
             assigned ? clientId : null,
-            ConnectRules.serverKeepAlive(endpoint.keepAliveTimeSeconds(), session.heartbeatMs())));
+            ConnectRules.serverKeepAlive(endpoint.keepAliveTimeSeconds(), session.heartbeatMs()),
+            services.options().maxMessageBytes()));
     socket.resume();
     log.debug("mqtt_connected device={} version={}", clientId, endpoint.protocolVersion());
   }
@@ -232,7 +283,16 @@ final class MqttLink implements Link.Wire<MqttEnd> {
   @Override
   public void close(MqttEnd end) {
     if (end.connack() != null && endpoint == null) {
-      bridge.refuseUndecodedConnect(end.connack()); // no endpoint: the CONNECT was not decoded
+      if (end.closeSocket()) {
+        // An MQTT 5 CONNECT that could not be decoded: netty's encoder may not know the version
+        // yet.
+        bridge.refuseUndecodedConnect(end.connack());
+      } else {
+        // A decoded CONNECT refused before vertx-mqtt saw it (a bad will, a 3.1 client id): the
+        // CONNACK goes out as netty's encoder writes it for the CONNECT's version.
+        socket.writeMessage(MqttMessageBuilders.connAck().returnCode(end.connack()).build());
+        socket.close();
+      }
       return;
     }
     if (end.connack() != null) {

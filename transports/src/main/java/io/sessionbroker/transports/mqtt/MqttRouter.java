@@ -1,5 +1,6 @@
 package io.sessionbroker.transports.mqtt;
 
+import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.vertx.core.buffer.Buffer;
 
@@ -15,8 +16,11 @@ public interface MqttRouter {
   /** A receiver of publications: one MQTT connection. */
   @FunctionalInterface
   interface Subscriber {
-    /** Delivers one message at the QoS already reduced to what the subscription granted. */
-    void deliver(String topic, Buffer payload, MqttQoS qos);
+    /**
+     * Delivers one message at the QoS already reduced to what the subscription granted, with the
+     * MQTT 5 properties that travel with it ({@link MessageProperties}).
+     */
+    void deliver(String topic, Buffer payload, MqttQoS qos, MqttProperties properties);
   }
 
   /**
@@ -33,9 +37,9 @@ public interface MqttRouter {
 
   /**
    * Publishes to every matching subscriber, once each (§3.3.5: overlapping filters deliver once,
-   * max QoS).
+   * max QoS), with {@code properties}: only those {@link MessageProperties#forwarded} keeps.
    */
-  void publish(String topic, Buffer payload, MqttQoS qos);
+  void publish(String topic, Buffer payload, MqttQoS qos, MqttProperties properties);
 
   /** Called once by the transport, on its event loop, before any other method. */
   default io.vertx.core.Future<Void> start() {

@@ -34,22 +34,34 @@ final class Wills {
     this.router = router;
   }
 
-  /** The will as carried in {@code sessions.closed}; null when the CONNECT had none. */
+  /**
+   * The will as carried in {@code sessions.closed}; null when the CONNECT had none. Its MQTT 5
+   * properties (those a publication carries, {@link MessageProperties}) are in {@code properties}:
+   * a survivor publishes a lost node's wills from this JSON ({@link ClusterRouter}).
+   */
   static JsonObject toJson(MqttWill will) {
     if (will == null || !will.isWillFlag()) {
       return null;
     }
-    return new JsonObject()
-        .put("topic", will.getWillTopic())
-        .put("payload", Payloads.toEventValue(will.getWillMessage()))
-        .put(
-            "payloadBase64",
-            java.util.Base64.getEncoder()
-                .encodeToString(
-                    will.getWillMessage() == null ? new byte[0] : will.getWillMessage().getBytes()))
-        .put("qos", will.getWillQos())
-        .put("retain", will.isWillRetain())
-        .put("delayIntervalSeconds", delaySeconds(will));
+    JsonObject json =
+        new JsonObject()
+            .put("topic", will.getWillTopic())
+            .put("payload", Payloads.toEventValue(will.getWillMessage()))
+            .put(
+                "payloadBase64",
+                java.util.Base64.getEncoder()
+                    .encodeToString(
+                        will.getWillMessage() == null
+                            ? new byte[0]
+                            : will.getWillMessage().getBytes()))
+            .put("qos", will.getWillQos())
+            .put("retain", will.isWillRetain())
+            .put("delayIntervalSeconds", delaySeconds(will));
+    JsonObject properties = MessageProperties.toJson(will.getWillProperties());
+    if (properties != null) {
+      json.put("properties", properties);
+    }
+    return json;
   }
 
   /**
@@ -97,7 +109,12 @@ final class Wills {
   private void publish(String clientId, MqttWill will) {
     log.debug("mqtt_will_published client={} topic={}", clientId, will.getWillTopic());
     Buffer payload = will.getWillMessage() == null ? Buffer.buffer() : will.getWillMessage();
-    router.publish(will.getWillTopic(), payload, MqttQoS.valueOf(will.getWillQos()));
+    // §3.1.3.2: the Will Properties other than the Will Delay Interval go out with the message.
+    router.publish(
+        will.getWillTopic(),
+        payload,
+        MqttQoS.valueOf(will.getWillQos()),
+        MessageProperties.forwarded(will.getWillProperties()));
   }
 
   private static long delaySeconds(MqttWill will) {

@@ -2,6 +2,7 @@ package io.sessionbroker.transports.mqtt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -53,13 +54,25 @@ class ClusterRouterTest {
   @Test
   void aPublishReachesSubscribersOnEveryNodeOnceEach() throws Exception {
     // when a device on node A publishes
-    onContext(() -> nodeA.publish("sensors/1/temp", Buffer.buffer("21.5"), MqttQoS.AT_LEAST_ONCE));
+    onContext(
+        () ->
+            nodeA.publish(
+                "sensors/1/temp",
+                Buffer.buffer("21.5"),
+                MqttQoS.AT_LEAST_ONCE,
+                MqttProperties.NO_PROPERTIES));
 
     // then the subscribers on A and on B each get it, and only once: a second publish from A, once
     // it has
     // reached B, comes after any second delivery of the first on either node
     awaitSize(deliveredOnB, 1);
-    onContext(() -> nodeA.publish("sensors/barrier", Buffer.buffer("last"), MqttQoS.AT_LEAST_ONCE));
+    onContext(
+        () ->
+            nodeA.publish(
+                "sensors/barrier",
+                Buffer.buffer("last"),
+                MqttQoS.AT_LEAST_ONCE,
+                MqttProperties.NO_PROPERTIES));
     awaitSize(deliveredOnB, 2);
     onContext(
         () -> {}); // and A's own bus delivery of the barrier, if it wrongly took it, has run too
@@ -112,6 +125,44 @@ class ClusterRouterTest {
     }
   }
 
+  /**
+   * Verifies that the will a survivor publishes for a lost node's session keeps the properties the
+   * close event carries (§3.1.3.2, user properties in order: [MQTT-3.1.3-10]), on every node.
+   */
+  @Test
+  void aLostNodesWillGoesOutWithItsProperties() throws Exception {
+    // given the close event of a session whose will has properties, as its node announced it
+    MqttProperties properties = new MqttProperties();
+    properties.add(new MqttProperties.UserProperty("site", "north"));
+    properties.add(new MqttProperties.UserProperty("site", "south"));
+    properties.add(new MqttProperties.StringProperty(MqttProperties.CONTENT_TYPE, "text/plain"));
+    properties.add(new MqttProperties.IntegerProperty(MqttProperties.WILL_DELAY_INTERVAL, 5));
+    JsonObject will =
+        Wills.toJson(
+            new io.vertx.mqtt.MqttWill(
+                true, "sensors/11/status", Buffer.buffer("lost"), 1, false, properties));
+    JsonObject closed =
+        new JsonObject().put("reason", "NODE_LOST").put("announcedBy", "node-b").put("will", will);
+
+    // when node B announces that close
+    vertx.eventBus().publish("sessions.closed", closed);
+
+    // then both nodes' subscribers get the will with its message properties, not the delay
+    String expected =
+        "sensors/11/status=lost {\"contentType\":\"text/plain\",\"userProperties\":"
+            + "[{\"name\":\"site\",\"value\":\"north\"},{\"name\":\"site\",\"value\":\"south\"}]}";
+    for (List<String> delivered : List.of(deliveredOnA, deliveredOnB)) {
+      awaitSize(delivered, 1);
+      assertThat(delivered).containsExactly(expected);
+    }
+  }
+
+  /** "" for a message without properties, else a space and their JSON form. */
+  private static String describe(MqttProperties properties) {
+    JsonObject json = MessageProperties.toJson(properties);
+    return json == null ? "" : " " + json.encode();
+  }
+
   private ClusterRouter start(String nodeId, List<String> delivered) throws Exception {
     ClusterRouter router = new ClusterRouter(vertx.eventBus(), nodeId);
     java.util.concurrent.CompletableFuture<Void> started =
@@ -119,7 +170,8 @@ class ClusterRouterTest {
     context.runOnContext(
         v -> {
           router.subscribe(
-              (topic, payload, qos) -> delivered.add(topic + "=" + payload),
+              (topic, payload, qos, properties) ->
+                  delivered.add(topic + "=" + payload + describe(properties)),
               "sensors/#",
               MqttQoS.AT_LEAST_ONCE);
           router.start().onComplete(done -> started.complete(null));

@@ -43,6 +43,20 @@ class ConnectRulesTest {
     assertThat(ConnectRules.sessionExpirySeconds(5, true, expiry)).isEqualTo(120);
   }
 
+  /**
+   * Verifies that the announced Maximum Packet Size counts the whole packet whose Remaining Length
+   * is the configured maximum: its first byte and the 1 to 4 bytes of the length (§2.1.4).
+   */
+  @Test
+  void maximumPacketSizeAddsTheFixedHeaderToTheRemainingLength() {
+    assertThat(ConnectRules.maxPacketBytes(127)).isEqualTo(129);
+    assertThat(ConnectRules.maxPacketBytes(128)).isEqualTo(131);
+    assertThat(ConnectRules.maxPacketBytes(16_383)).isEqualTo(16_386);
+    assertThat(ConnectRules.maxPacketBytes(16_384)).isEqualTo(16_388);
+    assertThat(ConnectRules.maxPacketBytes(262_144)).isEqualTo(262_148);
+    assertThat(ConnectRules.maxPacketBytes(2_097_152)).isEqualTo(2_097_157);
+  }
+
   @Test
   void brokerSideEndsMapToMqtt5DisconnectReasonCodes() {
     assertThat(ConnectRules.disconnectCode(CloseReason.TAKEN_OVER))

@@ -96,6 +96,64 @@ final class MqttHarness implements AutoCloseable {
     return received;
   }
 
+  /** What an MQTT 5 subscriber received: the topic and the message with its properties. */
+  record Received5(String topic, org.eclipse.paho.mqttv5.common.MqttMessage message) {}
+
+  /** An MQTT 5 subscriber (Paho) to {@code filter} at QoS 1 on this transport. */
+  BlockingQueue<Received5> subscriber5(String clientId, String filter) throws Exception {
+    return subscriber5(uri(), clientId, filter);
+  }
+
+  /**
+   * An MQTT 5 subscriber (Paho) to {@code filter} at QoS 1 on the broker at {@code uri}, collecting
+   * what it receives; it stays connected until the table shuts down.
+   */
+  static BlockingQueue<Received5> subscriber5(String uri, String clientId, String filter)
+      throws Exception {
+    return subscriber5(
+        uri, clientId, filter, new org.eclipse.paho.mqttv5.client.MqttConnectionOptions());
+  }
+
+  /** The same, connecting with {@code options}. */
+  static BlockingQueue<Received5> subscriber5(
+      String uri,
+      String clientId,
+      String filter,
+      org.eclipse.paho.mqttv5.client.MqttConnectionOptions options)
+      throws Exception {
+    BlockingQueue<Received5> received = new LinkedBlockingQueue<>();
+    var client =
+        new org.eclipse.paho.mqttv5.client.MqttClient(
+            uri, clientId, new org.eclipse.paho.mqttv5.client.persist.MemoryPersistence());
+    client.setCallback(
+        new org.eclipse.paho.mqttv5.client.MqttCallback() {
+          @Override
+          public void messageArrived(
+              String topic, org.eclipse.paho.mqttv5.common.MqttMessage message) {
+            received.add(new Received5(topic, message));
+          }
+
+          @Override
+          public void disconnected(org.eclipse.paho.mqttv5.client.MqttDisconnectResponse r) {}
+
+          @Override
+          public void mqttErrorOccurred(org.eclipse.paho.mqttv5.common.MqttException e) {}
+
+          @Override
+          public void deliveryComplete(org.eclipse.paho.mqttv5.client.IMqttToken token) {}
+
+          @Override
+          public void connectComplete(boolean reconnect, String serverUri) {}
+
+          @Override
+          public void authPacketArrived(
+              int reasonCode, org.eclipse.paho.mqttv5.common.packet.MqttProperties p) {}
+        });
+    client.connect(options);
+    client.subscribe(filter, 1);
+    return received;
+  }
+
   /** Publishes a marker on {@code topic}: whatever a subscriber received before it came first. */
   void publishMarker(String topic) throws Exception {
     MqttClient client = paho3("marker-" + System.nanoTime(), 30);

@@ -60,6 +60,15 @@ final class RawMqtt implements AutoCloseable {
     long sessionExpirySeconds = -1;
     String password;
 
+    /** MQTT 5: the CONNECT properties as {@link Properties} encodes them, instead of the above. */
+    byte[] connectProperties;
+
+    /** MQTT 5: the Will Properties as {@link Properties} encodes them, instead of the delay. */
+    byte[] willProperties;
+
+    /** The will payload as bytes, instead of {@link #willPayload}. */
+    byte[] willPayloadBytes;
+
     byte[] encode() {
       ByteArrayOutputStream body = new ByteArrayOutputStream();
       string(body, level == 3 ? "MQIsdp" : "MQTT");
@@ -69,16 +78,20 @@ final class RawMqtt implements AutoCloseable {
       body.write(flags);
       body.write(keepAlive >> 8);
       body.write(keepAlive & 0xFF);
-      if (level == 5) {
+      if (level == 5 && connectProperties != null) {
+        body.writeBytes(connectProperties);
+      } else if (level == 5) {
         properties(body, 0x11, sessionExpirySeconds);
       }
       string(body, clientId);
       if (willTopic != null) {
-        if (level == 5) {
+        if (level == 5 && willProperties != null) {
+          body.writeBytes(willProperties);
+        } else if (level == 5) {
           properties(body, 0x18, willDelaySeconds);
         }
         string(body, willTopic);
-        string(body, willPayload);
+        binary(body, willPayloadBytes != null ? willPayloadBytes : utf8(willPayload));
       }
       if (password != null) {
         string(body, clientId);
@@ -86,6 +99,79 @@ final class RawMqtt implements AutoCloseable {
       }
       return packet(0x10, body.toByteArray());
     }
+  }
+
+  /**
+   * MQTT 5 properties (§2.2.2), in the order added, encoded with their Variable Byte Integer length
+   * in front.
+   */
+  static final class Properties {
+    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+
+    Properties oneByte(int id, int value) {
+      bytes.write(id);
+      bytes.write(value);
+      return this;
+    }
+
+    Properties twoBytes(int id, int value) {
+      bytes.write(id);
+      bytes.write(value >> 8);
+      bytes.write(value & 0xFF);
+      return this;
+    }
+
+    Properties fourBytes(int id, long value) {
+      bytes.write(id);
+      for (int shift = 24; shift >= 0; shift -= 8) {
+        bytes.write((int) (value >> shift) & 0xFF);
+      }
+      return this;
+    }
+
+    Properties varInt(int id, int value) {
+      bytes.write(id);
+      writeVarInt(bytes, value);
+      return this;
+    }
+
+    Properties string(int id, String value) {
+      bytes.write(id);
+      RawMqtt.string(bytes, value);
+      return this;
+    }
+
+    Properties pair(int id, String name, String value) {
+      bytes.write(id);
+      RawMqtt.string(bytes, name);
+      RawMqtt.string(bytes, value);
+      return this;
+    }
+
+    byte[] encode() {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      writeVarInt(out, bytes.size());
+      out.writeBytes(bytes.toByteArray());
+      return out.toByteArray();
+    }
+  }
+
+  /**
+   * A PUBLISH: {@code flags} are the low nibble of the first byte (DUP, QoS, RETAIN); a packet id
+   * when QoS > 0; {@code properties} as {@link Properties} encodes them (MQTT 5) or null (3.1.1).
+   */
+  static byte[] publish(int flags, String topic, int packetId, byte[] properties, byte[] payload) {
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    string(body, topic);
+    if ((flags & 0x06) != 0) {
+      body.write(packetId >> 8);
+      body.write(packetId & 0xFF);
+    }
+    if (properties != null) {
+      body.writeBytes(properties);
+    }
+    body.writeBytes(payload);
+    return packet(0x30 | flags, body.toByteArray());
   }
 
   static byte[] packet(int header, byte[] body) {
@@ -113,8 +199,23 @@ final class RawMqtt implements AutoCloseable {
     }
   }
 
+  private static void writeVarInt(ByteArrayOutputStream out, int value) {
+    do {
+      int digit = value % 128;
+      value /= 128;
+      out.write(value > 0 ? digit | 0x80 : digit);
+    } while (value > 0);
+  }
+
+  private static byte[] utf8(String value) {
+    return value.getBytes(StandardCharsets.UTF_8);
+  }
+
   private static void string(ByteArrayOutputStream body, String value) {
-    byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+    binary(body, utf8(value));
+  }
+
+  private static void binary(ByteArrayOutputStream body, byte[] bytes) {
     body.write(bytes.length >> 8);
     body.write(bytes.length & 0xFF);
     body.writeBytes(bytes);
