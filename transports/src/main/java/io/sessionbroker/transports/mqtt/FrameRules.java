@@ -116,9 +116,6 @@ final class FrameRules {
     if ((flags & 0x04) != 0 && (flags & 0x18) == 0x18) {
       throw WireViolation.malformed("Will QoS 3 (§3.1.2.6)");
     }
-    if (level == 4 && (flags & 0xC0) == 0x40) {
-      throw WireViolation.malformed("password without user name [MQTT-3.1.2-22]");
-    }
     in.u16("keep alive");
     properties(CONNECT, "CONNECT");
     in.bytes("client identifier");

@@ -227,23 +227,6 @@ class MqttMalformedPacketIT {
     assertRejectedWithoutSession("malformed_packet");
   }
 
-  /**
-   * Verifies that an MQTT 3.1.1 CONNECT with a password but no user name is refused with a close
-   * ([MQTT-3.1.2-22]).
-   */
-  @Test
-  void anMqtt311ConnectWithAPasswordButNoUserNameIsClosed() throws Exception {
-    // given
-    RawMqtt device = mqtt.raw().timeout(CLOSE_WITHIN_MS);
-
-    // when
-    device.send(connect(4, 0x42, "malformed-c7", "secret"));
-
-    // then
-    assertThat(device.bytesUntilClosed()).isEmpty();
-    assertRejectedWithoutSession("malformed_packet");
-  }
-
   private RawMqtt connected(int level, String deviceId) throws Exception {
     RawMqtt device = mqtt.raw();
     RawMqtt.Connect connect = new RawMqtt.Connect();
