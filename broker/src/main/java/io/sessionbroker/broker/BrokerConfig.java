@@ -73,14 +73,26 @@ public record BrokerConfig(
    * @param host address of the TCP event bus bridge; loopback only (there is no admin credential
    *     yet)
    * @param port its port
+   * @param maxFrameBytes largest frame a client may send, length prefix excluded; a longer one ends
+   *     the connection as soon as its prefix is read
    */
-  public record BridgeOptions(boolean enabled, String host, int port) {
+  public record BridgeOptions(boolean enabled, String host, int port, int maxFrameBytes) {
+
+    public static final int DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
+
+    public BridgeOptions {
+      if (maxFrameBytes < 256 || maxFrameBytes > 64 * 1024 * 1024) {
+        throw new IllegalArgumentException(
+            "bridge.maxFrameBytes must be 256..67108864, was " + maxFrameBytes);
+      }
+    }
 
     static BridgeOptions fromJson(JsonObject json) {
       return new BridgeOptions(
           json.getBoolean("enabled", true),
           json.getString("host", "127.0.0.1"),
-          json.getInteger("port", 7900));
+          json.getInteger("port", 7900),
+          json.getInteger("maxFrameBytes", DEFAULT_MAX_FRAME_BYTES));
     }
   }
 
