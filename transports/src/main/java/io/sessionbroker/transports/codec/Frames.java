@@ -64,8 +64,8 @@ public final class Frames {
 
   /**
    * Parses one frame; its {@code type} is a non-empty string. The bytes must be UTF-8 (RFC 3629
-   * §3), decoded strictly here: Jackson's byte parser lets an overlong form, an encoded surrogate
-   * or a code point beyond U+10FFFF through.
+   * §3), decoded strictly here: Jackson's byte parser lets an overlong form or a code point beyond
+   * U+10FFFF through.
    */
   public static JsonObject parse(Buffer bytes) throws FrameException {
     String text;
