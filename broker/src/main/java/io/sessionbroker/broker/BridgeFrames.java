@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.TooLongFrameException;
 import io.vertx.core.Handler;
@@ -64,7 +65,13 @@ final class BridgeFrames extends LengthFieldBasedFrameDecoder {
    *
    * @param subscribable the addresses the bridge lets a client register
    */
-  static void install(TcpEventBusBridge bridge, int maxFrameBytes, Predicate<String> subscribable) {
+  static void install(
+      TcpEventBusBridge bridge,
+      BrokerConfig.BridgeOptions options,
+      Predicate<String> subscribable) {
+    int maxFrameBytes = options.maxFrameBytes();
+    WriteBufferWaterMark backlog =
+        new WriteBufferWaterMark(options.maxBacklogBytes() / 2, options.maxBacklogBytes());
     NetServer server = serverOf(bridge);
     Handler<NetSocket> library = server.connectHandler();
     server.connectHandler(
@@ -72,6 +79,7 @@ final class BridgeFrames extends LengthFieldBasedFrameDecoder {
           // Vert.x calls the connect handler on the connection's event loop as its handler joins
           // the pipeline, before the first read: no byte reaches the bridge unchecked.
           ChannelHandlerContext vertx = ((NetSocketInternal) socket).channelHandlerContext();
+          vertx.channel().config().setWriteBufferWaterMark(backlog);
           vertx
               .pipeline()
               .addBefore(
@@ -118,6 +126,26 @@ final class BridgeFrames extends LengthFieldBasedFrameDecoder {
       in.skipBytes(in.readableBytes());
     }
     return null;
+  }
+
+  /**
+   * A client that does not read what it subscribed to: the bridge writes on without looking at
+   * {@code writeQueueFull}, so its frames would pile up in the broker without bound. Once {@code
+   * bridge.maxBacklogBytes} wait for it, the connection ends (as Redis drops a pub/sub client past
+   * its output buffer limit); the client can resume from the last {@code seq} it read ({@code
+   * sessions.admin.events}).
+   */
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+    if (!ctx.channel().isWritable() && !closing) {
+      closing = true;
+      log.info(
+          "bridge_client_dropped remote={} reason=backlog limit_bytes={}",
+          ctx.channel().remoteAddress(),
+          ctx.channel().config().getWriteBufferHighWaterMark());
+      ctx.close();
+    }
+    super.channelWritabilityChanged(ctx);
   }
 
   @Override

@@ -35,7 +35,7 @@ final class EventBridge {
     PUBLISHED.forEach(
         address -> permitted.addOutboundPermitted(new PermittedOptions().setAddress(address)));
     TcpEventBusBridge bridge = TcpEventBusBridge.create(vertx, permitted);
-    BridgeFrames.install(bridge, options.maxFrameBytes(), PUBLISHED::contains);
+    BridgeFrames.install(bridge, options, PUBLISHED::contains);
     return bridge.listen(options.port(), options.host());
   }
 }
