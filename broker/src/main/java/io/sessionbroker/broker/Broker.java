@@ -13,6 +13,7 @@ import io.sessionbroker.transports.udp.UdpTransport;
 import io.sessionbroker.transports.websocket.WebSocketTransport;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -46,11 +47,15 @@ public final class Broker {
   private TcpTransport tcp;
 
   /**
-   * A device listener: its name in the configuration, its address, how it starts, its bound port
-   * once up.
+   * A device listener: its name in the configuration, its address and configured port, how it
+   * starts, its bound port once up.
    */
   private record Listener(
-      TransportName name, String host, Supplier<Future<?>> start, IntSupplier port) {}
+      TransportName name,
+      String host,
+      int configuredPort,
+      Supplier<Future<?>> start,
+      IntSupplier port) {}
 
   private Broker(
       BrokerConfig config, Vertx vertx, ClusterNode cluster, Clock clock, Ticker ticker) {
@@ -78,17 +83,42 @@ public final class Broker {
     }
     ClusterNode cluster =
         ClusterNode.create(config.cluster().configFile(), config.cluster().quorum());
-    return cluster
+    Promise<Broker> started = Promise.promise(); // of no context: see deploy
+    cluster
         .vertx(options, config.cluster().host())
-        .compose(vertx -> deploy(new Broker(config, vertx, cluster, clock, ticker)));
+        .onComplete(
+            joined -> {
+              if (joined.failed()) {
+                started.fail(joined.cause());
+              } else {
+                deploy(new Broker(config, joined.result(), cluster, clock, ticker))
+                    .onComplete(started::handle);
+              }
+            });
+    return started.future();
   }
 
+  /**
+   * Deploys everything; on a failure closes Vert.x and fails with the first cause. The result is a
+   * promise of no context: a future of one of this Vert.x's contexts (say, {@code
+   * deploy().recover(e -> vertx.close()...)}) delivers its completion through that context's event
+   * loop, which {@code close} has shut down, so whoever waited for the start would never hear of
+   * the failure (Main waited 120 s for it, then reported a TimeoutException).
+   */
   private static Future<Broker> deploy(Broker broker) {
-    Vertx vertx = broker.vertx;
-    return broker
+    Promise<Broker> started = Promise.promise();
+    broker
         .deploy()
-        .map(broker)
-        .recover(e -> vertx.close().transform(v -> Future.failedFuture(e)));
+        .onComplete(
+            deployed -> {
+              if (deployed.succeeded()) {
+                started.complete(broker);
+              } else {
+                // Vert.x completes its close on a thread of its own, after its event loops end.
+                broker.vertx.close().onComplete(closed -> started.fail(deployed.cause()));
+              }
+            });
+    return started.future();
   }
 
   private Future<Void> deploy() {
@@ -126,12 +156,21 @@ public final class Broker {
       tcp = new TcpTransport(table, config.tcp(), config.auth());
       wanted.add(
           new Listener(
-              TransportName.TCP, config.tcp().host(), () -> vertx.deployVerticle(tcp), tcp::port));
+              TransportName.TCP,
+              config.tcp().host(),
+              config.tcp().port(),
+              () -> vertx.deployVerticle(tcp),
+              tcp::port));
     }
     if (config.udp() != null) {
       udp = new UdpTransport(table, config.udp(), config.auth());
       wanted.add(
-          new Listener(TransportName.UDP, config.udp().host(), () -> udp.start(vertx), udp::port));
+          new Listener(
+              TransportName.UDP,
+              config.udp().host(),
+              config.udp().port(),
+              () -> udp.start(vertx),
+              udp::port));
     }
     if (config.mqtt() != null) {
       // One instance: its pub/sub router is confined to one event loop. Clustered, publishes and
@@ -149,6 +188,7 @@ public final class Broker {
           new Listener(
               TransportName.MQTT,
               config.mqtt().host(),
+              config.mqtt().port(),
               () -> vertx.deployVerticle(mqtt),
               mqtt::port));
     }
@@ -159,6 +199,7 @@ public final class Broker {
           new Listener(
               TransportName.WEBSOCKET,
               config.websocket().host(),
+              config.websocket().port(),
               () -> vertx.deployVerticle(websocket),
               websocket::port));
     }
@@ -166,7 +207,13 @@ public final class Broker {
     for (Listener listener : wanted) {
       chain =
           chain
-              .compose(v -> listener.start().get())
+              .compose(
+                  v ->
+                      ListenerException.naming(
+                          listener.start().get(),
+                          listener.name().id(),
+                          listener.host(),
+                          listener.configuredPort()))
               .onSuccess(id -> listeners.put(listener.name(), listener))
               .mapEmpty();
     }
@@ -177,7 +224,10 @@ public final class Broker {
     if (!config.bridge().enabled()) {
       return Future.succeededFuture();
     }
-    return EventBridge.start(vertx, config.bridge()).mapEmpty();
+    BrokerConfig.BridgeOptions bridge = config.bridge();
+    return ListenerException.naming(
+            EventBridge.start(vertx, bridge), "bridge", bridge.host(), bridge.port())
+        .mapEmpty();
   }
 
   /**

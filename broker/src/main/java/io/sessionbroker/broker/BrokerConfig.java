@@ -73,14 +73,35 @@ public record BrokerConfig(
    * @param host address of the TCP event bus bridge; loopback only (there is no admin credential
    *     yet)
    * @param port its port
+   * @param maxFrameBytes largest frame a client may send, length prefix excluded; a longer one ends
+   *     the connection as soon as its prefix is read
+   * @param maxBacklogBytes bytes the bridge may hold for a client that does not read them (beyond
+   *     what the kernel's socket buffers take); more end the connection
    */
-  public record BridgeOptions(boolean enabled, String host, int port) {
+  public record BridgeOptions(
+      boolean enabled, String host, int port, int maxFrameBytes, int maxBacklogBytes) {
+
+    public static final int DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
+    public static final int DEFAULT_MAX_BACKLOG_BYTES = 16 * 1024 * 1024;
+
+    public BridgeOptions {
+      if (maxFrameBytes < 256 || maxFrameBytes > 64 * 1024 * 1024) {
+        throw new IllegalArgumentException(
+            "bridge.maxFrameBytes must be 256..67108864, was " + maxFrameBytes);
+      }
+      if (maxBacklogBytes < 65_536) {
+        throw new IllegalArgumentException(
+            "bridge.maxBacklogBytes must be >= 65536, was " + maxBacklogBytes);
+      }
+    }
 
     static BridgeOptions fromJson(JsonObject json) {
       return new BridgeOptions(
           json.getBoolean("enabled", true),
           json.getString("host", "127.0.0.1"),
-          json.getInteger("port", 7900));
+          json.getInteger("port", 7900),
+          json.getInteger("maxFrameBytes", DEFAULT_MAX_FRAME_BYTES),
+          json.getInteger("maxBacklogBytes", DEFAULT_MAX_BACKLOG_BYTES));
     }
   }
 

@@ -12,7 +12,8 @@ import java.util.List;
  * The TCP event bus bridge: lets a program in any language subscribe to the published events
  * ({@code sessions.opened}, {@code sessions.closed}, {@code sessions.rejected}, {@code
  * devices.inbound}) and call {@code sessions.admin.*} over a plain socket (4-byte length + JSON
- * frames); nothing else.
+ * frames); nothing else. Frames are bounded and checked before the bridge reads them ({@link
+ * BridgeFrames}).
  *
  * <p>Subscribing is allowed on the event addresses by name, not by a pattern such as {@code
  * sessions.*}: a bridge subscription is a consumer like any other, so on a request address ({@code
@@ -33,6 +34,8 @@ final class EventBridge {
             .addInboundPermitted(new PermittedOptions().setAddressRegex("sessions\\.admin\\..+"));
     PUBLISHED.forEach(
         address -> permitted.addOutboundPermitted(new PermittedOptions().setAddress(address)));
-    return TcpEventBusBridge.create(vertx, permitted).listen(options.port(), options.host());
+    TcpEventBusBridge bridge = TcpEventBusBridge.create(vertx, permitted);
+    BridgeFrames.install(bridge, options, PUBLISHED::contains);
+    return bridge.listen(options.port(), options.host());
   }
 }

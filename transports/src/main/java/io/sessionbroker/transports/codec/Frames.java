@@ -4,7 +4,11 @@ import io.sessionbroker.cluster.CloseReason;
 import io.sessionbroker.cluster.Session;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The device wire protocol shared by raw TCP, UDP and WebSocket (DESIGN §6, {@code
@@ -58,12 +62,22 @@ public final class Frames {
 
   private Frames() {}
 
-  /** Parses one frame; its {@code type} is a non-empty string. */
+  /**
+   * Parses one frame; its {@code type} is a non-empty string. The bytes must be UTF-8 (RFC 3629
+   * §3), decoded strictly here: Jackson's byte parser lets an overlong form or a code point beyond
+   * U+10FFFF through.
+   */
   public static JsonObject parse(Buffer bytes) throws FrameException {
+    String text;
+    try {
+      text =
+          StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes.getBytes())).toString();
+    } catch (CharacterCodingException e) {
+      throw new FrameException(BAD_FRAME, "frame is not valid UTF-8");
+    }
     Object value;
     try {
-      value =
-          bytes.toJsonValue(); // Vert.x 5: Buffer.toJson() returns a String, not the decoded value
+      value = Json.decodeValue(text);
     } catch (DecodeException | IllegalStateException e) {
       throw new FrameException(BAD_FRAME, "frame is not valid JSON");
     }

@@ -39,13 +39,16 @@ final class TcpConnection implements Link.Wire<JsonObject> {
    */
   private String claimedDevice;
 
+  /** Bytes received since the last newline: the line still on its way. */
+  private int partialLine;
+
   TcpConnection(
       Context context, NetSocket socket, SessionTable table, TcpOptions options, DeviceAuth auth) {
     this.socket = socket;
     this.table = table;
     this.options = options;
     this.auth = auth;
-    this.parser = RecordParser.newDelimited("\n").maxRecordSize(options.maxFrameBytes());
+    this.parser = RecordParser.newDelimited("\n");
     String remote = socket.remoteAddress().hostAddress() + ":" + socket.remoteAddress().port();
     this.link = new Link<>(table, TransportName.TCP, remote, context, this);
   }
@@ -55,11 +58,7 @@ final class TcpConnection implements Link.Wire<JsonObject> {
    */
   void start(Runnable released) {
     parser.handler(this::onLine);
-    // The parser reports a line that grows past the maximum before its newline arrives; onLine
-    // checks a
-    // long line that arrived whole.
-    parser.exceptionHandler(e -> fail(tooLarge()));
-    socket.handler(parser);
+    socket.handler(this::onBytes);
     socket.closeHandler(
         v -> {
           released.run();
@@ -74,6 +73,29 @@ final class TcpConnection implements Link.Wire<JsonObject> {
                 new FrameException(
                     Frames.HANDSHAKE_TIMEOUT,
                     "no hello within " + options.handshakeTimeoutMs() + " ms")));
+  }
+
+  /**
+   * Bounds the line on its way before the parser holds it: a line that grows past the maximum
+   * before its newline arrives is refused at once; {@link #onLine} checks a long line that arrived
+   * whole. Not RecordParser's {@code maxRecordSize}: it counts every byte the parser holds, so it
+   * refused valid input — the CR of a CRLF line of exactly the maximum when the LF came in a later
+   * read, and the whole lines a device sends right behind its hello, held while the session opens.
+   */
+  private void onBytes(Buffer bytes) {
+    if (link.state() == Link.State.CLOSING || link.state() == Link.State.CLOSED) {
+      return;
+    }
+    int last = bytes.length() - 1;
+    while (last >= 0 && bytes.getByte(last) != '\n') {
+      last--;
+    }
+    partialLine = last < 0 ? partialLine + bytes.length() : bytes.length() - 1 - last;
+    if (partialLine > options.maxFrameBytes() + 1) { // + 1: the CR of a CRLF line
+      fail(tooLarge());
+      return;
+    }
+    parser.handle(bytes);
   }
 
   private void onLine(Buffer line) {
@@ -160,15 +182,21 @@ final class TcpConnection implements Link.Wire<JsonObject> {
         Frames.FRAME_TOO_LARGE, "frame longer than " + options.maxFrameBytes() + " bytes");
   }
 
+  /**
+   * Until the session is open, the lines already read wait in the parser, and the socket stops
+   * reading, so that what waits is bounded.
+   */
   @Override
   public void pause() {
     parser.pause();
+    socket.pause();
   }
 
   @Override
   public void opened(Session session) {
     write(Frames.welcome(session));
     parser.resume();
+    socket.resume();
   }
 
   @Override

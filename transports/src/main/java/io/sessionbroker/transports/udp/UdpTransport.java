@@ -4,6 +4,8 @@ import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.transports.auth.DeviceAuth;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.datagram.DatagramSocket;
+import io.vertx.core.datagram.DatagramSocketOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -43,8 +45,9 @@ public final class UdpTransport {
   }
 
   /**
-   * Binds the sockets; completes with the bound port. The first socket binds the configured port (0
-   * picks a free one); the others join it on the port it got.
+   * Binds the sockets; completes with the bound port. Fails when another socket holds the port
+   * ({@link #claim}). The first socket binds the configured port (0 picks a free one); the others
+   * join it on the port it got.
    */
   public Future<Integer> start(Vertx vertx) {
     this.vertx = vertx;
@@ -58,7 +61,8 @@ public final class UdpTransport {
               ? cause.getMessage()
               : "Vert.x was created without preferNativeTransport, so no SO_REUSEPORT");
     }
-    return deploy(options.port(), reusePort)
+    return claim(vertx, reusePort)
+        .compose(port -> deploy(port, reusePort))
         .compose(
             first -> {
               int port = first.boundPort();
@@ -78,6 +82,31 @@ public final class UdpTransport {
                         return port;
                       });
             });
+  }
+
+  /**
+   * The port this transport may bind, having checked that no other socket holds it. With {@code
+   * SO_REUSEPORT} the kernel lets any socket of the same user join a port whose sockets all set it:
+   * a second broker on the same port would share it silently, and the kernel would split the
+   * devices between two session tables. So a probe binds the port first without {@code
+   * SO_REUSEPORT}, which fails if any socket holds it, and lets it go; then this transport's own
+   * sockets bind it together. (The alternative, one socket and a hand-off to the other event loops,
+   * would cost every datagram a queue hop.) What is left: a socket that binds the port in the
+   * microseconds between the probe's close and the first bind still joins. Without {@code
+   * SO_REUSEPORT} the one socket's own bind fails on a held port: no probe needed.
+   *
+   * @return the port to bind: the configured one, or the free one the probe got for port 0
+   */
+  private Future<Integer> claim(Vertx vertx, boolean reusePort) {
+    if (!reusePort) {
+      return Future.succeededFuture(options.port());
+    }
+    DatagramSocket probe =
+        vertx.createDatagramSocket(
+            new DatagramSocketOptions().setIpV6(options.host().indexOf(':') >= 0));
+    return probe
+        .listen(options.port(), options.host())
+        .compose(bound -> probe.close().map(bound.localAddress().port()));
   }
 
   private Future<UdpListener> deploy(int port, boolean reusePort) {

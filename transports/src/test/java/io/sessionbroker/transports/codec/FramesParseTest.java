@@ -26,6 +26,22 @@ class FramesParseTest {
     assertThat(frame.getString("device")).isEqualTo("d");
   }
 
+  /**
+   * Verifies that bytes that are not UTF-8 are bad_frame, also those Jackson's byte parser lets
+   * through (RFC 3629 §3: an overlong form, a code point beyond U+10FFFF).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"c0af", "e080af", "f5808080", "80", "eda080"})
+  void refusesBytesThatAreNotUtf8(String hex) {
+    byte[] invalid = java.util.HexFormat.of().parseHex(hex);
+    Buffer frame =
+        Buffer.buffer("{\"type\":\"ping\",\"x\":\"").appendBytes(invalid).appendString("\"}");
+    assertThatThrownBy(() -> Frames.parse(frame))
+        .isInstanceOf(FrameException.class)
+        .extracting(e -> ((FrameException) e).code())
+        .isEqualTo(Frames.BAD_FRAME);
+  }
+
   @ParameterizedTest
   @ValueSource(
       strings = {"", "not json", "[1]", "\"hello\"", "{\"type\":1}", "{\"type\":\"\"}", "{}"})

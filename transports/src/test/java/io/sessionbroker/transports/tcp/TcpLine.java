@@ -57,7 +57,12 @@ final class TcpLine implements AutoCloseable {
   }
 
   void sendRaw(String text) throws IOException {
-    out.write(text.getBytes(StandardCharsets.UTF_8));
+    sendBytes(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Bytes exactly as given, e.g. ones that are not UTF-8. */
+  void sendBytes(byte[] bytes) throws IOException {
+    out.write(bytes);
     out.flush();
   }
 
