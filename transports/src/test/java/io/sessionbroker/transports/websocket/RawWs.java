@@ -171,14 +171,13 @@ final class RawWs implements AutoCloseable {
   }
 
   /**
-   * Reads until the broker's close frame and returns its status code, skipping the frames before
-   * it; then asserts that the broker closes the TCP connection too.
+   * Asserts that the broker's next frame is a close frame — nothing before it, as when it fails the
+   * connection (RFC 6455 §7.1.7) — and that the broker then closes the TCP connection; returns the
+   * close frame's status code.
    */
-  int closeCodeAndEnd() throws IOException {
+  int closeFrameAloneAndEnd() throws IOException {
     Frame frame = next();
-    while (frame.opcode() != CLOSE) {
-      frame = next();
-    }
+    assertThat(frame.opcode()).as("the broker's next frame, %s", frame.text()).isEqualTo(CLOSE);
     assertEndOfStream();
     return frame.closeCode();
   }

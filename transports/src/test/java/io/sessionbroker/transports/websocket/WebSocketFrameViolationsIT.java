@@ -25,9 +25,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Verifies that a frame RFC 6455 forbids fails the connection with the close code the RFC names —
  * 1002 for a protocol violation, 1007 for text that is not UTF-8 (§7.1.7, §7.4.1, §8.1) — before
- * and after the device's hello alike, and that the broker then closes the TCP connection. Before
- * the hello the back end gets a {@code bad_frame} rejection, after it a {@code PROTOCOL_ERROR}
- * close. The frames are written byte by byte on a plain socket ({@link RawWs}).
+ * and after the device's hello alike, without an {@code error} frame first, and that the broker
+ * then closes the TCP connection. Before the hello the back end gets a {@code bad_frame} rejection,
+ * after it a {@code PROTOCOL_ERROR} close. The frames are written byte by byte on a plain socket
+ * ({@link RawWs}).
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class WebSocketFrameViolationsIT {
@@ -158,8 +159,8 @@ class WebSocketFrameViolationsIT {
       // when
       violation.send(ws);
 
-      // then: the close code, then the end of the TCP connection
-      assertThat(ws.closeCodeAndEnd()).isEqualTo(expectedCode);
+      // then: the close frame with its code and nothing before it, then the end of the connection
+      assertThat(ws.closeFrameAloneAndEnd()).isEqualTo(expectedCode);
       if (afterHello) {
         JsonObject closed = fixture.await(Addresses.CLOSED, device);
         assertThat(closed.getString("reason")).isEqualTo("PROTOCOL_ERROR");
@@ -193,7 +194,7 @@ class WebSocketFrameViolationsIT {
       ws.send(0x80, true, concat("", 0x82, '"', '}'));
 
       // then
-      assertThat(ws.closeCodeAndEnd()).isEqualTo(1007);
+      assertThat(ws.closeFrameAloneAndEnd()).isEqualTo(1007);
       assertThat(fixture.await(Addresses.CLOSED, "ws-raw-split-euro").getString("reason"))
           .isEqualTo("PROTOCOL_ERROR");
     }
