@@ -82,7 +82,9 @@ final class RawWs implements AutoCloseable {
             .getBytes(StandardCharsets.UTF_8));
     Frame welcome = ws.next();
     assertThat(welcome.opcode()).isEqualTo(TEXT);
-    assertThat(new JsonObject(welcome.text()).getString("type")).isEqualTo("welcome");
+    assertThat(new JsonObject(welcome.text()).getString("type"))
+        .as(welcome.text())
+        .isEqualTo("welcome");
     return ws;
   }
 
