@@ -70,6 +70,34 @@ class ConfigTest {
     assertThat(config.nodeId()).isEqualTo("edge-7");
   }
 
+  /**
+   * Verifies that {@code websocket.allowedOrigins} is read from the configuration: empty in the
+   * shipped file (same host only), a comma-separated list from its environment variable, and an
+   * entry that is not an origin stops the start naming it.
+   */
+  @Test
+  void webSocketAllowedOriginsComeFromTheFileOrCommaSeparatedFromTheEnvironment() {
+    assertThat(
+            BrokerHarness.config(ConfigLoader.load(BrokerHarness.SHIPPED_CONF, Map.of()))
+                .websocket()
+                .allowedOrigins())
+        .isEmpty();
+
+    Map<String, String> env =
+        Map.of("BROKER_WEBSOCKET_ALLOWED_ORIGINS", "https://app.example,http://10.0.0.5:8080");
+    BrokerConfig config = BrokerHarness.config(ConfigLoader.load(BrokerHarness.SHIPPED_CONF, env));
+
+    assertThat(config.websocket().allowedOrigins())
+        .containsExactly("https://app.example", "http://10.0.0.5:8080");
+    JsonObject bad =
+        ConfigLoader.load(
+            BrokerHarness.SHIPPED_CONF,
+            Map.of("BROKER_WEBSOCKET_ALLOWED_ORIGINS", "app.example/page"));
+    assertThatThrownBy(() -> BrokerHarness.config(bad))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("app.example/page");
+  }
+
   @Test
   void malformedEnvironmentValueNamesTheVariable() {
     assertThatThrownBy(

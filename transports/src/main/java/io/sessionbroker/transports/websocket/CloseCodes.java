@@ -18,8 +18,21 @@ public final class CloseCodes {
   /** §7.4.1: abnormal closure — never sent; what a socket dropped without a close frame reports. */
   public static final short ABNORMAL = 1006;
 
+  /**
+   * §7.4.1: protocol error — a frame RFC 6455 forbids (an unmasked frame, RSV bits, a reserved
+   * opcode, a fragmented or oversized control frame, a continuation out of place, a malformed close
+   * frame): the connection is failed (§7.1.7), before or after the hello.
+   */
+  public static final short WS_PROTOCOL_ERROR = 1002;
+
   /** §7.4.1: unsupported data — a binary frame; the protocol is JSON text only. */
   public static final short UNSUPPORTED_DATA = 1003;
+
+  /**
+   * §7.4.1: invalid frame payload data — a text message or a close frame's reason that is not UTF-8
+   * (§8.1): the connection is failed, before or after the hello.
+   */
+  public static final short INVALID_PAYLOAD = 1007;
 
   /**
    * §7.4.1: policy violation — the handshake was rejected (bad hello, failed authentication, too
@@ -49,6 +62,14 @@ public final class CloseCodes {
   public static final short PROTOCOL_ERROR = 4003;
 
   private CloseCodes() {}
+
+  /**
+   * Whether {@code code} fails the WebSocket connection at the frame layer (RFC 6455 §7.1.7): the
+   * close frame is all the device gets, no {@code error} frame before it.
+   */
+  public static boolean failsConnection(short code) {
+    return code == WS_PROTOCOL_ERROR || code == INVALID_PAYLOAD;
+  }
 
   /** The code that ends a session closed for {@code reason}. */
   public static short of(CloseReason reason) {

@@ -39,6 +39,16 @@ final class UpgradeHello {
     return Frames.hello(hello);
   }
 
+  /**
+   * The {@code device} parameter of an upgrade that is refused before it is read as a hello, for
+   * the rejection event; null when absent or not 1–128 characters.
+   */
+  static String claimedDevice(String query) {
+    String device =
+        first(new QueryStringDecoder(query == null ? "" : query, false).parameters(), "device");
+    return device == null || device.isEmpty() || device.length() > 128 ? null : device;
+  }
+
   private static Object seconds(String heartbeat) {
     try {
       return Double.parseDouble(heartbeat);

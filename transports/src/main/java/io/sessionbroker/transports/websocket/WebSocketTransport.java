@@ -1,7 +1,9 @@
 package io.sessionbroker.transports.websocket;
 
+import io.sessionbroker.cluster.Rejection;
 import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.transports.OutboundQueues;
+import io.sessionbroker.transports.TransportName;
 import io.sessionbroker.transports.auth.DeviceAuth;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -13,6 +15,7 @@ import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.ServerWebSocketHandshake;
 import io.vertx.core.internal.http.WebSocketInternal;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,8 +27,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The upgrade is bounded: a connection must upgrade within {@code handshakeTimeoutMs} of being
  * accepted (a client that connects and sends nothing is closed), its header block may not exceed
- * {@code maxHeaderBytes} (HTTP 431), and only the configured path upgrades (HTTP 404 elsewhere, 426
- * for a plain request on the path). What happens after the upgrade is {@link WsConnection}'s job.
+ * {@code maxHeaderBytes} (HTTP 431), only the configured path upgrades (HTTP 404 elsewhere, 426 for
+ * a plain request on the path), and only for pages of an allowed origin (HTTP 403, {@link
+ * OriginPolicy}). What happens after the upgrade is {@link WsConnection}'s job.
  *
  * <p>HTTP idle timeouts are deliberately off: the broker's pings would keep them from ever firing,
  * and eviction belongs to the session table's wheel.
@@ -37,6 +41,7 @@ public final class WebSocketTransport extends VerticleBase {
   private final SessionTable table;
   private final WsOptions options;
   private final DeviceAuth auth;
+  private final OriginPolicy origins;
 
   /** Connections not yet upgraded, by remote address, with their upgrade deadline timer. */
   private final Map<String, Long> upgradeDeadlines = new HashMap<>();
@@ -47,6 +52,7 @@ public final class WebSocketTransport extends VerticleBase {
     this.table = table;
     this.options = options;
     this.auth = auth;
+    this.origins = new OriginPolicy(options.allowedOrigins());
   }
 
   @Override
@@ -120,12 +126,38 @@ public final class WebSocketTransport extends VerticleBase {
   }
 
   private void onHandshake(ServerWebSocketHandshake handshake) {
-    if (options.path().equals(handshake.path())) {
-      handshake.accept();
-    } else {
+    if (!options.path().equals(handshake.path())) {
       log.debug("ws_wrong_path path={} remote={}", handshake.path(), handshake.remoteAddress());
       handshake.reject(404);
+    } else if (!origins.allows(
+        handshake.headers().getAll("Origin"), handshake.headers().get("Host"))) {
+      refuseOrigin(handshake);
+    } else {
+      handshake.accept();
     }
+  }
+
+  /**
+   * A page of a foreign origin: HTTP 403 instead of the upgrade (RFC 6455 §4.2.2 /origin/: "If the
+   * server does not wish to accept this connection, it MUST return an appropriate HTTP error code
+   * (e.g., 403 Forbidden) and abort the WebSocket handshake"; §10.2). Never upgraded, it never
+   * becomes a session; the attempt is announced as a {@code sessions.rejected}, with the device id
+   * it asked for, so the back end sees which device a foreign page went after.
+   */
+  private void refuseOrigin(ServerWebSocketHandshake handshake) {
+    List<String> origin = handshake.headers().getAll("Origin");
+    String shown = origin.size() == 1 ? origin.get(0) : origin.toString();
+    shown = shown.length() > 200 ? shown.substring(0, 200) + "…" : shown;
+    String remote = handshake.remoteAddress().host() + ":" + handshake.remoteAddress().port();
+    log.debug("ws_origin_refused origin={} remote={}", shown, remote);
+    table.reject(
+        new Rejection(
+            TransportName.WEBSOCKET.id(),
+            remote,
+            UpgradeHello.claimedDevice(handshake.query()),
+            OriginPolicy.REFUSED,
+            "origin " + shown + " is not allowed (websocket.allowedOrigins)"));
+    handshake.reject(403);
   }
 
   private void onWebSocket(ServerWebSocket ws) {

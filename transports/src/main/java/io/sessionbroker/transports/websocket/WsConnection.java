@@ -162,8 +162,9 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener {
   }
 
   /**
-   * Bad input: before the session it is a rejection (1008 unless a more precise code applies),
-   * after it a close.
+   * Bad input: before the session it is a rejection, after it a close. A frame RFC 6455 forbids
+   * fails the connection with its own code (1002, 1007) either way; bad JSON before the hello is a
+   * handshake refusal (1008), after it the broker's protocol error (4003).
    */
   private void fail(FrameException e, short closeCode) {
     if (link.state() != Link.State.OPEN) {
@@ -178,11 +179,21 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener {
         link.session().deviceId(),
         e.code(),
         link.remote());
-    link.close(CloseReason.PROTOCOL_ERROR, new WsEnd(Frames.error(e), closeCode));
+    link.close(CloseReason.PROTOCOL_ERROR, end(e, closeCode));
   }
 
   private void reject(FrameException e, String deviceId, short closeCode) {
-    link.reject(e.code(), e.getMessage(), deviceId, new WsEnd(Frames.error(e), closeCode));
+    link.reject(e.code(), e.getMessage(), deviceId, end(e, closeCode));
+  }
+
+  /**
+   * The {@code error} frame and the close, or, for a connection failed at the frame layer (RFC 6455
+   * §7.1.7), the close frame alone: its reason text names the error code.
+   */
+  private static WsEnd end(FrameException e, short closeCode) {
+    return CloseCodes.failsConnection(closeCode)
+        ? new WsEnd(null, closeCode, e.code())
+        : new WsEnd(Frames.error(e), closeCode);
   }
 
   @Override

@@ -1,6 +1,10 @@
 package io.sessionbroker.transports.websocket;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * Settings of the WebSocket transport ({@code websocket} in the broker configuration). Named {@code
@@ -19,6 +23,9 @@ import io.vertx.core.json.JsonObject;
  * @param pingIntervalMs period of the broker's WebSocket ping frames: 0 = half the negotiated
  *     heartbeat (so two pings fall into every heartbeat and three into every timeout), -1 = never
  *     ping (the device must then send frames of its own), otherwise a fixed period
+ * @param allowedOrigins web origins ({@code scheme://host[:port]}, {@code null}, or {@code *} for
+ *     all) whose pages may open a session besides the broker's own host; upgrades without an {@code
+ *     Origin} header are always allowed, others answer HTTP 403 ({@link OriginPolicy})
  */
 public record WsOptions(
     String host,
@@ -27,7 +34,8 @@ public record WsOptions(
     int handshakeTimeoutMs,
     int maxFrameBytes,
     int maxHeaderBytes,
-    int pingIntervalMs) {
+    int pingIntervalMs,
+    List<String> allowedOrigins) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 7080;
@@ -43,6 +51,9 @@ public record WsOptions(
   public static final int PING_NEVER = -1;
 
   public static final int DEFAULT_PING_INTERVAL_MS = PING_DERIVED;
+
+  /** Only requests without {@code Origin} and pages of the broker's own host. */
+  public static final List<String> DEFAULT_ALLOWED_ORIGINS = List.of();
 
   public WsOptions {
     if (host == null || host.isBlank()) {
@@ -66,6 +77,28 @@ public record WsOptions(
       throw new IllegalArgumentException(
           "pingIntervalMs must be -1 (never), 0 (derived) or > 0, was " + pingIntervalMs);
     }
+    allowedOrigins = allowedOrigins == null ? DEFAULT_ALLOWED_ORIGINS : List.copyOf(allowedOrigins);
+    new OriginPolicy(allowedOrigins); // refuses an entry that is not an origin
+  }
+
+  /** With the default {@code allowedOrigins}. */
+  public WsOptions(
+      String host,
+      int port,
+      String path,
+      int handshakeTimeoutMs,
+      int maxFrameBytes,
+      int maxHeaderBytes,
+      int pingIntervalMs) {
+    this(
+        host,
+        port,
+        path,
+        handshakeTimeoutMs,
+        maxFrameBytes,
+        maxHeaderBytes,
+        pingIntervalMs,
+        DEFAULT_ALLOWED_ORIGINS);
   }
 
   public static WsOptions defaults() {
@@ -81,7 +114,34 @@ public record WsOptions(
         json.getInteger("handshakeTimeoutMs", DEFAULT_HANDSHAKE_TIMEOUT_MS),
         json.getInteger("maxFrameBytes", DEFAULT_MAX_FRAME_BYTES),
         json.getInteger("maxHeaderBytes", DEFAULT_MAX_HEADER_BYTES),
-        json.getInteger("pingIntervalMs", DEFAULT_PING_INTERVAL_MS));
+        json.getInteger("pingIntervalMs", DEFAULT_PING_INTERVAL_MS),
+        origins(json.getValue("allowedOrigins")));
+  }
+
+  /**
+   * A JSON array of strings, or one string of comma-separated origins (what an environment variable
+   * gives, {@code BROKER_WEBSOCKET_ALLOWED_ORIGINS}).
+   */
+  private static List<String> origins(Object value) {
+    if (value == null) {
+      return DEFAULT_ALLOWED_ORIGINS;
+    }
+    if (value instanceof String text) {
+      return Arrays.stream(text.split(",")).map(String::trim).filter(o -> !o.isEmpty()).toList();
+    }
+    if (value instanceof JsonArray array) {
+      List<String> origins = new ArrayList<>();
+      for (Object origin : array) {
+        if (!(origin instanceof String text)) {
+          throw new IllegalArgumentException(
+              "allowedOrigins must hold strings, found " + origin + " in " + array.encode());
+        }
+        origins.add(text.trim());
+      }
+      return origins;
+    }
+    throw new IllegalArgumentException(
+        "allowedOrigins must be an array of origins or a comma-separated string, was " + value);
   }
 
   public JsonObject toJson() {
@@ -92,13 +152,21 @@ public record WsOptions(
         .put("handshakeTimeoutMs", handshakeTimeoutMs)
         .put("maxFrameBytes", maxFrameBytes)
         .put("maxHeaderBytes", maxHeaderBytes)
-        .put("pingIntervalMs", pingIntervalMs);
+        .put("pingIntervalMs", pingIntervalMs)
+        .put("allowedOrigins", new JsonArray(new ArrayList<>(allowedOrigins)));
   }
 
   /** A copy on another port: tests bind port 0. */
   public WsOptions withPort(int port) {
     return new WsOptions(
-        host, port, path, handshakeTimeoutMs, maxFrameBytes, maxHeaderBytes, pingIntervalMs);
+        host,
+        port,
+        path,
+        handshakeTimeoutMs,
+        maxFrameBytes,
+        maxHeaderBytes,
+        pingIntervalMs,
+        allowedOrigins);
   }
 
   /** The ping period for a session granted {@code heartbeatMs}; 0 = send no pings. */

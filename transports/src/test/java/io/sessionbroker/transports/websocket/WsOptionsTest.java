@@ -3,7 +3,9 @@ package io.sessionbroker.transports.websocket;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -60,6 +62,42 @@ class WsOptionsTest {
     assertThatThrownBy(() -> WsOptions.fromJson(new JsonObject().put("pingIntervalMs", -2)))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> WsOptions.fromJson(new JsonObject().put("port", 70_000)))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void allowedOriginsDefaultToNoneAndReadAnArrayOrACommaSeparatedString() {
+    assertThat(WsOptions.defaults().allowedOrigins()).isEmpty();
+    assertThat(
+            WsOptions.fromJson(
+                    new JsonObject()
+                        .put("allowedOrigins", new JsonArray().add("https://a.example").add("*")))
+                .allowedOrigins())
+        .containsExactly("https://a.example", "*");
+    // an environment variable (BROKER_WEBSOCKET_ALLOWED_ORIGINS) gives a string
+    assertThat(
+            WsOptions.fromJson(
+                    new JsonObject()
+                        .put("allowedOrigins", " https://a.example, http://b.example:81"))
+                .allowedOrigins())
+        .containsExactly("https://a.example", "http://b.example:81");
+    WsOptions listed =
+        new WsOptions("h", 0, "/d", 1, 1_024, 1_024, 0, List.of("https://a.example", "null"));
+    assertThat(WsOptions.fromJson(listed.toJson())).isEqualTo(listed);
+    assertThat(listed.withPort(9).allowedOrigins()).isEqualTo(listed.allowedOrigins());
+  }
+
+  @Test
+  void refusesAllowedOriginsThatAreNotOrigins() {
+    assertThatThrownBy(
+            () -> WsOptions.fromJson(new JsonObject().put("allowedOrigins", "https://a.example/x")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("https://a.example/x");
+    assertThatThrownBy(
+            () ->
+                WsOptions.fromJson(new JsonObject().put("allowedOrigins", new JsonArray().add(7))))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> WsOptions.fromJson(new JsonObject().put("allowedOrigins", 7)))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }
