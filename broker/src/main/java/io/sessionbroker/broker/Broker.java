@@ -21,6 +21,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -152,7 +153,8 @@ public final class Broker {
             config.http(),
             this::readiness,
             metrics.registry(),
-            tableVerticle.pipeline().eventLog())
+            tableVerticle.pipeline().eventLog(),
+            EventBridge.permissions(new SockJSBridgeOptions()))
         .start()
         .onSuccess(server -> http = server)
         .mapEmpty();

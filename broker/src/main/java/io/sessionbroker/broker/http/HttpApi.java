@@ -14,6 +14,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
+import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -34,16 +36,20 @@ public final class HttpApi {
   private final Supplier<JsonObject> readiness;
   private final PrometheusMeterRegistry registry;
   private final EventLog eventLog;
+  private final SockJSBridgeOptions bridge;
 
   /**
    * @param readiness {@code {"ready": bool, ...}}: what {@code /ready} reports
+   * @param bridge what the SockJS event bus bridge permits: the same as the TCP bridge
    */
   public HttpApi(
       Vertx vertx,
       HttpOptions options,
       Supplier<JsonObject> readiness,
       PrometheusMeterRegistry registry,
-      EventLog eventLog) {
+      EventLog eventLog,
+      SockJSBridgeOptions bridge) {
+    this.bridge = bridge;
     this.vertx = vertx;
     this.options = options;
     this.readiness = readiness;
@@ -88,6 +94,9 @@ public final class HttpApi {
     router
         .route("/api/*")
         .handler(ctx -> error(ctx, 404, "no such endpoint: " + ctx.request().path()));
+    // The SockJS event bus bridge for browsers and JavaScript consumers, guarded like /api.
+    router.route("/eventbus/*").handler(this::authorize);
+    router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx).bridge(bridge));
     // The dashboard: static files from the jar; its API calls carry the token the operator types.
     router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     router.errorHandler(
