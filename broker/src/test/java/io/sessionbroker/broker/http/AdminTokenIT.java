@@ -50,6 +50,7 @@ class AdminTokenIT {
     HttpResponse<String> none = get("/api/sessions/count", null);
     HttpResponse<String> wrong = get("/api/sessions/count", "Bearer not-the-token");
     HttpResponse<String> stream = get("/api/events/stream", null);
+    HttpResponse<String> sockJs = get("/eventbus/info", null);
 
     assertThat(none.statusCode()).isEqualTo(401);
     assertThat(none.headers().firstValue("www-authenticate"))
@@ -57,6 +58,13 @@ class AdminTokenIT {
     assertThat(new JsonObject(none.body()).getString("message")).contains("admin token");
     assertThat(wrong.statusCode()).isEqualTo(401);
     assertThat(stream.statusCode()).isEqualTo(401);
+    assertThat(sockJs.statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  void theSockJsBridgeAndTheStreamTakeTheTokenAsAQueryParameter() throws Exception {
+    assertThat(get("/eventbus/info?access_token=" + TOKEN, null).statusCode()).isEqualTo(200);
+    assertThat(get("/api/sessions/count?access_token=" + TOKEN, null).statusCode()).isEqualTo(200);
   }
 
   @Test
