@@ -144,6 +144,7 @@ final class ThreeNodes implements AutoCloseable {
           case "mqtt" -> 1;
           case "websocket" -> 2;
           case "bridge" -> 3;
+          case "http" -> 4;
           default -> throw new IllegalArgumentException(listener);
         };
     return base + shift + 10 * node;
