@@ -1,5 +1,7 @@
 package io.sessionbroker.broker;
 
+import io.sessionbroker.broker.http.BrokerMetrics;
+import io.sessionbroker.broker.http.HttpApi;
 import io.sessionbroker.cluster.Clock;
 import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.cluster.SessionTableVerticle;
@@ -9,6 +11,7 @@ import io.sessionbroker.transports.TransportName;
 import io.sessionbroker.transports.mqtt.ClusterRouter;
 import io.sessionbroker.transports.mqtt.MqttTransport;
 import io.sessionbroker.transports.tcp.TcpTransport;
+import io.sessionbroker.transports.udp.UdpStats;
 import io.sessionbroker.transports.udp.UdpTransport;
 import io.sessionbroker.transports.websocket.WebSocketTransport;
 import io.vertx.core.DeploymentOptions;
@@ -17,7 +20,9 @@ import io.vertx.core.Promise;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -42,7 +47,10 @@ public final class Broker {
   private final Map<TransportName, Listener> listeners = new EnumMap<>(TransportName.class);
   private final Clock clock;
   private final Ticker ticker;
+  private final BrokerMetrics metrics;
   private SessionTable table;
+  private HttpServer http;
+  private volatile boolean ready;
   private UdpTransport udp;
   private TcpTransport tcp;
 
@@ -58,8 +66,14 @@ public final class Broker {
       IntSupplier port) {}
 
   private Broker(
-      BrokerConfig config, Vertx vertx, ClusterNode cluster, Clock clock, Ticker ticker) {
+      BrokerConfig config,
+      Vertx vertx,
+      ClusterNode cluster,
+      Clock clock,
+      Ticker ticker,
+      BrokerMetrics metrics) {
     this.config = config;
+    this.metrics = metrics;
     this.vertx = vertx;
     this.cluster = cluster;
     this.clock = clock;
@@ -77,21 +91,24 @@ public final class Broker {
    * expire.
    */
   public static Future<Broker> start(BrokerConfig config, Clock clock, Ticker ticker) {
-    VertxOptions options = new VertxOptions().setPreferNativeTransport(true);
+    BrokerMetrics metrics = new BrokerMetrics();
+    VertxOptions options =
+        new VertxOptions().setPreferNativeTransport(true).setMetricsOptions(metrics.vertxOptions());
     if (!config.cluster().enabled()) {
-      return deploy(new Broker(config, Vertx.vertx(options), null, clock, ticker));
+      Vertx vertx = Vertx.builder().with(options).withMetrics(metrics.vertxFactory()).build();
+      return deploy(new Broker(config, vertx, null, clock, ticker, metrics));
     }
     ClusterNode cluster =
         ClusterNode.create(config.cluster().configFile(), config.cluster().quorum());
     Promise<Broker> started = Promise.promise(); // of no context: see deploy
     cluster
-        .vertx(options, config.cluster().host())
+        .vertx(options, metrics.vertxFactory(), config.cluster().host())
         .onComplete(
             joined -> {
               if (joined.failed()) {
                 started.fail(joined.cause());
               } else {
-                deploy(new Broker(config, joined.result(), cluster, clock, ticker))
+                deploy(new Broker(config, joined.result(), cluster, clock, ticker, metrics))
                     .onComplete(started::handle);
               }
             });
@@ -146,8 +163,74 @@ public final class Broker {
                     .register())
         .compose(
             v -> cluster == null ? Future.succeededFuture() : cluster.watch(vertx, tableVerticle))
+        .compose(v -> deployHttp(tableVerticle))
         .compose(v -> deployListeners())
-        .compose(v -> deployBridge());
+        .compose(v -> deployBridge())
+        .compose(v -> metrics.start(vertx.eventBus(), nodeId, transportCounters()))
+        .onSuccess(v -> ready = true);
+  }
+
+  /**
+   * The operator's HTTP listener, first: {@code /health} answers while the rest starts, {@code
+   * /ready} says when it is done.
+   */
+  private Future<Void> deployHttp(SessionTableVerticle tableVerticle) {
+    if (!config.http().enabled()) {
+      return Future.succeededFuture();
+    }
+    HttpApi api =
+        new HttpApi(
+            vertx,
+            config.http(),
+            this::readiness,
+            metrics.registry(),
+            tableVerticle.pipeline().eventLog(),
+            EventBridge.permissions(new SockJSBridgeOptions()));
+    return ListenerException.naming(api.start(), "http", config.http().host(), config.http().port())
+        .onSuccess(server -> http = server)
+        .mapEmpty();
+  }
+
+  /**
+   * {@code GET /ready}: every listener bound and, clustered, a quorum of members in view (below it,
+   * this node refuses new sessions: docs/cluster.md).
+   */
+  private JsonObject readiness() {
+    JsonObject report = new JsonObject().put("node", nodeId()).put("listeners", listeners());
+    boolean quorum = true;
+    if (cluster != null) {
+      int members = cluster.nodes().size();
+      quorum = members >= config.cluster().quorum();
+      report.put("members", members).put("quorum", config.cluster().quorum());
+    }
+    return report.put("ready", ready && quorum);
+  }
+
+  /** What the transports count, for {@code /metrics}. */
+  private List<BrokerMetrics.TransportCounter> transportCounters() {
+    List<BrokerMetrics.TransportCounter> counters = new ArrayList<>();
+    if (udp != null) {
+      UdpStats stats = udp.stats();
+      for (UdpStats.Counter counter : UdpStats.Counter.values()) {
+        counters.add(
+            new BrokerMetrics.TransportCounter(
+                "udp.datagrams",
+                "UDP datagrams received and sent, by kind",
+                () -> stats.get(counter),
+                "kind",
+                counter.name().toLowerCase(java.util.Locale.ROOT)));
+      }
+      for (UdpStats.Drop drop : UdpStats.Drop.values()) {
+        counters.add(
+            new BrokerMetrics.TransportCounter(
+                "udp.dropped",
+                "UDP datagrams dropped, by reason",
+                () -> stats.dropped(drop),
+                "reason",
+                drop.name().toLowerCase(java.util.Locale.ROOT)));
+      }
+    }
+    return counters;
   }
 
   private Future<Void> deployListeners() {
@@ -283,6 +366,11 @@ public final class Broker {
     return deployed == null ? -1 : deployed.port().getAsInt();
   }
 
+  /** The bound port of the HTTP listener; -1 when disabled. */
+  public int httpPort() {
+    return http == null ? -1 : http.actualPort();
+  }
+
   public int tcpPort() {
     return port(TransportName.TCP);
   }
@@ -293,6 +381,9 @@ public final class Broker {
     listeners.values().forEach(l -> up.add(l.name() + " " + l.host() + ":" + l.port().getAsInt()));
     if (config.bridge().enabled()) {
       up.add("bridge " + config.bridge().host() + ":" + config.bridge().port());
+    }
+    if (http != null) {
+      up.add("http " + config.http().host() + ":" + http.actualPort());
     }
     return up;
   }

@@ -1,5 +1,6 @@
 package io.sessionbroker.broker;
 
+import io.sessionbroker.broker.http.HttpOptions;
 import io.sessionbroker.cluster.TableOptions;
 import io.sessionbroker.transports.TransportName;
 import io.sessionbroker.transports.auth.DeviceAuth;
@@ -28,6 +29,7 @@ import java.util.function.Function;
  * @param mqtt MQTT listener, or null when disabled
  * @param websocket WebSocket listener, or null when disabled
  * @param bridge external event bus access
+ * @param http the operator's HTTP listener: health, metrics, REST admin API, event stream
  * @param auth device authentication; required as soon as a device listener is bound beyond loopback
  * @param shutdownGraceMs time given to close events to reach bridge subscribers before the process
  *     exits
@@ -41,6 +43,7 @@ public record BrokerConfig(
     MqttOptions mqtt,
     WsOptions websocket,
     BridgeOptions bridge,
+    HttpOptions http,
     DeviceAuth auth,
     int shutdownGraceMs,
     ClusterOptions cluster) {
@@ -126,6 +129,7 @@ public record BrokerConfig(
             mqtt,
             websocket,
             BridgeOptions.fromJson(json.getJsonObject("bridge", new JsonObject())),
+            HttpOptions.fromJson(json.getJsonObject("http", new JsonObject())),
             auth,
             json.getJsonObject("shutdown", new JsonObject()).getInteger("graceMs", 500),
             ClusterOptions.fromJson(json.getJsonObject("cluster", new JsonObject()), baseDir));
@@ -158,6 +162,12 @@ public record BrokerConfig(
           "bridge.host="
               + bridge.host()
               + " is beyond loopback, but the event bus bridge has no admin credential: keep it on 127.0.0.1");
+    }
+    if (http.enabled() && !isLoopback(http.host()) && http.adminToken().isEmpty()) {
+      throw new IllegalArgumentException(
+          "http.host="
+              + http.host()
+              + " is beyond loopback: set http.adminToken (BROKER_HTTP_ADMIN_TOKEN) so that /api needs it");
     }
   }
 

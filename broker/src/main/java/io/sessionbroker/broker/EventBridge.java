@@ -29,13 +29,19 @@ final class EventBridge {
   private EventBridge() {}
 
   static Future<TcpEventBusBridge> start(Vertx vertx, BrokerConfig.BridgeOptions options) {
-    BridgeOptions permitted =
-        new BridgeOptions()
-            .addInboundPermitted(new PermittedOptions().setAddressRegex("sessions\\.admin\\..+"));
-    PUBLISHED.forEach(
-        address -> permitted.addOutboundPermitted(new PermittedOptions().setAddress(address)));
-    TcpEventBusBridge bridge = TcpEventBusBridge.create(vertx, permitted);
+    TcpEventBusBridge bridge = TcpEventBusBridge.create(vertx, permissions(new BridgeOptions()));
     BridgeFrames.install(bridge, options, PUBLISHED::contains);
     return bridge.listen(options.port(), options.host());
+  }
+
+  /**
+   * What any bridge may do, the TCP one and the SockJS one alike: send to {@code sessions.admin.*},
+   * subscribe to the published events.
+   */
+  static <T extends BridgeOptions> T permissions(T options) {
+    options.addInboundPermitted(new PermittedOptions().setAddressRegex("sessions\\.admin\\..+"));
+    PUBLISHED.forEach(
+        address -> options.addOutboundPermitted(new PermittedOptions().setAddress(address)));
+    return options;
   }
 }

@@ -55,6 +55,7 @@ public final class BrokerHarness implements AutoCloseable {
     JsonObject conf = ConfigLoader.load(SHIPPED_CONF, Map.of());
     conf.getJsonObject("table").put("minHeartbeatMs", 100).put("minTimeoutMs", 100);
     conf.getJsonObject("bridge").put("port", freePort());
+    conf.getJsonObject("http").put("port", 0);
     conf.getJsonObject("shutdown").put("graceMs", 200);
     for (TransportName listener : TransportName.values()) {
       if (conf.containsKey(listener.id())) {

@@ -44,6 +44,7 @@ class BrokerProcessIT {
         .put("port", 0); // not the shipped 7001, which another broker on this machine may share
     conf.getJsonObject("mqtt").put("port", BrokerHarness.freePort());
     conf.getJsonObject("websocket").put("port", BrokerHarness.freePort());
+    conf.getJsonObject("http").put("port", BrokerHarness.freePort());
     Path file = dir.resolve("broker.json");
     Files.writeString(file, conf.encodePrettily());
     long started = System.nanoTime();

@@ -106,13 +106,14 @@ final class ThreeNodes implements AutoCloseable {
     json.getJsonObject("mqtt").put("port", base + 1);
     json.getJsonObject("websocket").put("port", base + 2);
     json.getJsonObject("bridge").put("port", base + 3);
+    json.getJsonObject("http").put("port", base + 4);
     json.getJsonObject("cluster").put("configFile", dir.resolve("cluster.xml").toString());
     Path file = dir.resolve("broker.json");
     Files.writeString(file, json.encodePrettily());
     return file;
   }
 
-  /** A base port whose four listeners are free at offsets 0, 10 and 20. */
+  /** A base port whose five listeners are free at offsets 0, 10 and 20. */
   private static int freeBase() throws IOException {
     for (int attempt = 0; attempt < 50; attempt++) {
       int candidate = ThreadLocalRandom.current().nextInt(20_000, 40_000);
@@ -125,7 +126,7 @@ final class ThreeNodes implements AutoCloseable {
 
   private static boolean allFree(int candidate) {
     for (int offset = 0; offset <= 20; offset += 10) {
-      for (int listener = 0; listener < 4; listener++) {
+      for (int listener = 0; listener < 5; listener++) {
         try (ServerSocket socket = new ServerSocket(candidate + offset + listener)) {
           socket.setReuseAddress(true);
         } catch (IOException e) {
@@ -143,6 +144,7 @@ final class ThreeNodes implements AutoCloseable {
           case "mqtt" -> 1;
           case "websocket" -> 2;
           case "bridge" -> 3;
+          case "http" -> 4;
           default -> throw new IllegalArgumentException(listener);
         };
     return base + shift + 10 * node;

@@ -11,6 +11,7 @@ import io.sessionbroker.cluster.Ticker;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.spi.VertxMetricsFactory;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.FileNotFoundException;
 import java.nio.file.Path;
@@ -65,11 +66,16 @@ public final class ClusterNode {
 
   /**
    * Starts Vert.x clustered through this node, its event bus on {@code eventBusHost} (any free
-   * port).
+   * port), measured by {@code metrics}.
    */
-  public Future<Vertx> vertx(VertxOptions vertxOptions, String eventBusHost) {
+  public Future<Vertx> vertx(
+      VertxOptions vertxOptions, VertxMetricsFactory metrics, String eventBusHost) {
     vertxOptions.getEventBusOptions().setHost(eventBusHost).setPort(0);
-    return Vertx.builder().with(vertxOptions).withClusterManager(manager).buildClustered();
+    return Vertx.builder()
+        .with(vertxOptions)
+        .withMetrics(metrics)
+        .withClusterManager(manager)
+        .buildClustered();
   }
 
   public String nodeId() {

@@ -1,0 +1,177 @@
+package io.sessionbroker.broker.http;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.cluster.CloseReason;
+import io.sessionbroker.transports.TransportName;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.spi.VertxMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+
+/**
+ * This node's Prometheus metrics ({@code GET /metrics}, docs/operations.md): the sessions it holds,
+ * opens, closes and rejections, eviction lateness, and what the transports count — beside the
+ * event-bus, HTTP and JVM metrics of Vert.x's own Micrometer integration, which writes to the same
+ * registry.
+ *
+ * <p>The session figures are read from this node's own {@code sessions.*} events rather than from
+ * the table: the events are the contract (one open, exactly one close per session), they carry the
+ * transport, reason and timing, and reading them costs the table's hot paths nothing. A cluster is
+ * summed by Prometheus over its nodes, as usual; every series carries the node's id.
+ */
+public final class BrokerMetrics {
+
+  /** Prefix of every series of ours, Prometheus style: {@code sessionbroker_sessions}. */
+  static final String PREFIX = "sessionbroker.";
+
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final Map<String, AtomicInteger> open = new ConcurrentHashMap<>();
+  private String nodeId;
+  private Timer lateness;
+
+  /** Options that make Vert.x measure itself (event bus, HTTP, pools, JVM) into this registry. */
+  public MicrometerMetricsOptions vertxOptions() {
+    return new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true);
+  }
+
+  /** The factory to build Vert.x with, so that its metrics go to this registry. */
+  public VertxMetricsFactory vertxFactory() {
+    return new MicrometerMetricsFactory(registry);
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /**
+   * Starts counting this node's events; {@code nodeId} labels every series.
+   *
+   * @param counters what the transports count, by metric name ({@code udp.datagrams} with a {@code
+   *     fate} ...), registered as Prometheus counters
+   */
+  public Future<Void> start(EventBus bus, String nodeId, List<TransportCounter> counters) {
+    this.nodeId = nodeId;
+    for (TransportName transport : TransportName.values()) {
+      AtomicInteger count = open.computeIfAbsent(transport.id(), t -> new AtomicInteger());
+      Gauge.builder(PREFIX + "sessions", count, AtomicInteger::get)
+          .description("Sessions open on this node")
+          .tags("transport", transport.id(), "node", nodeId)
+          .register(registry);
+    }
+    lateness =
+        Timer.builder(PREFIX + "eviction.lateness")
+            .description(
+                "TIMEOUT closes: time from the session's deadline (lastSeenAt + timeoutMs) to its close")
+            .tags("node", nodeId)
+            .serviceLevelObjectives(
+                millis(1),
+                millis(5),
+                millis(10),
+                millis(25),
+                millis(50),
+                millis(100),
+                millis(250),
+                millis(500),
+                millis(1_000),
+                millis(5_000))
+            .register(registry);
+    for (TransportCounter counter : counters) {
+      FunctionCounter.builder(PREFIX + counter.name(), counter, c -> c.value().getAsLong())
+          .description(counter.description())
+          .tags(counter.tags())
+          .tag("node", nodeId)
+          .register(registry);
+    }
+    List<MessageConsumer<JsonObject>> consumers =
+        List.of(
+            bus.localConsumer(Addresses.OPENED, m -> opened(m.body())),
+            bus.localConsumer(Addresses.CLOSED, m -> closed(m.body())),
+            bus.localConsumer(Addresses.REJECTED, m -> rejected(m.body())));
+    return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).mapEmpty();
+  }
+
+  /**
+   * A count a transport keeps (e.g. UDP datagrams of one fate), read when Prometheus scrapes.
+   *
+   * @param name the metric's name after the prefix, dotted ({@code udp.datagrams})
+   * @param tags label pairs ({@code "fate", "accepted"})
+   */
+  public record TransportCounter(
+      String name, String description, LongSupplier value, String... tags) {}
+
+  private boolean mine(JsonObject event) {
+    return nodeId.equals(event.getString("node"));
+  }
+
+  private void opened(JsonObject event) {
+    if (!mine(event)) {
+      return;
+    }
+    String transport = event.getString("transport");
+    open.computeIfAbsent(transport, t -> new AtomicInteger()).incrementAndGet();
+    counter("opens", "Sessions opened on this node", "transport", transport).increment();
+  }
+
+  private void closed(JsonObject event) {
+    // NODE_LOST closes are announced by a survivor for another node's sessions: they count there.
+    if (!mine(event) || CloseReason.NODE_LOST.name().equals(event.getString("reason"))) {
+      return;
+    }
+    String transport = event.getString("transport");
+    open.computeIfAbsent(transport, t -> new AtomicInteger()).decrementAndGet();
+    String reason = event.getString("reason");
+    counter("closes", "Sessions closed on this node", "transport", transport, "reason", reason)
+        .increment();
+    if (CloseReason.TIMEOUT.name().equals(reason)) {
+      Long at = event.getLong("at");
+      Long lastSeenAt = event.getLong("lastSeenAt");
+      Long timeoutMs = event.getLong("timeoutMs");
+      if (at != null && lastSeenAt != null && timeoutMs != null) {
+        lateness.record(Math.max(0, at - lastSeenAt - timeoutMs), TimeUnit.MILLISECONDS);
+      }
+    }
+  }
+
+  private void rejected(JsonObject event) {
+    if (!mine(event)) {
+      return;
+    }
+    counter(
+            "rejections",
+            "Connections refused before they became a session",
+            "transport",
+            String.valueOf(event.getString("transport")),
+            "code",
+            String.valueOf(event.getString("code")))
+        .increment();
+  }
+
+  private Counter counter(String name, String description, String... tags) {
+    return Counter.builder(PREFIX + name)
+        .description(description)
+        .tags(tags)
+        .tag("node", nodeId)
+        .register(registry);
+  }
+
+  private static Duration millis(long ms) {
+    return Duration.ofMillis(ms);
+  }
+}

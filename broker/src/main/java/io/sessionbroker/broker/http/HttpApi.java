@@ -1,0 +1,211 @@
+package io.sessionbroker.broker.http;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.cluster.EventLog;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
+import io.vertx.ext.web.handler.sockjs.SockJSHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.function.Supplier;
+
+/**
+ * The operator's HTTP listener (docs/http.md): {@code /health}, {@code /ready}, {@code /metrics},
+ * and under {@code /api} a REST mirror of the event bus admin API ({@code sessions.admin.*}) plus
+ * the event stream. Every {@code /api} call is a request to the same admin consumers the bridge
+ * reaches, so HTTP and the event bus answer alike, with the same error codes.
+ */
+public final class HttpApi {
+
+  private static final DeliveryOptions ADMIN_REQUEST = new DeliveryOptions().setSendTimeout(10_000);
+
+  private final Vertx vertx;
+  private final HttpOptions options;
+  private final Supplier<JsonObject> readiness;
+  private final PrometheusMeterRegistry registry;
+  private final EventLog eventLog;
+  private final SockJSBridgeOptions bridge;
+
+  /**
+   * @param readiness {@code {"ready": bool, ...}}: what {@code /ready} reports
+   * @param bridge what the SockJS event bus bridge permits: the same as the TCP bridge
+   */
+  public HttpApi(
+      Vertx vertx,
+      HttpOptions options,
+      Supplier<JsonObject> readiness,
+      PrometheusMeterRegistry registry,
+      EventLog eventLog,
+      SockJSBridgeOptions bridge) {
+    this.bridge = bridge;
+    this.vertx = vertx;
+    this.options = options;
+    this.readiness = readiness;
+    this.registry = registry;
+    this.eventLog = eventLog;
+  }
+
+  /** Binds the listener; fails with the bind error. */
+  public Future<HttpServer> start() {
+    return vertx.createHttpServer().requestHandler(router()).listen(options.port(), options.host());
+  }
+
+  Router router() {
+    Router router = Router.router(vertx);
+    router.get("/health").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "up")));
+    router
+        .get("/ready")
+        .handler(
+            ctx -> {
+              JsonObject ready = readiness.get();
+              json(ctx, ready.getBoolean("ready", false) ? 200 : 503, ready);
+            });
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+    router.route("/api/*").handler(this::authorize);
+    router.get("/api/sessions").handler(ctx -> admin(ctx, Addresses.ADMIN_LIST, listRequest(ctx)));
+    router
+        .get("/api/sessions/count")
+        .handler(ctx -> admin(ctx, Addresses.ADMIN_COUNT, new JsonObject()));
+    router.get("/api/sessions/:id").handler(ctx -> admin(ctx, Addresses.ADMIN_GET, target(ctx)));
+    router.delete("/api/sessions/:id").handler(this::kick);
+    router
+        .get("/api/events")
+        .handler(
+            ctx ->
+                admin(
+                    ctx,
+                    Addresses.ADMIN_EVENTS,
+                    new JsonObject()
+                        .put("fromSeq", number(ctx, "fromSeq"))
+                        .put("max", number(ctx, "max"))));
+    router.get("/api/events/stream").handler(ctx -> EventStream.serve(ctx, vertx, eventLog));
+    router
+        .route("/api/*")
+        .handler(ctx -> error(ctx, 404, "no such endpoint: " + ctx.request().path()));
+    // The SockJS event bus bridge for browsers and JavaScript consumers, guarded like /api.
+    router.route("/eventbus/*").handler(this::authorize);
+    router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx).bridge(bridge));
+    // The dashboard: static files from the jar; its API calls carry the token the operator types.
+    router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
+    router.errorHandler(
+        405, ctx -> error(ctx, 405, "method not allowed: " + ctx.request().method()));
+    return router;
+  }
+
+  /**
+   * With {@code http.adminToken} set, every {@code /api} call must carry {@code Authorization:
+   * Bearer <token>}; compared in constant time.
+   */
+  private void authorize(RoutingContext ctx) {
+    String token = options.adminToken();
+    if (token.isEmpty()) {
+      ctx.next();
+      return;
+    }
+    String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
+    // A browser's EventSource cannot set headers: the stream also takes ?access_token= (RFC 6750
+    // §2.3).
+    String query = ctx.queryParams().get("access_token");
+    String presented =
+        header != null && header.startsWith("Bearer ")
+            ? header.substring(7)
+            : query != null ? query : "";
+    if (MessageDigest.isEqual(
+        presented.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8))) {
+      ctx.next();
+    } else {
+      ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"sessionbroker\"");
+      error(ctx, 401, "missing or wrong admin token (Authorization: Bearer <http.adminToken>)");
+    }
+  }
+
+  private void kick(RoutingContext ctx) {
+    bus()
+        .<JsonObject>request(Addresses.ADMIN_KICK, target(ctx), ADMIN_REQUEST)
+        .onComplete(
+            reply -> {
+              if (reply.failed()) {
+                failed(ctx, reply.cause());
+              } else if (!reply.result().body().getBoolean("kicked", false)) {
+                error(ctx, 404, "no open session for " + ctx.pathParam("id"));
+              } else {
+                json(ctx, 200, reply.result().body());
+              }
+            });
+  }
+
+  private void admin(RoutingContext ctx, String address, JsonObject request) {
+    bus()
+        .<JsonObject>request(address, request, ADMIN_REQUEST)
+        .onComplete(
+            reply -> {
+              if (reply.succeeded()) {
+                json(ctx, 200, reply.result().body());
+              } else {
+                failed(ctx, reply.cause());
+              }
+            });
+  }
+
+  private EventBus bus() {
+    return vertx.eventBus();
+  }
+
+  private static JsonObject listRequest(RoutingContext ctx) {
+    return new JsonObject()
+        .put("transport", ctx.queryParams().get("transport"))
+        .put("offset", number(ctx, "offset"))
+        .put("limit", number(ctx, "limit"));
+  }
+
+  private static JsonObject target(RoutingContext ctx) {
+    return new JsonObject().put("deviceId", ctx.pathParam("id"));
+  }
+
+  /**
+   * A query parameter as a number when it reads as one, else as the text (the admin API then
+   * answers 400, naming the parameter), or null when absent.
+   */
+  static Object number(RoutingContext ctx, String name) {
+    String text = ctx.queryParams().get(name);
+    if (text == null) {
+      return null;
+    }
+    try {
+      return Long.parseLong(text);
+    } catch (NumberFormatException e) {
+      return text;
+    }
+  }
+
+  private static void failed(RoutingContext ctx, Throwable cause) {
+    if (cause instanceof ReplyException reply && reply.failureCode() >= 400) {
+      error(ctx, reply.failureCode(), reply.getMessage());
+    } else {
+      error(ctx, 503, "the admin API did not answer: " + cause.getMessage());
+    }
+  }
+
+  static void error(RoutingContext ctx, int status, String message) {
+    json(ctx, status, new JsonObject().put("error", status).put("message", message));
+  }
+
+  static void json(RoutingContext ctx, int status, JsonObject body) {
+    ctx.response()
+        .setStatusCode(status)
+        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .end(body.encode());
+  }
+}

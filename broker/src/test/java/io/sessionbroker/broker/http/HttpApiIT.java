@@ -1,0 +1,185 @@
+package io.sessionbroker.broker.http;
+
+import static io.sessionbroker.cluster.CloseReason.KICKED;
+import static io.sessionbroker.cluster.CloseReason.TIMEOUT;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sessionbroker.broker.BrokerHarness;
+import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.testkit.ExpectCloses;
+import io.sessionbroker.testkit.TcpDevice;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Verifies the operator's HTTP listener (docs/http.md) as curl or a browser sees it, with the JDK
+ * HttpClient against a whole broker: health and readiness, the REST mirror of the admin API, its
+ * JSON errors, and the Prometheus metrics.
+ */
+@Timeout(60)
+class HttpApiIT {
+
+  static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static BrokerHarness harness;
+
+  @BeforeAll
+  static void startBroker() throws Exception {
+    harness = BrokerHarness.start();
+  }
+
+  @AfterAll
+  static void stopBroker() throws Exception {
+    harness.close();
+  }
+
+  static HttpResponse<String> call(BrokerHarness broker, String method, String path)
+      throws Exception {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + broker.broker.httpPort() + path))
+            .method(method, HttpRequest.BodyPublishers.noBody())
+            .timeout(Duration.ofSeconds(10))
+            .build();
+    return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static HttpResponse<String> get(String path) throws Exception {
+    return call(harness, "GET", path);
+  }
+
+  @Test
+  void healthAndReadinessAnswerJsonOnceTheListenersAreUp() throws Exception {
+    HttpResponse<String> health = get("/health");
+    HttpResponse<String> ready = get("/ready");
+
+    assertThat(health.statusCode()).isEqualTo(200);
+    assertThat(new JsonObject(health.body()).getString("status")).isEqualTo("up");
+    assertThat(ready.statusCode()).isEqualTo(200);
+    JsonObject readiness = new JsonObject(ready.body());
+    assertThat(readiness.getBoolean("ready")).isTrue();
+    assertThat(readiness.getJsonArray("listeners").encode()).contains("tcp ", "mqtt ", "http ");
+  }
+
+  /** Verifies that a connected device is listed, found, counted and kicked over REST. */
+  @Test
+  @ExpectCloses(KICKED)
+  void aDeviceIsListedFoundCountedAndKickedOverRest() throws Exception {
+    try (TcpDevice device = harness.tcpDevice()) {
+      // given
+      device.hello("http-rest-1", 30);
+      harness.await(Addresses.OPENED, "http-rest-1");
+
+      // when / then
+      HttpResponse<String> one = get("/api/sessions/http-rest-1");
+      assertThat(one.statusCode()).isEqualTo(200);
+      assertThat(new JsonObject(one.body()).getString("transport")).isEqualTo("tcp");
+
+      HttpResponse<String> list = get("/api/sessions?transport=tcp&limit=1000");
+      assertThat(list.statusCode()).isEqualTo(200);
+      assertThat(list.body()).contains("\"deviceId\":\"http-rest-1\"");
+
+      JsonObject count = new JsonObject(get("/api/sessions/count").body());
+      assertThat(count.getJsonObject("byTransport").getInteger("tcp")).isGreaterThanOrEqualTo(1);
+
+      HttpResponse<String> kick = call(harness, "DELETE", "/api/sessions/http-rest-1");
+      assertThat(kick.statusCode()).isEqualTo(200);
+      assertThat(new JsonObject(kick.body()).getBoolean("kicked")).isTrue();
+      assertThat(harness.await(Addresses.CLOSED, "http-rest-1").getString("reason"))
+          .isEqualTo("KICKED");
+      assertThat(device.closedByBroker(Duration.ofSeconds(5))).isTrue();
+
+      HttpResponse<String> again = call(harness, "DELETE", "/api/sessions/http-rest-1");
+      assertThat(again.statusCode()).isEqualTo(404);
+      assertThat(new JsonObject(again.body()).getInteger("error")).isEqualTo(404);
+    }
+  }
+
+  /** Verifies that every failure is JSON with the admin API's code and says what was wrong. */
+  @Test
+  void failuresAreJsonWithTheAdminApiCodes() throws Exception {
+    HttpResponse<String> badLimit = get("/api/sessions?limit=ten");
+    HttpResponse<String> badRange = get("/api/events?max=0");
+    HttpResponse<String> missing = get("/api/sessions/http-never-seen");
+    HttpResponse<String> unknown = get("/api/nothing-here");
+
+    assertThat(badLimit.statusCode()).isEqualTo(400);
+    assertThat(new JsonObject(badLimit.body()).getString("message")).contains("limit");
+    assertThat(badRange.statusCode()).isEqualTo(400);
+    assertThat(new JsonObject(badRange.body()).getString("message")).contains("max");
+    assertThat(missing.statusCode()).isEqualTo(404);
+    assertThat(new JsonObject(missing.body()).getString("message")).contains("http-never-seen");
+    assertThat(unknown.statusCode()).isEqualTo(404);
+    assertThat(new JsonObject(unknown.body()).getInteger("error")).isEqualTo(404);
+  }
+
+  /** Verifies that the event log replays over REST, in seq order, from a given seq. */
+  @Test
+  @ExpectCloses(KICKED)
+  void eventsReplayFromAGivenSeq() throws Exception {
+    try (TcpDevice device = harness.tcpDevice()) {
+      device.hello("http-replay-1", 30);
+      long seq = harness.await(Addresses.OPENED, "http-replay-1").getLong("seq");
+      harness.request(Addresses.ADMIN_KICK, new JsonObject().put("deviceId", "http-replay-1"));
+      harness.await(Addresses.CLOSED, "http-replay-1");
+
+      JsonObject page = new JsonObject(get("/api/events?fromSeq=" + seq + "&max=2").body());
+
+      assertThat(page.getJsonArray("events").getJsonObject(0).getLong("seq")).isEqualTo(seq);
+      assertThat(page.getJsonArray("events").encode()).contains("http-replay-1");
+    }
+  }
+
+  /**
+   * Verifies that /metrics speaks the Prometheus text format with our sessions, opens, closes by
+   * reason and eviction lateness, beside Vert.x's event bus and the JVM's metrics.
+   */
+  @Test
+  @ExpectCloses(TIMEOUT)
+  void metricsCountSessionsClosesByReasonAndLateness() throws Exception {
+    try (TcpDevice device = harness.tcpDevice()) {
+      // given: a device that goes silent after its hello
+      device.hello("http-metrics-1", 0.1);
+      harness.await(Addresses.OPENED, "http-metrics-1");
+      String node = harness.broker.nodeId();
+
+      // when
+      harness.await(Addresses.CLOSED, "http-metrics-1");
+      HttpResponse<String> metrics = get("/metrics");
+
+      // then
+      assertThat(metrics.statusCode()).isEqualTo(200);
+      assertThat(metrics.headers().firstValue("content-type").orElse("")).startsWith("text/plain");
+      String text = metrics.body();
+      assertThat(value(text, "sessionbroker_opens_total", "transport=\"tcp\""))
+          .isGreaterThanOrEqualTo(1);
+      assertThat(value(text, "sessionbroker_closes_total", "reason=\"TIMEOUT\""))
+          .isGreaterThanOrEqualTo(1);
+      assertThat(value(text, "sessionbroker_eviction_lateness_seconds_count", "node=\"" + node))
+          .isGreaterThanOrEqualTo(1);
+      assertThat(text).contains("sessionbroker_sessions{", "transport=\"udp\"");
+      assertThat(text).contains("vertx_eventbus_", "jvm_memory_used_bytes");
+    }
+  }
+
+  /**
+   * The value of the first series of {@code name} whose labels contain {@code label}; 0 if none.
+   */
+  static double value(String exposition, String name, String label) {
+    Matcher line = Pattern.compile("(?m)^" + name + "\\{([^}]*)\\} (\\S+)$").matcher(exposition);
+    while (line.find()) {
+      if (line.group(1).contains(label)) {
+        return Double.parseDouble(line.group(2));
+      }
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,166 @@
+package io.sessionbroker.broker.http;
+
+import static io.sessionbroker.cluster.CloseReason.KICKED;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sessionbroker.broker.BrokerHarness;
+import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.testkit.ExpectCloses;
+import io.sessionbroker.testkit.TcpDevice;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.WebSocket;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Verifies the SockJS event bus bridge at {@code /eventbus} over SockJS's WebSocket transport (the
+ * one browsers use: {@code /eventbus/<server>/<session>/websocket}, SockJS framing around the TCP
+ * bridge's JSON frames), with the JDK WebSocket client: it delivers the published events and serves
+ * the admin API, and refuses everything else, like the TCP bridge.
+ */
+@Timeout(60)
+class SockJsBridgeIT {
+
+  private static BrokerHarness harness;
+
+  @BeforeAll
+  static void startBroker() throws Exception {
+    harness = BrokerHarness.start();
+  }
+
+  @AfterAll
+  static void stopBroker() throws Exception {
+    harness.close();
+  }
+
+  /** A raw-WebSocket SockJS client: one JSON frame per text message. */
+  static final class Client implements WebSocket.Listener, AutoCloseable {
+    final BlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
+    private final StringBuilder partial = new StringBuilder();
+    final WebSocket socket;
+
+    Client(int port) {
+      socket =
+          HttpApiIT.HTTP
+              .newWebSocketBuilder()
+              .buildAsync(
+                  URI.create(
+                      "ws://127.0.0.1:"
+                          + port
+                          + "/eventbus/000/"
+                          + Long.toHexString(System.nanoTime())
+                          + "/websocket"),
+                  this)
+              .join();
+    }
+
+    @Override
+    public CompletionStage<?> onClose(WebSocket ws, int code, String reason) {
+      frames.add(new JsonObject().put("closed", code).put("reason", reason));
+      return null;
+    }
+
+    @Override
+    public void onError(WebSocket ws, Throwable error) {
+      frames.add(new JsonObject().put("error", String.valueOf(error)));
+    }
+
+    @Override
+    public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+      partial.append(data);
+      if (last) {
+        // SockJS framing: "o" opens, "h" is a heartbeat, a["…", …] carries messages,
+        // c[code,"reason"] closes
+        String frame = partial.toString();
+        partial.setLength(0);
+        if (frame.startsWith("a")) {
+          new JsonArray(frame.substring(1)).forEach(m -> frames.add(new JsonObject((String) m)));
+        } else if (frame.startsWith("c")) {
+          frames.add(new JsonObject().put("closed", frame));
+        }
+      }
+      ws.request(1);
+      return null;
+    }
+
+    void send(JsonObject frame) {
+      socket.sendText(new JsonArray().add(frame.encode()).encode(), true).join();
+    }
+
+    JsonObject next(Predicate<JsonObject> wanted) throws InterruptedException {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      java.util.List<JsonObject> skipped = new java.util.ArrayList<>();
+      while (System.nanoTime() < deadline) {
+        JsonObject frame = frames.poll(100, TimeUnit.MILLISECONDS);
+        if (frame != null && wanted.test(frame)) {
+          return frame;
+        } else if (frame != null) {
+          skipped.add(frame);
+        }
+      }
+      throw new AssertionError("no matching frame within 10 s; received " + skipped);
+    }
+
+    @Override
+    public void close() {
+      socket.abort();
+    }
+  }
+
+  @Test
+  @ExpectCloses(KICKED)
+  void subscribersGetTheEventsAndTheAdminApiAnswers() throws Exception {
+    try (Client client = new Client(harness.broker.httpPort());
+        TcpDevice device = harness.tcpDevice()) {
+      // given
+      client.send(new JsonObject().put("type", "register").put("address", Addresses.OPENED));
+      client.send(
+          new JsonObject()
+              .put("type", "send")
+              .put("address", Addresses.ADMIN_COUNT)
+              .put("body", new JsonObject())
+              .put("replyAddress", "r1"));
+      client.next(f -> "r1".equals(f.getString("address"))); // the bridge serves requests
+
+      // when
+      device.hello("sockjs-device-1", 30);
+
+      // then
+      JsonObject opened =
+          client.next(
+              f ->
+                  Addresses.OPENED.equals(f.getString("address"))
+                      && "sockjs-device-1".equals(f.getJsonObject("body").getString("deviceId")));
+      assertThat(opened.getString("type")).isEqualTo("rec");
+      harness.request(Addresses.ADMIN_KICK, new JsonObject().put("deviceId", "sockjs-device-1"));
+      harness.await(Addresses.CLOSED, "sockjs-device-1");
+    }
+  }
+
+  @Test
+  void anythingButTheEventsAndTheAdminApiIsRefused() throws Exception {
+    try (Client client = new Client(harness.broker.httpPort())) {
+      client.send(
+          new JsonObject()
+              .put("type", "send")
+              .put("address", "sessions.node.any.takeover")
+              .put("body", new JsonObject()));
+      client.send(new JsonObject().put("type", "register").put("address", "sessions.admin.kick"));
+
+      JsonObject first = client.next(f -> "err".equals(f.getString("type")));
+      JsonObject second = client.next(f -> "err".equals(f.getString("type")));
+
+      assertThat(first.getString("body")).isEqualTo("access_denied");
+      assertThat(second.getString("body")).isEqualTo("access_denied");
+    }
+  }
+}
