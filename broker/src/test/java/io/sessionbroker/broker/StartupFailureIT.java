@@ -35,10 +35,10 @@ class StartupFailureIT {
 
   /**
    * Verifies that a TCP port held by another socket stops the start within seconds with {@code
-   * <listener> 127.0.0.1:<port>: address in use}, for each TCP listener and the bridge.
+   * <listener> 127.0.0.1:<port>: address in use}, for each TCP listener, the bridge and HTTP.
    */
   @ParameterizedTest
-  @ValueSource(strings = {"tcp", "mqtt", "websocket", "bridge"})
+  @ValueSource(strings = {"tcp", "mqtt", "websocket", "bridge", "http"})
   void aTcpPortInUseFailsTheStartAtOnceNamingTheListener(String listener) throws Exception {
     try (ServerSocket holder = holdTcpPort()) {
       // given a configuration whose listener's port is held
@@ -168,6 +168,7 @@ class StartupFailureIT {
       }
     }
     conf.getJsonObject("bridge").put("port", BrokerHarness.freePort());
+    conf.getJsonObject("http").put("port", 0);
     conf.getJsonObject("shutdown").put("graceMs", 100);
     tweak.accept(conf);
     return conf;
