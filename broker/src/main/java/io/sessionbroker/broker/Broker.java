@@ -53,6 +53,8 @@ public final class Broker {
   private volatile boolean ready;
   private UdpTransport udp;
   private TcpTransport tcp;
+  private MqttTransport mqtt;
+  private WebSocketTransport websocket;
 
   /**
    * A device listener: its name in the configuration, its address and configured port, how it
@@ -230,7 +232,30 @@ public final class Broker {
                 drop.name().toLowerCase(java.util.Locale.ROOT)));
       }
     }
+    heartbeats(counters, TransportName.TCP, tcp == null ? null : tcp::heartbeats);
+    heartbeats(counters, TransportName.MQTT, mqtt == null ? null : mqtt::heartbeats);
+    heartbeats(counters, TransportName.WEBSOCKET, websocket == null ? null : websocket::heartbeats);
+    if (udp != null) {
+      UdpStats stats = udp.stats();
+      heartbeats(counters, TransportName.UDP, () -> stats.get(UdpStats.Counter.PING));
+    }
     return counters;
+  }
+
+  private static void heartbeats(
+      List<BrokerMetrics.TransportCounter> counters,
+      TransportName transport,
+      java.util.function.LongSupplier count) {
+    if (count != null) {
+      counters.add(
+          new BrokerMetrics.TransportCounter(
+              "heartbeats",
+              "Heartbeats from devices with an open session: TCP/UDP/WebSocket ping frames,"
+                  + " WebSocket pongs, MQTT PINGREQs",
+              count,
+              "transport",
+              transport.id()));
+    }
   }
 
   private Future<Void> deployListeners() {
@@ -259,7 +284,7 @@ public final class Broker {
       // One instance: its pub/sub router is confined to one event loop. Clustered, publishes and
       // the wills
       // of crashed nodes reach subscribers on every node.
-      MqttTransport mqtt =
+      mqtt =
           cluster == null
               ? new MqttTransport(table, config.mqtt(), config.auth())
               : new MqttTransport(
@@ -276,8 +301,7 @@ public final class Broker {
               mqtt::port));
     }
     if (config.websocket() != null) {
-      WebSocketTransport websocket =
-          new WebSocketTransport(table, config.websocket(), config.auth());
+      websocket = new WebSocketTransport(table, config.websocket(), config.auth());
       wanted.add(
           new Listener(
               TransportName.WEBSOCKET,

@@ -17,6 +17,7 @@ import io.vertx.core.spi.VertxMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -43,6 +44,7 @@ public final class BrokerMetrics {
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Map<String, AtomicInteger> open = new ConcurrentHashMap<>();
+  private final List<TransportCounter> held = new ArrayList<>();
   private String nodeId;
   private Timer lateness;
 
@@ -93,6 +95,9 @@ public final class BrokerMetrics {
                 millis(5_000))
             .register(registry);
     for (TransportCounter counter : counters) {
+      // Micrometer holds a function counter's state object weakly: kept here, or once collected
+      // the series would read 0 (seen in a test).
+      held.add(counter);
       FunctionCounter.builder(PREFIX + counter.name(), counter, c -> c.value().getAsLong())
           .description(counter.description())
           .tags(counter.tags())

@@ -87,6 +87,13 @@ class HttpApiIT {
       assertThat(list.statusCode()).isEqualTo(200);
       assertThat(list.body()).contains("\"deviceId\":\"http-rest-1\"");
 
+      device.send(new JsonObject().put("type", "ping"));
+      assertThat(device.read(Duration.ofSeconds(5)).getString("type")).isEqualTo("pong");
+      String metrics = get("/metrics").body();
+      assertThat(value(metrics, "sessionbroker_heartbeats_total", "transport=\"tcp\""))
+          .as(metrics.lines().filter(l -> l.contains("heartbeats")).toList().toString())
+          .isGreaterThanOrEqualTo(1);
+
       JsonObject count = new JsonObject(get("/api/sessions/count").body());
       assertThat(count.getJsonObject("byTransport").getInteger("tcp")).isGreaterThanOrEqualTo(1);
 

@@ -3,6 +3,7 @@ package io.sessionbroker.transports.mqtt;
 import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.transports.auth.DeviceAuth;
 import io.vertx.core.Context;
+import java.util.concurrent.atomic.LongAdder;
 
 /** What every MQTT connection of one transport shares; all of it confined to {@code context}. */
 record LinkServices(
@@ -12,4 +13,5 @@ record LinkServices(
     MqttRouter router,
     MqttSessionStore sessions,
     Wills wills,
-    Context context) {}
+    Context context,
+    LongAdder heartbeats) {}

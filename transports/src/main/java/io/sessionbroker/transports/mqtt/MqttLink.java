@@ -100,10 +100,13 @@ final class MqttLink implements Link.Wire<MqttEnd> {
       return;
     }
     Session session = link.session();
+    MqttMessageType type = packet.fixedHeader().messageType();
     if (session != null) {
       services.table().touch(session); // §3.1.2.10: any control packet resets the keep-alive
+      if (type == MqttMessageType.PINGREQ) {
+        services.heartbeats().increment();
+      }
     }
-    MqttMessageType type = packet.fixedHeader().messageType();
     boolean awaitingConnect = link.state() == Link.State.AWAITING_HELLO;
     if (type != MqttMessageType.CONNECT && awaitingConnect) {
       // §3.1.0-1 (3.1.1 [MQTT-3.1.0-1]): the first packet MUST be CONNECT.

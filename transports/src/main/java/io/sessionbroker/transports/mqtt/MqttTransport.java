@@ -8,6 +8,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +25,7 @@ public final class MqttTransport extends VerticleBase {
   private final MqttOptions options;
   private final DeviceAuth auth;
   private final MqttRouter router;
+  private final LongAdder heartbeats = new LongAdder();
   private NetServer server;
 
   public MqttTransport(SessionTable table, MqttOptions options, DeviceAuth auth) {
@@ -49,7 +51,8 @@ public final class MqttTransport extends VerticleBase {
             router,
             new MqttSessionStore(table.clock()),
             new Wills(vertx, router),
-            context);
+            context,
+            heartbeats);
     server =
         vertx.createNetServer(
             new NetServerOptions().setHost(options.host()).setPort(options.port()));
@@ -68,6 +71,11 @@ public final class MqttTransport extends VerticleBase {
   @Override
   public Future<?> stop() {
     return server == null ? Future.succeededFuture() : server.close();
+  }
+
+  /** PINGREQs from clients with an open session, since start. */
+  public long heartbeats() {
+    return heartbeats.sum();
   }
 
   /** The bound port, once started (the configured one, or the ephemeral one chosen for port 0). */

@@ -13,6 +13,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.parsetools.RecordParser;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,11 +40,20 @@ final class TcpConnection implements Link.Wire<JsonObject> {
    */
   private String claimedDevice;
 
+  /** The transport's count of heartbeats, for its metrics. */
+  private final LongAdder heartbeats;
+
   /** Bytes received since the last newline: the line still on its way. */
   private int partialLine;
 
   TcpConnection(
-      Context context, NetSocket socket, SessionTable table, TcpOptions options, DeviceAuth auth) {
+      Context context,
+      NetSocket socket,
+      SessionTable table,
+      TcpOptions options,
+      DeviceAuth auth,
+      LongAdder heartbeats) {
+    this.heartbeats = heartbeats;
     this.socket = socket;
     this.table = table;
     this.options = options;
@@ -151,6 +161,7 @@ final class TcpConnection implements Link.Wire<JsonObject> {
   }
 
   private void handlePing(JsonObject frame) throws FrameException {
+    heartbeats.increment();
     JsonObject status = Frames.status(frame);
     if (status == null) {
       table.touch(link.session());

@@ -11,6 +11,7 @@ import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +27,7 @@ public final class TcpTransport extends VerticleBase {
   private final TcpOptions options;
   private final DeviceAuth auth;
   private final AtomicInteger connections = new AtomicInteger();
+  private final LongAdder heartbeats = new LongAdder();
   private long lastRefusalLog = System.nanoTime() - 1_000_000_000L;
   private long refused;
   private NetServer server;
@@ -80,12 +82,18 @@ public final class TcpTransport extends VerticleBase {
     keepAlive.apply(socket);
     // TcpConnection owns the socket's close handler (a socket has one): it releases the slot from
     // there.
-    new TcpConnection(context, socket, table, options, auth).start(connections::decrementAndGet);
+    new TcpConnection(context, socket, table, options, auth, heartbeats)
+        .start(connections::decrementAndGet);
   }
 
   /** The bound port, once started. */
   public int port() {
     return server.actualPort();
+  }
+
+  /** {@code ping} frames received from devices with an open session, since start. */
+  public long heartbeats() {
+    return heartbeats.sum();
   }
 
   /** Open connections, whether or not they have become sessions. */

@@ -17,6 +17,7 @@ import io.vertx.core.internal.http.WebSocketInternal;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +43,7 @@ public final class WebSocketTransport extends VerticleBase {
   private final WsOptions options;
   private final DeviceAuth auth;
   private final OriginPolicy origins;
+  private final LongAdder heartbeats = new LongAdder();
 
   /** Connections not yet upgraded, by remote address, with their upgrade deadline timer. */
   private final Map<String, Long> upgradeDeadlines = new HashMap<>();
@@ -163,7 +165,7 @@ public final class WebSocketTransport extends VerticleBase {
   private void onWebSocket(ServerWebSocket ws) {
     cancelUpgradeDeadline(ws.remoteAddress().toString());
     OutboundQueues.slim(((WebSocketInternal) ws).channelHandlerContext());
-    new WsConnection(ws, table, options, auth, context).start();
+    new WsConnection(ws, table, options, auth, context, heartbeats).start();
   }
 
   private void onPlainRequest(HttpServerRequest request) {
@@ -183,5 +185,10 @@ public final class WebSocketTransport extends VerticleBase {
     if (timer != null) {
       vertx.cancelTimer(timer);
     }
+  }
+
+  /** Heartbeats from devices with an open session since start: {@code ping} frames and pongs. */
+  public long heartbeats() {
+    return heartbeats.sum();
   }
 }

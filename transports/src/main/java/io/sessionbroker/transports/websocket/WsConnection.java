@@ -12,6 +12,7 @@ import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +32,10 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener {
   private static final Buffer PING_PAYLOAD = Buffer.buffer();
 
   private final ServerWebSocket ws;
+
+  /** The transport's count of heartbeats, for its metrics. */
+  private final LongAdder heartbeats;
+
   private final SessionTable table;
   private final WsOptions options;
   private final DeviceAuth auth;
@@ -39,7 +44,13 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener {
   private long pingTimer = -1;
 
   WsConnection(
-      ServerWebSocket ws, SessionTable table, WsOptions options, DeviceAuth auth, Context context) {
+      ServerWebSocket ws,
+      SessionTable table,
+      WsOptions options,
+      DeviceAuth auth,
+      Context context,
+      LongAdder heartbeats) {
+    this.heartbeats = heartbeats;
     this.ws = ws;
     this.table = table;
     this.options = options;
@@ -118,6 +129,7 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener {
   }
 
   private void handlePing(Session session, JsonObject frame) throws FrameException {
+    heartbeats.increment();
     JsonObject status = Frames.status(frame);
     if (status != null) {
       table.touch(session, status);
@@ -137,6 +149,7 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener {
   @Override
   public void onPong() {
     if (link.state() == Link.State.OPEN) {
+      heartbeats.increment();
       table.touch(link.session());
     }
   }
