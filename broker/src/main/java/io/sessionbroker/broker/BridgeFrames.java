@@ -64,8 +64,9 @@ final class BridgeFrames extends LengthFieldBasedFrameDecoder {
    * accepts; call before {@code listen}.
    *
    * @param subscribable the addresses the bridge lets a client register
+   * @return the bridge's server (for {@code updateSSLOptions})
    */
-  static void install(
+  static NetServer install(
       TcpEventBusBridge bridge,
       BrokerConfig.BridgeOptions options,
       Predicate<String> subscribable) {
@@ -86,6 +87,7 @@ final class BridgeFrames extends LengthFieldBasedFrameDecoder {
                   vertx.name(), "bridge-frames", new BridgeFrames(maxFrameBytes, subscribable));
           library.handle(socket);
         });
+    return server;
   }
 
   private static NetServer serverOf(TcpEventBusBridge bridge) {

@@ -9,8 +9,10 @@ import io.sessionbroker.cluster.Ticker;
 import io.sessionbroker.cluster.hazelcast.ClusterNode;
 import io.sessionbroker.transports.TransportName;
 import io.sessionbroker.transports.mqtt.ClusterRouter;
+import io.sessionbroker.transports.mqtt.LocalRouter;
 import io.sessionbroker.transports.mqtt.MqttTransport;
 import io.sessionbroker.transports.tcp.TcpTransport;
+import io.sessionbroker.transports.tls.ListenerTls;
 import io.sessionbroker.transports.udp.UdpStats;
 import io.sessionbroker.transports.udp.UdpTransport;
 import io.sessionbroker.transports.websocket.WebSocketTransport;
@@ -50,6 +52,8 @@ public final class Broker {
   private final BrokerMetrics metrics;
   private SessionTable table;
   private HttpServer http;
+  private HttpServer https;
+  private int bridgeTlsPort = -1;
   private volatile boolean ready;
   private UdpTransport udp;
   private TcpTransport tcp;
@@ -65,7 +69,20 @@ public final class Broker {
       String host,
       int configuredPort,
       Supplier<Future<?>> start,
-      IntSupplier port) {}
+      IntSupplier port,
+      IntSupplier tlsPort) {
+
+    /** {@code tcp 127.0.0.1:7000}, {@code tcp 127.0.0.1:7000 + tls 7443}, {@code tcp tls ...}. */
+    String describe(ListenerTls tls) {
+      String name = name().id();
+      if (!tls.enabled()) {
+        return name + " " + host + ":" + configuredPort;
+      }
+      return tls.plain()
+          ? name + " " + host + ":" + configuredPort + " + tls " + tls.port()
+          : name + " tls " + host + ":" + tls.port();
+    }
+  }
 
   private Broker(
       BrokerConfig config,
@@ -188,8 +205,23 @@ public final class Broker {
             metrics.registry(),
             tableVerticle.pipeline().eventLog(),
             EventBridge.permissions(new SockJSBridgeOptions()));
-    return ListenerException.naming(api.start(), "http", config.http().host(), config.http().port())
-        .onSuccess(server -> http = server)
+    ListenerTls tls = config.tls("http");
+    Future<Void> plain =
+        !tls.plain()
+            ? Future.succeededFuture()
+            : ListenerException.naming(
+                    api.start(), "http", config.http().host(), config.http().port())
+                .onSuccess(server -> http = server)
+                .mapEmpty();
+    if (!tls.enabled()) {
+      return plain;
+    }
+    return plain
+        .compose(
+            v ->
+                ListenerException.naming(
+                    api.startTls(tls), "http tls " + config.http().host() + ":" + tls.port()))
+        .onSuccess(server -> https = server)
         .mapEmpty();
   }
 
@@ -261,14 +293,15 @@ public final class Broker {
   private Future<Void> deployListeners() {
     List<Listener> wanted = new ArrayList<>();
     if (config.tcp() != null) {
-      tcp = new TcpTransport(table, config.tcp(), config.auth());
+      tcp = new TcpTransport(table, config.tcp(), config.auth(), config.tls("tcp"));
       wanted.add(
           new Listener(
               TransportName.TCP,
               config.tcp().host(),
               config.tcp().port(),
               () -> vertx.deployVerticle(tcp),
-              tcp::port));
+              tcp::port,
+              tcp::tlsPort));
     }
     if (config.udp() != null) {
       udp = new UdpTransport(table, config.udp(), config.auth());
@@ -278,37 +311,40 @@ public final class Broker {
               config.udp().host(),
               config.udp().port(),
               () -> udp.start(vertx),
-              udp::port));
+              udp::port,
+              () -> -1));
     }
     if (config.mqtt() != null) {
       // One instance: its pub/sub router is confined to one event loop. Clustered, publishes and
       // the wills
       // of crashed nodes reach subscribers on every node.
       mqtt =
-          cluster == null
-              ? new MqttTransport(table, config.mqtt(), config.auth())
-              : new MqttTransport(
-                  table,
-                  config.mqtt(),
-                  config.auth(),
-                  new ClusterRouter(vertx.eventBus(), nodeId()));
+          new MqttTransport(
+              table,
+              config.mqtt(),
+              config.auth(),
+              cluster == null ? new LocalRouter() : new ClusterRouter(vertx.eventBus(), nodeId()),
+              config.tls("mqtt"));
       wanted.add(
           new Listener(
               TransportName.MQTT,
               config.mqtt().host(),
               config.mqtt().port(),
               () -> vertx.deployVerticle(mqtt),
-              mqtt::port));
+              mqtt::port,
+              mqtt::tlsPort));
     }
     if (config.websocket() != null) {
-      websocket = new WebSocketTransport(table, config.websocket(), config.auth());
+      websocket =
+          new WebSocketTransport(table, config.websocket(), config.auth(), config.tls("websocket"));
       wanted.add(
           new Listener(
               TransportName.WEBSOCKET,
               config.websocket().host(),
               config.websocket().port(),
               () -> vertx.deployVerticle(websocket),
-              websocket::port));
+              websocket::port,
+              websocket::tlsPort));
     }
     Future<Void> chain = Future.succeededFuture();
     for (Listener listener : wanted) {
@@ -318,9 +354,7 @@ public final class Broker {
                   v ->
                       ListenerException.naming(
                           listener.start().get(),
-                          listener.name().id(),
-                          listener.host(),
-                          listener.configuredPort()))
+                          listener.describe(config.tls(listener.name().id()))))
               .onSuccess(id -> listeners.put(listener.name(), listener))
               .mapEmpty();
     }
@@ -332,8 +366,23 @@ public final class Broker {
       return Future.succeededFuture();
     }
     BrokerConfig.BridgeOptions bridge = config.bridge();
-    return ListenerException.naming(
-            EventBridge.start(vertx, bridge), "bridge", bridge.host(), bridge.port())
+    ListenerTls tls = config.tls("bridge");
+    Future<Void> plain =
+        !tls.plain()
+            ? Future.succeededFuture()
+            : ListenerException.naming(
+                    EventBridge.start(vertx, bridge), "bridge", bridge.host(), bridge.port())
+                .mapEmpty();
+    if (!tls.enabled()) {
+      return plain;
+    }
+    return plain
+        .compose(
+            v ->
+                ListenerException.naming(
+                    EventBridge.startTls(vertx, bridge, tls),
+                    "bridge tls " + bridge.host() + ":" + tls.port()))
+        .onSuccess(port -> bridgeTlsPort = port)
         .mapEmpty();
   }
 
@@ -395,6 +444,22 @@ public final class Broker {
     return http == null ? -1 : http.actualPort();
   }
 
+  /** The bound TLS port of a device listener; -1 when it has none. */
+  public int tlsPort(TransportName listener) {
+    Listener deployed = listeners.get(listener);
+    return deployed == null ? -1 : deployed.tlsPort().getAsInt();
+  }
+
+  /** The bound TLS port of the event bus bridge; -1 when there is none. */
+  public int bridgeTlsPort() {
+    return bridgeTlsPort;
+  }
+
+  /** The bound port of the HTTPS listener; -1 when there is none. */
+  public int httpsPort() {
+    return https == null ? -1 : https.actualPort();
+  }
+
   public int tcpPort() {
     return port(TransportName.TCP);
   }
@@ -402,12 +467,25 @@ public final class Broker {
   /** What is listening, one entry per listener: {@code "tcp 127.0.0.1:7000"}. */
   public List<String> listeners() {
     List<String> up = new ArrayList<>();
-    listeners.values().forEach(l -> up.add(l.name() + " " + l.host() + ":" + l.port().getAsInt()));
-    if (config.bridge().enabled()) {
+    for (Listener l : listeners.values()) {
+      if (l.port().getAsInt() >= 0) {
+        up.add(l.name() + " " + l.host() + ":" + l.port().getAsInt());
+      }
+      if (l.tlsPort().getAsInt() >= 0) {
+        up.add(l.name() + " tls " + l.host() + ":" + l.tlsPort().getAsInt());
+      }
+    }
+    if (config.bridge().enabled() && config.tls("bridge").plain()) {
       up.add("bridge " + config.bridge().host() + ":" + config.bridge().port());
+    }
+    if (bridgeTlsPort >= 0) {
+      up.add("bridge tls " + config.bridge().host() + ":" + bridgeTlsPort);
     }
     if (http != null) {
       up.add("http " + config.http().host() + ":" + http.actualPort());
+    }
+    if (https != null) {
+      up.add("http tls " + config.http().host() + ":" + https.actualPort());
     }
     return up;
   }

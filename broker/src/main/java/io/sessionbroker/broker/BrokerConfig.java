@@ -6,6 +6,8 @@ import io.sessionbroker.transports.TransportName;
 import io.sessionbroker.transports.auth.DeviceAuth;
 import io.sessionbroker.transports.mqtt.MqttOptions;
 import io.sessionbroker.transports.tcp.TcpOptions;
+import io.sessionbroker.transports.tls.ListenerTls;
+import io.sessionbroker.transports.tls.TlsOptions;
 import io.sessionbroker.transports.udp.UdpOptions;
 import io.sessionbroker.transports.websocket.WsOptions;
 import io.vertx.core.json.JsonObject;
@@ -13,7 +15,9 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.function.Function;
 
@@ -34,6 +38,10 @@ import java.util.function.Function;
  * @param shutdownGraceMs time given to close events to reach bridge subscribers before the process
  *     exits
  * @param cluster clustering over Hazelcast
+ * @param tls the certificate of the TLS listeners, or null when TLS is off (no {@code
+ *     tls.certFile})
+ * @param listenerTls per listener ({@code tcp}, {@code mqtt}, {@code websocket}, {@code bridge},
+ *     {@code http}): its TLS port and whether its plain port is bound too
  */
 public record BrokerConfig(
     String nodeId,
@@ -46,7 +54,23 @@ public record BrokerConfig(
     HttpOptions http,
     DeviceAuth auth,
     int shutdownGraceMs,
-    ClusterOptions cluster) {
+    ClusterOptions cluster,
+    TlsOptions tls,
+    Map<String, ListenerTls> listenerTls) {
+
+  /** The listeners that may have a TLS port ({@code udp} has none: DTLS is not supported). */
+  public static final List<String> TLS_LISTENERS =
+      List.of(
+          TransportName.TCP.id(),
+          TransportName.MQTT.id(),
+          TransportName.WEBSOCKET.id(),
+          "bridge",
+          "http");
+
+  /** How {@code listener} uses TLS; {@link ListenerTls#NONE} when it has no TLS port. */
+  public ListenerTls tls(String listener) {
+    return listenerTls.getOrDefault(listener, ListenerTls.NONE);
+  }
 
   /**
    * @param enabled whether this node joins a cluster ({@code bin/broker --cluster})
@@ -120,6 +144,7 @@ public record BrokerConfig(
     WsOptions websocket = listener(json, TransportName.WEBSOCKET, WsOptions::fromJson);
     String secret = json.getJsonObject("auth", new JsonObject()).getString("secret", "");
     DeviceAuth auth = secret.isEmpty() ? DeviceAuth.NONE : DeviceAuth.withSecret(secret);
+    TlsOptions tls = TlsOptions.fromJson(json.getJsonObject("tls", new JsonObject()), baseDir);
     BrokerConfig config =
         new BrokerConfig(
             nodeId,
@@ -132,9 +157,33 @@ public record BrokerConfig(
             HttpOptions.fromJson(json.getJsonObject("http", new JsonObject())),
             auth,
             json.getJsonObject("shutdown", new JsonObject()).getInteger("graceMs", 500),
-            ClusterOptions.fromJson(json.getJsonObject("cluster", new JsonObject()), baseDir));
+            ClusterOptions.fromJson(json.getJsonObject("cluster", new JsonObject()), baseDir),
+            tls,
+            listenerTls(json, tls));
     config.checkSecurity();
     return config;
+  }
+
+  /**
+   * Each listener's {@code tlsPort} (absent or -1: none; 0: a free one) and {@code plain} (default
+   * true); a TLS port is bound only when the {@code tls} section names a certificate.
+   */
+  private static Map<String, ListenerTls> listenerTls(JsonObject json, TlsOptions tls) {
+    Map<String, ListenerTls> ports = new HashMap<>();
+    for (String listener : TLS_LISTENERS) {
+      JsonObject section = json.getJsonObject(listener);
+      if (section == null || !section.getBoolean("enabled", true)) {
+        continue;
+      }
+      int port = section.getInteger("tlsPort", -1);
+      boolean plain = section.getBoolean("plain", true);
+      try {
+        ports.put(listener, new ListenerTls(plain, port, tls == null || port < 0 ? null : tls));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(listener + "." + e.getMessage(), e);
+      }
+    }
+    return Map.copyOf(ports);
   }
 
   /** A listener's options from its section, or null when the section is missing or disabled. */

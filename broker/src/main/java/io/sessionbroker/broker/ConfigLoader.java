@@ -41,18 +41,23 @@ public final class ConfigLoader {
     return conf;
   }
 
-  /** Adds {@code offset} to the {@code port} of every section that has one (a port 0 stays 0). */
+  /**
+   * Adds {@code offset} to the {@code port} and {@code tlsPort} of every section that has one (a
+   * port 0 or -1 stays as it is).
+   */
   public static void shiftPorts(JsonObject conf, int offset) {
     for (String key : conf.fieldNames()) {
-      if (conf.getValue(key) instanceof JsonObject section
-          && section.getValue("port") instanceof Number port
-          && port.intValue() > 0) {
-        int shifted = port.intValue() + offset;
-        if (shifted > 65_535) {
-          throw new IllegalArgumentException(
-              key + ".port " + port + " + offset " + offset + " exceeds 65535");
+      if (conf.getValue(key) instanceof JsonObject section) {
+        for (String field : new String[] {"port", "tlsPort"}) {
+          if (section.getValue(field) instanceof Number port && port.intValue() > 0) {
+            int shifted = port.intValue() + offset;
+            if (shifted > 65_535) {
+              throw new IllegalArgumentException(
+                  key + "." + field + " " + port + " + offset " + offset + " exceeds 65535");
+            }
+            section.put(field, shifted);
+          }
         }
-        section.put("port", shifted);
       }
     }
   }

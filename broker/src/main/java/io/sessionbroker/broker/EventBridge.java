@@ -1,8 +1,12 @@
 package io.sessionbroker.broker;
 
 import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.transports.tls.CertificateReloader;
+import io.sessionbroker.transports.tls.ListenerTls;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
 import io.vertx.ext.bridge.BridgeOptions;
 import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.eventbus.bridge.tcp.TcpEventBusBridge;
@@ -32,6 +36,28 @@ final class EventBridge {
     TcpEventBusBridge bridge = TcpEventBusBridge.create(vertx, permissions(new BridgeOptions()));
     BridgeFrames.install(bridge, options, PUBLISHED::contains);
     return bridge.listen(options.port(), options.host());
+  }
+
+  /**
+   * The same bridge over TLS on {@code tls.port()}: its frames go through the TLS layer first, then
+   * the same {@link BridgeFrames} bounds; the certificate is re-read when its files change.
+   *
+   * @return the bound port
+   */
+  static Future<Integer> startTls(
+      Vertx vertx, BrokerConfig.BridgeOptions options, ListenerTls tls) {
+    TcpEventBusBridge bridge =
+        TcpEventBusBridge.create(
+            vertx, permissions(new BridgeOptions()), tls.options().applyTo(new NetServerOptions()));
+    NetServer server = BridgeFrames.install(bridge, options, PUBLISHED::contains);
+    return bridge
+        .listen(tls.port(), options.host())
+        .onSuccess(
+            b ->
+                new CertificateReloader(
+                        vertx, tls.options(), "bridge", o -> server.updateSSLOptions(o, true))
+                    .start())
+        .map(b -> server.actualPort());
   }
 
   /**

@@ -16,10 +16,15 @@ public final class ListenerException extends RuntimeException {
 
   /** {@code start}, failing with a {@code ListenerException} for {@code name host:port}. */
   static <T> Future<T> naming(Future<T> start, String name, String host, int port) {
-    return start.recover(
-        e ->
-            Future.failedFuture(
-                new ListenerException(name + " " + host + ":" + port + ": " + why(e), e)));
+    return naming(start, name + " " + host + ":" + port);
+  }
+
+  /**
+   * {@code start}, failing with a {@code ListenerException} for {@code what}, e.g. {@code "mqtt tls
+   * 127.0.0.1:8883"}.
+   */
+  static <T> Future<T> naming(Future<T> start, String what) {
+    return start.recover(e -> Future.failedFuture(new ListenerException(what + ": " + why(e), e)));
   }
 
   private static String why(Throwable e) {

@@ -3,6 +3,8 @@ package io.sessionbroker.broker.http;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.cluster.EventLog;
+import io.sessionbroker.transports.tls.CertificateReloader;
+import io.sessionbroker.transports.tls.ListenerTls;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -10,6 +12,7 @@ import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -57,9 +60,26 @@ public final class HttpApi {
     this.eventLog = eventLog;
   }
 
-  /** Binds the listener; fails with the bind error. */
+  /** Binds the plain-text listener; fails with the bind error. */
   public Future<HttpServer> start() {
     return vertx.createHttpServer().requestHandler(router()).listen(options.port(), options.host());
+  }
+
+  /**
+   * Binds the HTTPS listener on {@code tls.port()}, with the same routes, and re-reads its
+   * certificate when the files change; fails with the bind error.
+   */
+  public Future<HttpServer> startTls(ListenerTls tls) {
+    HttpServerOptions server =
+        tls.options().applyTo(new HttpServerOptions().setHost(options.host()).setPort(tls.port()));
+    HttpServer https = vertx.createHttpServer(server).requestHandler(router());
+    return https
+        .listen()
+        .onSuccess(
+            s ->
+                new CertificateReloader(
+                        vertx, tls.options(), "http", o -> https.updateSSLOptions(o, true))
+                    .start());
   }
 
   Router router() {

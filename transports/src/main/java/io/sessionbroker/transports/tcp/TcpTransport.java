@@ -4,6 +4,8 @@ import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.transports.OutboundQueues;
 import io.sessionbroker.transports.TransportName;
 import io.sessionbroker.transports.auth.DeviceAuth;
+import io.sessionbroker.transports.tls.CertificateReloader;
+import io.sessionbroker.transports.tls.ListenerTls;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.internal.net.NetSocketInternal;
@@ -17,7 +19,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The raw TCP listener: JSON lines (docs/protocol.md). Each accepted socket gets kernel TCP
- * keepalive and a {@link TcpConnection} that maps its frames to the session table.
+ * keepalive and a {@link TcpConnection} that maps its frames to the session table. With TLS ({@link
+ * ListenerTls}) a second server on the TLS port hands its sockets, once their handshake is done, to
+ * the same code; the plain port may be switched off.
  */
 public final class TcpTransport extends VerticleBase {
 
@@ -30,34 +34,60 @@ public final class TcpTransport extends VerticleBase {
   private final LongAdder heartbeats = new LongAdder();
   private long lastRefusalLog = System.nanoTime() - 1_000_000_000L;
   private long refused;
+  private final ListenerTls tls;
   private NetServer server;
+  private NetServer tlsServer;
   private KeepAlive keepAlive;
 
   public TcpTransport(SessionTable table, TcpOptions options, DeviceAuth auth) {
+    this(table, options, auth, ListenerTls.NONE);
+  }
+
+  public TcpTransport(SessionTable table, TcpOptions options, DeviceAuth auth, ListenerTls tls) {
     this.table = table;
     this.options = options;
     this.auth = auth;
+    this.tls = tls;
   }
 
   @Override
   public Future<?> start() {
     keepAlive = new KeepAlive(options, vertx.isNativeTransportEnabled());
-    NetServerOptions serverOptions =
-        keepAlive.apply(
-            new NetServerOptions()
-                .setHost(options.host())
-                .setPort(options.port())
-                .setTcpNoDelay(true));
-    server = vertx.createNetServer(serverOptions).connectHandler(this::accept);
-    return server
-        .listen()
+    Future<?> plain = Future.succeededFuture();
+    if (tls.plain()) {
+      server = vertx.createNetServer(serverOptions(options.port())).connectHandler(this::accept);
+      plain = server.listen().onSuccess(s -> listening(s, false));
+    }
+    if (!tls.enabled()) {
+      return plain;
+    }
+    tlsServer =
+        vertx
+            .createNetServer(tls.options().applyTo(serverOptions(tls.port())))
+            .connectHandler(this::accept);
+    return plain
+        .compose(v -> tlsServer.listen())
         .onSuccess(
-            s ->
-                log.info(
-                    "listener_up transport={} host={} port={}",
-                    TransportName.TCP,
-                    options.host(),
-                    s.actualPort()));
+            s -> {
+              listening(s, true);
+              new CertificateReloader(
+                      vertx, tls.options(), "tcp", o -> tlsServer.updateSSLOptions(o, true))
+                  .start();
+            });
+  }
+
+  private NetServerOptions serverOptions(int port) {
+    return keepAlive.apply(
+        new NetServerOptions().setHost(options.host()).setPort(port).setTcpNoDelay(true));
+  }
+
+  private void listening(NetServer bound, boolean secure) {
+    log.info(
+        "listener_up transport={} host={} port={} tls={}",
+        TransportName.TCP,
+        options.host(),
+        bound.actualPort(),
+        secure);
   }
 
   private void accept(NetSocket socket) {
@@ -86,9 +116,14 @@ public final class TcpTransport extends VerticleBase {
         .start(connections::decrementAndGet);
   }
 
-  /** The bound port, once started. */
+  /** The bound plain-text port, once started; -1 when switched off. */
   public int port() {
-    return server.actualPort();
+    return server == null ? -1 : server.actualPort();
+  }
+
+  /** The bound TLS port, once started; -1 when there is none. */
+  public int tlsPort() {
+    return tlsServer == null ? -1 : tlsServer.actualPort();
   }
 
   /** {@code ping} frames received from devices with an open session, since start. */

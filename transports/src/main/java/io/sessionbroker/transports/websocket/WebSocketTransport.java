@@ -5,6 +5,8 @@ import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.transports.OutboundQueues;
 import io.sessionbroker.transports.TransportName;
 import io.sessionbroker.transports.auth.DeviceAuth;
+import io.sessionbroker.transports.tls.CertificateReloader;
+import io.sessionbroker.transports.tls.ListenerTls;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpConnection;
@@ -32,6 +34,9 @@ import org.slf4j.LoggerFactory;
  * a plain request on the path), and only for pages of an allowed origin (HTTP 403, {@link
  * OriginPolicy}). What happens after the upgrade is {@link WsConnection}'s job.
  *
+ * <p>With TLS ({@link ListenerTls}) a second server serves {@code wss://} on the TLS port, with the
+ * same handlers; the plain port may be switched off.
+ *
  * <p>HTTP idle timeouts are deliberately off: the broker's pings would keep them from ever firing,
  * and eviction belongs to the session table's wheel.
  */
@@ -48,49 +53,88 @@ public final class WebSocketTransport extends VerticleBase {
   /** Connections not yet upgraded, by remote address, with their upgrade deadline timer. */
   private final Map<String, Long> upgradeDeadlines = new HashMap<>();
 
+  private final ListenerTls tls;
   private HttpServer server;
+  private HttpServer tlsServer;
 
   public WebSocketTransport(SessionTable table, WsOptions options, DeviceAuth auth) {
+    this(table, options, auth, ListenerTls.NONE);
+  }
+
+  public WebSocketTransport(
+      SessionTable table, WsOptions options, DeviceAuth auth, ListenerTls tls) {
     this.table = table;
     this.options = options;
     this.auth = auth;
+    this.tls = tls;
     this.origins = new OriginPolicy(options.allowedOrigins());
   }
 
   @Override
   public Future<?> start() {
-    server =
-        vertx
-            .createHttpServer(serverOptions())
-            .connectionHandler(this::onConnection)
-            .webSocketHandshakeHandler(this::onHandshake)
-            .webSocketHandler(this::onWebSocket)
-            .requestHandler(this::onPlainRequest);
-    return server
-        .listen()
-        .onSuccess(
-            s ->
-                log.info(
-                    "ws_listening host={} port={} path={}",
-                    options.host(),
-                    s.actualPort(),
-                    options.path()));
+    Future<?> started = Future.succeededFuture();
+    if (tls.plain()) {
+      server = handlers(vertx.createHttpServer(serverOptions(options.port())));
+      started = server.listen().onSuccess(s -> listening(s, false));
+    }
+    if (tls.enabled()) {
+      tlsServer =
+          handlers(vertx.createHttpServer(tls.options().applyTo(serverOptions(tls.port()))));
+      started =
+          started
+              .compose(v -> tlsServer.listen())
+              .onSuccess(
+                  s -> {
+                    listening(s, true);
+                    new CertificateReloader(
+                            vertx,
+                            tls.options(),
+                            "websocket",
+                            o -> tlsServer.updateSSLOptions(o, true))
+                        .start();
+                  });
+    }
+    return started;
+  }
+
+  private HttpServer handlers(HttpServer created) {
+    return created
+        .connectionHandler(this::onConnection)
+        .webSocketHandshakeHandler(this::onHandshake)
+        .webSocketHandler(this::onWebSocket)
+        .requestHandler(this::onPlainRequest);
+  }
+
+  private void listening(HttpServer bound, boolean secure) {
+    log.info(
+        "ws_listening host={} port={} path={} tls={}",
+        options.host(),
+        bound.actualPort(),
+        options.path(),
+        secure);
   }
 
   @Override
   public Future<?> stop() {
-    return server == null ? Future.succeededFuture() : server.close();
+    return Future.all(
+        server == null ? Future.succeededFuture() : server.close(),
+        tlsServer == null ? Future.succeededFuture() : tlsServer.close());
   }
 
-  /** The bound port, once started. */
+  /** The bound plain-text port, once started; -1 when switched off. */
   public int port() {
-    return server.actualPort();
+    return server == null ? -1 : server.actualPort();
   }
 
-  private HttpServerOptions serverOptions() {
+  /** The bound TLS ({@code wss://}) port, once started; -1 when there is none. */
+  public int tlsPort() {
+    return tlsServer == null ? -1 : tlsServer.actualPort();
+  }
+
+  private HttpServerOptions serverOptions(int port) {
     return new HttpServerOptions()
         .setHost(options.host())
-        .setPort(options.port())
+        .setPort(port)
         .setMaxHeaderSize(options.maxHeaderBytes())
         // One bound for a single frame and for a message reassembled from fragments.
         .setMaxWebSocketFrameSize(options.maxFrameBytes())
