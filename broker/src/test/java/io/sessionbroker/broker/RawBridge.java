@@ -24,10 +24,20 @@ final class RawBridge implements AutoCloseable {
   private final DataOutputStream out;
 
   RawBridge(int port) throws IOException {
-    socket = new Socket();
-    socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+    this(connect(port));
+  }
+
+  /** A bridge client on a socket already connected, e.g. an {@code SSLSocket}. */
+  RawBridge(Socket connected) throws IOException {
+    socket = connected;
     in = new DataInputStream(socket.getInputStream());
     out = new DataOutputStream(socket.getOutputStream());
+  }
+
+  private static Socket connect(int port) throws IOException {
+    Socket socket = new Socket();
+    socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+    return socket;
   }
 
   /**

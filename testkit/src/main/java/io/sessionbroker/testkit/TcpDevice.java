@@ -19,10 +19,20 @@ public final class TcpDevice implements AutoCloseable {
   private final OutputStream out;
 
   public TcpDevice(String host, int port) throws IOException {
-    socket = new Socket();
-    socket.connect(new InetSocketAddress(host, port), 5_000);
+    this(connect(host, port));
+  }
+
+  /** A device on a socket already connected, e.g. an {@code SSLSocket} to a TLS port. */
+  public TcpDevice(Socket connected) throws IOException {
+    socket = connected;
     in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
     out = socket.getOutputStream();
+  }
+
+  private static Socket connect(String host, int port) throws IOException {
+    Socket socket = new Socket();
+    socket.connect(new InetSocketAddress(host, port), 5_000);
+    return socket;
   }
 
   /** Says hello and returns the welcome (or whatever came instead). */
