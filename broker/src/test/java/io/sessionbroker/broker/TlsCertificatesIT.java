@@ -1,0 +1,165 @@
+package io.sessionbroker.broker;
+
+import static io.sessionbroker.broker.TlsListenersIT.tlsSocket;
+import static io.sessionbroker.broker.TlsListenersIT.withTls;
+import static io.sessionbroker.cluster.CloseReason.CLIENT_CLOSED;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.testkit.ExpectCloses;
+import io.sessionbroker.testkit.TcpDevice;
+import io.sessionbroker.testkit.TestPki;
+import io.sessionbroker.transports.TransportName;
+import io.vertx.core.json.JsonObject;
+import java.math.BigInteger;
+import java.nio.file.Path;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.IntSupplier;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Verifies what the broker does with the certificate files themselves: a replaced certificate is
+ * served without a restart on every TLS listener, an expired one is refused by clients, and with
+ * {@code clientAuth: require} a client without a certificate of the configured CA gets no
+ * connection.
+ */
+@Timeout(120)
+class TlsCertificatesIT {
+
+  @TempDir Path dir;
+
+  @Test
+  @ExpectCloses(CLIENT_CLOSED)
+  void aReplacedCertificateIsServedWithoutARestartOnEveryTlsListener() throws Exception {
+    // given a broker serving certificate A, checking its files every 100 ms
+    TestPki pki = TestPki.create(dir, "reload-ca");
+    TestPki.Issued served = pki.server("server");
+    SSLContext trusting = TestPki.trusting(pki.ca().certFile());
+    try (BrokerHarness harness = BrokerHarness.start(conf -> withTls(conf, served))) {
+      Map<String, IntSupplier> ports = tlsPorts(harness.broker);
+      BigInteger first = served.certificate().getSerialNumber();
+      for (IntSupplier port : ports.values()) {
+        assertThat(serialServedOn(trusting, port.getAsInt())).isEqualTo(first);
+      }
+      // and a device connected over TLS before the change
+      TcpDevice before =
+          new TcpDevice(tlsSocket(trusting, harness.broker.tlsPort(TransportName.TCP)));
+      before.hello("tls-reload-1", 30);
+      harness.await(Addresses.OPENED, "tls-reload-1");
+
+      // when the files are replaced by certificate B
+      TestPki.Issued replacement = pki.server("replacement");
+      BigInteger second = replacement.certificate().getSerialNumber();
+      assertThat(second).isNotEqualTo(first);
+      TestPki.replace(served, replacement);
+
+      // then every TLS listener hands B to new connections
+      ports.forEach(
+          (listener, port) ->
+              await(listener)
+                  .atMost(Duration.ofSeconds(10))
+                  .pollInterval(Duration.ofMillis(50))
+                  .untilAsserted(
+                      () ->
+                          assertThat(serialServedOn(trusting, port.getAsInt())).isEqualTo(second)));
+      // and the device connected before goes on with its session
+      before.send(new JsonObject().put("type", "ping"));
+      assertThat(before.read(BrokerHarness.WAIT).getString("type")).isEqualTo("pong");
+      before.send(new JsonObject().put("type", "bye"));
+      assertThat(harness.await(Addresses.CLOSED, "tls-reload-1").getString("reason"))
+          .isEqualTo("CLIENT_CLOSED");
+      before.close();
+    }
+  }
+
+  @Test
+  void aClientRefusesAnExpiredServerCertificate() throws Exception {
+    TestPki pki = TestPki.create(dir, "expired-ca");
+    TestPki.Issued expired = pki.expiredServer("expired");
+    assertThat(expired.certificate().getNotAfter()).isInThePast();
+    SSLContext trusting = TestPki.trusting(pki.ca().certFile());
+    try (BrokerHarness harness = BrokerHarness.start(conf -> withTls(conf, expired))) {
+      for (IntSupplier port : tlsPorts(harness.broker).values()) {
+        assertThatThrownBy(() -> tlsSocket(trusting, port.getAsInt()).close())
+            .isInstanceOf(SSLException.class)
+            .hasRootCauseInstanceOf(CertificateExpiredException.class);
+      }
+    }
+  }
+
+  @Test
+  @ExpectCloses(CLIENT_CLOSED)
+  void withClientAuthRequiredOnlyClientsWithACertificateOfTheCaConnect() throws Exception {
+    // given a broker that requires client certificates of its CA
+    TestPki pki = TestPki.create(dir, "clients-ca");
+    TestPki.Issued served = pki.server("server");
+    try (BrokerHarness harness =
+        BrokerHarness.start(
+            conf -> {
+              withTls(conf, served);
+              conf.getJsonObject("tls")
+                  .put("caFile", pki.ca().certFile().toString())
+                  .put("clientAuth", "require");
+            })) {
+      int port = harness.broker.tlsPort(TransportName.TCP);
+
+      // then a client with a certificate of that CA holds a session
+      SSLContext withCertificate =
+          TestPki.trusting(pki.ca().certFile(), pki.client("device-cert", "tls-client-1"));
+      try (TcpDevice device = new TcpDevice(tlsSocket(withCertificate, port))) {
+        assertThat(device.hello("tls-client-1", 30).getString("type")).isEqualTo("welcome");
+        device.send(new JsonObject().put("type", "bye"));
+        assertThat(harness.await(Addresses.CLOSED, "tls-client-1").getString("reason"))
+            .isEqualTo("CLIENT_CLOSED");
+      }
+      // and one without a certificate, or with one of another CA, does not get through
+      SSLContext without = TestPki.trusting(pki.ca().certFile());
+      TestPki other = TestPki.create(dir, "stranger-ca");
+      SSLContext stranger =
+          TestPki.trusting(pki.ca().certFile(), other.client("stranger", "tls-client-2"));
+      for (SSLContext refused : new SSLContext[] {without, stranger}) {
+        assertThat(refusedAfterHandshake(refused, port)).isTrue();
+      }
+    }
+  }
+
+  /**
+   * Whether the broker ends a connection from {@code context}: in TLS 1.3 the client's handshake
+   * completes before the server has checked the client's certificate, so the refusal shows as an
+   * alert on the first read.
+   */
+  private static boolean refusedAfterHandshake(SSLContext context, int port) {
+    try (SSLSocket socket = tlsSocket(context, port)) {
+      socket.getOutputStream().write("{\"type\":\"ping\"}\n".getBytes());
+      socket.getOutputStream().flush();
+      return socket.getInputStream().read() == -1;
+    } catch (java.io.IOException e) {
+      return true;
+    }
+  }
+
+  private static Map<String, IntSupplier> tlsPorts(Broker broker) {
+    return Map.of(
+        "tcp", () -> broker.tlsPort(TransportName.TCP),
+        "mqtt", () -> broker.tlsPort(TransportName.MQTT),
+        "websocket", () -> broker.tlsPort(TransportName.WEBSOCKET),
+        "bridge", broker::bridgeTlsPort,
+        "http", broker::httpsPort);
+  }
+
+  private static BigInteger serialServedOn(SSLContext context, int port) throws Exception {
+    try (SSLSocket socket = tlsSocket(context, port)) {
+      return ((X509Certificate) socket.getSession().getPeerCertificates()[0]).getSerialNumber();
+    }
+  }
+}
