@@ -6,11 +6,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.sessionbroker.cluster.TableOptions;
 import io.sessionbroker.transports.mqtt.MqttOptions;
 import io.sessionbroker.transports.tcp.TcpOptions;
+import io.sessionbroker.transports.tls.ListenerTls;
 import io.sessionbroker.transports.udp.UdpOptions;
 import io.sessionbroker.transports.websocket.WsOptions;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Verifies that the shipped configuration loads, matches the code's defaults, and can be
@@ -48,7 +52,75 @@ class ConfigTest {
   private static JsonObject listener(JsonObject conf, String name) {
     JsonObject section = conf.getJsonObject(name).copy();
     section.remove("enabled");
+    section.remove("tlsPort"); // read by BrokerConfig, see the TLS tests below
+    section.remove("plain");
     return section;
+  }
+
+  @Test
+  void shippedConfigurationNamesTlsPortsButServesNoTlsUntilACertificateIsSet() {
+    JsonObject json = ConfigLoader.load(BrokerHarness.SHIPPED_CONF, Map.of());
+
+    BrokerConfig config = BrokerHarness.config(json);
+
+    assertThat(config.tls()).isNull();
+    for (String listener : BrokerConfig.TLS_LISTENERS) {
+      ListenerTls tls = config.tls(listener);
+      assertThat(tls.enabled()).as(listener).isFalse();
+      assertThat(tls.plain()).as(listener).isTrue();
+    }
+    assertThat(json.getJsonObject("mqtt").getInteger("tlsPort")).isEqualTo(8883);
+    assertThat(json.getJsonObject("tcp").getInteger("tlsPort")).isEqualTo(7443);
+    assertThat(json.getJsonObject("websocket").getInteger("tlsPort")).isEqualTo(7444);
+    assertThat(json.getJsonObject("http").getInteger("tlsPort")).isEqualTo(7445);
+    assertThat(json.getJsonObject("bridge").getInteger("tlsPort")).isEqualTo(7943);
+  }
+
+  @Test
+  void switchingAPlainPortOffWithoutTlsIsRefusedNamingTheSetting() {
+    JsonObject json = ConfigLoader.load(BrokerHarness.SHIPPED_CONF, Map.of());
+    json.getJsonObject("mqtt").put("plain", false);
+
+    assertThatThrownBy(() -> BrokerHarness.config(json))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "mqtt.plain=false needs a TLS port: set tls.certFile and tls.keyFile, and a tlsPort");
+  }
+
+  @Test
+  void clientAuthWithoutACaFileIsRefused(@TempDir Path dir) throws Exception {
+    JsonObject json = ConfigLoader.load(BrokerHarness.SHIPPED_CONF, Map.of());
+    Files.writeString(dir.resolve("cert.pem"), "x");
+    Files.writeString(dir.resolve("key.pem"), "x");
+    json.getJsonObject("tls")
+        .put("certFile", dir.resolve("cert.pem").toString())
+        .put("keyFile", dir.resolve("key.pem").toString())
+        .put("clientAuth", "require");
+
+    assertThatThrownBy(() -> BrokerHarness.config(json))
+        .hasMessage("tls.clientAuth=require needs tls.caFile to check client certificates");
+  }
+
+  @Test
+  void aMissingCertificateFileIsRefusedNamingTheSetting(@TempDir Path dir) {
+    JsonObject json = ConfigLoader.load(BrokerHarness.SHIPPED_CONF, Map.of());
+    json.getJsonObject("tls")
+        .put("certFile", dir.resolve("absent.pem").toString())
+        .put("keyFile", dir.resolve("absent.key").toString());
+
+    assertThatThrownBy(() -> BrokerHarness.config(json))
+        .hasMessage("tls.certFile=" + dir.resolve("absent.pem") + " is not a readable file");
+  }
+
+  @Test
+  void portOffsetMovesTlsPortsToo() {
+    JsonObject json = ConfigLoader.load(BrokerHarness.SHIPPED_CONF, Map.of());
+
+    ConfigLoader.shiftPorts(json, 10);
+
+    assertThat(json.getJsonObject("mqtt").getInteger("port")).isEqualTo(1893);
+    assertThat(json.getJsonObject("mqtt").getInteger("tlsPort")).isEqualTo(8893);
+    assertThat(json.getJsonObject("bridge").getInteger("tlsPort")).isEqualTo(7953);
   }
 
   @Test
