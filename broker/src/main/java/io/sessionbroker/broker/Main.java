@@ -29,7 +29,7 @@ public final class Main {
       Options:
         --conf FILE         configuration file (default: conf/broker.json)
         --cluster           join a cluster of broker nodes over Hazelcast (conf/cluster.xml)
-        --port-offset N     add N to every listener port (tcp, udp, mqtt, websocket, bridge): several nodes on
+        --port-offset N     add N to every listener port (tcp, udp, mqtt, websocket, bridge, http, TLS ports): nodes on
                             one machine, e.g. --cluster, --cluster --port-offset 10, --cluster --port-offset 20
         --help              this text
 
