@@ -133,6 +133,34 @@ class TlsCertificatesIT {
     }
   }
 
+  @Test
+  void withPlainFalseOnlyTheTlsPortIsBound() throws Exception {
+    // given a broker whose raw TCP and MQTT listeners are TLS only, on known plain ports
+    TestPki pki = TestPki.create(dir, "plain-off-ca");
+    TestPki.Issued served = pki.server("server");
+    int tcpPort = BrokerHarness.freePort();
+    int mqttPort = BrokerHarness.freePort();
+    try (BrokerHarness harness =
+        BrokerHarness.start(
+            conf -> {
+              withTls(conf, served);
+              conf.getJsonObject("tcp").put("port", tcpPort).put("plain", false);
+              conf.getJsonObject("mqtt").put("port", mqttPort).put("plain", false);
+            })) {
+      // then nothing listens on the plain ports, and the TLS ports answer
+      for (int plain : new int[] {tcpPort, mqttPort}) {
+        assertThatThrownBy(() -> new java.net.Socket("127.0.0.1", plain).close())
+            .isInstanceOf(java.net.ConnectException.class);
+      }
+      assertThat(harness.broker.port(TransportName.TCP)).isEqualTo(-1);
+      SSLContext trusting = TestPki.trusting(pki.ca().certFile());
+      assertThat(serialServedOn(trusting, harness.broker.tlsPort(TransportName.MQTT)))
+          .isEqualTo(served.certificate().getSerialNumber());
+      assertThat(harness.broker.listeners())
+          .noneMatch(l -> l.startsWith("tcp 127.0.0.1") || l.startsWith("mqtt 127.0.0.1"));
+    }
+  }
+
   /**
    * Whether the broker ends a connection from {@code context}: in TLS 1.3 the client's handshake
    * completes before the server has checked the client's certificate, so the refusal shows as an
