@@ -134,6 +134,78 @@ class TlsCertificatesIT {
   }
 
   @Test
+  @ExpectCloses(CLIENT_CLOSED)
+  void aClientCertificateAuthenticatesTheDeviceIdsItNamesWithoutAToken() throws Exception {
+    // given a broker with device tokens on, that asks clients for a certificate of its CA
+    TestPki pki = TestPki.create(dir, "identity-ca");
+    TestPki.Issued served = pki.server("server");
+    try (BrokerHarness harness =
+        BrokerHarness.start(
+            conf -> {
+              withTls(conf, served);
+              conf.getJsonObject("auth").put("secret", "0123456789abcdef-tls");
+              conf.getJsonObject("tls")
+                  .put("caFile", pki.ca().certFile().toString())
+                  .put("clientAuth", "request");
+            })) {
+      TestPki.Issued device = pki.client("cert-tls-id-1", "tls-id-1");
+      SSLContext withCertificate = TestPki.trusting(pki.ca().certFile(), device);
+      int tcp = harness.broker.tlsPort(TransportName.TCP);
+
+      // then a raw TCP device whose certificate says tls-id-1 opens tls-id-1 without a token
+      try (TcpDevice tcpDevice = new TcpDevice(tlsSocket(withCertificate, tcp))) {
+        assertThat(tcpDevice.hello("tls-id-1", 30).getString("type")).isEqualTo("welcome");
+        tcpDevice.send(new JsonObject().put("type", "bye"));
+        harness.await(Addresses.CLOSED, "tls-id-1");
+      }
+      // but not another device id, nor the same id without the certificate
+      try (TcpDevice other = new TcpDevice(tlsSocket(withCertificate, tcp))) {
+        assertThat(other.hello("tls-id-2", 30).getString("code")).isEqualTo("auth_failed");
+      }
+      SSLContext without = TestPki.trusting(pki.ca().certFile());
+      try (TcpDevice anonymous = new TcpDevice(tlsSocket(without, tcp))) {
+        assertThat(anonymous.hello("tls-id-1", 30).getString("code")).isEqualTo("auth_failed");
+      }
+
+      // and an MQTT client named like its certificate connects without a password
+      java.nio.file.Path pub = java.nio.file.Path.of("/usr/bin/mosquitto_pub");
+      if (java.nio.file.Files.isExecutable(pub)) {
+        TestPki.Issued mqttDevice = pki.client("cert-tls-id-3", "tls-id-3");
+        String port = String.valueOf(harness.broker.tlsPort(TransportName.MQTT));
+        for (String[] attempt : new String[][] {{"tls-id-3", "0"}, {"tls-id-4", "4"}}) {
+          Process process =
+              new ProcessBuilder(
+                      pub.toString(),
+                      "-h",
+                      "127.0.0.1",
+                      "-p",
+                      port,
+                      "--cafile",
+                      pki.ca().certFile().toString(),
+                      "--cert",
+                      mqttDevice.certFile().toString(),
+                      "--key",
+                      mqttDevice.keyFile().toString(),
+                      "-i",
+                      attempt[0],
+                      "-t",
+                      "devices/x",
+                      "-m",
+                      "1",
+                      "-V",
+                      "mqttv311")
+                  .redirectErrorStream(true)
+                  .start();
+          String output = new String(process.getInputStream().readAllBytes());
+          assertThat(process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+          assertThat(String.valueOf(process.exitValue())).as(output).isEqualTo(attempt[1]);
+        }
+        harness.await(Addresses.CLOSED, "tls-id-3");
+      }
+    }
+  }
+
+  @Test
   void withPlainFalseOnlyTheTlsPortIsBound() throws Exception {
     // given a broker whose raw TCP and MQTT listeners are TLS only, on known plain ports
     TestPki pki = TestPki.create(dir, "plain-off-ca");

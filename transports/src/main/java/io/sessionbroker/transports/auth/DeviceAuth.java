@@ -5,8 +5,10 @@ import java.security.InvalidKeyException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
+import java.util.Set;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import javax.net.ssl.SSLSession;
 
 /**
  * Per-device tokens: a device's token is {@code base64url(HMAC-SHA256(secret, deviceId))} without
@@ -25,8 +27,26 @@ public final class DeviceAuth {
 
   private final SecretKeySpec key;
 
+  /** Device ids the connection's client certificate vouches for: no token needed for these. */
+  private final Set<String> certified;
+
   private DeviceAuth(byte[] secret) {
-    this.key = secret == null ? null : new SecretKeySpec(secret, ALGORITHM);
+    this(secret == null ? null : new SecretKeySpec(secret, ALGORITHM), Set.of());
+  }
+
+  private DeviceAuth(SecretKeySpec key, Set<String> certified) {
+    this.key = key;
+    this.certified = certified;
+  }
+
+  /**
+   * This authentication for one connection whose TLS session is {@code session} (null for plain
+   * text): a device id its client certificate names ({@link CertificateNames}) needs no token; any
+   * other id still does.
+   */
+  public DeviceAuth forPeer(SSLSession session) {
+    Set<String> names = CertificateNames.of(session);
+    return names.isEmpty() ? this : new DeviceAuth(key, names);
   }
 
   /** Tokens keyed with {@code secret} (at least 16 characters). */
@@ -43,10 +63,11 @@ public final class DeviceAuth {
   }
 
   /**
-   * Whether {@code token} authenticates {@code deviceId}; always true when authentication is off.
+   * Whether {@code token} authenticates {@code deviceId}, or the connection's client certificate
+   * does ({@link #forPeer}); always true when authentication is off.
    */
   public boolean verify(String deviceId, String token) {
-    if (key == null) {
+    if (key == null || certified.contains(deviceId)) {
       return true;
     }
     if (token == null) {

@@ -180,7 +180,8 @@ final class MqttLink implements Link.Wire<MqttEnd> {
   /** vertx-mqtt accepted the CONNECT's form; now the broker's rules, then the session table. */
   private void onConnect(MqttEndpoint endpoint) {
     this.endpoint = endpoint;
-    ConnectRules.Refusal refusal = ConnectRules.admit(endpoint, services.auth());
+    ConnectRules.Refusal refusal =
+        ConnectRules.admit(endpoint, services.auth().forPeer(endpoint.sslSession()));
     if (refusal != null) {
       refused(refusal.rejection(), refusal.message(), MqttEnd.connack(refusal.code()));
       return;

@@ -112,7 +112,8 @@ public final class TcpTransport extends VerticleBase {
     keepAlive.apply(socket);
     // TcpConnection owns the socket's close handler (a socket has one): it releases the slot from
     // there.
-    new TcpConnection(context, socket, table, options, auth, heartbeats)
+    new TcpConnection(
+            context, socket, table, options, auth.forPeer(socket.sslSession()), heartbeats)
         .start(connections::decrementAndGet);
   }
 

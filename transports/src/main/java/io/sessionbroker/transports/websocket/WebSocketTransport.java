@@ -209,7 +209,8 @@ public final class WebSocketTransport extends VerticleBase {
   private void onWebSocket(ServerWebSocket ws) {
     cancelUpgradeDeadline(ws.remoteAddress().toString());
     OutboundQueues.slim(((WebSocketInternal) ws).channelHandlerContext());
-    new WsConnection(ws, table, options, auth, context, heartbeats).start();
+    new WsConnection(ws, table, options, auth.forPeer(ws.sslSession()), context, heartbeats)
+        .start();
   }
 
   private void onPlainRequest(HttpServerRequest request) {
