@@ -167,6 +167,36 @@ class TlsCertificatesIT {
         assertThat(anonymous.hello("tls-id-1", 30).getString("code")).isEqualTo("auth_failed");
       }
 
+      // and so does a WebSocket device (wss://, the JDK client presenting the certificate)
+      java.util.concurrent.CompletableFuture<String> welcome =
+          new java.util.concurrent.CompletableFuture<>();
+      java.net.http.WebSocket ws =
+          java.net.http.HttpClient.newBuilder()
+              .sslContext(TestPki.trusting(pki.ca().certFile(), pki.client("cert-ws", "tls-id-5")))
+              .build()
+              .newWebSocketBuilder()
+              .buildAsync(
+                  java.net.URI.create(
+                      "wss://localhost:"
+                          + harness.broker.tlsPort(TransportName.WEBSOCKET)
+                          + "/devices"),
+                  new java.net.http.WebSocket.Listener() {
+                    @Override
+                    public java.util.concurrent.CompletionStage<?> onText(
+                        java.net.http.WebSocket socket, CharSequence data, boolean last) {
+                      welcome.complete(data.toString());
+                      return null;
+                    }
+                  })
+              .get(10, java.util.concurrent.TimeUnit.SECONDS);
+      ws.sendText("{\"type\":\"hello\",\"device\":\"tls-id-5\",\"heartbeat\":30}", true);
+      assertThat(
+              new JsonObject(welcome.get(10, java.util.concurrent.TimeUnit.SECONDS))
+                  .getString("type"))
+          .isEqualTo("welcome");
+      ws.sendText("{\"type\":\"bye\"}", true);
+      harness.await(Addresses.CLOSED, "tls-id-5");
+
       // and an MQTT client named like its certificate connects without a password
       java.nio.file.Path pub = java.nio.file.Path.of("/usr/bin/mosquitto_pub");
       if (java.nio.file.Files.isExecutable(pub)) {
