@@ -93,7 +93,8 @@ public final class Broker {
       return deploy(new Broker(config, vertx, null, clock, ticker, metrics));
     }
     ClusterNode cluster =
-        ClusterNode.create(config.cluster().configFile(), config.cluster().quorum());
+        ClusterNode.create(
+            config.cluster().configFile(), config.cluster().quorum(), config.cluster().name());
     return cluster
         .vertx(options, metrics.vertxFactory(), config.cluster().host())
         .compose(vertx -> deploy(new Broker(config, vertx, cluster, clock, ticker, metrics)));

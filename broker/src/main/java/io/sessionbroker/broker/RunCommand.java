@@ -1,0 +1,38 @@
+package io.sessionbroker.broker;
+
+import io.vertx.core.json.JsonObject;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code bin/broker run}: starts a broker node on the effective configuration; the default. */
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description =
+        "Start a broker node (the default command). Ctrl-C or SIGTERM stops it gracefully.")
+final class RunCommand implements Callable<Integer> {
+
+  /** slf4j-simple reads its level from this property once, when the first logger is made. */
+  static final String LOG_LEVEL_PROPERTY = "org.slf4j.simpleLogger.defaultLogLevel";
+
+  @ParentCommand Main main;
+
+  @Option(names = "--cluster", description = "join a cluster of broker nodes (conf/cluster.xml)")
+  boolean cluster;
+
+  @Override
+  public Integer call() {
+    return run(main, cluster || main.cluster);
+  }
+
+  static int run(Main main, boolean cluster) {
+    EffectiveConfig effective = main.configuration(cluster);
+    BrokerConfig config = BrokerConfig.fromJson(effective.json(), main.baseDir());
+    // Before anything logs: nothing has made a logger yet (Main keeps none in a static field).
+    JsonObject log = effective.json().getJsonObject("log", new JsonObject());
+    System.setProperty(LOG_LEVEL_PROPERTY, log.getString("level", "info"));
+    return Main.serve(config);
+  }
+}
