@@ -1,6 +1,7 @@
 package io.sessionbroker.broker;
 
 import io.sessionbroker.cluster.Addresses;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -65,8 +66,11 @@ final class WatchCommand implements Callable<Integer> {
   private PrintWriter err;
   private final Backoff backoff = new Backoff(500, 10_000);
 
-  /** The seq after the last event printed: where a replay starts. */
+  /** The seq after the newest event seen: where a replay starts. */
   private long next = -1;
+
+  /** The newest event seen with a seq, as much of it as identifies it; null before the first. */
+  private JsonObject last;
 
   @Override
   public Integer call() throws InterruptedException {
@@ -144,7 +148,6 @@ final class WatchCommand implements Callable<Integer> {
       try {
         BridgeClient client = connect();
         backoff.reset();
-        err.println("watch: reconnected to " + where() + "; resuming after seq " + (next - 1));
         return client;
       } catch (IOException stillAway) {
         // the next attempt, after a longer pause
@@ -158,47 +161,26 @@ final class WatchCommand implements Callable<Integer> {
    */
   private Set<Long> replay(BridgeClient client) throws InterruptedException {
     Set<Long> printed = new HashSet<>();
-    long from = next;
     try {
+      long from = resumeFrom(client);
+      err.println(
+          "watch: reconnected to " + where() + "; replaying the event log from seq " + from);
       while (true) {
-        JsonObject page =
-            client.request(
-                Addresses.ADMIN_EVENTS,
-                new JsonObject().put("fromSeq", from).put("max", 1_000),
-                Duration.ofSeconds(10));
-        long nextSeq = page.getLong("nextSeq");
-        if (nextSeq < from) {
-          // A log that ends before what was already printed is a new one: a standalone broker keeps
-          // its log in memory, and restarted.
-          err.println(
-              "watch: the broker's event log restarted (it ends at seq "
-                  + nextSeq
-                  + "); replaying it from its start");
-          from = page.getLong("oldestSeq");
-          next = from;
-          continue;
-        }
-        if (page.getBoolean("gap", false)) {
-          err.println(
-              "broker: watch: events "
-                  + from
-                  + " to "
-                  + (page.getLong("oldestSeq") - 1)
-                  + " are no longer in the log: missed");
-        }
+        JsonObject page = read(client, from, 1_000);
         if (page.getJsonArray("events").isEmpty()) {
           return printed;
         }
         for (Object item : page.getJsonArray("events")) {
           JsonObject entry = (JsonObject) item;
           long seq = entry.getLong("seq");
+          JsonObject body = entry.getJsonObject("body").copy().put("seq", seq);
           if (addresses.contains(entry.getString("address"))) {
-            print(entry.getString("address"), entry.getJsonObject("body").copy().put("seq", seq));
+            print(entry.getString("address"), body);
             printed.add(seq);
           }
-          next = Math.max(next, seq + 1);
+          seen(entry.getString("address"), body);
         }
-        from = nextSeq;
+        from = page.getLong("nextSeq");
       }
     } catch (IOException | IllegalStateException | AssertionError e) {
       err.println(
@@ -207,6 +189,70 @@ final class WatchCommand implements Callable<Integer> {
               + "): events while away may be missing");
       return printed;
     }
+  }
+
+  /**
+   * Where the replay starts: after the last event printed, if the log still holds that event as it
+   * was printed. A log that holds another event at its seq (or ends before it) is a new log — a
+   * standalone broker keeps its log in memory, and restarted — and is replayed from its start.
+   */
+  private long resumeFrom(BridgeClient client) throws IOException, InterruptedException {
+    if (last == null) {
+      JsonObject end = read(client, Long.MAX_VALUE, 1);
+      return end.getLong("nextSeq") < next ? end.getLong("oldestSeq") : next;
+    }
+    long lastSeq = last.getLong("seq");
+    JsonObject page = read(client, lastSeq, 1);
+    JsonArray events = page.getJsonArray("events");
+    if (!events.isEmpty() && sameEvent(events.getJsonObject(0), last)) {
+      return lastSeq + 1;
+    }
+    long oldest = page.getLong("oldestSeq");
+    if (page.getBoolean("gap", false) && page.getLong("nextSeq") > lastSeq) {
+      err.println(
+          "broker: watch: events "
+              + (lastSeq + 1)
+              + " to "
+              + (oldest - 1)
+              + " are no longer in the log: missed");
+    } else {
+      err.println(
+          "watch: the broker's event log is not the one watched before (a standalone broker"
+              + " restarted): replaying it from its start");
+    }
+    return oldest;
+  }
+
+  private static JsonObject read(BridgeClient client, long fromSeq, int max)
+      throws IOException, InterruptedException {
+    return client.request(
+        Addresses.ADMIN_EVENTS,
+        new JsonObject().put("fromSeq", fromSeq).put("max", max),
+        Duration.ofSeconds(10));
+  }
+
+  /** Remembers the newest event with a seq: where the next replay resumes. */
+  private void seen(String address, Object body) {
+    if (body instanceof JsonObject event && event.getValue("seq") instanceof Number seq) {
+      if (seq.longValue() >= next) {
+        next = seq.longValue() + 1;
+        last =
+            new JsonObject()
+                .put("seq", seq.longValue())
+                .put("address", address)
+                .put("sessionId", event.getValue("sessionId"))
+                .put("deviceId", event.getValue("deviceId"))
+                .put("at", event.getValue("at"));
+      }
+    }
+  }
+
+  private static boolean sameEvent(JsonObject entry, JsonObject last) {
+    JsonObject body = entry.getJsonObject("body", new JsonObject());
+    return last.getValue("address").equals(entry.getString("address"))
+        && java.util.Objects.equals(last.getValue("sessionId"), body.getValue("sessionId"))
+        && java.util.Objects.equals(last.getValue("deviceId"), body.getValue("deviceId"))
+        && java.util.Objects.equals(last.getValue("at"), body.getValue("at"));
   }
 
   /** Prints every event as it arrives, until the connection is lost. */
@@ -221,9 +267,7 @@ final class WatchCommand implements Callable<Integer> {
           continue;
         }
         print(frame.getString("address"), body);
-        if (seq != null) {
-          next = Math.max(next, seq + 1);
-        }
+        seen(frame.getString("address"), body);
       } else if (frame != null && "err".equals(frame.getString("type"))) {
         err.println("bridge error: " + frame.getString("message"));
       }

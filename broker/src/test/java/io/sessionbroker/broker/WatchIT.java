@@ -84,6 +84,65 @@ class WatchIT {
     }
   }
 
+  /**
+   * Verifies that watch outlives the broker going away: it says so, reconnects by itself once the
+   * broker is back, prints what was published meanwhile from the event log, and then goes on live,
+   * with no event missing and none twice.
+   */
+  @Test
+  @ExpectCloses(CLIENT_CLOSED)
+  void watchReconnectsAndReplaysWhatItMissedWithoutAGapOrADuplicate() throws Exception {
+    int bridgePort = harness.conf.getJsonObject("bridge").getInteger("port");
+    try (CuttableProxy proxy = CuttableProxy.start(bridgePort);
+        Watcher watch =
+            Watcher.start(
+                "watch", "--conf", conf.toString(), "--port", String.valueOf(proxy.port))) {
+      assertThat(watch.errors.next(WAIT)).startsWith("watching ");
+      TcpDevice first = harness.tcpDevice();
+      first.hello("resume-1", 30);
+      assertThat(deviceOf(watch.output.next(WAIT))).isEqualTo("opened resume-1");
+
+      // when the broker goes away (for watch), and sessions open and close meanwhile
+      proxy.cut();
+      assertThat(watch.errors.next(WAIT))
+          .startsWith("broker: watch: lost the broker on 127.0.0.1:" + proxy.port);
+      first.send(new JsonObject().put("type", "bye"));
+      harness.await(Addresses.CLOSED, "resume-1");
+      try (TcpDevice second = harness.tcpDevice()) {
+        second.hello("resume-2", 30);
+        second.send(new JsonObject().put("type", "bye"));
+        harness.await(Addresses.CLOSED, "resume-2");
+      }
+      first.close();
+
+      // then, once it is back, watch reconnects and prints what it missed, in order ...
+      proxy.restore();
+      assertThat(watch.errors.next(WAIT))
+          .startsWith(
+              "watch: reconnected to 127.0.0.1:"
+                  + proxy.port
+                  + "; replaying the event log from seq ");
+      assertThat(deviceOf(watch.output.next(WAIT))).isEqualTo("closed resume-1");
+      assertThat(deviceOf(watch.output.next(WAIT))).isEqualTo("opened resume-2");
+      assertThat(deviceOf(watch.output.next(WAIT))).isEqualTo("closed resume-2");
+      // ... and goes on live: the next line is the next event, nothing printed twice in between
+      try (TcpDevice third = harness.tcpDevice()) {
+        third.hello("resume-3", 30);
+        assertThat(deviceOf(watch.output.next(WAIT))).isEqualTo("opened resume-3");
+        third.send(new JsonObject().put("type", "bye"));
+        assertThat(deviceOf(watch.output.next(WAIT))).isEqualTo("closed resume-3");
+      }
+    }
+  }
+
+  /** {@code "opened resume-1"} for a line of watch. */
+  private static String deviceOf(String line) {
+    JsonObject event = new JsonObject(line);
+    return event.getString("address").substring("sessions.".length())
+        + " "
+        + event.getJsonObject("body").getString("deviceId");
+  }
+
   @Test
   void watchWithoutABrokerExitsOneAndSaysWhereItLooked() throws Exception {
     int nobody = BrokerHarness.freePort();
