@@ -1,5 +1,8 @@
 package io.sessionbroker.broker;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -42,6 +45,10 @@ public final class ConfigLoader {
 
   private static final String DEFAULTS = "broker.json";
 
+  /** A key given twice is refused, not silently the last one. */
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
   /** What the command line adds on top of file and environment. */
   public record Flags(int portOffset, boolean cluster) {
     public static final Flags NONE = new Flags(0, false);
@@ -55,7 +62,7 @@ public final class ConfigLoader {
       if (in == null) {
         throw new IllegalStateException("the defaults (" + DEFAULTS + ") are not in the jar");
       }
-      return new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -94,11 +101,34 @@ public final class ConfigLoader {
           "cannot read config file " + file + ": " + e.getMessage(), e);
     }
     try {
-      return new JsonObject(text);
-    } catch (DecodeException e) {
+      return parse(text);
+    } catch (JsonProcessingException e) {
+      String where =
+          e.getLocation() == null
+              ? ""
+              : " (line "
+                  + e.getLocation().getLineNr()
+                  + ", column "
+                  + e.getLocation().getColumnNr()
+                  + ")";
       throw new IllegalArgumentException(
-          "config file " + file + " is not valid JSON: " + e.getMessage(), e);
+          "config file " + file + " is not valid JSON: " + e.getOriginalMessage() + where, e);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("config file " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * JSON text as a JsonObject, read by Jackson itself: Vert.x's own JSON codec makes a logger as it
+   * loads, which fixes the log level before {@code log.level} is known.
+   */
+  @SuppressWarnings("unchecked")
+  private static JsonObject parse(String text) throws IOException {
+    Object value = JSON.readValue(text, Object.class);
+    if (!(value instanceof Map<?, ?> map)) {
+      throw new IOException("the configuration must be a JSON object {...}");
+    }
+    return new JsonObject((Map<String, Object>) map);
   }
 
   /**

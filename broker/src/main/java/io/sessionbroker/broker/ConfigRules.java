@@ -199,7 +199,7 @@ final class ConfigRules {
   /** A value as the operator wrote it in JSON: strings quoted. */
   static String show(Object value) {
     if (value instanceof String text) {
-      return new JsonArray().add(text).encode().replaceAll("^\\[|]$", "");
+      return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
     if (value instanceof JsonObject object) {
       return object.encode();

@@ -29,10 +29,11 @@ final class RunCommand implements Callable<Integer> {
 
   static int run(Main main, boolean cluster) {
     EffectiveConfig effective = main.configuration(cluster);
-    BrokerConfig config = BrokerConfig.fromJson(effective.json(), main.baseDir());
-    // Before anything logs: nothing has made a logger yet (Main keeps none in a static field).
+    // Before anything logs: nothing has made a logger yet (Main keeps none in a static field, and
+    // ConfigLoader reads JSON without Vert.x's codec, which makes one). MainTest runs in a JVM
+    // whose logging is set up already: there the level stays as it is.
     JsonObject log = effective.json().getJsonObject("log", new JsonObject());
     System.setProperty(LOG_LEVEL_PROPERTY, log.getString("level", "info"));
-    return Main.serve(config);
+    return Main.serve(BrokerConfig.fromJson(effective.json(), main.baseDir()));
   }
 }

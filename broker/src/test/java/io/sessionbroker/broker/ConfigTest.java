@@ -180,6 +180,14 @@ class ConfigTest {
   }
 
   @Test
+  void aKeyGivenTwiceOrAFileThatIsNoObjectIsRefused() {
+    assertThatThrownBy(() -> resolve("{\"tcp\":{\"port\":7000,\"port\":7001}}"))
+        .hasMessageEndingWith(" is not valid JSON: Duplicate field 'port' (line 1, column 27)");
+    assertThatThrownBy(() -> resolve("[1]"))
+        .hasMessageEndingWith(": the configuration must be a JSON object {...}");
+  }
+
+  @Test
   void aValueOutOfItsRangeIsRefusedWithTheRange() {
     assertThatThrownBy(() -> resolve("{\"tcp\":{\"port\":70000}}"))
         .hasMessage("tcp.port: 70000 is out of range 0..65535");
