@@ -135,6 +135,57 @@ class WatchIT {
     }
   }
 
+  /**
+   * Verifies that watch follows a standalone broker through a restart: the new broker's event log
+   * starts again from 0, watch sees that it is another log and prints it from its start, so the
+   * first session of the new broker is printed whether it opened before watch was back or after.
+   */
+  @Test
+  @ExpectCloses(CLIENT_CLOSED)
+  void watchFollowsABrokerThatRestartsAndPrintsItsNewLogFromItsStart() throws Exception {
+    BrokerHarness before = BrokerHarness.start();
+    boolean beforeClosed = false;
+    int bridgePort = before.conf.getJsonObject("bridge").getInteger("port");
+    try (Watcher watch =
+        Watcher.start("watch", "--conf", conf.toString(), "--port", String.valueOf(bridgePort))) {
+      assertThat(watch.errors.next(WAIT)).startsWith("watching ");
+      try (TcpDevice device = new TcpDevice("127.0.0.1", before.broker.tcpPort())) {
+        device.hello("restart-1", 30);
+        device.send(new JsonObject().put("type", "bye"));
+        assertThat(deviceOf(watch.output.next(WAIT))).isEqualTo("opened restart-1");
+        assertThat(deviceOf(watch.output.next(WAIT))).isEqualTo("closed restart-1");
+      }
+
+      // when the broker restarts, and a device connects to the new one
+      beforeClosed = true;
+      before.close();
+      assertThat(watch.errors.next(WAIT)).startsWith("broker: watch: lost the broker");
+      try (BrokerHarness after =
+              BrokerHarness.start(c -> c.getJsonObject("bridge").put("port", bridgePort));
+          TcpDevice device = after.tcpDevice()) {
+        device.hello("restart-2", 30);
+
+        // then watch is back, says the log is a new one, and prints the new session once
+        assertThat(watch.errors.next(WAIT))
+            .isEqualTo(
+                "watch: the broker's event log is not the one watched before (a standalone broker"
+                    + " restarted): replaying it from its start");
+        assertThat(watch.errors.next(WAIT))
+            .isEqualTo(
+                "watch: reconnected to 127.0.0.1:"
+                    + bridgePort
+                    + "; replaying the event log from seq 0");
+        assertThat(deviceOf(watch.output.next(WAIT))).isEqualTo("opened restart-2");
+        device.send(new JsonObject().put("type", "bye"));
+        assertThat(deviceOf(watch.output.next(WAIT))).isEqualTo("closed restart-2");
+      }
+    } finally {
+      if (!beforeClosed) {
+        before.close();
+      }
+    }
+  }
+
   /** {@code "opened resume-1"} for a line of watch. */
   private static String deviceOf(String line) {
     JsonObject event = new JsonObject(line);

@@ -81,6 +81,11 @@ public final class ClusterNode {
         .buildClustered();
   }
 
+  /** The Hazelcast cluster name this node joins under. */
+  public String clusterName() {
+    return manager.getConfig().getClusterName();
+  }
+
   public String nodeId() {
     return manager.getNodeId();
   }
