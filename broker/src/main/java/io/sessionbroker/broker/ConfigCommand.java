@@ -17,8 +17,8 @@ import picocli.CommandLine.Spec;
     name = "config",
     mixinStandardHelpOptions = true,
     description = {
-      "Print the effective configuration: every setting, its value, and where it came from",
-      "(default, file, env VARIABLE, flag). Checks it as 'run' would; secrets are hidden."
+      "Print the effective configuration, each value with its origin (default, file, env, flag).",
+      "Checks it as 'run' would; secrets are hidden."
     })
 final class ConfigCommand implements Callable<Integer> {
 
@@ -43,6 +43,12 @@ final class ConfigCommand implements Callable<Integer> {
     if (json) {
       out.println(effective.redacted().encodePrettily());
     } else {
+      java.nio.file.Path file = main.confFile();
+      out.println(
+          "# "
+              + (file == null
+                  ? "no configuration file: the defaults"
+                  : "file: " + file.toAbsolutePath().normalize()));
       effective.describe().forEach(out::println);
     }
     return 0;
