@@ -26,9 +26,13 @@ final class ConfigRules {
       return value >= min && value <= max;
     }
 
-    @Override
-    public String toString() {
-      return number(min) + ".." + (max >= Integer.MAX_VALUE ? "" : number(max));
+    /**
+     * What a value outside says: {@code is out of range 1..1000}, {@code is below the minimum 128}.
+     */
+    String refusal() {
+      return max >= Integer.MAX_VALUE
+          ? "is below the minimum " + number(min)
+          : "is out of range " + number(min) + ".." + number(max);
     }
 
     private static String number(double value) {
@@ -103,7 +107,13 @@ final class ConfigRules {
       }
       if (!WHOLE.contains(number.doubleValue())) {
         throw new IllegalArgumentException(
-            path + ": " + number + " is out of range " + range(path));
+            path
+                + ": "
+                + number
+                + " is out of range "
+                + Integer.MIN_VALUE
+                + ".."
+                + Integer.MAX_VALUE);
       }
       return number.intValue();
     }
@@ -130,7 +140,7 @@ final class ConfigRules {
     if (value instanceof Number number) {
       Range range = range(path);
       if (!range.contains(number.doubleValue())) {
-        throw new IllegalArgumentException(path + ": " + number + " is out of range " + range);
+        throw new IllegalArgumentException(path + ": " + number + " " + range.refusal());
       }
     }
     List<String> choices = CHOICES.get(path);

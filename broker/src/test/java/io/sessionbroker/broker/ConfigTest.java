@@ -193,6 +193,10 @@ class ConfigTest {
         .hasMessage("tcp.port: 70000 is out of range 0..65535");
     assertThatThrownBy(() -> resolve("{\"table\":{\"tickMs\":0}}"))
         .hasMessage("table.tickMs: 0 is out of range 1..1000");
+    assertThatThrownBy(() -> resolve("{\"websocket\":{\"maxFrameBytes\":100}}"))
+        .hasMessage("websocket.maxFrameBytes: 100 is below the minimum 128");
+    assertThatThrownBy(() -> resolve("{\"tcp\":{\"maxConnections\":3000000000}}"))
+        .hasMessage("tcp.maxConnections: 3000000000 is out of range -2147483648..2147483647");
     assertThatThrownBy(() -> resolve("{\"udp\":{\"maxDatagramBytes\":100}}"))
         .hasMessage("udp.maxDatagramBytes: 100 is out of range 256..2048");
     assertThatThrownBy(() -> resolve("{\"log\":{\"level\":\"verbose\"}}"))
