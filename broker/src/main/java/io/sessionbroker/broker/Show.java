@@ -89,8 +89,8 @@ final class Show {
         String.valueOf(entry.getValue("seq", body.getValue("seq"))),
         at instanceof Number n ? time(n.longValue()) : "-",
         String.format("%-8s", kind),
-        body.getString("deviceId", "-"),
-        body.getString("transport", "-"),
+        String.format("%-16s", body.getString("deviceId", "-")),
+        String.format("%-9s", body.getString("transport", "-")),
         body.getString("node", "-"),
         detail);
   }

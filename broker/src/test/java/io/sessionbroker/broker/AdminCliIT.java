@@ -121,7 +121,7 @@ class AdminCliIT {
       assertThat(events.out())
           .matches(
               seq
-                  + "  \\d{4}-[0-9-]+T[0-9:.]+Z  opened    cli-count-1  tcp  "
+                  + "  \\d{4}-[0-9-]+T[0-9:.]+Z  opened    cli-count-1 +tcp +"
                   + harness.broker.nodeId()
                   + "  session \\w+\n");
       JsonObject raw =
