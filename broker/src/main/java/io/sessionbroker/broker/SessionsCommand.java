@@ -88,7 +88,9 @@ final class SessionsCommand implements Runnable {
             Show.seconds(s.getLong("timeoutMs"))
           });
     }
-    Show.table(out(), rows);
+    if (!sessions.isEmpty()) {
+      Show.table(out(), rows);
+    }
     int shown = sessions.size();
     int total = page.getInteger("total");
     out()
