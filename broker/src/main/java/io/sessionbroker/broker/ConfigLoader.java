@@ -3,8 +3,6 @@ package io.sessionbroker.broker;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,10 +13,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * Builds the effective configuration in four layers, each over the one before: the defaults, the
@@ -37,11 +33,6 @@ import java.util.TreeMap;
  * the setting's type.
  */
 public final class ConfigLoader {
-
-  public static final String ENV_PREFIX = "BROKER";
-
-  /** Variables of that prefix that are not settings: read by bin/broker itself. */
-  static final Set<String> NOT_SETTINGS = Set.of("BROKER_JAVA_OPTS");
 
   private static final String DEFAULTS = "broker.json";
 
@@ -86,7 +77,7 @@ public final class ConfigLoader {
     if (file != null) {
       mergeFile(conf, read(file), "", origins);
     }
-    overrideFromEnv(conf, leaves, env, origins);
+    EnvironmentLayer.apply(conf, leaves, env, origins);
     applyFlags(conf, flags, origins);
     leaves(conf, "", new LinkedHashMap<>()).forEach(ConfigRules::checkRange);
     return new EffectiveConfig(conf, origins);
@@ -156,71 +147,6 @@ public final class ConfigLoader {
     }
   }
 
-  private static void overrideFromEnv(
-      JsonObject conf,
-      Map<String, Object> leaves,
-      Map<String, String> env,
-      Map<String, String> origins) {
-    Map<String, String> byVariable = new TreeMap<>();
-    leaves.keySet().forEach(path -> byVariable.put(variable(path), path));
-    for (Map.Entry<String, String> entry : new TreeMap<>(env).entrySet()) {
-      String variable = entry.getKey();
-      if (!variable.startsWith(ENV_PREFIX + "_") || NOT_SETTINGS.contains(variable)) {
-        continue;
-      }
-      String path = byVariable.get(variable);
-      if (path == null) {
-        throw new IllegalArgumentException(
-            variable
-                + ": unknown setting in the environment"
-                + ConfigRules.suggestion(variable, byVariable.keySet()));
-      }
-      Object value;
-      try {
-        value =
-            ConfigRules.typed(path, leaves.get(path), parse(entry.getValue(), leaves.get(path)));
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(e.getMessage() + " (from " + variable + ")", e);
-      }
-      section(conf, path).put(last(path), value);
-      origins.put(path, "env " + variable);
-    }
-  }
-
-  /** The text of a variable as the JSON value it stands for, when it reads as one of that type. */
-  private static Object parse(String text, Object like) {
-    String trimmed = text.trim();
-    if (like instanceof Boolean && (trimmed.equals("true") || trimmed.equals("false"))) {
-      return Boolean.parseBoolean(trimmed);
-    }
-    if (like instanceof Number) {
-      try {
-        return trimmed.matches("-?\\d+")
-            ? (Object) Long.parseLong(trimmed)
-            : Double.parseDouble(trimmed);
-      } catch (NumberFormatException e) {
-        return text;
-      }
-    }
-    if (like instanceof JsonArray) {
-      if (trimmed.startsWith("[")) {
-        try {
-          return new JsonArray(trimmed);
-        } catch (DecodeException e) {
-          return text;
-        }
-      }
-      JsonArray list = new JsonArray();
-      for (String item : trimmed.split(",")) {
-        if (!item.isBlank()) {
-          list.add(item.trim());
-        }
-      }
-      return list;
-    }
-    return text;
-  }
-
   private static void applyFlags(JsonObject conf, Flags flags, Map<String, String> origins) {
     if (flags.cluster()) {
       conf.getJsonObject("cluster").put("enabled", true);
@@ -280,7 +206,7 @@ public final class ConfigLoader {
   }
 
   /** The section that holds the leaf at {@code path}. */
-  private static JsonObject section(JsonObject conf, String path) {
+  static JsonObject section(JsonObject conf, String path) {
     JsonObject section = conf;
     String[] parts = path.split("\\.");
     for (int i = 0; i < parts.length - 1; i++) {
@@ -289,21 +215,7 @@ public final class ConfigLoader {
     return section;
   }
 
-  private static String last(String path) {
+  static String last(String path) {
     return path.substring(path.lastIndexOf('.') + 1);
-  }
-
-  /** {@code table.maxEvictionsPerTick} → {@code BROKER_TABLE_MAX_EVICTIONS_PER_TICK}. */
-  public static String variable(String path) {
-    StringBuilder name = new StringBuilder(ENV_PREFIX);
-    for (String part : path.split("\\.")) {
-      name.append('_').append(words(part));
-    }
-    return name.toString();
-  }
-
-  /** {@code maxEvictionsPerTick} → {@code MAX_EVICTIONS_PER_TICK}. */
-  static String words(String key) {
-    return key.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toUpperCase(Locale.ROOT);
   }
 }

@@ -1,7 +1,6 @@
 package io.sessionbroker.broker;
 
 import io.sessionbroker.cluster.Addresses;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -66,11 +65,8 @@ final class WatchCommand implements Callable<Integer> {
   private PrintWriter err;
   private final Backoff backoff = new Backoff(500, 10_000);
 
-  /** The seq after the newest event seen: where a replay starts. */
-  private long next = -1;
-
-  /** The newest event seen with a seq, as much of it as identifies it; null before the first. */
-  private JsonObject last;
+  /** Where a replay after a lost connection starts. */
+  private ResumePoint resume;
 
   @Override
   public Integer call() throws InterruptedException {
@@ -83,14 +79,8 @@ final class WatchCommand implements Callable<Integer> {
     BridgeClient client;
     try {
       client = connect();
-      next =
-          client
-              .request(
-                  Addresses.ADMIN_EVENTS,
-                  new JsonObject().put("fromSeq", Long.MAX_VALUE).put("max", 1),
-                  Duration.ofSeconds(10))
-              .getLong("nextSeq");
-    } catch (IOException e) {
+      resume = new ResumePoint(ResumePoint.read(client, Long.MAX_VALUE, 1).getLong("nextSeq"));
+    } catch (IOException | AssertionError e) {
       err.println(
           "broker: watch: "
               + e.getMessage()
@@ -162,11 +152,11 @@ final class WatchCommand implements Callable<Integer> {
   private Set<Long> replay(BridgeClient client) throws InterruptedException {
     Set<Long> printed = new HashSet<>();
     try {
-      long from = resumeFrom(client);
+      long from = resume.from(client, err);
       err.println(
           "watch: reconnected to " + where() + "; replaying the event log from seq " + from);
       while (true) {
-        JsonObject page = read(client, from, 1_000);
+        JsonObject page = ResumePoint.read(client, from, 1_000);
         if (page.getJsonArray("events").isEmpty()) {
           return printed;
         }
@@ -178,7 +168,7 @@ final class WatchCommand implements Callable<Integer> {
             print(entry.getString("address"), body);
             printed.add(seq);
           }
-          seen(entry.getString("address"), body);
+          resume.seen(entry.getString("address"), body);
         }
         from = page.getLong("nextSeq");
       }
@@ -189,70 +179,6 @@ final class WatchCommand implements Callable<Integer> {
               + "): events while away may be missing");
       return printed;
     }
-  }
-
-  /**
-   * Where the replay starts: after the last event printed, if the log still holds that event as it
-   * was printed. A log that holds another event at its seq (or ends before it) is a new log — a
-   * standalone broker keeps its log in memory, and restarted — and is replayed from its start.
-   */
-  private long resumeFrom(BridgeClient client) throws IOException, InterruptedException {
-    if (last == null) {
-      JsonObject end = read(client, Long.MAX_VALUE, 1);
-      return end.getLong("nextSeq") < next ? end.getLong("oldestSeq") : next;
-    }
-    long lastSeq = last.getLong("seq");
-    JsonObject page = read(client, lastSeq, 1);
-    JsonArray events = page.getJsonArray("events");
-    if (!events.isEmpty() && sameEvent(events.getJsonObject(0), last)) {
-      return lastSeq + 1;
-    }
-    long oldest = page.getLong("oldestSeq");
-    if (page.getBoolean("gap", false) && page.getLong("nextSeq") > lastSeq) {
-      err.println(
-          "broker: watch: events "
-              + (lastSeq + 1)
-              + " to "
-              + (oldest - 1)
-              + " are no longer in the log: missed");
-    } else {
-      err.println(
-          "watch: the broker's event log is not the one watched before (a standalone broker"
-              + " restarted): replaying it from its start");
-    }
-    return oldest;
-  }
-
-  private static JsonObject read(BridgeClient client, long fromSeq, int max)
-      throws IOException, InterruptedException {
-    return client.request(
-        Addresses.ADMIN_EVENTS,
-        new JsonObject().put("fromSeq", fromSeq).put("max", max),
-        Duration.ofSeconds(10));
-  }
-
-  /** Remembers the newest event with a seq: where the next replay resumes. */
-  private void seen(String address, Object body) {
-    if (body instanceof JsonObject event && event.getValue("seq") instanceof Number seq) {
-      if (seq.longValue() >= next) {
-        next = seq.longValue() + 1;
-        last =
-            new JsonObject()
-                .put("seq", seq.longValue())
-                .put("address", address)
-                .put("sessionId", event.getValue("sessionId"))
-                .put("deviceId", event.getValue("deviceId"))
-                .put("at", event.getValue("at"));
-      }
-    }
-  }
-
-  private static boolean sameEvent(JsonObject entry, JsonObject last) {
-    JsonObject body = entry.getJsonObject("body", new JsonObject());
-    return last.getValue("address").equals(entry.getString("address"))
-        && java.util.Objects.equals(last.getValue("sessionId"), body.getValue("sessionId"))
-        && java.util.Objects.equals(last.getValue("deviceId"), body.getValue("deviceId"))
-        && java.util.Objects.equals(last.getValue("at"), body.getValue("at"));
   }
 
   /** Prints every event as it arrives, until the connection is lost. */
@@ -267,7 +193,7 @@ final class WatchCommand implements Callable<Integer> {
           continue;
         }
         print(frame.getString("address"), body);
-        seen(frame.getString("address"), body);
+        resume.seen(frame.getString("address"), body);
       } else if (frame != null && "err".equals(frame.getString("type"))) {
         err.println("bridge error: " + frame.getString("message"));
       }

@@ -284,7 +284,9 @@ class ConfigTest {
 
   @Test
   void camelCaseKeysBecomeUpperSnakeCaseVariables() {
-    assertThat(ConfigLoader.words("keepAliveIdleS")).isEqualTo("KEEP_ALIVE_IDLE_S");
-    assertThat(ConfigLoader.words("maxEvictionsPerTick")).isEqualTo("MAX_EVICTIONS_PER_TICK");
+    assertThat(EnvironmentLayer.words("keepAliveIdleS")).isEqualTo("KEEP_ALIVE_IDLE_S");
+    assertThat(EnvironmentLayer.words("maxEvictionsPerTick")).isEqualTo("MAX_EVICTIONS_PER_TICK");
+    assertThat(EnvironmentLayer.variable("table.maxEvictionsPerTick"))
+        .isEqualTo("BROKER_TABLE_MAX_EVICTIONS_PER_TICK");
   }
 }
