@@ -152,7 +152,12 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  static int serve(BrokerConfig config) {
+  /** Runs a node until it is stopped; the exit code. For {@link RunCommand}. */
+  static int runNode(BrokerConfig config) {
+    return serve(config);
+  }
+
+  private static int serve(BrokerConfig config) {
     long started = System.nanoTime();
     Broker broker;
     try {

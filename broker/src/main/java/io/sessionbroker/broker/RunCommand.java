@@ -34,6 +34,6 @@ final class RunCommand implements Callable<Integer> {
     // whose logging is set up already: there the level stays as it is.
     JsonObject log = effective.json().getJsonObject("log", new JsonObject());
     System.setProperty(LOG_LEVEL_PROPERTY, log.getString("level", "info"));
-    return Main.serve(BrokerConfig.fromJson(effective.json(), main.baseDir()));
+    return Main.runNode(BrokerConfig.fromJson(effective.json(), main.baseDir()));
   }
 }
