@@ -58,6 +58,16 @@ final class AdminClient {
     return URLEncoder.encode(id, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
+  /** The first message in the chain: the JDK's ConnectException has none of its own. */
+  private static String reason(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getMessage() != null && !t.getMessage().isBlank()) {
+        return t.getMessage();
+      }
+    }
+    return e.getClass().getSimpleName();
+  }
+
   private JsonObject send(String method, String pathAndQuery) {
     URI uri = base.resolve(pathAndQuery);
     HttpRequest.Builder request =
@@ -76,7 +86,7 @@ final class AdminClient {
           "cannot reach the broker's HTTP API at "
               + base
               + " ("
-              + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
+              + reason(e)
               + "); is a broker running there? (--url, or http.host/http.port and --port-offset)");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -31,6 +31,7 @@ final class AdminOptions {
 
   /** A client of the broker the options and the configuration name. */
   AdminClient client(Main main) {
+    main.refuseClusterFlag("the admin commands");
     JsonObject http = main.configuration(false).json().getJsonObject("http");
     URI base = url;
     if (base == null) {

@@ -121,6 +121,16 @@ public final class Main implements Callable<Integer> {
     return RunCommand.run(this, cluster);
   }
 
+  /**
+   * Refuses {@code --cluster} before a command it means nothing to ({@code bin/broker --cluster
+   * sessions list}): only {@code run} and {@code config} take it.
+   */
+  void refuseClusterFlag(String command) {
+    if (cluster) {
+      throw new IllegalArgumentException("--cluster applies to run and config, not to " + command);
+    }
+  }
+
   /** The effective configuration: defaults, file, environment, then these flags. */
   EffectiveConfig configuration(boolean clustered) {
     return ConfigLoader.resolve(confFile(), env, new ConfigLoader.Flags(portOffset, clustered));

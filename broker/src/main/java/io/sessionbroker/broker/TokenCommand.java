@@ -23,6 +23,7 @@ final class TokenCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    main.refuseClusterFlag("token");
     BrokerConfig config = BrokerConfig.fromJson(main.configuration(false).json(), main.baseDir());
     if (!config.auth().required()) {
       throw new IllegalArgumentException(

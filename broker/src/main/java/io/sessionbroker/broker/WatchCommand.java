@@ -70,6 +70,7 @@ final class WatchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
+    main.refuseClusterFlag("watch");
     JsonObject bridge = main.configuration(false).json().getJsonObject("bridge");
     host = host != null ? host : bridge.getString("host");
     port = port != null ? port : bridge.getInteger("port");

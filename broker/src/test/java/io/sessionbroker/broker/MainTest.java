@@ -106,6 +106,15 @@ class MainTest {
   }
 
   @Test
+  void clusterBeforeACommandThatDoesNotTakeItIsRefused() {
+    Result wrong = run("--cluster", "sessions", "count");
+
+    assertThat(wrong.exit()).isEqualTo(2);
+    assertThat(wrong.err())
+        .isEqualTo("broker: --cluster applies to run and config, not to the admin commands\n");
+  }
+
+  @Test
   void aPortOffsetThatIsNoNumberIsRefused() {
     Result wrong = run("--port-offset", "ten", "config");
 
