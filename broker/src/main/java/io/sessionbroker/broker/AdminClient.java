@@ -60,6 +60,9 @@ final class AdminClient {
 
   /** The first message in the chain: the JDK's ConnectException has none of its own. */
   private static String reason(Throwable e) {
+    if (e instanceof java.net.ConnectException) {
+      return "connection refused";
+    }
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t.getMessage() != null && !t.getMessage().isBlank()) {
         return t.getMessage();
