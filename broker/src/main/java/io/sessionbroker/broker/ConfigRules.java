@@ -81,7 +81,9 @@ final class ConfigRules {
 
   /** Settings that take one of a few words. */
   static final Map<String, List<String>> CHOICES =
-      Map.of("log.level", List.of("error", "warn", "info", "debug", "trace"));
+      Map.of(
+          "log.level", List.of("error", "warn", "info", "debug", "trace"),
+          "log.format", List.of("text", "json"));
 
   private ConfigRules() {}
 

@@ -14,8 +14,10 @@ import picocli.CommandLine.ParentCommand;
         "Start a broker node (the default command). Ctrl-C or SIGTERM stops it gracefully.")
 final class RunCommand implements Callable<Integer> {
 
-  /** slf4j-simple reads its level from this property once, when the first logger is made. */
-  static final String LOG_LEVEL_PROPERTY = "org.slf4j.simpleLogger.defaultLogLevel";
+  /** logback.xml reads the level and the format from these, once, when the first logger is made. */
+  static final String LOG_LEVEL_PROPERTY = "broker.log.level";
+
+  static final String LOG_FORMAT_PROPERTY = "broker.log.format";
 
   @ParentCommand Main main;
 
@@ -30,10 +32,11 @@ final class RunCommand implements Callable<Integer> {
   static int run(Main main, boolean cluster) {
     EffectiveConfig effective = main.configuration(cluster);
     // Before anything logs: nothing has made a logger yet (Main keeps none in a static field, and
-    // ConfigLoader reads JSON without Vert.x's codec, which makes one). MainTest runs in a JVM
-    // whose logging is set up already: there the level stays as it is.
+    // ConfigLoader reads JSON without Vert.x's codec, which makes one). In a JVM whose logging is
+    // set up already (a test's), level and format stay as they are.
     JsonObject log = effective.json().getJsonObject("log", new JsonObject());
     System.setProperty(LOG_LEVEL_PROPERTY, log.getString("level", "info"));
+    System.setProperty(LOG_FORMAT_PROPERTY, log.getString("format", "text"));
     return Main.runNode(BrokerConfig.fromJson(effective.json(), main.baseDir()));
   }
 }

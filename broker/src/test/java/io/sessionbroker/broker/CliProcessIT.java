@@ -71,15 +71,41 @@ class CliProcessIT {
    */
   @Test
   void logLevelFromTheEnvironmentSilencesTheInfoLines() throws Exception {
+    List<String> lines = startLines(Map.of("BROKER_LOG_LEVEL", "warn"));
+
+    assertThat(lines).anyMatch(l -> l.startsWith("listening tcp 127.0.0.1:"));
+    assertThat(lines).noneMatch(l -> l.contains(" INFO "));
+  }
+
+  /** Verifies that {@code log.format json} makes every log line one JSON object, for a shipper. */
+  @Test
+  void logFormatJsonWritesOneJsonObjectPerEvent() throws Exception {
+    List<String> lines = startLines(Map.of("BROKER_LOG_FORMAT", "json"));
+
+    List<JsonObject> logged =
+        lines.stream().filter(l -> l.startsWith("{")).map(JsonObject::new).toList();
+    assertThat(lines).noneMatch(l -> l.contains(" INFO "));
+    assertThat(logged)
+        .anySatisfy(
+            event -> {
+              assertThat(event.getString("level")).isEqualTo("INFO");
+              assertThat(event.getString("loggerName"))
+                  .isEqualTo("io.sessionbroker.transports.tcp.TcpTransport");
+              assertThat(event.getString("formattedMessage"))
+                  .startsWith("listener_up transport=tcp ");
+            });
+  }
+
+  /** Starts a broker on free ports with {@code env}; its output (log included) up to "ready". */
+  private List<String> startLines(Map<String, String> env) throws Exception {
     JsonObject conf = new JsonObject();
     for (String listener : List.of("tcp", "udp", "mqtt", "websocket", "http")) {
       conf.put(listener, new JsonObject().put("port", 0));
     }
     conf.put("bridge", new JsonObject().put("port", BrokerHarness.freePort()));
-    Path file = dir.resolve("quiet.json");
+    Path file = dir.resolve("broker-" + System.nanoTime() + ".json");
     Files.writeString(file, conf.encode());
-
-    Process broker = start(Map.of("BROKER_LOG_LEVEL", "warn"), "--conf", file.toString());
+    Process broker = start(env, true, "--conf", file.toString());
     try {
       List<String> lines = new ArrayList<>();
       BufferedReader out =
@@ -88,19 +114,18 @@ class CliProcessIT {
       for (String line = out.readLine(); line != null; line = out.readLine()) {
         lines.add(line);
         if (line.contains(" ready in ")) {
-          break;
+          return lines;
         }
       }
-      assertThat(lines).anyMatch(l -> l.startsWith("listening tcp 127.0.0.1:"));
-      assertThat(lines).anyMatch(l -> l.contains(" ready in "));
-      assertThat(lines).noneMatch(l -> l.contains(" INFO "));
+      throw new AssertionError("the broker ended before it was ready: " + lines);
     } finally {
       broker.destroy();
       broker.waitFor(30, TimeUnit.SECONDS);
     }
   }
 
-  private static Process start(Map<String, String> env, String... args) throws IOException {
+  private static Process start(Map<String, String> env, boolean mergeErrors, String... args)
+      throws IOException {
     List<String> command =
         new ArrayList<>(
             List.of(
@@ -110,14 +135,13 @@ class CliProcessIT {
                     "surefire.test.class.path", System.getProperty("java.class.path")),
                 Main.class.getName()));
     command.addAll(List.of(args));
-    ProcessBuilder builder =
-        new ProcessBuilder(command).redirectErrorStream(env.containsKey("BROKER_LOG_LEVEL"));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(mergeErrors);
     builder.environment().putAll(env);
     return builder.start();
   }
 
   private static Finished runToEnd(Map<String, String> env, String... args) throws Exception {
-    Process process = start(env, args);
+    Process process = start(env, false, args);
     process.getOutputStream().close();
     // Both streams are small; read them to the end, then the exit code.
     String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
