@@ -101,7 +101,8 @@ public final class Broker {
       return deploy(new Broker(config, vertx, null, clock, ticker, metrics));
     }
     ClusterNode cluster =
-        ClusterNode.create(config.cluster().configFile(), config.cluster().quorum());
+        ClusterNode.create(
+            config.cluster().configFile(), config.cluster().quorum(), config.cluster().name());
     Promise<Broker> started = Promise.promise(); // of no context: see deploy
     cluster
         .vertx(options, metrics.vertxFactory(), config.cluster().host())

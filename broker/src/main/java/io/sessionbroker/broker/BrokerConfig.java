@@ -56,8 +56,10 @@ public record BrokerConfig(
    * @param quorum members a node must see around it (itself included) to announce a lost node's
    *     sessions; a majority of the planned cluster size, so a node cut off from the others stays
    *     quiet
+   * @param name the cluster's name: nodes join only a cluster of their own name
    */
-  public record ClusterOptions(boolean enabled, Path configFile, String host, int quorum) {
+  public record ClusterOptions(
+      boolean enabled, Path configFile, String host, int quorum, String name) {
 
     static ClusterOptions fromJson(JsonObject json, Path baseDir) {
       int quorum = json.getInteger("quorum", 2);
@@ -68,7 +70,8 @@ public record BrokerConfig(
           json.getBoolean("enabled", false),
           baseDir.resolve(json.getString("configFile", "cluster.xml")),
           json.getString("host", "127.0.0.1"),
-          quorum);
+          quorum,
+          json.getString("name", "session-broker"));
     }
   }
 
