@@ -63,7 +63,7 @@ public final class Main implements Callable<Integer> {
       scope = ScopeType.INHERIT,
       description =
           "add N to every port setting (tcp, udp, mqtt, websocket, bridge, http): several nodes on "
-              + "one machine, e.g. --cluster, --cluster --port-offset 10")
+              + "one machine, e.g. --cluster, --cluster --port-offset 100")
   int portOffset;
 
   @Option(names = "--cluster", description = "join a cluster of broker nodes (conf/cluster.xml)")
