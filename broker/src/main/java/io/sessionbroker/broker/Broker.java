@@ -334,7 +334,10 @@ public final class Broker {
     }
     BrokerConfig.BridgeOptions bridge = config.bridge();
     return ListenerException.naming(
-            EventBridge.start(vertx, bridge), "bridge", bridge.host(), bridge.port())
+            EventBridge.start(vertx, bridge, config.http().adminToken()),
+            "bridge",
+            bridge.host(),
+            bridge.port())
         .mapEmpty();
   }
 

@@ -160,11 +160,11 @@ public record BrokerConfig(
               + String.join(", ", exposed)
               + ") require device authentication: set auth.secret (BROKER_AUTH_SECRET), at least 16 characters");
     }
-    if (bridge.enabled() && !isLoopback(bridge.host())) {
+    if (bridge.enabled() && !isLoopback(bridge.host()) && http.adminToken().isEmpty()) {
       throw new IllegalArgumentException(
           "bridge.host="
               + bridge.host()
-              + " is beyond loopback, but the event bus bridge has no admin credential: keep it on 127.0.0.1");
+              + " is beyond loopback: set http.adminToken (BROKER_HTTP_ADMIN_TOKEN), which the bridge then requires on every frame, or keep it on 127.0.0.1");
     }
     if (http.enabled() && !isLoopback(http.host()) && http.adminToken().isEmpty()) {
       throw new IllegalArgumentException(

@@ -28,9 +28,14 @@ final class EventBridge {
 
   private EventBridge() {}
 
-  static Future<TcpEventBusBridge> start(Vertx vertx, BrokerConfig.BridgeOptions options) {
+  /**
+   * @param adminToken {@code http.adminToken}: when not empty, every frame must carry it as {@code
+   *     "headers":{"authorization":"Bearer <token>"}}
+   */
+  static Future<TcpEventBusBridge> start(
+      Vertx vertx, BrokerConfig.BridgeOptions options, String adminToken) {
     TcpEventBusBridge bridge = TcpEventBusBridge.create(vertx, permissions(new BridgeOptions()));
-    BridgeFrames.install(bridge, options, PUBLISHED::contains);
+    BridgeFrames.install(bridge, options, PUBLISHED::contains, adminToken);
     return bridge.listen(options.port(), options.host());
   }
 

@@ -62,6 +62,10 @@ final class WatchCommand implements Callable<Integer> {
   List<String> addresses;
 
   private PrintWriter out;
+
+  /** {@code http.adminToken}: the bridge asks for it on every frame when it is set. */
+  private String token;
+
   private PrintWriter err;
   private final Backoff backoff = new Backoff(500, 10_000);
 
@@ -71,7 +75,9 @@ final class WatchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     main.refuseClusterFlag("watch");
-    JsonObject bridge = main.configuration(false).json().getJsonObject("bridge");
+    JsonObject json = main.configuration(false).json();
+    JsonObject bridge = json.getJsonObject("bridge");
+    token = json.getJsonObject("http").getString("adminToken", "");
     host = host != null ? host : bridge.getString("host");
     port = port != null ? port : bridge.getInteger("port");
     addresses = addresses == null || addresses.isEmpty() ? DEFAULT_ADDRESSES : addresses;
@@ -111,7 +117,7 @@ final class WatchCommand implements Callable<Integer> {
 
   /** Connects and subscribes; a subscription the bridge refuses is a usage error. */
   private BridgeClient connect() throws IOException, InterruptedException {
-    BridgeClient client = new BridgeClient(host, port);
+    BridgeClient client = new BridgeClient(host, port, token);
     try {
       client.registerAndSync(addresses.toArray(String[]::new));
       return client;
