@@ -71,7 +71,7 @@ public record BrokerConfig(
           baseDir.resolve(json.getString("configFile", "cluster.xml")),
           json.getString("host", "127.0.0.1"),
           quorum,
-          json.getString("name", "session-broker"));
+          clusterName(json.getString("name", "")));
     }
   }
 
@@ -109,6 +109,18 @@ public record BrokerConfig(
           json.getInteger("maxFrameBytes", DEFAULT_MAX_FRAME_BYTES),
           json.getInteger("maxBacklogBytes", DEFAULT_MAX_BACKLOG_BYTES));
     }
+  }
+
+  /**
+   * The cluster's name; empty means {@code session-broker-<user>}: the nodes one person starts on a
+   * machine find each other, and two people's clusters on one machine never merge (Hazelcast checks
+   * the name when a member joins). Nodes of one cluster on several hosts run as one service user,
+   * or set a name.
+   */
+  static String clusterName(String configured) {
+    return configured.isBlank()
+        ? "session-broker-" + System.getProperty("user.name", "unknown")
+        : configured;
   }
 
   /** Reads the configuration; relative file names in it are resolved against {@code baseDir}. */

@@ -26,6 +26,21 @@ class ConfigTest {
 
   @TempDir Path dir;
 
+  /**
+   * Verifies that the shipped configuration names the cluster after the user, so that two people's
+   * clusters on one machine never merge, and that a configured name wins.
+   */
+  @Test
+  void theClusterIsNamedAfterTheUserUnlessNamed() {
+    JsonObject conf = ConfigLoader.load(BrokerHarness.SHIPPED_CONF, Map.of());
+    JsonObject named = conf.copy();
+    named.getJsonObject("cluster").put("name", "alice");
+
+    assertThat(BrokerHarness.config(conf).cluster().name())
+        .isEqualTo("session-broker-" + System.getProperty("user.name"));
+    assertThat(BrokerHarness.config(named).cluster().name()).isEqualTo("alice");
+  }
+
   @Test
   void shippedConfigurationLoadsWithEveryListenerOnLoopback() {
     JsonObject json = ConfigLoader.load(BrokerHarness.SHIPPED_CONF, Map.of());
