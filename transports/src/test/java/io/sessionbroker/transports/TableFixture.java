@@ -139,8 +139,8 @@ public final class TableFixture implements AutoCloseable {
   }
 
   /**
-   * Forgets the recorded events not yet returned by {@link #await} (the contract keeps its own): for
-   * a long-running test that publishes many events it never awaits, such as a fuzzer.
+   * Forgets the recorded events not yet returned by {@link #await} (the contract keeps its own):
+   * for a long-running test that publishes many events it never awaits, such as a fuzzer.
    */
   public synchronized void forget() {
     events.clear();

@@ -12,8 +12,8 @@ import java.util.Random;
  *       inputs per wire;
  *   <li>{@code fuzz.seconds} (default 0 = no limit): stop a wire early once this much time has
  *       passed;
- *   <li>{@code fuzz.only} (default -1): run this one try alone, to reproduce a finding (every
- *       try's input depends only on the seed and its index).
+ *   <li>{@code fuzz.only} (default -1): run this one try alone, to reproduce a finding (every try's
+ *       input depends only on the seed and its index).
  * </ul>
  *
  * @param seed the run's seed

@@ -102,14 +102,25 @@ public final class FuzzRun {
     /** The report as text: the run's parameters, the reach table, known bugs, findings. */
     public synchronized String text() {
       StringBuilder text = new StringBuilder();
-      text.append("fuzz ").append(wire).append(": ").append(tries).append(" tries in ")
-          .append(elapsedMs).append(" ms, seed ").append(budget.seed())
-          .append(" (reproduce one with -Dfuzz.seed=").append(budget.seed())
+      text.append("fuzz ")
+          .append(wire)
+          .append(": ")
+          .append(tries)
+          .append(" tries in ")
+          .append(elapsedMs)
+          .append(" ms, seed ")
+          .append(budget.seed())
+          .append(" (reproduce one with -Dfuzz.seed=")
+          .append(budget.seed())
           .append(" -Dfuzz.only=<try>)\n");
       outcomes.forEach((label, count) -> text.append(String.format("  %6d  %s%n", count, label)));
       knownBugs.forEach(
-          (label, examples) -> text.append("  ").append(label).append(": e.g. ")
-              .append(String.join(", ", examples)).append('\n'));
+          (label, examples) ->
+              text.append("  ")
+                  .append(label)
+                  .append(": e.g. ")
+                  .append(String.join(", ", examples))
+                  .append('\n'));
       int shown = 0;
       for (String finding : findings) {
         if (shown++ == EXAMPLES * 2) {

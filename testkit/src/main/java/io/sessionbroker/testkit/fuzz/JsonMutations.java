@@ -73,47 +73,99 @@ public final class JsonMutations {
    * @param maxFrameBytes the wire's frame limit, for frames that run up to it and past it
    * @param types frame types of the wire, for frames that claim another type
    */
-  public static Mutator addTo(Mutator mutator, String delimiter, int maxFrameBytes, String... types) {
+  public static Mutator addTo(
+      Mutator mutator, String delimiter, int maxFrameBytes, String... types) {
     return mutator
-        .add("json-value", 8, (packets, random) -> onObject(packets, random, delimiter,
-            (fields, r) -> replaceValue(fields, r)))
-        .add("json-type", 3, (packets, random) -> onObject(packets, random, delimiter,
-            (fields, r) -> fields.set(indexOf(fields, "type", r), field("type",
-                r.nextInt(4) == 0 ? INTERESTING_VALUES[r.nextInt(INTERESTING_VALUES.length)]
-                    : Json.encode(types[r.nextInt(types.length)])))))
-        .add("json-drop-field", 2, (packets, random) -> onObject(packets, random, delimiter,
-            (fields, r) -> {
-              if (!fields.isEmpty()) {
-                fields.remove(r.nextInt(fields.size()));
-              }
-            }))
-        .add("json-duplicate-field", 1, (packets, random) -> onObject(packets, random, delimiter,
-            (fields, r) -> {
-              if (!fields.isEmpty()) {
-                String[] field = fields.get(r.nextInt(fields.size()));
-                fields.add(r.nextInt(fields.size() + 1),
-                    field(Json.decodeValue(field[0]).toString(),
-                        INTERESTING_VALUES[r.nextInt(INTERESTING_VALUES.length)]));
-              }
-            }))
-        .add("json-deep", 2, (packets, random) -> onObject(packets, random, delimiter,
-            (fields, r) -> fields.add(field(
-                r.nextBoolean() ? "status" : "payload", deep(r, maxFrameBytes)))))
-        .add("json-long", 2, (packets, random) -> onObject(packets, random, delimiter,
-            (fields, r) -> {
-              int length = maxFrameBytes - 64 + r.nextInt(128);
-              fields.add(field(r.nextBoolean() ? "pad" : "device",
-                  "\"" + "x".repeat(Math.max(0, length)) + "\""));
-            }))
+        .add(
+            "json-value",
+            8,
+            (packets, random) ->
+                onObject(packets, random, delimiter, (fields, r) -> replaceValue(fields, r)))
+        .add(
+            "json-type",
+            3,
+            (packets, random) ->
+                onObject(
+                    packets,
+                    random,
+                    delimiter,
+                    (fields, r) ->
+                        fields.set(
+                            indexOf(fields, "type", r),
+                            field(
+                                "type",
+                                r.nextInt(4) == 0
+                                    ? INTERESTING_VALUES[r.nextInt(INTERESTING_VALUES.length)]
+                                    : Json.encode(types[r.nextInt(types.length)])))))
+        .add(
+            "json-drop-field",
+            2,
+            (packets, random) ->
+                onObject(
+                    packets,
+                    random,
+                    delimiter,
+                    (fields, r) -> {
+                      if (!fields.isEmpty()) {
+                        fields.remove(r.nextInt(fields.size()));
+                      }
+                    }))
+        .add(
+            "json-duplicate-field",
+            1,
+            (packets, random) ->
+                onObject(
+                    packets,
+                    random,
+                    delimiter,
+                    (fields, r) -> {
+                      if (!fields.isEmpty()) {
+                        String[] field = fields.get(r.nextInt(fields.size()));
+                        fields.add(
+                            r.nextInt(fields.size() + 1),
+                            field(
+                                Json.decodeValue(field[0]).toString(),
+                                INTERESTING_VALUES[r.nextInt(INTERESTING_VALUES.length)]));
+                      }
+                    }))
+        .add(
+            "json-deep",
+            2,
+            (packets, random) ->
+                onObject(
+                    packets,
+                    random,
+                    delimiter,
+                    (fields, r) ->
+                        fields.add(
+                            field(r.nextBoolean() ? "status" : "payload", deep(r, maxFrameBytes)))))
+        .add(
+            "json-long",
+            2,
+            (packets, random) ->
+                onObject(
+                    packets,
+                    random,
+                    delimiter,
+                    (fields, r) -> {
+                      int length = maxFrameBytes - 64 + r.nextInt(128);
+                      fields.add(
+                          field(
+                              r.nextBoolean() ? "pad" : "device",
+                              "\"" + "x".repeat(Math.max(0, length)) + "\""));
+                    }))
         .add("invalid-utf8", 3, (packets, random) -> invalidUtf8(packets, random))
-        .add("not-an-object", 1, (packets, random) -> {
-          int index = Mutator.somePacket(packets, random);
-          if (index >= 0) {
-            String value = INTERESTING_VALUES[random.nextInt(INTERESTING_VALUES.length)];
-            packets.set(index, (value + delimiter).getBytes(StandardCharsets.UTF_8));
-          }
-          return packets;
-        });
+        .add(
+            "not-an-object",
+            1,
+            (packets, random) -> {
+              int index = Mutator.somePacket(packets, random);
+              if (index >= 0) {
+                String value = INTERESTING_VALUES[random.nextInt(INTERESTING_VALUES.length)];
+                packets.set(index, (value + delimiter).getBytes(StandardCharsets.UTF_8));
+              }
+              return packets;
+            });
   }
 
   /** A change to the fields of one JSON object, kept as encoded key and raw value text. */
@@ -142,7 +194,11 @@ public final class JsonMutations {
     change.apply(fields, random);
     StringBuilder rebuilt = new StringBuilder("{");
     for (int i = 0; i < fields.size(); i++) {
-      rebuilt.append(i == 0 ? "" : ",").append(fields.get(i)[0]).append(':').append(fields.get(i)[1]);
+      rebuilt
+          .append(i == 0 ? "" : ",")
+          .append(fields.get(i)[0])
+          .append(':')
+          .append(fields.get(i)[1]);
     }
     packets.set(index, (rebuilt.append('}') + suffix).getBytes(StandardCharsets.UTF_8));
     return packets;

@@ -18,14 +18,14 @@ import java.util.regex.Pattern;
  * at the time of each line. So the watch puts a tee in front of {@code System.err} (everything
  * still reaches the console and the test report) and keeps the lines whose level is WARN or ERROR,
  * each with the lines that follow it (a stack trace), until {@link #close}. This reads the
- * formatted output rather than installing a logging back end of its own: the test sees exactly
- * what an operator would.
+ * formatted output rather than installing a logging back end of its own: the test sees exactly what
+ * an operator would.
  */
 public final class LogWatch implements AutoCloseable {
 
   /**
-   * A slf4j-simple line at WARN or ERROR: "[thread] LEVEL logger - message", with or without a
-   * date and thread.
+   * A slf4j-simple line at WARN or ERROR: "[thread] LEVEL logger - message", with or without a date
+   * and thread.
    */
   private static final Pattern LEVEL = Pattern.compile("(^|\\s|\\])(WARN|ERROR) [\\w.$]+ - ");
 
@@ -78,9 +78,13 @@ public final class LogWatch implements AutoCloseable {
     if (LEVEL.matcher(text).find()) {
       current = new StringBuilder(text);
       entries.add(text);
-    } else if (current != null && !text.isEmpty() && !LEVEL.matcher(text).find()
-        && (Character.isWhitespace(text.charAt(0)) || text.startsWith("Caused by")
-            || text.contains("Exception") || text.contains("Error"))) {
+    } else if (current != null
+        && !text.isEmpty()
+        && !LEVEL.matcher(text).find()
+        && (Character.isWhitespace(text.charAt(0))
+            || text.startsWith("Caused by")
+            || text.contains("Exception")
+            || text.contains("Error"))) {
       // the stack trace (or exception line) printed under the entry
       current.append('\n').append(text);
       entries.set(entries.size() - 1, current.toString());
@@ -89,7 +93,9 @@ public final class LogWatch implements AutoCloseable {
     }
   }
 
-  /** Every WARN or ERROR entry so far (with its stack trace) that {@code expected} does not accept. */
+  /**
+   * Every WARN or ERROR entry so far (with its stack trace) that {@code expected} does not accept.
+   */
   public synchronized List<String> unexpected(Predicate<String> expected) {
     List<String> found = new ArrayList<>();
     for (String entry : entries) {

@@ -7,23 +7,23 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * A seeded mutator over recorded valid sessions: each session is the list of packets (lines, frames,
- * datagrams, MQTT packets) a well-behaved client sends, and a mutant is such a session broken by one
- * to three stacked mutations.
+ * A seeded mutator over recorded valid sessions: each session is the list of packets (lines,
+ * frames, datagrams, MQTT packets) a well-behaved client sends, and a mutant is such a session
+ * broken by one to three stacked mutations.
  *
  * <p>Why a mutator over valid sessions rather than generated inputs (e.g. jqwik): a random byte
- * string dies in the first bytes of every decoder (a bad MQTT packet type, a line that is not JSON),
- * so most of the broker's input handling is never reached; a mutant of a valid session passes the
- * decoders most of the way and breaks one field, one length, one packet order, which is where
- * decoders go wrong. Each try also costs a connection and a round trip, so the fuzzers run many tries
- * in parallel on plain sockets, which a property engine's sequential tries would not. Every try's
- * input depends only on the run's seed and the try's index ({@link FuzzBudget#random}), which makes a
- * finding as reproducible as a shrunk jqwik sample, if not as small.
+ * string dies in the first bytes of every decoder (a bad MQTT packet type, a line that is not
+ * JSON), so most of the broker's input handling is never reached; a mutant of a valid session
+ * passes the decoders most of the way and breaks one field, one length, one packet order, which is
+ * where decoders go wrong. Each try also costs a connection and a round trip, so the fuzzers run
+ * many tries in parallel on plain sockets, which a property engine's sequential tries would not.
+ * Every try's input depends only on the run's seed and the try's index ({@link FuzzBudget#random}),
+ * which makes a finding as reproducible as a shrunk jqwik sample, if not as small.
  *
  * <p>The generic mutations work on bytes and packets: bit flips, interesting byte values, insertion
  * and deletion of bytes, truncation, dropping, duplicating, swapping and splicing packets (from any
- * recorded session), random packets of random lengths. A wire adds its own with {@link #add}: length
- * fields that lie, JSON values of the wrong type or size ({@link JsonMutations}), and so on.
+ * recorded session), random packets of random lengths. A wire adds its own with {@link #add}:
+ * length fields that lie, JSON values of the wrong type or size ({@link JsonMutations}), and so on.
  */
 public final class Mutator {
 
@@ -48,8 +48,29 @@ public final class Mutator {
 
   /** Byte values that decoders treat specially: bounds, signs, delimiters, UTF-8 lead bytes. */
   private static final byte[] INTERESTING = {
-    0x00, 0x01, 0x7F, (byte) 0x80, (byte) 0xFF, (byte) 0xFE, (byte) 0xC0, (byte) 0xC3, (byte) 0xED,
-    '\n', '\r', '"', '\\', '{', '}', '[', ']', ',', ':', ' ', '0', '9', '-'
+    0x00,
+    0x01,
+    0x7F,
+    (byte) 0x80,
+    (byte) 0xFF,
+    (byte) 0xFE,
+    (byte) 0xC0,
+    (byte) 0xC3,
+    (byte) 0xED,
+    '\n',
+    '\r',
+    '"',
+    '\\',
+    '{',
+    '}',
+    '[',
+    ']',
+    ',',
+    ':',
+    ' ',
+    '0',
+    '9',
+    '-'
   };
 
   private final List<List<byte[]>> corpus;

@@ -92,9 +92,9 @@ final class FuzzFixture implements AutoCloseable {
   /**
    * The checks after a run, beside the fuzzer's own: no session of a healthy device was closed, the
    * table (and {@code connections}, the transport's own count, when it has one) returns to the
-   * healthy baseline, the
-   * heap to within {@link #HEAP_GROWTH_BOUND_BYTES} of where it was, no handler threw, and nothing
-   * was logged at WARN or ERROR that {@code expectedLog} does not accept.
+   * healthy baseline, the heap to within {@link #HEAP_GROWTH_BOUND_BYTES} of where it was, no
+   * handler threw, and nothing was logged at WARN or ERROR that {@code expectedLog} does not
+   * accept.
    */
   void assertCleanAfterRun(
       Collection<String> healthyIds,

@@ -82,8 +82,8 @@ class MqttFuzzIT {
   /**
    * Verifies that thousands of malformed MQTT sessions, 3.1.1 and 5, each end in an answer or a
    * close at once when their last packet is complete — never in silence — with only well-formed
-   * MQTT from the broker, while healthy clients beside them keep their sessions, and that the broker
-   * is left as it was: no exception, no leftover session, bounded memory.
+   * MQTT from the broker, while healthy clients beside them keep their sessions, and that the
+   * broker is left as it was: no exception, no leftover session, bounded memory.
    */
   @Test
   @ExpectCloses(
@@ -148,7 +148,8 @@ class MqttFuzzIT {
                 concat(
                     string(topic + "/a"),
                     u16(2),
-                    properties(concat(new byte[] {0x01, 1}, new byte[] {0x03}, string("text/json"))),
+                    properties(
+                        concat(new byte[] {0x01, 1}, new byte[] {0x03}, string("text/json"))),
                     utf8("{\"t\":1}"))),
             packet(0xA2, concat(u16(3), new byte[] {0}, string(topic + "/#"))),
             PINGREQ,
@@ -312,7 +313,11 @@ class MqttFuzzIT {
     byte[] input = mutant.bytes();
     Framing framing = Framing.of(input);
     String what =
-        "mutations " + mutant.applied() + ", framing " + framing + ", input "
+        "mutations "
+            + mutant.applied()
+            + ", framing "
+            + framing
+            + ", input "
             + FuzzRun.hex(input, 400);
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress("127.0.0.1", mqtt.port()), 5000);
@@ -411,17 +416,35 @@ class MqttFuzzIT {
       return framing;
     }
 
+    /**
+     * The protocol level the CONNECT asks for, or -1 when its protocol name is not MQTT's (3.1.1
+     * §3.1.2.1, [MQTT-3.1.2-1]: the server may then close, or answer as another protocol would).
+     */
     private static int levelOf(byte[] input, Frame frame) {
-      int nameLength = frame.bodyStart + 1 < input.length
-          ? (input[frame.bodyStart] & 0xFF) << 8 | input[frame.bodyStart + 1] & 0xFF
-          : -1;
+      int nameLength =
+          frame.bodyStart + 1 < input.length
+              ? (input[frame.bodyStart] & 0xFF) << 8 | input[frame.bodyStart + 1] & 0xFF
+              : -1;
       int at = frame.bodyStart + 2 + nameLength;
-      return nameLength >= 0 && at < input.length ? input[at] : -1;
+      if (nameLength < 0 || at >= input.length) {
+        return -1;
+      }
+      String name = new String(input, frame.bodyStart + 2, nameLength, StandardCharsets.ISO_8859_1);
+      int level = input[at];
+      return name.equals("MQTT") && (level == 4 || level == 5)
+              || name.equals("MQIsdp") && level == 3
+          ? level
+          : -1;
     }
 
     @Override
     public String toString() {
-      return packets + " packets, level " + level + ", " + pingsAfterConnect + " pings"
+      return packets
+          + " packets, level "
+          + level
+          + ", "
+          + pingsAfterConnect
+          + " pings"
           + (completion.length > 0 ? ", completed with " + completion.length + " bytes" : "")
           + (oversized ? ", oversized or malformed length" : "");
     }
@@ -491,8 +514,7 @@ class MqttFuzzIT {
           }
           connackCode = body[1] & 0xFF;
           boolean documented =
-              connackCode == 0
-                  || (framing.level == 5 ? connackCode >= 0x80 : connackCode <= 5);
+              connackCode == 0 || (framing.level == 5 ? connackCode >= 0x80 : connackCode <= 5);
           if (!documented) {
             throw new AssertionError("CONNACK code " + connackCode + ": " + seen + "; " + what);
           }
@@ -505,8 +527,7 @@ class MqttFuzzIT {
           }
           disconnectReason = body.length == 0 ? 0 : body[0] & 0xFF;
           if (disconnectReason < 0x80) {
-            throw new AssertionError(
-                "a DISCONNECT without an error reason: " + seen + "; " + what);
+            throw new AssertionError("a DISCONNECT without an error reason: " + seen + "; " + what);
           }
         }
         default -> {} // SUBACK, UNSUBACK, PUBACK, PUBREC, PUBCOMP, PUBLISH: answers to the input

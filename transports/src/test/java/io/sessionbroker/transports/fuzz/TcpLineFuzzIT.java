@@ -41,18 +41,18 @@ import org.junit.jupiter.api.Test;
  *   <li>every line the broker sends is a JSON object of a documented type ({@code welcome}, {@code
  *       pong}, {@code error} with a documented code, {@code bye} with a broker's reason), and an
  *       {@code error} or {@code bye} is the last line before the close;
- *   <li>a connection that never got a {@code welcome} is closed, after an {@code error}, within
- *       the handshake timeout (plus slack for a loaded machine) of the input's end;
+ *   <li>a connection that never got a {@code welcome} is closed, after an {@code error}, within the
+ *       handshake timeout (plus slack for a loaded machine) of the input's end;
  *   <li>a connection that got a {@code welcome} either answers a {@code ping} probe with a {@code
  *       pong} (the input was valid after all), or ends within the session's timeout of the input's
  *       end (TIMEOUT) or at once (an {@code error}, or the device's own {@code bye}).
  * </ul>
  *
- * Half the tries end their input with that probe line (which also ends a line the input left
- * open); the other half leave the connection silent, so that the handshake timeout and the session
- * timeout are what must end it. After the run: no healthy session was closed, the table and the
- * transport's connection count are back to the healthy ones, the heap is bounded, nothing threw
- * and nothing was logged at WARN or ERROR.
+ * Half the tries end their input with that probe line (which also ends a line the input left open);
+ * the other half leave the connection silent, so that the handshake timeout and the session timeout
+ * are what must end it. After the run: no healthy session was closed, the table and the transport's
+ * connection count are back to the healthy ones, the heap is bounded, nothing threw and nothing was
+ * logged at WARN or ERROR.
  */
 class TcpLineFuzzIT {
 
@@ -62,8 +62,7 @@ class TcpLineFuzzIT {
   /** Room for a loaded 2-core machine beyond each deadline the broker promises. */
   private static final long SLACK_MS = 3000;
 
-  private static final byte[] PROBE =
-      "\n{\"type\":\"ping\"}\n".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] PROBE = "\n{\"type\":\"ping\"}\n".getBytes(StandardCharsets.UTF_8);
 
   private static final Set<String> ERROR_CODES =
       Set.of(
@@ -93,7 +92,6 @@ class TcpLineFuzzIT {
 
   private FuzzFixture fixture;
   private TcpTransport tcp;
-  private Mutator mutator;
 
   /**
    * Verifies that thousands of malformed line sessions each get a documented error and a close
@@ -120,7 +118,6 @@ class TcpLineFuzzIT {
                       .put("maxFrameBytes", MAX_FRAME_BYTES)),
               DeviceAuth.NONE);
       fx.tables.vertx.deployVerticle(tcp).await(10, TimeUnit.SECONDS);
-      mutator = mutator();
       List<HealthyTcp> healthy = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
         healthy.add(new HealthyTcp("healthy-tcp-" + i, tcp.port()));
@@ -137,10 +134,14 @@ class TcpLineFuzzIT {
     }
   }
 
-  private static Mutator mutator() {
+  /**
+   * The mutator of one try: its splice donors are the recorded sessions with the try's own device
+   * id, so that a try never speaks for another's device (each try replays alone).
+   */
+  private static Mutator mutator(String device) {
     List<List<byte[]>> corpus = new ArrayList<>();
     for (String session : SESSIONS) {
-      corpus.add(packets(session.replace("DEV", "corpus")));
+      corpus.add(packets(session.replace("DEV", device)));
     }
     Mutator mutator = new Mutator(corpus);
     JsonMutations.addTo(mutator, "\n", MAX_FRAME_BYTES, "hello", "ping", "data", "bye", "pong");
@@ -182,11 +183,14 @@ class TcpLineFuzzIT {
     fixture.forgetEventsNowAndThen(index);
     String device = "fz-tcp-" + index;
     String session = SESSIONS.get(random.nextInt(SESSIONS.size())).replace("DEV", device);
-    Mutator.Mutant mutant = mutator.mutate(packets(session), random);
+    Mutator.Mutant mutant = mutator(device).mutate(packets(session), random);
     byte[] input = mutant.bytes();
     boolean probe = random.nextBoolean();
     String what =
-        "mutations " + mutant.applied() + (probe ? " + probe" : "") + ", input "
+        "mutations "
+            + mutant.applied()
+            + (probe ? " + probe" : "")
+            + ", input "
             + FuzzRun.printable(input, 600);
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress("127.0.0.1", tcp.port()), 5000);
@@ -221,7 +225,8 @@ class TcpLineFuzzIT {
     Reader(Socket socket, String what) throws IOException {
       this.socket = socket;
       this.in =
-          new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+          new BufferedReader(
+              new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
       this.what = what;
     }
 
@@ -297,7 +302,8 @@ class TcpLineFuzzIT {
 
     /** The broker closed: its last line must say why, unless the device said bye itself. */
     private String closed(boolean reset) {
-      if (last == null || "welcome".equals(last.getString("type"))
+      if (last == null
+          || "welcome".equals(last.getString("type"))
           || "pong".equals(last.getString("type"))) {
         if (reset) {
           return welcome == null ? "closed (reset) before a session" : "session closed (reset)";
@@ -314,7 +320,9 @@ class TcpLineFuzzIT {
       return "session ended by bye " + last.getString("reason");
     }
 
-    /** One line from the broker: a JSON object of a documented type, and nothing after last words. */
+    /**
+     * One line from the broker: a JSON object of a documented type, and nothing after last words.
+     */
     private JsonObject frame(String line) {
       lines.add(line);
       if (last != null

@@ -35,9 +35,9 @@ import org.junit.jupiter.api.Test;
  * from sources of their own, while healthy UDP devices heartbeat beside them.
  *
  * <p>Two kinds of try. A <em>spoofed</em> try sends datagrams that carry no valid ticket (a forger
- * who cannot read the answers): the broker may answer only a hello at least as long as its
- * welcome, with that welcome, so the source never gets back more bytes than it sent, and never a
- * {@code pong} or an {@code error} (docs/protocol.md "Hellos are padded: no amplification"). A
+ * who cannot read the answers): the broker may answer only a hello at least as long as its welcome,
+ * with that welcome, so the source never gets back more bytes than it sent, and never a {@code
+ * pong} or an {@code error} (docs/protocol.md "Hellos are padded: no amplification"). A
  * <em>ticketed</em> try first says a valid hello and then sends mutants of a session that carry the
  * real ticket: the answers may then be {@code pong}s and {@code error}s with a documented code.
  * Every datagram the broker sends must be a JSON object of a documented type.
@@ -152,7 +152,10 @@ class UdpFuzzIT {
     List<byte[]> datagrams = new ArrayList<>();
     for (String datagram : session) {
       datagrams.add(
-          datagram.replace("DEV", device).replace("TICKET", ticket).getBytes(StandardCharsets.UTF_8));
+          datagram
+              .replace("DEV", device)
+              .replace("TICKET", ticket)
+              .getBytes(StandardCharsets.UTF_8));
     }
     return datagrams;
   }
@@ -209,7 +212,8 @@ class UdpFuzzIT {
       int length = answer.encode().getBytes(StandardCharsets.UTF_8).length;
       if ("bye".equals(answer.getString("type"))
           && BYE_REASONS.contains(answer.getString("reason"))) {
-        // Not an answer: the end of a session a hello of this try opened, taken over by a later one.
+        // Not an answer: the end of a session a hello of this try opened, taken over by a later
+        // one.
         byesToSpoofed.incrementAndGet();
         outcome = "spoofed: welcomed, then bye " + answer.getString("reason");
         continue;
@@ -267,7 +271,8 @@ class UdpFuzzIT {
     }
 
     JsonObject hello(String device, String nonce) throws IOException {
-      List<JsonObject> answers = untilWelcomeOf(helloBytes(device, nonce), nonce, "hello of " + device);
+      List<JsonObject> answers =
+          untilWelcomeOf(helloBytes(device, nonce), nonce, "hello of " + device);
       return answers.get(answers.size() - 1);
     }
 

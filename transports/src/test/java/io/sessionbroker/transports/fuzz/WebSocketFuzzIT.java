@@ -76,6 +76,15 @@ class WebSocketFuzzIT {
    */
   static final boolean KNOWN_BUG_WS_INVALID_UTF8_NOT_1007 = true;
 
+  /**
+   * Found by this fuzzer, owned by no change yet: while a session is opening, the broker pauses the
+   * device's data frames, but Netty's decoder goes on, so a later framing error, a later frame over
+   * the size limit or a later close frame ends the connection first: the data frames sent before it
+   * (a {@code bye}, a {@code data}, a malformed frame) are dropped unread, and the close code is
+   * the pre-welcome one. While true, such an end is counted under its own label instead of failing.
+   */
+  static final boolean KNOWN_ISSUE_WS_QUEUED_FRAMES_OVERTAKEN = true;
+
   private static final int HANDSHAKE_MS = 1000;
   private static final int MAX_FRAME_BYTES = 16_384;
   private static final long ANSWER_MS = 3000;
@@ -134,8 +143,12 @@ class WebSocketFuzzIT {
   // ---- the recorded sessions
 
   private static byte[] upgrade(String query) {
-    return ("GET /devices" + query + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-            + "Connection: Upgrade\r\nSec-WebSocket-Key: " + KEY + "\r\n"
+    return ("GET /devices"
+            + query
+            + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+            + "Connection: Upgrade\r\nSec-WebSocket-Key: "
+            + KEY
+            + "\r\n"
             + "Sec-WebSocket-Version: 13\r\n\r\n")
         .getBytes(StandardCharsets.UTF_8);
   }
@@ -236,7 +249,8 @@ class WebSocketFuzzIT {
       if (bytes.length < at + (masked ? 4 : 0) + length) {
         return null;
       }
-      byte[] payload = Arrays.copyOfRange(bytes, at + (masked ? 4 : 0), at + (masked ? 4 : 0) + length);
+      byte[] payload =
+          Arrays.copyOfRange(bytes, at + (masked ? 4 : 0), at + (masked ? 4 : 0) + length);
       if (masked) {
         for (int i = 0; i < payload.length; i++) {
           payload[i] ^= bytes[at + i % 4];
@@ -269,10 +283,7 @@ class WebSocketFuzzIT {
     Mutator mutator = new Mutator(sessions(device));
     return mutator
         .add("ws-rsv", 2, onFrame((f, r) -> frame(f.first | (0x10 << r.nextInt(3)), f.payload)))
-        .add(
-            "ws-opcode",
-            3,
-            onFrame((f, r) -> frame(f.first & 0xF0 | r.nextInt(16), f.payload)))
+        .add("ws-opcode", 3, onFrame((f, r) -> frame(f.first & 0xF0 | r.nextInt(16), f.payload)))
         .add(
             "ws-unmasked",
             2,
@@ -283,10 +294,7 @@ class WebSocketFuzzIT {
             "ws-big-control",
             1,
             onFrame((f, r) -> frame(0x80 | 0x9, Mutator.randomBytes(r, 126 + r.nextInt(200)))))
-        .add(
-            "ws-binary",
-            1,
-            onFrame((f, r) -> frame(f.first & 0xF0 | 0x2, f.payload)))
+        .add("ws-binary", 1, onFrame((f, r) -> frame(f.first & 0xF0 | 0x2, f.payload)))
         .add(
             "ws-big-message",
             1,
@@ -323,7 +331,13 @@ class WebSocketFuzzIT {
   private static byte[] jsonInside(ClientFrame frame, Random random) {
     Mutator json =
         JsonMutations.addTo(
-            Mutator.withoutGenericMutations(), "", MAX_FRAME_BYTES, "hello", "ping", "data", "bye",
+            Mutator.withoutGenericMutations(),
+            "",
+            MAX_FRAME_BYTES,
+            "hello",
+            "ping",
+            "data",
+            "bye",
             "pong");
     List<byte[]> payload = new ArrayList<>(List.of(frame.payload));
     byte[] mutated = json.mutate(payload, random).bytes();
@@ -343,18 +357,27 @@ class WebSocketFuzzIT {
     byte[] input = mutant.bytes();
     Model model = upgradeIntact ? Model.of(mutant.packets(), session.get(0)) : null;
     String what =
-        "mutations " + mutant.applied() + ", expected " + (model == null ? "?" : model)
-            + ", input " + FuzzRun.printable(input, 500);
+        "mutations "
+            + mutant.applied()
+            + ", expected "
+            + (model == null ? "?" : model)
+            + ", input "
+            + FuzzRun.printable(input, 500);
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress("127.0.0.1", ws.port()), 5000);
-      write(socket, input);
+      // RFC 6455 §4.1: a client sends frames only once the server has answered the upgrade
+      ByteArrayOutputStream frames = new ByteArrayOutputStream();
+      for (int i = 1; i < mutant.packets().size(); i++) {
+        frames.writeBytes(mutant.packets().get(i));
+      }
       if (model != null) {
-        write(socket, model.completion);
+        frames.writeBytes(model.completion);
         if (!model.ends()) {
-          write(socket, frame(0x80 | 0x9, utf8("probe")));
+          frames.writeBytes(frame(0x80 | 0x9, utf8("probe")));
         }
       }
-      return new Answers(socket, model, what).judge();
+      write(socket, mutant.packets().isEmpty() ? new byte[0] : mutant.packets().get(0));
+      return new Answers(socket, model, what).judge(frames.toByteArray());
     }
   }
 
@@ -375,6 +398,8 @@ class WebSocketFuzzIT {
   static final class Model {
     int expected; // 0: nothing ends it
     boolean framing; // the end is a framing error (1002)
+    final Set<Integer> laterDecoderEnds = new java.util.HashSet<>(); // after the first end
+    boolean laterClientClose;
     boolean invalidUtf8;
     boolean open;
     boolean clientClose;
@@ -394,7 +419,9 @@ class WebSocketFuzzIT {
       byte[] bytes = stream.toByteArray();
       ByteArrayOutputStream message = null;
       int at = 0;
-      while (at < bytes.length && !model.ends()) {
+      // Scans on past the first end for the decoder's own (framing errors, oversized frames, close
+      // frames), which can overtake frames the broker holds back while the session opens.
+      while (at < bytes.length) {
         int remaining = bytes.length - at;
         if (remaining < 2) {
           return model.cut(bytes, at);
@@ -420,9 +447,15 @@ class WebSocketFuzzIT {
         boolean fin = (first & 0x80) != 0;
         boolean control = opcode >= 8;
         // RFC 6455 §5.1, §5.2, §5.5: errors the header alone shows
-        if (!masked || (first & 0x70) != 0 || (opcode > 2 && opcode < 8) || opcode > 10
-            || length < 0 || longerThanNeeded || (control && (!fin || length > 125))
-            || (opcode == 0 && message == null) || ((opcode == 1 || opcode == 2) && message != null)) {
+        if (!masked
+            || (first & 0x70) != 0
+            || (opcode > 2 && opcode < 8)
+            || opcode > 10
+            || length < 0
+            || longerThanNeeded
+            || (control && (!fin || length > 125))
+            || (opcode == 0 && message == null)
+            || ((opcode == 1 || opcode == 2) && message != null)) {
           model.end(1002, true);
           break;
         }
@@ -443,17 +476,24 @@ class WebSocketFuzzIT {
       return model;
     }
 
-    /** The input stops inside a frame header: complete it as a zero-length frame? No: leave it. */
+    /**
+     * The input stops inside a frame header, which cannot be completed without choosing what it
+     * means: no probe, and only the generic expectation (an end with a documented code, by the
+     * handshake or the session timeout at the latest).
+     */
     private Model cut(byte[] bytes, int at) {
-      // A header cut short cannot be completed without choosing its meaning; the probe then lands
-      // inside it. Leave the expectation open: only "answered or closed, with a documented code".
       expected = -1;
       completion = new byte[0];
       return this;
     }
 
     private ByteArrayOutputStream frame(
-        byte[] bytes, int at, int header, int length, int opcode, boolean fin,
+        byte[] bytes,
+        int at,
+        int header,
+        int length,
+        int opcode,
+        boolean fin,
         ByteArrayOutputStream message) {
       byte[] payload = Arrays.copyOfRange(bytes, at + header + 4, at + header + 4 + length);
       for (int i = 0; i < payload.length; i++) {
@@ -472,10 +512,15 @@ class WebSocketFuzzIT {
         if (!validCode) {
           end(1002, true);
         } else if (payload.length > 2 && !utf8(Arrays.copyOfRange(payload, 2, payload.length))) {
-          invalidUtf8 = true;
-          end(1007, false);
+          // Netty checks a close frame's reason as it decodes it: a decoder-level end
+          invalidUtf8 |= !ends();
+          if (ends()) {
+            laterDecoderEnds.add(1007);
+          } else {
+            end(1007, false);
+          }
         } else {
-          clientClose = true;
+          close();
         }
         return message;
       }
@@ -497,7 +542,7 @@ class WebSocketFuzzIT {
       }
       byte[] text = current.toByteArray();
       if (!utf8(text)) {
-        invalidUtf8 = true;
+        invalidUtf8 |= !ends();
         end(1007, false);
         return null;
       }
@@ -507,6 +552,9 @@ class WebSocketFuzzIT {
 
     /** The device protocol on a whole text message (docs/protocol.md), as the broker reads it. */
     private void application(byte[] text) {
+      if (ends()) {
+        return;
+      }
       try {
         JsonObject message = Frames.parse(Buffer.buffer(text));
         String type = Frames.type(message);
@@ -531,8 +579,31 @@ class WebSocketFuzzIT {
     }
 
     private void end(int code, boolean framingError) {
+      if (ends()) {
+        if (framingError || code == 1009) {
+          laterDecoderEnds.add(code);
+        }
+        return;
+      }
       expected = code;
       framing = framingError;
+    }
+
+    private void close() {
+      if (ends()) {
+        laterClientClose = true;
+      } else {
+        clientClose = true;
+      }
+    }
+
+    /** Whether {@code code} is a later end of the decoder's that overtook the first one. */
+    boolean overtakenBy(int code) {
+      return laterClientClose
+          || laterDecoderEnds.contains(code)
+          || KNOWN_BUG_WS_FRAMING_ERRORS_NOT_1002
+              && (laterDecoderEnds.contains(1002) || laterDecoderEnds.contains(1007))
+              && (code == 1008 || code == 4003);
     }
 
     private static boolean utf8(byte[] bytes) {
@@ -550,8 +621,11 @@ class WebSocketFuzzIT {
 
     @Override
     public String toString() {
-      return (expected == 0 ? "no end" : expected == -1 ? "any documented end" : "close " + expected)
-          + (clientClose ? " (client close)" : "") + (open ? ", hello said" : ", no hello");
+      return (expected == 0
+              ? "no end"
+              : expected == -1 ? "any documented end" : "close " + expected)
+          + (clientClose ? " (client close)" : "")
+          + (open ? ", hello said" : ", no hello");
     }
   }
 
@@ -571,7 +645,10 @@ class WebSocketFuzzIT {
       this.what = what;
     }
 
-    String judge() throws IOException {
+    /**
+     * Reads the answer to the upgrade request; once upgraded, sends {@code frames} and reads on.
+     */
+    String judge(byte[] frames) throws IOException {
       deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(HANDSHAKE_MS + SLACK_MS);
       String status;
       try {
@@ -588,7 +665,8 @@ class WebSocketFuzzIT {
         if (model != null) {
           throw new AssertionError("an intact upgrade got " + status + "; " + what);
         }
-        return untilClosed("HTTP " + status.split(" ")[1]);
+        String[] parts = status.split(" ");
+        return untilClosed("HTTP " + (parts.length > 1 ? parts[1] : "?"));
       }
       // Unprobed (an unmodelled input): the handshake timeout, or a session's timeout (at most
       // 3 s), must end it; probed: the answer or the close is due at once.
@@ -598,6 +676,7 @@ class WebSocketFuzzIT {
                   model == null || model.expected == -1
                       ? HANDSHAKE_MS + 3000 + SLACK_MS
                       : ANSWER_MS);
+      write(socket, frames);
       return frames();
     }
 
@@ -687,8 +766,10 @@ class WebSocketFuzzIT {
         throw new AssertionError("the device's close frame was not answered; " + what);
       }
       throw new AssertionError(
-          "left hanging: not closed, probe not answered within the deadline, frames " + seen
-              + "; " + what);
+          "left hanging: not closed, probe not answered within the deadline, frames "
+              + seen
+              + "; "
+              + what);
     }
 
     /** The connection ended with close code {@code code} (-1: no close frame). */
@@ -703,7 +784,9 @@ class WebSocketFuzzIT {
       if (model.invalidUtf8 && KNOWN_BUG_WS_INVALID_UTF8_NOT_1007 && code != 1007) {
         return FuzzRun.KNOWN_BUG + "invalid UTF-8 not closed with 1007 (" + outcome + ")";
       }
-      if (model.framing && code != 1002 && KNOWN_BUG_WS_FRAMING_ERRORS_NOT_1002
+      if (model.framing
+          && code != 1002
+          && KNOWN_BUG_WS_FRAMING_ERRORS_NOT_1002
           && (code == 1008 || code == 4003)) {
         return FuzzRun.KNOWN_BUG + "framing error closed with " + code + ", not 1002";
       }
@@ -712,6 +795,11 @@ class WebSocketFuzzIT {
       }
       if (model.expected == 0 && !model.open && code == 1008) {
         return "no hello: handshake timeout, 1008";
+      }
+      if (code != model.expected
+          && KNOWN_ISSUE_WS_QUEUED_FRAMES_OVERTAKEN
+          && model.overtakenBy(code)) {
+        return FuzzRun.KNOWN_BUG + "a later decoder end overtook queued frames (" + outcome + ")";
       }
       if (model.expected == 0 && model.open && (code == 4000 || code == 4001)) {
         // the session timed out (a hello may ask for a heartbeat of 0.1 s), or a try whose input
@@ -735,7 +823,9 @@ class WebSocketFuzzIT {
     }
   }
 
-  /** A healthy device on the JDK's WebSocket client: a ping frame every beat, answered by a pong. */
+  /**
+   * A healthy device on the JDK's WebSocket client: a ping frame every beat, answered by a pong.
+   */
   private static final class HealthyWs implements HealthyFleet.Device, WebSocket.Listener {
     private final String id;
     private final WebSocket socket;
