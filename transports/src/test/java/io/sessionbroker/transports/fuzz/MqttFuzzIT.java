@@ -58,6 +58,17 @@ class MqttFuzzIT {
    */
   static final boolean KNOWN_BUG_MQTT_DECODE_PAST_REMAINING_LENGTH = true;
 
+  /**
+   * Found by this fuzzer, owned by no change of issue 13 yet: Netty's MQTT decoder stores the
+   * protocol level of every CONNECT it decodes on the channel, and its encoder writes by that
+   * level. So a second CONNECT (a protocol error, [MQTT-3.1.0-2]) of another level switches the
+   * connection's codec before the broker answers it: an MQTT 5 client gets its DISCONNECT 0x82 as a
+   * 3.1.1 DISCONNECT (no reason code, which MQTT 5 reads as 0x00 Normal disconnection), an MQTT
+   * 3.1.1 client gets an MQTT 5 DISCONNECT it cannot have. While true, such a DISCONNECT after a
+   * second CONNECT is counted under its own label instead of failing.
+   */
+  static final boolean KNOWN_ISSUE_MQTT_SECOND_CONNECT_SWITCHES_CODEC = true;
+
   private static final int MAX_MESSAGE_BYTES = 262_144;
 
   /** How long a broker that has every byte of the input may take to answer, on a loaded machine. */
@@ -368,6 +379,7 @@ class MqttFuzzIT {
     boolean oversized;
     boolean malformedLength;
     int pingsAfterConnect;
+    boolean laterConnect;
     int level = -1;
     int packets;
 
@@ -403,6 +415,8 @@ class MqttFuzzIT {
         if (type == 1 && !connected) {
           connected = true;
           framing.level = levelOf(input, frame);
+        } else if (type == 1) {
+          framing.laterConnect = true;
         } else if (connected && input[at] == (byte) 0xC0 && frame.length == 0) {
           framing.pingsAfterConnect++;
         }
@@ -460,6 +474,7 @@ class MqttFuzzIT {
     private int connackCode = -1;
     private int pingResponses;
     private int disconnectReason = -1;
+    private String knownIssue;
 
     Answers(Socket socket, Framing framing, String what) throws IOException {
       this.socket = socket;
@@ -521,13 +536,17 @@ class MqttFuzzIT {
         }
         case 13 -> pingResponses++;
         case 14 -> {
-          if (framing.level != 5) {
-            throw new AssertionError(
-                "a DISCONNECT to an MQTT " + framing.level + " client: " + seen + "; " + what);
-          }
           disconnectReason = body.length == 0 ? 0 : body[0] & 0xFF;
-          if (disconnectReason < 0x80) {
-            throw new AssertionError("a DISCONNECT without an error reason: " + seen + "; " + what);
+          if (framing.level != 5 || disconnectReason < 0x80) {
+            if (framing.laterConnect && KNOWN_ISSUE_MQTT_SECOND_CONNECT_SWITCHES_CODEC) {
+              knownIssue = "a second CONNECT switched the codec: DISCONNECT in the wrong form";
+            } else if (framing.level != 5) {
+              throw new AssertionError(
+                  "a DISCONNECT to an MQTT " + framing.level + " client: " + seen + "; " + what);
+            } else {
+              throw new AssertionError(
+                  "a DISCONNECT without an error reason: " + seen + "; " + what);
+            }
           }
         }
         default -> {} // SUBACK, UNSUBACK, PUBACK, PUBREC, PUBCOMP, PUBLISH: answers to the input
@@ -536,6 +555,9 @@ class MqttFuzzIT {
     }
 
     private String closed(String how) {
+      if (knownIssue != null) {
+        return FuzzRun.KNOWN_BUG + knownIssue;
+      }
       if (connackCode < 0) {
         return "closed before a CONNACK";
       }
