@@ -115,7 +115,7 @@ class BridgeFuzzIT {
   @Test
   void malformedFramesAreAnsweredOrClosedAtOnceWhileHealthyClientsLive() throws Exception {
     // given a whole broker, two healthy TCP devices heartbeating and two healthy bridge clients
-    FuzzBudget budget = FuzzBudget.fromSystemProperties(1500);
+    FuzzBudget budget = FuzzBudget.fromSystemProperties(400);
     try (LogWatch log = LogWatch.start();
         BrokerHarness harness = BrokerHarness.start()) {
       bridgePort = harness.conf.getJsonObject("bridge").getInteger("port");

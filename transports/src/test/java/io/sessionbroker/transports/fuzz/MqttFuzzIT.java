@@ -102,7 +102,7 @@ class MqttFuzzIT {
       extraLatenessMs = 2000)
   void malformedPacketsAreAnsweredOrClosedAtOnceWhileHealthyClientsLive() throws Exception {
     // given an MQTT transport and four healthy Paho clients publishing
-    FuzzBudget budget = FuzzBudget.fromSystemProperties(1500);
+    FuzzBudget budget = FuzzBudget.fromSystemProperties(1000);
     try (FuzzFixture fx = new FuzzFixture(TABLE)) {
       fixture = fx;
       mqtt =

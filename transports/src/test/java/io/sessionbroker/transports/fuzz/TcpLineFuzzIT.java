@@ -105,7 +105,7 @@ class TcpLineFuzzIT {
       extraLatenessMs = 2000)
   void malformedLinesGetTheirErrorAndCloseWhileHealthySessionsLive() throws Exception {
     // given a TCP transport with a 1 s handshake and four healthy devices heartbeating
-    FuzzBudget budget = FuzzBudget.fromSystemProperties(1500);
+    FuzzBudget budget = FuzzBudget.fromSystemProperties(1000);
     try (FuzzFixture fx = new FuzzFixture()) {
       fixture = fx;
       tcp =
