@@ -99,8 +99,15 @@ public final class FuzzRun {
       return tries;
     }
 
-    /** The report as text: the run's parameters, the reach table, known bugs, findings. */
+    /**
+     * The report as text: the run's parameters, the reach table, known bugs, the first findings.
+     */
     public synchronized String text() {
+      return text(EXAMPLES * 2);
+    }
+
+    /** The report with up to {@code maxFindings} findings in full. */
+    synchronized String text(int maxFindings) {
       StringBuilder text = new StringBuilder();
       text.append("fuzz ")
           .append(wire)
@@ -123,8 +130,8 @@ public final class FuzzRun {
                   .append('\n'));
       int shown = 0;
       for (String finding : findings) {
-        if (shown++ == EXAMPLES * 2) {
-          text.append("  … and ").append(findings.size() - EXAMPLES * 2).append(" more\n");
+        if (shown++ == maxFindings) {
+          text.append("  … and ").append(findings.size() - maxFindings).append(" more\n");
           break;
         }
         text.append("  FINDING ").append(finding).append('\n');
@@ -171,9 +178,9 @@ public final class FuzzRun {
       workers.shutdownNow();
     }
     report.elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-    String text = report.text();
-    System.out.print(text);
-    write(wire, text);
+    System.out.print(report.text());
+    write(wire, report.text(500)); // the file has (nearly) every finding
+
     return report;
   }
 

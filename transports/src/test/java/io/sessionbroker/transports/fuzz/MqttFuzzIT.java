@@ -69,6 +69,15 @@ class MqttFuzzIT {
    */
   static final boolean KNOWN_ISSUE_MQTT_SECOND_CONNECT_SWITCHES_CODEC = true;
 
+  /**
+   * Known bug, for the MQTT CONNECT rules of issue 13 ("walk through every MUST close / MUST send
+   * for CONNECT"): a 3.1 or 3.1.1 CONNECT whose flags vertx-mqtt refuses (a will QoS or retain
+   * without the will flag, [MQTT-3.1.2-11], [MQTT-3.1.2-15]) gets CONNACK 0x82, an MQTT 5 reason
+   * code that 3.1.1 does not have (§3.2.2.3: 0 to 5); 3.1.1 wants the connection closed. While
+   * true, such a CONNACK is counted under its own label. Remove after merging that fix.
+   */
+  static final boolean KNOWN_BUG_MQTT3_REFUSED_WITH_MQTT5_CODE = true;
+
   private static final int MAX_MESSAGE_BYTES = 262_144;
 
   /** How long a broker that has every byte of the input may take to answer, on a loaded machine. */
@@ -530,7 +539,12 @@ class MqttFuzzIT {
           connackCode = body[1] & 0xFF;
           boolean documented =
               connackCode == 0 || (framing.level == 5 ? connackCode >= 0x80 : connackCode <= 5);
-          if (!documented) {
+          if (!documented
+              && KNOWN_BUG_MQTT3_REFUSED_WITH_MQTT5_CODE
+              && (framing.level == 3 || framing.level == 4)
+              && connackCode >= 0x80) {
+            knownIssue = "a 3.1/3.1.1 client refused with an MQTT 5 code";
+          } else if (!documented) {
             throw new AssertionError("CONNACK code " + connackCode + ": " + seen + "; " + what);
           }
         }

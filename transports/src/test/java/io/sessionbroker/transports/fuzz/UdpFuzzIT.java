@@ -166,7 +166,9 @@ class UdpFuzzIT {
     if (index >= 0) {
       byte[] datagram = packets.get(index);
       byte[] grown = Arrays.copyOf(datagram, MAX_DATAGRAM_BYTES - 4 + random.nextInt(8));
-      Arrays.fill(grown, datagram.length, grown.length, (byte) ' ');
+      if (grown.length > datagram.length) {
+        Arrays.fill(grown, datagram.length, grown.length, (byte) ' ');
+      }
       packets.set(index, grown);
     }
     return packets;

@@ -419,6 +419,7 @@ class WebSocketFuzzIT {
       }
       byte[] bytes = stream.toByteArray();
       ByteArrayOutputStream message = null;
+      boolean fragmented = false; // a data message of either type is open (Netty's view, §5.4)
       int at = 0;
       // Scans on past the first end for the decoder's own (framing errors, oversized frames, close
       // frames), which can overtake frames the broker holds back while the session opens.
@@ -455,8 +456,8 @@ class WebSocketFuzzIT {
             || length < 0
             || longerThanNeeded
             || (control && (!fin || length > 125))
-            || (opcode == 0 && message == null)
-            || ((opcode == 1 || opcode == 2) && message != null)) {
+            || (opcode == 0 && !fragmented)
+            || ((opcode == 1 || opcode == 2) && fragmented)) {
           model.end(1002, true);
           break;
         }
@@ -472,6 +473,9 @@ class WebSocketFuzzIT {
           return model;
         }
         message = model.frame(bytes, at, header, (int) length, opcode, fin, message);
+        if (!control) {
+          fragmented = !fin;
+        }
         at = (int) end;
       }
       return model;
@@ -764,6 +768,9 @@ class WebSocketFuzzIT {
 
     /** Nothing within the deadline. */
     private String quiet() {
+      if (model != null && model.invalidUtf8 && KNOWN_BUG_WS_INVALID_UTF8_NOT_1007) {
+        return FuzzRun.KNOWN_BUG + "invalid UTF-8 not closed with 1007 (still open)";
+      }
       if (model != null && model.clientClose) {
         throw new AssertionError("the device's close frame was not answered; " + what);
       }
