@@ -152,10 +152,13 @@ class BridgeFuzzIT {
 
   /** A log entry of the bridge library about a client's bad frame (see the known issue). */
   private static boolean clientError(String entry) {
+    // Only the bridge gets hostile input in this test. After many throws the JVM drops the stack
+    // trace of an exception (OmitStackTraceInFastThrow), so a bare one counts as the bridge's too.
     return KNOWN_ISSUE_BRIDGE_LOGS_CLIENT_ERRORS
         && (entry.contains(" ERROR io.vertx.ext.eventbus.bridge.tcp.impl.TcpEventBusBridgeImpl - ")
             || entry.contains(" ERROR io.vertx.core.impl.ContextImpl - Unhandled exception")
-                && entry.contains("at io.vertx.ext.eventbus.bridge.tcp.impl."));
+                && (entry.contains("at io.vertx.ext.eventbus.bridge.tcp.impl.")
+                    || !entry.contains("\tat ")));
   }
 
   private static long heapAfterGc() {
