@@ -53,7 +53,7 @@ class BridgeFuzzIT {
    * 1.2 GB frame), or fails on a negative one. While true, such a try's hang is counted as a known
    * bug. Remove after merging that fix.
    */
-  static final boolean KNOWN_BUG_BRIDGE_FRAME_LENGTH_HANG = true;
+  static final boolean KNOWN_BUG_BRIDGE_FRAME_LENGTH_HANG = false;
 
   /**
    * Found by this fuzzer, owned by no change of issue 13 yet (vertx-tcp-eventbus-bridge 5.1.6,
@@ -64,7 +64,7 @@ class BridgeFuzzIT {
    * from the middle of that frame: the connection is left hanging, answering nothing more. While
    * true, such a try's hang is counted under its own label instead of failing.
    */
-  static final boolean KNOWN_ISSUE_BRIDGE_BAD_FIELD_HANGS = true;
+  static final boolean KNOWN_ISSUE_BRIDGE_BAD_FIELD_HANGS = false;
 
   /**
    * Found by this fuzzer, owned by no change of issue 13 yet: the bridge logs every frame it cannot
@@ -73,7 +73,7 @@ class BridgeFuzzIT {
    * that is not JSON gets no {@code err} frame either. While true, those log entries are counted,
    * not failed.
    */
-  static final boolean KNOWN_ISSUE_BRIDGE_LOGS_CLIENT_ERRORS = true;
+  static final boolean KNOWN_ISSUE_BRIDGE_LOGS_CLIENT_ERRORS = false;
 
   /** The frame bound the bridge work of issue 13 introduces (1 MiB). */
   static final int MAX_FRAME_BYTES = 1 << 20;

@@ -56,7 +56,7 @@ class MqttFuzzIT {
    * connection hangs. While true, such a hang is counted as a known bug instead of failing the run.
    * Remove after merging that fix.
    */
-  static final boolean KNOWN_BUG_MQTT_DECODE_PAST_REMAINING_LENGTH = true;
+  static final boolean KNOWN_BUG_MQTT_DECODE_PAST_REMAINING_LENGTH = false;
 
   /**
    * Found by this fuzzer, owned by no change of issue 13 yet: Netty's MQTT decoder stores the
@@ -76,7 +76,7 @@ class MqttFuzzIT {
    * code that 3.1.1 does not have (§3.2.2.3: 0 to 5); 3.1.1 wants the connection closed. While
    * true, such a CONNACK is counted under its own label. Remove after merging that fix.
    */
-  static final boolean KNOWN_BUG_MQTT3_REFUSED_WITH_MQTT5_CODE = true;
+  static final boolean KNOWN_BUG_MQTT3_REFUSED_WITH_MQTT5_CODE = false;
 
   private static final int MAX_MESSAGE_BYTES = 262_144;
 

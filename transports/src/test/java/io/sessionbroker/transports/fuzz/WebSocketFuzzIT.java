@@ -67,14 +67,14 @@ class WebSocketFuzzIT {
    * (before the hello) or 4003 (after it) instead of 1002. While true, those codes are counted as a
    * known bug where 1002 is due. Remove after merging that fix.
    */
-  static final boolean KNOWN_BUG_WS_FRAMING_ERRORS_NOT_1002 = true;
+  static final boolean KNOWN_BUG_WS_FRAMING_ERRORS_NOT_1002 = false;
 
   /**
    * Known bug, fixed by the WebSocket work of issue 13: a text frame that is not UTF-8 is not
    * closed with 1007. While true, any outcome of such a frame is counted as a known bug. Remove
    * after merging that fix.
    */
-  static final boolean KNOWN_BUG_WS_INVALID_UTF8_NOT_1007 = true;
+  static final boolean KNOWN_BUG_WS_INVALID_UTF8_NOT_1007 = false;
 
   /**
    * Found by this fuzzer, owned by no change yet: while a session is opening, the broker pauses the
@@ -84,6 +84,19 @@ class WebSocketFuzzIT {
    * the pre-welcome one. While true, such an end is counted under its own label instead of failing.
    */
   static final boolean KNOWN_ISSUE_WS_QUEUED_FRAMES_OVERTAKEN = true;
+
+  /**
+   * Found by this fuzzer after issue 13's WebSocket work, owned by no change yet: when a device's
+   * close frame arrives as the connection is already closing (here: mutated input that ends it and
+   * a close frame in one read), Vert.x 5.1.6 answers it through {@code
+   * WebSocketConnectionImpl.finishClose} and {@code VertxConnection.writeClose} closes the channel
+   * with a null promise: Netty logs a WARN with a {@code NullPointerException: promise}. The
+   * connection still ends. Ordinary closes do not log it (the WebSocket ITs). While true, that WARN
+   * is accepted.
+   */
+  static final boolean KNOWN_ISSUE_VERTX_CLOSE_NPE = true;
+
+  private static final String VERTX_CLOSE_NPE = "VertxConnection.writeClose";
 
   private static final int HANDSHAKE_MS = 1000;
   private static final int MAX_FRAME_BYTES = 16_384;
@@ -135,7 +148,11 @@ class WebSocketFuzzIT {
         // then every try ended as the RFC and the docs say, and the broker is as it was
         assertThat(report.findings()).as(report.text()).isEmpty();
         fleet.assertHealthy(1);
-        fx.assertCleanAfterRun(fleet.ids(), null, healthy.size(), entry -> false);
+        fx.assertCleanAfterRun(
+            fleet.ids(),
+            null,
+            healthy.size(),
+            entry -> KNOWN_ISSUE_VERTX_CLOSE_NPE && entry.contains(VERTX_CLOSE_NPE));
       }
     }
   }
@@ -517,6 +534,11 @@ class WebSocketFuzzIT {
                     || code >= 3000);
         if (!validCode) {
           end(1002, true);
+        } else if (code > 4999 && !ends()) {
+          // Open: RFC 6455 §7.4.2 defines no code above 4999; Netty reads the code as a signed
+          // short, takes one above 32767 as "no code" and the broker echoes it. Not modelled until
+          // decided (docs/testing.md, Fuzzing: open findings).
+          expected = -1;
         } else if (payload.length > 2 && !utf8(Arrays.copyOfRange(payload, 2, payload.length))) {
           // Netty checks a close frame's reason as it decodes it: a decoder-level end
           invalidUtf8 |= !ends();
@@ -543,14 +565,17 @@ class WebSocketFuzzIT {
         end(1009, false);
         return null;
       }
+      // Netty's Utf8FrameValidator sits in the pipeline in front of the broker: it fails a text
+      // message at the first fragment that cannot be UTF-8, not at its end (RFC 6455 §8.1 allows
+      // failing fast), and, being decoder-level, its end can overtake frames still queued.
+      byte[] text = current.toByteArray();
+      if (fin ? !utf8(text) : !utf8Prefix(text)) {
+        invalidUtf8 |= !ends();
+        end(1007, true);
+        return null;
+      }
       if (!fin) {
         return current;
-      }
-      byte[] text = current.toByteArray();
-      if (!utf8(text)) {
-        invalidUtf8 |= !ends();
-        end(1007, false);
-        return null;
       }
       application(text);
       return null;
@@ -610,6 +635,16 @@ class WebSocketFuzzIT {
           || KNOWN_BUG_WS_FRAMING_ERRORS_NOT_1002
               && (laterDecoderEnds.contains(1002) || laterDecoderEnds.contains(1007))
               && (code == 1008 || code == 4003);
+    }
+
+    /** Whether {@code bytes} can begin a UTF-8 text: valid, or cut inside its last character. */
+    private static boolean utf8Prefix(byte[] bytes) {
+      return !StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes), java.nio.CharBuffer.allocate(bytes.length + 1), false)
+          .isError();
     }
 
     private static boolean utf8(byte[] bytes) {
