@@ -32,8 +32,19 @@ public final class BridgeClient implements AutoCloseable {
   private volatile IOException failure;
   private volatile Consumer<JsonObject> messageTap;
   private final Set<String> registered = ConcurrentHashMap.newKeySet();
+  private final JsonObject authorization;
 
   public BridgeClient(String host, int port) throws IOException {
+    this(host, port, "");
+  }
+
+  /**
+   * A client whose every frame carries {@code token} ({@code http.adminToken}) as the bridge asks
+   * when one is set; an empty token sends none.
+   */
+  public BridgeClient(String host, int port, String token) throws IOException {
+    this.authorization =
+        token.isEmpty() ? null : new JsonObject().put("authorization", "Bearer " + token);
     socket = new Socket();
     socket.connect(new InetSocketAddress(host, port), 5_000);
     out = new DataOutputStream(socket.getOutputStream());
@@ -173,6 +184,9 @@ public final class BridgeClient implements AutoCloseable {
   }
 
   private synchronized void write(JsonObject frame) throws IOException {
+    if (authorization != null) {
+      frame.put("headers", authorization);
+    }
     byte[] bytes = frame.encode().getBytes(StandardCharsets.UTF_8);
     out.writeInt(bytes.length);
     out.write(bytes);

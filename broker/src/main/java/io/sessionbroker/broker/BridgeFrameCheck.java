@@ -6,6 +6,7 @@ import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -45,6 +46,12 @@ final class BridgeFrameCheck {
   /** A field the bridge reads is of the wrong JSON type, or an unsupported header. */
   static final String INVALID_FRAME = "invalid_frame";
 
+  /**
+   * With {@code http.adminToken} set: a frame without {@code "headers":{"authorization":"Bearer
+   * <token>"}}, or with a wrong token. Answered; the connection goes on.
+   */
+  static final String UNAUTHORIZED = "unauthorized";
+
   private static final Set<String> TYPES = Set.of("send", "publish", "register", "unregister");
 
   /** What the bridge answers: the {@code err} frame's message, and whether it then closes. */
@@ -56,15 +63,19 @@ final class BridgeFrameCheck {
   static final Verdict DROP = new Verdict(null, false);
 
   private final Predicate<String> subscribable;
+  private final byte[] bearer;
 
   /** The addresses this connection has registered (at most the subscribable ones). */
   private final Set<String> registered = new HashSet<>();
 
   /**
    * @param subscribable the addresses the bridge lets a client register
+   * @param adminToken the token every frame must carry, or empty for none
    */
-  BridgeFrameCheck(Predicate<String> subscribable) {
+  BridgeFrameCheck(Predicate<String> subscribable, String adminToken) {
     this.subscribable = subscribable;
+    this.bearer =
+        adminToken.isEmpty() ? null : ("Bearer " + adminToken).getBytes(StandardCharsets.UTF_8);
   }
 
   /**
@@ -96,6 +107,9 @@ final class BridgeFrameCheck {
     if (!fieldsReadable(frame)) {
       return new Verdict(INVALID_FRAME, false);
     }
+    if (bearer != null && !authorized(frame)) {
+      return new Verdict(UNAUTHORIZED, false);
+    }
     if (name.equals("register") && subscribable.test(address) && !registered.add(address)) {
       return DROP;
     }
@@ -103,6 +117,14 @@ final class BridgeFrameCheck {
       registered.remove(address);
     }
     return null;
+  }
+
+  /** The frame's {@code authorization} header is the admin token; compared in constant time. */
+  private boolean authorized(JsonObject frame) {
+    JsonObject headers = frame.getJsonObject("headers");
+    String presented = headers == null ? null : headers.getString("authorization");
+    return presented != null
+        && MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), bearer);
   }
 
   /** The fields the bridge reads with typed getters, each of the type it reads it as. */

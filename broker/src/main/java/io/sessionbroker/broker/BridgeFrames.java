@@ -52,11 +52,11 @@ final class BridgeFrames extends LengthFieldBasedFrameDecoder {
   /** Set once the connection is being closed: whatever else arrives is dropped unread. */
   private boolean closing;
 
-  private BridgeFrames(int maxFrameBytes, Predicate<String> subscribable) {
+  private BridgeFrames(int maxFrameBytes, Predicate<String> subscribable, String adminToken) {
     // the whole frame, prefix included, goes on to the bridge's own parser; fail fast: at once
     super(maxFrameBytes + PREFIX_BYTES, 0, PREFIX_BYTES, 0, 0, true);
     this.maxFrameBytes = maxFrameBytes;
-    this.check = new BridgeFrameCheck(subscribable);
+    this.check = new BridgeFrameCheck(subscribable, adminToken);
   }
 
   /**
@@ -64,12 +64,14 @@ final class BridgeFrames extends LengthFieldBasedFrameDecoder {
    * accepts; call before {@code listen}.
    *
    * @param subscribable the addresses the bridge lets a client register
+   * @param adminToken the token every frame must carry ({@code http.adminToken}), or empty
    * @return the bridge's server (for {@code updateSSLOptions})
    */
   static NetServer install(
       TcpEventBusBridge bridge,
       BrokerConfig.BridgeOptions options,
-      Predicate<String> subscribable) {
+      Predicate<String> subscribable,
+      String adminToken) {
     int maxFrameBytes = options.maxFrameBytes();
     WriteBufferWaterMark backlog =
         new WriteBufferWaterMark(options.maxBacklogBytes() / 2, options.maxBacklogBytes());
@@ -84,7 +86,9 @@ final class BridgeFrames extends LengthFieldBasedFrameDecoder {
           vertx
               .pipeline()
               .addBefore(
-                  vertx.name(), "bridge-frames", new BridgeFrames(maxFrameBytes, subscribable));
+                  vertx.name(),
+                  "bridge-frames",
+                  new BridgeFrames(maxFrameBytes, subscribable, adminToken));
           library.handle(socket);
         });
     return server;

@@ -118,7 +118,8 @@ public final class Broker {
       return deploy(new Broker(config, vertx, null, clock, ticker, metrics));
     }
     ClusterNode cluster =
-        ClusterNode.create(config.cluster().configFile(), config.cluster().quorum());
+        ClusterNode.create(
+            config.cluster().configFile(), config.cluster().quorum(), config.cluster().name());
     Promise<Broker> started = Promise.promise(); // of no context: see deploy
     cluster
         .vertx(options, metrics.vertxFactory(), config.cluster().host())
@@ -367,11 +368,15 @@ public final class Broker {
     }
     BrokerConfig.BridgeOptions bridge = config.bridge();
     ListenerTls tls = config.tls("bridge");
+    String adminToken = config.http().adminToken();
     Future<Void> plain =
         !tls.plain()
             ? Future.succeededFuture()
             : ListenerException.naming(
-                    EventBridge.start(vertx, bridge), "bridge", bridge.host(), bridge.port())
+                    EventBridge.start(vertx, bridge, adminToken),
+                    "bridge",
+                    bridge.host(),
+                    bridge.port())
                 .mapEmpty();
     if (!tls.enabled()) {
       return plain;
@@ -380,7 +385,7 @@ public final class Broker {
         .compose(
             v ->
                 ListenerException.naming(
-                    EventBridge.startTls(vertx, bridge, tls),
+                    EventBridge.startTls(vertx, bridge, tls, adminToken),
                     "bridge tls " + bridge.host() + ":" + tls.port()))
         .onSuccess(port -> bridgeTlsPort = port)
         .mapEmpty();

@@ -80,8 +80,10 @@ public record BrokerConfig(
    * @param quorum members a node must see around it (itself included) to announce a lost node's
    *     sessions; a majority of the planned cluster size, so a node cut off from the others stays
    *     quiet
+   * @param name the cluster's name: nodes join only a cluster of their own name
    */
-  public record ClusterOptions(boolean enabled, Path configFile, String host, int quorum) {
+  public record ClusterOptions(
+      boolean enabled, Path configFile, String host, int quorum, String name) {
 
     static ClusterOptions fromJson(JsonObject json, Path baseDir) {
       int quorum = json.getInteger("quorum", 2);
@@ -92,7 +94,8 @@ public record BrokerConfig(
           json.getBoolean("enabled", false),
           baseDir.resolve(json.getString("configFile", "cluster.xml")),
           json.getString("host", "127.0.0.1"),
-          quorum);
+          quorum,
+          clusterName(json.getString("name", "")));
     }
   }
 
@@ -130,6 +133,18 @@ public record BrokerConfig(
           json.getInteger("maxFrameBytes", DEFAULT_MAX_FRAME_BYTES),
           json.getInteger("maxBacklogBytes", DEFAULT_MAX_BACKLOG_BYTES));
     }
+  }
+
+  /**
+   * The cluster's name; empty means {@code session-broker-<user>}: the nodes one person starts on a
+   * machine find each other, and two people's clusters on one machine never merge (Hazelcast checks
+   * the name when a member joins). Nodes of one cluster on several hosts run as one service user,
+   * or set a name.
+   */
+  static String clusterName(String configured) {
+    return configured.isBlank()
+        ? "session-broker-" + System.getProperty("user.name", "unknown")
+        : configured;
   }
 
   /** Reads the configuration; relative file names in it are resolved against {@code baseDir}. */
@@ -206,11 +221,11 @@ public record BrokerConfig(
               + String.join(", ", exposed)
               + ") require device authentication: set auth.secret (BROKER_AUTH_SECRET), at least 16 characters");
     }
-    if (bridge.enabled() && !isLoopback(bridge.host())) {
+    if (bridge.enabled() && !isLoopback(bridge.host()) && http.adminToken().isEmpty()) {
       throw new IllegalArgumentException(
           "bridge.host="
               + bridge.host()
-              + " is beyond loopback, but the event bus bridge has no admin credential: keep it on 127.0.0.1");
+              + " is beyond loopback: set http.adminToken (BROKER_HTTP_ADMIN_TOKEN), which the bridge then requires on every frame, or keep it on 127.0.0.1");
     }
     if (http.enabled() && !isLoopback(http.host()) && http.adminToken().isEmpty()) {
       throw new IllegalArgumentException(

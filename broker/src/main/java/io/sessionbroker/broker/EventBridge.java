@@ -32,9 +32,14 @@ final class EventBridge {
 
   private EventBridge() {}
 
-  static Future<TcpEventBusBridge> start(Vertx vertx, BrokerConfig.BridgeOptions options) {
+  /**
+   * @param adminToken {@code http.adminToken}: when not empty, every frame must carry it as {@code
+   *     "headers":{"authorization":"Bearer <token>"}}
+   */
+  static Future<TcpEventBusBridge> start(
+      Vertx vertx, BrokerConfig.BridgeOptions options, String adminToken) {
     TcpEventBusBridge bridge = TcpEventBusBridge.create(vertx, permissions(new BridgeOptions()));
-    BridgeFrames.install(bridge, options, PUBLISHED::contains);
+    BridgeFrames.install(bridge, options, PUBLISHED::contains, adminToken);
     return bridge.listen(options.port(), options.host());
   }
 
@@ -45,11 +50,11 @@ final class EventBridge {
    * @return the bound port
    */
   static Future<Integer> startTls(
-      Vertx vertx, BrokerConfig.BridgeOptions options, ListenerTls tls) {
+      Vertx vertx, BrokerConfig.BridgeOptions options, ListenerTls tls, String adminToken) {
     TcpEventBusBridge bridge =
         TcpEventBusBridge.create(
             vertx, permissions(new BridgeOptions()), tls.options().applyTo(new NetServerOptions()));
-    NetServer server = BridgeFrames.install(bridge, options, PUBLISHED::contains);
+    NetServer server = BridgeFrames.install(bridge, options, PUBLISHED::contains, adminToken);
     return bridge
         .listen(tls.port(), options.host())
         .onSuccess(

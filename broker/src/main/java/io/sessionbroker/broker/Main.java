@@ -1,81 +1,171 @@
 package io.sessionbroker.broker;
 
-import io.vertx.core.json.JsonObject;
+import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 import sun.misc.Signal;
 
-/** The command line: {@code bin/broker [run|watch|token|config] [--conf FILE] ...}. */
-public final class Main {
+/**
+ * The command line, {@code bin/broker [COMMAND] [OPTIONS]}: one picocli command per subcommand,
+ * each declaring its own options. Exit codes: 0 done, 1 failed (the broker could not start, is not
+ * reachable, refused the request), 2 wrong usage (an unknown option or command, a stray argument, a
+ * setting that does not pass its checks).
+ *
+ * <p>{@code --conf} and {@code --port-offset} are inherited: every subcommand takes them, since
+ * every one reads the configuration (the admin commands find the broker's address in it).
+ */
+@Command(
+    name = "bin/broker",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    usageHelpWidth = 110,
+    description = "Run a session broker node, or talk to a running one.",
+    synopsisSubcommandLabel = "[COMMAND]",
+    subcommands = {
+      RunCommand.class,
+      WatchCommand.class,
+      SessionsCommand.class,
+      EventsCommand.class,
+      TokenCommand.class,
+      ConfigCommand.class
+    },
+    footerHeading = "%n",
+    footer = {
+      "Without a command, runs the broker (as 'run'). 'bin/broker COMMAND --help' shows a command's options.",
+      "Every setting can be set in the environment: tcp.port -> BROKER_TCP_PORT, table.tickMs ->",
+      "BROKER_TABLE_TICK_MS, http.adminToken -> BROKER_HTTP_ADMIN_TOKEN (docs/configuration.md).",
+      "Exit codes: 0 done, 1 failed, 2 wrong usage or configuration."
+    })
+public final class Main implements Callable<Integer> {
 
-  private static final Logger log = LoggerFactory.getLogger(Main.class);
+  /** Where the configuration is read when {@code --conf} is not given (bin/broker sets it). */
+  static final String DEFAULT_CONF_PROPERTY = "broker.conf";
 
-  static final String USAGE =
-      """
-      Usage: bin/broker [COMMAND] [OPTIONS]
+  @Option(
+      names = "--conf",
+      paramLabel = "FILE",
+      scope = ScopeType.INHERIT,
+      description = "configuration file (default: conf/broker.json; without it, the defaults)")
+  Path conf;
 
-      Commands:
-        run                 start a broker node on the configuration (the default command)
-        watch [ADDRESS...]  print events from a running broker as JSON lines, one per event, like mosquitto_sub;
-                            default addresses: sessions.opened sessions.closed sessions.rejected
-        token DEVICE        print the authentication token of DEVICE (needs auth.secret)
-        config              print the effective configuration (file plus environment overrides)
+  @Option(
+      names = "--port-offset",
+      paramLabel = "N",
+      scope = ScopeType.INHERIT,
+      description =
+          "add N to every port setting (tcp, udp, mqtt, websocket, bridge, http, and the TLS ports):"
+              + " several nodes on "
+              + "one machine, e.g. --cluster, --cluster --port-offset 100")
+  int portOffset;
 
-      Options:
-        --conf FILE         configuration file (default: conf/broker.json)
-        --cluster           join a cluster of broker nodes over Hazelcast (conf/cluster.xml)
-        --port-offset N     add N to every listener port (tcp, udp, mqtt, websocket, bridge, http, TLS ports): nodes on
-                            one machine, e.g. --cluster, --cluster --port-offset 10, --cluster --port-offset 20
-        --help              this text
+  @Option(names = "--cluster", description = "join a cluster of broker nodes (conf/cluster.xml)")
+  boolean cluster;
 
-      Options of watch:
-        --host HOST         bridge host (default: bridge.host of the configuration)
-        --port PORT         bridge port (default: bridge.port of the configuration)
+  final Map<String, String> env;
 
-      Every setting of the configuration file can be overridden from the environment:
-      tcp.port -> BROKER_TCP_PORT, table.tickMs -> BROKER_TABLE_TICK_MS, auth.secret -> BROKER_AUTH_SECRET.
-      """;
-
-  private Main() {}
+  Main(Map<String, String> env) {
+    this.env = env;
+  }
 
   public static void main(String[] args) {
-    try {
-      System.exit(run(args));
-    } catch (IllegalArgumentException e) {
-      System.err.println("broker: " + e.getMessage());
-      System.exit(2);
+    System.exit(
+        execute(
+            args,
+            System.getenv(),
+            new PrintWriter(System.out, true),
+            new PrintWriter(System.err, true)));
+  }
+
+  /** Runs the command line; returns the exit code. */
+  static int execute(String[] args, Map<String, String> env, PrintWriter out, PrintWriter err) {
+    CommandLine line = new CommandLine(new Main(env));
+    line.setOut(out);
+    line.setErr(err);
+    line.setParameterExceptionHandler(Main::usageError);
+    line.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          // A setting or argument that does not pass its checks is the operator's to fix: usage.
+          boolean usage = e instanceof IllegalArgumentException;
+          commandLine.getErr().println("broker: " + (e.getMessage() == null ? e : e.getMessage()));
+          return usage ? 2 : 1;
+        });
+    return line.execute(args);
+  }
+
+  /**
+   * A mistake on the command line: what is wrong, what was probably meant, the synopsis of the
+   * command it was given to; exit code 2. Nothing runs.
+   */
+  static int usageError(CommandLine.ParameterException e, String[] args) {
+    CommandLine command = e.getCommandLine();
+    PrintWriter err = command.getErr();
+    err.println("broker: " + e.getMessage());
+    CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+    err.print("Usage: " + command.getHelp().synopsis(0));
+    err.println(
+        "Try '" + command.getCommandSpec().qualifiedName() + " --help' for more information.");
+    return 2;
+  }
+
+  /** No command: run the broker. */
+  @Override
+  public Integer call() {
+    return RunCommand.run(this, cluster);
+  }
+
+  /**
+   * Refuses {@code --cluster} before a command it means nothing to ({@code bin/broker --cluster
+   * sessions list}): only {@code run} and {@code config} take it.
+   */
+  void refuseClusterFlag(String command) {
+    if (cluster) {
+      throw new IllegalArgumentException("--cluster applies to run and config, not to " + command);
     }
   }
 
-  static int run(String[] args) throws IllegalArgumentException {
-    Arguments arguments = Arguments.parse(args);
-    if (arguments.help) {
-      System.out.print(USAGE);
-      return 0;
+  /** The effective configuration: defaults, file, environment, then these flags. */
+  EffectiveConfig configuration(boolean clustered) {
+    return ConfigLoader.resolve(confFile(), env, new ConfigLoader.Flags(portOffset, clustered));
+  }
+
+  /**
+   * The configuration file: {@code --conf}, else {@code conf/broker.json} (bin/broker names its
+   * absolute path) when it exists; null to run on the defaults.
+   */
+  Path confFile() {
+    if (conf != null) {
+      return conf;
     }
-    JsonObject json = ConfigLoader.load(arguments.conf, System.getenv());
-    ConfigLoader.shiftPorts(json, arguments.portOffset);
-    if (arguments.cluster) {
-      json.put("cluster", json.getJsonObject("cluster", new JsonObject()).put("enabled", true));
+    Path fallback = Path.of(System.getProperty(DEFAULT_CONF_PROPERTY, "conf/broker.json"));
+    return Files.exists(fallback) ? fallback : null;
+  }
+
+  /** Relative file names in the configuration (cluster.configFile) are resolved here. */
+  Path baseDir() {
+    Path file = confFile();
+    return file == null ? Path.of("conf").toAbsolutePath() : file.toAbsolutePath().getParent();
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"session broker " + (version == null ? "(development build)" : version)};
     }
-    Path baseDir = arguments.conf.toAbsolutePath().getParent();
-    return switch (arguments.command) {
-      case "run" -> serve(BrokerConfig.fromJson(json, baseDir));
-      case "watch" -> Watch.run(json, arguments.rest);
-      case "token" -> token(BrokerConfig.fromJson(json, baseDir), arguments.rest);
-      case "config" -> {
-        System.out.println(json.encodePrettily());
-        yield 0;
-      }
-      default ->
-          throw new IllegalArgumentException(
-              "unknown command " + arguments.command + "; see --help");
-    };
+  }
+
+  /** Runs a node until it is stopped; the exit code. For {@link RunCommand}. */
+  static int runNode(BrokerConfig config) {
+    return serve(config);
   }
 
   private static int serve(BrokerConfig config) {
@@ -96,7 +186,7 @@ public final class Main {
           try {
             broker.stop().await(30, TimeUnit.SECONDS);
           } catch (Exception e) {
-            log.error("broker_stop_failed", e);
+            LoggerFactory.getLogger(Main.class).error("broker_stop_failed", e);
           } finally {
             stopped.countDown();
           }
@@ -127,64 +217,5 @@ public final class Main {
     }
     System.out.println("broker " + broker.nodeId() + " stopped");
     return 0;
-  }
-
-  private static int token(BrokerConfig config, List<String> devices) {
-    if (devices.size() != 1) {
-      throw new IllegalArgumentException("usage: bin/broker token DEVICE");
-    }
-    if (!config.auth().required()) {
-      throw new IllegalArgumentException(
-          "auth.secret is not set (BROKER_AUTH_SECRET): tokens are not in use");
-    }
-    System.out.println(config.auth().tokenFor(devices.get(0)));
-    return 0;
-  }
-
-  /** The parsed command line. */
-  record Arguments(
-      String command, Path conf, boolean help, boolean cluster, int portOffset, List<String> rest) {
-
-    static Arguments parse(String[] args) {
-      String command = null;
-      Path conf = Path.of("conf", "broker.json");
-      boolean help = false;
-      boolean cluster = false;
-      int portOffset = 0;
-      List<String> rest = new ArrayList<>();
-      for (int i = 0; i < args.length; i++) {
-        switch (args[i]) {
-          case "--help", "-h" -> help = true;
-          case "--conf" -> conf = Path.of(value(args, ++i, "--conf"));
-          case "--cluster" -> cluster = true;
-          case "--port-offset" ->
-              portOffset = integer(value(args, ++i, "--port-offset"), "--port-offset");
-          default -> {
-            if (command == null && !args[i].startsWith("-")) {
-              command = args[i];
-            } else {
-              rest.add(args[i]);
-            }
-          }
-        }
-      }
-      return new Arguments(
-          command == null ? "run" : command, conf, help, cluster, portOffset, rest);
-    }
-
-    static int integer(String text, String option) {
-      try {
-        return Integer.parseInt(text);
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException(option + " needs a number, got " + text);
-      }
-    }
-
-    static String value(String[] args, int i, String option) {
-      if (i >= args.length) {
-        throw new IllegalArgumentException(option + " needs a value");
-      }
-      return args[i];
-    }
   }
 }

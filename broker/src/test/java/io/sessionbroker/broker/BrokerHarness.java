@@ -66,8 +66,13 @@ public final class BrokerHarness implements AutoCloseable {
     Broker broker = Broker.start(config(conf), clock, ticker).await(30, TimeUnit.SECONDS);
     int bridgePort = conf.getJsonObject("bridge").getInteger("port");
     ContractRecorder recorder =
-        new ContractRecorder("the test's broker", bridgePort, broker.config().table().tickMs());
-    BridgeClient bridge = new BridgeClient("127.0.0.1", bridgePort);
+        new ContractRecorder(
+            "the test's broker",
+            bridgePort,
+            broker.config().table().tickMs(),
+            broker.config().http().adminToken());
+    BridgeClient bridge =
+        new BridgeClient("127.0.0.1", bridgePort, broker.config().http().adminToken());
     bridge.registerAndSync(
         Addresses.OPENED, Addresses.CLOSED, Addresses.REJECTED, Addresses.INBOUND);
     return new BrokerHarness(broker, bridge, conf, recorder);

@@ -10,8 +10,11 @@ import io.sessionbroker.transports.tls.ListenerTls;
 import io.sessionbroker.transports.udp.UdpOptions;
 import io.sessionbroker.transports.websocket.WsOptions;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,6 +24,23 @@ import org.junit.jupiter.api.io.TempDir;
  * overridden.
  */
 class ConfigTest {
+
+  @TempDir Path dir;
+
+  /**
+   * Verifies that the shipped configuration names the cluster after the user, so that two people's
+   * clusters on one machine never merge, and that a configured name wins.
+   */
+  @Test
+  void theClusterIsNamedAfterTheUserUnlessNamed() {
+    JsonObject conf = ConfigLoader.load(BrokerHarness.SHIPPED_CONF, Map.of());
+    JsonObject named = conf.copy();
+    named.getJsonObject("cluster").put("name", "alice");
+
+    assertThat(BrokerHarness.config(conf).cluster().name())
+        .isEqualTo("session-broker-" + System.getProperty("user.name"));
+    assertThat(BrokerHarness.config(named).cluster().name()).isEqualTo("alice");
+  }
 
   @Test
   void shippedConfigurationLoadsWithEveryListenerOnLoopback() {
@@ -47,6 +67,8 @@ class ConfigTest {
     assertThat(listener(json, "mqtt")).isEqualTo(MqttOptions.fromJson(new JsonObject()).toJson());
     assertThat(listener(json, "websocket"))
         .isEqualTo(WsOptions.fromJson(new JsonObject()).toJson());
+    assertThat(BrokerConfig.ClusterOptions.fromJson(json.getJsonObject("cluster"), Path.of("conf")))
+        .isEqualTo(BrokerConfig.ClusterOptions.fromJson(new JsonObject(), Path.of("conf")));
   }
 
   private static JsonObject listener(JsonObject conf, String name) {
@@ -114,9 +136,10 @@ class ConfigTest {
 
   @Test
   void portOffsetMovesTlsPortsToo() {
-    JsonObject json = ConfigLoader.load(BrokerHarness.SHIPPED_CONF, Map.of());
-
-    ConfigLoader.shiftPorts(json, 10);
+    JsonObject json =
+        ConfigLoader.resolve(
+                BrokerHarness.SHIPPED_CONF, Map.of(), new ConfigLoader.Flags(10, false))
+            .json();
 
     assertThat(json.getJsonObject("mqtt").getInteger("port")).isEqualTo(1893);
     assertThat(json.getJsonObject("mqtt").getInteger("tlsPort")).isEqualTo(8893);
@@ -171,11 +194,195 @@ class ConfigTest {
   }
 
   @Test
-  void malformedEnvironmentValueNamesTheVariable() {
+  void malformedEnvironmentValueNamesTheSettingAndTheVariable() {
     assertThatThrownBy(
             () -> ConfigLoader.load(BrokerHarness.SHIPPED_CONF, Map.of("BROKER_TCP_PORT", "seven")))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("BROKER_TCP_PORT");
+        .hasMessage("tcp.port: expected a number, got \"seven\" (from BROKER_TCP_PORT)");
+  }
+
+  @Test
+  void aFileThatListsOneSectionStillHasEveryOtherSettingAtItsDefault() {
+    EffectiveConfig effective =
+        resolve("{\"tcp\":{\"port\":7100}}", Map.of(), ConfigLoader.Flags.NONE);
+
+    assertThat(effective.json()).isEqualTo(merged(ConfigLoader.defaults(), "tcp", "port", 7100));
+    assertThat(effective.origins())
+        .containsEntry("tcp.port", "file")
+        .containsEntry("udp.port", "default");
+  }
+
+  @Test
+  void theEnvironmentOverridesSettingsTheFileDoesNotMention() {
+    EffectiveConfig effective =
+        resolve(
+            "{\"tcp\":{\"port\":7100}}",
+            Map.of("BROKER_MQTT_PORT", "1999", "BROKER_TCP_PORT", "7200"),
+            ConfigLoader.Flags.NONE);
+
+    assertThat(effective.json().getJsonObject("mqtt").getInteger("port")).isEqualTo(1999);
+    assertThat(effective.json().getJsonObject("tcp").getInteger("port")).isEqualTo(7200);
+    assertThat(effective.origins())
+        .containsEntry("mqtt.port", "env BROKER_MQTT_PORT")
+        .containsEntry("tcp.port", "env BROKER_TCP_PORT");
+  }
+
+  @Test
+  void portOffsetMovesEveryPortAlsoThoseTheFileDoesNotMentionButLeavesPortZero() {
+    EffectiveConfig effective =
+        resolve(
+            "{\"tcp\":{\"port\":7100},\"udp\":{\"port\":0}}",
+            Map.of(),
+            new ConfigLoader.Flags(10, false));
+
+    JsonObject json = effective.json();
+    assertThat(json.getJsonObject("tcp").getInteger("port")).isEqualTo(7110);
+    assertThat(json.getJsonObject("udp").getInteger("port")).isZero();
+    assertThat(json.getJsonObject("mqtt").getInteger("port")).isEqualTo(1893);
+    assertThat(json.getJsonObject("websocket").getInteger("port")).isEqualTo(7090);
+    assertThat(json.getJsonObject("bridge").getInteger("port")).isEqualTo(7910);
+    assertThat(json.getJsonObject("http").getInteger("port")).isEqualTo(7080);
+    assertThat(effective.origins())
+        .containsEntry("http.port", "flag --port-offset 10 on default 7070")
+        .containsEntry("tcp.port", "flag --port-offset 10 on file 7100")
+        .containsEntry("udp.port", "file");
+  }
+
+  @Test
+  void aPortMovedBeyondTheLastPortIsRefused() {
+    assertThatThrownBy(
+            () ->
+                resolve("{\"tcp\":{\"port\":65530}}", Map.of(), new ConfigLoader.Flags(10, false)))
+        .hasMessage("tcp.port: 65530 + --port-offset 10 = 65540 is out of range 1..65535");
+  }
+
+  @Test
+  void clusterFlagEnablesTheClusterAndSaysSo() {
+    EffectiveConfig effective = resolve("{}", Map.of(), new ConfigLoader.Flags(0, true));
+
+    assertThat(effective.json().getJsonObject("cluster").getBoolean("enabled")).isTrue();
+    assertThat(effective.origins()).containsEntry("cluster.enabled", "flag --cluster");
+  }
+
+  @Test
+  void anUnknownSettingIsRefusedWithTheSettingMeant() {
+    assertThatThrownBy(() -> resolve("{\"tcp\":{\"prot\":7000}}"))
+        .hasMessage("tcp.prot: unknown setting (did you mean tcp.port?)");
+    assertThatThrownBy(() -> resolve("{\"tpc\":{\"port\":7000}}"))
+        .hasMessage("tpc: unknown setting (did you mean tcp?)");
+    assertThatThrownBy(() -> resolve("{\"table\":{\"tickMS\":5}}"))
+        .hasMessage("table.tickMS: unknown setting (did you mean table.tickMs?)");
+    assertThatThrownBy(() -> resolve("{\"tcp\":{\"banana\":1}}"))
+        .hasMessage("tcp.banana: unknown setting");
+  }
+
+  @Test
+  void aValueOfTheWrongTypeIsRefusedWithWhatWasExpected() {
+    assertThatThrownBy(() -> resolve("{\"tcp\":{\"port\":\"seventy\"}}"))
+        .hasMessage("tcp.port: expected a number, got \"seventy\"");
+    assertThatThrownBy(() -> resolve("{\"tcp\":{\"port\":70.5}}"))
+        .hasMessage("tcp.port: expected a whole number, got 70.5");
+    assertThatThrownBy(() -> resolve("{\"tcp\":{\"enabled\":\"yes\"}}"))
+        .hasMessage("tcp.enabled: expected true or false, got \"yes\"");
+    assertThatThrownBy(() -> resolve("{\"tcp\":5}"))
+        .hasMessage("tcp: expected a section {...}, got 5");
+    assertThatThrownBy(() -> resolve("{\"tcp\":{\"host\":7}}"))
+        .hasMessage("tcp.host: expected a string, got 7");
+    assertThatThrownBy(() -> resolve("{\"table\":{\"timeoutMultiplier\":\"1.5\"}}"))
+        .hasMessage("table.timeoutMultiplier: expected a number, got \"1.5\"");
+  }
+
+  @Test
+  void aKeyGivenTwiceOrAFileThatIsNoObjectIsRefused() {
+    assertThatThrownBy(() -> resolve("{\"tcp\":{\"port\":7000,\"port\":7001}}"))
+        .hasMessageEndingWith(" is not valid JSON: Duplicate field 'port' (line 1, column 27)");
+    assertThatThrownBy(() -> resolve("[1]"))
+        .hasMessageEndingWith(": the configuration must be a JSON object {...}");
+  }
+
+  @Test
+  void aValueOutOfItsRangeIsRefusedWithTheRange() {
+    assertThatThrownBy(() -> resolve("{\"tcp\":{\"port\":70000}}"))
+        .hasMessage("tcp.port: 70000 is out of range 0..65535");
+    assertThatThrownBy(() -> resolve("{\"table\":{\"tickMs\":0}}"))
+        .hasMessage("table.tickMs: 0 is out of range 1..1000");
+    assertThatThrownBy(() -> resolve("{\"websocket\":{\"maxFrameBytes\":100}}"))
+        .hasMessage("websocket.maxFrameBytes: 100 is below the minimum 128");
+    assertThatThrownBy(() -> resolve("{\"tcp\":{\"maxConnections\":3000000000}}"))
+        .hasMessage("tcp.maxConnections: 3000000000 is out of range -2147483648..2147483647");
+    assertThatThrownBy(() -> resolve("{\"udp\":{\"maxDatagramBytes\":100}}"))
+        .hasMessage("udp.maxDatagramBytes: 100 is out of range 256..2048");
+    assertThatThrownBy(() -> resolve("{\"log\":{\"level\":\"verbose\"}}"))
+        .hasMessage("log.level: expected one of error, warn, info, debug, trace, got \"verbose\"");
+    assertThatThrownBy(
+            () -> resolve("{}", Map.of("BROKER_TABLE_TICK_MS", "5000"), ConfigLoader.Flags.NONE))
+        .hasMessage("table.tickMs: 5000 is out of range 1..1000");
+  }
+
+  @Test
+  void anUnknownVariableOfTheBrokerIsRefusedButItsJavaOptionsAreNotASetting() {
+    assertThatThrownBy(
+            () -> resolve("{}", Map.of("BROKER_TCP_PROT", "7000"), ConfigLoader.Flags.NONE))
+        .hasMessage(
+            "BROKER_TCP_PROT: unknown setting in the environment (did you mean BROKER_TCP_PORT?)");
+    assertThat(
+            resolve(
+                    "{}",
+                    Map.of("BROKER_JAVA_OPTS", "-Xmx1g", "PATH", "/bin"),
+                    ConfigLoader.Flags.NONE)
+                .json())
+        .isEqualTo(ConfigLoader.defaults());
+  }
+
+  @Test
+  void anEnvironmentValueTakesTheTypeOfItsSetting() {
+    assertThatThrownBy(
+            () -> resolve("{}", Map.of("BROKER_TCP_ENABLED", "yes"), ConfigLoader.Flags.NONE))
+        .hasMessage("tcp.enabled: expected true or false, got \"yes\" (from BROKER_TCP_ENABLED)");
+    JsonObject json =
+        resolve(
+                "{}",
+                Map.of("BROKER_NODE_ID", "42", "BROKER_TABLE_TIMEOUT_MULTIPLIER", "2"),
+                ConfigLoader.Flags.NONE)
+            .json();
+    assertThat(json.getJsonObject("node").getValue("id")).isEqualTo("42");
+    assertThat(json.getJsonObject("table").getDouble("timeoutMultiplier")).isEqualTo(2.0);
+  }
+
+  @Test
+  void withoutAFileTheBrokerRunsOnTheDefaultsWhichAreTheShippedFile() throws Exception {
+    EffectiveConfig effective = ConfigLoader.resolve(null, Map.of(), ConfigLoader.Flags.NONE);
+
+    assertThat(effective.json())
+        .isEqualTo(new JsonObject(Files.readString(BrokerHarness.SHIPPED_CONF)));
+    assertThat(effective.origins().values()).containsOnly("default");
+  }
+
+  @Test
+  void suggestionsAreForNearMissesOnly() {
+    assertThat(ConfigRules.distance("tcp.prot", "tcp.port")).isEqualTo(2);
+    assertThat(ConfigRules.suggestion("tcp.prot", List.of("tcp.port", "udp.port")))
+        .isEqualTo(" (did you mean tcp.port?)");
+    assertThat(ConfigRules.suggestion("tcp.banana", List.of("tcp.port", "tcp.host"))).isEmpty();
+  }
+
+  private EffectiveConfig resolve(String file, Map<String, String> env, ConfigLoader.Flags flags) {
+    try {
+      Path path = dir.resolve("broker-" + System.nanoTime() + ".json");
+      Files.writeString(path, file);
+      return ConfigLoader.resolve(path, env, flags);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private EffectiveConfig resolve(String file) {
+    return resolve(file, Map.of(), ConfigLoader.Flags.NONE);
+  }
+
+  private static JsonObject merged(JsonObject defaults, String section, String key, Object value) {
+    defaults.getJsonObject(section).put(key, value);
+    return defaults;
   }
 
   @Test
@@ -190,7 +397,9 @@ class ConfigTest {
 
   @Test
   void camelCaseKeysBecomeUpperSnakeCaseVariables() {
-    assertThat(ConfigLoader.words("keepAliveIdleS")).isEqualTo("KEEP_ALIVE_IDLE_S");
-    assertThat(ConfigLoader.words("maxEvictionsPerTick")).isEqualTo("MAX_EVICTIONS_PER_TICK");
+    assertThat(EnvironmentLayer.words("keepAliveIdleS")).isEqualTo("KEEP_ALIVE_IDLE_S");
+    assertThat(EnvironmentLayer.words("maxEvictionsPerTick")).isEqualTo("MAX_EVICTIONS_PER_TICK");
+    assertThat(EnvironmentLayer.variable("table.maxEvictionsPerTick"))
+        .isEqualTo("BROKER_TABLE_MAX_EVICTIONS_PER_TICK");
   }
 }

@@ -19,7 +19,13 @@ final class ContractRecorder implements AutoCloseable {
 
   ContractRecorder(String name, int bridgePort, long tickMs)
       throws IOException, InterruptedException {
-    bridge = new BridgeClient("127.0.0.1", bridgePort);
+    this(name, bridgePort, tickMs, "");
+  }
+
+  /** A recorder on a bridge that asks for {@code adminToken} on every frame. */
+  ContractRecorder(String name, int bridgePort, long tickMs, String adminToken)
+      throws IOException, InterruptedException {
+    bridge = new BridgeClient("127.0.0.1", bridgePort, adminToken);
     contract = new EventContract(name, tickMs, this::settle);
     bridge.tap(
         frame -> {

@@ -19,8 +19,8 @@ import org.awaitility.Awaitility;
 /**
  * Three broker processes on loopback forming one cluster, as in the README: one configuration file
  * with free ports, nodes started with {@code --port-offset 0}, {@code 10} and {@code 20}, a copy of
- * the shipped cluster.xml with a cluster name of their own (so parallel runs never join each
- * other), and an admin client on node A's bridge.
+ * the shipped cluster.xml, and a {@code cluster.name} of their own (so parallel runs never join
+ * each other), and an admin client on node A's bridge.
  */
 final class ThreeNodes implements AutoCloseable {
 
@@ -89,13 +89,9 @@ final class ThreeNodes implements AutoCloseable {
     Files.createDirectories(dir);
     String shipped = Files.readString(Path.of("..", "conf", "cluster.xml"));
     String clusterXml =
-        shipped
-            .replace(
-                "<cluster-name>session-broker</cluster-name>",
-                "<cluster-name>" + dir.getFileName() + "</cluster-name>")
-            .replace(
-                NO_HEARTBEAT.formatted(SHIPPED_FAILURE_DETECTION.toSeconds()),
-                NO_HEARTBEAT.formatted(failureDetection.toSeconds()));
+        shipped.replace(
+            NO_HEARTBEAT.formatted(SHIPPED_FAILURE_DETECTION.toSeconds()),
+            NO_HEARTBEAT.formatted(failureDetection.toSeconds()));
     if (!shipped.contains(NO_HEARTBEAT.formatted(SHIPPED_FAILURE_DETECTION.toSeconds()))) {
       throw new IllegalStateException("conf/cluster.xml no longer sets " + NO_HEARTBEAT);
     }
@@ -107,7 +103,9 @@ final class ThreeNodes implements AutoCloseable {
     json.getJsonObject("websocket").put("port", base + 2);
     json.getJsonObject("bridge").put("port", base + 3);
     json.getJsonObject("http").put("port", base + 4);
-    json.getJsonObject("cluster").put("configFile", dir.resolve("cluster.xml").toString());
+    json.getJsonObject("cluster")
+        .put("configFile", dir.resolve("cluster.xml").toString())
+        .put("name", dir.getFileName().toString());
     Path file = dir.resolve("broker.json");
     Files.writeString(file, json.encodePrettily());
     return file;

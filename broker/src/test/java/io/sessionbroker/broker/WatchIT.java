@@ -84,6 +84,116 @@ class WatchIT {
     }
   }
 
+  /**
+   * Verifies that watch outlives the broker going away: it says so, reconnects by itself once the
+   * broker is back, prints what was published meanwhile from the event log, and then goes on live,
+   * with no event missing and none twice.
+   */
+  @Test
+  @ExpectCloses(CLIENT_CLOSED)
+  void watchReconnectsAndReplaysWhatItMissedWithoutAGapOrADuplicate() throws Exception {
+    int bridgePort = harness.conf.getJsonObject("bridge").getInteger("port");
+    try (CuttableProxy proxy = CuttableProxy.start(bridgePort);
+        Watcher watch =
+            Watcher.start(
+                "watch", "--conf", conf.toString(), "--port", String.valueOf(proxy.port))) {
+      assertThat(watch.errors.next(WAIT)).startsWith("watching ");
+      TcpDevice first = harness.tcpDevice();
+      first.hello("resume-1", 30);
+      assertThat(deviceOf(watch.output.next(WAIT))).isEqualTo("opened resume-1");
+
+      // when the broker goes away (for watch), and sessions open and close meanwhile
+      proxy.cut();
+      assertThat(watch.errors.next(WAIT))
+          .startsWith("broker: watch: lost the broker on 127.0.0.1:" + proxy.port);
+      first.send(new JsonObject().put("type", "bye"));
+      harness.await(Addresses.CLOSED, "resume-1");
+      try (TcpDevice second = harness.tcpDevice()) {
+        second.hello("resume-2", 30);
+        second.send(new JsonObject().put("type", "bye"));
+        harness.await(Addresses.CLOSED, "resume-2");
+      }
+      first.close();
+
+      // then, once it is back, watch reconnects and prints what it missed, in order ...
+      proxy.restore();
+      assertThat(watch.errors.next(WAIT))
+          .startsWith(
+              "watch: reconnected to 127.0.0.1:"
+                  + proxy.port
+                  + "; replaying the event log from seq ");
+      assertThat(deviceOf(watch.output.next(WAIT))).isEqualTo("closed resume-1");
+      assertThat(deviceOf(watch.output.next(WAIT))).isEqualTo("opened resume-2");
+      assertThat(deviceOf(watch.output.next(WAIT))).isEqualTo("closed resume-2");
+      // ... and goes on live: the next line is the next event, nothing printed twice in between
+      try (TcpDevice third = harness.tcpDevice()) {
+        third.hello("resume-3", 30);
+        assertThat(deviceOf(watch.output.next(WAIT))).isEqualTo("opened resume-3");
+        third.send(new JsonObject().put("type", "bye"));
+        assertThat(deviceOf(watch.output.next(WAIT))).isEqualTo("closed resume-3");
+      }
+    }
+  }
+
+  /**
+   * Verifies that watch follows a standalone broker through a restart: the new broker's event log
+   * starts again from 0, watch sees that it is another log and prints it from its start, so the
+   * first session of the new broker is printed whether it opened before watch was back or after.
+   */
+  @Test
+  @ExpectCloses(CLIENT_CLOSED)
+  void watchFollowsABrokerThatRestartsAndPrintsItsNewLogFromItsStart() throws Exception {
+    BrokerHarness before = BrokerHarness.start();
+    boolean beforeClosed = false;
+    int bridgePort = before.conf.getJsonObject("bridge").getInteger("port");
+    try (Watcher watch =
+        Watcher.start("watch", "--conf", conf.toString(), "--port", String.valueOf(bridgePort))) {
+      assertThat(watch.errors.next(WAIT)).startsWith("watching ");
+      try (TcpDevice device = new TcpDevice("127.0.0.1", before.broker.tcpPort())) {
+        device.hello("restart-1", 30);
+        device.send(new JsonObject().put("type", "bye"));
+        assertThat(deviceOf(watch.output.next(WAIT))).isEqualTo("opened restart-1");
+        assertThat(deviceOf(watch.output.next(WAIT))).isEqualTo("closed restart-1");
+      }
+
+      // when the broker restarts, and a device connects to the new one
+      beforeClosed = true;
+      before.close();
+      assertThat(watch.errors.next(WAIT)).startsWith("broker: watch: lost the broker");
+      try (BrokerHarness after =
+              BrokerHarness.start(c -> c.getJsonObject("bridge").put("port", bridgePort));
+          TcpDevice device = after.tcpDevice()) {
+        device.hello("restart-2", 30);
+
+        // then watch is back, says the log is a new one, and prints the new session once
+        assertThat(watch.errors.next(WAIT))
+            .isEqualTo(
+                "watch: the broker's event log is not the one watched before (a standalone broker"
+                    + " restarted): replaying it from its start");
+        assertThat(watch.errors.next(WAIT))
+            .isEqualTo(
+                "watch: reconnected to 127.0.0.1:"
+                    + bridgePort
+                    + "; replaying the event log from seq 0");
+        assertThat(deviceOf(watch.output.next(WAIT))).isEqualTo("opened restart-2");
+        device.send(new JsonObject().put("type", "bye"));
+        assertThat(deviceOf(watch.output.next(WAIT))).isEqualTo("closed restart-2");
+      }
+    } finally {
+      if (!beforeClosed) {
+        before.close();
+      }
+    }
+  }
+
+  /** {@code "opened resume-1"} for a line of watch. */
+  private static String deviceOf(String line) {
+    JsonObject event = new JsonObject(line);
+    return event.getString("address").substring("sessions.".length())
+        + " "
+        + event.getJsonObject("body").getString("deviceId");
+  }
+
   @Test
   void watchWithoutABrokerExitsOneAndSaysWhereItLooked() throws Exception {
     int nobody = BrokerHarness.freePort();

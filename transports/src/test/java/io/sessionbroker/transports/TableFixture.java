@@ -138,6 +138,14 @@ public final class TableFixture implements AutoCloseable {
     return List.copyOf(events);
   }
 
+  /**
+   * Forgets the recorded events not yet returned by {@link #await} (the contract keeps its own):
+   * for a long-running test that publishes many events it never awaits, such as a fuzzer.
+   */
+  public synchronized void forget() {
+    events.clear();
+  }
+
   private synchronized void record(Event event) {
     contract.record(event.address(), event.body());
     events.add(event);

@@ -47,8 +47,10 @@ public final class ClusterNode {
    *     only
    * @param quorum members a node must see around it (itself included) to announce a lost node's
    *     sessions
+   * @param clusterName the Hazelcast cluster name (the broker's {@code cluster.name}): members of
+   *     another name never join this cluster, so separate clusters on one machine stay apart
    */
-  public static ClusterNode create(Path configFile, int quorum) {
+  public static ClusterNode create(Path configFile, int quorum, String clusterName) {
     Config config;
     try {
       config = new FileSystemXmlConfig(configFile.toFile());
@@ -61,6 +63,7 @@ public final class ClusterNode {
           configFile
               + " enables multicast or auto-detection join: the broker only joins by TCP/IP member lists");
     }
+    config.setClusterName(clusterName);
     return new ClusterNode(new HazelcastClusterManager(config), quorum);
   }
 
@@ -76,6 +79,11 @@ public final class ClusterNode {
         .withMetrics(metrics)
         .withClusterManager(manager)
         .buildClustered();
+  }
+
+  /** The Hazelcast cluster name this node joins under. */
+  public String clusterName() {
+    return manager.getConfig().getClusterName();
   }
 
   public String nodeId() {

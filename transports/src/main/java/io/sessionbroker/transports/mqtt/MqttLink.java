@@ -21,6 +21,8 @@ import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.MqttWill;
 import io.vertx.mqtt.messages.MqttDisconnectMessage;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
+import java.util.EnumSet;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +36,14 @@ import org.slf4j.LoggerFactory;
 final class MqttLink implements Link.Wire<MqttEnd> {
 
   private static final Logger log = LoggerFactory.getLogger(MqttLink.class);
+
+  /** Packet types only a server sends. */
+  private static final Set<MqttMessageType> SERVER_TO_CLIENT =
+      EnumSet.of(
+          MqttMessageType.CONNACK,
+          MqttMessageType.SUBACK,
+          MqttMessageType.UNSUBACK,
+          MqttMessageType.PINGRESP);
 
   private final NetSocketInternal socket;
   private final LinkServices services;
@@ -77,6 +87,13 @@ final class MqttLink implements Link.Wire<MqttEnd> {
 
   /** Every decoded packet passes here first, then goes to vertx-mqtt. */
   private void onPacket(Object message) {
+    if (link.state() == Link.State.CLOSED || link.state() == Link.State.CLOSING) {
+      // The connection has ended (refused, a violation, a DISCONNECT): packets the decoder still
+      // had from the same read are not read ([MQTT-3.14.4-1]: nothing follows a DISCONNECT).
+      // vertx-mqtt would throw on them ("a not connected client") after a refused CONNECT.
+      ReferenceCountUtil.release(message);
+      return;
+    }
     if (!(message instanceof MqttMessage packet)) {
       bridge.deliver(message);
       return;
@@ -115,6 +132,14 @@ final class MqttLink implements Link.Wire<MqttEnd> {
       violation(
           MqttDisconnectReasonCode
               .PROTOCOL_ERROR); // §3.1.0-2: a second CONNECT is a protocol violation
+    } else if (SERVER_TO_CLIENT.contains(type)) {
+      // MQTT 5 §2.1.2 / 3.1.1 §2.2.1: these go from server to client only; a client's is a
+      // protocol error (§4.13). vertx-mqtt would only pass the exception down the pipeline.
+      violation(MqttDisconnectReasonCode.PROTOCOL_ERROR);
+    } else if (type == MqttMessageType.DISCONNECT && !definedReasonCode(packet)) {
+      // MQTT 5 §3.14.2.1 lists the DISCONNECT reason codes; any other is a Malformed Packet
+      // (§4.13: DISCONNECT 0x81, then close). vertx-mqtt would throw on it and read nothing more.
+      violation(MqttDisconnectReasonCode.MALFORMED_PACKET);
     } else if (type == MqttMessageType.CONNECT) {
       requestedClientId = ((MqttConnectMessage) packet).payload().clientIdentifier();
       ConnectRules.Refusal early = ConnectRules.refuseEarly((MqttConnectMessage) packet);
@@ -158,6 +183,20 @@ final class MqttLink implements Link.Wire<MqttEnd> {
       return MqttDisconnectReasonCode.PROTOCOL_ERROR;
     }
     return null;
+  }
+
+  /** Whether a DISCONNECT's reason code (MQTT 5; none in 3.1.1) is one §3.14.2.1 defines. */
+  private static boolean definedReasonCode(MqttMessage disconnect) {
+    if (!(disconnect.variableHeader()
+        instanceof MqttReasonCodeAndPropertiesVariableHeader header)) {
+      return true;
+    }
+    try {
+      MqttDisconnectReasonCode.valueOf(header.reasonCode());
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
   }
 
   private void onMalformed(Throwable cause) {
