@@ -14,6 +14,7 @@ import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetSocket;
 import io.vertx.ext.eventbus.bridge.tcp.TcpEventBusBridge;
 import io.vertx.ext.eventbus.bridge.tcp.impl.TcpEventBusBridgeImpl;
+import java.io.IOException;
 import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Predicate;
@@ -166,6 +167,13 @@ final class BridgeFrames extends LengthFieldBasedFrameDecoder {
           maxFrameBytes,
           cause.getMessage());
       refuse(ctx, BridgeFrameCheck.FRAME_TOO_LARGE, true);
+      return;
+    }
+    if (cause instanceof IOException) {
+      // A client that resets its connection is the network doing its job, not a broker error; the
+      // bridge library would log it at ERROR with a stack trace, for any client, at will.
+      log.debug("bridge_connection_lost remote={} cause={}", ctx.channel().remoteAddress(), cause);
+      ctx.close();
       return;
     }
     super.exceptionCaught(ctx, cause);
