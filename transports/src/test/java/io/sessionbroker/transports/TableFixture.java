@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import org.awaitility.Awaitility;
 
 /**
  * A standalone session table on a real Vert.x instance, recording every event published on the
@@ -89,6 +90,18 @@ public final class TableFixture implements AutoCloseable {
    * thread has run everything queued before (a count is queued behind it), and the recording
    * context has delivered what was published meanwhile (a task queued on it runs after them).
    */
+  /**
+   * Waits until the table's clock reads later than {@code instant}, so that proof of life sent
+   * after it is seen at a later time (the clock ticks in milliseconds).
+   */
+  public void clockPast(long instant) {
+    Awaitility.await()
+        .pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(1))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> table.clock().millis() > instant);
+  }
+
   public void settle() throws Exception {
     table.count().await(10, TimeUnit.SECONDS);
     Promise<Void> drained = Promise.promise();

@@ -26,9 +26,8 @@ class MqttLinkIT {
   /**
    * How long a test client waits before its next packet, so that the broker's clock has moved on.
    */
-  private static final long PACE_MS = 20;
-
   private static final int CONNACK = 0x20;
+
   private static final int PINGRESP = 0xD0;
   private static final int DISCONNECT = 0xE0;
 
@@ -80,7 +79,7 @@ class MqttLinkIT {
     // given
     RawMqtt client = connect("mqtt-pit-ping", 4, null);
     long before = lastSeenAt("mqtt-pit-ping");
-    Thread.sleep(PACE_MS); // the client's own keep-alive pace
+    mqtt.fixture.clockPast(before); // the device's next proof of life comes later
 
     // when
     client.send(RawMqtt.PINGREQ);

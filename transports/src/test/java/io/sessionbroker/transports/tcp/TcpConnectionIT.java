@@ -32,9 +32,8 @@ class TcpConnectionIT {
   /**
    * How long a test device waits before its next frame, so that the broker's clock has moved on.
    */
-  private static final long PACE_MS = 20;
-
   private final java.util.List<TcpLine> lines = new java.util.ArrayList<>();
+
   private TableFixture tables;
   private TcpTransport tcp;
 
@@ -93,7 +92,7 @@ class TcpConnectionIT {
     TcpLine device = line("tcp-pit-ping");
     device.open(HEARTBEAT_S);
     long before = lastSeenAt("tcp-pit-ping");
-    Thread.sleep(PACE_MS); // the device's own heartbeat interval
+    tables.clockPast(before); // the device's next proof of life comes later
 
     // when: an empty CRLF line (ignored), then a ping ending in CRLF
     device.sendRaw("\r\n" + new JsonObject().put("type", "ping").encode() + "\r\n");
@@ -110,7 +109,7 @@ class TcpConnectionIT {
     TcpLine device = line("tcp-pit-status");
     device.open(HEARTBEAT_S);
     long before = lastSeenAt("tcp-pit-status");
-    Thread.sleep(PACE_MS);
+    tables.clockPast(before); // the device's next proof of life comes later
 
     // when
     device.send(
@@ -132,7 +131,7 @@ class TcpConnectionIT {
     TcpLine device = line("tcp-pit-data");
     device.open(HEARTBEAT_S);
     long before = lastSeenAt("tcp-pit-data");
-    Thread.sleep(PACE_MS);
+    tables.clockPast(before); // the device's next proof of life comes later
 
     // when
     device.send(new JsonObject().put("type", "data").put("payload", new JsonObject().put("n", 1)));

@@ -28,9 +28,8 @@ class WsConnectionIT {
   /**
    * How long a test device waits before its next frame, so that the broker's clock has moved on.
    */
-  private static final long PACE_MS = 20;
-
   private final java.util.List<WsDevice> devices = new java.util.ArrayList<>();
+
   private TableFixture tables;
   private WebSocketTransport ws;
 
@@ -76,7 +75,7 @@ class WsConnectionIT {
     // given
     WsDevice device = kept(WsDevice.hello(ws.port(), "ws-pit-data", HEARTBEAT_S));
     long before = lastSeenAt("ws-pit-data");
-    Thread.sleep(PACE_MS); // the device's own pace: the broker's clock moves on
+    tables.clockPast(before); // the device's next proof of life comes later
 
     // when
     device.send(new JsonObject().put("type", "data").put("topic", "up").put("payload", 7));
@@ -94,7 +93,7 @@ class WsConnectionIT {
     // given
     WsDevice device = kept(WsDevice.hello(ws.port(), "ws-pit-ping", HEARTBEAT_S));
     long before = lastSeenAt("ws-pit-ping");
-    Thread.sleep(PACE_MS);
+    tables.clockPast(before); // the device's next proof of life comes later
 
     // when
     device.send(new JsonObject().put("type", "ping"));
