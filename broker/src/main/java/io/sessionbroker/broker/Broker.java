@@ -8,14 +8,7 @@ import io.sessionbroker.cluster.SessionTableVerticle;
 import io.sessionbroker.cluster.Ticker;
 import io.sessionbroker.cluster.hazelcast.ClusterNode;
 import io.sessionbroker.transports.TransportName;
-import io.sessionbroker.transports.mqtt.ClusterRouter;
-import io.sessionbroker.transports.mqtt.LocalRouter;
-import io.sessionbroker.transports.mqtt.MqttTransport;
-import io.sessionbroker.transports.tcp.TcpTransport;
 import io.sessionbroker.transports.tls.ListenerTls;
-import io.sessionbroker.transports.udp.UdpStats;
-import io.sessionbroker.transports.udp.UdpTransport;
-import io.sessionbroker.transports.websocket.WebSocketTransport;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -26,10 +19,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
-import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,43 +36,15 @@ public final class Broker {
   private final BrokerConfig config;
   private final Vertx vertx;
   private final ClusterNode cluster;
-  private final Map<TransportName, Listener> listeners = new EnumMap<>(TransportName.class);
   private final Clock clock;
   private final Ticker ticker;
   private final BrokerMetrics metrics;
   private SessionTable table;
+  private volatile DeviceListeners devices;
   private HttpServer http;
   private HttpServer https;
   private int bridgeTlsPort = -1;
   private volatile boolean ready;
-  private UdpTransport udp;
-  private TcpTransport tcp;
-  private MqttTransport mqtt;
-  private WebSocketTransport websocket;
-
-  /**
-   * A device listener: its name in the configuration, its address and configured port, how it
-   * starts, its bound port once up.
-   */
-  private record Listener(
-      TransportName name,
-      String host,
-      int configuredPort,
-      Supplier<Future<?>> start,
-      IntSupplier port,
-      IntSupplier tlsPort) {
-
-    /** {@code tcp 127.0.0.1:7000}, {@code tcp 127.0.0.1:7000 + tls 7443}, {@code tcp tls ...}. */
-    String describe(ListenerTls tls) {
-      String name = name().id();
-      if (!tls.enabled()) {
-        return name + " " + host + ":" + configuredPort;
-      }
-      return tls.plain()
-          ? name + " " + host + ":" + configuredPort + " + tls " + tls.port()
-          : name + " tls " + host + ":" + tls.port();
-    }
-  }
 
   private Broker(
       BrokerConfig config,
@@ -175,7 +137,11 @@ public final class Broker {
         .compose(
             id -> {
               table = tableVerticle.table();
-              return NodeAdmin.register(vertx.eventBus(), nodeId, table, this::metrics);
+              return NodeAdmin.register(
+                  vertx.eventBus(),
+                  nodeId,
+                  table,
+                  () -> devices == null ? new JsonObject() : devices.nodeMetrics());
             })
         .compose(
             v ->
@@ -184,9 +150,13 @@ public final class Broker {
         .compose(
             v -> cluster == null ? Future.succeededFuture() : cluster.watch(vertx, tableVerticle))
         .compose(v -> deployHttp(tableVerticle))
-        .compose(v -> deployListeners())
+        .compose(
+            v -> {
+              devices = new DeviceListeners(vertx, table, config, cluster == null ? null : nodeId);
+              return devices.deploy();
+            })
         .compose(v -> deployBridge())
-        .compose(v -> metrics.start(vertx.eventBus(), nodeId, transportCounters()))
+        .compose(v -> metrics.start(vertx.eventBus(), nodeId, devices.counters()))
         .onSuccess(v -> ready = true);
   }
 
@@ -241,127 +211,6 @@ public final class Broker {
     return report.put("ready", ready && quorum);
   }
 
-  /** What the transports count, for {@code /metrics}. */
-  private List<BrokerMetrics.TransportCounter> transportCounters() {
-    List<BrokerMetrics.TransportCounter> counters = new ArrayList<>();
-    if (udp != null) {
-      UdpStats stats = udp.stats();
-      for (UdpStats.Counter counter : UdpStats.Counter.values()) {
-        counters.add(
-            new BrokerMetrics.TransportCounter(
-                "udp.datagrams",
-                "UDP datagrams received and sent, by kind",
-                () -> stats.get(counter),
-                "kind",
-                counter.name().toLowerCase(java.util.Locale.ROOT)));
-      }
-      for (UdpStats.Drop drop : UdpStats.Drop.values()) {
-        counters.add(
-            new BrokerMetrics.TransportCounter(
-                "udp.dropped",
-                "UDP datagrams dropped, by reason",
-                () -> stats.dropped(drop),
-                "reason",
-                drop.name().toLowerCase(java.util.Locale.ROOT)));
-      }
-    }
-    heartbeats(counters, TransportName.TCP, tcp == null ? null : tcp::heartbeats);
-    heartbeats(counters, TransportName.MQTT, mqtt == null ? null : mqtt::heartbeats);
-    heartbeats(counters, TransportName.WEBSOCKET, websocket == null ? null : websocket::heartbeats);
-    if (udp != null) {
-      UdpStats stats = udp.stats();
-      heartbeats(counters, TransportName.UDP, () -> stats.get(UdpStats.Counter.PING));
-    }
-    return counters;
-  }
-
-  private static void heartbeats(
-      List<BrokerMetrics.TransportCounter> counters,
-      TransportName transport,
-      java.util.function.LongSupplier count) {
-    if (count != null) {
-      counters.add(
-          new BrokerMetrics.TransportCounter(
-              "heartbeats",
-              "Heartbeats from devices with an open session: TCP/UDP/WebSocket ping frames,"
-                  + " WebSocket pongs, MQTT PINGREQs",
-              count,
-              "transport",
-              transport.id()));
-    }
-  }
-
-  private Future<Void> deployListeners() {
-    List<Listener> wanted = new ArrayList<>();
-    if (config.tcp() != null) {
-      tcp = new TcpTransport(table, config.tcp(), config.auth(), config.tls("tcp"));
-      wanted.add(
-          new Listener(
-              TransportName.TCP,
-              config.tcp().host(),
-              config.tcp().port(),
-              () -> vertx.deployVerticle(tcp),
-              tcp::port,
-              tcp::tlsPort));
-    }
-    if (config.udp() != null) {
-      udp = new UdpTransport(table, config.udp(), config.auth());
-      wanted.add(
-          new Listener(
-              TransportName.UDP,
-              config.udp().host(),
-              config.udp().port(),
-              () -> udp.start(vertx),
-              udp::port,
-              () -> -1));
-    }
-    if (config.mqtt() != null) {
-      // One instance: its pub/sub router is confined to one event loop. Clustered, publishes and
-      // the wills
-      // of crashed nodes reach subscribers on every node.
-      mqtt =
-          new MqttTransport(
-              table,
-              config.mqtt(),
-              config.auth(),
-              cluster == null ? new LocalRouter() : new ClusterRouter(vertx.eventBus(), nodeId()),
-              config.tls("mqtt"));
-      wanted.add(
-          new Listener(
-              TransportName.MQTT,
-              config.mqtt().host(),
-              config.mqtt().port(),
-              () -> vertx.deployVerticle(mqtt),
-              mqtt::port,
-              mqtt::tlsPort));
-    }
-    if (config.websocket() != null) {
-      websocket =
-          new WebSocketTransport(table, config.websocket(), config.auth(), config.tls("websocket"));
-      wanted.add(
-          new Listener(
-              TransportName.WEBSOCKET,
-              config.websocket().host(),
-              config.websocket().port(),
-              () -> vertx.deployVerticle(websocket),
-              websocket::port,
-              websocket::tlsPort));
-    }
-    Future<Void> chain = Future.succeededFuture();
-    for (Listener listener : wanted) {
-      chain =
-          chain
-              .compose(
-                  v ->
-                      ListenerException.naming(
-                          listener.start().get(),
-                          listener.describe(config.tls(listener.name().id()))))
-              .onSuccess(id -> listeners.put(listener.name(), listener))
-              .mapEmpty();
-    }
-    return chain;
-  }
-
   private Future<Void> deployBridge() {
     if (!config.bridge().enabled()) {
       return Future.succeededFuture();
@@ -406,21 +255,6 @@ public final class Broker {
         .compose(v -> vertx.close());
   }
 
-  /**
-   * This node's counters for {@code sessions.admin.metrics}: open TCP connections, UDP datagrams by
-   * fate.
-   */
-  JsonObject metrics() {
-    JsonObject metrics = new JsonObject();
-    if (tcp != null) {
-      metrics.put(TransportName.TCP.id(), new JsonObject().put("connections", tcp.connections()));
-    }
-    if (udp != null) {
-      metrics.put(TransportName.UDP.id(), udp.stats().toJson());
-    }
-    return metrics;
-  }
-
   public SessionTable table() {
     return table;
   }
@@ -440,19 +274,17 @@ public final class Broker {
 
   /** The bound port of a device listener; -1 when disabled. */
   public int port(TransportName listener) {
-    Listener deployed = listeners.get(listener);
-    return deployed == null ? -1 : deployed.port().getAsInt();
+    return devices.port(listener);
+  }
+
+  /** The bound TLS port of a device listener; -1 when it has none. */
+  public int tlsPort(TransportName listener) {
+    return devices.tlsPort(listener);
   }
 
   /** The bound port of the HTTP listener; -1 when disabled. */
   public int httpPort() {
     return http == null ? -1 : http.actualPort();
-  }
-
-  /** The bound TLS port of a device listener; -1 when it has none. */
-  public int tlsPort(TransportName listener) {
-    Listener deployed = listeners.get(listener);
-    return deployed == null ? -1 : deployed.tlsPort().getAsInt();
   }
 
   /** The bound TLS port of the event bus bridge; -1 when there is none. */
@@ -471,15 +303,7 @@ public final class Broker {
 
   /** What is listening, one entry per listener: {@code "tcp 127.0.0.1:7000"}. */
   public List<String> listeners() {
-    List<String> up = new ArrayList<>();
-    for (Listener l : listeners.values()) {
-      if (l.port().getAsInt() >= 0) {
-        up.add(l.name() + " " + l.host() + ":" + l.port().getAsInt());
-      }
-      if (l.tlsPort().getAsInt() >= 0) {
-        up.add(l.name() + " tls " + l.host() + ":" + l.tlsPort().getAsInt());
-      }
-    }
+    List<String> up = devices == null ? new ArrayList<>() : devices.describe();
     if (config.bridge().enabled() && config.tls("bridge").plain()) {
       up.add("bridge " + config.bridge().host() + ":" + config.bridge().port());
     }
