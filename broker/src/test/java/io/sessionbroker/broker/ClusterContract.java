@@ -34,7 +34,7 @@ final class ClusterContract implements AutoCloseable {
 
   final EventContract contract;
   private final List<Tap> taps = new ArrayList<>();
-  private final Set<String> recorded = new HashSet<>();
+  private final TapMerge merge;
   private long settledTo;
 
   /** One watched node: its bridge and the sequence numbers of the events it delivered. */
@@ -58,6 +58,7 @@ final class ClusterContract implements AutoCloseable {
       throws IOException, InterruptedException {
     contract =
         new EventContract("the cluster, seen from node(s) " + names(watched), tickMs, this::settle);
+    merge = new TapMerge(contract);
     try {
       for (int node : watched) {
         Tap tap = new Tap(node, new BridgeClient("127.0.0.1", cluster.bridgePort(node)));
@@ -84,25 +85,14 @@ final class ClusterContract implements AutoCloseable {
     if (!(frame.getValue("body") instanceof JsonObject body)) {
       return;
     }
-    String address = frame.getString("address");
-    String key =
-        address
-            + " "
-            + body.getString("sessionId")
-            + " "
-            + body.getValue("seq")
-            + " "
-            + body.getValue("at");
+    // recorded before it counts as delivered: a settle that returns has every event recorded
+    merge.deliver(frame.getString("address"), body);
     synchronized (this) {
       if (body.getLong("seq") != null) {
         tap.seqs.add(body.getLong("seq"));
         notifyAll();
       }
-      if (!recorded.add(key)) {
-        return;
-      }
     }
-    contract.record(address, body);
   }
 
   /** Whether node {@code node}'s bridge is watched. */
