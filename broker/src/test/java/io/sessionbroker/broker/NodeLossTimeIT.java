@@ -42,8 +42,7 @@ class NodeLossTimeIT {
     int sessions = Integer.getInteger("sessions");
     boolean freeze = "freeze".equals(System.getProperty("loss", "kill"));
     List<TcpDevice> devices = new ArrayList<>();
-    try (ThreeNodes cluster =
-            ThreeNodes.start("node-loss-time", List.of("-Xmx1g", "-XX:+UseParallelGC"));
+    try (ThreeNodes cluster = ThreeNodes.start("node-loss-time", jvm());
         EventRecorder onA =
             new EventRecorder(cluster.bridgePort(0), Addresses.OPENED, Addresses.CLOSED);
         ClusterContract contract = cluster.contract(0)) {
@@ -61,6 +60,7 @@ class NodeLossTimeIT {
 
       // when
       long lostAt = System.nanoTime();
+      System.out.printf("node_loss_at epoch_ms=%d%n", System.currentTimeMillis());
       if (freeze) {
         cluster.nodes[2].freeze();
       } else {
@@ -99,5 +99,20 @@ class NodeLossTimeIT {
         device.close();
       }
     }
+  }
+
+  /**
+   * The nodes' JVM options; {@code -Djfr=DIR} adds a flight recording per node, written to the
+   * existing directory DIR when the node stops (the survivors stop gracefully at the end).
+   */
+  private static List<String> jvm() {
+    List<String> jvm = new ArrayList<>(List.of("-Xmx1g", "-XX:+UseParallelGC"));
+    String jfr = System.getProperty("jfr");
+    if (jfr != null && !jfr.isBlank()) {
+      jvm.add(
+          "-XX:StartFlightRecording=settings=profile,dumponexit=true,filename="
+              + jfr); // a directory: each JVM writes a file named by its pid
+    }
+    return jvm;
   }
 }

@@ -50,6 +50,24 @@ public final class EventPipeline {
     drain();
   }
 
+  /**
+   * Logs and publishes every body of {@code bodies} on {@code address}, in order; safe from any
+   * thread. Handed in at once, a burst (a node loss) fills its first append too, instead of sending
+   * its first event alone while the rest wait behind it.
+   */
+  public void publishAll(String address, List<JsonObject> bodies) {
+    synchronized (this) {
+      for (JsonObject body : bodies) {
+        queued.add(new JsonObject().put("address", address).put("body", body));
+      }
+      if (appending || queued.isEmpty()) {
+        return;
+      }
+      appending = true;
+    }
+    drain();
+  }
+
   private void drain() {
     List<JsonObject> batch;
     synchronized (this) {

@@ -95,4 +95,46 @@ class EventPipelineTest {
                   }
                 }));
   }
+
+  /**
+   * Verifies that a burst handed in at once ({@code publishAll}, as a node loss does) fills its
+   * first append too: 2,500 events in appends of 1,000, 1,000 and 500, published in order.
+   */
+  @Test
+  void aBurstHandedInAtOnceFillsItsFirstAppend(Vertx vertx, VertxTestContext test) {
+    ManualLog log = new ManualLog();
+    EventPipeline pipeline = new EventPipeline(vertx.eventBus(), log);
+    List<Integer> order = new ArrayList<>();
+    vertx
+        .eventBus()
+        .<JsonObject>consumer(
+            "test.burst",
+            m -> {
+              order.add(m.body().getInteger("n"));
+              if (order.size() == 2_500) {
+                // then
+                test.verify(
+                    () -> {
+                      assertThat(log.batchSizes).containsExactly(1_000, 1_000, 500);
+                      assertThat(order).isSorted();
+                    });
+                test.completeNow();
+              }
+            })
+        .completion()
+        .onComplete(
+            test.succeeding(
+                registered -> {
+                  // given 2,500 events handed in at once
+                  List<JsonObject> burst = new ArrayList<>();
+                  for (int n = 0; n < 2_500; n++) {
+                    burst.add(new JsonObject().put("n", n));
+                  }
+                  pipeline.publishAll("test.burst", burst);
+                  // when the log answers, one append after the other
+                  for (int round = 0; round < 4; round++) {
+                    log.completeAll();
+                  }
+                }));
+  }
 }

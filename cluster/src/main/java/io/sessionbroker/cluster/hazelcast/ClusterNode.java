@@ -126,7 +126,14 @@ public final class ClusterNode {
         .getCluster()
         .addMembershipListener(
             new NodeLossWatch(
-                vertx, directory, tableVerticle.pipeline(), clock, nodeId(), quorum, mergeGuard));
+                vertx,
+                directory,
+                tableVerticle.pipeline(),
+                clock,
+                nodeId(),
+                quorum,
+                mergeGuard,
+                hazelcast().getExecutorService(NodeLossWatch.PROBE_EXECUTOR)));
     return EventBusTakeover.serve(vertx.eventBus(), nodeId(), tableVerticle.table());
   }
 }

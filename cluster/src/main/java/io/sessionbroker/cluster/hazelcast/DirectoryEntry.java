@@ -78,6 +78,21 @@ public final class DirectoryEntry implements Serializable {
         List.of());
   }
 
+  /** An entry as {@link DirectoryEntrySerializer} read it back. */
+  static DirectoryEntry restore(
+      long sessionId,
+      String nodeId,
+      long epoch,
+      String transport,
+      String remote,
+      long connectedAt,
+      int timeoutMs,
+      String will,
+      List<DirectoryEntry> owed) {
+    return new DirectoryEntry(
+        sessionId, nodeId, epoch, transport, remote, connectedAt, timeoutMs, will, owed);
+  }
+
   /** A claimant known by its ids only: a node-loss close of it can name nothing else. */
   static DirectoryEntry idsOnly(long sessionId, String nodeId) {
     return new DirectoryEntry(sessionId, nodeId, 0, null, null, 0, 0, null, List.of());

@@ -1,18 +1,25 @@
 package io.sessionbroker.cluster.hazelcast;
 
+import com.hazelcast.cluster.Cluster;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.ExecutionCallback;
+import com.hazelcast.core.IExecutorService;
 import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.cluster.Clock;
 import io.sessionbroker.cluster.CloseEvent;
 import io.sessionbroker.cluster.CloseReason;
 import io.sessionbroker.cluster.EventPipeline;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,17 +32,28 @@ import org.slf4j.LoggerFactory;
  * exactly one survivor, and that survivor alone publishes the session's {@code sessions.closed}
  * with {@link CloseReason#NODE_LOST}: one close per session, none lost, none doubled.
  *
- * <p>Split brain: a member that finds fewer than {@code quorum} members around it (itself included)
- * does nothing, because it is more likely the one cut off; so in a three-node cluster with quorum 2
- * an isolated node does not announce the other two nodes' sessions. See {@link MergeGuard} for what
- * it does on rejoining.
+ * <p>Split brain: a member announces only when {@code quorum} members (itself included) agree that
+ * the lost node is gone and that this member is still one of them; each other member is asked for
+ * its own view ({@link ViewProbe}). A member that is cut off, or that woke from a freeze the others
+ * already removed it for, cannot gather that agreement and does nothing, so in a three-node cluster
+ * with quorum 2 an isolated node does not announce the other two nodes' sessions. See {@link
+ * MergeGuard} for what it does on rejoining.
  */
 public final class NodeLossWatch implements MembershipListener {
 
   private static final Logger log = LoggerFactory.getLogger(NodeLossWatch.class);
 
-  /** Time for the membership to settle before a loss is acted on. */
-  static final long SETTLE_MS = 1_000;
+  /** How long a member asked for its view ({@link ViewProbe}) may take to answer. */
+  static final long PROBE_TIMEOUT_MS = 1_000;
+
+  /** How long survivors whose views still hold the lost node are asked again. */
+  static final long CONFIRM_WITHIN_MS = 5_000;
+
+  /** Pause between two rounds of asking. */
+  static final long RETRY_MS = 50;
+
+  /** The Hazelcast executor the view probes run on (Hazelcast's default executor settings). */
+  static final String PROBE_EXECUTOR = "sessions.nodeloss";
 
   /**
    * The member attribute in which vertx-hazelcast stores the Vert.x node id. That id — not the
@@ -51,6 +69,7 @@ public final class NodeLossWatch implements MembershipListener {
   private final String localNodeId;
   private final int quorum;
   private final MergeGuard mergeGuard;
+  private final IExecutorService executor;
 
   public NodeLossWatch(
       Vertx vertx,
@@ -59,8 +78,10 @@ public final class NodeLossWatch implements MembershipListener {
       Clock clock,
       String localNodeId,
       int quorum,
-      MergeGuard mergeGuard) {
+      MergeGuard mergeGuard,
+      IExecutorService executor) {
     this.mergeGuard = mergeGuard;
+    this.executor = executor;
     this.vertx = vertx;
     this.directory = directory;
     this.pipeline = pipeline;
@@ -87,27 +108,97 @@ public final class NodeLossWatch implements MembershipListener {
   @Override
   public void memberRemoved(MembershipEvent event) {
     String lost = nodeId(event.getMember());
-    // Decide after the membership has settled, on the members present then: a node that wakes from
-    // a freeze
-    // removes the others one by one, and on the first removal it still counts one of them as
-    // present.
-    vertx.setTimer(
-        SETTLE_MS,
-        id -> {
-          Set<Member> members = event.getCluster().getMembers();
-          if (members.size() < quorum) {
-            log.warn(
-                "node_lost_below_quorum node={} members={} quorum={}: not announcing its sessions",
-                lost,
-                members.size(),
-                quorum);
-            mergeGuard.cutOff();
-          } else if (members.contains(event.getMember())) {
-            log.warn("node_lost_but_back node={}: not announcing its sessions", lost);
-          } else {
-            announce(lost);
+    log.info("node_left node={} members={}", lost, event.getMembers().size());
+    confirm(event, lost, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CONFIRM_WITHIN_MS));
+  }
+
+  /**
+   * Announces the lost node's sessions once a quorum agrees that it is gone: this node, and each
+   * other member whose own view (asked with a {@link ViewProbe}) holds this node and no longer
+   * holds the lost one.
+   *
+   * <p>This replaces a fixed wait for the membership to settle. A node that wakes from a freeze
+   * removes the others one by one and, on the first removal, still counts the other as present;
+   * asked, that other member answers a view without the woken node (it removed it while it was
+   * frozen), so the woken node does not count it and stays quiet. A node cut off by the network
+   * gets no answer within {@link #PROBE_TIMEOUT_MS}. On the majority side the answers come in a
+   * round trip: the other survivor either already agrees or its view still holds the lost node for
+   * a few milliseconds (the master's new member list is on its way), and this node asks again.
+   */
+  private void confirm(MembershipEvent event, String lost, long deadline) {
+    Cluster cluster = event.getCluster();
+    Set<Member> members = cluster.getMembers();
+    if (members.contains(event.getMember())) {
+      log.warn("node_lost_but_back node={}: not announcing its sessions", lost);
+      return;
+    }
+    if (members.size() < quorum) {
+      belowQuorum(lost, members.size());
+      return;
+    }
+    Member self = cluster.getLocalMember();
+    String lostUuid = event.getMember().getUuid().toString();
+    String selfUuid = self.getUuid().toString();
+    List<Future<ArrayList<String>>> views = new ArrayList<>();
+    for (Member member : members) {
+      if (!member.equals(self)) {
+        views.add(ask(member));
+      }
+    }
+    Future.join(views)
+        .onComplete(
+            done -> {
+              int agree = 1;
+              int stale = 0;
+              for (Future<ArrayList<String>> view : views) {
+                if (view.failed() || !view.result().contains(selfUuid)) {
+                  continue; // unreachable, or it does not count this node a member any more
+                }
+                if (view.result().contains(lostUuid)) {
+                  stale++;
+                } else {
+                  agree++;
+                }
+              }
+              if (agree >= quorum) {
+                announce(lost);
+              } else if (stale > 0 && System.nanoTime() < deadline) {
+                vertx.setTimer(RETRY_MS, id -> confirm(event, lost, deadline));
+              } else {
+                belowQuorum(lost, agree);
+              }
+            });
+  }
+
+  private Future<ArrayList<String>> ask(Member member) {
+    Promise<ArrayList<String>> view = Promise.promise();
+    long timer = vertx.setTimer(PROBE_TIMEOUT_MS, id -> view.tryFail("no answer from " + member));
+    executor.submitToMember(
+        new ViewProbe(),
+        member,
+        new ExecutionCallback<ArrayList<String>>() {
+          @Override
+          public void onResponse(ArrayList<String> response) {
+            vertx.cancelTimer(timer);
+            view.tryComplete(response);
+          }
+
+          @Override
+          public void onFailure(Throwable t) {
+            vertx.cancelTimer(timer);
+            view.tryFail(t);
           }
         });
+    return view.future();
+  }
+
+  private void belowQuorum(String lost, int members) {
+    log.warn(
+        "node_lost_below_quorum node={} members={} quorum={}: not announcing its sessions",
+        lost,
+        members,
+        quorum);
+    mergeGuard.cutOff();
   }
 
   private void announce(String lost) {
@@ -117,13 +208,19 @@ public final class NodeLossWatch implements MembershipListener {
             () -> directory.releaseNode(lost), false)
         .onSuccess(
             released -> {
-              int announced = 0;
+              log.info(
+                  "node_lost_released node={} devices={} ms={}",
+                  lost,
+                  released.size(),
+                  (System.nanoTime() - started) / 1_000_000);
+              List<JsonObject> closes = new ArrayList<>();
               for (Map.Entry<String, ? extends List<DirectoryEntry>> device : released.entrySet()) {
                 for (DirectoryEntry entry : device.getValue()) {
-                  pipeline.publish(Addresses.CLOSED, nodeLost(device.getKey(), entry));
-                  announced++;
+                  closes.add(nodeLost(device.getKey(), entry));
                 }
               }
+              pipeline.publishAll(Addresses.CLOSED, closes);
+              int announced = closes.size();
               log.info(
                   "node_lost node={} sessions_announced={} ms={}",
                   lost,
