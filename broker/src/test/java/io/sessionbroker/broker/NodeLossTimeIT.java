@@ -7,6 +7,11 @@ import io.sessionbroker.cluster.CloseReason;
 import io.sessionbroker.testkit.ExpectCloses;
 import io.sessionbroker.testkit.TcpDevice;
 import io.vertx.core.json.JsonObject;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -30,7 +35,9 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * {@code -Dloss=kill} (default) sends SIGKILL: the kernel resets C's sockets, so on one host the
  * others notice at once. {@code -Dloss=freeze} sends SIGSTOP and never resumes: like a host that
  * lost power or network, only the missing heartbeats ({@code hazelcast.max.no.heartbeat.seconds})
- * reveal it. The event contract watches node A; the survivors are stopped gracefully at the end.
+ * reveal it. {@code -Dtransport=udp} opens UDP sessions instead of TCP ones (for more than the
+ * ~19,900 connections a process holds under an open-file limit of 20,000). The event contract
+ * watches node A; the survivors are stopped gracefully at the end.
  */
 @Timeout(600)
 @EnabledIfSystemProperty(named = "sessions", matches = "\\d+")
@@ -41,20 +48,28 @@ class NodeLossTimeIT {
   void measuresTheTimeFromLosingANodeToItsLastNodeLostEvent() throws Exception {
     int sessions = Integer.getInteger("sessions");
     boolean freeze = "freeze".equals(System.getProperty("loss", "kill"));
+    boolean udp = "udp".equals(System.getProperty("transport", "tcp"));
     List<TcpDevice> devices = new ArrayList<>();
+    List<DatagramSocket> sockets = new ArrayList<>();
     try (ThreeNodes cluster = ThreeNodes.start("node-loss-time", jvm());
         EventRecorder onA =
             new EventRecorder(cluster.bridgePort(0), Addresses.OPENED, Addresses.CLOSED);
         ClusterContract contract = cluster.contract(0)) {
-      // given: N sessions on C (hellos pipelined: the welcomes wait in the socket buffers)
-      for (int i = 0; i < sessions; i++) {
-        TcpDevice device = cluster.tcp(2);
-        devices.add(device);
-        device.send(
-            new JsonObject().put("type", "hello").put("device", "m-" + i).put("heartbeat", 300));
+      // given: N sessions on C (TCP hellos pipelined: the welcomes wait in the socket buffers;
+      // UDP hellos from a few sockets, a thousand at a time)
+      List<EventRecorder.Event> opened;
+      if (udp) {
+        opened = openUdp(cluster, onA, sessions, sockets);
+      } else {
+        for (int i = 0; i < sessions; i++) {
+          TcpDevice device = cluster.tcp(2);
+          devices.add(device);
+          device.send(
+              new JsonObject().put("type", "hello").put("device", "m-" + i).put("heartbeat", 300));
+        }
+        opened =
+            onA.await(e -> e.address().equals(Addresses.OPENED), sessions, Duration.ofMinutes(5));
       }
-      List<EventRecorder.Event> opened =
-          onA.await(e -> e.address().equals(Addresses.OPENED), sessions, Duration.ofMinutes(5));
       Set<String> sessionIds = new HashSet<>();
       opened.forEach(e -> sessionIds.add(e.body().getString("sessionId")));
 
@@ -77,8 +92,10 @@ class NodeLossTimeIT {
           closed.stream().mapToLong(EventRecorder.Event::receivedNanos).max().orElseThrow()
               - lostAt;
       System.out.printf(
-          "node_loss_time loss=%s sessions=%d first_node_lost_ms=%d last_node_lost_ms=%d%n",
+          "node_loss_time loss=%s transport=%s sessions=%d first_node_lost_ms=%d"
+              + " last_node_lost_ms=%d%n",
           freeze ? "freeze" : "kill",
+          udp ? "udp" : "tcp",
           sessions,
           TimeUnit.NANOSECONDS.toMillis(first),
           TimeUnit.NANOSECONDS.toMillis(last));
@@ -98,7 +115,43 @@ class NodeLossTimeIT {
       for (TcpDevice device : devices) {
         device.close();
       }
+      sockets.forEach(DatagramSocket::close);
     }
+  }
+
+  /**
+   * Opens {@code sessions} UDP sessions on C from four sockets (a UDP session costs the broker no
+   * descriptor, so one node can hold more than the ~19,900 TCP connections its open-file limit
+   * allows): a thousand hellos, then wait for their opens, and so on. Hellos carry a pad, since the
+   * broker answers (and opens for) no hello shorter than its welcome.
+   */
+  private static List<EventRecorder.Event> openUdp(
+      ThreeNodes cluster, EventRecorder onA, int sessions, List<DatagramSocket> sockets)
+      throws Exception {
+    for (int s = 0; s < 4; s++) {
+      sockets.add(new DatagramSocket(0, InetAddress.getLoopbackAddress()));
+    }
+    InetSocketAddress target =
+        new InetSocketAddress(InetAddress.getLoopbackAddress(), cluster.port("udp", 2));
+    String pad = "x".repeat(200);
+    List<EventRecorder.Event> opened = List.of();
+    for (int from = 0; from < sessions; from += 1_000) {
+      int to = Math.min(sessions, from + 1_000);
+      for (int i = from; i < to; i++) {
+        byte[] hello =
+            new JsonObject()
+                .put("type", "hello")
+                .put("device", "u-" + i)
+                .put("nonce", "n")
+                .put("heartbeat", 300)
+                .put("pad", pad)
+                .encode()
+                .getBytes(StandardCharsets.UTF_8);
+        sockets.get(i % 4).send(new DatagramPacket(hello, hello.length, target));
+      }
+      opened = onA.await(e -> e.address().equals(Addresses.OPENED), to, Duration.ofMinutes(2));
+    }
+    return opened;
   }
 
   /**

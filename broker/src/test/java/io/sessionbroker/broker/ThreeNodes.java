@@ -103,6 +103,7 @@ final class ThreeNodes implements AutoCloseable {
     json.getJsonObject("websocket").put("port", base + 2);
     json.getJsonObject("bridge").put("port", base + 3);
     json.getJsonObject("http").put("port", base + 4);
+    json.getJsonObject("udp").put("port", base + 5);
     json.getJsonObject("cluster")
         .put("configFile", dir.resolve("cluster.xml").toString())
         .put("name", dir.getFileName().toString());
@@ -143,6 +144,7 @@ final class ThreeNodes implements AutoCloseable {
           case "websocket" -> 2;
           case "bridge" -> 3;
           case "http" -> 4;
+          case "udp" -> 5;
           default -> throw new IllegalArgumentException(listener);
         };
     return base + shift + 10 * node;
