@@ -6,6 +6,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.LocalMapStats;
 import io.sessionbroker.cluster.TestSessions;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -23,9 +24,9 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 /**
  * Measures the cluster directory at scale on three Hazelcast members in one JVM (the shipped
  * conf/cluster.xml): the memory Hazelcast reports per entry (owned and backup, {@link
- * LocalMapStats}), and the time two survivors take to release the entries of a member that died
- * holding {@code -DdirectorySessions=N} sessions, with the exactly-once check. Skipped unless the
- * property is set (docs/cluster.md, sizing):
+ * LocalMapStats}), the event log's append rate, and the time two survivors take to release the
+ * entries of a member that died holding {@code -DdirectorySessions=N} sessions, with the
+ * exactly-once check. Skipped unless the property is set (docs/cluster.md, sizing):
  *
  * <pre>
  * mvn -B -pl cluster -am verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
@@ -70,6 +71,52 @@ class DirectoryScaleIT {
       System.out.printf(
           "directory_entry_cost sessions=%d owned_bytes_per_entry=%d backup_bytes_per_entry=%d%n",
           sessions, owned / sessions, backup / sessions);
+
+      // and: the event log's throughput, batches of 1,000 close events of ~400 bytes appended
+      // one after the other from one member, as the event pipeline does
+      RingbufferEventLog eventLog = new RingbufferEventLog(survivors.get(0));
+      JsonObject close =
+          new JsonObject()
+              .put("address", "sessions.closed")
+              .put(
+                  "body",
+                  new JsonObject()
+                      .put("deviceId", "scale-123456")
+                      .put("sessionId", "0a1b2c3d00001234")
+                      .put("transport", "tcp")
+                      .put("node", lost)
+                      .put("remote", "10.1.2.3:50312")
+                      .put("epoch", 1)
+                      .put("at", now)
+                      .put("reason", "NODE_LOST")
+                      .put("connectedAt", now)
+                      .put("lastSeenAt", (Object) null)
+                      .put("durationMs", 1000)
+                      .put("timeoutMs", 45000)
+                      .put("status", (Object) null)
+                      .put("announcedBy", lost));
+      List<JsonObject> batch = java.util.Collections.nCopies(1_000, close);
+      long appendStart = System.nanoTime();
+      int batches = 50;
+      for (int b = 0; b < batches; b++) {
+        eventLog.append(batch).await(60, TimeUnit.SECONDS);
+      }
+      long appendMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - appendStart);
+      System.out.printf(
+          "event_log_append events=%d bytes_per_event=%d ms=%d events_per_s=%d%n",
+          batches * 1_000,
+          close.encode().length(),
+          appendMs,
+          batches * 1_000L * 1_000 / Math.max(1, appendMs));
+
+      // and: the scan alone, all members alive: both survivors release a node that holds nothing
+      long scanStart = System.nanoTime();
+      for (HazelcastInstance survivor : survivors) {
+        assertThat(new HazelcastDirectory(survivor).releaseNode("nobody")).isEmpty();
+      }
+      System.out.printf(
+          "directory_scan sessions=%d ms_for_both_survivors=%d%n",
+          sessions, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - scanStart));
 
       // when: the member dies and both survivors release its entries at once
       long killed = System.nanoTime();
