@@ -46,11 +46,16 @@ public final class NodeLossWatch implements MembershipListener {
   /** How long a member asked for its view ({@link ViewProbe}) may take to answer. */
   static final long PROBE_TIMEOUT_MS = 1_000;
 
-  /** How long survivors whose views still hold the lost node are asked again. */
-  static final long CONFIRM_WITHIN_MS = 5_000;
+  /** How long members that have not agreed yet are asked again every {@link #RETRY_MS}. */
+  static final long FAST_RETRIES_MS = 5_000;
 
-  /** Pause between two rounds of asking. */
+  /** Pause between two rounds of asking, at first, and after {@link #FAST_RETRIES_MS}. */
   static final long RETRY_MS = 50;
+
+  static final long SLOW_RETRY_MS = 500;
+
+  /** When a survivor stops asking and logs {@code node_lost_unconfirmed} (never seen). */
+  static final long GIVE_UP_MS = 120_000;
 
   /** The Hazelcast executor the view probes run on (Hazelcast's default executor settings). */
   static final String PROBE_EXECUTOR = "sessions.nodeloss";
@@ -109,7 +114,12 @@ public final class NodeLossWatch implements MembershipListener {
   public void memberRemoved(MembershipEvent event) {
     String lost = nodeId(event.getMember());
     log.info("node_left node={} members={}", lost, event.getMembers().size());
-    confirm(event, lost, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CONFIRM_WITHIN_MS));
+    long now = System.nanoTime();
+    confirm(
+        event,
+        lost,
+        now + TimeUnit.MILLISECONDS.toNanos(FAST_RETRIES_MS),
+        now + TimeUnit.MILLISECONDS.toNanos(GIVE_UP_MS));
   }
 
   /**
@@ -121,11 +131,14 @@ public final class NodeLossWatch implements MembershipListener {
    * removes the others one by one and, on the first removal, still counts the other as present;
    * asked, that other member answers a view without the woken node (it removed it while it was
    * frozen), so the woken node does not count it and stays quiet. A node cut off by the network
-   * gets no answer within {@link #PROBE_TIMEOUT_MS}. On the majority side the answers come in a
+   * gets no answer within {@link #PROBE_TIMEOUT_MS} and asks again until Hazelcast removes the
+   * members it cannot reach; then it is below quorum. On the majority side the answers come in a
    * round trip: the other survivor either already agrees or its view still holds the lost node for
-   * a few milliseconds (the master's new member list is on its way), and this node asks again.
+   * a few milliseconds (the master's new member list is on its way), and this node asks again; a
+   * member too loaded to answer within the timeout is asked again too, so a majority never gives up
+   * a loss for want of an answer.
    */
-  private void confirm(MembershipEvent event, String lost, long deadline) {
+  private void confirm(MembershipEvent event, String lost, long fastUntil, long giveUp) {
     Cluster cluster = event.getCluster();
     Set<Member> members = cluster.getMembers();
     if (members.contains(event.getMember())) {
@@ -149,21 +162,32 @@ public final class NodeLossWatch implements MembershipListener {
         .onComplete(
             done -> {
               int agree = 1;
-              int stale = 0;
+              int undecided = 0;
               for (Future<ArrayList<String>> view : views) {
-                if (view.failed() || !view.result().contains(selfUuid)) {
-                  continue; // unreachable, or it does not count this node a member any more
-                }
-                if (view.result().contains(lostUuid)) {
-                  stale++;
-                } else {
+                if (view.failed() || view.result().contains(lostUuid)) {
+                  undecided++; // no answer yet, or its view still holds the lost node: ask again
+                } else if (view.result().contains(selfUuid)) {
                   agree++;
-                }
+                } // else it does not count this node a member any more: it never agrees
               }
+              long now = System.nanoTime();
               if (agree >= quorum) {
                 announce(lost);
-              } else if (stale > 0 && System.nanoTime() < deadline) {
-                vertx.setTimer(RETRY_MS, id -> confirm(event, lost, deadline));
+              } else if (agree + undecided >= quorum && now < giveUp) {
+                // A slow or unreachable member is asked again: a cut-off node stops once Hazelcast
+                // removes the members it cannot reach (below quorum), a loaded majority member
+                // answers in the end.
+                vertx.setTimer(
+                    now < fastUntil ? RETRY_MS : SLOW_RETRY_MS,
+                    id -> confirm(event, lost, fastUntil, giveUp));
+              } else if (agree + undecided >= quorum) {
+                log.error(
+                    "node_lost_unconfirmed node={} agree={} undecided={} quorum={}: not announcing"
+                        + " its sessions",
+                    lost,
+                    agree,
+                    undecided,
+                    quorum);
               } else {
                 belowQuorum(lost, agree);
               }
