@@ -4,7 +4,7 @@
 # Env: OUT (raw results, default bench/target/suite), BROKER_JAVA_OPTS (added to the flags bin/broker ships; default
 #      none), SKIP_JMH=1, SKIP_CLUSTER=1,
 #      UDP_SESSIONS=N (e.g. 200000 or 1000000: also hold N UDP sessions with 30 s heartbeats, once, measuring its
-#      heap per session with jcmd; over 200,000 with BROKER_HEAP=768m, as bin/broker says; ~6 min for a million).
+#      heap per session with jcmd; over 200,000 with -Xmx768m, as bin/broker says; ~6 min for a million).
 # Brokers start through bin/broker, so every figure is measured with the JVM flags it ships (issue 17).
 # Our broker listens on 17000 (tcp) / 17001 (udp) / 11883 (mqtt) / 17080 (websocket) / 17900 (bridge), Mosquitto on 11884,
 # all on 127.0.0.1, so that the suite does not collide with a broker on the shipped ports.
@@ -31,7 +31,7 @@ machine() {
     echo "memory: $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
     echo "os: $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r)"
     echo "jvm: $(java -version 2>&1 | sed -n 2p)"
-    echo "broker jvm flags: bin/broker's: $(awk '/^heap_opts=\(/,/\)$/' bin/broker | tr -s ' \n' ' ' | sed 's/^heap_opts=(//; s/) *$//') (BROKER_HEAP ${BROKER_HEAP:-256m})${broker_opts:+, then $broker_opts}"
+    echo "broker jvm flags: bin/broker's: $(awk '/^heap_opts=\(/,/\)$/' bin/broker | tr -s ' \n' ' ' | sed 's/^heap_opts=(//; s/) *$//')${broker_opts:+, then $broker_opts}"
     echo "mosquitto: $(mosquitto -h 2>&1 | head -1)"
     echo "open files per process: $(ulimit -n)"
     echo "UDP socket buffers: net.core.rmem_default $(cat /proc/sys/net/core/rmem_default), net.core.rmem_max $(cat /proc/sys/net/core/rmem_max)"
@@ -154,8 +154,8 @@ if [ -z "${SKIP_CLUSTER:-}" ]; then
 fi
 
 if [ -n "${UDP_SESSIONS:-}" ]; then
-  # bin/broker's default heap (256m) is sized for 200,000 UDP sessions; a million need BROKER_HEAP=768m
-  saved_heap="${BROKER_HEAP:-}"; [ "$UDP_SESSIONS" -gt 200000 ] && export BROKER_HEAP="${BROKER_HEAP:-768m}"
+  # bin/broker's heap cap (256m) is sized for 200,000 UDP sessions; a million need -Xmx768m (bin/broker says so)
+  saved_opts="$broker_opts"; [ "$UDP_SESSIONS" -gt 200000 ] && broker_opts="$broker_opts -Xmx768m"
   # A million sessions at 30 s heartbeats are 33,000 datagrams a second: raise the kernel's cap on the socket
   # receive buffer (docs/protocol.md, UDP) so the broker gets the 4 MiB it asks for; restored afterwards.
   saved_rmem_max=$(cat /proc/sys/net/core/rmem_max)
@@ -173,7 +173,7 @@ if [ -n "${UDP_SESSIONS:-}" ]; then
   wait "$reader"  # not a bare wait: that would wait for the broker too
   stop_broker
   sysctl -qw net.core.rmem_max="$saved_rmem_max" || true
-  if [ -n "$saved_heap" ]; then export BROKER_HEAP="$saved_heap"; else unset BROKER_HEAP; fi
+  broker_opts="$saved_opts"
 fi
 
 if [ -z "${SKIP_JMH:-}" ]; then
