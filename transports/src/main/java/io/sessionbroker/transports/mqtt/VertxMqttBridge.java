@@ -44,9 +44,9 @@ final class VertxMqttBridge {
 
   /**
    * One set of options for every connection: {@code MqttServerConnection} only reads {@code
-   * autoClientId} from it, and a {@code MqttServerOptions} with its TCP and SSL option sets is ≈
-   * 400 bytes, which each connection kept for its whole life (docs/benchmarks.md, "Memory after
-   * issue 17"). Never mutated after this line.
+   * autoClientId} from it, and a copy per connection, with its TCP and SSL option sets, was ≈ 190
+   * bytes of every MQTT session's live heap (docs/benchmarks.md, "Memory after issue 17"). Never
+   * mutated after this line.
    */
   private static final MqttServerOptions OPTIONS = new MqttServerOptions().setAutoClientId(true);
 
