@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Runs the fixed benchmark suite and writes docs/benchmarks.md (issue 7). About 30 minutes on 2 cores.
 #   bench/run-suite.sh [RUNS]          RUNS (default 3) repetitions of every load test
-# Env: OUT (raw results, default bench/target/suite), BROKER_JAVA_OPTS (default -Xmx1g), SKIP_JMH=1, SKIP_CLUSTER=1,
-#      UDP_SESSIONS=N (e.g. 1000000: also hold N UDP sessions with 30 s heartbeats in a broker of -Xmx4g, once,
-#      measuring its heap per session with jcmd; ~6 min for a million; off by default).
+# Env: OUT (raw results, default bench/target/suite), BROKER_JAVA_OPTS (added to the flags bin/broker ships; default
+#      none), SKIP_JMH=1, SKIP_CLUSTER=1,
+#      UDP_SESSIONS=N (e.g. 200000 or 1000000: also hold N UDP sessions with 30 s heartbeats, once, measuring its
+#      heap per session with jcmd; over 200,000 with -Xmx768m, as bin/broker says; ~6 min for a million).
+# Brokers start through bin/broker, so every figure is measured with the JVM flags it ships (issue 17).
 # Our broker listens on 17000 (tcp) / 17001 (udp) / 11883 (mqtt) / 17080 (websocket) / 17900 (bridge), Mosquitto on 11884,
 # all on 127.0.0.1, so that the suite does not collide with a broker on the shipped ports.
 set -euo pipefail
@@ -11,7 +13,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 runs="${1:-3}"
 out="${OUT:-$root/bench/target/suite}"
-broker_opts="${BROKER_JAVA_OPTS:--Xmx1g}"
+broker_opts="${BROKER_JAVA_OPTS:-}"
 jar="$root/bench/target/benchmarks.jar"
 rm -rf "$out" && mkdir -p "$out"
 log() { echo "suite: $*" >&2; }
@@ -29,7 +31,7 @@ machine() {
     echo "memory: $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
     echo "os: $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r)"
     echo "jvm: $(java -version 2>&1 | sed -n 2p)"
-    echo "broker jvm flags: $broker_opts (G1, the JDK default collector)"
+    echo "broker jvm flags: bin/broker's: $(awk '/^heap_opts=\(/,/\)$/' bin/broker | tr -s ' \n' ' ' | sed 's/^heap_opts=(//; s/) *$//')${broker_opts:+, then $broker_opts}"
     echo "mosquitto: $(mosquitto -h 2>&1 | head -1)"
     echo "open files per process: $(ulimit -n)"
     echo "UDP socket buffers: net.core.rmem_default $(cat /proc/sys/net/core/rmem_default), net.core.rmem_max $(cat /proc/sys/net/core/rmem_max)"
@@ -41,7 +43,7 @@ broker_pid=""
 start_broker() {  # start_broker NAME [VAR=VALUE ...] — extra settings as BROKER_* environment overrides
   local name="$1"; shift
   env "$@" BROKER_TCP_PORT=17000 BROKER_UDP_PORT=17001 BROKER_MQTT_PORT=11883 BROKER_WEBSOCKET_PORT=17080 BROKER_BRIDGE_PORT=17900 BROKER_HTTP_PORT=17070 \
-    java $broker_opts -jar broker/target/broker.jar --conf conf/broker.json > "$out/broker-$name.log" 2>&1 &
+    BROKER_JAVA_OPTS="$broker_opts" bin/broker --conf conf/broker.json > "$out/broker-$name.log" 2>&1 &
   broker_pid=$!
   for _ in $(seq 1 300); do
     grep -q "ready in" "$out/broker-$name.log" && return 0
@@ -80,6 +82,9 @@ loadgen() {
     --json "$out/$name.json" > "$out/$name.txt" 2>> "$out/progress.log" || log "$name failed (see $out/$name.txt)"
   sleep 2
 }
+# the broker's live heap in bytes: GC.class_histogram runs a full GC and counts what survives (GC.heap_info's
+# "used" after GC.run also counts what the datagrams allocate in between: 400+ B a session instead of 284)
+heap_live_bytes() { jcmd "$broker_pid" GC.class_histogram | awk '/^Total/ {print $3}'; }
 ours="--tcp-port 17000 --udp-port 17001 --mqtt-port 11883 --ws-port 17080 --bridge-port 17900"
 mosq="--mqtt-port 11884 --bridge-port 0"
 
@@ -102,9 +107,21 @@ for run in $(seq 1 "$runs"); do
     --heartbeat-ms 30000 --hold-s 0 --prefix "c$run-mqtt-"
   stop_broker
   start_broker "b$run"
-  # no warm-up: the RSS growth per session is measured from a fresh broker (a warm-up would grow the heap first)
+  # no warm-up: the RSS growth per session is measured from a fresh broker (a warm-up would grow the heap first).
+  # The live heap per session: jcmd GC.class_histogram (a full GC, then what survives) on the idle broker, and
+  # 3 s after the 19,000th session opened (after the load generator's RSS sample); the idle reading's full GC
+  # lowers the RSS baseline, if anything.
+  heap_live_bytes > "$out/mixed-heap-before-$run.txt"; sleep 2
+  ( for _ in $(seq 1 600); do
+      [ "$(python3 "$root/bench/bridge-count.py" 127.0.0.1 17900 2>/dev/null | sed -n 's/.*"total" *: *\([0-9]*\).*/\1/p')" \
+        = 19000 ] && break
+      sleep 0.5
+    done
+    sleep 3; heap_live_bytes > "$out/mixed-heap-held-$run.txt" ) &
+  reader=$!
   loadgen "mixed-$run" $ours --transports tcp,mqtt,websocket --devices 19000 --rate 5000 --heartbeat-ms 30000 \
-    --hold-s 5 --prefix "x$run-"
+    --hold-s 10 --prefix "x$run-"
+  wait "$reader"
   stop_broker
   start_broker "c$run"
   # warm-up, discarded: the same shape as the measured runs (MQTT and UDP), so the hold's CPU is not the JIT's
@@ -136,11 +153,9 @@ if [ -z "${SKIP_CLUSTER:-}" ]; then
   done
 fi
 
-# the broker's live heap in bytes: GC.class_histogram runs a full GC and counts what survives (GC.heap_info's
-# "used" after GC.run also counts what the datagrams allocate in between: 400+ B a session instead of 284)
-heap_live_bytes() { jcmd "$broker_pid" GC.class_histogram | awk '/^Total/ {print $3}'; }
 if [ -n "${UDP_SESSIONS:-}" ]; then
-  saved_opts="$broker_opts"; broker_opts="-Xmx4g"
+  # bin/broker's heap cap (256m) is sized for 200,000 UDP sessions; a million need -Xmx768m (bin/broker says so)
+  saved_opts="$broker_opts"; [ "$UDP_SESSIONS" -gt 200000 ] && broker_opts="$broker_opts -Xmx768m"
   # A million sessions at 30 s heartbeats are 33,000 datagrams a second: raise the kernel's cap on the socket
   # receive buffer (docs/protocol.md, UDP) so the broker gets the 4 MiB it asks for; restored afterwards.
   saved_rmem_max=$(cat /proc/sys/net/core/rmem_max)

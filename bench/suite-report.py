@@ -49,6 +49,14 @@ def verdict(vals, ok):
 rows = []
 
 
+def read_num(name):
+    path = os.path.join(out, name)
+    try:
+        return float(open(path).read().strip())
+    except (OSError, ValueError):
+        return None
+
+
 def row(what, test, path, unit="", digits=1, target="", ok=None, command=True):
     vals = pick(test, path)
     rows.append(f"| {what} | {fmt(vals, unit, digits)} | {target} | {verdict(vals, ok) if ok else ''} | "
@@ -106,6 +114,22 @@ row("sessions held, 19,000 devices mixed tcp/mqtt/websocket, one broker process 
     "totals.opened", "", 0, "19,000", lambda v: v >= 19000)
 row("broker RSS per session, 19,000 mixed (RSS growth from idle to all open ÷ sessions)", "mixed",
     "broker.rssPerSessionBytes", " B", 0, "≤ 3 KB", lambda v: v <= 3072, False)
+
+
+def mixed_live_heap():
+    """Live heap per session of each mixed run: jcmd GC.class_histogram held − idle, ÷ sessions opened."""
+    vals = []
+    for run in range(1, runs + 1):
+        before, held = read_num(f"mixed-heap-before-{run}.txt"), read_num(f"mixed-heap-held-{run}.txt")
+        opened = (load(f"mixed-{run}") or {}).get("totals", {}).get("opened")
+        if before is not None and held is not None and opened:
+            vals.append((held - before) / opened)
+    return vals
+
+
+live = mixed_live_heap()
+rows.append(f"| broker live heap per session, 19,000 mixed (`jcmd GC.class_histogram` with all open − idle, ÷ sessions) "
+            f"| {fmt(live, ' B', 0)} | | | same run |")
 row("connect rate, TCP, 10,000 devices as fast as possible", "connect-tcp", "totals.connectsPerS", "/s", 0,
     "≥ 10,000/s", lambda v: v >= 10000)
 row("connect rate, MQTT, 10,000 devices as fast as possible", "connect-mqtt", "totals.connectsPerS", "/s", 0,
@@ -129,12 +153,6 @@ print("\n".join(rows))
 udp = load("udp-million-1")
 
 
-def read_num(name):
-    path = os.path.join(out, name)
-    try:
-        return float(open(path).read().strip())
-    except (OSError, ValueError):
-        return None
 
 
 if udp:

@@ -34,6 +34,13 @@ import org.slf4j.LoggerFactory;
  * unwritable channel or race in from other threads. It is the only class touching these Vert.x
  * internals; {@code OutboundQueuesTest} fails loudly if an upgrade changes them. Should they
  * change, {@link #slim} logs once and leaves connections as Vert.x built them.
+ *
+ * <p>It also lets go of what built the connection: a {@code VertxHandler} keeps the factory it
+ * called once, when it was added to the pipeline, for the channel's whole life. For a WebSocket
+ * that factory is a lambda holding the upgrade's HTTP connection, its request, response and headers
+ * and the handshaker: ≈ 2 KB per WebSocket that nothing reads again. {@link #slim} clears the field
+ * once the connection exists (issue 17; {@code OutboundQueuesTest} fails if the field goes away,
+ * and then connections keep it as before).
  */
 public final class OutboundQueues {
 
@@ -42,12 +49,14 @@ public final class OutboundQueues {
   private static final Field OUTBOUND;
   private static final Field MQP;
   private static final Field QUEUE;
+  private static final Field FACTORY;
   private static final String UNAVAILABLE;
 
   static {
     Field outbound = null;
     Field mqp = null;
     Field queue = null;
+    Field factory = null;
     String unavailable = null;
     try {
       outbound = accessible(VertxConnection.class.getDeclaredField("outboundMessageQueue"));
@@ -59,9 +68,15 @@ public final class OutboundQueues {
     } catch (ReflectiveOperationException | RuntimeException e) {
       unavailable = "Vert.x changed its outbound queue internals: " + e;
     }
+    try {
+      factory = accessible(VertxHandler.class.getDeclaredField("connectionFactory"));
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      log.warn("connection_factory_unavailable {} (connections keep it)", e.toString());
+    }
     OUTBOUND = outbound;
     MQP = mqp;
     QUEUE = queue;
+    FACTORY = factory;
     UNAVAILABLE = unavailable;
     if (unavailable != null) {
       log.warn(
@@ -77,9 +92,10 @@ public final class OutboundQueues {
   }
 
   /**
-   * Replaces the outbound queue of the Vert.x connection handling {@code chctx}'s channel. Call it
-   * on the channel's event loop, from the handler that receives the new connection, before anything
-   * is written and before the connection is handed to another thread.
+   * Replaces the outbound queue of the Vert.x connection handling {@code chctx}'s channel, and
+   * releases its handler's connection factory (class comment). Call it on the channel's event loop,
+   * from the handler that receives the new connection, before anything is written and before the
+   * connection is handed to another thread.
    *
    * @return whether the queue was replaced (false: not a Vert.x connection with such a queue, or
    *     not empty)
@@ -88,7 +104,28 @@ public final class OutboundQueues {
     if (!(chctx.handler() instanceof VertxHandler<?> vertxHandler)) {
       return false;
     }
+    if (vertxHandler.getConnection() != null && FACTORY != null) {
+      forgetFactory(vertxHandler);
+    }
     return slim(vertxHandler.getConnection());
+  }
+
+  /**
+   * Clears the handler's connection factory: it ran when the handler was added ({@code
+   * handlerAdded}), which is its only use, and the connection it built is the handler's from then
+   * on.
+   */
+  private static void forgetFactory(VertxHandler<?> handler) {
+    try {
+      FACTORY.set(handler, null);
+    } catch (IllegalAccessException | RuntimeException e) {
+      log.warn("connection_factory_not_released error={}", e.toString());
+    }
+  }
+
+  /** The handler's connection factory, null once {@link #slim} has released it (for tests). */
+  static Object factory(VertxHandler<?> handler) throws IllegalAccessException {
+    return FACTORY.get(handler);
   }
 
   /** As {@link #slim(ChannelHandlerContext)}, given the connection. */

@@ -2,6 +2,7 @@ package io.sessionbroker.transports;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.channel.ChannelHandlerContext;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
@@ -14,14 +15,22 @@ import io.vertx.core.net.impl.VertxConnection;
 import io.vertx.core.net.impl.VertxHandler;
 import io.vertx.junit5.VertxExtension;
 import java.io.DataInputStream;
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.WeakReference;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -155,6 +164,76 @@ class OutboundQueuesTest {
     assertThat(httpQueue.get()).isEqualTo("null");
     assertThat(slimmed.get()).isTrue();
     assertThat(wsQueue.get()).isInstanceOf(ConcurrentLinkedQueue.class);
+  }
+
+  /**
+   * Verifies that an upgraded WebSocket no longer holds the HTTP connection it was upgraded from,
+   * and with it the upgrade's request, response and headers (≈ 2 KB per WebSocket, issue 17): the
+   * Vert.x handler of the WebSocket keeps the factory that built its connection, a lambda holding
+   * all of them, and {@link OutboundQueues#slim} lets go of it. Reachability, not a byte count: it
+   * fails as soon as anything keeps the HTTP connection alive again.
+   */
+  @Test
+  @Timeout(value = 120, unit = TimeUnit.SECONDS) // a connect on a loaded 2-core machine took > 10 s
+  void anUpgradedWebSocketLetsGoOfItsHttpConnection() throws Exception {
+    // given: the WebSocket transport's setting, and slimming on the upgrade
+    ReferenceQueue<Object> collected = new ReferenceQueue<>();
+    List<WeakReference<Object>> httpConnections = new CopyOnWriteArrayList<>();
+    CompletableFuture<Optional<Object>> factory = new CompletableFuture<>();
+    HttpServer server =
+        vertx
+            .createHttpServer(
+                new HttpServerOptions().setHttp2ClearTextEnabled(false).setStrictThreadMode(true))
+            .connectionHandler(
+                connection -> httpConnections.add(new WeakReference<>(connection, collected)))
+            .webSocketHandler(
+                ws -> {
+                  ChannelHandlerContext chctx = ((WebSocketInternal) ws).channelHandlerContext();
+                  OutboundQueues.slim(chctx);
+                  try {
+                    factory.complete(
+                        Optional.ofNullable(
+                            OutboundQueues.factory((VertxHandler<?>) chctx.handler())));
+                  } catch (IllegalAccessException e) {
+                    factory.completeExceptionally(e);
+                  }
+                  ws.textMessageHandler(text -> ws.writeTextMessage("echo " + text));
+                });
+    int port = server.listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS).actualPort();
+    BlockingQueue<String> echoes = new LinkedBlockingQueue<>();
+    java.net.http.WebSocket client =
+        HttpClient.newHttpClient()
+            .newWebSocketBuilder()
+            .buildAsync(
+                URI.create("ws://127.0.0.1:" + port + "/"),
+                new java.net.http.WebSocket.Listener() {
+                  @Override
+                  public CompletionStage<?> onText(
+                      java.net.http.WebSocket ws, CharSequence data, boolean last) {
+                    echoes.add(data.toString());
+                    ws.request(1);
+                    return null;
+                  }
+                })
+            .get(30, TimeUnit.SECONDS);
+    client.sendText("hi", true);
+    assertThat(echoes.poll(30, TimeUnit.SECONDS)).isEqualTo("echo hi");
+
+    // when: collections run while the WebSocket is open
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    Reference<?> gone = null;
+    while (gone == null && System.nanoTime() < deadline) {
+      System.gc();
+      gone = collected.remove(200);
+    }
+
+    // then: the HTTP connection is gone, the factory released, and the WebSocket still works
+    assertThat(httpConnections).hasSize(1);
+    assertThat(factory.get(10, TimeUnit.SECONDS)).isEmpty();
+    assertThat(gone).as("the upgraded HTTP connection was collected").isNotNull();
+    client.sendText("still here", true);
+    assertThat(echoes.poll(30, TimeUnit.SECONDS)).isEqualTo("echo still here");
+    client.abort();
   }
 
   private static void writeSmall(NetSocket socket) {

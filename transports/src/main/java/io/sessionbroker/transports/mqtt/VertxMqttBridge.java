@@ -41,6 +41,15 @@ final class VertxMqttBridge {
   private static final String IDLE = "idle";
 
   private static final String TIMEOUT_ON_CONNECT = "timeoutOnConnect";
+
+  /**
+   * One set of options for every connection: {@code MqttServerConnection} only reads {@code
+   * autoClientId} from it, and a copy per connection, with its TCP and SSL option sets, was ≈ 190
+   * bytes of every MQTT session's live heap (docs/benchmarks.md, "Memory after issue 17"). Never
+   * mutated after this line.
+   */
+  private static final MqttServerOptions OPTIONS = new MqttServerOptions().setAutoClientId(true);
+
   private static final String KEEP_ALIVE = "keepAliveHandler";
 
   private final NetSocketInternal socket;
@@ -71,8 +80,7 @@ final class VertxMqttBridge {
     // them.
     pipeline.addBefore("handler", IDLE, new ChannelInboundHandlerAdapter());
     pipeline.addBefore("handler", TIMEOUT_ON_CONNECT, new ChannelInboundHandlerAdapter());
-    MqttServerOptions options = new MqttServerOptions().setAutoClientId(true);
-    this.connection = new MqttServerConnection(socket, onConnect, onRefused, options);
+    this.connection = new MqttServerConnection(socket, onConnect, onRefused, OPTIONS);
     socket.eventHandler(ReferenceCountUtil::release);
   }
 
