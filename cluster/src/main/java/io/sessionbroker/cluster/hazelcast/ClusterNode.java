@@ -66,6 +66,7 @@ public final class ClusterNode {
               + " enables multicast or auto-detection join: the broker only joins by TCP/IP member lists");
     }
     config.setClusterName(clusterName);
+    ReachableMembers.install(config);
     return new ClusterNode(new HazelcastClusterManager(config), quorum);
   }
 
