@@ -132,8 +132,23 @@ public final class ClusterNode {
    * exists.
    */
   public Future<Void> watch(Vertx vertx, SessionTableVerticle tableVerticle) {
+    OrphanSweep orphanSweep =
+        new OrphanSweep(
+            vertx,
+            directory,
+            tableVerticle.pipeline(),
+            clock,
+            nodeId(),
+            () -> hazelcast().getCluster().getMembers());
     MergeGuard mergeGuard =
-        new MergeGuard(vertx, tableVerticle.table(), directory, clock, fence, failureDetectionMs());
+        new MergeGuard(
+            vertx,
+            tableVerticle.table(),
+            directory,
+            clock,
+            fence,
+            failureDetectionMs(),
+            orphanSweep);
     hazelcast().getLifecycleService().addLifecycleListener(mergeGuard);
     hazelcast()
         .getCluster()

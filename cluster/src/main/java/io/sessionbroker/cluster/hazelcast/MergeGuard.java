@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * MERGED}): local sessions the directory no longer names end; then every withheld close is
  * announced if, and only if, the cluster's directory still names that session ({@link
  * SessionTable#settleWithheld}): a session the majority announced is silent here, one nobody
- * announced gets its one close.
+ * announced gets its one close. The sessions of nodes that left while nobody had a quorum are
+ * announced then too ({@link OrphanSweep}).
  */
 public final class MergeGuard implements LifecycleListener {
 
@@ -47,6 +48,7 @@ public final class MergeGuard implements LifecycleListener {
   private final Clock clock;
   private final Fence fence;
   private final long endAfterMs;
+  private final OrphanSweep orphanSweep;
 
   /** Counts the cuts, so that the timer of an earlier cut does not end the sessions of a later. */
   private final AtomicLong cuts = new AtomicLong();
@@ -65,13 +67,15 @@ public final class MergeGuard implements LifecycleListener {
       HazelcastDirectory directory,
       Clock clock,
       Fence fence,
-      long endAfterMs) {
+      long endAfterMs,
+      OrphanSweep orphanSweep) {
     this.vertx = vertx;
     this.table = table;
     this.directory = directory;
     this.clock = clock;
     this.fence = fence;
     this.endAfterMs = endAfterMs;
+    this.orphanSweep = orphanSweep;
   }
 
   /**
@@ -103,32 +107,53 @@ public final class MergeGuard implements LifecycleListener {
 
   /** Called by {@link NodeLossWatch} when this node sees a quorum again. */
   void rejoined() {
-    boolean wasCutOff = fence.isCutOff();
-    quorumBack();
-    if (wasCutOff) {
-      log.warn("node_quorum_back");
-      settleWithheld();
+    if (fence.isCutOff()) {
+      quorumBack("members_back");
+    } else {
+      fence.lower();
     }
-  }
-
-  private void quorumBack() {
-    fence.lower();
-    cutOffSince = Long.MAX_VALUE;
-    cuts.incrementAndGet();
   }
 
   @Override
   public void stateChanged(LifecycleEvent event) {
     if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
-      quorumBack();
-      table
-          .sessions()
-          .compose(this::orphans)
-          .compose(table::settleAfterMerge)
-          .onSuccess(ended -> log.warn("node_merged sessions_ended={}", ended))
-          .onFailure(e -> log.error("node_merge_settle_failed", e))
-          .onComplete(done -> settleWithheld());
+      quorumBack("merged");
     }
+  }
+
+  /**
+   * This node has a quorum again, because members came back to it or because Hazelcast merged it
+   * into the larger half ({@code how}): it ends the local sessions the directory no longer names,
+   * announces the withheld closes nobody else did, and the sessions of nodes that left meanwhile.
+   */
+  private void quorumBack(String how) {
+    fence.lower();
+    cutOffSince = Long.MAX_VALUE;
+    cuts.incrementAndGet();
+    reconcile(how);
+    // When the other half merged into this node, its entries arrive after the members do (Hazelcast
+    // merges the data once the members have joined): look again once that is surely done.
+    vertx.setTimer(
+        2 * endAfterMs,
+        id -> {
+          if (!fence.isCutOff()) {
+            reconcile(how + "_again");
+          }
+        });
+  }
+
+  private void reconcile(String how) {
+    table
+        .sessions()
+        .compose(this::orphans)
+        .compose(table::settleAfterMerge)
+        .onSuccess(ended -> log.warn("node_rejoined how={} sessions_ended={}", how, ended))
+        .onFailure(e -> log.error("node_rejoin_settle_failed", e))
+        .onComplete(
+            done -> {
+              settleWithheld();
+              orphanSweep.run();
+            });
   }
 
   /**
