@@ -108,7 +108,7 @@ public final class MergeGuard implements LifecycleListener {
   /** Called by {@link NodeLossWatch} when this node sees a quorum again. */
   void rejoined() {
     if (fence.isCutOff()) {
-      quorumBack("members_back");
+      quorumBack("members_back", false);
     } else {
       fence.lower();
     }
@@ -117,7 +117,7 @@ public final class MergeGuard implements LifecycleListener {
   @Override
   public void stateChanged(LifecycleEvent event) {
     if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
-      quorumBack("merged");
+      quorumBack("merged", true);
     }
   }
 
@@ -125,24 +125,28 @@ public final class MergeGuard implements LifecycleListener {
    * This node has a quorum again, because members came back to it or because Hazelcast merged it
    * into the larger half ({@code how}): it ends the local sessions the directory no longer names,
    * announces the withheld closes nobody else did, and the sessions of nodes that left meanwhile.
+   *
+   * @param dataIsTheClusters whether the directory this node sees now is the one of the half that
+   *     had the quorum: true after this node merged into it; false when members joined this node,
+   *     since a half that merges into this node brings its entries only after its members
+   *     (Hazelcast merges the data once the members have joined), and until then this node's own
+   *     copy, which names sessions the other half may have announced, would answer
    */
-  private void quorumBack(String how) {
+  private void quorumBack(String how, boolean dataIsTheClusters) {
     fence.lower();
     cutOffSince = Long.MAX_VALUE;
     cuts.incrementAndGet();
-    reconcile(how);
-    // When the other half merged into this node, its entries arrive after the members do (Hazelcast
-    // merges the data once the members have joined): look again once that is surely done.
+    reconcile(how, dataIsTheClusters);
     vertx.setTimer(
         2 * endAfterMs,
         id -> {
           if (!fence.isCutOff()) {
-            reconcile(how + "_again");
+            reconcile(how + "_again", true);
           }
         });
   }
 
-  private void reconcile(String how) {
+  private void reconcile(String how, boolean announce) {
     table
         .sessions()
         .compose(this::orphans)
@@ -151,8 +155,10 @@ public final class MergeGuard implements LifecycleListener {
         .onFailure(e -> log.error("node_rejoin_settle_failed", e))
         .onComplete(
             done -> {
-              settleWithheld();
-              orphanSweep.run();
+              if (announce) {
+                settleWithheld();
+                orphanSweep.run();
+              }
             });
   }
 
