@@ -109,8 +109,9 @@ public final class SessionTable {
   }
 
   /**
-   * This node's {@link Fence}: while raised (a clustered node cut off from its quorum) the table
-   * refuses new sessions and leaves its existing ones alone; see docs/cluster.md, split brain.
+   * This node's {@link Fence}: while raised the table refuses new sessions; while the node is cut
+   * off from its quorum it also withholds its closes ({@link #settleWithheld}); see
+   * docs/cluster.md, split brain.
    */
   public Fence fence() {
     return fence;
