@@ -4,6 +4,7 @@ import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.testkit.TcpDevice;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.net.DatagramSocket;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -103,6 +104,8 @@ final class ThreeNodes implements AutoCloseable {
     json.getJsonObject("websocket").put("port", base + 2);
     json.getJsonObject("bridge").put("port", base + 3);
     json.getJsonObject("http").put("port", base + 4);
+    // UDP too: left at 7001 (+ offset), it collided with another broker on this machine
+    json.getJsonObject("udp").put("port", base + 5);
     json.getJsonObject("cluster")
         .put("configFile", dir.resolve("cluster.xml").toString())
         .put("name", dir.getFileName().toString());
@@ -111,7 +114,7 @@ final class ThreeNodes implements AutoCloseable {
     return file;
   }
 
-  /** A base port whose five listeners are free at offsets 0, 10 and 20. */
+  /** A base port whose six listeners are free at offsets 0, 10 and 20. */
   private static int freeBase() throws IOException {
     for (int attempt = 0; attempt < 50; attempt++) {
       int candidate = ThreadLocalRandom.current().nextInt(20_000, 40_000);
@@ -131,6 +134,11 @@ final class ThreeNodes implements AutoCloseable {
           return false;
         }
       }
+      try (DatagramSocket udp = new DatagramSocket(candidate + offset + 5)) {
+        udp.setReuseAddress(true);
+      } catch (IOException e) {
+        return false;
+      }
     }
     return true;
   }
@@ -143,6 +151,7 @@ final class ThreeNodes implements AutoCloseable {
           case "websocket" -> 2;
           case "bridge" -> 3;
           case "http" -> 4;
+          case "udp" -> 5;
           default -> throw new IllegalArgumentException(listener);
         };
     return base + shift + 10 * node;
