@@ -65,15 +65,21 @@ final class ThreeNodes implements AutoCloseable {
     Path dir = Path.of("target", name + "-" + UUID.randomUUID()).toAbsolutePath();
     int base = freeBase();
     ThreeNodes cluster = new ThreeNodes(writeConf(dir, base, failureDetection), base);
-    for (int i = 0; i < 3; i++) {
-      cluster.nodes[i] = BrokerProcess.start(cluster.conf, 10 * i, jvm);
+    try {
+      for (int i = 0; i < 3; i++) {
+        cluster.nodes[i] = BrokerProcess.start(cluster.conf, 10 * i, jvm);
+      }
+      for (BrokerProcess node : cluster.nodes) {
+        node.awaitReady(Duration.ofSeconds(90));
+      }
+      cluster.admin = new BridgeClient("127.0.0.1", cluster.bridgePort(0));
+      cluster.awaitMembers(3);
+      return cluster;
+    } catch (Exception | AssertionError e) {
+      // a node that was slow to start must not outlive the test (one kept UDP 7001 for the next)
+      cluster.close();
+      throw e;
     }
-    for (BrokerProcess node : cluster.nodes) {
-      node.awaitReady(Duration.ofSeconds(90));
-    }
-    cluster.admin = new BridgeClient("127.0.0.1", cluster.bridgePort(0));
-    cluster.awaitMembers(3);
-    return cluster;
   }
 
   /**
