@@ -4,6 +4,7 @@ import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.testkit.TcpDevice;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.net.DatagramSocket;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,15 +65,21 @@ final class ThreeNodes implements AutoCloseable {
     Path dir = Path.of("target", name + "-" + UUID.randomUUID()).toAbsolutePath();
     int base = freeBase();
     ThreeNodes cluster = new ThreeNodes(writeConf(dir, base, failureDetection), base);
-    for (int i = 0; i < 3; i++) {
-      cluster.nodes[i] = BrokerProcess.start(cluster.conf, 10 * i, jvm);
+    try {
+      for (int i = 0; i < 3; i++) {
+        cluster.nodes[i] = BrokerProcess.start(cluster.conf, 10 * i, jvm);
+      }
+      for (BrokerProcess node : cluster.nodes) {
+        node.awaitReady(Duration.ofSeconds(90));
+      }
+      cluster.admin = new BridgeClient("127.0.0.1", cluster.bridgePort(0));
+      cluster.awaitMembers(3);
+      return cluster;
+    } catch (Exception | AssertionError e) {
+      // a node that was slow to start must not outlive the test (one kept UDP 7001 for the next)
+      cluster.close();
+      throw e;
     }
-    for (BrokerProcess node : cluster.nodes) {
-      node.awaitReady(Duration.ofSeconds(90));
-    }
-    cluster.admin = new BridgeClient("127.0.0.1", cluster.bridgePort(0));
-    cluster.awaitMembers(3);
-    return cluster;
   }
 
   /**
@@ -103,6 +110,7 @@ final class ThreeNodes implements AutoCloseable {
     json.getJsonObject("websocket").put("port", base + 2);
     json.getJsonObject("bridge").put("port", base + 3);
     json.getJsonObject("http").put("port", base + 4);
+    // UDP too: left at 7001 (+ offset), it collided with another broker on this machine
     json.getJsonObject("udp").put("port", base + 5);
     json.getJsonObject("cluster")
         .put("configFile", dir.resolve("cluster.xml").toString())
@@ -112,7 +120,7 @@ final class ThreeNodes implements AutoCloseable {
     return file;
   }
 
-  /** A base port whose five listeners are free at offsets 0, 10 and 20. */
+  /** A base port whose six listeners are free at offsets 0, 10 and 20. */
   private static int freeBase() throws IOException {
     for (int attempt = 0; attempt < 50; attempt++) {
       int candidate = ThreadLocalRandom.current().nextInt(20_000, 40_000);
@@ -131,6 +139,11 @@ final class ThreeNodes implements AutoCloseable {
         } catch (IOException e) {
           return false;
         }
+      }
+      try (DatagramSocket udp = new DatagramSocket(candidate + offset + 5)) {
+        udp.setReuseAddress(true);
+      } catch (IOException e) {
+        return false;
       }
     }
     return true;

@@ -1,5 +1,6 @@
 package io.sessionbroker.cluster;
 
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
@@ -64,6 +65,15 @@ public final class SessionTable {
   private final LongSupplier readingUntil;
   private final Fence fence;
 
+  /**
+   * Closes made while this node was cut off ({@link Fence#cutOff}), not yet announced; see {@link
+   * #settleWithheld}.
+   */
+  private List<Withheld> withheld = new ArrayList<>();
+
+  /** A close withheld while cut off: the session, its reason and the time it ended. */
+  private record Withheld(Session session, CloseReason reason, long at) {}
+
   SessionTable(SessionTableBuilder builder) {
     this.options = builder.options;
     this.clock = builder.clock;
@@ -99,8 +109,9 @@ public final class SessionTable {
   }
 
   /**
-   * This node's {@link Fence}: while raised (a clustered node cut off from its quorum) the table
-   * refuses new sessions and leaves its existing ones alone; see docs/cluster.md, split brain.
+   * This node's {@link Fence}: while raised the table refuses new sessions; while the node is cut
+   * off from its quorum it also withholds its closes ({@link #settleWithheld}); see
+   * docs/cluster.md, split brain.
    */
   public Fence fence() {
     return fence;
@@ -253,14 +264,14 @@ public final class SessionTable {
 
   /** The single close funnel: the only place that ends a session. Runs on the table's thread. */
   private Future<Boolean> finish(Session session, CloseReason reason) {
-    return finish(session, reason, true);
+    return finish(session, reason, fence.isCutOff());
   }
 
   /**
-   * Ends the session; publishes its close event only when {@code announce} — false when the cluster
-   * has already announced it (see {@link #settleAfterMerge}).
+   * Ends the session; announces its close at once, or, when {@code withhold}, keeps it for {@link
+   * #settleWithheld}, which announces it only if the cluster's directory still owes it.
    */
-  private Future<Boolean> finish(Session session, CloseReason reason, boolean announce) {
+  private Future<Boolean> finish(Session session, CloseReason reason, boolean withhold) {
     if (session.state() == Session.State.CLOSED) {
       return Future.succeededFuture(false);
     }
@@ -273,11 +284,17 @@ public final class SessionTable {
     session.state(Session.State.CLOSED);
     byId.remove(session);
     byDevice.remove(session);
-    Future<Boolean> released =
-        directory
-            .release(session.deviceId(), session.id())
-            .onFailure(e -> log.warn("session_release_failed device={}", session.deviceId(), e));
-    if (announce) {
+    Future<Boolean> released;
+    if (withhold) {
+      // Cut off, neither this node's copy of the directory nor its event log is the cluster's: the
+      // close waits for a quorum, and is announced then only if nobody else has (settleWithheld).
+      withheld.add(new Withheld(session, reason, clock.millis()));
+      released = Future.succeededFuture(false);
+    } else {
+      released =
+          directory
+              .release(session.deviceId(), session.id())
+              .onFailure(e -> log.warn("session_release_failed device={}", session.deviceId(), e));
       events.closed(session, reason, clock.millis());
     }
     if (log.isDebugEnabled()) {
@@ -353,6 +370,15 @@ public final class SessionTable {
               for (Session session : byDevice.toList()) {
                 released.add(finish(session, CloseReason.SHUTDOWN));
               }
+              if (!withheld.isEmpty()) {
+                // Cut off: the majority announced these sessions NODE_LOST when it lost this node,
+                // or, if there was no majority, announces them once it has a quorum again (it
+                // releases the entries of nodes that are not members); a SHUTDOWN close from here
+                // would be a second one.
+                log.warn(
+                    "closes_withheld_at_shutdown count={}: this node is cut off from its quorum",
+                    withheld.size());
+              }
               return Future.join(released)
                   .transform(done -> Future.succeededFuture(released.size()));
             })
@@ -361,25 +387,94 @@ public final class SessionTable {
 
   /**
    * After this node rejoins a cluster that counted it lost (split brain healed), ends the local
-   * sessions the cluster directory no longer names ({@code orphans}, by session id). Those the
-   * majority announced {@code NODE_LOST} end silently, since their one close event is out; those
-   * opened after this node was cut off were never announced closed, so they are, with {@code
-   * NODE_LOST}.
-   *
-   * @param cutOffSince when this node lost its quorum, by this table's clock
+   * sessions the cluster directory no longer names ({@code orphans}, by session id) and withholds
+   * their closes: {@link #settleWithheld} then announces only those the directory still owes (a
+   * taken-over holder), and the majority's {@code NODE_LOST} stays the only close of the others.
    */
-  public Future<Integer> settleAfterMerge(Set<Long> orphans, long cutOffSince) {
+  public Future<Integer> settleAfterMerge(Set<Long> orphans) {
     return onTable(
         () -> {
           int ended = 0;
           for (long id : orphans) {
             Session session = byId.get(id);
             if (session != null && session.state() == Session.State.OPEN) {
-              finish(session, CloseReason.NODE_LOST, session.connectedAt() >= cutOffSince);
+              finish(session, CloseReason.NODE_LOST, true);
               ended++;
             }
           }
           return ended;
+        });
+  }
+
+  /**
+   * Announces the closes withheld while this node was cut off, now that it has a quorum again: each
+   * only if the cluster's directory still names that session (as holder, or as a taken-over holder
+   * owed a close), which it releases; a session the directory no longer names was announced by
+   * another node ({@code NODE_LOST} by the majority) and stays silent here. A close whose release
+   * fails is kept for the next call.
+   *
+   * @return the number of closes announced now
+   */
+  public Future<Integer> settleWithheld() {
+    return onTable(
+            () -> {
+              List<Withheld> pending = withheld;
+              withheld = new ArrayList<>();
+              List<Future<Boolean>> settled = new ArrayList<>();
+              for (Withheld close : pending) {
+                Promise<Boolean> announced = Promise.promise();
+                settled.add(announced.future());
+                directory
+                    .release(close.session().deviceId(), close.session().id())
+                    .onComplete(
+                        released ->
+                            executor.execute(() -> announced.complete(settle(close, released))));
+              }
+              return Future.join(settled)
+                  .map(
+                      all ->
+                          (int)
+                              settled.stream()
+                                  .filter(f -> Boolean.TRUE.equals(f.result()))
+                                  .count());
+            })
+        .compose(announced -> announced);
+  }
+
+  private boolean settle(Withheld close, AsyncResult<Boolean> released) {
+    if (released.failed()) {
+      log.warn("withheld_close_unsettled device={}", close.session().deviceId(), released.cause());
+      withheld.add(close);
+      return false;
+    }
+    if (released.result()) {
+      events.closed(close.session(), close.reason(), close.at());
+      return true;
+    }
+    log.debug("withheld_close_already_announced device={}", close.session().deviceId());
+    return false;
+  }
+
+  /** Closes withheld while cut off and not settled yet. */
+  public Future<Integer> withheldCount() {
+    return onTable(() -> withheld.size());
+  }
+
+  /**
+   * Ends every session of this node with {@code reason}; while the node is cut off their closes are
+   * withheld (see {@link #settleWithheld}). Used when a node has been cut off for longer than
+   * failure detection: the others have counted it lost, so its devices should reconnect to them.
+   *
+   * @return the number of sessions ended
+   */
+  public Future<Integer> endAll(CloseReason reason) {
+    return onTable(
+        () -> {
+          List<Session> open = byDevice.toList();
+          for (Session session : open) {
+            finish(session, reason);
+          }
+          return open.size();
         });
   }
 

@@ -78,18 +78,18 @@ class SessionTableClusterPathsTest {
   }
 
   /**
-   * Verifies that after a split brain heals, the orphans this node still holds end with NODE_LOST:
-   * announced when opened since the cut-off (from its very millisecond on), silent when the
-   * majority announced them.
+   * Verifies that after a split brain heals, the orphans this node still holds end with their
+   * closes withheld, and settling announces only the one the directory still owes: the majority's
+   * NODE_LOST stays the only close of a session it announced.
    */
   @Test
-  void settlingAfterAMergeEndsOrphansAndAnnouncesOnlyThoseOpenedSinceTheCutOff() {
+  void settlingAfterAMergeEndsOrphansAndAnnouncesOnlyThoseTheDirectoryStillOwes() {
     // given
-    Tables t = new Tables();
+    LocalDirectory directory = new LocalDirectory();
+    Tables t = new Tables(Tables.OPTIONS, directory);
     Session announcedByMajority = t.open("merge-old", 1_000);
-    t.clock.advance(100);
-    long cutOffSince = t.clock.millis();
-    Session openedWhileCutOff = t.open("merge-new", 1_000);
+    directory.release("merge-old", announcedByMajority.id()); // the majority's NODE_LOST
+    Session stillOwed = t.open("merge-owed", 1_000);
     Session notAnOrphan = t.open("merge-kept", 1_000);
     Session alreadyClosed = t.open("merge-closed", 1_000);
     t.table.close(alreadyClosed, CloseReason.CLIENT_CLOSED);
@@ -100,15 +100,16 @@ class SessionTableClusterPathsTest {
     int ended =
         t.table
             .settleAfterMerge(
-                Set.of(announcedByMajority.id(), openedWhileCutOff.id(), alreadyClosed.id(), 999L),
-                cutOffSince)
+                Set.of(announcedByMajority.id(), stillOwed.id(), alreadyClosed.id(), 999L))
             .result();
+    int announced = t.table.settleWithheld().result();
 
     // then
     assertThat(ended).isEqualTo(2);
+    assertThat(announced).isEqualTo(1);
     assertThat(t.events.closes().subList(closesBefore, t.events.closes().size()))
         .singleElement()
-        .satisfies(e -> assertThat(e.session()).isSameAs(openedWhileCutOff))
+        .satisfies(e -> assertThat(e.session()).isSameAs(stillOwed))
         .extracting(Event::reason)
         .isEqualTo(CloseReason.NODE_LOST);
     assertThat(t.connectionCloses).containsExactly(CloseReason.NODE_LOST, CloseReason.NODE_LOST);

@@ -3,6 +3,8 @@ package io.sessionbroker.cluster.hazelcast;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.FileSystemXmlConfig;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.spi.properties.ClusterProperty;
+import com.hazelcast.spi.properties.HazelcastProperties;
 import io.sessionbroker.cluster.Clock;
 import io.sessionbroker.cluster.Fence;
 import io.sessionbroker.cluster.SessionTableVerticle;
@@ -64,6 +66,7 @@ public final class ClusterNode {
               + " enables multicast or auto-detection join: the broker only joins by TCP/IP member lists");
     }
     config.setClusterName(clusterName);
+    ReachableMembers.install(config);
     return new ClusterNode(new HazelcastClusterManager(config), quorum);
   }
 
@@ -99,6 +102,15 @@ public final class ClusterNode {
   }
 
   /**
+   * How long a member may stay silent before the others remove it ({@code
+   * hazelcast.max.no.heartbeat.seconds} in the cluster configuration).
+   */
+  long failureDetectionMs() {
+    return new HazelcastProperties(manager.getConfig())
+        .getMillis(ClusterProperty.MAX_NO_HEARTBEAT_SECONDS);
+  }
+
+  /**
    * The session table of a clustered node: the cluster directory and event log, cross-node
    * takeover.
    */
@@ -120,7 +132,23 @@ public final class ClusterNode {
    * exists.
    */
   public Future<Void> watch(Vertx vertx, SessionTableVerticle tableVerticle) {
-    MergeGuard mergeGuard = new MergeGuard(tableVerticle.table(), directory, clock, fence);
+    OrphanSweep orphanSweep =
+        new OrphanSweep(
+            vertx,
+            directory,
+            tableVerticle.pipeline(),
+            clock,
+            nodeId(),
+            () -> hazelcast().getCluster().getMembers());
+    MergeGuard mergeGuard =
+        new MergeGuard(
+            vertx,
+            tableVerticle.table(),
+            directory,
+            clock,
+            fence,
+            failureDetectionMs(),
+            orphanSweep);
     hazelcast().getLifecycleService().addLifecycleListener(mergeGuard);
     hazelcast()
         .getCluster()

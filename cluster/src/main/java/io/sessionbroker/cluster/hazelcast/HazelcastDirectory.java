@@ -5,8 +5,10 @@ import com.hazelcast.map.IMap;
 import io.sessionbroker.cluster.DeviceDirectory;
 import io.sessionbroker.cluster.Session;
 import io.vertx.core.Future;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -61,6 +63,16 @@ public final class HazelcastDirectory implements DeviceDirectory {
   Map<String, ? extends List<DirectoryEntry>> releaseNode(String nodeId) {
     return map.executeOnEntries(
         new DirectoryProcessors.ReleaseNode(nodeId), new DirectoryProcessors.HeldBy(nodeId));
+  }
+
+  /**
+   * Releases every session held by a node outside {@code members} (Vert.x node ids), as holder or
+   * owed a close, and returns those this call removed, by device; see {@link OrphanSweep}.
+   */
+  Map<String, ? extends List<DirectoryEntry>> releaseAbsent(Set<String> members) {
+    return map.executeOnEntries(
+        new ReleaseAbsent(new HashSet<>(members)),
+        new ReleaseAbsent.NamesAbsent(new HashSet<>(members)));
   }
 
   /** The entry of a device, or null. */

@@ -3,78 +3,180 @@ package io.sessionbroker.cluster.hazelcast;
 import com.hazelcast.core.LifecycleEvent;
 import com.hazelcast.core.LifecycleListener;
 import io.sessionbroker.cluster.Clock;
+import io.sessionbroker.cluster.CloseReason;
 import io.sessionbroker.cluster.Fence;
 import io.sessionbroker.cluster.Session;
 import io.sessionbroker.cluster.SessionTable;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps "at most one live session per device" across a healed split brain.
+ * What a node does while it is cut off from its quorum, and when it has one again; keeps "one close
+ * per session" and "at most one live session per device" across a split brain.
  *
- * <p>When this node is cut off (it sees fewer members than the quorum), the others count it lost
- * and announce its sessions {@code NODE_LOST}; its devices may reconnect elsewhere. When the halves
- * merge again, Hazelcast merges this node into the larger cluster (the merging side is always the
- * smaller one) and keeps the larger side's directory entries. This node then asks the directory
- * about each of its sessions: one that the directory no longer names is ended — silently if it
- * predates the cut (its close is already out), announced if it was opened during the cut (nobody
- * else knew it). A session the directory still names stays live.
+ * <p>Cut off ({@link NodeLossWatch} found fewer members than the quorum): the node {@linkplain
+ * Fence#cutOff refuses new sessions and withholds its close events} — its copies of the directory
+ * and of the event log are its own now, so it cannot tell which closes the majority already
+ * announced, and its sequence numbers would collide with the majority's. Once it has been cut off
+ * for longer than failure detection ({@code endAfterMs}), the others have surely counted it lost
+ * and announced its sessions {@code NODE_LOST}: it ends its sessions (closes withheld), so their
+ * devices reconnect to the majority instead of talking to a node the cluster counts dead.
+ *
+ * <p>Quorum back (members came back, or Hazelcast merged this node into the larger half, {@code
+ * MERGED}): local sessions the directory no longer names end; then every withheld close is
+ * announced if, and only if, the cluster's directory still names that session ({@link
+ * SessionTable#settleWithheld}): a session the majority announced is silent here, one nobody
+ * announced gets its one close. The sessions of nodes that left while nobody had a quorum are
+ * announced then too ({@link OrphanSweep}).
  */
 public final class MergeGuard implements LifecycleListener {
 
   private static final Logger log = LoggerFactory.getLogger(MergeGuard.class);
 
+  /** Pause before trying again to settle withheld closes whose release failed. */
+  static final long RETRY_MS = 1_000;
+
+  private final Vertx vertx;
   private final SessionTable table;
   private final HazelcastDirectory directory;
   private final Clock clock;
   private final Fence fence;
+  private final long endAfterMs;
+  private final OrphanSweep orphanSweep;
+
+  /** Counts the cuts, so that the timer of an earlier cut does not end the sessions of a later. */
+  private final AtomicLong cuts = new AtomicLong();
+
   private volatile long cutOffSince = Long.MAX_VALUE;
 
   /**
-   * @param fence the fence {@code table} was built with: raised here while this node is cut off
+   * @param fence the fence {@code table} was built with: cut off here while this node is below
+   *     quorum
+   * @param endAfterMs how long this node stays cut off before it ends its sessions: the cluster's
+   *     failure detection, after which the others count this node lost
    */
-  public MergeGuard(SessionTable table, HazelcastDirectory directory, Clock clock, Fence fence) {
+  public MergeGuard(
+      Vertx vertx,
+      SessionTable table,
+      HazelcastDirectory directory,
+      Clock clock,
+      Fence fence,
+      long endAfterMs,
+      OrphanSweep orphanSweep) {
+    this.vertx = vertx;
     this.table = table;
     this.directory = directory;
     this.clock = clock;
     this.fence = fence;
+    this.endAfterMs = endAfterMs;
+    this.orphanSweep = orphanSweep;
   }
 
   /**
    * Called by {@link NodeLossWatch} when this node finds itself below quorum: it refuses new
-   * sessions until it sees a quorum again, so devices reconnect to the majority instead of opening
-   * sessions nobody else knows.
+   * sessions and withholds closes until it sees a quorum again, and ends its sessions if that takes
+   * longer than failure detection.
    */
   void cutOff() {
-    fence.raise();
+    fence.cutOff();
     if (cutOffSince == Long.MAX_VALUE) {
       cutOffSince = clock.millis();
-      log.warn("node_cut_off since={}: refusing new sessions until a quorum is back", cutOffSince);
+      long cut = cuts.incrementAndGet();
+      log.warn(
+          "node_cut_off since={}: refusing new sessions and withholding closes until a quorum is"
+              + " back; ending local sessions in {} ms",
+          cutOffSince,
+          endAfterMs);
+      vertx.setTimer(endAfterMs, id -> endSessionsIfStillCutOff(cut));
+    }
+  }
+
+  private void endSessionsIfStillCutOff(long cut) {
+    if (fence.isCutOff() && cuts.get() == cut) {
+      table
+          .endAll(CloseReason.NODE_LOST)
+          .onSuccess(ended -> log.warn("node_cut_off_sessions_ended count={}", ended));
     }
   }
 
   /** Called by {@link NodeLossWatch} when this node sees a quorum again. */
   void rejoined() {
-    fence.lower();
+    if (fence.isCutOff()) {
+      quorumBack("members_back", false);
+    } else {
+      fence.lower();
+    }
   }
 
   @Override
   public void stateChanged(LifecycleEvent event) {
     if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
-      fence.lower();
-      long since = cutOffSince == Long.MAX_VALUE ? clock.millis() : cutOffSince;
-      cutOffSince = Long.MAX_VALUE;
-      table
-          .sessions()
-          .compose(this::orphans)
-          .compose(orphans -> table.settleAfterMerge(orphans, since))
-          .onSuccess(ended -> log.warn("node_merged sessions_ended={}", ended))
-          .onFailure(e -> log.error("node_merge_settle_failed", e));
+      quorumBack("merged", true);
     }
+  }
+
+  /**
+   * This node has a quorum again, because members came back to it or because Hazelcast merged it
+   * into the larger half ({@code how}): it ends the local sessions the directory no longer names,
+   * announces the withheld closes nobody else did, and the sessions of nodes that left meanwhile.
+   *
+   * @param dataIsTheClusters whether the directory this node sees now is the one of the half that
+   *     had the quorum: true after this node merged into it; false when members joined this node,
+   *     since a half that merges into this node brings its entries only after its members
+   *     (Hazelcast merges the data once the members have joined), and until then this node's own
+   *     copy, which names sessions the other half may have announced, would answer
+   */
+  private void quorumBack(String how, boolean dataIsTheClusters) {
+    fence.lower();
+    cutOffSince = Long.MAX_VALUE;
+    cuts.incrementAndGet();
+    reconcile(how, dataIsTheClusters);
+    vertx.setTimer(
+        2 * endAfterMs,
+        id -> {
+          if (!fence.isCutOff()) {
+            reconcile(how + "_again", true);
+          }
+        });
+  }
+
+  private void reconcile(String how, boolean announce) {
+    table
+        .sessions()
+        .compose(this::orphans)
+        .compose(table::settleAfterMerge)
+        .onSuccess(ended -> log.warn("node_rejoined how={} sessions_ended={}", how, ended))
+        .onFailure(e -> log.error("node_rejoin_settle_failed", e))
+        .onComplete(
+            done -> {
+              if (announce) {
+                settleWithheld();
+                orphanSweep.run();
+              }
+            });
+  }
+
+  /**
+   * Announces the withheld closes the directory still owes; tries again while some fail and this
+   * node is not cut off again.
+   */
+  private void settleWithheld() {
+    table
+        .settleWithheld()
+        .onSuccess(announced -> log.info("withheld_closes_settled announced={}", announced))
+        .compose(announced -> table.withheldCount())
+        .onSuccess(
+            left -> {
+              if (left > 0 && !fence.isCutOff()) {
+                vertx.setTimer(RETRY_MS, id -> settleWithheld());
+              }
+            });
   }
 
   private Future<Set<Long>> orphans(List<Session> sessions) {

@@ -1,0 +1,91 @@
+package io.sessionbroker.cluster.hazelcast;
+
+import com.hazelcast.cluster.Member;
+import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.cluster.Clock;
+import io.sessionbroker.cluster.CloseEvent;
+import io.sessionbroker.cluster.EventPipeline;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Announces {@code NODE_LOST} for the sessions of nodes that left while nobody could announce them:
+ * when a node has a quorum again after being cut off, it releases every directory entry that names
+ * a node outside the cluster and publishes one close per session it got back.
+ *
+ * <p>Why: {@link NodeLossWatch} announces a lost node's sessions only on the member-removed event,
+ * and only at quorum. A node that died while the cluster had no quorum (a second node killed while
+ * a third was cut off) left entries that no later event points to; before this sweep, its sessions
+ * never got a close event. The release is atomic per entry ({@link ReleaseAbsent}), so nodes that
+ * sweep at once, or a sweep and a {@code NodeLossWatch} release, still give each session one close.
+ */
+final class OrphanSweep {
+
+  private static final Logger log = LoggerFactory.getLogger(OrphanSweep.class);
+
+  private final Vertx vertx;
+  private final HazelcastDirectory directory;
+  private final EventPipeline pipeline;
+  private final Clock clock;
+  private final String localNodeId;
+  private final Supplier<Set<Member>> members;
+
+  OrphanSweep(
+      Vertx vertx,
+      HazelcastDirectory directory,
+      EventPipeline pipeline,
+      Clock clock,
+      String localNodeId,
+      Supplier<Set<Member>> members) {
+    this.vertx = vertx;
+    this.directory = directory;
+    this.pipeline = pipeline;
+    this.clock = clock;
+    this.localNodeId = localNodeId;
+    this.members = members;
+  }
+
+  /** Releases and announces the sessions of every node that is not a member now. */
+  Future<Integer> run() {
+    Set<String> present = new HashSet<>();
+    for (Member member : members.get()) {
+      present.add(NodeLossWatch.nodeId(member));
+    }
+    return vertx
+        .<Map<String, ? extends List<DirectoryEntry>>>executeBlocking(
+            () -> directory.releaseAbsent(present), false)
+        .map(
+            released -> {
+              int announced = 0;
+              for (Map.Entry<String, ? extends List<DirectoryEntry>> device : released.entrySet()) {
+                for (DirectoryEntry entry : device.getValue()) {
+                  pipeline.publish(Addresses.CLOSED, nodeLost(device.getKey(), entry));
+                  announced++;
+                }
+              }
+              log.info("orphans_announced sessions={} members={}", announced, present.size());
+              return announced;
+            })
+        .onFailure(e -> log.error("orphan_sweep_failed", e));
+  }
+
+  /** As {@code NodeLossWatch}'s close of a lost node's session: its last heartbeat is unknown. */
+  private JsonObject nodeLost(String deviceId, DirectoryEntry entry) {
+    return CloseEvent.nodeLost(deviceId, entry.sessionId, entry.nodeId, localNodeId, clock.millis())
+        .transport(entry.transport)
+        .remote(entry.remote)
+        .epoch(entry.epoch)
+        .connectedAt(entry.connectedAt)
+        .timeoutMs(entry.timeoutMs)
+        .will(entry.will == null ? null : new JsonObject(entry.will))
+        .toJson();
+  }
+}

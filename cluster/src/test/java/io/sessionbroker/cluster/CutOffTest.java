@@ -1,0 +1,96 @@
+package io.sessionbroker.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sessionbroker.cluster.RecordingEvents.Event;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Verifies what a table does while its node is cut off from the cluster's quorum ({@link
+ * Fence#cutOff}, docs/cluster.md "Split brain"): it withholds every close, since only the cluster's
+ * directory can tell whether the majority already announced the session ({@code NODE_LOST}), and
+ * announces, once the quorum is back, exactly the closes the directory still owes. DESIGN.md §3
+ * invariant 2: every opened session gets exactly one closed event.
+ */
+class CutOffTest {
+
+  /**
+   * Verifies that closes made while cut off are not published, and that settling them publishes
+   * those whose sessions the directory still names and keeps silent the one the majority released.
+   */
+  @Test
+  void closesWhileCutOffWaitForTheQuorumAndOnlyThoseNobodyAnnouncedGoOut() {
+    // given: three sessions; the majority announced one of them (released its entry) meanwhile
+    LocalDirectory directory = new LocalDirectory();
+    Tables t = new Tables(Tables.OPTIONS, directory);
+    Session byDevice = t.open("cut-device", 1_000);
+    Session announcedByMajority = t.open("cut-majority", 1_000);
+    Session owed = t.open("cut-owed", 1_000);
+    int closesBefore = t.events.closes().size();
+    t.table.fence().cutOff();
+
+    // when: the device leaves, the node ends the rest, the majority had released one
+    t.table.close(byDevice, CloseReason.CLIENT_CLOSED);
+    directory.release("cut-majority", announcedByMajority.id());
+    int ended = t.table.endAll(CloseReason.NODE_LOST).result();
+
+    // then: nothing is published while cut off
+    assertThat(ended).isEqualTo(2);
+    assertThat(t.events.closes()).hasSize(closesBefore);
+    assertThat(t.connectionCloses)
+        .containsExactly(CloseReason.CLIENT_CLOSED, CloseReason.NODE_LOST, CloseReason.NODE_LOST);
+    assertThat(t.table.withheldCount().result()).isEqualTo(3);
+
+    // when: the quorum is back
+    t.table.fence().lower();
+    int announced = t.table.settleWithheld().result();
+
+    // then: one close each for the sessions nobody announced, none for the majority's
+    List<Event> published = t.events.closes().subList(closesBefore, t.events.closes().size());
+    assertThat(announced).isEqualTo(2);
+    assertThat(published).extracting(Event::session).containsExactly(byDevice, owed);
+    assertThat(published)
+        .extracting(Event::reason)
+        .containsExactly(CloseReason.CLIENT_CLOSED, CloseReason.NODE_LOST);
+    assertThat(t.table.withheldCount().result()).isZero();
+    assertThat(t.table.settleWithheld().result()).isZero();
+  }
+
+  /**
+   * Verifies that a cut-off node's graceful stop publishes no SHUTDOWN close: the majority
+   * announced its sessions NODE_LOST, and a second close would break "exactly one".
+   */
+  @Test
+  void aCutOffNodeStoppingPublishesNoClose() {
+    // given
+    Tables t = new Tables();
+    t.open("cut-stop-1", 1_000);
+    t.open("cut-stop-2", 1_000);
+    int closesBefore = t.events.closes().size();
+    t.table.fence().cutOff();
+
+    // when
+    int closed = t.table.shutdown().result();
+
+    // then
+    assertThat(closed).isEqualTo(2);
+    assertThat(t.events.closes()).hasSize(closesBefore);
+    assertThat(t.connectionCloses).containsExactly(CloseReason.SHUTDOWN, CloseReason.SHUTDOWN);
+  }
+
+  /** Verifies that a fence raised without cutting off (refusing only) still announces closes. */
+  @Test
+  void aRaisedFenceAloneStillAnnouncesCloses() {
+    // given
+    Tables t = new Tables();
+    Session session = t.open("cut-raised", 1_000);
+    t.table.fence().raise();
+
+    // when
+    t.table.close(session, CloseReason.CLIENT_CLOSED);
+
+    // then
+    assertThat(t.events.of(session)).extracting(Event::reason).endsWith(CloseReason.CLIENT_CLOSED);
+  }
+}
