@@ -2,6 +2,8 @@ package io.sessionbroker.transports.mqtt;
 
 import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.transports.auth.DeviceAuth;
+import io.sessionbroker.transports.mqtt.acl.AclDenials;
+import io.sessionbroker.transports.mqtt.acl.TopicAcl;
 import io.vertx.core.Context;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -14,4 +16,6 @@ record LinkServices(
     MqttSessionStore sessions,
     Wills wills,
     Context context,
-    LongAdder heartbeats) {}
+    LongAdder heartbeats,
+    TopicAcl acl,
+    AclDenials denials) {}
