@@ -81,6 +81,11 @@ public final class Topics {
     if (isWildcard(o[0]) && n[0].startsWith("$")) {
       return false;
     }
+    if (inner.equals("#")) {
+      // Every topic has a first level, so "+/#" matches all that "#" does (found by
+      // TopicsCoversTest's exhaustive check); below the first level "#" also matches the parent.
+      return outer.equals("#") || outer.equals("+/#");
+    }
     for (int i = 0; i < o.length; i++) {
       if (o[i].equals("#")) {
         return true; // matches this level's parent and everything below it
