@@ -53,6 +53,8 @@ class TopicAclTest {
     assertThat(file.rights("c1", "#").maySubscribe("users/#")).isFalse();
     assertThat(file.rights("c1", "bob/x").mayPublish("users/bob/x/1")).isFalse();
     assertThat(file.rights("c1", null).mayPublish("users/null/1")).isFalse();
+    // an empty user name would otherwise share users//# with every other empty one
+    assertThat(file.rights("c1", "").mayPublish("users//1")).isFalse();
     assertThat(file.rights("c1", "bob").mayPublish("users/bob/1")).isTrue();
   }
 
