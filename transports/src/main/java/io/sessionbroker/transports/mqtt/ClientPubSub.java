@@ -2,8 +2,6 @@ package io.sessionbroker.transports.mqtt;
 
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttQoS;
-import io.sessionbroker.transports.mqtt.acl.AclDenials;
-import io.sessionbroker.transports.mqtt.acl.TopicAcl;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.MqttTopicSubscription;

@@ -2,8 +2,6 @@ package io.sessionbroker.transports.mqtt;
 
 import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.transports.auth.DeviceAuth;
-import io.sessionbroker.transports.mqtt.acl.AclDenials;
-import io.sessionbroker.transports.mqtt.acl.TopicAcl;
 import io.vertx.core.Context;
 import java.util.concurrent.atomic.LongAdder;
 

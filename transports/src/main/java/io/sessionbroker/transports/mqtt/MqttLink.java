@@ -16,8 +16,6 @@ import io.sessionbroker.cluster.Session;
 import io.sessionbroker.transports.TransportName;
 import io.sessionbroker.transports.codec.Frames;
 import io.sessionbroker.transports.link.Link;
-import io.sessionbroker.transports.mqtt.acl.AclDenials;
-import io.sessionbroker.transports.mqtt.acl.TopicAcl;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.MqttWill;

@@ -8,8 +8,6 @@ import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.cluster.CloseReason;
 import io.sessionbroker.testkit.ExpectCloses;
 import io.sessionbroker.transports.auth.DeviceAuth;
-import io.sessionbroker.transports.mqtt.acl.AclDenials;
-import io.sessionbroker.transports.mqtt.acl.AclOptions;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,7 +2,6 @@ package io.sessionbroker.transports.mqtt;
 
 import io.sessionbroker.transports.TableFixture;
 import io.sessionbroker.transports.auth.DeviceAuth;
-import io.sessionbroker.transports.mqtt.acl.AclOptions;
 import io.sessionbroker.transports.tls.ListenerTls;
 import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;

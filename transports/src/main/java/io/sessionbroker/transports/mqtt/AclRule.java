@@ -1,6 +1,4 @@
-package io.sessionbroker.transports.mqtt.acl;
-
-import io.sessionbroker.transports.mqtt.Topics;
+package io.sessionbroker.transports.mqtt;
 
 /**
  * One line of an ACL: {@code topic readwrite sensors/#} or {@code pattern read devices/%c/#}.

@@ -1,4 +1,4 @@
-package io.sessionbroker.transports.mqtt.acl;
+package io.sessionbroker.transports.mqtt;
 
 import java.util.Locale;
 

@@ -1,6 +1,5 @@
-package io.sessionbroker.transports.mqtt.acl;
+package io.sessionbroker.transports.mqtt;
 
-import io.sessionbroker.transports.mqtt.Topics;
 import java.util.ArrayList;
 import java.util.List;
 

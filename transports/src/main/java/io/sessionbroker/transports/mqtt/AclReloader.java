@@ -1,4 +1,4 @@
-package io.sessionbroker.transports.mqtt.acl;
+package io.sessionbroker.transports.mqtt;
 
 import io.sessionbroker.transports.tls.CertificateWatch;
 import io.sessionbroker.transports.tls.FileStamps;
