@@ -4,6 +4,7 @@ import io.sessionbroker.broker.http.HttpOptions;
 import io.sessionbroker.cluster.TableOptions;
 import io.sessionbroker.transports.TransportName;
 import io.sessionbroker.transports.auth.DeviceAuth;
+import io.sessionbroker.transports.mqtt.AclOptions;
 import io.sessionbroker.transports.mqtt.MqttOptions;
 import io.sessionbroker.transports.tcp.TcpOptions;
 import io.sessionbroker.transports.tls.ListenerTls;
@@ -42,6 +43,7 @@ import java.util.function.Function;
  *     tls.certFile})
  * @param listenerTls per listener ({@code tcp}, {@code mqtt}, {@code websocket}, {@code bridge},
  *     {@code http}): its TLS port and whether its plain port is bound too
+ * @param mqttAcl MQTT authorization: the ACL file and the administrative users
  */
 public record BrokerConfig(
     String nodeId,
@@ -56,7 +58,8 @@ public record BrokerConfig(
     int shutdownGraceMs,
     ClusterOptions cluster,
     TlsOptions tls,
-    Map<String, ListenerTls> listenerTls) {
+    Map<String, ListenerTls> listenerTls,
+    AclOptions mqttAcl) {
 
   /** The listeners that may have a TLS port ({@code udp} has none: DTLS is not supported). */
   public static final List<String> TLS_LISTENERS =
@@ -160,6 +163,10 @@ public record BrokerConfig(
     String secret = json.getJsonObject("auth", new JsonObject()).getString("secret", "");
     DeviceAuth auth = secret.isEmpty() ? DeviceAuth.NONE : DeviceAuth.withSecret(secret);
     TlsOptions tls = TlsOptions.fromJson(json.getJsonObject("tls", new JsonObject()), baseDir);
+    AclOptions mqttAcl =
+        mqtt == null ? AclOptions.NONE : AclOptions.fromJson(json.getJsonObject("mqtt"), baseDir);
+    mqttAcl.load(); // a missing file or a wrong line stops the start, with the line named
+    checkAdminUsers(mqttAcl, auth, json.getJsonObject("auth", new JsonObject()));
     BrokerConfig config =
         new BrokerConfig(
             nodeId,
@@ -174,7 +181,8 @@ public record BrokerConfig(
             json.getJsonObject("shutdown", new JsonObject()).getInteger("graceMs", 500),
             ClusterOptions.fromJson(json.getJsonObject("cluster", new JsonObject()), baseDir),
             tls,
-            listenerTls(json, tls));
+            listenerTls(json, tls),
+            mqttAcl);
     config.checkSecurity();
     return config;
   }
@@ -206,6 +214,24 @@ public record BrokerConfig(
       JsonObject json, TransportName name, Function<JsonObject, T> fromJson) {
     JsonObject conf = json.getJsonObject(name.id());
     return conf != null && conf.getBoolean("enabled", true) ? fromJson.apply(conf) : null;
+  }
+
+  /**
+   * An administrative MQTT user name is worth only what checks it: device tokens authenticate the
+   * client id, not the user name, so with tokens alone any device could send an admin's user name.
+   * With {@code auth.secret} set, {@code mqtt.adminUsers} needs a password file that checks user
+   * names ({@code auth.passwordFile}). Without {@code auth.secret} (loopback only) no one is
+   * authenticated anyway.
+   */
+  private static void checkAdminUsers(AclOptions acl, DeviceAuth auth, JsonObject authSection) {
+    if (!acl.adminUsers().isEmpty()
+        && auth.required()
+        && authSection.getString("passwordFile", "").isBlank()) {
+      throw new IllegalArgumentException(
+          "mqtt.adminUsers needs auth.passwordFile: with auth.secret alone the MQTT user name is"
+              + " not checked, and any device could claim to be "
+              + acl.adminUsers().iterator().next());
+    }
   }
 
   /** DESIGN §8: devices must authenticate once a listener is reachable from beyond this machine. */

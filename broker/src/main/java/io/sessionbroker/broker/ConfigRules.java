@@ -78,6 +78,7 @@ final class ConfigRules {
           Map.entry("mqtt.connectTimeoutMs", POSITIVE),
           Map.entry("mqtt.maxKeepAliveSeconds", new Range(1, 65_535)),
           Map.entry("mqtt.maxMessageBytes", new Range(64, 268_435_455)),
+          Map.entry("mqtt.aclReloadCheckMs", NOT_NEGATIVE),
           Map.entry("websocket.handshakeTimeoutMs", POSITIVE),
           Map.entry("websocket.maxFrameBytes", new Range(128, Integer.MAX_VALUE)),
           Map.entry("websocket.maxHeaderBytes", new Range(1_024, Integer.MAX_VALUE)),

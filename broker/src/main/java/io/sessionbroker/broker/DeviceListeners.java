@@ -3,6 +3,7 @@ package io.sessionbroker.broker;
 import io.sessionbroker.broker.http.BrokerMetrics;
 import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.transports.TransportName;
+import io.sessionbroker.transports.mqtt.AclDenials;
 import io.sessionbroker.transports.mqtt.ClusterRouter;
 import io.sessionbroker.transports.mqtt.LocalRouter;
 import io.sessionbroker.transports.mqtt.MqttTransport;
@@ -111,7 +112,8 @@ final class DeviceListeners {
               clusterNodeId == null
                   ? new LocalRouter()
                   : new ClusterRouter(vertx.eventBus(), clusterNodeId),
-              config.tls("mqtt"));
+              config.tls("mqtt"),
+              config.mqttAcl());
       wanted.add(
           new Listener(
               TransportName.MQTT,
@@ -170,6 +172,18 @@ final class DeviceListeners {
                 () -> stats.dropped(drop),
                 "reason",
                 drop.name().toLowerCase(java.util.Locale.ROOT)));
+      }
+    }
+    if (mqtt != null) {
+      AclDenials denials = mqtt.denials();
+      for (AclDenials.Action action : AclDenials.Action.values()) {
+        counters.add(
+            new BrokerMetrics.TransportCounter(
+                "mqtt.denied",
+                "MQTT operations the ACL refused: PUBLISH, SUBSCRIBE filters, wills",
+                () -> denials.get(action),
+                "action",
+                action.name().toLowerCase(java.util.Locale.ROOT)));
       }
     }
     heartbeats(counters, TransportName.TCP, tcp == null ? null : tcp::heartbeats);

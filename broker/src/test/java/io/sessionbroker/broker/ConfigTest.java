@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sessionbroker.cluster.TableOptions;
+import io.sessionbroker.transports.mqtt.AclOptions;
 import io.sessionbroker.transports.mqtt.MqttOptions;
 import io.sessionbroker.transports.tcp.TcpOptions;
 import io.sessionbroker.transports.tls.ListenerTls;
@@ -76,6 +77,9 @@ class ConfigTest {
     section.remove("enabled");
     section.remove("tlsPort"); // read by BrokerConfig, see the TLS tests below
     section.remove("plain");
+    section.remove("aclFile"); // read by BrokerConfig as AclOptions, see the ACL tests below
+    section.remove("adminUsers");
+    section.remove("aclReloadCheckMs");
     return section;
   }
 
@@ -96,6 +100,44 @@ class ConfigTest {
     assertThat(json.getJsonObject("websocket").getInteger("tlsPort")).isEqualTo(7444);
     assertThat(json.getJsonObject("http").getInteger("tlsPort")).isEqualTo(7445);
     assertThat(json.getJsonObject("bridge").getInteger("tlsPort")).isEqualTo(7943);
+  }
+
+  /** Verifies that the shipped MQTT authorization is the device tree only, checked every 5 s. */
+  @Test
+  void shippedMqttAuthorizationIsTheDeviceTreeOnly() {
+    BrokerConfig config =
+        BrokerHarness.config(ConfigLoader.load(BrokerHarness.SHIPPED_CONF, Map.of()));
+
+    assertThat(config.mqttAcl())
+        .isEqualTo(new AclOptions(null, java.util.Set.of(), AclOptions.DEFAULT_RELOAD_CHECK_MS));
+  }
+
+  /** Verifies that an ACL file with a wrong line stops the start, naming the file and line. */
+  @Test
+  void anAclFileWithAWrongLineIsRefusedNamingTheLine(@TempDir Path dir) throws Exception {
+    Path acl = Files.writeString(dir.resolve("acl.conf"), "topic read a/#\ntopik read b\n");
+    JsonObject json = ConfigLoader.load(BrokerHarness.SHIPPED_CONF, Map.of());
+    json.getJsonObject("mqtt").put("aclFile", acl.toString());
+
+    assertThatThrownBy(() -> BrokerHarness.config(json))
+        .hasMessage(
+            "mqtt.aclFile=" + acl + ", line 2: expected topic, pattern or user, got 'topik'");
+  }
+
+  /**
+   * Verifies that administrative user names are refused when device tokens are on but no password
+   * file checks user names: any device could claim the name.
+   */
+  @Test
+  void adminUsersWithTokensButNoPasswordFileAreRefused() {
+    JsonObject json = ConfigLoader.load(BrokerHarness.SHIPPED_CONF, Map.of());
+    json.getJsonObject("mqtt").put("adminUsers", new io.vertx.core.json.JsonArray().add("ops"));
+    json.getJsonObject("auth").put("secret", "0123456789abcdef0123");
+
+    assertThatThrownBy(() -> BrokerHarness.config(json))
+        .hasMessage(
+            "mqtt.adminUsers needs auth.passwordFile: with auth.secret alone the MQTT user name is"
+                + " not checked, and any device could claim to be ops");
   }
 
   @Test

@@ -180,6 +180,40 @@ class HttpApiIT {
   /**
    * The value of the first series of {@code name} whose labels contain {@code label}; 0 if none.
    */
+  /**
+   * Verifies that MQTT operations the ACL refuses are counted in {@code
+   * sessionbroker_mqtt_denied_total} by action: a Paho 5 client subscribing outside its tree.
+   */
+  @Test
+  @ExpectCloses(io.sessionbroker.cluster.CloseReason.CLIENT_CLOSED)
+  void refusedMqttSubscriptionsAreCountedInTheMetrics() throws Exception {
+    // given an MQTT 5 client
+    var client =
+        new org.eclipse.paho.mqttv5.client.MqttClient(
+            "tcp://127.0.0.1:"
+                + harness.broker.port(io.sessionbroker.transports.TransportName.MQTT),
+            "http-acl-metric",
+            new org.eclipse.paho.mqttv5.client.persist.MemoryPersistence());
+    client.connect();
+
+    // when it subscribes to another device's tree
+    var token =
+        client.subscribe(
+            new org.eclipse.paho.mqttv5.common.MqttSubscription[] {
+              new org.eclipse.paho.mqttv5.common.MqttSubscription("devices/someone/#", 1)
+            });
+    client.disconnect();
+    client.close();
+
+    // then it was refused, and /metrics counts it
+    assertThat(token.getReasonCodes()).containsExactly(0x87);
+    String metrics = get("/metrics").body();
+    assertThat(value(metrics, "sessionbroker_mqtt_denied_total", "action=\"subscribe\""))
+        .as(metrics.lines().filter(l -> l.contains("denied")).toList().toString())
+        .isEqualTo(1.0);
+    assertThat(value(metrics, "sessionbroker_mqtt_denied_total", "action=\"publish\"")).isZero();
+  }
+
   static double value(String exposition, String name, String label) {
     Matcher line = Pattern.compile("(?m)^" + name + "\\{([^}]*)\\} (\\S+)$").matcher(exposition);
     while (line.find()) {

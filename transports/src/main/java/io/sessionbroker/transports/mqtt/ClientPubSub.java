@@ -9,6 +9,8 @@ import io.vertx.mqtt.messages.MqttPublishMessage;
 import io.vertx.mqtt.messages.MqttSubscribeMessage;
 import io.vertx.mqtt.messages.MqttUnsubscribeMessage;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
+import io.vertx.mqtt.messages.codes.MqttPubAckReasonCode;
+import io.vertx.mqtt.messages.codes.MqttPubRecReasonCode;
 import io.vertx.mqtt.messages.codes.MqttSubAckReasonCode;
 import io.vertx.mqtt.messages.codes.MqttUnsubAckReasonCode;
 import java.util.ArrayList;
@@ -25,6 +27,11 @@ import java.util.function.Consumer;
  * client, deliveries to it. Granted QoS is at most 1 (§3.9.3 lets the server grant less than
  * asked); inbound QoS 2 is acknowledged with PUBREC/PUBCOMP (vertx-mqtt's auto-ack) and delivered
  * once per packet id (§4.3.3, method A).
+ *
+ * <p>Authorization ({@link TopicAcl}): a SUBSCRIBE filter the client may not read is refused with
+ * its own reason code, a PUBLISH to a topic it may not write is dropped (and told, where the
+ * protocol can), a delivery to a topic it may no longer read (the ACL file changed, or a stored
+ * session was resumed under another user name) is skipped.
  */
 final class ClientPubSub implements MqttRouter.Subscriber {
 
@@ -35,6 +42,8 @@ final class ClientPubSub implements MqttRouter.Subscriber {
   private final boolean v5;
   private final BiConsumer<String, Buffer> inbound;
   private final Consumer<MqttDisconnectReasonCode> violation;
+  private final TopicAcl.Client acl;
+  private final AclDenials denials;
   private final Map<String, MqttQoS> subscriptions = new LinkedHashMap<>();
 
   /** Packet ids of QoS 2 publishes delivered but not yet released by PUBREL. */
@@ -47,17 +56,23 @@ final class ClientPubSub implements MqttRouter.Subscriber {
    * @param inbound receives every accepted device PUBLISH (topic, payload), for {@code
    *     devices.inbound}
    * @param violation ends the connection for a protocol violation with this MQTT 5 reason code
+   * @param acl what this client may publish, subscribe and receive
+   * @param denials counts what {@code acl} refused
    */
   ClientPubSub(
       MqttEndpoint endpoint,
       MqttRouter router,
       BiConsumer<String, Buffer> inbound,
-      Consumer<MqttDisconnectReasonCode> violation) {
+      Consumer<MqttDisconnectReasonCode> violation,
+      TopicAcl.Client acl,
+      AclDenials denials) {
     this.endpoint = endpoint;
     this.router = router;
     this.v5 = ConnectRules.isV5(endpoint.protocolVersion());
     this.inbound = inbound;
     this.violation = violation;
+    this.acl = acl;
+    this.denials = denials;
   }
 
   /**
@@ -67,10 +82,13 @@ final class ClientPubSub implements MqttRouter.Subscriber {
       MqttEndpoint endpoint,
       MqttRouter router,
       BiConsumer<String, Buffer> inbound,
-      Consumer<MqttDisconnectReasonCode> violation) {
-    ClientPubSub pubSub = new ClientPubSub(endpoint, router, inbound, violation);
+      Consumer<MqttDisconnectReasonCode> violation,
+      TopicAcl.Client acl,
+      AclDenials denials) {
+    ClientPubSub pubSub = new ClientPubSub(endpoint, router, inbound, violation, acl, denials);
     endpoint
-        .publishAutoAck(true)
+        // Acknowledged here, not by vertx-mqtt: a refused MQTT 5 PUBLISH gets a reason code.
+        .publishAutoAck(false)
         .publishHandler(pubSub::onPublish)
         .publishReleaseHandler(pubSub::onPublishRelease)
         .subscribeHandler(pubSub::onSubscribe)
@@ -124,6 +142,12 @@ final class ClientPubSub implements MqttRouter.Subscriber {
     if (!Topics.validFilter(filter)) {
       return MqttSubAckReasonCode.TOPIC_FILTER_INVALID;
     }
+    if (!acl.now().maySubscribe(filter)) {
+      // MQTT 5 §3.9.3: 0x87 Not authorized, for this filter only ([MQTT-3.9.3-1]: one code per
+      // filter); 3.1.1 §3.9.3: 0x80 Failure (mapped in onSubscribe).
+      denials.add(AclDenials.Action.SUBSCRIBE);
+      return MqttSubAckReasonCode.NOT_AUTHORIZED;
+    }
     MqttQoS granted = requested.value() <= MAX_GRANTED.value() ? requested : MAX_GRANTED;
     subscriptions.put(filter, granted);
     router.subscribe(this, filter, granted);
@@ -154,9 +178,13 @@ final class ClientPubSub implements MqttRouter.Subscriber {
       violation.accept(MqttDisconnectReasonCode.TOPIC_NAME_INVALID);
       return;
     }
+    if (!acl.now().mayPublish(message.topicName())) {
+      refusePublish(message);
+      return;
+    }
     if (message.qosLevel() == MqttQoS.EXACTLY_ONCE && !qos2Received.add(message.messageId())) {
-      return; // a resent QoS 2 PUBLISH whose PUBREL has not come yet: acknowledged again, not
-      // delivered again
+      message.ack(); // a resent QoS 2 PUBLISH whose PUBREL has not come yet: acknowledged again,
+      return; // not delivered again
     }
     router.publish(
         message.topicName(),
@@ -164,14 +192,40 @@ final class ClientPubSub implements MqttRouter.Subscriber {
         message.qosLevel(),
         MessageProperties.forwarded(message.properties()));
     inbound.accept(message.topicName(), message.payload());
+    message.ack(); // QoS 1: PUBACK, QoS 2: PUBREC (nothing for QoS 0)
+  }
+
+  /**
+   * A PUBLISH to a topic the client may not write: not routed, not an inbound event, counted. MQTT
+   * 5 says why: PUBACK (QoS 1) or PUBREC (QoS 2) with 0x87 Not authorized (§3.4.2.1, §3.5.2.1;
+   * after a PUBREC of 0x80 or more the exchange is over, §4.3.3, so no PUBREL follows). MQTT 3.1.1
+   * cannot: [MQTT-3.3.5-2] the server "MUST either make a positive acknowledgement, according to
+   * the normal QoS rules, or close the Network Connection"; we acknowledge, so a device publishing
+   * to the wrong topic is not reconnecting in a loop. QoS 0 has no acknowledgement at all.
+   */
+  private void refusePublish(MqttPublishMessage message) {
+    denials.add(AclDenials.Action.PUBLISH);
+    if (!v5 || message.qosLevel() == MqttQoS.AT_MOST_ONCE) {
+      message.ack();
+    } else if (message.qosLevel() == MqttQoS.AT_LEAST_ONCE) {
+      endpoint.publishAcknowledge(
+          message.messageId(), MqttPubAckReasonCode.NOT_AUTHORIZED, MqttProperties.NO_PROPERTIES);
+    } else {
+      endpoint.publishReceived(
+          message.messageId(), MqttPubRecReasonCode.NOT_AUTHORIZED, MqttProperties.NO_PROPERTIES);
+    }
   }
 
   void onPublishRelease(int packetId) {
     qos2Received.remove(packetId);
+    endpoint.publishComplete(packetId); // §4.3.3: PUBREL is answered with PUBCOMP
   }
 
   @Override
   public void deliver(String topic, Buffer payload, MqttQoS qos, MqttProperties properties) {
+    if (!acl.now().mayRead(topic)) {
+      return; // subscribed when it was allowed; the rules have changed since
+    }
     if (v5 && tooLargeForClient(topic, payload, qos, properties)) {
       // [MQTT-3.1.2-24] never more than the client's Maximum Packet Size; [MQTT-3.1.2-25] a
       // message that does not fit is dropped for this client, as if it had been sent.

@@ -14,4 +14,6 @@ record LinkServices(
     MqttSessionStore sessions,
     Wills wills,
     Context context,
-    LongAdder heartbeats) {}
+    LongAdder heartbeats,
+    TopicAcl acl,
+    AclDenials denials) {}

@@ -53,6 +53,7 @@ final class MqttLink implements Link.Wire<MqttEnd> {
   private MqttEndpoint endpoint;
   private ClientPubSub pubSub;
   private MqttWill will;
+  private TopicAcl.Client acl;
   private long sessionExpirySeconds;
 
   MqttLink(NetSocketInternal socket, LinkServices services) {
@@ -226,6 +227,18 @@ final class MqttLink implements Link.Wire<MqttEnd> {
       return;
     }
     will = endpoint.will() != null && endpoint.will().isWillFlag() ? endpoint.will() : null;
+    acl =
+        services
+            .acl()
+            .forClient(
+                endpoint.clientIdentifier(),
+                endpoint.auth() == null ? null : endpoint.auth().getUsername());
+    if (will != null && !acl.now().mayPublish(will.getWillTopic())) {
+      services.denials().add(AclDenials.Action.WILL);
+      ConnectRules.Refusal denied = WillRules.notAuthorized(endpoint.protocolVersion(), will);
+      refused(denied.rejection(), denied.message(), MqttEnd.connack(denied.code()));
+      return;
+    }
     sessionExpirySeconds =
         ConnectRules.sessionExpirySeconds(
             endpoint.protocolVersion(), endpoint.isCleanSession(), endpoint.connectProperties());
@@ -291,7 +304,9 @@ final class MqttLink implements Link.Wire<MqttEnd> {
             services.router(),
             (topic, payload) ->
                 services.table().inbound(session, topic, Payloads.toEventValue(payload)),
-            this::violation);
+            this::violation,
+            acl,
+            services.denials());
     endpoint
         .autoKeepAlive(true)
         .disconnectMessageHandler(this::onDisconnect)
@@ -370,7 +385,12 @@ final class MqttLink implements Link.Wire<MqttEnd> {
     if (pubSub != null) { // null when the socket was lost while the session was opening
       services.sessions().keep(clientId, pubSub.detach(), sessionExpirySeconds);
     }
-    if (will != null) {
+    if (will != null && !acl.now().mayPublish(will.getWillTopic())) {
+      // Allowed at CONNECT, but the ACL file has changed since: as Mosquitto does, the will is
+      // checked again when it is sent (context__send_will), and dropped.
+      services.denials().add(AclDenials.Action.WILL);
+      log.debug("mqtt_will_denied client={} topic={}", clientId, will.getWillTopic());
+    } else if (will != null) {
       // 3.1.1 §3.1.2.5 / 5 [MQTT-3.1.2-8]: every end without a will-discarding DISCONNECT publishes
       // the will,
       // including a takeover (the old network connection closes without DISCONNECT).

@@ -32,6 +32,9 @@ public final class MqttTransport extends VerticleBase {
   private final MqttRouter router;
   private final LongAdder heartbeats = new LongAdder();
   private final ListenerTls tls;
+  private final AclOptions aclOptions;
+  private final AclDenials denials = new AclDenials();
+  private AclReloader aclReloader;
   private NetServer server;
   private NetServer tlsServer;
 
@@ -52,7 +55,19 @@ public final class MqttTransport extends VerticleBase {
       DeviceAuth auth,
       MqttRouter router,
       ListenerTls tls) {
+    this(table, options, auth, router, tls, AclOptions.NONE);
+  }
+
+  /** With another router, TLS and authorization ({@link TopicAcl}) as configured. */
+  public MqttTransport(
+      SessionTable table,
+      MqttOptions options,
+      DeviceAuth auth,
+      MqttRouter router,
+      ListenerTls tls,
+      AclOptions acl) {
     this.table = table;
+    this.aclOptions = acl;
     this.options = options;
     this.auth = auth;
     this.router = router;
@@ -61,6 +76,8 @@ public final class MqttTransport extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    TopicAcl acl = aclOptions.acl();
+    aclReloader = new AclReloader(vertx, aclOptions, acl).start();
     LinkServices services =
         new LinkServices(
             table,
@@ -70,7 +87,9 @@ public final class MqttTransport extends VerticleBase {
             new MqttSessionStore(table.clock()),
             new Wills(vertx, router),
             context,
-            heartbeats);
+            heartbeats,
+            acl,
+            denials);
     Handler<NetSocket> accept =
         socket -> {
           NetSocketInternal internal = (NetSocketInternal) socket;
@@ -109,9 +128,17 @@ public final class MqttTransport extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    if (aclReloader != null) {
+      aclReloader.stop();
+    }
     return Future.all(
         server == null ? Future.succeededFuture() : server.close(),
         tlsServer == null ? Future.succeededFuture() : tlsServer.close());
+  }
+
+  /** What the ACL refused since start, by kind. */
+  public AclDenials denials() {
+    return denials;
   }
 
   /** PINGREQs from clients with an open session, since start. */

@@ -66,4 +66,41 @@ public final class Topics {
     }
     return f.length == t.length;
   }
+
+  /**
+   * Whether every topic name {@code inner} matches is also matched by {@code outer} (both valid
+   * filters): the containment an ACL needs, since a subscription is allowed only when every topic
+   * it can receive is readable. Example: {@code devices/c1/#} covers {@code devices/c1/+/temp} and
+   * {@code devices/c1}, but not {@code devices/+/temp} (it matches {@code devices/c2/temp}) nor
+   * {@code devices/#}. A filter starting with a wildcard covers no topic starting with {@code $}
+   * (§4.7.2), so {@code #} does not cover {@code $SYS/#}.
+   */
+  public static boolean covers(String outer, String inner) {
+    String[] o = outer.split("/", -1);
+    String[] n = inner.split("/", -1);
+    if (isWildcard(o[0]) && n[0].startsWith("$")) {
+      return false;
+    }
+    if (inner.equals("#")) {
+      // Every topic has a first level, so "+/#" matches all that "#" does (found by
+      // TopicsCoversTest's exhaustive check); below the first level "#" also matches the parent.
+      return outer.equals("#") || outer.equals("+/#");
+    }
+    for (int i = 0; i < o.length; i++) {
+      if (o[i].equals("#")) {
+        return true; // matches this level's parent and everything below it
+      }
+      if (i >= n.length || n[i].equals("#")) {
+        return false; // inner matches a topic that ends here, or goes deeper than outer reaches
+      }
+      if (!o[i].equals("+") && (n[i].equals("+") || !o[i].equals(n[i]))) {
+        return false;
+      }
+    }
+    return o.length == n.length;
+  }
+
+  private static boolean isWildcard(String level) {
+    return level.equals("+") || level.equals("#");
+  }
 }

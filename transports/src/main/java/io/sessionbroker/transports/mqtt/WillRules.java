@@ -6,6 +6,7 @@ import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttConnectVariableHeader;
 import io.sessionbroker.transports.codec.Frames;
+import io.vertx.mqtt.MqttWill;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -14,7 +15,26 @@ import java.nio.charset.StandardCharsets;
  */
 final class WillRules {
 
+  /** The {@code sessions.rejected} code of a CONNECT whose will the ACL refuses. */
+  static final String NOT_AUTHORIZED = "not_authorized";
+
   private WillRules() {}
+
+  /**
+   * The refusal of a will whose topic the client may not publish to. MQTT 5: CONNACK 0x87 Not
+   * authorized (§3.2.2.2); 0x90 Topic Name invalid would fit too ("not malformed, but is not
+   * accepted by this Server"), but the topic is fine, the client's rights are not. MQTT 3.1.1: 0x05
+   * Connection Refused, not authorized (§3.2.2.3), its only code for it. Mosquitto instead accepts
+   * the CONNECT and drops such a will when it is due; refusing tells the device at once.
+   */
+  static ConnectRules.Refusal notAuthorized(int protocolVersion, MqttWill will) {
+    return new ConnectRules.Refusal(
+        ConnectRules.isV5(protocolVersion)
+            ? MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5
+            : MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED,
+        NOT_AUTHORIZED,
+        "the client may not publish to its Will Topic '" + will.getWillTopic() + "'");
+  }
 
   /**
    * Checks a CONNECT before vertx-mqtt sees it. A refusal without a code is for MQTT 3.1.x, which

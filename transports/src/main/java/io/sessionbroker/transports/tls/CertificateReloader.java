@@ -3,10 +3,7 @@ package io.sessionbroker.transports.tls;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.ServerSSLOptions;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -76,19 +73,8 @@ public final class CertificateReloader {
     }
   }
 
-  /** Size, modification time and file key (inode) of each file; a missing file is "missing". */
   private List<Object> stamp() {
-    List<Object> stamp = new ArrayList<>();
-    for (Path file : files()) {
-      try {
-        BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
-        stamp.add(
-            List.of(attributes.size(), attributes.lastModifiedTime(), "" + attributes.fileKey()));
-      } catch (IOException e) {
-        stamp.add("missing");
-      }
-    }
-    return stamp;
+    return FileStamps.of(files());
   }
 
   private List<Path> files() {

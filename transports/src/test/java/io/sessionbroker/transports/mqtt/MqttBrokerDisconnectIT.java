@@ -45,7 +45,9 @@ class MqttBrokerDisconnectIT {
 
   private MqttHarness start(MqttOptions options, Function<Vertx, MqttRouter> router)
       throws Exception {
-    mqtt = new MqttHarness(options, DeviceAuth.NONE, router);
+    // Every topic: these tests' watchers read other clients' wills (MqttAclIT tests the default).
+    mqtt =
+        new MqttHarness(options, DeviceAuth.NONE, router, MqttHarness.aclFile("topic readwrite #"));
     return mqtt;
   }
 

@@ -40,7 +40,7 @@ class MqttDisconnectRulesIT {
   @Test
   @ExpectCloses(CloseReason.PROTOCOL_ERROR)
   void aDisconnectRaisingAZeroSessionExpiryIsAProtocolErrorThatPublishesTheWill() throws Exception {
-    try (MqttHarness mqtt = new MqttHarness()) {
+    try (MqttHarness mqtt = MqttHarness.everyTopic()) {
       // given a subscriber to the will, and a device with Session Expiry Interval 0 and a will
       BlockingQueue<String> received = mqtt.subscriber("expiry-raise-watcher", "wills/#");
       RawMqtt device = connectWithWill(mqtt, "expiry-raise");
@@ -67,7 +67,7 @@ class MqttDisconnectRulesIT {
   @Test
   @ExpectCloses(CloseReason.CLIENT_CLOSED)
   void anMqtt5DisconnectWithAnErrorReasonPublishesTheWill() throws Exception {
-    try (MqttHarness mqtt = new MqttHarness()) {
+    try (MqttHarness mqtt = MqttHarness.everyTopic()) {
       // given a subscriber to the will, and a device with a will
       BlockingQueue<String> received = mqtt.subscriber("error-bye-watcher", "wills/#");
       RawMqtt device = connectWithWill(mqtt, "error-bye");

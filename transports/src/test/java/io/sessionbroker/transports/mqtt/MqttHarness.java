@@ -2,8 +2,11 @@ package io.sessionbroker.transports.mqtt;
 
 import io.sessionbroker.transports.TableFixture;
 import io.sessionbroker.transports.auth.DeviceAuth;
+import io.sessionbroker.transports.tls.ListenerTls;
 import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -41,12 +44,49 @@ final class MqttHarness implements AutoCloseable {
    */
   MqttHarness(MqttOptions options, DeviceAuth auth, Function<Vertx, MqttRouter> router)
       throws Exception {
+    this(options, auth, router, AclOptions.NONE);
+  }
+
+  /**
+   * @param acl the authorization: {@link AclOptions#NONE} is the broker's default (each client its
+   *     own tree only)
+   */
+  MqttHarness(
+      MqttOptions options, DeviceAuth auth, Function<Vertx, MqttRouter> router, AclOptions acl)
+      throws Exception {
     fixture = new TableFixture();
     transport =
-        router == null
-            ? new MqttTransport(fixture.table, options, auth)
-            : new MqttTransport(fixture.table, options, auth, router.apply(fixture.vertx));
+        new MqttTransport(
+            fixture.table,
+            options,
+            auth,
+            router == null ? new LocalRouter() : router.apply(fixture.vertx),
+            ListenerTls.NONE,
+            acl);
     fixture.vertx.deployVerticle(transport).await(10, TimeUnit.SECONDS);
+  }
+
+  /**
+   * A harness whose ACL file lets every client use every topic ({@code topic readwrite #}), for
+   * tests of something else (wills, takeover, properties) whose watchers read other clients'
+   * topics. The default, each client its own tree, is tested by {@code MqttAclIT}.
+   */
+  static MqttHarness everyTopic() throws Exception {
+    return everyTopic(null);
+  }
+
+  /** The same, with {@code router} ({@link #MqttHarness(MqttOptions, DeviceAuth, Function)}). */
+  static MqttHarness everyTopic(Function<Vertx, MqttRouter> router) throws Exception {
+    return new MqttHarness(
+        MqttOptions.defaults().withPort(0), DeviceAuth.NONE, router, aclFile("topic readwrite #"));
+  }
+
+  /** Settings naming a temporary ACL file with {@code lines}, checked every 50 ms. */
+  static AclOptions aclFile(String... lines) throws java.io.IOException {
+    Path file = Files.createTempFile("acl", ".conf");
+    file.toFile().deleteOnExit();
+    Files.writeString(file, String.join("\n", lines) + "\n");
+    return new AclOptions(file, java.util.Set.of(), 50);
   }
 
   int port() {

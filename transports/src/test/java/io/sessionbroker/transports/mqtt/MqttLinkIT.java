@@ -36,7 +36,7 @@ class MqttLinkIT {
 
   @BeforeEach
   void start() throws Exception {
-    mqtt = new MqttHarness();
+    mqtt = MqttHarness.everyTopic();
   }
 
   /**

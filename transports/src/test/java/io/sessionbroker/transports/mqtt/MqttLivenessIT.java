@@ -24,7 +24,7 @@ class MqttLivenessIT {
 
   @BeforeEach
   void start() throws Exception {
-    mqtt = new MqttHarness();
+    mqtt = MqttHarness.everyTopic();
   }
 
   @AfterEach

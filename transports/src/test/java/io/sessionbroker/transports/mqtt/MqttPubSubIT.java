@@ -30,7 +30,7 @@ class MqttPubSubIT {
 
   @BeforeEach
   void start() throws Exception {
-    mqtt = new MqttHarness();
+    mqtt = MqttHarness.everyTopic();
   }
 
   @AfterEach

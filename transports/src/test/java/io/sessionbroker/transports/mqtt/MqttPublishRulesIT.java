@@ -59,7 +59,7 @@ class MqttPublishRulesIT {
   @Test
   @ExpectCloses(CloseReason.PROTOCOL_ERROR)
   void aTopicAliasGetsDisconnect0x94() throws Exception {
-    try (MqttHarness mqtt = new MqttHarness()) {
+    try (MqttHarness mqtt = MqttHarness.everyTopic()) {
       byte[] alias = new RawMqtt.Properties().twoBytes(0x23, 1).encode();
 
       int code =
@@ -76,7 +76,7 @@ class MqttPublishRulesIT {
   @Test
   @ExpectCloses(CloseReason.PROTOCOL_ERROR)
   void aRetainedPublishGetsDisconnect0x9A() throws Exception {
-    try (MqttHarness mqtt = new MqttHarness()) {
+    try (MqttHarness mqtt = MqttHarness.everyTopic()) {
       byte[] none = new RawMqtt.Properties().encode();
 
       int code =
@@ -93,7 +93,7 @@ class MqttPublishRulesIT {
   @Test
   @ExpectCloses(CloseReason.PROTOCOL_ERROR)
   void aSubscriptionIdentifierInAClientPublishGetsDisconnect0x82() throws Exception {
-    try (MqttHarness mqtt = new MqttHarness()) {
+    try (MqttHarness mqtt = MqttHarness.everyTopic()) {
       byte[] subscriptionId = new RawMqtt.Properties().varInt(0x0B, 7).encode();
 
       int code =
@@ -111,7 +111,7 @@ class MqttPublishRulesIT {
   @Test
   @ExpectCloses(CloseReason.PROTOCOL_ERROR)
   void aResponseTopicWithAWildcardGetsDisconnect0x82() throws Exception {
-    try (MqttHarness mqtt = new MqttHarness()) {
+    try (MqttHarness mqtt = MqttHarness.everyTopic()) {
       byte[] wildcard = new RawMqtt.Properties().string(0x08, "replies/#").encode();
 
       int code =
@@ -129,7 +129,7 @@ class MqttPublishRulesIT {
   @Test
   @ExpectCloses(CloseReason.PROTOCOL_ERROR)
   void aPayloadThatIsNotItsAnnouncedUtf8GetsDisconnect0x99() throws Exception {
-    try (MqttHarness mqtt = new MqttHarness()) {
+    try (MqttHarness mqtt = MqttHarness.everyTopic()) {
       byte[] utf8 = new RawMqtt.Properties().oneByte(0x01, 1).encode();
       byte[] notUtf8 = {'o', 'k', (byte) 0xFF};
 
@@ -147,7 +147,7 @@ class MqttPublishRulesIT {
    */
   @Test
   void aMessageBiggerThanTheSubscribersMaximumPacketSizeIsDroppedForIt() throws Exception {
-    try (MqttHarness mqtt = new MqttHarness()) {
+    try (MqttHarness mqtt = MqttHarness.everyTopic()) {
       // given an MQTT 5 subscriber that takes packets of at most 64 bytes
       org.eclipse.paho.mqttv5.client.MqttConnectionOptions small =
           new org.eclipse.paho.mqttv5.client.MqttConnectionOptions();
@@ -179,7 +179,7 @@ class MqttPublishRulesIT {
   @Test
   @ExpectCloses(CloseReason.CLIENT_CLOSED)
   void aMessageReachesAnMqtt5SubscriberWithItsProperties() throws Exception {
-    try (MqttHarness mqtt = new MqttHarness()) {
+    try (MqttHarness mqtt = MqttHarness.everyTopic()) {
       // given an MQTT 5 subscriber
       BlockingQueue<MqttHarness.Received5> received = mqtt.subscriber5("props-watcher", "props/#");
       List<UserProperty> userProperties =

@@ -29,7 +29,7 @@ class MqttTakeoverIT {
 
   @BeforeEach
   void start() throws Exception {
-    mqtt = new MqttHarness();
+    mqtt = MqttHarness.everyTopic();
   }
 
   @AfterEach

@@ -6,6 +6,7 @@ import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.cluster.CloseReason;
 import io.sessionbroker.testkit.ExpectCloses;
 import io.sessionbroker.transports.auth.DeviceAuth;
+import io.sessionbroker.transports.tls.ListenerTls;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -75,7 +76,7 @@ class MqttWillPropertiesIT {
   @Test
   @ExpectCloses(CloseReason.KICKED)
   void aWillReachesALocalMqtt5SubscriberWithItsProperties() throws Exception {
-    try (MqttHarness mqtt = new MqttHarness()) {
+    try (MqttHarness mqtt = MqttHarness.everyTopic()) {
       // given an MQTT 5 subscriber, and a device whose will has every message property
       BlockingQueue<MqttHarness.Received5> received =
           mqtt.subscriber5("will-props-watcher", "wills/will-props");
@@ -112,17 +113,16 @@ class MqttWillPropertiesIT {
   @ExpectCloses(CloseReason.KICKED)
   void aWillReachesAnMqtt5SubscriberOnAnotherNodeWithItsProperties() throws Exception {
     try (MqttHarness nodeA =
-        new MqttHarness(
-            MqttOptions.defaults().withPort(0),
-            DeviceAuth.NONE,
-            vertx -> new ClusterRouter(vertx.eventBus(), "node-a"))) {
+        MqttHarness.everyTopic(vertx -> new ClusterRouter(vertx.eventBus(), "node-a"))) {
       // given a second node's MQTT transport on the same event bus, with an MQTT 5 subscriber
       MqttTransport nodeB =
           new MqttTransport(
               nodeA.fixture.table,
               MqttOptions.defaults().withPort(0),
               DeviceAuth.NONE,
-              new ClusterRouter(nodeA.fixture.vertx.eventBus(), "node-b"));
+              new ClusterRouter(nodeA.fixture.vertx.eventBus(), "node-b"),
+              ListenerTls.NONE,
+              MqttHarness.aclFile("topic readwrite #"));
       nodeA.fixture.vertx.deployVerticle(nodeB).await(10, TimeUnit.SECONDS);
       BlockingQueue<MqttHarness.Received5> onB =
           MqttHarness.subscriber5(
