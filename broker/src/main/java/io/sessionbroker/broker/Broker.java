@@ -3,11 +3,13 @@ package io.sessionbroker.broker;
 import io.sessionbroker.broker.http.BrokerMetrics;
 import io.sessionbroker.broker.http.HttpApi;
 import io.sessionbroker.cluster.Clock;
+import io.sessionbroker.cluster.Flapping;
 import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.cluster.SessionTableVerticle;
 import io.sessionbroker.cluster.Ticker;
 import io.sessionbroker.cluster.hazelcast.ClusterNode;
 import io.sessionbroker.transports.TransportName;
+import io.sessionbroker.transports.limits.LimitsOptions;
 import io.sessionbroker.transports.tls.ListenerTls;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -122,10 +124,17 @@ public final class Broker {
 
   private Future<Void> deploy() {
     String nodeId = nodeId();
+    LimitsOptions limits = config.limits();
+    Flapping flapping =
+        new Flapping(
+            limits.flappingMaxDisconnects(), limits.flappingWindowMs(), limits.flappingBanMs());
     SessionTableVerticle tableVerticle =
         cluster == null
-            ? SessionTableVerticle.builder(config.table(), clock, nodeId).ticker(ticker).build()
-            : cluster.tableVerticle(vertx, config.table(), clock, ticker);
+            ? SessionTableVerticle.builder(config.table(), clock, nodeId)
+                .ticker(ticker)
+                .flapping(flapping)
+                .build()
+            : cluster.tableVerticle(vertx, config.table(), clock, ticker, flapping);
     Supplier<List<String>> nodes = cluster == null ? () -> List.of(nodeId) : cluster::nodes;
     // The table runs on a worker context of its own (serialized like an event loop, but on no event
     // loop), so

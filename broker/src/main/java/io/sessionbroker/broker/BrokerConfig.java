@@ -4,6 +4,7 @@ import io.sessionbroker.broker.http.HttpOptions;
 import io.sessionbroker.cluster.TableOptions;
 import io.sessionbroker.transports.TransportName;
 import io.sessionbroker.transports.auth.DeviceAuth;
+import io.sessionbroker.transports.limits.LimitsOptions;
 import io.sessionbroker.transports.mqtt.MqttOptions;
 import io.sessionbroker.transports.tcp.TcpOptions;
 import io.sessionbroker.transports.tls.ListenerTls;
@@ -42,6 +43,7 @@ import java.util.function.Function;
  *     tls.certFile})
  * @param listenerTls per listener ({@code tcp}, {@code mqtt}, {@code websocket}, {@code bridge},
  *     {@code http}): its TLS port and whether its plain port is bound too
+ * @param limits connect rates, connections per address, flapping detection ({@code limits})
  */
 public record BrokerConfig(
     String nodeId,
@@ -56,7 +58,8 @@ public record BrokerConfig(
     int shutdownGraceMs,
     ClusterOptions cluster,
     TlsOptions tls,
-    Map<String, ListenerTls> listenerTls) {
+    Map<String, ListenerTls> listenerTls,
+    LimitsOptions limits) {
 
   /** The listeners that may have a TLS port ({@code udp} has none: DTLS is not supported). */
   public static final List<String> TLS_LISTENERS =
@@ -174,7 +177,8 @@ public record BrokerConfig(
             json.getJsonObject("shutdown", new JsonObject()).getInteger("graceMs", 500),
             ClusterOptions.fromJson(json.getJsonObject("cluster", new JsonObject()), baseDir),
             tls,
-            listenerTls(json, tls));
+            listenerTls(json, tls),
+            LimitsOptions.fromJson(json.getJsonObject("limits", new JsonObject())));
     config.checkSecurity();
     return config;
   }
