@@ -34,6 +34,7 @@ import sun.misc.Signal;
       RunCommand.class,
       WatchCommand.class,
       SessionsCommand.class,
+      BansCommand.class,
       EventsCommand.class,
       TokenCommand.class,
       ConfigCommand.class
