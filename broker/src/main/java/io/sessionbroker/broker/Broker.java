@@ -10,6 +10,7 @@ import io.sessionbroker.cluster.Ticker;
 import io.sessionbroker.cluster.hazelcast.ClusterNode;
 import io.sessionbroker.transports.TransportName;
 import io.sessionbroker.transports.limits.LimitsOptions;
+import io.sessionbroker.transports.tls.CertificateReloader;
 import io.sessionbroker.transports.tls.ListenerTls;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -247,6 +248,17 @@ public final class Broker {
                     "bridge tls " + bridge.host() + ":" + tls.port()))
         .onSuccess(port -> bridgeTlsPort = port)
         .mapEmpty();
+  }
+
+  /**
+   * Re-reads the certificate of every TLS listener now (SIGHUP): new handshakes get what the files
+   * hold; a file that does not parse leaves the previous certificate, and says so in the log.
+   */
+  public void reloadCertificates() {
+    log.info("tls_reload_requested trigger=signal");
+    vertx
+        .eventBus()
+        .publish(CertificateReloader.RELOAD_ADDRESS, null, CertificateReloader.RELOAD_DELIVERY);
   }
 
   /**
