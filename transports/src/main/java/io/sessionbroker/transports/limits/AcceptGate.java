@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.sessionbroker.transports.limits.ConnectLimits.Refusal;
 import io.vertx.core.Future;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.impl.tcp.NetServerImpl;
 import java.lang.reflect.Field;
@@ -25,11 +26,11 @@ import org.slf4j.LoggerFactory;
  * NetServerImpl.NetSocketInitializer.accept}, and calls the handler once the handshake has
  * completed), so a limit there would pay a whole handshake for each refused connect; and {@code
  * HttpServer} and vertx-mqtt's {@code MqttServer} have no earlier hook either. What this class
- * relies on: a Vert.x {@code NetServerImpl} (inside an {@code HttpServer} or an {@code MqttServer}:
- * a field of type {@code NetServer}) keeps its bound listening channel in its {@code
- * actualServer}'s {@code bindFuture}. It is the only class that does; {@code AcceptGateTest} fails
- * loudly if an upgrade changes it, and {@link #install} then throws rather than run without the
- * limits.
+ * relies on: a Vert.x {@code NetServerImpl} (inside an {@code HttpServer}, behind its {@code
+ * CleanableHttpServer} wrapper, or an {@code MqttServer}: a field of type {@code NetServer} or
+ * {@code HttpServer}) keeps its bound listening channel in its {@code actualServer}'s {@code
+ * bindFuture}. It is the only class that does; {@code AcceptGateTest} fails loudly if an upgrade
+ * changes it, and {@link #install} then throws rather than run without the limits.
  */
 public final class AcceptGate extends ChannelInboundHandlerAdapter {
 
@@ -114,7 +115,8 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
     if (server != null && depth < 3) {
       for (Class<?> type = server.getClass(); type != Object.class; type = type.getSuperclass()) {
         for (Field field : type.getDeclaredFields()) {
-          if (NetServer.class.isAssignableFrom(field.getType())) {
+          if (NetServer.class.isAssignableFrom(field.getType())
+              || HttpServer.class.isAssignableFrom(field.getType())) {
             try {
               field.setAccessible(true);
               return netServer(field.get(server), depth + 1);
