@@ -61,7 +61,7 @@ class SighupIT {
             .redirectOutput(log.toFile())
             .start();
     try {
-      awaitLog(log, "ready in");
+      awaitLog(broker, log, "ready in");
       SSLContext trusting = TestPki.trusting(pki.ca().certFile());
       assertThat(servedSerial(trusting, tlsPort)).isEqualTo(served.certificate().getSerialNumber());
 
@@ -73,7 +73,7 @@ class SighupIT {
       assertThat(hup.exitValue()).isZero();
 
       // then the broker says it reloaded, and a new client gets the renewed certificate
-      awaitLog(log, "tls_reloaded listener=tcp trigger=signal");
+      awaitLog(broker, log, "tls_reloaded listener=tcp trigger=signal");
       assertThat(servedSerial(trusting, tlsPort))
           .isEqualTo(renewed.certificate().getSerialNumber());
       assertThat(broker.isAlive()).isTrue();
@@ -95,10 +95,18 @@ class SighupIT {
    * Waits for a line of the process's log: another process's output has no event to wait for, so it
    * is polled (Awaitility), as {@link BrokerProcess} does.
    */
-  private static void awaitLog(Path log, String text) {
+  private static void awaitLog(Process broker, Path log, String text) {
     Awaitility.await("broker log line " + text)
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(100))
-        .until(() -> Files.exists(log) && Files.readString(log).contains(text));
+        .until(
+            () -> {
+              String written = Files.exists(log) ? Files.readString(log) : "";
+              if (!written.contains(text) && !broker.isAlive()) {
+                throw new AssertionError(
+                    "the broker exited (" + broker.exitValue() + "): " + written);
+              }
+              return written.contains(text);
+            });
   }
 }
