@@ -42,7 +42,8 @@ load() { cut -d' ' -f1-3 /proc/loadavg; }
 broker_pid=""
 start_broker() {  # start_broker NAME [VAR=VALUE ...] — extra settings as BROKER_* environment overrides
   local name="$1"; shift
-  env "$@" BROKER_TCP_PORT=17000 BROKER_UDP_PORT=17001 BROKER_MQTT_PORT=11883 BROKER_WEBSOCKET_PORT=17080 BROKER_BRIDGE_PORT=17900 BROKER_HTTP_PORT=17070 \
+  # The load generator connects thousands of devices from 127.0.0.1: the connect limits would pace it.
+  env BROKER_LIMITS_CONNECTS_PER_SECOND=0 BROKER_LIMITS_CONNECTS_PER_SECOND_PER_ADDRESS=0 "$@" BROKER_TCP_PORT=17000 BROKER_UDP_PORT=17001 BROKER_MQTT_PORT=11883 BROKER_WEBSOCKET_PORT=17080 BROKER_BRIDGE_PORT=17900 BROKER_HTTP_PORT=17070 \
     BROKER_JAVA_OPTS="$broker_opts" bin/broker --conf conf/broker.json > "$out/broker-$name.log" 2>&1 &
   broker_pid=$!
   for _ in $(seq 1 300); do

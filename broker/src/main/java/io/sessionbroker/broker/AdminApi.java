@@ -56,7 +56,9 @@ public final class AdminApi {
             bus.localConsumer(Addresses.ADMIN_COUNT, m -> answer(m, body -> count())),
             bus.localConsumer(Addresses.ADMIN_KICK, m -> answer(m, this::kick)),
             bus.localConsumer(Addresses.ADMIN_EVENTS, m -> answer(m, this::events)),
-            bus.localConsumer(Addresses.ADMIN_METRICS, m -> answer(m, body -> metrics())));
+            bus.localConsumer(Addresses.ADMIN_METRICS, m -> answer(m, body -> metrics())),
+            bus.localConsumer(Addresses.ADMIN_BANS, m -> answer(m, body -> bans())),
+            bus.localConsumer(Addresses.ADMIN_UNBAN, m -> answer(m, this::unban)));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).mapEmpty();
   }
 
@@ -135,6 +137,43 @@ public final class AdminApi {
               }
               return replies.annotate(new JsonObject().put("byNode", byNode));
             });
+  }
+
+  /**
+   * Every node's flapping bans, by device id: {@code {"bans": [{"deviceId", "node", "until"}]}}. A
+   * node bans on its own (docs/security.md), so a device may be listed once per node.
+   */
+  private Future<JsonObject> bans() {
+    return askAll("bans", new JsonObject())
+        .map(
+            replies -> {
+              List<JsonObject> bans = new ArrayList<>();
+              for (int i = 0; i < replies.answers.size(); i++) {
+                String node = replies.answeredBy.get(i);
+                replies
+                    .answers
+                    .get(i)
+                    .getJsonArray("bans")
+                    .forEach(ban -> bans.add(((JsonObject) ban).put("node", node)));
+              }
+              bans.sort(
+                  Comparator.comparing((JsonObject b) -> b.getString("deviceId"))
+                      .thenComparing(b -> b.getString("node")));
+              return replies.annotate(new JsonObject().put("bans", new JsonArray(bans)));
+            });
+  }
+
+  /** Lifts a device's ban on every node; 404 when no node had banned it. */
+  private Future<JsonObject> unban(JsonObject body) {
+    String target = target(body);
+    return askAll("unban", new JsonObject().put("target", target))
+        .compose(
+            replies ->
+                replies.answers.stream().anyMatch(r -> r.getBoolean("lifted"))
+                    ? Future.succeededFuture(
+                        replies.annotate(
+                            new JsonObject().put("lifted", true).put("deviceId", target)))
+                    : Future.failedFuture(new NotFound("no ban for " + target)));
   }
 
   private Future<JsonObject> get(JsonObject body) {

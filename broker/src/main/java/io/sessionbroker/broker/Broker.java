@@ -3,11 +3,14 @@ package io.sessionbroker.broker;
 import io.sessionbroker.broker.http.BrokerMetrics;
 import io.sessionbroker.broker.http.HttpApi;
 import io.sessionbroker.cluster.Clock;
+import io.sessionbroker.cluster.Flapping;
 import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.cluster.SessionTableVerticle;
 import io.sessionbroker.cluster.Ticker;
 import io.sessionbroker.cluster.hazelcast.ClusterNode;
 import io.sessionbroker.transports.TransportName;
+import io.sessionbroker.transports.limits.LimitsOptions;
+import io.sessionbroker.transports.tls.CertificateReloader;
 import io.sessionbroker.transports.tls.ListenerTls;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -122,10 +125,17 @@ public final class Broker {
 
   private Future<Void> deploy() {
     String nodeId = nodeId();
+    LimitsOptions limits = config.limits();
+    Flapping flapping =
+        new Flapping(
+            limits.flappingMaxDisconnects(), limits.flappingWindowMs(), limits.flappingBanMs());
     SessionTableVerticle tableVerticle =
         cluster == null
-            ? SessionTableVerticle.builder(config.table(), clock, nodeId).ticker(ticker).build()
-            : cluster.tableVerticle(vertx, config.table(), clock, ticker);
+            ? SessionTableVerticle.builder(config.table(), clock, nodeId)
+                .ticker(ticker)
+                .flapping(flapping)
+                .build()
+            : cluster.tableVerticle(vertx, config.table(), clock, ticker, flapping);
     Supplier<List<String>> nodes = cluster == null ? () -> List.of(nodeId) : cluster::nodes;
     // The table runs on a worker context of its own (serialized like an event loop, but on no event
     // loop), so
@@ -238,6 +248,17 @@ public final class Broker {
                     "bridge tls " + bridge.host() + ":" + tls.port()))
         .onSuccess(port -> bridgeTlsPort = port)
         .mapEmpty();
+  }
+
+  /**
+   * Re-reads the certificate of every TLS listener now (SIGHUP): new handshakes get what the files
+   * hold; a file that does not parse leaves the previous certificate, and says so in the log.
+   */
+  public void reloadCertificates() {
+    log.info("tls_reload_requested trigger=signal");
+    vertx
+        .eventBus()
+        .publish(CertificateReloader.RELOAD_ADDRESS, null, CertificateReloader.RELOAD_DELIVERY);
   }
 
   /**

@@ -4,6 +4,7 @@ import io.sessionbroker.broker.http.HttpOptions;
 import io.sessionbroker.cluster.TableOptions;
 import io.sessionbroker.transports.TransportName;
 import io.sessionbroker.transports.auth.DeviceAuth;
+import io.sessionbroker.transports.limits.LimitsOptions;
 import io.sessionbroker.transports.mqtt.AclOptions;
 import io.sessionbroker.transports.mqtt.MqttOptions;
 import io.sessionbroker.transports.tcp.TcpOptions;
@@ -44,6 +45,7 @@ import java.util.function.Function;
  * @param listenerTls per listener ({@code tcp}, {@code mqtt}, {@code websocket}, {@code bridge},
  *     {@code http}): its TLS port and whether its plain port is bound too
  * @param mqttAcl MQTT authorization: the ACL file and the administrative users
+ * @param limits connect rates, connections per address, flapping detection ({@code limits})
  */
 public record BrokerConfig(
     String nodeId,
@@ -59,7 +61,8 @@ public record BrokerConfig(
     ClusterOptions cluster,
     TlsOptions tls,
     Map<String, ListenerTls> listenerTls,
-    AclOptions mqttAcl) {
+    AclOptions mqttAcl,
+    LimitsOptions limits) {
 
   /** The listeners that may have a TLS port ({@code udp} has none: DTLS is not supported). */
   public static final List<String> TLS_LISTENERS =
@@ -182,7 +185,8 @@ public record BrokerConfig(
             ClusterOptions.fromJson(json.getJsonObject("cluster", new JsonObject()), baseDir),
             tls,
             listenerTls(json, tls),
-            mqttAcl);
+            mqttAcl,
+            LimitsOptions.fromJson(json.getJsonObject("limits", new JsonObject())));
     config.checkSecurity();
     return config;
   }

@@ -3,6 +3,8 @@ package io.sessionbroker.broker;
 import io.sessionbroker.broker.http.BrokerMetrics;
 import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.transports.TransportName;
+import io.sessionbroker.transports.limits.AcceptGate;
+import io.sessionbroker.transports.limits.ConnectLimits;
 import io.sessionbroker.transports.mqtt.AclDenials;
 import io.sessionbroker.transports.mqtt.ClusterRouter;
 import io.sessionbroker.transports.mqtt.LocalRouter;
@@ -35,6 +37,7 @@ final class DeviceListeners {
   private final BrokerConfig config;
   private final String clusterNodeId;
   private final Map<TransportName, Listener> listeners = new EnumMap<>(TransportName.class);
+  private final ConnectLimits limits;
   private UdpTransport udp;
   private TcpTransport tcp;
   private MqttTransport mqtt;
@@ -49,6 +52,7 @@ final class DeviceListeners {
     this.table = table;
     this.config = config;
     this.clusterNodeId = clusterNodeId;
+    this.limits = new ConnectLimits(config.limits(), System.nanoTime());
   }
 
   /**
@@ -61,7 +65,8 @@ final class DeviceListeners {
       int configuredPort,
       Supplier<Future<?>> start,
       IntSupplier port,
-      IntSupplier tlsPort) {
+      IntSupplier tlsPort,
+      Supplier<List<?>> servers) {
 
     /** {@code tcp 127.0.0.1:7000}, {@code tcp 127.0.0.1:7000 + tls 7443}, {@code tcp tls ...}. */
     String describe(ListenerTls tls) {
@@ -87,10 +92,11 @@ final class DeviceListeners {
               config.tcp().port(),
               () -> vertx.deployVerticle(tcp),
               tcp::port,
-              tcp::tlsPort));
+              tcp::tlsPort,
+              tcp::servers));
     }
     if (config.udp() != null) {
-      udp = new UdpTransport(table, config.udp(), config.auth());
+      udp = new UdpTransport(table, config.udp(), config.auth(), limits.enabled() ? limits : null);
       wanted.add(
           new Listener(
               TransportName.UDP,
@@ -98,7 +104,8 @@ final class DeviceListeners {
               config.udp().port(),
               () -> udp.start(vertx),
               udp::port,
-              () -> -1));
+              () -> -1,
+              List::of));
     }
     if (config.mqtt() != null) {
       // One instance: its pub/sub router is confined to one event loop. Clustered, publishes and
@@ -121,7 +128,8 @@ final class DeviceListeners {
               config.mqtt().port(),
               () -> vertx.deployVerticle(mqtt),
               mqtt::port,
-              mqtt::tlsPort));
+              mqtt::tlsPort,
+              mqtt::servers));
     }
     if (config.websocket() != null) {
       websocket =
@@ -133,7 +141,8 @@ final class DeviceListeners {
               config.websocket().port(),
               () -> vertx.deployVerticle(websocket),
               websocket::port,
-              websocket::tlsPort));
+              websocket::tlsPort,
+              websocket::servers));
     }
     Future<Void> chain = Future.succeededFuture();
     for (Listener listener : wanted) {
@@ -144,10 +153,27 @@ final class DeviceListeners {
                       ListenerException.naming(
                           listener.start().get(),
                           listener.describe(config.tls(listener.name().id()))))
-              .onSuccess(id -> listeners.put(listener.name(), listener))
-              .mapEmpty();
+              .compose(
+                  id -> {
+                    listeners.put(listener.name(), listener);
+                    gate(listener); // throws, failing the start, if it cannot be installed
+                    return Future.<Void>succeededFuture();
+                  });
     }
     return chain;
+  }
+
+  /**
+   * Puts the connect limits in front of a listener's servers, plain and TLS, as soon as they
+   * listen: before the broker says it is ready, so no device connects around them.
+   */
+  private void gate(Listener listener) {
+    if (!limits.enabled()) {
+      return;
+    }
+    for (Object server : listener.servers().get()) {
+      AcceptGate.install(server, limits, listener.name().id());
+    }
   }
 
   /** What the transports count, for {@code /metrics}. */
@@ -185,6 +211,16 @@ final class DeviceListeners {
                 "action",
                 action.name().toLowerCase(java.util.Locale.ROOT)));
       }
+    }
+    for (ConnectLimits.Refusal refusal : ConnectLimits.Refusal.values()) {
+      counters.add(
+          new BrokerMetrics.TransportCounter(
+              "connects.refused",
+              "Connects refused by the limits section before TLS or protocol, and UDP hellos"
+                  + " over the connect rate, by reason",
+              () -> limits.refused(refusal),
+              "reason",
+              refusal.code()));
     }
     heartbeats(counters, TransportName.TCP, tcp == null ? null : tcp::heartbeats);
     heartbeats(counters, TransportName.MQTT, mqtt == null ? null : mqtt::heartbeats);

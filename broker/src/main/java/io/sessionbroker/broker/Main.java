@@ -34,6 +34,7 @@ import sun.misc.Signal;
       RunCommand.class,
       WatchCommand.class,
       SessionsCommand.class,
+      BansCommand.class,
       EventsCommand.class,
       TokenCommand.class,
       ConfigCommand.class
@@ -198,6 +199,12 @@ public final class Main implements Callable<Integer> {
     // stop, not the JVM's default exit (status 143, no SHUTDOWN closes announced).
     Signal.handle(new Signal("TERM"), signal -> new Thread(stop, "broker-stop").start());
     Signal.handle(new Signal("INT"), signal -> new Thread(stop, "broker-stop").start());
+    // SIGHUP: re-read the TLS certificates now (docs/security.md), as the file watch would. The JDK
+    // has no public signal API; sun.misc.Signal (module jdk.unsupported, kept for exactly this) is
+    // what TERM and INT use above already, and a library (jnr-posix, a JNI wrapper) would add a
+    // native dependency for one handler. The handler runs on the JVM's signal thread: it only
+    // publishes; each listener reloads on its own context.
+    Signal.handle(new Signal("HUP"), signal -> broker.reloadCertificates());
     for (String listener : broker.listeners()) {
       System.out.println("listening " + listener);
     }

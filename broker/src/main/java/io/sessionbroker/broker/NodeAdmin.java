@@ -5,6 +5,7 @@ import io.sessionbroker.cluster.SessionTable;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.function.Supplier;
@@ -56,6 +57,24 @@ final class NodeAdmin {
                         m,
                         body -> table.count().map(count -> metrics.get().put("sessions", count)))),
             bus.consumer(
+                address(nodeId, "bans"),
+                m -> AdminApi.answer(m, body -> Future.succeededFuture(bans(table)))),
+            bus.consumer(
+                address(nodeId, "unban"),
+                m ->
+                    AdminApi.answer(
+                        m,
+                        body ->
+                            Future.succeededFuture(
+                                new JsonObject()
+                                    .put(
+                                        "lifted",
+                                        table
+                                            .flapping()
+                                            .lift(
+                                                body.getString("target"),
+                                                table.clock().millis()))))),
+            bus.consumer(
                 address(nodeId, "kick"),
                 m ->
                     AdminApi.answer(
@@ -65,5 +84,17 @@ final class NodeAdmin {
                                 .kick(body.getString("target"))
                                 .map(kicked -> new JsonObject().put("kicked", kicked)))));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).mapEmpty();
+  }
+
+  /** This node's flapping bans: {@code {"bans": [{"deviceId": .., "until": ..}]}}. */
+  private static JsonObject bans(SessionTable table) {
+    JsonArray bans = new JsonArray();
+    table
+        .flapping()
+        .bans(table.clock().millis())
+        .forEach(
+            (deviceId, until) ->
+                bans.add(new JsonObject().put("deviceId", deviceId).put("until", until)));
+    return new JsonObject().put("bans", bans);
   }
 }

@@ -106,6 +106,8 @@ final class ThreeNodes implements AutoCloseable {
     JsonObject json = ConfigLoader.load(BrokerHarness.SHIPPED_CONF, Map.of());
     json.getJsonObject("table").put("minHeartbeatMs", 100).put("minTimeoutMs", 100);
     json.getJsonObject("tcp").put("port", base);
+    // All the test's devices connect from 127.0.0.1, thousands at once in NodeLossTimeIT.
+    json.getJsonObject("limits").put("connectsPerSecond", 0).put("connectsPerSecondPerAddress", 0);
     json.getJsonObject("mqtt").put("port", base + 1);
     json.getJsonObject("websocket").put("port", base + 2);
     json.getJsonObject("bridge").put("port", base + 3);

@@ -14,6 +14,8 @@ public final class Addresses {
   public static final String ADMIN_KICK = "sessions.admin.kick";
   public static final String ADMIN_EVENTS = "sessions.admin.events";
   public static final String ADMIN_METRICS = "sessions.admin.metrics";
+  public static final String ADMIN_BANS = "sessions.admin.bans";
+  public static final String ADMIN_UNBAN = "sessions.admin.unban";
 
   /**
    * An address of one node only, {@code sessions.node.<nodeId>.<suffix>}: its share of the admin

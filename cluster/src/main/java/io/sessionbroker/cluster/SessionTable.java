@@ -64,6 +64,7 @@ public final class SessionTable {
   private final RemoteTakeover remoteTakeover;
   private final LongSupplier readingUntil;
   private final Fence fence;
+  private final Flapping flapping;
 
   /**
    * Closes made while this node was cut off ({@link Fence#cutOff}), not yet announced; see {@link
@@ -84,6 +85,7 @@ public final class SessionTable {
     this.remoteTakeover = builder.remoteTakeover;
     this.readingUntil = builder.readingUntil;
     this.fence = builder.fence;
+    this.flapping = builder.flapping;
     this.wheel = new TimingWheel(options.tickMs(), WHEEL_SLOTS, clock.millis());
   }
 
@@ -117,6 +119,11 @@ public final class SessionTable {
     return fence;
   }
 
+  /** This node's flapping detection: its bans, for the admin API. */
+  public Flapping flapping() {
+    return flapping;
+  }
+
   /**
    * Opens a session for a device that said hello. The future completes, on the table's thread, once
    * the session is the device's holder and its opened event is out; the transport then sends its
@@ -127,6 +134,10 @@ public final class SessionTable {
       return Future.failedFuture(
           new IllegalStateException(
               "this node is cut off from its cluster: connect to another node"));
+    }
+    long bannedUntil = flapping.bannedUntil(request.deviceId(), clock.millis());
+    if (bannedUntil > 0) {
+      return Future.failedFuture(new DeviceBanned(request.deviceId(), bannedUntil));
     }
     Promise<Session> promise = Promise.promise();
     executor.execute(
@@ -296,6 +307,13 @@ public final class SessionTable {
               .release(session.deviceId(), session.id())
               .onFailure(e -> log.warn("session_release_failed device={}", session.deviceId(), e));
       events.closed(session, reason, clock.millis());
+    }
+    if (Flapping.counts(reason)) {
+      long bannedUntil = flapping.disconnected(session.deviceId(), clock.millis());
+      if (bannedUntil > 0) {
+        log.warn(
+            "device_banned device={} reason=flapping until={}", session.deviceId(), bannedUntil);
+      }
     }
     if (log.isDebugEnabled()) {
       log.debug(

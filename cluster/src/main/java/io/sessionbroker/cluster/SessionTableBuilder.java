@@ -18,6 +18,7 @@ public final class SessionTableBuilder {
   RemoteTakeover remoteTakeover = RemoteTakeover.NONE;
   LongSupplier readingUntil = () -> Long.MAX_VALUE;
   Fence fence = new Fence();
+  Flapping flapping = Flapping.OFF;
 
   SessionTableBuilder(TableOptions options, Clock clock, String nodeId) {
     this.options = Objects.requireNonNull(options, "options");
@@ -70,6 +71,15 @@ public final class SessionTableBuilder {
    */
   public SessionTableBuilder fence(Fence fence) {
     this.fence = Objects.requireNonNull(fence, "fence");
+    return this;
+  }
+
+  /**
+   * Flapping detection: which devices end their sessions too often, and are refused a while;
+   * default: off.
+   */
+  public SessionTableBuilder flapping(Flapping flapping) {
+    this.flapping = Objects.requireNonNull(flapping, "flapping");
     return this;
   }
 

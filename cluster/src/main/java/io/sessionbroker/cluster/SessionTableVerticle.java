@@ -44,6 +44,7 @@ public final class SessionTableVerticle extends VerticleBase {
   private final Ticker ticker;
   private final RemoteTakeover remoteTakeover;
   private final Fence fence;
+  private final Flapping flapping;
   private SessionTable table;
   private EventPipeline pipeline;
   private EventLoopWatch watch;
@@ -59,6 +60,7 @@ public final class SessionTableVerticle extends VerticleBase {
     this.ticker = builder.ticker;
     this.remoteTakeover = builder.remoteTakeover;
     this.fence = builder.fence;
+    this.flapping = builder.flapping;
   }
 
   /** A standalone table (directory and event log in this process) on the scheduler's tick. */
@@ -82,6 +84,7 @@ public final class SessionTableVerticle extends VerticleBase {
     private Ticker ticker = Ticker.scheduler();
     private RemoteTakeover remoteTakeover = RemoteTakeover.NONE;
     private Fence fence = new Fence();
+    private Flapping flapping = Flapping.OFF;
 
     private Builder(TableOptions options, Clock clock, String nodeId) {
       this.options = Objects.requireNonNull(options, "options");
@@ -122,6 +125,12 @@ public final class SessionTableVerticle extends VerticleBase {
       return this;
     }
 
+    /** Flapping detection ({@link SessionTableBuilder#flapping}); default: off. */
+    public Builder flapping(Flapping flapping) {
+      this.flapping = Objects.requireNonNull(flapping, "flapping");
+      return this;
+    }
+
     public SessionTableVerticle build() {
       return new SessionTableVerticle(this);
     }
@@ -143,6 +152,7 @@ public final class SessionTableVerticle extends VerticleBase {
             .remoteTakeover(remoteTakeover)
             .readingUntil(watch)
             .fence(fence)
+            .flapping(flapping)
             .build();
     ticking = ticker.start(options.tickMs(), () -> context.runOnContext(v -> table.tick()));
     return Future.succeededFuture();

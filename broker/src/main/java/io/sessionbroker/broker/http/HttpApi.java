@@ -110,6 +110,8 @@ public final class HttpApi {
                     new JsonObject()
                         .put("fromSeq", number(ctx, "fromSeq"))
                         .put("max", number(ctx, "max"))));
+    router.get("/api/bans").handler(ctx -> admin(ctx, Addresses.ADMIN_BANS, new JsonObject()));
+    router.delete("/api/bans/:id").handler(ctx -> admin(ctx, Addresses.ADMIN_UNBAN, target(ctx)));
     router.get("/api/events/stream").handler(ctx -> EventStream.serve(ctx, vertx, eventLog));
     router
         .route("/api/*")

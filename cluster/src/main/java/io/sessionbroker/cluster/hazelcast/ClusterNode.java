@@ -7,6 +7,7 @@ import com.hazelcast.spi.properties.ClusterProperty;
 import com.hazelcast.spi.properties.HazelcastProperties;
 import io.sessionbroker.cluster.Clock;
 import io.sessionbroker.cluster.Fence;
+import io.sessionbroker.cluster.Flapping;
 import io.sessionbroker.cluster.SessionTableVerticle;
 import io.sessionbroker.cluster.TableOptions;
 import io.sessionbroker.cluster.Ticker;
@@ -112,10 +113,10 @@ public final class ClusterNode {
 
   /**
    * The session table of a clustered node: the cluster directory and event log, cross-node
-   * takeover.
+   * takeover. Flapping is detected per node: see docs/security.md, "Limits and flapping".
    */
   public SessionTableVerticle tableVerticle(
-      Vertx vertx, TableOptions table, Clock tableClock, Ticker ticker) {
+      Vertx vertx, TableOptions table, Clock tableClock, Ticker ticker, Flapping flapping) {
     this.clock = tableClock;
     this.directory = new HazelcastDirectory(hazelcast());
     return SessionTableVerticle.builder(table, tableClock, nodeId())
@@ -124,6 +125,7 @@ public final class ClusterNode {
         .ticker(ticker)
         .remoteTakeover(new EventBusTakeover(vertx.eventBus()))
         .fence(fence)
+        .flapping(flapping)
         .build();
   }
 

@@ -52,6 +52,15 @@ public final class Frames {
    */
   public static final String UNAVAILABLE = "unavailable";
 
+  /**
+   * The device is banned for flapping: it ended too many sessions too fast (docs/security.md,
+   * "Limits and flapping"); the same as {@code DeviceBanned.CODE}.
+   */
+  public static final String FLAPPING = "flapping";
+
+  /** What the device is told with {@link #FLAPPING}, on every transport. */
+  public static final String FLAPPING_MESSAGE = "too many disconnects, try again later";
+
   /** What the device is told with {@link #UNAVAILABLE}, on every transport. */
   public static final String UNAVAILABLE_MESSAGE = "the session could not be opened, try again";
 

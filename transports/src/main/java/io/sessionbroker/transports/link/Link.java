@@ -2,6 +2,7 @@ package io.sessionbroker.transports.link;
 
 import io.sessionbroker.cluster.CloseReason;
 import io.sessionbroker.cluster.Connection;
+import io.sessionbroker.cluster.DeviceBanned;
 import io.sessionbroker.cluster.OpenRequest;
 import io.sessionbroker.cluster.Rejection;
 import io.sessionbroker.cluster.Session;
@@ -80,6 +81,12 @@ public final class Link<L> implements Connection {
      * Frames#UNAVAILABLE}).
      */
     L unavailable();
+
+    /**
+     * The wire's answer to a device that is banned for flapping ({@link DeviceBanned}): an {@code
+     * error} frame, a close code, a refusing CONNACK.
+     */
+    L banned();
 
     /**
      * The one place that closes the socket: says {@code lastWords} first (null: nothing to say).
@@ -165,6 +172,10 @@ public final class Link<L> implements Connection {
   }
 
   private void onOpenResult(String deviceId, AsyncResult<Session> result) {
+    if (result.failed() && result.cause() instanceof DeviceBanned banned) {
+      reject(DeviceBanned.CODE, banned.getMessage(), deviceId, wire.banned());
+      return;
+    }
     if (result.failed()) {
       // The table's reason goes to the back end; the device gets the wire's fixed answer.
       reject(

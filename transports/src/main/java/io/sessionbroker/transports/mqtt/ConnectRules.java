@@ -212,6 +212,20 @@ final class ConnectRules {
   }
 
   /**
+   * The CONNACK that refuses a device banned for flapping (it ended too many sessions too fast).
+   * MQTT 5 §3.2.2.2: 0x9F "Connection rate exceeded: the connection rate limit has been exceeded" —
+   * what happened, and a limit that lifts by itself; not 0x8A "Banned", which the table defines as
+   * "banned by administrative action. Contact the server administrator". MQTT 3.1.1 §3.2.2.3, Table
+   * 3.1: 0x03 "Server unavailable" — the service refuses this connection for now; not 0x05 "not
+   * authorized", which would tell the device its credentials are wrong.
+   */
+  static MqttConnectReturnCode flapping(int protocolVersion) {
+    return isV5(protocolVersion)
+        ? MqttConnectReturnCode.CONNECTION_REFUSED_CONNECTION_RATE_EXCEEDED
+        : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE;
+  }
+
+  /**
    * The MQTT 5 DISCONNECT reason code (§3.14.2.1) that tells a client why the broker ended its
    * session.
    */

@@ -339,6 +339,11 @@ final class MqttLink implements Link.Wire<MqttEnd> {
   }
 
   @Override
+  public MqttEnd banned() {
+    return MqttEnd.connack(ConnectRules.flapping(endpoint.protocolVersion()));
+  }
+
+  @Override
   public void close(MqttEnd end) {
     if (end.connack() != null && endpoint == null) {
       if (end.closeSocket()) {

@@ -154,6 +154,14 @@ public final class MqttTransport extends VerticleBase {
     return server == null ? -1 : server.actualPort();
   }
 
+  /**
+   * The listening servers, plain and TLS, once started: where {@code AcceptGate} puts the connect
+   * limits.
+   */
+  public java.util.List<NetServer> servers() {
+    return java.util.stream.Stream.of(server, tlsServer).filter(s -> s != null).toList();
+  }
+
   /** The bound TLS port, once started; -1 when there is none. */
   public int tlsPort() {
     return tlsServer == null ? -1 : tlsServer.actualPort();

@@ -221,6 +221,11 @@ final class TcpConnection implements Link.Wire<JsonObject> {
   }
 
   @Override
+  public JsonObject banned() {
+    return Frames.error(Frames.FLAPPING, Frames.FLAPPING_MESSAGE);
+  }
+
+  @Override
   public void close(JsonObject lastFrame) {
     if (lastFrame != null) {
       write(lastFrame);

@@ -22,9 +22,16 @@ import java.util.Set;
  *     (checked when presented), {@code REQUIRED}
  * @param reloadCheckMs how often the files are checked for a change, which re-reads them into every
  *     TLS listener without a restart; 0 = never
+ * @param crlFile certificate revocation lists, PEM: a client certificate they list is refused; null
+ *     when none (needs {@code caFile}; re-read like the other files)
  */
 public record TlsOptions(
-    Path certFile, Path keyFile, Path caFile, ClientAuth clientAuth, long reloadCheckMs) {
+    Path certFile,
+    Path keyFile,
+    Path caFile,
+    ClientAuth clientAuth,
+    long reloadCheckMs,
+    Path crlFile) {
 
   /** TLS 1.2 and 1.3 only: older versions have known attacks (RFC 8996 deprecates 1.0 and 1.1). */
   public static final Set<String> PROTOCOLS = Set.of("TLSv1.2", "TLSv1.3");
@@ -50,6 +57,19 @@ public record TlsOptions(
     if (caFile != null) {
       readable("tls.caFile", caFile);
     }
+    if (crlFile != null) {
+      if (caFile == null) {
+        throw new IllegalArgumentException(
+            "tls.crlFile needs tls.caFile: revocation lists apply to client certificates");
+      }
+      readable("tls.crlFile", crlFile);
+    }
+  }
+
+  /** Without a revocation list. */
+  public TlsOptions(
+      Path certFile, Path keyFile, Path caFile, ClientAuth clientAuth, long reloadCheckMs) {
+    this(certFile, keyFile, caFile, clientAuth, reloadCheckMs, null);
   }
 
   /**
@@ -63,12 +83,14 @@ public record TlsOptions(
     }
     String key = json.getString("keyFile", "");
     String ca = json.getString("caFile", "");
+    String crl = json.getString("crlFile", "");
     return new TlsOptions(
         baseDir.resolve(cert),
         key.isEmpty() ? null : baseDir.resolve(key),
         ca.isEmpty() ? null : baseDir.resolve(ca),
         clientAuth(json.getString("clientAuth", "none")),
-        json.getLong("reloadCheckMs", DEFAULT_RELOAD_CHECK_MS));
+        json.getLong("reloadCheckMs", DEFAULT_RELOAD_CHECK_MS),
+        crl.isEmpty() ? null : baseDir.resolve(crl));
   }
 
   /** {@code none}, {@code request}, {@code require}, as in the configuration. */
@@ -97,6 +119,9 @@ public record TlsOptions(
     if (caFile != null) {
       server.setTrustOptions(trust());
     }
+    if (crlFile != null) {
+      server.addCrlPath(crlFile.toString());
+    }
     return server;
   }
 
@@ -109,6 +134,9 @@ public record TlsOptions(
             .setClientAuth(clientAuth);
     if (caFile != null) {
       ssl.setTrustOptions(trust());
+    }
+    if (crlFile != null) {
+      ssl.addCrlPath(crlFile.toString());
     }
     return ssl;
   }
@@ -127,7 +155,8 @@ public record TlsOptions(
         .put("keyFile", keyFile.toString())
         .put("caFile", caFile == null ? "" : caFile.toString())
         .put("clientAuth", name(clientAuth))
-        .put("reloadCheckMs", reloadCheckMs);
+        .put("reloadCheckMs", reloadCheckMs)
+        .put("crlFile", crlFile == null ? "" : crlFile.toString());
   }
 
   private static void readable(String setting, Path file) {

@@ -1,5 +1,6 @@
 package io.sessionbroker.transports.udp;
 
+import io.sessionbroker.cluster.DeviceBanned;
 import io.sessionbroker.cluster.OpenRequest;
 import io.sessionbroker.cluster.Session;
 import io.sessionbroker.cluster.SessionTable;
@@ -7,6 +8,7 @@ import io.sessionbroker.transports.TransportName;
 import io.sessionbroker.transports.auth.DeviceAuth;
 import io.sessionbroker.transports.codec.FrameException;
 import io.sessionbroker.transports.codec.Frames;
+import io.sessionbroker.transports.limits.ConnectLimits;
 import io.sessionbroker.transports.udp.UdpStats.Counter;
 import io.sessionbroker.transports.udp.UdpStats.Drop;
 import io.vertx.core.buffer.Buffer;
@@ -35,12 +37,19 @@ final class UdpHandshake {
   private static final FrameException UNAVAILABLE =
       new FrameException(Frames.UNAVAILABLE, Frames.UNAVAILABLE_MESSAGE);
 
+  private static final FrameException BANNED =
+      new FrameException(Frames.FLAPPING, Frames.FLAPPING_MESSAGE);
+
   private final UdpProtocol protocol;
   private final SessionTable table;
   private final DeviceAuth auth;
   private final UdpPeers peers;
   private final UdpStats stats;
   private final Rejections rejections;
+
+  /** The connect limits a hello counts against, before its token is checked; null: none. */
+  private final ConnectLimits limits;
+
   private final SecureRandom random = new SecureRandom();
 
   UdpHandshake(
@@ -49,7 +58,9 @@ final class UdpHandshake {
       DeviceAuth auth,
       UdpPeers peers,
       UdpStats stats,
-      Rejections rejections) {
+      Rejections rejections,
+      ConnectLimits limits) {
+    this.limits = limits;
     this.protocol = protocol;
     this.table = table;
     this.auth = auth;
@@ -67,6 +78,16 @@ final class UdpHandshake {
       nonce = UdpFrames.nonce(frame);
     } catch (FrameException e) {
       rejections.drop(Drop.BAD_HELLO, sender.remote(), UdpFrames.device(frame), e.getMessage());
+      return;
+    }
+    ConnectLimits.Refusal refusal =
+        limits == null ? null : limits.admit(sender.host(), false, System.nanoTime());
+    if (refusal != null) {
+      rejections.drop(
+          Drop.RATE_LIMITED,
+          sender.remote(),
+          hello.deviceId(),
+          "over " + refusal.code() + " limit");
       return;
     }
     if (!auth.verify(hello.deviceId(), hello.token())) {
@@ -121,13 +142,19 @@ final class UdpHandshake {
         .open(request)
         .onComplete(
             opened -> {
+              if (opened.failed() && opened.cause() instanceof DeviceBanned banned) {
+                peers.opened(deviceId, peer, false);
+                rejections.drop(Drop.FLAPPING, sender.remote(), deviceId, banned.getMessage());
+                answer(sender, helloBytes, BANNED);
+                return;
+              }
               if (opened.failed()) {
                 peers.opened(deviceId, peer, false);
                 // Debug, without a trace: a fenced node refuses every hello (a flood of them must
                 // not flood the log); a failed directory claim is logged by the table itself.
                 log.debug(
                     "udp_open_failed device={} cause={}", deviceId, opened.cause().getMessage());
-                unavailable(sender, helloBytes);
+                answer(sender, helloBytes, UNAVAILABLE);
                 return;
               }
               peer.opened(opened.result());
@@ -139,11 +166,11 @@ final class UdpHandshake {
   /**
    * Tells the device that this node cannot open its session now (e.g. it is cut off from its
    * cluster), as TCP does, so that it tries another node instead of waiting for a welcome
-   * (docs/cluster.md, split brain). The hello was long enough for a welcome, and the error is
-   * shorter than any welcome: no amplification.
+   * (docs/cluster.md, split brain), or that it is banned for flapping. The hello was long enough
+   * for a welcome, and the error is shorter than any welcome: no amplification.
    */
-  private void unavailable(Sender sender, int helloBytes) {
-    Buffer error = UdpFrames.error(UNAVAILABLE);
+  private void answer(Sender sender, int helloBytes, FrameException why) {
+    Buffer error = UdpFrames.error(why);
     if (error.length() <= helloBytes) {
       stats.count(Counter.ERROR_SENT);
       sender.post(error);

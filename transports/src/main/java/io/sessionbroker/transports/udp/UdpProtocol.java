@@ -6,6 +6,7 @@ import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.transports.auth.DeviceAuth;
 import io.sessionbroker.transports.codec.FrameException;
 import io.sessionbroker.transports.codec.Frames;
+import io.sessionbroker.transports.limits.ConnectLimits;
 import io.sessionbroker.transports.udp.UdpStats.Counter;
 import io.sessionbroker.transports.udp.UdpStats.Drop;
 import io.vertx.core.buffer.Buffer;
@@ -47,11 +48,20 @@ final class UdpProtocol {
   private volatile Outlet outlet;
 
   UdpProtocol(SessionTable table, UdpOptions options, DeviceAuth auth, UdpStats stats) {
+    this(table, options, auth, stats, null);
+  }
+
+  UdpProtocol(
+      SessionTable table,
+      UdpOptions options,
+      DeviceAuth auth,
+      UdpStats stats,
+      ConnectLimits limits) {
     this.table = table;
     this.options = options;
     this.stats = stats;
     this.rejections = new Rejections(table, stats, options.rejectionsPerSecond());
-    this.handshake = new UdpHandshake(this, table, auth, peers, stats, rejections);
+    this.handshake = new UdpHandshake(this, table, auth, peers, stats, rejections, limits);
   }
 
   /** The socket for the broker's own {@code bye} datagrams; null once the sockets are closed. */

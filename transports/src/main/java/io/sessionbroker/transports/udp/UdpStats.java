@@ -62,7 +62,14 @@ public final class UdpStats {
      * A datagram with a valid ticket and a field of the wrong shape; answered with an {@code
      * error}.
      */
-    BAD_FIELD(Frames.PROTOCOL_ERROR);
+    BAD_FIELD(Frames.PROTOCOL_ERROR),
+    /** A hello of a device banned for flapping; answered with an {@code error}. */
+    FLAPPING(Frames.FLAPPING),
+    /**
+     * A hello over the connect rate ({@code limits}, docs/security.md), per source address or in
+     * all; dropped before its token is checked.
+     */
+    RATE_LIMITED("rate_limited");
 
     private final String code;
 

@@ -2,6 +2,7 @@ package io.sessionbroker.transports.udp;
 
 import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.transports.auth.DeviceAuth;
+import io.sessionbroker.transports.limits.ConnectLimits;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.datagram.DatagramSocket;
@@ -40,8 +41,16 @@ public final class UdpTransport {
   private Vertx vertx;
 
   public UdpTransport(SessionTable table, UdpOptions options, DeviceAuth auth) {
+    this(table, options, auth, null);
+  }
+
+  /**
+   * @param limits the connect limits a hello counts against, like a TCP connect; null: none
+   */
+  public UdpTransport(
+      SessionTable table, UdpOptions options, DeviceAuth auth, ConnectLimits limits) {
     this.options = options;
-    this.protocol = new UdpProtocol(table, options, auth, stats);
+    this.protocol = new UdpProtocol(table, options, auth, stats, limits);
   }
 
   /**

@@ -240,6 +240,16 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener {
         Frames.error(Frames.UNAVAILABLE, Frames.UNAVAILABLE_MESSAGE), CloseCodes.INTERNAL_ERROR);
   }
 
+  /**
+   * RFC 6455 §7.4.1, 1008 policy violation, as for any refused hello: a device banned for flapping
+   * is refused by the broker's policy; the {@code error} frame before it says which.
+   */
+  @Override
+  public WsEnd banned() {
+    return new WsEnd(
+        Frames.error(Frames.FLAPPING, Frames.FLAPPING_MESSAGE), CloseCodes.POLICY_VIOLATION);
+  }
+
   /** Sends the last frame if any, then the close frame. */
   @Override
   public void close(WsEnd end) {

@@ -360,6 +360,11 @@ class LinkTest {
     }
 
     @Override
+    public String banned() {
+      return "banned";
+    }
+
+    @Override
     public void close(String lastWords) {
       calls.add("close " + lastWords);
     }

@@ -3,6 +3,7 @@ package io.sessionbroker.transports.udp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sessionbroker.cluster.CloseReason;
+import io.sessionbroker.cluster.Flapping;
 import io.sessionbroker.cluster.Rejection;
 import io.sessionbroker.cluster.Session;
 import io.sessionbroker.cluster.SessionEvents;
@@ -10,6 +11,8 @@ import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.cluster.TableOptions;
 import io.sessionbroker.transports.TableFixture;
 import io.sessionbroker.transports.auth.DeviceAuth;
+import io.sessionbroker.transports.limits.ConnectLimits;
+import io.sessionbroker.transports.limits.LimitsOptions;
 import io.sessionbroker.transports.udp.UdpStats.Counter;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -50,30 +53,31 @@ class UdpProtocolTest {
           send(datagram, host, port);
         }
       };
+  private final SessionEvents recording =
+      new SessionEvents() {
+        @Override
+        public void opened(Session session, long at) {
+          events.add("opened " + session.deviceId());
+        }
+
+        @Override
+        public void closed(Session session, CloseReason reason, long at) {
+          events.add("closed " + session.deviceId() + " " + reason);
+        }
+
+        @Override
+        public void rejected(Rejection rejection, long at) {
+          events.add("rejected " + rejection.deviceId() + " " + rejection.code());
+        }
+
+        @Override
+        public void inbound(Session session, String topic, Object payload, long at) {
+          events.add("inbound " + session.deviceId() + " " + payload);
+        }
+      };
   private final SessionTable table =
       SessionTable.builder(OPTIONS, () -> now, "node-a")
-          .events(
-              new SessionEvents() {
-                @Override
-                public void opened(Session session, long at) {
-                  events.add("opened " + session.deviceId());
-                }
-
-                @Override
-                public void closed(Session session, CloseReason reason, long at) {
-                  events.add("closed " + session.deviceId() + " " + reason);
-                }
-
-                @Override
-                public void rejected(Rejection rejection, long at) {
-                  events.add("rejected " + rejection.deviceId() + " " + rejection.code());
-                }
-
-                @Override
-                public void inbound(Session session, String topic, Object payload, long at) {
-                  events.add("inbound " + session.deviceId() + " " + payload);
-                }
-              })
+          .events(recording)
           .executor(Runnable::run)
           .build();
   private final UdpStats stats = new UdpStats();
@@ -117,6 +121,78 @@ class UdpProtocolTest {
         .filter(s -> s.deviceId().equals(deviceId))
         .findFirst()
         .orElse(null);
+  }
+
+  /**
+   * Verifies that a hello over the connect rate of its source address is dropped before its token
+   * is checked: no welcome, a rejection with code {@code rate_limited}, counted.
+   */
+  @Test
+  void aHelloOverTheAddressRateIsDroppedAndCounted() {
+    // given one hello per second per address
+    UdpProtocol limited =
+        new UdpProtocol(
+            table,
+            UdpOptions.defaults(),
+            DeviceAuth.NONE,
+            stats,
+            new ConnectLimits(new LimitsOptions(0, 1, 0, 0, 1, 1), System.nanoTime()));
+    limited.outlet(outlet);
+
+    // when two devices behind one address say hello at once
+    for (String device : List.of("udp-rate-1", "udp-rate-2")) {
+      limited.receive(
+          outlet,
+          UdpDevice.padded(
+                  UdpDevice.hello(device, UUID.randomUUID().toString(), 1), UdpDevice.HELLO_BYTES)
+              .toBuffer(),
+          HOST,
+          PORT);
+    }
+
+    // then the first is welcome, the second is dropped and reported
+    assertThat(sent).extracting(d -> d.frame().getString("type")).containsExactly("welcome");
+    assertThat(events).contains("opened udp-rate-1", "rejected udp-rate-2 rate_limited");
+    assertThat(stats.dropped(UdpStats.Drop.RATE_LIMITED)).isEqualTo(1);
+  }
+
+  /**
+   * Verifies that the hello of a device banned for flapping is answered with an {@code error} of
+   * code {@code flapping} and reported, and opens nothing.
+   */
+  @Test
+  void aBannedDevicesHelloIsAnsweredWithAFlappingError() {
+    // given a table that bans after more than one disconnect
+    SessionTable banning =
+        SessionTable.builder(OPTIONS, () -> now, "node-b")
+            .events(recording)
+            .executor(Runnable::run)
+            .flapping(new Flapping(1, 60_000, 300_000))
+            .build();
+    UdpProtocol protocol = new UdpProtocol(banning, UdpOptions.defaults(), DeviceAuth.NONE, stats);
+    protocol.outlet(outlet);
+    for (int i = 0; i < 2; i++) {
+      protocol.receive(outlet, hello("udp-flap-1").toBuffer(), HOST, PORT);
+      JsonObject welcome = sent.remove(sent.size() - 1).frame();
+      protocol.receive(
+          outlet, frame("bye", "udp-flap-1", welcome.getString("ticket")).toBuffer(), HOST, PORT);
+    }
+    sent.clear();
+
+    // when it says hello again
+    protocol.receive(outlet, hello("udp-flap-1").toBuffer(), HOST, PORT);
+
+    // then
+    assertThat(sent).hasSize(1);
+    assertThat(sent.get(0).frame().getString("type")).isEqualTo("error");
+    assertThat(sent.get(0).frame().getString("code")).isEqualTo("flapping");
+    assertThat(events).endsWith("rejected udp-flap-1 flapping");
+    assertThat(stats.dropped(UdpStats.Drop.FLAPPING)).isEqualTo(1);
+  }
+
+  private static JsonObject hello(String deviceId) {
+    return UdpDevice.padded(
+        UdpDevice.hello(deviceId, UUID.randomUUID().toString(), 1), UdpDevice.HELLO_BYTES);
   }
 
   /** Verifies that a ping without a status is proof of life, answered with a pong to its source. */

@@ -32,7 +32,9 @@ class UdpStatsTest {
                 .put("badHello", 0L)
                 .put("helloTooSmall", 0L)
                 .put("authFailed", 0L)
-                .put("badField", 0L));
+                .put("badField", 0L)
+                .put("flapping", 0L)
+                .put("rateLimited", 0L));
     assertThat(json.fieldNames()).hasSize(Counter.values().length + 1);
   }
 }
