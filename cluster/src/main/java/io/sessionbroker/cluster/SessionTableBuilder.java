@@ -18,6 +18,7 @@ public final class SessionTableBuilder {
   RemoteTakeover remoteTakeover = RemoteTakeover.NONE;
   LongSupplier readingUntil = () -> Long.MAX_VALUE;
   Fence fence = new Fence();
+  CommandOptions commands = CommandOptions.defaults();
 
   SessionTableBuilder(TableOptions options, Clock clock, String nodeId) {
     this.options = Objects.requireNonNull(options, "options");
@@ -70,6 +71,12 @@ public final class SessionTableBuilder {
    */
   public SessionTableBuilder fence(Fence fence) {
     this.fence = Objects.requireNonNull(fence, "fence");
+    return this;
+  }
+
+  /** The settings of commands to devices; default: {@link CommandOptions#defaults()}. */
+  public SessionTableBuilder commands(CommandOptions commands) {
+    this.commands = Objects.requireNonNull(commands, "commands");
     return this;
   }
 

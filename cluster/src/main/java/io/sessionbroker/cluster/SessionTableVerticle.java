@@ -44,6 +44,7 @@ public final class SessionTableVerticle extends VerticleBase {
   private final Ticker ticker;
   private final RemoteTakeover remoteTakeover;
   private final Fence fence;
+  private final CommandOptions commands;
   private SessionTable table;
   private EventPipeline pipeline;
   private EventLoopWatch watch;
@@ -59,6 +60,7 @@ public final class SessionTableVerticle extends VerticleBase {
     this.ticker = builder.ticker;
     this.remoteTakeover = builder.remoteTakeover;
     this.fence = builder.fence;
+    this.commands = builder.commands;
   }
 
   /** A standalone table (directory and event log in this process) on the scheduler's tick. */
@@ -82,6 +84,7 @@ public final class SessionTableVerticle extends VerticleBase {
     private Ticker ticker = Ticker.scheduler();
     private RemoteTakeover remoteTakeover = RemoteTakeover.NONE;
     private Fence fence = new Fence();
+    private CommandOptions commands = CommandOptions.defaults();
 
     private Builder(TableOptions options, Clock clock, String nodeId) {
       this.options = Objects.requireNonNull(options, "options");
@@ -122,6 +125,12 @@ public final class SessionTableVerticle extends VerticleBase {
       return this;
     }
 
+    /** The settings of commands to devices; default: {@link CommandOptions#defaults()}. */
+    public Builder commands(CommandOptions commands) {
+      this.commands = Objects.requireNonNull(commands, "commands");
+      return this;
+    }
+
     public SessionTableVerticle build() {
       return new SessionTableVerticle(this);
     }
@@ -143,6 +152,7 @@ public final class SessionTableVerticle extends VerticleBase {
             .remoteTakeover(remoteTakeover)
             .readingUntil(watch)
             .fence(fence)
+            .commands(commands)
             .build();
     ticking = ticker.start(options.tickMs(), () -> context.runOnContext(v -> table.tick()));
     return Future.succeededFuture();

@@ -4,6 +4,7 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.FileSystemXmlConfig;
 import com.hazelcast.core.HazelcastInstance;
 import io.sessionbroker.cluster.Clock;
+import io.sessionbroker.cluster.CommandOptions;
 import io.sessionbroker.cluster.Fence;
 import io.sessionbroker.cluster.SessionTableVerticle;
 import io.sessionbroker.cluster.TableOptions;
@@ -103,7 +104,7 @@ public final class ClusterNode {
    * takeover.
    */
   public SessionTableVerticle tableVerticle(
-      Vertx vertx, TableOptions table, Clock tableClock, Ticker ticker) {
+      Vertx vertx, TableOptions table, CommandOptions commands, Clock tableClock, Ticker ticker) {
     this.clock = tableClock;
     this.directory = new HazelcastDirectory(hazelcast());
     return SessionTableVerticle.builder(table, tableClock, nodeId())
@@ -112,6 +113,7 @@ public final class ClusterNode {
         .ticker(ticker)
         .remoteTakeover(new EventBusTakeover(vertx.eventBus()))
         .fence(fence)
+        .commands(commands)
         .build();
   }
 
