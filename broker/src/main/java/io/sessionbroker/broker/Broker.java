@@ -124,8 +124,11 @@ public final class Broker {
     String nodeId = nodeId();
     SessionTableVerticle tableVerticle =
         cluster == null
-            ? SessionTableVerticle.builder(config.table(), clock, nodeId).ticker(ticker).build()
-            : cluster.tableVerticle(vertx, config.table(), clock, ticker);
+            ? SessionTableVerticle.builder(config.table(), clock, nodeId)
+                .ticker(ticker)
+                .commands(config.commands())
+                .build()
+            : cluster.tableVerticle(vertx, config.table(), config.commands(), clock, ticker);
     Supplier<List<String>> nodes = cluster == null ? () -> List.of(nodeId) : cluster::nodes;
     // The table runs on a worker context of its own (serialized like an event loop, but on no event
     // loop), so
@@ -146,6 +149,10 @@ public final class Broker {
         .compose(
             v ->
                 new AdminApi(vertx.eventBus(), tableVerticle.pipeline().eventLog(), nodes)
+                    .register())
+        .compose(
+            v ->
+                new CommandApi(vertx.eventBus(), table, config.commands(), metrics::command)
                     .register())
         .compose(
             v -> cluster == null ? Future.succeededFuture() : cluster.watch(vertx, tableVerticle))
@@ -175,7 +182,8 @@ public final class Broker {
             this::readiness,
             metrics.registry(),
             tableVerticle.pipeline().eventLog(),
-            EventBridge.permissions(new SockJSBridgeOptions()));
+            EventBridge.permissions(new SockJSBridgeOptions()),
+            config.commands());
     ListenerTls tls = config.tls("http");
     Future<Void> plain =
         !tls.plain()

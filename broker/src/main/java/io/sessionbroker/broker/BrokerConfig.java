@@ -1,6 +1,7 @@
 package io.sessionbroker.broker;
 
 import io.sessionbroker.broker.http.HttpOptions;
+import io.sessionbroker.cluster.CommandOptions;
 import io.sessionbroker.cluster.TableOptions;
 import io.sessionbroker.transports.TransportName;
 import io.sessionbroker.transports.auth.DeviceAuth;
@@ -42,6 +43,7 @@ import java.util.function.Function;
  *     tls.certFile})
  * @param listenerTls per listener ({@code tcp}, {@code mqtt}, {@code websocket}, {@code bridge},
  *     {@code http}): its TLS port and whether its plain port is bound too
+ * @param commands commands to devices: timeouts, payload and in-flight bounds
  */
 public record BrokerConfig(
     String nodeId,
@@ -56,7 +58,8 @@ public record BrokerConfig(
     int shutdownGraceMs,
     ClusterOptions cluster,
     TlsOptions tls,
-    Map<String, ListenerTls> listenerTls) {
+    Map<String, ListenerTls> listenerTls,
+    CommandOptions commands) {
 
   /** The listeners that may have a TLS port ({@code udp} has none: DTLS is not supported). */
   public static final List<String> TLS_LISTENERS =
@@ -174,7 +177,8 @@ public record BrokerConfig(
             json.getJsonObject("shutdown", new JsonObject()).getInteger("graceMs", 500),
             ClusterOptions.fromJson(json.getJsonObject("cluster", new JsonObject()), baseDir),
             tls,
-            listenerTls(json, tls));
+            listenerTls(json, tls),
+            CommandOptions.fromJson(json.getJsonObject("commands", new JsonObject())));
     config.checkSecurity();
     return config;
   }

@@ -83,6 +83,10 @@ final class ConfigRules {
           Map.entry("websocket.maxHeaderBytes", new Range(1_024, Integer.MAX_VALUE)),
           Map.entry("websocket.pingIntervalMs", new Range(-1, Integer.MAX_VALUE)),
           Map.entry("shutdown.graceMs", new Range(0, 60_000)),
+          Map.entry("commands.defaultTimeoutMs", new Range(1, 3_600_000)),
+          Map.entry("commands.maxTimeoutMs", new Range(1, 3_600_000)),
+          Map.entry("commands.maxPayloadBytes", new Range(1, 16 * 1024 * 1024)),
+          Map.entry("commands.maxInFlightPerDevice", new Range(1, 10_000)),
           Map.entry("cluster.quorum", new Range(1, 1_000)));
 
   /** Settings that take one of a few words. */

@@ -81,7 +81,13 @@ final class PendingCommands {
     }
     DeviceCommand command = new DeviceCommand(nextId(), name, payload, oneWay);
     Connection connection = session.connection();
-    if (!connection.command(session, command)) {
+    boolean written;
+    try {
+      written = connection.command(session, command);
+    } catch (CommandFailure e) { // the connection's own bound, e.g. a UDP datagram's size: 413
+      return Future.failedFuture(e);
+    }
+    if (!written) {
       return Future.failedFuture(
           new CommandFailure(
               CommandFailure.SESSION_CLOSED,

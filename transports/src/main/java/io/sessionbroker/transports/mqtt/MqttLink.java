@@ -12,6 +12,7 @@ import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
 import io.netty.handler.codec.mqtt.MqttUnacceptableProtocolVersionException;
 import io.netty.util.ReferenceCountUtil;
 import io.sessionbroker.cluster.CloseReason;
+import io.sessionbroker.cluster.DeviceCommand;
 import io.sessionbroker.cluster.Session;
 import io.sessionbroker.transports.TransportName;
 import io.sessionbroker.transports.codec.Frames;
@@ -291,7 +292,8 @@ final class MqttLink implements Link.Wire<MqttEnd> {
             services.router(),
             (topic, payload) ->
                 services.table().inbound(session, topic, Payloads.toEventValue(payload)),
-            this::violation);
+            this::violation,
+            (id, reply) -> services.table().reply(session, id, reply));
     endpoint
         .autoKeepAlive(true)
         .disconnectMessageHandler(this::onDisconnect)
@@ -316,6 +318,13 @@ final class MqttLink implements Link.Wire<MqttEnd> {
     return reason.byBroker()
         ? MqttEnd.disconnect(ConnectRules.disconnectCode(reason))
         : MqttEnd.CLOSE;
+  }
+
+  @Override
+  public void command(DeviceCommand command) {
+    if (pubSub != null) {
+      pubSub.command(command);
+    }
   }
 
   @Override
