@@ -85,7 +85,8 @@ class UdpCommandsIT {
       assertThat(pending.get(30, TimeUnit.SECONDS).getJsonObject("body"))
           .isEqualTo(new JsonObject().put("status", 200).put("payload", "ok"));
       assertThat(device.ping().getString("type")).isEqualTo("pong");
-      assertThat(device.nothingWithin(Duration.ofMillis(2_500))).isTrue(); // past the next resend (3.5 s)
+      assertThat(device.nothingWithin(Duration.ofMillis(2_500)))
+          .isTrue(); // past the next resend (3.5 s)
     }
   }
 
