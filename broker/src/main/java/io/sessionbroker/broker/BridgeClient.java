@@ -100,6 +100,22 @@ public final class BridgeClient implements AutoCloseable {
   }
 
   /**
+   * Sends a request and returns the frame that answers it as it came: {@code
+   * {"type":"message",…,"body":…}}, or {@code {"type":"err",…,"failureCode":n,"message":…}}.
+   */
+  public JsonObject exchange(String address, JsonObject body, Duration timeout)
+      throws IOException, InterruptedException {
+    String replyAddress = "reply-" + UUID.randomUUID();
+    write(
+        new JsonObject()
+            .put("type", "send")
+            .put("address", address)
+            .put("body", body)
+            .put("replyAddress", replyAddress));
+    return awaitFrame(f -> replyAddress.equals(f.getString("address")), timeout);
+  }
+
+  /**
    * Sends a request and waits for its reply; a failure reply becomes an {@link
    * IllegalStateException}.
    */

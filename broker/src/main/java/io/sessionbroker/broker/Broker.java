@@ -134,8 +134,10 @@ public final class Broker {
             ? SessionTableVerticle.builder(config.table(), clock, nodeId)
                 .ticker(ticker)
                 .flapping(flapping)
+                .commands(config.commands())
                 .build()
-            : cluster.tableVerticle(vertx, config.table(), clock, ticker, flapping);
+            : cluster.tableVerticle(
+                vertx, config.table(), config.commands(), clock, ticker, flapping);
     Supplier<List<String>> nodes = cluster == null ? () -> List.of(nodeId) : cluster::nodes;
     // The table runs on a worker context of its own (serialized like an event loop, but on no event
     // loop), so
@@ -156,6 +158,10 @@ public final class Broker {
         .compose(
             v ->
                 new AdminApi(vertx.eventBus(), tableVerticle.pipeline().eventLog(), nodes)
+                    .register())
+        .compose(
+            v ->
+                new CommandApi(vertx.eventBus(), table, config.commands(), metrics::command)
                     .register())
         .compose(
             v -> cluster == null ? Future.succeededFuture() : cluster.watch(vertx, tableVerticle))
@@ -185,7 +191,8 @@ public final class Broker {
             this::readiness,
             metrics.registry(),
             tableVerticle.pipeline().eventLog(),
-            EventBridge.permissions(new SockJSBridgeOptions()));
+            EventBridge.permissions(new SockJSBridgeOptions()),
+            config.commands());
     ListenerTls tls = config.tls("http");
     Future<Void> plain =
         !tls.plain()

@@ -1,6 +1,7 @@
 package io.sessionbroker.broker;
 
 import io.sessionbroker.broker.http.HttpOptions;
+import io.sessionbroker.cluster.CommandOptions;
 import io.sessionbroker.cluster.TableOptions;
 import io.sessionbroker.transports.TransportName;
 import io.sessionbroker.transports.auth.DeviceAuth;
@@ -46,6 +47,7 @@ import java.util.function.Function;
  *     {@code http}): its TLS port and whether its plain port is bound too
  * @param mqttAcl MQTT authorization: the ACL file and the administrative users
  * @param limits connect rates, connections per address, flapping detection ({@code limits})
+ * @param commands commands to devices: timeouts, payload and in-flight bounds
  */
 public record BrokerConfig(
     String nodeId,
@@ -62,7 +64,8 @@ public record BrokerConfig(
     TlsOptions tls,
     Map<String, ListenerTls> listenerTls,
     AclOptions mqttAcl,
-    LimitsOptions limits) {
+    LimitsOptions limits,
+    CommandOptions commands) {
 
   /** The listeners that may have a TLS port ({@code udp} has none: DTLS is not supported). */
   public static final List<String> TLS_LISTENERS =
@@ -186,7 +189,8 @@ public record BrokerConfig(
             tls,
             listenerTls(json, tls),
             mqttAcl,
-            LimitsOptions.fromJson(json.getJsonObject("limits", new JsonObject())));
+            LimitsOptions.fromJson(json.getJsonObject("limits", new JsonObject())),
+            CommandOptions.fromJson(json.getJsonObject("commands", new JsonObject())));
     config.checkSecurity();
     return config;
   }

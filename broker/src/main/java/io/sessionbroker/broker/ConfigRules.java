@@ -90,6 +90,10 @@ final class ConfigRules {
           Map.entry("limits.flappingMaxDisconnects", NOT_NEGATIVE),
           Map.entry("limits.flappingWindowMs", POSITIVE),
           Map.entry("limits.flappingBanMs", POSITIVE),
+          Map.entry("commands.defaultTimeoutMs", new Range(1, 3_600_000)),
+          Map.entry("commands.maxTimeoutMs", new Range(1, 3_600_000)),
+          Map.entry("commands.maxPayloadBytes", new Range(1, 16 * 1024 * 1024)),
+          Map.entry("commands.maxInFlightPerDevice", new Range(1, 10_000)),
           Map.entry("cluster.quorum", new Range(1, 1_000)));
 
   /** Settings that take one of a few words. */

@@ -15,9 +15,9 @@ import java.util.List;
 /**
  * The TCP event bus bridge: lets a program in any language subscribe to the published events
  * ({@code sessions.opened}, {@code sessions.closed}, {@code sessions.rejected}, {@code
- * devices.inbound}) and call {@code sessions.admin.*} over a plain socket (4-byte length + JSON
- * frames); nothing else. Frames are bounded and checked before the bridge reads them ({@link
- * BridgeFrames}).
+ * devices.inbound}) and call {@code sessions.admin.*} and {@code devices.command} over a plain
+ * socket (4-byte length + JSON frames); nothing else. Frames are bounded and checked before the
+ * bridge reads them ({@link BridgeFrames}).
  *
  * <p>Subscribing is allowed on the event addresses by name, not by a pattern such as {@code
  * sessions.*}: a bridge subscription is a consumer like any other, so on a request address ({@code
@@ -66,11 +66,12 @@ final class EventBridge {
   }
 
   /**
-   * What any bridge may do, the TCP one and the SockJS one alike: send to {@code sessions.admin.*},
-   * subscribe to the published events.
+   * What any bridge may do, the TCP one and the SockJS one alike: send to {@code sessions.admin.*}
+   * and {@code devices.command}, subscribe to the published events.
    */
   static <T extends BridgeOptions> T permissions(T options) {
     options.addInboundPermitted(new PermittedOptions().setAddressRegex("sessions\\.admin\\..+"));
+    options.addInboundPermitted(new PermittedOptions().setAddress(Addresses.COMMAND));
     PUBLISHED.forEach(
         address -> options.addOutboundPermitted(new PermittedOptions().setAddress(address)));
     return options;

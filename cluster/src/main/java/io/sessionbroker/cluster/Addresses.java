@@ -8,6 +8,9 @@ public final class Addresses {
   public static final String REJECTED = "sessions.rejected";
   public static final String INBOUND = "devices.inbound";
 
+  /** Request/reply: a command to a device, answered by the device (docs/events.md). */
+  public static final String COMMAND = "devices.command";
+
   public static final String ADMIN_LIST = "sessions.admin.list";
   public static final String ADMIN_GET = "sessions.admin.get";
   public static final String ADMIN_COUNT = "sessions.admin.count";
@@ -19,8 +22,8 @@ public final class Addresses {
 
   /**
    * An address of one node only, {@code sessions.node.<nodeId>.<suffix>}: its share of the admin
-   * API ({@code admin.list}, …) and cross-node takeover ({@code takeover}). Not exposed through the
-   * bridge.
+   * API ({@code admin.list}, …), cross-node takeover ({@code takeover}) and the commands to its
+   * devices ({@code command}). Not exposed through the bridge.
    */
   public static String ofNode(String nodeId, String suffix) {
     return "sessions.node." + nodeId + "." + suffix;

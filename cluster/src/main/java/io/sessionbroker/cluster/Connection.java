@@ -27,4 +27,23 @@ public interface Connection {
   default String remote() {
     return null;
   }
+
+  /**
+   * Writes a command to the device ({@code {"type":"command",…}}, an MQTT PUBLISH, …). Called on
+   * the table's thread; must not block (hand the write to the connection's event loop). Also called
+   * again for each resend the connection asked for ({@link #commandResendMs}).
+   *
+   * @return false when this connection cannot take commands (then the command fails with 503)
+   */
+  default boolean command(Session session, DeviceCommand command) {
+    return false;
+  }
+
+  /**
+   * After how long an unanswered command is written again (then twice as long, and so on until its
+   * deadline), for a connection that may lose it (UDP); 0, the default: never.
+   */
+  default long commandResendMs() {
+    return 0;
+  }
 }

@@ -47,6 +47,13 @@ public final class LocalDirectory implements DeviceDirectory {
   }
 
   @Override
+  public synchronized Future<Holder> holder(String deviceId) {
+    Entry entry = entries.get(deviceId);
+    return Future.succeededFuture(
+        entry == null || entry.sessionId == 0 ? null : new Holder(entry.sessionId, entry.nodeId));
+  }
+
+  @Override
   public synchronized Future<Boolean> release(String deviceId, long sessionId) {
     Entry entry = entries.get(deviceId);
     if (entry == null || entry.sessionId != sessionId) {

@@ -75,6 +75,11 @@ public final class SessionTable {
   /** A close withheld while cut off: the session, its reason and the time it ended. */
   private record Withheld(Session session, CloseReason reason, long at) {}
 
+  private final CommandOptions commandOptions;
+
+  /** Commands written to this node's devices and not yet answered; on the table's thread. */
+  private final PendingCommands commands;
+
   SessionTable(SessionTableBuilder builder) {
     this.options = builder.options;
     this.clock = builder.clock;
@@ -86,6 +91,8 @@ public final class SessionTable {
     this.readingUntil = builder.readingUntil;
     this.fence = builder.fence;
     this.flapping = builder.flapping;
+    this.commandOptions = builder.commands;
+    this.commands = new PendingCommands(commandOptions.maxInFlightPerDevice());
     this.wheel = new TimingWheel(options.tickMs(), WHEEL_SLOTS, clock.millis());
   }
 
@@ -100,6 +107,11 @@ public final class SessionTable {
 
   public TableOptions options() {
     return options;
+  }
+
+  /** The settings of commands to devices. */
+  public CommandOptions commandOptions() {
+    return commandOptions;
   }
 
   public String nodeId() {
@@ -315,6 +327,7 @@ public final class SessionTable {
             "device_banned device={} reason=flapping until={}", session.deviceId(), bannedUntil);
       }
     }
+    commands.closed(session, reason);
     if (log.isDebugEnabled()) {
       log.debug(
           "session_closed device={} session={} reason={}",
@@ -335,6 +348,48 @@ public final class SessionTable {
     long now = Math.min(clock.millis(), readingUntil.getAsLong());
     wheel.advance(
         now, options.maxEvictionsPerTick(), session -> finish(session, CloseReason.TIMEOUT));
+    commands.advance(clock.millis());
+  }
+
+  /**
+   * Sends a command to the device's session on this node (docs/events.md, {@code devices.command});
+   * the sender checked the request's shape and bounds. Fails with a {@link CommandFailure}: 404
+   * when this node holds no open session of the device, 429, 503 when the session ends first, 504
+   * when {@code timeoutMs} pass without a reply.
+   */
+  public Future<CommandReply> command(
+      String deviceId, String name, Object payload, boolean oneWay, long timeoutMs) {
+    return onTable(
+            () -> {
+              Session session = byDevice.get(deviceId);
+              if (session == null || session.state() != Session.State.OPEN) {
+                return Future.<CommandReply>failedFuture(
+                    new CommandFailure(
+                        CommandFailure.NO_SESSION, "no open session for " + deviceId));
+              }
+              return commands.send(session, name, payload, oneWay, timeoutMs, clock.millis());
+            })
+        .compose(reply -> reply);
+  }
+
+  /**
+   * The device answered command {@code id}: proof of life, and the command's reply. From any
+   * thread; a reply to no waiting command of this session (late, repeated, or another device's) is
+   * ignored.
+   */
+  public void reply(Session session, String id, CommandReply reply) {
+    session.touch(clock.millis());
+    executor.execute(() -> commands.reply(session, id, reply));
+  }
+
+  /** Who holds the device, cluster-wide (the directory's entry); null when nobody does. */
+  public Future<DeviceDirectory.Holder> holder(String deviceId) {
+    return directory.holder(deviceId);
+  }
+
+  /** Commands waiting for their replies on this node. */
+  public Future<Integer> commandsInFlight() {
+    return onTable(commands::size);
   }
 
   /**

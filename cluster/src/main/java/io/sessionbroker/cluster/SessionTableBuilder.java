@@ -19,6 +19,7 @@ public final class SessionTableBuilder {
   LongSupplier readingUntil = () -> Long.MAX_VALUE;
   Fence fence = new Fence();
   Flapping flapping = Flapping.OFF;
+  CommandOptions commands = CommandOptions.defaults();
 
   SessionTableBuilder(TableOptions options, Clock clock, String nodeId) {
     this.options = Objects.requireNonNull(options, "options");
@@ -80,6 +81,12 @@ public final class SessionTableBuilder {
    */
   public SessionTableBuilder flapping(Flapping flapping) {
     this.flapping = Objects.requireNonNull(flapping, "flapping");
+    return this;
+  }
+
+  /** The settings of commands to devices; default: {@link CommandOptions#defaults()}. */
+  public SessionTableBuilder commands(CommandOptions commands) {
+    this.commands = Objects.requireNonNull(commands, "commands");
     return this;
   }
 

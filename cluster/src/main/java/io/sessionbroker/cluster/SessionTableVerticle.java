@@ -45,6 +45,7 @@ public final class SessionTableVerticle extends VerticleBase {
   private final RemoteTakeover remoteTakeover;
   private final Fence fence;
   private final Flapping flapping;
+  private final CommandOptions commands;
   private SessionTable table;
   private EventPipeline pipeline;
   private EventLoopWatch watch;
@@ -61,6 +62,7 @@ public final class SessionTableVerticle extends VerticleBase {
     this.remoteTakeover = builder.remoteTakeover;
     this.fence = builder.fence;
     this.flapping = builder.flapping;
+    this.commands = builder.commands;
   }
 
   /** A standalone table (directory and event log in this process) on the scheduler's tick. */
@@ -85,6 +87,7 @@ public final class SessionTableVerticle extends VerticleBase {
     private RemoteTakeover remoteTakeover = RemoteTakeover.NONE;
     private Fence fence = new Fence();
     private Flapping flapping = Flapping.OFF;
+    private CommandOptions commands = CommandOptions.defaults();
 
     private Builder(TableOptions options, Clock clock, String nodeId) {
       this.options = Objects.requireNonNull(options, "options");
@@ -131,6 +134,12 @@ public final class SessionTableVerticle extends VerticleBase {
       return this;
     }
 
+    /** The settings of commands to devices; default: {@link CommandOptions#defaults()}. */
+    public Builder commands(CommandOptions commands) {
+      this.commands = Objects.requireNonNull(commands, "commands");
+      return this;
+    }
+
     public SessionTableVerticle build() {
       return new SessionTableVerticle(this);
     }
@@ -153,6 +162,7 @@ public final class SessionTableVerticle extends VerticleBase {
             .readingUntil(watch)
             .fence(fence)
             .flapping(flapping)
+            .commands(commands)
             .build();
     ticking = ticker.start(options.tickMs(), () -> context.runOnContext(v -> table.tick()));
     return Future.succeededFuture();

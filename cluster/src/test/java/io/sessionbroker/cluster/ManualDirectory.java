@@ -30,6 +30,11 @@ final class ManualDirectory implements DeviceDirectory {
     return store.release(deviceId, sessionId);
   }
 
+  @Override
+  public Future<Holder> holder(String deviceId) {
+    return store.holder(deviceId);
+  }
+
   int pendingClaims() {
     return pending.size();
   }

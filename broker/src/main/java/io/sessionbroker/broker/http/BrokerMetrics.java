@@ -48,6 +48,9 @@ public final class BrokerMetrics {
   private String nodeId;
   private Timer lateness;
 
+  /** Set last in {@link #start} (volatile): commands are counted from event loops once it is. */
+  private volatile Timer commandRoundTrip;
+
   /** Options that make Vert.x measure itself (event bus, HTTP, pools, JVM) into this registry. */
   public MicrometerMetricsOptions vertxOptions() {
     return new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true);
@@ -93,6 +96,25 @@ public final class BrokerMetrics {
                 millis(500),
                 millis(1_000),
                 millis(5_000))
+            .register(registry);
+    commandRoundTrip =
+        Timer.builder(PREFIX + "command.round.trip")
+            .description(
+                "Commands answered by their devices: from the request's arrival to the device's reply")
+            .tags("node", nodeId)
+            .serviceLevelObjectives(
+                millis(1),
+                millis(2),
+                millis(5),
+                millis(10),
+                millis(25),
+                millis(50),
+                millis(100),
+                millis(250),
+                millis(500),
+                millis(1_000),
+                millis(5_000),
+                millis(10_000))
             .register(registry);
     for (TransportCounter counter : counters) {
       // Micrometer holds a function counter's state object weakly: kept here, or once collected
@@ -166,6 +188,22 @@ public final class BrokerMetrics {
             "code",
             String.valueOf(event.getString("code")))
         .increment();
+  }
+
+  /**
+   * One command that entered at this node (docs/events.md, {@code devices.command}), by outcome;
+   * the round trip of those the device answered. Ignored before {@link #start}.
+   */
+  public void command(String outcome, long nanos) {
+    Timer roundTrip = commandRoundTrip;
+    if (roundTrip == null) {
+      return;
+    }
+    counter("commands", "Commands to devices sent from this node, by outcome", "outcome", outcome)
+        .increment();
+    if ("answered".equals(outcome)) {
+      roundTrip.record(nanos, TimeUnit.NANOSECONDS);
+    }
   }
 
   private Counter counter(String name, String description, String... tags) {

@@ -2,6 +2,7 @@ package io.sessionbroker.broker.http;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.cluster.CommandOptions;
 import io.sessionbroker.cluster.EventLog;
 import io.sessionbroker.transports.tls.CertificateReloader;
 import io.sessionbroker.transports.tls.ListenerTls;
@@ -40,10 +41,12 @@ public final class HttpApi {
   private final PrometheusMeterRegistry registry;
   private final EventLog eventLog;
   private final SockJSBridgeOptions bridge;
+  private final CommandOptions commands;
 
   /**
    * @param readiness {@code {"ready": bool, ...}}: what {@code /ready} reports
    * @param bridge what the SockJS event bus bridge permits: the same as the TCP bridge
+   * @param commands the bounds of commands to devices ({@code POST /api/devices/…/commands/…})
    */
   public HttpApi(
       Vertx vertx,
@@ -51,8 +54,10 @@ public final class HttpApi {
       Supplier<JsonObject> readiness,
       PrometheusMeterRegistry registry,
       EventLog eventLog,
-      SockJSBridgeOptions bridge) {
+      SockJSBridgeOptions bridge,
+      CommandOptions commands) {
     this.bridge = bridge;
+    this.commands = commands;
     this.vertx = vertx;
     this.options = options;
     this.readiness = readiness;
@@ -113,6 +118,9 @@ public final class HttpApi {
     router.get("/api/bans").handler(ctx -> admin(ctx, Addresses.ADMIN_BANS, new JsonObject()));
     router.delete("/api/bans/:id").handler(ctx -> admin(ctx, Addresses.ADMIN_UNBAN, target(ctx)));
     router.get("/api/events/stream").handler(ctx -> EventStream.serve(ctx, vertx, eventLog));
+    router
+        .post("/api/devices/:deviceId/commands/:name")
+        .handler(new CommandsResource(bus(), commands));
     router
         .route("/api/*")
         .handler(ctx -> error(ctx, 404, "no such endpoint: " + ctx.request().path()));

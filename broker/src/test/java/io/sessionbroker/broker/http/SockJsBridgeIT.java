@@ -163,4 +163,37 @@ class SockJsBridgeIT {
       assertThat(second.getString("body")).isEqualTo("access_denied");
     }
   }
+
+  /**
+   * Verifies that {@code devices.command} is permitted through the SockJS bridge: the device's
+   * answer comes back to the browser's reply address.
+   */
+  @Test
+  void aCommandThroughSockJsReturnsTheDevicesAnswer() throws Exception {
+    try (Client client = new Client(harness.broker.httpPort());
+        TcpDevice device = harness.tcpDevice()) {
+      // given
+      device.hello("sockjs-cmd-1", 30);
+
+      // when
+      client.send(
+          new JsonObject()
+              .put("type", "send")
+              .put("address", Addresses.COMMAND)
+              .put("body", new JsonObject().put("deviceId", "sockjs-cmd-1").put("name", "ping"))
+              .put("replyAddress", "c1"));
+      JsonObject command = device.read(BrokerHarness.WAIT);
+      device.send(
+          new JsonObject()
+              .put("type", "reply")
+              .put("id", command.getString("id"))
+              .put("status", 200)
+              .put("payload", "pong"));
+
+      // then
+      JsonObject reply = client.next(f -> "c1".equals(f.getString("address")));
+      assertThat(reply.getJsonObject("body"))
+          .isEqualTo(new JsonObject().put("status", 200).put("payload", "pong"));
+    }
+  }
 }

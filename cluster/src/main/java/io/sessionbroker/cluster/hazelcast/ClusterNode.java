@@ -6,6 +6,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.spi.properties.ClusterProperty;
 import com.hazelcast.spi.properties.HazelcastProperties;
 import io.sessionbroker.cluster.Clock;
+import io.sessionbroker.cluster.CommandOptions;
 import io.sessionbroker.cluster.Fence;
 import io.sessionbroker.cluster.Flapping;
 import io.sessionbroker.cluster.SessionTableVerticle;
@@ -116,7 +117,12 @@ public final class ClusterNode {
    * takeover. Flapping is detected per node: see docs/security.md, "Limits and flapping".
    */
   public SessionTableVerticle tableVerticle(
-      Vertx vertx, TableOptions table, Clock tableClock, Ticker ticker, Flapping flapping) {
+      Vertx vertx,
+      TableOptions table,
+      CommandOptions commands,
+      Clock tableClock,
+      Ticker ticker,
+      Flapping flapping) {
     this.clock = tableClock;
     this.directory = new HazelcastDirectory(hazelcast());
     return SessionTableVerticle.builder(table, tableClock, nodeId())
@@ -126,6 +132,7 @@ public final class ClusterNode {
         .remoteTakeover(new EventBusTakeover(vertx.eventBus()))
         .fence(fence)
         .flapping(flapping)
+        .commands(commands)
         .build();
   }
 

@@ -55,6 +55,16 @@ public final class HazelcastDirectory implements DeviceDirectory {
         .map(removed -> removed != null);
   }
 
+  @Override
+  public Future<Holder> holder(String deviceId) {
+    return entry(deviceId)
+        .map(
+            entry ->
+                entry == null || !entry.isHeld()
+                    ? null
+                    : new Holder(entry.sessionId, entry.nodeId));
+  }
+
   /**
    * Releases every session {@code nodeId} held (as holder or owed a close) and returns those this
    * call removed, by device. Several survivors may call it at once; each session is returned to

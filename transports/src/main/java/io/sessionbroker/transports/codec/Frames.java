@@ -1,6 +1,7 @@
 package io.sessionbroker.transports.codec;
 
 import io.sessionbroker.cluster.CloseReason;
+import io.sessionbroker.cluster.CommandReply;
 import io.sessionbroker.cluster.Session;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
@@ -24,6 +25,8 @@ public final class Frames {
   public static final String DATA = "data";
   public static final String BYE = "bye";
   public static final String ERROR = "error";
+  public static final String COMMAND = "command";
+  public static final String REPLY = "reply";
 
   /** Not JSON, or not a JSON object with a string {@code type}. */
   public static final String BAD_FRAME = "bad_frame";
@@ -146,6 +149,26 @@ public final class Frames {
     }
     throw new FrameException(PROTOCOL_ERROR, "\"status\" must be a JSON object");
   }
+
+  /**
+   * Reads a device's {@code reply} to a command: {@code id} (the command's, a string of 1–64
+   * characters), {@code status} (a whole number 100–599), {@code payload} (any JSON, optional).
+   */
+  public static Reply reply(JsonObject frame) throws FrameException {
+    if (!(frame.getValue("id") instanceof String text) || text.isEmpty() || text.length() > 64) {
+      throw new FrameException(PROTOCOL_ERROR, "a reply needs the command's \"id\"");
+    }
+    if (!(frame.getValue("status") instanceof Number status)
+        || status.doubleValue() != Math.rint(status.doubleValue())
+        || status.intValue() < 100
+        || status.intValue() > 599) {
+      throw new FrameException(PROTOCOL_ERROR, "a reply needs a \"status\" from 100 to 599");
+    }
+    return new Reply(text, new CommandReply(status.intValue(), frame.getValue("payload")));
+  }
+
+  /** A device's answer to the command {@code id}. */
+  public record Reply(String id, CommandReply reply) {}
 
   public static JsonObject welcome(Session session) {
     return new JsonObject()

@@ -3,6 +3,7 @@ package io.sessionbroker.transports.link;
 import io.sessionbroker.cluster.CloseReason;
 import io.sessionbroker.cluster.Connection;
 import io.sessionbroker.cluster.DeviceBanned;
+import io.sessionbroker.cluster.DeviceCommand;
 import io.sessionbroker.cluster.OpenRequest;
 import io.sessionbroker.cluster.Rejection;
 import io.sessionbroker.cluster.Session;
@@ -35,10 +36,11 @@ import org.slf4j.LoggerFactory;
  * any time. The session table calls {@link #closed} on its own thread, once per opened session,
  * after the session's close event is out; the link hops back to {@code context}. The link calls its
  * {@link Wire} on {@code context} only: {@link Wire#pause} once when the hello is accepted, {@link
- * Wire#opened} once if the session opens while the connection lives, {@link Wire#close} at most
- * once (the one place where the socket closes), {@link Wire#ended} once per opened session.
- * Touching the session per frame ({@link SessionTable#touch}) stays the transport's: it allocates
- * nothing, and the link is not on that path.
+ * Wire#opened} once if the session opens while the connection lives, {@link Wire#command} for each
+ * command the table writes while the session is open, {@link Wire#close} at most once (the one
+ * place where the socket closes), {@link Wire#ended} once per opened session. Touching the session
+ * per frame ({@link SessionTable#touch}) stays the transport's: it allocates nothing, and the link
+ * is not on that path.
  *
  * @param <L> the wire's last words: what it says as it closes (a frame, a close code, an MQTT
  *     packet)
@@ -92,6 +94,9 @@ public final class Link<L> implements Connection {
      * The one place that closes the socket: says {@code lastWords} first (null: nothing to say).
      */
     void close(L lastWords);
+
+    /** Writes a command to the device (a JSON frame, an MQTT PUBLISH). */
+    void command(DeviceCommand command);
 
     /**
      * After the session's close event, whoever ended it: what the transport keeps or publishes
@@ -249,6 +254,21 @@ public final class Link<L> implements Connection {
     } else if (was == State.OPENING) {
       pending = reason;
     }
+  }
+
+  /**
+   * Table thread: a command for the device; written on the connection's context while the session
+   * is open (once it is not, the table's close fails the command with 503).
+   */
+  @Override
+  public boolean command(Session target, DeviceCommand command) {
+    context.runOnContext(
+        v -> {
+          if (state == State.OPEN && session == target) {
+            wire.command(command);
+          }
+        });
+    return true;
   }
 
   /** Table thread: the session has ended; the wire says goodbye on the connection's context. */

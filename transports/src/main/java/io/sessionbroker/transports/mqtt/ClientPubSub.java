@@ -2,7 +2,10 @@ package io.sessionbroker.transports.mqtt;
 
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttQoS;
+import io.sessionbroker.cluster.CommandReply;
+import io.sessionbroker.cluster.DeviceCommand;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.Json;
 import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.MqttTopicSubscription;
 import io.vertx.mqtt.messages.MqttPublishMessage;
@@ -13,6 +16,7 @@ import io.vertx.mqtt.messages.codes.MqttPubAckReasonCode;
 import io.vertx.mqtt.messages.codes.MqttPubRecReasonCode;
 import io.vertx.mqtt.messages.codes.MqttSubAckReasonCode;
 import io.vertx.mqtt.messages.codes.MqttUnsubAckReasonCode;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -21,6 +25,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The publish/subscribe side of one MQTT connection: SUBSCRIBE, UNSUBSCRIBE and PUBLISH from the
@@ -35,7 +41,14 @@ import java.util.function.Consumer;
  */
 final class ClientPubSub implements MqttRouter.Subscriber {
 
+  private static final Logger log = LoggerFactory.getLogger(ClientPubSub.class);
   private static final MqttQoS MAX_GRANTED = MqttQoS.AT_LEAST_ONCE;
+
+  /** Where a device's answers to commands go (the session table). */
+  @FunctionalInterface
+  interface Replies {
+    void reply(String id, CommandReply reply);
+  }
 
   private final MqttEndpoint endpoint;
   private final MqttRouter router;
@@ -44,6 +57,7 @@ final class ClientPubSub implements MqttRouter.Subscriber {
   private final Consumer<MqttDisconnectReasonCode> violation;
   private final TopicAcl.Client acl;
   private final AclDenials denials;
+  private final Replies replies;
   private final Map<String, MqttQoS> subscriptions = new LinkedHashMap<>();
 
   /** Packet ids of QoS 2 publishes delivered but not yet released by PUBREL. */
@@ -58,6 +72,7 @@ final class ClientPubSub implements MqttRouter.Subscriber {
    * @param violation ends the connection for a protocol violation with this MQTT 5 reason code
    * @param acl what this client may publish, subscribe and receive
    * @param denials counts what {@code acl} refused
+   * @param replies receives the device's answers to commands ({@link CommandTopics})
    */
   ClientPubSub(
       MqttEndpoint endpoint,
@@ -65,8 +80,10 @@ final class ClientPubSub implements MqttRouter.Subscriber {
       BiConsumer<String, Buffer> inbound,
       Consumer<MqttDisconnectReasonCode> violation,
       TopicAcl.Client acl,
-      AclDenials denials) {
+      AclDenials denials,
+      Replies replies) {
     this.endpoint = endpoint;
+    this.replies = replies;
     this.router = router;
     this.v5 = ConnectRules.isV5(endpoint.protocolVersion());
     this.inbound = inbound;
@@ -84,8 +101,10 @@ final class ClientPubSub implements MqttRouter.Subscriber {
       BiConsumer<String, Buffer> inbound,
       Consumer<MqttDisconnectReasonCode> violation,
       TopicAcl.Client acl,
-      AclDenials denials) {
-    ClientPubSub pubSub = new ClientPubSub(endpoint, router, inbound, violation, acl, denials);
+      AclDenials denials,
+      Replies replies) {
+    ClientPubSub pubSub =
+        new ClientPubSub(endpoint, router, inbound, violation, acl, denials, replies);
     endpoint
         // Acknowledged here, not by vertx-mqtt: a refused MQTT 5 PUBLISH gets a reason code.
         .publishAutoAck(false)
@@ -186,6 +205,11 @@ final class ClientPubSub implements MqttRouter.Subscriber {
       message.ack(); // a resent QoS 2 PUBLISH whose PUBREL has not come yet: acknowledged again,
       return; // not delivered again
     }
+    if (CommandTopics.isCommandTopic(message.topicName())) {
+      onCommandTopic(message);
+      message.ack();
+      return;
+    }
     router.publish(
         message.topicName(),
         message.payload(),
@@ -214,6 +238,60 @@ final class ClientPubSub implements MqttRouter.Subscriber {
       endpoint.publishReceived(
           message.messageId(), MqttPubRecReasonCode.NOT_AUTHORIZED, MqttProperties.NO_PROPERTIES);
     }
+  }
+
+  /**
+   * A PUBLISH under {@code commands/}: the broker's tree, never passed on to subscribers. A reply
+   * of this client's own device answers its command; anything else (a reply for another device id,
+   * a request) is dropped.
+   */
+  private void onCommandTopic(MqttPublishMessage message) {
+    CommandTopics.Reply reply = CommandTopics.reply(message.topicName());
+    String deviceId = endpoint.clientIdentifier();
+    if (reply == null || !reply.deviceId().equals(deviceId)) {
+      log.debug("mqtt_command_publish_refused device={} topic={}", deviceId, message.topicName());
+      return;
+    }
+    Buffer payload = message.payload();
+    replies.reply(
+        reply.id(),
+        new CommandReply(
+            reply.status(),
+            payload == null || payload.length() == 0 ? null : Payloads.toEventValue(payload)));
+  }
+
+  /**
+   * Publishes a command to the device on {@code commands/{deviceId}/req/{id}/{name}} at the highest
+   * QoS its subscriptions matching that topic were granted; MQTT 5 adds the Response Topic and the
+   * command id as Correlation Data (§4.10). A device with no matching subscription gets nothing
+   * ([MQTT-3.3.5-1]: a server delivers to matching subscriptions), and the command times out.
+   */
+  void command(DeviceCommand command) {
+    String deviceId = endpoint.clientIdentifier();
+    String topic = CommandTopics.request(deviceId, command.id(), command.name());
+    MqttQoS qos = null;
+    for (Map.Entry<String, MqttQoS> subscription : subscriptions.entrySet()) {
+      if (Topics.matches(subscription.getKey(), topic)
+          && (qos == null || subscription.getValue().value() > qos.value())) {
+        qos = subscription.getValue();
+      }
+    }
+    if (qos == null) {
+      log.debug("mqtt_command_not_subscribed device={} command={}", deviceId, command.id());
+      return;
+    }
+    MqttProperties properties = new MqttProperties();
+    if (v5) {
+      properties.add(
+          new MqttProperties.StringProperty(
+              MqttProperties.MqttPropertyType.RESPONSE_TOPIC.value(),
+              CommandTopics.response(deviceId, command.id())));
+      properties.add(
+          new MqttProperties.BinaryProperty(
+              MqttProperties.MqttPropertyType.CORRELATION_DATA.value(),
+              command.id().getBytes(StandardCharsets.UTF_8)));
+    }
+    deliver(topic, Json.encodeToBuffer(command.payload()), qos, properties);
   }
 
   void onPublishRelease(int packetId) {

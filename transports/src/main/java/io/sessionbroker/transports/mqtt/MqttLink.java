@@ -12,6 +12,7 @@ import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
 import io.netty.handler.codec.mqtt.MqttUnacceptableProtocolVersionException;
 import io.netty.util.ReferenceCountUtil;
 import io.sessionbroker.cluster.CloseReason;
+import io.sessionbroker.cluster.DeviceCommand;
 import io.sessionbroker.cluster.Session;
 import io.sessionbroker.transports.TransportName;
 import io.sessionbroker.transports.codec.Frames;
@@ -306,7 +307,8 @@ final class MqttLink implements Link.Wire<MqttEnd> {
                 services.table().inbound(session, topic, Payloads.toEventValue(payload)),
             this::violation,
             acl,
-            services.denials());
+            services.denials(),
+            (id, reply) -> services.table().reply(session, id, reply));
     endpoint
         .autoKeepAlive(true)
         .disconnectMessageHandler(this::onDisconnect)
@@ -331,6 +333,13 @@ final class MqttLink implements Link.Wire<MqttEnd> {
     return reason.byBroker()
         ? MqttEnd.disconnect(ConnectRules.disconnectCode(reason))
         : MqttEnd.CLOSE;
+  }
+
+  @Override
+  public void command(DeviceCommand command) {
+    if (pubSub != null) {
+      pubSub.command(command);
+    }
   }
 
   @Override

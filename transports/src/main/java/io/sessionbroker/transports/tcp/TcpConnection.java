@@ -1,6 +1,7 @@
 package io.sessionbroker.transports.tcp;
 
 import io.sessionbroker.cluster.CloseReason;
+import io.sessionbroker.cluster.DeviceCommand;
 import io.sessionbroker.cluster.Session;
 import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.transports.TransportName;
@@ -152,6 +153,7 @@ final class TcpConnection implements Link.Wire<JsonObject> {
       case Frames.PING -> handlePing(frame);
       case Frames.DATA -> handleData(frame);
       case Frames.BYE -> link.close(CloseReason.CLIENT_CLOSED, null);
+      case Frames.REPLY -> handleReply(frame);
       case Frames.HELLO ->
           throw new FrameException(Frames.PROTOCOL_ERROR, "hello was already received");
       default ->
@@ -169,6 +171,12 @@ final class TcpConnection implements Link.Wire<JsonObject> {
       table.touch(link.session(), status);
     }
     socket.write(Frames.pong().copy().appendByte((byte) '\n'));
+  }
+
+  /** A device's answer to a command: also proof of life. */
+  private void handleReply(JsonObject frame) throws FrameException {
+    Frames.Reply reply = Frames.reply(frame);
+    table.reply(link.session(), reply.id(), reply.reply());
   }
 
   private void handleData(JsonObject frame) {
@@ -208,6 +216,11 @@ final class TcpConnection implements Link.Wire<JsonObject> {
     write(Frames.welcome(session));
     parser.resume();
     socket.resume();
+  }
+
+  @Override
+  public void command(DeviceCommand command) {
+    write(command.frame());
   }
 
   @Override

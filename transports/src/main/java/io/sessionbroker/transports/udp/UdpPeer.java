@@ -2,6 +2,7 @@ package io.sessionbroker.transports.udp;
 
 import io.sessionbroker.cluster.CloseReason;
 import io.sessionbroker.cluster.Connection;
+import io.sessionbroker.cluster.DeviceCommand;
 import io.sessionbroker.cluster.Session;
 import io.vertx.core.buffer.Buffer;
 import java.security.SecureRandom;
@@ -11,8 +12,9 @@ import java.security.SecureRandom;
  * hello that opened it. It is also the session's {@link Connection}, so the table reaches the
  * transport through it and {@link Session#remote()} reads the address from here.
  *
- * <p>Kept to 48 bytes (12-byte header, two references, the two ticket halves, the packed address
- * and the nonce hash): at a million sessions every byte here is a megabyte. The device id is the
+ * <p>Kept to 56 bytes (12-byte header, two references, the two ticket halves, the packed address,
+ * the nonce hash, and whether the address has shown the ticket; 48 before that flag came with
+ * commands to devices): at a million sessions every byte here is a megabyte. The device id is the
  * session's; an IPv6 address, which does not fit the packed form, is kept aside by {@link
  * UdpPeers}.
  *
@@ -33,6 +35,12 @@ final class UdpPeer implements Connection {
 
   /** The device's IPv4 address and port ({@link Endpoints}), or {@link Endpoints#NOT_IPV4}. */
   private volatile long endpoint;
+
+  /**
+   * Whether a datagram with the ticket came from the device's address since the welcome: only then
+   * does it get commands ({@link UdpProtocol#command}).
+   */
+  private volatile boolean confirmed;
 
   UdpPeer(UdpProtocol protocol, String nonce, SecureRandom random) {
     this.protocol = protocol;
@@ -128,6 +136,27 @@ final class UdpPeer implements Connection {
     return packed != Endpoints.NOT_IPV4
         ? Endpoints.format(Endpoints.host(packed), Endpoints.port(packed))
         : protocol.peers().ipv6(this);
+  }
+
+  boolean confirmed() {
+    return confirmed;
+  }
+
+  /** A datagram with the ticket came from the device's current address. */
+  void confirm() {
+    if (!confirmed) {
+      confirmed = true;
+    }
+  }
+
+  @Override
+  public boolean command(Session session, DeviceCommand command) {
+    return protocol.command(this, command);
+  }
+
+  @Override
+  public long commandResendMs() {
+    return UdpProtocol.COMMAND_RESEND_MS;
   }
 
   @Override

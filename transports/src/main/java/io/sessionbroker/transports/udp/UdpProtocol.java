@@ -1,6 +1,8 @@
 package io.sessionbroker.transports.udp;
 
 import io.sessionbroker.cluster.CloseReason;
+import io.sessionbroker.cluster.CommandFailure;
+import io.sessionbroker.cluster.DeviceCommand;
 import io.sessionbroker.cluster.Session;
 import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.transports.auth.DeviceAuth;
@@ -36,6 +38,12 @@ import org.slf4j.LoggerFactory;
 final class UdpProtocol {
 
   private static final Logger log = LoggerFactory.getLogger(UdpProtocol.class);
+
+  /**
+   * An unanswered command datagram is sent again after this long, then after twice as long, and so
+   * on until its reply or its timeout: 0.5, 1.5, 3.5, 7.5 s after the first for a 10 s command.
+   */
+  static final long COMMAND_RESEND_MS = 500;
 
   private final SessionTable table;
   private final UdpOptions options;
@@ -109,6 +117,7 @@ final class UdpProtocol {
       case Frames.PING -> handlePing(sender, frame);
       case Frames.DATA -> handleData(sender, frame);
       case Frames.BYE -> handleBye(sender, frame);
+      case Frames.REPLY -> handleReply(sender, frame);
       default -> handleUnknown(sender, frame);
     }
   }
@@ -149,6 +158,54 @@ final class UdpProtocol {
       stats.count(Counter.BYE_RECEIVED);
       table.close(peer.session(), CloseReason.CLIENT_CLOSED);
     }
+  }
+
+  /** A device's answer to a command: proof of life too; a duplicate is harmless. */
+  private void handleReply(Sender sender, JsonObject frame) {
+    UdpPeer peer = authenticate(sender, frame);
+    if (peer == null) {
+      return;
+    }
+    Frames.Reply reply;
+    try {
+      reply = Frames.reply(frame);
+    } catch (FrameException e) {
+      refuse(sender, Drop.BAD_FIELD, e);
+      return;
+    }
+    stats.count(Counter.REPLY);
+    table.reply(peer.session(), reply.id(), reply.reply());
+  }
+
+  /**
+   * Writes a command datagram to the device (and again for each resend, {@link
+   * #COMMAND_RESEND_MS}). Never to an address that has not shown the session's ticket since the
+   * welcome: a forged hello can open a session at a victim's address, and the victim would then get
+   * every command and its resends. A device proves that it receives our datagrams at its address by
+   * sending the ticket, which only our welcome told it; until it has, the command is held, and the
+   * next resend tries again. A command larger than a datagram may be ({@code udp.maxDatagramBytes},
+   * the bound the broker holds devices to as well) fails with 413.
+   */
+  boolean command(UdpPeer peer, DeviceCommand command) {
+    Outlet socket = outlet;
+    if (socket == null) {
+      return false;
+    }
+    Buffer datagram = command.frame().toBuffer();
+    if (datagram.length() > options.maxDatagramBytes()) {
+      throw new CommandFailure(
+          CommandFailure.TOO_LARGE,
+          "a command of "
+              + datagram.length()
+              + " bytes does not fit a datagram (udp.maxDatagramBytes="
+              + options.maxDatagramBytes()
+              + ")");
+    }
+    if (peer.confirmed()) {
+      stats.count(Counter.COMMAND_SENT);
+      peer.send(socket, datagram);
+    }
+    return true;
   }
 
   /**
@@ -195,8 +252,12 @@ final class UdpProtocol {
     return peer != null && peer.admits(ticket) ? peer : null;
   }
 
-  /** NAT rebinding: a valid ticket from a new source moves the session there. */
+  /**
+   * NAT rebinding: a valid ticket from a new source moves the session there. Either way the
+   * device's address has now shown the ticket: commands may go there.
+   */
   private void follow(UdpPeer peer, Sender sender) {
+    peer.confirm();
     if (!peer.isAt(sender.host(), sender.port())) {
       String from = peer.remote();
       peer.moveTo(sender.host(), sender.port());

@@ -37,6 +37,10 @@ public final class UdpStats {
      * (padded to its welcome's length) whose session this node could not open.
      */
     ERROR_SENT,
+    /** A command datagram sent to a device, resends included. */
+    COMMAND_SENT,
+    /** A device's {@code reply} to a command, with a valid ticket (duplicates included). */
+    REPLY,
     SEND_FAILED,
     REJECTION_EVENTS,
     /** Rejections past the rate limit: counted here, not published. */

@@ -1,6 +1,7 @@
 package io.sessionbroker.transports.websocket;
 
 import io.sessionbroker.cluster.CloseReason;
+import io.sessionbroker.cluster.DeviceCommand;
 import io.sessionbroker.cluster.Session;
 import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.transports.TransportName;
@@ -120,6 +121,7 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener {
       case Frames.BYE ->
           link.close(CloseReason.CLIENT_CLOSED, null); // the table's close answers with 1000
       case Frames.PONG -> {} // a device answering an application ping: liveness only
+      case Frames.REPLY -> handleReply(session, frame);
       case Frames.HELLO ->
           throw new FrameException(Frames.PROTOCOL_ERROR, "hello was already accepted");
       default ->
@@ -135,6 +137,12 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener {
       table.touch(session, status);
     }
     ws.writeTextMessage(Frames.pong().toString());
+  }
+
+  /** A device's answer to a command (already touched as proof of life). */
+  private void handleReply(Session session, JsonObject frame) throws FrameException {
+    Frames.Reply reply = Frames.reply(frame);
+    table.reply(session, reply.id(), reply.reply());
   }
 
   private void handleData(Session session, JsonObject frame) {
@@ -227,6 +235,11 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener {
         session.deviceId(),
         session.sessionId(),
         link.remote());
+  }
+
+  @Override
+  public void command(DeviceCommand command) {
+    ws.writeTextMessage(command.frame().encode());
   }
 
   @Override

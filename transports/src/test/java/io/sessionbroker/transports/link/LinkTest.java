@@ -370,6 +370,11 @@ class LinkTest {
     }
 
     @Override
+    public void command(io.sessionbroker.cluster.DeviceCommand command) {
+      calls.add("command " + command.name());
+    }
+
+    @Override
     public void ended(Session session, CloseReason reason) {
       calls.add("ended " + reason);
     }
