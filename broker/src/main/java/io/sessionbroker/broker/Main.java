@@ -36,6 +36,7 @@ import sun.misc.Signal;
       SessionsCommand.class,
       EventsCommand.class,
       TokenCommand.class,
+      PasswdCommand.class,
       ConfigCommand.class
     },
     footerHeading = "%n",

@@ -129,6 +129,11 @@ public final class DeviceAuth {
     return key != null || passwords != null;
   }
 
+  /** Whether device tokens are in use ({@code auth.secret} is set). */
+  public boolean tokens() {
+    return key != null;
+  }
+
   /** The password file, or null. */
   public Passwords passwords() {
     return passwords;
@@ -179,10 +184,11 @@ public final class DeviceAuth {
     }
     PasswordFile file = passwords == null || user == null ? null : passwords.current();
     if (file == null || !file.has(user)) {
+      String notToken = key == null ? "" : ", and the password is not the device token";
       String why =
           user == null || passwords == null
-              ? (key == null ? "no credentials" : "the password is not the device token")
-              : "unknown user " + user + ", and the password is not the device token";
+              ? (key == null ? "no user name" : "the password is not the device token")
+              : "unknown user " + user + notToken;
       return Future.succeededFuture(refuse(why, startedNs));
     }
     if (file.cached(user, password)) {
