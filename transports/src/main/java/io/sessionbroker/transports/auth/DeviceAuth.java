@@ -93,9 +93,12 @@ public final class DeviceAuth {
         : new DeviceAuth(key, names, passwords, failureDelayMs, failureEvents);
   }
 
-  /** Tokens keyed with {@code secret} (at least 16 characters). */
+  /**
+   * Tokens keyed with {@code secret} (at least 16 characters), failures answered at once, their
+   * events limited to 10 a second (a limit of its own, not shared with other instances).
+   */
   public static DeviceAuth withSecret(String secret) {
-    return NONE.secret(secret);
+    return NONE.failures(0, 10).secret(secret);
   }
 
   /** This with tokens keyed with {@code secret} (at least 16 characters). */
