@@ -13,10 +13,11 @@ import javax.crypto.spec.PBEKeySpec;
  * mosquitto_passwd} works here and one written by {@code bin/broker passwd} works in Mosquitto:
  * {@code $7$<iterations>$<base64 salt>$<base64 hash>}, the hash being PBKDF2-HMAC-SHA512 of the
  * password's UTF-8 bytes over the raw salt bytes, 64 bytes long (Mosquitto's {@code
- * src/password_mosq.c}; checked against the real tool by {@code PasswordFileCompatibilityTest}).
- * The JDK's {@code PBKDF2WithHmacSHA512} computes it: no library needed.
+ * src/password_mosq.c}; checked against the real tools by {@code PasswordFileTest} and {@code
+ * PasswdCommandIT}). The JDK's {@code PBKDF2WithHmacSHA512} computes it: no library needed.
  *
- * @param iterations PBKDF2 rounds: the cost of one check (about 1 µs each on a 2024 server core)
+ * @param iterations PBKDF2 rounds: the cost of one check (about 1 µs each, measured on the test
+ *     machine)
  * @param salt random per password (12 bytes when written here, as Mosquitto does)
  * @param hash the derived key, 64 bytes
  */
