@@ -5,6 +5,7 @@ import io.sessionbroker.cluster.CommandOptions;
 import io.sessionbroker.cluster.TableOptions;
 import io.sessionbroker.transports.TransportName;
 import io.sessionbroker.transports.auth.DeviceAuth;
+import io.sessionbroker.transports.auth.Passwords;
 import io.sessionbroker.transports.limits.LimitsOptions;
 import io.sessionbroker.transports.mqtt.AclOptions;
 import io.sessionbroker.transports.mqtt.MqttOptions;
@@ -166,13 +167,13 @@ public record BrokerConfig(
     UdpOptions udp = listener(json, TransportName.UDP, UdpOptions::fromJson);
     MqttOptions mqtt = listener(json, TransportName.MQTT, MqttOptions::fromJson);
     WsOptions websocket = listener(json, TransportName.WEBSOCKET, WsOptions::fromJson);
-    String secret = json.getJsonObject("auth", new JsonObject()).getString("secret", "");
-    DeviceAuth auth = secret.isEmpty() ? DeviceAuth.NONE : DeviceAuth.withSecret(secret);
+    JsonObject authSection = json.getJsonObject("auth", new JsonObject());
+    DeviceAuth auth = deviceAuth(authSection, baseDir);
     TlsOptions tls = TlsOptions.fromJson(json.getJsonObject("tls", new JsonObject()), baseDir);
     AclOptions mqttAcl =
         mqtt == null ? AclOptions.NONE : AclOptions.fromJson(json.getJsonObject("mqtt"), baseDir);
     mqttAcl.load(); // a missing file or a wrong line stops the start, with the line named
-    checkAdminUsers(mqttAcl, auth, json.getJsonObject("auth", new JsonObject()));
+    checkAdminUsers(mqttAcl, auth, authSection);
     BrokerConfig config =
         new BrokerConfig(
             nodeId,
@@ -191,8 +192,30 @@ public record BrokerConfig(
             mqttAcl,
             LimitsOptions.fromJson(json.getJsonObject("limits", new JsonObject())),
             CommandOptions.fromJson(json.getJsonObject("commands", new JsonObject())));
-    config.checkSecurity();
+    config.checkSecurity(authSection.getBoolean("allowInsecure", false));
     return config;
+  }
+
+  /**
+   * The {@code auth} section: the token secret, the password file (read now: a bad line stops the
+   * start, naming it), what a failed check costs the device and the event bus.
+   */
+  private static DeviceAuth deviceAuth(JsonObject auth, Path baseDir) {
+    DeviceAuth deviceAuth =
+        DeviceAuth.NONE.failures(
+            auth.getInteger("failureDelayMs", 1000), auth.getInteger("failureEventsPerSecond", 10));
+    String secret = auth.getString("secret", "");
+    if (!secret.isEmpty()) {
+      deviceAuth = deviceAuth.secret(secret);
+    }
+    String passwordFile = auth.getString("passwordFile", "");
+    if (!passwordFile.isEmpty()) {
+      deviceAuth =
+          deviceAuth.passwords(
+              Passwords.load(
+                  baseDir.resolve(passwordFile), auth.getInteger("reloadCheckMs", 5000)));
+    }
+    return deviceAuth;
   }
 
   /**
@@ -242,18 +265,23 @@ public record BrokerConfig(
     }
   }
 
-  /** DESIGN §8: devices must authenticate once a listener is reachable from beyond this machine. */
-  private void checkSecurity() {
-    List<String> exposed = new ArrayList<>();
-    exposeCheck(exposed, TransportName.TCP, tcp == null ? null : tcp.host());
-    exposeCheck(exposed, TransportName.UDP, udp == null ? null : udp.host());
-    exposeCheck(exposed, TransportName.MQTT, mqtt == null ? null : mqtt.host());
-    exposeCheck(exposed, TransportName.WEBSOCKET, websocket == null ? null : websocket.host());
-    if (!exposed.isEmpty() && !auth.required()) {
-      throw new IllegalArgumentException(
-          "listeners bound beyond loopback ("
-              + String.join(", ", exposed)
-              + ") require device authentication: set auth.secret (BROKER_AUTH_SECRET), at least 16 characters");
+  /**
+   * DESIGN §8: a device listener reachable from beyond this machine must check credentials (always)
+   * and speak TLS only (unless {@code auth.allowInsecure}); UDP has no TLS, so it needs {@code
+   * allowInsecure} there. The admin listeners need {@code http.adminToken}.
+   */
+  private void checkSecurity(boolean allowInsecure) {
+    List<String> problems = new ArrayList<>();
+    exposeCheck(problems, TransportName.TCP, tcp == null ? null : tcp.host(), allowInsecure);
+    exposeCheck(problems, TransportName.UDP, udp == null ? null : udp.host(), allowInsecure);
+    exposeCheck(problems, TransportName.MQTT, mqtt == null ? null : mqtt.host(), allowInsecure);
+    exposeCheck(
+        problems,
+        TransportName.WEBSOCKET,
+        websocket == null ? null : websocket.host(),
+        allowInsecure);
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(String.join("; ", problems));
     }
     if (bridge.enabled() && !isLoopback(bridge.host()) && http.adminToken().isEmpty()) {
       throw new IllegalArgumentException(
@@ -269,9 +297,47 @@ public record BrokerConfig(
     }
   }
 
-  private static void exposeCheck(List<String> exposed, TransportName listener, String host) {
-    if (host != null && !isLoopback(host)) {
-      exposed.add(listener + ".host=" + host);
+  /**
+   * What is wrong with a device listener on {@code host}, if it is beyond loopback: no credential
+   * check (a secret, a password file, or client certificates required on a listener with no plain
+   * port), or a plain-text port without {@code allowInsecure}.
+   */
+  private void exposeCheck(
+      List<String> problems, TransportName listener, String host, boolean allowInsecure) {
+    if (host == null || isLoopback(host)) {
+      return;
+    }
+    String name = listener.id();
+    ListenerTls tls = tls(name);
+    boolean udp = listener == TransportName.UDP;
+    boolean certificatesOnly =
+        !udp
+            && !tls.plain()
+            && tls.enabled()
+            && tls.options().clientAuth() == io.vertx.core.http.ClientAuth.REQUIRED;
+    if (!auth.required() && !certificatesOnly) {
+      problems.add(
+          name
+              + ".host="
+              + host
+              + " is beyond loopback but nothing checks who connects: set auth.secret (device"
+              + " tokens, at least 16 characters) or auth.passwordFile"
+              + (udp ? "" : ", or tls.clientAuth=require with " + name + ".plain=false"));
+    }
+    if (tls.plain() && !allowInsecure) {
+      problems.add(
+          name
+              + ".host="
+              + host
+              + " is beyond loopback and "
+              + (udp
+                  ? "UDP is plain text (there is no DTLS)"
+                  : name + ".plain=true serves plain text")
+              + ": tokens, passwords and data would cross the network readable by anyone. "
+              + (udp
+                  ? "Disable it (udp.enabled=false), keep it on 127.0.0.1,"
+                  : "Set tls.certFile and tls.keyFile and " + name + ".plain=false,")
+              + " or accept that with auth.allowInsecure=true");
     }
   }
 

@@ -82,6 +82,9 @@ final class DeviceListeners {
 
   /** Starts the configured listeners one after another; fails with the first that cannot. */
   Future<Void> deploy() {
+    if (config.auth().passwords() != null) {
+      config.auth().passwords().watch(vertx); // auth.passwordFile, re-read when it changes
+    }
     List<Listener> wanted = new ArrayList<>();
     if (config.tcp() != null) {
       tcp = new TcpTransport(table, config.tcp(), config.auth(), config.tls("tcp"));
@@ -222,6 +225,12 @@ final class DeviceListeners {
               "reason",
               refusal.code()));
     }
+    counters.add(
+        new BrokerMetrics.TransportCounter(
+            "auth.failure.events.suppressed",
+            "sessions.rejected events of failed credentials (TCP, MQTT, WebSocket) held back by"
+                + " auth.failureEventsPerSecond; UDP counts its own in udp_datagrams",
+            config.auth()::failureEventsSuppressed));
     heartbeats(counters, TransportName.TCP, tcp == null ? null : tcp::heartbeats);
     heartbeats(counters, TransportName.MQTT, mqtt == null ? null : mqtt::heartbeats);
     heartbeats(counters, TransportName.WEBSOCKET, websocket == null ? null : websocket::heartbeats);

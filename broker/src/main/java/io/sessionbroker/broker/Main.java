@@ -37,6 +37,7 @@ import sun.misc.Signal;
       BansCommand.class,
       EventsCommand.class,
       TokenCommand.class,
+      PasswdCommand.class,
       ConfigCommand.class
     },
     footerHeading = "%n",

@@ -25,7 +25,7 @@ final class TokenCommand implements Callable<Integer> {
   public Integer call() {
     main.refuseClusterFlag("token");
     BrokerConfig config = BrokerConfig.fromJson(main.configuration(false).json(), main.baseDir());
-    if (!config.auth().required()) {
+    if (!config.auth().tokens()) {
       throw new IllegalArgumentException(
           "auth.secret is not set (BROKER_AUTH_SECRET): tokens are not in use");
     }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sessionbroker.cluster.TableOptions;
+import io.sessionbroker.testkit.TestPki;
+import io.sessionbroker.transports.auth.PasswordHash;
 import io.sessionbroker.transports.mqtt.AclOptions;
 import io.sessionbroker.transports.mqtt.MqttOptions;
 import io.sessionbroker.transports.tcp.TcpOptions;
@@ -435,6 +437,124 @@ class ConfigTest {
     assertThatThrownBy(() -> BrokerHarness.config(json))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("auth.secret", BrokerHarness.SHIPPED_CONF.getParent());
+  }
+
+  /**
+   * Verifies DESIGN §8: a device listener beyond loopback with a credential check but a plain-text
+   * port is refused unless auth.allowInsecure, and the refusal says why and what to set.
+   */
+  @Test
+  void aPlainTextListenerBeyondLoopbackIsRefusedUnlessAllowInsecure() {
+    JsonObject json =
+        ConfigLoader.load(
+            BrokerHarness.SHIPPED_CONF,
+            Map.of("BROKER_MQTT_HOST", "0.0.0.0", "BROKER_AUTH_SECRET", "0123456789abcdef"));
+
+    assertThatThrownBy(() -> BrokerHarness.config(json))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "mqtt.host=0.0.0.0 is beyond loopback and mqtt.plain=true serves plain text: tokens,"
+                + " passwords and data would cross the network readable by anyone. Set"
+                + " tls.certFile and tls.keyFile and mqtt.plain=false, or accept that with"
+                + " auth.allowInsecure=true");
+
+    json.getJsonObject("auth").put("allowInsecure", true);
+    assertThat(BrokerHarness.config(json).mqtt().host()).isEqualTo("0.0.0.0");
+  }
+
+  /**
+   * Verifies that allowInsecure waives TLS only (DESIGN §8): a listener beyond loopback without any
+   * credential check is refused even with it, naming the ways to add one.
+   */
+  @Test
+  void allowInsecureDoesNotWaiveTheCredentialCheck() {
+    JsonObject json =
+        ConfigLoader.load(
+            BrokerHarness.SHIPPED_CONF,
+            Map.of("BROKER_WEBSOCKET_HOST", "0.0.0.0", "BROKER_AUTH_ALLOW_INSECURE", "true"));
+
+    assertThatThrownBy(() -> BrokerHarness.config(json))
+        .hasMessage(
+            "websocket.host=0.0.0.0 is beyond loopback but nothing checks who connects: set"
+                + " auth.secret (device tokens, at least 16 characters) or auth.passwordFile, or"
+                + " tls.clientAuth=require with websocket.plain=false");
+  }
+
+  /** Verifies that UDP beyond loopback needs credentials and allowInsecure (it has no TLS). */
+  @Test
+  void udpBeyondLoopbackNeedsCredentialsAndAllowInsecure() {
+    JsonObject json =
+        ConfigLoader.load(BrokerHarness.SHIPPED_CONF, Map.of("BROKER_UDP_HOST", "0.0.0.0"));
+
+    assertThatThrownBy(() -> BrokerHarness.config(json))
+        .hasMessage(
+            "udp.host=0.0.0.0 is beyond loopback but nothing checks who connects: set auth.secret"
+                + " (device tokens, at least 16 characters) or auth.passwordFile; udp.host=0.0.0.0"
+                + " is beyond loopback and UDP is plain text (there is no DTLS): tokens,"
+                + " passwords and data would cross the network readable by anyone. Disable it"
+                + " (udp.enabled=false), keep it on 127.0.0.1, or accept that with"
+                + " auth.allowInsecure=true");
+
+    json.getJsonObject("auth").put("secret", "0123456789abcdef").put("allowInsecure", true);
+    assertThat(BrokerHarness.config(json).udp().host()).isEqualTo("0.0.0.0");
+  }
+
+  /**
+   * Verifies the secure setups beyond loopback that need no allowInsecure: TLS only with a password
+   * file, and TLS only with client certificates required (no other credential).
+   */
+  @Test
+  void tlsOnlyWithAPasswordFileOrRequiredClientCertificatesStartsBeyondLoopback(
+      @TempDir Path pkiDir) throws Exception {
+    TestPki pki = TestPki.create(pkiDir, "secure-ca");
+    TestPki.Issued server = pki.server("server");
+    Path passwords = pkiDir.resolve("passwords");
+    Files.writeString(
+        passwords,
+        "alice:" + PasswordHash.create("a", 1_000, new java.security.SecureRandom()).encode());
+    Map<String, String> tlsOnly =
+        Map.of(
+            "BROKER_TCP_HOST", "0.0.0.0",
+            "BROKER_TCP_PLAIN", "false",
+            "BROKER_UDP_ENABLED", "false",
+            "BROKER_TLS_CERT_FILE", server.certFile().toString(),
+            "BROKER_TLS_KEY_FILE", server.keyFile().toString());
+
+    JsonObject withPasswords = ConfigLoader.load(BrokerHarness.SHIPPED_CONF, tlsOnly);
+    withPasswords.getJsonObject("auth").put("passwordFile", passwords.toString());
+    assertThat(BrokerHarness.config(withPasswords).auth().required()).isTrue();
+
+    JsonObject withCertificates = ConfigLoader.load(BrokerHarness.SHIPPED_CONF, tlsOnly);
+    withCertificates
+        .getJsonObject("tls")
+        .put("caFile", pki.ca().certFile().toString())
+        .put("clientAuth", "require");
+    assertThat(BrokerHarness.config(withCertificates).tcp().host()).isEqualTo("0.0.0.0");
+
+    // but required certificates with the plain port still on are no credential check there
+    withCertificates.getJsonObject("tcp").put("plain", true);
+    withCertificates.getJsonObject("auth").put("allowInsecure", true);
+    assertThatThrownBy(() -> BrokerHarness.config(withCertificates))
+        .hasMessageStartingWith(
+            "tcp.host=0.0.0.0 is beyond loopback but nothing checks who connects");
+  }
+
+  /** Verifies that a bad line of the password file stops the start, naming file and line. */
+  @Test
+  void aBadLineOfThePasswordFileStopsTheStartNamingIt(@TempDir Path pwDir) throws Exception {
+    Path passwords = pwDir.resolve("passwords");
+    Files.writeString(passwords, "# users\nalice:$7$101$c2FsdA==\n");
+    JsonObject json = ConfigLoader.load(BrokerHarness.SHIPPED_CONF, Map.of());
+    json.getJsonObject("auth").put("passwordFile", passwords.toString());
+
+    assertThatThrownBy(() -> BrokerHarness.config(json))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("auth.passwordFile " + passwords + " line 2: expected $7$iterations$salt$hash");
+
+    json.getJsonObject("auth").put("passwordFile", pwDir.resolve("missing").toString());
+    assertThatThrownBy(() -> BrokerHarness.config(json))
+        .hasMessageStartingWith(
+            "auth.passwordFile=" + pwDir.resolve("missing") + " cannot be read");
   }
 
   @Test

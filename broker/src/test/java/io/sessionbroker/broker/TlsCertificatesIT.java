@@ -202,7 +202,7 @@ class TlsCertificatesIT {
       if (java.nio.file.Files.isExecutable(pub)) {
         TestPki.Issued mqttDevice = pki.client("cert-tls-id-3", "tls-id-3");
         String port = String.valueOf(harness.broker.tlsPort(TransportName.MQTT));
-        for (String[] attempt : new String[][] {{"tls-id-3", "0"}, {"tls-id-4", "4"}}) {
+        for (String[] attempt : new String[][] {{"tls-id-3", "0"}, {"tls-id-4", "5"}}) {
           Process process =
               new ProcessBuilder(
                       pub.toString(),

@@ -3,6 +3,7 @@ package io.sessionbroker.transports.auth;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -39,7 +40,7 @@ public final class CertificateNames {
     }
   }
 
-  /** The CN and the DNS, URI and e-mail alternative names of {@code certificate}. */
+  /** The CN and the DNS, URI and e-mail alternative names of {@code certificate}, in this order. */
   public static Set<String> of(X509Certificate certificate) {
     Set<String> names = new LinkedHashSet<>();
     try {
@@ -59,6 +60,6 @@ public final class CertificateNames {
     } catch (InvalidNameException | CertificateParsingException e) {
       return Set.of(); // unreadable names vouch for nothing
     }
-    return Set.copyOf(names);
+    return Collections.unmodifiableSet(names); // in order: the CN first (DeviceAuth)
   }
 }

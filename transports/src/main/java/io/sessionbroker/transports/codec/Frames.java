@@ -106,21 +106,57 @@ public final class Frames {
     return frame.getString("type");
   }
 
-  /** What a valid {@code hello} asks for. */
-  public record Hello(String deviceId, String token, long heartbeatMs) {}
+  /**
+   * What a valid {@code hello} asks for.
+   *
+   * @param deviceId null when the hello names no device: a connection whose client certificate
+   *     names one may leave it out ({@link #identified})
+   * @param user with {@code password}: a user of the password file
+   */
+  public record Hello(
+      String deviceId, String token, long heartbeatMs, String user, String password) {
+
+    public Hello(String deviceId, String token, long heartbeatMs) {
+      this(deviceId, token, heartbeatMs, null, null);
+    }
+
+    /** What to check as the password: the {@code password} if there is one, else the token. */
+    public String credential() {
+      return password != null ? password : token;
+    }
+
+    /**
+     * This hello with {@code certified} (the device id of the connection's client certificate, or
+     * null) as its device when it names none.
+     *
+     * @throws FrameException when it names none and there is no certificate to name one
+     */
+    public Hello identified(String certified) throws FrameException {
+      if (deviceId != null) {
+        return this;
+      }
+      if (certified == null) {
+        throw new FrameException(BAD_HELLO, NEEDS_DEVICE);
+      }
+      return new Hello(certified, token, heartbeatMs, user, password);
+    }
+  }
+
+  private static final String NEEDS_DEVICE =
+      "hello needs a \"device\" string of 1 to " + MAX_DEVICE_ID_LENGTH + " characters";
 
   /**
-   * Reads a {@code hello}: {@code device} is required (1–128 characters), {@code heartbeat} in
-   * seconds is optional (absent: the broker's default; 0: no application heartbeat), {@code token}
-   * is optional.
+   * Reads a {@code hello}: {@code device} is required (1–128 characters) unless {@code
+   * deviceOptional} (a connection with a client certificate may leave it out: see {@link
+   * Hello#identified}), {@code heartbeat} in seconds is optional (absent: the broker's default; 0:
+   * no application heartbeat), {@code token}, {@code user} and {@code password} are optional
+   * strings.
    */
-  public static Hello hello(JsonObject frame) throws FrameException {
-    if (!(frame.getValue("device") instanceof String device)
-        || device.isBlank()
-        || device.length() > MAX_DEVICE_ID_LENGTH) {
-      throw new FrameException(
-          BAD_HELLO,
-          "hello needs a \"device\" string of 1 to " + MAX_DEVICE_ID_LENGTH + " characters");
+  public static Hello hello(JsonObject frame, boolean deviceOptional) throws FrameException {
+    Object device = frame.getValue("device");
+    if (!(device == null && deviceOptional)
+        && (!(device instanceof String id) || id.isBlank() || id.length() > MAX_DEVICE_ID_LENGTH)) {
+      throw new FrameException(BAD_HELLO, NEEDS_DEVICE);
     }
     Object heartbeat = frame.getValue("heartbeat");
     long heartbeatMs;
@@ -134,11 +170,25 @@ public final class Frames {
       throw new FrameException(
           BAD_HELLO, "\"heartbeat\" must be a number of seconds from 0 to 86400");
     }
-    Object token = frame.getValue("token");
-    if (token != null && !(token instanceof String)) {
-      throw new FrameException(BAD_HELLO, "\"token\" must be a string");
+    return new Hello(
+        (String) device,
+        optionalString(frame, "token"),
+        heartbeatMs,
+        optionalString(frame, "user"),
+        optionalString(frame, "password"));
+  }
+
+  /** {@link #hello(JsonObject, boolean)} with a required {@code device}. */
+  public static Hello hello(JsonObject frame) throws FrameException {
+    return hello(frame, false);
+  }
+
+  private static String optionalString(JsonObject frame, String field) throws FrameException {
+    Object value = frame.getValue(field);
+    if (value != null && !(value instanceof String)) {
+      throw new FrameException(BAD_HELLO, "\"" + field + "\" must be a string");
     }
-    return new Hello(device, (String) token, heartbeatMs);
+    return (String) value;
   }
 
   /** The status object of a {@code ping}, or null; anything but an object is a protocol error. */

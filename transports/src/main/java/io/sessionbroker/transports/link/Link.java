@@ -22,25 +22,29 @@ import org.slf4j.LoggerFactory;
  * handshake specifics; the link keeps the state, talks to the session table, and decides who ends
  * the connection and how.
  *
- * <p>States: {@code AWAITING_HELLO} (the hello deadline runs) → {@code OPENING} (input paused until
- * the table has opened the session) → {@code OPEN} → {@code CLOSING} (the device ended its session;
- * the socket waits for the table's close to come back) → {@code CLOSED} (the socket is closed or
- * closing). Every terminal cause — a rejection, the device's goodbye or bad input, the socket's
+ * <p>States: {@code AWAITING_HELLO} (the hello deadline runs) → {@code CHECKING} (optional: input
+ * paused while the credentials are checked off the event loop; the deadline still runs) → {@code
+ * OPENING} (input paused until the table has opened the session) → {@code OPEN} → {@code CLOSING}
+ * (the device ended its session; the socket waits for the table's close to come back) → {@code
+ * CLOSED} (the socket is closed or closing). A hello whose credentials failed goes to {@code
+ * REFUSING} instead: its rejection is out, its answer waits for the failure delay ({@link
+ * #refuse}). Every terminal cause — a rejection, the device's goodbye or bad input, the socket's
  * loss, the table's close — goes through here, and the first one wins: whatever comes after it
  * changes nothing.
  *
  * <p>Contract. One link per accepted connection. The transport calls every method on the
  * connection's event loop ({@code context}), in this order: {@link #awaitHello} (optional) once;
- * then either {@link #reject}, or {@link #open} once the hello has authenticated; once open, {@link
- * #close} for an end the device caused; {@link #socketClosed} from the socket's close handler, at
- * any time. The session table calls {@link #closed} on its own thread, once per opened session,
- * after the session's close event is out; the link hops back to {@code context}. The link calls its
- * {@link Wire} on {@code context} only: {@link Wire#pause} once when the hello is accepted, {@link
- * Wire#opened} once if the session opens while the connection lives, {@link Wire#command} for each
- * command the table writes while the session is open, {@link Wire#close} at most once (the one
- * place where the socket closes), {@link Wire#ended} once per opened session. Touching the session
- * per frame ({@link SessionTable#touch}) stays the transport's: it allocates nothing, and the link
- * is not on that path.
+ * {@link #checking} (optional) once; then either {@link #reject} or {@link #refuse}, or {@link
+ * #open} once the hello has authenticated; once open, {@link #close} for an end the device caused;
+ * {@link #socketClosed} from the socket's close handler, at any time. The session table calls
+ * {@link #closed} on its own thread, once per opened session, after the session's close event is
+ * out; the link hops back to {@code context}. The link calls its {@link Wire} on {@code context}
+ * only: {@link Wire#pause} once when the hello is accepted, {@link Wire#opened} once if the session
+ * opens while the connection lives, {@link Wire#command} for each command the table writes while
+ * the session is open, {@link Wire#close} at most once (the one place where the socket closes),
+ * {@link Wire#ended} once per opened session. Touching the session per frame ({@link
+ * SessionTable#touch}) stays the transport's: it allocates nothing, and the link is not on that
+ * path.
  *
  * @param <L> the wire's last words: what it says as it closes (a frame, a close code, an MQTT
  *     packet)
@@ -52,9 +56,11 @@ public final class Link<L> implements Connection {
   /** Where a connection is in its life; see the class comment. */
   public enum State {
     AWAITING_HELLO,
+    CHECKING,
     OPENING,
     OPEN,
     CLOSING,
+    REFUSING,
     CLOSED
   }
 
@@ -157,15 +163,29 @@ public final class Link<L> implements Connection {
                 timeoutMs,
                 id -> {
                   helloTimer = -1;
-                  if (state == State.AWAITING_HELLO) {
+                  if (state == State.AWAITING_HELLO || state == State.CHECKING) {
                     onTimeout.run();
                   }
                 });
   }
 
+  /**
+   * The hello's credentials are being checked off the event loop: what the device sends next waits
+   * (the wire pauses) until {@link #open}, {@link #reject} or {@link #refuse}. Once the check
+   * completes, go on only if the state is still {@code CHECKING}: the deadline or the socket's loss
+   * may have ended the connection meanwhile.
+   */
+  public void checking() {
+    if (state != State.AWAITING_HELLO) {
+      throw new IllegalStateException("checking in state " + state);
+    }
+    state = State.CHECKING;
+    wire.pause();
+  }
+
   /** The hello authenticated: pauses the wire and asks the table for the session. */
   public void open(String deviceId, long heartbeatMs, JsonObject will) {
-    if (state != State.AWAITING_HELLO) {
+    if (state != State.AWAITING_HELLO && state != State.CHECKING) {
       throw new IllegalStateException("open in state " + state);
     }
     cancelHelloTimer();
@@ -208,7 +228,7 @@ public final class Link<L> implements Connection {
    * @return whether this was the connection's first terminal cause
    */
   public boolean reject(String code, String message, String deviceId, L answer) {
-    if (state != State.AWAITING_HELLO && state != State.OPENING) {
+    if (state != State.AWAITING_HELLO && state != State.CHECKING && state != State.OPENING) {
       return false;
     }
     log.debug(
@@ -223,6 +243,46 @@ public final class Link<L> implements Connection {
     table.reject(new Rejection(transport.id(), remote, deviceId, code, message));
     shut(answer);
     return true;
+  }
+
+  /**
+   * The hello's credentials failed: the rejection is announced now (when {@code report}: the rate
+   * limit of failed credentials may hold it back), the device gets {@code answer} only {@code
+   * delayMs} later, from a timer (the event loop never waits), so that guessing passwords is slow.
+   * Meanwhile the connection reads nothing and the hello deadline is off; if the socket closes
+   * first, nothing more happens. Ignored unless the link awaits or checks its hello.
+   */
+  public void refuse(
+      String code, String message, String deviceId, L answer, long delayMs, boolean report) {
+    if (state != State.AWAITING_HELLO && state != State.CHECKING) {
+      return;
+    }
+    log.debug(
+        "connection_refused transport={} code={} device={} remote={} delayMs={}",
+        transport,
+        code,
+        deviceId,
+        remote,
+        delayMs);
+    cancelHelloTimer();
+    if (report) {
+      table.reject(new Rejection(transport.id(), remote, deviceId, code, message));
+    }
+    if (delayMs <= 0) {
+      shut(answer);
+      return;
+    }
+    state = State.REFUSING;
+    wire.pause();
+    context
+        .owner()
+        .setTimer(
+            delayMs,
+            id -> {
+              if (state == State.REFUSING) {
+                shut(answer);
+              }
+            });
   }
 
   /**

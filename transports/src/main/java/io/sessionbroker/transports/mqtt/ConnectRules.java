@@ -60,15 +60,16 @@ final class ConnectRules {
   }
 
   /**
-   * The broker's own admission rules for a CONNECT that vertx-mqtt found well-formed: the client id
-   * is the device id, so it must fit one; when authentication is on, the password is the device
-   * token (DESIGN §8).
+   * The broker's own admission rules for a CONNECT that vertx-mqtt found well-formed, before its
+   * credentials are checked ({@link DeviceAuth#check}): the client id is the device id, so it must
+   * fit one.
    *
-   * @return null to admit
+   * @param clientId the client id the session will have (the CONNECT's, the client certificate's,
+   *     or one vertx-mqtt assigned)
+   * @return null to go on
    */
-  static Refusal admit(MqttEndpoint endpoint, DeviceAuth auth) {
+  static Refusal admit(MqttEndpoint endpoint, String clientId) {
     int version = endpoint.protocolVersion();
-    String clientId = endpoint.clientIdentifier();
     if (clientId.length() > Frames.MAX_DEVICE_ID_LENGTH) {
       return new Refusal(
           badClientId(version), Frames.BAD_HELLO, "client id longer than 128 characters");
@@ -80,11 +81,6 @@ final class ConnectRules {
           MqttConnectReturnCode.CONNECTION_REFUSED_BAD_AUTHENTICATION_METHOD,
           Frames.AUTH_FAILED,
           "enhanced authentication (Authentication Method) is not supported");
-    }
-    String token = endpoint.auth() == null ? null : endpoint.auth().getPassword();
-    if (!auth.verify(clientId, token)) {
-      return new Refusal(
-          badCredentials(version), Frames.AUTH_FAILED, "the password is not the device token");
     }
     return null;
   }
@@ -197,11 +193,18 @@ final class ConnectRules {
         : MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED;
   }
 
-  /** CONNACK for a wrong device token: 0x04 (3.1.1) or 0x86 Bad User Name or Password (5). */
+  /**
+   * CONNACK for credentials that do not authenticate the client (a wrong token or password, an
+   * unknown user, none at all): MQTT 5 0x86 "Bad User Name or Password: the data in the User Name
+   * or Password is not accepted by the Server" (§3.2.2.2); MQTT 3.1.1 0x05 "Connection Refused, not
+   * authorized: the Client is not authorized to connect" (§3.2.2.3, Table 3.1), since its 0x04 "bad
+   * user name or password" means "the data in the user name or password is malformed", which a
+   * well-formed wrong password is not.
+   */
   static MqttConnectReturnCode badCredentials(int protocolVersion) {
     return isV5(protocolVersion)
         ? MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USERNAME_OR_PASSWORD
-        : MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD;
+        : MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED;
   }
 
   /** CONNACK when the session table could not open the session: 0x03 (3.1.1) or 0x88 (5). */

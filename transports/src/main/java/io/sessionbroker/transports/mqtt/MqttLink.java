@@ -15,9 +15,12 @@ import io.sessionbroker.cluster.CloseReason;
 import io.sessionbroker.cluster.DeviceCommand;
 import io.sessionbroker.cluster.Session;
 import io.sessionbroker.transports.TransportName;
+import io.sessionbroker.transports.auth.DeviceAuth;
 import io.sessionbroker.transports.codec.Frames;
 import io.sessionbroker.transports.link.Link;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.internal.net.NetSocketInternal;
+import io.vertx.mqtt.MqttAuth;
 import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.MqttWill;
 import io.vertx.mqtt.messages.MqttDisconnectMessage;
@@ -51,6 +54,19 @@ final class MqttLink implements Link.Wire<MqttEnd> {
   private final VertxMqttBridge bridge;
   private final Link<MqttEnd> link;
   private String requestedClientId;
+
+  /**
+   * The session's client id once CONNECT is read: the CONNECT's, else the client certificate's
+   * name, else one vertx-mqtt assigned.
+   */
+  private String clientId;
+
+  /**
+   * The user the password file authenticated (MQTT User Name); null when the client authenticated
+   * otherwise (a token, a certificate) or authentication is off. For ACLs ({@code %u}).
+   */
+  private String user;
+
   private MqttEndpoint endpoint;
   private ClientPubSub pubSub;
   private MqttWill will;
@@ -89,7 +105,9 @@ final class MqttLink implements Link.Wire<MqttEnd> {
 
   /** Every decoded packet passes here first, then goes to vertx-mqtt. */
   private void onPacket(Object message) {
-    if (link.state() == Link.State.CLOSED || link.state() == Link.State.CLOSING) {
+    if (link.state() == Link.State.CLOSED
+        || link.state() == Link.State.CLOSING
+        || link.state() == Link.State.REFUSING) {
       // The connection has ended (refused, a violation, a DISCONNECT): packets the decoder still
       // had from the same read are not read ([MQTT-3.14.4-1]: nothing follows a DISCONNECT).
       // vertx-mqtt would throw on them ("a not connected client") after a refused CONNECT.
@@ -221,19 +239,59 @@ final class MqttLink implements Link.Wire<MqttEnd> {
   /** vertx-mqtt accepted the CONNECT's form; now the broker's rules, then the session table. */
   private void onConnect(MqttEndpoint endpoint) {
     this.endpoint = endpoint;
-    ConnectRules.Refusal refusal =
-        ConnectRules.admit(endpoint, services.auth().forPeer(endpoint.sslSession()));
+    DeviceAuth auth = services.auth().forPeer(endpoint.sslSession());
+    boolean unnamed = requestedClientId == null || requestedClientId.isEmpty();
+    // A client that gives no client id ([MQTT-3.1.3-6] lets the server assign one) over a
+    // connection whose client certificate names a device is that device.
+    clientId =
+        unnamed && auth.certifiedDeviceId() != null
+            ? auth.certifiedDeviceId()
+            : endpoint.clientIdentifier();
+    ConnectRules.Refusal refusal = ConnectRules.admit(endpoint, clientId);
     if (refusal != null) {
       refused(refusal.rejection(), refusal.message(), MqttEnd.connack(refusal.code()));
       return;
     }
+    link.checking();
+    MqttAuth credentials = endpoint.auth();
+    auth.check(
+            services.context(),
+            clientId,
+            credentials == null ? null : credentials.getUsername(),
+            credentials == null ? null : credentials.getPassword())
+        .onComplete(this::onChecked);
+  }
+
+  /** The CONNECT's credentials are checked: open, or CONNACK 0x86 / 0x05 after the delay. */
+  private void onChecked(AsyncResult<DeviceAuth.Verdict> checked) {
+    if (link.state() != Link.State.CHECKING) {
+      return; // the CONNECT deadline or the socket's loss came first
+    }
+    DeviceAuth.Verdict verdict =
+        checked.succeeded()
+            ? checked.result()
+            : new DeviceAuth.Verdict(false, null, checked.cause().toString(), 0, true);
+    if (!verdict.accepted()) {
+      link.refuse(
+          Frames.AUTH_FAILED,
+          verdict.message(),
+          clientId,
+          MqttEnd.connack(ConnectRules.badCredentials(endpoint.protocolVersion())),
+          verdict.delayMs(),
+          verdict.report());
+      return;
+    }
+    user = verdict.user();
     will = endpoint.will() != null && endpoint.will().isWillFlag() ? endpoint.will() : null;
-    acl =
-        services
-            .acl()
-            .forClient(
-                endpoint.clientIdentifier(),
-                endpoint.auth() == null ? null : endpoint.auth().getUsername());
+    // %u and `user` sections name a user only the password file vouched for (a token or a
+    // certificate authenticates the client id, not the user name); with authentication off
+    // (loopback
+    // only) the CONNECT's user name is all there is.
+    String aclUser =
+        services.auth().required()
+            ? user
+            : endpoint.auth() == null ? null : endpoint.auth().getUsername();
+    acl = services.acl().forClient(clientId, aclUser);
     if (will != null && !acl.now().mayPublish(will.getWillTopic())) {
       services.denials().add(AclDenials.Action.WILL);
       ConnectRules.Refusal denied = WillRules.notAuthorized(endpoint.protocolVersion(), will);
@@ -246,7 +304,7 @@ final class MqttLink implements Link.Wire<MqttEnd> {
     long heartbeatMs =
         ConnectRules.requestedHeartbeatMs(
             endpoint.keepAliveTimeSeconds(), services.options().maxKeepAliveSeconds());
-    link.open(endpoint.clientIdentifier(), heartbeatMs, Wills.toJson(will));
+    link.open(clientId, heartbeatMs, Wills.toJson(will));
   }
 
   /**
@@ -274,7 +332,7 @@ final class MqttLink implements Link.Wire<MqttEnd> {
   }
 
   private void onSocketClosed() {
-    if (link.state() == Link.State.AWAITING_HELLO) {
+    if (link.state() == Link.State.AWAITING_HELLO || link.state() == Link.State.CHECKING) {
       refused("closed_before_connect", "connection closed before CONNECT", MqttEnd.NONE);
     }
     link.socketClosed(CloseReason.CONNECTION_LOST);
@@ -285,7 +343,7 @@ final class MqttLink implements Link.Wire<MqttEnd> {
    * the wire.
    */
   private void refused(String code, String message, MqttEnd end) {
-    String deviceId = endpoint != null ? endpoint.clientIdentifier() : requestedClientId;
+    String deviceId = clientId != null ? clientId : requestedClientId;
     link.reject(code, message, deviceId, end);
   }
 
@@ -296,7 +354,6 @@ final class MqttLink implements Link.Wire<MqttEnd> {
 
   @Override
   public void opened(Session session) {
-    String clientId = endpoint.clientIdentifier();
     services.wills().reconnected(clientId, endpoint.isCleanSession());
     var stored = services.sessions().resume(clientId, endpoint.isCleanSession());
     pubSub =
@@ -395,7 +452,6 @@ final class MqttLink implements Link.Wire<MqttEnd> {
   /** After the session's close event: keep what the session expiry asks for, publish the will. */
   @Override
   public void ended(Session session, CloseReason reason) {
-    String clientId = endpoint.clientIdentifier();
     if (pubSub != null) { // null when the socket was lost while the session was opening
       services.sessions().keep(clientId, pubSub.detach(), sessionExpirySeconds);
     }
@@ -411,5 +467,13 @@ final class MqttLink implements Link.Wire<MqttEnd> {
       services.wills().connectionEnded(clientId, will, sessionExpirySeconds);
     }
     log.debug("mqtt_session_ended device={} reason={}", clientId, reason);
+  }
+
+  /**
+   * The user the password file authenticated for this connection (its MQTT User Name), or null: a
+   * token, a client certificate or no authentication let it in.
+   */
+  String user() {
+    return user;
   }
 }

@@ -9,6 +9,7 @@ import io.sessionbroker.transports.auth.DeviceAuth;
 import io.sessionbroker.transports.codec.FrameException;
 import io.sessionbroker.transports.codec.Frames;
 import io.sessionbroker.transports.link.Link;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -34,6 +35,7 @@ final class TcpConnection implements Link.Wire<JsonObject> {
   private final DeviceAuth auth;
   private final RecordParser parser;
   private final Link<JsonObject> link;
+  private final Context context;
 
   /**
    * The device a valid hello named, for a rejection after it (auth_failed, a refused open); null
@@ -59,6 +61,7 @@ final class TcpConnection implements Link.Wire<JsonObject> {
     this.table = table;
     this.options = options;
     this.auth = auth;
+    this.context = context;
     this.parser = RecordParser.newDelimited("\n");
     String remote = socket.remoteAddress().hostAddress() + ":" + socket.remoteAddress().port();
     this.link = new Link<>(table, TransportName.TCP, remote, context, this);
@@ -139,13 +142,35 @@ final class TcpConnection implements Link.Wire<JsonObject> {
     if (!Frames.HELLO.equals(Frames.type(frame))) {
       throw new FrameException(Frames.PROTOCOL_ERROR, "the first frame must be a hello");
     }
-    Frames.Hello hello = Frames.hello(frame);
+    String certified = auth.certifiedDeviceId();
+    Frames.Hello hello = Frames.hello(frame, certified != null).identified(certified);
     claimedDevice = hello.deviceId();
-    if (!auth.verify(hello.deviceId(), hello.token())) {
-      throw new FrameException(
-          Frames.AUTH_FAILED, "token does not authenticate device " + hello.deviceId());
+    link.checking();
+    auth.check(context, hello.deviceId(), hello.user(), hello.credential())
+        .onComplete(checked -> onChecked(hello, checked));
+  }
+
+  /** The hello's credentials are checked: open, or refuse after the failure delay. */
+  private void onChecked(Frames.Hello hello, AsyncResult<DeviceAuth.Verdict> checked) {
+    if (link.state() != Link.State.CHECKING) {
+      return; // the hello deadline or the socket's loss came first
     }
-    link.open(hello.deviceId(), hello.heartbeatMs(), null);
+    DeviceAuth.Verdict verdict =
+        checked.succeeded()
+            ? checked.result()
+            : new DeviceAuth.Verdict(false, null, checked.cause().toString(), 0, true);
+    if (verdict.accepted()) {
+      link.open(hello.deviceId(), hello.heartbeatMs(), null);
+      return;
+    }
+    link.refuse(
+        Frames.AUTH_FAILED,
+        verdict.message(),
+        hello.deviceId(),
+        Frames.error(
+            Frames.AUTH_FAILED, "the credentials do not authenticate device " + hello.deviceId()),
+        verdict.delayMs(),
+        verdict.report());
   }
 
   private void onFrame(JsonObject frame) throws FrameException {

@@ -11,9 +11,12 @@ import io.sessionbroker.transports.codec.Frames;
 import io.sessionbroker.transports.limits.ConnectLimits;
 import io.sessionbroker.transports.udp.UdpStats.Counter;
 import io.sessionbroker.transports.udp.UdpStats.Drop;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.security.SecureRandom;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +54,12 @@ final class UdpHandshake {
   private final ConnectLimits limits;
 
   private final SecureRandom random = new SecureRandom();
+
+  /**
+   * Hellos (device and nonce) whose password is being checked on a worker thread: a resent copy
+   * meanwhile is not checked again. Shared by the listeners' event loops.
+   */
+  private final Set<String> checking = ConcurrentHashMap.newKeySet();
 
   UdpHandshake(
       UdpProtocol protocol,
@@ -90,14 +99,30 @@ final class UdpHandshake {
           "over " + refusal.code() + " limit");
       return;
     }
-    if (!auth.verify(hello.deviceId(), hello.token())) {
-      rejections.drop(
-          Drop.AUTH_FAILED,
-          sender.remote(),
-          hello.deviceId(),
-          "the token does not authenticate it");
+    String checking = hello.deviceId() + '\0' + nonce;
+    if (!this.checking.add(checking)) {
+      stats.count(Counter.HELLO_REPEATED); // its first copy is being checked
       return;
     }
+    auth.check(Vertx.currentContext(), hello.deviceId(), hello.user(), hello.credential())
+        .onComplete(
+            checked -> {
+              this.checking.remove(checking);
+              if (checked.succeeded() && checked.result().accepted()) {
+                authenticated(sender, hello, nonce, helloBytes);
+              } else {
+                // No answer and no delay: UDP answers no unauthenticated hello (see the class
+                // comment); the event is within the rejections' rate limit.
+                rejections.drop(
+                    Drop.AUTH_FAILED,
+                    sender.remote(),
+                    hello.deviceId(),
+                    checked.succeeded() ? checked.result().message() : checked.cause().toString());
+              }
+            });
+  }
+
+  private void authenticated(Sender sender, Frames.Hello hello, String nonce, int helloBytes) {
     // Heartbeat 0 means "rely on the transport" on TCP; UDP has nothing else to rely on, so it gets
     // the default.
     long heartbeatMs = hello.heartbeatMs() == 0 ? -1 : hello.heartbeatMs();

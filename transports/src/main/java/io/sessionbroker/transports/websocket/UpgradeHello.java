@@ -5,6 +5,8 @@ import io.sessionbroker.transports.codec.FrameException;
 import io.sessionbroker.transports.codec.Frames;
 import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
@@ -13,11 +15,13 @@ import java.util.Map;
  * cannot send a frame before they need to know whether they are welcome: {@code GET
  * /devices?device=sensor-42&heartbeat=30} with the token in {@code Authorization: Bearer <token>}
  * or, for browsers (which cannot set headers on a WebSocket), in the {@code token} query parameter.
- * The header wins when both are present. Validation is the frame's ({@link Frames#hello}).
+ * The header wins when both are present. A user of the password file sends {@code Authorization:
+ * Basic} (RFC 7617) instead. Validation is the frame's ({@link Frames#hello}).
  */
 final class UpgradeHello {
 
   private static final String BEARER = "bearer ";
+  private static final String BASIC = "basic ";
 
   private UpgradeHello() {}
 
@@ -34,8 +38,13 @@ final class UpgradeHello {
     if (heartbeat != null) {
       hello.put("heartbeat", seconds(heartbeat));
     }
-    String token = bearer(headers.get("Authorization"));
+    String authorization = headers.get("Authorization");
+    String token = bearer(authorization);
     hello.put("token", token != null ? token : first(params, "token"));
+    String[] basic = basic(authorization);
+    if (basic != null) {
+      hello.put("user", basic[0]).put("password", basic[1]);
+    }
     return Frames.hello(hello);
   }
 
@@ -64,6 +73,26 @@ final class UpgradeHello {
       return null;
     }
     return authorization.substring(BEARER.length()).trim();
+  }
+
+  /**
+   * {@code Authorization: Basic base64(user:password)} (RFC 7617) as {user, password}; null when
+   * the header is not that.
+   */
+  private static String[] basic(String authorization) {
+    if (authorization == null || !authorization.regionMatches(true, 0, BASIC, 0, BASIC.length())) {
+      return null;
+    }
+    try {
+      String pair =
+          new String(
+              Base64.getDecoder().decode(authorization.substring(BASIC.length()).trim()),
+              StandardCharsets.UTF_8);
+      int colon = pair.indexOf(':');
+      return colon < 0 ? null : new String[] {pair.substring(0, colon), pair.substring(colon + 1)};
+    } catch (IllegalArgumentException e) {
+      return null; // not base64: no credentials, so the check fails as without them
+    }
   }
 
   private static String first(Map<String, List<String>> params, String name) {

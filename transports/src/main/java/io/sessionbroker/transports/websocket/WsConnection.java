@@ -9,6 +9,7 @@ import io.sessionbroker.transports.auth.DeviceAuth;
 import io.sessionbroker.transports.codec.FrameException;
 import io.sessionbroker.transports.codec.Frames;
 import io.sessionbroker.transports.link.Link;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
@@ -108,7 +109,8 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener {
     if (!Frames.HELLO.equals(Frames.type(frame))) {
       throw new FrameException(Frames.PROTOCOL_ERROR, "the first frame must be a hello");
     }
-    onHello(Frames.hello(frame));
+    String certified = auth.certifiedDeviceId();
+    onHello(Frames.hello(frame, certified != null).identified(certified));
   }
 
   /** DESIGN §6: after the welcome every frame is proof of life, whatever its type. */
@@ -163,12 +165,31 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener {
   }
 
   private void onHello(Frames.Hello hello) {
-    if (!auth.verify(hello.deviceId(), hello.token())) {
-      reject(
+    link.checking();
+    auth.check(context, hello.deviceId(), hello.user(), hello.credential())
+        .onComplete(checked -> onChecked(hello, checked));
+  }
+
+  /** The hello's credentials are checked: open, or refuse after the failure delay. */
+  private void onChecked(Frames.Hello hello, AsyncResult<DeviceAuth.Verdict> checked) {
+    if (link.state() != Link.State.CHECKING) {
+      return; // the hello deadline or the socket's loss came first
+    }
+    DeviceAuth.Verdict verdict =
+        checked.succeeded()
+            ? checked.result()
+            : new DeviceAuth.Verdict(false, null, checked.cause().toString(), 0, true);
+    if (!verdict.accepted()) {
+      FrameException refusal =
           new FrameException(
-              Frames.AUTH_FAILED, "the token does not authenticate " + hello.deviceId()),
+              Frames.AUTH_FAILED, "the credentials do not authenticate " + hello.deviceId());
+      link.refuse(
+          Frames.AUTH_FAILED,
+          verdict.message(),
           hello.deviceId(),
-          CloseCodes.POLICY_VIOLATION);
+          end(refusal, CloseCodes.POLICY_VIOLATION),
+          verdict.delayMs(),
+          verdict.report());
       return;
     }
     // The broker's pings prove liveness on a WebSocket, so "no heartbeat" (0) takes the default

@@ -247,7 +247,7 @@ class MqttConnectIT {
               MqttException.class,
               e ->
                   assertThat(e.getReasonCode())
-                      .isEqualTo(MqttException.REASON_CODE_FAILED_AUTHENTICATION));
+                      .isEqualTo(MqttException.REASON_CODE_NOT_AUTHORIZED));
       assertThat(mqtt.fixture.await(Addresses.REJECTED, "locked").getString("code"))
           .isEqualTo("auth_failed");
 
