@@ -32,7 +32,9 @@ class MqttCommandsIT {
 
   @BeforeEach
   void start() throws Exception {
-    mqtt = new MqttHarness();
+    // Every topic open to every client: the command topics' own guards are under test, not the
+    // default ACL (which alone would refuse the watcher's commands/# and the forged reply).
+    mqtt = MqttHarness.everyTopic();
   }
 
   @AfterEach
