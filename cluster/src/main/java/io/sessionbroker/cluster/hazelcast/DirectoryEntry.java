@@ -1,6 +1,8 @@
 package io.sessionbroker.cluster.hazelcast;
 
+import io.sessionbroker.cluster.CloseEvent;
 import io.sessionbroker.cluster.Session;
+import io.vertx.core.json.JsonObject;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
@@ -154,5 +156,20 @@ public final class DirectoryEntry implements Serializable {
 
   boolean isHeld() {
     return sessionId != 0;
+  }
+
+  /**
+   * The close a survivor ({@code announcer}) publishes for this session of a node that is gone: its
+   * last heartbeat died with that node, so it is not in the event.
+   */
+  JsonObject nodeLostEvent(String deviceId, String announcer, long at) {
+    return CloseEvent.nodeLost(deviceId, sessionId, nodeId, announcer, at)
+        .transport(transport)
+        .remote(remote)
+        .epoch(epoch)
+        .connectedAt(connectedAt)
+        .timeoutMs(timeoutMs)
+        .will(will == null ? null : new JsonObject(will))
+        .toJson();
   }
 }

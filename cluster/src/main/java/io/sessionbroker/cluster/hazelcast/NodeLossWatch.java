@@ -8,7 +8,6 @@ import com.hazelcast.core.ExecutionCallback;
 import com.hazelcast.core.IExecutorService;
 import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.cluster.Clock;
-import io.sessionbroker.cluster.CloseEvent;
 import io.sessionbroker.cluster.CloseReason;
 import io.sessionbroker.cluster.EventPipeline;
 import io.vertx.core.Future;
@@ -240,7 +239,7 @@ public final class NodeLossWatch implements MembershipListener {
               List<JsonObject> closes = new ArrayList<>();
               for (Map.Entry<String, ? extends List<DirectoryEntry>> device : released.entrySet()) {
                 for (DirectoryEntry entry : device.getValue()) {
-                  closes.add(nodeLost(device.getKey(), entry));
+                  closes.add(entry.nodeLostEvent(device.getKey(), localNodeId, clock.millis()));
                 }
               }
               pipeline.publishAll(Addresses.CLOSED, closes);
@@ -252,20 +251,5 @@ public final class NodeLossWatch implements MembershipListener {
                   (System.nanoTime() - started) / 1_000_000);
             })
         .onFailure(e -> log.error("node_lost_cleanup_failed node={}", lost, e));
-  }
-
-  /**
-   * The close event of a session whose node died; its last heartbeat is unknown (never left that
-   * node).
-   */
-  private JsonObject nodeLost(String deviceId, DirectoryEntry entry) {
-    return CloseEvent.nodeLost(deviceId, entry.sessionId, entry.nodeId, localNodeId, clock.millis())
-        .transport(entry.transport)
-        .remote(entry.remote)
-        .epoch(entry.epoch)
-        .connectedAt(entry.connectedAt)
-        .timeoutMs(entry.timeoutMs)
-        .will(entry.will == null ? null : new JsonObject(entry.will))
-        .toJson();
   }
 }

@@ -3,11 +3,9 @@ package io.sessionbroker.cluster.hazelcast;
 import com.hazelcast.cluster.Member;
 import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.cluster.Clock;
-import io.sessionbroker.cluster.CloseEvent;
 import io.sessionbroker.cluster.EventPipeline;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -67,7 +65,9 @@ final class OrphanSweep {
               int announced = 0;
               for (Map.Entry<String, ? extends List<DirectoryEntry>> device : released.entrySet()) {
                 for (DirectoryEntry entry : device.getValue()) {
-                  pipeline.publish(Addresses.CLOSED, nodeLost(device.getKey(), entry));
+                  pipeline.publish(
+                      Addresses.CLOSED,
+                      entry.nodeLostEvent(device.getKey(), localNodeId, clock.millis()));
                   announced++;
                 }
               }
@@ -75,17 +75,5 @@ final class OrphanSweep {
               return announced;
             })
         .onFailure(e -> log.error("orphan_sweep_failed", e));
-  }
-
-  /** As {@code NodeLossWatch}'s close of a lost node's session: its last heartbeat is unknown. */
-  private JsonObject nodeLost(String deviceId, DirectoryEntry entry) {
-    return CloseEvent.nodeLost(deviceId, entry.sessionId, entry.nodeId, localNodeId, clock.millis())
-        .transport(entry.transport)
-        .remote(entry.remote)
-        .epoch(entry.epoch)
-        .connectedAt(entry.connectedAt)
-        .timeoutMs(entry.timeoutMs)
-        .will(entry.will == null ? null : new JsonObject(entry.will))
-        .toJson();
   }
 }

@@ -1,5 +1,6 @@
 package io.sessionbroker.transports.auth;
 
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import java.nio.charset.StandardCharsets;
@@ -78,6 +79,13 @@ public final class DeviceAuth {
 
     static Verdict accept(String user) {
       return new Verdict(true, user, null, 0, false);
+    }
+
+    /** The verdict of a finished {@link #check}: a check that failed outright refuses at once. */
+    public static Verdict of(AsyncResult<Verdict> checked) {
+      return checked.succeeded()
+          ? checked.result()
+          : new Verdict(false, null, checked.cause().toString(), 0, true);
     }
   }
 

@@ -267,10 +267,7 @@ final class MqttLink implements Link.Wire<MqttEnd> {
     if (link.state() != Link.State.CHECKING) {
       return; // the CONNECT deadline or the socket's loss came first
     }
-    DeviceAuth.Verdict verdict =
-        checked.succeeded()
-            ? checked.result()
-            : new DeviceAuth.Verdict(false, null, checked.cause().toString(), 0, true);
+    DeviceAuth.Verdict verdict = DeviceAuth.Verdict.of(checked);
     if (!verdict.accepted()) {
       link.refuse(
           Frames.AUTH_FAILED,

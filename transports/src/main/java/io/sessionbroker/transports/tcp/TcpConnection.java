@@ -155,10 +155,7 @@ final class TcpConnection implements Link.Wire<JsonObject> {
     if (link.state() != Link.State.CHECKING) {
       return; // the hello deadline or the socket's loss came first
     }
-    DeviceAuth.Verdict verdict =
-        checked.succeeded()
-            ? checked.result()
-            : new DeviceAuth.Verdict(false, null, checked.cause().toString(), 0, true);
+    DeviceAuth.Verdict verdict = DeviceAuth.Verdict.of(checked);
     if (verdict.accepted()) {
       link.open(hello.deviceId(), hello.heartbeatMs(), null);
       return;

@@ -175,10 +175,7 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener {
     if (link.state() != Link.State.CHECKING) {
       return; // the hello deadline or the socket's loss came first
     }
-    DeviceAuth.Verdict verdict =
-        checked.succeeded()
-            ? checked.result()
-            : new DeviceAuth.Verdict(false, null, checked.cause().toString(), 0, true);
+    DeviceAuth.Verdict verdict = DeviceAuth.Verdict.of(checked);
     if (!verdict.accepted()) {
       FrameException refusal =
           new FrameException(
