@@ -5,8 +5,9 @@
 #   standalone: one broker, devices and commands on it;
 #   cluster:    three `bin/broker --cluster` nodes (A, B, C); devices on C, commands sent to A's bridge, so every
 #               command crosses A -> C (directory lookup, the holder's address) and its answer C -> A.
-# Env: DEVICES (10000), COMMANDS (20000), CONCURRENCY (100), TRANSPORTS ("tcp mqtt websocket udp"), RUNS (1),
-#      OUT (bench/target/commands). Run it on a quiet machine; it prints the load average before each run.
+# Env: DEVICES (10000), LOADS ("100:20000 1:2000": commands in flight : commands, one run each), TRANSPORTS
+#      ("tcp mqtt websocket udp"), RUNS (1), OUT (bench/target/commands). Every broker first gets a discarded
+#      warm-up run (JIT). Run it on a quiet machine; it prints the load average before each run.
 # Ports: standalone broker at offset 23000 (tcp 30000, bridge 30900, ...), the cluster at 23000/23100/23200 with its
 # own cluster name, so it meets no other broker on this machine.
 set -euo pipefail
@@ -14,8 +15,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 mode="${1:-all}"
 devices="${DEVICES:-10000}"
-commands="${COMMANDS:-20000}"
-concurrency="${CONCURRENCY:-100}"
+loads="${LOADS:-100:20000 1:2000}"
 transports="${TRANSPORTS:-tcp mqtt websocket udp}"
 runs="${RUNS:-1}"
 out="${OUT:-$root/bench/target/commands}"
@@ -52,8 +52,8 @@ port() {  # port TRANSPORT OFFSET
     websocket) echo $((7080 + $2));; bridge) echo $((7900 + $2));; esac
 }
 
-measure() {  # measure NAME DEVICE_OFFSET COMMAND_OFFSET TRANSPORT
-  local name="$1" dev="$2" cmd="$3" t="$4"
+measure() {  # measure NAME DEVICE_OFFSET COMMAND_OFFSET TRANSPORT CONCURRENCY COMMANDS [DEVICES]
+  local name="$1" dev="$2" cmd="$3" t="$4" concurrency="$5" commands="$6" devices="${7:-$devices}"
   local args=(--tcp-port "$(port tcp "$dev")" --udp-port "$(port udp "$dev")" --mqtt-port "$(port mqtt "$dev")"
     --ws-port "$(port websocket "$dev")" --bridge-port "$(port bridge "$dev")" --command-port "$(port bridge "$cmd")"
     --transports "$t" --devices "$devices" --rate 2000 --heartbeat-ms 30000 --hold-s 0
@@ -68,8 +68,11 @@ measure() {  # measure NAME DEVICE_OFFSET COMMAND_OFFSET TRANSPORT
 
 if [ "$mode" = standalone ] || [ "$mode" = all ]; then
   start_node standalone 23000
+  measure standalone-warmup 23000 23000 tcp 100 10000 1000
   for run in $(seq 1 "$runs"); do
-    for t in $transports; do measure "standalone-$t-$run" 23000 23000 "$t"; done
+    for t in $transports; do
+      for l in $loads; do measure "standalone-$t-c${l%%:*}-$run" 23000 23000 "$t" "${l%%:*}" "${l##*:}"; done
+    done
   done
   stop_nodes
 fi
@@ -79,8 +82,11 @@ if [ "$mode" = cluster ] || [ "$mode" = all ]; then
   start_node b 23100 --cluster
   start_node c 23200 --cluster
   sleep 5  # the members have met once every node is ready (quorum 2); the directory is shared from then on
+  measure cluster-warmup 23200 23000 tcp 100 10000 1000
   for run in $(seq 1 "$runs"); do
-    for t in $transports; do measure "cluster-$t-$run" 23200 23000 "$t"; done
+    for t in $transports; do
+      for l in $loads; do measure "cluster-$t-c${l%%:*}-$run" 23200 23000 "$t" "${l%%:*}" "${l##*:}"; done
+    done
   done
   stop_nodes
 fi
