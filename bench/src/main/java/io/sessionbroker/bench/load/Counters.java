@@ -17,6 +17,11 @@ final class Counters {
   long udpHelloRetries;
   long udpUnknown;
   long udpPongs;
+
+  /** Commands answered; devices ready for commands (MQTT: subscribed). */
+  long commandsAnswered;
+
+  int commandReady;
   double firstStartWallMs;
   double lastOpenWallMs;
   String firstFailure;

@@ -62,6 +62,12 @@ final class Device {
 
   long helloAgainNanos;
 
+  /** Commands: bytes read but not yet a whole frame; whether the device can take commands yet. */
+  byte[] inbox;
+
+  int inboxLength;
+  boolean ready;
+
   Device(int index, String id, Transport transport, boolean silent) {
     this.index = index;
     this.id = id;

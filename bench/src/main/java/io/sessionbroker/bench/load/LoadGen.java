@@ -30,6 +30,10 @@ public final class LoadGen {
       System.exit(0);
     }
     List<ProcessPlan.Range> plan = ProcessPlan.split(o.devices(), o.perProcess());
+    if (o.commands().count() > 0 && plan.size() > 1) {
+      System.err.println("--commands needs every device in one process (raise --per-process)");
+      System.exit(2);
+    }
     BrokerSampler sampler = new BrokerSampler(o.brokerPid(), 2_000);
     List<JsonObject> results;
     if (plan.size() == 1) {
@@ -46,7 +50,13 @@ public final class LoadGen {
       results = new Children(o, plan, sampler).run();
     }
     JsonObject report = Report.merge(o, plan.size(), sampler, results);
+    if (results.get(0).containsKey("commands")) {
+      report.put("commands", results.get(0).getJsonObject("commands"));
+    }
     System.out.print(Report.text(report));
+    if (report.containsKey("commands")) {
+      System.out.print(CommandSender.text(report.getJsonObject("commands")));
+    }
     if (o.jsonFile() != null) {
       Files.writeString(Path.of(o.jsonFile()), report.encodePrettily());
     }

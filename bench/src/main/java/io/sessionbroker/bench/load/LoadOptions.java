@@ -32,6 +32,7 @@ public record LoadOptions(
     long brokerPid,
     String jsonFile,
     long progressS,
+    CommandOptions commands,
     int first,
     int workers) {
 
@@ -97,7 +98,8 @@ public record LoadOptions(
         --broker-pid PID     sample the broker's RSS and CPU from /proc (same machine only)
         --json FILE          also write the report as JSON
         --progress-s S       progress line every S seconds (5)
-      """;
+      """
+          + CommandOptions.HELP;
 
   /** Parses the command line; unknown options are errors. */
   public static LoadOptions parse(String[] args) {
@@ -111,6 +113,11 @@ public record LoadOptions(
       }
       v.put(args[i].substring(2), args[++i]);
     }
+    CommandOptions commands =
+        CommandOptions.parse(
+            v,
+            v.getOrDefault("host", "127.0.0.1"),
+            Integer.parseInt(v.getOrDefault("bridge-port", "7900")));
     List<Transport> transports = transports(str(v, "transports", "tcp"));
     int perProcessDefault =
         transports.stream().anyMatch(Transport::holdsSocket)
@@ -139,6 +146,7 @@ public record LoadOptions(
             num(v, "broker-pid", 0),
             str(v, "json", null),
             num(v, "progress-s", 5),
+            commands,
             num(v, "first", 0),
             num(v, "workers", 1));
     if (!v.isEmpty()) {

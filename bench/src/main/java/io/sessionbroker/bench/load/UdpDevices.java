@@ -148,6 +148,8 @@ final class UdpDevices {
         welcomed(reply);
       } else if ("bye".equals(reply.type())) {
         ended(reply);
+      } else if ("command".equals(reply.type()) && o.commands().answer()) {
+        answer(channel, datagram.array(), datagram.position());
       } else {
         counters.udpUnknown++;
         if (counters.firstFailure == null) {
@@ -180,6 +182,53 @@ final class UdpDevices {
         d.byeNanos = System.nanoTime();
       }
       outcomes.closed(d);
+    }
+  }
+
+  /**
+   * Answers a command. The shared socket does not tell which device it is for: the command mode's
+   * payload names it ({@code {"d": deviceId}}); a command without one is answered by no one.
+   */
+  private void answer(DatagramChannel channel, byte[] bytes, int length) {
+    io.vertx.core.json.JsonObject command =
+        new io.vertx.core.json.JsonObject(
+            new String(bytes, 0, length, java.nio.charset.StandardCharsets.UTF_8));
+    String id =
+        command.getValue("payload") instanceof io.vertx.core.json.JsonObject p
+            ? p.getString("d")
+            : null;
+    int at = -1;
+    if (id != null && id.startsWith(o.prefix())) {
+      try {
+        at = Integer.parseInt(id.substring(o.prefix().length())) - o.first();
+      } catch (NumberFormatException e) {
+        at = -1;
+      }
+    }
+    if (at < 0 || at >= devices.size() || devices.get(at).ticket == null) {
+      counters.udpUnknown++;
+      return;
+    }
+    Device d = devices.get(at);
+    String reply =
+        new io.vertx.core.json.JsonObject()
+            .put("type", "reply")
+            .put("device", d.id)
+            .put("ticket", d.ticket)
+            .put("id", command.getString("id"))
+            .put("status", 200)
+            .put("payload", command.getValue("payload"))
+            .encode();
+    try {
+      if (sockets[d.udpSocket].write(
+              ByteBuffer.wrap(reply.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+          == 0) {
+        counters.udpSendFull++; // the broker sends the command again
+      } else {
+        counters.commandsAnswered++;
+      }
+    } catch (IOException e) {
+      counters.udpSendFull++;
     }
   }
 

@@ -44,6 +44,8 @@ final class Worker implements UdpDevices.Outcomes {
   private final long heartbeatNanos;
   private final WallClock wall = new WallClock();
   private final Counters counters = new Counters();
+  private final DeviceCommands commands = new DeviceCommands(counters);
+  private JsonObject commandResult;
   private Selector selector;
   private String phase = "ramp";
   private boolean silenced;
@@ -80,6 +82,9 @@ final class Worker implements UdpDevices.Outcomes {
                   .put("failed", counters.failed)
                   .put("firstStartWallMs", counters.firstStartWallMs)
                   .put("lastOpenWallMs", counters.lastOpenWallMs)));
+      if (o.commands().count() > 0) {
+        commandResult = sendCommands();
+      }
       phase = "hold";
       long pingsBefore = counters.pings;
       long holdEnd = System.nanoTime() + o.holdS() * 1_000_000_000L;
@@ -97,8 +102,36 @@ final class Worker implements UdpDevices.Outcomes {
       BooleanSupplier allClosed = every(20_000_000, () -> Devices.allSilentClosed(devices, bridge));
       loopUntil(() -> System.nanoTime() >= waitEnd || allClosed.getAsBoolean());
       JsonObject result = new WorkerResult(devices, counters, bridge).toJson();
+      if (commandResult != null) {
+        result.put("commands", commandResult);
+      }
       closeAll();
       return result;
+    }
+  }
+
+  /**
+   * The command mode: waits (up to 30 s) until every open device can take commands (MQTT: its
+   * SUBACK), then a second more (a UDP device's first ping must reach the broker), then sends them
+   * while this loop answers them.
+   */
+  private JsonObject sendCommands() throws IOException {
+    phase = "commands";
+    long readyBy = System.nanoTime() + 30_000_000_000L;
+    loopUntil(() -> counters.commandReady >= counters.opened || System.nanoTime() >= readyBy);
+    long settled = System.nanoTime() + 1_000_000_000L;
+    loopUntil(() -> System.nanoTime() >= settled);
+    List<String> targets =
+        devices.stream()
+            .filter(d -> d.state == Device.State.OPEN && d.ready)
+            .map(d -> d.id)
+            .toList();
+    try (CommandSender sender = new CommandSender(o.commands(), targets)) {
+      sender.start();
+      loopUntil(sender::done);
+      JsonObject r = sender.result().put("answeredByDevices", counters.commandsAnswered);
+      System.err.print(CommandSender.text(r));
+      return r;
     }
   }
 
@@ -212,6 +245,19 @@ final class Worker implements UdpDevices.Outcomes {
       return;
     }
     readBuffer.flip();
+    if (d.state != Device.State.HANDSHAKE && o.commands().answer()) {
+      if (d.transport == Transport.TCP
+          && silenced
+          && d.byeNanos == 0
+          && Wire.containsBye(readBuffer)) {
+        d.byeNanos = System.nanoTime();
+      }
+      if (commands.read(d, readBuffer) && d.state == Device.State.OPEN) {
+        d.channel.write(Wire.wsCloseReply());
+        closed(d);
+      }
+      return;
+    }
     if (d.state != Device.State.HANDSHAKE) {
       // pongs, PINGRESPs, WebSocket pings (never answered: only our heartbeats prove liveness); the
       // broker's WebSocket close frame ends the session for the device, as EOF does on TCP and MQTT
@@ -251,6 +297,30 @@ final class Worker implements UdpDevices.Outcomes {
     counters.pending--;
     counters.opened++;
     counters.lastOpenWallMs = wall.ms(now);
+    if (o.commands().answer()) {
+      readyForCommands(d);
+    }
+  }
+
+  /**
+   * MQTT devices subscribe to their command topics (ready at the SUBACK); UDP devices ping at once,
+   * since the broker sends commands only to an address that has shown the ticket.
+   */
+  private void readyForCommands(Device d) {
+    switch (d.transport) {
+      case MQTT -> {
+        try {
+          Devices.write(d, DeviceCommands.mqttSubscribe(d.id));
+        } catch (IOException e) {
+          closed(d);
+        }
+        return;
+      }
+      case UDP -> ping(d);
+      default -> {}
+    }
+    d.ready = true;
+    counters.commandReady++;
   }
 
   private void sendDueHeartbeats(long now) {
@@ -344,7 +414,7 @@ final class Worker implements UdpDevices.Outcomes {
     if (o.progressS() > 0 && now >= nextProgressNanos) {
       nextProgressNanos = now + o.progressS() * 1_000_000_000L;
       System.err.printf(
-          "loadgen[%d]: %5.1fs %-9s opened=%d/%d failed=%d pending=%d pings=%d lost=%d%s%n",
+          "loadgen[%d]: %5.1fs %-9s opened=%d/%d failed=%d pending=%d pings=%d lost=%d%s%s%n",
           o.first(),
           (now - rampStartNanos) / 1e9,
           phase,
@@ -354,6 +424,7 @@ final class Worker implements UdpDevices.Outcomes {
           counters.pending,
           counters.pings,
           counters.unexpectedCloses,
+          o.commands().answer() ? " answered=" + counters.commandsAnswered : "",
           !udp.inUse()
               ? ""
               : String.format(
