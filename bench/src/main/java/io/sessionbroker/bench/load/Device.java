@@ -62,6 +62,9 @@ final class Device {
 
   long helloAgainNanos;
 
+  /** {@code --tls-ca}: the device's TLS connection; null in plain text. */
+  Tls.Link tls;
+
   Device(int index, String id, Transport transport, boolean silent) {
     this.index = index;
     this.id = id;

@@ -33,7 +33,8 @@ public record LoadOptions(
     String jsonFile,
     long progressS,
     int first,
-    int workers) {
+    int workers,
+    String tlsCa) {
 
   public static final int DEFAULT_PER_PROCESS = 18_000;
 
@@ -97,6 +98,8 @@ public record LoadOptions(
         --broker-pid PID     sample the broker's RSS and CPU from /proc (same machine only)
         --json FILE          also write the report as JSON
         --progress-s S       progress line every S seconds (5)
+        --tls-ca FILE        tcp, mqtt and websocket devices connect over TLS (a full handshake each),
+                             trusting the PEM CA certificate(s) in FILE; give the TLS ports as ports
       """;
 
   /** Parses the command line; unknown options are errors. */
@@ -140,7 +143,8 @@ public record LoadOptions(
             str(v, "json", null),
             num(v, "progress-s", 5),
             num(v, "first", 0),
-            num(v, "workers", 1));
+            num(v, "workers", 1),
+            str(v, "tls-ca", null));
     if (!v.isEmpty()) {
       throw new IllegalArgumentException("unknown option(s) " + v.keySet() + "\n" + HELP);
     }
@@ -194,6 +198,9 @@ public record LoadOptions(
             "" + range.first(),
             "--workers",
             "" + workerCount));
+    if (tlsCa != null) {
+      a.addAll(List.of("--tls-ca", tlsCa));
+    }
     return a;
   }
 
