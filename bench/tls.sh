@@ -2,7 +2,7 @@
 # TLS figures (issue 15): our broker and Mosquitto in the same run, plain text against TLS.
 #   bench/tls.sh [RUNS]     RUNS (default 3) repetitions; about 6 minutes each on 2 cores
 # Env: OUT (raw results, default bench/target/tls); BENCH_LOCK=FILE runs every load test under `flock FILE`
-#      (when another benchmark shares the machine).
+#      (when another benchmark shares the machine); UNTIL=TIME (e.g. 04:45) starts no run after TIME.
 # Measures, with the load generator's own report (bench/README.md; broker CPU and RSS from /proc by BrokerSampler):
 #   connect-*   10,000 devices as fast as two load-generator processes go (--rate 0): sessions/s, broker CPU µs
 #               per connect; MQTT for both brokers, raw TCP ours only (Mosquitto has none). TLS = a full
@@ -91,6 +91,9 @@ mem="--transports mqtt --devices 10000 --rate 5000 --heartbeat-ms 30000 --hold-s
 ping="--transports mqtt --devices 10000 --rate 5000 --heartbeat-ms 2000 --hold-s 10"
 
 for run in $(seq 1 "$runs"); do
+  if [ -n "${UNTIL:-}" ] && [ "$(date +%s)" -ge "$(date -d "$UNTIL" +%s)" ]; then
+    log "it is past $UNTIL: no run $run"; break
+  fi
   # memory from a fresh broker each (a warm-up would grow the heap first)
   start_broker "mem-plain-$run"
   loadgen "mem-ours-plain-$run" $mem --mqtt-port 11883 --prefix "m$run-"
