@@ -68,6 +68,9 @@ final class Device {
   int inboxLength;
   boolean ready;
 
+  /** {@code --tls-ca}: the device's TLS connection; null in plain text. */
+  Tls.Link tls;
+
   Device(int index, String id, Transport transport, boolean silent) {
     this.index = index;
     this.id = id;

@@ -45,6 +45,10 @@ final class Devices {
 
   /** Writes a whole small buffer; a partial write means the broker stopped reading. */
   static void write(Device d, ByteBuffer bytes) throws IOException {
+    if (d.tls != null) {
+      d.tls.send(d.channel, bytes);
+      return;
+    }
     d.channel.write(bytes);
     if (bytes.hasRemaining()) {
       throw new IOException(

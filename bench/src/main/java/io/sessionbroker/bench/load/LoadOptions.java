@@ -34,7 +34,8 @@ public record LoadOptions(
     long progressS,
     CommandOptions commands,
     int first,
-    int workers) {
+    int workers,
+    String tlsCa) {
 
   public static final int DEFAULT_PER_PROCESS = 18_000;
 
@@ -98,6 +99,8 @@ public record LoadOptions(
         --broker-pid PID     sample the broker's RSS and CPU from /proc (same machine only)
         --json FILE          also write the report as JSON
         --progress-s S       progress line every S seconds (5)
+        --tls-ca FILE        tcp, mqtt and websocket devices connect over TLS (a full handshake each),
+                             trusting the PEM CA certificate(s) in FILE; give the TLS ports as ports
       """
           + CommandOptions.HELP;
 
@@ -148,7 +151,8 @@ public record LoadOptions(
             num(v, "progress-s", 5),
             commands,
             num(v, "first", 0),
-            num(v, "workers", 1));
+            num(v, "workers", 1),
+            str(v, "tls-ca", null));
     if (!v.isEmpty()) {
       throw new IllegalArgumentException("unknown option(s) " + v.keySet() + "\n" + HELP);
     }
@@ -202,6 +206,9 @@ public record LoadOptions(
             "" + range.first(),
             "--workers",
             "" + workerCount));
+    if (tlsCa != null) {
+      a.addAll(List.of("--tls-ca", tlsCa));
+    }
     return a;
   }
 

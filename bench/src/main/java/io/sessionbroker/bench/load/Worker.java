@@ -46,6 +46,7 @@ final class Worker implements UdpDevices.Outcomes {
   private final Counters counters = new Counters();
   private final DeviceCommands commands = new DeviceCommands(counters);
   private JsonObject commandResult;
+  private final Tls tls;
   private Selector selector;
   private String phase = "ramp";
   private boolean silenced;
@@ -53,7 +54,7 @@ final class Worker implements UdpDevices.Outcomes {
   private int started;
   private long nextProgressNanos;
 
-  Worker(LoadOptions o, Coordinator coordinator) {
+  Worker(LoadOptions o, Coordinator coordinator) throws IOException {
     this.o = o;
     this.coordinator = coordinator;
     this.heartbeatNanos = o.heartbeatMs() * 1_000_000;
@@ -62,6 +63,7 @@ final class Worker implements UdpDevices.Outcomes {
       devices.add(new Device(index, o.prefix() + index, o.transportOf(index), o.silent(index)));
     }
     this.udp = new UdpDevices(o, devices, counters, this);
+    this.tls = o.tlsCa() == null ? null : new Tls(o.tlsCa());
   }
 
   JsonObject run() throws IOException, InterruptedException {
@@ -223,6 +225,17 @@ final class Worker implements UdpDevices.Outcomes {
 
   private void connected(Device d) throws IOException {
     d.state = Device.State.HANDSHAKE;
+    d.key.interestOps(SelectionKey.OP_READ);
+    if (tls != null) { // the opening goes out once the TLS handshake is done (readFrom)
+      d.tls = tls.link();
+      if (!d.tls.handshake(d.channel, readBuffer.clear())) {
+        return;
+      }
+    }
+    sendOpening(d);
+  }
+
+  private void sendOpening(Device d) throws IOException {
     d.handshake = new byte[512];
     long sent = System.nanoTime(); // the broker counts the session's life from the opening
     Devices.write(
@@ -230,12 +243,18 @@ final class Worker implements UdpDevices.Outcomes {
         Wire.opening(
             d.transport, d.id, o.heartbeatMs(), o.host(), o.portOf(d.transport), o.wsPath()));
     d.lastSentNanos = sent;
-    d.key.interestOps(SelectionKey.OP_READ);
   }
 
   private void readFrom(Device d) throws IOException {
     readBuffer.clear();
-    int n = d.channel.read(readBuffer);
+    boolean wasEstablished = d.tls == null || d.tls.established();
+    int n = d.tls == null ? d.channel.read(readBuffer) : d.tls.read(d.channel, readBuffer);
+    if (!wasEstablished && d.tls.established()) {
+      sendOpening(d);
+    }
+    if (n == 0) {
+      return; // TLS: a partial record or handshake bytes only
+    }
     if (n < 0) {
       if (d.state == Device.State.OPEN) {
         closed(d);
@@ -270,7 +289,7 @@ final class Worker implements UdpDevices.Outcomes {
       if (d.transport == Transport.WEBSOCKET
           && d.state == Device.State.OPEN
           && Wire.wsCloseFrame(d, readBuffer)) {
-        d.channel.write(Wire.wsCloseReply());
+        Devices.write(d, Wire.wsCloseReply());
         closed(d);
       }
       return;

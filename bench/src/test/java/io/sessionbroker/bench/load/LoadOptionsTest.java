@@ -49,6 +49,23 @@ class LoadOptionsTest {
     assertThat(worker.mqttPort()).isEqualTo(11884);
   }
 
+  /** Verifies that a worker process connects over TLS too when the parent was given --tls-ca. */
+  @Test
+  void aWorkerKeepsTheTlsCa() {
+    // given
+    LoadOptions o =
+        LoadOptions.parse(new String[] {"--devices", "10000", "--tls-ca", "/tmp/ca.pem"});
+
+    // when
+    LoadOptions worker =
+        LoadOptions.parse(
+            o.workerArgs(new ProcessPlan.Range(5_000, 5_000), 2).toArray(String[]::new));
+
+    // then
+    assertThat(worker.tlsCa()).isEqualTo("/tmp/ca.pem");
+    assertThat(LoadOptions.parse(new String[] {}).tlsCa()).isNull();
+  }
+
   @Test
   void moreSocketsPerProcessThanTheFileBudgetAreRefused() {
     assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--per-process", "20000"}))
