@@ -30,13 +30,9 @@ public interface DeviceDirectory {
 
   /**
    * Who holds {@code deviceId} now, or null: where a command to the device goes. Read only, and
-   * only per command: never on the heartbeat path. (A default that fails, for test directories that
-   * need no commands; both real directories implement it.)
+   * only per command: never on the heartbeat path.
    */
-  default Future<Holder> holder(String deviceId) {
-    return Future.failedFuture(
-        new UnsupportedOperationException(getClass().getSimpleName() + " cannot look up holders"));
-  }
+  Future<Holder> holder(String deviceId);
 
   /**
    * The outcome of a claim: the new session's epoch and whoever held the device before, or null.

@@ -35,6 +35,11 @@ class SessionTableClusterPathsTest {
           public Future<Boolean> release(String deviceId, long sessionId) {
             return Future.succeededFuture(true);
           }
+
+          @Override
+          public Future<Holder> holder(String deviceId) {
+            return Future.succeededFuture(new Holder(77, "node-b"));
+          }
         };
     Tables t = new Tables(Tables.OPTIONS, directory);
     List<String> takeovers = new ArrayList<>();

@@ -144,6 +144,11 @@ class SessionTableTest {
           public Future<Boolean> release(String deviceId, long sessionId) {
             return local.release(deviceId, sessionId);
           }
+
+          @Override
+          public Future<Holder> holder(String deviceId) {
+            return local.holder(deviceId);
+          }
         };
     SessionTable slowTable =
         SessionTable.builder(TableOptions.defaults(), now::get, "n1")

@@ -113,6 +113,12 @@ class HeartbeatsStayLocalIT {
       calls.incrementAndGet();
       return delegate.release(deviceId, sessionId);
     }
+
+    @Override
+    public Future<Holder> holder(String deviceId) {
+      calls.incrementAndGet();
+      return delegate.holder(deviceId);
+    }
   }
 
   private static SessionEvents counting(AtomicInteger events) {
