@@ -187,9 +187,10 @@ class TcpBadInputIT {
     JsonObject data = new JsonObject().put("type", "data").put("payload", "");
     int padding = MAX - data.encode().length();
 
-    // when: the line and its CR, then, after a pause that puts the LF in a later segment, the LF
+    // when: the line and its CR; once the broker has read them (its socket's receive queue is
+    // empty), the LF, which so comes in a later read
     device.sendRaw(data.put("payload", "x".repeat(padding)).encode() + "\r");
-    Thread.sleep(100);
+    awaitReadByBroker(tcp.port());
     device.sendRaw("\n");
 
     // then
@@ -262,6 +263,37 @@ class TcpBadInputIT {
     assertThat(tables.pending())
         .noneMatch(e -> "tcp-hello-b".equals(e.body().getString("deviceId")));
     assertThat(tables.table.get("tcp-hello-b").await(5, TimeUnit.SECONDS)).isNull();
+  }
+
+  /**
+   * Waits until the broker's end of every connection to {@code port} has nothing left unread in its
+   * kernel receive queue ({@code ss}, iproute2, which .ci/run installs).
+   */
+  private static void awaitReadByBroker(int port) {
+    org.awaitility.Awaitility.await()
+        .atMost(10, TimeUnit.SECONDS)
+        .pollInterval(java.time.Duration.ofMillis(5))
+        .until(() -> receiveQueues(port).stream().allMatch(bytes -> bytes == 0));
+  }
+
+  /** The Recv-Q of each established connection whose local port is {@code port}; never empty. */
+  private static List<Long> receiveQueues(int port) throws IOException, InterruptedException {
+    Process ss =
+        new ProcessBuilder("ss", "-Htn", "state", "established", "( sport = :" + port + " )")
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    ss.waitFor();
+    List<Long> queues = new ArrayList<>();
+    for (String row : out.strip().split("\n")) {
+      if (!row.isBlank()) {
+        queues.add(Long.parseLong(row.strip().split("\\s+")[0]));
+      }
+    }
+    if (queues.isEmpty()) {
+      throw new IllegalStateException("no connection to port " + port + " in ss: " + out);
+    }
+    return queues;
   }
 
   private TcpTransport deploy(int handshakeTimeoutMs) throws Exception {
