@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the fixed benchmark suite and writes docs/benchmarks.md (issue 7). About 30 minutes on 2 cores.
+# Runs the fixed benchmark suite and rewrites its part of docs/benchmarks.md (issue 7; the sections after its end
+# marker are hand-written and kept). About 30 minutes on 2 cores.
 #   bench/run-suite.sh [RUNS]          RUNS (default 3) repetitions of every load test
 # Env: OUT (raw results, default bench/target/suite), BROKER_JAVA_OPTS (added to the flags bin/broker ships; default
 #      none), SKIP_JMH=1, SKIP_CLUSTER=1,
@@ -186,5 +187,5 @@ if [ -z "${SKIP_JMH:-}" ]; then
     java -Xmx3g -cp "$jar" io.sessionbroker.bench.SessionMemory > "$out/memory-$run.txt" 2>&1
   done
 fi
-python3 bench/suite-report.py "$out" "$runs" > docs/benchmarks.md
-log "wrote docs/benchmarks.md (raw results in $out)"
+python3 bench/suite-report.py "$out" "$runs" | python3 bench/splice-report.py docs/benchmarks.md
+log "wrote the suite's part of docs/benchmarks.md (raw results in $out)"
