@@ -194,23 +194,16 @@ public final class Broker {
             EventBridge.permissions(new SockJSBridgeOptions()),
             config.commands());
     ListenerTls tls = config.tls("http");
-    Future<Void> plain =
-        !tls.plain()
-            ? Future.succeededFuture()
-            : ListenerException.naming(
+    return plainThenTls(
+        tls,
+        () ->
+            ListenerException.naming(
                     api.start(), "http", config.http().host(), config.http().port())
-                .onSuccess(server -> http = server)
-                .mapEmpty();
-    if (!tls.enabled()) {
-      return plain;
-    }
-    return plain
-        .compose(
-            v ->
-                ListenerException.naming(
-                    api.startTls(tls), "http tls " + config.http().host() + ":" + tls.port()))
-        .onSuccess(server -> https = server)
-        .mapEmpty();
+                .onSuccess(server -> http = server),
+        () ->
+            ListenerException.naming(
+                    api.startTls(tls), "http tls " + config.http().host() + ":" + tls.port())
+                .onSuccess(server -> https = server));
   }
 
   /**
@@ -235,26 +228,26 @@ public final class Broker {
     BrokerConfig.BridgeOptions bridge = config.bridge();
     ListenerTls tls = config.tls("bridge");
     String adminToken = config.http().adminToken();
-    Future<Void> plain =
-        !tls.plain()
-            ? Future.succeededFuture()
-            : ListenerException.naming(
-                    EventBridge.start(vertx, bridge, adminToken),
-                    "bridge",
-                    bridge.host(),
-                    bridge.port())
-                .mapEmpty();
-    if (!tls.enabled()) {
-      return plain;
-    }
-    return plain
-        .compose(
-            v ->
-                ListenerException.naming(
+    return plainThenTls(
+        tls,
+        () ->
+            ListenerException.naming(
+                EventBridge.start(vertx, bridge, adminToken),
+                "bridge",
+                bridge.host(),
+                bridge.port()),
+        () ->
+            ListenerException.naming(
                     EventBridge.startTls(vertx, bridge, tls, adminToken),
-                    "bridge tls " + bridge.host() + ":" + tls.port()))
-        .onSuccess(port -> bridgeTlsPort = port)
-        .mapEmpty();
+                    "bridge tls " + bridge.host() + ":" + tls.port())
+                .onSuccess(port -> bridgeTlsPort = port));
+  }
+
+  /** Starts a listener's plain port (unless TLS replaces it), then its TLS port (if any). */
+  private static Future<Void> plainThenTls(
+      ListenerTls tls, Supplier<Future<?>> plain, Supplier<Future<?>> secure) {
+    Future<Void> first = tls.plain() ? plain.get().mapEmpty() : Future.succeededFuture();
+    return tls.enabled() ? first.compose(v -> secure.get()).mapEmpty() : first;
   }
 
   /**

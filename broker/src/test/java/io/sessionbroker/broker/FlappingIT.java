@@ -5,6 +5,7 @@ import static io.sessionbroker.cluster.CloseReason.CLIENT_CLOSED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sessionbroker.broker.MainTest.Result;
 import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.testkit.ExpectCloses;
 import io.sessionbroker.testkit.TcpDevice;
@@ -15,6 +16,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
@@ -23,6 +27,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Verifies flapping detection on a whole broker with clients that reconnect in a loop: a raw TCP
@@ -163,6 +168,89 @@ class FlappingIT {
     }
     assertThat(connack).containsExactly(0x20, 2, 0, 3);
     assertThat(harness.await(Addresses.REJECTED, device).getString("code")).isEqualTo("flapping");
+  }
+
+  /**
+   * Verifies that a WebSocket device, once banned, gets an {@code error} frame with code {@code
+   * flapping} and then close code 1008 "policy violation" (RFC 6455 §7.4.1: "an endpoint is
+   * terminating the connection because it has received a message that violates its policy").
+   */
+  @Test
+  @ExpectCloses(CLIENT_CLOSED)
+  void aWebSocketDeviceReconnectingInALoopGetsCloseCode1008() throws Exception {
+    // given a device that has connected and said bye one time more than allowed
+    String device = "flap-ws-1";
+    int port = harness.broker.port(TransportName.WEBSOCKET);
+    for (int i = 0; i <= MAX_DISCONNECTS; i++) {
+      try (WsPeer ws = new WsPeer(port)) {
+        assertThat(ws.hello(device, 30).getString("type")).isEqualTo("welcome");
+        ws.send(new JsonObject().put("type", "bye"));
+        assertThat(harness.await(Addresses.CLOSED, device).getString("reason"))
+            .isEqualTo("CLIENT_CLOSED");
+      }
+    }
+
+    // when it connects once more
+    try (WsPeer ws = new WsPeer(port)) {
+      JsonObject answer = ws.hello(device, 30);
+
+      // then it is told why, and the connection ends with 1008
+      assertThat(answer.getString("type")).isEqualTo("error");
+      assertThat(answer.getString("code")).isEqualTo("flapping");
+      assertThat(ws.closeCode()).isEqualTo(1008);
+    }
+    assertThat(harness.await(Addresses.REJECTED, device).getString("code")).isEqualTo("flapping");
+  }
+
+  /**
+   * Verifies the operator's commands over a ban: {@code bin/broker bans list} shows the banned
+   * device in its table, {@code bans lift} lifts it (exit 0, the device connects again), and a
+   * second lift finds nothing (exit 1, the API's reason).
+   */
+  @Test
+  @ExpectCloses(CLIENT_CLOSED)
+  void theBansCommandListsAndLiftsABan(@TempDir Path dir) throws Exception {
+    // given a banned device, and the operator's configuration file naming the broker's HTTP port
+    String device = "flap-cli-1";
+    for (int i = 0; i <= MAX_DISCONNECTS; i++) {
+      try (TcpDevice tcp = harness.tcpDevice()) {
+        tcp.hello(device, 30);
+        tcp.send(new JsonObject().put("type", "bye"));
+        harness.await(Addresses.CLOSED, device);
+      }
+    }
+    try (TcpDevice tcp = harness.tcpDevice()) {
+      assertThat(tcp.hello(device, 30).getString("code")).isEqualTo("flapping");
+    }
+    harness.await(Addresses.REJECTED, device);
+    JsonObject file = harness.conf.copy();
+    file.getJsonObject("http").put("port", harness.broker.httpPort());
+    Path conf = dir.resolve("broker.json");
+    Files.writeString(conf, file.encodePrettily());
+
+    // when the operator lists the bans
+    Result list = MainTest.run(Map.of(), "bans", "list", "--conf", conf.toString());
+
+    // then the device is a row of the table, on this node
+    assertThat(list.exit()).as(list.err()).isZero();
+    assertThat(list.out().lines().findFirst().orElseThrow()).matches("DEVICE +NODE +UNTIL +LEFT");
+    assertThat(list.out().lines())
+        .anyMatch(l -> l.startsWith(device + " ") && l.contains(harness.broker.nodeId()));
+
+    // when they lift it, it is lifted: the device connects at once
+    Result lift = MainTest.run(Map.of(), "bans", "lift", device, "--conf", conf.toString());
+    assertThat(lift.exit()).as(lift.err()).isZero();
+    assertThat(lift.out()).isEqualTo("lifted the ban of " + device + "\n");
+    try (TcpDevice tcp = harness.tcpDevice()) {
+      assertThat(tcp.hello(device, 30).getString("type")).isEqualTo("welcome");
+      tcp.send(new JsonObject().put("type", "bye"));
+      harness.await(Addresses.CLOSED, device);
+    }
+
+    // and lifting it again finds no ban
+    Result again = MainTest.run(Map.of(), "bans", "lift", device, "--conf", conf.toString());
+    assertThat(again.exit()).isEqualTo(1);
+    assertThat(again.err()).startsWith("broker: ");
   }
 
   /** The body of {@code method path} on the broker's HTTP API, which must answer {@code status}. */

@@ -44,6 +44,7 @@ public final class BrokerMetrics {
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Map<String, AtomicInteger> open = new ConcurrentHashMap<>();
+  private final Map<CounterKey, Counter> counters = new ConcurrentHashMap<>();
   private final List<TransportCounter> held = new ArrayList<>();
   private String nodeId;
   private Timer lateness;
@@ -206,13 +207,23 @@ public final class BrokerMetrics {
     }
   }
 
+  /**
+   * The counter of {@code name} with {@code tags}, registered on first use. Cached: every open and
+   * close counts one, and building a meter id (sorted tags) and looking it up in the registry cost
+   * more than the count itself in a mass close.
+   */
   private Counter counter(String name, String description, String... tags) {
-    return Counter.builder(PREFIX + name)
-        .description(description)
-        .tags(tags)
-        .tag("node", nodeId)
-        .register(registry);
+    return counters.computeIfAbsent(
+        new CounterKey(name, List.of(tags)),
+        key ->
+            Counter.builder(PREFIX + name)
+                .description(description)
+                .tags(tags)
+                .tag("node", nodeId)
+                .register(registry));
   }
+
+  private record CounterKey(String name, List<String> tags) {}
 
   private static Duration millis(long ms) {
     return Duration.ofMillis(ms);
