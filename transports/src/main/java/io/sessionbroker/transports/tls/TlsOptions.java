@@ -24,6 +24,8 @@ import java.util.Set;
  *     TLS listener without a restart; 0 = never
  * @param crlFile certificate revocation lists, PEM: a client certificate they list is refused; null
  *     when none (needs {@code caFile}; re-read like the other files)
+ * @param engine who does the TLS work: {@code openssl} (BoringSSL through netty-tcnative, shipped
+ *     for x86-64 Linux; the JDK's engine where it cannot load, with a warning) or {@code jdk}
  */
 public record TlsOptions(
     Path certFile,
@@ -31,7 +33,8 @@ public record TlsOptions(
     Path caFile,
     ClientAuth clientAuth,
     long reloadCheckMs,
-    Path crlFile) {
+    Path crlFile,
+    TlsEngine engine) {
 
   /** TLS 1.2 and 1.3 only: older versions have known attacks (RFC 8996 deprecates 1.0 and 1.1). */
   public static final Set<String> PROTOCOLS = Set.of("TLSv1.2", "TLSv1.3");
@@ -48,6 +51,9 @@ public record TlsOptions(
     if (clientAuth != ClientAuth.NONE && caFile == null) {
       throw new IllegalArgumentException(
           "tls.clientAuth=" + name(clientAuth) + " needs tls.caFile to check client certificates");
+    }
+    if (engine == null) {
+      throw new IllegalArgumentException("tls.engine must be openssl or jdk");
     }
     if (reloadCheckMs < 0) {
       throw new IllegalArgumentException("tls.reloadCheckMs must be >= 0, was " + reloadCheckMs);
@@ -69,7 +75,7 @@ public record TlsOptions(
   /** Without a revocation list. */
   public TlsOptions(
       Path certFile, Path keyFile, Path caFile, ClientAuth clientAuth, long reloadCheckMs) {
-    this(certFile, keyFile, caFile, clientAuth, reloadCheckMs, null);
+    this(certFile, keyFile, caFile, clientAuth, reloadCheckMs, null, TlsEngine.OPENSSL);
   }
 
   /**
@@ -90,7 +96,8 @@ public record TlsOptions(
         ca.isEmpty() ? null : baseDir.resolve(ca),
         clientAuth(json.getString("clientAuth", "none")),
         json.getLong("reloadCheckMs", DEFAULT_RELOAD_CHECK_MS),
-        crl.isEmpty() ? null : baseDir.resolve(crl));
+        crl.isEmpty() ? null : baseDir.resolve(crl),
+        TlsEngine.parse(json.getString("engine", "openssl")));
   }
 
   /** {@code none}, {@code request}, {@code require}, as in the configuration. */
@@ -115,7 +122,8 @@ public record TlsOptions(
         .setSsl(true)
         .setKeyCertOptions(keyCert())
         .setEnabledSecureTransportProtocols(PROTOCOLS)
-        .setClientAuth(clientAuth);
+        .setClientAuth(clientAuth)
+        .setSslEngineOptions(engine.options());
     if (caFile != null) {
       server.setTrustOptions(trust());
     }
@@ -156,7 +164,8 @@ public record TlsOptions(
         .put("caFile", caFile == null ? "" : caFile.toString())
         .put("clientAuth", name(clientAuth))
         .put("reloadCheckMs", reloadCheckMs)
-        .put("crlFile", crlFile == null ? "" : crlFile.toString());
+        .put("crlFile", crlFile == null ? "" : crlFile.toString())
+        .put("engine", engine.configName());
   }
 
   private static void readable(String setting, Path file) {
