@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What a connection session costs the broker (issue 17): CPU per connect (TCP, MQTT; warm), RSS and live heap per
 # session at 19,000 mixed TCP/MQTT/WebSocket (fresh broker, bin/broker's JVM flags), CPU per 1,000 PINGREQs, with
-# Mosquitto beside ours. About 8 minutes for the default 3 runs; build the jars first
+# Mosquitto beside ours. About 7 minutes for the default 3 runs; build the jars first
 # (mvn -B -q -Dmaven.test.skip=true package -pl broker,bench -am).
 #   bench/session-cost.sh [RUNS] [PARTS]     PARTS: any of connect,ping,memory,mosquitto (default all)
 # Env: OUT (default bench/target/session-cost), PORT_BASE (default 21000: tcp PORT_BASE, udp +1, websocket +80,
@@ -51,7 +51,7 @@ lg() {  # lg NAME ARGS...: one load test; JSON in $out/NAME.json
 }
 live_heap() { jcmd "$pid" GC.class_histogram > "$out/$1.histo"; awk '/^Total/ {print $3}' "$out/$1.histo"; }
 connects() {  # the suite's connect test: 10,000 devices, two load-generator processes, 1,000 in flight each
-  lg "$1" "$2" --transports "$3" --devices 10000 --per-process 5000 --rate 0 --max-pending 1000 \
+  lg "$1" $2 --transports "$3" --devices 10000 --per-process 5000 --rate 0 --max-pending 1000 \
     --heartbeat-ms 30000 --hold-s 0 --prefix "$1-"
 }
 
