@@ -157,25 +157,28 @@ public final class SessionTable {
           Session session =
               new Session(ids.next(), request, liveness(request.heartbeatMs()), clock.millis());
           byId.put(session);
-          directory
-              .claim(session, nodeId)
-              .onComplete(
-                  claim ->
-                      executor.execute(
-                          () -> {
-                            if (claim.succeeded()) {
-                              opened(session, claim.result(), promise);
-                            } else {
-                              byId.remove(session);
-                              log.error(
-                                  "session_claim_failed device={}",
-                                  session.deviceId(),
-                                  claim.cause());
-                              promise.fail(claim.cause());
-                            }
-                          }));
+          Future<DeviceDirectory.Claim> claim = directory.claim(session, nodeId);
+          if (claim.isComplete()) {
+            // The standalone directory answers at once, on this thread: a second hop to it would
+            // cost every connect a task on the table's thread for nothing (issue 17).
+            claimed(session, claim, promise);
+          } else {
+            claim.onComplete(done -> executor.execute(() -> claimed(session, done, promise)));
+          }
         });
     return promise.future();
+  }
+
+  /** On the table's thread: the directory has answered the claim of a pending session. */
+  private void claimed(
+      Session session, AsyncResult<DeviceDirectory.Claim> claim, Promise<Session> promise) {
+    if (claim.succeeded()) {
+      opened(session, claim.result(), promise);
+    } else {
+      byId.remove(session);
+      log.error("session_claim_failed device={}", session.deviceId(), claim.cause());
+      promise.fail(claim.cause());
+    }
   }
 
   /**

@@ -201,6 +201,34 @@ class SessionTableTest {
         .isEqualTo("d20");
   }
 
+  /**
+   * Verifies that opening a session on the standalone directory, which answers a claim at once,
+   * costs one task on the table's thread: on a broker each task is a hop to that thread, paid by
+   * every connect (issue 17).
+   */
+  @Test
+  void opensWithOneTaskOnTheTablesThreadWhenTheDirectoryAnswersAtOnce() {
+    // given a table whose thread counts the tasks handed to it
+    AtomicLong tasks = new AtomicLong();
+    SessionTable counted =
+        SessionTable.builder(TableOptions.defaults(), now::get, "n1")
+            .events(new Recorder())
+            .executor(
+                task -> {
+                  tasks.incrementAndGet();
+                  task.run();
+                })
+            .build();
+
+    // when a device opens a session
+    Future<Session> opened =
+        counted.open(new OpenRequest("d1", "tcp", "10.0.0.1:4000", -1, null, (s, r) -> {}));
+
+    // then it is open after a single task
+    assertThat(opened.result().isOpen()).isTrue();
+    assertThat(tasks.get()).isEqualTo(1);
+  }
+
   private Session open(String deviceId, String transport, String remote) {
     return table
         .open(

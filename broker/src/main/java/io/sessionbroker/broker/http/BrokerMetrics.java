@@ -14,6 +14,7 @@ import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.spi.VertxMetricsFactory;
+import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.time.Duration;
@@ -52,9 +53,21 @@ public final class BrokerMetrics {
   /** Set last in {@link #start} (volatile): commands are counted from event loops once it is. */
   private volatile Timer commandRoundTrip;
 
-  /** Options that make Vert.x measure itself (event bus, HTTP, pools, JVM) into this registry. */
+  /**
+   * Options that make Vert.x measure itself (event bus, HTTP, JVM) into this registry. Not its TCP
+   * servers ({@code vertx_net_server_*}) nor its worker pools ({@code vertx_pool_*}): the first
+   * keeps a metrics object per connection and counts the bytes of every read and write (a PINGREQ
+   * is one of each), the second times every task handed to the session table's thread (two or more
+   * per connect); issue 17 measured both on the connect path (docs/benchmarks.md, "Connect cost,
+   * connection memory and PINGREQ"). Our own {@code sessionbroker_*} series count sessions per
+   * transport.
+   */
   public MicrometerMetricsOptions vertxOptions() {
-    return new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true);
+    return new MicrometerMetricsOptions()
+        .setEnabled(true)
+        .setJvmMetricsEnabled(true)
+        .addDisabledMetricsCategory(MetricsDomain.NET_SERVER)
+        .addDisabledMetricsCategory(MetricsDomain.NAMED_POOLS);
   }
 
   /** The factory to build Vert.x with, so that its metrics go to this registry. */

@@ -15,12 +15,9 @@ import io.sessionbroker.cluster.CloseReason;
 import io.sessionbroker.cluster.DeviceCommand;
 import io.sessionbroker.cluster.Session;
 import io.sessionbroker.transports.TransportName;
-import io.sessionbroker.transports.auth.DeviceAuth;
 import io.sessionbroker.transports.codec.Frames;
 import io.sessionbroker.transports.link.Link;
-import io.vertx.core.AsyncResult;
 import io.vertx.core.internal.net.NetSocketInternal;
-import io.vertx.mqtt.MqttAuth;
 import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.MqttWill;
 import io.vertx.mqtt.messages.MqttDisconnectMessage;
@@ -239,69 +236,18 @@ final class MqttLink implements Link.Wire<MqttEnd> {
   /** vertx-mqtt accepted the CONNECT's form; now the broker's rules, then the session table. */
   private void onConnect(MqttEndpoint endpoint) {
     this.endpoint = endpoint;
-    DeviceAuth auth = services.auth().forPeer(endpoint.sslSession());
-    boolean unnamed = requestedClientId == null || requestedClientId.isEmpty();
-    // A client that gives no client id ([MQTT-3.1.3-6] lets the server assign one) over a
-    // connection whose client certificate names a device is that device.
-    clientId =
-        unnamed && auth.certifiedDeviceId() != null
-            ? auth.certifiedDeviceId()
-            : endpoint.clientIdentifier();
-    ConnectRules.Refusal refusal = ConnectRules.admit(endpoint, clientId);
-    if (refusal != null) {
-      refused(refusal.rejection(), refusal.message(), MqttEnd.connack(refusal.code()));
-      return;
-    }
-    link.checking();
-    MqttAuth credentials = endpoint.auth();
-    auth.check(
-            services.context(),
-            clientId,
-            credentials == null ? null : credentials.getUsername(),
-            credentials == null ? null : credentials.getPassword())
-        .onComplete(this::onChecked);
+    ConnectStep step = new ConnectStep(services, link, endpoint, requestedClientId);
+    clientId = step.clientId();
+    step.check(this::onAdmitted);
   }
 
-  /** The CONNECT's credentials are checked: open, or CONNACK 0x86 / 0x05 after the delay. */
-  private void onChecked(AsyncResult<DeviceAuth.Verdict> checked) {
-    if (link.state() != Link.State.CHECKING) {
-      return; // the CONNECT deadline or the socket's loss came first
-    }
-    DeviceAuth.Verdict verdict = DeviceAuth.Verdict.of(checked);
-    if (!verdict.accepted()) {
-      link.refuse(
-          Frames.AUTH_FAILED,
-          verdict.message(),
-          clientId,
-          MqttEnd.connack(ConnectRules.badCredentials(endpoint.protocolVersion())),
-          verdict.delayMs(),
-          verdict.report());
-      return;
-    }
-    user = verdict.user();
-    will = endpoint.will() != null && endpoint.will().isWillFlag() ? endpoint.will() : null;
-    // %u and `user` sections name a user only the password file vouched for (a token or a
-    // certificate authenticates the client id, not the user name); with authentication off
-    // (loopback
-    // only) the CONNECT's user name is all there is.
-    String aclUser =
-        services.auth().required()
-            ? user
-            : endpoint.auth() == null ? null : endpoint.auth().getUsername();
-    acl = services.acl().forClient(clientId, aclUser);
-    if (will != null && !acl.now().mayPublish(will.getWillTopic())) {
-      services.denials().add(AclDenials.Action.WILL);
-      ConnectRules.Refusal denied = WillRules.notAuthorized(endpoint.protocolVersion(), will);
-      refused(denied.rejection(), denied.message(), MqttEnd.connack(denied.code()));
-      return;
-    }
-    sessionExpirySeconds =
-        ConnectRules.sessionExpirySeconds(
-            endpoint.protocolVersion(), endpoint.isCleanSession(), endpoint.connectProperties());
-    long heartbeatMs =
-        ConnectRules.requestedHeartbeatMs(
-            endpoint.keepAliveTimeSeconds(), services.options().maxKeepAliveSeconds());
-    link.open(clientId, heartbeatMs, Wills.toJson(will));
+  /** The CONNECT passed the broker's rules and its credentials: open the session. */
+  private void onAdmitted(ConnectStep.Admitted admitted) {
+    user = admitted.user();
+    will = admitted.will();
+    acl = admitted.acl();
+    sessionExpirySeconds = admitted.sessionExpirySeconds();
+    link.open(clientId, admitted.heartbeatMs(), Wills.toJson(will));
   }
 
   /**

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# What a connection session costs the broker (issue 17): CPU per connect (TCP, MQTT; warm), RSS and live heap per
+# session at 19,000 mixed TCP/MQTT/WebSocket (fresh broker, bin/broker's JVM flags), CPU per 1,000 PINGREQs, with
+# Mosquitto beside ours. About 7 minutes for the default 3 runs; build the jars first
+# (mvn -B -q -Dmaven.test.skip=true package -pl broker,bench -am).
+#   bench/session-cost.sh [RUNS] [PARTS]     PARTS: any of connect,ping,memory,mosquitto (default all)
+# Env: OUT (default bench/target/session-cost), PORT_BASE (default 21000: tcp PORT_BASE, udp +1, websocket +80,
+#      http +70, bridge +900, mqtt PORT_BASE+883, Mosquitto PORT_BASE-5116), BROKER_JAVA_OPTS (passed to bin/broker),
+#      ROOT (the checkout whose bin/broker and bench/target/benchmarks.jar run; default this one).
+# Figures come from the load generator's BrokerSampler (/proc/PID utime+stime and RSS) and jcmd GC.class_histogram.
+set -euo pipefail
+root="${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+cd "$root"
+runs="${1:-3}"
+parts="${2:-connect,ping,memory,mosquitto}"
+out="${OUT:-$root/bench/target/session-cost}"
+base="${PORT_BASE:-21000}"
+jar="$root/bench/target/benchmarks.jar"
+mkdir -p "$out"
+log() { echo "session-cost: $(date -u +%T) $*" >&2; }
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+want() { [[ ",$parts," == *",$1,"* ]]; }
+
+pid=""
+start_broker() {  # a fresh broker through bin/broker; connect limits off (the load generator is one address)
+  env BROKER_LIMITS_CONNECTS_PER_SECOND=0 BROKER_LIMITS_CONNECTS_PER_SECOND_PER_ADDRESS=0 \
+    BROKER_TCP_PORT=$base BROKER_UDP_PORT=$((base + 1)) BROKER_MQTT_PORT=$((base + 883)) \
+    BROKER_WEBSOCKET_PORT=$((base + 80)) BROKER_BRIDGE_PORT=$((base + 900)) BROKER_HTTP_PORT=$((base + 70)) \
+    bin/broker --conf conf/broker.json > "$out/broker-$1.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 300); do grep -q "ready in" "$out/broker-$1.log" && return 0; sleep 0.2; done
+  log "broker $1 did not start"; exit 1
+}
+start_mosquitto() {
+  printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nmax_connections -1\nlog_dest stderr\nlog_type error\nuser root\n' \
+    $((base - 5116)) > "$out/mosquitto.conf"
+  mosquitto -c "$out/mosquitto.conf" > "$out/mosquitto.log" 2>&1 &
+  pid=$!
+  sleep 1
+}
+stop() { kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; sleep 1; }
+ours="--tcp-port $base --udp-port $((base + 1)) --mqtt-port $((base + 883)) --ws-port $((base + 80)) --bridge-port $((base + 900))"
+mosq="--mqtt-port $((base - 5116)) --bridge-port 0"
+lg() {  # lg NAME ARGS...: one load test; JSON in $out/NAME.json
+  local name="$1"; shift
+  echo "java -cp bench/target/benchmarks.jar io.sessionbroker.bench.load.LoadGen $* --broker-pid PID" > "$out/$name.cmd"
+  log "$name (load $(load))"; load > "$out/$name.load"
+  java -cp "$jar" io.sessionbroker.bench.load.LoadGen "$@" --broker-pid "$pid" --json "$out/$name.json" \
+    > "$out/$name.txt" 2>&1 || log "$name failed (see $out/$name.txt)"
+  sleep 1
+}
+live_heap() { jcmd "$pid" GC.class_histogram > "$out/$1.histo"; awk '/^Total/ {print $3}' "$out/$1.histo"; }
+connects() {  # the suite's connect test: 10,000 devices, two load-generator processes, 1,000 in flight each
+  lg "$1" $2 --transports "$3" --devices 10000 --per-process 5000 --rate 0 --max-pending 1000 \
+    --heartbeat-ms 30000 --hold-s 0 --prefix "$1-"
+}
+
+if want connect || want ping; then
+  start_broker warm
+  # warm-up, discarded: the JIT compiles the connect path over the first tens of thousands of connects
+  for w in 1 2 3 4; do connects "warmup-$w" "$ours" tcp,mqtt; done
+  lg warmup-ping $ours --transports mqtt --devices 10000 --rate 5000 --heartbeat-ms 2000 --hold-s 10 --prefix wp-
+  for run in $(seq 1 "$runs"); do
+    if want connect; then
+      connects "connect-tcp-$run" "$ours" tcp
+      connects "connect-mqtt-$run" "$ours" mqtt
+    fi
+    if want ping; then
+      lg "ping-ours-$run" $ours --transports mqtt --devices 10000 --rate 5000 --heartbeat-ms 2000 --hold-s 10 \
+        --prefix "p$run-"
+    fi
+  done
+  stop
+fi
+if want mosquitto; then
+  start_mosquitto
+  for run in $(seq 1 "$runs"); do
+    want connect && connects "connect-mqtt-mosquitto-$run" "$mosq" mqtt
+    want ping && lg "ping-mosquitto-$run" $mosq --transports mqtt --devices 10000 --rate 5000 --heartbeat-ms 2000 \
+      --hold-s 10 --prefix "p$run-"
+  done
+  stop
+fi
+if want memory; then
+  for run in $(seq 1 "$runs"); do
+    start_broker "memory-$run"
+    live_heap "heap-idle-$run" > "$out/heap-idle-$run.txt"; sleep 2
+    ( for _ in $(seq 1 600); do
+        [ "$(python3 "$root/bench/bridge-count.py" 127.0.0.1 $((base + 900)) 2>/dev/null \
+          | sed -n 's/.*"total" *: *\([0-9]*\).*/\1/p')" = 19000 ] && break
+        sleep 0.5
+      done
+      sleep 3; live_heap "heap-held-$run" > "$out/heap-held-$run.txt"
+      grep -E 'VmRSS|RssAnon|RssFile' "/proc/$pid/status" > "$out/rss-held-$run.txt" ) &
+    reader=$!
+    lg "memory-$run" $ours --transports tcp,mqtt,websocket --devices 19000 --rate 5000 --heartbeat-ms 30000 \
+      --hold-s 10 --prefix "m$run-"
+    wait "$reader"
+    stop
+  done
+fi
+python3 - "$out" <<'EOF'
+import glob, json, os, statistics, sys
+out = sys.argv[1]
+def pick(name, path):
+    vals = []
+    for f in sorted(glob.glob(f"{out}/{name}-[0-9].json")):
+        v = json.load(open(f))
+        for k in path.split("."):
+            v = v.get(k) if isinstance(v, dict) else None
+        if v is not None:
+            vals.append(v)
+    return vals
+def show(label, vals, unit=""):
+    if vals:
+        print(f"{label}: {min(vals):,.1f} / {statistics.median(vals):,.1f} / {max(vals):,.1f}{unit}  (min / median / max of {len(vals)})")
+for t in ["tcp", "mqtt", "mqtt-mosquitto"]:
+    show(f"connect {t}: connects/s", pick(f"connect-{t}", "totals.connectsPerS"), "/s")
+    show(f"connect {t}: broker CPU per connect", pick(f"connect-{t}", "broker.cpuUsPerConnect"), " µs")
+for b in ["ours", "mosquitto"]:
+    show(f"PINGREQ {b}: broker CPU per 1,000", pick(f"ping-{b}", "broker.cpuMsPer1000Pings"), " ms")
+    show(f"PINGREQ {b}: PINGREQs/s in the hold", pick(f"ping-{b}", "broker.holdPingsPerS"), "/s")
+show("memory: RSS per session", pick("memory", "broker.rssPerSessionBytes"), " B")
+live = []
+for i in range(1, 10):
+    try:
+        idle = int(open(f"{out}/heap-idle-{i}.txt").read()); held = int(open(f"{out}/heap-held-{i}.txt").read())
+        live.append((held - idle) / 19000)
+    except (OSError, ValueError):
+        pass
+show("memory: live heap per session (jcmd GC.class_histogram, held - idle)", live, " B")
+EOF
