@@ -153,7 +153,7 @@ class Node:
         self.starts += 1
         log = open(os.path.join(self.logdir, f"node{self.index}-{self.starts}.log"), "w")
         env = dict(os.environ, BROKER_CLUSTER_NAME=self.name,
-                   BROKER_JAVA_OPTS="-Xmx384m -XX:+UseSerialGC",
+                   BROKER_JAVA_OPTS="-Xmx512m",  # bin/broker picks the collector
                    # every device connects from one address; thousands reconnect at once after a fault
                    BROKER_LIMITS_CONNECTS_PER_SECOND="0", BROKER_LIMITS_CONNECTS_PER_SECOND_PER_ADDRESS="0")
         wrapper = []
