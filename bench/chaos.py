@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Chaos run against three clustered brokers on this machine (docs/cluster.md, "Chaos run").
 
-Usage: bench/chaos.py [--seed N] [--devices N] [--faults N] [--dir DIR]
+Usage: bench/chaos.py [--seed N] [--devices N] [--faults N | --minutes M] [--partitions] [--dir DIR]
 
 Starts three `bin/broker --cluster` nodes (port offsets 20000/20100/20200, a cluster name of their own), connects
 N TCP devices spread over them (a device whose connection closes reconnects to a random node), then applies a
@@ -10,19 +10,104 @@ SIGKILL + restart, SIGSTOP for 3-10 s + SIGCONT, graceful restart (SIGTERM + sta
 every device is connected and reads the cluster's whole event log (sessions.admin.events) and session list, and
 checks: every session opened once and closed at most once, after its open; every session without a close is
 listed, once; no device has two live sessions; no NODE_LOST for a session of a node that was never killed, frozen
-or restarted; the cluster has three members. Exit 0 when all hold, 1 with the violations otherwise.
-Network partitions are not among the faults yet (they need the namespaces of a test fixture).
+or cut off (a graceful restart does not count); the cluster has three members. Exit 0 when all hold, 1 with the
+violations otherwise.
+
+--partitions runs each node in a network namespace of its own (root and iproute2 needed), as PartitionIT does:
+a cluster link per node on a bridge without an address here (Hazelcast, event bus), and a device link on a second
+bridge that has 10.253.S.254 here (devices, admin bridge). Faults then include a partition: the node's cluster link
+goes down for 5-20 s while its devices still reach it. Listeners beyond loopback need credentials, so the nodes get
+a device secret and an admin token of the run's own.
 """
-import argparse, asyncio, json, os, random, signal, socket, struct, subprocess, sys, threading, time, uuid
+import argparse, asyncio, base64, hashlib, hmac, json, os, random, signal, socket, struct, subprocess, sys, \
+    threading, time, uuid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OFFSETS = [20000, 20100, 20200]
+SECRET = "chaos-run-device-secret-" + uuid.uuid4().hex
+ADMIN_TOKEN = "chaos-run-admin-" + uuid.uuid4().hex
 
 
-def bridge_request(port, address, body, timeout=30):
-    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+def token(device):
+    """DeviceAuth.tokenFor: HMAC-SHA256 of the device id, base64url without padding."""
+    digest = hmac.new(SECRET.encode(), device.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def sh(*command, check=True):
+    result = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if check and result.returncode != 0:
+        raise SystemExit(f"{' '.join(command)}: {result.stderr.decode().strip()}")
+    return result.returncode
+
+
+class Namespaces:
+    """Three namespaces, a cluster bridge (no address here) and a device bridge (10.253.S.254 here)."""
+
+    def __init__(self, logdir):
+        self.prefix = "sbc%d" % (os.getpid() % 100000)
+        self.subnet = 200 + os.getpid() % 50
+        self.created = []
+        if sh("ip", "netns", "add", self.ns(0), check=False) != 0:
+            raise SystemExit("cannot create a network namespace (root and iproute2 needed for --partitions)")
+        self.created.append(("netns", self.ns(0)))
+        for i in (1, 2):
+            sh("ip", "netns", "add", self.ns(i))
+            self.created.append(("netns", self.ns(i)))
+        for kind in ("c", "d"):
+            sh("ip", "link", "add", self.prefix + kind + "br", "type", "bridge")
+            self.created.append(("link", self.prefix + kind + "br"))
+        sh("ip", "addr", "add", f"10.253.{self.subnet}.254/24", "dev", self.prefix + "dbr")
+        for kind in ("c", "d"):
+            sh("ip", "link", "set", self.prefix + kind + "br", "up")
+        for i in range(3):
+            self.link(i, "c", "cluster", self.cluster_address(i))
+            self.link(i, "d", "devices", self.device_address(i))
+            sh("ip", "-n", self.ns(i), "link", "set", "lo", "up")
+        shipped = open(os.path.join(ROOT, "conf", "cluster.xml")).read()
+        members = "".join(f"<member>{self.cluster_address(i)}:5701</member>" for i in range(3))
+        self.cluster_xml = os.path.join(logdir, "cluster.xml")
+        with open(self.cluster_xml, "w") as out:
+            out.write(shipped.replace("<member>127.0.0.1</member>", members)
+                      .replace("<interface>127.0.0.1</interface>", f"<interface>10.252.{self.subnet}.*</interface>"))
+
+    def ns(self, i):
+        return f"{self.prefix}n{i}"
+
+    def cluster_address(self, i):
+        return f"10.252.{self.subnet}.{i + 1}"
+
+    def device_address(self, i):
+        return f"10.253.{self.subnet}.{i + 1}"
+
+    def link(self, i, kind, name, address):
+        outside, inside = f"{self.prefix}{kind}{i}", f"{self.prefix}{kind}{i}n"
+        sh("ip", "link", "add", outside, "type", "veth", "peer", "name", inside)
+        self.created.append(("link", outside))
+        sh("ip", "link", "set", inside, "netns", self.ns(i))
+        sh("ip", "-n", self.ns(i), "link", "set", inside, "name", name)
+        sh("ip", "-n", self.ns(i), "addr", "add", address + "/24", "dev", name)
+        sh("ip", "-n", self.ns(i), "link", "set", name, "up")
+        sh("ip", "link", "set", outside, "master", self.prefix + kind + "br", "up")
+
+    def cut(self, i):
+        sh("ip", "link", "set", f"{self.prefix}c{i}", "down")
+
+    def heal(self, i):
+        sh("ip", "link", "set", f"{self.prefix}c{i}", "up")
+
+    def close(self):
+        for kind, name in reversed(self.created):
+            sh("ip", "netns" if kind == "netns" else "link", "del", name, check=False)
+
+
+def bridge_request(port, address, body, timeout=30, host="127.0.0.1", admin_token=None):
+    s = socket.create_connection((host, port), timeout=timeout)
     try:
-        frame = json.dumps({"type": "send", "address": address, "body": body, "replyAddress": "r"}).encode()
+        message = {"type": "send", "address": address, "body": body, "replyAddress": "r"}
+        if admin_token:
+            message["headers"] = {"authorization": "Bearer " + admin_token}
+        frame = json.dumps(message).encode()
         s.sendall(struct.pack(">I", len(frame)) + frame)
 
         def read(n):
@@ -45,9 +130,16 @@ def bridge_request(port, address, body, timeout=30):
 
 
 class Node:
-    def __init__(self, index, name, logdir):
-        self.index, self.name, self.logdir = index, name, logdir
+    def __init__(self, index, name, logdir, net=None):
+        self.index, self.name, self.logdir, self.net = index, name, logdir, net
         self.proc, self.node_id, self.starts = None, None, 0
+
+    @property
+    def host(self):
+        return self.net.device_address(self.index) if self.net else "127.0.0.1"
+
+    def request(self, address, body, timeout=30):
+        return bridge_request(self.bridge, address, body, timeout, self.host, ADMIN_TOKEN if self.net else None)
 
     @property
     def bridge(self):
@@ -61,9 +153,20 @@ class Node:
         self.starts += 1
         log = open(os.path.join(self.logdir, f"node{self.index}-{self.starts}.log"), "w")
         env = dict(os.environ, BROKER_CLUSTER_NAME=self.name,
-                   BROKER_JAVA_OPTS="-Xmx384m -XX:+UseSerialGC")
-        self.proc = subprocess.Popen([os.path.join(ROOT, "bin", "broker"), "--cluster", "--port-offset",
-                                      str(OFFSETS[self.index])], stdout=log, stderr=subprocess.STDOUT, env=env)
+                   BROKER_JAVA_OPTS="-Xmx512m",  # bin/broker picks the collector
+                   # every device connects from one address; thousands reconnect at once after a fault
+                   BROKER_LIMITS_CONNECTS_PER_SECOND="0", BROKER_LIMITS_CONNECTS_PER_SECOND_PER_ADDRESS="0")
+        wrapper = []
+        if self.net:
+            wrapper = ["ip", "netns", "exec", self.net.ns(self.index)]
+            env.update(BROKER_TCP_HOST=self.host, BROKER_BRIDGE_HOST=self.host,
+                       BROKER_CLUSTER_HOST=self.net.cluster_address(self.index),
+                       BROKER_CLUSTER_CONFIG_FILE=self.net.cluster_xml, BROKER_AUTH_SECRET=SECRET,
+                       BROKER_AUTH_ALLOW_INSECURE="true", BROKER_AUTH_FAILURE_DELAY_MS="0",
+                       BROKER_HTTP_ADMIN_TOKEN=ADMIN_TOKEN)
+        self.proc = subprocess.Popen(wrapper + [os.path.join(ROOT, "bin", "broker"), "--cluster", "--port-offset",
+                                                str(OFFSETS[self.index])],
+                                     stdout=log, stderr=subprocess.STDOUT, env=env)
         self.log = log.name
 
     def await_ready(self, timeout=180):
@@ -86,6 +189,7 @@ class Devices:
     """TCP devices on an asyncio loop in a thread; a closed device reconnects to a random node."""
 
     def __init__(self, count, ports, seed):
+        # ports: (host, port) of each node's TCP transport
         self.count, self.ports, self.rand = count, ports, random.Random(seed)
         self.live = {}
         self.loop = asyncio.new_event_loop()
@@ -97,8 +201,9 @@ class Devices:
         port = self.ports[i % len(self.ports)]
         while True:
             try:
-                r, w = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 10)
-                w.write((json.dumps({"type": "hello", "device": f"chaos-{i}", "heartbeat": 30}) + "\n").encode())
+                r, w = await asyncio.wait_for(asyncio.open_connection(*port), 10)
+                hello = {"type": "hello", "device": f"chaos-{i}", "heartbeat": 30, "token": token(f"chaos-{i}")}
+                w.write((json.dumps(hello) + "\n").encode())
                 await w.drain()
                 welcome = json.loads(await asyncio.wait_for(r.readline(), 30) or b"{}")
                 if welcome.get("type") != "welcome":
@@ -124,10 +229,41 @@ class Devices:
             port = self.rand.choice(self.ports)
 
 
+class LogReader:
+    """Reads the cluster's event log as it grows, from a node not under a fault (a cut-off node's log is its own
+    copy), so that a long run keeps every event although the ring holds only the last 100,000."""
+
+    def __init__(self, nodes):
+        self.nodes, self.events, self.next, self.avoid, self.gaps = nodes, [], 0, None, []
+        self.lock, self.stopped = threading.Lock(), False
+        self.next = nodes[0].request("sessions.admin.events", {"fromSeq": 2 ** 62, "max": 1})["nextSeq"]
+        threading.Thread(target=self.run, daemon=True).start()
+
+    def run(self):
+        while not self.stopped:
+            try:
+                self.poll()
+            except Exception:
+                pass
+            time.sleep(2)
+
+    def poll(self):
+        with self.lock:
+            node = next(n for n in self.nodes if n.index != self.avoid)
+            while True:
+                page = node.request("sessions.admin.events", {"fromSeq": self.next, "max": 1000}, timeout=10)
+                if page.get("gap"):
+                    self.gaps.append((self.next, page.get("oldestSeq")))
+                if not page["events"]:
+                    return
+                self.events += page["events"]
+                self.next = page["nextSeq"]
+
+
 def whole(nodes, members=3):
     for node in nodes:
         try:
-            count = bridge_request(node.bridge, "sessions.admin.count", {}, timeout=10)
+            count = node.request("sessions.admin.count", {}, timeout=10)
             if len(count.get("byNode", {})) == members and "unreachable" not in count:
                 return count
         except Exception:
@@ -150,29 +286,38 @@ def main():
     ap.add_argument("--seed", type=int, default=16)
     ap.add_argument("--devices", type=int, default=3000)
     ap.add_argument("--faults", type=int, default=12)
+    ap.add_argument("--minutes", type=float, default=0, help="apply faults until this long has passed (not --faults)")
+    ap.add_argument("--partitions", action="store_true", help="nodes in network namespaces; partitions among the faults")
     ap.add_argument("--dir", default=os.path.join(ROOT, "bench", "target", "chaos-" + time.strftime("%Y%m%d-%H%M%S")))
     args = ap.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     rand = random.Random(args.seed)
     name = "chaos-" + uuid.uuid4().hex[:8]
-    nodes = [Node(i, name, args.dir) for i in range(3)]
-    faulted = set()  # node ids that were killed, frozen or restarted: NODE_LOST is allowed for their sessions
+    net = Namespaces(args.dir) if args.partitions else None
+    nodes = [Node(i, name, args.dir, net) for i in range(3)]
+    faulted = set()  # node ids that were killed, frozen or cut off: NODE_LOST is allowed for their sessions
+    kinds = ["kill", "freeze", "restart"] + (["partition"] if net else [])
     try:
         for node in nodes:
             node.start()
         for node in nodes:
             node.await_ready()
         await_whole(nodes)
-        devices = Devices(args.devices, [n.tcp for n in nodes], args.seed)
+        reader = LogReader(nodes)
+        devices = Devices(args.devices, [(n.host, n.tcp) for n in nodes], args.seed)
         t0 = time.time()
         while len(devices.live) < args.devices and time.time() - t0 < 300:
             time.sleep(1)
         print(f"chaos seed={args.seed} devices={len(devices.live)} connected", flush=True)
-        for k in range(args.faults):
+        began, k = time.time(), 0
+        while (time.time() - began < args.minutes * 60) if args.minutes else k < args.faults:
+            k += 1
             node = rand.choice(nodes)
-            fault = rand.choice(["kill", "freeze", "restart"])
-            faulted.add(node.node_id)
+            fault = rand.choice(kinds)
+            if fault != "restart":
+                faulted.add(node.node_id)
             started = time.time()
+            reader.avoid = node.index
             if fault == "kill":
                 node.signal(signal.SIGKILL)
                 node.proc.wait()
@@ -184,41 +329,49 @@ def main():
                 time.sleep(seconds)
                 node.signal(signal.SIGCONT)
                 fault += " %.1fs" % seconds
+            elif fault == "partition":
+                seconds = rand.uniform(5, 20)
+                net.cut(node.index)
+                time.sleep(seconds)
+                net.heal(node.index)
+                fault += " %.1fs" % seconds
             else:
                 node.signal(signal.SIGTERM)
                 node.proc.wait(timeout=120)
                 node.start()
                 node.await_ready()
-            faulted.add(node.node_id)
             await_whole(nodes)
-            print(f"fault {k + 1}/{args.faults}: {fault} node {node.index} -> whole again after "
-                  f"{time.time() - started:.1f} s, devices live {len(devices.live)}", flush=True)
+            t1 = time.time()
+            while len(devices.live) < args.devices and time.time() - t1 < 120:
+                time.sleep(0.5)
+            print(f"{time.strftime('%H:%M:%S')} fault {k}: {fault} node {node.index} -> whole again after "
+                  f"{t1 - started:.1f} s, devices live {len(devices.live)} after {time.time() - started:.1f} s",
+                  flush=True)
         t0 = time.time()
         while len(devices.live) < args.devices and time.time() - t0 < 300:
             time.sleep(1)
         time.sleep(15)  # quiet: withheld closes settle, rechecks after a merge run (10 s)
-        return check(nodes, devices, faulted, args.dir)
+        reader.avoid = None
+        reader.poll()
+        reader.stopped = True
+        return check(nodes, reader, faulted, args.dir)
     finally:
         for node in nodes:
             if node.proc and node.proc.poll() is None:
                 node.signal(signal.SIGCONT)
                 node.signal(signal.SIGKILL)
+                node.proc.wait()
+        if net:
+            net.close()
 
 
-def check(nodes, devices, faulted, logdir):
-    bridge = nodes[0].bridge
-    events, seq = [], 0
-    while True:
-        page = bridge_request(bridge, "sessions.admin.events", {"fromSeq": seq, "max": 1000})
-        if page.get("gap"):
-            print("warning: the event log overwrote events; counts start at seq", page.get("oldestSeq"))
-        if not page["events"]:
-            break
-        events += page["events"]
-        seq = page["nextSeq"]
+def check(nodes, reader, faulted, logdir):
+    events = reader.events
+    for asked, oldest in reader.gaps:
+        print(f"warning: the event log overwrote events before they were read (asked {asked}, oldest {oldest})")
     listed, offset = [], 0
     while True:
-        page = bridge_request(bridge, "sessions.admin.list", {"offset": offset, "limit": 1000})
+        page = nodes[0].request("sessions.admin.list", {"offset": offset, "limit": 1000})
         listed += page["sessions"]
         offset += len(page["sessions"])
         if not page["sessions"] or offset >= page["total"]:
@@ -235,7 +388,7 @@ def check(nodes, devices, faulted, logdir):
             if sid not in opened:
                 violations.append(f"{sid} closed before (or without) its open: {body}")
             if body.get("reason") == "NODE_LOST" and body.get("node") not in faulted:
-                violations.append(f"{sid} NODE_LOST but its node {body.get('node')} was never faulted")
+                violations.append(f"{sid} NODE_LOST but its node {body.get('node')} was never killed, frozen or cut off")
     for sid, closes in closed.items():
         if len(closes) > 1:
             violations.append(f"{sid} closed {len(closes)} times: {[c.get('reason') for c in closes]}")

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.MatchResult;
@@ -39,8 +40,22 @@ final class BrokerProcess implements AutoCloseable {
    */
   static BrokerProcess start(Path conf, int portOffset, List<String> jvmOptions)
       throws IOException {
+    return start(conf, portOffset, jvmOptions, List.of(), Map.of());
+  }
+
+  /**
+   * As {@link #start(Path, int, List)}, run by {@code wrapper} (e.g. {@code ip netns exec NS},
+   * which execs the JVM: the process is still the broker's) with {@code env} added.
+   */
+  static BrokerProcess start(
+      Path conf,
+      int portOffset,
+      List<String> jvmOptions,
+      List<String> wrapper,
+      Map<String, String> env)
+      throws IOException {
     Path log = conf.resolveSibling("node-" + portOffset + "-" + System.nanoTime() + ".log");
-    List<String> command = new ArrayList<>();
+    List<String> command = new ArrayList<>(wrapper);
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmOptions);
     command.add("-cp");
@@ -54,8 +69,9 @@ final class BrokerProcess implements AutoCloseable {
             String.valueOf(portOffset),
             "--conf",
             conf.toString()));
-    Process process =
-        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().putAll(env);
+    Process process = builder.redirectErrorStream(true).redirectOutput(log.toFile()).start();
     return new BrokerProcess(portOffset, log, process);
   }
 

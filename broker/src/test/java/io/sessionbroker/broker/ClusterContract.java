@@ -61,7 +61,7 @@ final class ClusterContract implements AutoCloseable {
     merge = new TapMerge(contract);
     try {
       for (int node : watched) {
-        Tap tap = new Tap(node, new BridgeClient("127.0.0.1", cluster.bridgePort(node)));
+        Tap tap = new Tap(node, cluster.bridge(node));
         taps.add(tap);
         tap.bridge.tap(frame -> received(tap, frame));
         tap.bridge.registerAndSync(Addresses.OPENED, Addresses.CLOSED, Addresses.REJECTED);

@@ -28,9 +28,14 @@ final class EventRecorder implements AutoCloseable {
   private volatile boolean closed;
 
   EventRecorder(int port, String... addresses) throws IOException, InterruptedException {
-    bridge = new BridgeClient("127.0.0.1", port);
+    this(new BridgeClient("127.0.0.1", port), addresses);
+  }
+
+  /** Records what {@code bridge} (a client of its own, e.g. with a token) receives. */
+  EventRecorder(BridgeClient bridge, String... addresses) throws IOException, InterruptedException {
+    this.bridge = bridge;
     bridge.registerAndSync(addresses);
-    drainer = new Thread(this::drain, "event-recorder-" + port);
+    drainer = new Thread(this::drain, "event-recorder");
     drainer.setDaemon(true);
     drainer.start();
   }

@@ -2,6 +2,7 @@ package io.sessionbroker.broker;
 
 import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.testkit.TcpDevice;
+import io.sessionbroker.transports.auth.DeviceAuth;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.DatagramSocket;
@@ -35,14 +36,25 @@ final class ThreeNodes implements AutoCloseable {
   static final List<String> JVM =
       List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
+  /** The device token secret and the bridge's admin token of nodes in network namespaces. */
+  private static final String SECRET = "three-nodes-device-secret-0123456789";
+
+  private static final String ADMIN_TOKEN = "three-nodes-admin-token";
+
   final BrokerProcess[] nodes = new BrokerProcess[3];
   final Path conf;
   private final int base;
+
+  /** The namespaces the nodes run in, or null: all three on this namespace's loopback. */
+  private final NetworkNamespaces net;
+
+  private final DeviceAuth auth = DeviceAuth.withSecret(SECRET);
   BridgeClient admin;
 
-  private ThreeNodes(Path conf, int base) {
+  private ThreeNodes(Path conf, int base, NetworkNamespaces net) {
     this.conf = conf;
     this.base = base;
+    this.net = net;
   }
 
   /** Starts the three nodes and waits until node A's admin API answers for all three. */
@@ -62,17 +74,32 @@ final class ThreeNodes implements AutoCloseable {
    */
   static ThreeNodes start(String name, List<String> jvm, Duration failureDetection)
       throws Exception {
+    return start(name, jvm, failureDetection, null);
+  }
+
+  /**
+   * Starts the three nodes each in a namespace of {@code net}: Hazelcast and the event bus on its
+   * cluster link, the TCP transport and the bridge on its device link (beyond loopback, so with
+   * device tokens and an admin token), everything else on the namespace's own loopback.
+   */
+  static ThreeNodes start(String name, NetworkNamespaces net) throws Exception {
+    return start(name, JVM, SHIPPED_FAILURE_DETECTION, net);
+  }
+
+  private static ThreeNodes start(
+      String name, List<String> jvm, Duration failureDetection, NetworkNamespaces net)
+      throws Exception {
     Path dir = Path.of("target", name + "-" + UUID.randomUUID()).toAbsolutePath();
     int base = freeBase();
-    ThreeNodes cluster = new ThreeNodes(writeConf(dir, base, failureDetection), base);
+    ThreeNodes cluster = new ThreeNodes(writeConf(dir, base, failureDetection, net), base, net);
     try {
       for (int i = 0; i < 3; i++) {
-        cluster.nodes[i] = BrokerProcess.start(cluster.conf, 10 * i, jvm);
+        cluster.nodes[i] = cluster.launch(i, jvm);
       }
       for (BrokerProcess node : cluster.nodes) {
         node.awaitReady(Duration.ofSeconds(90));
       }
-      cluster.admin = new BridgeClient("127.0.0.1", cluster.bridgePort(0));
+      cluster.admin = cluster.bridge(0);
       cluster.awaitMembers(3);
       return cluster;
     } catch (Exception | AssertionError e) {
@@ -87,12 +114,30 @@ final class ThreeNodes implements AutoCloseable {
    * members.
    */
   void restart(int index) throws Exception {
-    nodes[index] = BrokerProcess.start(conf, 10 * index, JVM);
+    nodes[index] = launch(index, JVM);
     nodes[index].awaitReady(Duration.ofSeconds(90));
+    if (index == 0) {
+      // the admin client's bridge went down with node A
+      admin.close();
+      admin = bridge(0);
+    }
     awaitMembers(3);
   }
 
-  private static Path writeConf(Path dir, int base, Duration failureDetection) throws IOException {
+  private BrokerProcess launch(int index, List<String> jvm) throws IOException {
+    if (net == null) {
+      return BrokerProcess.start(conf, 10 * index, jvm);
+    }
+    Map<String, String> env =
+        Map.of(
+            "BROKER_TCP_HOST", net.deviceAddress(index),
+            "BROKER_BRIDGE_HOST", net.deviceAddress(index),
+            "BROKER_CLUSTER_HOST", net.clusterAddress(index));
+    return BrokerProcess.start(conf, 10 * index, jvm, net.enter(index), env);
+  }
+
+  private static Path writeConf(
+      Path dir, int base, Duration failureDetection, NetworkNamespaces net) throws IOException {
     Files.createDirectories(dir);
     String shipped = Files.readString(Path.of("..", "conf", "cluster.xml"));
     String clusterXml =
@@ -102,8 +147,19 @@ final class ThreeNodes implements AutoCloseable {
     if (!shipped.contains(NO_HEARTBEAT.formatted(SHIPPED_FAILURE_DETECTION.toSeconds()))) {
       throw new IllegalStateException("conf/cluster.xml no longer sets " + NO_HEARTBEAT);
     }
+    if (net != null) {
+      clusterXml = onClusterLinks(clusterXml, net);
+    }
     Files.writeString(dir.resolve("cluster.xml"), clusterXml);
     JsonObject json = ConfigLoader.load(BrokerHarness.SHIPPED_CONF, Map.of());
+    if (net != null) {
+      // the TCP transport and the bridge listen on the device link, beyond loopback
+      json.getJsonObject("auth")
+          .put("secret", SECRET)
+          .put("allowInsecure", true)
+          .put("failureDelayMs", 0);
+      json.getJsonObject("http").put("adminToken", ADMIN_TOKEN);
+    }
     json.getJsonObject("table").put("minHeartbeatMs", 100).put("minTimeoutMs", 100);
     json.getJsonObject("tcp").put("port", base);
     // All the test's devices connect from 127.0.0.1, thousands at once in NodeLossTimeIT.
@@ -120,6 +176,25 @@ final class ThreeNodes implements AutoCloseable {
     Path file = dir.resolve("broker.json");
     Files.writeString(file, json.encodePrettily());
     return file;
+  }
+
+  /**
+   * The shipped member list and interface (127.0.0.1) replaced by the three cluster links, as
+   * docs/cluster.md "Members on other hosts" tells an operator.
+   */
+  private static String onClusterLinks(String clusterXml, NetworkNamespaces net) {
+    String member = "<member>127.0.0.1</member>";
+    String loopback = "<interface>127.0.0.1</interface>";
+    if (!clusterXml.contains(member) || !clusterXml.contains(loopback)) {
+      throw new IllegalStateException("conf/cluster.xml no longer lists " + member + loopback);
+    }
+    StringBuilder members = new StringBuilder();
+    for (int node = 0; node < 3; node++) {
+      members.append("<member>").append(net.clusterAddress(node)).append(":5701</member>");
+    }
+    return clusterXml
+        .replace(member, members)
+        .replace(loopback, "<interface>" + net.clusterInterface() + "</interface>");
   }
 
   /** A base port whose six listeners are free at offsets 0, 10 and 20. */
@@ -169,8 +244,35 @@ final class ThreeNodes implements AutoCloseable {
     return port("bridge", node);
   }
 
+  /** Where the test reaches node {@code node}'s TCP transport and bridge. */
+  String host(int node) {
+    return net == null ? "127.0.0.1" : net.deviceAddress(node);
+  }
+
+  /** A new client of node {@code node}'s bridge (with the admin token where one is needed). */
+  BridgeClient bridge(int node) throws IOException {
+    return new BridgeClient(host(node), bridgePort(node), net == null ? "" : ADMIN_TOKEN);
+  }
+
   TcpDevice tcp(int node) throws IOException {
-    return new TcpDevice("127.0.0.1", port("tcp", node));
+    return new TcpDevice(host(node), port("tcp", node));
+  }
+
+  /**
+   * Says hello as {@code deviceId} on {@code device} (with its token where the transport asks for
+   * one) and returns the welcome, or whatever came instead.
+   */
+  JsonObject hello(TcpDevice device, String deviceId, double heartbeatS) throws IOException {
+    if (net == null) {
+      return device.hello(deviceId, heartbeatS);
+    }
+    device.send(
+        new JsonObject()
+            .put("type", "hello")
+            .put("device", deviceId)
+            .put("heartbeat", heartbeatS)
+            .put("token", auth.tokenFor(deviceId)));
+    return device.read(Duration.ofSeconds(10));
   }
 
   MqttDevice mqtt(int node) throws IOException {

@@ -258,9 +258,15 @@ public final class SessionTable {
     }
   }
 
-  /** A connection that never became a session. */
+  /**
+   * A connection that never became a session. A cut-off node publishes no rejection, as it
+   * publishes no close: its copy of the event log is its own, and the event would take a {@code
+   * seq} the majority also gives out (the device is answered by its transport all the same).
+   */
   public void reject(Rejection rejection) {
-    events.rejected(rejection, clock.millis());
+    if (!fence.isCutOff()) {
+      events.rejected(rejection, clock.millis());
+    }
   }
 
   /** Ends a session; the first reason wins, later calls do nothing. Safe from any thread. */

@@ -79,6 +79,25 @@ class CutOffTest {
     assertThat(t.connectionCloses).containsExactly(CloseReason.SHUTDOWN, CloseReason.SHUTDOWN);
   }
 
+  /**
+   * Verifies that a cut-off node publishes no rejection either: its copy of the event log is its
+   * own, so the event would carry a {@code seq} the majority also gives out (PartitionIT saw a
+   * cut-off node's {@code unavailable} rejection numbered 0 after the majority's 8). The device is
+   * still answered by its transport.
+   */
+  @Test
+  void aCutOffNodePublishesNoRejection() {
+    // given
+    Tables t = new Tables();
+    t.table.fence().cutOff();
+
+    // when
+    t.table.reject(new Rejection("tcp", "127.0.0.1:4000", "cut-refused", "unavailable", "cut off"));
+
+    // then
+    assertThat(t.events.events).isEmpty();
+  }
+
   /** Verifies that a fence raised without cutting off (refusing only) still announces closes. */
   @Test
   void aRaisedFenceAloneStillAnnouncesCloses() {
