@@ -104,7 +104,8 @@ final class ConfigRules {
       Map.of(
           "log.level", List.of("error", "warn", "info", "debug", "trace"),
           "log.format", List.of("text", "json"),
-          "tls.clientAuth", List.of("none", "request", "require"));
+          "tls.clientAuth", List.of("none", "request", "require"),
+          "node.ioTransport", IoTransports.NAMES);
 
   private ConfigRules() {}
 
