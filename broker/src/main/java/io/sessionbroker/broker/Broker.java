@@ -20,6 +20,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.transport.Transport;
 import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,8 +79,14 @@ public final class Broker {
     BrokerMetrics metrics = new BrokerMetrics();
     VertxOptions options =
         new VertxOptions().setPreferNativeTransport(true).setMetricsOptions(metrics.vertxOptions());
+    Transport transport = IoTransports.choose(config.ioTransport());
     if (!config.cluster().enabled()) {
-      Vertx vertx = Vertx.builder().with(options).withMetrics(metrics.vertxFactory()).build();
+      Vertx vertx =
+          Vertx.builder()
+              .with(options)
+              .withTransport(transport)
+              .withMetrics(metrics.vertxFactory())
+              .build();
       return deploy(new Broker(config, vertx, null, clock, ticker, metrics));
     }
     ClusterNode cluster =
@@ -87,7 +94,7 @@ public final class Broker {
             config.cluster().configFile(), config.cluster().quorum(), config.cluster().name());
     Promise<Broker> started = Promise.promise(); // of no context: see deploy
     cluster
-        .vertx(options, metrics.vertxFactory(), config.cluster().host())
+        .vertx(options, transport, metrics.vertxFactory(), config.cluster().host())
         .onComplete(
             joined -> {
               if (joined.failed()) {

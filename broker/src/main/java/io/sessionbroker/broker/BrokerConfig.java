@@ -49,6 +49,8 @@ import java.util.function.Function;
  * @param mqttAcl MQTT authorization: the ACL file and the administrative users
  * @param limits connect rates, connections per address, flapping detection ({@code limits})
  * @param commands commands to devices: timeouts, payload and in-flight bounds
+ * @param ioTransport {@code node.ioTransport}: {@code epoll}, {@code io_uring} or {@code nio}, with
+ *     a fallback where the kernel refuses it ({@link IoTransports})
  */
 public record BrokerConfig(
     String nodeId,
@@ -66,7 +68,8 @@ public record BrokerConfig(
     Map<String, ListenerTls> listenerTls,
     AclOptions mqttAcl,
     LimitsOptions limits,
-    CommandOptions commands) {
+    CommandOptions commands,
+    String ioTransport) {
 
   /** The listeners that may have a TLS port ({@code udp} has none: DTLS is not supported). */
   public static final List<String> TLS_LISTENERS =
@@ -191,7 +194,8 @@ public record BrokerConfig(
             listenerTls(json, tls),
             mqttAcl,
             LimitsOptions.fromJson(json.getJsonObject("limits", new JsonObject())),
-            CommandOptions.fromJson(json.getJsonObject("commands", new JsonObject())));
+            CommandOptions.fromJson(json.getJsonObject("commands", new JsonObject())),
+            json.getJsonObject("node", new JsonObject()).getString("ioTransport", "epoll"));
     config.checkSecurity(authSection.getBoolean("allowInsecure", false));
     return config;
   }

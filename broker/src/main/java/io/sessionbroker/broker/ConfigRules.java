@@ -105,7 +105,8 @@ final class ConfigRules {
           "log.level", List.of("error", "warn", "info", "debug", "trace"),
           "log.format", List.of("text", "json"),
           "tls.clientAuth", List.of("none", "request", "require"),
-          "tls.engine", List.of("openssl", "jdk"));
+          "tls.engine", List.of("openssl", "jdk"),
+          "node.ioTransport", IoTransports.NAMES);
 
   private ConfigRules() {}
 

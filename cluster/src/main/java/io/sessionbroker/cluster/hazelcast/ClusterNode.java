@@ -16,6 +16,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.spi.VertxMetricsFactory;
+import io.vertx.core.transport.Transport;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.FileNotFoundException;
 import java.nio.file.Path;
@@ -78,9 +79,19 @@ public final class ClusterNode {
    */
   public Future<Vertx> vertx(
       VertxOptions vertxOptions, VertxMetricsFactory metrics, String eventBusHost) {
+    return vertx(vertxOptions, Transport.nativeTransport(), metrics, eventBusHost);
+  }
+
+  /** The same on the I/O {@code transport} given (null: NIO). */
+  public Future<Vertx> vertx(
+      VertxOptions vertxOptions,
+      Transport transport,
+      VertxMetricsFactory metrics,
+      String eventBusHost) {
     vertxOptions.getEventBusOptions().setHost(eventBusHost).setPort(0);
     return Vertx.builder()
         .with(vertxOptions)
+        .withTransport(transport != null ? transport : Transport.NIO)
         .withMetrics(metrics)
         .withClusterManager(manager)
         .buildClustered();

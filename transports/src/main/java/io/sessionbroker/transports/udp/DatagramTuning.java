@@ -27,6 +27,10 @@ import java.lang.reflect.Field;
 final class DatagramTuning {
 
   static final int MESSAGES_PER_READ = 32;
+
+  /** The name of Vert.x's handler in the channel's pipeline, which turns datagrams into packets. */
+  static final String VERTX_HANDLER = "handler";
+
   private static final Field CHANNEL = channelField();
 
   private DatagramTuning() {}

@@ -1,5 +1,8 @@
 package io.sessionbroker.transports.udp;
 
+import java.net.Inet4Address;
+import java.net.InetSocketAddress;
+
 /**
  * A device's IPv4 address and port packed into one {@code long}: {@code address << 16 | port}. A
  * session keeps its device's address this way, in 8 bytes and one volatile field, instead of as an
@@ -34,6 +37,19 @@ final class Endpoints {
       }
     }
     return octets == 4 ? address << 16 | (port & 0xFFFF) : NOT_IPV4;
+  }
+
+  /** Packs a datagram's source; {@link #NOT_IPV4} for an IPv6 one. */
+  static long pack(InetSocketAddress source) {
+    if (!(source.getAddress() instanceof Inet4Address address)) {
+      return NOT_IPV4;
+    }
+    byte[] octets = address.getAddress();
+    long packed = 0;
+    for (byte octet : octets) {
+      packed = packed << 8 | (octet & 0xFF);
+    }
+    return packed << 16 | (source.getPort() & 0xFFFF);
   }
 
   static String host(long packed) {

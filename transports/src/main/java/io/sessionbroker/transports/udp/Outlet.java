@@ -1,6 +1,7 @@
 package io.sessionbroker.transports.udp;
 
 import io.vertx.core.buffer.Buffer;
+import java.net.InetSocketAddress;
 
 /** Where the transport's datagrams go out: one of its sockets. Safe to call from any thread. */
 interface Outlet {
@@ -17,4 +18,11 @@ interface Outlet {
    * them, whichever thread runs the callback that sends them.
    */
   void post(Buffer datagram, String host, int port);
+
+  /**
+   * Answers a heartbeat this socket has just read, on its event loop: the {@code pong} is written
+   * at once and flushed when the socket's current batch of reads ends, so the answers to a burst
+   * leave in one system call ({@code sendmmsg}) instead of one each.
+   */
+  void pong(InetSocketAddress to);
 }

@@ -1,5 +1,14 @@
 package io.sessionbroker.transports.udp;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.DatagramPacket;
+import io.sessionbroker.transports.codec.Frames;
 import io.sessionbroker.transports.udp.UdpStats.Counter;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -7,6 +16,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.datagram.DatagramSocket;
 import io.vertx.core.datagram.DatagramSocketOptions;
+import io.vertx.core.internal.ContextInternal;
+import java.net.InetSocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +36,22 @@ final class UdpListener extends VerticleBase implements Outlet {
   private final UdpProtocol protocol;
   private final UdpStats stats;
   private DatagramSocket socket;
+  private DatagramChannel channel;
+
+  /** What every heartbeat gets back; direct, so that no write copies it. */
+  private static final ByteBuf PONG =
+      Unpooled.unreleasableBuffer(
+          Unpooled.directBuffer().writeBytes(Frames.pong().getBytes()).asReadOnly());
+
+  /** Counts a write the kernel refused; shared by every write, so none allocates a listener. */
+  private final ChannelFutureListener sendFailed = this::sent;
+
+  private void sent(ChannelFuture future) {
+    if (!future.isSuccess()) {
+      stats.count(Counter.SEND_FAILED);
+      log.debug("udp_send_failed", future.cause());
+    }
+  }
 
   UdpListener(
       UdpOptions options, int port, boolean reusePort, UdpProtocol protocol, UdpStats stats) {
@@ -51,10 +78,10 @@ final class UdpListener extends VerticleBase implements Outlet {
           options.receiveBufferBytes(),
           granted);
     }
-    socket.handler(
-        packet ->
-            protocol.receive(
-                this, packet.data(), packet.sender().hostAddress(), packet.sender().port()));
+    channel = DatagramTuning.channel(socket);
+    // Ahead of Vert.x's own handler, which would copy each datagram, wrap it and its sender in
+    // objects of its own and resolve the sender's address again for every answer (issue 17).
+    channel.pipeline().addBefore(DatagramTuning.VERTX_HANDLER, "udp-inlet", new Inlet());
     socket.exceptionHandler(e -> log.warn("udp_socket_error port={}", port, e));
     return socket.listen(port, options.host());
   }
@@ -86,6 +113,44 @@ final class UdpListener extends VerticleBase implements Outlet {
   @Override
   public void post(Buffer datagram, String host, int port) {
     context.runOnContext(v -> sendNow(datagram, host, port));
+  }
+
+  @Override
+  public void pong(InetSocketAddress to) {
+    channel.write(new DatagramPacket(PONG.duplicate(), to)).addListener(sendFailed);
+  }
+
+  /**
+   * Takes each datagram off the channel on its event loop and hands it to the protocol on this
+   * verticle's context, as Vert.x's handler would ({@code emit}: the protocol's callbacks and
+   * {@code Vertx.currentContext()} see the same context as before); flushes the answers of a read
+   * batch together. The datagram's bytes are Netty's pooled buffer, released once the protocol
+   * returns: the protocol copies what it keeps.
+   */
+  private final class Inlet extends ChannelInboundHandlerAdapter {
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (!(msg instanceof DatagramPacket packet)) {
+        ctx.fireChannelRead(msg);
+        return;
+      }
+      try {
+        ((ContextInternal) context).emit(packet, this::receive);
+      } finally {
+        packet.release();
+      }
+    }
+
+    private void receive(DatagramPacket packet) {
+      protocol.receive(UdpListener.this, packet.content(), packet.sender());
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+      ctx.flush();
+      ctx.fireChannelReadComplete();
+    }
   }
 
   private void sendNow(Buffer datagram, String host, int port) {

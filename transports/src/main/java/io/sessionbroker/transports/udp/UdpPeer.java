@@ -87,6 +87,11 @@ final class UdpPeer implements Connection {
         && (current == null || current.isOpen());
   }
 
+  /** Whether the device is at this packed IPv4 address ({@link Endpoints}); false on IPv6. */
+  boolean isAt(long packed) {
+    return packed != Endpoints.NOT_IPV4 && packed == endpoint;
+  }
+
   boolean isAt(String host, int port) {
     long packed = endpoint;
     return packed != Endpoints.NOT_IPV4

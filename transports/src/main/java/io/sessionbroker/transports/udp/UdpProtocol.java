@@ -1,5 +1,7 @@
 package io.sessionbroker.transports.udp;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.sessionbroker.cluster.CloseReason;
 import io.sessionbroker.cluster.CommandFailure;
 import io.sessionbroker.cluster.DeviceCommand;
@@ -13,6 +15,7 @@ import io.sessionbroker.transports.udp.UdpStats.Counter;
 import io.sessionbroker.transports.udp.UdpStats.Drop;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
+import java.net.InetSocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,6 +88,43 @@ final class UdpProtocol {
   /** Where peers keep an IPv6 address, which does not fit their packed form. */
   UdpPeers peers() {
     return peers;
+  }
+
+  /**
+   * One datagram as the socket {@code socket} read it from {@code source}: a plain heartbeat of an
+   * open session is answered here without decoding it into JSON ({@link Heartbeats}); anything
+   * else, or a heartbeat that needs more than a touch and a {@code pong} (a wrong ticket, a new
+   * source address), takes the general way below, which decides what it is.
+   */
+  void receive(Outlet socket, ByteBuf datagram, InetSocketAddress source) {
+    if (datagram.readableBytes() <= options.maxDatagramBytes()
+        && heartbeat(socket, datagram, source)) {
+      return;
+    }
+    receive(
+        socket,
+        Buffer.buffer(ByteBufUtil.getBytes(datagram)),
+        source.getAddress().getHostAddress(),
+        source.getPort());
+  }
+
+  /**
+   * The heartbeat's share of {@link #handlePing}, for a plain {@code ping} with the session's
+   * ticket from the device's address: touch, count, {@code pong}. False, having done nothing, for
+   * any other datagram.
+   */
+  private boolean heartbeat(Outlet socket, ByteBuf datagram, InetSocketAddress source) {
+    Heartbeats.Ping ping = Heartbeats.read(datagram);
+    UdpPeer peer = ping == null ? null : admitted(ping.device(), ping.ticket());
+    if (peer == null || !peer.isAt(Endpoints.pack(source))) {
+      return false;
+    }
+    stats.count(Counter.RECEIVED);
+    stats.count(Counter.PING);
+    peer.confirm();
+    table.touch(peer.session());
+    socket.pong(source);
+    return true;
   }
 
   /**
@@ -246,8 +286,10 @@ final class UdpProtocol {
   }
 
   private UdpPeer admitted(JsonObject frame) {
-    String deviceId = UdpFrames.device(frame);
-    String ticket = UdpFrames.ticket(frame);
+    return admitted(UdpFrames.device(frame), UdpFrames.ticket(frame));
+  }
+
+  private UdpPeer admitted(String deviceId, String ticket) {
     UdpPeer peer = deviceId == null || ticket == null ? null : peers.open(deviceId);
     return peer != null && peer.admits(ticket) ? peer : null;
   }

@@ -2,6 +2,7 @@ package io.sessionbroker.transports.udp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.InetSocketAddress;
 import org.junit.jupiter.api.Test;
 
 class EndpointsTest {
@@ -38,5 +39,15 @@ class EndpointsTest {
   void formatsIpv6HostsInBrackets() {
     assertThat(Endpoints.format("10.0.0.1", 5683)).isEqualTo("10.0.0.1:5683");
     assertThat(Endpoints.format("0:0:0:0:0:0:0:1", 5683)).isEqualTo("[0:0:0:0:0:0:0:1]:5683");
+  }
+
+  /** Verifies that a datagram's source packs as its address literal does, and IPv6 not at all. */
+  @Test
+  void packsASourceAddressAsItsLiteral() throws Exception {
+    assertThat(Endpoints.pack(new InetSocketAddress("192.168.1.250", 65_535)))
+        .isEqualTo(Endpoints.pack("192.168.1.250", 65_535));
+    assertThat(Endpoints.pack(new InetSocketAddress("10.0.0.1", 5683)))
+        .isEqualTo(Endpoints.pack("10.0.0.1", 5683));
+    assertThat(Endpoints.pack(new InetSocketAddress("::1", 5683))).isEqualTo(Endpoints.NOT_IPV4);
   }
 }

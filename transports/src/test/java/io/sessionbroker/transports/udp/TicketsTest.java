@@ -23,6 +23,22 @@ class TicketsTest {
     assertThat(Tickets.matches(ticket, high ^ Long.MIN_VALUE, low)).isFalse();
   }
 
+  /** Verifies that every ticket matches its own two halves and none with one bit changed. */
+  @Test
+  void matchesEveryTicketToItsOwnBitsOnly() {
+    SecureRandom random = new SecureRandom();
+    for (int i = 0; i < 2_000; i++) {
+      long high = random.nextLong();
+      long low = random.nextLong();
+      String ticket = Tickets.encode(high, low);
+      long bit = 1L << random.nextInt(64);
+
+      assertThat(Tickets.matches(ticket, high, low)).isTrue();
+      assertThat(Tickets.matches(ticket, high ^ bit, low)).isFalse();
+      assertThat(Tickets.matches(ticket, high, low ^ bit)).isFalse();
+    }
+  }
+
   @Test
   void refusesAnythingThatIsNotATicket() {
     String ticket = Tickets.encode(1, 2);

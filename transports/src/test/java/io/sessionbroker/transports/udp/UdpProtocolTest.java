@@ -2,6 +2,7 @@ package io.sessionbroker.transports.udp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.buffer.Unpooled;
 import io.sessionbroker.cluster.CloseReason;
 import io.sessionbroker.cluster.Flapping;
 import io.sessionbroker.cluster.Rejection;
@@ -11,11 +12,13 @@ import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.cluster.TableOptions;
 import io.sessionbroker.transports.TableFixture;
 import io.sessionbroker.transports.auth.DeviceAuth;
+import io.sessionbroker.transports.codec.Frames;
 import io.sessionbroker.transports.limits.ConnectLimits;
 import io.sessionbroker.transports.limits.LimitsOptions;
 import io.sessionbroker.transports.udp.UdpStats.Counter;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -52,7 +55,17 @@ class UdpProtocolTest {
         public void post(Buffer datagram, String host, int port) {
           send(datagram, host, port);
         }
+
+        @Override
+        public void pong(InetSocketAddress to) {
+          pongsWithoutDecoding++;
+          send(Frames.pong(), to.getAddress().getHostAddress(), to.getPort());
+        }
       };
+
+  /** Pongs the protocol sent through {@link Outlet#pong}: heartbeats it answered unparsed. */
+  private int pongsWithoutDecoding;
+
   private final SessionEvents recording =
       new SessionEvents() {
         @Override
@@ -97,7 +110,13 @@ class UdpProtocolTest {
   }
 
   private void receive(JsonObject frame, int port) {
-    protocol.receive(outlet, frame.toBuffer(), HOST, port);
+    receive(protocol, frame.toBuffer(), HOST, port);
+  }
+
+  /** Hands the datagram to the protocol as a socket does: its bytes as Netty read them. */
+  private void receive(UdpProtocol to, Buffer datagram, String host, int port) {
+    to.receive(
+        outlet, Unpooled.wrappedBuffer(datagram.getBytes()), new InetSocketAddress(host, port));
   }
 
   /** Opens a session for {@code deviceId} from an IPv6 source; returns its ticket. */
@@ -106,7 +125,7 @@ class UdpProtocolTest {
     JsonObject hello =
         UdpDevice.padded(
             UdpDevice.hello(deviceId, UUID.randomUUID().toString(), 1), UdpDevice.HELLO_BYTES);
-    protocol.receive(outlet, hello.toBuffer(), IPV6, PORT);
+    receive(protocol, hello.toBuffer(), IPV6, PORT);
     JsonObject welcome = sent.remove(sent.size() - 1).frame();
     assertThat(welcome.getString("type")).isEqualTo("welcome");
     return welcome.getString("ticket");
@@ -141,8 +160,8 @@ class UdpProtocolTest {
 
     // when two devices behind one address say hello at once
     for (String device : List.of("udp-rate-1", "udp-rate-2")) {
-      limited.receive(
-          outlet,
+      receive(
+          limited,
           UdpDevice.padded(
                   UdpDevice.hello(device, UUID.randomUUID().toString(), 1), UdpDevice.HELLO_BYTES)
               .toBuffer(),
@@ -172,15 +191,15 @@ class UdpProtocolTest {
     UdpProtocol protocol = new UdpProtocol(banning, UdpOptions.defaults(), DeviceAuth.NONE, stats);
     protocol.outlet(outlet);
     for (int i = 0; i < 2; i++) {
-      protocol.receive(outlet, hello("udp-flap-1").toBuffer(), HOST, PORT);
+      receive(protocol, hello("udp-flap-1").toBuffer(), HOST, PORT);
       JsonObject welcome = sent.remove(sent.size() - 1).frame();
-      protocol.receive(
-          outlet, frame("bye", "udp-flap-1", welcome.getString("ticket")).toBuffer(), HOST, PORT);
+      receive(
+          protocol, frame("bye", "udp-flap-1", welcome.getString("ticket")).toBuffer(), HOST, PORT);
     }
     sent.clear();
 
     // when it says hello again
-    protocol.receive(outlet, hello("udp-flap-1").toBuffer(), HOST, PORT);
+    receive(protocol, hello("udp-flap-1").toBuffer(), HOST, PORT);
 
     // then
     assertThat(sent).hasSize(1);
@@ -213,6 +232,37 @@ class UdpProtocolTest {
     assertThat(stats.get(Counter.REBOUND))
         .as("a ping from the session's own address moves nothing")
         .isZero();
+  }
+
+  /**
+   * Verifies that a plain heartbeat is answered on the short way (no JSON tree, {@link
+   * Outlet#pong}), and that a ping that needs more — a status to keep, a new address to follow, a
+   * wrong ticket — takes the general way and gets what it got before (issue 17).
+   */
+  @Test
+  void onlyAPlainPingFromTheSessionsAddressTakesTheShortWay() {
+    // given
+    String ticket = open("udp-unit-short");
+    String wrong = open("udp-unit-short-2");
+
+    // when
+    receive(frame("ping", "udp-unit-short", ticket), PORT);
+    int plain = pongsWithoutDecoding;
+    receive(frame("ping", "udp-unit-short", ticket).put("status", new JsonObject()), PORT);
+    receive(frame("ping", "udp-unit-short", ticket), PORT + 1);
+    receive(frame("ping", "udp-unit-short", wrong), PORT + 1);
+
+    // then
+    assertThat(plain).isOne();
+    assertThat(pongsWithoutDecoding).as("only the plain ping").isOne();
+    assertThat(sent)
+        .extracting(d -> d.frame().getString("type"))
+        .containsExactly("pong", "pong", "pong");
+    assertThat(stats.get(Counter.PING)).isEqualTo(3);
+    assertThat(stats.get(Counter.REBOUND)).isOne();
+    assertThat(stats.dropped(UdpStats.Drop.BAD_TICKET)).isOne();
+    assertThat(stats.get(Counter.RECEIVED)).isEqualTo(6); // 2 hellos, 4 pings, each counted once
+    assertThat(session("udp-unit-short").status()).isNotNull();
   }
 
   /** Verifies that a ping with a status is proof of life and its status is kept. */
@@ -410,12 +460,12 @@ class UdpProtocolTest {
     open("udp-unit-junk");
 
     // when
-    protocol.receive(
-        outlet,
+    receive(
+        protocol,
         Buffer.buffer("x".repeat(UdpOptions.defaults().maxDatagramBytes() + 1)),
         HOST,
         PORT);
-    protocol.receive(outlet, Buffer.buffer("not json"), HOST, PORT);
+    receive(protocol, Buffer.buffer("not json"), HOST, PORT);
 
     // then
     assertThat(sent).isEmpty();
@@ -430,7 +480,7 @@ class UdpProtocolTest {
   void aSessionOnIpv6GetsItsByeThere() {
     // given
     String ticket = openFromIpv6("udp-unit-v6");
-    protocol.receive(outlet, frame("ping", "udp-unit-v6", ticket).toBuffer(), IPV6, PORT);
+    receive(protocol, frame("ping", "udp-unit-v6", ticket).toBuffer(), IPV6, PORT);
     String sessionId = session("udp-unit-v6").sessionId();
     sent.clear();
 
@@ -486,7 +536,7 @@ class UdpProtocolTest {
     String ticket = open("udp-unit-4to6");
 
     // when
-    protocol.receive(outlet, frame("ping", "udp-unit-4to6", ticket).toBuffer(), IPV6, PORT + 4);
+    receive(protocol, frame("ping", "udp-unit-4to6", ticket).toBuffer(), IPV6, PORT + 4);
 
     // then
     assertThat(session("udp-unit-4to6").remote()).isEqualTo("[" + IPV6 + "]:" + (PORT + 4));
@@ -502,7 +552,7 @@ class UdpProtocolTest {
   void aSessionMovingBetweenIpv6AddressesGetsItsByeAtTheNewOne() {
     // given
     String ticket = openFromIpv6("udp-unit-v6to6");
-    protocol.receive(outlet, frame("ping", "udp-unit-v6to6", ticket).toBuffer(), IPV6, PORT + 5);
+    receive(protocol, frame("ping", "udp-unit-v6to6", ticket).toBuffer(), IPV6, PORT + 5);
     sent.clear();
 
     // when

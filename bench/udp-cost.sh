@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# UDP cost and io_uring (issue 17; docs/benchmarks.md, "UDP cost and io_uring"), about 7 minutes on 2 cores:
+#   bench/udp-cost.sh OUT [BASE]
+# UDP heartbeat CPU (10,000 devices, 2 s heartbeats, 2 warm-ups and 3 measured holds of 10 s per broker) on
+# epoll and io_uring, TCP connect CPU on both, the RSS and live heap of 200,000 UDP sessions (30 s heartbeats);
+# BASE: a directory with an older broker.jar and benchmarks.jar, measured first the same way (A/B).
+# Per-thread CPU (utime, stime in ticks, schedstat ns) before/after 8 s of each hold: OUT/NAME-t{a,b}-RUN.txt.
+# The broker runs with the JVM flags bin/broker ships, on --port-offset 3000; build the jars first
+# (mvn -Dmaven.test.skip=true package -pl broker,bench -am).
+set -u
+out=$1; mkdir -p "$out"; root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+base=${2:-}; new=$out/jars; mkdir -p "$new"
+cp "$root/broker/target/broker.jar" "$root/bench/target/benchmarks.jar" "$new/"
+# the memory flags bin/broker ships, read from it (as bench/run-suite.sh does); JOPTS are added after them
+heap_opts="$(awk '/^heap_opts=\(/,/\)$/' "$root/bin/broker" | tr -s ' \n' ' ' | sed 's/^heap_opts=(//; s/) *$//')"
+pid=""
+start() { # start NAME JARDIR [ENV...]
+  local name=$1 dir=$2; shift 2
+  env BROKER_LIMITS_CONNECTS_PER_SECOND=0 BROKER_LIMITS_CONNECTS_PER_SECOND_PER_ADDRESS=0 "$@" \
+    java $heap_opts ${JOPTS:-} -Dbroker.conf="$root/conf/broker.json" -jar $dir/broker.jar --port-offset 3000 > $out/$name.log 2>&1 &
+  pid=$!
+  for i in $(seq 1 150); do grep -q "ready in" $out/$name.log && break; sleep 0.2; done
+}
+stop() { kill $pid; wait $pid; sleep 1; }
+threads() { for t in /proc/$pid/task/*; do echo "$(tr ' ' _ < $t/comm) $(cut -d' ' -f14,15 $t/stat) $(cut -d' ' -f1 $t/schedstat)"; done | awk '{u[$1]+=$2; s[$1]+=$3; n[$1]+=$4} END {for (k in n) print k, u[k], s[k], n[k]}' | sort; }
+lg() { local dir=$1; shift; java -cp $dir/benchmarks.jar io.sessionbroker.bench.load.LoadGen --tcp-port 10000 --udp-port 10001 --mqtt-port 4883 --ws-port 10080 --bridge-port 10900 --broker-pid $pid "$@"; }
+heartbeats() { # heartbeats NAME JARDIR [ENV...]
+  local name=$1 dir=$2; shift 2
+  start $name $dir "$@"
+  for w in 1 2; do lg $dir --transports udp --devices 10000 --rate 5000 --heartbeat-ms 2000 --hold-s 10 --prefix w$w- > $out/$name-warm$w.txt 2>&1; done
+  for r in 1 2 3; do
+    echo "$(cut -d' ' -f1-3 /proc/loadavg)" > $out/$name-$r.load
+    ( sleep 4; threads > $out/$name-ta-$r.txt; sleep 8; threads > $out/$name-tb-$r.txt ) & sub=$!
+    lg $dir --transports udp --devices 10000 --rate 5000 --heartbeat-ms 2000 --hold-s 10 --prefix m$r- --json $out/$name-$r.json > $out/$name-$r.txt 2>&1
+    wait $sub
+  done
+  stop
+}
+connects() { # connects NAME JARDIR [ENV...]
+  local name=$1 dir=$2; shift 2
+  start $name $dir "$@"
+  lg $dir --transports tcp --devices 4000 --rate 4000 --heartbeat-ms 2000 --hold-s 2 --prefix cw- > $out/$name-warm.txt 2>&1
+  for r in 1 2 3; do
+    echo "$(cut -d' ' -f1-3 /proc/loadavg)" > $out/$name-$r.load
+    lg $dir --transports tcp --devices 10000 --per-process 5000 --rate 0 --max-pending 1000 --heartbeat-ms 30000 --hold-s 0 --prefix c$r- --json $out/$name-$r.json > $out/$name-$r.txt 2>&1
+  done
+  stop
+}
+memory() { # memory NAME JARDIR SESSIONS HOLD [ENV...]
+  local name=$1 dir=$2 n=$3 hold=$4; shift 4
+  start $name $dir "$@"
+  sleep 2
+  jcmd $pid GC.class_histogram | awk '/^Total/ {print $3}' > $out/$name-heap-before.txt
+  grep VmRSS /proc/$pid/status > $out/$name-rss-before.txt
+  ( sleep $(( n / 5000 + hold / 2 + 5 )); grep VmRSS /proc/$pid/status > $out/$name-rss-held.txt; jcmd $pid GC.class_histogram > $out/$name-histo.txt; grep VmRSS /proc/$pid/status > $out/$name-rss-after-histo.txt ) & sub=$!
+  echo "$(cut -d' ' -f1-3 /proc/loadavg)" > $out/$name.load
+  lg $dir --transports udp --devices $n --rate 5000 --max-pending 1000 --heartbeat-ms 30000 --hold-s $hold --silent 0.001 --prefix u- --json $out/$name.json > $out/$name.txt 2>&1
+  wait $sub
+  stop
+}
+[ -n "$base" ] && heartbeats hb-base "$base"
+heartbeats hb-epoll $new
+heartbeats hb-uring $new BROKER_NODE_IO_TRANSPORT=io_uring
+connects conn-epoll $new
+connects conn-uring $new BROKER_NODE_IO_TRANSPORT=io_uring
+memory mem200k $new 200000 60
