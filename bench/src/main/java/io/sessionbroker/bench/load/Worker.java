@@ -2,13 +2,9 @@ package io.sessionbroker.bench.load;
 
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
-import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.PriorityQueue;
@@ -21,7 +17,8 @@ import java.util.function.BooleanSupplier;
  * heartbeat, so 18,000 sockets cost little CPU. Phases: ramp (connects at the chosen rate, at most
  * {@code maxPending} in flight), hold (heartbeats), silence (the silent share sends one last
  * heartbeat at the same moment and then nothing, sockets left open), then the wait for their
- * closes. UDP devices are driven by {@link UdpDevices}.
+ * closes. The sockets of TCP, MQTT and WebSocket devices are {@link SocketDevices}'s, UDP devices
+ * are driven by {@link UdpDevices}.
  */
 final class Worker implements UdpDevices.Outcomes {
 
@@ -39,14 +36,12 @@ final class Worker implements UdpDevices.Outcomes {
   private final PriorityQueue<Device> heartbeats =
       new PriorityQueue<>((a, b) -> Long.compare(a.nextPingNanos, b.nextPingNanos));
 
-  private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(64 * 1024);
   private final UdpDevices udp;
+  private final SocketDevices sockets;
   private final long heartbeatNanos;
   private final WallClock wall = new WallClock();
   private final Counters counters = new Counters();
-  private final DeviceCommands commands = new DeviceCommands(counters);
   private JsonObject commandResult;
-  private final Tls tls;
   private Selector selector;
   private String phase = "ramp";
   private boolean silenced;
@@ -63,7 +58,7 @@ final class Worker implements UdpDevices.Outcomes {
       devices.add(new Device(index, o.prefix() + index, o.transportOf(index), o.silent(index)));
     }
     this.udp = new UdpDevices(o, devices, counters, this);
-    this.tls = o.tlsCa() == null ? null : new Tls(o.tlsCa());
+    this.sockets = new SocketDevices(o, counters, this);
   }
 
   JsonObject run() throws IOException, InterruptedException {
@@ -169,7 +164,7 @@ final class Worker implements UdpDevices.Outcomes {
         if (key.attachment() instanceof DatagramChannel channel) {
           udp.receive(channel);
         } else {
-          handle(key, (Device) key.attachment());
+          sockets.ready(key, (Device) key.attachment());
         }
       }
       selector.selectedKeys().clear();
@@ -192,114 +187,7 @@ final class Worker implements UdpDevices.Outcomes {
         udp.start(d);
         continue;
       }
-      try {
-        d.channel = SocketChannel.open();
-        d.channel.configureBlocking(false);
-        d.channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-        d.key = d.channel.register(selector, SelectionKey.OP_CONNECT, d);
-        if (d.channel.connect(new InetSocketAddress(o.host(), o.portOf(d.transport)))) {
-          connected(d);
-        }
-      } catch (IOException e) {
-        failed(d, e);
-      }
-    }
-  }
-
-  private void handle(SelectionKey key, Device d) {
-    try {
-      if (key.isValid() && key.isConnectable()) {
-        d.channel.finishConnect();
-        connected(d);
-      } else if (key.isValid() && key.isReadable()) {
-        readFrom(d);
-      }
-    } catch (IOException | RuntimeException e) {
-      if (d.state == Device.State.OPEN) {
-        closed(d);
-      } else {
-        failed(d, e);
-      }
-    }
-  }
-
-  private void connected(Device d) throws IOException {
-    d.state = Device.State.HANDSHAKE;
-    d.key.interestOps(SelectionKey.OP_READ);
-    if (tls != null) { // the opening goes out once the TLS handshake is done (readFrom)
-      d.tls = tls.link();
-      if (!d.tls.handshake(d.channel, readBuffer.clear())) {
-        return;
-      }
-    }
-    sendOpening(d);
-  }
-
-  private void sendOpening(Device d) throws IOException {
-    d.handshake = new byte[512];
-    long sent = System.nanoTime(); // the broker counts the session's life from the opening
-    Devices.write(
-        d,
-        Wire.opening(
-            d.transport, d.id, o.heartbeatMs(), o.host(), o.portOf(d.transport), o.wsPath()));
-    d.lastSentNanos = sent;
-  }
-
-  private void readFrom(Device d) throws IOException {
-    readBuffer.clear();
-    boolean wasEstablished = d.tls == null || d.tls.established();
-    int n = d.tls == null ? d.channel.read(readBuffer) : d.tls.read(d.channel, readBuffer);
-    if (!wasEstablished && d.tls.established()) {
-      sendOpening(d);
-    }
-    if (n == 0) {
-      return; // TLS: a partial record or handshake bytes only
-    }
-    if (n < 0) {
-      if (d.state == Device.State.OPEN) {
-        closed(d);
-      } else {
-        failed(d, new IOException("closed by the broker during the handshake"));
-      }
-      return;
-    }
-    readBuffer.flip();
-    if (d.state != Device.State.HANDSHAKE && o.commands().answer()) {
-      if (d.transport == Transport.TCP
-          && silenced
-          && d.byeNanos == 0
-          && Wire.containsBye(readBuffer)) {
-        d.byeNanos = System.nanoTime();
-      }
-      if (commands.read(d, readBuffer) && d.state == Device.State.OPEN) {
-        d.channel.write(Wire.wsCloseReply());
-        closed(d);
-      }
-      return;
-    }
-    if (d.state != Device.State.HANDSHAKE) {
-      // pongs, PINGRESPs, WebSocket pings (never answered: only our heartbeats prove liveness); the
-      // broker's WebSocket close frame ends the session for the device, as EOF does on TCP and MQTT
-      if (d.transport == Transport.TCP
-          && silenced
-          && d.byeNanos == 0
-          && Wire.containsBye(readBuffer)) {
-        d.byeNanos = System.nanoTime();
-      }
-      if (d.transport == Transport.WEBSOCKET
-          && d.state == Device.State.OPEN
-          && Wire.wsCloseFrame(d, readBuffer)) {
-        Devices.write(d, Wire.wsCloseReply());
-        closed(d);
-      }
-      return;
-    }
-    int take = Math.min(n, d.handshake.length - d.handshakeLength);
-    readBuffer.get(d.handshake, d.handshakeLength, take);
-    d.handshakeLength += take;
-    long timeoutMs = Wire.handshake(d.transport, d.handshake, d.handshakeLength, o.heartbeatMs());
-    if (timeoutMs >= 0) {
-      opened(d, timeoutMs);
+      sockets.start(d, selector);
     }
   }
 
@@ -326,17 +214,10 @@ final class Worker implements UdpDevices.Outcomes {
    * since the broker sends commands only to an address that has shown the ticket.
    */
   private void readyForCommands(Device d) {
-    switch (d.transport) {
-      case MQTT -> {
-        try {
-          Devices.write(d, DeviceCommands.mqttSubscribe(d.id));
-        } catch (IOException e) {
-          closed(d);
-        }
-        return;
-      }
-      case UDP -> ping(d);
-      default -> {}
+    if (d.transport == Transport.UDP) {
+      ping(d);
+    } else if (!sockets.readyForCommands(d)) {
+      return;
     }
     d.ready = true;
     counters.commandReady++;
