@@ -42,6 +42,11 @@ final class Worker implements UdpDevices.Outcomes {
   private final WallClock wall = new WallClock();
   private final Counters counters = new Counters();
   private JsonObject commandResult;
+
+  /** What the connects start from: every device in the ramp, the cut ones in a storm. */
+  private List<Device> toConnect = devices;
+
+  private Storm storm;
   private Selector selector;
   private String phase = "ramp";
   private boolean silenced;
@@ -88,6 +93,7 @@ final class Worker implements UdpDevices.Outcomes {
       loopUntil(() -> System.nanoTime() >= holdEnd);
       await(
           coordinator.arrive("held", new JsonObject().put("pings", counters.pings - pingsBefore)));
+      JsonObject stormResult = o.storm() ? storm(bridge) : null;
       phase = "silence";
       if (bridge != null) {
         bridge
@@ -101,6 +107,9 @@ final class Worker implements UdpDevices.Outcomes {
       JsonObject result = new WorkerResult(devices, counters, bridge).toJson();
       if (commandResult != null) {
         result.put("commands", commandResult);
+      }
+      if (stormResult != null) {
+        result.put("storm", stormResult);
       }
       closeAll();
       return result;
@@ -132,6 +141,44 @@ final class Worker implements UdpDevices.Outcomes {
     }
   }
 
+  /**
+   * The reconnect storm: once every process is here, cuts every open TCP, MQTT and WebSocket socket
+   * at once (a plain close: the broker reads EOF), then connects the same devices again under
+   * {@code --rate} and {@code --max-pending}; waits (up to 60 s) until every one is back or has
+   * failed, and (up to 10 s more) for the cut sessions' close events. UDP devices heartbeat on.
+   */
+  private JsonObject storm(BridgeWatch bridge) throws IOException {
+    phase = "storm";
+    await(coordinator.arrive("storm", new JsonObject()));
+    if (bridge != null) {
+      bridge.forget();
+    }
+    heartbeats.removeIf(d -> d.transport != Transport.UDP);
+    List<Device> cut = new ArrayList<>();
+    long cutNanos = System.nanoTime();
+    for (Device d : devices) {
+      if (d.transport != Transport.UDP && d.state == Device.State.OPEN) {
+        Devices.quietly(d);
+        cut.add(d);
+      }
+    }
+    cut.forEach(Devices::forNewConnection);
+    storm = new Storm(cut, wall.ms(cutNanos));
+    toConnect = cut;
+    started = 0;
+    rampStartNanos = System.nanoTime();
+    long giveUp = rampStartNanos + 60_000_000_000L;
+    loopUntil(
+        () -> (started == cut.size() && counters.pending == 0) || System.nanoTime() >= giveUp);
+    long eventsBy = System.nanoTime() + 10_000_000_000L;
+    BooleanSupplier announced = every(20_000_000, () -> storm.announced(bridge));
+    loopUntil(() -> System.nanoTime() >= eventsBy || announced.getAsBoolean());
+    JsonObject r = storm.toJson(bridge);
+    storm = null;
+    await(coordinator.arrive("stormed", new JsonObject()));
+    return r;
+  }
+
   /** {@code check}, evaluated at most once per period (it walks every device); false in between. */
   private static BooleanSupplier every(long periodNanos, BooleanSupplier check) {
     long[] next = {0};
@@ -152,14 +199,15 @@ final class Worker implements UdpDevices.Outcomes {
   private void loopUntil(BooleanSupplier done) throws IOException {
     while (!done.getAsBoolean()) {
       long now = System.nanoTime();
-      if (started < devices.size()) {
+      if (started < toConnect.size()) {
         startConnects(now);
       }
       udp.helloAgain(now);
       sendDueHeartbeats(now);
       progress(now);
       long waitMs = heartbeats.isEmpty() ? 10 : (heartbeats.peek().nextPingNanos - now) / 1_000_000;
-      selector.select(Math.max(1, Math.min(10, started < devices.size() || silenced ? 1 : waitMs)));
+      selector.select(
+          Math.max(1, Math.min(10, started < toConnect.size() || silenced ? 1 : waitMs)));
       for (SelectionKey key : selector.selectedKeys()) {
         if (key.attachment() instanceof DatagramChannel channel) {
           udp.receive(channel);
@@ -174,13 +222,13 @@ final class Worker implements UdpDevices.Outcomes {
   private void startConnects(long now) {
     long allowed =
         o.ratePerS() == 0
-            ? devices.size()
+            ? toConnect.size()
             : (now - rampStartNanos) * o.ratePerS() / Math.max(1, o.workers()) / 1_000_000_000L + 1;
-    while (started < Math.min(allowed, devices.size()) && counters.pending < o.maxPending()) {
-      Device d = devices.get(started++);
+    while (started < Math.min(allowed, toConnect.size()) && counters.pending < o.maxPending()) {
+      Device d = toConnect.get(started++);
       counters.pending++;
       d.startNanos = System.nanoTime();
-      if (started == 1) {
+      if (started == 1 && storm == null) {
         counters.firstStartWallMs = wall.ms(d.startNanos);
       }
       if (d.transport == Transport.UDP) {
@@ -202,8 +250,12 @@ final class Worker implements UdpDevices.Outcomes {
     d.nextPingNanos = d.lastSentNanos + heartbeatNanos;
     heartbeats.add(d);
     counters.pending--;
-    counters.opened++;
-    counters.lastOpenWallMs = wall.ms(now);
+    if (storm != null) {
+      storm.welcomed(wall.ms(now));
+    } else {
+      counters.opened++;
+      counters.lastOpenWallMs = wall.ms(now);
+    }
     if (o.commands().answer()) {
       readyForCommands(d);
     }
