@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the fixed benchmark suite and rewrites its part of docs/benchmarks.md (issue 7; the sections after its end
-# marker are hand-written and kept). About 30 minutes on 2 cores.
+# marker are hand-written and kept). About 35 minutes on 2 cores.
 #   bench/run-suite.sh [RUNS]          RUNS (default 3) repetitions of every load test
 # Env: OUT (raw results, default bench/target/suite), BROKER_JAVA_OPTS (added to the flags bin/broker ships; default
 #      none), SKIP_JMH=1, SKIP_CLUSTER=1,
@@ -93,6 +93,9 @@ mosq="--mqtt-port 11884 --bridge-port 0"
 machine
 for run in $(seq 1 "$runs"); do
   start_broker "a$run"
+  # issue 17: the broker's first mass expiry after start (cold JIT), 1,000 devices of each transport at once
+  loadgen "cold-$run" $ours --transports tcp,mqtt,websocket,udp --devices 4000 --rate 4000 --heartbeat-ms 2000 \
+    --hold-s 3 --silent 1 --prefix "k$run-"
   # JIT warm-up, discarded: every transport, heartbeats, a mass eviction, twice (a JVM compiles for a while)
   for w in 1 2; do
     loadgen "warmup-a$w-$run" $ours --transports tcp,mqtt,websocket,udp --devices 4000 --rate 4000 \
@@ -133,8 +136,20 @@ for run in $(seq 1 "$runs"); do
     --hold-s 10 --silent 0.1 --grace-ms 6000 --prefix "q$run-"
   loadgen "udp10k-$run" $ours --transports udp --devices 10000 --rate 5000 --heartbeat-ms 2000 \
     --hold-s 10 --silent 0.1 --grace-ms 6000 --prefix "v$run-"
+  # issue 17: 10,000 of 19,000 connection sessions silent at once (warm broker)
+  loadgen "big-$run" $ours --transports tcp,mqtt,websocket --devices 19000 --per-process 9500 --rate 5000 \
+    --heartbeat-ms 2000 --hold-s 3 --silent 0.52632 --grace-ms 6000 --prefix "b$run-"
+  stop_broker
+  # issue 17: reconnect storm on a fresh broker: 19,000 connection sessions cut at once by the load generator and
+  # reconnected at once (4 processes, unpaced); start_broker lifts the connect limits, which would pace it
+  start_broker "s$run"
+  loadgen "storm-$run" $ours --transports tcp,mqtt,websocket --devices 19000 --per-process 4750 --rate 0 \
+    --max-pending 1000 --heartbeat-ms 30000 --hold-s 3 --storm 1 --prefix "s$run-"
   stop_broker
   start_mosquitto "$run"
+  # issue 17: the MQTT mass close of the lateness rows, on Mosquitto (client side only)
+  loadgen "lateness-mqtt-mosquitto-$run" $mosq --transports mqtt --devices 1000 --rate 2000 --heartbeat-ms 2000 \
+    --hold-s 3 --silent 1 --grace-ms 8000 --prefix "l$run-mqtt-"
   loadgen "mqtt10k-mosquitto-$run" $mosq --transports mqtt --devices 10000 --rate 5000 --heartbeat-ms 2000 \
     --hold-s 10 --silent 0.1 --grace-ms 6000 --prefix "q$run-"
   loadgen "connect-mqtt-mosquitto-$run" $mosq --transports mqtt --devices 10000 --per-process 5000 --rate 0 \

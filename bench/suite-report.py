@@ -148,6 +148,27 @@ row("… minus the broker's idle CPU over the hold", "udp10k", "broker.cpuMsPer1
 row("broker RSS per UDP session, 10,000", "udp10k", "broker.rssPerSessionBytes", " B", 0, command=False)
 row("eviction lateness p99, 1,000 of the 10,000 UDP devices silent at once", "udp10k",
     "latenessMs.udp.event.p99", " ms", 1, "≤ 30 ms", lambda v: v <= 30, False)
+# issue 17: mass close (cold, and 10,000 of 19,000), the device's view beside the event, and the reconnect storm
+for t in ["tcp", "mqtt", "websocket", "udp"]:
+    row(f"cold (the broker's first mass expiry after start): close event p99, 1,000 {t} devices of 4,000 mixed silent "
+        f"at once", "cold", f"latenessMs.{t}.event.p99", " ms", 1, "≤ 30 ms", lambda v: v <= 30, t == "tcp")
+    seen = "bye" if t == "tcp" else "client"
+    row(f"cold: close seen by the device p99 ({'`bye` arrived' if t == 'tcp' else 'socket closed / close frame'}), {t}",
+        "cold", f"latenessMs.{t}.{seen}.p99", " ms", 1, "≤ 50 ms", lambda v: v <= 50, False)
+    row(f"warm: close seen by the device p99, {t} (the lateness rows above{', `bye`' if t == 'tcp' else ''})",
+        f"lateness-{t}", f"latenessMs.{t}.{seen}.p99", " ms", 1, "≤ 50 ms", lambda v: v <= 50, False)
+row("lateness p99 seen by the client, 1,000 MQTT clients silent at once, Mosquitto", "lateness-mqtt-mosquitto",
+    "latenessMs.mqtt.client.p99", " ms", 1, "", None)
+row("10,000 of 19,000 connection sessions (tcp, mqtt, websocket) silent at once, warm: close event p99", "big",
+    "latenessMs.all.event.p99", " ms", 1, "≤ 30 ms", lambda v: v <= 30)
+row("… close seen by the device p99 (socket closed / close frame; TCP's `bye` comes first)", "big",
+    "latenessMs.all.client.p99", " ms", 1, "≤ 50 ms", lambda v: v <= 50, False)
+row("reconnect storm, 19,000 connection sessions cut at once and reconnected at once (4 load processes, connect "
+    "limits lifted): last welcome after the cut", "storm", "storm.lastWelcomeS", " s", 2, "≤ 2 s", lambda v: v <= 2)
+row("… cut sessions announced `CONNECTION_LOST`", "storm", "storm.closeReasons.CONNECTION_LOST", "", 0, "19,000",
+    lambda v: v >= 19000, False)
+row("… last close event after the cut", "storm", "storm.lastCloseEventS", " s", 2, command=False)
+row("… devices not back", "storm", "storm.notBack", "", 0, "0", lambda v: v == 0, False)
 print("\n## Targets\n")
 print("\n".join(rows))
 udp = load("udp-million-1")

@@ -56,6 +56,21 @@ final class Devices {
     }
   }
 
+  /** Forgets a closed device's connection, so that it can connect again (a reconnect storm). */
+  static void forNewConnection(Device d) {
+    d.state = Device.State.CONNECTING;
+    d.channel = null;
+    d.key = null;
+    d.tls = null;
+    d.handshake = null;
+    d.handshakeLength = 0;
+    d.byeNanos = 0;
+    d.wsSkip = 0;
+    d.inbox = null;
+    d.inboxLength = 0;
+    d.ready = false;
+  }
+
   static void quietly(Device d) {
     try {
       if (d.channel != null) {

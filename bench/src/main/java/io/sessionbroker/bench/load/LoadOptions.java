@@ -35,7 +35,8 @@ public record LoadOptions(
     CommandOptions commands,
     int first,
     int workers,
-    String tlsCa) {
+    String tlsCa,
+    boolean storm) {
 
   public static final int DEFAULT_PER_PROCESS = 18_000;
 
@@ -101,6 +102,10 @@ public record LoadOptions(
         --progress-s S       progress line every S seconds (5)
         --tls-ca FILE        tcp, mqtt and websocket devices connect over TLS (a full handshake each),
                              trusting the PEM CA certificate(s) in FILE; give the TLS ports as ports
+        --storm 0|1          reconnect storm (0): after the hold, every process cuts all its tcp, mqtt
+                             and websocket sockets at once and reconnects them under --rate and
+                             --max-pending; reports the time from the cut to the last welcome and the
+                             cut sessions' close events (the broker's connect limits must allow it)
       """
           + CommandOptions.HELP;
 
@@ -152,7 +157,8 @@ public record LoadOptions(
             commands,
             num(v, "first", 0),
             num(v, "workers", 1),
-            str(v, "tls-ca", null));
+            str(v, "tls-ca", null),
+            num(v, "storm", 0) == 1);
     if (!v.isEmpty()) {
       throw new IllegalArgumentException("unknown option(s) " + v.keySet() + "\n" + HELP);
     }
@@ -208,6 +214,9 @@ public record LoadOptions(
             "" + workerCount));
     if (tlsCa != null) {
       a.addAll(List.of("--tls-ca", tlsCa));
+    }
+    if (storm) {
+      a.addAll(List.of("--storm", "1"));
     }
     return a;
   }

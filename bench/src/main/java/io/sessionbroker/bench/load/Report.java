@@ -76,14 +76,45 @@ final class Report {
                           .toJson()));
           lateness.put(bucket, byKind);
         });
-    return new JsonObject()
-        .put("options", options(o))
-        .put("processes", processes)
-        .put("totals", totals)
-        .put("openedBy", openedBy)
+    JsonObject report =
+        new JsonObject()
+            .put("options", options(o))
+            .put("processes", processes)
+            .put("totals", totals)
+            .put("openedBy", openedBy)
+            .put("closeReasons", reasons)
+            .put("latenessMs", lateness)
+            .put("broker", sampler.toJson());
+    if (o.storm()) {
+      report.put("storm", mergeStorm(results));
+    }
+    return report;
+  }
+
+  /**
+   * The workers' storms as one: counts summed, the cut at the first process's, the last welcome and
+   * the last close event at the last one's; {@code seconds} from the cut to the last welcome.
+   */
+  static JsonObject mergeStorm(List<JsonObject> results) {
+    JsonObject merged = new JsonObject();
+    JsonObject reasons = new JsonObject();
+    double cut = Double.MAX_VALUE;
+    double lastWelcome = 0;
+    double lastEvent = 0;
+    for (JsonObject r : results) {
+      JsonObject s = r.getJsonObject("storm");
+      for (String key : List.of("cut", "welcomed", "notBack", "missingEvents")) {
+        merged.put(key, merged.getLong(key, 0L) + s.getLong(key));
+      }
+      add(reasons, s.getJsonObject("closeReasons"));
+      cut = Math.min(cut, s.getDouble("cutWallMs"));
+      lastWelcome = Math.max(lastWelcome, s.getDouble("lastWelcomeWallMs"));
+      lastEvent = Math.max(lastEvent, s.getDouble("lastCloseEventWallMs"));
+    }
+    return merged
         .put("closeReasons", reasons)
-        .put("latenessMs", lateness)
-        .put("broker", sampler.toJson());
+        .put("lastWelcomeS", Math.round(lastWelcome - cut) / 1000.0)
+        .put("lastCloseEventS", lastEvent > 0 ? Math.round(lastEvent - cut) / 1000.0 : null);
   }
 
   static String text(JsonObject report) {
@@ -116,6 +147,20 @@ final class Report {
             "connect: %d sessions/s (%.2f s from first connect to last session open)%n",
             t.getLong("connectsPerS"), t.getDouble("connectSeconds")));
     b.append("broker: ").append(report.getJsonObject("broker").encode()).append('\n');
+    JsonObject storm = report.getJsonObject("storm");
+    if (storm != null) {
+      b.append(
+          String.format(
+              "storm: cut %d, welcomed again %d (not back %d), last welcome %.3f s after the cut;"
+                  + " close reasons %s, no close event %d, last close event %s s after the cut%n",
+              storm.getLong("cut"),
+              storm.getLong("welcomed"),
+              storm.getLong("notBack"),
+              storm.getDouble("lastWelcomeS"),
+              storm.getJsonObject("closeReasons").encode(),
+              storm.getLong("missingEvents"),
+              storm.getValue("lastCloseEventS")));
+    }
     if (t.getLong("silent") > 0) {
       b.append(
           String.format(

@@ -68,6 +68,9 @@ final class Tls {
     private final ByteBuffer in;
     private boolean established;
 
+    /** The broker's close_notify has come: what preceded it was handed out, then only EOF. */
+    private boolean closed;
+
     private Link(SSLEngine engine) {
       this.engine = engine;
       this.in = ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
@@ -108,7 +111,7 @@ final class Tls {
      */
     int read(SocketChannel channel, ByteBuffer app) throws IOException {
       int start = app.position();
-      if (channel.read(in) < 0) {
+      if (closed || channel.read(in) < 0) {
         return -1;
       }
       if (!established) {
@@ -121,7 +124,8 @@ final class Tls {
           handshake(channel, app);
         }
       }
-      return app.position() - start;
+      // the broker's last frame (bye) and its close_notify often come in one read: the frame first
+      return closed && app.position() == start ? -1 : app.position() - start;
     }
 
     /** Encrypts and writes all of {@code app}; a partial write means the broker stopped reading. */
@@ -149,7 +153,13 @@ final class Tls {
           case OK -> true;
           case BUFFER_UNDERFLOW -> false;
           case BUFFER_OVERFLOW -> throw new SSLException("more than the read buffer at once");
-          case CLOSED -> throw new SSLException("the broker closed the TLS connection");
+          case CLOSED -> {
+            if (!established) {
+              throw new SSLException("the broker closed the TLS connection");
+            }
+            closed = true;
+            yield false;
+          }
         };
       } finally {
         in.compact();

@@ -2,13 +2,9 @@ package io.sessionbroker.bench.load;
 
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
-import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.PriorityQueue;
@@ -21,7 +17,8 @@ import java.util.function.BooleanSupplier;
  * heartbeat, so 18,000 sockets cost little CPU. Phases: ramp (connects at the chosen rate, at most
  * {@code maxPending} in flight), hold (heartbeats), silence (the silent share sends one last
  * heartbeat at the same moment and then nothing, sockets left open), then the wait for their
- * closes. UDP devices are driven by {@link UdpDevices}.
+ * closes. The sockets of TCP, MQTT and WebSocket devices are {@link SocketDevices}'s, UDP devices
+ * are driven by {@link UdpDevices}.
  */
 final class Worker implements UdpDevices.Outcomes {
 
@@ -39,14 +36,17 @@ final class Worker implements UdpDevices.Outcomes {
   private final PriorityQueue<Device> heartbeats =
       new PriorityQueue<>((a, b) -> Long.compare(a.nextPingNanos, b.nextPingNanos));
 
-  private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(64 * 1024);
   private final UdpDevices udp;
+  private final SocketDevices sockets;
   private final long heartbeatNanos;
   private final WallClock wall = new WallClock();
   private final Counters counters = new Counters();
-  private final DeviceCommands commands = new DeviceCommands(counters);
   private JsonObject commandResult;
-  private final Tls tls;
+
+  /** What the connects start from: every device in the ramp, the cut ones in a storm. */
+  private List<Device> toConnect = devices;
+
+  private Storm storm;
   private Selector selector;
   private String phase = "ramp";
   private boolean silenced;
@@ -63,7 +63,7 @@ final class Worker implements UdpDevices.Outcomes {
       devices.add(new Device(index, o.prefix() + index, o.transportOf(index), o.silent(index)));
     }
     this.udp = new UdpDevices(o, devices, counters, this);
-    this.tls = o.tlsCa() == null ? null : new Tls(o.tlsCa());
+    this.sockets = new SocketDevices(o, counters, this);
   }
 
   JsonObject run() throws IOException, InterruptedException {
@@ -93,6 +93,7 @@ final class Worker implements UdpDevices.Outcomes {
       loopUntil(() -> System.nanoTime() >= holdEnd);
       await(
           coordinator.arrive("held", new JsonObject().put("pings", counters.pings - pingsBefore)));
+      JsonObject stormResult = o.storm() ? storm(bridge) : null;
       phase = "silence";
       if (bridge != null) {
         bridge
@@ -106,6 +107,9 @@ final class Worker implements UdpDevices.Outcomes {
       JsonObject result = new WorkerResult(devices, counters, bridge).toJson();
       if (commandResult != null) {
         result.put("commands", commandResult);
+      }
+      if (stormResult != null) {
+        result.put("storm", stormResult);
       }
       closeAll();
       return result;
@@ -137,6 +141,44 @@ final class Worker implements UdpDevices.Outcomes {
     }
   }
 
+  /**
+   * The reconnect storm: once every process is here, cuts every open TCP, MQTT and WebSocket socket
+   * at once (a plain close: the broker reads EOF), then connects the same devices again under
+   * {@code --rate} and {@code --max-pending}; waits (up to 60 s) until every one is back or has
+   * failed, and (up to 10 s more) for the cut sessions' close events. UDP devices heartbeat on.
+   */
+  private JsonObject storm(BridgeWatch bridge) throws IOException {
+    phase = "storm";
+    await(coordinator.arrive("storm", new JsonObject()));
+    if (bridge != null) {
+      bridge.forget();
+    }
+    heartbeats.removeIf(d -> d.transport != Transport.UDP);
+    List<Device> cut = new ArrayList<>();
+    long cutNanos = System.nanoTime();
+    for (Device d : devices) {
+      if (d.transport != Transport.UDP && d.state == Device.State.OPEN) {
+        Devices.quietly(d);
+        cut.add(d);
+      }
+    }
+    cut.forEach(Devices::forNewConnection);
+    storm = new Storm(cut, wall.ms(cutNanos));
+    toConnect = cut;
+    started = 0;
+    rampStartNanos = System.nanoTime();
+    long giveUp = rampStartNanos + 60_000_000_000L;
+    loopUntil(
+        () -> (started == cut.size() && counters.pending == 0) || System.nanoTime() >= giveUp);
+    long eventsBy = System.nanoTime() + 10_000_000_000L;
+    BooleanSupplier announced = every(20_000_000, () -> storm.announced(bridge));
+    loopUntil(() -> System.nanoTime() >= eventsBy || announced.getAsBoolean());
+    JsonObject r = storm.toJson(bridge);
+    storm = null;
+    await(coordinator.arrive("stormed", new JsonObject()));
+    return r;
+  }
+
   /** {@code check}, evaluated at most once per period (it walks every device); false in between. */
   private static BooleanSupplier every(long periodNanos, BooleanSupplier check) {
     long[] next = {0};
@@ -157,19 +199,20 @@ final class Worker implements UdpDevices.Outcomes {
   private void loopUntil(BooleanSupplier done) throws IOException {
     while (!done.getAsBoolean()) {
       long now = System.nanoTime();
-      if (started < devices.size()) {
+      if (started < toConnect.size()) {
         startConnects(now);
       }
       udp.helloAgain(now);
       sendDueHeartbeats(now);
       progress(now);
       long waitMs = heartbeats.isEmpty() ? 10 : (heartbeats.peek().nextPingNanos - now) / 1_000_000;
-      selector.select(Math.max(1, Math.min(10, started < devices.size() || silenced ? 1 : waitMs)));
+      selector.select(
+          Math.max(1, Math.min(10, started < toConnect.size() || silenced ? 1 : waitMs)));
       for (SelectionKey key : selector.selectedKeys()) {
         if (key.attachment() instanceof DatagramChannel channel) {
           udp.receive(channel);
         } else {
-          handle(key, (Device) key.attachment());
+          sockets.ready(key, (Device) key.attachment());
         }
       }
       selector.selectedKeys().clear();
@@ -179,127 +222,20 @@ final class Worker implements UdpDevices.Outcomes {
   private void startConnects(long now) {
     long allowed =
         o.ratePerS() == 0
-            ? devices.size()
+            ? toConnect.size()
             : (now - rampStartNanos) * o.ratePerS() / Math.max(1, o.workers()) / 1_000_000_000L + 1;
-    while (started < Math.min(allowed, devices.size()) && counters.pending < o.maxPending()) {
-      Device d = devices.get(started++);
+    while (started < Math.min(allowed, toConnect.size()) && counters.pending < o.maxPending()) {
+      Device d = toConnect.get(started++);
       counters.pending++;
       d.startNanos = System.nanoTime();
-      if (started == 1) {
+      if (started == 1 && storm == null) {
         counters.firstStartWallMs = wall.ms(d.startNanos);
       }
       if (d.transport == Transport.UDP) {
         udp.start(d);
         continue;
       }
-      try {
-        d.channel = SocketChannel.open();
-        d.channel.configureBlocking(false);
-        d.channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-        d.key = d.channel.register(selector, SelectionKey.OP_CONNECT, d);
-        if (d.channel.connect(new InetSocketAddress(o.host(), o.portOf(d.transport)))) {
-          connected(d);
-        }
-      } catch (IOException e) {
-        failed(d, e);
-      }
-    }
-  }
-
-  private void handle(SelectionKey key, Device d) {
-    try {
-      if (key.isValid() && key.isConnectable()) {
-        d.channel.finishConnect();
-        connected(d);
-      } else if (key.isValid() && key.isReadable()) {
-        readFrom(d);
-      }
-    } catch (IOException | RuntimeException e) {
-      if (d.state == Device.State.OPEN) {
-        closed(d);
-      } else {
-        failed(d, e);
-      }
-    }
-  }
-
-  private void connected(Device d) throws IOException {
-    d.state = Device.State.HANDSHAKE;
-    d.key.interestOps(SelectionKey.OP_READ);
-    if (tls != null) { // the opening goes out once the TLS handshake is done (readFrom)
-      d.tls = tls.link();
-      if (!d.tls.handshake(d.channel, readBuffer.clear())) {
-        return;
-      }
-    }
-    sendOpening(d);
-  }
-
-  private void sendOpening(Device d) throws IOException {
-    d.handshake = new byte[512];
-    long sent = System.nanoTime(); // the broker counts the session's life from the opening
-    Devices.write(
-        d,
-        Wire.opening(
-            d.transport, d.id, o.heartbeatMs(), o.host(), o.portOf(d.transport), o.wsPath()));
-    d.lastSentNanos = sent;
-  }
-
-  private void readFrom(Device d) throws IOException {
-    readBuffer.clear();
-    boolean wasEstablished = d.tls == null || d.tls.established();
-    int n = d.tls == null ? d.channel.read(readBuffer) : d.tls.read(d.channel, readBuffer);
-    if (!wasEstablished && d.tls.established()) {
-      sendOpening(d);
-    }
-    if (n == 0) {
-      return; // TLS: a partial record or handshake bytes only
-    }
-    if (n < 0) {
-      if (d.state == Device.State.OPEN) {
-        closed(d);
-      } else {
-        failed(d, new IOException("closed by the broker during the handshake"));
-      }
-      return;
-    }
-    readBuffer.flip();
-    if (d.state != Device.State.HANDSHAKE && o.commands().answer()) {
-      if (d.transport == Transport.TCP
-          && silenced
-          && d.byeNanos == 0
-          && Wire.containsBye(readBuffer)) {
-        d.byeNanos = System.nanoTime();
-      }
-      if (commands.read(d, readBuffer) && d.state == Device.State.OPEN) {
-        d.channel.write(Wire.wsCloseReply());
-        closed(d);
-      }
-      return;
-    }
-    if (d.state != Device.State.HANDSHAKE) {
-      // pongs, PINGRESPs, WebSocket pings (never answered: only our heartbeats prove liveness); the
-      // broker's WebSocket close frame ends the session for the device, as EOF does on TCP and MQTT
-      if (d.transport == Transport.TCP
-          && silenced
-          && d.byeNanos == 0
-          && Wire.containsBye(readBuffer)) {
-        d.byeNanos = System.nanoTime();
-      }
-      if (d.transport == Transport.WEBSOCKET
-          && d.state == Device.State.OPEN
-          && Wire.wsCloseFrame(d, readBuffer)) {
-        Devices.write(d, Wire.wsCloseReply());
-        closed(d);
-      }
-      return;
-    }
-    int take = Math.min(n, d.handshake.length - d.handshakeLength);
-    readBuffer.get(d.handshake, d.handshakeLength, take);
-    d.handshakeLength += take;
-    long timeoutMs = Wire.handshake(d.transport, d.handshake, d.handshakeLength, o.heartbeatMs());
-    if (timeoutMs >= 0) {
-      opened(d, timeoutMs);
+      sockets.start(d, selector);
     }
   }
 
@@ -314,8 +250,12 @@ final class Worker implements UdpDevices.Outcomes {
     d.nextPingNanos = d.lastSentNanos + heartbeatNanos;
     heartbeats.add(d);
     counters.pending--;
-    counters.opened++;
-    counters.lastOpenWallMs = wall.ms(now);
+    if (storm != null) {
+      storm.welcomed(wall.ms(now));
+    } else {
+      counters.opened++;
+      counters.lastOpenWallMs = wall.ms(now);
+    }
     if (o.commands().answer()) {
       readyForCommands(d);
     }
@@ -326,17 +266,10 @@ final class Worker implements UdpDevices.Outcomes {
    * since the broker sends commands only to an address that has shown the ticket.
    */
   private void readyForCommands(Device d) {
-    switch (d.transport) {
-      case MQTT -> {
-        try {
-          Devices.write(d, DeviceCommands.mqttSubscribe(d.id));
-        } catch (IOException e) {
-          closed(d);
-        }
-        return;
-      }
-      case UDP -> ping(d);
-      default -> {}
+    if (d.transport == Transport.UDP) {
+      ping(d);
+    } else if (!sockets.readyForCommands(d)) {
+      return;
     }
     d.ready = true;
     counters.commandReady++;
