@@ -306,7 +306,7 @@ class UdpProtocolTest {
     sent.clear();
 
     // when
-    table.kick("udp-unit-kick");
+    table.admin().kick("udp-unit-kick");
 
     // then
     assertThat(sent)
@@ -331,7 +331,7 @@ class UdpProtocolTest {
   void aTicketOfAnEndedSessionAdmitsNothing() {
     // given
     String ticket = open("udp-unit-ended");
-    table.kick("udp-unit-ended");
+    table.admin().kick("udp-unit-ended");
     sent.clear();
 
     // when
@@ -435,7 +435,7 @@ class UdpProtocolTest {
     sent.clear();
 
     // when
-    table.kick("udp-unit-v6");
+    table.admin().kick("udp-unit-v6");
 
     // then
     assertThat(stats.get(Counter.REBOUND)).isZero();
@@ -464,7 +464,7 @@ class UdpProtocolTest {
     sent.clear();
 
     // when
-    table.kick("udp-unit-v6to4");
+    table.admin().kick("udp-unit-v6to4");
 
     // then
     assertThat(remoteBefore).isEqualTo("[" + IPV6 + "]:" + PORT);
@@ -506,7 +506,7 @@ class UdpProtocolTest {
     sent.clear();
 
     // when
-    table.kick("udp-unit-v6to6");
+    table.admin().kick("udp-unit-v6to6");
 
     // then
     assertThat(sent)
