@@ -101,6 +101,7 @@ public final class CommandApi {
   /** The command, to the node whose table holds the device's session. */
   private Future<CommandReply> route(CommandRequest request) {
     return table
+        .admin()
         .holder(request.deviceId())
         .compose(
             holder -> {
@@ -121,12 +122,14 @@ public final class CommandApi {
   }
 
   private Future<CommandReply> local(CommandRequest request) {
-    return table.command(
-        request.deviceId(),
-        request.name(),
-        request.payload(),
-        request.oneWay(),
-        request.timeoutMs());
+    return table
+        .admin()
+        .command(
+            request.deviceId(),
+            request.name(),
+            request.payload(),
+            request.oneWay(),
+            request.timeoutMs());
   }
 
   /** Another node's command for a session this node holds; the entry node checked it. */

@@ -36,10 +36,12 @@ final class NodeAdmin {
                     AdminApi.answer(
                         m,
                         body ->
-                            table.list(
-                                body.getString("transport"),
-                                0,
-                                body.getInteger("limit", AdminApi.DEFAULT_PAGE)))),
+                            table
+                                .admin()
+                                .list(
+                                    body.getString("transport"),
+                                    0,
+                                    body.getInteger("limit", AdminApi.DEFAULT_PAGE)))),
             bus.consumer(
                 address(nodeId, "get"),
                 m ->
@@ -47,15 +49,21 @@ final class NodeAdmin {
                         m,
                         body ->
                             table
+                                .admin()
                                 .get(body.getString("target"))
                                 .map(session -> session == null ? new JsonObject() : session))),
-            bus.consumer(address(nodeId, "count"), m -> AdminApi.answer(m, body -> table.count())),
+            bus.consumer(
+                address(nodeId, "count"), m -> AdminApi.answer(m, body -> table.admin().count())),
             bus.consumer(
                 address(nodeId, "metrics"),
                 m ->
                     AdminApi.answer(
                         m,
-                        body -> table.count().map(count -> metrics.get().put("sessions", count)))),
+                        body ->
+                            table
+                                .admin()
+                                .count()
+                                .map(count -> metrics.get().put("sessions", count)))),
             bus.consumer(
                 address(nodeId, "bans"),
                 m -> AdminApi.answer(m, body -> Future.succeededFuture(bans(table)))),
@@ -81,6 +89,7 @@ final class NodeAdmin {
                         m,
                         body ->
                             table
+                                .admin()
                                 .kick(body.getString("target"))
                                 .map(kicked -> new JsonObject().put("kicked", kicked)))));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).mapEmpty();

@@ -136,7 +136,13 @@ class BridgeFuzzIT {
             .atMost(Duration.ofSeconds(15))
             .until(
                 () ->
-                    harness.broker.table().count().await(10, TimeUnit.SECONDS).getInteger("total")
+                    harness
+                            .broker
+                            .table()
+                            .admin()
+                            .count()
+                            .await(10, TimeUnit.SECONDS)
+                            .getInteger("total")
                         == 2);
         assertThat(heapAfterGc() - heapBefore)
             .as("heap growth over the run, after GC")

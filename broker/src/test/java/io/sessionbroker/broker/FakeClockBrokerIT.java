@@ -105,7 +105,7 @@ class FakeClockBrokerIT {
 
       // then: the session is still open once those ticks have run (the table runs its tasks in
       // order)
-      assertThat(harness.broker.table().get("fake-clock-1").await(10, TimeUnit.SECONDS))
+      assertThat(harness.broker.table().admin().get("fake-clock-1").await(10, TimeUnit.SECONDS))
           .isNotNull();
 
       // when: the next tick, the first at or after the deadline

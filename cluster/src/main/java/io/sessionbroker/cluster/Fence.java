@@ -17,7 +17,7 @@ package io.sessionbroker.cluster;
  * not the cluster's, so it cannot tell whether the majority already announced a session's close
  * ({@code NODE_LOST}), and a close numbered in its own log would collide with the majority's
  * numbers. The table keeps those closes until the node has a quorum again and then announces only
- * those the cluster's directory still owes ({@link SessionTable#settleWithheld}).
+ * those the cluster's directory still owes ({@link CutOffSessions#settleWithheld}).
  */
 public final class Fence {
 

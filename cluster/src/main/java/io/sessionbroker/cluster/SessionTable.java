@@ -1,6 +1,5 @@
 package io.sessionbroker.cluster;
 
-import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
@@ -9,7 +8,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -66,19 +64,15 @@ public final class SessionTable {
   private final Fence fence;
   private final Flapping flapping;
 
-  /**
-   * Closes made while this node was cut off ({@link Fence#cutOff}), not yet announced; see {@link
-   * #settleWithheld}.
-   */
-  private List<Withheld> withheld = new ArrayList<>();
-
-  /** A close withheld while cut off: the session, its reason and the time it ended. */
-  private record Withheld(Session session, CloseReason reason, long at) {}
-
   private final CommandOptions commandOptions;
 
   /** Commands written to this node's devices and not yet answered; on the table's thread. */
   private final PendingCommands commands;
+
+  /** Closes made while this node was cut off ({@link Fence#cutOff}), not yet announced. */
+  private final CutOffSessions cutOff;
+
+  private final TableAdmin admin;
 
   SessionTable(SessionTableBuilder builder) {
     this.options = builder.options;
@@ -94,6 +88,8 @@ public final class SessionTable {
     this.commandOptions = builder.commands;
     this.commands = new PendingCommands(commandOptions.maxInFlightPerDevice());
     this.wheel = new TimingWheel(options.tickMs(), WHEEL_SLOTS, clock.millis());
+    this.cutOff = new CutOffSessions(this, directory, events, executor);
+    this.admin = new TableAdmin(this, directory);
   }
 
   /**
@@ -124,8 +120,8 @@ public final class SessionTable {
 
   /**
    * This node's {@link Fence}: while raised the table refuses new sessions; while the node is cut
-   * off from its quorum it also withholds its closes ({@link #settleWithheld}); see
-   * docs/cluster.md, split brain.
+   * off from its quorum it also withholds its closes ({@link CutOffSessions}); see docs/cluster.md,
+   * split brain.
    */
   public Fence fence() {
     return fence;
@@ -134,6 +130,19 @@ public final class SessionTable {
   /** This node's flapping detection: its bans, for the admin API. */
   public Flapping flapping() {
     return flapping;
+  }
+
+  /** The admin operations on this table: get, list, count, kick, commands. */
+  public TableAdmin admin() {
+    return admin;
+  }
+
+  /**
+   * What this node does with its sessions while cut off from its quorum and once it is back: ends
+   * them, withholds their closes, settles those.
+   */
+  public CutOffSessions cutOff() {
+    return cutOff;
   }
 
   /**
@@ -295,15 +304,15 @@ public final class SessionTable {
   }
 
   /** The single close funnel: the only place that ends a session. Runs on the table's thread. */
-  private Future<Boolean> finish(Session session, CloseReason reason) {
+  Future<Boolean> finish(Session session, CloseReason reason) {
     return finish(session, reason, fence.isCutOff());
   }
 
   /**
    * Ends the session; announces its close at once, or, when {@code withhold}, keeps it for {@link
-   * #settleWithheld}, which announces it only if the cluster's directory still owes it.
+   * WithheldCloses#settle}, which announces it only if the cluster's directory still owes it.
    */
-  private Future<Boolean> finish(Session session, CloseReason reason, boolean withhold) {
+  Future<Boolean> finish(Session session, CloseReason reason, boolean withhold) {
     if (session.state() == Session.State.CLOSED) {
       return Future.succeededFuture(false);
     }
@@ -320,7 +329,7 @@ public final class SessionTable {
     if (withhold) {
       // Cut off, neither this node's copy of the directory nor its event log is the cluster's: the
       // close waits for a quorum, and is announced then only if nobody else has (settleWithheld).
-      withheld.add(new Withheld(session, reason, clock.millis()));
+      cutOff.withhold(session, reason, clock.millis());
       released = Future.succeededFuture(false);
     } else {
       released =
@@ -361,27 +370,6 @@ public final class SessionTable {
   }
 
   /**
-   * Sends a command to the device's session on this node (docs/events.md, {@code devices.command});
-   * the sender checked the request's shape and bounds. Fails with a {@link CommandFailure}: 404
-   * when this node holds no open session of the device, 429, 503 when the session ends first, 504
-   * when {@code timeoutMs} pass without a reply.
-   */
-  public Future<CommandReply> command(
-      String deviceId, String name, Object payload, boolean oneWay, long timeoutMs) {
-    return onTable(
-            () -> {
-              Session session = byDevice.get(deviceId);
-              if (session == null || session.state() != Session.State.OPEN) {
-                return Future.<CommandReply>failedFuture(
-                    new CommandFailure(
-                        CommandFailure.NO_SESSION, "no open session for " + deviceId));
-              }
-              return commands.send(session, name, payload, oneWay, timeoutMs, clock.millis());
-            })
-        .compose(reply -> reply);
-  }
-
-  /**
    * The device answered command {@code id}: proof of life, and the command's reply. From any
    * thread; a reply to no waiting command of this session (late, repeated, or another device's) is
    * ignored.
@@ -389,55 +377,6 @@ public final class SessionTable {
   public void reply(Session session, String id, CommandReply reply) {
     session.touch(clock.millis());
     executor.execute(() -> commands.reply(session, id, reply));
-  }
-
-  /** Who holds the device, cluster-wide (the directory's entry); null when nobody does. */
-  public Future<DeviceDirectory.Holder> holder(String deviceId) {
-    return directory.holder(deviceId);
-  }
-
-  /** Commands waiting for their replies on this node. */
-  public Future<Integer> commandsInFlight() {
-    return onTable(commands::size);
-  }
-
-  /**
-   * Closes a session by session id or device id with {@link CloseReason#KICKED}; true if one was
-   * open.
-   */
-  public Future<Boolean> kick(String sessionOrDeviceId) {
-    return onTable(
-        () -> {
-          Session session = find(sessionOrDeviceId);
-          if (session == null) {
-            return false;
-          }
-          finish(session, CloseReason.KICKED);
-          return true;
-        });
-  }
-
-  /** The session, by session id or device id, as JSON; null if none is open here. */
-  public Future<JsonObject> get(String sessionOrDeviceId) {
-    return onTable(
-        () -> {
-          Session session = find(sessionOrDeviceId);
-          return session == null ? null : SessionJson.describe(session, nodeId);
-        });
-  }
-
-  /**
-   * A page of open sessions, oldest first, optionally of one transport only.
-   *
-   * @return {@code {"total": n, "offset": o, "sessions": [...]}}
-   */
-  public Future<JsonObject> list(String transport, int offset, int limit) {
-    return onTable(() -> SessionJson.page(byDevice, transport, offset, limit, nodeId));
-  }
-
-  /** {@code {"total": n, "byTransport": {"tcp": n, ...}}}. */
-  public Future<JsonObject> count() {
-    return onTable(() -> SessionJson.count(byDevice));
   }
 
   /**
@@ -452,14 +391,14 @@ public final class SessionTable {
               for (Session session : byDevice.toList()) {
                 released.add(finish(session, CloseReason.SHUTDOWN));
               }
-              if (!withheld.isEmpty()) {
+              if (!cutOff.isEmpty()) {
                 // Cut off: the majority announced these sessions NODE_LOST when it lost this node,
                 // or, if there was no majority, announces them once it has a quorum again (it
                 // releases the entries of nodes that are not members); a SHUTDOWN close from here
                 // would be a second one.
                 log.warn(
                     "closes_withheld_at_shutdown count={}: this node is cut off from its quorum",
-                    withheld.size());
+                    cutOff.size());
               }
               return Future.join(released)
                   .transform(done -> Future.succeededFuture(released.size()));
@@ -467,105 +406,28 @@ public final class SessionTable {
         .compose(closed -> closed);
   }
 
-  /**
-   * After this node rejoins a cluster that counted it lost (split brain healed), ends the local
-   * sessions the cluster directory no longer names ({@code orphans}, by session id) and withholds
-   * their closes: {@link #settleWithheld} then announces only those the directory still owes (a
-   * taken-over holder), and the majority's {@code NODE_LOST} stays the only close of the others.
-   */
-  public Future<Integer> settleAfterMerge(Set<Long> orphans) {
-    return onTable(
-        () -> {
-          int ended = 0;
-          for (long id : orphans) {
-            Session session = byId.get(id);
-            if (session != null && session.state() == Session.State.OPEN) {
-              finish(session, CloseReason.NODE_LOST, true);
-              ended++;
-            }
-          }
-          return ended;
-        });
-  }
-
-  /**
-   * Announces the closes withheld while this node was cut off, now that it has a quorum again: each
-   * only if the cluster's directory still names that session (as holder, or as a taken-over holder
-   * owed a close), which it releases; a session the directory no longer names was announced by
-   * another node ({@code NODE_LOST} by the majority) and stays silent here. A close whose release
-   * fails is kept for the next call.
-   *
-   * @return the number of closes announced now
-   */
-  public Future<Integer> settleWithheld() {
-    return onTable(
-            () -> {
-              List<Withheld> pending = withheld;
-              withheld = new ArrayList<>();
-              List<Future<Boolean>> settled = new ArrayList<>();
-              for (Withheld close : pending) {
-                Promise<Boolean> announced = Promise.promise();
-                settled.add(announced.future());
-                directory
-                    .release(close.session().deviceId(), close.session().id())
-                    .onComplete(
-                        released ->
-                            executor.execute(() -> announced.complete(settle(close, released))));
-              }
-              return Future.join(settled)
-                  .map(
-                      all ->
-                          (int)
-                              settled.stream()
-                                  .filter(f -> Boolean.TRUE.equals(f.result()))
-                                  .count());
-            })
-        .compose(announced -> announced);
-  }
-
-  private boolean settle(Withheld close, AsyncResult<Boolean> released) {
-    if (released.failed()) {
-      log.warn("withheld_close_unsettled device={}", close.session().deviceId(), released.cause());
-      withheld.add(close);
-      return false;
-    }
-    if (released.result()) {
-      events.closed(close.session(), close.reason(), close.at());
-      return true;
-    }
-    log.debug("withheld_close_already_announced device={}", close.session().deviceId());
-    return false;
-  }
-
-  /** Closes withheld while cut off and not settled yet. */
-  public Future<Integer> withheldCount() {
-    return onTable(() -> withheld.size());
-  }
-
-  /**
-   * Ends every session of this node with {@code reason}; while the node is cut off their closes are
-   * withheld (see {@link #settleWithheld}). Used when a node has been cut off for longer than
-   * failure detection: the others have counted it lost, so its devices should reconnect to them.
-   *
-   * @return the number of sessions ended
-   */
-  public Future<Integer> endAll(CloseReason reason) {
-    return onTable(
-        () -> {
-          List<Session> open = byDevice.toList();
-          for (Session session : open) {
-            finish(session, reason);
-          }
-          return open.size();
-        });
-  }
-
   /** The sessions open on this node, as a snapshot. */
   public Future<List<Session>> sessions() {
     return onTable(byDevice::toList);
   }
 
-  private Session find(String sessionOrDeviceId) {
+  /** The session with this id, open or pending; null if none. On the table's thread. */
+  Session byId(long sessionId) {
+    return byId.get(sessionId);
+  }
+
+  /** The open sessions by device. On the table's thread. */
+  CompactIndex<String, Session> byDevice() {
+    return byDevice;
+  }
+
+  /** The commands waiting for their replies on this node. On the table's thread. */
+  PendingCommands commands() {
+    return commands;
+  }
+
+  /** The open session with this session id or device id; null if none. On the table's thread. */
+  Session find(String sessionOrDeviceId) {
     Session bySession = byId.get(SessionIds.parse(sessionOrDeviceId));
     if (bySession != null && bySession.state() == Session.State.OPEN) {
       return bySession;
@@ -573,7 +435,8 @@ public final class SessionTable {
     return byDevice.get(sessionOrDeviceId);
   }
 
-  private <T> Future<T> onTable(Supplier<T> work) {
+  /** Runs {@code work} on the table's thread. */
+  <T> Future<T> onTable(Supplier<T> work) {
     Promise<T> promise = Promise.promise();
     executor.execute(
         () -> {

@@ -33,18 +33,18 @@ class CutOffTest {
     // when: the device leaves, the node ends the rest, the majority had released one
     t.table.close(byDevice, CloseReason.CLIENT_CLOSED);
     directory.release("cut-majority", announcedByMajority.id());
-    int ended = t.table.endAll(CloseReason.NODE_LOST).result();
+    int ended = t.table.cutOff().endAll(CloseReason.NODE_LOST).result();
 
     // then: nothing is published while cut off
     assertThat(ended).isEqualTo(2);
     assertThat(t.events.closes()).hasSize(closesBefore);
     assertThat(t.connectionCloses)
         .containsExactly(CloseReason.CLIENT_CLOSED, CloseReason.NODE_LOST, CloseReason.NODE_LOST);
-    assertThat(t.table.withheldCount().result()).isEqualTo(3);
+    assertThat(t.table.cutOff().withheldCount().result()).isEqualTo(3);
 
     // when: the quorum is back
     t.table.fence().lower();
-    int announced = t.table.settleWithheld().result();
+    int announced = t.table.cutOff().settleWithheld().result();
 
     // then: one close each for the sessions nobody announced, none for the majority's
     List<Event> published = t.events.closes().subList(closesBefore, t.events.closes().size());
@@ -53,8 +53,8 @@ class CutOffTest {
     assertThat(published)
         .extracting(Event::reason)
         .containsExactly(CloseReason.CLIENT_CLOSED, CloseReason.NODE_LOST);
-    assertThat(t.table.withheldCount().result()).isZero();
-    assertThat(t.table.settleWithheld().result()).isZero();
+    assertThat(t.table.cutOff().withheldCount().result()).isZero();
+    assertThat(t.table.cutOff().settleWithheld().result()).isZero();
   }
 
   /**

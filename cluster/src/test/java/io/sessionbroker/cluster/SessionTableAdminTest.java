@@ -23,7 +23,7 @@ class SessionTableAdminTest {
     Session session = t.open("sensor-1", 1_000);
 
     // when
-    boolean kicked = t.table.kick("sensor-1").result();
+    boolean kicked = t.table.admin().kick("sensor-1").result();
 
     // then
     assertThat(kicked).isTrue();
@@ -41,7 +41,7 @@ class SessionTableAdminTest {
     Session other = t.open("sensor-2", 1_000);
 
     // when
-    boolean kicked = t.table.kick(target.sessionId()).result();
+    boolean kicked = t.table.admin().kick(target.sessionId()).result();
 
     // then
     assertThat(kicked).isTrue();
@@ -57,8 +57,8 @@ class SessionTableAdminTest {
     t.table.close(session, CloseReason.CLIENT_CLOSED);
 
     // when / then
-    assertThat(t.table.kick("nobody").result()).isFalse();
-    assertThat(t.table.kick(session.sessionId()).result()).isFalse();
+    assertThat(t.table.admin().kick("nobody").result()).isFalse();
+    assertThat(t.table.admin().kick(session.sessionId()).result()).isFalse();
     assertThat(t.events.closes()).hasSize(1);
   }
 
@@ -70,8 +70,8 @@ class SessionTableAdminTest {
     t.table.touch(session, new JsonObject().put("battery", 80));
 
     // when
-    JsonObject byDevice = t.table.get("sensor-1").result();
-    JsonObject bySession = t.table.get(session.sessionId()).result();
+    JsonObject byDevice = t.table.admin().get("sensor-1").result();
+    JsonObject bySession = t.table.admin().get(session.sessionId()).result();
 
     // then
     assertThat(byDevice).isEqualTo(bySession);
@@ -81,7 +81,7 @@ class SessionTableAdminTest {
     assertThat(byDevice.getLong("epoch")).isEqualTo(1);
     assertThat(byDevice.getInteger("timeoutMs")).isEqualTo(1_500);
     assertThat(byDevice.getJsonObject("status").getInteger("battery")).isEqualTo(80);
-    assertThat(t.table.get("sensor-2").result()).isNull();
+    assertThat(t.table.admin().get("sensor-2").result()).isNull();
   }
 
   @Test
@@ -94,9 +94,9 @@ class SessionTableAdminTest {
     }
 
     // when
-    JsonObject page = t.table.list(null, 1, 2).result();
-    JsonObject tcp = t.table.list("tcp", 0, 10).result();
-    JsonObject beyond = t.table.list(null, 10, 10).result();
+    JsonObject page = t.table.admin().list(null, 1, 2).result();
+    JsonObject tcp = t.table.admin().list("tcp", 0, 10).result();
+    JsonObject beyond = t.table.admin().list(null, 10, 10).result();
 
     // then
     assertThat(page.getInteger("total")).isEqualTo(5);
@@ -119,7 +119,7 @@ class SessionTableAdminTest {
     t.table.close(closed, CloseReason.CLIENT_CLOSED);
 
     // when
-    JsonObject count = t.table.count().result();
+    JsonObject count = t.table.admin().count().result();
 
     // then
     assertThat(count)
@@ -140,7 +140,7 @@ class SessionTableAdminTest {
 
     // then
     assertThat(t.events.events).extracting(Event::kind).containsExactly(Kind.REJECTED);
-    assertThat(t.table.count().result().getInteger("total")).isZero();
+    assertThat(t.table.admin().count().result().getInteger("total")).isZero();
   }
 
   @Test
@@ -162,7 +162,7 @@ class SessionTableAdminTest {
         .containsOnly(CloseReason.SHUTDOWN);
     assertThat(t.connectionCloses)
         .containsExactly(CloseReason.SHUTDOWN, CloseReason.SHUTDOWN, CloseReason.SHUTDOWN);
-    assertThat(t.table.count().result().getInteger("total")).isZero();
+    assertThat(t.table.admin().count().result().getInteger("total")).isZero();
   }
 
   private static List<String> deviceIds(JsonArray sessions) {

@@ -104,10 +104,11 @@ class SessionTableClusterPathsTest {
     // when
     int ended =
         t.table
+            .cutOff()
             .settleAfterMerge(
                 Set.of(announcedByMajority.id(), stillOwed.id(), alreadyClosed.id(), 999L))
             .result();
-    int announced = t.table.settleWithheld().result();
+    int announced = t.table.cutOff().settleWithheld().result();
 
     // then
     assertThat(ended).isEqualTo(2);
@@ -119,7 +120,7 @@ class SessionTableClusterPathsTest {
         .isEqualTo(CloseReason.NODE_LOST);
     assertThat(t.connectionCloses).containsExactly(CloseReason.NODE_LOST, CloseReason.NODE_LOST);
     assertThat(announcedByMajority.isOpen()).isFalse();
-    assertThat(t.table.get("merge-old").result()).isNull();
+    assertThat(t.table.admin().get("merge-old").result()).isNull();
     assertThat(notAnOrphan.isOpen()).isTrue();
   }
 
@@ -151,7 +152,7 @@ class SessionTableClusterPathsTest {
     t.table.touch(session);
 
     // when
-    JsonObject json = t.table.get("times-1").result();
+    JsonObject json = t.table.admin().get("times-1").result();
 
     // then
     assertThat(json.getLong("connectedAt")).isEqualTo(openedAt);
@@ -173,7 +174,7 @@ class SessionTableClusterPathsTest {
 
     // then
     assertThat(session.remote()).isNull();
-    assertThat(t.table.get("nowhere-1").result().getValue("remote")).isNull();
+    assertThat(t.table.admin().get("nowhere-1").result().getValue("remote")).isNull();
   }
 
   /**
@@ -186,7 +187,7 @@ class SessionTableClusterPathsTest {
     Tables t = new Tables();
 
     // when
-    Future<JsonObject> lookup = t.table.get(null);
+    Future<JsonObject> lookup = t.table.admin().get(null);
 
     // then
     assertThat(lookup.failed()).isTrue();

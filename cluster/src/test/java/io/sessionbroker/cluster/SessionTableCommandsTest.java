@@ -76,7 +76,7 @@ class SessionTableCommandsTest {
 
     // when
     Future<CommandReply> reply =
-        table.command("d1", "reboot", new JsonObject().put("in", 5), false, 1_000);
+        table.admin().command("d1", "reboot", new JsonObject().put("in", 5), false, 1_000);
     DeviceCommand written = device.written.get(0);
     table.reply(session, written.id(), new CommandReply(200, "ok"));
 
@@ -87,7 +87,7 @@ class SessionTableCommandsTest {
                 + written.id()
                 + "\",\"name\":\"reboot\",\"payload\":{\"in\":5}}");
     assertThat(reply.result()).isEqualTo(new CommandReply(200, "ok"));
-    assertThat(table.commandsInFlight().result()).isZero();
+    assertThat(table.admin().commandsInFlight().result()).isZero();
   }
 
   /** Verifies that an unanswered command fails with 504 at its deadline, not a tick before. */
@@ -95,7 +95,7 @@ class SessionTableCommandsTest {
   void anUnansweredCommandFailsWith504AtItsDeadline() {
     // given
     open("d1", new Device(0));
-    Future<CommandReply> reply = table.command("d1", "reboot", null, false, 1_000);
+    Future<CommandReply> reply = table.admin().command("d1", "reboot", null, false, 1_000);
 
     // when
     run(990);
@@ -104,7 +104,7 @@ class SessionTableCommandsTest {
     assertThat(reply.isComplete()).isFalse();
     run(10);
     assertThat(code(reply)).isEqualTo(504);
-    assertThat(table.commandsInFlight().result()).isZero();
+    assertThat(table.admin().commandsInFlight().result()).isZero();
   }
 
   /** Verifies that a takeover fails the old session's commands with 503 at once. */
@@ -112,7 +112,7 @@ class SessionTableCommandsTest {
   void aTakeoverFailsTheCommandsInFlightWith503AtOnce() {
     // given
     open("d1", new Device(0));
-    Future<CommandReply> reply = table.command("d1", "reboot", null, false, 10_000);
+    Future<CommandReply> reply = table.admin().command("d1", "reboot", null, false, 10_000);
 
     // when
     open("d1", new Device(0));
@@ -120,7 +120,7 @@ class SessionTableCommandsTest {
     // then
     assertThat(code(reply)).isEqualTo(503);
     assertThat(reply.cause()).hasMessageContaining("TAKEN_OVER");
-    assertThat(table.commandsInFlight().result()).isZero();
+    assertThat(table.admin().commandsInFlight().result()).isZero();
   }
 
   /**
@@ -132,7 +132,7 @@ class SessionTableCommandsTest {
     // given
     Device device = new Device(0);
     Session session = open("d1", device);
-    Future<CommandReply> reply = table.command("d1", "reboot", null, false, 10_000);
+    Future<CommandReply> reply = table.admin().command("d1", "reboot", null, false, 10_000);
 
     // when
     table.close(session, CloseReason.CONNECTION_LOST);
@@ -140,13 +140,13 @@ class SessionTableCommandsTest {
 
     // then
     assertThat(code(reply)).isEqualTo(503);
-    assertThat(table.commandsInFlight().result()).isZero();
+    assertThat(table.admin().commandsInFlight().result()).isZero();
   }
 
   /** Verifies that a command to a device without a session fails with 404. */
   @Test
   void aCommandToADeviceWithoutASessionFailsWith404() {
-    assertThat(code(table.command("nobody", "reboot", null, false, 1_000))).isEqualTo(404);
+    assertThat(code(table.admin().command("nobody", "reboot", null, false, 1_000))).isEqualTo(404);
   }
 
   /** Verifies that one command more than the in-flight bound fails with 429, and a slot frees. */
@@ -155,16 +155,16 @@ class SessionTableCommandsTest {
     // given
     Device device = new Device(0);
     Session session = open("d1", device);
-    table.command("d1", "a", null, false, 10_000);
-    table.command("d1", "b", null, false, 10_000);
+    table.admin().command("d1", "a", null, false, 10_000);
+    table.admin().command("d1", "b", null, false, 10_000);
 
     // when
-    Future<CommandReply> third = table.command("d1", "c", null, false, 10_000);
+    Future<CommandReply> third = table.admin().command("d1", "c", null, false, 10_000);
 
     // then
     assertThat(code(third)).isEqualTo(429);
     table.reply(session, device.written.get(0).id(), new CommandReply(200, null));
-    assertThat(table.command("d1", "c", null, false, 10_000).isComplete()).isFalse();
+    assertThat(table.admin().command("d1", "c", null, false, 10_000).isComplete()).isFalse();
   }
 
   /** Verifies that a reply naming another session's command does not answer it. */
@@ -174,7 +174,7 @@ class SessionTableCommandsTest {
     Device d1 = new Device(0);
     open("d1", d1);
     Session other = open("d2", new Device(0));
-    Future<CommandReply> reply = table.command("d1", "reboot", null, false, 1_000);
+    Future<CommandReply> reply = table.admin().command("d1", "reboot", null, false, 1_000);
 
     // when
     table.reply(other, d1.written.get(0).id(), new CommandReply(200, "forged"));
@@ -194,7 +194,7 @@ class SessionTableCommandsTest {
     // given
     Device device = new Device(500);
     Session session = open("d1", device);
-    Future<CommandReply> reply = table.command("d1", "reboot", null, false, 10_000);
+    Future<CommandReply> reply = table.admin().command("d1", "reboot", null, false, 10_000);
 
     // when
     run(490);
@@ -223,11 +223,11 @@ class SessionTableCommandsTest {
     open("d1", device);
 
     // when
-    Future<CommandReply> reply = table.command("d1", "blink", 3, true, 1_000);
+    Future<CommandReply> reply = table.admin().command("d1", "blink", 3, true, 1_000);
 
     // then
     assertThat(reply.result()).isEqualTo(CommandReply.ACCEPTED);
     assertThat(device.written).hasSize(1);
-    assertThat(table.commandsInFlight().result()).isZero();
+    assertThat(table.admin().commandsInFlight().result()).isZero();
   }
 }

@@ -93,7 +93,7 @@ class SessionTableLifecycleTest {
         .extracting(Event::session, Event::reason)
         .containsExactly(Tuple.tuple(older, CloseReason.TIMEOUT));
     assertThat(newerOpen.result().isOpen()).isTrue();
-    assertThat(t.table.count().result().getInteger("total")).isEqualTo(1);
+    assertThat(t.table.admin().count().result().getInteger("total")).isEqualTo(1);
   }
 
   @Test
@@ -120,7 +120,7 @@ class SessionTableLifecycleTest {
             Tuple.tuple(Kind.OPENED, null), Tuple.tuple(Kind.CLOSED, CloseReason.TAKEN_OVER));
     assertThat(t.connectionCloses).containsExactly(CloseReason.TAKEN_OVER);
     assertThat(newer.isOpen()).isTrue();
-    assertThat(t.table.get("sensor-1").result().getString("sessionId"))
+    assertThat(t.table.admin().get("sensor-1").result().getString("sessionId"))
         .isEqualTo(newer.sessionId());
     assertThat(t.table.shutdown().result()).isEqualTo(1);
     assertThat(t.events.of(newer))
@@ -141,7 +141,7 @@ class SessionTableLifecycleTest {
     // then
     assertThat(open.failed()).isTrue();
     assertThat(t.events.events).isEmpty();
-    assertThat(t.table.count().result().getInteger("total")).isZero();
+    assertThat(t.table.admin().count().result().getInteger("total")).isZero();
   }
 
   @Test

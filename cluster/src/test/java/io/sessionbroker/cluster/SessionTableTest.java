@@ -32,11 +32,13 @@ class SessionTableTest {
     Session session = open("d1", "tcp", "10.0.0.1:4000");
 
     assertThat(session.isOpen()).isTrue();
-    assertThat(table.get("d1").result().getString("sessionId")).isEqualTo(session.sessionId());
-    assertThat(table.get(session.sessionId()).result().getString("deviceId")).isEqualTo("d1");
-    assertThat(table.kick(session.sessionId()).result()).isTrue();
+    assertThat(table.admin().get("d1").result().getString("sessionId"))
+        .isEqualTo(session.sessionId());
+    assertThat(table.admin().get(session.sessionId()).result().getString("deviceId"))
+        .isEqualTo("d1");
+    assertThat(table.admin().kick(session.sessionId()).result()).isTrue();
     assertThat(session.isOpen()).isFalse();
-    assertThat(table.get("d1").result()).isNull();
+    assertThat(table.admin().get("d1").result()).isNull();
     assertThat(closes).containsExactly(CloseReason.KICKED);
     assertThat(events).containsExactly("opened d1", "closed d1 KICKED");
   }
@@ -49,7 +51,7 @@ class SessionTableTest {
     assertThat(older.isOpen()).isFalse();
     assertThat(newer.epoch()).isEqualTo(older.epoch() + 1);
     assertThat(events).containsExactly("opened d1", "closed d1 TAKEN_OVER", "opened d1");
-    assertThat(table.count().result())
+    assertThat(table.admin().count().result())
         .isEqualTo(
             new JsonObject().put("total", 1).put("byTransport", new JsonObject().put("tcp", 1)));
   }
@@ -194,7 +196,7 @@ class SessionTableTest {
       now.incrementAndGet();
     }
 
-    JsonObject page = table.list("udp", 10, 5).result();
+    JsonObject page = table.admin().list("udp", 10, 5).result();
 
     assertThat(page.getInteger("total")).isEqualTo(50);
     assertThat(page.getJsonArray("sessions").getJsonObject(0).getString("deviceId"))

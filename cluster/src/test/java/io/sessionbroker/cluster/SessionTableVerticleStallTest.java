@@ -82,7 +82,7 @@ class SessionTableVerticleStallTest {
     tick.run();
 
     // then: the tick (queued before the query on the table's thread) evicted nothing
-    assertThat(table.count().await(10, TimeUnit.SECONDS).getInteger("total")).isOne();
+    assertThat(table.admin().count().await(10, TimeUnit.SECONDS).getInteger("total")).isOne();
 
     // and when the loop runs again and stamps the new time, the next tick evicts the session
     release.countDown();
@@ -95,7 +95,7 @@ class SessionTableVerticleStallTest {
         .schedule(stamped::countDown, 2 * SessionTableVerticle.STAMP_MS, TimeUnit.MILLISECONDS);
     assertThat(stamped.await(10, TimeUnit.SECONDS)).isTrue();
     tick.run();
-    assertThat(table.count().await(10, TimeUnit.SECONDS).getInteger("total")).isZero();
+    assertThat(table.admin().count().await(10, TimeUnit.SECONDS).getInteger("total")).isZero();
   }
 
   /** Verifies that an undeployed verticle leaves no stamping task behind on the event loops. */

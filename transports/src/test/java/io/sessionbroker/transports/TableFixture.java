@@ -103,7 +103,7 @@ public final class TableFixture implements AutoCloseable {
   }
 
   public void settle() throws Exception {
-    table.count().await(10, TimeUnit.SECONDS);
+    table.admin().count().await(10, TimeUnit.SECONDS);
     Promise<Void> drained = Promise.promise();
     recording.runOnContext(v -> drained.complete());
     drained.future().await(10, TimeUnit.SECONDS);

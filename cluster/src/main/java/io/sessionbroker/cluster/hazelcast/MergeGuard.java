@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * <p>Quorum back (members came back, or Hazelcast merged this node into the larger half, {@code
  * MERGED}): local sessions the directory no longer names end; then every withheld close is
  * announced if, and only if, the cluster's directory still names that session ({@link
- * SessionTable#settleWithheld}): a session the majority announced is silent here, one nobody
+ * CutOffSessions#settleWithheld}): a session the majority announced is silent here, one nobody
  * announced gets its one close. The sessions of nodes that left while nobody had a quorum are
  * announced then too ({@link OrphanSweep}).
  */
@@ -100,6 +100,7 @@ public final class MergeGuard implements LifecycleListener {
   private void endSessionsIfStillCutOff(long cut) {
     if (fence.isCutOff() && cuts.get() == cut) {
       table
+          .cutOff()
           .endAll(CloseReason.NODE_LOST)
           .onSuccess(ended -> log.warn("node_cut_off_sessions_ended count={}", ended));
     }
@@ -150,7 +151,7 @@ public final class MergeGuard implements LifecycleListener {
     table
         .sessions()
         .compose(this::orphans)
-        .compose(table::settleAfterMerge)
+        .compose(table.cutOff()::settleAfterMerge)
         .onSuccess(ended -> log.warn("node_rejoined how={} sessions_ended={}", how, ended))
         .onFailure(e -> log.error("node_rejoin_settle_failed", e))
         .onComplete(
@@ -168,9 +169,10 @@ public final class MergeGuard implements LifecycleListener {
    */
   private void settleWithheld() {
     table
+        .cutOff()
         .settleWithheld()
         .onSuccess(announced -> log.info("withheld_closes_settled announced={}", announced))
-        .compose(announced -> table.withheldCount())
+        .compose(announced -> table.cutOff().withheldCount())
         .onSuccess(
             left -> {
               if (left > 0 && !fence.isCutOff()) {

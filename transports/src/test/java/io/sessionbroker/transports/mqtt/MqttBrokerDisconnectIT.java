@@ -187,7 +187,7 @@ class MqttBrokerDisconnectIT {
     RawMqtt device = connected(connect(4, "v3-kicked", 30));
 
     // when
-    assertThat(mqtt.fixture.table.kick("v3-kicked").await(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(mqtt.fixture.table.admin().kick("v3-kicked").await(5, TimeUnit.SECONDS)).isTrue();
 
     // then
     assertThat(device.bytesUntilClosed()).isEmpty();

@@ -58,7 +58,7 @@ class MqttCommandsIT {
 
   private Future<CommandReply> command(
       String deviceId, String name, Object payload, long timeoutMs) {
-    return mqtt.fixture.table.command(deviceId, name, payload, false, timeoutMs);
+    return mqtt.fixture.table.admin().command(deviceId, name, payload, false, timeoutMs);
   }
 
   /**

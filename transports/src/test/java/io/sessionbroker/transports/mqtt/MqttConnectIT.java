@@ -98,6 +98,7 @@ class MqttConnectIT {
       assertThat(
               mqtt.fixture
                   .table
+                  .admin()
                   .get("no-keepalive")
                   .await(5, TimeUnit.SECONDS)
                   .getString("sessionId"))

@@ -68,7 +68,12 @@ class MqttLinkIT {
   }
 
   private long lastSeenAt(String clientId) throws Exception {
-    return mqtt.fixture.table.get(clientId).await(5, TimeUnit.SECONDS).getLong("lastSeenAt");
+    return mqtt.fixture
+        .table
+        .admin()
+        .get(clientId)
+        .await(5, TimeUnit.SECONDS)
+        .getLong("lastSeenAt");
   }
 
   /**
@@ -163,7 +168,8 @@ class MqttLinkIT {
     RawMqtt client = connect("mqtt-pit-kick", 5, null);
 
     // when
-    assertThat(mqtt.fixture.table.kick("mqtt-pit-kick").await(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(mqtt.fixture.table.admin().kick("mqtt-pit-kick").await(5, TimeUnit.SECONDS))
+        .isTrue();
 
     // then
     RawMqtt.Packet disconnect = client.read();

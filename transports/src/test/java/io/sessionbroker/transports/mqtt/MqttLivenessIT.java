@@ -72,7 +72,7 @@ class MqttLivenessIT {
       }
 
       // then its session is still open
-      assertThat(mqtt.fixture.table.get("pinger").await(5, TimeUnit.SECONDS)).isNotNull();
+      assertThat(mqtt.fixture.table.admin().get("pinger").await(5, TimeUnit.SECONDS)).isNotNull();
       device.send(RawMqtt.DISCONNECT_NORMAL);
       assertThat(mqtt.fixture.await(Addresses.CLOSED, "pinger").getString("reason"))
           .isEqualTo("CLIENT_CLOSED");

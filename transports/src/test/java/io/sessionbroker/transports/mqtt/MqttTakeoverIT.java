@@ -85,7 +85,13 @@ class MqttTakeoverIT {
     // and the old connection's will goes out ([MQTT-3.1.2-8]: closed without DISCONNECT, no will
     // delay)
     assertThat(wills.poll(5, TimeUnit.SECONDS)).isEqualTo("wills/twin lost");
-    assertThat(mqtt.fixture.table.get("twin").await(5, TimeUnit.SECONDS).getString("sessionId"))
+    assertThat(
+            mqtt.fixture
+                .table
+                .admin()
+                .get("twin")
+                .await(5, TimeUnit.SECONDS)
+                .getString("sessionId"))
         .isEqualTo(second.getString("sessionId"));
   }
 
@@ -158,7 +164,7 @@ class MqttTakeoverIT {
     mqtt.fixture.await(Addresses.OPENED, "unruly");
 
     // when an administrator kicks it
-    assertThat(mqtt.fixture.table.kick("unruly").await(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(mqtt.fixture.table.admin().kick("unruly").await(5, TimeUnit.SECONDS)).isTrue();
 
     // then it gets DISCONNECT 0x98 Administrative action and nothing after it but the close
     RawMqtt.Packet disconnect = device.read();

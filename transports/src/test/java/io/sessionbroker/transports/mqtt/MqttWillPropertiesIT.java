@@ -84,7 +84,7 @@ class MqttWillPropertiesIT {
       mqtt.fixture.await(Addresses.OPENED, "will-props");
 
       // when its session ends without a DISCONNECT
-      mqtt.fixture.table.kick("will-props").await(5, TimeUnit.SECONDS);
+      mqtt.fixture.table.admin().kick("will-props").await(5, TimeUnit.SECONDS);
 
       // then the subscriber gets the will with its properties, and so does sessions.closed
       assertCarriesEveryWillProperty(received.poll(10, TimeUnit.SECONDS));
@@ -132,7 +132,7 @@ class MqttWillPropertiesIT {
       nodeA.fixture.await(Addresses.OPENED, "remote-will");
 
       // when its session ends without a DISCONNECT
-      nodeA.fixture.table.kick("remote-will").await(5, TimeUnit.SECONDS);
+      nodeA.fixture.table.admin().kick("remote-will").await(5, TimeUnit.SECONDS);
 
       // then the subscriber on the other node gets the will with its properties
       assertCarriesEveryWillProperty(onB.poll(10, TimeUnit.SECONDS));

@@ -262,7 +262,7 @@ class TcpBadInputIT {
     tables.settle();
     assertThat(tables.pending())
         .noneMatch(e -> "tcp-hello-b".equals(e.body().getString("deviceId")));
-    assertThat(tables.table.get("tcp-hello-b").await(5, TimeUnit.SECONDS)).isNull();
+    assertThat(tables.table.admin().get("tcp-hello-b").await(5, TimeUnit.SECONDS)).isNull();
   }
 
   /**

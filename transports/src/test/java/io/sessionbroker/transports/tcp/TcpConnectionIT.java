@@ -79,7 +79,7 @@ class TcpConnectionIT {
   }
 
   private long lastSeenAt(String deviceId) throws Exception {
-    return tables.table.get(deviceId).await(5, TimeUnit.SECONDS).getLong("lastSeenAt");
+    return tables.table.admin().get(deviceId).await(5, TimeUnit.SECONDS).getLong("lastSeenAt");
   }
 
   /**
@@ -117,7 +117,7 @@ class TcpConnectionIT {
 
     // then
     assertThat(device.receive().getString("type")).isEqualTo("pong");
-    JsonObject session = tables.table.get("tcp-pit-status").await(5, TimeUnit.SECONDS);
+    JsonObject session = tables.table.admin().get("tcp-pit-status").await(5, TimeUnit.SECONDS);
     assertThat(session.getLong("lastSeenAt")).isGreaterThan(before);
     assertThat(session.getJsonObject("status")).isEqualTo(new JsonObject().put("battery", 80));
   }
@@ -194,7 +194,7 @@ class TcpConnectionIT {
     device.open(HEARTBEAT_S);
 
     // when
-    assertThat(tables.table.kick("tcp-pit-kick").await(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(tables.table.admin().kick("tcp-pit-kick").await(5, TimeUnit.SECONDS)).isTrue();
 
     // then
     assertThat(device.receive())

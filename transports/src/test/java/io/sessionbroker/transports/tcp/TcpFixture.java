@@ -58,7 +58,7 @@ final class TcpFixture implements AutoCloseable {
 
   /** The session as {@code sessions.admin.get} shows it, or null when there is none. */
   JsonObject session(String sessionOrDeviceId) throws Exception {
-    return tables.table.get(sessionOrDeviceId).await(5, TimeUnit.SECONDS);
+    return tables.table.admin().get(sessionOrDeviceId).await(5, TimeUnit.SECONDS);
   }
 
   @Override

@@ -151,7 +151,8 @@ final class UdpDevice implements AutoCloseable {
       assertThat(datagram).as("the barrier's welcome within 5 s").isNotNull();
       JsonObject frame = Buffer.buffer(datagram).toJsonObject();
       if ("welcome".equals(frame.getString("type"))) {
-        JsonObject session = table.get(frame.getString("session")).await(5, TimeUnit.SECONDS);
+        JsonObject session =
+            table.admin().get(frame.getString("session")).await(5, TimeUnit.SECONDS);
         if (session != null && barrier.equals(session.getString("deviceId"))) {
           return replies;
         }

@@ -49,7 +49,7 @@ final class UdpFixture implements AutoCloseable {
 
   /** The session as {@code sessions.admin.get} shows it, or null. */
   JsonObject session(String sessionOrDeviceId) throws Exception {
-    return table.get(sessionOrDeviceId).await(5, TimeUnit.SECONDS);
+    return table.admin().get(sessionOrDeviceId).await(5, TimeUnit.SECONDS);
   }
 
   /**

@@ -297,7 +297,7 @@ class UdpLivenessIT {
     device.open(30);
 
     // when
-    assertThat(udp.table.kick("sensor-1").await(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(udp.table.admin().kick("sensor-1").await(5, TimeUnit.SECONDS)).isTrue();
 
     // then
     assertThat(device.receive())

@@ -356,7 +356,7 @@ class UdpProtocolTest {
     sent.clear();
 
     // when
-    table.kick("udp-unit-kick");
+    table.admin().kick("udp-unit-kick");
 
     // then
     assertThat(sent)
@@ -381,7 +381,7 @@ class UdpProtocolTest {
   void aTicketOfAnEndedSessionAdmitsNothing() {
     // given
     String ticket = open("udp-unit-ended");
-    table.kick("udp-unit-ended");
+    table.admin().kick("udp-unit-ended");
     sent.clear();
 
     // when
@@ -485,7 +485,7 @@ class UdpProtocolTest {
     sent.clear();
 
     // when
-    table.kick("udp-unit-v6");
+    table.admin().kick("udp-unit-v6");
 
     // then
     assertThat(stats.get(Counter.REBOUND)).isZero();
@@ -514,7 +514,7 @@ class UdpProtocolTest {
     sent.clear();
 
     // when
-    table.kick("udp-unit-v6to4");
+    table.admin().kick("udp-unit-v6to4");
 
     // then
     assertThat(remoteBefore).isEqualTo("[" + IPV6 + "]:" + PORT);
@@ -556,7 +556,7 @@ class UdpProtocolTest {
     sent.clear();
 
     // when
-    table.kick("udp-unit-v6to6");
+    table.admin().kick("udp-unit-v6to6");
 
     // then
     assertThat(sent)

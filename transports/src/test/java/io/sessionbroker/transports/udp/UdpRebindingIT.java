@@ -51,7 +51,7 @@ class UdpRebindingIT {
     assertThat(udp.udp.stats().get(Counter.REBOUND)).isEqualTo(1);
 
     // when
-    udp.table.kick("sensor-1").await(5, TimeUnit.SECONDS);
+    udp.table.admin().kick("sensor-1").await(5, TimeUnit.SECONDS);
 
     // then
     assertThat(after.receive().getString("reason")).isEqualTo("KICKED");

@@ -167,9 +167,9 @@ class UdpScaleIT {
     assertThat(spreadMs).as("all opened within their timeout").isLessThan(TIMEOUT_MS - LEAD_MS);
     int total = SESSIONS + WARM_UP;
     assertThat(udp.sessions()).isEqualTo(total);
-    JsonObject count = table.count().await(10, TimeUnit.SECONDS);
+    JsonObject count = table.admin().count().await(10, TimeUnit.SECONDS);
     assertThat(count.getJsonObject("byTransport").getInteger("udp")).isEqualTo(total);
-    JsonObject page = table.list("udp", total - 10, 100).await(10, TimeUnit.SECONDS);
+    JsonObject page = table.admin().list("udp", total - 10, 100).await(10, TimeUnit.SECONDS);
     assertThat(page.getInteger("total")).isEqualTo(total);
     assertThat(page.getJsonArray("sessions")).hasSize(10);
     assertThat(bytesPerSession).isLessThanOrEqualTo(MAX_BYTES_PER_SESSION);
@@ -185,7 +185,7 @@ class UdpScaleIT {
         .pollInterval(Duration.ofMillis(100))
         .until(() -> timedOut.sum() >= total);
     assertThat(closedTwice.sum()).as("sessions closed twice").isZero();
-    assertThat(table.count().await(10, TimeUnit.SECONDS).getInteger("total"))
+    assertThat(table.admin().count().await(10, TimeUnit.SECONDS).getInteger("total"))
         .as("sessions left")
         .isZero();
     System.out.printf(

@@ -106,7 +106,7 @@ class UdpSocketsIT {
         assertThat(receive(moved).getString("type")).isEqualTo("pong");
         String remote = udp.session("sensor-6").getString("remote");
         assertThat(remote).startsWith("[").endsWith("]:" + moved.getLocalPort());
-        udp.table.kick("sensor-6").await(5, TimeUnit.SECONDS);
+        udp.table.admin().kick("sensor-6").await(5, TimeUnit.SECONDS);
         assertThat(receive(moved).getString("reason")).isEqualTo("KICKED");
         assertThat(udp.tables.await(Addresses.CLOSED, "sensor-6").getString("remote"))
             .isEqualTo(remote);

@@ -108,7 +108,13 @@ class WebSocketCloseCodesIT {
     JsonObject closed = fixture.await(Addresses.CLOSED, "ws-returns");
     assertThat(closed.getString("reason")).isEqualTo("TAKEN_OVER");
     assertThat(closed.getString("transport")).isEqualTo("tcp");
-    assertThat(fixture.table.get("ws-returns").await(5, TimeUnit.SECONDS).getString("transport"))
+    assertThat(
+            fixture
+                .table
+                .admin()
+                .get("ws-returns")
+                .await(5, TimeUnit.SECONDS)
+                .getString("transport"))
         .isEqualTo("websocket");
   }
 
@@ -119,7 +125,7 @@ class WebSocketCloseCodesIT {
     WsDevice device = WsDevice.hello(transport.port(), "ws-kicked", 30);
 
     // when
-    assertThat(fixture.table.kick("ws-kicked").await(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(fixture.table.admin().kick("ws-kicked").await(5, TimeUnit.SECONDS)).isTrue();
 
     // then
     assertThat(device.next())

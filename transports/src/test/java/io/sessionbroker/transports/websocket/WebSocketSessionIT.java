@@ -130,7 +130,7 @@ class WebSocketSessionIT {
     // silent one's) would
     // have closed it first, and the table publishes its events in order
     assertThat(fixture.pending()).noneMatch(e -> e.address().equals(Addresses.CLOSED));
-    JsonObject session = fixture.table.get("ws-pongs").await(5, TimeUnit.SECONDS);
+    JsonObject session = fixture.table.admin().get("ws-pongs").await(5, TimeUnit.SECONDS);
     assertThat(session.getString("sessionId")).isEqualTo(opened.getString("sessionId"));
     assertThat(session.getLong("lastSeenAt")).isGreaterThan(opened.getLong("at") + 300);
     assertThat(device.isClosed()).isFalse();
@@ -153,7 +153,7 @@ class WebSocketSessionIT {
     }
 
     // then
-    JsonObject session = fixture.table.get("ws-app-ping").await(5, TimeUnit.SECONDS);
+    JsonObject session = fixture.table.admin().get("ws-app-ping").await(5, TimeUnit.SECONDS);
     assertThat(session).isNotNull();
     assertThat(session.getJsonObject("status").getInteger("i")).isEqualTo(29);
     fixture.settle();

@@ -63,7 +63,7 @@ class WsConnectionIT {
   }
 
   private long lastSeenAt(String deviceId) throws Exception {
-    return tables.table.get(deviceId).await(5, TimeUnit.SECONDS).getLong("lastSeenAt");
+    return tables.table.admin().get(deviceId).await(5, TimeUnit.SECONDS).getLong("lastSeenAt");
   }
 
   /**
@@ -128,7 +128,7 @@ class WsConnectionIT {
     WsDevice device = kept(WsDevice.hello(ws.port(), "ws-pit-kick", HEARTBEAT_S));
 
     // when
-    assertThat(tables.table.kick("ws-pit-kick").await(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(tables.table.admin().kick("ws-pit-kick").await(5, TimeUnit.SECONDS)).isTrue();
 
     // then
     assertThat(device.next())
