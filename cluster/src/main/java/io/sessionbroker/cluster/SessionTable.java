@@ -1,5 +1,6 @@
 package io.sessionbroker.cluster;
 
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
