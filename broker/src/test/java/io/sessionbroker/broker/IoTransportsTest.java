@@ -57,4 +57,10 @@ class IoTransportsTest {
     assertThatThrownBy(() -> IoTransports.choose("kqueue", refusing()))
         .hasMessageContaining("io_uring, epoll, nio");
   }
+
+  /** Verifies that the configuration accepts exactly the transports this class can choose. */
+  @Test
+  void theConfigurationOffersTheTransportsThisClassKnows() {
+    assertThat(ConfigRules.CHOICES.get("node.ioTransport")).isEqualTo(IoTransports.NAMES);
+  }
 }
