@@ -9,7 +9,9 @@ import io.sessionbroker.cluster.EventLog;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The cluster-wide event log: a Hazelcast ringbuffer ({@code sessions.events}, capacity in
@@ -19,6 +21,9 @@ import java.util.List;
 public final class RingbufferEventLog implements EventLog {
 
   public static final String NAME = "sessions.events";
+
+  /** How far back a read looks for a second copy of a batch: the event pipeline's largest batch. */
+  static final int LOOKBACK = 1_000;
 
   private final Ringbuffer<String> ringbuffer;
 
@@ -44,8 +49,17 @@ public final class RingbufferEventLog implements EventLog {
     // Hazelcast refuses to read more than the ring holds (IllegalArgumentException, thrown, not
     // failed).
     int count = (int) Math.min(max, ringbuffer.capacity());
-    return Future.fromCompletionStage(ringbuffer.readManyAsync(from, 0, count, null))
-        .map(read -> page(events(read), read.getNextSequenceToReadFrom(), oldest, fromSeq < oldest))
+    return readBefore(from, oldest)
+        .compose(
+            seen ->
+                Future.fromCompletionStage(ringbuffer.readManyAsync(from, 0, count, null))
+                    .map(
+                        read ->
+                            page(
+                                events(read, seen),
+                                read.getNextSequenceToReadFrom(),
+                                oldest,
+                                fromSeq < oldest)))
         .recover(
             e ->
                 e instanceof StaleSequenceException
@@ -56,10 +70,39 @@ public final class RingbufferEventLog implements EventLog {
                     : Future.failedFuture(e));
   }
 
-  private static JsonArray events(ReadResultSet<String> read) {
+  /**
+   * The entries stored in the {@link #LOOKBACK} sequences before {@code from}. Hazelcast retries an
+   * operation whose member left before it answered ({@code MemberLeftException} is retryable): an
+   * append that the dying owner had applied and backed up is applied again by the new owner, and
+   * the batch is stored twice, the copy within a batch's length of the original. Every event is
+   * unique (its session id, address and time), so a reader skips an entry equal to one it has seen
+   * within that distance: a replay shows each event once, as the event bus delivered it. (Found by
+   * {@code ChaosIT}: "opened twice" in the log after a SIGKILL, while every subscriber got it
+   * once.)
+   */
+  private Future<Set<String>> readBefore(long from, long oldest) {
+    long start = Math.max(oldest, from - LOOKBACK);
+    if (start >= from) {
+      return Future.succeededFuture(new HashSet<>());
+    }
+    return Future.fromCompletionStage(
+            ringbuffer.readManyAsync(start, 0, (int) (from - start), null))
+        .map(
+            read -> {
+              Set<String> seen = new HashSet<>();
+              for (int i = 0; i < read.size() && read.getSequence(i) < from; i++) {
+                seen.add(read.get(i));
+              }
+              return seen;
+            });
+  }
+
+  private static JsonArray events(ReadResultSet<String> read, Set<String> seen) {
     JsonArray events = new JsonArray();
     for (int i = 0; i < read.size(); i++) {
-      events.add(new JsonObject(read.get(i)).put("seq", read.getSequence(i)));
+      if (seen.add(read.get(i))) {
+        events.add(new JsonObject(read.get(i)).put("seq", read.getSequence(i)));
+      }
     }
     return events;
   }

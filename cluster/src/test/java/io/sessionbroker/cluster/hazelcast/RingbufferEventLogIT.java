@@ -9,6 +9,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -46,9 +47,11 @@ class RingbufferEventLogIT {
     members.close();
   }
 
+  /** {@code size} events of {@code node}, each unique, as every real event is (its session id). */
   private static List<JsonObject> batch(String node, int size) {
+    String batch = UUID.randomUUID().toString();
     return IntStream.range(0, size)
-        .mapToObj(i -> new JsonObject().put("node", node).put("i", i))
+        .mapToObj(i -> new JsonObject().put("node", node).put("i", i).put("batch", batch))
         .toList();
   }
 
@@ -101,5 +104,29 @@ class RingbufferEventLogIT {
     assertThat(page.getLong("oldestSeq")).isGreaterThan(first);
     assertThat(page.getJsonArray("events").getJsonObject(0).getLong("seq"))
         .isEqualTo(page.getLong("oldestSeq"));
+  }
+
+  /**
+   * Verifies that a batch stored twice — what Hazelcast's retry of an append does when the ring's
+   * owner dies after applying it — reads back once, whether the reader starts before the first copy
+   * or inside the second.
+   */
+  @Test
+  void aBatchStoredTwiceByARetriedAppendReadsBackOnce() throws Exception {
+    // given: a batch, another node's batch, then the first batch again
+    List<JsonObject> retried = batch("a", 30);
+    long first = await(logA.append(retried));
+    await(logB.append(batch("b", 5)));
+    long copy = await(logA.append(retried));
+
+    // when: read from the first copy, and from the middle of the second
+    JsonArray all = await(logA.read(first, 100)).getJsonArray("events");
+    JsonArray fromCopy = await(logB.read(copy + 10, 100)).getJsonArray("events");
+
+    // then: 35 events, each once, at the sequence of its first copy
+    assertThat(all).hasSize(35);
+    assertThat(all.getJsonObject(29).getLong("seq")).isEqualTo(first + 29);
+    assertThat(all.getJsonObject(30).getString("node")).isEqualTo("b");
+    assertThat(fromCopy).isEmpty();
   }
 }
