@@ -80,6 +80,33 @@ class CutOffTest {
   }
 
   /**
+   * Verifies that a node which rejoined but has not settled its merge yet, stopped then, announces
+   * SHUTDOWN only for the sessions the directory still names: the one the majority released (and
+   * announced NODE_LOST) while the node was frozen gets no second close. Found by the long chaos
+   * run (a SIGTERM seconds after a freeze: 1,034 sessions closed NODE_LOST then SHUTDOWN).
+   */
+  @Test
+  void aStopRightAfterRejoiningAnnouncesOnlyTheSessionsTheDirectoryStillNames() {
+    // given: two sessions; while this node was frozen the majority released one of them
+    LocalDirectory directory = new LocalDirectory();
+    Tables t = new Tables(Tables.OPTIONS, directory);
+    Session announcedByMajority = t.open("rejoined-lost", 1_000);
+    Session still = t.open("rejoined-held", 1_000);
+    int closesBefore = t.events.closes().size();
+    directory.release("rejoined-lost", announcedByMajority.id());
+
+    // when: the node, back in the cluster and not cut off, is stopped
+    int closed = t.table.shutdown().result();
+
+    // then: both connections end, one SHUTDOWN is announced, for the session still owed
+    assertThat(closed).isEqualTo(2);
+    assertThat(t.connectionCloses).containsExactly(CloseReason.SHUTDOWN, CloseReason.SHUTDOWN);
+    List<Event> published = t.events.closes().subList(closesBefore, t.events.closes().size());
+    assertThat(published).extracting(Event::session).containsExactly(still);
+    assertThat(published).extracting(Event::reason).containsExactly(CloseReason.SHUTDOWN);
+  }
+
+  /**
    * Verifies that a cut-off node publishes no rejection either: its copy of the event log is its
    * own, so the event would carry a {@code seq} the majority also gives out (PartitionIT saw a
    * cut-off node's {@code unavailable} rejection numbered 0 after the majority's 8). The device is
