@@ -51,6 +51,13 @@ final class NetworkNamespaces implements AutoCloseable {
         sh("ip", "netns", "add", net.namespace(0)) == 0,
         "cannot create a network namespace (not root?): the partition test needs one per node");
     net.created.add("netns:" + net.namespace(0));
+    boolean bridges = sh("ip", "link", "add", prefix + "probe", "type", "bridge") == 0;
+    if (bridges) {
+      sh("ip", "link", "del", prefix + "probe");
+    } else {
+      net.close();
+    }
+    assumeTrue(bridges, "this kernel makes no bridge (module bridge): the nodes' links need two");
     try {
       net.build();
       return net;
