@@ -70,7 +70,8 @@ final class IoTransports {
   private static Throwable refusal(String name) {
     Transport transport = transport(name);
     if (transport == null) { // Vert.x found not even the transport's classes
-      return new UnsupportedOperationException("not on the classpath");
+      return new IllegalStateException(
+          "Vert.x has no " + name + " transport: its Netty library is not on the classpath");
     }
     if (transport.available()) {
       return null;
@@ -81,6 +82,8 @@ final class IoTransports {
     while (cause != null && cause.getCause() != null && cause.getMessage() == null) {
       cause = cause.getCause();
     }
-    return cause != null ? cause : new UnsupportedOperationException("unavailable");
+    return cause != null
+        ? cause
+        : new IllegalStateException("Netty reports " + name + " unavailable and gives no cause");
   }
 }
