@@ -6,13 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.testkit.TcpDevice;
 import io.vertx.core.json.JsonObject;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -50,7 +46,7 @@ class BrokerProcessIT {
     long started = System.nanoTime();
     Process broker =
         new ProcessBuilder(
-                javaBinary(),
+                ProcessOutput.javaBinary(),
                 "-cp",
                 System.getProperty("java.class.path"),
                 Main.class.getName(),
@@ -59,7 +55,7 @@ class BrokerProcessIT {
             .redirectErrorStream(true)
             .start();
     try {
-      List<String> output = readUntil(broker, "ready in");
+      List<String> output = ProcessOutput.readUntil(broker, "ready in");
       long readyMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
       System.out.println(
           "broker process: JVM start to ready "
@@ -104,34 +100,5 @@ class BrokerProcessIT {
     } finally {
       broker.destroyForcibly();
     }
-  }
-
-  private static List<String> readUntil(Process process, String marker) throws Exception {
-    BufferedReader reader =
-        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-    List<String> lines = new ArrayList<>();
-    String line;
-    while ((line = reader.readLine()) != null) {
-      lines.add(line);
-      if (line.contains(marker)) {
-        Thread drain =
-            new Thread(
-                () -> {
-                  try {
-                    reader.transferTo(java.io.Writer.nullWriter());
-                  } catch (java.io.IOException ignored) {
-                    // the process ended
-                  }
-                });
-        drain.setDaemon(true);
-        drain.start();
-        return lines;
-      }
-    }
-    throw new AssertionError("broker exited before \"" + marker + "\": " + lines);
-  }
-
-  private static String javaBinary() {
-    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 }

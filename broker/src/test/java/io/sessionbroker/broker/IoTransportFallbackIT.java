@@ -5,12 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sessionbroker.testkit.TcpDevice;
 import io.vertx.core.json.JsonObject;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -48,7 +44,7 @@ class IoTransportFallbackIT {
     // when the node starts where no native transport is allowed
     Process broker =
         new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                ProcessOutput.javaBinary(),
                 "-Dio.netty.transport.noNative=true",
                 "-cp",
                 System.getProperty("java.class.path"),
@@ -58,7 +54,7 @@ class IoTransportFallbackIT {
             .redirectErrorStream(true)
             .start();
     try {
-      List<String> output = readUntil(broker, "ready in");
+      List<String> output = ProcessOutput.readUntil(broker, "ready in");
 
       // then it says what it asked for, what it took and why, and runs on NIO
       assertThat(output)
@@ -80,30 +76,5 @@ class IoTransportFallbackIT {
       broker.destroyForcibly();
       broker.waitFor();
     }
-  }
-
-  private static List<String> readUntil(Process process, String marker) throws Exception {
-    BufferedReader reader =
-        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-    List<String> lines = new ArrayList<>();
-    String line;
-    while ((line = reader.readLine()) != null) {
-      lines.add(line);
-      if (line.contains(marker)) {
-        Thread drain =
-            new Thread(
-                () -> {
-                  try {
-                    reader.transferTo(java.io.Writer.nullWriter());
-                  } catch (java.io.IOException ignored) {
-                    // the process ended
-                  }
-                });
-        drain.setDaemon(true);
-        drain.start();
-        return lines;
-      }
-    }
-    throw new AssertionError("broker exited before \"" + marker + "\": " + lines);
   }
 }

@@ -8,13 +8,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.testkit.ExpectCloses;
 import io.sessionbroker.testkit.TcpDevice;
+import io.sessionbroker.testkit.UdpTestDevice;
 import io.sessionbroker.transports.TransportName;
 import io.vertx.core.json.JsonObject;
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,6 +31,10 @@ class UdpBridgeIT {
     harness = BrokerHarness.start();
   }
 
+  private static UdpTestDevice device() throws Exception {
+    return new UdpTestDevice(harness.broker.port(TransportName.UDP), WAIT);
+  }
+
   @AfterAll
   static void stopBroker() throws Exception {
     harness.close();
@@ -43,7 +43,7 @@ class UdpBridgeIT {
   @Test
   @ExpectCloses(CLIENT_CLOSED)
   void datagramSessionIsAnnouncedKeptAliveAndEndedByBye() throws Exception {
-    try (Datagrams device = new Datagrams()) {
+    try (UdpTestDevice device = device()) {
       JsonObject welcome = device.hello("udp-b-1");
       assertThat(welcome.getString("type")).isEqualTo("welcome");
       JsonObject opened = harness.await(Addresses.OPENED, "udp-b-1");
@@ -63,7 +63,7 @@ class UdpBridgeIT {
   @Test
   @ExpectCloses(TAKEN_OVER)
   void tcpTakesOverUdpWhichGetsAByeDatagram() throws Exception {
-    try (Datagrams udp = new Datagrams();
+    try (UdpTestDevice udp = device();
         TcpDevice tcp = harness.tcpDevice()) {
       udp.hello("udp-b-2");
       harness.await(Addresses.OPENED, "udp-b-2");
@@ -85,7 +85,7 @@ class UdpBridgeIT {
   @ExpectCloses(TAKEN_OVER)
   void udpTakesOverTcpWhichIsToldWhy() throws Exception {
     try (TcpDevice tcp = harness.tcpDevice();
-        Datagrams udp = new Datagrams()) {
+        UdpTestDevice udp = device()) {
       tcp.hello("udp-b-3", 30);
       harness.await(Addresses.OPENED, "udp-b-3");
 
@@ -106,7 +106,7 @@ class UdpBridgeIT {
    */
   @Test
   void aDatagramWithAWrongTicketIsDroppedCountedReportedAndNeverAnswered() throws Exception {
-    try (Datagrams device = new Datagrams()) {
+    try (UdpTestDevice device = device()) {
       // given an open session, and a broker clock past its last proof of life
       device.hello("udp-b-4");
       harness.await(Addresses.OPENED, "udp-b-4");
@@ -152,65 +152,5 @@ class UdpBridgeIT {
         .getJsonObject("udp")
         .getJsonObject("dropped")
         .getLong("badTicket");
-  }
-
-  /**
-   * A device on a plain JDK datagram socket; hellos padded so the welcome is never larger
-   * (docs/protocol.md).
-   */
-  private static final class Datagrams implements AutoCloseable {
-
-    private final DatagramSocket socket;
-    private final InetSocketAddress broker;
-    private String device;
-    private String ticket;
-
-    Datagrams() throws Exception {
-      socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-      socket.setSoTimeout((int) WAIT.toMillis());
-      broker =
-          new InetSocketAddress(
-              InetAddress.getLoopbackAddress(), harness.broker.port(TransportName.UDP));
-    }
-
-    JsonObject hello(String deviceId) throws Exception {
-      device = deviceId;
-      send(
-          new JsonObject()
-              .put("type", "hello")
-              .put("device", deviceId)
-              .put("nonce", "n1")
-              .put("heartbeat", 30)
-              .put("pad", "x".repeat(200)));
-      JsonObject welcome = receive();
-      ticket = welcome.getString("ticket");
-      return welcome;
-    }
-
-    /** This socket's address as the broker reports it ({@code remote}). */
-    String localAddress() {
-      return socket.getLocalAddress().getHostAddress() + ":" + socket.getLocalPort();
-    }
-
-    JsonObject ticketed(String type) {
-      return new JsonObject().put("type", type).put("device", device).put("ticket", ticket);
-    }
-
-    void send(JsonObject frame) throws Exception {
-      byte[] bytes = frame.encode().getBytes(StandardCharsets.UTF_8);
-      socket.send(new DatagramPacket(bytes, bytes.length, broker));
-    }
-
-    JsonObject receive() throws Exception {
-      DatagramPacket packet = new DatagramPacket(new byte[2048], 2048);
-      socket.receive(packet);
-      return new JsonObject(
-          new String(packet.getData(), 0, packet.getLength(), StandardCharsets.UTF_8));
-    }
-
-    @Override
-    public void close() {
-      socket.close();
-    }
   }
 }

@@ -4,14 +4,9 @@ import static io.sessionbroker.broker.BrokerHarness.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.testkit.UdpTestDevice;
 import io.sessionbroker.transports.TransportName;
 import io.vertx.core.json.JsonObject;
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +28,10 @@ class UdpCommandsIT {
   @BeforeAll
   static void startBroker() throws Exception {
     harness = BrokerHarness.start();
+  }
+
+  private static UdpTestDevice device() throws Exception {
+    return new UdpTestDevice(harness.broker.port(TransportName.UDP), WAIT);
   }
 
   @AfterAll
@@ -58,7 +57,7 @@ class UdpCommandsIT {
    */
   @Test
   void lostCommandDatagramsAreResentAndDuplicateRepliesAreHarmless() throws Exception {
-    try (Device device = new Device()) {
+    try (UdpTestDevice device = device()) {
       // given
       device.hello("udp-cmd-1");
       device.ping();
@@ -97,7 +96,7 @@ class UdpCommandsIT {
    */
   @Test
   void noCommandGoesToAnAddressBeforeItHasShownItsTicket() throws Exception {
-    try (Device device = new Device()) {
+    try (UdpTestDevice device = device()) {
       // given
       device.hello("udp-cmd-2");
 
@@ -118,7 +117,7 @@ class UdpCommandsIT {
   /** Verifies that a command that does not fit a datagram fails with 413. */
   @Test
   void aCommandLargerThanADatagramFailsWith413() throws Exception {
-    try (Device device = new Device()) {
+    try (UdpTestDevice device = device()) {
       device.hello("udp-cmd-3");
       device.ping();
 
@@ -130,78 +129,6 @@ class UdpCommandsIT {
               .get(30, TimeUnit.SECONDS);
 
       assertThat(answer.getInteger("failureCode")).isEqualTo(413);
-    }
-  }
-
-  /** A UDP device on a plain JDK datagram socket. */
-  private static final class Device implements AutoCloseable {
-
-    private final DatagramSocket socket;
-    private final InetSocketAddress broker;
-    private String device;
-    private String ticket;
-
-    Device() throws Exception {
-      socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-      socket.setSoTimeout((int) WAIT.toMillis());
-      broker =
-          new InetSocketAddress(
-              InetAddress.getLoopbackAddress(), harness.broker.port(TransportName.UDP));
-    }
-
-    void hello(String deviceId) throws Exception {
-      device = deviceId;
-      send(
-          new JsonObject()
-              .put("type", "hello")
-              .put("device", deviceId)
-              .put("nonce", "n1")
-              .put("heartbeat", 30)
-              .put("pad", "x".repeat(200)));
-      ticket = receive().getString("ticket");
-    }
-
-    JsonObject ping() throws Exception {
-      send(ticketed("ping"));
-      JsonObject answer = receive();
-      while ("command".equals(answer.getString("type"))) { // a resend crossing the ping
-        answer = receive();
-      }
-      return answer;
-    }
-
-    JsonObject ticketed(String type) {
-      return new JsonObject().put("type", type).put("device", device).put("ticket", ticket);
-    }
-
-    void send(JsonObject frame) throws Exception {
-      byte[] bytes = frame.encode().getBytes(StandardCharsets.UTF_8);
-      socket.send(new DatagramPacket(bytes, bytes.length, broker));
-    }
-
-    JsonObject receive() throws Exception {
-      DatagramPacket packet = new DatagramPacket(new byte[2048], 2048);
-      socket.receive(packet);
-      return new JsonObject(
-          new String(packet.getData(), 0, packet.getLength(), StandardCharsets.UTF_8));
-    }
-
-    /** Whether no datagram arrives within {@code window}: for what must not be sent. */
-    boolean nothingWithin(Duration window) throws Exception {
-      socket.setSoTimeout((int) window.toMillis());
-      try {
-        socket.receive(new DatagramPacket(new byte[2048], 2048));
-        return false;
-      } catch (SocketTimeoutException e) {
-        return true;
-      } finally {
-        socket.setSoTimeout((int) WAIT.toMillis());
-      }
-    }
-
-    @Override
-    public void close() {
-      socket.close();
     }
   }
 }
