@@ -4,6 +4,7 @@ import io.sessionbroker.cluster.CloseReason;
 import io.sessionbroker.cluster.DeviceCommand;
 import io.sessionbroker.cluster.Session;
 import io.sessionbroker.cluster.SessionTable;
+import io.sessionbroker.transports.OutboundQueues;
 import io.sessionbroker.transports.TransportName;
 import io.sessionbroker.transports.auth.DeviceAuth;
 import io.sessionbroker.transports.codec.FrameException;
@@ -70,6 +71,7 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener {
     Frames.Hello hello;
     try {
       hello = UpgradeHello.parse(ws.query(), ws.headers());
+      OutboundQueues.forgetHeaders(ws); // read once: the session keeps no copy (issue 17)
     } catch (FrameException e) {
       reject(e, null, CloseCodes.POLICY_VIOLATION);
       return;
