@@ -8,7 +8,7 @@
 # The broker runs with the JVM flags bin/broker ships, on --port-offset 3000; build the jars first
 # (mvn -Dmaven.test.skip=true package -pl broker,bench -am).
 # Env: PARTS (default heartbeats,connects,memory), UDP_SESSIONS (memory: default 200000), PER_PROCESS (memory: devices
-# per load-generator process; default one process), JOPTS (JVM flags after bin/broker's: -Xmx768m for a million).
+# per load-generator process; default one process), HISTO (memory: 0 = no class histogram while held), JOPTS (JVM flags after bin/broker's: -Xmx768m for a million).
 set -u
 out=$1; mkdir -p "$out"; root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 base=${2:-}; new=$out/jars; mkdir -p "$new"
@@ -54,7 +54,9 @@ memory() { # memory NAME JARDIR SESSIONS HOLD [ENV...]
   sleep 2
   jcmd $pid GC.class_histogram | awk '/^Total/ {print $3}' > $out/$name-heap-before.txt
   grep VmRSS /proc/$pid/status > $out/$name-rss-before.txt
-  ( sleep $(( n / 5000 + hold / 2 + 5 )); grep VmRSS /proc/$pid/status > $out/$name-rss-held.txt; jcmd $pid GC.class_histogram > $out/$name-histo.txt; grep VmRSS /proc/$pid/status > $out/$name-rss-after-histo.txt ) & sub=$!
+  # HISTO=0: no class histogram with the sessions held (its full collection stops the broker: heartbeats lost)
+  ( sleep $(( n / 5000 + hold / 2 + 5 )); grep VmRSS /proc/$pid/status > $out/$name-rss-held.txt
+    if [ "${HISTO:-1}" = 1 ]; then jcmd $pid GC.class_histogram > $out/$name-histo.txt; grep VmRSS /proc/$pid/status > $out/$name-rss-after-histo.txt; fi ) & sub=$!
   echo "$(cut -d' ' -f1-3 /proc/loadavg)" > $out/$name.load
   lg $dir --transports udp --devices $n ${PER_PROCESS:+--per-process $PER_PROCESS} --rate 5000 --max-pending 1000 --heartbeat-ms 30000 --hold-s $hold --silent 0.001 --prefix u- --json $out/$name.json > $out/$name.txt 2>&1
   wait $sub
