@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * and the handshaker: ≈ 2 KB per WebSocket that nothing reads again. {@link #slim} clears the field
  * once the connection exists (issue 17; {@code OutboundQueuesTest} fails if the field goes away,
  * and then connections keep it as before). In the same spirit {@link #forgetHeaders} lets a
- * WebSocket drop the upgrade request's headers it keeps for its whole life (≈ 0.6 KB per WebSocket
+ * WebSocket drop the upgrade request's headers it keeps for its whole life (≈ 0.8 KB per WebSocket
  * session: the entries, their strings, the table) once the transport has read its hello from them.
  */
 public final class OutboundQueues {

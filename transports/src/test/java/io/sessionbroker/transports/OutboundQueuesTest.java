@@ -241,7 +241,7 @@ class OutboundQueuesTest {
   /**
    * Verifies that a WebSocket lets go of its upgrade request's headers once they were read: from
    * then on it answers an empty map that nobody can fill, and the WebSocket still works (issue 17:
-   * the headers were ≈ 0.6 KB of every WebSocket session).
+   * the headers were ≈ 0.8 KB of every WebSocket session).
    */
   @Test
   @Timeout(value = 120, unit = TimeUnit.SECONDS) // a connect on a loaded 2-core machine took > 10 s
