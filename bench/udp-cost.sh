@@ -7,6 +7,8 @@
 # Per-thread CPU (utime, stime in ticks, schedstat ns) before/after 8 s of each hold: OUT/NAME-t{a,b}-RUN.txt.
 # The broker runs with the JVM flags bin/broker ships, on --port-offset 3000; build the jars first
 # (mvn -Dmaven.test.skip=true package -pl broker,bench -am).
+# Env: PARTS (default heartbeats,connects,memory), UDP_SESSIONS (memory: default 200000), PER_PROCESS (memory: devices
+# per load-generator process; default one process), HISTO (memory: 0 = no class histogram while held), JOPTS (JVM flags after bin/broker's: -Xmx768m for a million).
 set -u
 out=$1; mkdir -p "$out"; root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 base=${2:-}; new=$out/jars; mkdir -p "$new"
@@ -52,15 +54,23 @@ memory() { # memory NAME JARDIR SESSIONS HOLD [ENV...]
   sleep 2
   jcmd $pid GC.class_histogram | awk '/^Total/ {print $3}' > $out/$name-heap-before.txt
   grep VmRSS /proc/$pid/status > $out/$name-rss-before.txt
-  ( sleep $(( n / 5000 + hold / 2 + 5 )); grep VmRSS /proc/$pid/status > $out/$name-rss-held.txt; jcmd $pid GC.class_histogram > $out/$name-histo.txt; grep VmRSS /proc/$pid/status > $out/$name-rss-after-histo.txt ) & sub=$!
+  # HISTO=0: no class histogram with the sessions held (its full collection stops the broker: heartbeats lost)
+  ( sleep $(( n / 5000 + hold / 2 + 5 )); grep VmRSS /proc/$pid/status > $out/$name-rss-held.txt
+    if [ "${HISTO:-1}" = 1 ]; then jcmd $pid GC.class_histogram > $out/$name-histo.txt; grep VmRSS /proc/$pid/status > $out/$name-rss-after-histo.txt; fi ) & sub=$!
   echo "$(cut -d' ' -f1-3 /proc/loadavg)" > $out/$name.load
-  lg $dir --transports udp --devices $n --rate 5000 --max-pending 1000 --heartbeat-ms 30000 --hold-s $hold --silent 0.001 --prefix u- --json $out/$name.json > $out/$name.txt 2>&1
+  lg $dir --transports udp --devices $n ${PER_PROCESS:+--per-process $PER_PROCESS} --rate 5000 --max-pending 1000 --heartbeat-ms 30000 --hold-s $hold --silent 0.001 --prefix u- --json $out/$name.json > $out/$name.txt 2>&1
   wait $sub
   stop
 }
-[ -n "$base" ] && heartbeats hb-base "$base"
-heartbeats hb-epoll $new
-heartbeats hb-uring $new BROKER_NODE_IO_TRANSPORT=io_uring
-connects conn-epoll $new
-connects conn-uring $new BROKER_NODE_IO_TRANSPORT=io_uring
-memory mem200k $new 200000 60
+parts=${PARTS:-heartbeats,connects,memory}
+want() { [[ ",$parts," == *",$1,"* ]]; }
+if want heartbeats; then
+  [ -n "$base" ] && heartbeats hb-base "$base"
+  heartbeats hb-epoll $new
+  heartbeats hb-uring $new BROKER_NODE_IO_TRANSPORT=io_uring
+fi
+if want connects; then
+  connects conn-epoll $new
+  connects conn-uring $new BROKER_NODE_IO_TRANSPORT=io_uring
+fi
+want memory && memory mem${UDP_SESSIONS:-200000} $new ${UDP_SESSIONS:-200000} 60

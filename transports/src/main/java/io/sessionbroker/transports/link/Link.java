@@ -105,6 +105,12 @@ public final class Link<L> implements Connection {
     void command(DeviceCommand command);
 
     /**
+     * The device's address as {@code host:port}, for the session and for rejections; read when
+     * asked (from any thread), not kept ({@link PeerAddress}).
+     */
+    String remote();
+
+    /**
      * After the session's close event, whoever ended it: what the transport keeps or publishes
      * then.
      */
@@ -113,7 +119,6 @@ public final class Link<L> implements Connection {
 
   private final SessionTable table;
   private final TransportName transport;
-  private final String remote;
   private final Context context;
   private final Wire<L> wire;
   private State state = State.AWAITING_HELLO;
@@ -124,14 +129,9 @@ public final class Link<L> implements Connection {
 
   private long helloTimer = -1;
 
-  /**
-   * @param remote the device's address as {@code host:port}, for the session and for rejections
-   */
-  public Link(
-      SessionTable table, TransportName transport, String remote, Context context, Wire<L> wire) {
+  public Link(SessionTable table, TransportName transport, Context context, Wire<L> wire) {
     this.table = table;
     this.transport = transport;
-    this.remote = remote;
     this.context = context;
     this.wire = wire;
   }
@@ -150,8 +150,13 @@ public final class Link<L> implements Connection {
     return session;
   }
 
+  /**
+   * The device's address as {@code host:port}, from the wire when asked: the session is opened
+   * without one ({@link Session#remote()} falls back to this), so no connection keeps a copy.
+   */
+  @Override
   public String remote() {
-    return remote;
+    return wire.remote();
   }
 
   /** Starts the hello deadline: {@code onTimeout} runs if the link still awaits its hello then. */
@@ -192,7 +197,7 @@ public final class Link<L> implements Connection {
     state = State.OPENING;
     wire.pause();
     table
-        .open(new OpenRequest(deviceId, transport.id(), remote, heartbeatMs, will, this))
+        .open(new OpenRequest(deviceId, transport.id(), null, heartbeatMs, will, this))
         .onComplete(result -> context.runOnContext(v -> onOpenResult(deviceId, result)));
   }
 
@@ -231,6 +236,7 @@ public final class Link<L> implements Connection {
     if (state != State.AWAITING_HELLO && state != State.CHECKING && state != State.OPENING) {
       return false;
     }
+    String remote = remote();
     log.debug(
         "connection_rejected transport={} code={} device={} remote={}",
         transport,
@@ -257,6 +263,7 @@ public final class Link<L> implements Connection {
     if (state != State.AWAITING_HELLO && state != State.CHECKING) {
       return;
     }
+    String remote = remote();
     log.debug(
         "connection_refused transport={} code={} device={} remote={} delayMs={}",
         transport,

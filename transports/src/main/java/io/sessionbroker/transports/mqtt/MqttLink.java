@@ -17,6 +17,7 @@ import io.sessionbroker.cluster.Session;
 import io.sessionbroker.transports.TransportName;
 import io.sessionbroker.transports.codec.Frames;
 import io.sessionbroker.transports.link.Link;
+import io.sessionbroker.transports.link.PeerAddress;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.MqttWill;
@@ -73,13 +74,7 @@ final class MqttLink implements Link.Wire<MqttEnd> {
   MqttLink(NetSocketInternal socket, LinkServices services) {
     this.socket = socket;
     this.services = services;
-    this.link =
-        new Link<>(
-            services.table(),
-            TransportName.MQTT,
-            socket.remoteAddress().toString(),
-            services.context(),
-            this);
+    this.link = new Link<>(services.table(), TransportName.MQTT, services.context(), this);
     this.bridge =
         new VertxMqttBridge(
             socket,
@@ -340,6 +335,11 @@ final class MqttLink implements Link.Wire<MqttEnd> {
     if (pubSub != null) {
       pubSub.command(command);
     }
+  }
+
+  @Override
+  public String remote() {
+    return PeerAddress.of(socket.channelHandlerContext().channel());
   }
 
   @Override

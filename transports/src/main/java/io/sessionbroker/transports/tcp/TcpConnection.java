@@ -9,9 +9,11 @@ import io.sessionbroker.transports.auth.DeviceAuth;
 import io.sessionbroker.transports.codec.FrameException;
 import io.sessionbroker.transports.codec.Frames;
 import io.sessionbroker.transports.link.Link;
+import io.sessionbroker.transports.link.PeerAddress;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.parsetools.RecordParser;
@@ -63,8 +65,7 @@ final class TcpConnection implements Link.Wire<JsonObject> {
     this.auth = auth;
     this.context = context;
     this.parser = RecordParser.newDelimited("\n");
-    String remote = socket.remoteAddress().hostAddress() + ":" + socket.remoteAddress().port();
-    this.link = new Link<>(table, TransportName.TCP, remote, context, this);
+    this.link = new Link<>(table, TransportName.TCP, context, this);
   }
 
   /**
@@ -243,6 +244,11 @@ final class TcpConnection implements Link.Wire<JsonObject> {
   @Override
   public void command(DeviceCommand command) {
     write(command.frame());
+  }
+
+  @Override
+  public String remote() {
+    return PeerAddress.of(((NetSocketInternal) socket).channelHandlerContext().channel());
   }
 
   @Override

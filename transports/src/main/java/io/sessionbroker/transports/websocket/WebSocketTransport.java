@@ -1,10 +1,12 @@
 package io.sessionbroker.transports.websocket;
 
+import io.netty.channel.ChannelHandlerContext;
 import io.sessionbroker.cluster.Rejection;
 import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.transports.OutboundQueues;
 import io.sessionbroker.transports.TransportName;
 import io.sessionbroker.transports.auth.DeviceAuth;
+import io.sessionbroker.transports.link.PeerAddress;
 import io.sessionbroker.transports.tls.CertificateReloader;
 import io.sessionbroker.transports.tls.ListenerTls;
 import io.vertx.core.Future;
@@ -215,8 +217,11 @@ public final class WebSocketTransport extends VerticleBase {
   }
 
   private void onWebSocket(ServerWebSocket ws) {
-    cancelUpgradeDeadline(ws.remoteAddress().toString());
-    OutboundQueues.slim(((WebSocketInternal) ws).channelHandlerContext());
+    // the peer from Netty's channel: asking the WebSocket would make Vert.x keep a copy
+    // (PeerAddress)
+    ChannelHandlerContext chctx = ((WebSocketInternal) ws).channelHandlerContext();
+    cancelUpgradeDeadline(PeerAddress.of(chctx.channel()));
+    OutboundQueues.slim(chctx);
     new WsConnection(ws, table, options, auth.forPeer(ws.sslSession()), context, heartbeats)
         .start();
   }

@@ -4,15 +4,18 @@ import io.sessionbroker.cluster.CloseReason;
 import io.sessionbroker.cluster.DeviceCommand;
 import io.sessionbroker.cluster.Session;
 import io.sessionbroker.cluster.SessionTable;
+import io.sessionbroker.transports.OutboundQueues;
 import io.sessionbroker.transports.TransportName;
 import io.sessionbroker.transports.auth.DeviceAuth;
 import io.sessionbroker.transports.codec.FrameException;
 import io.sessionbroker.transports.codec.Frames;
 import io.sessionbroker.transports.link.Link;
+import io.sessionbroker.transports.link.PeerAddress;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.internal.http.WebSocketInternal;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -58,8 +61,7 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener {
     this.options = options;
     this.auth = auth;
     this.context = context;
-    String remote = ws.remoteAddress().host() + ":" + ws.remoteAddress().port();
-    this.link = new Link<>(table, TransportName.WEBSOCKET, remote, context, this);
+    this.link = new Link<>(table, TransportName.WEBSOCKET, context, this);
   }
 
   /** Installs the handlers; opens at once when the upgrade request carried the hello. */
@@ -69,6 +71,7 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener {
     Frames.Hello hello;
     try {
       hello = UpgradeHello.parse(ws.query(), ws.headers());
+      OutboundQueues.forgetHeaders(ws); // read once: the session keeps no copy (issue 17)
     } catch (FrameException e) {
       reject(e, null, CloseCodes.POLICY_VIOLATION);
       return;
@@ -258,6 +261,11 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener {
   @Override
   public void command(DeviceCommand command) {
     ws.writeTextMessage(command.frame().encode());
+  }
+
+  @Override
+  public String remote() {
+    return PeerAddress.of(((WebSocketInternal) ws).channelHandlerContext().channel());
   }
 
   @Override

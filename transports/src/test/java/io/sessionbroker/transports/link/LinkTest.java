@@ -41,7 +41,7 @@ class LinkTest {
     fixture = new TableFixture();
     context = fixture.vertx.getOrCreateContext();
     wire = new RecordingWire();
-    link = new Link<>(fixture.table, TransportName.TCP, "127.0.0.1:4242", context, wire);
+    link = new Link<>(fixture.table, TransportName.TCP, context, wire);
   }
 
   @AfterEach
@@ -65,6 +65,27 @@ class LinkTest {
     awaitCalls("pause", "opened");
     assertThat(onContext(() -> link.state())).isEqualTo(Link.State.OPEN);
     assertThat(link.remote()).isEqualTo("127.0.0.1:4242");
+  }
+
+  /**
+   * Verifies that neither the link nor its session keeps a copy of the device's address: both read
+   * it from the wire when asked (issue 17, memory per connection session), so what the table
+   * reports follows the wire.
+   */
+  @Test
+  void theSessionReadsTheDevicesAddressFromTheWireWhenAsked() throws Exception {
+    // given
+    onContext(() -> link.open("link-remote", 30_000, null));
+    fixture.await(Addresses.OPENED, "link-remote");
+    awaitCalls("pause", "opened");
+    Session session = onContext(() -> link.session());
+
+    // when
+    wire.remote = "127.0.0.1:4343";
+
+    // then
+    assertThat(link.remote()).isEqualTo("127.0.0.1:4343");
+    assertThat(session.remote()).isEqualTo("127.0.0.1:4343");
   }
 
   /**
@@ -372,6 +393,13 @@ class LinkTest {
     @Override
     public void command(io.sessionbroker.cluster.DeviceCommand command) {
       calls.add("command " + command.name());
+    }
+
+    volatile String remote = "127.0.0.1:4242";
+
+    @Override
+    public String remote() {
+      return remote;
     }
 
     @Override
