@@ -63,7 +63,8 @@ final class BridgeFrames extends LengthFieldBasedFrameDecoder {
 
   /**
    * Puts a {@code BridgeFrames} in front of the bridge's parser on every connection the bridge
-   * accepts; call before {@code listen}.
+   * accepts, and Netty's {@link FlushConsolidationHandler} in front of its writes; call before
+   * {@code listen}.
    *
    * @param subscribable the addresses the bridge lets a client register
    * @param adminToken the token every frame must carry ({@code http.adminToken}), or empty
