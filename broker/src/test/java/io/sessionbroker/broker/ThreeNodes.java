@@ -124,6 +124,13 @@ final class ThreeNodes implements AutoCloseable {
     awaitMembers(3);
   }
 
+  /** As {@link #restart(int)}, node {@code index} (not A) with these JVM options. */
+  void restart(int index, List<String> jvm) throws Exception {
+    nodes[index] = launch(index, jvm);
+    nodes[index].awaitReady(Duration.ofSeconds(90));
+    awaitMembers(3);
+  }
+
   private BrokerProcess launch(int index, List<String> jvm) throws IOException {
     if (net == null) {
       return BrokerProcess.start(conf, 10 * index, jvm);

@@ -22,7 +22,7 @@ public final class EventPipeline {
   private static final Logger log = LoggerFactory.getLogger(EventPipeline.class);
 
   /** Largest batch per append: a Hazelcast ringbuffer takes at most 1,000 items per addAll. */
-  static final int MAX_BATCH = 1_000;
+  public static final int MAX_BATCH = 1_000;
 
   private final EventBus bus;
   private final EventLog eventLog;

@@ -236,14 +236,22 @@ public final class NodeLossWatch implements MembershipListener {
                   lost,
                   released.size(),
                   (System.nanoTime() - started) / 1_000_000);
+              // Handed in a full append at a time while the rest are built: the first append
+              // and its publication run while the next closes are built (issue 16).
+              int announced = 0;
               List<JsonObject> closes = new ArrayList<>();
               for (Map.Entry<String, ? extends List<DirectoryEntry>> device : released.entrySet()) {
                 for (DirectoryEntry entry : device.getValue()) {
                   closes.add(entry.nodeLostEvent(device.getKey(), localNodeId, clock.millis()));
+                  if (closes.size() == EventPipeline.MAX_BATCH) {
+                    pipeline.publishAll(Addresses.CLOSED, closes);
+                    announced += closes.size();
+                    closes = new ArrayList<>();
+                  }
                 }
               }
               pipeline.publishAll(Addresses.CLOSED, closes);
-              int announced = closes.size();
+              announced += closes.size();
               log.info(
                   "node_lost node={} sessions_announced={} ms={}",
                   lost,

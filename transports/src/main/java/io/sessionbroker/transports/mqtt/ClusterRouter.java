@@ -21,10 +21,10 @@ import java.util.List;
  * properties} (the MQTT 5 properties that travel with it, in {@link MessageProperties}' form).
  *
  * <p>It also publishes the wills of sessions whose node died: the survivor that announced such a
- * session's {@code NODE_LOST} close (the event's {@code announcedBy}) publishes the will it carries
- * (with its properties), to every node, so a crashed node's MQTT wills still go out exactly once.
- * Any Will Delay Interval has already run out by then as far as the device is concerned (its node
- * is gone), so the will goes out at once.
+ * session's {@code NODE_LOST} close (the event's {@code announcedBy}) hears it on its node-local
+ * consumer and publishes the will it carries (with its properties), to every node, so a crashed
+ * node's MQTT wills still go out exactly once. Any Will Delay Interval has already run out by then
+ * as far as the device is concerned (its node is gone), so the will goes out at once.
  *
  * <p>Threading: the consumers are registered in {@link #start}, on the transport's event loop, so
  * their deliveries run where the local router lives.
@@ -57,8 +57,11 @@ public final class ClusterRouter implements MqttRouter {
                     MessageProperties.fromJson(body.getJsonObject("properties")));
               }
             });
+    // Node-local: only a close this node announced can carry a will for it to publish, and a
+    // cluster-wide consumer would have every node's closes sent to every node (a node loss's
+    // thousands of closes crossed to the other survivor to be decoded and dropped: issue 16).
     MessageConsumer<JsonObject> lost =
-        bus.consumer(Addresses.CLOSED, message -> publishLostWill(message.body()));
+        bus.localConsumer(Addresses.CLOSED, message -> publishLostWill(message.body()));
     return Future.all(List.of(remote.completion(), lost.completion())).mapEmpty();
   }
 
