@@ -154,6 +154,11 @@ public final class Link<L> implements Connection {
     return remote;
   }
 
+  /** The connection's context: the event loop every call to this link is made on. */
+  public Context context() {
+    return context;
+  }
+
   /** Starts the hello deadline: {@code onTimeout} runs if the link still awaits its hello then. */
   public void awaitHello(long timeoutMs, Runnable onTimeout) {
     helloTimer =
