@@ -336,10 +336,13 @@ public final class Link<L> implements Connection {
     return true;
   }
 
-  /** Table thread: the session has ended; the wire says goodbye on the connection's context. */
+  /**
+   * Table thread: the session has ended; the wire says goodbye on the connection's context, in the
+   * loop's next slice of ends ({@link LoopEnds}: a mass close does not keep the loop from reading).
+   */
   @Override
   public void closed(Session closed, CloseReason reason) {
-    context.runOnContext(v -> ended(closed, reason));
+    LoopEnds.of(context).add(() -> ended(closed, reason));
   }
 
   private void ended(Session closed, CloseReason reason) {
