@@ -178,7 +178,8 @@ public final class Session {
     return state() == State.OPEN;
   }
 
-  Connection connection() {
+  /** The transport side of this session, as the transport opened it. */
+  public Connection connection() {
     return connection;
   }
 

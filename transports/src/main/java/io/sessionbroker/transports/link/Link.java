@@ -159,6 +159,11 @@ public final class Link<L> implements Connection {
     return wire.remote();
   }
 
+  /** The connection's context: the event loop every call to this link is made on. */
+  public Context context() {
+    return context;
+  }
+
   /** Starts the hello deadline: {@code onTimeout} runs if the link still awaits its hello then. */
   public void awaitHello(long timeoutMs, Runnable onTimeout) {
     helloTimer =
@@ -338,10 +343,13 @@ public final class Link<L> implements Connection {
     return true;
   }
 
-  /** Table thread: the session has ended; the wire says goodbye on the connection's context. */
+  /**
+   * Table thread: the session has ended; the wire says goodbye on the connection's context, in the
+   * loop's next slice of ends ({@link LoopEnds}: a mass close does not keep the loop from reading).
+   */
   @Override
   public void closed(Session closed, CloseReason reason) {
-    context.runOnContext(v -> ended(closed, reason));
+    LoopEnds.of(context).add(() -> ended(closed, reason));
   }
 
   private void ended(Session closed, CloseReason reason) {

@@ -1,6 +1,7 @@
 package io.sessionbroker.transports.tcp;
 
 import io.sessionbroker.cluster.SessionTable;
+import io.sessionbroker.transports.EveryEventLoop;
 import io.sessionbroker.transports.OutboundQueues;
 import io.sessionbroker.transports.TransportName;
 import io.sessionbroker.transports.auth.DeviceAuth;
@@ -8,12 +9,16 @@ import io.sessionbroker.transports.tls.CertificateReloader;
 import io.sessionbroker.transports.tls.ListenerTls;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.internal.net.NetServerInternal;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.core.net.impl.SocketAddressImpl;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,25 +60,50 @@ public final class TcpTransport extends VerticleBase {
     keepAlive = new KeepAlive(options, vertx.isNativeTransportEnabled());
     Future<?> plain = Future.succeededFuture();
     if (tls.plain()) {
-      server = vertx.createNetServer(serverOptions(options.port())).connectHandler(this::accept);
-      plain = server.listen().onSuccess(s -> listening(s, false));
+      int port = EveryEventLoop.port(options.port());
+      Supplier<NetServer> plainServer =
+          () -> vertx.createNetServer(serverOptions(port)).connectHandler(this::accept);
+      server = plainServer.get();
+      plain =
+          server
+              .listen()
+              .compose(s -> onEveryLoop(plainServer, port))
+              .onSuccess(v -> listening(server, false));
     }
     if (!tls.enabled()) {
       return plain;
     }
-    tlsServer =
-        vertx
-            .createNetServer(tls.options().applyTo(serverOptions(tls.port())))
-            .connectHandler(this::accept);
+    int tlsPort = EveryEventLoop.port(tls.port());
+    Supplier<NetServer> secureServer =
+        () ->
+            vertx
+                .createNetServer(tls.options().applyTo(serverOptions(tlsPort)))
+                .connectHandler(this::accept);
+    tlsServer = secureServer.get();
     return plain
         .compose(v -> tlsServer.listen())
+        .compose(s -> onEveryLoop(secureServer, tlsPort))
         .onSuccess(
             s -> {
-              listening(s, true);
+              listening(tlsServer, true);
               new CertificateReloader(
                       vertx, tls.options(), "tcp", o -> tlsServer.updateSSLOptions(o, true))
                   .start();
             });
+  }
+
+  /**
+   * The same listener once more from each other event loop ({@link EveryEventLoop}): the servers
+   * share the bound socket, and each accepted connection lives on the loop it was handed to. They
+   * close with this verticle; the certificate reloader updates the first one, whose certificates
+   * they all use.
+   */
+  private Future<Void> onEveryLoop(Supplier<NetServer> newServer, int port) {
+    // As NetServer.listen(port, host) builds it: the public factory refuses the negative port that
+    // EveryEventLoop.port gives for "any free port".
+    SocketAddress address = new SocketAddressImpl(port, options.host());
+    return EveryEventLoop.listenOnOtherLoops(
+        vertx, loop -> ((NetServerInternal) newServer.get()).listen(loop, address));
   }
 
   private NetServerOptions serverOptions(int port) {
@@ -90,21 +120,11 @@ public final class TcpTransport extends VerticleBase {
         secure);
   }
 
+  /** On the event loop of the server that accepted it ({@link EveryEventLoop}). */
   private void accept(NetSocket socket) {
     if (connections.incrementAndGet() > options.maxConnections()) {
       connections.decrementAndGet();
-      refused++;
-      long now = System.nanoTime();
-      if (now - lastRefusalLog
-          >= 1_000_000_000L) { // a connect storm must not flood the log: a line a second
-        log.warn(
-            "tcp_connection_refused remote={} reason=max_connections limit={} refused_since_last_line={}",
-            socket.remoteAddress(),
-            options.maxConnections(),
-            refused);
-        lastRefusalLog = now;
-        refused = 0;
-      }
+      refused(socket);
       socket.close();
       return;
     }
@@ -113,8 +133,29 @@ public final class TcpTransport extends VerticleBase {
     // TcpConnection owns the socket's close handler (a socket has one): it releases the slot from
     // there.
     new TcpConnection(
-            context, socket, table, options, auth.forPeer(socket.sslSession()), heartbeats)
+            vertx.getOrCreateContext(),
+            socket,
+            table,
+            options,
+            auth.forPeer(socket.sslSession()),
+            heartbeats)
         .start(connections::decrementAndGet);
+  }
+
+  /** Logs a refusal over the connection limit; synchronized: every event loop accepts. */
+  private synchronized void refused(NetSocket socket) {
+    refused++;
+    long now = System.nanoTime();
+    if (now - lastRefusalLog
+        >= 1_000_000_000L) { // a connect storm must not flood the log: a line a second
+      log.warn(
+          "tcp_connection_refused remote={} reason=max_connections limit={} refused_since_last_line={}",
+          socket.remoteAddress(),
+          options.maxConnections(),
+          refused);
+      lastRefusalLog = now;
+      refused = 0;
+    }
   }
 
   /** The bound plain-text port, once started; -1 when switched off. */

@@ -3,6 +3,7 @@ package io.sessionbroker.transports.websocket;
 import io.netty.channel.ChannelHandlerContext;
 import io.sessionbroker.cluster.Rejection;
 import io.sessionbroker.cluster.SessionTable;
+import io.sessionbroker.transports.EveryEventLoop;
 import io.sessionbroker.transports.OutboundQueues;
 import io.sessionbroker.transports.TransportName;
 import io.sessionbroker.transports.auth.DeviceAuth;
@@ -17,11 +18,15 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.ServerWebSocketHandshake;
+import io.vertx.core.internal.http.HttpServerInternal;
 import io.vertx.core.internal.http.WebSocketInternal;
-import java.util.HashMap;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.core.net.impl.SocketAddressImpl;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,8 +57,11 @@ public final class WebSocketTransport extends VerticleBase {
   private final OriginPolicy origins;
   private final LongAdder heartbeats = new LongAdder();
 
-  /** Connections not yet upgraded, by remote address, with their upgrade deadline timer. */
-  private final Map<String, Long> upgradeDeadlines = new HashMap<>();
+  /**
+   * Connections not yet upgraded, by remote address, with their upgrade deadline timer; concurrent:
+   * every event loop accepts ({@link EveryEventLoop}).
+   */
+  private final Map<String, Long> upgradeDeadlines = new ConcurrentHashMap<>();
 
   private final ListenerTls tls;
   private HttpServer server;
@@ -76,18 +84,28 @@ public final class WebSocketTransport extends VerticleBase {
   public Future<?> start() {
     Future<?> started = Future.succeededFuture();
     if (tls.plain()) {
-      server = handlers(vertx.createHttpServer(serverOptions(options.port())));
-      started = server.listen().onSuccess(s -> listening(s, false));
+      int port = EveryEventLoop.port(options.port());
+      Supplier<HttpServer> plainServer =
+          () -> handlers(vertx.createHttpServer(serverOptions(port)));
+      server = plainServer.get();
+      started =
+          server
+              .listen(address(port))
+              .compose(s -> onEveryLoop(plainServer, port))
+              .onSuccess(v -> listening(server, false));
     }
     if (tls.enabled()) {
-      tlsServer =
-          handlers(vertx.createHttpServer(tls.options().applyTo(serverOptions(tls.port()))));
+      int tlsPort = EveryEventLoop.port(tls.port());
+      Supplier<HttpServer> secureServer =
+          () -> handlers(vertx.createHttpServer(tls.options().applyTo(serverOptions(tlsPort))));
+      tlsServer = secureServer.get();
       started =
           started
-              .compose(v -> tlsServer.listen())
+              .compose(v -> tlsServer.listen(address(tlsPort)))
+              .compose(s -> onEveryLoop(secureServer, tlsPort))
               .onSuccess(
                   s -> {
-                    listening(s, true);
+                    listening(tlsServer, true);
                     new CertificateReloader(
                             vertx,
                             tls.options(),
@@ -97,6 +115,24 @@ public final class WebSocketTransport extends VerticleBase {
                   });
     }
     return started;
+  }
+
+  /**
+   * The same listener once more from each other event loop ({@link EveryEventLoop}): the servers
+   * share the bound socket, and each connection lives on the loop it was handed to. They close with
+   * this verticle; the certificate reloader updates the first one, whose certificates they all use.
+   */
+  private Future<Void> onEveryLoop(Supplier<HttpServer> newServer, int port) {
+    return EveryEventLoop.listenOnOtherLoops(
+        vertx, loop -> ((HttpServerInternal) newServer.get()).listen(loop, address(port)));
+  }
+
+  /**
+   * As {@code NetServer.listen(port, host)} builds it: the public factory refuses the negative port
+   * that {@link EveryEventLoop#port} gives for "any free port".
+   */
+  private SocketAddress address(int port) {
+    return new SocketAddressImpl(port, options.host());
   }
 
   private HttpServer handlers(HttpServer created) {
@@ -157,7 +193,7 @@ public final class WebSocketTransport extends VerticleBase {
         // so a client that connects and stays silent would escape the upgrade deadline.
         .setHttp2ClearTextEnabled(false)
         .setIdleTimeout(0)
-        // Every response and the upgrade are written from this verticle's event loop: in strict
+        // Every response and the upgrade are written from the connection's event loop: in strict
         // thread mode
         // Vert.x writes them straight to the channel instead of through a per-connection outbound
         // queue,
@@ -222,7 +258,13 @@ public final class WebSocketTransport extends VerticleBase {
     ChannelHandlerContext chctx = ((WebSocketInternal) ws).channelHandlerContext();
     cancelUpgradeDeadline(PeerAddress.of(chctx.channel()));
     OutboundQueues.slim(chctx);
-    new WsConnection(ws, table, options, auth.forPeer(ws.sslSession()), context, heartbeats)
+    new WsConnection(
+            ws,
+            table,
+            options,
+            auth.forPeer(ws.sslSession()),
+            vertx.getOrCreateContext(),
+            heartbeats)
         .start();
   }
 

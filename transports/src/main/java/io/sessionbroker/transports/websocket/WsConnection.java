@@ -27,9 +27,9 @@ import org.slf4j.LoggerFactory;
  * turns the end of the session into a last frame and a close code ({@link WsEnd}, {@link
  * CloseCodes}).
  *
- * <p>Threading: every handler runs on the transport verticle's event loop ({@code context}); its
- * life (hello deadline, open, the one close, the table's callback) is its {@link Link}'s, so the
- * first terminal event wins. Eviction is the table's wheel; the only timer here is the ping period.
+ * <p>Threading: every handler runs on the event loop of the connection ({@code context}); its life
+ * (hello deadline, open, the one close, the table's callback) is its {@link Link}'s, so the first
+ * terminal event wins. Eviction is the table's wheel; the only timer here is the ping period.
  */
 final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener {
 

@@ -8,11 +8,22 @@ import static io.sessionbroker.cluster.CloseReason.TIMEOUT;
 import static io.sessionbroker.transports.tcp.TcpFixture.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.util.concurrent.EventExecutor;
 import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.cluster.Session;
 import io.sessionbroker.testkit.EventContract;
 import io.sessionbroker.testkit.ExpectCloses;
 import io.sessionbroker.testkit.TcpDevice;
+import io.sessionbroker.transports.link.Link;
+import io.vertx.core.Context;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -146,6 +157,43 @@ class TcpTransportIT {
 
     assertThat(fixture.await(Addresses.CLOSED, "drop-1").getString("reason"))
         .isEqualTo("CONNECTION_LOST");
+  }
+
+  /**
+   * Verifies that the listener's connections run on every event loop of the Vert.x instance, in
+   * turn, not all on the loop of the verticle that opened the port: given twice as many devices as
+   * event loops, when each has its session, then their connections' event loops are all of them
+   * (issue 17: a mass expiry closed a thousand connections one after another on one thread).
+   */
+  @Test
+  @ExpectCloses(CONNECTION_LOST)
+  void connectionsAreSpreadOverEveryEventLoop() throws Exception {
+    Set<EventExecutor> loops = new HashSet<>();
+    ((VertxInternal) fixture.tables.vertx).nettyEventLoopGroup().forEach(loops::add);
+    List<TcpDevice> devices = new ArrayList<>();
+    try {
+      for (int i = 0; i < 2 * loops.size(); i++) {
+        TcpDevice device = fixture.device();
+        devices.add(device);
+        device.hello("spread-" + i, 30);
+      }
+
+      Set<EventExecutor> used = new HashSet<>();
+      for (Session session : fixture.tables.table.sessions().await(5, TimeUnit.SECONDS)) {
+        if (session.deviceId().startsWith("spread-")) {
+          Context context = ((Link<?>) session.connection()).context();
+          used.add(((ContextInternal) context).nettyEventLoop());
+        }
+      }
+      assertThat(used).hasSize(loops.size()).isEqualTo(loops);
+    } finally {
+      for (TcpDevice device : devices) {
+        device.abort();
+      }
+      for (int i = 0; i < devices.size(); i++) {
+        fixture.await(Addresses.CLOSED, "spread-" + i);
+      }
+    }
   }
 
   @Test

@@ -2,14 +2,22 @@ package io.sessionbroker.transports.websocket;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.util.concurrent.EventExecutor;
 import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.cluster.CloseReason;
+import io.sessionbroker.cluster.Session;
 import io.sessionbroker.testkit.ExpectCloses;
 import io.sessionbroker.transports.TableFixture;
 import io.sessionbroker.transports.auth.DeviceAuth;
+import io.sessionbroker.transports.link.Link;
+import io.vertx.core.Context;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -66,6 +74,30 @@ class WebSocketSessionIT {
     assertThat(opened.getString("transport")).isEqualTo("websocket");
     assertThat(opened.getString("sessionId")).isEqualTo(welcome.getString("session"));
     assertThat(opened.getString("remote")).startsWith("127.0.0.1:");
+  }
+
+  /**
+   * Verifies that the listener's connections run on every event loop of the Vert.x instance, in
+   * turn, not all on the loop of the verticle that opened the port: given twice as many devices as
+   * event loops, when each has its session, then their connections' event loops are all of them
+   * (issue 17: a mass expiry closed a thousand connections one after another on one thread).
+   */
+  @Test
+  void connectionsAreSpreadOverEveryEventLoop() throws Exception {
+    Set<EventExecutor> loops = new HashSet<>();
+    ((VertxInternal) fixture.vertx).nettyEventLoopGroup().forEach(loops::add);
+    for (int i = 0; i < 2 * loops.size(); i++) {
+      WsDevice.hello(transport.port(), "spread-" + i, 30);
+    }
+
+    Set<EventExecutor> used = new HashSet<>();
+    for (Session session : fixture.table.sessions().await(5, TimeUnit.SECONDS)) {
+      if (session.deviceId().startsWith("spread-")) {
+        Context context = ((Link<?>) session.connection()).context();
+        used.add(((ContextInternal) context).nettyEventLoop());
+      }
+    }
+    assertThat(used).hasSize(loops.size()).isEqualTo(loops);
   }
 
   @Test

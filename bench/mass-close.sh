@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# Mass close and reconnect storm (issue 17): the load generator's runs of docs/benchmarks.md, "Mass close and
+# reconnect storm", in one script: the broker's first mass expiry (cold), 1,000 devices of each transport silent at
+# once on a warm broker, 10,000 of 19,000 at once, the reconnect storm of 19,000, Mosquitto's mass close beside ours.
+# Build the jars first (mvn -B -q -Dmaven.test.skip=true package -pl broker,bench -am). About 5 minutes for RUNS=2.
+#   bench/mass-close.sh [RUNS] [PARTS]     PARTS: any of cold,warm,split,big,storm,mosquitto (default all)
+# split: the warm TCP run again with the load generator in two processes of 500 devices, to see how much of the
+# device-seen lateness is the generator's own single reader thread.
+# Env: OUT (default bench/target/mass-close), PORT_BASE (default 9000: tcp PORT_BASE, udp +1, websocket +80,
+#      http +70, bridge +900, mqtt PORT_BASE-5117, Mosquitto PORT_BASE+4884), BROKER_JAVA_OPTS (passed to bin/broker),
+#      ROOT (the checkout whose bin/broker and bench/target/benchmarks.jar run; default this one).
+# Every broker is started through bin/broker (the JVM flags it ships) with the connect limits lifted: the load
+# generator is one address (docs/configuration.md, limits).
+set -euo pipefail
+root="${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+cd "$root"
+runs="${1:-2}"
+parts="${2:-cold,warm,split,big,storm,mosquitto}"
+out="${OUT:-$root/bench/target/mass-close}"
+base="${PORT_BASE:-9000}"
+jar="$root/bench/target/benchmarks.jar"
+mkdir -p "$out"
+log() { echo "mass-close: $(date -u +%T) $*" >&2; }
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+want() { [[ ",$parts," == *",$1,"* ]]; }
+
+pid=""
+start_broker() {  # a fresh broker through bin/broker, connect limits off
+  env BROKER_LIMITS_CONNECTS_PER_SECOND=0 BROKER_LIMITS_CONNECTS_PER_SECOND_PER_ADDRESS=0 \
+    BROKER_TCP_PORT=$base BROKER_UDP_PORT=$((base + 1)) BROKER_MQTT_PORT=$((base - 5117)) \
+    BROKER_WEBSOCKET_PORT=$((base + 80)) BROKER_BRIDGE_PORT=$((base + 900)) BROKER_HTTP_PORT=$((base + 70)) \
+    bin/broker --conf conf/broker.json > "$out/broker-$1.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 300); do grep -q "ready in" "$out/broker-$1.log" && return 0; sleep 0.2; done
+  log "broker $1 did not start"; exit 1
+}
+start_mosquitto() {
+  printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nmax_connections -1\nlog_dest stderr\nlog_type error\nuser root\n' \
+    $((base + 4884)) > "$out/mosquitto.conf"
+  mosquitto -c "$out/mosquitto.conf" > "$out/mosquitto.log" 2>&1 &
+  pid=$!
+  sleep 1
+}
+stop() { kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; sleep 1; }
+trap stop EXIT
+ours="--tcp-port $base --udp-port $((base + 1)) --mqtt-port $((base - 5117)) --ws-port $((base + 80)) --bridge-port $((base + 900))"
+lg() {  # lg NAME ARGS...: one load test; JSON in $out/NAME.json
+  local name="$1"; shift
+  echo "java -cp bench/target/benchmarks.jar io.sessionbroker.bench.load.LoadGen $* --broker-pid PID" > "$out/$name.cmd"
+  log "$name (load $(load))"; load > "$out/$name.load"
+  overflows > "$out/$name.listen-before"
+  java -cp "$jar" io.sessionbroker.bench.load.LoadGen "$@" --broker-pid "$pid" --json "$out/$name.json" \
+    > "$out/$name.txt" 2>&1 || log "$name failed (see $out/$name.txt)"
+  overflows > "$out/$name.listen-after"
+  sleep 1
+}
+overflows() {  # the kernel's count of connects dropped because a listener's accept queue was full
+  nstat -az TcpExtListenOverflows 2>/dev/null | awk '/TcpExtListenOverflows/ {print $2}'
+}
+silent1000() {  # silent1000 NAME TRANSPORTS [ARGS...]: 1,000 devices per transport silent at once
+  local name="$1" transports="$2"; shift 2
+  local n=$((1000 * $(tr ',' '\n' <<< "$transports" | wc -l)))
+  lg "$name" $ours --transports "$transports" --devices "$n" --rate 2000 --heartbeat-ms 2000 --hold-s 3 --silent 1 \
+    --prefix "$name-" "$@"
+}
+
+if want cold; then
+  for run in $(seq 1 "$runs"); do  # the broker's first mass expiry: a fresh broker per transport
+    for t in tcp mqtt websocket udp; do
+      start_broker "cold-$t-$run"; silent1000 "cold-$t-$run" "$t"; stop
+    done
+  done
+fi
+if want warm || want split || want big; then
+  start_broker warm
+  for w in 1 2; do
+    lg "warmup-$w" $ours --transports tcp,mqtt,websocket,udp --devices 4000 --rate 4000 --heartbeat-ms 2000 \
+      --hold-s 3 --silent 0.5 --prefix "w$w-"
+  done
+  for run in $(seq 1 "$runs"); do
+    if want warm; then
+      for t in tcp mqtt websocket udp; do silent1000 "warm-$t-$run" "$t"; done
+    fi
+    want split && silent1000 "split-tcp-$run" tcp --per-process 500
+  done
+  if want big; then  # 10,000 of 19,000 connection sessions at once, on the warm broker
+    for run in $(seq 1 "$runs"); do
+      lg "big-$run" $ours --transports tcp,mqtt,websocket --devices 19000 --per-process 9500 --rate 5000 \
+        --heartbeat-ms 2000 --hold-s 3 --silent 0.52632 --grace-ms 6000 --prefix "b$run-"
+    done
+  fi
+  stop
+fi
+if want storm; then
+  for run in $(seq 1 "$runs"); do  # a fresh broker per run
+    start_broker "storm-$run"
+    lg "storm-$run" $ours --transports tcp,mqtt,websocket --devices 19000 --per-process 4750 --rate 0 \
+      --max-pending 1000 --heartbeat-ms 30000 --hold-s 3 --storm 1 --prefix "s$run-"
+    stop
+  done
+fi
+if want mosquitto; then
+  start_mosquitto
+  mosq="--mqtt-port $((base + 4884)) --bridge-port 0"
+  for run in $(seq 1 "$runs"); do
+    lg "mosquitto-$run" $mosq --transports mqtt --devices 1000 --rate 2000 --heartbeat-ms 2000 --hold-s 3 \
+      --silent 1 --grace-ms 8000 --prefix "q$run-"
+  done
+  stop
+fi
+python3 - "$out" <<'EOF'
+import glob, json, re, statistics, sys
+out = sys.argv[1]
+def runs(prefix):
+    found = {}
+    for f in glob.glob(f"{out}/{prefix}-[0-9].json"):
+        found[f] = json.load(open(f))
+    return [found[k] for k in sorted(found)]
+def mmm(vals):
+    vals = [v for v in vals if v is not None]
+    if not vals:
+        return "-"
+    fmt = lambda v: f"{v:,.0f}" if v >= 10 else f"{v:,.2f}"
+    return " / ".join(fmt(v) for v in (min(vals), statistics.median(vals), max(vals))) + f" (n={len(vals)})"
+def lat(r, t, kind, q="p99"):
+    return r.get("latenessMs", {}).get(t, {}).get(kind, {}).get(q)
+print("min / median / max of the runs' p99, ms")
+for group in ["cold", "warm", "split"]:
+    for t in ["tcp", "mqtt", "websocket", "udp"]:
+        rs = runs(f"{group}-{t}")
+        if not rs:
+            continue
+        early = sum((lat(r, t, k, "early") or 0) for r in rs for k in ("broker", "client"))
+        reasons = {}
+        for r in rs:
+            for k, v in r.get("closeReasons", {}).items():
+                reasons[k] = reasons.get(k, 0) + v
+        print(f"{group:5} {t:9} event {mmm([lat(r, t, 'event') for r in rs])} | broker {mmm([lat(r, t, 'broker') for r in rs])}"
+              f" | device {mmm([lat(r, t, 'client') for r in rs])} | bye {mmm([lat(r, t, 'bye') for r in rs])}"
+              f" | early {early} | {reasons} | not closed {sum(r['totals'].get('missingClientCloses', 0) for r in rs)}")
+rs = runs("big")
+if rs:
+    print(f"big   all       event {mmm([lat(r, 'all', 'event') for r in rs])} | broker {mmm([lat(r, 'all', 'broker') for r in rs])}"
+          f" | device {mmm([lat(r, 'all', 'client') for r in rs])} | per transport device p99 "
+          + ", ".join(f"{t} {mmm([lat(r, t, 'client') for r in rs])}" for t in ["tcp", "mqtt", "websocket"]))
+def dropped(name):
+    try:
+        return int(open(f"{out}/{name}.listen-after").read()) - int(open(f"{out}/{name}.listen-before").read())
+    except (OSError, ValueError):
+        return None
+for name in ["big", "storm"]:
+    d = [dropped(f[len(out) + 1:-5]) for f in sorted(glob.glob(f"{out}/{name}-[0-9].json"))]
+    if d:
+        print(f"{name}: connects dropped on a full accept queue (TcpExtListenOverflows) per run: {d}")
+rs = runs("storm")
+if rs:
+    s = [r["storm"] for r in rs]
+    print(f"storm last welcome s {mmm([x['lastWelcomeS'] for x in s])} | last close event s {mmm([x.get('lastCloseEventS') for x in s])}"
+          f" | cut {[x['cut'] for x in s]} | not back {[x['notBack'] for x in s]} | reasons {[x['closeReasons'] for x in s]}"
+          f" | ramp connects/s {mmm([r['totals']['connectsPerS'] for r in rs])}")
+rs = runs("mosquitto")
+if rs:
+    print(f"mosquitto mqtt device {mmm([lat(r, 'mqtt', 'client') for r in rs])}")
+EOF
