@@ -32,6 +32,12 @@ public final class EventLogMergePolicy
 
   private static final Logger log = LoggerFactory.getLogger(EventLogMergePolicy.class);
 
+  /**
+   * How many entries from the kept log's head set the time a log wholly before it must beat to be
+   * new: a batch's worth, so that a burst logged within one millisecond counts as one time.
+   */
+  static final int HEAD_WINDOW = 1_000;
+
   @Override
   public RingbufferMergeData merge(RingbufferMergeTypes merging, RingbufferMergeTypes existing) {
     if (existing == null) {
@@ -49,6 +55,16 @@ public final class EventLogMergePolicy
   /**
    * {@code kept} with the events of {@code other} it lacks appended, in {@code other}'s order.
    *
+   * <p>Which of {@code other}'s events are new: the halves share their history up to the split, at
+   * the same sequence numbers, so where the two logs overlap, the last sequence holding the same
+   * entry in both marks the split, and only what {@code other} holds after it is new. Where they do
+   * not overlap, {@code other} lies wholly before the kept log's oldest entry: it is either a stale
+   * copy (history the kept ring has overwritten since: nothing new) or a log that half started
+   * afresh at 0 during the split (all new); its entries newer than everything near the kept log's
+   * head tell which. (An earlier version compared every entry's time with the kept log's oldest; a
+   * burst logged within one millisecond straddled that bound, and the long chaos run found 1,842
+   * opens appended a second time, 100,000 sequences after the first.)
+   *
    * @param keptRaw the kept log as stored (serialized items); {@code keptEvents} the same log with
    *     its items deserialized (the encoded JSON events); likewise {@code otherRaw} and {@code
    *     otherEvents}
@@ -63,17 +79,16 @@ public final class EventLogMergePolicy
     result.setHeadSequence(keptRaw.getHeadSequence());
     result.setTailSequence(keptRaw.getTailSequence());
     Set<String> held = new HashSet<>();
-    long oldest = Long.MAX_VALUE;
     for (long seq = keptRaw.getHeadSequence(); seq <= keptRaw.getTailSequence(); seq++) {
       result.set(seq, keptRaw.read(seq));
-      String event = keptEvents.read(seq);
-      held.add(event);
-      oldest = Math.min(oldest, at(event));
+      held.add(keptEvents.read(seq));
     }
+    long newFrom = firstNew(keptEvents, otherEvents);
     int added = 0;
-    for (long seq = otherRaw.getHeadSequence(); seq <= otherRaw.getTailSequence(); seq++) {
-      String event = otherEvents.read(seq);
-      if (!held.contains(event) && at(event) >= oldest) {
+    for (long seq = Math.max(newFrom, otherRaw.getHeadSequence());
+        seq <= otherRaw.getTailSequence();
+        seq++) {
+      if (!held.contains((String) otherEvents.read(seq))) {
         result.add(otherRaw.read(seq));
         added++;
       }
@@ -87,11 +102,41 @@ public final class EventLogMergePolicy
     return result;
   }
 
-  /** When the event happened ({@code body.at}); an entry without one counts as new. */
+  /** The first sequence of {@code other} that may hold an event {@code kept} lacks. */
+  private static long firstNew(RingbufferMergeData kept, RingbufferMergeData other) {
+    long from = Math.max(kept.getHeadSequence(), other.getHeadSequence());
+    long to = Math.min(kept.getTailSequence(), other.getTailSequence());
+    if (from <= to) {
+      for (long seq = to; seq >= from; seq--) {
+        if (kept.read(seq).equals(other.read(seq))) {
+          return seq + 1; // the split: shared history up to here
+        }
+      }
+      return other.getHeadSequence(); // no shared entry: a log of that half's own
+    }
+    if (other.getHeadSequence() > kept.getTailSequence()) {
+      return other.getHeadSequence();
+    }
+    // other lies wholly before the kept log: new only if newer than what the kept log began with
+    long keptBegan = Long.MIN_VALUE;
+    for (long seq = kept.getHeadSequence();
+        seq <= Math.min(kept.getTailSequence(), kept.getHeadSequence() + HEAD_WINDOW);
+        seq++) {
+      keptBegan = Math.max(keptBegan, at(kept.read(seq)));
+    }
+    for (long seq = other.getHeadSequence(); seq <= other.getTailSequence(); seq++) {
+      if (at(other.read(seq)) > keptBegan) {
+        return seq;
+      }
+    }
+    return other.getTailSequence() + 1;
+  }
+
+  /** When the event happened ({@code body.at}); an entry without one counts as old. */
   private static long at(String event) {
     JsonObject body = new JsonObject(event).getJsonObject("body");
     Long at = body == null ? null : body.getLong("at");
-    return at == null ? Long.MAX_VALUE : at;
+    return at == null ? Long.MIN_VALUE : at;
   }
 
   /** The log as the ringbuffer service hands it (its items still serialized). */

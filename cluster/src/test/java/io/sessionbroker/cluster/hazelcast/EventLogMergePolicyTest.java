@@ -144,7 +144,7 @@ class EventLogMergePolicyTest {
             opened("s11", 1001),
             closed("s10", 1002),
             opened("s12", 1003));
-    RingbufferMergeTypes fresh = log(4, 0, opened("s20", 1001), closed("s20", 1004));
+    RingbufferMergeTypes fresh = log(4, 0, opened("s20", 2001), closed("s20", 2004));
     RingbufferMergeTypes stale = log(4, 6, opened("s6", 600), opened("s7", 700), opened("s8", 800));
 
     List<String> withFresh = events(new EventLogMergePolicy().merge(fresh, majority));
@@ -152,11 +152,36 @@ class EventLogMergePolicyTest {
 
     assertThat(withFresh)
         .containsExactly(
-            closed("s10", 1002), opened("s12", 1003), opened("s20", 1001), closed("s20", 1004));
+            closed("s10", 1002), opened("s12", 1003), opened("s20", 2001), closed("s20", 2004));
     assertThat(withStale.getTailSequence()).isEqualTo(13);
     assertThat(events(withStale))
         .containsExactly(
             opened("s10", 1000), opened("s11", 1001), closed("s10", 1002), opened("s12", 1003));
+  }
+
+  /**
+   * Verifies that a copy holding older history than the kept ring (overwritten there since), logged
+   * in the same millisecond as the kept ring's oldest entries, adds nothing: the long chaos run
+   * found 1,842 opens of such a burst appended a second time, 100,000 sequences after the first,
+   * when the policy judged by time.
+   */
+  @Test
+  void overwrittenHistoryLoggedInTheSameMillisecondDoesNotComeBack() {
+    // given: a reconnect burst at one millisecond, seq 6..11; the kept ring holds only 10..13 of it
+    String[] burst = new String[6];
+    for (int i = 0; i < burst.length; i++) {
+      burst[i] = opened("b" + i, 500);
+    }
+    RingbufferMergeTypes majority =
+        log(4, 10, burst[4], burst[5], closed("b4", 900), opened("c", 901));
+    RingbufferMergeTypes stale = log(8, 6, burst);
+
+    // when
+    RingbufferMergeData merged = new EventLogMergePolicy().merge(stale, majority);
+
+    // then
+    assertThat(events(merged))
+        .containsExactly(burst[4], burst[5], closed("b4", 900), opened("c", 901));
   }
 
   /** Verifies that a half without a log (none created there) takes the other's as it is. */
