@@ -229,15 +229,77 @@ class Devices:
             port = self.rand.choice(self.ports)
 
 
+class BusRecorder:
+    """Records what a node's bridge delivers on sessions.opened and sessions.closed, reconnecting after the node
+    restarts, so that the check can tell a close never announced from one announced but missing from the log.
+    Frames are kept raw (parsed at the end) so that the reader keeps up with a reconnect storm."""
+
+    def __init__(self, node):
+        self.node, self.frames, self.stopped, self.sessions = node, [], False, []
+        threading.Thread(target=self.run, daemon=True).start()
+
+    def run(self):
+        while not self.stopped:
+            try:
+                self.record()
+            except Exception:
+                pass
+            time.sleep(0.2)
+
+    def record(self):
+        s = socket.create_connection((self.node.host, self.node.bridge), timeout=5)
+        try:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 * 1024 * 1024)
+            s.settimeout(None)
+            for address in ("sessions.opened", "sessions.closed"):
+                frame = {"type": "register", "address": address}
+                if self.node.net:
+                    frame["headers"] = {"authorization": "Bearer " + ADMIN_TOKEN}
+                data = json.dumps(frame).encode()
+                s.sendall(struct.pack(">I", len(data)) + data)
+            began = time.time()
+            buffer = bytearray()
+            while not self.stopped:
+                chunk = s.recv(1 << 20)
+                if not chunk:
+                    break
+                buffer += chunk
+                at = 0
+                while len(buffer) - at >= 4:
+                    n = struct.unpack_from(">I", buffer, at)[0]
+                    if len(buffer) - at - 4 < n:
+                        break
+                    self.frames.append(bytes(buffer[at + 4:at + 4 + n]))
+                    at += 4 + n
+                del buffer[:at]
+        finally:
+            self.sessions.append((began if "began" in locals() else time.time(), time.time()))
+            s.close()
+
+    def events(self):
+        out = []
+        for raw in self.frames:
+            frame = json.loads(raw)
+            if frame.get("type") == "message" and frame.get("address") in ("sessions.opened", "sessions.closed"):
+                out.append((frame["address"], frame["body"]))
+        return out
+
+
 class LogReader:
     """Reads the cluster's event log as it grows, from a node not under a fault (a cut-off node's log is its own
-    copy), so that a long run keeps every event although the ring holds only the last 100,000."""
+    copy), so that a long run keeps every event although the ring holds only the last 100,000. After each fault it
+    reads again from where the fault began: a merge may have changed the log since (events of the other half
+    appended, a half's copy replaced), and what the log holds then is what counts."""
 
     def __init__(self, nodes):
-        self.nodes, self.events, self.next, self.avoid, self.gaps = nodes, [], 0, None, []
+        self.nodes, self.by_seq, self.next, self.avoid, self.gaps = nodes, {}, 0, None, []
         self.lock, self.stopped = threading.Lock(), False
         self.next = nodes[0].request("sessions.admin.events", {"fromSeq": 2 ** 62, "max": 1})["nextSeq"]
         threading.Thread(target=self.run, daemon=True).start()
+
+    @property
+    def events(self):
+        return [self.by_seq[seq] for seq in sorted(self.by_seq)]
 
     def run(self):
         while not self.stopped:
@@ -247,17 +309,23 @@ class LogReader:
                 pass
             time.sleep(2)
 
-    def poll(self):
+    def poll(self, since=None):
         with self.lock:
             node = next(n for n in self.nodes if n.index != self.avoid)
+            at = self.next if since is None else since
             while True:
-                page = node.request("sessions.admin.events", {"fromSeq": self.next, "max": 1000}, timeout=10)
-                if page.get("gap"):
-                    self.gaps.append((self.next, page.get("oldestSeq")))
+                page = node.request("sessions.admin.events", {"fromSeq": at, "max": 1000}, timeout=10)
+                if page.get("gap") and since is None:
+                    self.gaps.append((at, page.get("oldestSeq")))
+                first = max(at, page.get("oldestSeq", at))
+                for seq in range(first, page["nextSeq"]):  # a re-read replaces what was read before
+                    self.by_seq.pop(seq, None)
+                for e in page["events"]:
+                    self.by_seq[e["seq"]] = e
                 if not page["events"]:
                     return
-                self.events += page["events"]
-                self.next = page["nextSeq"]
+                at = page["nextSeq"]
+                self.next = max(self.next, at)
 
 
 def whole(nodes, members=3):
@@ -298,12 +366,12 @@ def main():
     faulted = set()  # node ids that were killed, frozen or cut off: NODE_LOST is allowed for their sessions
     kinds = ["kill", "freeze", "restart"] + (["partition"] if net else [])
     try:
-        for node in nodes:
+        for node in nodes:  # one after the other: three joining at once hung the start of one (see the report)
             node.start()
-        for node in nodes:
             node.await_ready()
         await_whole(nodes)
         reader = LogReader(nodes)
+        recorders = [BusRecorder(n) for n in nodes]
         devices = Devices(args.devices, [(n.host, n.tcp) for n in nodes], args.seed)
         t0 = time.time()
         while len(devices.live) < args.devices and time.time() - t0 < 300:
@@ -317,6 +385,7 @@ def main():
             if fault != "restart":
                 faulted.add(node.node_id)
             started = time.time()
+            fault_seq = max(0, reader.next - 1000)
             reader.avoid = node.index
             if fault == "kill":
                 node.signal(signal.SIGKILL)
@@ -344,6 +413,10 @@ def main():
             t1 = time.time()
             while len(devices.live) < args.devices and time.time() - t1 < 120:
                 time.sleep(0.5)
+            try:
+                reader.poll(since=fault_seq)
+            except Exception as e:
+                print(f"re-reading the log after fault {k} failed: {e}", flush=True)
             print(f"{time.strftime('%H:%M:%S')} fault {k}: {fault} node {node.index} -> whole again after "
                   f"{t1 - started:.1f} s, devices live {len(devices.live)} after {time.time() - started:.1f} s",
                   flush=True)
@@ -352,9 +425,11 @@ def main():
             time.sleep(1)
         time.sleep(15)  # quiet: withheld closes settle, rechecks after a merge run (10 s)
         reader.avoid = None
-        reader.poll()
+        reader.poll(since=0)  # what the ring still holds (the last 100,000), as it is now
         reader.stopped = True
-        return check(nodes, reader, faulted, args.dir)
+        for r in recorders:
+            r.stopped = True
+        return check(nodes, reader, faulted, args.dir, recorders)
     finally:
         for node in nodes:
             if node.proc and node.proc.poll() is None:
@@ -365,8 +440,51 @@ def main():
             net.close()
 
 
-def check(nodes, reader, faulted, logdir):
-    events = reader.events
+def ident(address, body):
+    """An event's identity: its address and body without seq (every event is unique: session id, reason, time)."""
+    return address + " " + json.dumps({k: v for k, v in body.items() if k != "seq"}, sort_keys=True)
+
+
+def contract(events, listed, faulted, source, ordered=True):
+    """The issue's rules over (address, body) pairs, each event once: opened once, at most one close, after the
+    open (in the log; on the bus, whose record is the union of three bridges' records, only: an open somewhere),
+    NODE_LOST only for a faulted node, every session without a close listed once."""
+    opened, closed, violations = {}, {}, []
+    if not ordered:
+        events = sorted(events, key=lambda e: e[0] != "sessions.opened")
+    for address, body in events:
+        sid = body.get("sessionId")
+        if address == "sessions.opened":
+            if sid in opened:
+                violations.append(f"{source}: {sid} opened twice")
+            opened[sid] = body
+        elif address == "sessions.closed":
+            closed.setdefault(sid, []).append(body)
+            if sid not in opened:
+                violations.append(f"{source}: {sid} closed before (or without) its open: {body}")
+            if body.get("reason") == "NODE_LOST" and body.get("node") not in faulted:
+                violations.append(f"{source}: {sid} NODE_LOST but its node {body.get('node')} was never killed, "
+                                  f"frozen or cut off")
+    for sid, closes in closed.items():
+        if len(closes) > 1:
+            violations.append(f"{source}: {sid} closed {len(closes)} times: {[c.get('reason') for c in closes]}")
+    live_ids = {}
+    for s in listed:
+        live_ids[s.get("sessionId")] = live_ids.get(s.get("sessionId"), 0) + 1
+    for sid in opened:
+        if sid not in closed and live_ids.get(sid, 0) != 1:
+            violations.append(f"{source}: {sid} ({opened[sid].get('deviceId')}) has no close and is listed "
+                              f"{live_ids.get(sid, 0)} times")
+    reasons = {}
+    for closes in closed.values():
+        for c in closes:
+            reasons[c.get("reason")] = reasons.get(c.get("reason"), 0) + 1
+    print(f"{source}: events={len(events)} sessions={len(opened)} closes={sum(len(c) for c in closed.values())} "
+          f"by reason={reasons} violations={len(violations)}", flush=True)
+    return violations
+
+
+def check(nodes, reader, faulted, logdir, recorders):
     for asked, oldest in reader.gaps:
         print(f"warning: the event log overwrote events before they were read (asked {asked}, oldest {oldest})")
     listed, offset = [], 0
@@ -376,26 +494,32 @@ def check(nodes, reader, faulted, logdir):
         offset += len(page["sessions"])
         if not page["sessions"] or offset >= page["total"]:
             break
-    opened, closed, violations = {}, {}, []
-    for e in events:
-        body, sid = e["body"], e["body"].get("sessionId")
-        if e["address"] == "sessions.opened":
-            if sid in opened:
-                violations.append(f"{sid} opened twice")
-            opened[sid] = body
-        elif e["address"] == "sessions.closed":
-            closed.setdefault(sid, []).append(body)
-            if sid not in opened:
-                violations.append(f"{sid} closed before (or without) its open: {body}")
-            if body.get("reason") == "NODE_LOST" and body.get("node") not in faulted:
-                violations.append(f"{sid} NODE_LOST but its node {body.get('node')} was never killed, frozen or cut off")
-    for sid, closes in closed.items():
-        if len(closes) > 1:
-            violations.append(f"{sid} closed {len(closes)} times: {[c.get('reason') for c in closes]}")
-    live_ids = [s.get("sessionId") for s in listed]
-    for sid in opened:
-        if sid not in closed and live_ids.count(sid) != 1:
-            violations.append(f"{sid} ({opened[sid].get('deviceId')}) has no close and is listed {live_ids.count(sid)} times")
+    logged = [(e["address"], e["body"]) for e in reader.events]
+    bus, seen_by = {}, {}  # each event once, however many bridges delivered it
+    for r in recorders:
+        for address, body in r.events():
+            key = ident(address, body)
+            bus.setdefault(key, (address, body))
+            seen_by.setdefault(key, set()).add(r.node.index)
+        print(f"bridge of node {r.node.index}: {len(r.frames)} frames over {len(r.sessions)} connections")
+    violations = contract(logged, listed, faulted, "log") + contract(list(bus.values()), listed, faulted, "bus", ordered=False)
+    # which events the log lacks, and whether they were ever numbered (a seq on the bus: appended, then lost from
+    # the log) or not (published without a seq: the append failed)
+    in_log = {ident(a, b): e["seq"] for (a, b), e in zip(logged, reader.events)}
+    by_seq = {e["seq"]: ident(e["address"], e["body"]) for e in reader.events}
+    missing = {}
+    for key, (address, body) in bus.items():
+        if key not in in_log:
+            kind = ("numbered, seq now holds another event" if by_seq.get(body["seq"]) else "numbered, seq absent") \
+                if "seq" in body else "published without seq"
+            what = f"{address.split('.')[1]} {body.get('reason', '')}".strip()
+            missing.setdefault((kind, what), []).append(body)
+    for (kind, what), bodies in sorted(missing.items()):
+        line = f"announced but not in the log: {len(bodies)} {what} ({kind}), e.g. {bodies[0]}"
+        violations.append(line)
+    unannounced = [k for k in in_log if k not in bus]
+    if unannounced:
+        print(f"in the log but delivered by no bridge: {len(unannounced)}, e.g. {unannounced[0]}")
     by_device = {}
     for s in listed:
         by_device.setdefault(s.get("deviceId"), []).append(s.get("sessionId"))
@@ -404,15 +528,16 @@ def check(nodes, reader, faulted, logdir):
             violations.append(f"device {device} has {len(sids)} live sessions")
     if not whole(nodes):
         violations.append("the cluster is not whole at the end")
-    reasons = {}
-    for closes in closed.values():
-        for c in closes:
-            reasons[c.get("reason")] = reasons.get(c.get("reason"), 0) + 1
-    print(f"events={len(events)} sessions={len(opened)} closes={sum(len(c) for c in closed.values())} "
-          f"by reason={reasons} live={len(listed)} violations={len(violations)}")
+    print(f"live={len(listed)} violations={len(violations)}")
     with open(os.path.join(logdir, "violations.txt"), "w") as out:
         out.write("\n".join(violations))
-    for v in violations[:30]:
+    with open(os.path.join(logdir, "bus.jsonl"), "w") as out:
+        for key, (address, body) in bus.items():
+            out.write(json.dumps({"address": address, "body": body, "bridges": sorted(seen_by[key])}) + "\n")
+    with open(os.path.join(logdir, "log.jsonl"), "w") as out:
+        for e in reader.events:
+            out.write(json.dumps(e) + "\n")
+    for v in [v for v in violations if v.startswith("announced")] + violations[:30]:
         print("  " + v)
     return 1 if violations else 0
 

@@ -7,6 +7,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -17,6 +22,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>{@link #stop} ends the loops and closes every connection (the broker closes those sessions
  * with {@code CLIENT_CLOSED}).
+ *
+ * <p>A device holds its connection on a thread of {@code holders} (blocking reads, as a real
+ * device's); its back-off before reconnecting is a task scheduled on {@code backOff}, so no thread
+ * sleeps.
  */
 final class ChaosDevices implements AutoCloseable {
 
@@ -24,24 +33,36 @@ final class ChaosDevices implements AutoCloseable {
   private static final int RECONNECT_DELAY_MS = 200;
 
   private final ThreeNodes cluster;
-  private final List<Thread> threads = new ArrayList<>();
+  private final ExecutorService holders =
+      Executors.newCachedThreadPool(
+          task -> {
+            Thread thread = new Thread(task, "chaos-device");
+            thread.setDaemon(true);
+            return thread;
+          });
+  private final ScheduledExecutorService backOff =
+      Executors.newSingleThreadScheduledExecutor(
+          task -> {
+            Thread thread = new Thread(task, "chaos-device-back-off");
+            thread.setDaemon(true);
+            return thread;
+          });
   private final List<TcpDevice> current = new ArrayList<>();
   private final AtomicInteger welcomes = new AtomicInteger();
   private volatile boolean running = true;
 
   ChaosDevices(ThreeNodes cluster, String prefix, int count, long seed) {
     this.cluster = cluster;
-    for (int i = 0; i < count; i++) {
-      String deviceId = prefix + i;
-      Random random = new Random(seed * 1_000_003 + i);
-      Thread thread = new Thread(() -> live(deviceId, random), "chaos-" + deviceId);
-      thread.setDaemon(true);
-      threads.add(thread);
-      synchronized (current) {
+    synchronized (current) {
+      for (int i = 0; i < count; i++) {
         current.add(null);
       }
     }
-    threads.forEach(Thread::start);
+    for (int i = 0; i < count; i++) {
+      String deviceId = prefix + i;
+      Random random = new Random(seed * 1_000_003 + i);
+      holders.execute(() -> live(deviceId, random));
+    }
   }
 
   /** How many sessions the devices were welcomed to so far (every reconnect counts). */
@@ -49,33 +70,37 @@ final class ChaosDevices implements AutoCloseable {
     return welcomes.get();
   }
 
+  /**
+   * One session of the device: connects, holds the connection until it ends, then schedules the
+   * next after the device's back-off.
+   */
   private void live(String deviceId, Random random) {
-    int slot = Integer.parseInt(deviceId.substring(deviceId.lastIndexOf('-') + 1));
-    while (running) {
-      try (TcpDevice device = cluster.tcp(random.nextInt(3))) {
-        synchronized (current) {
-          current.set(slot, device);
-        }
-        JsonObject welcome = cluster.hello(device, deviceId, 300);
-        if ("welcome".equals(welcome.getString("type"))) {
-          welcomes.incrementAndGet();
-          while (running && !device.closedByBroker(Duration.ofSeconds(1))) {
-            // holds the session until the broker ends it
-          }
-        }
-      } catch (IOException | RuntimeException e) {
-        // refused, reset, or the node is down: try again
-      }
-      pause(random);
+    if (!running) {
+      return;
     }
-  }
-
-  private static void pause(Random random) {
+    int slot = Integer.parseInt(deviceId.substring(deviceId.lastIndexOf('-') + 1));
+    try (TcpDevice device = cluster.tcp(random.nextInt(3))) {
+      synchronized (current) {
+        current.set(slot, device);
+      }
+      JsonObject welcome = cluster.hello(device, deviceId, 300);
+      if ("welcome".equals(welcome.getString("type"))) {
+        welcomes.incrementAndGet();
+        while (running && !device.closedByBroker(Duration.ofSeconds(1))) {
+          // holds the session until the broker ends it
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // refused, reset, or the node is down: try again
+    }
     try {
-      // a device's own back-off before it reconnects, not a wait for the broker
-      Thread.sleep(RECONNECT_DELAY_MS + random.nextInt(RECONNECT_DELAY_MS));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      // the device's own back-off before it reconnects, not a wait for the broker
+      backOff.schedule(
+          () -> holders.execute(() -> live(deviceId, random)),
+          RECONNECT_DELAY_MS + random.nextInt(RECONNECT_DELAY_MS),
+          TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException stopped) {
+      // stop() came meanwhile
     }
   }
 
@@ -93,9 +118,9 @@ final class ChaosDevices implements AutoCloseable {
         }
       }
     }
-    for (Thread thread : threads) {
-      thread.join(10_000);
-    }
+    backOff.shutdownNow();
+    holders.shutdown();
+    holders.awaitTermination(10, TimeUnit.SECONDS);
   }
 
   @Override

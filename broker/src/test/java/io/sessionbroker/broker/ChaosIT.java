@@ -17,6 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.awaitility.Awaitility;
@@ -190,18 +193,24 @@ class ChaosIT {
         long ms = 3_000 + random.nextInt(7_001);
         faulted.add(cluster.nodeId(node));
         cluster.nodes[node].freeze();
-        // the fault's length, chosen by the seed: not a wait for an outcome
-        Thread.sleep(ms);
-        cluster.nodes[node].resume();
+        endAfter(
+            ms,
+            () -> {
+              cluster.nodes[node].resume();
+              return null;
+            });
         return "freeze " + ms + " ms " + name;
       }
       case PARTITION -> {
         long ms = 5_000 + random.nextInt(15_001);
         faulted.add(cluster.nodeId(node));
         net.cut(node);
-        // the fault's length, chosen by the seed: not a wait for an outcome
-        Thread.sleep(ms);
-        net.heal(node);
+        endAfter(
+            ms,
+            () -> {
+              net.heal(node);
+              return null;
+            });
         return "partition " + ms + " ms " + name;
       }
       case RESTART -> {
@@ -211,6 +220,20 @@ class ChaosIT {
         return "graceful restart " + name;
       }
       default -> throw new IllegalStateException(fault.name());
+    }
+  }
+
+  /**
+   * Ends a fault once its length ({@code ms}, drawn by the seed) has passed: {@code end} runs on a
+   * timer, and the test goes on when it has run. The length is the fault itself, not a wait for an
+   * outcome: what follows waits for the cluster's answers.
+   */
+  private static void endAfter(long ms, Callable<Void> end) throws Exception {
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    try {
+      timer.schedule(end, ms, TimeUnit.MILLISECONDS).get(ms + 60_000, TimeUnit.MILLISECONDS);
+    } finally {
+      timer.shutdownNow();
     }
   }
 

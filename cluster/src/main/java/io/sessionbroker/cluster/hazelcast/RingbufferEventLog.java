@@ -9,9 +9,12 @@ import io.sessionbroker.cluster.EventLog;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The cluster-wide event log: a Hazelcast ringbuffer ({@code sessions.events}, capacity in
@@ -25,7 +28,17 @@ public final class RingbufferEventLog implements EventLog {
   /** How far back a read looks for a second copy of a batch: the event pipeline's largest batch. */
   static final int LOOKBACK = 1_000;
 
+  /**
+   * The field of a stored entry that names its append ({@code <node's random id>/<append>/<index in
+   * the batch>}); a read drops it. It tells a retried append's copy (the same entry, sent again by
+   * Hazelcast) from two equal events appended apart (a device rejected twice within the same
+   * millisecond from the same address and port), which the reader must both show.
+   */
+  static final String APPEND = "append";
+
   private final Ringbuffer<String> ringbuffer;
+  private final String appender = UUID.randomUUID().toString();
+  private final AtomicLong appends = new AtomicLong();
 
   public RingbufferEventLog(HazelcastInstance hazelcast) {
     this.ringbuffer = hazelcast.getRingbuffer(NAME);
@@ -33,7 +46,11 @@ public final class RingbufferEventLog implements EventLog {
 
   @Override
   public Future<Long> append(List<JsonObject> entries) {
-    List<String> encoded = entries.stream().map(JsonObject::encode).toList();
+    String append = appender + "/" + appends.incrementAndGet() + "/";
+    List<String> encoded = new ArrayList<>(entries.size());
+    for (JsonObject entry : entries) {
+      encoded.add(entry.copy().put(APPEND, append + encoded.size()).encode());
+    }
     return Future.fromCompletionStage(ringbuffer.addAllAsync(encoded, OverflowPolicy.OVERWRITE))
         .map(last -> last - encoded.size() + 1);
   }
@@ -74,11 +91,11 @@ public final class RingbufferEventLog implements EventLog {
    * The entries stored in the {@link #LOOKBACK} sequences before {@code from}. Hazelcast retries an
    * operation whose member left before it answered ({@code MemberLeftException} is retryable): an
    * append that the dying owner had applied and backed up is applied again by the new owner, and
-   * the batch is stored twice, the copy within a batch's length of the original. Every event is
-   * unique (its session id, address and time), so a reader skips an entry equal to one it has seen
-   * within that distance: a replay shows each event once, as the event bus delivered it. (Found by
-   * {@code ChaosIT}: "opened twice" in the log after a SIGKILL, while every subscriber got it
-   * once.)
+   * the batch is stored twice, the copy within a batch's length of the original. Every stored entry
+   * is unique (it names its append, {@link #APPEND}), so a reader skips an entry equal to one it
+   * has seen within that distance: a replay shows each event once, as the event bus delivered it.
+   * (Found by {@code ChaosIT}: "opened twice" in the log after a SIGKILL, while every subscriber
+   * got it once.)
    */
   private Future<Set<String>> readBefore(long from, long oldest) {
     long start = Math.max(oldest, from - LOOKBACK);
@@ -101,7 +118,9 @@ public final class RingbufferEventLog implements EventLog {
     JsonArray events = new JsonArray();
     for (int i = 0; i < read.size(); i++) {
       if (seen.add(read.get(i))) {
-        events.add(new JsonObject(read.get(i)).put("seq", read.getSequence(i)));
+        JsonObject event = new JsonObject(read.get(i));
+        event.remove(APPEND);
+        events.add(event.put("seq", read.getSequence(i)));
       }
     }
     return events;
