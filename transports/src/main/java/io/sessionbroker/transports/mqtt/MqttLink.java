@@ -7,8 +7,6 @@ import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageBuilders;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttProperties;
-import io.netty.handler.codec.mqtt.MqttPublishMessage;
-import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
 import io.netty.handler.codec.mqtt.MqttUnacceptableProtocolVersionException;
 import io.netty.util.ReferenceCountUtil;
 import io.sessionbroker.cluster.CloseReason;
@@ -23,8 +21,6 @@ import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.MqttWill;
 import io.vertx.mqtt.messages.MqttDisconnectMessage;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
-import java.util.EnumSet;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,14 +34,6 @@ import org.slf4j.LoggerFactory;
 final class MqttLink implements Link.Wire<MqttEnd> {
 
   private static final Logger log = LoggerFactory.getLogger(MqttLink.class);
-
-  /** Packet types only a server sends. */
-  private static final Set<MqttMessageType> SERVER_TO_CLIENT =
-      EnumSet.of(
-          MqttMessageType.CONNACK,
-          MqttMessageType.SUBACK,
-          MqttMessageType.UNSUBACK,
-          MqttMessageType.PINGRESP);
 
   private final NetSocketInternal socket;
   private final LinkServices services;
@@ -144,11 +132,11 @@ final class MqttLink implements Link.Wire<MqttEnd> {
       violation(
           MqttDisconnectReasonCode
               .PROTOCOL_ERROR); // §3.1.0-2: a second CONNECT is a protocol violation
-    } else if (SERVER_TO_CLIENT.contains(type)) {
+    } else if (PacketRules.serverToClient(type)) {
       // MQTT 5 §2.1.2 / 3.1.1 §2.2.1: these go from server to client only; a client's is a
       // protocol error (§4.13). vertx-mqtt would only pass the exception down the pipeline.
       violation(MqttDisconnectReasonCode.PROTOCOL_ERROR);
-    } else if (type == MqttMessageType.DISCONNECT && !definedReasonCode(packet)) {
+    } else if (type == MqttMessageType.DISCONNECT && !PacketRules.definedReasonCode(packet)) {
       // MQTT 5 §3.14.2.1 lists the DISCONNECT reason codes; any other is a Malformed Packet
       // (§4.13: DISCONNECT 0x81, then close). vertx-mqtt would throw on it and read nothing more.
       violation(MqttDisconnectReasonCode.MALFORMED_PACKET);
@@ -165,49 +153,16 @@ final class MqttLink implements Link.Wire<MqttEnd> {
         refused("connect_refused", "CONNECT refused (bad will flags or client id)", MqttEnd.NONE);
       }
     } else {
-      MqttDisconnectReasonCode refusal = refusal(type, packet);
+      MqttDisconnectReasonCode refusal =
+          endpoint == null
+              ? null
+              : PacketRules.refusal(type, packet, endpoint.protocolVersion(), sessionExpirySeconds);
       if (refusal == null) {
         bridge.deliver(message);
       } else {
         ReferenceCountUtil.release(packet);
         violation(refusal);
       }
-    }
-  }
-
-  /**
-   * The MQTT 5 reason code for a PUBLISH or DISCONNECT that breaks a rule vertx-mqtt does not
-   * check, or null. Checked before vertx-mqtt acts on the packet: it would resolve a topic alias
-   * itself, and it closes the connection after any DISCONNECT.
-   */
-  private MqttDisconnectReasonCode refusal(MqttMessageType type, MqttMessage packet) {
-    if (endpoint == null || !ConnectRules.isV5(endpoint.protocolVersion())) {
-      return null;
-    }
-    if (type == MqttMessageType.PUBLISH) {
-      return PublishRules.refuse((MqttPublishMessage) packet, endpoint.protocolVersion());
-    }
-    if (type == MqttMessageType.DISCONNECT
-        && packet.variableHeader() instanceof MqttReasonCodeAndPropertiesVariableHeader header
-        && ConnectRules.disconnectRaisesZeroExpiry(header.properties(), sessionExpirySeconds)) {
-      // §3.14.2.2.2: not a valid DISCONNECT but a Protocol Error, so no normal disconnection: the
-      // will stays and is published ([MQTT-3.1.2-8]), the session expiry stays 0.
-      return MqttDisconnectReasonCode.PROTOCOL_ERROR;
-    }
-    return null;
-  }
-
-  /** Whether a DISCONNECT's reason code (MQTT 5; none in 3.1.1) is one §3.14.2.1 defines. */
-  private static boolean definedReasonCode(MqttMessage disconnect) {
-    if (!(disconnect.variableHeader()
-        instanceof MqttReasonCodeAndPropertiesVariableHeader header)) {
-      return true;
-    }
-    try {
-      MqttDisconnectReasonCode.valueOf(header.reasonCode());
-      return true;
-    } catch (IllegalArgumentException e) {
-      return false;
     }
   }
 

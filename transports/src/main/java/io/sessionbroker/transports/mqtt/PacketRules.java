@@ -1,0 +1,74 @@
+package io.sessionbroker.transports.mqtt;
+
+import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
+import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * Rules on a decoded client packet that vertx-mqtt does not check, applied by {@link MqttLink}
+ * before vertx-mqtt acts on the packet. Pure: the packet in, a verdict out. (The rules on a
+ * packet's bytes, before Netty decodes it, are {@link FrameRules}'.)
+ */
+final class PacketRules {
+
+  /** Packet types only a server sends. */
+  private static final Set<MqttMessageType> SERVER_TO_CLIENT =
+      EnumSet.of(
+          MqttMessageType.CONNACK,
+          MqttMessageType.SUBACK,
+          MqttMessageType.UNSUBACK,
+          MqttMessageType.PINGRESP);
+
+  private PacketRules() {}
+
+  /**
+   * Whether only a server sends this type: MQTT 5 §2.1.2 / 3.1.1 §2.2.1; a client's is a protocol
+   * error (§4.13).
+   */
+  static boolean serverToClient(MqttMessageType type) {
+    return SERVER_TO_CLIENT.contains(type);
+  }
+
+  /** Whether a DISCONNECT's reason code (MQTT 5; none in 3.1.1) is one §3.14.2.1 defines. */
+  static boolean definedReasonCode(MqttMessage disconnect) {
+    if (!(disconnect.variableHeader()
+        instanceof MqttReasonCodeAndPropertiesVariableHeader header)) {
+      return true;
+    }
+    try {
+      MqttDisconnectReasonCode.valueOf(header.reasonCode());
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  /**
+   * The MQTT 5 reason code for a PUBLISH or DISCONNECT of an MQTT 5 connection that breaks a rule
+   * vertx-mqtt does not check, or null. Checked before vertx-mqtt acts on the packet: it would
+   * resolve a topic alias itself, and it closes the connection after any DISCONNECT.
+   *
+   * @param sessionExpirySeconds the expiry the CONNECT set
+   */
+  static MqttDisconnectReasonCode refusal(
+      MqttMessageType type, MqttMessage packet, int protocolVersion, long sessionExpirySeconds) {
+    if (!ConnectRules.isV5(protocolVersion)) {
+      return null;
+    }
+    if (type == MqttMessageType.PUBLISH) {
+      return PublishRules.refuse((MqttPublishMessage) packet, protocolVersion);
+    }
+    if (type == MqttMessageType.DISCONNECT
+        && packet.variableHeader() instanceof MqttReasonCodeAndPropertiesVariableHeader header
+        && ConnectRules.disconnectRaisesZeroExpiry(header.properties(), sessionExpirySeconds)) {
+      // §3.14.2.2.2: not a valid DISCONNECT but a Protocol Error, so no normal disconnection: the
+      // will stays and is published ([MQTT-3.1.2-8]), the session expiry stays 0.
+      return MqttDisconnectReasonCode.PROTOCOL_ERROR;
+    }
+    return null;
+  }
+}
