@@ -132,10 +132,6 @@ final class MqttLink implements Link.Wire<MqttEnd> {
       violation(
           MqttDisconnectReasonCode
               .PROTOCOL_ERROR); // §3.1.0-2: a second CONNECT is a protocol violation
-    } else if (PacketRules.serverToClient(type)) {
-      // MQTT 5 §2.1.2 / 3.1.1 §2.2.1: these go from server to client only; a client's is a
-      // protocol error (§4.13). vertx-mqtt would only pass the exception down the pipeline.
-      violation(MqttDisconnectReasonCode.PROTOCOL_ERROR);
     } else if (type == MqttMessageType.DISCONNECT && !PacketRules.definedReasonCode(packet)) {
       // MQTT 5 §3.14.2.1 lists the DISCONNECT reason codes; any other is a Malformed Packet
       // (§4.13: DISCONNECT 0x81, then close). vertx-mqtt would throw on it and read nothing more.

@@ -5,33 +5,16 @@ import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
-import java.util.EnumSet;
-import java.util.Set;
 
 /**
  * Rules on a decoded client packet that vertx-mqtt does not check, applied by {@link MqttLink}
  * before vertx-mqtt acts on the packet. Pure: the packet in, a verdict out. (The rules on a
- * packet's bytes, before Netty decodes it, are {@link FrameRules}'.)
+ * packet's bytes, before Netty decodes it — server-only packet types among them — are {@link
+ * FrameRules}'.)
  */
 final class PacketRules {
 
-  /** Packet types only a server sends. */
-  private static final Set<MqttMessageType> SERVER_TO_CLIENT =
-      EnumSet.of(
-          MqttMessageType.CONNACK,
-          MqttMessageType.SUBACK,
-          MqttMessageType.UNSUBACK,
-          MqttMessageType.PINGRESP);
-
   private PacketRules() {}
-
-  /**
-   * Whether only a server sends this type: MQTT 5 §2.1.2 / 3.1.1 §2.2.1; a client's is a protocol
-   * error (§4.13).
-   */
-  static boolean serverToClient(MqttMessageType type) {
-    return SERVER_TO_CLIENT.contains(type);
-  }
 
   /** Whether a DISCONNECT's reason code (MQTT 5; none in 3.1.1) is one §3.14.2.1 defines. */
   static boolean definedReasonCode(MqttMessage disconnect) {
