@@ -4,7 +4,9 @@ import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
@@ -17,8 +19,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Cut off, neither the node's copy of the directory nor its event log is the cluster's: the
  * majority may already have announced a session {@code NODE_LOST}. So the table's close funnel
- * hands such a close here ({@link #withhold}) instead of publishing it, and {@link #settleWithheld}
- * later publishes only those the cluster's directory still owes. Everything here runs on the
+ * hands such a close here ({@link #withhold}) instead of publishing it, and {@link
+ * #settleWithheld(boolean)} later publishes only those nobody announced: never one whose close is
+ * in the cluster's event log ({@link LoggedCloses}); after a merge, every other one; otherwise (a
+ * stop before the merge settled) those the directory still names. Everything here runs on the
  * table's thread ({@code executor}), as the table's own state does.
  */
 public final class CutOffSessions {
@@ -30,17 +34,25 @@ public final class CutOffSessions {
   private final SessionEvents events;
   private final Executor executor;
 
+  /** The cluster's event log, where an announced close is found; null standalone. */
+  private final EventLog eventLog;
+
   private List<Withheld> withheld = new ArrayList<>();
 
   /** A close withheld while cut off: the session, its reason and the time it ended. */
   private record Withheld(Session session, CloseReason reason, long at) {}
 
   CutOffSessions(
-      SessionTable table, DeviceDirectory directory, SessionEvents events, Executor executor) {
+      SessionTable table,
+      DeviceDirectory directory,
+      SessionEvents events,
+      Executor executor,
+      EventLog eventLog) {
     this.table = table;
     this.directory = directory;
     this.events = events;
     this.executor = executor;
+    this.eventLog = eventLog;
   }
 
   /** Keeps the close of {@code session}, which ended {@code at}; on the table's thread. */
@@ -77,19 +89,19 @@ public final class CutOffSessions {
   }
 
   /**
-   * After this node rejoins a cluster that counted it lost (split brain healed), ends the local
-   * sessions the cluster directory no longer names ({@code orphans}, by session id) and withholds
-   * their closes: {@link #settleWithheld} then announces only those the directory still owes (a
-   * taken-over holder), and the majority's {@code NODE_LOST} stays the only close of the others.
+   * After a split brain healed (this node rejoined, or Hazelcast merged its half), ends the local
+   * sessions the cluster directory no longer names ({@code orphans}: session id and the reason of
+   * its close) and withholds their closes: {@link #settleWithheld(boolean)} then announces those
+   * nobody announced, and the majority's {@code NODE_LOST} stays the only close of the others.
    */
-  public Future<Integer> settleAfterMerge(Set<Long> orphans) {
+  public Future<Integer> settleAfterMerge(Map<Long, CloseReason> orphans) {
     return table.onTable(
         () -> {
           int ended = 0;
-          for (long id : orphans) {
-            Session session = table.byId(id);
+          for (Map.Entry<Long, CloseReason> orphan : orphans.entrySet()) {
+            Session session = table.byId(orphan.getKey());
             if (session != null && session.state() == Session.State.OPEN) {
-              table.finish(session, CloseReason.NODE_LOST, true);
+              table.finish(session, orphan.getValue(), true);
               ended++;
             }
           }
@@ -98,48 +110,83 @@ public final class CutOffSessions {
   }
 
   /**
-   * Announces the closes withheld while this node was cut off, now that it has a quorum again: each
-   * only if the cluster's directory still names that session (as holder, or as a taken-over holder
-   * owed a close), which it releases; a session the directory no longer names was announced by
-   * another node ({@code NODE_LOST} by the majority) and stays silent here. A close whose release
-   * fails is kept for the next call.
+   * Announces the closes withheld while this node was cut off or ended by a merge, now that it has
+   * a quorum again, releasing each session's directory entry.
+   *
+   * <ul>
+   *   <li>{@code afterMerge}: every one is announced whose close is not already in the cluster's
+   *       event log (the majority's {@code NODE_LOST}). The directory is a merge of both halves'
+   *       copies then and cannot tell (the chaos run found it naming sessions the majority had
+   *       announced, and no longer naming sessions nobody had announced); the log keeps both
+   *       halves' events, so what is not in it went out nowhere.
+   *   <li>otherwise (a stop, maybe of a node whose merge has not settled yet): only those the
+   *       directory still names, since the majority's close may be on its way to the log; the
+   *       release is atomic per entry, so exactly one of the majority's and this node's close goes
+   *       out.
+   * </ul>
+   *
+   * A close whose release fails, or that needed the log when it could not be read, is kept for the
+   * next call.
    *
    * @return the number of closes announced now
    */
-  public Future<Integer> settleWithheld() {
+  public Future<Integer> settleWithheld(boolean afterMerge) {
     return table
         .onTable(
             () -> {
               List<Withheld> pending = withheld;
               withheld = new ArrayList<>();
-              List<Future<Boolean>> settled = new ArrayList<>();
-              for (Withheld close : pending) {
-                Promise<Boolean> announced = Promise.promise();
-                settled.add(announced.future());
-                directory
-                    .release(close.session().deviceId(), close.session().id())
-                    .onComplete(
-                        released ->
-                            executor.execute(() -> announced.complete(settle(close, released))));
-              }
-              return Future.join(settled)
-                  .map(
-                      all ->
-                          (int)
-                              settled.stream()
-                                  .filter(f -> Boolean.TRUE.equals(f.result()))
-                                  .count());
+              Set<String> ids = new HashSet<>();
+              pending.forEach(close -> ids.add(close.session().sessionId()));
+              // Read only after a merge: a stop reads no log (a full ring is 100,000 events), and
+              // the directory it trusts then is the cluster's (see above).
+              return LoggedCloses.among(afterMerge ? eventLog : null, ids)
+                  .transform(
+                      logged -> {
+                        if (logged.failed()) {
+                          // Kept for the next call (MergeGuard tries again while any is left).
+                          log.warn(
+                              "withheld_closes_log_unread count={}",
+                              pending.size(),
+                              logged.cause());
+                          executor.execute(() -> withheld.addAll(pending));
+                          return Future.succeededFuture(0);
+                        }
+                        return settleAll(pending, logged.result(), afterMerge);
+                      });
             })
         .compose(announced -> announced);
   }
 
-  private boolean settle(Withheld close, AsyncResult<Boolean> released) {
+  private Future<Integer> settleAll(
+      List<Withheld> pending, Set<String> logged, boolean afterMerge) {
+    List<Future<Boolean>> settled = new ArrayList<>();
+    for (Withheld close : pending) {
+      Promise<Boolean> announced = Promise.promise();
+      settled.add(announced.future());
+      directory
+          .release(close.session().deviceId(), close.session().id())
+          .onComplete(
+              released ->
+                  executor.execute(
+                      () -> announced.complete(settle(close, released, logged, afterMerge))));
+    }
+    return Future.join(settled)
+        .map(all -> (int) settled.stream().filter(f -> Boolean.TRUE.equals(f.result())).count());
+  }
+
+  private boolean settle(
+      Withheld close, AsyncResult<Boolean> released, Set<String> logged, boolean afterMerge) {
     if (released.failed()) {
       log.warn("withheld_close_unsettled device={}", close.session().deviceId(), released.cause());
       withheld.add(close);
       return false;
     }
-    if (released.result()) {
+    if (logged.contains(close.session().sessionId())) {
+      log.debug("withheld_close_in_log device={}", close.session().deviceId());
+      return false;
+    }
+    if (afterMerge || released.result()) {
       events.closed(close.session(), close.reason(), close.at());
       return true;
     }

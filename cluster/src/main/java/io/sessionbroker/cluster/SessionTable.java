@@ -88,7 +88,7 @@ public final class SessionTable {
     this.commandOptions = builder.commands;
     this.commands = new PendingCommands(commandOptions.maxInFlightPerDevice());
     this.wheel = new TimingWheel(options.tickMs(), WHEEL_SLOTS, clock.millis());
-    this.cutOff = new CutOffSessions(this, directory, events, executor);
+    this.cutOff = new CutOffSessions(this, directory, events, executor, builder.eventLog);
     this.admin = new TableAdmin(this, directory);
   }
 
@@ -310,7 +310,7 @@ public final class SessionTable {
 
   /**
    * Ends the session; announces its close at once, or, when {@code withhold}, keeps it for {@link
-   * WithheldCloses#settle}, which announces it only if the cluster's directory still owes it.
+   * CutOffSessions#settleWithheld(boolean)}, which announces it only if nobody else has.
    */
   Future<Boolean> finish(Session session, CloseReason reason, boolean withhold) {
     if (session.state() == Session.State.CLOSED) {
@@ -408,7 +408,9 @@ public final class SessionTable {
                     cutOff.size());
                 return Future.succeededFuture(open.size());
               }
-              return cutOff.settleWithheld().transform(done -> Future.succeededFuture(open.size()));
+              return cutOff
+                  .settleWithheld(false)
+                  .transform(done -> Future.succeededFuture(open.size()));
             })
         .compose(closed -> closed);
   }

@@ -20,6 +20,7 @@ public final class SessionTableBuilder {
   Fence fence = new Fence();
   Flapping flapping = Flapping.OFF;
   CommandOptions commands = CommandOptions.defaults();
+  EventLog eventLog;
 
   SessionTableBuilder(TableOptions options, Clock clock, String nodeId) {
     this.options = Objects.requireNonNull(options, "options");
@@ -87,6 +88,16 @@ public final class SessionTableBuilder {
   /** The settings of commands to devices; default: {@link CommandOptions#defaults()}. */
   public SessionTableBuilder commands(CommandOptions commands) {
     this.commands = Objects.requireNonNull(commands, "commands");
+    return this;
+  }
+
+  /**
+   * The cluster's event log, where the closes a node withheld through a split brain are looked up
+   * before they are announced ({@link CutOffSessions}); default: none (standalone, where nothing is
+   * withheld).
+   */
+  public SessionTableBuilder eventLog(EventLog eventLog) {
+    this.eventLog = Objects.requireNonNull(eventLog, "eventLog");
     return this;
   }
 

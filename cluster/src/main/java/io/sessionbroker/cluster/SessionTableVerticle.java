@@ -163,6 +163,7 @@ public final class SessionTableVerticle extends VerticleBase {
             .fence(fence)
             .flapping(flapping)
             .commands(commands)
+            .eventLog(eventLog)
             .build();
     ticking = ticker.start(options.tickMs(), () -> context.runOnContext(v -> table.tick()));
     return Future.succeededFuture();

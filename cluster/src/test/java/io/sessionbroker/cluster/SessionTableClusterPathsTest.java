@@ -7,7 +7,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -94,6 +94,7 @@ class SessionTableClusterPathsTest {
     Tables t = new Tables(Tables.OPTIONS, directory);
     Session announcedByMajority = t.open("merge-old", 1_000);
     directory.release("merge-old", announcedByMajority.id()); // the majority's NODE_LOST
+    t.logClose(announcedByMajority, CloseReason.NODE_LOST, "node-b");
     Session stillOwed = t.open("merge-owed", 1_000);
     Session notAnOrphan = t.open("merge-kept", 1_000);
     Session alreadyClosed = t.open("merge-closed", 1_000);
@@ -106,9 +107,17 @@ class SessionTableClusterPathsTest {
         t.table
             .cutOff()
             .settleAfterMerge(
-                Set.of(announcedByMajority.id(), stillOwed.id(), alreadyClosed.id(), 999L))
+                Map.of(
+                    announcedByMajority.id(),
+                    CloseReason.NODE_LOST,
+                    stillOwed.id(),
+                    CloseReason.NODE_LOST,
+                    alreadyClosed.id(),
+                    CloseReason.NODE_LOST,
+                    999L,
+                    CloseReason.NODE_LOST))
             .result();
-    int announced = t.table.cutOff().settleWithheld().result();
+    int announced = t.table.cutOff().settleWithheld(true).result();
 
     // then
     assertThat(ended).isEqualTo(2);

@@ -1,5 +1,6 @@
 package io.sessionbroker.cluster;
 
+import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -26,6 +27,10 @@ final class Tables {
   final FakeClock clock = new FakeClock();
   final RecordingEvents events = new RecordingEvents();
   final List<CloseReason> connectionCloses = new ArrayList<>();
+
+  /** The cluster's event log as the table sees it; tests append what other nodes announced. */
+  final LocalEventLog log = new LocalEventLog(10_000);
+
   final SessionTable table;
 
   /**
@@ -49,7 +54,17 @@ final class Tables {
             .executor(Runnable::run)
             .readingUntil(() -> readingUntil)
             .remoteTakeover((holder, deviceId) -> remoteTakeover.takeOver(holder, deviceId))
+            .eventLog(log)
             .build();
+  }
+
+  /** Appends the close of {@code session} to the event log, as another node announcing it does. */
+  void logClose(Session session, CloseReason reason, String byNode) {
+    log.append(
+        List.of(
+            new JsonObject()
+                .put("address", Addresses.CLOSED)
+                .put("body", CloseEvent.of(session, byNode, reason, clock.millis()).toJson())));
   }
 
   Session open(String deviceId, long heartbeatMs) {

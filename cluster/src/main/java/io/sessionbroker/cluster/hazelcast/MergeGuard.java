@@ -9,9 +9,9 @@ import io.sessionbroker.cluster.Session;
 import io.sessionbroker.cluster.SessionTable;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,10 +30,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Quorum back (members came back, or Hazelcast merged this node into the larger half, {@code
  * MERGED}): local sessions the directory no longer names end; then every withheld close is
- * announced if, and only if, the cluster's directory still names that session ({@link
- * CutOffSessions#settleWithheld}): a session the majority announced is silent here, one nobody
- * announced gets its one close. The sessions of nodes that left while nobody had a quorum are
- * announced then too ({@link OrphanSweep}).
+ * announced if, and only if, the cluster's event log has no close of that session ({@link
+ * CutOffSessions#settleWithheld(boolean)}): a session the majority announced is silent here, one
+ * nobody announced gets its one close. This holds on every node that goes through a merge, also on
+ * one the others never counted lost (a half that split under load and merged into a woken node).
+ * The sessions of nodes that left while nobody had a quorum are announced then too ({@link
+ * OrphanSweep}).
  */
 public final class MergeGuard implements LifecycleListener {
 
@@ -170,7 +172,7 @@ public final class MergeGuard implements LifecycleListener {
   private void settleWithheld() {
     table
         .cutOff()
-        .settleWithheld()
+        .settleWithheld(true)
         .onSuccess(announced -> log.info("withheld_closes_settled announced={}", announced))
         .compose(announced -> table.cutOff().withheldCount())
         .onSuccess(
@@ -181,17 +183,26 @@ public final class MergeGuard implements LifecycleListener {
             });
   }
 
-  private Future<Set<Long>> orphans(List<Session> sessions) {
+  /**
+   * The local sessions the directory no longer names, with the reason of their close: {@code
+   * TAKEN_OVER} where it names another session of the device (the device's newer one), else {@code
+   * NODE_LOST} (the cluster counted this node, or lost track of the session, during the split).
+   */
+  private Future<Map<Long, CloseReason>> orphans(List<Session> sessions) {
     List<Future<DirectoryEntry>> lookups =
         sessions.stream().map(s -> directory.entry(s.deviceId())).toList();
     return Future.all(lookups)
         .map(
             all -> {
-              Set<Long> orphans = new HashSet<>();
+              Map<Long, CloseReason> orphans = new HashMap<>();
               for (int i = 0; i < sessions.size(); i++) {
                 DirectoryEntry entry = all.resultAt(i);
                 if (entry == null || entry.sessionId != sessions.get(i).id()) {
-                  orphans.add(sessions.get(i).id());
+                  orphans.put(
+                      sessions.get(i).id(),
+                      entry != null && entry.isHeld()
+                          ? CloseReason.TAKEN_OVER
+                          : CloseReason.NODE_LOST);
                 }
               }
               return orphans;
