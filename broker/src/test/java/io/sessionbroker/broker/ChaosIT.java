@@ -23,7 +23,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -60,14 +59,6 @@ class ChaosIT {
   @Test
   @ExpectCloses({CloseReason.NODE_LOST, CloseReason.SHUTDOWN, CloseReason.TAKEN_OVER})
   void everySessionClosesOnceThroughKillFreezePartitionAndRestart() throws Exception {
-    // Out of the default `mvn verify` while it finds a real bug one run in three (docs/cluster.md,
-    // "Chaos run", open finding (a)): after freeze A + partition C, 83 sessions of C end after a
-    // merge without a close anywhere. A gate that fails one build in three gates nothing; the
-    // finding stays open in issue 16 and this test is how it is reproduced.
-    Assumptions.assumeTrue(
-        Boolean.getBoolean("chaos.run"),
-        "ChaosIT runs with -Dchaos.run=true (out of the default verify: open finding (a) of"
-            + " docs/cluster.md \"Chaos run\")");
     long seed = Long.getLong("chaos.seed", 16);
     int devices = Integer.getInteger("chaos.devices", 300);
     Random random = new Random(seed);
