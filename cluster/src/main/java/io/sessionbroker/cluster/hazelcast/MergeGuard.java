@@ -145,6 +145,8 @@ public final class MergeGuard implements LifecycleListener {
         id -> {
           if (!fence.isCutOff()) {
             reconcile(how + "_again", true);
+          } else {
+            log.warn("node_rejoined how={}_again skipped: cut off again", how);
           }
         });
   }
