@@ -1,12 +1,9 @@
 package io.sessionbroker.cluster;
 
-import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.function.LongSupplier;
@@ -37,7 +34,6 @@ public final class SessionTable {
 
   private static final Logger log = LoggerFactory.getLogger(SessionTable.class);
   private static final int WHEEL_SLOTS = 4096;
-  private static final int MAX_INTERNED_LIVENESS = 1024;
 
   private final TableOptions options;
   private final Clock clock;
@@ -45,7 +41,6 @@ public final class SessionTable {
   private final SessionEvents events;
   private final String nodeId;
   private final Executor executor;
-  private final SessionIds ids = new SessionIds();
   private final TimingWheel wheel;
 
   /**
@@ -58,8 +53,6 @@ public final class SessionTable {
    */
   private final CompactIndex<Long, Session> byId = new CompactIndex<>(Session::id);
 
-  private final Map<Liveness, Liveness> interned = new HashMap<>();
-  private final RemoteTakeover remoteTakeover;
   private final LongSupplier readingUntil;
   private final Fence fence;
   private final Flapping flapping;
@@ -74,6 +67,9 @@ public final class SessionTable {
 
   private final TableAdmin admin;
 
+  /** How a hello becomes an open session: the claim, the takeover, the opened event. */
+  private final SessionOpenings openings;
+
   SessionTable(SessionTableBuilder builder) {
     this.options = builder.options;
     this.clock = builder.clock;
@@ -81,7 +77,6 @@ public final class SessionTable {
     this.events = Objects.requireNonNull(builder.events, "events");
     this.nodeId = builder.nodeId;
     this.executor = Objects.requireNonNull(builder.executor, "executor");
-    this.remoteTakeover = builder.remoteTakeover;
     this.readingUntil = builder.readingUntil;
     this.fence = builder.fence;
     this.flapping = builder.flapping;
@@ -90,6 +85,7 @@ public final class SessionTable {
     this.wheel = new TimingWheel(options.tickMs(), WHEEL_SLOTS, clock.millis());
     this.cutOff = new CutOffSessions(this, directory, events, executor, builder.eventLog);
     this.admin = new TableAdmin(this, directory);
+    this.openings = new SessionOpenings(this, builder, byId, byDevice, wheel);
   }
 
   /**
@@ -151,99 +147,7 @@ public final class SessionTable {
    * welcome. If the connection dropped meanwhile, the transport closes the session it gets.
    */
   public Future<Session> open(OpenRequest request) {
-    if (fence.isRaised()) {
-      return Future.failedFuture(
-          new IllegalStateException(
-              "this node is cut off from its cluster: connect to another node"));
-    }
-    long bannedUntil = flapping.bannedUntil(request.deviceId(), clock.millis());
-    if (bannedUntil > 0) {
-      return Future.failedFuture(new DeviceBanned(request.deviceId(), bannedUntil));
-    }
-    Promise<Session> promise = Promise.promise();
-    executor.execute(
-        () -> {
-          Session session =
-              new Session(ids.next(), request, liveness(request.heartbeatMs()), clock.millis());
-          byId.put(session);
-          Future<DeviceDirectory.Claim> claim = directory.claim(session, nodeId);
-          if (claim.isComplete()) {
-            // The standalone directory answers at once, on this thread: a second hop to it would
-            // cost every connect a task on the table's thread for nothing (issue 17).
-            claimed(session, claim, promise);
-          } else {
-            claim.onComplete(done -> executor.execute(() -> claimed(session, done, promise)));
-          }
-        });
-    return promise.future();
-  }
-
-  /** On the table's thread: the directory has answered the claim of a pending session. */
-  private void claimed(
-      Session session, AsyncResult<DeviceDirectory.Claim> claim, Promise<Session> promise) {
-    if (claim.succeeded()) {
-      opened(session, claim.result(), promise);
-    } else {
-      byId.remove(session);
-      log.error("session_claim_failed device={}", session.deviceId(), claim.cause());
-      promise.fail(claim.cause());
-    }
-  }
-
-  /**
-   * The negotiated terms, shared with every other session that got the same: a session keeps one
-   * reference instead of two ints. Devices use a handful of heartbeats; past {@link
-   * #MAX_INTERNED_LIVENESS} distinct terms, new ones are simply not shared.
-   */
-  private Liveness liveness(long requestedHeartbeatMs) {
-    Liveness liveness = options.negotiate(requestedHeartbeatMs);
-    Liveness shared = interned.get(liveness);
-    if (shared != null) {
-      return shared;
-    }
-    if (interned.size() < MAX_INTERNED_LIVENESS) {
-      interned.put(liveness, liveness);
-    }
-    return liveness;
-  }
-
-  private void opened(Session session, DeviceDirectory.Claim claim, Promise<Session> promise) {
-    session.epoch(claim.epoch());
-    if (claim.previous() != null) {
-      takeOver(claim.previous(), session.deviceId());
-    }
-    session.state(Session.State.OPEN);
-    if (session.closeWhenOpen() == null) {
-      // Else a newer session took the device over while this claim's answer was on its way, and
-      // already
-      // holds the device here: it must stay the one that get, list, count and shutdown see.
-      byDevice.put(session);
-    }
-    wheel.add(session);
-    events.opened(session, clock.millis());
-    if (log.isDebugEnabled()) { // sessionId() formats a string: not on every open when debug is off
-      log.debug(
-          "session_opened device={} session={} transport={} epoch={}",
-          session.deviceId(),
-          session.sessionId(),
-          session.transport(),
-          session.epoch());
-    }
-    promise.complete(session);
-    if (session.closeWhenOpen() != null) {
-      finish(session, session.closeWhenOpen());
-    }
-  }
-
-  private void takeOver(DeviceDirectory.Holder previous, String deviceId) {
-    if (!previous.nodeId().equals(nodeId)) {
-      remoteTakeover.takeOver(previous, deviceId);
-      return;
-    }
-    Session old = byId.get(previous.sessionId());
-    if (old != null) {
-      finish(old, CloseReason.TAKEN_OVER);
-    }
+    return openings.open(request);
   }
 
   /** Proof of life from any thread: stores the time, nothing else. */

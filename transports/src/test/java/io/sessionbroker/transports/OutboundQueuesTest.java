@@ -203,21 +203,7 @@ class OutboundQueuesTest {
                 });
     int port = server.listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS).actualPort();
     BlockingQueue<String> echoes = new LinkedBlockingQueue<>();
-    java.net.http.WebSocket client =
-        HttpClient.newHttpClient()
-            .newWebSocketBuilder()
-            .buildAsync(
-                URI.create("ws://127.0.0.1:" + port + "/"),
-                new java.net.http.WebSocket.Listener() {
-                  @Override
-                  public CompletionStage<?> onText(
-                      java.net.http.WebSocket ws, CharSequence data, boolean last) {
-                    echoes.add(data.toString());
-                    ws.request(1);
-                    return null;
-                  }
-                })
-            .get(30, TimeUnit.SECONDS);
+    java.net.http.WebSocket client = echoClient(port, echoes);
     client.sendText("hi", true);
     assertThat(echoes.poll(30, TimeUnit.SECONDS)).isEqualTo("echo hi");
 
@@ -264,21 +250,7 @@ class OutboundQueuesTest {
     BlockingQueue<String> echoes = new LinkedBlockingQueue<>();
 
     // when
-    java.net.http.WebSocket client =
-        HttpClient.newHttpClient()
-            .newWebSocketBuilder()
-            .buildAsync(
-                URI.create("ws://127.0.0.1:" + port + "/"),
-                new java.net.http.WebSocket.Listener() {
-                  @Override
-                  public CompletionStage<?> onText(
-                      java.net.http.WebSocket ws, CharSequence data, boolean last) {
-                    echoes.add(data.toString());
-                    ws.request(1);
-                    return null;
-                  }
-                })
-            .get(30, TimeUnit.SECONDS);
+    java.net.http.WebSocket client = echoClient(port, echoes);
 
     // then
     assertThat(upgrade.get(10, TimeUnit.SECONDS)).isEqualToIgnoringCase("websocket");
@@ -289,6 +261,25 @@ class OutboundQueuesTest {
     client.sendText("hi", true);
     assertThat(echoes.poll(30, TimeUnit.SECONDS)).isEqualTo("echo hi");
     client.abort();
+  }
+
+  /** A JDK WebSocket client of {@code port} that adds every text it receives to {@code echoes}. */
+  private static java.net.http.WebSocket echoClient(int port, BlockingQueue<String> echoes)
+      throws Exception {
+    return HttpClient.newHttpClient()
+        .newWebSocketBuilder()
+        .buildAsync(
+            URI.create("ws://127.0.0.1:" + port + "/"),
+            new java.net.http.WebSocket.Listener() {
+              @Override
+              public CompletionStage<?> onText(
+                  java.net.http.WebSocket ws, CharSequence data, boolean last) {
+                echoes.add(data.toString());
+                ws.request(1);
+                return null;
+              }
+            })
+        .get(30, TimeUnit.SECONDS);
   }
 
   private static void writeSmall(NetSocket socket) {
