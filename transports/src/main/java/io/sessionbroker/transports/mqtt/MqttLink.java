@@ -1,5 +1,7 @@
 package io.sessionbroker.transports.mqtt;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttIdentifierRejectedException;
@@ -42,6 +44,15 @@ import org.slf4j.LoggerFactory;
 final class MqttLink implements Link.Wire<MqttEnd> {
 
   private static final Logger log = LoggerFactory.getLogger(MqttLink.class);
+
+  /**
+   * PINGRESP (§3.13: type 13, no flags, Remaining Length 0; the same in 3.1.1 and 5), shared by
+   * every connection: each write sends a duplicate (its own indices over the same two bytes), and
+   * it is never released.
+   */
+  private static final ByteBuf PINGRESP =
+      Unpooled.unreleasableBuffer(
+          Unpooled.directBuffer(2).writeBytes(new byte[] {(byte) 0xD0, 0}).asReadOnly());
 
   private final NetSocketInternal socket;
   private final LinkServices services;
@@ -133,6 +144,12 @@ final class MqttLink implements Link.Wire<MqttEnd> {
       services.table().touch(session); // §3.1.2.10: any control packet resets the keep-alive
       if (type == MqttMessageType.PINGREQ) {
         services.heartbeats().increment();
+        // [MQTT-3.12.4-1]: the server MUST answer a PINGREQ with a PINGRESP. Written here, two
+        // pre-encoded bytes: through vertx-mqtt it was two locks, a header and a message object,
+        // and
+        // Netty's encoder allocating and filling a buffer, for every heartbeat of every device.
+        socket.writeMessage(PINGRESP.duplicate());
+        return;
       }
     }
     boolean awaitingConnect = link.state() == Link.State.AWAITING_HELLO;
