@@ -111,9 +111,8 @@ final class DeviceListeners {
               List::of));
     }
     if (config.mqtt() != null) {
-      // One instance: its pub/sub router is confined to one event loop. Clustered, publishes and
-      // the wills
-      // of crashed nodes reach subscribers on every node.
+      // One instance, listening from every event loop (MqttTransport, "Threading"). Clustered,
+      // publishes and the wills of crashed nodes reach subscribers on every node.
       mqtt =
           new MqttTransport(
               table,

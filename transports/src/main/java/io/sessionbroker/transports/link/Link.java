@@ -115,6 +115,17 @@ public final class Link<L> implements Connection {
      * then.
      */
     default void ended(Session session, CloseReason reason) {}
+
+    /**
+     * On the session table's thread, as the session ends (once per opened session, before {@link
+     * #ended}): for state that must change hands in the table's order, because the table completes
+     * the open of the device's next session on this node only after this returns, whatever event
+     * loop either connection is on (MQTT: the stored session and the delayed will, {@code
+     * MqttLink}). Short and non-blocking, and possibly concurrent with this connection's own
+     * context: what it reads from the connection must be safe for that. The rest belongs in {@link
+     * #ended}.
+     */
+    default void closing(Session session, CloseReason reason) {}
   }
 
   private final SessionTable table;
@@ -349,6 +360,7 @@ public final class Link<L> implements Connection {
    */
   @Override
   public void closed(Session closed, CloseReason reason) {
+    wire.closing(closed, reason);
     LoopEnds.of(context).add(() -> ended(closed, reason));
   }
 

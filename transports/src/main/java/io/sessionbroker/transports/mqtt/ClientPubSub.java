@@ -4,6 +4,8 @@ import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.sessionbroker.cluster.CommandReply;
 import io.sessionbroker.cluster.DeviceCommand;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.Json;
 import io.vertx.mqtt.MqttEndpoint;
@@ -38,6 +40,9 @@ import org.slf4j.LoggerFactory;
  * its own reason code, a PUBLISH to a topic it may not write is dropped (and told, where the
  * protocol can), a delivery to a topic it may no longer read (the ACL file changed, or a stored
  * session was resumed under another user name) is skipped.
+ *
+ * <p>Threading: confined to its connection's context, except {@link #deliver} (any thread: it hops
+ * there) and {@link #kept} (any thread: a snapshot).
  */
 final class ClientPubSub implements MqttRouter.Subscriber {
 
@@ -58,7 +63,14 @@ final class ClientPubSub implements MqttRouter.Subscriber {
   private final TopicAcl.Client acl;
   private final AclDenials denials;
   private final Replies replies;
+  private final Context context;
   private final Map<String, MqttQoS> subscriptions = new LinkedHashMap<>();
+
+  /**
+   * An immutable copy of {@link #subscriptions}, replaced at each change: what the session store
+   * keeps when the session ends, read on the session table's thread ({@link MqttLink#closing}).
+   */
+  private volatile Map<String, MqttQoS> kept = Map.of();
 
   /** Packet ids of QoS 2 publishes delivered but not yet released by PUBREL. */
   private final Set<Integer> qos2Received = new HashSet<>();
@@ -73,6 +85,7 @@ final class ClientPubSub implements MqttRouter.Subscriber {
    * @param acl what this client may publish, subscribe and receive
    * @param denials counts what {@code acl} refused
    * @param replies receives the device's answers to commands ({@link CommandTopics})
+   * @param context the connection's context, where deliveries are written
    */
   ClientPubSub(
       MqttEndpoint endpoint,
@@ -81,8 +94,10 @@ final class ClientPubSub implements MqttRouter.Subscriber {
       Consumer<MqttDisconnectReasonCode> violation,
       TopicAcl.Client acl,
       AclDenials denials,
-      Replies replies) {
+      Replies replies,
+      Context context) {
     this.endpoint = endpoint;
+    this.context = context;
     this.replies = replies;
     this.router = router;
     this.v5 = ConnectRules.isV5(endpoint.protocolVersion());
@@ -102,9 +117,10 @@ final class ClientPubSub implements MqttRouter.Subscriber {
       Consumer<MqttDisconnectReasonCode> violation,
       TopicAcl.Client acl,
       AclDenials denials,
-      Replies replies) {
+      Replies replies,
+      Context context) {
     ClientPubSub pubSub =
-        new ClientPubSub(endpoint, router, inbound, violation, acl, denials, replies);
+        new ClientPubSub(endpoint, router, inbound, violation, acl, denials, replies, context);
     endpoint
         // Acknowledged here, not by vertx-mqtt: a refused MQTT 5 PUBLISH gets a reason code.
         .publishAutoAck(false)
@@ -125,14 +141,17 @@ final class ClientPubSub implements MqttRouter.Subscriber {
           subscriptions.put(filter, qos);
           router.subscribe(this, filter, qos);
         });
+    kept = Map.copyOf(subscriptions);
   }
 
-  /**
-   * Leaves the router; returns the subscriptions, to store if the session outlives the connection.
-   */
-  Map<String, MqttQoS> detach() {
+  /** The subscriptions as of the last change, from any thread: what a stored session keeps. */
+  Map<String, MqttQoS> kept() {
+    return kept;
+  }
+
+  /** Leaves the router: the connection has ended. */
+  void detach() {
     router.unsubscribeAll(this);
-    return subscriptions;
   }
 
   void onSubscribe(MqttSubscribeMessage message) {
@@ -140,6 +159,7 @@ final class ClientPubSub implements MqttRouter.Subscriber {
     for (MqttTopicSubscription subscription : message.topicSubscriptions()) {
       codes.add(subscribe(subscription.topicName(), subscription.qualityOfService()));
     }
+    kept = Map.copyOf(subscriptions);
     if (v5) {
       endpoint.subscribeAcknowledge(message.messageId(), codes, MqttProperties.NO_PROPERTIES);
     } else {
@@ -183,6 +203,7 @@ final class ClientPubSub implements MqttRouter.Subscriber {
               ? MqttUnsubAckReasonCode.SUCCESS
               : MqttUnsubAckReasonCode.NO_SUBSCRIPTION_EXISTED);
     }
+    kept = Map.copyOf(subscriptions);
     if (v5) {
       endpoint.unsubscribeAcknowledge(message.messageId(), codes, MqttProperties.NO_PROPERTIES);
     } else {
@@ -291,7 +312,7 @@ final class ClientPubSub implements MqttRouter.Subscriber {
               MqttProperties.MqttPropertyType.CORRELATION_DATA.value(),
               command.id().getBytes(StandardCharsets.UTF_8)));
     }
-    deliver(topic, Json.encodeToBuffer(command.payload()), qos, properties);
+    write(topic, Json.encodeToBuffer(command.payload()), qos, properties);
   }
 
   void onPublishRelease(int packetId) {
@@ -299,8 +320,22 @@ final class ClientPubSub implements MqttRouter.Subscriber {
     endpoint.publishComplete(packetId); // §4.3.3: PUBREL is answered with PUBCOMP
   }
 
+  /**
+   * From any thread (the publisher's): written on this connection's context, at once when called
+   * there, else in a task queued there. Per publisher the order holds ([MQTT-4.6.0-6]): a publisher
+   * is always on one thread, and a context runs the tasks one thread queues in their order. The
+   * payload is shared by every subscriber, read only (vertx-mqtt copies it into each PUBLISH).
+   */
   @Override
   public void deliver(String topic, Buffer payload, MqttQoS qos, MqttProperties properties) {
+    if (Vertx.currentContext() == context) {
+      write(topic, payload, qos, properties);
+    } else {
+      context.runOnContext(v -> write(topic, payload, qos, properties));
+    }
+  }
+
+  private void write(String topic, Buffer payload, MqttQoS qos, MqttProperties properties) {
     if (!acl.now().mayRead(topic)) {
       return; // subscribed when it was allowed; the rules have changed since
     }

@@ -26,8 +26,9 @@ import java.util.List;
  * node's MQTT wills still go out exactly once. Any Will Delay Interval has already run out by then
  * as far as the device is concerned (its node is gone), so the will goes out at once.
  *
- * <p>Threading: the consumers are registered in {@link #start}, on the transport's event loop, so
- * their deliveries run where the local router lives.
+ * <p>Threading: the consumers are registered in {@link #start}, on the transport verticle's event
+ * loop, and publish to the {@link LocalRouter} from there; it is safe from any thread, and each
+ * delivery hops to its subscriber's own loop.
  */
 public final class ClusterRouter implements MqttRouter {
 

@@ -84,7 +84,7 @@ final class ConnectStep {
     link.checking();
     MqttAuth credentials = endpoint.auth();
     auth.check(
-            services.context(),
+            link.context(),
             clientId,
             credentials == null ? null : credentials.getUsername(),
             credentials == null ? null : credentials.getPassword())

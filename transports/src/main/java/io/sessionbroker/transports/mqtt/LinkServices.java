@@ -2,10 +2,12 @@ package io.sessionbroker.transports.mqtt;
 
 import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.transports.auth.DeviceAuth;
-import io.vertx.core.Context;
 import java.util.concurrent.atomic.LongAdder;
 
-/** What every MQTT connection of one transport shares; all of it confined to {@code context}. */
+/**
+ * What every MQTT connection of one transport shares, from every event loop: each piece is safe
+ * there for the reason its class gives (see {@link MqttTransport}, "Threading").
+ */
 record LinkServices(
     SessionTable table,
     MqttOptions options,
@@ -13,7 +15,6 @@ record LinkServices(
     MqttRouter router,
     MqttSessionStore sessions,
     Wills wills,
-    Context context,
     LongAdder heartbeats,
     TopicAcl acl,
     AclDenials denials) {}

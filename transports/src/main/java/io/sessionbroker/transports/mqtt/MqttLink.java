@@ -1,5 +1,7 @@
 package io.sessionbroker.transports.mqtt;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttIdentifierRejectedException;
@@ -7,6 +9,7 @@ import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageBuilders;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttUnacceptableProtocolVersionException;
 import io.netty.util.ReferenceCountUtil;
 import io.sessionbroker.cluster.CloseReason;
@@ -16,11 +19,13 @@ import io.sessionbroker.transports.TransportName;
 import io.sessionbroker.transports.codec.Frames;
 import io.sessionbroker.transports.link.Link;
 import io.sessionbroker.transports.link.PeerAddress;
+import io.vertx.core.Context;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.MqttWill;
 import io.vertx.mqtt.messages.MqttDisconnectMessage;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,11 +34,25 @@ import org.slf4j.LoggerFactory;
  * CONNACK; every control packet → {@code table.touch}; DISCONNECT, socket loss or a protocol error
  * → {@code table.close}. Its life (CONNECT deadline, open, the one close, the table's callback) is
  * its {@link Link}'s; what is MQTT's own stays here: CONNACK codes, the will, the keep-alive,
- * DISCONNECT reason codes, the stored session. Confined to the transport's event loop.
+ * DISCONNECT reason codes, the stored session.
+ *
+ * <p>Threading: confined to the context of the event loop that accepted the socket, except {@link
+ * #closing}, which the session table calls on its own thread: there the stored session and a
+ * delayed will change hands ({@link SessionHandover} says why). The fields it reads are volatile or
+ * set before the session opened.
  */
 final class MqttLink implements Link.Wire<MqttEnd> {
 
   private static final Logger log = LoggerFactory.getLogger(MqttLink.class);
+
+  /**
+   * PINGRESP (§3.13: type 13, no flags, Remaining Length 0; the same in 3.1.1 and 5), shared by
+   * every connection: each write sends a duplicate (its own indices over the same two bytes), and
+   * it is never released.
+   */
+  private static final ByteBuf PINGRESP =
+      Unpooled.unreleasableBuffer(
+          Unpooled.directBuffer(2).writeBytes(new byte[] {(byte) 0xD0, 0}).asReadOnly());
 
   private final NetSocketInternal socket;
   private final LinkServices services;
@@ -55,14 +74,17 @@ final class MqttLink implements Link.Wire<MqttEnd> {
 
   private MqttEndpoint endpoint;
   private ClientPubSub pubSub;
-  private MqttWill will;
+  private volatile MqttWill will;
   private TopicAcl.Client acl;
-  private long sessionExpirySeconds;
+  private volatile long sessionExpirySeconds;
 
-  MqttLink(NetSocketInternal socket, LinkServices services) {
+  private final SessionHandover handover;
+
+  MqttLink(NetSocketInternal socket, LinkServices services, Context context) {
     this.socket = socket;
     this.services = services;
-    this.link = new Link<>(services.table(), TransportName.MQTT, services.context(), this);
+    this.link = new Link<>(services.table(), TransportName.MQTT, context, this);
+    this.handover = new SessionHandover(services, context);
     this.bridge =
         new VertxMqttBridge(
             socket,
@@ -122,6 +144,12 @@ final class MqttLink implements Link.Wire<MqttEnd> {
       services.table().touch(session); // §3.1.2.10: any control packet resets the keep-alive
       if (type == MqttMessageType.PINGREQ) {
         services.heartbeats().increment();
+        // [MQTT-3.12.4-1]: the server MUST answer a PINGREQ with a PINGRESP. Written here, two
+        // pre-encoded bytes: through vertx-mqtt it was two locks, a header and a message object,
+        // and
+        // Netty's encoder allocating and filling a buffer, for every heartbeat of every device.
+        socket.writeMessage(PINGRESP.duplicate());
+        return;
       }
     }
     boolean awaitingConnect = link.state() == Link.State.AWAITING_HELLO;
@@ -243,8 +271,6 @@ final class MqttLink implements Link.Wire<MqttEnd> {
 
   @Override
   public void opened(Session session) {
-    services.wills().reconnected(clientId, endpoint.isCleanSession());
-    var stored = services.sessions().resume(clientId, endpoint.isCleanSession());
     pubSub =
         ClientPubSub.attach(
             endpoint,
@@ -254,14 +280,15 @@ final class MqttLink implements Link.Wire<MqttEnd> {
             this::violation,
             acl,
             services.denials(),
-            (id, reply) -> services.table().reply(session, id, reply));
+            (id, reply) -> services.table().reply(session, id, reply),
+            link.context());
+    Map<String, MqttQoS> stored = handover.resume(clientId, endpoint.isCleanSession(), pubSub);
     endpoint
         .autoKeepAlive(true)
         .disconnectMessageHandler(this::onDisconnect)
         .closeHandler(v -> onSocketClosed())
         .exceptionHandler(
             e -> log.debug("mqtt_endpoint_error device={}: {}", clientId, e.toString()));
-    pubSub.restore(stored);
     boolean assigned = requestedClientId == null || requestedClientId.isEmpty();
     endpoint.accept(
         stored != null,
@@ -343,22 +370,21 @@ final class MqttLink implements Link.Wire<MqttEnd> {
     }
   }
 
-  /** After the session's close event: keep what the session expiry asks for, publish the will. */
+  /** The table's thread, as the session ends: {@link SessionHandover#closing}. */
+  @Override
+  public void closing(Session session, CloseReason reason) {
+    handover.closing(clientId, will, acl, sessionExpirySeconds);
+  }
+
+  /** After the session's close event, on this loop: leave the router, publish a will due now. */
   @Override
   public void ended(Session session, CloseReason reason) {
     if (pubSub != null) { // null when the socket was lost while the session was opening
-      services.sessions().keep(clientId, pubSub.detach(), sessionExpirySeconds);
+      pubSub.detach();
     }
-    if (will != null && !acl.now().mayPublish(will.getWillTopic())) {
-      // Allowed at CONNECT, but the ACL file has changed since: as Mosquitto does, the will is
-      // checked again when it is sent (context__send_will), and dropped.
-      services.denials().add(AclDenials.Action.WILL);
-      log.debug("mqtt_will_denied client={} topic={}", clientId, will.getWillTopic());
-    } else if (will != null) {
-      // 3.1.1 §3.1.2.5 / 5 [MQTT-3.1.2-8]: every end without a will-discarding DISCONNECT publishes
-      // the will,
-      // including a takeover (the old network connection closes without DISCONNECT).
-      services.wills().connectionEnded(clientId, will, sessionExpirySeconds);
+    MqttWill now = handover.willDueNow();
+    if (now != null) {
+      services.wills().publish(clientId, now);
     }
     log.debug("mqtt_session_ended device={} reason={}", clientId, reason);
   }

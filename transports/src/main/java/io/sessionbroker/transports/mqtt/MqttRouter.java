@@ -9,7 +9,8 @@ import io.vertx.core.buffer.Buffer;
  * interface so a clustered router (routing publishes between broker nodes) can replace the
  * in-memory {@link LocalRouter} without touching the connection code.
  *
- * <p>Threading: called only from the MQTT transport's event loop.
+ * <p>Threading: called from every event loop the MQTT transport listens from (each connection's
+ * own), concurrently; an implementation is safe for that.
  */
 public interface MqttRouter {
 
@@ -18,7 +19,9 @@ public interface MqttRouter {
   interface Subscriber {
     /**
      * Delivers one message at the QoS already reduced to what the subscription granted, with the
-     * MQTT 5 properties that travel with it ({@link MessageProperties}).
+     * MQTT 5 properties that travel with it ({@link MessageProperties}). Called on the publisher's
+     * thread, any thread: the subscriber hands the write to its own event loop, in the order of the
+     * calls.
      */
     void deliver(String topic, Buffer payload, MqttQoS qos, MqttProperties properties);
   }
@@ -41,7 +44,7 @@ public interface MqttRouter {
    */
   void publish(String topic, Buffer payload, MqttQoS qos, MqttProperties properties);
 
-  /** Called once by the transport, on its event loop, before any other method. */
+  /** Called once by the transport, on its verticle's event loop, before any other method. */
   default io.vertx.core.Future<Void> start() {
     return io.vertx.core.Future.succeededFuture();
   }

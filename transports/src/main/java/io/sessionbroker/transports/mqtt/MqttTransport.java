@@ -1,6 +1,7 @@
 package io.sessionbroker.transports.mqtt;
 
 import io.sessionbroker.cluster.SessionTable;
+import io.sessionbroker.transports.EveryEventLoop;
 import io.sessionbroker.transports.OutboundQueues;
 import io.sessionbroker.transports.auth.DeviceAuth;
 import io.sessionbroker.transports.tls.CertificateReloader;
@@ -8,19 +9,30 @@ import io.sessionbroker.transports.tls.ListenerTls;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.internal.net.NetServerInternal;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.core.net.impl.SocketAddressImpl;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The MQTT 3.1.1 / 5 endpoint: accepts sockets, gives each an {@link MqttLink}, and owns what links
  * share — the pub/sub {@link MqttRouter}, the in-memory {@link MqttSessionStore} and the {@link
- * Wills}. Every link runs on this verticle's event loop, so none of the shared state needs a lock.
- * With TLS ({@link ListenerTls}) a second server (8883 by convention) feeds the same links.
+ * Wills}. With TLS ({@link ListenerTls}) a second server (8883 by convention) feeds the same links.
+ *
+ * <p>Threading: the listeners listen from every event loop ({@link EveryEventLoop}), and each link
+ * lives on the loop that accepted its socket: its packets, keep-alive, CONNACK, DISCONNECT,
+ * commands and deliveries run there. What links share is safe from any loop, each for a reason of
+ * its own: the router is a concurrent map whose deliveries hop to the subscriber's loop ({@link
+ * LocalRouter}); the session store and the delayed wills change hands on the session table's thread
+ * as a session ends, which orders a client id's connections as the table does, across loops ({@link
+ * MqttLink#closing}); the counters are adders, the ACL a volatile reference.
  */
 public final class MqttTransport extends VerticleBase {
 
@@ -85,41 +97,65 @@ public final class MqttTransport extends VerticleBase {
             auth,
             router,
             new MqttSessionStore(table.clock()),
-            new Wills(vertx, router),
-            context,
+            new Wills(router),
             heartbeats,
             acl,
             denials);
+    // On the event loop of the server that accepted the socket (EveryEventLoop): the link's
+    // context.
     Handler<NetSocket> accept =
         socket -> {
           NetSocketInternal internal = (NetSocketInternal) socket;
           OutboundQueues.slim(internal.channelHandlerContext());
-          new MqttLink(internal, services);
+          new MqttLink(internal, services, vertx.getOrCreateContext());
         };
-    NetServerOptions plain = new NetServerOptions().setHost(options.host()).setPort(options.port());
+    int port = EveryEventLoop.port(options.port());
+    NetServerOptions plain = new NetServerOptions().setHost(options.host()).setPort(port);
     Future<?> started = router.start();
     if (tls.plain()) {
-      server = vertx.createNetServer(plain).connectHandler(accept);
-      started = started.compose(v -> server.listen()).onSuccess(s -> listening(s, false));
+      Supplier<NetServer> plainServer = () -> vertx.createNetServer(plain).connectHandler(accept);
+      server = plainServer.get();
+      started =
+          started
+              .compose(v -> server.listen())
+              .compose(s -> onEveryLoop(plainServer, port))
+              .onSuccess(s -> listening(server, false));
     }
     if (tls.enabled()) {
-      tlsServer =
-          vertx
-              .createNetServer(
-                  tls.options().applyTo(new NetServerOptions(plain).setPort(tls.port())))
-              .connectHandler(accept);
+      int tlsPort = EveryEventLoop.port(tls.port());
+      Supplier<NetServer> secureServer =
+          () ->
+              vertx
+                  .createNetServer(
+                      tls.options().applyTo(new NetServerOptions(plain).setPort(tlsPort)))
+                  .connectHandler(accept);
+      tlsServer = secureServer.get();
       started =
           started
               .compose(v -> tlsServer.listen())
+              .compose(s -> onEveryLoop(secureServer, tlsPort))
               .onSuccess(
                   s -> {
-                    listening(s, true);
+                    listening(tlsServer, true);
                     new CertificateReloader(
                             vertx, tls.options(), "mqtt", o -> tlsServer.updateSSLOptions(o, true))
                         .start();
                   });
     }
     return started;
+  }
+
+  /**
+   * The same listener once more from each other event loop ({@link EveryEventLoop}), as the TCP
+   * transport does: the servers share the bound socket and close with this verticle; the
+   * certificate reloader updates the first one, whose certificates they all use.
+   */
+  private Future<Void> onEveryLoop(Supplier<NetServer> newServer, int port) {
+    // As NetServer.listen(port, host) builds it: the public factory refuses the negative port that
+    // EveryEventLoop.port gives for "any free port".
+    SocketAddress address = new SocketAddressImpl(port, options.host());
+    return EveryEventLoop.listenOnOtherLoops(
+        vertx, loop -> ((NetServerInternal) newServer.get()).listen(loop, address));
   }
 
   private void listening(NetServer bound, boolean secure) {

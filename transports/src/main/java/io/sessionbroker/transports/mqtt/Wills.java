@@ -2,8 +2,10 @@ package io.sessionbroker.transports.mqtt;
 
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttQoS;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mqtt.MqttWill;
 import java.util.HashMap;
@@ -13,24 +15,29 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Publishes Will Messages, at once or after the MQTT 5 Will Delay Interval (§3.1.3.2.2), and
- * cancels a delayed will when the client comes back in time ([MQTT-3.1.3-9]). Runs on the
- * transport's event loop.
+ * cancels a delayed will when the client comes back in time ([MQTT-3.1.3-9]).
+ *
+ * <p>Threading: a session's end reaches {@link #connectionEnded} on the session table's thread, the
+ * client's next connection calls {@link #reconnected} on its own event loop, and a will's delay
+ * ends on its old connection's loop: the waiting wills are under this object's lock, and whichever
+ * of the timer and a reconnection removes a will first decides its fate (the other finds nothing).
+ * The table orders the first two across loops: a session's end is handed over before the open of
+ * the client's next session completes ({@link MqttLink#closing}). Publishing goes to the router,
+ * which is safe from any thread.
  */
 final class Wills {
 
   private static final Logger log = LoggerFactory.getLogger(Wills.class);
 
-  private final Vertx vertx;
   private final MqttRouter router;
 
-  /** A will waiting for its delay, and the timer that will publish it. */
-  private record Pending(MqttWill will, long timer) {}
+  /** A will waiting for its delay, the timer that will publish it, and that timer's Vert.x. */
+  private record Pending(MqttWill will, long timer, Vertx vertx) {}
 
-  /** Client id → its waiting will. */
+  /** Client id → its waiting will; guarded by {@code this}. */
   private final Map<String, Pending> pending = new HashMap<>();
 
-  Wills(Vertx vertx, MqttRouter router) {
-    this.vertx = vertx;
+  Wills(MqttRouter router) {
     this.router = router;
   }
 
@@ -67,46 +74,68 @@ final class Wills {
   /**
    * The connection of {@code clientId} ended without a DISCONNECT that discards the will.
    * §3.1.3.2.2: the will waits for the Will Delay Interval or the end of the session, whichever
-   * comes first.
+   * comes first; it waits on a timer of {@code context} (the old connection's: not the caller's,
+   * the session table's thread).
+   *
+   * @return the will to publish now (no delay), or null when it waits
    */
-  void connectionEnded(String clientId, MqttWill will, long sessionExpirySeconds) {
+  MqttWill connectionEnded(
+      String clientId, MqttWill will, long sessionExpirySeconds, Context context) {
     long delay = Math.min(delaySeconds(will), sessionExpirySeconds);
     if (delay <= 0) {
-      publish(clientId, will);
-      return;
+      return will;
     }
-    cancel(clientId);
-    long timer =
-        vertx.setTimer(delay * 1000L, id -> publish(clientId, pending.remove(clientId).will()));
-    pending.put(clientId, new Pending(will, timer));
+    synchronized (this) {
+      cancel(clientId);
+      long timer = ((ContextInternal) context).setTimer(delay * 1000L, id -> due(clientId, id));
+      pending.put(clientId, new Pending(will, timer, context.owner()));
+    }
+    return null;
+  }
+
+  /** A will's delay has ended: published, unless a reconnection took it first. */
+  private void due(String clientId, long timer) {
+    Pending due;
+    synchronized (this) {
+      due = pending.get(clientId);
+      if (due == null || due.timer() != timer) {
+        return;
+      }
+      pending.remove(clientId);
+    }
+    publish(clientId, due.will());
   }
 
   /**
    * A new connection of {@code clientId} was accepted. Resuming the session cancels a delayed will
    * ([MQTT-3.1.3-9]); a clean start ends the old session, which publishes the will now
    * (§3.1.3.2.2).
+   *
+   * @return the will to publish now, or null
    */
-  void reconnected(String clientId, boolean cleanStart) {
-    Pending waiting = pending.get(clientId);
+  synchronized MqttWill reconnected(String clientId, boolean cleanStart) {
+    Pending waiting = cancel(clientId);
     if (waiting == null) {
-      return;
+      return null;
     }
-    cancel(clientId);
     if (cleanStart) {
-      publish(clientId, waiting.will());
-    } else {
-      log.debug("mqtt_will_cancelled client={}", clientId);
+      return waiting.will();
     }
+    log.debug("mqtt_will_cancelled client={}", clientId);
+    return null;
   }
 
-  private void cancel(String clientId) {
+  /** Under the lock: removes the waiting will of {@code clientId} and stops its timer. */
+  private Pending cancel(String clientId) {
     Pending waiting = pending.remove(clientId);
     if (waiting != null) {
-      vertx.cancelTimer(waiting.timer());
+      waiting.vertx().cancelTimer(waiting.timer());
     }
+    return waiting;
   }
 
-  private void publish(String clientId, MqttWill will) {
+  /** Publishes {@code will} now; from any thread. */
+  void publish(String clientId, MqttWill will) {
     log.debug("mqtt_will_published client={} topic={}", clientId, will.getWillTopic());
     Buffer payload = will.getWillMessage() == null ? Buffer.buffer() : will.getWillMessage();
     // §3.1.3.2: the Will Properties other than the Will Delay Interval go out with the message.

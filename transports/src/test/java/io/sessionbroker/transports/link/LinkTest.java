@@ -14,7 +14,6 @@ import io.vertx.core.Context;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -105,6 +104,27 @@ class LinkTest {
     assertThat(fixture.await(Addresses.CLOSED, "link-kicked").getString("reason"))
         .isEqualTo("KICKED");
     awaitCalls("pause", "opened", "close goodbye:KICKED", "ended KICKED");
+  }
+
+  /**
+   * Verifies that the wire's {@code closing} runs once as the table ends the session, on the
+   * table's thread and not the connection's context, before the goodbye and {@code ended} on the
+   * connection's context: the one place where a transport can hand state over in the table's order
+   * (MQTT's stored session and delayed will, {@code SessionHandover}).
+   */
+  @Test
+  @ExpectCloses(CloseReason.KICKED)
+  void closingRunsOnTheTablesThreadBeforeTheGoodbyeAndEnded() throws Exception {
+    // given
+    Session session = openSession("link-closing");
+
+    // when
+    fixture.table.close(session, CloseReason.KICKED);
+
+    // then
+    awaitCalls("pause", "opened", "close goodbye:KICKED", "ended KICKED");
+    assertThat(wire.closing).containsExactly("closing KICKED after 2 calls");
+    assertThat(wire.closingContext).isNotNull().isNotSameAs(context);
   }
 
   /**
@@ -353,58 +373,5 @@ class LinkTest {
           }
         });
     return done.get(10, TimeUnit.SECONDS);
-  }
-
-  /** A wire that records what the link asks of it; its last words are strings. */
-  private static final class RecordingWire implements Link.Wire<String> {
-
-    final List<String> calls = new CopyOnWriteArrayList<>();
-
-    @Override
-    public void pause() {
-      calls.add("pause");
-    }
-
-    @Override
-    public void opened(Session session) {
-      calls.add("opened");
-    }
-
-    @Override
-    public String goodbye(CloseReason reason) {
-      return "goodbye:" + reason;
-    }
-
-    @Override
-    public String unavailable() {
-      return "unavailable";
-    }
-
-    @Override
-    public String banned() {
-      return "banned";
-    }
-
-    @Override
-    public void close(String lastWords) {
-      calls.add("close " + lastWords);
-    }
-
-    @Override
-    public void command(io.sessionbroker.cluster.DeviceCommand command) {
-      calls.add("command " + command.name());
-    }
-
-    volatile String remote = "127.0.0.1:4242";
-
-    @Override
-    public String remote() {
-      return remote;
-    }
-
-    @Override
-    public void ended(Session session, CloseReason reason) {
-      calls.add("ended " + reason);
-    }
   }
 }

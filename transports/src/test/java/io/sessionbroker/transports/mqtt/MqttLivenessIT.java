@@ -205,10 +205,9 @@ class MqttLivenessIT {
     mqtt.fixture.await(Addresses.OPENED, "flaky");
 
     // then its will is never published. The barrier: a second device with the same will delay drops
-    // only now,
-    // so its will is due after the first device's would have been (both wait on the transport's one
-    // event
-    // loop); the subscriber's first message must be the second device's will.
+    // only now, so its will is due after the first device's would have been (each waits on a timer
+    // of its own connection's event loop, due 2 s after its drop); the subscriber's first message
+    // must be the second device's will.
     RawMqtt control = mqtt.raw();
     control.connect(delayedWill("flaky-control", 2));
     mqtt.fixture.await(Addresses.OPENED, "flaky-control");
