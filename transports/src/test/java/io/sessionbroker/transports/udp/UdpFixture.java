@@ -3,6 +3,7 @@ package io.sessionbroker.transports.udp;
 import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.transports.TableFixture;
 import io.sessionbroker.transports.auth.DeviceAuth;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,7 +28,14 @@ final class UdpFixture implements AutoCloseable {
   }
 
   UdpFixture(UdpOptions options, DeviceAuth auth) throws Exception {
-    tables = new TableFixture();
+    this(options, auth, new VertxOptions());
+  }
+
+  /**
+   * With Vert.x made from {@code vertxOptions}, e.g. on the native transport as the broker runs.
+   */
+  UdpFixture(UdpOptions options, DeviceAuth auth, VertxOptions vertxOptions) throws Exception {
+    tables = new TableFixture(TableFixture.FAST, vertxOptions);
     table = tables.table;
     udp = new UdpTransport(table, options, auth);
     port = udp.start(tables.vertx).await(10, TimeUnit.SECONDS);
