@@ -83,12 +83,14 @@ final class UdpListener extends VerticleBase implements Outlet {
     // Ahead of Vert.x's own handler, which would copy each datagram, wrap it and its sender in
     // objects of its own and resolve the sender's address again for every answer (issue 17).
     channel.pipeline().addBefore(DatagramTuning.VERTX_HANDLER, "udp-inlet", new Inlet());
-    channel
-        .pipeline()
-        .addBefore(
-            "udp-inlet",
-            "udp-pacer",
-            new ReadPacer(options.readPauseMicros(), DatagramTuning.MESSAGES_PER_READ));
+    if (ReadPacer.paces(channel)) {
+      channel
+          .pipeline()
+          .addBefore(
+              "udp-inlet",
+              "udp-pacer",
+              new ReadPacer(options.readPauseMicros(), DatagramTuning.MESSAGES_PER_READ));
+    }
     socket.exceptionHandler(e -> log.warn("udp_socket_error port={}", port, e));
     return socket.listen(port, options.host());
   }

@@ -8,6 +8,7 @@ import io.sessionbroker.transports.udp.UdpStats.Counter;
 import io.sessionbroker.transports.udp.UdpStats.Drop;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.transport.Transport;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
@@ -99,6 +100,38 @@ class UdpReadPacingIT {
     long spreadMs = Duration.ofNanos(System.nanoTime() - first).toMillis();
     assertThat(spreadMs).as("from the burst's first pong to its last").isLessThan(PAUSE_MS * 2 / 3);
     assertThat(udp.udp.stats().get(Counter.PING)).isEqualTo(burst + 1);
+  }
+
+  /**
+   * Verifies that on io_uring, where reads are not paced, a burst is answered at once: with a pause
+   * after each of its reads, 20 pings took several pauses.
+   */
+  @Test
+  void ioUringSocketsAreNotPaused() throws Exception {
+    // given: the transport on io_uring, with the same pause configured
+    assumeTrue(
+        Transport.IO_URING != null && Transport.IO_URING.available(), "io_uring unavailable here");
+    udp.close();
+    UdpOptions options =
+        new UdpOptions("127.0.0.1", 0, 1024, 1, 0, 10, 0).withReadPauseMicros(PAUSE_MS * 1000);
+    udp = new UdpFixture(options, DeviceAuth.NONE, Transport.IO_URING);
+    UdpDevice device = udp.device("sensor-4");
+    device.open(30);
+    assertThat(device.ping().getString("type")).isEqualTo("pong");
+    byte[] ping = device.frame("ping").encode().getBytes(StandardCharsets.UTF_8);
+    long sent = System.nanoTime();
+
+    // when
+    for (int i = 0; i < 20; i++) {
+      device.send(ping);
+    }
+
+    // then
+    for (int i = 0; i < 20; i++) {
+      assertThat(device.receive().getString("type")).isEqualTo("pong");
+    }
+    long tookMs = Duration.ofNanos(System.nanoTime() - sent).toMillis();
+    assertThat(tookMs).as("20 pongs, not held back").isLessThan(PAUSE_MS / 2);
   }
 
   /**
