@@ -27,9 +27,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Only on epoll, the node's default transport ({@link #paces}): it relies on a read taking every
  * datagram waiting. On io_uring, with reads paused this way, 9,393 of 10,000 devices lost their
- * sessions at 5,000 heartbeats a second (issue 17, fourth round: its reads end in smaller pieces,
- * and a pause after each capped the rate a socket takes); NIO, which most tests run on, was not
- * measured. Both read each datagram as it comes.
+ * sessions at 5,000 heartbeats a second (issue 17, fourth round; not analysed further: its reads
+ * are submitted ahead and complete in pieces, so a pause per read likely capped the rate); NIO,
+ * which most tests run on, was not measured. Both read each datagram as it comes.
  *
  * <p>Event-loop confined: Netty calls it on the socket's event loop only, and the resume runs
  * there.
