@@ -3,11 +3,13 @@
 #   bench/udp-cost.sh OUT [BASE]
 # UDP heartbeat CPU (10,000 devices, 2 s heartbeats, 2 warm-ups and 3 measured holds of 10 s per broker) on
 # epoll and io_uring, TCP connect CPU on both, the RSS and live heap of 200,000 UDP sessions (30 s heartbeats);
-# BASE: a directory with an older broker.jar and benchmarks.jar, measured first the same way (A/B).
+# BASE: a directory with an older broker.jar and benchmarks.jar, measured first the same way (A/B); a broker.json
+# there is the base's configuration (an older broker refuses keys it does not know), else conf/broker.json.
 # Per-thread CPU (utime, stime in ticks, schedstat ns) before/after 8 s of each hold: OUT/NAME-t{a,b}-RUN.txt.
 # The broker runs with the JVM flags bin/broker ships, on --port-offset 3000; build the jars first
-# (mvn -Dmaven.test.skip=true package -pl broker,bench -am).
-# Env: PARTS (default heartbeats,connects,memory), UDP_SESSIONS (memory: default 200000), PER_PROCESS (memory: devices
+# (mvn -Dmaven.test.skip=true package -pl broker,bench -am). PAUSES (heartbeats): udp.readPauseMicros values to
+# measure besides the default, e.g. "0 5000" (heartbeats and fast).
+# Env: PARTS (default heartbeats,connects,memory; also fast: 33,333 heartbeats/s, below), UDP_SESSIONS (memory: default 200000), PER_PROCESS (memory: devices
 # per load-generator process; default one process), HISTO (memory: 0 = no class histogram while held), JOPTS (JVM flags after bin/broker's: -Xmx768m for a million).
 set -u
 out=$1; mkdir -p "$out"; root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,8 +20,9 @@ heap_opts="$(awk '/^heap_opts=\(/,/\)$/' "$root/bin/broker" | tr -s ' \n' ' ' | 
 pid=""
 start() { # start NAME JARDIR [ENV...]
   local name=$1 dir=$2; shift 2
+  local conf="$root/conf/broker.json"; [ -f $dir/broker.json ] && conf=$dir/broker.json
   env BROKER_LIMITS_CONNECTS_PER_SECOND=0 BROKER_LIMITS_CONNECTS_PER_SECOND_PER_ADDRESS=0 "$@" \
-    java $heap_opts ${JOPTS:-} -Dbroker.conf="$root/conf/broker.json" -jar $dir/broker.jar --port-offset 3000 > $out/$name.log 2>&1 &
+    java $heap_opts ${JOPTS:-} -Dbroker.conf="$conf" -jar $dir/broker.jar --port-offset 3000 > $out/$name.log 2>&1 &
   pid=$!
   for i in $(seq 1 150); do grep -q "ready in" $out/$name.log && break; sleep 0.2; done
 }
@@ -34,6 +37,18 @@ heartbeats() { # heartbeats NAME JARDIR [ENV...]
     echo "$(cut -d' ' -f1-3 /proc/loadavg)" > $out/$name-$r.load
     ( sleep 4; threads > $out/$name-ta-$r.txt; sleep 8; threads > $out/$name-tb-$r.txt ) & sub=$!
     lg $dir --transports udp --devices 10000 --rate 5000 --heartbeat-ms 2000 --hold-s 10 --prefix m$r- --json $out/$name-$r.json > $out/$name-$r.txt 2>&1
+    wait $sub
+  done
+  stop
+}
+fast() { # fast NAME JARDIR [ENV...]: a million devices' heartbeat rate (33,333/s) from 100,000 devices at 3 s
+  local name=$1 dir=$2; shift 2
+  start $name $dir "$@"
+  lg $dir --transports udp --devices 100000 --per-process 50000 --rate 10000 --max-pending 1000 --heartbeat-ms 3000 --hold-s 10 --prefix fw- > $out/$name-warm.txt 2>&1
+  for r in 1 2 3; do
+    echo "$(cut -d' ' -f1-3 /proc/loadavg)" > $out/$name-$r.load
+    ( sleep 16; threads > $out/$name-ta-$r.txt; sleep 8; threads > $out/$name-tb-$r.txt ) & sub=$!
+    lg $dir --transports udp --devices 100000 --per-process 50000 --rate 10000 --max-pending 1000 --heartbeat-ms 3000 --hold-s 15 --prefix f$r- --json $out/$name-$r.json > $out/$name-$r.txt 2>&1
     wait $sub
   done
   stop
@@ -67,7 +82,13 @@ want() { [[ ",$parts," == *",$1,"* ]]; }
 if want heartbeats; then
   [ -n "$base" ] && heartbeats hb-base "$base"
   heartbeats hb-epoll $new
+  [ -n "${PAUSES:-}" ] && for p in $PAUSES; do heartbeats hb-pause$p $new BROKER_UDP_READ_PAUSE_MICROS=$p; done
   heartbeats hb-uring $new BROKER_NODE_IO_TRANSPORT=io_uring
+fi
+if want fast; then
+  [ -n "$base" ] && fast fast-base "$base"
+  fast fast-epoll $new
+  [ -n "${PAUSES:-}" ] && for p in $PAUSES; do fast fast-pause$p $new BROKER_UDP_READ_PAUSE_MICROS=$p; done
 fi
 if want connects; then
   connects conn-epoll $new

@@ -78,6 +78,7 @@ final class ConfigRules {
           Map.entry("udp.eventLoops", new Range(0, 1_024)),
           Map.entry("udp.receiveBufferBytes", NOT_NEGATIVE),
           Map.entry("udp.rejectionsPerSecond", NOT_NEGATIVE),
+          Map.entry("udp.readPauseMicros", new Range(0, 1_000_000)),
           Map.entry("mqtt.connectTimeoutMs", POSITIVE),
           Map.entry("mqtt.maxKeepAliveSeconds", new Range(1, 65_535)),
           Map.entry("mqtt.maxMessageBytes", new Range(64, 268_435_455)),

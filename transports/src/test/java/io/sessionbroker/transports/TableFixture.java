@@ -11,6 +11,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.transport.Transport;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -61,8 +62,18 @@ public final class TableFixture implements AutoCloseable {
    * With Vert.x made from {@code vertxOptions}, e.g. on the native transport as the broker runs it.
    */
   public TableFixture(TableOptions options, VertxOptions vertxOptions) throws Exception {
+    this(options, Vertx.vertx(vertxOptions));
+  }
+
+  /** On Vert.x with this I/O transport, as the broker's {@code node.ioTransport} picks it. */
+  public TableFixture(TableOptions options, VertxOptions vertxOptions, Transport transport)
+      throws Exception {
+    this(options, Vertx.builder().with(vertxOptions).withTransport(transport).build());
+  }
+
+  private TableFixture(TableOptions options, Vertx vertx) throws Exception {
     contract = new EventContract("the test's session table", options.tickMs(), this::settle);
-    vertx = Vertx.vertx(vertxOptions);
+    this.vertx = vertx;
     recording = vertx.getOrCreateContext();
     Promise<Void> registered = Promise.promise();
     recording.runOnContext(

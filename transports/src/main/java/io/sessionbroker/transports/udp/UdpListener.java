@@ -70,7 +70,8 @@ final class UdpListener extends VerticleBase implements Outlet {
             .setReusePort(reusePort);
     // Not socketOptions.setReceiveBufferSize: see DatagramTuning.
     socket = vertx.createDatagramSocket(socketOptions);
-    int granted = DatagramTuning.apply(socket, options.receiveBufferBytes());
+    int granted =
+        DatagramTuning.apply(socket, options.receiveBufferBytes(), options.maxDatagramBytes());
     if (options.receiveBufferBytes() > 0 && granted < options.receiveBufferBytes()) {
       log.info(
           "udp_receive_buffer asked={} granted={}: the kernel caps it at net.core.rmem_max; raise that "
@@ -82,6 +83,14 @@ final class UdpListener extends VerticleBase implements Outlet {
     // Ahead of Vert.x's own handler, which would copy each datagram, wrap it and its sender in
     // objects of its own and resolve the sender's address again for every answer (issue 17).
     channel.pipeline().addBefore(DatagramTuning.VERTX_HANDLER, "udp-inlet", new Inlet());
+    if (ReadPacer.paces(channel)) {
+      channel
+          .pipeline()
+          .addBefore(
+              "udp-inlet",
+              "udp-pacer",
+              new ReadPacer(options.readPauseMicros(), DatagramTuning.MESSAGES_PER_READ));
+    }
     socket.exceptionHandler(e -> log.warn("udp_socket_error port={}", port, e));
     return socket.listen(port, options.host());
   }

@@ -20,6 +20,10 @@ import java.util.Objects;
  *     sysctl}); the granted size is logged
  * @param rejectionsPerSecond at most this many {@code sessions.rejected} events per second for
  *     dropped datagrams; the rest are only counted (a flood must not become an event storm)
+ * @param readPauseMicros after reading what a socket holds, the socket is left alone this long:
+ *     datagrams arriving meanwhile wait in its receive buffer and are then read, handled and
+ *     answered together ({@link ReadPacer}); a datagram waits at most this long. 0 reads each one
+ *     as it arrives
  */
 public record UdpOptions(
     String host,
@@ -27,7 +31,8 @@ public record UdpOptions(
     int maxDatagramBytes,
     int eventLoops,
     int receiveBufferBytes,
-    int rejectionsPerSecond) {
+    int rejectionsPerSecond,
+    int readPauseMicros) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 7001;
@@ -38,6 +43,15 @@ public record UdpOptions(
   public static final int DEFAULT_RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
 
   public static final int DEFAULT_REJECTIONS_PER_SECOND = 10;
+
+  /**
+   * 2 ms: at 5,000 heartbeats a second a socket's read finds ~5 of them instead of one (issue 17,
+   * docs/benchmarks.md); nothing a device or a deadline of seconds notices.
+   */
+  public static final int DEFAULT_READ_PAUSE_MICROS = 2_000;
+
+  /** A second: a longer pause would hold heartbeats back by a noticeable share of a deadline. */
+  static final int MAX_READ_PAUSE_MICROS = 1_000_000;
 
   /** Netty's fixed receive buffer per datagram. */
   static final int MAX_RECEIVABLE_BYTES = 2048;
@@ -63,6 +77,10 @@ public record UdpOptions(
       throw new IllegalArgumentException(
           "eventLoops, receiveBufferBytes and rejectionsPerSecond must be >= 0");
     }
+    if (readPauseMicros < 0 || readPauseMicros > MAX_READ_PAUSE_MICROS) {
+      throw new IllegalArgumentException(
+          "readPauseMicros must be 0 to " + MAX_READ_PAUSE_MICROS + ", was " + readPauseMicros);
+    }
   }
 
   public static UdpOptions defaults() {
@@ -77,7 +95,8 @@ public record UdpOptions(
         json.getInteger("maxDatagramBytes", DEFAULT_MAX_DATAGRAM_BYTES),
         json.getInteger("eventLoops", DEFAULT_EVENT_LOOPS),
         json.getInteger("receiveBufferBytes", DEFAULT_RECEIVE_BUFFER_BYTES),
-        json.getInteger("rejectionsPerSecond", DEFAULT_REJECTIONS_PER_SECOND));
+        json.getInteger("rejectionsPerSecond", DEFAULT_REJECTIONS_PER_SECOND),
+        json.getInteger("readPauseMicros", DEFAULT_READ_PAUSE_MICROS));
   }
 
   public JsonObject toJson() {
@@ -87,13 +106,32 @@ public record UdpOptions(
         .put("maxDatagramBytes", maxDatagramBytes)
         .put("eventLoops", eventLoops)
         .put("receiveBufferBytes", receiveBufferBytes)
-        .put("rejectionsPerSecond", rejectionsPerSecond);
+        .put("rejectionsPerSecond", rejectionsPerSecond)
+        .put("readPauseMicros", readPauseMicros);
   }
 
   /** The same options on another port. */
   public UdpOptions withPort(int port) {
     return new UdpOptions(
-        host, port, maxDatagramBytes, eventLoops, receiveBufferBytes, rejectionsPerSecond);
+        host,
+        port,
+        maxDatagramBytes,
+        eventLoops,
+        receiveBufferBytes,
+        rejectionsPerSecond,
+        readPauseMicros);
+  }
+
+  /** The same options with another read pause. */
+  public UdpOptions withReadPauseMicros(int readPauseMicros) {
+    return new UdpOptions(
+        host,
+        port,
+        maxDatagramBytes,
+        eventLoops,
+        receiveBufferBytes,
+        rejectionsPerSecond,
+        readPauseMicros);
   }
 
   /** The number of sockets to bind when the native transport allows {@code SO_REUSEPORT}. */

@@ -3,7 +3,9 @@ package io.sessionbroker.transports.udp;
 import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.transports.TableFixture;
 import io.sessionbroker.transports.auth.DeviceAuth;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.transport.Transport;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +29,23 @@ final class UdpFixture implements AutoCloseable {
   }
 
   UdpFixture(UdpOptions options, DeviceAuth auth) throws Exception {
-    tables = new TableFixture();
+    this(options, auth, new VertxOptions());
+  }
+
+  /**
+   * With Vert.x made from {@code vertxOptions}, e.g. on the native transport as the broker runs.
+   */
+  UdpFixture(UdpOptions options, DeviceAuth auth, VertxOptions vertxOptions) throws Exception {
+    this(options, auth, new TableFixture(TableFixture.FAST, vertxOptions));
+  }
+
+  /** On Vert.x with this I/O transport, as the broker's {@code node.ioTransport} picks it. */
+  UdpFixture(UdpOptions options, DeviceAuth auth, Transport transport) throws Exception {
+    this(options, auth, new TableFixture(TableFixture.FAST, new VertxOptions(), transport));
+  }
+
+  private UdpFixture(UdpOptions options, DeviceAuth auth, TableFixture tables) throws Exception {
+    this.tables = tables;
     table = tables.table;
     udp = new UdpTransport(table, options, auth);
     port = udp.start(tables.vertx).await(10, TimeUnit.SECONDS);

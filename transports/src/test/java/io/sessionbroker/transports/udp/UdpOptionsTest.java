@@ -20,7 +20,7 @@ class UdpOptionsTest {
 
   @Test
   void roundTripsThroughJson() {
-    UdpOptions options = new UdpOptions("::1", 5683, 512, 3, 1_048_576, 50);
+    UdpOptions options = new UdpOptions("::1", 5683, 512, 3, 1_048_576, 50, 250);
 
     assertThat(UdpOptions.fromJson(options.toJson())).isEqualTo(options);
     assertThat(UdpOptions.fromJson(new JsonObject().put("port", 0)).port()).isZero();
@@ -29,13 +29,17 @@ class UdpOptionsTest {
 
   @Test
   void refusesSettingsItCannotHonour() {
-    assertThatThrownBy(() -> new UdpOptions("127.0.0.1", 70_000, 1024, 0, 0, 10))
+    assertThatThrownBy(() -> new UdpOptions("127.0.0.1", 70_000, 1024, 0, 0, 10, 0))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new UdpOptions("127.0.0.1", 0, 4096, 0, 0, 10))
+    assertThatThrownBy(() -> new UdpOptions("127.0.0.1", 0, 4096, 0, 0, 10, 0))
         .hasMessageContaining("maxDatagramBytes");
-    assertThatThrownBy(() -> new UdpOptions("127.0.0.1", 0, 100, 0, 0, 10))
+    assertThatThrownBy(() -> new UdpOptions("127.0.0.1", 0, 100, 0, 0, 10, 0))
         .hasMessageContaining("maxDatagramBytes");
-    assertThatThrownBy(() -> new UdpOptions("127.0.0.1", 0, 1024, -1, 0, 10))
+    assertThatThrownBy(() -> new UdpOptions("127.0.0.1", 0, 1024, -1, 0, 10, 0))
         .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new UdpOptions("127.0.0.1", 0, 1024, 0, 0, 10, -1))
+        .hasMessageContaining("readPauseMicros");
+    assertThatThrownBy(() -> new UdpOptions("127.0.0.1", 0, 1024, 0, 0, 10, 1_000_001))
+        .hasMessageContaining("readPauseMicros");
   }
 }

@@ -55,6 +55,6 @@ class UdpPortClaimIT {
 
   private static UdpTransport transport(TableFixture tables, int port) {
     return new UdpTransport(
-        tables.table, new UdpOptions("127.0.0.1", port, 1024, 2, 0, 10), DeviceAuth.NONE);
+        tables.table, new UdpOptions("127.0.0.1", port, 1024, 2, 0, 10, 0), DeviceAuth.NONE);
   }
 }

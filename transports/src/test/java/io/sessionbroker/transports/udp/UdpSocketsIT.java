@@ -46,7 +46,7 @@ class UdpSocketsIT {
         assumeTrue(vertx.isNativeTransportEnabled(), "native transport unavailable here");
         UdpTransport udp =
             new UdpTransport(
-                tables.table, new UdpOptions("127.0.0.1", 0, 1024, 3, 0, 10), DeviceAuth.NONE);
+                tables.table, new UdpOptions("127.0.0.1", 0, 1024, 3, 0, 10, 0), DeviceAuth.NONE);
         int port = udp.start(vertx).await(10, TimeUnit.SECONDS);
 
         // when
@@ -81,7 +81,7 @@ class UdpSocketsIT {
     InetAddress loopback6 = InetAddress.getByName("::1");
     assumeTrue(loopback6 instanceof Inet6Address && canBind(loopback6), "no IPv6 loopback here");
     try (UdpFixture udp =
-        new UdpFixture(new UdpOptions("::1", 0, 1024, 0, 0, 10), DeviceAuth.NONE)) {
+        new UdpFixture(new UdpOptions("::1", 0, 1024, 0, 0, 10, 0), DeviceAuth.NONE)) {
       // given
       try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(loopback6, 0));
           DatagramSocket moved = new DatagramSocket(new InetSocketAddress(loopback6, 0))) {
