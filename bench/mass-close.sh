@@ -8,7 +8,8 @@
 # device-seen lateness is the generator's own single reader thread.
 # Env: OUT (default bench/target/mass-close), PORT_BASE (default 9000: tcp PORT_BASE, udp +1, websocket +80,
 #      http +70, bridge +900, mqtt PORT_BASE-5117, Mosquitto PORT_BASE+4884), BROKER_JAVA_OPTS (passed to bin/broker),
-#      ROOT (the checkout whose bin/broker and bench/target/benchmarks.jar run; default this one).
+#      ROOT (the checkout whose bin/broker and bench/target/benchmarks.jar run; default this one),
+#      TRANSPORTS (the cold part's transports, default "tcp mqtt websocket udp").
 # Every broker is started through bin/broker (the JVM flags it ships) with the connect limits lifted: the load
 # generator is one address (docs/configuration.md, limits).
 set -euo pipefail
@@ -66,7 +67,7 @@ silent1000() {  # silent1000 NAME TRANSPORTS [ARGS...]: 1,000 devices per transp
 
 if want cold; then
   for run in $(seq 1 "$runs"); do  # the broker's first mass expiry: a fresh broker per transport
-    for t in tcp mqtt websocket udp; do
+    for t in ${TRANSPORTS:-tcp mqtt websocket udp}; do
       start_broker "cold-$t-$run"; silent1000 "cold-$t-$run" "$t"; stop
     done
   done
