@@ -79,7 +79,7 @@ public final class Broker {
    * expire.
    *
    * <p>With {@code node.warmupCloses} above 0 this first rehearses a mass expiry on a Vert.x of its
-   * own ({@link Warmup}), on the caller's thread: up to {@link Warmup#BUDGET_MS}.
+   * own ({@link Warmup}), on the caller's thread: up to {@code node.warmupMaxMs}.
    */
   public static Future<Broker> start(BrokerConfig config, Clock clock, Ticker ticker) {
     BrokerMetrics metrics = new BrokerMetrics();
@@ -87,7 +87,8 @@ public final class Broker {
         new VertxOptions().setPreferNativeTransport(true).setMetricsOptions(metrics.vertxOptions());
     Transport transport = IoTransports.choose(config.ioTransport());
     // Before this node's Vert.x exists: the rehearsal shares nothing with the node (Warmup).
-    Warmup.Result warmup = Warmup.run(transport, config.table(), config.warmupCloses());
+    Warmup.Result warmup =
+        Warmup.run(transport, config.table(), config.warmupCloses(), config.warmupMaxMs());
     if (!config.cluster().enabled()) {
       Vertx vertx =
           Vertx.builder()

@@ -53,6 +53,7 @@ import java.util.function.Function;
  *     a fallback where the kernel refuses it ({@link IoTransports})
  * @param warmupCloses {@code node.warmupCloses}: mass-expiry closes rehearsed before the node is
  *     ready ({@link Warmup}); 0 = none
+ * @param warmupMaxMs {@code node.warmupMaxMs}: the longest that rehearsal may take
  */
 public record BrokerConfig(
     String nodeId,
@@ -72,7 +73,8 @@ public record BrokerConfig(
     LimitsOptions limits,
     CommandOptions commands,
     String ioTransport,
-    int warmupCloses) {
+    int warmupCloses,
+    int warmupMaxMs) {
 
   /** The listeners that may have a TLS port ({@code udp} has none: DTLS is not supported). */
   public static final List<String> TLS_LISTENERS =
@@ -199,7 +201,8 @@ public record BrokerConfig(
             LimitsOptions.fromJson(json.getJsonObject("limits", new JsonObject())),
             CommandOptions.fromJson(json.getJsonObject("commands", new JsonObject())),
             json.getJsonObject("node", new JsonObject()).getString("ioTransport", "epoll"),
-            json.getJsonObject("node", new JsonObject()).getInteger("warmupCloses", 0));
+            json.getJsonObject("node", new JsonObject()).getInteger("warmupCloses", 0),
+            json.getJsonObject("node", new JsonObject()).getInteger("warmupMaxMs", 5_000));
     config.checkSecurity(authSection.getBoolean("allowInsecure", false));
     return config;
   }

@@ -1,6 +1,8 @@
 package io.sessionbroker.broker;
 
 import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.cluster.CloseEvent;
+import io.sessionbroker.cluster.EventPipeline;
 import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.cluster.SessionTableVerticle;
 import io.sessionbroker.cluster.TableOptions;
@@ -52,8 +54,8 @@ import org.slf4j.LoggerFactory;
  * reaches the cluster's directory, no session shows in the node's table or metrics. Its two
  * listeners (the transport's and the bridge's) are bound to an ephemeral port of 127.0.0.1 while it
  * runs, before any of the node's listeners is bound; the transport's {@code listener_up} line is
- * held back meanwhile. It is bounded by {@link #BUDGET_MS}: what is not done then is dropped, and a
- * failure is logged and ignored — the node starts cold, as it did without the rehearsal.
+ * held back meanwhile. It is bounded by {@code node.warmupMaxMs}: what is not done then is dropped,
+ * and a failure is logged and ignored — the node starts cold, as it did without the rehearsal.
  */
 final class Warmup {
 
@@ -62,22 +64,21 @@ final class Warmup {
   /** Devices per round: how many go silent at once, as many as a mass expiry's tick evicts. */
   static final int ROUND = 500;
 
-  /** The longest the rehearsal may take; it ends after the round running then. */
-  static final long BUDGET_MS = 5_000;
-
   /**
-   * What the rehearsal did: closes rehearsed, counted as their events reached its subscriber, and
-   * how long it took.
+   * What the rehearsal did, counted as the events reached its subscriber: expiries ({@code TIMEOUT}
+   * closes), {@code NODE_LOST} closes; and how long it took.
    */
-  record Result(int closes, long tookMs) {}
+  record Result(int closes, int nodeLostCloses, long tookMs) {}
 
   private final Vertx vertx;
   private final AtomicLong now = new AtomicLong(System.currentTimeMillis());
   private final long deadlineNanos;
   private SessionTable table;
+  private EventPipeline pipeline;
   private int devicePort;
   private NetClient client;
   private final AtomicLong closeEvents = new AtomicLong();
+  private final AtomicLong nodeLostEvents = new AtomicLong();
 
   private Warmup(Transport transport, long budgetMs) {
     this.vertx =
@@ -89,16 +90,17 @@ final class Warmup {
   }
 
   /**
-   * Rehearses {@code closes} expiries (rounded up to whole rounds) on {@code transport}, the I/O
-   * transport the node will use; blocks until done, at most about {@link #BUDGET_MS}. Never throws:
-   * a failure is logged and the result counts what was done.
+   * Rehearses {@code closes} expiries and as many {@code NODE_LOST} closes on {@code transport},
+   * the I/O transport the node will use; blocks until done, or until {@code maxMs} have passed
+   * (then what is under way is dropped). Never throws: a failure is logged and the result counts
+   * what was done.
    */
-  static Result run(Transport transport, TableOptions table, int closes) {
+  static Result run(Transport transport, TableOptions table, int closes, long maxMs) {
     if (closes <= 0) {
-      return new Result(0, 0);
+      return new Result(0, 0, 0);
     }
     long started = System.nanoTime();
-    Warmup warmup = new Warmup(transport, BUDGET_MS);
+    Warmup warmup = new Warmup(transport, maxMs);
     int tried = 0;
     try {
       warmup.start(table);
@@ -115,8 +117,13 @@ final class Warmup {
     Result result =
         new Result(
             (int) warmup.closeEvents.get(),
+            (int) warmup.nodeLostEvents.get(),
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
-    log.info("warmup_done closes={} took_ms={}", result.closes(), result.tookMs());
+    log.info(
+        "warmup_done closes={} node_lost_closes={} took_ms={}",
+        result.closes(),
+        result.nodeLostCloses(),
+        result.tookMs());
     return result;
   }
 
@@ -127,6 +134,7 @@ final class Warmup {
         vertx.deployVerticle(
             tableVerticle, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)));
     table = tableVerticle.table();
+    pipeline = tableVerticle.pipeline();
     TcpEventBusBridge bridge =
         TcpEventBusBridge.create(vertx, EventBridge.permissions(new BridgeOptions()));
     var bridgeServer =
@@ -181,9 +189,11 @@ final class Warmup {
             if (header) {
               frames.fixedSizeMode(buffer.getInt(0));
             } else {
-              if (Addresses.CLOSED.equals(
-                  new JsonObject(buffer).getString("address"))) { // decoded as a consumer would
-                closeEvents.incrementAndGet();
+              JsonObject frame = new JsonObject(buffer); // decoded as a consumer would
+              if (Addresses.CLOSED.equals(frame.getString("address"))) {
+                boolean lost =
+                    "NODE_LOST".equals(frame.getJsonObject("body").getString(CloseEvent.REASON));
+                (lost ? nodeLostEvents : closeEvents).incrementAndGet();
               }
               frames.fixedSizeMode(4);
             }
@@ -198,13 +208,16 @@ final class Warmup {
   }
 
   /**
-   * One mass expiry of {@code devices} TCP devices: hello, welcome, silence past the timeout, then
-   * every bye and close on the devices' side and every close event on the subscriber's.
+   * One mass expiry of {@code devices} TCP devices — hello, welcome, silence past the timeout, then
+   * every bye and close on the devices' side and every close event on the subscriber's — and the
+   * announcing half of a node loss of as many sessions: their {@code NODE_LOST} closes built as a
+   * survivor builds them from the directory's entries and handed to the pipeline a batch at a time
+   * ({@code NodeLossWatch}); the release from the directory is Hazelcast's, not rehearsed.
    */
   private void round(int devices, String prefix) throws Exception {
     CountDownLatch welcomed = new CountDownLatch(devices);
     CountDownLatch ended = new CountDownLatch(devices);
-    long eventsBefore = closeEvents.get();
+    long eventsBefore = closeEvents.get() + nodeLostEvents.get();
     List<io.vertx.core.Future<NetSocket>> connects = new ArrayList<>(devices);
     for (int i = 0; i < devices; i++) {
       connects.add(client.connect(devicePort, "127.0.0.1"));
@@ -234,7 +247,24 @@ final class Warmup {
     // real mass expiry.
     now.addAndGet(table.options().negotiate(1_000).timeoutMs() + table.options().tickMs());
     awaitLatch(ended);
-    while (closeEvents.get() - eventsBefore < devices && System.nanoTime() < deadlineNanos) {
+    List<JsonObject> lost = new ArrayList<>(devices);
+    for (int i = 0; i < devices; i++) {
+      lost.add(
+          CloseEvent.nodeLost(prefix + "lost-" + i, i + 1L, "warmup-lost", "warmup", now.get())
+              .transport("tcp")
+              .remote("127.0.0.1:" + (10_000 + i))
+              .epoch(1)
+              .connectedAt(now.get() - 60_000)
+              .timeoutMs(45_000)
+              .toJson());
+      if (lost.size() == EventPipeline.MAX_BATCH) {
+        pipeline.publishAll(Addresses.CLOSED, lost);
+        lost = new ArrayList<>();
+      }
+    }
+    pipeline.publishAll(Addresses.CLOSED, lost);
+    while (closeEvents.get() + nodeLostEvents.get() - eventsBefore < 2L * devices
+        && System.nanoTime() < deadlineNanos) {
       Thread.sleep(5); // the last events are on their way to the subscriber
     }
   }
@@ -253,7 +283,7 @@ final class Warmup {
 
   private void awaitLatch(CountDownLatch latch) throws Exception {
     if (!latch.await(remainingMs(), TimeUnit.MILLISECONDS)) {
-      throw new IllegalStateException("the warm-up's budget of " + BUDGET_MS + " ms ran out");
+      throw new IllegalStateException("node.warmupMaxMs ran out");
     }
   }
 
