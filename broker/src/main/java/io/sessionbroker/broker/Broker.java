@@ -43,6 +43,7 @@ public final class Broker {
   private final Clock clock;
   private final Ticker ticker;
   private final BrokerMetrics metrics;
+  private final Warmup.Result warmup;
   private SessionTable table;
   private volatile DeviceListeners devices;
   private HttpServer http;
@@ -56,8 +57,10 @@ public final class Broker {
       ClusterNode cluster,
       Clock clock,
       Ticker ticker,
-      BrokerMetrics metrics) {
+      BrokerMetrics metrics,
+      Warmup.Result warmup) {
     this.config = config;
+    this.warmup = warmup;
     this.metrics = metrics;
     this.vertx = vertx;
     this.cluster = cluster;
@@ -74,12 +77,18 @@ public final class Broker {
    * Starts a node whose session table reads {@code clock} and is ticked by {@code ticker}: a test
    * passes a fake clock and a ticker it fires by hand, and decides to the millisecond when sessions
    * expire.
+   *
+   * <p>With {@code node.warmupCloses} above 0 this first rehearses a mass expiry on a Vert.x of its
+   * own ({@link Warmup}), on the caller's thread: up to {@code node.warmupMaxMs}.
    */
   public static Future<Broker> start(BrokerConfig config, Clock clock, Ticker ticker) {
     BrokerMetrics metrics = new BrokerMetrics();
     VertxOptions options =
         new VertxOptions().setPreferNativeTransport(true).setMetricsOptions(metrics.vertxOptions());
     Transport transport = IoTransports.choose(config.ioTransport());
+    // Before this node's Vert.x exists: the rehearsal shares nothing with the node (Warmup).
+    Warmup.Result warmup =
+        Warmup.run(transport, config.table(), config.warmupCloses(), config.warmupMaxMs());
     if (!config.cluster().enabled()) {
       Vertx vertx =
           Vertx.builder()
@@ -87,7 +96,7 @@ public final class Broker {
               .withTransport(transport)
               .withMetrics(metrics.vertxFactory())
               .build();
-      return deploy(new Broker(config, vertx, null, clock, ticker, metrics));
+      return deploy(new Broker(config, vertx, null, clock, ticker, metrics, warmup));
     }
     ClusterNode cluster =
         ClusterNode.create(
@@ -100,7 +109,7 @@ public final class Broker {
               if (joined.failed()) {
                 started.fail(joined.cause());
               } else {
-                deploy(new Broker(config, joined.result(), cluster, clock, ticker, metrics))
+                deploy(new Broker(config, joined.result(), cluster, clock, ticker, metrics, warmup))
                     .onComplete(started::handle);
               }
             });
@@ -285,6 +294,11 @@ public final class Broker {
 
   public SessionTable table() {
     return table;
+  }
+
+  /** What the rehearsal of a mass expiry before the start did ({@code node.warmupCloses}). */
+  Warmup.Result warmup() {
+    return warmup;
   }
 
   public Vertx vertx() {

@@ -51,6 +51,9 @@ import java.util.function.Function;
  * @param commands commands to devices: timeouts, payload and in-flight bounds
  * @param ioTransport {@code node.ioTransport}: {@code epoll}, {@code io_uring} or {@code nio}, with
  *     a fallback where the kernel refuses it ({@link IoTransports})
+ * @param warmupCloses {@code node.warmupCloses}: mass-expiry closes rehearsed before the node is
+ *     ready ({@link Warmup}); 0 = none
+ * @param warmupMaxMs {@code node.warmupMaxMs}: the longest that rehearsal may take
  */
 public record BrokerConfig(
     String nodeId,
@@ -69,7 +72,9 @@ public record BrokerConfig(
     AclOptions mqttAcl,
     LimitsOptions limits,
     CommandOptions commands,
-    String ioTransport) {
+    String ioTransport,
+    int warmupCloses,
+    int warmupMaxMs) {
 
   /** The listeners that may have a TLS port ({@code udp} has none: DTLS is not supported). */
   public static final List<String> TLS_LISTENERS =
@@ -195,7 +200,9 @@ public record BrokerConfig(
             mqttAcl,
             LimitsOptions.fromJson(json.getJsonObject("limits", new JsonObject())),
             CommandOptions.fromJson(json.getJsonObject("commands", new JsonObject())),
-            json.getJsonObject("node", new JsonObject()).getString("ioTransport", "epoll"));
+            json.getJsonObject("node", new JsonObject()).getString("ioTransport", "epoll"),
+            json.getJsonObject("node", new JsonObject()).getInteger("warmupCloses", 0),
+            json.getJsonObject("node", new JsonObject()).getInteger("warmupMaxMs", 5_000));
     config.checkSecurity(authSection.getBoolean("allowInsecure", false));
     return config;
   }

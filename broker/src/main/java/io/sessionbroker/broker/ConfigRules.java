@@ -98,7 +98,9 @@ final class ConfigRules {
           Map.entry("commands.maxTimeoutMs", new Range(1, 3_600_000)),
           Map.entry("commands.maxPayloadBytes", new Range(1, 16 * 1024 * 1024)),
           Map.entry("commands.maxInFlightPerDevice", new Range(1, 10_000)),
-          Map.entry("cluster.quorum", new Range(1, 1_000)));
+          Map.entry("cluster.quorum", new Range(1, 1_000)),
+          Map.entry("node.warmupCloses", new Range(0, 100_000)),
+          Map.entry("node.warmupMaxMs", new Range(100, 600_000)));
 
   /** Settings that take one of a few words. */
   static final Map<String, List<String>> CHOICES =

@@ -57,6 +57,8 @@ public final class BrokerHarness implements AutoCloseable {
     conf.getJsonObject("bridge").put("port", freePort());
     conf.getJsonObject("http").put("port", 0);
     conf.getJsonObject("shutdown").put("graceMs", 200);
+    // no rehearsal of a mass expiry before each test's broker (Warmup): WarmupIT tests it
+    conf.getJsonObject("node").put("warmupCloses", 0);
     for (TransportName listener : TransportName.values()) {
       if (conf.containsKey(listener.id())) {
         conf.getJsonObject(listener.id()).put("port", 0);
