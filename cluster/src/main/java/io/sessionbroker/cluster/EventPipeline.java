@@ -145,7 +145,10 @@ public final class EventPipeline {
    * Called in publishing order (one append's callback at a time).
    */
   private void publishOnBus(String address, JsonObject body) {
-    long index = publishing++;
+    long index;
+    synchronized (this) { // one append's callback at a time, but on whichever thread answered it
+      index = publishing++;
+    }
     Future<Void> written;
     try {
       written = bus.publisher(address).write(body);
