@@ -3,6 +3,7 @@ package io.sessionbroker.broker;
 import io.sessionbroker.broker.http.BrokerMetrics;
 import io.sessionbroker.broker.http.HttpApi;
 import io.sessionbroker.cluster.Clock;
+import io.sessionbroker.cluster.EventPipeline;
 import io.sessionbroker.cluster.Flapping;
 import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.cluster.SessionTableVerticle;
@@ -45,6 +46,8 @@ public final class Broker {
   private final BrokerMetrics metrics;
   private final Warmup.Result warmup;
   private SessionTable table;
+  private SessionTableVerticle tableVerticle;
+  private Supplier<List<String>> nodes;
   private volatile DeviceListeners devices;
   private HttpServer http;
   private HttpServer https;
@@ -145,7 +148,7 @@ public final class Broker {
     Flapping flapping =
         new Flapping(
             limits.flappingMaxDisconnects(), limits.flappingWindowMs(), limits.flappingBanMs());
-    SessionTableVerticle tableVerticle =
+    tableVerticle =
         cluster == null
             ? SessionTableVerticle.builder(config.table(), clock, nodeId)
                 .ticker(ticker)
@@ -154,7 +157,7 @@ public final class Broker {
                 .build()
             : cluster.tableVerticle(
                 vertx, config.table(), config.commands(), clock, ticker, flapping);
-    Supplier<List<String>> nodes = cluster == null ? () -> List.of(nodeId) : cluster::nodes;
+    nodes = cluster == null ? () -> List.of(nodeId) : cluster::nodes;
     // The table runs on a worker context of its own (serialized like an event loop, but on no event
     // loop), so
     // the transports' I/O never shares its thread: an eviction tick is not delayed by a burst of
@@ -171,6 +174,7 @@ public final class Broker {
                   table,
                   () -> devices == null ? new JsonObject() : devices.nodeMetrics());
             })
+        .compose(v -> ShutdownDrain.register(vertx.eventBus(), nodeId))
         .compose(
             v ->
                 new AdminApi(vertx.eventBus(), tableVerticle.pipeline().eventLog(), nodes)
@@ -278,17 +282,32 @@ public final class Broker {
   }
 
   /**
-   * Closes every session with {@code SHUTDOWN}, waits the configured grace so the close events
-   * reach the bridge's subscribers, then closes Vert.x (leaving the cluster).
+   * Stops the node: refuses new sessions, closes every session with {@code SHUTDOWN}, waits until
+   * those closes have left this node ({@link ShutdownDrain}, at most {@code shutdown.maxDrainMs}),
+   * gives this node's own bridge subscribers {@code shutdown.graceMs}, then closes Vert.x (leaving
+   * the cluster).
    */
   public Future<Void> stop() {
+    EventPipeline pipeline = tableVerticle.pipeline();
+    long eventsBefore = pipeline.handedIn();
+    // Devices that reconnect while the node stops go to another node (the fence refuses them
+    // here): a session opened now would outlive the shutdown's sweep and be announced NODE_LOST by
+    // the others once this node has left.
+    table.fence().raise();
     return table
         .shutdown()
         .compose(
             closed -> {
               log.info("broker_stopping sessions_closed={}", closed);
-              return vertx.timer(config.shutdownGraceMs());
+              return new ShutdownDrain(
+                      vertx, pipeline, nodeId(), nodes, config.shutdownMaxDrainMs())
+                  .drain(eventsBefore, closed);
             })
+        .compose(
+            v ->
+                config.shutdownGraceMs() > 0
+                    ? vertx.timer(config.shutdownGraceMs()).<Void>mapEmpty()
+                    : Future.<Void>succeededFuture())
         .compose(v -> vertx.close());
   }
 

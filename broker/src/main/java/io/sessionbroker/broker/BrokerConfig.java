@@ -39,8 +39,10 @@ import java.util.function.Function;
  * @param bridge external event bus access
  * @param http the operator's HTTP listener: health, metrics, REST admin API, event stream
  * @param auth device authentication; required as soon as a device listener is bound beyond loopback
- * @param shutdownGraceMs time given to close events to reach bridge subscribers before the process
- *     exits
+ * @param shutdownGraceMs at a graceful stop, after the drain: time for this node's own bridge
+ *     subscribers to get the last close events before Vert.x closes
+ * @param shutdownMaxDrainMs at a graceful stop, the longest wait for the {@code SHUTDOWN} closes to
+ *     be published and read by the other nodes ({@link ShutdownDrain}); 0 does not wait
  * @param cluster clustering over Hazelcast
  * @param tls the certificate of the TLS listeners, or null when TLS is off (no {@code
  *     tls.certFile})
@@ -66,6 +68,7 @@ public record BrokerConfig(
     HttpOptions http,
     DeviceAuth auth,
     int shutdownGraceMs,
+    int shutdownMaxDrainMs,
     ClusterOptions cluster,
     TlsOptions tls,
     Map<String, ListenerTls> listenerTls,
@@ -194,6 +197,7 @@ public record BrokerConfig(
             HttpOptions.fromJson(json.getJsonObject("http", new JsonObject())),
             auth,
             json.getJsonObject("shutdown", new JsonObject()).getInteger("graceMs", 500),
+            json.getJsonObject("shutdown", new JsonObject()).getInteger("maxDrainMs", 10_000),
             ClusterOptions.fromJson(json.getJsonObject("cluster", new JsonObject()), baseDir),
             tls,
             listenerTls(json, tls),

@@ -88,6 +88,7 @@ final class ConfigRules {
           Map.entry("websocket.maxHeaderBytes", new Range(1_024, Integer.MAX_VALUE)),
           Map.entry("websocket.pingIntervalMs", new Range(-1, Integer.MAX_VALUE)),
           Map.entry("shutdown.graceMs", new Range(0, 60_000)),
+          Map.entry("shutdown.maxDrainMs", new Range(0, 60_000)),
           Map.entry("limits.connectsPerSecond", NOT_NEGATIVE),
           Map.entry("limits.connectsPerSecondPerAddress", NOT_NEGATIVE),
           Map.entry("limits.maxConnectionsPerAddress", NOT_NEGATIVE),

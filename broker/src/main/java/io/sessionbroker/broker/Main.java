@@ -186,7 +186,9 @@ public final class Main implements Callable<Integer> {
     Runnable stop =
         () -> {
           try {
-            broker.stop().await(30, TimeUnit.SECONDS);
+            // 30 s for closing the sessions and Vert.x, plus the configured drain and grace
+            long bound = 30_000L + config.shutdownMaxDrainMs() + config.shutdownGraceMs();
+            broker.stop().await(bound, TimeUnit.MILLISECONDS);
           } catch (Exception e) {
             LoggerFactory.getLogger(Main.class).error("broker_stop_failed", e);
           } finally {

@@ -10,6 +10,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -48,13 +49,17 @@ final class ThreeNodes implements AutoCloseable {
   /** The namespaces the nodes run in, or null: all three on this namespace's loopback. */
   private final NetworkNamespaces net;
 
+  /** Settings every node gets in its environment ({@code BROKER_SECTION_KEY}), besides the file. */
+  private final Map<String, String> env;
+
   private final DeviceAuth auth = DeviceAuth.withSecret(SECRET);
   BridgeClient admin;
 
-  private ThreeNodes(Path conf, int base, NetworkNamespaces net) {
+  private ThreeNodes(Path conf, int base, NetworkNamespaces net, Map<String, String> env) {
     this.conf = conf;
     this.base = base;
     this.net = net;
+    this.env = env;
   }
 
   /** Starts the three nodes and waits until node A's admin API answers for all three. */
@@ -74,7 +79,12 @@ final class ThreeNodes implements AutoCloseable {
    */
   static ThreeNodes start(String name, List<String> jvm, Duration failureDetection)
       throws Exception {
-    return start(name, jvm, failureDetection, null);
+    return start(name, jvm, failureDetection, null, Map.of());
+  }
+
+  /** As {@link #start(String, List)}, with these settings in every node's environment. */
+  static ThreeNodes start(String name, List<String> jvm, Map<String, String> env) throws Exception {
+    return start(name, jvm, SHIPPED_FAILURE_DETECTION, null, env);
   }
 
   /**
@@ -83,15 +93,20 @@ final class ThreeNodes implements AutoCloseable {
    * device tokens and an admin token), everything else on the namespace's own loopback.
    */
   static ThreeNodes start(String name, NetworkNamespaces net) throws Exception {
-    return start(name, JVM, SHIPPED_FAILURE_DETECTION, net);
+    return start(name, JVM, SHIPPED_FAILURE_DETECTION, net, Map.of());
   }
 
   private static ThreeNodes start(
-      String name, List<String> jvm, Duration failureDetection, NetworkNamespaces net)
+      String name,
+      List<String> jvm,
+      Duration failureDetection,
+      NetworkNamespaces net,
+      Map<String, String> env)
       throws Exception {
     Path dir = Path.of("target", name + "-" + UUID.randomUUID()).toAbsolutePath();
     int base = freeBase();
-    ThreeNodes cluster = new ThreeNodes(writeConf(dir, base, failureDetection, net), base, net);
+    ThreeNodes cluster =
+        new ThreeNodes(writeConf(dir, base, failureDetection, net), base, net, env);
     try {
       for (int i = 0; i < 3; i++) {
         cluster.nodes[i] = cluster.launch(i, jvm);
@@ -133,14 +148,13 @@ final class ThreeNodes implements AutoCloseable {
 
   private BrokerProcess launch(int index, List<String> jvm) throws IOException {
     if (net == null) {
-      return BrokerProcess.start(conf, 10 * index, jvm);
+      return BrokerProcess.start(conf, 10 * index, jvm, List.of(), env);
     }
-    Map<String, String> env =
-        Map.of(
-            "BROKER_TCP_HOST", net.deviceAddress(index),
-            "BROKER_BRIDGE_HOST", net.deviceAddress(index),
-            "BROKER_CLUSTER_HOST", net.clusterAddress(index));
-    return BrokerProcess.start(conf, 10 * index, jvm, net.enter(index), env);
+    Map<String, String> links = new HashMap<>(env);
+    links.put("BROKER_TCP_HOST", net.deviceAddress(index));
+    links.put("BROKER_BRIDGE_HOST", net.deviceAddress(index));
+    links.put("BROKER_CLUSTER_HOST", net.clusterAddress(index));
+    return BrokerProcess.start(conf, 10 * index, jvm, net.enter(index), links);
   }
 
   private static Path writeConf(

@@ -49,6 +49,19 @@ class EventPipelineTest {
         pending.get(i).tryComplete(0L);
       }
     }
+
+    /** Completes the oldest append not completed yet (and not the one its completion starts). */
+    void completeNext() {
+      for (Promise<Long> append : new ArrayList<>(pending)) {
+        if (!append.future().isComplete()) {
+          completed++; // before: what the completion sets off runs inside complete()
+          append.complete(0L);
+          return;
+        }
+      }
+    }
+
+    int completed;
   }
 
   /**
@@ -135,6 +148,47 @@ class EventPipelineTest {
                   for (int round = 0; round < 4; round++) {
                     log.completeAll();
                   }
+                }));
+  }
+
+  /**
+   * Verifies that {@code written()} completes once every event handed in before the call has been
+   * appended and published, and does not wait for events handed in after it: a graceful stop waits
+   * for its closes, and a trickle of later rejections must not hold it back.
+   */
+  @Test
+  void writtenWaitsForTheEventsHandedInBeforeItAndNotForLaterOnes(
+      Vertx vertx, VertxTestContext test) {
+    ManualLog log = new ManualLog();
+    EventPipeline pipeline = new EventPipeline(vertx.eventBus(), log);
+    vertx
+        .eventBus()
+        .<JsonObject>consumer("test.written", m -> {})
+        .completion()
+        .onComplete(
+            test.succeeding(
+                registered -> {
+                  // given three events: the first in an append, two queued behind it
+                  for (int n = 0; n < 3; n++) {
+                    pipeline.publish("test.written", new JsonObject().put("n", n));
+                  }
+                  // when a stop asks, and a fourth event comes after its question
+                  Future<Void> written = pipeline.written();
+                  written.onComplete(
+                      test.succeeding(
+                          done ->
+                              // then it is answered once the first two appends are published,
+                              // with the fourth still in the third append
+                              test.verify(
+                                  () -> {
+                                    assertThat(log.completed).isEqualTo(2);
+                                    assertThat(pipeline.unwritten()).isEqualTo(1);
+                                    test.completeNow();
+                                  })));
+                  log.completeNext(); // the first event: its append answers, the next starts
+                  pipeline.publish("test.written", new JsonObject().put("n", 3));
+                  test.verify(() -> assertThat(written.isComplete()).isFalse());
+                  log.completeNext(); // the second and third; the fourth goes to a third append
                 }));
   }
 }

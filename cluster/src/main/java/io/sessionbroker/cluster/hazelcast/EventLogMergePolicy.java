@@ -5,8 +5,13 @@ import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.spi.merge.RingbufferMergeData;
 import com.hazelcast.spi.merge.SplitBrainMergePolicy;
 import com.hazelcast.spi.merge.SplitBrainMergeTypes.RingbufferMergeTypes;
+import io.sessionbroker.cluster.Addresses;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +30,11 @@ import org.slf4j.LoggerFactory;
  * whose open was missing. Events are unique (a session id, an address, a time), so an event of the
  * other half that the kept log holds is common history and skipped; one older than everything the
  * kept log still holds is history the ring has overwritten since, and skipped too.
+ *
+ * <p>Order: each half's events keep their order, and each session's open comes before its close (a
+ * close of the kept half whose open only the other half logged trades places with that open). The
+ * merged log does not interleave the halves by time: the other half's events all follow the kept
+ * half's, whenever they happened.
  */
 public final class EventLogMergePolicy
     implements SplitBrainMergePolicy<
@@ -37,6 +47,11 @@ public final class EventLogMergePolicy
    * new: a batch's worth, so that a burst logged within one millisecond counts as one time.
    */
   static final int HEAD_WINDOW = 1_000;
+
+  /** {@code Addresses.OPENED} and {@code CLOSED}, as the event pipeline logs them. */
+  private static final String OPENED = Addresses.OPENED;
+
+  private static final String CLOSED = Addresses.CLOSED;
 
   @Override
   public RingbufferMergeData merge(RingbufferMergeTypes merging, RingbufferMergeTypes existing) {
@@ -84,22 +99,79 @@ public final class EventLogMergePolicy
       held.add(keptEvents.read(seq));
     }
     long newFrom = firstNew(keptEvents, otherEvents);
-    int added = 0;
+    List<Object> added = new ArrayList<>();
+    Map<String, Integer> opensAdded = new HashMap<>();
     for (long seq = Math.max(newFrom, otherRaw.getHeadSequence());
         seq <= otherRaw.getTailSequence();
         seq++) {
-      if (!held.contains((String) otherEvents.read(seq))) {
-        result.add(otherRaw.read(seq));
-        added++;
+      String event = otherEvents.read(seq);
+      if (!held.contains(event)) {
+        String opened = sessionOf(event, OPENED);
+        if (opened != null) {
+          opensAdded.putIfAbsent(opened, added.size());
+        }
+        added.add(otherRaw.read(seq));
       }
     }
+    int moved = openBeforeClose(result, keptEvents, added, opensAdded);
+    added.forEach(result::add);
     log.warn(
-        "event_log_merged kept_to_seq={} added={} (events only the other half logged, now from"
-            + " seq {})",
+        "event_log_merged kept_to_seq={} added={} closes_moved_after_their_open={} (events only"
+            + " the other half logged, now from seq {})",
         keptRaw.getTailSequence(),
-        added,
+        added.size(),
+        moved,
         keptRaw.getTailSequence() + 1);
     return result;
+  }
+
+  /**
+   * Puts each session's open before its close: a close the kept log holds whose open only the other
+   * half logged (the session opened on one side of the split and was closed on the other: the
+   * majority announced it {@code NODE_LOST}) trades places with that open, which is about to be
+   * appended. The open takes the close's {@code seq} and the close the open's place at the end, so
+   * every other event keeps its position: the kept half's {@code seq} stay valid but for these.
+   * (Appending alone left 333 closes before their open in the long chaos run.)
+   *
+   * @param result the merged log so far (the kept log); {@code added} the other half's new events,
+   *     in its order, about to be appended; {@code opensAdded} the index in {@code added} of each
+   *     session's open
+   * @return how many closes moved
+   */
+  private static int openBeforeClose(
+      RingbufferMergeData result,
+      RingbufferMergeData keptEvents,
+      List<Object> added,
+      Map<String, Integer> opensAdded) {
+    int moved = 0;
+    for (long seq = keptEvents.getHeadSequence();
+        seq <= keptEvents.getTailSequence() && !opensAdded.isEmpty();
+        seq++) {
+      String closed = sessionOf(keptEvents.read(seq), CLOSED);
+      Integer open = closed == null ? null : opensAdded.remove(closed);
+      if (open != null) {
+        Object close = result.read(seq);
+        result.set(seq, added.get(open));
+        added.set(open, close);
+        moved++;
+      }
+    }
+    return moved;
+  }
+
+  /**
+   * The session id of {@code event} if it was published on {@code address}, else null; the address
+   * is checked on the encoded text first, so that the kept log's other events are not parsed.
+   */
+  private static String sessionOf(String event, String address) {
+    if (!event.contains("\"" + address + "\"")) {
+      return null;
+    }
+    JsonObject entry = new JsonObject(event);
+    JsonObject body = entry.getJsonObject("body");
+    return address.equals(entry.getString("address")) && body != null
+        ? body.getString("sessionId")
+        : null;
   }
 
   /** The first sequence of {@code other} that may hold an event {@code kept} lacks. */

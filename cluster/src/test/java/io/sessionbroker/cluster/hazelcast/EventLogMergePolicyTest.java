@@ -184,6 +184,36 @@ class EventLogMergePolicyTest {
         .containsExactly(burst[4], burst[5], closed("b4", 900), opened("c", 901));
   }
 
+  /**
+   * Verifies that a session opened in one half and closed in the other ends up with its open before
+   * its close in the merged log: the long chaos run found 333 closes logged before their open (the
+   * majority logged the close, the open was only in the cut-off half's log and was appended after
+   * it). The close and its open trade places, so every other event keeps its {@code seq}.
+   */
+  @Test
+  void aCloseLoggedByTheKeptHalfBeforeAnOpenOnlyTheOtherHalfLoggedMovesAfterIt() {
+    // given: s4 opened on the cut-off node during the split; the majority announced it NODE_LOST
+    String[] common = {opened("s1", 100), opened("s2", 101)};
+    RingbufferMergeTypes majority =
+        log(16, 0, common[0], common[1], closed("s2", 200), closed("s4", 210), opened("s5", 220));
+    RingbufferMergeTypes cutOff =
+        log(16, 0, common[0], common[1], opened("s4", 150), opened("s6", 160));
+
+    // when
+    RingbufferMergeData merged = new EventLogMergePolicy().merge(cutOff, majority);
+
+    // then: every event once; s4's open where its close was, its close where the open was appended
+    assertThat(events(merged))
+        .containsExactly(
+            common[0],
+            common[1],
+            closed("s2", 200),
+            opened("s4", 150),
+            opened("s5", 220),
+            closed("s4", 210),
+            opened("s6", 160));
+  }
+
   /** Verifies that a half without a log (none created there) takes the other's as it is. */
   @Test
   void aMissingLogTakesTheOther() {
