@@ -22,6 +22,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 import org.awaitility.Awaitility;
@@ -302,24 +303,15 @@ class ChaosIT {
   /** The sessions with a close in the cluster's event log from {@code from} on. */
   private static Set<String> closedInLog(ThreeNodes cluster, long from) throws Exception {
     Set<String> closed = new HashSet<>();
-    while (true) {
-      JsonObject page =
-          cluster.admin.request(
-              Addresses.ADMIN_EVENTS,
-              new JsonObject().put("fromSeq", from).put("max", AdminApi.MAX_EVENTS),
-              ThreeNodes.WAIT);
-      JsonArray events = page.getJsonArray("events");
-      if (events.isEmpty()) {
-        return closed;
-      }
-      for (Object entry : events) {
-        JsonObject event = (JsonObject) entry;
-        if (event.getString("address").equals(Addresses.CLOSED)) {
-          closed.add(event.getJsonObject("body").getString("sessionId"));
-        }
-      }
-      from = page.getLong("nextSeq");
-    }
+    readLog(
+        cluster,
+        from,
+        event -> {
+          if (event.getString("address").equals(Addresses.CLOSED)) {
+            closed.add(event.getJsonObject("body").getString("sessionId"));
+          }
+        });
+    return closed;
   }
 
   /** Every session the tables hold, a page of 1,000 at a time. */
@@ -352,6 +344,24 @@ class ChaosIT {
   private static long replay(
       ThreeNodes cluster, long from, EventContract contract, Map<String, String> opened)
       throws Exception {
+    return readLog(
+        cluster,
+        from,
+        event -> {
+          JsonObject body = event.getJsonObject("body").copy().put("seq", event.getLong("seq"));
+          contract.record(event.getString("address"), body);
+          if (event.getString("address").equals(Addresses.OPENED)) {
+            opened.put(body.getString("sessionId"), body.getString("deviceId"));
+          }
+        });
+  }
+
+  /**
+   * Hands every event of the cluster's log from {@code from} on to {@code each}, in order; fails if
+   * the log overwrote some of them. Returns where the log ends.
+   */
+  private static long readLog(ThreeNodes cluster, long from, Consumer<JsonObject> each)
+      throws Exception {
     while (true) {
       JsonObject page =
           cluster.admin.request(
@@ -363,14 +373,7 @@ class ChaosIT {
       if (events.isEmpty()) {
         return from;
       }
-      for (Object entry : events) {
-        JsonObject event = (JsonObject) entry;
-        JsonObject body = event.getJsonObject("body").copy().put("seq", event.getLong("seq"));
-        contract.record(event.getString("address"), body);
-        if (event.getString("address").equals(Addresses.OPENED)) {
-          opened.put(body.getString("sessionId"), body.getString("deviceId"));
-        }
-      }
+      events.forEach(event -> each.accept((JsonObject) event));
       from = page.getLong("nextSeq");
     }
   }
