@@ -66,7 +66,7 @@ final class SessionOpenings {
     if (fence.isRaised()) {
       return Future.failedFuture(
           new IllegalStateException(
-              "this node is cut off from its cluster: connect to another node"));
+              "this node takes no sessions now (cut off from its cluster, or stopping): connect to another node"));
     }
     long bannedUntil = flapping.bannedUntil(request.deviceId(), clock.millis());
     if (bannedUntil > 0) {
