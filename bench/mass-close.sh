@@ -10,8 +10,6 @@
 #      http +70, bridge +900, mqtt PORT_BASE-5117, Mosquitto PORT_BASE+4884), BROKER_JAVA_OPTS (passed to bin/broker),
 #      ROOT (the checkout whose bin/broker and bench/target/benchmarks.jar run; default this one).
 #      TRANSPORTS (the transports of the cold and warm runs, space-separated; default "tcp mqtt websocket udp").
-# Every broker is started through bin/broker (the JVM flags it ships) with the connect limits lifted: the load
-# generator is one address (docs/configuration.md, limits).
 set -euo pipefail
 root="${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 cd "$root"
@@ -20,31 +18,10 @@ parts="${2:-cold,warm,split,big,storm,mosquitto}"
 out="${OUT:-$root/bench/target/mass-close}"
 base="${PORT_BASE:-9000}"
 jar="$root/bench/target/benchmarks.jar"
-mkdir -p "$out"
-log() { echo "mass-close: $(date -u +%T) $*" >&2; }
-load() { cut -d' ' -f1-3 /proc/loadavg; }
-want() { [[ ",$parts," == *",$1,"* ]]; }
-
-pid=""
-start_broker() {  # a fresh broker through bin/broker, connect limits off
-  env BROKER_LIMITS_CONNECTS_PER_SECOND=0 BROKER_LIMITS_CONNECTS_PER_SECOND_PER_ADDRESS=0 \
-    BROKER_TCP_PORT=$base BROKER_UDP_PORT=$((base + 1)) BROKER_MQTT_PORT=$((base - 5117)) \
-    BROKER_WEBSOCKET_PORT=$((base + 80)) BROKER_BRIDGE_PORT=$((base + 900)) BROKER_HTTP_PORT=$((base + 70)) \
-    bin/broker --conf conf/broker.json > "$out/broker-$1.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 300); do grep -q "ready in" "$out/broker-$1.log" && return 0; sleep 0.2; done
-  log "broker $1 did not start"; exit 1
-}
-start_mosquitto() {
-  printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nmax_connections -1\nlog_dest stderr\nlog_type error\nuser root\n' \
-    $((base + 4884)) > "$out/mosquitto.conf"
-  mosquitto -c "$out/mosquitto.conf" > "$out/mosquitto.log" 2>&1 &
-  pid=$!
-  sleep 1
-}
-stop() { kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; sleep 1; }
-trap stop EXIT
-ours="--tcp-port $base --udp-port $((base + 1)) --mqtt-port $((base - 5117)) --ws-port $((base + 80)) --bridge-port $((base + 900))"
+bench_name=mass-close
+mqtt_port=$((base - 5117))
+mosquitto_port=$((base + 4884))
+. "$root/bench/lib.sh"
 lg() {  # lg NAME ARGS...: one load test; JSON in $out/NAME.json
   local name="$1"; shift
   echo "java -cp bench/target/benchmarks.jar io.sessionbroker.bench.load.LoadGen $* --broker-pid PID" > "$out/$name.cmd"

@@ -16,31 +16,11 @@ parts="${2:-connect,ping,memory,mosquitto}"
 out="${OUT:-$root/bench/target/session-cost}"
 base="${PORT_BASE:-21000}"
 jar="$root/bench/target/benchmarks.jar"
-mkdir -p "$out"
-log() { echo "session-cost: $(date -u +%T) $*" >&2; }
-load() { cut -d' ' -f1-3 /proc/loadavg; }
-want() { [[ ",$parts," == *",$1,"* ]]; }
-
-pid=""
-start_broker() {  # a fresh broker through bin/broker; connect limits off (the load generator is one address)
-  env BROKER_LIMITS_CONNECTS_PER_SECOND=0 BROKER_LIMITS_CONNECTS_PER_SECOND_PER_ADDRESS=0 \
-    BROKER_TCP_PORT=$base BROKER_UDP_PORT=$((base + 1)) BROKER_MQTT_PORT=$((base + 883)) \
-    BROKER_WEBSOCKET_PORT=$((base + 80)) BROKER_BRIDGE_PORT=$((base + 900)) BROKER_HTTP_PORT=$((base + 70)) \
-    bin/broker --conf conf/broker.json > "$out/broker-$1.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 300); do grep -q "ready in" "$out/broker-$1.log" && return 0; sleep 0.2; done
-  log "broker $1 did not start"; exit 1
-}
-start_mosquitto() {
-  printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nmax_connections -1\nlog_dest stderr\nlog_type error\nuser root\n' \
-    $((base - 5116)) > "$out/mosquitto.conf"
-  mosquitto -c "$out/mosquitto.conf" > "$out/mosquitto.log" 2>&1 &
-  pid=$!
-  sleep 1
-}
-stop() { kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; sleep 1; }
-ours="--tcp-port $base --udp-port $((base + 1)) --mqtt-port $((base + 883)) --ws-port $((base + 80)) --bridge-port $((base + 900))"
-mosq="--mqtt-port $((base - 5116)) --bridge-port 0"
+bench_name=session-cost
+mqtt_port=$((base + 883))
+mosquitto_port=$((base - 5116))
+. "$root/bench/lib.sh"
+mosq="--mqtt-port $mosquitto_port --bridge-port 0"
 lg() {  # lg NAME ARGS...: one load test; JSON in $out/NAME.json
   local name="$1"; shift
   echo "java -cp bench/target/benchmarks.jar io.sessionbroker.bench.load.LoadGen $* --broker-pid PID" > "$out/$name.cmd"
