@@ -186,10 +186,19 @@ public final class MergeGuard implements LifecycleListener {
   }
 
   /**
-   * The local sessions the directory no longer names, with the reason of their close: {@code
-   * TAKEN_OVER} where it names another session of the device (the device's newer one), else {@code
-   * NODE_LOST} (the cluster counted this node, or lost track of the session, during the split).
+   * Why local session {@code sessionId} ends after a merge, given its device's directory {@code
+   * entry}: not at all (null) while the entry names it; {@code TAKEN_OVER} where it names another
+   * session of the device (the device's newer one); else {@code NODE_LOST} (the cluster counted
+   * this node, or lost track of the session, during the split).
    */
+  static CloseReason orphanReason(long sessionId, DirectoryEntry entry) {
+    if (entry != null && entry.sessionId == sessionId) {
+      return null;
+    }
+    return entry != null && entry.isHeld() ? CloseReason.TAKEN_OVER : CloseReason.NODE_LOST;
+  }
+
+  /** The local sessions the directory no longer names, with the reason of their close. */
   private Future<Map<Long, CloseReason>> orphans(List<Session> sessions) {
     List<Future<DirectoryEntry>> lookups =
         sessions.stream().map(s -> directory.entry(s.deviceId())).toList();
@@ -199,12 +208,9 @@ public final class MergeGuard implements LifecycleListener {
               Map<Long, CloseReason> orphans = new HashMap<>();
               for (int i = 0; i < sessions.size(); i++) {
                 DirectoryEntry entry = all.resultAt(i);
-                if (entry == null || entry.sessionId != sessions.get(i).id()) {
-                  orphans.put(
-                      sessions.get(i).id(),
-                      entry != null && entry.isHeld()
-                          ? CloseReason.TAKEN_OVER
-                          : CloseReason.NODE_LOST);
+                CloseReason reason = orphanReason(sessions.get(i).id(), entry);
+                if (reason != null) {
+                  orphans.put(sessions.get(i).id(), reason);
                 }
               }
               return orphans;
