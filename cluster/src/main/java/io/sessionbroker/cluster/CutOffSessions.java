@@ -140,20 +140,19 @@ public final class CutOffSessions {
               pending.forEach(close -> ids.add(close.session().sessionId()));
               // Read only after a merge: a stop reads no log (a full ring is 100,000 events), and
               // the directory it trusts then is the cluster's (see above).
-              return LoggedCloses.among(afterMerge ? eventLog : null, ids)
-                  .transform(
-                      logged -> {
-                        if (logged.failed()) {
-                          // Kept for the next call (MergeGuard tries again while any is left).
-                          log.warn(
-                              "withheld_closes_log_unread count={}",
-                              pending.size(),
-                              logged.cause());
-                          executor.execute(() -> withheld.addAll(pending));
-                          return Future.succeededFuture(0);
-                        }
-                        return settleAll(pending, logged.result(), afterMerge);
-                      });
+              Future<Set<String>> loggedCloses =
+                  afterMerge ? LoggedCloses.among(eventLog, ids) : Future.succeededFuture(Set.of());
+              return loggedCloses.transform(
+                  logged -> {
+                    if (logged.failed()) {
+                      // Kept for the next call (MergeGuard tries again while any is left).
+                      log.warn(
+                          "withheld_closes_log_unread count={}", pending.size(), logged.cause());
+                      executor.execute(() -> withheld.addAll(pending));
+                      return Future.succeededFuture(0);
+                    }
+                    return settleAll(pending, logged.result(), afterMerge);
+                  });
             })
         .compose(announced -> announced);
   }
