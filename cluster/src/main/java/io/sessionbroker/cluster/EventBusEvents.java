@@ -38,4 +38,9 @@ public final class EventBusEvents implements SessionEvents {
   public void inbound(Session session, String topic, Object payload, long at) {
     bus.publish(Addresses.INBOUND, SessionJson.inbound(session, nodeId, topic, payload, at));
   }
+
+  @Override
+  public void batch(Runnable work) {
+    pipeline.inOneAppend(work);
+  }
 }

@@ -37,6 +37,9 @@ public final class EventPipeline {
   private List<JsonObject> queued = new ArrayList<>();
   private boolean appending;
 
+  /** Calls of {@link #inOneAppend} running: while above 0, what is handed in waits in the queue. */
+  private int holds;
+
   /** Events handed in so far; an event's index is the count before it. */
   private long handedIn;
 
@@ -68,7 +71,7 @@ public final class EventPipeline {
     synchronized (this) {
       queued.add(new JsonObject().put("address", address).put("body", body));
       handedIn++;
-      if (appending) {
+      if (appending || holds > 0) {
         return;
       }
       appending = true;
@@ -87,7 +90,7 @@ public final class EventPipeline {
         queued.add(new JsonObject().put("address", address).put("body", body));
       }
       handedIn += bodies.size();
-      if (appending || queued.isEmpty()) {
+      if (appending || holds > 0 || queued.isEmpty()) {
         return;
       }
       appending = true;
@@ -95,10 +98,39 @@ public final class EventPipeline {
     drain();
   }
 
+  /**
+   * Runs {@code work} on the calling thread; what it (or any other thread meanwhile) hands in waits
+   * until it returns and then goes out in one append (up to {@link #MAX_BATCH}), in the order
+   * handed in. The session table wraps its eviction tick in this: a mass expiry of 500 sessions was
+   * 500 appends of one event each (the first publish drains at once, on the table's thread, and a
+   * log that answers at once leaves nothing for the next append to gather), each taking the log's
+   * lock and the bus's publish between two closes. Nested calls go out when the outermost returns.
+   */
+  public void inOneAppend(Runnable work) {
+    synchronized (this) {
+      holds++;
+    }
+    try {
+      work.run();
+    } finally {
+      boolean drain;
+      synchronized (this) {
+        holds--;
+        drain = holds == 0 && !appending && !queued.isEmpty();
+        if (drain) {
+          appending = true;
+        }
+      }
+      if (drain) {
+        drain();
+      }
+    }
+  }
+
   private void drain() {
     List<JsonObject> batch;
     synchronized (this) {
-      if (queued.isEmpty()) {
+      if (queued.isEmpty() || holds > 0) {
         appending = false;
         return;
       }

@@ -21,4 +21,14 @@ public interface SessionEvents {
    * none.
    */
   void inbound(Session session, String topic, Object payload, long at);
+
+  /**
+   * Runs {@code work} (on the calling thread, before this returns); the events it hands in may be
+   * held until it returns and then go on together, in the order handed in: a tick's mass expiry
+   * becomes one append to the event log instead of one per close. Called from the session table's
+   * thread. By default each event goes on at once.
+   */
+  default void batch(Runnable work) {
+    work.run();
+  }
 }

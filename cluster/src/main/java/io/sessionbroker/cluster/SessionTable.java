@@ -67,6 +67,9 @@ public final class SessionTable {
 
   private final TableAdmin admin;
 
+  /** Tells the connections of ended sessions; a tick's batch at once, once it is through. */
+  private final ConnectionEnds connectionEnds = new ConnectionEnds();
+
   /** How a hello becomes an open session: the claim, the takeover, the opened event. */
   private final SessionOpenings openings;
 
@@ -250,26 +253,27 @@ public final class SessionTable {
       }
     }
     commands.closed(session, reason);
-    if (log.isDebugEnabled()) {
-      log.debug(
-          "session_closed device={} session={} reason={}",
-          session.deviceId(),
-          session.sessionId(),
-          reason);
-    }
-    try {
-      session.connection().closed(session, reason);
-    } catch (RuntimeException e) {
-      log.warn("connection_close_failed session={}", session.sessionId(), e);
-    }
+    connectionEnds.ended(session, reason);
     return released;
   }
 
-  /** One eviction tick: expires sessions whose deadline has passed, at most a batch of them. */
+  /**
+   * One eviction tick: expires sessions whose deadline has passed, at most a batch of them. A mass
+   * expiry (issue 17) in three steps: the table ends the whole batch, each session's close event
+   * handed in; then their connections are told, in order ({@link ConnectionEnds}: each event loop
+   * gets its share at once, rather than waking at the first close and taking the cores from the
+   * table); then the batch's close events go out in one append ({@link SessionEvents#batch}).
+   */
   public void tick() {
     long now = Math.min(clock.millis(), readingUntil.getAsLong());
-    wheel.advance(
-        now, options.maxEvictionsPerTick(), session -> finish(session, CloseReason.TIMEOUT));
+    events.batch(
+        () ->
+            connectionEnds.holding(
+                () ->
+                    wheel.advance(
+                        now,
+                        options.maxEvictionsPerTick(),
+                        session -> finish(session, CloseReason.TIMEOUT))));
     commands.advance(clock.millis());
   }
 

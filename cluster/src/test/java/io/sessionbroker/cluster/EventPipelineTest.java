@@ -191,4 +191,69 @@ class EventPipelineTest {
                   log.completeNext(); // the second and third; the fourth goes to a third append
                 }));
   }
+
+  /**
+   * Verifies that the events handed in while {@code inOneAppend} runs wait until it returns and
+   * then go out in one append, in order — with a log that answers at once (the standalone
+   * broker's), where each event handed in was an append of its own: a tick's mass expiry of 500
+   * closes was 500 appends.
+   */
+  @Test
+  void eventsHandedInDuringInOneAppendGoOutTogetherInOneAppendInOrder(
+      Vertx vertx, VertxTestContext test) {
+    List<Integer> batchSizes = new ArrayList<>();
+    LocalEventLog local = new LocalEventLog(10_000);
+    EventLog answersAtOnce =
+        new EventLog() {
+          @Override
+          public synchronized Future<Long> append(List<JsonObject> batch) {
+            batchSizes.add(batch.size());
+            return local.append(batch);
+          }
+
+          @Override
+          public Future<JsonObject> read(long fromSeq, int max) {
+            return local.read(fromSeq, max);
+          }
+        };
+    EventPipeline pipeline = new EventPipeline(vertx.eventBus(), answersAtOnce);
+    List<Long> seqs = new ArrayList<>();
+    vertx
+        .eventBus()
+        .<JsonObject>consumer("test.tick", m -> seqs.add(m.body().getLong("seq")))
+        .completion()
+        .onComplete(
+            test.succeeding(
+                registered -> {
+                  // given a pipeline whose log answers at once
+                  // when a tick hands in 500 closes inside one inOneAppend
+                  pipeline.inOneAppend(
+                      () -> {
+                        for (int n = 0; n < 500; n++) {
+                          pipeline.publish("test.tick", new JsonObject().put("n", n));
+                        }
+                        // then nothing has gone out before the work returns
+                        test.verify(() -> assertThat(batchSizes).isEmpty());
+                      });
+                  // then one append of 500, published in order with contiguous seq
+                  test.verify(
+                      () -> {
+                        assertThat(batchSizes).containsExactly(500);
+                        assertThat(pipeline.unwritten()).isLessThanOrEqualTo(500);
+                      });
+                  vertx.setPeriodic(
+                      10,
+                      id -> {
+                        if (seqs.size() == 500) {
+                          vertx.cancelTimer(id);
+                          test.verify(
+                              () -> {
+                                assertThat(seqs).isSorted().first().isEqualTo(0L);
+                                assertThat(seqs.get(499)).isEqualTo(499L);
+                              });
+                          test.completeNow();
+                        }
+                      });
+                }));
+  }
 }

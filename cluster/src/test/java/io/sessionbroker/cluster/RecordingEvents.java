@@ -18,6 +18,11 @@ final class RecordingEvents implements SessionEvents {
 
   final List<Event> events = new ArrayList<>();
 
+  /** For each {@link #batch} call, in order: how many events were handed in inside it. */
+  final List<Integer> batches = new ArrayList<>();
+
+  private int batchDepth;
+
   @Override
   public void opened(Session session, long at) {
     events.add(new Event(Kind.OPENED, session, null, at));
@@ -36,6 +41,20 @@ final class RecordingEvents implements SessionEvents {
   @Override
   public void inbound(Session session, String topic, Object payload, long at) {
     events.add(new Event(Kind.INBOUND, session, null, at));
+  }
+
+  @Override
+  public void batch(Runnable work) {
+    int before = events.size();
+    batchDepth++;
+    try {
+      work.run();
+    } finally {
+      batchDepth--;
+    }
+    if (batchDepth == 0 && events.size() > before) {
+      batches.add(events.size() - before);
+    }
   }
 
   List<Event> closes() {

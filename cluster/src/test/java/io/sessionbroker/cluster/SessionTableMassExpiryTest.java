@@ -96,4 +96,37 @@ class SessionTableMassExpiryTest {
     assertThat(saved.isOpen()).isTrue();
     assertThat(t.events.closes()).hasSize(499);
   }
+
+  /**
+   * Verifies that a tick tells the connections of the sessions it expired only once it has ended
+   * its whole batch (each connection after its own close event), and hands the batch's close events
+   * in inside one {@code SessionEvents.batch}: told one by one, each event loop woke at the batch's
+   * first close and competed with the table for the cores (issue 17).
+   */
+  @Test
+  void aTicksExpiriesReachTheirConnectionsOnceTheWholeBatchHasEnded() {
+    // given: 250 sessions with the same deadline, each connection noting how many closes the table
+    // had handed in when it was told
+    Tables t = new Tables();
+    List<Integer> closesWhenTold = new ArrayList<>();
+    for (int i = 0; i < 250; i++) {
+      t.table
+          .open(
+              new OpenRequest(
+                  "sensor-" + i,
+                  "udp",
+                  "127.0.0.1:5000",
+                  1_000,
+                  null,
+                  (session, reason) -> closesWhenTold.add(t.events.closes().size())))
+          .result();
+    }
+
+    // when: ticks past the deadline
+    t.run(2_000);
+
+    // then: every connection was told after all 250 closes, which came in one batch
+    assertThat(closesWhenTold).hasSize(250).containsOnly(250);
+    assertThat(t.events.batches).containsExactly(250);
+  }
 }
