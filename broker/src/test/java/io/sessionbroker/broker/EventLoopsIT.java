@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Verifies that a node runs as many event loops as {@code node.eventLoops} says (0: {@link
- * EventLoops#count}), and that its listeners serve devices from all of them.
+ * EventLoops#count}), and that its listeners serve devices then.
  */
 @Timeout(90)
 class EventLoopsIT {
