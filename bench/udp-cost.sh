@@ -10,7 +10,9 @@
 # (mvn -Dmaven.test.skip=true package -pl broker,bench -am). PAUSES (heartbeats): udp.readPauseMicros values to
 # measure besides the default, e.g. "0 5000" (heartbeats and fast).
 # Env: PARTS (default heartbeats,connects,memory; also fast: 33,333 heartbeats/s, below), UDP_SESSIONS (memory: default 200000), PER_PROCESS (memory: devices
-# per load-generator process; default one process), HISTO (memory: 0 = no class histogram while held), JOPTS (JVM flags after bin/broker's: -Xmx768m for a million).
+# per load-generator process; default one process), HISTO (memory: 0 = no class histogram while held), JOPTS (JVM flags after bin/broker's: -Xmx768m for a million),
+# PORT_OFFSET (default 3000), RATE and HOLD_S (memory: hellos per second, default 5000; hold, default 60 s), LG_JOPTS (the load
+# generator's JVM flags, e.g. -Xmx3g for a million devices in one process).
 set -u
 out=$1; mkdir -p "$out"; root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 base=${2:-}; new=$out/jars; mkdir -p "$new"
@@ -18,17 +20,18 @@ cp "$root/broker/target/broker.jar" "$root/bench/target/benchmarks.jar" "$new/"
 # the memory flags bin/broker ships, read from it (as bench/run-suite.sh does); JOPTS are added after them
 heap_opts="$(awk '/^heap_opts=\(/,/\)$/' "$root/bin/broker" | tr -s ' \n' ' ' | sed 's/^heap_opts=(//; s/) *$//')"
 pid=""
+offset=${PORT_OFFSET:-3000}
 start() { # start NAME JARDIR [ENV...]
   local name=$1 dir=$2; shift 2
   local conf="$root/conf/broker.json"; [ -f $dir/broker.json ] && conf=$dir/broker.json
   env BROKER_LIMITS_CONNECTS_PER_SECOND=0 BROKER_LIMITS_CONNECTS_PER_SECOND_PER_ADDRESS=0 "$@" \
-    java $heap_opts ${JOPTS:-} -Dbroker.conf="$conf" -jar $dir/broker.jar --port-offset 3000 > $out/$name.log 2>&1 &
+    java $heap_opts ${JOPTS:-} -Dbroker.conf="$conf" -jar $dir/broker.jar --port-offset $offset > $out/$name.log 2>&1 &
   pid=$!
   for i in $(seq 1 150); do grep -q "ready in" $out/$name.log && break; sleep 0.2; done
 }
 stop() { kill $pid; wait $pid; sleep 1; }
 threads() { for t in /proc/$pid/task/*; do echo "$(tr ' ' _ < $t/comm) $(cut -d' ' -f14,15 $t/stat) $(cut -d' ' -f1 $t/schedstat)"; done | awk '{u[$1]+=$2; s[$1]+=$3; n[$1]+=$4} END {for (k in n) print k, u[k], s[k], n[k]}' | sort; }
-lg() { local dir=$1; shift; java -cp $dir/benchmarks.jar io.sessionbroker.bench.load.LoadGen --tcp-port 10000 --udp-port 10001 --mqtt-port 4883 --ws-port 10080 --bridge-port 10900 --broker-pid $pid "$@"; }
+lg() { local dir=$1; shift; java ${LG_JOPTS:-} -cp $dir/benchmarks.jar io.sessionbroker.bench.load.LoadGen --tcp-port $((7000 + offset)) --udp-port $((7001 + offset)) --mqtt-port $((1883 + offset)) --ws-port $((7080 + offset)) --bridge-port $((7900 + offset)) --broker-pid $pid "$@"; }
 heartbeats() { # heartbeats NAME JARDIR [ENV...]
   local name=$1 dir=$2; shift 2
   start $name $dir "$@"
@@ -70,10 +73,16 @@ memory() { # memory NAME JARDIR SESSIONS HOLD [ENV...]
   jcmd $pid GC.class_histogram | awk '/^Total/ {print $3}' > $out/$name-heap-before.txt
   grep VmRSS /proc/$pid/status > $out/$name-rss-before.txt
   # HISTO=0: no class histogram with the sessions held (its full collection stops the broker: heartbeats lost)
-  ( sleep $(( n / 5000 + hold / 2 + 5 )); grep VmRSS /proc/$pid/status > $out/$name-rss-held.txt
+  # held: once the bridge counts all N sessions (or after the planned ramp and half the hold), a quarter of the hold later
+  ( for _ in $(seq 1 $(( (n / ${RATE:-5000} + hold / 2) * 2 ))); do
+      [ "$(python3 "$root/bench/bridge-count.py" 127.0.0.1 $((7900 + offset)) 2>/dev/null \
+        | sed -n 's/.*"total" *: *\([0-9]*\).*/\1/p')" = "$n" ] && break
+      sleep 0.5
+    done
+    sleep $(( hold / 4 )); grep VmRSS /proc/$pid/status > $out/$name-rss-held.txt; jcmd $pid GC.heap_info > $out/$name-heap-info.txt
     if [ "${HISTO:-1}" = 1 ]; then jcmd $pid GC.class_histogram > $out/$name-histo.txt; grep VmRSS /proc/$pid/status > $out/$name-rss-after-histo.txt; fi ) & sub=$!
   echo "$(cut -d' ' -f1-3 /proc/loadavg)" > $out/$name.load
-  lg $dir --transports udp --devices $n ${PER_PROCESS:+--per-process $PER_PROCESS} --rate 5000 --max-pending 1000 --heartbeat-ms 30000 --hold-s $hold --silent 0.001 --prefix u- --json $out/$name.json > $out/$name.txt 2>&1
+  lg $dir --transports udp --devices $n ${PER_PROCESS:+--per-process $PER_PROCESS} --rate ${RATE:-5000} --max-pending 1000 --heartbeat-ms 30000 --hold-s $hold --silent 0.001 --prefix u- --json $out/$name.json > $out/$name.txt 2>&1
   wait $sub
   stop
 }
@@ -94,4 +103,4 @@ if want connects; then
   connects conn-epoll $new
   connects conn-uring $new BROKER_NODE_IO_TRANSPORT=io_uring
 fi
-want memory && memory mem${UDP_SESSIONS:-200000} $new ${UDP_SESSIONS:-200000} 60
+want memory && memory mem${UDP_SESSIONS:-200000} $new ${UDP_SESSIONS:-200000} ${HOLD_S:-60}

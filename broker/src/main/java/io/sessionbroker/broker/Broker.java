@@ -87,7 +87,10 @@ public final class Broker {
   public static Future<Broker> start(BrokerConfig config, Clock clock, Ticker ticker) {
     BrokerMetrics metrics = new BrokerMetrics();
     VertxOptions options =
-        new VertxOptions().setPreferNativeTransport(true).setMetricsOptions(metrics.vertxOptions());
+        new VertxOptions()
+            .setPreferNativeTransport(true)
+            .setEventLoopPoolSize(EventLoops.count(config.eventLoops()))
+            .setMetricsOptions(metrics.vertxOptions());
     Transport transport = IoTransports.choose(config.ioTransport());
     // Before this node's Vert.x exists: the rehearsal shares nothing with the node (Warmup).
     Warmup.Result warmup =

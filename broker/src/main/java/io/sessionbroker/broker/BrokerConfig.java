@@ -56,6 +56,8 @@ import java.util.function.Function;
  * @param warmupCloses {@code node.warmupCloses}: mass-expiry closes rehearsed before the node is
  *     ready ({@link Warmup}); 0 = none
  * @param warmupMaxMs {@code node.warmupMaxMs}: the longest that rehearsal may take
+ * @param eventLoops {@code node.eventLoops}: the node's event-loop threads; 0 = the default of
+ *     {@link EventLoops}
  */
 public record BrokerConfig(
     String nodeId,
@@ -77,7 +79,8 @@ public record BrokerConfig(
     CommandOptions commands,
     String ioTransport,
     int warmupCloses,
-    int warmupMaxMs) {
+    int warmupMaxMs,
+    int eventLoops) {
 
   /** The listeners that may have a TLS port ({@code udp} has none: DTLS is not supported). */
   public static final List<String> TLS_LISTENERS =
@@ -206,7 +209,8 @@ public record BrokerConfig(
             CommandOptions.fromJson(json.getJsonObject("commands", new JsonObject())),
             json.getJsonObject("node", new JsonObject()).getString("ioTransport", "epoll"),
             json.getJsonObject("node", new JsonObject()).getInteger("warmupCloses", 0),
-            json.getJsonObject("node", new JsonObject()).getInteger("warmupMaxMs", 5_000));
+            json.getJsonObject("node", new JsonObject()).getInteger("warmupMaxMs", 5_000),
+            json.getJsonObject("node", new JsonObject()).getInteger("eventLoops", 0));
     config.checkSecurity(authSection.getBoolean("allowInsecure", false));
     return config;
   }

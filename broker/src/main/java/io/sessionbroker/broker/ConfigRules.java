@@ -101,7 +101,8 @@ final class ConfigRules {
           Map.entry("commands.maxInFlightPerDevice", new Range(1, 10_000)),
           Map.entry("cluster.quorum", new Range(1, 1_000)),
           Map.entry("node.warmupCloses", new Range(0, 100_000)),
-          Map.entry("node.warmupMaxMs", new Range(100, 600_000)));
+          Map.entry("node.warmupMaxMs", new Range(100, 600_000)),
+          Map.entry("node.eventLoops", new Range(0, 1_024)));
 
   /** Settings that take one of a few words. */
   static final Map<String, List<String>> CHOICES =
