@@ -211,11 +211,15 @@ public final class Main implements Callable<Integer> {
     for (String listener : broker.listeners()) {
       System.out.println("listening " + listener);
     }
-    System.out.printf(
-        "broker %s ready in %d ms (native transport: %s)%n",
-        broker.nodeId(),
-        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
-        broker.vertx().isNativeTransportEnabled());
+    // One write: printf writes its pieces one by one, and a log line written meanwhile landed in
+    // the
+    // middle of this one ("ready in <log line> 16345 ms"), so whoever waited for it never saw it.
+    System.out.println(
+        String.format(
+            "broker %s ready in %d ms (native transport: %s)",
+            broker.nodeId(),
+            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+            broker.vertx().isNativeTransportEnabled()));
     // A latch, not wait/notify: a stop that is over before this thread gets here must not be
     // missed.
     while (stopped.getCount() > 0) {

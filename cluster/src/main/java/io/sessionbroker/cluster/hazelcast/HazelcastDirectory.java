@@ -1,14 +1,21 @@
 package io.sessionbroker.cluster.hazelcast;
 
+import com.hazelcast.cluster.Member;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import com.hazelcast.partition.Partition;
+import com.hazelcast.partition.PartitionService;
+import com.hazelcast.query.Predicates;
 import io.sessionbroker.cluster.DeviceDirectory;
 import io.sessionbroker.cluster.Session;
 import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -21,9 +28,19 @@ public final class HazelcastDirectory implements DeviceDirectory {
   public static final String MAP_NAME = "sessions.directory";
 
   private final IMap<String, DirectoryEntry> map;
+  private final HazelcastInstance hazelcast;
+
+  /** A key of each partition, by partition id ({@link ReleaseGroups#partitionKeys}). */
+  private final String[] partitionKeys;
 
   public HazelcastDirectory(HazelcastInstance hazelcast) {
     this.map = hazelcast.getMap(MAP_NAME);
+    this.hazelcast = hazelcast;
+    PartitionService partitions = hazelcast.getPartitionService();
+    this.partitionKeys =
+        ReleaseGroups.partitionKeys(
+            partitions.getPartitions().size(),
+            key -> partitions.getPartition(key).getPartitionId());
   }
 
   /** A claim without session details: a node-loss close of this session can name only its ids. */
@@ -73,6 +90,41 @@ public final class HazelcastDirectory implements DeviceDirectory {
   Map<String, ? extends List<DirectoryEntry>> releaseNode(String nodeId) {
     return map.executeOnEntries(
         new DirectoryProcessors.ReleaseNode(nodeId), new DirectoryProcessors.HeldBy(nodeId));
+  }
+
+  /**
+   * As {@link #releaseNode(String)}, on the partitions of {@code group} only (keys from {@link
+   * #releaseGroups}): it answers as soon as those have, not when the slowest partition of the map
+   * has.
+   */
+  Map<String, ? extends List<DirectoryEntry>> releaseNode(String nodeId, Set<String> group) {
+    return map.executeOnEntries(
+        new DirectoryProcessors.ReleaseNode(nodeId),
+        Predicates.multiPartitionPredicate(group, new DirectoryProcessors.HeldBy(nodeId)));
+  }
+
+  /**
+   * Every partition of the map, as partition keys in the groups of {@link ReleaseGroups#byOwner}:
+   * one per member of the cluster as this member sees it now, then the partitions of no such member
+   * (a lost member's, until their backups are promoted).
+   */
+  List<Set<String>> releaseGroups() {
+    Set<UUID> live = new HashSet<>();
+    for (Member member : hazelcast.getCluster().getMembers()) {
+      live.add(member.getUuid());
+    }
+    UUID[] owners = new UUID[partitionKeys.length];
+    for (Partition partition : hazelcast.getPartitionService().getPartitions()) {
+      Member owner = partition.getOwner();
+      owners[partition.getPartitionId()] = owner == null ? null : owner.getUuid();
+    }
+    List<Set<String>> groups = new ArrayList<>();
+    for (List<Integer> group : ReleaseGroups.byOwner(Arrays.asList(owners), live)) {
+      Set<String> keys = new HashSet<>();
+      group.forEach(partition -> keys.add(partitionKeys[partition]));
+      groups.add(keys);
+    }
+    return groups;
   }
 
   /**

@@ -224,40 +224,69 @@ public final class NodeLossWatch implements MembershipListener {
     mergeGuard.cutOff();
   }
 
+  /**
+   * Releases the lost node's entries a group of partitions at a time ({@link ReleaseGroups}), all
+   * groups at once, and hands each group's closes to the event pipeline as soon as that group is
+   * released: the survivors' partitions answer at once, the lost node's own only once their backups
+   * are promoted, and their closes need not wait for those (issue 16).
+   */
   private void announce(String lost) {
     long started = System.nanoTime();
-    vertx
-        .<Map<String, ? extends List<DirectoryEntry>>>executeBlocking(
-            () -> directory.releaseNode(lost), false)
-        .onSuccess(
-            released -> {
-              log.info(
-                  "node_lost_released node={} devices={} ms={}",
-                  lost,
-                  released.size(),
-                  (System.nanoTime() - started) / 1_000_000);
-              // Handed in a full append at a time while the rest are built: the first append
-              // and its publication run while the next closes are built (issue 16).
+    List<Future<Integer>> groups = new ArrayList<>();
+    for (Set<String> group : directory.releaseGroups()) {
+      groups.add(
+          vertx
+              .<Map<String, ? extends List<DirectoryEntry>>>executeBlocking(
+                  () -> directory.releaseNode(lost, group), false)
+              .map(
+                  released -> {
+                    log.info(
+                        "node_lost_released node={} partitions={} devices={} ms={}",
+                        lost,
+                        group.size(),
+                        released.size(),
+                        (System.nanoTime() - started) / 1_000_000);
+                    return publish(released);
+                  }));
+    }
+    Future.join(groups)
+        .onComplete(
+            done -> {
               int announced = 0;
-              List<JsonObject> closes = new ArrayList<>();
-              for (Map.Entry<String, ? extends List<DirectoryEntry>> device : released.entrySet()) {
-                for (DirectoryEntry entry : device.getValue()) {
-                  closes.add(entry.nodeLostEvent(device.getKey(), localNodeId, clock.millis()));
-                  if (closes.size() == EventPipeline.MAX_BATCH) {
-                    pipeline.publishAll(Addresses.CLOSED, closes);
-                    announced += closes.size();
-                    closes = new ArrayList<>();
-                  }
+              for (Future<Integer> group : groups) {
+                if (group.succeeded()) {
+                  announced += group.result();
+                } else {
+                  log.error("node_lost_cleanup_failed node={}", lost, group.cause());
                 }
               }
-              pipeline.publishAll(Addresses.CLOSED, closes);
-              announced += closes.size();
               log.info(
                   "node_lost node={} sessions_announced={} ms={}",
                   lost,
                   announced,
                   (System.nanoTime() - started) / 1_000_000);
-            })
-        .onFailure(e -> log.error("node_lost_cleanup_failed node={}", lost, e));
+            });
+  }
+
+  /**
+   * Builds the {@code NODE_LOST} close of every released session and hands them to the pipeline a
+   * full append (1,000) at a time while the rest are built, so that the first append and its
+   * publication run meanwhile; returns how many.
+   */
+  private int publish(Map<String, ? extends List<DirectoryEntry>> released) {
+    int announced = 0;
+    List<JsonObject> closes = new ArrayList<>();
+    for (Map.Entry<String, ? extends List<DirectoryEntry>> device : released.entrySet()) {
+      for (DirectoryEntry entry : device.getValue()) {
+        closes.add(entry.nodeLostEvent(device.getKey(), localNodeId, clock.millis()));
+        if (closes.size() == EventPipeline.MAX_BATCH) {
+          pipeline.publishAll(Addresses.CLOSED, closes);
+          announced += closes.size();
+          closes = new ArrayList<>();
+        }
+      }
+    }
+    pipeline.publishAll(Addresses.CLOSED, closes);
+    return announced + closes.size();
   }
 }

@@ -154,6 +154,12 @@ class HazelcastDirectoryIT {
     assertThat(await(directories.get(1).claim("stale-device", 3, "node-1")).epoch()).isEqualTo(3);
   }
 
+  /**
+   * Verifies that two survivors releasing a lost member's entries at the same time, each by its
+   * groups of partitions as {@code NodeLossWatch} does ({@link HazelcastDirectory#releaseGroups}),
+   * get each of its sessions back exactly once between them, owed closes included, and nothing
+   * else.
+   */
   @Test
   void survivorsReleasingALostNodeConcurrentlyGetEachSessionExactlyOnce() throws Exception {
     // given: a fourth member holds 300 devices, 50 of which reconnected to a survivor before the
@@ -181,12 +187,12 @@ class HazelcastDirectoryIT {
     Callable<Map<String, ? extends List<DirectoryEntry>>> release0 =
         () -> {
           go.await();
-          return directories.get(0).releaseNode(lost);
+          return releaseByGroups(directories.get(0), lost);
         };
     Callable<Map<String, ? extends List<DirectoryEntry>>> release1 =
         () -> {
           go.await();
-          return directories.get(1).releaseNode(lost);
+          return releaseByGroups(directories.get(1), lost);
         };
     Future<Map<String, ? extends List<DirectoryEntry>>> a = threads.submit(release0);
     Future<Map<String, ? extends List<DirectoryEntry>>> b = threads.submit(release1);
@@ -207,6 +213,30 @@ class HazelcastDirectoryIT {
     }
     assertThat(await(directories.get(2).entry("kept-7")).sessionId).isEqualTo(30_007);
     assertThat(await(directories.get(2).entry("lost-99")).isHeld()).isFalse();
+  }
+
+  /** Releases {@code lost}'s entries a group of partitions at a time, the groups at once. */
+  private static Map<String, List<DirectoryEntry>> releaseByGroups(
+      HazelcastDirectory directory, String lost) throws Exception {
+    List<Set<String>> groups = directory.releaseGroups();
+    ExecutorService threads = Executors.newFixedThreadPool(groups.size());
+    try {
+      List<Future<Map<String, ? extends List<DirectoryEntry>>>> released = new ArrayList<>();
+      for (Set<String> group : groups) {
+        released.add(threads.submit(() -> directory.releaseNode(lost, group)));
+      }
+      Map<String, List<DirectoryEntry>> all = new HashMap<>();
+      for (Future<Map<String, ? extends List<DirectoryEntry>>> group : released) {
+        group
+            .get(60, TimeUnit.SECONDS)
+            .forEach(
+                (device, entries) ->
+                    all.computeIfAbsent(device, d -> new ArrayList<>()).addAll(entries));
+      }
+      return all;
+    } finally {
+      threads.shutdown();
+    }
   }
 
   private static void collect(

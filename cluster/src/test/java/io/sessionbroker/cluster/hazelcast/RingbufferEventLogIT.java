@@ -111,6 +111,35 @@ class RingbufferEventLogIT {
   }
 
   /**
+   * Verifies that each entry is stored as itself with its append's id as the last field (what a
+   * reader drops again), an empty entry too, and that the entries handed in are left as they were.
+   */
+  @Test
+  void storesEachEntryAsItselfWithItsAppendIdLast() throws Exception {
+    // given: an entry with a nested body and characters JSON escapes, and an empty one
+    JsonObject entry =
+        new JsonObject()
+            .put("address", "sessions.closed")
+            .put("body", new JsonObject().put("deviceId", "d\"1/\\").put("n", 1));
+    JsonObject empty = new JsonObject();
+
+    // when
+    long first = await(logA.append(List.of(entry, empty)));
+
+    // then
+    JsonObject stored = new JsonObject(ringA.readOne(first));
+    assertThat(List.copyOf(stored.fieldNames()))
+        .containsExactly("address", "body", RingbufferEventLog.APPEND);
+    assertThat(stored.getString(RingbufferEventLog.APPEND)).endsWith("/0");
+    stored.remove(RingbufferEventLog.APPEND);
+    assertThat(stored).isEqualTo(entry);
+    JsonObject storedEmpty = new JsonObject(ringA.readOne(first + 1));
+    assertThat(List.copyOf(storedEmpty.fieldNames())).containsExactly(RingbufferEventLog.APPEND);
+    assertThat(entry.fieldNames()).containsExactly("address", "body");
+    assertThat(empty.isEmpty()).isTrue();
+  }
+
+  /**
    * Verifies that a batch stored twice — what Hazelcast's retry of an append does when the ring's
    * owner dies after applying it — reads back once, whether the reader starts before the first copy
    * or inside the second.
