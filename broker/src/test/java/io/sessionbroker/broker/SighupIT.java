@@ -44,8 +44,13 @@ class SighupIT {
     conf.getJsonObject("udp").put("port", 0);
     conf.getJsonObject("mqtt").put("enabled", false);
     conf.getJsonObject("websocket").put("enabled", false);
-    conf.getJsonObject("bridge").put("port", BrokerHarness.freePort());
-    conf.getJsonObject("http").put("port", BrokerHarness.freePort());
+    // with tls set, the bridge and HTTP listen on their TLS ports too: never the shipped ones here
+    conf.getJsonObject("bridge")
+        .put("port", BrokerHarness.freePort())
+        .put("tlsPort", BrokerHarness.freePort());
+    conf.getJsonObject("http")
+        .put("port", BrokerHarness.freePort())
+        .put("tlsPort", BrokerHarness.freePort());
     Path file = dir.resolve("broker.json");
     Files.writeString(file, conf.encodePrettily());
     Path log = dir.resolve("broker.log");
