@@ -44,8 +44,10 @@ class SighupIT {
     conf.getJsonObject("udp").put("port", 0);
     conf.getJsonObject("mqtt").put("enabled", false);
     conf.getJsonObject("websocket").put("enabled", false);
-    conf.getJsonObject("bridge").put("port", BrokerHarness.freePort());
-    conf.getJsonObject("http").put("port", BrokerHarness.freePort());
+    // no TLS ports of their own: with a certificate configured they would bind the shipped fixed
+    // ports (7943, 7445), which another broker on the machine may hold
+    conf.getJsonObject("bridge").put("port", BrokerHarness.freePort()).put("tlsPort", -1);
+    conf.getJsonObject("http").put("port", BrokerHarness.freePort()).put("tlsPort", -1);
     Path file = dir.resolve("broker.json");
     Files.writeString(file, conf.encodePrettily());
     Path log = dir.resolve("broker.log");
