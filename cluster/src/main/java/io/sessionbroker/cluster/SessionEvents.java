@@ -1,5 +1,7 @@
 package io.sessionbroker.cluster;
 
+import io.vertx.core.Future;
+
 /**
  * Where the session table announces what happens to sessions. The broker publishes these on the
  * event bus ({@code sessions.opened}, {@code sessions.closed}, {@code sessions.rejected}, {@code
@@ -21,4 +23,12 @@ public interface SessionEvents {
    * none.
    */
   void inbound(Session session, String topic, Object payload, long at);
+
+  /**
+   * Completes once every event announced so far is in the event log (past its append: {@link
+   * EventPipeline#appended}); where nothing is logged (a test's recorder), at once.
+   */
+  default Future<Void> logged() {
+    return Future.succeededFuture();
+  }
 }

@@ -229,18 +229,23 @@ public final class NodeLossWatch implements MembershipListener {
     vertx
         .<Map<String, ? extends List<DirectoryEntry>>>executeBlocking(
             () -> directory.releaseNode(lost), false)
-        .onSuccess(
+        .compose(
             released -> {
               log.info(
                   "node_lost_released node={} devices={} ms={}",
                   lost,
                   released.size(),
                   (System.nanoTime() - started) / 1_000_000);
+              return StopLeftovers.unannounced(pipeline.eventLog(), lost, released)
+                  .recover(e -> everyOne(lost, released, e));
+            })
+        .onSuccess(
+            released -> {
               // Handed in a full append at a time while the rest are built: the first append
               // and its publication run while the next closes are built (issue 16).
               int announced = 0;
               List<JsonObject> closes = new ArrayList<>();
-              for (Map.Entry<String, ? extends List<DirectoryEntry>> device : released.entrySet()) {
+              for (Map.Entry<String, List<DirectoryEntry>> device : released.entrySet()) {
                 for (DirectoryEntry entry : device.getValue()) {
                   closes.add(entry.nodeLostEvent(device.getKey(), localNodeId, clock.millis()));
                   if (closes.size() == EventPipeline.MAX_BATCH) {
@@ -259,5 +264,20 @@ public final class NodeLossWatch implements MembershipListener {
                   (System.nanoTime() - started) / 1_000_000);
             })
         .onFailure(e -> log.error("node_lost_cleanup_failed node={}", lost, e));
+  }
+
+  /**
+   * Every released session, when the log that tells which of a stop's marked sessions were
+   * announced cannot be read: a second close for some is better than none for all.
+   */
+  static Future<Map<String, List<DirectoryEntry>>> everyOne(
+      String lost, Map<String, ? extends List<DirectoryEntry>> released, Throwable cause) {
+    log.error(
+        "node_lost_log_unread node={}: announcing every released session, a stop's among them",
+        lost,
+        cause);
+    Map<String, List<DirectoryEntry>> all = new java.util.LinkedHashMap<>();
+    released.forEach((device, entries) -> all.put(device, List.copyOf(entries)));
+    return Future.succeededFuture(all);
   }
 }
