@@ -407,6 +407,11 @@ def main():
             else:
                 node.signal(signal.SIGTERM)
                 node.proc.wait(timeout=120)
+                if "broker_stop_failed" in open(node.log, errors="replace").read():
+                    # the stop overran its bound and the process exited half-way: what it had not
+                    # announced is the survivors' to announce NODE_LOST, as for a crash (docs/cluster.md)
+                    faulted.add(node.node_id)
+                    fault += " (stop overran)"
                 node.start()
                 node.await_ready()
             await_whole(nodes)

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -183,6 +184,7 @@ public final class Main implements Callable<Integer> {
       return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);
+    AtomicBoolean failed = new AtomicBoolean();
     Runnable stop =
         () -> {
           try {
@@ -190,6 +192,13 @@ public final class Main implements Callable<Integer> {
             long bound = 30_000L + config.shutdownMaxDrainMs() + config.shutdownGraceMs();
             broker.stop().await(bound, TimeUnit.MILLISECONDS);
           } catch (Exception e) {
+            // The process exits all the same (exit code 0, as before: the node is gone). Nothing is
+            // lost by that: the stop
+            // releases a session's directory entry only once its close is in the event log, so the
+            // sessions it did not finish are still the node's in the directory, and the others
+            // announce them NODE_LOST when it leaves, as for a crash (docs/cluster.md, "A stop that
+            // overruns").
+            failed.set(true);
             LoggerFactory.getLogger(Main.class).error("broker_stop_failed", e);
           } finally {
             stopped.countDown();
@@ -228,6 +237,10 @@ public final class Main implements Callable<Integer> {
       } catch (InterruptedException e) {
         // only a stop ends the node
       }
+    }
+    if (failed.get()) {
+      System.out.println("broker " + broker.nodeId() + " stop overran its bound: exiting");
+      return 0;
     }
     System.out.println("broker " + broker.nodeId() + " stopped");
     return 0;

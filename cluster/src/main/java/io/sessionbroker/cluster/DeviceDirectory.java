@@ -29,6 +29,18 @@ public interface DeviceDirectory {
   Future<Boolean> release(String deviceId, long sessionId);
 
   /**
+   * Whether the directory still names {@code sessionId} for {@code deviceId} (as holder or owed a
+   * close), marking it, if so, as being closed by its own node: what a stopping node asks before it
+   * announces a close it made, keeping the entry until that close is in the event log ({@link
+   * CutOffSessions#settleWithheld}). Then a node that dies before its {@link #release} leaves the
+   * entry to the survivors, who announce the session unless the log has its close. The standalone
+   * directory has no survivors to tell: it only answers.
+   */
+  default Future<Boolean> closing(String deviceId, long sessionId) {
+    return holder(deviceId).map(holder -> holder != null && holder.sessionId() == sessionId);
+  }
+
+  /**
    * Who holds {@code deviceId} now, or null: where a command to the device goes. Read only, and
    * only per command: never on the heartbeat path.
    */

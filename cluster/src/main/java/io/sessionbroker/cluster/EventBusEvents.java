@@ -1,5 +1,6 @@
 package io.sessionbroker.cluster;
 
+import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
 
 /**
@@ -27,6 +28,11 @@ public final class EventBusEvents implements SessionEvents {
   @Override
   public void closed(Session session, CloseReason reason, long at) {
     pipeline.publish(Addresses.CLOSED, CloseEvent.of(session, nodeId, reason, at).toJson());
+  }
+
+  @Override
+  public Future<Void> logged() {
+    return pipeline.appended();
   }
 
   @Override

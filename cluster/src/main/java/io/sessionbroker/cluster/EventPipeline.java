@@ -55,6 +55,9 @@ public final class EventPipeline {
   /** Waiting until {@link #writtenUpTo} reaches their target. */
   private final List<Waiter> waiters = new ArrayList<>();
 
+  /** Waiting until {@link #publishing} (events past their append) reaches their target. */
+  private final List<Waiter> appendWaiters = new ArrayList<>();
+
   private record Waiter(long upTo, Promise<Void> promise) {}
 
   public EventPipeline(EventBus bus, EventLog eventLog) {
@@ -178,9 +181,12 @@ public final class EventPipeline {
    */
   private void publishOnBus(String address, JsonObject body) {
     long index;
+    List<Promise<Void>> appended;
     synchronized (this) { // one append's callback at a time, but on whichever thread answered it
       index = publishing++;
+      appended = appendWaiters.isEmpty() ? List.of() : reached(appendWaiters, publishing);
     }
+    appended.forEach(Promise::complete);
     Future<Void> written;
     try {
       written = bus.publisher(address).write(body);
@@ -192,7 +198,7 @@ public final class EventPipeline {
   }
 
   private void written(long index) {
-    List<Promise<Void>> done = new ArrayList<>();
+    List<Promise<Void>> done;
     synchronized (this) {
       if (index != writtenUpTo) {
         writtenAhead.add(index);
@@ -203,15 +209,22 @@ public final class EventPipeline {
         writtenAhead.pollFirst();
         writtenUpTo++;
       }
-      for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
-        Waiter waiter = it.next();
-        if (waiter.upTo() <= writtenUpTo) {
-          done.add(waiter.promise());
-          it.remove();
-        }
-      }
+      done = reached(waiters, writtenUpTo);
     }
     done.forEach(Promise::complete);
+  }
+
+  /** Removes and returns the waiters of {@code list} whose target {@code count} has reached. */
+  private static List<Promise<Void>> reached(List<Waiter> list, long count) {
+    List<Promise<Void>> done = new ArrayList<>();
+    for (Iterator<Waiter> it = list.iterator(); it.hasNext(); ) {
+      Waiter waiter = it.next();
+      if (waiter.upTo() <= count) {
+        done.add(waiter.promise());
+        it.remove();
+      }
+    }
+    return done;
   }
 
   /** How many events have been handed in since this pipeline was made; safe from any thread. */
@@ -222,6 +235,25 @@ public final class EventPipeline {
   /** Events handed in and not yet written by the bus; safe from any thread. */
   public synchronized long unwritten() {
     return handedIn - writtenUpTo;
+  }
+
+  /**
+   * Completes once every event handed in before this call is past its append: in the event log (or
+   * its append failed, logged as {@code event_log_append_failed}) and handed to the bus; at once if
+   * there is none; safe from any thread. What a stopping node waits for before it releases the
+   * directory entries of the sessions whose closes it handed in ({@link CutOffSessions}): a node
+   * that dies after that leaves no session without its close in the log.
+   */
+  public Future<Void> appended() {
+    Promise<Void> promise = Promise.promise();
+    synchronized (this) {
+      if (publishing < handedIn) {
+        appendWaiters.add(new Waiter(handedIn, promise));
+        return promise.future();
+      }
+    }
+    promise.complete();
+    return promise.future();
   }
 
   /**

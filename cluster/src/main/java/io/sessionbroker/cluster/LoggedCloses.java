@@ -16,8 +16,11 @@ import java.util.Set;
  * longer naming sessions of a node that nobody had counted lost (they ended with no close at all).
  * The event log keeps both halves' events through a merge ({@code EventLogMergePolicy}), so a close
  * announced anywhere is in it, as long as the ring has not overwritten it.
+ *
+ * <p>Survivors read it too, for the entries a stopping node marked {@code closing} and did not live
+ * to release ({@code StopLeftovers}).
  */
-final class LoggedCloses {
+public final class LoggedCloses {
 
   /** Events read per page: a Hazelcast ringbuffer reads at most 1,000 at a time. */
   static final int PAGE = 1_000;
@@ -29,7 +32,7 @@ final class LoggedCloses {
    * {@code sessions.closed} event in {@code log}, read from its oldest entry to its end. No log
    * (standalone, where nothing is ever withheld): none.
    */
-  static Future<Set<String>> among(EventLog log, Set<String> sessionIds) {
+  public static Future<Set<String>> among(EventLog log, Set<String> sessionIds) {
     Set<String> found = new HashSet<>();
     if (log == null || sessionIds.isEmpty()) {
       return Future.succeededFuture(found);

@@ -1,5 +1,7 @@
 package io.sessionbroker.cluster;
 
+import io.vertx.core.Future;
+
 /**
  * Where the session table announces what happens to sessions. The broker publishes these on the
  * event bus ({@code sessions.opened}, {@code sessions.closed}, {@code sessions.rejected}, {@code
@@ -30,5 +32,13 @@ public interface SessionEvents {
    */
   default void batch(Runnable work) {
     work.run();
+  }
+
+  /**
+   * Completes once every event announced so far is in the event log (past its append: {@link
+   * EventPipeline#appended}); where nothing is logged (a test's recorder), at once.
+   */
+  default Future<Void> logged() {
+    return Future.succeededFuture();
   }
 }

@@ -293,11 +293,13 @@ public final class SessionTable {
    * entry behind).
    *
    * <p>Each SHUTDOWN is announced only if the directory still names that session when this node
-   * releases it, as for closes withheld while cut off: a node that woke from a freeze and rejoined
-   * may still hold sessions the majority announced {@code NODE_LOST} while it was gone, until its
-   * merge settles them; a SIGTERM in that window published a second close for each (the long chaos
-   * run: 1,034 sessions closed NODE_LOST then SHUTDOWN). The release is atomic per entry, so
-   * exactly one of the two announces.
+   * marks its entry closing, as for closes withheld while cut off: a node that woke from a freeze
+   * and rejoined may still hold sessions the majority announced {@code NODE_LOST} while it was
+   * gone, until its merge settles them; a SIGTERM in that window published a second close for each
+   * (the long chaos run: 1,034 sessions closed NODE_LOST then SHUTDOWN). The mark is atomic per
+   * entry, as the majority's release is, so exactly one of the two announces; the entry is released
+   * once the close is in the event log, so a stop that dies half-way loses none ({@link
+   * CutOffSessions#settleWithheld}).
    */
   public Future<Integer> shutdown() {
     return onTable(

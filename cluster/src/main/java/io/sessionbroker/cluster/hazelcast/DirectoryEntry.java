@@ -39,6 +39,14 @@ public final class DirectoryEntry implements Serializable {
   final List<DirectoryEntry> owed;
 
   /**
+   * Set by the holding node's stop ({@link DirectoryProcessors.Closing}) before it hands the
+   * session's close to its event pipeline; the entry is released once that close is in the event
+   * log. A survivor that finds it set (the stop died in between) announces the session only if the
+   * log has no close of it ({@link StopLeftovers}).
+   */
+  final boolean closing;
+
+  /**
    * The one constructor; entries are made by the factories and copies below, which name what they
    * set.
    */
@@ -51,7 +59,8 @@ public final class DirectoryEntry implements Serializable {
       long connectedAt,
       int timeoutMs,
       String will,
-      List<DirectoryEntry> owed) {
+      List<DirectoryEntry> owed,
+      boolean closing) {
     this.sessionId = sessionId;
     this.nodeId = nodeId;
     this.epoch = epoch;
@@ -61,6 +70,7 @@ public final class DirectoryEntry implements Serializable {
     this.timeoutMs = timeoutMs;
     this.will = will;
     this.owed = owed;
+    this.closing = closing;
   }
 
   /**
@@ -77,7 +87,8 @@ public final class DirectoryEntry implements Serializable {
         session.connectedAt(),
         session.timeoutMs(),
         session.will() == null ? null : session.will().encode(),
-        List.of());
+        List.of(),
+        false);
   }
 
   /** An entry as {@link DirectoryEntrySerializer} read it back. */
@@ -90,19 +101,20 @@ public final class DirectoryEntry implements Serializable {
       long connectedAt,
       int timeoutMs,
       String will,
-      List<DirectoryEntry> owed) {
+      List<DirectoryEntry> owed,
+      boolean closing) {
     return new DirectoryEntry(
-        sessionId, nodeId, epoch, transport, remote, connectedAt, timeoutMs, will, owed);
+        sessionId, nodeId, epoch, transport, remote, connectedAt, timeoutMs, will, owed, closing);
   }
 
   /** A claimant known by its ids only: a node-loss close of it can name nothing else. */
   static DirectoryEntry idsOnly(long sessionId, String nodeId) {
-    return new DirectoryEntry(sessionId, nodeId, 0, null, null, 0, 0, null, List.of());
+    return new DirectoryEntry(sessionId, nodeId, 0, null, null, 0, 0, null, List.of(), false);
   }
 
   /** A device's entry with no holder at {@code epoch}, still owing the closes in {@code owed}. */
   static DirectoryEntry tombstone(long epoch, List<DirectoryEntry> owed) {
-    return new DirectoryEntry(0, null, epoch, null, null, 0, 0, null, owed);
+    return new DirectoryEntry(0, null, epoch, null, null, 0, 0, null, owed, false);
   }
 
   /**
@@ -141,7 +153,22 @@ public final class DirectoryEntry implements Serializable {
   /** This holder at {@code newEpoch}, owing {@code newOwed}. */
   private DirectoryEntry withEpochAndOwed(long newEpoch, List<DirectoryEntry> newOwed) {
     return new DirectoryEntry(
-        sessionId, nodeId, newEpoch, transport, remote, connectedAt, timeoutMs, will, newOwed);
+        sessionId,
+        nodeId,
+        newEpoch,
+        transport,
+        remote,
+        connectedAt,
+        timeoutMs,
+        will,
+        newOwed,
+        closing);
+  }
+
+  /** This entry marked {@link #closing}: its node's stop is announcing its close. */
+  DirectoryEntry markedClosing() {
+    return new DirectoryEntry(
+        sessionId, nodeId, epoch, transport, remote, connectedAt, timeoutMs, will, owed, true);
   }
 
   /** The entry once its holder is gone: keeps the epoch and whatever is still owed. */

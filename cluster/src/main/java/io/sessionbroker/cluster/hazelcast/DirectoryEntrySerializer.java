@@ -34,6 +34,7 @@ public final class DirectoryEntrySerializer implements StreamSerializer<Director
     out.writeLong(entry.connectedAt);
     out.writeInt(entry.timeoutMs);
     out.writeString(entry.will);
+    out.writeBoolean(entry.closing);
     out.writeInt(entry.owed.size());
     for (DirectoryEntry owed : entry.owed) {
       write(out, owed);
@@ -50,6 +51,7 @@ public final class DirectoryEntrySerializer implements StreamSerializer<Director
     long connectedAt = in.readLong();
     int timeoutMs = in.readInt();
     String will = in.readString();
+    boolean closing = in.readBoolean();
     int owedCount = in.readInt();
     List<DirectoryEntry> owed = new ArrayList<>(owedCount);
     for (int i = 0; i < owedCount; i++) {
@@ -64,6 +66,7 @@ public final class DirectoryEntrySerializer implements StreamSerializer<Director
         connectedAt,
         timeoutMs,
         will,
-        List.copyOf(owed));
+        List.copyOf(owed),
+        closing);
   }
 }

@@ -77,6 +77,45 @@ final class DirectoryProcessors {
   }
 
   /**
+   * Marks the entry of {@code sessionId} {@link DirectoryEntry#closing} if the device's entry still
+   * names it, as holder or owed a close; returns whether it does. Used by a stopping node before it
+   * hands the session's close to its event pipeline: the mark decides, atomically per entry, that
+   * this node's close goes out and not a survivor's {@code NODE_LOST} (as the release decided
+   * before), and the entry stays until the close is in the event log. Running it twice (Hazelcast
+   * retries an operation whose member left) answers the same.
+   */
+  static final class Closing implements EntryProcessor<String, DirectoryEntry, Boolean> {
+
+    private static final long serialVersionUID = 1L;
+    private final long sessionId;
+
+    Closing(long sessionId) {
+      this.sessionId = sessionId;
+    }
+
+    @Override
+    public Boolean process(Map.Entry<String, DirectoryEntry> entry) {
+      DirectoryEntry current = entry.getValue();
+      if (current == null) {
+        return false;
+      }
+      if (current.isHeld() && current.sessionId == sessionId) {
+        entry.setValue(current.markedClosing());
+        return true;
+      }
+      for (int i = 0; i < current.owed.size(); i++) {
+        if (current.owed.get(i).sessionId == sessionId) {
+          ArrayList<DirectoryEntry> owed = new ArrayList<>(current.owed);
+          owed.set(i, owed.get(i).markedClosing());
+          entry.setValue(current.withOwed(owed));
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
+  /**
    * Releases whatever the lost node held — the holder and any owed close — and returns those
    * sessions, or null if there were none. Several survivors run it at once; each session comes back
    * to exactly one of them.

@@ -73,6 +73,12 @@ public final class HazelcastDirectory implements DeviceDirectory {
   }
 
   @Override
+  public Future<Boolean> closing(String deviceId, long sessionId) {
+    return Future.fromCompletionStage(
+        map.submitToKey(deviceId, new DirectoryProcessors.Closing(sessionId)));
+  }
+
+  @Override
   public Future<Holder> holder(String deviceId) {
     return entry(deviceId)
         .map(

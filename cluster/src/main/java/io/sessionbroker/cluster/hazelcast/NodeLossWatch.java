@@ -238,7 +238,7 @@ public final class NodeLossWatch implements MembershipListener {
           vertx
               .<Map<String, ? extends List<DirectoryEntry>>>executeBlocking(
                   () -> directory.releaseNode(lost, group), false)
-              .map(
+              .compose(
                   released -> {
                     log.info(
                         "node_lost_released node={} partitions={} devices={} ms={}",
@@ -246,8 +246,10 @@ public final class NodeLossWatch implements MembershipListener {
                         group.size(),
                         released.size(),
                         (System.nanoTime() - started) / 1_000_000);
-                    return publish(released);
-                  }));
+                    return StopLeftovers.unannounced(pipeline.eventLog(), lost, released)
+                        .recover(e -> everyOne(lost, released, e));
+                  })
+              .map(this::publish));
     }
     Future.join(groups)
         .onComplete(
@@ -288,5 +290,20 @@ public final class NodeLossWatch implements MembershipListener {
     }
     pipeline.publishAll(Addresses.CLOSED, closes);
     return announced + closes.size();
+  }
+
+  /**
+   * Every released session, when the log that tells which of a stop's marked sessions were
+   * announced cannot be read: a second close for some is better than none for all.
+   */
+  static Future<Map<String, List<DirectoryEntry>>> everyOne(
+      String lost, Map<String, ? extends List<DirectoryEntry>> released, Throwable cause) {
+    log.error(
+        "node_lost_log_unread node={}: announcing every released session, a stop's among them",
+        lost,
+        cause);
+    Map<String, List<DirectoryEntry>> all = new java.util.LinkedHashMap<>();
+    released.forEach((device, entries) -> all.put(device, List.copyOf(entries)));
+    return Future.succeededFuture(all);
   }
 }

@@ -60,10 +60,14 @@ final class OrphanSweep {
     return vertx
         .<Map<String, ? extends List<DirectoryEntry>>>executeBlocking(
             () -> directory.releaseAbsent(present), false)
+        .compose(
+            released ->
+                StopLeftovers.unannounced(pipeline.eventLog(), "(absent)", released)
+                    .recover(e -> NodeLossWatch.everyOne("(absent)", released, e)))
         .map(
             released -> {
               int announced = 0;
-              for (Map.Entry<String, ? extends List<DirectoryEntry>> device : released.entrySet()) {
+              for (Map.Entry<String, List<DirectoryEntry>> device : released.entrySet()) {
                 for (DirectoryEntry entry : device.getValue()) {
                   pipeline.publish(
                       Addresses.CLOSED,
