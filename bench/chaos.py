@@ -413,6 +413,7 @@ def main():
         while len(devices.live) < args.devices and time.time() - t0 < 300:
             time.sleep(1)
         print(f"chaos seed={args.seed} devices={len(devices.live)} connected", flush=True)
+        print(f"/ready of node 0: {json.dumps(nodes[0].ready())}", flush=True)
         began, k, safe_waits = time.time(), 0, []
         while (time.time() - began < args.minutes * 60) if args.minutes else k < args.faults:
             waited = await_safe(nodes)
