@@ -5,7 +5,9 @@ Usage: bench/chaos.py [--seed N] [--devices N] [--faults N | --minutes M] [--par
 
 Starts three `bin/broker --cluster` nodes (port offsets 20000/20100/20200, a cluster name of their own), connects
 N TCP devices spread over them (a device whose connection closes reconnects to a random node), then applies a
-seeded random sequence of faults, one at a time, each followed by waiting until the cluster is whole again:
+seeded random sequence of faults, one at a time, each followed by waiting until the cluster is whole again,
+and each (and the final check) preceded by waiting until every node's GET /ready says partitionsSafe (backups in
+sync; a run whose partitions stay unsafe for 180 s fails with that message):
 SIGKILL + restart, SIGSTOP for 3-10 s + SIGCONT, graceful restart (SIGTERM + start). Then quiet: it waits until
 every device is connected and reads the cluster's whole event log (sessions.admin.events) and session list, and
 checks: every session opened once and closed at most once, after its open; every session without a close is
@@ -184,6 +186,17 @@ class Node:
     def signal(self, sig):
         self.proc.send_signal(sig)
 
+    @property
+    def http(self):
+        return 7070 + OFFSETS[self.index]
+
+    def ready(self):
+        """GET /ready on the node's HTTP listener (on the node's own loopback: inside its namespace)."""
+        wrapper = ["ip", "netns", "exec", self.net.ns(self.index)] if self.net else []
+        result = subprocess.run(wrapper + ["curl", "-s", "-m", "5", f"http://127.0.0.1:{self.http}/ready"],
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        return json.loads(result.stdout) if result.stdout else {}
+
 
 class Devices:
     """TCP devices on an asyncio loop in a thread; a closed device reconnects to a random node."""
@@ -349,6 +362,29 @@ def await_whole(nodes, timeout=180):
     raise SystemExit("the cluster did not become whole again within %d s" % timeout)
 
 
+SAFE_FOR = 1.5  # s: longer than the nodes' check period (ClusterNode.SAFETY_CHECK_MS), so no stale "safe" counts
+
+
+def await_safe(nodes, timeout=180):
+    """Waits until every node's /ready has said partitionsSafe for SAFE_FOR s in a row (backups rebuilt after the
+    last fault: the next may come, docs/cluster.md "One fault at a time"); returns the seconds waited."""
+    began, since, reports = time.time(), None, []
+    while time.time() - began < timeout:
+        try:
+            reports = [n.ready() for n in nodes]
+        except Exception as e:
+            reports = [str(e)]
+        if all(isinstance(r, dict) and r.get("partitionsSafe") is True for r in reports):
+            since = since or time.time()
+            if time.time() - since >= SAFE_FOR:
+                return time.time() - began
+        else:
+            since = None
+        time.sleep(0.25)
+    raise SystemExit(f"the cluster's partitions were not safe (backups in sync) within {timeout} s: "
+                     f"/ready said {reports}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seed", type=int, default=16)
@@ -377,8 +413,12 @@ def main():
         while len(devices.live) < args.devices and time.time() - t0 < 300:
             time.sleep(1)
         print(f"chaos seed={args.seed} devices={len(devices.live)} connected", flush=True)
-        began, k = time.time(), 0
+        print(f"/ready of node 0: {json.dumps(nodes[0].ready())}", flush=True)
+        began, k, safe_waits = time.time(), 0, []
         while (time.time() - began < args.minutes * 60) if args.minutes else k < args.faults:
+            waited = await_safe(nodes)
+            safe_waits.append(waited)
+            print(f"{time.strftime('%H:%M:%S')} partitions safe on every node after {waited:.1f} s", flush=True)
             k += 1
             node = rand.choice(nodes)
             fault = rand.choice(kinds)
@@ -429,6 +469,11 @@ def main():
         while len(devices.live) < args.devices and time.time() - t0 < 300:
             time.sleep(1)
         time.sleep(15)  # quiet: withheld closes settle, rechecks after a merge run (10 s)
+        waited = await_safe(nodes)
+        safe_waits.append(waited)
+        print(f"{time.strftime('%H:%M:%S')} partitions safe on every node after {waited:.1f} s (final); waits "
+              f"min/median/max {min(safe_waits):.1f}/{sorted(safe_waits)[len(safe_waits) // 2]:.1f}/"
+              f"{max(safe_waits):.1f} s", flush=True)
         reader.avoid = None
         reader.poll(since=0)  # what the ring still holds (the last 100,000), as it is now
         reader.stopped = True

@@ -196,7 +196,13 @@ public final class Broker {
             })
         .compose(v -> deployBridge())
         .compose(v -> metrics.start(vertx.eventBus(), nodeId, devices.counters()))
-        .onSuccess(v -> ready = true);
+        .onSuccess(
+            v -> {
+              if (cluster != null) {
+                metrics.partitionsSafe(cluster::partitionsSafe);
+              }
+              ready = true;
+            });
   }
 
   /**
@@ -231,7 +237,8 @@ public final class Broker {
 
   /**
    * {@code GET /ready}: every listener bound and, clustered, a quorum of members in view (below it,
-   * this node refuses new sessions: docs/cluster.md).
+   * this node refuses new sessions: docs/cluster.md). {@code partitionsSafe} (clustered) says
+   * whether the next node may be taken down; it does not change the verdict.
    */
   private JsonObject readiness() {
     JsonObject report = new JsonObject().put("node", nodeId()).put("listeners", listeners());
@@ -240,6 +247,8 @@ public final class Broker {
       int members = cluster.nodes().size();
       quorum = members >= config.cluster().quorum();
       report.put("members", members).put("quorum", config.cluster().quorum());
+      // informative only: a node stays in the load balancer while partitions migrate
+      report.put("partitionsSafe", cluster.partitionsSafe());
     }
     return report.put("ready", ready && quorum);
   }

@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
 /**
@@ -146,6 +147,19 @@ public final class BrokerMetrics {
             bus.localConsumer(Addresses.CLOSED, m -> closed(m.body())),
             bus.localConsumer(Addresses.REJECTED, m -> rejected(m.body())));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).mapEmpty();
+  }
+
+  /**
+   * Clustered: {@code sessionbroker_cluster_partitions_safe}, 1 while this member's partitions have
+   * their backups in sync (the next node may be taken down once every node says 1), 0 during a
+   * migration (docs/cluster.md, "One fault at a time"). Call after {@link #start}.
+   */
+  public void partitionsSafe(BooleanSupplier safe) {
+    Gauge.builder(PREFIX + "cluster.partitions.safe", () -> safe.getAsBoolean() ? 1 : 0)
+        .description(
+            "1 when the partitions this member owns have their backups in sync and none migrates, else 0")
+        .tags("node", nodeId)
+        .register(registry);
   }
 
   /**

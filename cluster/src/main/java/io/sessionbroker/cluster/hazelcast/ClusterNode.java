@@ -21,6 +21,7 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.FileNotFoundException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The clustered parts of a node: Vert.x clustered over Hazelcast with the shipped configuration
@@ -41,6 +42,12 @@ public final class ClusterNode {
 
   private HazelcastDirectory directory;
   private Clock clock;
+
+  /** The last answer of {@link #checkPartitionsSafe}; false until the first one. */
+  private volatile boolean partitionsSafe;
+
+  /** A check is under way: the next tick skips rather than queue behind it. */
+  private final AtomicBoolean checking = new AtomicBoolean();
 
   private ClusterNode(HazelcastClusterManager manager, int quorum) {
     this.manager = manager;
@@ -182,6 +189,46 @@ public final class ClusterNode {
                 quorum,
                 mergeGuard,
                 hazelcast().getExecutorService(NodeLossWatch.PROBE_EXECUTOR)));
+    checkPartitionsSafe(vertx);
+    vertx.setPeriodic(SAFETY_CHECK_MS, id -> checkPartitionsSafe(vertx));
     return EventBusTakeover.serve(vertx.eventBus(), nodeId(), tableVerticle.table());
+  }
+
+  /** How often {@link #partitionsSafe} is refreshed. */
+  public static final long SAFETY_CHECK_MS = 1_000;
+
+  /**
+   * Whether this member's part of the cluster is safe to lose another member: every partition it
+   * owns has its backup in sync, none is without an owner, and no migration is under way
+   * (Hazelcast's {@code PartitionService.isLocalMemberSafe()}), as of the last check at most {@link
+   * #SAFETY_CHECK_MS} (plus the check's own time) ago. The cluster is safe when every member says
+   * so. With one backup, a second member lost while it is not loses partitions: an operator waits
+   * for it on every node before taking the next one down (docs/cluster.md, "One fault at a time").
+   *
+   * <p>Not {@code isClusterSafe()}: it asks every member in the list it read, and an ask addressed
+   * to a member removed meanwhile is retried for a minute (seen in PartitionSafetyIT), so one fault
+   * kept it unanswered long after the backups were rebuilt. Each node answers for itself.
+   */
+  public boolean partitionsSafe() {
+    return partitionsSafe;
+  }
+
+  /**
+   * Hazelcast's check asks every member and waits for their answers, so it runs on a worker thread,
+   * never on an event loop, and one at a time. One still unanswered a period later (a member frozen
+   * or cut off, not yet removed) reads as not safe: an old "safe" is not kept.
+   */
+  private void checkPartitionsSafe(Vertx vertx) {
+    if (!checking.compareAndSet(false, true)) {
+      partitionsSafe = false;
+      return;
+    }
+    vertx
+        .executeBlocking(() -> hazelcast().getPartitionService().isLocalMemberSafe(), false)
+        .onComplete(
+            done -> {
+              partitionsSafe = done.succeeded() && done.result();
+              checking.set(false);
+            });
   }
 }
