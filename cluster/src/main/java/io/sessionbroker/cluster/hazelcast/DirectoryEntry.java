@@ -176,6 +176,16 @@ public final class DirectoryEntry implements Serializable {
     return tombstone(epoch, owed);
   }
 
+  /** The index in {@link #owed} of the earlier holder {@code sessionId}, or -1. */
+  int owedIndex(long sessionId) {
+    for (int i = 0; i < owed.size(); i++) {
+      if (owed.get(i).sessionId == sessionId) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
   /** Whether this entry names {@code node} as holder or as holder of an owed session. */
   boolean involves(String node) {
     return node.equals(nodeId) || owed.stream().anyMatch(o -> node.equals(o.nodeId));

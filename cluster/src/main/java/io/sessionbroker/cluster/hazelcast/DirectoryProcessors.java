@@ -64,15 +64,14 @@ final class DirectoryProcessors {
         entry.setValue(current.tombstone());
         return current;
       }
-      for (DirectoryEntry owed : current.owed) {
-        if (owed.sessionId == sessionId) {
-          ArrayList<DirectoryEntry> rest = new ArrayList<>(current.owed);
-          rest.remove(owed);
-          entry.setValue(current.withOwed(rest));
-          return owed;
-        }
+      int i = current.owedIndex(sessionId);
+      if (i < 0) {
+        return null;
       }
-      return null;
+      ArrayList<DirectoryEntry> rest = new ArrayList<>(current.owed);
+      DirectoryEntry owed = rest.remove(i);
+      entry.setValue(current.withOwed(rest));
+      return owed;
     }
   }
 
@@ -103,15 +102,14 @@ final class DirectoryProcessors {
         entry.setValue(current.markedClosing());
         return true;
       }
-      for (int i = 0; i < current.owed.size(); i++) {
-        if (current.owed.get(i).sessionId == sessionId) {
-          ArrayList<DirectoryEntry> owed = new ArrayList<>(current.owed);
-          owed.set(i, owed.get(i).markedClosing());
-          entry.setValue(current.withOwed(owed));
-          return true;
-        }
+      int i = current.owedIndex(sessionId);
+      if (i < 0) {
+        return false;
       }
-      return false;
+      ArrayList<DirectoryEntry> owed = new ArrayList<>(current.owed);
+      owed.set(i, owed.get(i).markedClosing());
+      entry.setValue(current.withOwed(owed));
+      return true;
     }
   }
 
