@@ -12,6 +12,7 @@ import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageFactory;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * Cuts the byte stream into whole MQTT packets before Netty's {@link MqttDecoder} sees it, so that
@@ -36,7 +37,8 @@ import java.util.List;
  *       behind the decoder tells).
  * </ol>
  *
- * <p>It also puts right the property sections Netty would misread ({@link PropertyOrder}).
+ * <p>It also puts right the property sections Netty would misread ({@link PropertyOrder}), and
+ * offers each whole PINGREQ it cuts to the short way ({@link Pings}) before the decoder.
  *
  * <p>A refused packet travels on as an invalid {@link MqttMessage} whose cause is a {@link
  * WireViolation} (or {@link TooLongFrameException}), like Netty's own failures; every byte after it
@@ -45,7 +47,11 @@ import java.util.List;
  */
 final class MqttFraming extends ChannelInboundHandlerAdapter {
 
+  /** PINGREQ's fixed header (§3.12.1: type 12, no flags); its Remaining Length is 0. */
+  private static final int PINGREQ = 0xC0;
+
   private final int maxRemainingBytes;
+  private final BooleanSupplier shortPing;
   private final ChannelHandler decodedMark = new DecodedMark();
 
   /** The protocol level of the connection's CONNECT, 0 before it. */
@@ -63,9 +69,13 @@ final class MqttFraming extends ChannelInboundHandlerAdapter {
   /**
    * @param maxRemainingBytes the largest Remaining Length accepted (as {@code MqttDecoder}'s {@code
    *     maxBytesInMessage}); a larger packet fails with {@link TooLongFrameException}
+   * @param shortPing offered each whole, well-formed PINGREQ ({@code 0xC0 0x00}) cut here; when it
+   *     answers true the PINGREQ was answered and its two bytes are dropped, else the PINGREQ goes
+   *     on to the decoder like any packet ({@link Pings#shortWay})
    */
-  MqttFraming(int maxRemainingBytes) {
+  MqttFraming(int maxRemainingBytes, BooleanSupplier shortPing) {
     this.maxRemainingBytes = maxRemainingBytes;
+    this.shortPing = shortPing;
   }
 
   /**
@@ -134,6 +144,10 @@ final class MqttFraming extends ChannelInboundHandlerAdapter {
     int packetBytes = 1 + lengthBytes + remaining;
     if (in.readableBytes() < packetBytes) {
       return false; // wait for the whole packet: at most maxRemainingBytes are buffered
+    }
+    if (header == PINGREQ && packetBytes == 2 && shortPing.getAsBoolean()) {
+      in.skipBytes(2); // answered: no decoder, no message object for the commonest packet
+      return true;
     }
     ByteBuf body = in.slice(start + 1 + lengthBytes, remaining);
     if (header >>> 4 == 1 && protocolLevel == 0) {

@@ -1,7 +1,5 @@
 package io.sessionbroker.transports.mqtt;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttIdentifierRejectedException;
@@ -45,19 +43,11 @@ final class MqttLink implements Link.Wire<MqttEnd> {
 
   private static final Logger log = LoggerFactory.getLogger(MqttLink.class);
 
-  /**
-   * PINGRESP (§3.13: type 13, no flags, Remaining Length 0; the same in 3.1.1 and 5), shared by
-   * every connection: each write sends a duplicate (its own indices over the same two bytes), and
-   * it is never released.
-   */
-  private static final ByteBuf PINGRESP =
-      Unpooled.unreleasableBuffer(
-          Unpooled.directBuffer(2).writeBytes(new byte[] {(byte) 0xD0, 0}).asReadOnly());
-
   private final NetSocketInternal socket;
   private final LinkServices services;
   private final VertxMqttBridge bridge;
   private final Link<MqttEnd> link;
+  private final Pings pings;
   private String requestedClientId;
 
   /**
@@ -85,11 +75,13 @@ final class MqttLink implements Link.Wire<MqttEnd> {
     this.services = services;
     this.link = new Link<>(services.table(), TransportName.MQTT, context, this);
     this.handover = new SessionHandover(services, context);
+    this.pings = new Pings(socket, services, link);
     this.bridge =
         new VertxMqttBridge(
             socket,
             services.options().maxMessageBytes(),
             ConnectRules.MQTT_3_1_MAX_CLIENT_ID_LENGTH,
+            pings::shortWay,
             this::onConnect,
             e -> refused("identifier_rejected", e.getMessage(), MqttEnd.NONE));
     socket.messageHandler(this::onPacket);
@@ -143,12 +135,7 @@ final class MqttLink implements Link.Wire<MqttEnd> {
     if (session != null) {
       services.table().touch(session); // §3.1.2.10: any control packet resets the keep-alive
       if (type == MqttMessageType.PINGREQ) {
-        services.heartbeats().increment();
-        // [MQTT-3.12.4-1]: the server MUST answer a PINGREQ with a PINGRESP. Written here, two
-        // pre-encoded bytes: through vertx-mqtt it was two locks, a header and a message object,
-        // and
-        // Netty's encoder allocating and filling a buffer, for every heartbeat of every device.
-        socket.writeMessage(PINGRESP.duplicate());
+        pings.answer(); // [MQTT-3.12.4-1]; most PINGREQs take the short way (Pings) instead
         return;
       }
     }
@@ -298,6 +285,7 @@ final class MqttLink implements Link.Wire<MqttEnd> {
             ConnectRules.serverKeepAlive(endpoint.keepAliveTimeSeconds(), session.heartbeatMs()),
             services.options().maxMessageBytes()));
     socket.resume();
+    pings.openShortWay(link.context());
     log.debug("mqtt_connected device={} version={}", clientId, endpoint.protocolVersion());
   }
 

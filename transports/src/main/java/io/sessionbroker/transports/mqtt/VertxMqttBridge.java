@@ -15,6 +15,7 @@ import io.vertx.mqtt.impl.MqttServerConnection;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.reflect.Method;
+import java.util.function.BooleanSupplier;
 
 /**
  * Puts vertx-mqtt's protocol engine ({@link MqttServerConnection}: CONNECT parsing, CONNACK, acks,
@@ -57,6 +58,7 @@ final class VertxMqttBridge {
   private final MqttFraming framing;
 
   /**
+   * @param shortPing offered each whole PINGREQ before the decoder ({@link Pings#shortWay})
    * @param onConnect called with the endpoint of a CONNECT that vertx-mqtt found well-formed
    * @param onRefused called when vertx-mqtt refused a CONNECT (empty client id without clean
    *     session)
@@ -65,13 +67,14 @@ final class VertxMqttBridge {
       NetSocketInternal socket,
       int maxMessageBytes,
       int maxClientIdLength,
+      BooleanSupplier shortPing,
       Handler<MqttEndpoint> onConnect,
       Handler<Throwable> onRefused) {
     this.socket = socket;
     ChannelPipeline pipeline = socket.channelHandlerContext().pipeline();
     pipeline.addBefore("handler", "mqttEncoder", MqttEncoder.INSTANCE);
     // MqttFraming bounds every packet before Netty's decoder reads it (why: its class Javadoc).
-    this.framing = new MqttFraming(maxMessageBytes);
+    this.framing = new MqttFraming(maxMessageBytes, shortPing);
     pipeline.addBefore("handler", "mqttFraming", framing);
     pipeline.addBefore(
         "handler", "mqttDecoder", new MqttDecoder(maxMessageBytes, maxClientIdLength));
