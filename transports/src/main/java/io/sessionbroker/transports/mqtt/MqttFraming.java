@@ -146,7 +146,12 @@ final class MqttFraming extends ChannelInboundHandlerAdapter {
       return false; // wait for the whole packet: at most maxRemainingBytes are buffered
     }
     if (header == PINGREQ && packetBytes == 2 && shortPing.getAsBoolean()) {
-      in.skipBytes(2); // answered: no decoder, no message object for the commonest packet
+      // Answered: no decoder, no message object for the commonest packet. As below, a channel that
+      // closed under the write has released the bytes.
+      if (ctx.isRemoved()) {
+        return false;
+      }
+      in.skipBytes(2);
       return true;
     }
     ByteBuf body = in.slice(start + 1 + lengthBytes, remaining);
