@@ -10,10 +10,10 @@ and each (and the final check) preceded by waiting until every node's GET /ready
 sync; a run whose partitions stay unsafe for 180 s fails with that message):
 SIGKILL + restart, SIGSTOP for 3-10 s + SIGCONT, graceful restart (SIGTERM + start). Then quiet: it waits until
 every device is connected and reads the cluster's whole event log (sessions.admin.events) and session list, and
-checks: every session opened once and closed at most once, after its open; every session without a close is
-listed, once; no device has two live sessions; no NODE_LOST for a session of a node that was never killed, frozen
-or cut off (a graceful restart does not count); the cluster has three members. Exit 0 when all hold, 1 with the
-violations otherwise.
+checks (bench/chaos_contract.py): every session opened once and closed at most once, after its open; every session
+without a close is listed, once, and none with a close is listed; no device has two live sessions; no NODE_LOST
+for a session of a node that was never killed, frozen or cut off (a graceful restart does not count); the cluster
+has three members. Exit 0 when all hold, 1 with the violations otherwise.
 
 --partitions runs each node in a network namespace of its own (root and iproute2 needed), as PartitionIT does:
 a cluster link per node on a bridge without an address here (Hazelcast, event bus), and a device link on a second
@@ -23,6 +23,8 @@ a device secret and an admin token of the run's own.
 """
 import argparse, asyncio, base64, hashlib, hmac, json, os, random, signal, socket, struct, subprocess, sys, \
     threading, time, uuid
+
+from chaos_contract import contract, ident  # bench/chaos_contract.py, beside this script
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OFFSETS = [20000, 20100, 20200]
@@ -488,50 +490,6 @@ def main():
                 node.proc.wait()
         if net:
             net.close()
-
-
-def ident(address, body):
-    """An event's identity: its address and body without seq (every event is unique: session id, reason, time)."""
-    return address + " " + json.dumps({k: v for k, v in body.items() if k != "seq"}, sort_keys=True)
-
-
-def contract(events, listed, faulted, source, ordered=True):
-    """The issue's rules over (address, body) pairs, each event once: opened once, at most one close, after the
-    open (in the log; on the bus, whose record is the union of three bridges' records, only: an open somewhere),
-    NODE_LOST only for a faulted node, every session without a close listed once."""
-    opened, closed, violations = {}, {}, []
-    if not ordered:
-        events = sorted(events, key=lambda e: e[0] != "sessions.opened")
-    for address, body in events:
-        sid = body.get("sessionId")
-        if address == "sessions.opened":
-            if sid in opened:
-                violations.append(f"{source}: {sid} opened twice")
-            opened[sid] = body
-        elif address == "sessions.closed":
-            closed.setdefault(sid, []).append(body)
-            if sid not in opened:
-                violations.append(f"{source}: {sid} closed before (or without) its open: {body}")
-            if body.get("reason") == "NODE_LOST" and body.get("node") not in faulted:
-                violations.append(f"{source}: {sid} NODE_LOST but its node {body.get('node')} was never killed, "
-                                  f"frozen or cut off")
-    for sid, closes in closed.items():
-        if len(closes) > 1:
-            violations.append(f"{source}: {sid} closed {len(closes)} times: {[c.get('reason') for c in closes]}")
-    live_ids = {}
-    for s in listed:
-        live_ids[s.get("sessionId")] = live_ids.get(s.get("sessionId"), 0) + 1
-    for sid in opened:
-        if sid not in closed and live_ids.get(sid, 0) != 1:
-            violations.append(f"{source}: {sid} ({opened[sid].get('deviceId')}) has no close and is listed "
-                              f"{live_ids.get(sid, 0)} times")
-    reasons = {}
-    for closes in closed.values():
-        for c in closes:
-            reasons[c.get("reason")] = reasons.get(c.get("reason"), 0) + 1
-    print(f"{source}: events={len(events)} sessions={len(opened)} closes={sum(len(c) for c in closed.values())} "
-          f"by reason={reasons} violations={len(violations)}", flush=True)
-    return violations
 
 
 def check(nodes, reader, faulted, logdir, recorders):

@@ -3,6 +3,9 @@ package io.sessionbroker.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sessionbroker.cluster.RecordingEvents.Event;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -167,6 +170,83 @@ class CutOffTest {
         .extracting(Event::session)
         .containsExactly(nobodyAnnounced);
     assertThat(directory.holder("merge-twice").result()).isNull();
+  }
+
+  /**
+   * Verifies that a settle after a merge announces nothing if the node is cut off again before its
+   * directory marks answer: the log it read may lack the majority's {@code NODE_LOST} of the next
+   * split, so the closes stay withheld, and the next settle with a quorum announces only the one
+   * nobody announced. Found by the long chaos run, seed 101 (8 sessions closed {@code NODE_LOST}
+   * twice: a rejoin's settle completing on a node cut off again). DESIGN.md §3 invariant 2.
+   */
+  @Test
+  void aSettleCutOffAgainBeforeItsMarksAnswerAnnouncesNothingUntilTheNextQuorum() {
+    // given: two withheld closes; the directory's marks answer only when the test says so
+    HeldMarks directory = new HeldMarks();
+    Tables t = new Tables(Tables.OPTIONS, directory);
+    Session announcedByMajority = t.open("settle-again-majority", 1_000);
+    Session nobodyAnnounced = t.open("settle-again-nobody", 1_000);
+    int closesBefore = t.events.closes().size();
+    t.table.fence().cutOff();
+    t.table.cutOff().endAll(CloseReason.NODE_LOST).result();
+    t.table.fence().lower();
+
+    // when: the settle has read the log and marked, and the node is cut off before the answers
+    Future<Integer> settling = t.table.cutOff().settleWithheld(true);
+    t.table.fence().cutOff();
+    directory.answerAll();
+
+    // then: nothing is announced, both closes are kept
+    assertThat(settling.result()).isZero();
+    assertThat(t.events.closes()).hasSize(closesBefore);
+    assertThat(t.table.cutOff().withheldCount().result()).isEqualTo(2);
+
+    // when: the majority's close is in the log, and the quorum is back
+    t.logClose(announcedByMajority, CloseReason.NODE_LOST, "node-b");
+    t.table.fence().lower();
+    Future<Integer> next = t.table.cutOff().settleWithheld(true);
+    directory.answerAll();
+
+    // then: the one nobody announced gets its close, the other stays silent
+    assertThat(next.result()).isEqualTo(1);
+    assertThat(t.events.closes().subList(closesBefore, t.events.closes().size()))
+        .extracting(Event::session)
+        .containsExactly(nobodyAnnounced);
+    assertThat(t.table.cutOff().withheldCount().result()).isZero();
+  }
+
+  /** A directory whose {@code closing} marks answer when the test says so. */
+  private static final class HeldMarks implements DeviceDirectory {
+    private final LocalDirectory store = new LocalDirectory();
+    private final List<Runnable> pending = new ArrayList<>();
+
+    @Override
+    public Future<Claim> claim(String deviceId, long sessionId, String nodeId) {
+      return store.claim(deviceId, sessionId, nodeId);
+    }
+
+    @Override
+    public Future<Boolean> release(String deviceId, long sessionId) {
+      return store.release(deviceId, sessionId);
+    }
+
+    @Override
+    public Future<Boolean> closing(String deviceId, long sessionId) {
+      Promise<Boolean> answer = Promise.promise();
+      pending.add(() -> store.closing(deviceId, sessionId).onComplete(answer));
+      return answer.future();
+    }
+
+    @Override
+    public Future<Holder> holder(String deviceId) {
+      return store.holder(deviceId);
+    }
+
+    void answerAll() {
+      List<Runnable> answers = new ArrayList<>(pending);
+      pending.clear();
+      answers.forEach(Runnable::run);
+    }
   }
 
   /**

@@ -166,7 +166,9 @@ public final class ClusterNode {
             tableVerticle.pipeline(),
             clock,
             nodeId(),
-            () -> hazelcast().getCluster().getMembers());
+            () -> hazelcast().getCluster().getMembers(),
+            fence,
+            quorum);
     MergeGuard mergeGuard =
         new MergeGuard(
             vertx,

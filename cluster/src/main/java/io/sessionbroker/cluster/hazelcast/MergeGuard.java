@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,16 +47,24 @@ public final class MergeGuard implements LifecycleListener {
 
   private final Vertx vertx;
   private final SessionTable table;
-  private final HazelcastDirectory directory;
+
+  /** A device's directory entry, or null ({@link HazelcastDirectory#entry}). */
+  private final Function<String, Future<DirectoryEntry>> lookup;
+
   private final Clock clock;
   private final Fence fence;
   private final long endAfterMs;
   private final OrphanSweep orphanSweep;
 
-  /** Counts the cuts, so that the timer of an earlier cut does not end the sessions of a later. */
+  /**
+   * Counts the cuts and the rejoins, so that the timer of an earlier cut does not end the sessions
+   * of a later, and the work of an earlier rejoin is not finished after a later cut.
+   */
   private final AtomicLong cuts = new AtomicLong();
 
   private volatile long cutOffSince = Long.MAX_VALUE;
+
+  private volatile Future<Void> reconciled = Future.succeededFuture();
 
   /**
    * @param fence the fence {@code table} was built with: cut off here while this node is below
@@ -71,9 +80,21 @@ public final class MergeGuard implements LifecycleListener {
       Fence fence,
       long endAfterMs,
       OrphanSweep orphanSweep) {
+    this(vertx, table, directory::entry, clock, fence, endAfterMs, orphanSweep);
+  }
+
+  /** As above, with the directory's lookups given (a test holds them in flight). */
+  MergeGuard(
+      Vertx vertx,
+      SessionTable table,
+      Function<String, Future<DirectoryEntry>> lookup,
+      Clock clock,
+      Fence fence,
+      long endAfterMs,
+      OrphanSweep orphanSweep) {
     this.vertx = vertx;
     this.table = table;
-    this.directory = directory;
+    this.lookup = lookup;
     this.clock = clock;
     this.fence = fence;
     this.endAfterMs = endAfterMs;
@@ -138,51 +159,105 @@ public final class MergeGuard implements LifecycleListener {
   private void quorumBack(String how, boolean dataIsTheClusters) {
     fence.lower();
     cutOffSince = Long.MAX_VALUE;
-    cuts.incrementAndGet();
-    reconcile(how, dataIsTheClusters);
+    long rejoin = cuts.incrementAndGet();
+    reconcile(how, dataIsTheClusters, rejoin);
     vertx.setTimer(
         2 * endAfterMs,
         id -> {
-          if (!fence.isCutOff()) {
-            reconcile(how + "_again", true);
+          if (stillRejoined(rejoin)) {
+            reconcile(how + "_again", true, rejoin);
           } else {
-            log.warn("node_rejoined how={}_again skipped: cut off again", how);
+            log.warn("node_rejoined how={}_again skipped: cut off (or rejoined) again since", how);
           }
         });
   }
 
-  private void reconcile(String how, boolean announce) {
-    table
-        .sessions()
-        .compose(this::orphans)
-        .compose(table.cutOff()::settleAfterMerge)
-        .onSuccess(ended -> log.warn("node_rejoined how={} sessions_ended={}", how, ended))
-        .onFailure(e -> log.error("node_rejoin_settle_failed", e))
-        .onComplete(
-            done -> {
-              if (announce) {
-                settleWithheld();
-                orphanSweep.run();
-              }
-            });
+  /**
+   * Whether this node still has the quorum it got back at {@code rejoin} (the count of {@link
+   * #cuts} then): neither cut off nor rejoined again since. Every step of a rejoin's work checks
+   * this once its asynchronous part has completed, not only when it starts: a cut-off node's
+   * directory and event log are its own half's (seed 101 of the long chaos run: a settle that
+   * started with the quorum and completed after the next partition had cut the node off announced 8
+   * sessions the majority had just announced {@code NODE_LOST}). Work dropped here is the next
+   * rejoin's: it looks up every local session again, settles every withheld close and sweeps again.
+   */
+  private boolean stillRejoined(long rejoin) {
+    return !fence.isCutOff() && cuts.get() == rejoin;
   }
 
   /**
-   * Announces the withheld closes the directory still owes; tries again while some fail and this
-   * node is not cut off again.
+   * Ends the local sessions the directory no longer names and, if {@code announce}, settles the
+   * withheld closes and sweeps the orphans; each step only while this node is {@linkplain
+   * #stillRejoined still rejoined}.
    */
-  private void settleWithheld() {
-    table
+  private void reconcile(String how, boolean announce, long rejoin) {
+    reconciled =
+        table
+            .sessions()
+            .compose(this::orphans)
+            .compose(
+                orphans -> {
+                  if (!stillRejoined(rejoin)) {
+                    return Future.succeededFuture(false);
+                  }
+                  return table
+                      .cutOff()
+                      .settleAfterMerge(orphans)
+                      .map(
+                          ended -> {
+                            log.warn("node_rejoined how={} sessions_ended={}", how, ended);
+                            return true;
+                          });
+                })
+            .recover(
+                e -> {
+                  log.error("node_rejoin_settle_failed", e);
+                  return Future.succeededFuture(true);
+                })
+            .compose(
+                goOn -> {
+                  if (!goOn || !stillRejoined(rejoin)) {
+                    log.warn(
+                        "node_rejoined how={} abandoned: cut off (or rejoined) again before it"
+                            + " completed; the next rejoin settles",
+                        how);
+                    return Future.succeededFuture();
+                  }
+                  if (!announce) {
+                    return Future.succeededFuture();
+                  }
+                  return Future.join(settleWithheld(rejoin), orphanSweep.run()).mapEmpty();
+                });
+  }
+
+  /**
+   * Announces the withheld closes nobody announced ({@link CutOffSessions#settleWithheld}, which
+   * itself keeps them if this node is cut off before it announces); tries again while some are left
+   * and this node is still rejoined.
+   */
+  private Future<Integer> settleWithheld(long rejoin) {
+    return table
         .cutOff()
         .settleWithheld(true)
         .onSuccess(announced -> log.info("withheld_closes_settled announced={}", announced))
         .compose(announced -> table.cutOff().withheldCount())
         .onSuccess(
             left -> {
-              if (left > 0 && !fence.isCutOff()) {
-                vertx.setTimer(RETRY_MS, id -> settleWithheld());
+              if (left > 0 && stillRejoined(rejoin)) {
+                vertx.setTimer(
+                    RETRY_MS,
+                    id -> {
+                      if (stillRejoined(rejoin)) {
+                        settleWithheld(rejoin);
+                      }
+                    });
               }
             });
+  }
+
+  /** The last reconcile started, with its settle and sweep: for tests. */
+  Future<Void> reconciled() {
+    return reconciled;
   }
 
   /**
@@ -201,7 +276,7 @@ public final class MergeGuard implements LifecycleListener {
   /** The local sessions the directory no longer names, with the reason of their close. */
   private Future<Map<Long, CloseReason>> orphans(List<Session> sessions) {
     List<Future<DirectoryEntry>> lookups =
-        sessions.stream().map(s -> directory.entry(s.deviceId())).toList();
+        sessions.stream().map(s -> lookup.apply(s.deviceId())).toList();
     return Future.all(lookups)
         .map(
             all -> {

@@ -92,7 +92,9 @@ class StopDiesHalfWayIT {
             pipelineA,
             Clock.monotonic(),
             nodeA,
-            () -> a.getCluster().getMembers());
+            () -> a.getCluster().getMembers(),
+            fenceA,
+            2);
     MergeGuard guard =
         new MergeGuard(vertx, tableA, directoryA, Clock.monotonic(), fenceA, 60_000, sweep);
     a.getCluster()
