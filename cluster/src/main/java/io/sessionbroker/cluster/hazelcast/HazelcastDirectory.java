@@ -11,12 +11,14 @@ import io.sessionbroker.cluster.Session;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
+import java.util.stream.LongStream;
 
 /**
  * The cluster-wide directory: a Hazelcast map from device id to {@link DirectoryEntry}, written on
@@ -76,6 +78,44 @@ public final class HazelcastDirectory implements DeviceDirectory {
   public Future<Boolean> closing(String deviceId, long sessionId) {
     return Future.fromCompletionStage(
         map.submitToKey(deviceId, new DirectoryProcessors.Closing(sessionId)));
+  }
+
+  /** One {@link DirectoryProcessors.ClosingAll} over the devices' keys: an operation per member. */
+  @Override
+  public Future<Set<Long>> closingAll(Map<Long, String> devices) {
+    HashMap<String, long[]> byDevice = byDevice(devices);
+    return Future.fromCompletionStage(
+            map.submitToKeys(byDevice.keySet(), new DirectoryProcessors.ClosingAll(byDevice)))
+        .map(
+            marks -> {
+              Set<Long> marked = new HashSet<>();
+              marks.values().stream()
+                  .filter(ids -> ids != null)
+                  .flatMapToLong(LongStream::of)
+                  .forEach(marked::add);
+              return marked;
+            });
+  }
+
+  /** One {@link DirectoryProcessors.ReleaseAll} over the devices' keys: an operation per member. */
+  @Override
+  public Future<Integer> releaseAll(Map<Long, String> devices) {
+    HashMap<String, long[]> byDevice = byDevice(devices);
+    return Future.fromCompletionStage(
+            map.submitToKeys(byDevice.keySet(), new DirectoryProcessors.ReleaseAll(byDevice)))
+        .map(counts -> counts.values().stream().mapToInt(Integer::intValue).sum());
+  }
+
+  /** The session ids of {@code devices} (device by session id) by device. */
+  private static HashMap<String, long[]> byDevice(Map<Long, String> devices) {
+    HashMap<String, long[]> byDevice = new HashMap<>();
+    devices.forEach(
+        (id, device) ->
+            byDevice.merge(
+                device,
+                new long[] {id},
+                (a, b) -> LongStream.concat(LongStream.of(a), LongStream.of(b)).toArray()));
+    return byDevice;
   }
 
   @Override
