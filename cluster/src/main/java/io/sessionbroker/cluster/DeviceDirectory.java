@@ -49,8 +49,8 @@ public interface DeviceDirectory {
    * {@link #closing} for many sessions at once ({@code devices}: device id by session id);
    * completes with the ids of those the directory still names, now marked, or fails as a whole
    * (each mark is idempotent, so the lot can be asked again). What a graceful stop asks: the
-   * cluster directory sends one operation per member for the lot where one per session (10,000 at a
-   * stop of 10,000 sessions) queued behind each other; this default asks per session.
+   * cluster directory sends one operation per partition for the lot where one per session (10,000
+   * at a stop of 10,000 sessions) queued behind each other; this default asks per session.
    */
   default Future<Set<Long>> closingAll(Map<Long, String> devices) {
     List<Long> ids = new ArrayList<>(devices.keySet());

@@ -126,8 +126,8 @@ final class DirectoryProcessors {
   /**
    * {@link Closing} for several sessions in one operation per partition: each device's sessions
    * (usually one) are marked in turn on its entry; returns the ids of those it names, or null if
-   * none. What a stop sends once per member for a thousand sessions instead of a thousand
-   * operations.
+   * none. What a stop sends once per partition with that partition's sessions only (Hazelcast sends
+   * the processor with each partition's backup), instead of one operation per session.
    */
   static final class ClosingAll implements EntryProcessor<String, DirectoryEntry, long[]> {
 
