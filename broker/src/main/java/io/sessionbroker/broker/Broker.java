@@ -306,11 +306,15 @@ public final class Broker {
     // here): a session opened now would outlive the shutdown's sweep and be announced NODE_LOST by
     // the others once this node has left.
     table.fence().raise();
+    long stopping = System.nanoTime();
     return table
         .shutdown()
         .compose(
             closed -> {
-              log.info("broker_stopping sessions_closed={}", closed);
+              log.info(
+                  "broker_stopping sessions_closed={} in_ms={}",
+                  closed,
+                  (System.nanoTime() - stopping) / 1_000_000);
               return new ShutdownDrain(
                       vertx, pipeline, nodeId(), nodes, config.shutdownMaxDrainMs())
                   .drain(eventsBefore, closed);

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -41,18 +42,32 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * loses C once with N TCP sessions and starts it again, so that the survivors have run a node
  * loss's code before the measured one, as nodes that have been up for a while have (without it the
  * three JVMs are a minute old, and compiling what the loss runs first takes much of the two cores).
- * The event contract watches node A; the survivors are stopped gracefully at the end.
+ * {@code -Dloss=stop} stops C gracefully (SIGTERM) instead and measures the same for its {@code
+ * SHUTDOWN} closes, printing C's log lines that time the stop's phases ({@code broker_stopping …
+ * in_ms}: the sessions ended and their closes settled; {@code withheld_settled}: directory marks,
+ * closes into the log, releases; {@code shutdown_drained}). The event contract watches node A; the
+ * survivors are stopped gracefully at the end.
  */
 @Timeout(600)
 @EnabledIfSystemProperty(named = "sessions", matches = "\\d+")
 class NodeLossTimeIT {
 
+  /** The stopping node's log lines that time the phases of its stop ({@code -Dloss=stop}). */
+  private static final List<String> STOP_PHASES =
+      List.of(
+          "broker_stopping sessions_closed=\\d+ in_ms=\\d+",
+          "withheld_settled after_merge=false .*",
+          "shutdown_drained .*");
+
+  private static final Duration WAIT = Duration.ofSeconds(30);
+
   @Test
-  @ExpectCloses(CloseReason.NODE_LOST)
+  @ExpectCloses({CloseReason.NODE_LOST, CloseReason.SHUTDOWN})
   void measuresTheTimeFromLosingANodeToItsLastNodeLostEvent() throws Exception {
     int sessions = Integer.getInteger("sessions");
     boolean freeze = "freeze".equals(System.getProperty("loss", "kill"));
     boolean udp = "udp".equals(System.getProperty("transport", "tcp"));
+    boolean stop = "stop".equals(System.getProperty("loss", "kill"));
     List<TcpDevice> devices = new ArrayList<>();
     List<DatagramSocket> sockets = new ArrayList<>();
     try (ThreeNodes cluster = ThreeNodes.start("node-loss-time", jvm());
@@ -83,7 +98,11 @@ class NodeLossTimeIT {
       // when
       long lostAt = System.nanoTime();
       System.out.printf("node_loss_at epoch_ms=%d%n", System.currentTimeMillis());
-      if (freeze) {
+      if (stop) {
+        assertThat(cluster.nodes[2].terminate(Duration.ofMinutes(2))).isEqualTo(0);
+        System.out.printf(
+            "node_stop_exit_ms=%d%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lostAt));
+      } else if (freeze) {
         cluster.nodes[2].freeze();
       } else {
         cluster.nodes[2].kill();
@@ -100,16 +119,29 @@ class NodeLossTimeIT {
       System.out.printf(
           "node_loss_time loss=%s transport=%s sessions=%d first_node_lost_ms=%d"
               + " last_node_lost_ms=%d%n",
-          freeze ? "freeze" : "kill",
+          System.getProperty("loss", "kill"),
           udp ? "udp" : "tcp",
           sessions,
           TimeUnit.NANOSECONDS.toMillis(first),
           TimeUnit.NANOSECONDS.toMillis(last));
-      assertThat(cluster.awaitAnnounced(2, Duration.ofMinutes(1))).isEqualTo(sessions);
+      if (stop) {
+        for (String phase : STOP_PHASES) {
+          try {
+            System.out.println(cluster.nodes[2].awaitLog(Pattern.compile(phase), WAIT).group());
+          } catch (RuntimeException absent) { // C has exited: its log has all it will have
+            System.out.println("not logged: " + phase);
+          }
+        }
+      } else {
+        assertThat(cluster.awaitAnnounced(2, Duration.ofMinutes(1))).isEqualTo(sessions);
+      }
       List<EventRecorder.Event> all = onA.matching(e -> e.address().equals(Addresses.CLOSED));
-      assertThat(all)
-          .hasSize(sessions + warmup)
+      String reason = stop ? "SHUTDOWN" : "NODE_LOST";
+      assertThat(all).hasSize(sessions + warmup);
+      assertThat(all.stream().filter(lostClose.negate())) // the warm-up's
           .allMatch(e -> e.body().getString("reason").equals("NODE_LOST"));
+      assertThat(all.stream().filter(lostClose))
+          .allMatch(e -> e.body().getString("reason").equals(reason));
       assertThat(all.stream().filter(lostClose).map(e -> e.body().getString("sessionId")))
           .hasSize(sessions)
           .doesNotHaveDuplicates();

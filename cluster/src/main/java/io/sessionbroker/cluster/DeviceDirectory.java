@@ -1,6 +1,11 @@
 package io.sessionbroker.cluster;
 
 import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Who holds which device: the store behind "at most one live session per device". Standalone it is
@@ -38,6 +43,41 @@ public interface DeviceDirectory {
    */
   default Future<Boolean> closing(String deviceId, long sessionId) {
     return holder(deviceId).map(holder -> holder != null && holder.sessionId() == sessionId);
+  }
+
+  /**
+   * {@link #closing} for many sessions at once ({@code devices}: device id by session id);
+   * completes with the ids of those the directory still names, now marked, or fails as a whole
+   * (each mark is idempotent, so the lot can be asked again). What a graceful stop asks: the
+   * cluster directory sends one operation per partition for the lot where one per session (10,000
+   * at a stop of 10,000 sessions) queued behind each other; this default asks per session.
+   */
+  default Future<Set<Long>> closingAll(Map<Long, String> devices) {
+    List<Long> ids = new ArrayList<>(devices.keySet());
+    List<Future<Boolean>> marks = new ArrayList<>();
+    ids.forEach(id -> marks.add(closing(devices.get(id), id)));
+    return Future.all(marks)
+        .map(
+            all -> {
+              Set<Long> marked = new HashSet<>();
+              for (int i = 0; i < ids.size(); i++) {
+                if (marks.get(i).result()) {
+                  marked.add(ids.get(i));
+                }
+              }
+              return marked;
+            });
+  }
+
+  /**
+   * {@link #release} for many sessions at once ({@code devices}: device id by session id);
+   * completes with how many it released. A stop releases its marked entries so, once their closes
+   * are in the event log; this default releases per session.
+   */
+  default Future<Integer> releaseAll(Map<Long, String> devices) {
+    List<Future<Boolean>> released = new ArrayList<>();
+    devices.forEach((id, device) -> released.add(release(device, id)));
+    return Future.all(released).map(all -> (int) released.stream().filter(Future::result).count());
   }
 
   /**

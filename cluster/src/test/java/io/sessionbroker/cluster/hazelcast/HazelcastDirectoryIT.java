@@ -155,6 +155,51 @@ class HazelcastDirectoryIT {
   }
 
   /**
+   * Verifies that a stop's batch calls ({@link HazelcastDirectory#closingAll}, {@link
+   * HazelcastDirectory#releaseAll}) act on each entry as the single calls do: the mark names only
+   * the sessions the directory still names (holder or owed a close), marks them {@code closing},
+   * and the release removes exactly those, leaving a successor's hold and epoch untouched.
+   */
+  @Test
+  void aStopsBatchMarksAndReleasesOnlyTheSessionsTheDirectoryStillNames() throws Exception {
+    // given: 200 devices held by node-0; 20 of them taken over by node-1 (owed a close), 10 of
+    // them released already (tombstones), and one device asked about under a wrong session id
+    Map<Long, String> stopping = new HashMap<>();
+    for (int i = 0; i < 200; i++) {
+      await(directories.get(0).claim("stop-" + i, 40_000 + i, "node-0"));
+      stopping.put(40_000L + i, "stop-" + i);
+    }
+    for (int i = 0; i < 20; i++) {
+      await(directories.get(1).claim("stop-" + i, 50_000 + i, "node-1"));
+    }
+    for (int i = 20; i < 30; i++) {
+      await(directories.get(0).release("stop-" + i, 40_000 + i));
+    }
+    stopping.put(99_999L, "stop-199");
+
+    // when: the stopping node marks them all, then releases them all
+    Set<Long> marked = await(directories.get(0).closingAll(stopping));
+    DirectoryEntry owedMarked = await(directories.get(2).entry("stop-3"));
+    DirectoryEntry heldMarked = await(directories.get(2).entry("stop-77"));
+    int released = await(directories.get(1).releaseAll(stopping));
+
+    // then: the 190 it still held or was owed are marked, then released; the successors hold
+    assertThat(marked).hasSize(190).doesNotContain(40_020L, 40_029L, 99_999L);
+    assertThat(heldMarked.closing).isTrue();
+    assertThat(owedMarked.owed)
+        .singleElement()
+        .satisfies(owed -> assertThat(owed.closing).isTrue());
+    assertThat(released).isEqualTo(190);
+    for (int i = 0; i < 200; i++) {
+      DirectoryEntry entry = await(directories.get(2).entry("stop-" + i));
+      assertThat(entry.owed).isEmpty();
+      assertThat(entry.isHeld()).isEqualTo(i < 20);
+    }
+    assertThat(await(directories.get(2).entry("stop-5")).sessionId).isEqualTo(50_005);
+    assertThat(await(directories.get(2).entry("stop-5")).closing).isFalse();
+  }
+
+  /**
    * Verifies that two survivors releasing a lost member's entries at the same time, each by its
    * groups of partitions as {@code NodeLossWatch} does ({@link HazelcastDirectory#releaseGroups}),
    * get each of its sessions back exactly once between them, owed closes included, and nothing

@@ -285,6 +285,16 @@ class StopDiesHalfWayIT {
     }
 
     @Override
+    public Future<Set<Long>> closingAll(Map<Long, String> devices) {
+      return delegate.closingAll(devices);
+    }
+
+    @Override
+    public Future<Integer> releaseAll(Map<Long, String> devices) {
+      return hold ? Promise.<Integer>promise().future() : delegate.releaseAll(devices);
+    }
+
+    @Override
     public Future<Holder> holder(String deviceId) {
       return delegate.holder(deviceId);
     }
