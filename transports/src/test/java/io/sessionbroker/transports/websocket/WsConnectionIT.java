@@ -1,6 +1,7 @@
 package io.sessionbroker.transports.websocket;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.cluster.CloseReason;
@@ -8,7 +9,10 @@ import io.sessionbroker.testkit.ExpectCloses;
 import io.sessionbroker.transports.TableFixture;
 import io.sessionbroker.transports.auth.DeviceAuth;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -136,6 +140,80 @@ class WsConnectionIT {
     assertThat(device.closed()).isEqualTo(new WsDevice.Closed(CloseCodes.KICKED, "KICKED"));
     assertThat(tables.await(Addresses.CLOSED, "ws-pit-kick").getString("reason"))
         .isEqualTo("KICKED");
+  }
+
+  /**
+   * Verifies that a session's end reaches the device as its bye and then the close frame, in that
+   * order, each once, sent together in one TCP segment (issue 17: one flush and one system call per
+   * end, not two), and that the TCP connection closes after the device answers the close. RFC 6455
+   * §5.5.1: "After sending a Close frame, the application MUST NOT send any more data frames" — the
+   * bye goes first. The broker's segments are counted on its socket with {@code ss -ti} (skipped
+   * without it); nothing else is sent meanwhile (the broker's pings are off here).
+   */
+  @Test
+  @ExpectCloses(CloseReason.KICKED)
+  void aByeAndItsCloseFrameLeaveInOneSegmentInOrderOnce() throws Exception {
+    // given
+    assumeTrue(segmentsSent(ws.port(), 0) >= 0, "ss (iproute2) is needed to count segments");
+    RawWs device = RawWs.hello(ws.port(), "ws-pit-one-segment");
+    try {
+      int devicePort = Integer.parseInt(device.remote().substring("127.0.0.1:".length()));
+      long before = segmentsSent(ws.port(), devicePort);
+
+      // when
+      assertThat(tables.table.admin().kick("ws-pit-one-segment").await(5, TimeUnit.SECONDS))
+          .isTrue();
+
+      // then
+      RawWs.Frame bye = device.next();
+      assertThat(bye.opcode()).isEqualTo(RawWs.TEXT);
+      assertThat(new JsonObject(bye.text()))
+          .isEqualTo(new JsonObject().put("type", "bye").put("reason", "KICKED"));
+      RawWs.Frame close = device.next();
+      assertThat(close.opcode()).isEqualTo(RawWs.CLOSE);
+      assertThat(close.closeCode()).isEqualTo(CloseCodes.KICKED);
+      assertThat(segmentsSent(ws.port(), devicePort) - before)
+          .as("segments the broker sent for its bye and close frame")
+          .isEqualTo(1);
+      device.send(RawWs.CLOSE, close.payload());
+      device.assertEndOfStream();
+      assertThat(tables.await(Addresses.CLOSED, "ws-pit-one-segment").getString("reason"))
+          .isEqualTo("KICKED");
+    } finally {
+      device.close();
+    }
+  }
+
+  /**
+   * The segments the broker's socket from {@code brokerPort} to {@code devicePort} has sent ({@code
+   * ss -tin}, {@code segs_out}); with {@code devicePort} 0 whether {@code ss} runs at all (0, or -1
+   * when it cannot).
+   */
+  private static long segmentsSent(int brokerPort, int devicePort) throws Exception {
+    Process ss;
+    try {
+      ss =
+          new ProcessBuilder(
+                  "ss",
+                  "-Htin",
+                  "state",
+                  "established",
+                  "( sport = :" + brokerPort + " and dport = :" + devicePort + " )")
+              .redirectErrorStream(true)
+              .start();
+    } catch (java.io.IOException e) {
+      return -1;
+    }
+    String out = new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!ss.waitFor(10, TimeUnit.SECONDS) || ss.exitValue() != 0) {
+      return -1;
+    }
+    if (devicePort == 0) {
+      return 0;
+    }
+    Matcher segs = Pattern.compile("segs_out:(\\d+)").matcher(out);
+    assertThat(segs.find()).as("ss output: %s", out).isTrue();
+    return Long.parseLong(segs.group(1));
   }
 
   /**
