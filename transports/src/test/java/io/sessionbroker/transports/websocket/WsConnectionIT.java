@@ -6,13 +6,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.cluster.CloseReason;
 import io.sessionbroker.testkit.ExpectCloses;
+import io.sessionbroker.transports.SocketSegments;
 import io.sessionbroker.transports.TableFixture;
 import io.sessionbroker.transports.auth.DeviceAuth;
 import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -154,11 +152,11 @@ class WsConnectionIT {
   @ExpectCloses(CloseReason.KICKED)
   void aByeAndItsCloseFrameLeaveInOneSegmentInOrderOnce() throws Exception {
     // given
-    assumeTrue(segmentsSent(ws.port(), 0) >= 0, "ss (iproute2) is needed to count segments");
+    assumeTrue(SocketSegments.available(), "ss (iproute2) is needed to count segments");
     RawWs device = RawWs.hello(ws.port(), "ws-pit-one-segment");
     try {
-      int devicePort = Integer.parseInt(device.remote().substring("127.0.0.1:".length()));
-      long before = segmentsSent(ws.port(), devicePort);
+      int devicePort = SocketSegments.port(device.remote());
+      long before = SocketSegments.sent(ws.port(), devicePort);
 
       // when
       assertThat(tables.table.admin().kick("ws-pit-one-segment").await(5, TimeUnit.SECONDS))
@@ -172,7 +170,7 @@ class WsConnectionIT {
       RawWs.Frame close = device.next();
       assertThat(close.opcode()).isEqualTo(RawWs.CLOSE);
       assertThat(close.closeCode()).isEqualTo(CloseCodes.KICKED);
-      assertThat(segmentsSent(ws.port(), devicePort) - before)
+      assertThat(SocketSegments.sent(ws.port(), devicePort) - before)
           .as("segments the broker sent for its bye and close frame")
           .isEqualTo(1);
       device.send(RawWs.CLOSE, close.payload());
@@ -182,38 +180,6 @@ class WsConnectionIT {
     } finally {
       device.close();
     }
-  }
-
-  /**
-   * The segments the broker's socket from {@code brokerPort} to {@code devicePort} has sent ({@code
-   * ss -tin}, {@code segs_out}); with {@code devicePort} 0 whether {@code ss} runs at all (0, or -1
-   * when it cannot).
-   */
-  private static long segmentsSent(int brokerPort, int devicePort) throws Exception {
-    Process ss;
-    try {
-      ss =
-          new ProcessBuilder(
-                  "ss",
-                  "-Htin",
-                  "state",
-                  "established",
-                  "( sport = :" + brokerPort + " and dport = :" + devicePort + " )")
-              .redirectErrorStream(true)
-              .start();
-    } catch (java.io.IOException e) {
-      return -1;
-    }
-    String out = new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!ss.waitFor(10, TimeUnit.SECONDS) || ss.exitValue() != 0) {
-      return -1;
-    }
-    if (devicePort == 0) {
-      return 0;
-    }
-    Matcher segs = Pattern.compile("segs_out:(\\d+)").matcher(out);
-    assertThat(segs.find()).as("ss output: %s", out).isTrue();
-    return Long.parseLong(segs.group(1));
   }
 
   /**
