@@ -5,7 +5,8 @@
 # Build the jars first (mvn -B -q -Dmaven.test.skip=true package -pl broker,bench -am). About 5 minutes for RUNS=2.
 #   bench/mass-close.sh [RUNS] [PARTS]     PARTS: any of cold,warm,split,big,storm,mosquitto (default all)
 # split: the warm TCP run again with the load generator in two processes of 500 devices, to see how much of the
-# device-seen lateness is the generator's own single reader thread.
+# device-seen lateness is the generator's own single reader thread. "polled" beside "device": the same close stamped
+# when the selector poll that reported it returned, before the reader handled the sockets ahead of it in that poll.
 # Env: OUT (default bench/target/mass-close), PORT_BASE (default 9000: tcp PORT_BASE, udp +1, websocket +80,
 #      http +70, bridge +900, mqtt PORT_BASE-5117, Mosquitto PORT_BASE+4884), BROKER_JAVA_OPTS (passed to bin/broker),
 #      ROOT (the checkout whose bin/broker and bench/target/benchmarks.jar run; default this one).
@@ -114,7 +115,7 @@ for group in ["cold", "warm", "split"]:
             for k, v in r.get("closeReasons", {}).items():
                 reasons[k] = reasons.get(k, 0) + v
         print(f"{group:5} {t:9} event {mmm([lat(r, t, 'event') for r in rs])} | broker {mmm([lat(r, t, 'broker') for r in rs])}"
-              f" | device {mmm([lat(r, t, 'client') for r in rs])} | bye {mmm([lat(r, t, 'bye') for r in rs])}"
+              f" | device {mmm([lat(r, t, 'client') for r in rs])} | polled {mmm([lat(r, t, 'polled') for r in rs])} | bye {mmm([lat(r, t, 'bye') for r in rs])}"
               f" | early {early} | {reasons} | not closed {sum(r['totals'].get('missingClientCloses', 0) for r in rs)}")
 rs = runs("big")
 if rs:
@@ -138,5 +139,5 @@ if rs:
           f" | ramp connects/s {mmm([r['totals']['connectsPerS'] for r in rs])}")
 rs = runs("mosquitto")
 if rs:
-    print(f"mosquitto mqtt device {mmm([lat(r, 'mqtt', 'client') for r in rs])}")
+    print(f"mosquitto mqtt device {mmm([lat(r, 'mqtt', 'client') for r in rs])} | polled {mmm([lat(r, 'mqtt', 'polled') for r in rs])}")
 EOF

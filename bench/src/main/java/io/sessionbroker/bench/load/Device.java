@@ -39,6 +39,14 @@ final class Device {
 
   long closedNanos;
 
+  /**
+   * When the selector poll that reported the close returned ({@link #closedNanos} is taken later,
+   * after the sockets before this one in the same poll were handled): the close as a device with a
+   * thread of its own would see it, without the load generator's single reader. Reported beside
+   * {@link #closedNanos}, never instead of it.
+   */
+  long closedPolledNanos;
+
   /** TCP: when the broker's {@code bye} arrived (then the socket closes). */
   long byeNanos;
 

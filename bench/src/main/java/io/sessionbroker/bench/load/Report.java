@@ -12,7 +12,7 @@ import java.util.TreeMap;
  */
 final class Report {
 
-  private static final String[] KINDS = {"event", "broker", "client", "bye"};
+  private static final String[] KINDS = {"event", "broker", "client", "bye", "polled"};
 
   private Report() {}
 

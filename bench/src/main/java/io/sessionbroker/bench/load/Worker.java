@@ -50,6 +50,13 @@ final class Worker implements UdpDevices.Outcomes {
   private Selector selector;
   private String phase = "ramp";
   private boolean silenced;
+
+  /**
+   * While the keys of a poll are handled: when that poll returned (0 otherwise); a device's close
+   * is stamped with it too ({@link Device#closedPolledNanos}).
+   */
+  private long polledNanos;
+
   private long rampStartNanos;
   private int started;
   private long nextProgressNanos;
@@ -208,6 +215,7 @@ final class Worker implements UdpDevices.Outcomes {
       long waitMs = heartbeats.isEmpty() ? 10 : (heartbeats.peek().nextPingNanos - now) / 1_000_000;
       selector.select(
           Math.max(1, Math.min(10, started < toConnect.size() || silenced ? 1 : waitMs)));
+      polledNanos = System.nanoTime();
       for (SelectionKey key : selector.selectedKeys()) {
         if (key.attachment() instanceof DatagramChannel channel) {
           udp.receive(channel);
@@ -216,6 +224,7 @@ final class Worker implements UdpDevices.Outcomes {
         }
       }
       selector.selectedKeys().clear();
+      polledNanos = 0;
     }
   }
 
@@ -342,6 +351,7 @@ final class Worker implements UdpDevices.Outcomes {
   public void closed(Device d) {
     d.state = Device.State.CLOSED;
     d.closedNanos = System.nanoTime();
+    d.closedPolledNanos = polledNanos != 0 ? polledNanos : d.closedNanos;
     if (!(silenced && d.silent)) {
       counters.unexpectedCloses++;
     }

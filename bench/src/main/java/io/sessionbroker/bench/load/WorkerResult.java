@@ -45,11 +45,14 @@ record WorkerResult(List<Device> devices, Counters counters, BridgeWatch bridge)
                 .put("event", new JsonArray())
                 .put("broker", new JsonArray())
                 .put("client", new JsonArray())
-                .put("bye", new JsonArray());
+                .put("bye", new JsonArray())
+                .put("polled", new JsonArray());
         samples.put(d.transport.label(), s);
       }
       if (d.state == Device.State.CLOSED) {
         s.getJsonArray("client").add(round((d.closedNanos - d.lastSentNanos) / 1e6 - d.timeoutMs));
+        s.getJsonArray("polled")
+            .add(round((d.closedPolledNanos - d.lastSentNanos) / 1e6 - d.timeoutMs));
       } else {
         missingClientCloses++;
       }

@@ -289,14 +289,23 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener {
         Frames.error(Frames.FLAPPING, Frames.FLAPPING_MESSAGE), CloseCodes.POLICY_VIOLATION);
   }
 
-  /** Sends the last frame if any, then the close frame. */
+  /**
+   * Sends the last frame if any, then the close frame, in one flush ({@link LastWords}): one TCP
+   * segment and one system call where Vert.x flushed each frame on its own.
+   */
   @Override
   public void close(WsEnd end) {
     cancelPings();
-    if (end.lastFrame() != null) {
-      ws.writeTextMessage(end.lastFrame().encode());
+    if (end.lastFrame() == null) {
+      ws.close(end.closeCode(), end.reasonText());
+      return;
     }
-    ws.close(end.closeCode(), end.reasonText());
+    LastWords.inOneFlush(
+        ((WebSocketInternal) ws).channelHandlerContext(),
+        () -> {
+          ws.writeTextMessage(end.lastFrame().encode());
+          ws.close(end.closeCode(), end.reasonText());
+        });
   }
 
   /**
