@@ -3,7 +3,8 @@
 # session at 19,000 mixed TCP/MQTT/WebSocket (fresh broker, bin/broker's JVM flags), CPU per 1,000 PINGREQs, with
 # Mosquitto beside ours. About 7 minutes for the default 3 runs; build the jars first
 # (mvn -B -q -Dmaven.test.skip=true package -pl broker,bench -am).
-#   bench/session-cost.sh [RUNS] [PARTS]     PARTS: any of connect,ping,memory,mosquitto (default all)
+#   bench/session-cost.sh [RUNS] [PARTS]     PARTS: any of connect,ping,memory,mosquitto (default all), and
+#     memory-warm (not in the default: 19,000 mixed twice on one broker, every session closed between)
 # Env: OUT (default bench/target/session-cost), PORT_BASE (default 21000: tcp PORT_BASE, udp +1, websocket +80,
 #      http +70, bridge +900, mqtt PORT_BASE+883, Mosquitto PORT_BASE-5116), BROKER_JAVA_OPTS (passed to bin/broker),
 #      ROOT (the checkout whose bin/broker and bench/target/benchmarks.jar run; default this one).
@@ -79,6 +80,24 @@ if want memory; then
     stop
   done
 fi
+bridge_total() { python3 "$root/bench/bridge-count.py" 127.0.0.1 $((base + 900)) 2>/dev/null \
+  | sed -n 's/.*"total" *: *\([0-9]*\).*/\1/p'; }
+if want memory-warm; then
+  # The same storm twice on one broker: the second is what a session costs once the JIT has compiled the
+  # connect paths (its one-off code, metaspace and compiler memory are in the second baseline). Between the
+  # two, every session closed and a full GC (the histogram), as before the first.
+  for run in $(seq 1 "$runs"); do
+    start_broker "memory-warm-$run"
+    live_heap "heap-warm-idle-$run" > /dev/null
+    lg "memory-first-$run" $ours --transports tcp,mqtt,websocket --devices 19000 --rate 5000 \
+      --heartbeat-ms 30000 --hold-s 2 --prefix "f$run-"
+    for _ in $(seq 1 120); do [ "$(bridge_total)" = 0 ] && break; sleep 0.5; done
+    live_heap "heap-warm-between-$run" > /dev/null; sleep 2
+    lg "memory-warm-$run" $ours --transports tcp,mqtt,websocket --devices 19000 --rate 5000 \
+      --heartbeat-ms 30000 --hold-s 4 --prefix "w$run-"
+    stop
+  done
+fi
 python3 - "$out" <<'EOF'
 import glob, json, os, statistics, sys
 out = sys.argv[1]
@@ -101,6 +120,8 @@ for b in ["ours", "mosquitto"]:
     show(f"PINGREQ {b}: broker CPU per 1,000", pick(f"ping-{b}", "broker.cpuMsPer1000Pings"), " ms")
     show(f"PINGREQ {b}: PINGREQs/s in the hold", pick(f"ping-{b}", "broker.holdPingsPerS"), "/s")
 show("memory: RSS per session", pick("memory", "broker.rssPerSessionBytes"), " B")
+show("memory-warm: RSS per session, first storm", pick("memory-first", "broker.rssPerSessionBytes"), " B")
+show("memory-warm: RSS per session, second storm", pick("memory-warm", "broker.rssPerSessionBytes"), " B")
 live = []
 for i in range(1, 10):
     try:

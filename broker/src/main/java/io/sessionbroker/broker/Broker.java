@@ -91,7 +91,8 @@ public final class Broker {
             .setPreferNativeTransport(true)
             .setEventLoopPoolSize(EventLoops.count(config.eventLoops()))
             .setMetricsOptions(metrics.vertxOptions());
-    Transport transport = IoTransports.choose(config.ioTransport());
+    // one receive-buffer allocator for all accepted connections (SharedReadBuffers, issue 17)
+    Transport transport = SharedReadBuffers.wrap(IoTransports.choose(config.ioTransport()));
     // Before this node's Vert.x exists: the rehearsal shares nothing with the node (Warmup).
     Warmup.Result warmup =
         Warmup.run(transport, config.table(), config.warmupCloses(), config.warmupMaxMs());

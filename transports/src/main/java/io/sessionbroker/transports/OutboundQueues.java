@@ -100,15 +100,19 @@ public final class OutboundQueues {
   }
 
   /**
-   * Replaces the outbound queue of the Vert.x connection handling {@code chctx}'s channel, and
-   * releases its handler's connection factory (class comment). Call it on the channel's event loop,
-   * from the handler that receives the new connection, before anything is written and before the
-   * connection is handed to another thread.
+   * Replaces the outbound queue of the Vert.x connection handling {@code chctx}'s channel, releases
+   * its handler's connection factory (class comment) and lets the channel share its local address
+   * ({@link LocalAddresses}). Call it on the channel's event loop, from the handler that receives
+   * the new connection, before anything is written and before the connection is handed to another
+   * thread.
    *
    * @return whether the queue was replaced (false: not a Vert.x connection with such a queue, or
    *     not empty)
    */
   public static boolean slim(ChannelHandlerContext chctx) {
+    // every transport calls this on a new connection: the place to drop its copy of the listener's
+    // address too (LocalAddresses, issue 17)
+    LocalAddresses.share(chctx.channel());
     if (!(chctx.handler() instanceof VertxHandler<?> vertxHandler)) {
       return false;
     }
