@@ -289,23 +289,14 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener {
         Frames.error(Frames.FLAPPING, Frames.FLAPPING_MESSAGE), CloseCodes.POLICY_VIOLATION);
   }
 
-  /**
-   * Sends the last frame if any, then the close frame, in one flush ({@link LastWords}): one TCP
-   * segment and one system call where Vert.x flushed each frame on its own.
-   */
+  /** Sends the last frame if any, then the close frame. */
   @Override
   public void close(WsEnd end) {
     cancelPings();
-    if (end.lastFrame() == null) {
-      ws.close(end.closeCode(), end.reasonText());
-      return;
+    if (end.lastFrame() != null) {
+      ws.writeTextMessage(end.lastFrame().encode());
     }
-    LastWords.inOneFlush(
-        ((WebSocketInternal) ws).channelHandlerContext(),
-        () -> {
-          ws.writeTextMessage(end.lastFrame().encode());
-          ws.close(end.closeCode(), end.reasonText());
-        });
+    ws.close(end.closeCode(), end.reasonText());
   }
 
   /**

@@ -1,12 +1,10 @@
 package io.sessionbroker.transports.websocket;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.cluster.CloseReason;
 import io.sessionbroker.testkit.ExpectCloses;
-import io.sessionbroker.transports.SocketSegments;
 import io.sessionbroker.transports.TableFixture;
 import io.sessionbroker.transports.auth.DeviceAuth;
 import io.vertx.core.json.JsonObject;
@@ -138,48 +136,6 @@ class WsConnectionIT {
     assertThat(device.closed()).isEqualTo(new WsDevice.Closed(CloseCodes.KICKED, "KICKED"));
     assertThat(tables.await(Addresses.CLOSED, "ws-pit-kick").getString("reason"))
         .isEqualTo("KICKED");
-  }
-
-  /**
-   * Verifies that a session's end reaches the device as its bye and then the close frame, in that
-   * order, each once, sent together in one TCP segment (issue 17: one flush and one system call per
-   * end, not two), and that the TCP connection closes after the device answers the close. RFC 6455
-   * §5.5.1: "After sending a Close frame, the application MUST NOT send any more data frames" — the
-   * bye goes first. The broker's segments are counted on its socket with {@code ss -ti} (skipped
-   * without it); nothing else is sent meanwhile (the broker's pings are off here).
-   */
-  @Test
-  @ExpectCloses(CloseReason.KICKED)
-  void aByeAndItsCloseFrameLeaveInOneSegmentInOrderOnce() throws Exception {
-    // given
-    assumeTrue(SocketSegments.available(), "ss (iproute2) is needed to count segments");
-    RawWs device = RawWs.hello(ws.port(), "ws-pit-one-segment");
-    try {
-      int devicePort = SocketSegments.port(device.remote());
-      long before = SocketSegments.sent(ws.port(), devicePort);
-
-      // when
-      assertThat(tables.table.admin().kick("ws-pit-one-segment").await(5, TimeUnit.SECONDS))
-          .isTrue();
-
-      // then
-      RawWs.Frame bye = device.next();
-      assertThat(bye.opcode()).isEqualTo(RawWs.TEXT);
-      assertThat(new JsonObject(bye.text()))
-          .isEqualTo(new JsonObject().put("type", "bye").put("reason", "KICKED"));
-      RawWs.Frame close = device.next();
-      assertThat(close.opcode()).isEqualTo(RawWs.CLOSE);
-      assertThat(close.closeCode()).isEqualTo(CloseCodes.KICKED);
-      assertThat(SocketSegments.sent(ws.port(), devicePort) - before)
-          .as("segments the broker sent for its bye and close frame")
-          .isEqualTo(1);
-      device.send(RawWs.CLOSE, close.payload());
-      device.assertEndOfStream();
-      assertThat(tables.await(Addresses.CLOSED, "ws-pit-one-segment").getString("reason"))
-          .isEqualTo("KICKED");
-    } finally {
-      device.close();
-    }
   }
 
   /**
