@@ -91,8 +91,7 @@ public final class Broker {
             .setPreferNativeTransport(true)
             .setEventLoopPoolSize(EventLoops.count(config.eventLoops()))
             .setMetricsOptions(metrics.vertxOptions());
-    // one receive-buffer allocator for all accepted connections (SharedReadBuffers, issue 17)
-    Transport transport = SharedReadBuffers.wrap(IoTransports.choose(config.ioTransport()));
+    Transport transport = IoTransports.choose(config.ioTransport());
     // Before this node's Vert.x exists: the rehearsal shares nothing with the node (Warmup).
     Warmup.Result warmup =
         Warmup.run(transport, config.table(), config.warmupCloses(), config.warmupMaxMs());
