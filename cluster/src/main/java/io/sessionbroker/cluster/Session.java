@@ -49,6 +49,12 @@ public final class Session {
   /** Next session in the same timing wheel slot; owned by {@link TimingWheel}. */
   Session wheelNext;
 
+  /** Previous session in the same slot (null: head); owned by {@link TimingWheel}. */
+  Session wheelPrev;
+
+  /** The wheel slot holding this session, -1 when none; owned by {@link TimingWheel}. */
+  int wheelSlot = -1;
+
   Session(long id, OpenRequest request, Liveness liveness, long now) {
     this.id = id;
     this.deviceId = request.deviceId();

@@ -230,6 +230,7 @@ public final class SessionTable {
       return Future.succeededFuture(false);
     }
     session.state(Session.State.CLOSED);
+    wheel.remove(session);
     byId.remove(session);
     byDevice.remove(session);
     Future<Boolean> released;

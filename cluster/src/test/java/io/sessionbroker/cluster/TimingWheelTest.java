@@ -173,4 +173,85 @@ class TimingWheelTest {
     assertThat(expired).endsWith(waiting);
     assertThat(wheel.size()).isZero();
   }
+
+  /**
+   * Verifies that a session the table closes leaves the wheel at once, wherever it sits in its slot
+   * (the last added, one between, the first added), and the others of the slot still expire (issue
+   * 17: a closed session left in its slot kept its connection, channel and buffers reachable for up
+   * to the wheel's span, 20.48 s with the shipped tick).
+   */
+  @Test
+  void aRemovedSessionLeavesTheWheelAtOnceFromAnyPlaceInItsSlot() {
+    // given: four sessions in one slot (a stack: the last added is its head)
+    Session first = open(100, START);
+    Session middle = open(100, START);
+    Session beforeHead = open(100, START);
+    Session head = open(100, START);
+    List.of(first, middle, beforeHead, head).forEach(wheel::add);
+
+    // when: the head, one between and the tail close and leave the wheel
+    for (Session closing : List.of(head, middle, first)) {
+      closing.state(Session.State.CLOSED);
+      wheel.remove(closing);
+    }
+
+    // then: counted out at once, and the one left still expires on time
+    assertThat(wheel.size()).isOne();
+    assertThat(wheel.advance(START + 200, 10, expired::add)).isOne();
+    assertThat(expired).containsExactly(beforeHead);
+    assertThat(wheel.size()).isZero();
+  }
+
+  /**
+   * Verifies that a session closed while the wheel walks its slot (an expiry closing another
+   * session of the same slot) is counted out once and not expired, and that removing it then does
+   * not cut the rest of the slot off.
+   */
+  @Test
+  void aSessionClosedWhileItsSlotIsWalkedIsCountedOutOnceAndTheRestExpire() {
+    // given: three sessions in one slot; expiring the head closes the one after it
+    Session last = open(100, START);
+    Session second = open(100, START);
+    Session head = open(100, START);
+    List.of(last, second, head).forEach(wheel::add);
+
+    // when
+    int count =
+        wheel.advance(
+            START + 200,
+            10,
+            session -> {
+              expired.add(session);
+              if (session == head) {
+                second.state(Session.State.CLOSED);
+                wheel.remove(second);
+              }
+            });
+
+    // then
+    assertThat(count).isEqualTo(2);
+    assertThat(expired).containsExactly(head, last);
+    assertThat(wheel.size()).isZero();
+  }
+
+  /** Verifies that removing a session twice, or one never added, changes nothing. */
+  @Test
+  void removingASessionTwiceOrOneNeverAddedChangesNothing() {
+    // given
+    Session kept = open(100, START);
+    Session closed = open(100, START);
+    wheel.add(kept);
+    wheel.add(closed);
+    closed.state(Session.State.CLOSED);
+    wheel.remove(closed);
+
+    // when
+    wheel.remove(closed);
+    wheel.remove(open(100, START));
+
+    // then
+    assertThat(wheel.size()).isOne();
+    assertThat(wheel.advance(START + 200, 10, expired::add)).isOne();
+    assertThat(expired).containsExactly(kept);
+  }
 }
