@@ -28,26 +28,10 @@ public final class SocketSegments {
 
   /**
    * Segments sent so far by the socket from local port {@code localPort} to peer port {@code
-   * peerPort} on this machine, while it has them (established, or ended by the peer and not yet
-   * closed here; a socket this side has closed may have become a time-wait entry without them);
-   * fails if there is no such socket.
+   * peerPort} on 127.0.0.1, in any state that still has them (established, or closed on this side
+   * and waiting for the peer); fails if there is no such socket.
    */
   public static long sent(int localPort, int peerPort) throws IOException, InterruptedException {
-    return count("segs_out", localPort, peerPort);
-  }
-
-  /**
-   * Segments received so far by the socket from local port {@code localPort} to peer port {@code
-   * peerPort}: for the device's side of a connection the broker has closed (the device's socket
-   * still has them until it closes).
-   */
-  public static long received(int localPort, int peerPort)
-      throws IOException, InterruptedException {
-    return count("segs_in", localPort, peerPort);
-  }
-
-  private static long count(String field, int localPort, int peerPort)
-      throws IOException, InterruptedException {
     String out =
         run(
             "ss",
@@ -56,8 +40,8 @@ public final class SocketSegments {
             "connected",
             "( sport = :" + localPort + " and dport = :" + peerPort + " )");
     assertThat(out).as("ss could not run").isNotNull();
-    Matcher segs = Pattern.compile(field + ":(\\d+)").matcher(out);
-    assertThat(segs.find()).as("%s in ss output: %s", field, out).isTrue();
+    Matcher segs = Pattern.compile("segs_out:(\\d+)").matcher(out);
+    assertThat(segs.find()).as("ss output: %s", out).isTrue();
     return Long.parseLong(segs.group(1));
   }
 
