@@ -266,14 +266,9 @@ final class TcpConnection implements Link.Wire<JsonObject> {
     return Frames.error(Frames.FLAPPING, Frames.FLAPPING_MESSAGE);
   }
 
-  /**
-   * Says {@code lastFrame} and closes; with a last frame, the socket is corked first ({@link
-   * LastSegment}), so that the frame and the FIN leave in one segment.
-   */
   @Override
   public void close(JsonObject lastFrame) {
     if (lastFrame != null) {
-      LastSegment.cork(((NetSocketInternal) socket).channelHandlerContext().channel());
       write(lastFrame);
     }
     socket.close();

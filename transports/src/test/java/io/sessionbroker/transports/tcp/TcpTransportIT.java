@@ -2,13 +2,11 @@ package io.sessionbroker.transports.tcp;
 
 import static io.sessionbroker.cluster.CloseReason.CLIENT_CLOSED;
 import static io.sessionbroker.cluster.CloseReason.CONNECTION_LOST;
-import static io.sessionbroker.cluster.CloseReason.KICKED;
 import static io.sessionbroker.cluster.CloseReason.PROTOCOL_ERROR;
 import static io.sessionbroker.cluster.CloseReason.TAKEN_OVER;
 import static io.sessionbroker.cluster.CloseReason.TIMEOUT;
 import static io.sessionbroker.transports.tcp.TcpFixture.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.netty.util.concurrent.EventExecutor;
 import io.sessionbroker.cluster.Addresses;
@@ -16,7 +14,6 @@ import io.sessionbroker.cluster.Session;
 import io.sessionbroker.testkit.EventContract;
 import io.sessionbroker.testkit.ExpectCloses;
 import io.sessionbroker.testkit.TcpDevice;
-import io.sessionbroker.transports.SocketSegments;
 import io.sessionbroker.transports.link.Link;
 import io.vertx.core.Context;
 import io.vertx.core.internal.ContextInternal;
@@ -66,39 +63,6 @@ class TcpTransportIT {
       assertThat(opened.getLong("epoch")).isEqualTo(1L);
       assertThat(opened.getString("node")).isEqualTo(fixture.tables.table.nodeId());
       assertThat(opened.getString("remote")).startsWith("127.0.0.1:");
-    }
-  }
-
-  /**
-   * Verifies that a session the broker ends reaches the device as its bye, once, and then the end
-   * of the stream, the bye and the FIN in one TCP segment (issue 17: the socket is corked before
-   * the bye, so a mass close sends one segment per device, not two). The broker's segments are
-   * counted on its socket with {@code ss -ti} (skipped without it); the device sends nothing
-   * meanwhile.
-   */
-  @Test
-  @ExpectCloses(KICKED)
-  void aByeAndTheFinLeaveInOneSegmentByeOnceThenEndOfStream() throws Exception {
-    assumeTrue(SocketSegments.available(), "ss (iproute2) is needed to count segments");
-    try (TcpDevice device = fixture.device()) {
-      // given
-      device.hello("one-segment-1", 30);
-      int devicePort = SocketSegments.port(device.localAddress());
-      long before = SocketSegments.sent(fixture.tcp.port(), devicePort);
-
-      // when
-      assertThat(fixture.tables.table.admin().kick("one-segment-1").await(5, TimeUnit.SECONDS))
-          .isTrue();
-
-      // then
-      assertThat(device.read(WAIT))
-          .isEqualTo(new JsonObject().put("type", "bye").put("reason", "KICKED"));
-      assertThat(device.nextLine(WAIT)).as("what follows the bye").isNull();
-      assertThat(SocketSegments.sent(fixture.tcp.port(), devicePort) - before)
-          .as("segments the broker sent for its bye and FIN")
-          .isEqualTo(1);
-      assertThat(fixture.await(Addresses.CLOSED, "one-segment-1").getString("reason"))
-          .isEqualTo("KICKED");
     }
   }
 
