@@ -8,9 +8,11 @@ import io.sessionbroker.cluster.OpenRequest;
 import io.sessionbroker.cluster.Session;
 import io.sessionbroker.testkit.ExpectCloses;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -107,6 +109,8 @@ class MqttTakeoverIT {
         .isEqualTo("TAKEN_OVER");
     mqtt.fixture.await(Addresses.OPENED, "paho-twin");
     assertThat(second.isConnected()).isTrue();
+    // the close event goes out before the old connection is closed: wait until Paho has seen it
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !first.isConnected());
     first.close(true);
     second.disconnect();
   }
