@@ -25,4 +25,26 @@ final class Counters {
   double firstStartWallMs;
   double lastOpenWallMs;
   String firstFailure;
+
+  /** The worker's progress line on stderr: what it has done {@code elapsedS} into {@code phase}. */
+  String progressLine(
+      int worker, double elapsedS, String phase, int devices, boolean answering, boolean udp) {
+    return String.format(
+        "loadgen[%d]: %5.1fs %-9s opened=%d/%d failed=%d pending=%d pings=%d lost=%d%s%s",
+        worker,
+        elapsedS,
+        phase,
+        opened,
+        devices,
+        failed,
+        pending,
+        pings,
+        unexpectedCloses,
+        answering ? " answered=" + commandsAnswered : "",
+        udp
+            ? String.format(
+                " udp: pongs=%d helloRetries=%d sendFull=%d",
+                udpPongs, udpHelloRetries, udpSendFull)
+            : "");
+  }
 }

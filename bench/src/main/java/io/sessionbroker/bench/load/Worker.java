@@ -375,23 +375,14 @@ final class Worker implements UdpDevices.Outcomes {
   private void progress(long now) {
     if (o.progressS() > 0 && now >= nextProgressNanos) {
       nextProgressNanos = now + o.progressS() * 1_000_000_000L;
-      System.err.printf(
-          "loadgen[%d]: %5.1fs %-9s opened=%d/%d failed=%d pending=%d pings=%d lost=%d%s%s%n",
-          o.first(),
-          (now - rampStartNanos) / 1e9,
-          phase,
-          counters.opened,
-          devices.size(),
-          counters.failed,
-          counters.pending,
-          counters.pings,
-          counters.unexpectedCloses,
-          o.commands().answer() ? " answered=" + counters.commandsAnswered : "",
-          !udp.inUse()
-              ? ""
-              : String.format(
-                  " udp: pongs=%d helloRetries=%d sendFull=%d",
-                  counters.udpPongs, counters.udpHelloRetries, counters.udpSendFull));
+      System.err.println(
+          counters.progressLine(
+              o.first(),
+              (now - rampStartNanos) / 1e9,
+              phase,
+              devices.size(),
+              o.commands().answer(),
+              udp.inUse()));
     }
   }
 
