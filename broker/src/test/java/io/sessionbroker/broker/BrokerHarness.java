@@ -11,6 +11,7 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -133,9 +134,22 @@ public final class BrokerHarness implements AutoCloseable {
     return BrokerConfig.fromJson(conf, SHIPPED_CONF.getParent());
   }
 
+  /**
+   * A TCP port that is free now, taken from below the kernel's ephemeral range: a port the kernel
+   * hands out itself ({@code new ServerSocket(0)}) can be given again, between this check and the
+   * broker's bind, to any outgoing connection on the machine (a CI run failed with "address in use"
+   * on one); below that range only another listener can take it.
+   */
   public static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
+    int below = EphemeralPorts.lowest();
+    for (int attempt = 0; attempt < 100; attempt++) {
+      int candidate = ThreadLocalRandom.current().nextInt(10_000, below);
+      try (ServerSocket socket = new ServerSocket(candidate)) {
+        return socket.getLocalPort();
+      } catch (IOException taken) {
+        // try another
+      }
     }
+    throw new IOException("no free port between 10000 and " + below);
   }
 }

@@ -221,7 +221,8 @@ final class ThreeNodes implements AutoCloseable {
   /** A base port whose six listeners are free at offsets 0, 10 and 20. */
   private static int freeBase() throws IOException {
     for (int attempt = 0; attempt < 50; attempt++) {
-      int candidate = ThreadLocalRandom.current().nextInt(20_000, 40_000);
+      // below the ephemeral range: see BrokerHarness.freePort
+      int candidate = ThreadLocalRandom.current().nextInt(10_000, EphemeralPorts.lowest() - 30);
       if (allFree(candidate)) {
         return candidate;
       }
