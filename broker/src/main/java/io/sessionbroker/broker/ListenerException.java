@@ -14,6 +14,11 @@ public final class ListenerException extends RuntimeException {
     super(message, cause);
   }
 
+  /** {@code what} (e.g. {@code "mqtt 127.0.0.1:1883"}) could not bind: its port is taken. */
+  static ListenerException inUse(String what, Throwable cause) {
+    return new ListenerException(what + ": address in use", cause);
+  }
+
   /** {@code start}, failing with a {@code ListenerException} for {@code name host:port}. */
   static <T> Future<T> naming(Future<T> start, String name, String host, int port) {
     return naming(start, name + " " + host + ":" + port);

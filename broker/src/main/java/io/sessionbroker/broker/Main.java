@@ -177,6 +177,7 @@ public final class Main implements Callable<Integer> {
     try {
       // Joining a cluster can take a while on a busy machine; a standalone node is ready in well
       // under a second.
+      PortCheck.ensureFree(config); // at once, not after the start-up rehearsal (Warmup)
       broker = Broker.start(config).await(120, TimeUnit.SECONDS);
     } catch (Exception e) {
       System.err.println(
