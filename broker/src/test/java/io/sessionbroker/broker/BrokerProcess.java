@@ -108,6 +108,16 @@ final class BrokerProcess implements AutoCloseable {
     return nodeId;
   }
 
+  /** The last {@code lines} lines of the node's log, for a failure's message. */
+  String logTail(int lines) {
+    try {
+      List<String> all = Files.readAllLines(log);
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException e) {
+      return "(log unreadable: " + e + ")";
+    }
+  }
+
   long pid() {
     return process.pid();
   }

@@ -119,8 +119,15 @@ final class ThreeNodes implements AutoCloseable {
       return cluster;
     } catch (Exception | AssertionError e) {
       // a node that was slow to start must not outlive the test (one kept UDP 7001 for the next)
+      StringBuilder logs = new StringBuilder("the cluster did not start: " + e);
+      for (int i = 0; i < 3; i++) {
+        if (cluster.nodes[i] != null) {
+          logs.append("\n--- node ").append(i).append(", its log's end:\n");
+          logs.append(cluster.nodes[i].logTail(15));
+        }
+      }
       cluster.close();
-      throw e;
+      throw new IllegalStateException(logs.toString(), e);
     }
   }
 
