@@ -11,6 +11,10 @@
 #      http +70, bridge +900, mqtt PORT_BASE-5117, Mosquitto PORT_BASE+4884), BROKER_JAVA_OPTS (passed to bin/broker),
 #      ROOT (the checkout whose bin/broker and bench/target/benchmarks.jar run; default this one).
 #      TRANSPORTS (the transports of the cold and warm runs, space-separated; default "tcp mqtt websocket udp").
+#      REHEARSE (default 1000): the warm and split runs' load generator first runs an unmeasured mass close of
+#      that many devices in its own JVM (--rehearse), so that its close path is compiled before it measures the
+#      broker's; 0 = none (the figures before the seventh round). Never in the cold runs: it would warm the broker.
+#      CLOSES (set: each run also writes $out/NAME.closes, the raw close times, --closes-file).
 set -euo pipefail
 root="${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 cd "$root"
@@ -40,8 +44,11 @@ silent1000() {  # silent1000 NAME TRANSPORTS [ARGS...]: 1,000 devices per transp
   local name="$1" transports="$2"; shift 2
   local n=$((1000 * $(tr ',' '\n' <<< "$transports" | wc -l)))
   lg "$name" $ours --transports "$transports" --devices "$n" --rate 2000 --heartbeat-ms 2000 --hold-s 3 --silent 1 \
-    --prefix "$name-" "$@"
+    --prefix "$name-" ${CLOSES:+--closes-file "$out/$name.closes"} "$@"
 }
+rehearse="${REHEARSE:-1000}"
+warm_opts=()  # the warm and split runs: the generator rehearses its close path first (REHEARSE)
+[ "$rehearse" -gt 0 ] && warm_opts=(--rehearse "$rehearse")
 
 if want cold; then
   for run in $(seq 1 "$runs"); do  # the broker's first mass expiry: a fresh broker per transport
@@ -58,9 +65,10 @@ if want warm || want split || want big; then
   done
   for run in $(seq 1 "$runs"); do
     if want warm; then
-      for t in ${TRANSPORTS:-tcp mqtt websocket udp}; do silent1000 "warm-$t-$run" "$t"; done
+      for t in ${TRANSPORTS:-tcp mqtt websocket udp}; do silent1000 "warm-$t-$run" "$t" "${warm_opts[@]}"; done
     fi
-    want split && silent1000 "split-tcp-$run" tcp --per-process 500
+    want split && silent1000 "split-tcp-$run" tcp --per-process 500 \
+      ${warm_opts[@]:+--rehearse $((rehearse < 500 ? rehearse : 500))}
   done
   if want big; then  # 10,000 of 19,000 connection sessions at once, on the warm broker
     for run in $(seq 1 "$runs"); do

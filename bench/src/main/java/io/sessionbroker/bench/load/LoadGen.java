@@ -9,7 +9,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The load generator: simulates N devices against a running broker (see {@link LoadOptions#HELP}
  * and bench/README.md). With more devices than one process may hold sockets for, it runs its
- * workers as child processes and merges what they measure.
+ * workers as child processes and merges what they measure. With {@code --rehearse}, each process
+ * that drives devices first runs an unmeasured mass close ({@link Rehearsal}).
  */
 public final class LoadGen {
 
@@ -25,6 +26,7 @@ public final class LoadGen {
       return;
     }
     if (o.workers() > 1) {
+      Rehearsal.runIfAsked(o);
       JsonObject result = new Worker(o, new StdioCoordinator()).run();
       System.out.println("@result " + result.encode());
       System.exit(0);
@@ -37,6 +39,7 @@ public final class LoadGen {
     BrokerSampler sampler = new BrokerSampler(o.brokerPid(), 2_000);
     List<JsonObject> results;
     if (plan.size() == 1) {
+      Rehearsal.runIfAsked(o);
       results =
           List.of(
               new Worker(

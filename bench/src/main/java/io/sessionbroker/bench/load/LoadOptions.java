@@ -36,7 +36,9 @@ public record LoadOptions(
     int first,
     int workers,
     String tlsCa,
-    boolean storm) {
+    boolean storm,
+    int rehearse,
+    String closesFile) {
 
   public static final int DEFAULT_PER_PROCESS = 18_000;
 
@@ -69,6 +71,9 @@ public record LoadOptions(
       throw new IllegalArgumentException(
           "--per-process must be 1..19000 (20,000 open files per process) "
               + "unless every device is UDP");
+    }
+    if (rehearse < 0 || rehearse > perProcess) {
+      throw new IllegalArgumentException("--rehearse must be 0..--per-process");
     }
     if (udpSockets < 1 || udpSockets > 1024) {
       throw new IllegalArgumentException("--udp-sockets must be 1..1024");
@@ -106,6 +111,13 @@ public record LoadOptions(
                              and websocket sockets at once and reconnects them under --rate and
                              --max-pending; reports the time from the cut to the last welcome and the
                              cut sessions' close events (the broker's connect limits must allow it)
+        --rehearse N         before the measured run, each process runs an unmeasured mass close of N
+                             devices of the same transports (all silent, 1 s hold, ids P + rehearsal-N),
+                             so that its own close path is compiled before it measures the broker's (0)
+        --closes-file FILE   also write one line per silent device: id, transport, the last heartbeat
+                             sent + timeout, the close seen, polled and the bye, in System.nanoTime
+                             (CLOCK_MONOTONIC, comparable with the broker's on the same machine); a
+                             worker process of several appends .FIRST to the name
       """
           + CommandOptions.HELP;
 
@@ -158,7 +170,9 @@ public record LoadOptions(
             num(v, "first", 0),
             num(v, "workers", 1),
             str(v, "tls-ca", null),
-            num(v, "storm", 0) == 1);
+            num(v, "storm", 0) == 1,
+            num(v, "rehearse", 0),
+            str(v, "closes-file", null));
     if (!v.isEmpty()) {
       throw new IllegalArgumentException("unknown option(s) " + v.keySet() + "\n" + HELP);
     }
@@ -218,7 +232,50 @@ public record LoadOptions(
     if (storm) {
       a.addAll(List.of("--storm", "1"));
     }
+    if (rehearse > 0) {
+      a.addAll(List.of("--rehearse", "" + rehearse));
+    }
+    if (closesFile != null) {
+      a.addAll(List.of("--closes-file", closesFile + "." + range.first()));
+    }
     return a;
+  }
+
+  /**
+   * The options of the {@code --rehearse} run: {@link #rehearse} devices of the same transports and
+   * heartbeat, all silent, a 1 s hold, prefix {@code PREFIX + "rehearsal-"}; no report file, no
+   * commands, no storm.
+   */
+  public LoadOptions rehearsal() {
+    return new LoadOptions(
+        host,
+        tcpPort,
+        mqttPort,
+        wsPort,
+        wsPath,
+        udpPort,
+        udpSockets,
+        bridgePort,
+        transports,
+        rehearse,
+        ratePerS,
+        maxPending,
+        heartbeatMs,
+        Math.min(holdS, 1),
+        1,
+        graceMs,
+        prefix + "rehearsal-",
+        perProcess,
+        brokerPid,
+        null,
+        progressS,
+        new CommandOptions(0, 1, commands.host(), commands.port(), 1, false),
+        first,
+        workers,
+        tlsCa,
+        false,
+        0,
+        null);
   }
 
   /** The broker port of a transport. */

@@ -102,16 +102,17 @@ final class Worker implements UdpDevices.Outcomes {
           coordinator.arrive("held", new JsonObject().put("pings", counters.pings - pingsBefore)));
       JsonObject stormResult = o.storm() ? storm(bridge) : null;
       phase = "silence";
-      if (bridge != null) {
-        bridge
-            .forget(); // only closes from now on: earlier ones may be takeovers of a previous run's
-        // devices
+      if (bridge != null) { // only closes from now on: earlier ones may be a previous run's
+        bridge.forget();
       }
       long silentAt = silence();
       long waitEnd = silentAt + (Devices.maxTimeoutMs(devices) + o.graceMs()) * 1_000_000;
       BooleanSupplier allClosed = every(20_000_000, () -> Devices.allSilentClosed(devices, bridge));
       loopUntil(() -> System.nanoTime() >= waitEnd || allClosed.getAsBoolean());
       JsonObject result = new WorkerResult(devices, counters, bridge).toJson();
+      if (o.closesFile() != null) {
+        CloseTrace.write(o.closesFile(), devices);
+      }
       if (commandResult != null) {
         result.put("commands", commandResult);
       }

@@ -119,4 +119,82 @@ class LoadOptionsTest {
     assertThat(worker.udpSockets()).isEqualTo(8);
     assertThat(worker.transports()).containsExactly(Transport.UDP);
   }
+
+  @Test
+  void theRehearsalIsAnUnmeasuredMassCloseOfItsOwnDevices() {
+    // given
+    LoadOptions o =
+        LoadOptions.parse(
+            new String[] {
+              "--transports",
+              "tcp,websocket",
+              "--devices",
+              "1000",
+              "--silent",
+              "0.5",
+              "--hold-s",
+              "3",
+              "--heartbeat-ms",
+              "2000",
+              "--prefix",
+              "warm-",
+              "--rehearse",
+              "800",
+              "--json",
+              "/tmp/r.json",
+              "--closes-file",
+              "/tmp/c.txt",
+              "--commands",
+              "10"
+            });
+
+    // when
+    LoadOptions r = o.rehearsal();
+
+    // then
+    assertThat(r.devices()).isEqualTo(800);
+    assertThat(r.silentShare()).isEqualTo(1.0);
+    assertThat(r.holdS()).isEqualTo(1);
+    assertThat(r.heartbeatMs()).isEqualTo(2000);
+    assertThat(r.transports()).containsExactly(Transport.TCP, Transport.WEBSOCKET);
+    assertThat(r.prefix()).isEqualTo("warm-rehearsal-");
+    assertThat(r.rehearse()).isZero();
+    assertThat(r.jsonFile()).isNull();
+    assertThat(r.closesFile()).isNull();
+    assertThat(r.commands().count()).isZero();
+    assertThat(r.commands().answer()).isFalse();
+  }
+
+  @Test
+  void workersRehearseAndTraceTheirOwnCloses() {
+    // given
+    LoadOptions o =
+        LoadOptions.parse(
+            new String[] {
+              "--devices",
+              "1000",
+              "--per-process",
+              "500",
+              "--rehearse",
+              "500",
+              "--closes-file",
+              "/tmp/c.txt"
+            });
+
+    // when
+    LoadOptions worker =
+        LoadOptions.parse(o.workerArgs(new ProcessPlan.Range(500, 500), 2).toArray(String[]::new));
+
+    // then
+    assertThat(worker.rehearse()).isEqualTo(500);
+    assertThat(worker.closesFile()).isEqualTo("/tmp/c.txt.500");
+  }
+
+  @Test
+  void aRehearsalLargerThanAProcessIsRefused() {
+    assertThatThrownBy(
+            () -> LoadOptions.parse(new String[] {"--per-process", "500", "--rehearse", "501"}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--rehearse");
+  }
 }
