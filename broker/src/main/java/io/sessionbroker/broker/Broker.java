@@ -48,7 +48,7 @@ public final class Broker {
   private SessionTable table;
   private SessionTableVerticle tableVerticle;
   private Supplier<List<String>> nodes;
-  private volatile DeviceListeners devices;
+  volatile DeviceListeners devices; // read by tests
   private HttpServer http;
   private HttpServer https;
   private int bridgeTlsPort = -1;

@@ -2,6 +2,7 @@ package io.sessionbroker.broker;
 
 import io.sessionbroker.broker.http.BrokerMetrics;
 import io.sessionbroker.cluster.SessionTable;
+import io.sessionbroker.transports.SharedReadBuffers;
 import io.sessionbroker.transports.TransportName;
 import io.sessionbroker.transports.limits.AcceptGate;
 import io.sessionbroker.transports.limits.ConnectLimits;
@@ -158,6 +159,8 @@ final class DeviceListeners {
               .compose(
                   id -> {
                     listeners.put(listener.name(), listener);
+                    // device listeners only: not the cluster bus, the bridge, the HTTP API
+                    listener.servers().get().forEach(SharedReadBuffers::install);
                     gate(listener); // throws, failing the start, if it cannot be installed
                     return Future.<Void>succeededFuture();
                   });
@@ -176,6 +179,12 @@ final class DeviceListeners {
     for (Object server : listener.servers().get()) {
       AcceptGate.install(server, limits, listener.name().id());
     }
+  }
+
+  /** The listening servers of {@code name}, plain and TLS; none when it is off (for tests). */
+  List<?> servers(TransportName name) {
+    Listener listener = listeners.get(name);
+    return listener == null ? List.of() : listener.servers().get();
   }
 
   /** What the transports count, for {@code /metrics}. */

@@ -90,8 +90,11 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
     ctx.fireChannelRead(msg);
   }
 
-  /** The listening Netty channel of a Vert.x server. */
-  static Channel listeningChannel(Object server) {
+  /**
+   * The listening Netty channel of a Vert.x server ({@code NetServer}, {@code HttpServer}, {@code
+   * MqttServer}); also where {@code SharedReadBuffers} goes.
+   */
+  public static Channel listeningChannel(Object server) {
     NetServerImpl net = netServer(server, 0);
     try {
       Object actual = field(NetServerImpl.class, "actualServer").get(net);

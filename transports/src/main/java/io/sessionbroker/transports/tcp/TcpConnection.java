@@ -16,7 +16,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetSocket;
-import io.vertx.core.parsetools.RecordParser;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,7 +34,7 @@ final class TcpConnection implements Link.Wire<JsonObject> {
   private final SessionTable table;
   private final TcpOptions options;
   private final DeviceAuth auth;
-  private final RecordParser parser;
+  private final LineSplitter lines;
   private final Link<JsonObject> link;
   private final Context context;
 
@@ -64,7 +63,7 @@ final class TcpConnection implements Link.Wire<JsonObject> {
     this.options = options;
     this.auth = auth;
     this.context = context;
-    this.parser = RecordParser.newDelimited("\n");
+    this.lines = new LineSplitter(this::onLine);
     this.link = new Link<>(table, TransportName.TCP, context, this);
   }
 
@@ -72,7 +71,6 @@ final class TcpConnection implements Link.Wire<JsonObject> {
    * @param released run once, when the socket has closed (frees the listener's connection slot)
    */
   void start(Runnable released) {
-    parser.handler(this::onLine);
     socket.handler(this::onBytes);
     socket.closeHandler(
         v -> {
@@ -91,9 +89,9 @@ final class TcpConnection implements Link.Wire<JsonObject> {
   }
 
   /**
-   * Bounds the line on its way before the parser holds it: a line that grows past the maximum
+   * Bounds the line on its way before the splitter holds it: a line that grows past the maximum
    * before its newline arrives is refused at once; {@link #onLine} checks a long line that arrived
-   * whole. Not RecordParser's {@code maxRecordSize}: it counts every byte the parser holds, so it
+   * whole. Not a bound on all bytes held (as Vert.x RecordParser's {@code maxRecordSize} was): that
    * refused valid input — the CR of a CRLF line of exactly the maximum when the LF came in a later
    * read, and the whole lines a device sends right behind its hello, held while the session opens.
    */
@@ -110,7 +108,7 @@ final class TcpConnection implements Link.Wire<JsonObject> {
       fail(tooLarge());
       return;
     }
-    parser.handle(bytes);
+    lines.handle(bytes);
   }
 
   private void onLine(Buffer line) {
@@ -225,19 +223,19 @@ final class TcpConnection implements Link.Wire<JsonObject> {
   }
 
   /**
-   * Until the session is open, the lines already read wait in the parser, and the socket stops
+   * Until the session is open, the lines already read wait in the splitter, and the socket stops
    * reading, so that what waits is bounded.
    */
   @Override
   public void pause() {
-    parser.pause();
+    lines.pause();
     socket.pause();
   }
 
   @Override
   public void opened(Session session) {
     write(Frames.welcome(session));
-    parser.resume();
+    lines.resume();
     socket.resume();
   }
 
