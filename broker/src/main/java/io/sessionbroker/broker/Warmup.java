@@ -9,15 +9,10 @@ import io.sessionbroker.cluster.TableOptions;
 import io.sessionbroker.transports.TransportName;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.NetClient;
-import io.vertx.core.net.NetSocket;
-import io.vertx.core.parsetools.RecordParser;
 import io.vertx.core.transport.Transport;
 import io.vertx.ext.bridge.BridgeOptions;
 import io.vertx.ext.eventbus.bridge.tcp.TcpEventBusBridge;
@@ -25,11 +20,9 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,9 +88,7 @@ final class Warmup {
   private final List<WarmupDevices> transports = new ArrayList<>();
   private SessionTable table;
   private EventPipeline pipeline;
-  private NetClient subscriberClient;
-  private final Map<String, LongAdder> closeEvents = new ConcurrentHashMap<>();
-  private final LongAdder nodeLostEvents = new LongAdder();
+  private final WarmupSubscriber subscriber = new WarmupSubscriber();
   private final Map<TransportName, Long> spentMs = new EnumMap<>(TransportName.class);
 
   private Warmup(Transport transport, long budgetMs) {
@@ -162,19 +153,18 @@ final class Warmup {
         tried += devices;
       }
     } catch (Exception e) {
-      log.warn("warmup_failed closes_done={}", warmup.closeEvents, e);
+      log.warn("warmup_failed done=\"{}\"", warmup.subscriber, e);
     } finally {
       warmup.close();
     }
     Map<TransportName, Integer> done = new EnumMap<>(TransportName.class);
     for (TransportName listener : listeners) {
-      LongAdder count = warmup.closeEvents.get(listener.id());
-      done.put(listener, count == null ? 0 : count.intValue());
+      done.put(listener, warmup.subscriber.expiries(listener));
     }
     Result result =
         new Result(
             done,
-            warmup.nodeLostEvents.intValue(),
+            warmup.subscriber.nodeLost(),
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
     log.info(
         "warmup_done closes={} by_transport={} node_lost_closes={} took_ms={} ms_by_transport={}",
@@ -222,52 +212,7 @@ final class Warmup {
     } finally {
       listenerLog.setLevel(level);
     }
-    // A field: Vert.x closes a client, and its connections, once it is unreachable.
-    subscriberClient = vertx.createNetClient();
-    subscribe(await(subscriberClient.connect(bridgeServer.actualPort(), "127.0.0.1")));
-  }
-
-  /** The bridge's subscriber: registers for opens and closes and counts the closes it reads. */
-  private void subscribe(NetSocket socket) {
-    RecordParser frames = RecordParser.newFixed(4);
-    frames.handler(
-        new Handler<>() {
-          private boolean header = true;
-
-          @Override
-          public void handle(Buffer buffer) {
-            if (header) {
-              frames.fixedSizeMode(buffer.getInt(0));
-            } else {
-              JsonObject frame = new JsonObject(buffer); // decoded as a consumer would
-              if (Addresses.CLOSED.equals(frame.getString("address"))) {
-                counted(frame.getJsonObject("body"));
-              }
-              frames.fixedSizeMode(4);
-            }
-            header = !header;
-          }
-        });
-    socket.handler(frames);
-    for (String address : List.of(Addresses.OPENED, Addresses.CLOSED)) {
-      Buffer frame = new JsonObject().put("type", "register").put("address", address).toBuffer();
-      socket.write(Buffer.buffer().appendInt(frame.length()).appendBuffer(frame));
-    }
-  }
-
-  private void counted(JsonObject close) {
-    switch (close.getString(CloseEvent.REASON, "")) {
-      case "NODE_LOST" -> nodeLostEvents.increment();
-      case "TIMEOUT" ->
-          closeEvents
-              .computeIfAbsent(close.getString("transport", ""), t -> new LongAdder())
-              .increment();
-      default -> {} // not the rehearsal's: a device that lost its connection
-    }
-  }
-
-  private long events() {
-    return nodeLostEvents.sum() + closeEvents.values().stream().mapToLong(LongAdder::sum).sum();
+    await(subscriber.connect(vertx, bridgeServer.actualPort()));
   }
 
   /**
@@ -277,7 +222,7 @@ final class Warmup {
    */
   private void expiry(WarmupDevices listener, int devices, String prefix) throws Exception {
     long started = System.nanoTime();
-    long eventsBefore = events();
+    long eventsBefore = subscriber.closes();
     CountDownLatch alive = new CountDownLatch(devices);
     CountDownLatch ended = new CountDownLatch(devices);
     await(listener.open(devices, prefix, alive, ended));
@@ -304,7 +249,7 @@ final class Warmup {
    * rehearsed.
    */
   private void nodeLoss(int devices, String prefix) throws Exception {
-    long eventsBefore = events();
+    long eventsBefore = subscriber.closes();
     List<JsonObject> lost = new ArrayList<>(devices);
     for (int i = 0; i < devices; i++) {
       lost.add(
@@ -326,7 +271,7 @@ final class Warmup {
 
   /** Until the subscriber has read {@code count} close events in all. */
   private void awaitEvents(long count) throws InterruptedException {
-    while (events() < count) {
+    while (subscriber.closes() < count) {
       if (System.nanoTime() >= deadlineNanos) {
         throw new IllegalStateException("node.warmupMaxMs ran out");
       }
