@@ -280,10 +280,19 @@ final class Warmup {
   }
 
   private void close() {
+    ch.qos.logback.classic.Logger vertxLog =
+        (ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.vertx");
+    ch.qos.logback.classic.Level level = vertxLog.getLevel();
+    // A rehearsal cut short by node.warmupMaxMs closes its devices' connections with its Vert.x,
+    // and Vert.x's WebSocket client warns for each ("Connection evicted", up to 500 lines about no
+    // connection of the node's): held back while the private Vert.x closes.
+    vertxLog.setLevel(ch.qos.logback.classic.Level.ERROR);
     try {
       vertx.close().await(10, TimeUnit.SECONDS);
     } catch (Exception e) {
       log.warn("warmup_close_failed", e);
+    } finally {
+      vertxLog.setLevel(level);
     }
   }
 
