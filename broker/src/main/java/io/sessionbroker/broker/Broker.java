@@ -94,7 +94,12 @@ public final class Broker {
     Transport transport = IoTransports.choose(config.ioTransport());
     // Before this node's Vert.x exists: the rehearsal shares nothing with the node (Warmup).
     Warmup.Result warmup =
-        Warmup.run(transport, config.table(), config.warmupCloses(), config.warmupMaxMs());
+        Warmup.run(
+            transport,
+            config.table(),
+            Warmup.listenersOf(config),
+            config.warmupCloses(),
+            config.warmupMaxMs());
     if (!config.cluster().enabled()) {
       Vertx vertx =
           Vertx.builder()
