@@ -124,7 +124,7 @@ class SharedReadBuffersIT {
                     socket.handler(socket::write);
                   });
       int port = server.listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS).actualPort();
-      SharedReadBuffers.install(server);
+      onLoop(server, () -> SharedReadBuffers.install(server));
 
       // when two devices connect and one sends a line of 200 KB
       try (Socket first = new Socket("127.0.0.1", port);
@@ -175,7 +175,7 @@ class SharedReadBuffersIT {
                     ws.textMessageHandler(ws::writeTextMessage);
                   });
       int port = server.listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS).actualPort();
-      SharedReadBuffers.install(server);
+      onLoop(server, () -> SharedReadBuffers.install(server));
 
       // when a client sends a text message of 200 KB
       CompletableFuture<String> echoed = new CompletableFuture<>();
@@ -228,6 +228,16 @@ class SharedReadBuffersIT {
   }
 
   /**
+   * Runs {@code change} (a handler added to the listening socket's pipeline) on that socket's event
+   * loop and waits for it. Added from another thread, Netty links the handler at once but runs its
+   * {@code handlerAdded} later on the loop, and until then passes accepted sockets by it: a
+   * connection made right after the call was missed (CI, twice).
+   */
+  private static void onLoop(Object server, Runnable change) {
+    AcceptGate.listeningChannel(server).eventLoop().submit(change).syncUninterruptibly();
+  }
+
+  /**
    * The sockets a listening server accepts from now on, seen first in its own pipeline (before
    * {@link SharedReadBuffers} and the acceptor): each one's allocator is read as soon as those two
    * have handled it (they set it, then hand the socket to its event loop), so neither a socket that
@@ -240,7 +250,7 @@ class SharedReadBuffersIT {
 
     static Accepted on(Object server) {
       Accepted probe = new Accepted();
-      AcceptGate.listeningChannel(server).pipeline().addFirst(probe);
+      onLoop(server, () -> AcceptGate.listeningChannel(server).pipeline().addFirst(probe));
       return probe;
     }
 
