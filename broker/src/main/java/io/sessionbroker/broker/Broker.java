@@ -93,13 +93,7 @@ public final class Broker {
             .setMetricsOptions(metrics.vertxOptions());
     Transport transport = IoTransports.choose(config.ioTransport());
     // Before this node's Vert.x exists: the rehearsal shares nothing with the node (Warmup).
-    Warmup.Result warmup =
-        Warmup.run(
-            transport,
-            config.table(),
-            Warmup.listenersOf(config),
-            config.warmupCloses(),
-            config.warmupMaxMs());
+    Warmup.Result warmup = Warmup.run(transport, config);
     if (!config.cluster().enabled()) {
       Vertx vertx =
           Vertx.builder()

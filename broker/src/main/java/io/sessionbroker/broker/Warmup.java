@@ -123,6 +123,16 @@ final class Warmup {
     return new JsonObject().put("host", "127.0.0.1").put("port", 0);
   }
 
+  /** Rehearses what {@code config} asks ({@code node.warmupCloses}) on the listeners it has. */
+  static Result run(Transport transport, BrokerConfig config) {
+    return run(
+        transport,
+        config.table(),
+        listenersOf(config),
+        config.warmupCloses(),
+        config.warmupMaxMs());
+  }
+
   /**
    * Rehearses {@code closes} expiries on each of {@code listeners}, and as many {@code NODE_LOST}
    * closes, on {@code transport}, the I/O transport the node will use; blocks until done, or until
