@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -159,26 +160,32 @@ final class DeviceListeners {
               .compose(
                   id -> {
                     listeners.put(listener.name(), listener);
-                    // device listeners only: not the cluster bus, the bridge, the HTTP API
-                    listener.servers().get().forEach(SharedReadBuffers::install);
-                    gate(listener); // throws, failing the start, if it cannot be installed
-                    return Future.<Void>succeededFuture();
+                    return gate(listener);
                   });
     }
     return chain;
   }
 
   /**
-   * Puts the connect limits in front of a listener's servers, plain and TLS, as soon as they
-   * listen: before the broker says it is ready, so no device connects around them.
+   * Puts the shared read buffers and the connect limits in front of a listener's servers, plain and
+   * TLS, as soon as they listen; completes when both are active, before the broker says it is
+   * ready, so no device connects around them. Device listeners only: not the cluster bus, the
+   * bridge, the HTTP API. Fails the start if either cannot be installed.
    */
-  private void gate(Listener listener) {
-    if (!limits.enabled()) {
-      return;
-    }
+  private Future<Void> gate(Listener listener) {
+    List<Future<Void>> installed = new ArrayList<>();
     for (Object server : listener.servers().get()) {
-      AcceptGate.install(server, limits, listener.name().id());
+      installed.add(active(SharedReadBuffers.install(server)));
+      if (limits.enabled()) {
+        installed.add(active(AcceptGate.install(server, limits, listener.name().id())));
+      }
     }
+    return Future.all(installed).mapEmpty();
+  }
+
+  /** A handler's install, completed on this verticle's context. */
+  private Future<Void> active(CompletionStage<Void> install) {
+    return Future.fromCompletionStage(install, vertx.getOrCreateContext());
   }
 
   /** The listening servers of {@code name}, plain and TLS; none when it is off (for tests). */

@@ -124,7 +124,7 @@ class SharedReadBuffersIT {
                     socket.handler(socket::write);
                   });
       int port = server.listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS).actualPort();
-      onLoop(server, () -> SharedReadBuffers.install(server));
+      SharedReadBuffers.install(server).get(10, TimeUnit.SECONDS);
 
       // when two devices connect and one sends a line of 200 KB
       try (Socket first = new Socket("127.0.0.1", port);
@@ -175,7 +175,7 @@ class SharedReadBuffersIT {
                     ws.textMessageHandler(ws::writeTextMessage);
                   });
       int port = server.listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS).actualPort();
-      onLoop(server, () -> SharedReadBuffers.install(server));
+      SharedReadBuffers.install(server).get(10, TimeUnit.SECONDS);
 
       // when a client sends a text message of 200 KB
       CompletableFuture<String> echoed = new CompletableFuture<>();
@@ -228,16 +228,6 @@ class SharedReadBuffersIT {
   }
 
   /**
-   * Runs {@code change} (a handler added to the listening socket's pipeline) on that socket's event
-   * loop and waits for it. Added from another thread, Netty links the handler at once but runs its
-   * {@code handlerAdded} later on the loop, and until then passes accepted sockets by it: a
-   * connection made right after the call was missed (CI, twice).
-   */
-  private static void onLoop(Object server, Runnable change) {
-    AcceptGate.listeningChannel(server).eventLoop().submit(change).syncUninterruptibly();
-  }
-
-  /**
    * The sockets a listening server accepts from now on, seen first in its own pipeline (before
    * {@link SharedReadBuffers} and the acceptor): each one's allocator is read as soon as those two
    * have handled it (they set it, then hand the socket to its event loop), so neither a socket that
@@ -248,9 +238,9 @@ class SharedReadBuffersIT {
 
     private final List<RecvByteBufAllocator> allocators = new CopyOnWriteArrayList<>();
 
-    static Accepted on(Object server) {
+    static Accepted on(Object server) throws Exception {
       Accepted probe = new Accepted();
-      onLoop(server, () -> AcceptGate.listeningChannel(server).pipeline().addFirst(probe));
+      AcceptGate.addFirst(server, "probe", probe).get(10, TimeUnit.SECONDS);
       return probe;
     }
 

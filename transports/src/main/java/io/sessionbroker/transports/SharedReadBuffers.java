@@ -4,10 +4,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelPipeline;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.RecvByteBufAllocator;
 import io.sessionbroker.transports.limits.AcceptGate;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Gives every connection a device listener accepts one shared receive-buffer allocator, instead of
@@ -54,16 +54,14 @@ public final class SharedReadBuffers extends ChannelInboundHandlerAdapter {
   /**
    * Makes the connections a listening device server accepts from now on share the allocator: a
    * {@code NetServer}, an {@code HttpServer} or an {@code MqttServer}, once it listens. A second
-   * call for the same listening socket changes nothing.
+   * call for the same listening socket changes nothing. Completes when it is active ({@link
+   * AcceptGate#addFirst}).
    *
    * @throws IllegalStateException when the server's internals are not what {@link AcceptGate}
    *     expects
    */
-  public static void install(Object server) {
-    ChannelPipeline pipeline = AcceptGate.listeningChannel(server).pipeline();
-    if (pipeline.get(NAME) == null) {
-      pipeline.addFirst(NAME, INSTANCE);
-    }
+  public static CompletableFuture<Void> install(Object server) {
+    return AcceptGate.addFirst(server, NAME, INSTANCE);
   }
 
   /** The allocator every accepted device connection shares. */

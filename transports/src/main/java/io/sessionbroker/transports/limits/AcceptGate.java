@@ -1,6 +1,7 @@
 package io.sessionbroker.transports.limits;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.sessionbroker.transports.limits.ConnectLimits.Refusal;
@@ -10,6 +11,7 @@ import io.vertx.core.net.NetServer;
 import io.vertx.core.net.impl.tcp.NetServerImpl;
 import java.lang.reflect.Field;
 import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +38,9 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
 
   private static final Logger log = LoggerFactory.getLogger(AcceptGate.class);
 
+  /** The gate's name in a listening socket's pipeline. */
+  static final String NAME = "connect-limits";
+
   private final ConnectLimits limits;
   private final String listener;
   private final LongSupplier nanoTime;
@@ -48,16 +53,47 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
 
   /**
    * Puts the gate in front of a listening Vert.x server: a {@code NetServer}, an {@code HttpServer}
-   * or an {@code MqttServer}, once it listens.
+   * or an {@code MqttServer}, once it listens. Completes when the gate is active ({@link
+   * #addFirst}).
    *
    * @param listener its name in log lines, e.g. {@code "mqtt tls"}
    * @throws IllegalStateException when the server's internals are not what this class expects
    */
-  public static void install(Object server, ConnectLimits limits, String listener) {
+  public static CompletableFuture<Void> install(
+      Object server, ConnectLimits limits, String listener) {
+    return addFirst(server, NAME, new AcceptGate(limits, listener, System::nanoTime));
+  }
+
+  /**
+   * Adds {@code handler} at the head of a listening server's pipeline, unless one named {@code
+   * name} is there already; completes once it sees every socket accepted from then on.
+   *
+   * <p>Why on the listening socket's own event loop: a handler added from another thread is linked
+   * at once, but Netty runs its {@code handlerAdded} later, on that loop, and until then passes
+   * every message by it — a device connecting in that moment would be accepted around the handler
+   * (seen: {@code SharedReadBuffersIT} missed the first connection twice in CI). Added on the loop,
+   * it is active when {@code addFirst} returns.
+   *
+   * @throws IllegalStateException when the server's internals are not what this class expects
+   */
+  public static CompletableFuture<Void> addFirst(
+      Object server, String name, ChannelHandler handler) {
     Channel channel = listeningChannel(server);
+    CompletableFuture<Void> added = new CompletableFuture<>();
     channel
-        .pipeline()
-        .addFirst("connect-limits", new AcceptGate(limits, listener, System::nanoTime));
+        .eventLoop()
+        .execute(
+            () -> {
+              try {
+                if (channel.pipeline().get(name) == null) {
+                  channel.pipeline().addFirst(name, handler);
+                }
+                added.complete(null);
+              } catch (RuntimeException e) {
+                added.completeExceptionally(e);
+              }
+            });
+    return added;
   }
 
   /** The accepted socket, on its way to the server's acceptor: admit it or close it. */
