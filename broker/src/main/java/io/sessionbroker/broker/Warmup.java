@@ -321,7 +321,13 @@ final class Warmup {
     }
   }
 
+  /**
+   * The time left, rounded up: a wait of it that times out has reached the deadline, and the cut is
+   * logged as one (rounded down, a wait ended up to 1 ms early and the cut was logged as a failure,
+   * {@code warmup_failed}, in a chaos run's restarted node).
+   */
   private long remainingMs() {
-    return Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
+    long nanos = deadlineNanos - System.nanoTime();
+    return Math.max(1, (nanos + 999_999) / 1_000_000);
   }
 }

@@ -8,7 +8,9 @@ import io.sessionbroker.testkit.EventContract;
 import io.sessionbroker.testkit.ExpectCloses;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -25,7 +27,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -59,6 +63,11 @@ class ChaosIT {
   private static final Pattern REJOINED_AGAIN = Pattern.compile("node_rejoined how=\\w+_again ");
 
   private static final String PREFIX = "chaos-";
+
+  /** The lines of a node's log that say what happened to its cluster, for a failure's report. */
+  private static final Pattern NOTABLE =
+      Pattern.compile(
+          " (WARN|ERROR) io\\.sessionbroker\\.|node_rejoined|withheld|node_lost |orphans_|event_log|shutdown_");
 
   private enum Fault {
     KILL,
@@ -145,9 +154,14 @@ class ChaosIT {
         // and once the devices hang up, every session has its one close
         fleet.stop();
         cluster.awaitCount(count -> count.getInteger("total") == 0);
+        awaitLogged(cluster, logStart, opened.keySet());
         replay(cluster, next, contract, opened);
       }
-      contract.finish();
+      try {
+        contract.finish();
+      } catch (AssertionError e) {
+        throw new AssertionError(e.getMessage() + "\n" + digest(cluster), e);
+      }
     } finally {
       if (contract != null) {
         contract.abandon();
@@ -298,6 +312,44 @@ class ChaosIT {
       }
     }
     return true;
+  }
+
+  /**
+   * Waits until the log has a close for each of {@code sessions}: a table drops a session before
+   * its close is appended (the append is asynchronous, batched behind the one in flight), so an
+   * empty table can be read a moment before its last closes are in the log. Returns without failing
+   * after the wait: the contract then names every session still without a close.
+   */
+  private static void awaitLogged(ThreeNodes cluster, long logStart, Set<String> sessions) {
+    try {
+      Awaitility.await("a close in the log for every session opened")
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(200))
+          .ignoreExceptions()
+          .until(() -> closedInLog(cluster, logStart).containsAll(sessions));
+    } catch (ConditionTimeoutException e) {
+      System.out.println("chaos_it closes missing from the log after 30 s: " + e.getMessage());
+    }
+  }
+
+  /**
+   * What every node logged about its cluster, every incarnation (a restarted node writes a new
+   * log): the broker's own warnings and errors (not Hazelcast's, which are many in a chaos run),
+   * its rejoins, node losses, orphan sweeps and settles of withheld closes.
+   */
+  private static String digest(ThreeNodes cluster) {
+    StringBuilder digest = new StringBuilder("what the nodes logged about the cluster:");
+    try (Stream<Path> logs = Files.list(cluster.conf.getParent())) {
+      for (Path log : logs.filter(p -> p.toString().endsWith(".log")).sorted().toList()) {
+        digest.append("\n== ").append(log.getFileName());
+        Files.readAllLines(log).stream()
+            .filter(NOTABLE.asPredicate())
+            .forEach(line -> digest.append("\n").append(line));
+      }
+    } catch (IOException e) {
+      digest.append(" (unreadable: ").append(e).append(')');
+    }
+    return digest.toString();
   }
 
   /** The sessions with a close in the cluster's event log from {@code from} on. */
