@@ -11,10 +11,12 @@ import io.sessionbroker.testkit.TcpDevice;
 import io.sessionbroker.transports.TransportName;
 import io.sessionbroker.transports.auth.PasswordHash;
 import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayOutputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -57,6 +59,9 @@ class PasswordFileIT {
 
   private Path passwords;
 
+  /** PBKDF2 rounds of the passwords {@link #writeUsers} hashes: few, to keep tests fast. */
+  private int rounds = 1_000;
+
   private BrokerHarness start(String... users) throws Exception {
     passwords = dir.resolve("passwords");
     writeUsers(users);
@@ -68,19 +73,70 @@ class PasswordFileIT {
                 .put("failureDelayMs", (int) DELAY_MS));
   }
 
-  /** {@code user, password, user, password, ...}, hashed with few rounds to keep tests fast. */
+  /** {@code user, password, user, password, ...}, hashed with {@link #rounds} rounds. */
   private void writeUsers(String... users) throws Exception {
     StringBuilder lines = new StringBuilder();
     for (int i = 0; i < users.length; i += 2) {
       lines
           .append(users[i])
           .append(':')
-          .append(PasswordHash.create(users[i + 1], 1_000, new SecureRandom()).encode())
+          .append(PasswordHash.create(users[i + 1], rounds, new SecureRandom()).encode())
           .append('\n');
     }
     Path next = dir.resolve("passwords.new");
     Files.writeString(next, lines);
     Files.move(next, passwords, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  /**
+   * Verifies that an MQTT client that hangs up while its password is still being checked gets no
+   * session, and that the same client id connecting again right after holds the only one.
+   * vertx-mqtt takes the socket's close handler over as it reads the CONNECT; a link that listened
+   * only from the CONNACK on did not hear the hang-up, opened a session on the closed endpoint (an
+   * ERROR, "MQTT endpoint is closed") and kept it until its keep-alive ran out — here the second
+   * connection took it over, {@code TAKEN_OVER}, instead of the device's own close coming first.
+   */
+  @Test
+  @ExpectCloses(CLIENT_CLOSED)
+  void anMqttClientGoneWhileItsPasswordIsCheckedGetsNoSession() throws Exception {
+    rounds = 200_000; // a check of tens of milliseconds on the worker pool: the hang-up comes first
+    try (BrokerHarness harness = start("alice", "wonder land")) {
+      int port = harness.broker.port(TransportName.MQTT);
+
+      // given a client that sends its CONNECT and hangs up at once
+      try (Socket gone = new Socket("127.0.0.1", port)) {
+        gone.getOutputStream().write(connect311("pw-gone-1", "alice", "wonder land"));
+        gone.getOutputStream().flush();
+      }
+
+      // when the same client id connects again, and later disconnects
+      MqttClient again =
+          new MqttClient("tcp://127.0.0.1:" + port, "pw-gone-1", new MemoryPersistence());
+      again.connect(v3Options("alice", "wonder land"));
+      harness.await(Addresses.OPENED, "pw-gone-1");
+      again.disconnect();
+
+      // then the device's first close is its own: no session of the first connection was taken over
+      assertThat(harness.await(Addresses.CLOSED, "pw-gone-1").getString("reason"))
+          .isEqualTo(CLIENT_CLOSED.name());
+    }
+  }
+
+  /** An MQTT 3.1.1 CONNECT (§3.1) with clean session, keep-alive 60 s, a user and a password. */
+  private static byte[] connect311(String clientId, String user, String password) {
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    body.writeBytes(new byte[] {0, 4, 'M', 'Q', 'T', 'T', 4, (byte) 0xC2, 0, 60});
+    for (String field : new String[] {clientId, user, password}) {
+      byte[] bytes = field.getBytes(StandardCharsets.UTF_8);
+      body.write(bytes.length >> 8);
+      body.write(bytes.length & 0xFF);
+      body.writeBytes(bytes);
+    }
+    ByteArrayOutputStream packet = new ByteArrayOutputStream();
+    packet.write(0x10);
+    packet.write(body.size()); // under 128: one byte of Remaining Length
+    packet.writeBytes(body.toByteArray());
+    return packet.toByteArray();
   }
 
   /**

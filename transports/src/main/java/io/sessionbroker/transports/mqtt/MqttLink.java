@@ -197,6 +197,15 @@ final class MqttLink implements Link.Wire<MqttEnd> {
   /** vertx-mqtt accepted the CONNECT's form; now the broker's rules, then the session table. */
   private void onConnect(MqttEndpoint endpoint) {
     this.endpoint = endpoint;
+    // vertx-mqtt took the socket's close and exception handlers over as it read the CONNECT (just
+    // before calling this), and tells only the endpoint's: ours must be on it from now on, not from
+    // the CONNACK, or a device gone while its credentials are checked or its session opens is not
+    // heard — the session then opened on a closed endpoint (an ERROR, "MQTT endpoint is closed")
+    // and stayed until its keep-alive ran out, closed TIMEOUT (MqttCloseWhileOpeningIT).
+    endpoint
+        .closeHandler(v -> onSocketClosed())
+        .exceptionHandler(
+            e -> log.debug("mqtt_endpoint_error device={}: {}", clientId, e.toString()));
     ConnectStep step = new ConnectStep(services, link, endpoint, requestedClientId);
     clientId = step.clientId();
     step.check(this::onAdmitted);
@@ -236,7 +245,7 @@ final class MqttLink implements Link.Wire<MqttEnd> {
   }
 
   private void onSocketClosed() {
-    if (link.state() == Link.State.AWAITING_HELLO || link.state() == Link.State.CHECKING) {
+    if (link.state() == Link.State.AWAITING_HELLO) {
       refused("closed_before_connect", "connection closed before CONNECT", MqttEnd.NONE);
     }
     link.socketClosed(CloseReason.CONNECTION_LOST);
@@ -270,12 +279,7 @@ final class MqttLink implements Link.Wire<MqttEnd> {
             (id, reply) -> services.table().reply(session, id, reply),
             link.context());
     Map<String, MqttQoS> stored = handover.resume(clientId, endpoint.isCleanSession(), pubSub);
-    endpoint
-        .autoKeepAlive(true)
-        .disconnectMessageHandler(this::onDisconnect)
-        .closeHandler(v -> onSocketClosed())
-        .exceptionHandler(
-            e -> log.debug("mqtt_endpoint_error device={}: {}", clientId, e.toString()));
+    endpoint.autoKeepAlive(true).disconnectMessageHandler(this::onDisconnect);
     boolean assigned = requestedClientId == null || requestedClientId.isEmpty();
     endpoint.accept(
         stored != null,
