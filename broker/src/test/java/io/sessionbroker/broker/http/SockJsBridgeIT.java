@@ -3,7 +3,13 @@ package io.sessionbroker.broker.http;
 import static io.sessionbroker.cluster.CloseReason.KICKED;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.sessionbroker.broker.BrokerHarness;
+import io.sessionbroker.broker.SockJsHangupFilter;
 import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.testkit.ExpectCloses;
 import io.sessionbroker.testkit.TcpDevice;
@@ -11,15 +17,18 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.WebSocket;
+import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.slf4j.LoggerFactory;
 
 /**
  * Verifies the SockJS event bus bridge at {@code /eventbus} over SockJS's WebSocket transport (the
@@ -194,6 +203,52 @@ class SockJsBridgeIT {
       JsonObject reply = client.next(f -> "c1".equals(f.getString("address")));
       assertThat(reply.getJsonObject("body"))
           .isEqualTo(new JsonObject().put("status", 200).put("payload", "pong"));
+    }
+  }
+
+  /**
+   * Verifies that a client that hangs up without a close frame (a browser tab killed, a laptop
+   * asleep) is a DEBUG line in the broker's log, not an ERROR with a stack: vertx-web logs every
+   * SockJS socket's exception as an ERROR, and a dashboard's hang-ups are routine.
+   */
+  @Test
+  void aClientThatHangsUpIsNotAnError() throws Exception {
+    // given a record of what the bridge and the broker's filter log
+    LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+    ListAppender<ILoggingEvent> seen = new ListAppender<>();
+    seen.setContext(context);
+    seen.start();
+    Logger bridge = context.getLogger(SockJsHangupFilter.VERTX_LOGGER);
+    Logger filter = context.getLogger(SockJsHangupFilter.class);
+    Level level = filter.getLevel();
+    bridge.addAppender(seen);
+    filter.addAppender(seen);
+    filter.setLevel(Level.DEBUG);
+    try {
+      // when a client subscribes, is answered, and hangs up without a close frame
+      try (Client client = new Client(harness.broker.httpPort())) {
+        client.send(new JsonObject().put("type", "register").put("address", Addresses.OPENED));
+        client.send(
+            new JsonObject()
+                .put("type", "send")
+                .put("address", Addresses.ADMIN_COUNT)
+                .put("body", new JsonObject())
+                .put("replyAddress", "r-gone"));
+        client.next(f -> "r-gone".equals(f.getString("address")));
+      } // close() aborts: the TCP connection ends, no close frame
+
+      // then the broker noted it, and not as an error
+      Awaitility.await("the hang-up logged")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> !seen.list.isEmpty());
+      assertThat(seen.list)
+          .as("what the bridge and the filter logged")
+          .noneMatch(e -> e.getLevel() == Level.ERROR)
+          .anyMatch(e -> e.getFormattedMessage().startsWith("sockjs_client_gone"));
+    } finally {
+      bridge.detachAppender(seen);
+      filter.detachAppender(seen);
+      filter.setLevel(level);
     }
   }
 }
