@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * The command line, {@code bin/broker [COMMAND] [OPTIONS]}: one picocli command per subcommand,
@@ -217,7 +218,16 @@ public final class Main implements Callable<Integer> {
     // what TERM and INT use above already, and a library (jnr-posix, a JNI wrapper) would add a
     // native dependency for one handler. The handler runs on the JVM's signal thread: it only
     // publishes; each listener reloads on its own context.
-    Signal.handle(new Signal("HUP"), signal -> broker.reloadCertificates());
+    // A process that starts with SIGHUP ignored (nohup, some supervisors) keeps it ignored: the JVM
+    // does not install a handler then, and says so only by the previous disposition it returns.
+    SignalHandler hup = Signal.handle(new Signal("HUP"), signal -> broker.reloadCertificates());
+    if (hup == SignalHandler.SIG_IGN && config.tls() != null) {
+      LoggerFactory.getLogger(Main.class)
+          .warn(
+              "sighup_ignored: this process was started with SIGHUP ignored (nohup?), so kill -HUP"
+                  + " does not reload the TLS certificates; the file check (tls.reloadCheckMs)"
+                  + " still does");
+    }
     for (String listener : broker.listeners()) {
       System.out.println("listening " + listener);
     }
