@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Compiles inside each mass close (issue 17): for every NAME.closes of a bench/mass-close.sh OUT directory
 (CLOSES=1), the broker's JIT compiles that started between the run's first deadline and the last close a device saw,
-by tier (1: C1, 2: C1 with counters, 3: C1 with full profiling, 4: C2), and how many compiled code blobs were made not
-entrant there. The broker must have logged with BROKER_JAVA_OPTS="-Xlog:jit+compilation=debug:file=OUT/jit.log:um,tn"
+by tier (0: a native method's wrapper, 1: C1, 2: C1 with counters, 3: C1 with full profiling, 4: C2), and how many
+compiled code blobs were made not entrant there. The broker must have logged with
+BROKER_JAVA_OPTS="-Xlog:jit+compilation=debug:file=OUT/jit.log:um,tn"
 (a line as a compile starts; `tn` is System.nanoTime, the clock of --closes-file on the same machine). The first
 lines give the compiles before the broker's ready line and after it. -v lists the methods compiled in each window.
 Usage: jit-window.py [-v] OUT [OUT...]"""
