@@ -11,10 +11,20 @@ import subprocess
 import sys
 import time
 
+
+def comm(pid):
+    try:
+        return open(f"/proc/{pid}/comm").read().strip()
+    except OSError:
+        return ""
+
+
 pattern, out_path, stop = sys.argv[1:4]
 out = open(out_path, "w")
 while not os.path.exists(stop):
-    found = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout.split()
+    # java processes only: its own command line (and another sampler's) holds PATTERN too, with a lower PID
+    found = [p for p in subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout.split()
+             if comm(p) == "java"]
     if not found:
         time.sleep(0.2)
         continue
