@@ -114,6 +114,7 @@ final class SessionsCommand implements Runnable {
 
   @Command(
       name = "get",
+      aliases = "show", // the word the command's own description and an operator's fingers use
       mixinStandardHelpOptions = true,
       description = "Show the live session of a device.")
   int get(

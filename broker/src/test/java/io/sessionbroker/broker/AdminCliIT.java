@@ -85,6 +85,9 @@ class AdminCliIT {
       assertThat(get.out().lines()).anyMatch(l -> l.matches("sessionId +" + session));
       JsonObject json = new JsonObject(cli("sessions", "get", "cli-list-1", "--json").out());
       assertThat(json.getString("sessionId")).isEqualTo(session);
+      // "show", the word of the command's description, is the same command
+      assertThat(cli("sessions", "show", "cli-list-1").out().lines())
+          .anyMatch(l -> l.matches("sessionId +" + session));
 
       // when the operator kicks it
       Result kick = cli("sessions", "kick", "cli-list-1");
