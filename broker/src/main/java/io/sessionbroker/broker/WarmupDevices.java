@@ -4,7 +4,12 @@ import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.transports.TransportName;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetSocket;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.BiConsumer;
 
 /**
  * One transport's part of the start-up rehearsal ({@link Warmup}): the real transport, listening on
@@ -32,6 +37,22 @@ interface WarmupDevices {
    * its connection (or socket), fails if one cannot get it.
    */
   Future<?> open(int devices, String prefix, CountDownLatch alive, CountDownLatch ended);
+
+  /**
+   * Connects {@code devices} plain sockets to {@code port} of 127.0.0.1 and hands each to {@code
+   * speak} with its device's index: the devices of the rehearsal's socket transports (raw TCP,
+   * MQTT). Completes when every one is connected.
+   */
+  static Future<?> connectEach(
+      NetClient client, int port, int devices, BiConsumer<NetSocket, Integer> speak) {
+    List<Future<NetSocket>> connects = new ArrayList<>(devices);
+    for (int i = 0; i < devices; i++) {
+      int device = i;
+      connects.add(
+          client.connect(port, "127.0.0.1").onSuccess(socket -> speak.accept(socket, device)));
+    }
+    return Future.all(connects);
+  }
 
   /** The rehearsal's devices of every transport the node listens on, in a stable order. */
   static WarmupDevices of(TransportName transport) {

@@ -12,8 +12,6 @@ import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetSocket;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -46,15 +44,8 @@ final class WarmupMqtt implements WarmupDevices {
 
   @Override
   public Future<?> open(int devices, String prefix, CountDownLatch alive, CountDownLatch ended) {
-    List<Future<NetSocket>> connects = new ArrayList<>(devices);
-    for (int i = 0; i < devices; i++) {
-      Buffer connect = connect(prefix + i);
-      connects.add(
-          client
-              .connect(port, "127.0.0.1")
-              .onSuccess(socket -> speak(socket, connect, alive, ended)));
-    }
-    return Future.all(connects);
+    return WarmupDevices.connectEach(
+        client, port, devices, (socket, i) -> speak(socket, connect(prefix + i), alive, ended));
   }
 
   private static void speak(

@@ -13,8 +13,6 @@ import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.parsetools.RecordParser;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -43,21 +41,17 @@ final class WarmupTcp implements WarmupDevices {
 
   @Override
   public Future<?> open(int devices, String prefix, CountDownLatch alive, CountDownLatch ended) {
-    List<Future<NetSocket>> connects = new ArrayList<>(devices);
-    for (int i = 0; i < devices; i++) {
-      String hello =
-          new JsonObject()
-                  .put("type", "hello")
-                  .put("device", prefix + i)
-                  .put("heartbeat", 1)
-                  .encode()
-              + "\n";
-      connects.add(
-          client
-              .connect(port, "127.0.0.1")
-              .onSuccess(socket -> speak(socket, hello, alive, ended)));
-    }
-    return Future.all(connects);
+    return WarmupDevices.connectEach(
+        client, port, devices, (socket, i) -> speak(socket, hello(prefix + i), alive, ended));
+  }
+
+  private static String hello(String deviceId) {
+    return new JsonObject()
+            .put("type", "hello")
+            .put("device", deviceId)
+            .put("heartbeat", 1)
+            .encode()
+        + "\n";
   }
 
   private static void speak(

@@ -101,6 +101,22 @@ class SockJsBridgeIT {
       return null;
     }
 
+    /**
+     * Registers for {@code sessions.opened}, then asks the admin API for the count and waits for
+     * its answer: the bridge has taken the registration when it answers the request behind it.
+     */
+    void subscribeToOpened() throws InterruptedException {
+      send(new JsonObject().put("type", "register").put("address", Addresses.OPENED));
+      String reply = "r-" + System.nanoTime();
+      send(
+          new JsonObject()
+              .put("type", "send")
+              .put("address", Addresses.ADMIN_COUNT)
+              .put("body", new JsonObject())
+              .put("replyAddress", reply));
+      next(f -> reply.equals(f.getString("address")));
+    }
+
     void send(JsonObject frame) {
       socket.sendText(new JsonArray().add(frame.encode()).encode(), true).join();
     }
@@ -131,14 +147,7 @@ class SockJsBridgeIT {
     try (Client client = new Client(harness.broker.httpPort());
         TcpDevice device = harness.tcpDevice()) {
       // given
-      client.send(new JsonObject().put("type", "register").put("address", Addresses.OPENED));
-      client.send(
-          new JsonObject()
-              .put("type", "send")
-              .put("address", Addresses.ADMIN_COUNT)
-              .put("body", new JsonObject())
-              .put("replyAddress", "r1"));
-      client.next(f -> "r1".equals(f.getString("address"))); // the bridge serves requests
+      client.subscribeToOpened(); // and the bridge serves requests
 
       // when
       device.hello("sockjs-device-1", 30);
@@ -227,14 +236,7 @@ class SockJsBridgeIT {
     try {
       // when a client subscribes, is answered, and hangs up without a close frame
       try (Client client = new Client(harness.broker.httpPort())) {
-        client.send(new JsonObject().put("type", "register").put("address", Addresses.OPENED));
-        client.send(
-            new JsonObject()
-                .put("type", "send")
-                .put("address", Addresses.ADMIN_COUNT)
-                .put("body", new JsonObject())
-                .put("replyAddress", "r-gone"));
-        client.next(f -> "r-gone".equals(f.getString("address")));
+        client.subscribeToOpened();
       } // close() aborts: the TCP connection ends, no close frame
 
       // then the broker noted it, and not as an error
