@@ -2,6 +2,7 @@ package io.sessionbroker.broker;
 
 import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.cluster.EventLog;
+import io.sessionbroker.transports.TransportName;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
@@ -10,6 +11,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.TreeMap;
@@ -69,8 +71,12 @@ public final class AdminApi {
       return Future.failedFuture(new BadRequest("offset must be >= 0 and limit 1.." + MAX_PAGE));
     }
     Object transport = body.getValue("transport");
-    if (transport != null && !(transport instanceof String)) {
-      return Future.failedFuture(new BadRequest("\"transport\" must be a string"));
+    // A name no session can have is a mistake ("ws" for websocket), not an empty fleet.
+    if (transport != null
+        && Arrays.stream(TransportName.values()).noneMatch(t -> t.id().equals(transport))) {
+      return Future.failedFuture(
+          new BadRequest(
+              "\"transport\" must be one of " + Arrays.toString(TransportName.values())));
     }
     return list((String) transport, (int) offset, (int) limit);
   }

@@ -183,8 +183,7 @@ public final class Broker {
                     .register())
         .compose(
             v ->
-                new CommandApi(vertx.eventBus(), table, config.commands(), metrics::command)
-                    .register())
+                new CommandApi(vertx, table, config.commands(), metrics::command, nodes).register())
         .compose(
             v -> cluster == null ? Future.succeededFuture() : cluster.watch(vertx, tableVerticle))
         .compose(v -> deployHttp(tableVerticle))

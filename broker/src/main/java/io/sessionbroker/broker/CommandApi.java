@@ -6,6 +6,8 @@ import io.sessionbroker.cluster.CommandOptions;
 import io.sessionbroker.cluster.CommandReply;
 import io.sessionbroker.cluster.SessionTable;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
@@ -14,6 +16,9 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +40,8 @@ public final class CommandApi {
 
   /**
    * What the entry node waits for a holder node beyond the command's own timeout, which the holder
-   * enforces: a holder that has left answers nothing, and this bound turns that into a 504.
+   * enforces: a holder that stays a member but answers nothing (frozen) gets a 504 by this bound;
+   * one that leaves, a 503 at once ({@link #awaitingHolders}).
    */
   private static final long HOLDER_GRACE_MS = 2_000;
 
@@ -51,16 +57,39 @@ public final class CommandApi {
     void record(String outcome, long nanos);
   }
 
+  /** How often the entry node looks whether the holders of its waiting commands are members. */
+  static final long HOLDER_CHECK_MS = 200;
+
+  private final Vertx vertx;
   private final EventBus bus;
   private final SessionTable table;
   private final CommandOptions options;
   private final Outcomes outcomes;
+  private final Supplier<List<String>> nodes;
 
-  public CommandApi(EventBus bus, SessionTable table, CommandOptions options, Outcomes outcomes) {
-    this.bus = bus;
+  /**
+   * Commands this node routed to another node and waits for, with that node's id. A holder that
+   * crashes answers nothing; its sessions are announced NODE_LOST within about a second of its
+   * removal from the cluster (docs/cluster.md), and its waiting commands fail with 503 then, as for
+   * any other close (docs/events.md), instead of at their timeout.
+   */
+  private final Map<Promise<CommandReply>, String> awaitingHolders = new ConcurrentHashMap<>();
+
+  /**
+   * @param nodes the ids of the cluster's members (standalone: this node only)
+   */
+  public CommandApi(
+      Vertx vertx,
+      SessionTable table,
+      CommandOptions options,
+      Outcomes outcomes,
+      Supplier<List<String>> nodes) {
+    this.vertx = vertx;
+    this.bus = vertx.eventBus();
     this.table = table;
     this.options = options;
     this.outcomes = outcomes;
+    this.nodes = nodes;
   }
 
   static String nodeAddress(String nodeId) {
@@ -72,23 +101,27 @@ public final class CommandApi {
         List.of(
             bus.localConsumer(Addresses.COMMAND, this::onCommand),
             bus.consumer(nodeAddress(table.nodeId()), this::onNodeCommand));
+    vertx.setPeriodic(HOLDER_CHECK_MS, id -> failCommandsOfLeftHolders());
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).mapEmpty();
   }
 
   private void onCommand(Message<Object> message) {
     long start = System.nanoTime();
     Future<CommandReply> reply;
+    boolean oneWay = false;
     try {
-      reply = route(CommandRequest.parse(message.body(), options));
+      CommandRequest request = CommandRequest.parse(message.body(), options);
+      oneWay = request.oneWay();
+      reply = route(request);
     } catch (CommandFailure e) {
       reply = Future.failedFuture(e);
     }
+    // The request says it, not the reply: a holder node's 202 arrives as a copy of ACCEPTED.
+    String succeeded = oneWay ? "accepted" : "answered";
     reply.onComplete(
         result -> {
           if (result.succeeded()) {
-            outcomes.record(
-                result.result() == CommandReply.ACCEPTED ? "accepted" : "answered",
-                System.nanoTime() - start);
+            outcomes.record(succeeded, System.nanoTime() - start);
             message.reply(result.result().toJson());
           } else {
             CommandFailure failure = failure(result.cause());
@@ -113,12 +146,43 @@ public final class CommandApi {
               if (holder.nodeId().equals(table.nodeId())) {
                 return local(request);
               }
-              return bus.<JsonObject>request(
-                      nodeAddress(holder.nodeId()),
-                      request.toJson(),
-                      new DeliveryOptions().setSendTimeout(request.timeoutMs() + HOLDER_GRACE_MS))
-                  .map(answer -> CommandReply.fromJson(answer.body()));
+              return remote(request, holder.nodeId());
             });
+  }
+
+  /** The command, to another node: its answer, or 503 as soon as that node has left. */
+  private Future<CommandReply> remote(CommandRequest request, String holder) {
+    Promise<CommandReply> answer = Promise.promise();
+    awaitingHolders.put(answer, holder);
+    bus.<JsonObject>request(
+            nodeAddress(holder),
+            request.toJson(),
+            new DeliveryOptions().setSendTimeout(request.timeoutMs() + HOLDER_GRACE_MS))
+        .onComplete(
+            reply -> {
+              if (reply.succeeded()) {
+                answer.tryComplete(CommandReply.fromJson(reply.result().body()));
+              } else {
+                answer.tryFail(reply.cause());
+              }
+            });
+    return answer.future().onComplete(done -> awaitingHolders.remove(answer));
+  }
+
+  private void failCommandsOfLeftHolders() {
+    if (awaitingHolders.isEmpty()) {
+      return;
+    }
+    List<String> members = nodes.get();
+    awaitingHolders.forEach(
+        (answer, holder) -> {
+          if (!members.contains(holder)) {
+            answer.tryFail(
+                new CommandFailure(
+                    CommandFailure.SESSION_CLOSED,
+                    "the node holding the session has left the cluster (NODE_LOST)"));
+          }
+        });
   }
 
   private Future<CommandReply> local(CommandRequest request) {

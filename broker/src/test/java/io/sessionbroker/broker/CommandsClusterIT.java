@@ -15,6 +15,8 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -163,6 +165,98 @@ class CommandsClusterIT {
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
     }
     events.await(on(Addresses.CLOSED, "cluster-cmd-2"), 2, WAIT);
+  }
+
+  /**
+   * Verifies that a command waiting for a device on node C fails with 503 soon after C crashes (its
+   * sessions are announced NODE_LOST then), not when its 30 s timeout and the entry node's grace
+   * have passed with a 504.
+   */
+  @Test
+  @ExpectCloses(CloseReason.NODE_LOST)
+  void aCommandWaitingForACrashedNodeFailsWith503Soon() throws Exception {
+    try (TcpDevice onC = cluster.tcp(C)) {
+      // given
+      onC.hello("cluster-cmd-crash", 30);
+      events.await(on(Addresses.OPENED, "cluster-cmd-crash"), 1, WAIT);
+      CompletableFuture<JsonObject> pending =
+          send(
+              new JsonObject()
+                  .put("deviceId", "cluster-cmd-crash")
+                  .put("name", "reboot")
+                  .put("timeoutMs", 30_000));
+      onC.read(WAIT);
+
+      // when
+      long start = System.nanoTime();
+      cluster.nodes[C].kill();
+
+      // then
+      JsonObject reply = pending.get(40, TimeUnit.SECONDS);
+      assertThat(reply.getInteger("failureCode")).isEqualTo(503);
+      assertThat(reply.getString("message")).contains("NODE_LOST");
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
+      events.await(on(Addresses.CLOSED, "cluster-cmd-crash"), 1, WAIT);
+    } finally {
+      cluster.restart(C);
+    }
+  }
+
+  /**
+   * Verifies that a one-way command through node A's HTTP API to a device on node C is counted by A
+   * as {@code accepted}, not {@code answered} (the holder's 202 crosses the bus as a copy).
+   */
+  @Test
+  @ExpectCloses(CloseReason.CONNECTION_LOST)
+  void aOneWayCommandToAnotherNodeIsCountedAccepted() throws Exception {
+    try (TcpDevice onC = cluster.tcp(C)) {
+      // given
+      onC.hello("cluster-cmd-oneway", 30);
+      events.await(on(Addresses.OPENED, "cluster-cmd-oneway"), 1, WAIT);
+      String before = metricsOf(A);
+
+      // when
+      HttpResponse<String> sent =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(
+                          URI.create(
+                              "http://127.0.0.1:"
+                                  + cluster.port("http", A)
+                                  + "/api/devices/cluster-cmd-oneway/commands/blink?oneWay=true"))
+                      .POST(HttpRequest.BodyPublishers.noBody())
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+      onC.read(WAIT);
+
+      // then
+      assertThat(sent.statusCode()).isEqualTo(200);
+      assertThat(new JsonObject(sent.body()).getInteger("status")).isEqualTo(202);
+      String after = metricsOf(A);
+      assertThat(commands(after, "accepted")).isEqualTo(commands(before, "accepted") + 1);
+      assertThat(commands(after, "answered")).isEqualTo(commands(before, "answered"));
+    }
+    events.await(on(Addresses.CLOSED, "cluster-cmd-oneway"), 1, WAIT);
+  }
+
+  private String metricsOf(int node) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + cluster.port("http", node) + "/metrics"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
+  }
+
+  private static double commands(String metrics, String outcome) {
+    Matcher line =
+        Pattern.compile(
+                "(?m)^sessionbroker_commands_total\\{[^}]*outcome=\""
+                    + outcome
+                    + "\"[^}]*\\} (\\S+)$")
+            .matcher(metrics);
+    return line.find() ? Double.parseDouble(line.group(1)) : 0;
   }
 
   /** Verifies that a command to a device no node holds fails with 404. */

@@ -7,6 +7,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -82,6 +83,10 @@ final class EventStream {
         .putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream; charset=utf-8")
         .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
         .putHeader("X-Accel-Buffering", "no");
+    if (ctx.request().method() == HttpMethod.HEAD) {
+      response.end(); // the stream's headers, without the stream (RFC 9110 §9.3.2)
+      return;
+    }
     if (from != null) {
       new EventStream(vertx, log, response, from).start();
     } else {

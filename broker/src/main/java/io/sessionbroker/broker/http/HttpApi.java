@@ -8,13 +8,17 @@ import io.sessionbroker.transports.tls.CertificateReloader;
 import io.sessionbroker.transports.tls.ListenerTls;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
@@ -23,6 +27,7 @@ import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -89,24 +94,31 @@ public final class HttpApi {
 
   Router router() {
     Router router = Router.router(vertx);
-    router.get("/health").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "up")));
-    router
-        .get("/ready")
+    get(router, "/health").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "up")));
+    get(router, "/ready")
         .handler(
             ctx -> {
               JsonObject ready = readiness.get();
               json(ctx, ready.getBoolean("ready", false) ? 200 : 503, ready);
             });
+    router
+        .head("/metrics")
+        .handler(
+            ctx ->
+                ctx.response()
+                    .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
+                    .end());
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+    for (String path : List.of("/health", "/ready", "/metrics")) {
+      allow(router, path, "GET, HEAD");
+    }
     router.route("/api/*").handler(this::authorize);
-    router.get("/api/sessions").handler(ctx -> admin(ctx, Addresses.ADMIN_LIST, listRequest(ctx)));
-    router
-        .get("/api/sessions/count")
+    get(router, "/api/sessions").handler(ctx -> admin(ctx, Addresses.ADMIN_LIST, listRequest(ctx)));
+    get(router, "/api/sessions/count")
         .handler(ctx -> admin(ctx, Addresses.ADMIN_COUNT, new JsonObject()));
-    router.get("/api/sessions/:id").handler(ctx -> admin(ctx, Addresses.ADMIN_GET, target(ctx)));
+    get(router, "/api/sessions/:id").handler(ctx -> admin(ctx, Addresses.ADMIN_GET, target(ctx)));
     router.delete("/api/sessions/:id").handler(this::kick);
-    router
-        .get("/api/events")
+    get(router, "/api/events")
         .handler(
             ctx ->
                 admin(
@@ -115,12 +127,18 @@ public final class HttpApi {
                     new JsonObject()
                         .put("fromSeq", number(ctx, "fromSeq"))
                         .put("max", number(ctx, "max"))));
-    router.get("/api/bans").handler(ctx -> admin(ctx, Addresses.ADMIN_BANS, new JsonObject()));
+    get(router, "/api/bans").handler(ctx -> admin(ctx, Addresses.ADMIN_BANS, new JsonObject()));
     router.delete("/api/bans/:id").handler(ctx -> admin(ctx, Addresses.ADMIN_UNBAN, target(ctx)));
-    router.get("/api/events/stream").handler(ctx -> EventStream.serve(ctx, vertx, eventLog));
+    get(router, "/api/events/stream").handler(ctx -> EventStream.serve(ctx, vertx, eventLog));
     router
         .post("/api/devices/:deviceId/commands/:name")
         .handler(new CommandsResource(bus(), commands));
+    for (String path : List.of("/api/sessions", "/api/events", "/api/events/stream", "/api/bans")) {
+      allow(router, path, "GET, HEAD");
+    }
+    allow(router, "/api/sessions/:id", "GET, HEAD, DELETE");
+    allow(router, "/api/bans/:id", "DELETE");
+    allow(router, "/api/devices/:deviceId/commands/:name", "POST");
     router
         .route("/api/*")
         .handler(ctx -> error(ctx, 404, "no such endpoint: " + ctx.request().path()));
@@ -132,6 +150,29 @@ public final class HttpApi {
     router.errorHandler(
         405, ctx -> error(ctx, 405, "method not allowed: " + ctx.request().method()));
     return router;
+  }
+
+  /** GET on {@code path}, and HEAD with it: RFC 9110 §9.1, a server that has GET has HEAD. */
+  private static Route get(Router router, String path) {
+    return router.route(path).method(HttpMethod.GET).method(HttpMethod.HEAD);
+  }
+
+  /**
+   * Any other method on a resource: 405 with the methods it has, not the 404 of an unknown path
+   * (RFC 9110 §15.5.6: the origin server MUST send Allow in a 405). Registered after the routes of
+   * {@code path}, before the catch-all 404 of {@code /api/*}.
+   */
+  private static void allow(Router router, String path, String methods) {
+    router
+        .route(path)
+        .handler(
+            ctx -> {
+              ctx.response().putHeader(HttpHeaders.ALLOW, methods);
+              error(
+                  ctx,
+                  405,
+                  "method not allowed: " + ctx.request().method() + "; allowed: " + methods);
+            });
   }
 
   /**
@@ -149,7 +190,8 @@ public final class HttpApi {
     // §2.3).
     String query = ctx.queryParams().get("access_token");
     String presented =
-        header != null && header.startsWith("Bearer ")
+        // RFC 9110 §11.1: the scheme is case-insensitive ("bearer" is Bearer).
+        header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
             ? header.substring(7)
             : query != null ? query : "";
     if (MessageDigest.isEqual(
@@ -233,9 +275,17 @@ public final class HttpApi {
   }
 
   static void json(RoutingContext ctx, int status, JsonObject body) {
-    ctx.response()
-        .setStatusCode(status)
-        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-        .end(body.encode());
+    Buffer bytes = body.toBuffer();
+    HttpServerResponse response =
+        ctx.response()
+            .setStatusCode(status)
+            .putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
+    if (ctx.request().method() == HttpMethod.HEAD) {
+      // RFC 9110 §9.3.2: GET's status and headers without the content, which Vert.x would send
+      // (and a keep-alive client would then read as the start of its next response).
+      response.putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(bytes.length())).end();
+    } else {
+      response.end(bytes);
+    }
   }
 }

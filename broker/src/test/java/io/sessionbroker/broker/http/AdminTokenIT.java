@@ -75,6 +75,16 @@ class AdminTokenIT {
     assertThat(new JsonObject(count.body()).containsKey("total")).isTrue();
   }
 
+  /**
+   * Verifies that the scheme of the Authorization header is read case-insensitively, as RFC 9110
+   * §11.1 says: {@code bearer <token>} is the token.
+   */
+  @Test
+  void theBearerSchemeIsCaseInsensitive() throws Exception {
+    assertThat(get("/api/sessions/count", "bearer " + TOKEN).statusCode()).isEqualTo(200);
+    assertThat(get("/api/sessions/count", "BEARER " + TOKEN).statusCode()).isEqualTo(200);
+  }
+
   @Test
   void healthReadinessAndMetricsNeedNoToken() throws Exception {
     assertThat(get("/health", null).statusCode()).isEqualTo(200);

@@ -6,9 +6,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sessionbroker.broker.BrokerHarness;
 import io.sessionbroker.testkit.TcpDevice;
 import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -140,5 +147,99 @@ class CommandsHttpIT {
     assertThat(notJson.statusCode()).isEqualTo(400);
     assertThat(tooLarge.statusCode()).isEqualTo(413);
     assertThat(wayTooLarge.statusCode()).isEqualTo(413);
+  }
+
+  /**
+   * Verifies that a client that sends its whole body before it reads (curl, Python's http.client)
+   * gets the 413: the broker reads on and drops the rest of a refused body for a while instead of
+   * closing the socket at once, which resets the connection under the client's writes (curl then
+   * gave up with "Connection reset by peer" and never showed the 413).
+   */
+  @Test
+  void aClientThatSendsAHugeBodyBeforeReadingGetsThe413() throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", harness.broker.httpPort())) {
+      socket.setSoTimeout(10_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(chunkedHead());
+      byte[] chunk = new byte[64 * 1024];
+      java.util.Arrays.fill(chunk, (byte) 'x');
+      String hex = Integer.toHexString(chunk.length);
+      for (int sent = 0; sent < 4_000_000; sent += chunk.length) {
+        out.write((hex + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(chunk);
+        out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+      }
+      out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+
+      assertThat(readAll(socket)).startsWith("HTTP/1.1 413");
+    }
+  }
+
+  /**
+   * Verifies that a body declared larger than the bound, with {@code Expect: 100-continue}, is
+   * refused at once: the client sends none of it (RFC 9110 §10.1.1), so the broker must answer from
+   * the headers.
+   */
+  @Test
+  void aHugeDeclaredBodyWithExpectContinueIsRefusedFromTheHeaders() throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", harness.broker.httpPort())) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write(head(8_000_000, true));
+
+      assertThat(readAll(socket)).startsWith("HTTP/1.1 413");
+    }
+  }
+
+  /**
+   * Verifies that a body within the bound, announced with {@code Expect: 100-continue}, is asked
+   * for with {@code 100 Continue} (RFC 9110 §10.1.1), not left to the client's own wait.
+   */
+  @Test
+  void aBodyWithinTheBoundWithExpectContinueIsAskedFor() throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", harness.broker.httpPort())) {
+      socket.setSoTimeout(5_000);
+      socket.getOutputStream().write(head(2, true));
+
+      byte[] interim = new byte[25];
+      int read = socket.getInputStream().read(interim);
+
+      assertThat(new String(interim, 0, Math.max(read, 0), StandardCharsets.US_ASCII))
+          .startsWith("HTTP/1.1 100 Continue");
+    }
+  }
+
+  /** A request whose body comes chunked: no length to refuse it by before reading. */
+  private static byte[] chunkedHead() {
+    return ("POST /api/devices/http-cmd-nobody/commands/reboot HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            + "Authorization: Bearer "
+            + TOKEN
+            + "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+        .getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private static byte[] head(long contentLength, boolean expectContinue) {
+    return ("POST /api/devices/http-cmd-nobody/commands/reboot HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            + "Authorization: Bearer "
+            + TOKEN
+            + "\r\nContent-Type: application/json\r\nContent-Length: "
+            + contentLength
+            + "\r\n"
+            + (expectContinue ? "Expect: 100-continue\r\n" : "")
+            + "\r\n")
+        .getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /** What the broker sends until it closes the connection (or a reset ends the reading). */
+  private static String readAll(Socket socket) throws IOException {
+    ByteArrayOutputStream got = new ByteArrayOutputStream();
+    byte[] buffer = new byte[8192];
+    try {
+      for (int n; (n = socket.getInputStream().read(buffer)) != -1; ) {
+        got.write(buffer, 0, n);
+      }
+    } catch (SocketException | SocketTimeoutException resetOrSilent) {
+      // what was read before the reset (or the silence) is what the client saw
+    }
+    return got.toString(StandardCharsets.UTF_8);
   }
 }

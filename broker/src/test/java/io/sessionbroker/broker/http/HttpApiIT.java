@@ -128,6 +128,64 @@ class HttpApiIT {
     assertThat(new JsonObject(unknown.body()).getInteger("error")).isEqualTo(404);
   }
 
+  /**
+   * Verifies that a method a resource does not have is 405 with the methods it has in Allow (RFC
+   * 9110 §15.5.6), not the 404 of a path that does not exist.
+   */
+  @Test
+  void aWrongMethodOnAResourceIs405WithTheMethodsItHas() throws Exception {
+    HttpResponse<String> put = call(harness, "PUT", "/api/sessions/http-never-seen");
+    HttpResponse<String> post = call(harness, "POST", "/api/sessions");
+    HttpResponse<String> getCommand = get("/api/devices/http-never-seen/commands/reboot");
+    HttpResponse<String> postHealth = call(harness, "POST", "/health");
+
+    assertThat(put.statusCode()).isEqualTo(405);
+    assertThat(put.headers().firstValue("allow")).hasValue("GET, HEAD, DELETE");
+    assertThat(new JsonObject(put.body()).getInteger("error")).isEqualTo(405);
+    assertThat(post.statusCode()).isEqualTo(405);
+    assertThat(post.headers().firstValue("allow")).hasValue("GET, HEAD");
+    assertThat(getCommand.statusCode()).isEqualTo(405);
+    assertThat(getCommand.headers().firstValue("allow")).hasValue("POST");
+    assertThat(postHealth.statusCode()).isEqualTo(405);
+    assertThat(postHealth.headers().firstValue("allow")).hasValue("GET, HEAD");
+  }
+
+  /**
+   * Verifies that HEAD is answered wherever GET is (RFC 9110 §9.1), with GET's status and headers
+   * and no body: a load balancer's HEAD /health check, or a script's HEAD of the API.
+   */
+  @Test
+  void headIsAnsweredWhereGetIsWithoutABody() throws Exception {
+    HttpResponse<String> health = call(harness, "HEAD", "/health");
+    HttpResponse<String> count = call(harness, "HEAD", "/api/sessions/count");
+    HttpResponse<String> stream = call(harness, "HEAD", "/api/events/stream");
+    HttpResponse<String> metrics = call(harness, "HEAD", "/metrics");
+
+    assertThat(health.statusCode()).isEqualTo(200);
+    assertThat(health.headers().firstValue("content-type")).hasValue("application/json");
+    assertThat(health.body()).isEmpty();
+    assertThat(health.headers().firstValue("content-length")).hasValue("15");
+    assertThat(count.statusCode()).isEqualTo(200);
+    assertThat(count.body()).isEmpty();
+    assertThat(metrics.statusCode()).isEqualTo(200);
+    assertThat(metrics.body()).isEmpty();
+    assertThat(stream.statusCode()).isEqualTo(200);
+    assertThat(stream.headers().firstValue("content-type").orElse(""))
+        .startsWith("text/event-stream");
+  }
+
+  /**
+   * Verifies that a transport filter no session can match ({@code ws} for {@code websocket}) is a
+   * 400 naming the transports, not an empty page that reads as "no such devices online".
+   */
+  @Test
+  void anUnknownTransportFilterIs400NamingTheTransports() throws Exception {
+    HttpResponse<String> ws = get("/api/sessions?transport=ws");
+
+    assertThat(ws.statusCode()).isEqualTo(400);
+    assertThat(new JsonObject(ws.body()).getString("message")).contains("websocket", "mqtt");
+  }
+
   /** Verifies that the event log replays over REST, in seq order, from a given seq. */
   @Test
   @ExpectCloses(KICKED)
