@@ -6,6 +6,7 @@ import io.sessionbroker.cluster.CommandOptions;
 import io.sessionbroker.cluster.EventLog;
 import io.sessionbroker.transports.tls.CertificateReloader;
 import io.sessionbroker.transports.tls.ListenerTls;
+import io.sessionbroker.transports.websocket.OriginPolicy;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -14,7 +15,9 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.HostAndPort;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
@@ -23,6 +26,7 @@ import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -34,6 +38,9 @@ import java.util.function.Supplier;
 public final class HttpApi {
 
   private static final DeliveryOptions ADMIN_REQUEST = new DeliveryOptions().setSendTimeout(10_000);
+
+  /** Without an admin token, the pages that may use {@code /api} and {@code /eventbus}. */
+  private static final OriginPolicy OWN_HOST = new OriginPolicy(List.of());
 
   private final Vertx vertx;
   private final HttpOptions options;
@@ -136,12 +143,12 @@ public final class HttpApi {
 
   /**
    * With {@code http.adminToken} set, every {@code /api} call must carry {@code Authorization:
-   * Bearer <token>}; compared in constant time.
+   * Bearer <token>}; compared in constant time. Without one, only pages of the broker's own host.
    */
   private void authorize(RoutingContext ctx) {
     String token = options.adminToken();
     if (token.isEmpty()) {
-      ctx.next();
+      ownHostOnly(ctx);
       return;
     }
     String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
@@ -158,6 +165,33 @@ public final class HttpApi {
     } else {
       ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"sessionbroker\"");
       error(ctx, 401, "missing or wrong admin token (Authorization: Bearer <http.adminToken>)");
+    }
+  }
+
+  /**
+   * Without an admin token, being able to reach the loopback port is the only credential, and a
+   * browser on the machine reaches it for any page it shows: a page of another site could post a
+   * command without a CORS preflight (a text body) and open the SockJS bridge's WebSocket, which
+   * the same-origin policy does not cover, then kick sessions and read every event (cross-site
+   * request forgery, RFC 6455 §10.2). The browser names the page in {@code Origin}, which a page
+   * cannot forge: a request from another host's page is refused with 403, as the WebSocket
+   * transport refuses a foreign upgrade; tools and devices send no {@code Origin} and pass. A page
+   * of another site that should use the API gets it with the admin token.
+   */
+  private static void ownHostOnly(RoutingContext ctx) {
+    HttpServerRequest request = ctx.request();
+    List<String> origin = request.headers().getAll(HttpHeaders.ORIGIN);
+    // the Host header of HTTP/1.1, :authority of HTTP/2 (the JDK's client upgrades to h2c)
+    HostAndPort authority = request.authority();
+    if (OWN_HOST.allows(origin, authority == null ? null : authority.toString())) {
+      ctx.next();
+    } else {
+      error(
+          ctx,
+          403,
+          "a page of origin "
+              + OriginPolicy.shown(origin)
+              + " is not served without http.adminToken: only the broker's own host");
     }
   }
 

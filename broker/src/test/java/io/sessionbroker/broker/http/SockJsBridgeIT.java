@@ -2,6 +2,7 @@ package io.sessionbroker.broker.http;
 
 import static io.sessionbroker.cluster.CloseReason.KICKED;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -16,9 +17,14 @@ import io.sessionbroker.testkit.TcpDevice;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -58,18 +64,25 @@ class SockJsBridgeIT {
     final WebSocket socket;
 
     Client(int port) {
+      socket = open(port, HttpApiIT.HTTP.newWebSocketBuilder(), this).join();
+    }
+
+    /** Opens SockJS's WebSocket transport, as a page of {@code origin} would. */
+    Client(int port, String origin) {
       socket =
-          HttpApiIT.HTTP
-              .newWebSocketBuilder()
-              .buildAsync(
-                  URI.create(
-                      "ws://127.0.0.1:"
-                          + port
-                          + "/eventbus/000/"
-                          + Long.toHexString(System.nanoTime())
-                          + "/websocket"),
-                  this)
-              .join();
+          open(port, HttpApiIT.HTTP.newWebSocketBuilder().header("Origin", origin), this).join();
+    }
+
+    static CompletableFuture<WebSocket> open(
+        int port, WebSocket.Builder builder, WebSocket.Listener listener) {
+      return builder.buildAsync(
+          URI.create(
+              "ws://127.0.0.1:"
+                  + port
+                  + "/eventbus/000/"
+                  + Long.toHexString(System.nanoTime())
+                  + "/websocket"),
+          listener);
     }
 
     @Override
@@ -213,6 +226,65 @@ class SockJsBridgeIT {
       assertThat(reply.getJsonObject("body"))
           .isEqualTo(new JsonObject().put("status", 200).put("payload", "pong"));
     }
+  }
+
+  /**
+   * Verifies that a web page of another site gets no bridge (cross-site WebSocket hijacking, RFC
+   * 6455 §10.2): without an admin token any page the operator's browser shows could otherwise read
+   * every event and kick sessions or command devices through {@code ws://127.0.0.1:7070/eventbus},
+   * since a WebSocket is not bound by the same-origin policy. A page of the broker's own host still
+   * gets one.
+   */
+  @Test
+  void aPageOfAnotherSiteGetsNoBridge() throws Exception {
+    int port = harness.broker.httpPort();
+
+    // when a page of another site opens SockJS's WebSocket transport
+    CompletionException refused =
+        catchThrowableOfType(
+            CompletionException.class,
+            () ->
+                Client.open(
+                        port,
+                        HttpApiIT.HTTP
+                            .newWebSocketBuilder()
+                            .header("Origin", "https://attacker.example"),
+                        new WebSocket.Listener() {})
+                    .join());
+
+    // then the upgrade is refused, and a page of the broker's own host is served
+    assertThat(refused).hasCauseInstanceOf(WebSocketHandshakeException.class);
+    assertThat(((WebSocketHandshakeException) refused.getCause()).getResponse().statusCode())
+        .isEqualTo(403);
+    try (Client own = new Client(port, "http://127.0.0.1:" + port)) {
+      own.subscribeToOpened();
+    }
+  }
+
+  /**
+   * Verifies that SockJS's other transports (XHR polling, which SockJS sends with CORS headers for
+   * any origin) are refused to a page of another site as well: it could send a kick through them.
+   */
+  @Test
+  void aPageOfAnotherSiteCannotPollTheBridge() throws Exception {
+    // when a page of another site opens an XHR polling session
+    HttpResponse<String> response =
+        HttpApiIT.HTTP.send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        "http://127.0.0.1:"
+                            + harness.broker.httpPort()
+                            + "/eventbus/000/"
+                            + Long.toHexString(System.nanoTime())
+                            + "/xhr"))
+                .header("Origin", "https://attacker.example")
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+
+    // then it is refused, with no CORS header that would let the page read anything
+    assertThat(response.statusCode()).isEqualTo(403);
+    assertThat(response.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
   }
 
   /**

@@ -22,7 +22,6 @@ import io.vertx.core.internal.http.HttpServerInternal;
 import io.vertx.core.internal.http.WebSocketInternal;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.core.net.impl.SocketAddressImpl;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -237,9 +236,7 @@ public final class WebSocketTransport extends VerticleBase {
    * it asked for, so the back end sees which device a foreign page went after.
    */
   private void refuseOrigin(ServerWebSocketHandshake handshake) {
-    List<String> origin = handshake.headers().getAll("Origin");
-    String shown = origin.size() == 1 ? origin.get(0) : origin.toString();
-    shown = shown.length() > 200 ? shown.substring(0, 200) + "…" : shown;
+    String shown = OriginPolicy.shown(handshake.headers().getAll("Origin"));
     String remote = handshake.remoteAddress().host() + ":" + handshake.remoteAddress().port();
     log.debug("ws_origin_refused origin={} remote={}", shown, remote);
     table.reject(
