@@ -220,6 +220,7 @@ public final class Broker {
             metrics.registry(),
             tableVerticle.pipeline().eventLog(),
             EventBridge.permissions(new SockJSBridgeOptions()),
+            EventBridge::checkSockJsFrame,
             config.commands());
     ListenerTls tls = config.tls("http");
     return plainThenTls(

@@ -8,6 +8,7 @@ import io.sessionbroker.transports.tls.CertificateReloader;
 import io.sessionbroker.transports.tls.ListenerTls;
 import io.sessionbroker.transports.websocket.OriginPolicy;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
@@ -21,6 +22,7 @@ import io.vertx.core.net.HostAndPort;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.ext.web.handler.sockjs.BridgeEvent;
 import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
@@ -48,11 +50,13 @@ public final class HttpApi {
   private final PrometheusMeterRegistry registry;
   private final EventLog eventLog;
   private final SockJSBridgeOptions bridge;
+  private final Handler<BridgeEvent> bridgeEvents;
   private final CommandOptions commands;
 
   /**
    * @param readiness {@code {"ready": bool, ...}}: what {@code /ready} reports
    * @param bridge what the SockJS event bus bridge permits: the same as the TCP bridge
+   * @param bridgeEvents the SockJS bridge's hook: which frames it may act on
    * @param commands the bounds of commands to devices ({@code POST /api/devices/…/commands/…})
    */
   public HttpApi(
@@ -62,8 +66,10 @@ public final class HttpApi {
       PrometheusMeterRegistry registry,
       EventLog eventLog,
       SockJSBridgeOptions bridge,
+      Handler<BridgeEvent> bridgeEvents,
       CommandOptions commands) {
     this.bridge = bridge;
+    this.bridgeEvents = bridgeEvents;
     this.commands = commands;
     this.vertx = vertx;
     this.options = options;
@@ -133,7 +139,7 @@ public final class HttpApi {
         .handler(ctx -> error(ctx, 404, "no such endpoint: " + ctx.request().path()));
     // The SockJS event bus bridge for browsers and JavaScript consumers, guarded like /api.
     router.route("/eventbus/*").handler(this::authorize);
-    router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx).bridge(bridge));
+    router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx).bridge(bridge, bridgeEvents));
     // The dashboard: static files from the jar; its API calls carry the token the operator types.
     router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     router.errorHandler(

@@ -229,6 +229,31 @@ class SockJsBridgeIT {
   }
 
   /**
+   * Verifies that a frame with a field of the wrong JSON type (here {@code headers} not an object)
+   * is refused with an answer and the connection goes on, as on the TCP bridge: vertx-web's bridge
+   * reads the field with a typed getter and threw a {@code ClassCastException} on the event loop
+   * (an ERROR with its stack in the broker's log), answering nothing.
+   */
+  @Test
+  void aFrameWithAFieldOfTheWrongTypeIsAnsweredAndTheBridgeGoesOn() throws Exception {
+    try (Client client = new Client(harness.broker.httpPort())) {
+      // when
+      client.send(
+          new JsonObject()
+              .put("type", "send")
+              .put("address", Addresses.ADMIN_COUNT)
+              .put("body", new JsonObject())
+              .put("replyAddress", "wrong-headers")
+              .put("headers", "not an object"));
+
+      // then
+      JsonObject refused = client.next(f -> "err".equals(f.getString("type")));
+      assertThat(refused.getString("body")).isEqualTo("rejected");
+      client.subscribeToOpened(); // the bridge still serves this connection
+    }
+  }
+
+  /**
    * Verifies that a web page of another site gets no bridge (cross-site WebSocket hijacking, RFC
    * 6455 §10.2): without an admin token any page the operator's browser shows could otherwise read
    * every event and kick sessions or command devices through {@code ws://127.0.0.1:7070/eventbus},
