@@ -254,6 +254,38 @@ class SockJsBridgeIT {
   }
 
   /**
+   * Verifies that a client's bad frames are answered and are not the broker's ERRORs or WARNs:
+   * vertx-web's bridge logs an unknown {@code type} at ERROR and a repeated {@code register} at
+   * WARN, one line per frame, so any client could fill the operator's log with alarms.
+   */
+  @Test
+  void aClientsBadFramesAreAnsweredNotLoggedAsErrors() throws Exception {
+    LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+    ListAppender<ILoggingEvent> seen = new ListAppender<>();
+    seen.setContext(context);
+    seen.start();
+    Logger bridge = context.getLogger(SockJsHangupFilter.VERTX_LOGGER);
+    bridge.addAppender(seen);
+    try (Client client = new Client(harness.broker.httpPort())) {
+      // when a client sends a frame of an unknown type and registers twice
+      client.send(new JsonObject().put("type", "frobnicate").put("address", Addresses.OPENED));
+      JsonObject unknown = client.next(f -> "err".equals(f.getString("type")));
+      client.send(new JsonObject().put("type", "register").put("address", Addresses.OPENED));
+      client.send(new JsonObject().put("type", "register").put("address", Addresses.OPENED));
+      JsonObject twice = client.next(f -> "err".equals(f.getString("type")));
+
+      // then each is answered, and the log has no alarm of it
+      assertThat(unknown.getString("body")).isEqualTo("invalid_type");
+      assertThat(twice.getString("body")).isEqualTo("address_already_registered");
+      assertThat(seen.list)
+          .as("what the bridge logged")
+          .noneMatch(e -> e.getLevel().isGreaterOrEqual(Level.WARN));
+    } finally {
+      bridge.detachAppender(seen);
+    }
+  }
+
+  /**
    * Verifies that a web page of another site gets no bridge (cross-site WebSocket hijacking, RFC
    * 6455 §10.2): without an admin token any page the operator's browser shows could otherwise read
    * every event and kick sessions or command devices through {@code ws://127.0.0.1:7070/eventbus},
