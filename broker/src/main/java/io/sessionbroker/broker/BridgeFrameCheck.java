@@ -127,8 +127,11 @@ final class BridgeFrameCheck {
         && MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), bearer);
   }
 
-  /** The fields the bridge reads with typed getters, each of the type it reads it as. */
-  private static boolean fieldsReadable(JsonObject frame) {
+  /**
+   * The fields the bridge reads with typed getters, each of the type it reads it as (the SockJS
+   * bridge's too, {@link EventBridge#checkSockJsFrame}).
+   */
+  static boolean fieldsReadable(JsonObject frame) {
     if (!optional(frame.getValue("replyAddress"), String.class)
         || !optional(frame.getValue("failureCode"), Number.class)
         || !optional(frame.getValue("message"), String.class)) {

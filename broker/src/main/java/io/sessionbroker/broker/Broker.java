@@ -219,6 +219,7 @@ public final class Broker {
             metrics.registry(),
             tableVerticle.pipeline().eventLog(),
             EventBridge.permissions(new SockJSBridgeOptions()),
+            EventBridge::checkSockJsFrame,
             config.commands());
     ListenerTls tls = config.tls("http");
     return plainThenTls(

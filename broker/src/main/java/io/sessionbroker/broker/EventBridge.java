@@ -5,11 +5,14 @@ import io.sessionbroker.transports.tls.CertificateReloader;
 import io.sessionbroker.transports.tls.ListenerTls;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
+import io.vertx.ext.bridge.BridgeEventType;
 import io.vertx.ext.bridge.BridgeOptions;
 import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.eventbus.bridge.tcp.TcpEventBusBridge;
+import io.vertx.ext.web.handler.sockjs.BridgeEvent;
 import java.util.List;
 
 /**
@@ -75,5 +78,18 @@ final class EventBridge {
     PUBLISHED.forEach(
         address -> options.addOutboundPermitted(new PermittedOptions().setAddress(address)));
     return options;
+  }
+
+  /**
+   * The SockJS bridge's event hook: a {@code send} or {@code publish} with a field the bridge reads
+   * as another JSON type ({@link BridgeFrameCheck#fieldsReadable}, e.g. {@code headers} that is not
+   * an object) is refused, which vertx-web answers {@code {"type":"err","body":"rejected"}}, the
+   * connection going on; unchecked, the bridge threw a {@code ClassCastException} on the event loop
+   * and answered nothing. Every other event passes.
+   */
+  static void checkSockJsFrame(BridgeEvent event) {
+    JsonObject frame = event.getRawMessage();
+    boolean sent = event.type() == BridgeEventType.SEND || event.type() == BridgeEventType.PUBLISH;
+    event.complete(!sent || frame == null || BridgeFrameCheck.fieldsReadable(frame));
   }
 }

@@ -6,7 +6,9 @@ import io.sessionbroker.cluster.CommandOptions;
 import io.sessionbroker.cluster.EventLog;
 import io.sessionbroker.transports.tls.CertificateReloader;
 import io.sessionbroker.transports.tls.ListenerTls;
+import io.sessionbroker.transports.websocket.OriginPolicy;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -16,12 +18,15 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.HostAndPort;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.ext.web.handler.sockjs.BridgeEvent;
 import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
@@ -40,17 +45,22 @@ public final class HttpApi {
 
   private static final DeliveryOptions ADMIN_REQUEST = new DeliveryOptions().setSendTimeout(10_000);
 
+  /** Without an admin token, the pages that may use {@code /api} and {@code /eventbus}. */
+  private static final OriginPolicy OWN_HOST = new OriginPolicy(List.of());
+
   private final Vertx vertx;
   private final HttpOptions options;
   private final Supplier<JsonObject> readiness;
   private final PrometheusMeterRegistry registry;
   private final EventLog eventLog;
   private final SockJSBridgeOptions bridge;
+  private final Handler<BridgeEvent> bridgeEvents;
   private final CommandOptions commands;
 
   /**
    * @param readiness {@code {"ready": bool, ...}}: what {@code /ready} reports
    * @param bridge what the SockJS event bus bridge permits: the same as the TCP bridge
+   * @param bridgeEvents the SockJS bridge's hook: which frames it may act on
    * @param commands the bounds of commands to devices ({@code POST /api/devices/…/commands/…})
    */
   public HttpApi(
@@ -60,8 +70,10 @@ public final class HttpApi {
       PrometheusMeterRegistry registry,
       EventLog eventLog,
       SockJSBridgeOptions bridge,
+      Handler<BridgeEvent> bridgeEvents,
       CommandOptions commands) {
     this.bridge = bridge;
+    this.bridgeEvents = bridgeEvents;
     this.commands = commands;
     this.vertx = vertx;
     this.options = options;
@@ -144,7 +156,7 @@ public final class HttpApi {
         .handler(ctx -> error(ctx, 404, "no such endpoint: " + ctx.request().path()));
     // The SockJS event bus bridge for browsers and JavaScript consumers, guarded like /api.
     router.route("/eventbus/*").handler(this::authorize);
-    router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx).bridge(bridge));
+    router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx).bridge(bridge, bridgeEvents));
     // The dashboard: static files from the jar; its API calls carry the token the operator types.
     router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     router.errorHandler(
@@ -177,12 +189,12 @@ public final class HttpApi {
 
   /**
    * With {@code http.adminToken} set, every {@code /api} call must carry {@code Authorization:
-   * Bearer <token>}; compared in constant time.
+   * Bearer <token>}; compared in constant time. Without one, only pages of the broker's own host.
    */
   private void authorize(RoutingContext ctx) {
     String token = options.adminToken();
     if (token.isEmpty()) {
-      ctx.next();
+      ownHostOnly(ctx);
       return;
     }
     String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
@@ -200,6 +212,33 @@ public final class HttpApi {
     } else {
       ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"sessionbroker\"");
       error(ctx, 401, "missing or wrong admin token (Authorization: Bearer <http.adminToken>)");
+    }
+  }
+
+  /**
+   * Without an admin token, being able to reach the loopback port is the only credential, and a
+   * browser on the machine reaches it for any page it shows: a page of another site could post a
+   * command without a CORS preflight (a text body) and open the SockJS bridge's WebSocket, which
+   * the same-origin policy does not cover, then kick sessions and read every event (cross-site
+   * request forgery, RFC 6455 §10.2). The browser names the page in {@code Origin}, which a page
+   * cannot forge: a request from another host's page is refused with 403, as the WebSocket
+   * transport refuses a foreign upgrade; tools and devices send no {@code Origin} and pass. A page
+   * of another site that should use the API gets it with the admin token.
+   */
+  private static void ownHostOnly(RoutingContext ctx) {
+    HttpServerRequest request = ctx.request();
+    List<String> origin = request.headers().getAll(HttpHeaders.ORIGIN);
+    // the Host header of HTTP/1.1, :authority of HTTP/2 (the JDK's client upgrades to h2c)
+    HostAndPort authority = request.authority();
+    if (OWN_HOST.allows(origin, authority == null ? null : authority.toString())) {
+      ctx.next();
+    } else {
+      error(
+          ctx,
+          403,
+          "a page of origin "
+              + OriginPolicy.shown(origin)
+              + " is not served without http.adminToken: only the broker's own host");
     }
   }
 

@@ -110,6 +110,45 @@ class HttpApiIT {
     }
   }
 
+  /**
+   * Verifies that without an admin token a web page of another site cannot use the API (cross-site
+   * request forgery): a form or a {@code fetch(…, {mode: "no-cors"})} with a text body reaches the
+   * broker without a CORS preflight, so only the {@code Origin} the browser sends tells it from the
+   * dashboard. The foreign page's command is refused before it reaches the device; the dashboard's
+   * own host is served.
+   */
+  @Test
+  void aPageOfAnotherSiteCannotCommandADevice() throws Exception {
+    try (TcpDevice device = harness.tcpDevice()) {
+      // given
+      device.hello("http-csrf-1", 30);
+      String commands = "/api/devices/http-csrf-1/commands/";
+
+      // when a page of another site posts a command, then the dashboard's own page one
+      HttpResponse<String> foreign =
+          post(commands + "unlock?oneWay=true", "https://attacker.example");
+      HttpResponse<String> own =
+          post(commands + "reboot?oneWay=true", "http://127.0.0.1:" + harness.broker.httpPort());
+
+      // then only the own page's command reaches the device
+      assertThat(foreign.statusCode()).isEqualTo(403);
+      assertThat(new JsonObject(foreign.body()).getString("message")).contains("origin");
+      assertThat(own.statusCode()).isEqualTo(200);
+      assertThat(device.read(Duration.ofSeconds(5)).getString("name")).isEqualTo("reboot");
+    }
+  }
+
+  private static HttpResponse<String> post(String path, String origin) throws Exception {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + harness.broker.httpPort() + path))
+            .header("Origin", origin)
+            .header("Content-Type", "text/plain")
+            .POST(HttpRequest.BodyPublishers.ofString("{}"))
+            .timeout(Duration.ofSeconds(10))
+            .build();
+    return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
   /** Verifies that every failure is JSON with the admin API's code and says what was wrong. */
   @Test
   void failuresAreJsonWithTheAdminApiCodes() throws Exception {

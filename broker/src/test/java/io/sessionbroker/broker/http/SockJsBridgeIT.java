@@ -2,6 +2,7 @@ package io.sessionbroker.broker.http;
 
 import static io.sessionbroker.cluster.CloseReason.KICKED;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -16,9 +17,14 @@ import io.sessionbroker.testkit.TcpDevice;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -58,18 +64,25 @@ class SockJsBridgeIT {
     final WebSocket socket;
 
     Client(int port) {
+      socket = open(port, HttpApiIT.HTTP.newWebSocketBuilder(), this).join();
+    }
+
+    /** Opens SockJS's WebSocket transport, as a page of {@code origin} would. */
+    Client(int port, String origin) {
       socket =
-          HttpApiIT.HTTP
-              .newWebSocketBuilder()
-              .buildAsync(
-                  URI.create(
-                      "ws://127.0.0.1:"
-                          + port
-                          + "/eventbus/000/"
-                          + Long.toHexString(System.nanoTime())
-                          + "/websocket"),
-                  this)
-              .join();
+          open(port, HttpApiIT.HTTP.newWebSocketBuilder().header("Origin", origin), this).join();
+    }
+
+    static CompletableFuture<WebSocket> open(
+        int port, WebSocket.Builder builder, WebSocket.Listener listener) {
+      return builder.buildAsync(
+          URI.create(
+              "ws://127.0.0.1:"
+                  + port
+                  + "/eventbus/000/"
+                  + Long.toHexString(System.nanoTime())
+                  + "/websocket"),
+          listener);
     }
 
     @Override
@@ -213,6 +226,122 @@ class SockJsBridgeIT {
       assertThat(reply.getJsonObject("body"))
           .isEqualTo(new JsonObject().put("status", 200).put("payload", "pong"));
     }
+  }
+
+  /**
+   * Verifies that a frame with a field of the wrong JSON type (here {@code headers} not an object)
+   * is refused with an answer and the connection goes on, as on the TCP bridge: vertx-web's bridge
+   * reads the field with a typed getter and threw a {@code ClassCastException} on the event loop
+   * (an ERROR with its stack in the broker's log), answering nothing.
+   */
+  @Test
+  void aFrameWithAFieldOfTheWrongTypeIsAnsweredAndTheBridgeGoesOn() throws Exception {
+    try (Client client = new Client(harness.broker.httpPort())) {
+      // when
+      client.send(
+          new JsonObject()
+              .put("type", "send")
+              .put("address", Addresses.ADMIN_COUNT)
+              .put("body", new JsonObject())
+              .put("replyAddress", "wrong-headers")
+              .put("headers", "not an object"));
+
+      // then
+      JsonObject refused = client.next(f -> "err".equals(f.getString("type")));
+      assertThat(refused.getString("body")).isEqualTo("rejected");
+      client.subscribeToOpened(); // the bridge still serves this connection
+    }
+  }
+
+  /**
+   * Verifies that a client's bad frames are answered and are not the broker's ERRORs or WARNs:
+   * vertx-web's bridge logs an unknown {@code type} at ERROR and a repeated {@code register} at
+   * WARN, one line per frame, so any client could fill the operator's log with alarms.
+   */
+  @Test
+  void aClientsBadFramesAreAnsweredNotLoggedAsErrors() throws Exception {
+    LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+    ListAppender<ILoggingEvent> seen = new ListAppender<>();
+    seen.setContext(context);
+    seen.start();
+    Logger bridge = context.getLogger(SockJsHangupFilter.VERTX_LOGGER);
+    bridge.addAppender(seen);
+    try (Client client = new Client(harness.broker.httpPort())) {
+      // when a client sends a frame of an unknown type and registers twice
+      client.send(new JsonObject().put("type", "frobnicate").put("address", Addresses.OPENED));
+      JsonObject unknown = client.next(f -> "err".equals(f.getString("type")));
+      client.send(new JsonObject().put("type", "register").put("address", Addresses.OPENED));
+      client.send(new JsonObject().put("type", "register").put("address", Addresses.OPENED));
+      JsonObject twice = client.next(f -> "err".equals(f.getString("type")));
+
+      // then each is answered, and the log has no alarm of it
+      assertThat(unknown.getString("body")).isEqualTo("invalid_type");
+      assertThat(twice.getString("body")).isEqualTo("address_already_registered");
+      assertThat(seen.list)
+          .as("what the bridge logged")
+          .noneMatch(e -> e.getLevel().isGreaterOrEqual(Level.WARN));
+    } finally {
+      bridge.detachAppender(seen);
+    }
+  }
+
+  /**
+   * Verifies that a web page of another site gets no bridge (cross-site WebSocket hijacking, RFC
+   * 6455 §10.2): without an admin token any page the operator's browser shows could otherwise read
+   * every event and kick sessions or command devices through {@code ws://127.0.0.1:7070/eventbus},
+   * since a WebSocket is not bound by the same-origin policy. A page of the broker's own host still
+   * gets one.
+   */
+  @Test
+  void aPageOfAnotherSiteGetsNoBridge() throws Exception {
+    int port = harness.broker.httpPort();
+
+    // when a page of another site opens SockJS's WebSocket transport
+    CompletionException refused =
+        catchThrowableOfType(
+            CompletionException.class,
+            () ->
+                Client.open(
+                        port,
+                        HttpApiIT.HTTP
+                            .newWebSocketBuilder()
+                            .header("Origin", "https://attacker.example"),
+                        new WebSocket.Listener() {})
+                    .join());
+
+    // then the upgrade is refused, and a page of the broker's own host is served
+    assertThat(refused).hasCauseInstanceOf(WebSocketHandshakeException.class);
+    assertThat(((WebSocketHandshakeException) refused.getCause()).getResponse().statusCode())
+        .isEqualTo(403);
+    try (Client own = new Client(port, "http://127.0.0.1:" + port)) {
+      own.subscribeToOpened();
+    }
+  }
+
+  /**
+   * Verifies that SockJS's other transports (XHR polling, which SockJS sends with CORS headers for
+   * any origin) are refused to a page of another site as well: it could send a kick through them.
+   */
+  @Test
+  void aPageOfAnotherSiteCannotPollTheBridge() throws Exception {
+    // when a page of another site opens an XHR polling session
+    HttpResponse<String> response =
+        HttpApiIT.HTTP.send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        "http://127.0.0.1:"
+                            + harness.broker.httpPort()
+                            + "/eventbus/000/"
+                            + Long.toHexString(System.nanoTime())
+                            + "/xhr"))
+                .header("Origin", "https://attacker.example")
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+
+    // then it is refused, with no CORS header that would let the page read anything
+    assertThat(response.statusCode()).isEqualTo(403);
+    assertThat(response.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
   }
 
   /**

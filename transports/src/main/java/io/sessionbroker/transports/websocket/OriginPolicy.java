@@ -8,10 +8,11 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Which web pages may open a device session: the check of the upgrade request's {@code Origin}
- * header (RFC 6455 §4.2.1 item 8, §10.2; RFC 6454). A browser sends the origin of the page that
- * opens a WebSocket and cannot forge it; without this check any page the user visits could open a
- * session for any device id on a loopback broker and take over the real device's session.
+ * Which web pages may open a device session (and, with no admin token, use the operator's HTTP API
+ * and SockJS bridge): the check of the upgrade request's {@code Origin} header (RFC 6455 §4.2.1
+ * item 8, §10.2; RFC 6454). A browser sends the origin of the page that opens a WebSocket and
+ * cannot forge it; without this check any page the user visits could open a session for any device
+ * id on a loopback broker and take over the real device's session.
  *
  * <p>An upgrade is allowed when
  *
@@ -35,7 +36,7 @@ import java.util.Set;
  * broker's address (DNS rebinding) sends a matching {@code Host}. Devices beyond loopback
  * authenticate with tokens (README, DESIGN §8), which such a page does not have.
  */
-final class OriginPolicy {
+public final class OriginPolicy {
 
   /** The {@code sessions.rejected} code of an upgrade whose origin is refused. */
   static final String REFUSED = "origin_not_allowed";
@@ -54,7 +55,7 @@ final class OriginPolicy {
    *     {@code null} or {@code *}
    * @throws IllegalArgumentException for an entry that is none of these
    */
-  OriginPolicy(List<String> allowedOrigins) {
+  public OriginPolicy(List<String> allowedOrigins) {
     boolean anyOrigin = false;
     for (String origin : allowedOrigins) {
       if (ANY.equals(origin)) {
@@ -79,7 +80,7 @@ final class OriginPolicy {
    * @param origins the values of its {@code Origin} headers
    * @param host its {@code Host} header, or null
    */
-  boolean allows(List<String> origins, String host) {
+  public boolean allows(List<String> origins, String host) {
     if (origins.isEmpty() || any) {
       return true;
     }
@@ -95,6 +96,14 @@ final class OriginPolicy {
     }
     String hostOfHeader = hostOfHostHeader(host);
     return !OPAQUE.equals(origin) && hostOfHeader != null && hostOfHeader.equals(hostOf(origin));
+  }
+
+  /**
+   * The {@code Origin} headers as a log or an answer shows them: one as it is, at most 200 chars.
+   */
+  public static String shown(List<String> origins) {
+    String shown = origins.size() == 1 ? origins.get(0) : origins.toString();
+    return shown.length() > 200 ? shown.substring(0, 200) + "…" : shown;
   }
 
   /**

@@ -22,6 +22,7 @@ import io.vertx.core.internal.http.HttpServerInternal;
 import io.vertx.core.internal.http.WebSocketInternal;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.core.net.impl.SocketAddressImpl;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -221,11 +222,30 @@ public final class WebSocketTransport extends VerticleBase {
     if (!options.path().equals(handshake.path())) {
       log.debug("ws_wrong_path path={} remote={}", handshake.path(), handshake.remoteAddress());
       handshake.reject(404);
+    } else if (!wellFormedKey(handshake.headers().getAll("Sec-WebSocket-Key"))) {
+      log.debug("ws_bad_key remote={}", handshake.remoteAddress());
+      handshake.reject(400);
     } else if (!origins.allows(
         handshake.headers().getAll("Origin"), handshake.headers().get("Host"))) {
       refuseOrigin(handshake);
     } else {
       handshake.accept();
+    }
+  }
+
+  /**
+   * RFC 6455 §4.2.1 item 5: one {@code Sec-WebSocket-Key}, "a base64-encoded value that, when
+   * decoded, is 16 bytes in length"; a handshake that does not match "MUST" be refused with an
+   * error code "such as 400 Bad Request". Netty only checks that the header is there.
+   */
+  static boolean wellFormedKey(List<String> keys) {
+    if (keys.size() != 1) {
+      return false;
+    }
+    try {
+      return Base64.getDecoder().decode(keys.get(0).trim()).length == 16;
+    } catch (IllegalArgumentException e) {
+      return false;
     }
   }
 
@@ -237,9 +257,7 @@ public final class WebSocketTransport extends VerticleBase {
    * it asked for, so the back end sees which device a foreign page went after.
    */
   private void refuseOrigin(ServerWebSocketHandshake handshake) {
-    List<String> origin = handshake.headers().getAll("Origin");
-    String shown = origin.size() == 1 ? origin.get(0) : origin.toString();
-    shown = shown.length() > 200 ? shown.substring(0, 200) + "…" : shown;
+    String shown = OriginPolicy.shown(handshake.headers().getAll("Origin"));
     String remote = handshake.remoteAddress().host() + ":" + handshake.remoteAddress().port();
     log.debug("ws_origin_refused origin={} remote={}", shown, remote);
     table.reject(

@@ -7,12 +7,15 @@ import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.transports.TableFixture;
 import io.sessionbroker.transports.auth.DeviceAuth;
 import io.vertx.core.json.JsonObject;
+import java.io.BufferedReader;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -167,6 +170,39 @@ class WebSocketHandshakeIT {
                     HttpResponse.BodyHandlers.discarding())
                 .statusCode())
         .isEqualTo(426);
+  }
+
+  /**
+   * Verifies that an upgrade whose {@code Sec-WebSocket-Key} is not the base64 of 16 bytes is
+   * refused with 400 (RFC 6455 §4.2.1 item 5: "a base64-encoded value that, when decoded, is 16
+   * bytes in length"; a handshake that does not match "MUST" be answered with an error code "such
+   * as 400 Bad Request"), and a well-formed one is upgraded.
+   */
+  @Test
+  void upgradeWithAMalformedKeyAnswers400() throws Exception {
+    assertThat(upgradeStatus("short")).isEqualTo("HTTP/1.1 400 Bad Request");
+    assertThat(upgradeStatus("c2l4dGVlbiBieXRlcyBsb25nIGJ1dCBub3Q=")).startsWith("HTTP/1.1 400");
+    assertThat(upgradeStatus("dGhlIHNhbXBsZSBub25jZQ=="))
+        .isEqualTo("HTTP/1.1 101 Switching Protocols");
+  }
+
+  /** The status line the transport answers an upgrade request with {@code key}. */
+  private String upgradeStatus(String key) throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", transport.port())) {
+      socket.setSoTimeout(5_000);
+      socket
+          .getOutputStream()
+          .write(
+              ("GET /devices HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                      + "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                      + "Sec-WebSocket-Key: "
+                      + key
+                      + "\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      return new BufferedReader(
+              new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
+          .readLine();
+    }
   }
 
   @Test
