@@ -72,7 +72,9 @@ final class AdminClient {
   }
 
   private JsonObject send(String method, String pathAndQuery) {
-    URI uri = base.resolve(pathAndQuery);
+    // Appended, not resolved: resolving "/api/…" would drop a path the base has (a broker behind a
+    // proxy at https://ops.example/broker).
+    URI uri = URI.create(base.toString().replaceAll("/+$", "") + pathAndQuery);
     HttpRequest.Builder request =
         HttpRequest.newBuilder(uri)
             .timeout(TIMEOUT)
