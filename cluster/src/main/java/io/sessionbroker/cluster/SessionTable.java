@@ -314,9 +314,13 @@ public final class SessionTable {
                 // or, if there was no majority, announces them once it has a quorum again (it
                 // releases the entries of nodes that are not members); this node's copy of the
                 // directory cannot tell, so nothing is announced from here.
-                log.warn(
-                    "closes_withheld_at_shutdown count={}: this node is cut off from its quorum",
-                    cutOff.size());
+                if (cutOff.size() > 0) {
+                  log.warn(
+                      "closes_withheld_at_shutdown count={}: this node is cut off from its quorum",
+                      cutOff.size());
+                } else { // nothing withheld: a node stopping while cut off, not a warning
+                  log.info("closes_withheld_at_shutdown count=0: this node is cut off");
+                }
                 return Future.succeededFuture(open.size());
               }
               return cutOff
