@@ -4,6 +4,8 @@
 #   mqtt_port (our MQTT port), mosquitto_port.
 # Every broker is started through bin/broker (the JVM flags it ships) with the connect limits lifted: the load
 # generator is one address (docs/configuration.md, limits).
+# BENCH_BROKER_CPUS / BENCH_LG_CPUS (e.g. 0 and 1): pin the broker / the load generator to those CPUs (taskset -c), to see what
+# sharing the cores costs; unset: both run on every core, as the figures of docs/benchmarks.md do unless they say.
 mkdir -p "$out"
 log() { echo "$bench_name: $(date -u +%T) $*" >&2; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
@@ -14,7 +16,7 @@ start_broker() {  # start_broker RUN: a fresh broker through bin/broker, connect
   env BROKER_LIMITS_CONNECTS_PER_SECOND=0 BROKER_LIMITS_CONNECTS_PER_SECOND_PER_ADDRESS=0 \
     BROKER_TCP_PORT=$base BROKER_UDP_PORT=$((base + 1)) BROKER_MQTT_PORT=$mqtt_port \
     BROKER_WEBSOCKET_PORT=$((base + 80)) BROKER_BRIDGE_PORT=$((base + 900)) BROKER_HTTP_PORT=$((base + 70)) \
-    bin/broker --conf conf/broker.json > "$out/broker-$1.log" 2>&1 &
+    ${BENCH_BROKER_CPUS:+taskset -c "$BENCH_BROKER_CPUS"} bin/broker --conf conf/broker.json > "$out/broker-$1.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 300); do grep -q "ready in" "$out/broker-$1.log" && return 0; sleep 0.2; done
   log "broker $1 did not start"; exit 1

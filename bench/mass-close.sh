@@ -15,6 +15,7 @@
 #      that many devices in its own JVM (--rehearse), so that its close path is compiled before it measures the
 #      broker's; 0 = none (the figures before the seventh round). Never in the cold runs: it would warm the broker.
 #      CLOSES (set: each run also writes $out/NAME.closes, the raw close times, --closes-file).
+#      BENCH_BROKER_CPUS, BENCH_LG_CPUS (bench/lib.sh): pin the broker and the load generator to CPUs of their own.
 set -euo pipefail
 root="${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 cd "$root"
@@ -32,7 +33,8 @@ lg() {  # lg NAME ARGS...: one load test; JSON in $out/NAME.json
   echo "java -cp bench/target/benchmarks.jar io.sessionbroker.bench.load.LoadGen $* --broker-pid PID" > "$out/$name.cmd"
   log "$name (load $(load))"; load > "$out/$name.load"
   overflows > "$out/$name.listen-before"
-  java -cp "$jar" io.sessionbroker.bench.load.LoadGen "$@" --broker-pid "$pid" --json "$out/$name.json" \
+  ${BENCH_LG_CPUS:+taskset -c "$BENCH_LG_CPUS"} java -cp "$jar" io.sessionbroker.bench.load.LoadGen "$@" --broker-pid "$pid" \
+    --json "$out/$name.json" \
     > "$out/$name.txt" 2>&1 || log "$name failed (see $out/$name.txt)"
   overflows > "$out/$name.listen-after"
   sleep 1
