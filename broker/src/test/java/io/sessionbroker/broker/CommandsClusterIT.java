@@ -68,6 +68,29 @@ class CommandsClusterIT {
     }
   }
 
+  /**
+   * A device opened on {@code device} with {@code id}, and a 30 s {@code reboot} command sent to it
+   * through node A that the device has received and does not answer.
+   */
+  private CompletableFuture<JsonObject> rebootWaitingFor(TcpDevice device, String id)
+      throws Exception {
+    device.hello(id, 30);
+    events.await(on(Addresses.OPENED, id), 1, WAIT);
+    CompletableFuture<JsonObject> pending =
+        send(new JsonObject().put("deviceId", id).put("name", "reboot").put("timeoutMs", 30_000));
+    device.read(WAIT);
+    return pending;
+  }
+
+  /** The command failed with 503 naming {@code reason}, well before its 30 s timeout. */
+  private static void assertFailsSoonWith503(
+      CompletableFuture<JsonObject> pending, long start, String reason) throws Exception {
+    JsonObject reply = pending.get(40, TimeUnit.SECONDS);
+    assertThat(reply.getInteger("failureCode")).isEqualTo(503);
+    assertThat(reply.getString("message")).contains(reason);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
+  }
+
   private CompletableFuture<JsonObject> send(JsonObject command) {
     return CompletableFuture.supplyAsync(
         () -> {
@@ -144,25 +167,14 @@ class CommandsClusterIT {
     try (TcpDevice onC = cluster.tcp(C);
         TcpDevice onB = cluster.tcp(B)) {
       // given
-      onC.hello("cluster-cmd-2", 30);
-      events.await(on(Addresses.OPENED, "cluster-cmd-2"), 1, WAIT);
-      CompletableFuture<JsonObject> pending =
-          send(
-              new JsonObject()
-                  .put("deviceId", "cluster-cmd-2")
-                  .put("name", "reboot")
-                  .put("timeoutMs", 30_000));
-      onC.read(WAIT);
+      CompletableFuture<JsonObject> pending = rebootWaitingFor(onC, "cluster-cmd-2");
 
       // when
       long start = System.nanoTime();
       onB.hello("cluster-cmd-2", 30);
 
       // then
-      JsonObject reply = pending.get(40, TimeUnit.SECONDS);
-      assertThat(reply.getInteger("failureCode")).isEqualTo(503);
-      assertThat(reply.getString("message")).contains("TAKEN_OVER");
-      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
+      assertFailsSoonWith503(pending, start, "TAKEN_OVER");
     }
     events.await(on(Addresses.CLOSED, "cluster-cmd-2"), 2, WAIT);
   }
@@ -177,25 +189,14 @@ class CommandsClusterIT {
   void aCommandWaitingForACrashedNodeFailsWith503Soon() throws Exception {
     try (TcpDevice onC = cluster.tcp(C)) {
       // given
-      onC.hello("cluster-cmd-crash", 30);
-      events.await(on(Addresses.OPENED, "cluster-cmd-crash"), 1, WAIT);
-      CompletableFuture<JsonObject> pending =
-          send(
-              new JsonObject()
-                  .put("deviceId", "cluster-cmd-crash")
-                  .put("name", "reboot")
-                  .put("timeoutMs", 30_000));
-      onC.read(WAIT);
+      CompletableFuture<JsonObject> pending = rebootWaitingFor(onC, "cluster-cmd-crash");
 
       // when
       long start = System.nanoTime();
       cluster.nodes[C].kill();
 
       // then
-      JsonObject reply = pending.get(40, TimeUnit.SECONDS);
-      assertThat(reply.getInteger("failureCode")).isEqualTo(503);
-      assertThat(reply.getString("message")).contains("NODE_LOST");
-      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
+      assertFailsSoonWith503(pending, start, "NODE_LOST");
       events.await(on(Addresses.CLOSED, "cluster-cmd-crash"), 1, WAIT);
     } finally {
       cluster.restart(C);
