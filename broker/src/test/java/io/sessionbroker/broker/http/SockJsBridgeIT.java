@@ -261,9 +261,7 @@ class SockJsBridgeIT {
   @Test
   void aClientsBadFramesAreAnsweredNotLoggedAsErrors() throws Exception {
     LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
-    ListAppender<ILoggingEvent> seen = new ListAppender<>();
-    seen.setContext(context);
-    seen.start();
+    ListAppender<ILoggingEvent> seen = startedAppender(context);
     Logger bridge = context.getLogger(SockJsHangupFilter.VERTX_LOGGER);
     bridge.addAppender(seen);
     try (Client client = new Client(harness.broker.httpPort())) {
@@ -353,9 +351,7 @@ class SockJsBridgeIT {
   void aClientThatHangsUpIsNotAnError() throws Exception {
     // given a record of what the bridge and the broker's filter log
     LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
-    ListAppender<ILoggingEvent> seen = new ListAppender<>();
-    seen.setContext(context);
-    seen.start();
+    ListAppender<ILoggingEvent> seen = startedAppender(context);
     Logger bridge = context.getLogger(SockJsHangupFilter.VERTX_LOGGER);
     Logger filter = context.getLogger(SockJsHangupFilter.class);
     Level level = filter.getLevel();
@@ -381,5 +377,13 @@ class SockJsBridgeIT {
       filter.detachAppender(seen);
       filter.setLevel(level);
     }
+  }
+
+  /** An appender that keeps every event it is given, for a test to read. */
+  private static ListAppender<ILoggingEvent> startedAppender(LoggerContext context) {
+    ListAppender<ILoggingEvent> seen = new ListAppender<>();
+    seen.setContext(context);
+    seen.start();
+    return seen;
   }
 }
