@@ -170,11 +170,7 @@ public final class Broker {
         .compose(
             id -> {
               table = tableVerticle.table();
-              return NodeAdmin.register(
-                  vertx.eventBus(),
-                  nodeId,
-                  table,
-                  () -> devices == null ? new JsonObject() : devices.nodeMetrics());
+              return NodeAdmin.register(vertx.eventBus(), nodeId, table, this::nodeMetrics);
             })
         .compose(v -> ShutdownDrain.register(vertx.eventBus(), nodeId))
         .compose(
@@ -232,6 +228,14 @@ public final class Broker {
             ListenerException.naming(
                     api.startTls(tls), "http tls " + config.http().host() + ":" + tls.port())
                 .onSuccess(server -> https = server));
+  }
+
+  /**
+   * {@code sessions.admin.metrics}: clustered, with {@code partitionsSafe} as in {@code /ready}.
+   */
+  private JsonObject nodeMetrics() {
+    JsonObject metrics = devices == null ? new JsonObject() : devices.nodeMetrics();
+    return cluster == null ? metrics : metrics.put("partitionsSafe", cluster.partitionsSafe());
   }
 
   /**
