@@ -199,10 +199,7 @@ public final class Broker {
             });
   }
 
-  /**
-   * The operator's HTTP listener, first: {@code /health} answers while the rest starts, {@code
-   * /ready} says when it is done.
-   */
+  /** The operator's HTTP listener, first: {@code /health} answers at once, {@code /ready} later. */
   private Future<Void> deployHttp(SessionTableVerticle tableVerticle) {
     if (!config.http().enabled()) {
       return Future.succeededFuture();
@@ -230,9 +227,7 @@ public final class Broker {
                 .onSuccess(server -> https = server));
   }
 
-  /**
-   * {@code sessions.admin.metrics}: clustered, with {@code partitionsSafe} as in {@code /ready}.
-   */
+  /** {@code sessions.admin.metrics}; clustered, with {@code /ready}'s {@code partitionsSafe}. */
   private JsonObject nodeMetrics() {
     JsonObject metrics = devices == null ? new JsonObject() : devices.nodeMetrics();
     return cluster == null ? metrics : metrics.put("partitionsSafe", cluster.partitionsSafe());
