@@ -1,7 +1,10 @@
 package io.sessionbroker.cluster.hazelcast;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 
+import io.vertx.core.Vertx;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,5 +19,19 @@ class ClusterNodeTest {
     ClusterNode node = ClusterNode.create(Members.SHIPPED, 2, "team-a");
 
     assertThat(node.clusterName()).isEqualTo("team-a");
+  }
+
+  /**
+   * Verifies that the periodic safety check, fired while Vert.x is closing (its worker pool already
+   * gone), reads "not safe" instead of throwing out of the timer (an ERROR in the node's log).
+   */
+  @Test
+  void aSafetyCheckWhileVertxClosesReadsNotSafeAndThrowsNothing() throws Exception {
+    ClusterNode node = ClusterNode.create(Members.SHIPPED, 2, "team-b");
+    Vertx closed = Vertx.vertx();
+    closed.close().await(10, TimeUnit.SECONDS);
+
+    assertThatCode(() -> node.checkPartitionsSafe(closed)).doesNotThrowAnyException();
+    assertThat(node.partitionsSafe()).isFalse();
   }
 }
