@@ -231,11 +231,25 @@ public final class BridgeClient implements AutoCloseable {
         }
       }
     } catch (IOException e) {
-      synchronized (this) {
-        failure = e instanceof EOFException ? new IOException("bridge closed the connection") : e;
-        notifyAll();
-      }
+      fail(e instanceof EOFException ? new IOException("bridge closed the connection") : e);
+    } catch (RuntimeException e) {
+      // A frame that is not JSON, or a tap that threw: the reader used to die silently, and every
+      // wait on this client ran out its timeout ("watch" printed nothing, a test waited 30 s).
+      fail(new IOException("bridge client stopped reading: " + e, e));
     }
+  }
+
+  private synchronized void fail(IOException why) {
+    failure = why;
+    notifyAll();
+  }
+
+  /**
+   * Why this client no longer reads the connection (the bridge closed it, or a frame could not be
+   * read: its cause is then a {@link RuntimeException}); null while it does.
+   */
+  public IOException failure() {
+    return failure;
   }
 
   @Override

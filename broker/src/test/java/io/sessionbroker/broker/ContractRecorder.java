@@ -59,6 +59,9 @@ final class ContractRecorder implements AutoCloseable {
       if (!bridge.awaitClosed(Duration.ofSeconds(30))) {
         throw new AssertionError("the bridge stayed open 30 s after its broker stopped");
       }
+      if (bridge.failure().getCause() instanceof RuntimeException stopped) {
+        throw new AssertionError("the recorder stopped reading the bridge early", stopped);
+      }
       contract.finish();
     } finally {
       contract.abandon();
