@@ -27,6 +27,12 @@ import java.util.function.Predicate;
  */
 public final class BridgeClient implements AutoCloseable {
 
+  /**
+   * The largest frame read (the broker's answers are pages of at most 1,000 sessions): a length
+   * beyond it is a stream out of step, not a frame to allocate.
+   */
+  private static final int MAX_FRAME_BYTES = 64 << 20;
+
   private final Socket socket;
   private final DataOutputStream out;
   private final List<JsonObject> received = new ArrayList<>();
@@ -215,7 +221,12 @@ public final class BridgeClient implements AutoCloseable {
     try (DataInputStream in =
         new DataInputStream(new BufferedInputStream(socket.getInputStream()))) {
       while (true) {
-        byte[] bytes = new byte[in.readInt()];
+        int length = in.readInt();
+        if (length < 0 || length > MAX_FRAME_BYTES) {
+          throw new IOException(
+              "a frame of " + Integer.toUnsignedLong(length) + " bytes announced");
+        }
+        byte[] bytes = new byte[length];
         in.readFully(bytes);
         JsonObject frame = new JsonObject(new String(bytes, StandardCharsets.UTF_8));
         Consumer<JsonObject> tap = messageTap;

@@ -42,4 +42,20 @@ class BridgeClientTest {
           .hasMessage("bridge connection lost");
     }
   }
+
+  @Test
+  void aLengthNoFrameCanHaveEndsTheClientWithoutAllocatingIt() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        BridgeClient client = new BridgeClient("127.0.0.1", server.getLocalPort());
+        Socket bridge = server.accept()) {
+      // when the stream announces a frame of 2 GB (a stream out of step)
+      DataOutputStream out = new DataOutputStream(bridge.getOutputStream());
+      out.writeInt(Integer.MAX_VALUE);
+      out.flush();
+
+      // then the client stops at once and names the length
+      assertThat(client.awaitClosed(Duration.ofSeconds(10))).isTrue();
+      assertThat(client.failure()).hasMessageContaining("2147483647 bytes");
+    }
+  }
 }
