@@ -2,7 +2,9 @@ package io.sessionbroker.transports;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.vertx.core.MultiMap;
+import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.impl.websocket.ServerWebSocketImpl;
 import io.vertx.core.http.impl.websocket.WebSocketImplBase;
 import io.vertx.core.internal.concurrent.OutboundMessageQueue;
 import io.vertx.core.net.impl.VertxConnection;
@@ -45,7 +47,9 @@ import org.slf4j.LoggerFactory;
  * once the connection exists (issue 17; {@code OutboundQueuesTest} fails if the field goes away,
  * and then connections keep it as before). In the same spirit {@link #forgetHeaders} lets a
  * WebSocket drop the upgrade request's headers it keeps for its whole life (≈ 0.8 KB per WebSocket
- * session: the entries, their strings, the table) once the transport has read its hello from them.
+ * session: the entries, their strings, the table) once the transport has read its hello from them,
+ * and {@link #forgetRequestLine} lets it drop its own copies of the upgrade's request line (≈ 280
+ * bytes per WebSocket session: the URI, path and query strings, the {@code Host} header's host).
  */
 public final class OutboundQueues {
 
@@ -55,7 +59,14 @@ public final class OutboundQueues {
   private static final Field MQP;
   private static final Field QUEUE;
   private static final Field FACTORY;
+  private static final Field ADD_HANDLER;
   private static final String UNAVAILABLE;
+
+  /**
+   * {@code ServerWebSocketImpl}'s request-line fields ({@code uri}, {@code path}, {@code query},
+   * {@code authority}), null when this Vert.x has other ones: WebSockets then keep them.
+   */
+  private static final Field[] REQUEST_LINE = requestLineFields();
 
   /** What a WebSocket answers for its headers once {@link #forgetHeaders} dropped them. */
   private static final MultiMap NO_HEADERS = MultiMap.caseInsensitiveMultiMap().copy(false);
@@ -65,6 +76,7 @@ public final class OutboundQueues {
     Field mqp = null;
     Field queue = null;
     Field factory = null;
+    Field addHandler = null;
     String unavailable = null;
     try {
       outbound = accessible(VertxConnection.class.getDeclaredField("outboundMessageQueue"));
@@ -78,6 +90,7 @@ public final class OutboundQueues {
     }
     try {
       factory = accessible(VertxHandler.class.getDeclaredField("connectionFactory"));
+      addHandler = accessible(VertxHandler.class.getDeclaredField("addHandler"));
     } catch (ReflectiveOperationException | RuntimeException e) {
       log.warn("connection_factory_unavailable {} (connections keep it)", e.toString());
     }
@@ -85,6 +98,7 @@ public final class OutboundQueues {
     MQP = mqp;
     QUEUE = queue;
     FACTORY = factory;
+    ADD_HANDLER = addHandler;
     UNAVAILABLE = unavailable;
     if (unavailable != null) {
       log.warn(
@@ -123,13 +137,17 @@ public final class OutboundQueues {
   }
 
   /**
-   * Clears the handler's connection factory: it ran when the handler was added ({@code
-   * handlerAdded}), which is its only use, and the connection it built is the handler's from then
-   * on.
+   * Clears the handler's connection factory and its add handler: both ran when the handler was
+   * added ({@code handlerAdded}), which is their only use, and the connection they built and
+   * announced is the handler's from then on. (A net server's add handler is a lambda holding the
+   * server's initializer and metrics: 24 bytes of every TCP and MQTT connection, issue 17.)
    */
   private static void forgetFactory(VertxHandler<?> handler) {
     try {
       FACTORY.set(handler, null);
+      if (ADD_HANDLER != null) {
+        ADD_HANDLER.set(handler, null);
+      }
     } catch (IllegalAccessException | RuntimeException e) {
       log.warn("connection_factory_not_released error={}", e.toString());
     }
@@ -148,9 +166,59 @@ public final class OutboundQueues {
     }
   }
 
+  /**
+   * Lets {@code ws} drop its copies of the upgrade's request line (issue 17: each WebSocket kept
+   * its URI, path, query and {@code Host} as strings of its own, ≈ 280 bytes, that nothing reads
+   * after the hello): from then on {@link ServerWebSocket#uri()} and {@link ServerWebSocket#path()}
+   * answer {@code path}, one string shared by every WebSocket of the listener, and {@link
+   * ServerWebSocket#query()} and {@link ServerWebSocket#authority()} answer null (as for a request
+   * without them). Call it once nothing reads them any more. Nothing changes when {@code ws}'s path
+   * is not {@code path}, or for a WebSocket of another class.
+   */
+  public static void forgetRequestLine(ServerWebSocket ws, String path) {
+    if (REQUEST_LINE == null
+        || !(ws instanceof ServerWebSocketImpl impl)
+        || !path.equals(ws.path())) {
+      return;
+    }
+    try {
+      REQUEST_LINE[0].set(impl, path);
+      REQUEST_LINE[1].set(impl, path);
+      REQUEST_LINE[2].set(impl, null);
+      REQUEST_LINE[3].set(impl, null);
+    } catch (IllegalAccessException | RuntimeException e) {
+      log.warn("request_line_not_released error={}", e.toString());
+    }
+  }
+
+  /** Whether {@link #forgetRequestLine} works with this Vert.x (for tests). */
+  static boolean requestLineReleasable() {
+    return REQUEST_LINE != null;
+  }
+
+  private static Field[] requestLineFields() {
+    try {
+      Field[] fields = {
+        accessible(ServerWebSocketImpl.class.getDeclaredField("uri")),
+        accessible(ServerWebSocketImpl.class.getDeclaredField("path")),
+        accessible(ServerWebSocketImpl.class.getDeclaredField("query")),
+        accessible(ServerWebSocketImpl.class.getDeclaredField("authority"))
+      };
+      return fields;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      log.warn("request_line_unavailable {} (WebSockets keep it)", e.toString());
+      return null;
+    }
+  }
+
   /** The handler's connection factory, null once {@link #slim} has released it (for tests). */
   static Object factory(VertxHandler<?> handler) throws IllegalAccessException {
     return FACTORY.get(handler);
+  }
+
+  /** The handler's add handler, null once {@link #slim} has released it (for tests). */
+  static Object addHandler(VertxHandler<?> handler) throws IllegalAccessException {
+    return ADD_HANDLER.get(handler);
   }
 
   /** As {@link #slim(ChannelHandlerContext)}, given the connection. */

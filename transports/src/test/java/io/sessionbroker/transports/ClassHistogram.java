@@ -13,10 +13,16 @@ public final class ClassHistogram {
 
   private ClassHistogram() {}
 
-  /** Live instances of the class named {@code className} (binary name), 0 when there are none. */
+  /**
+   * Live instances of the class named {@code className} (binary name), 0 when there are none. A JDK
+   * class's row ends with its module, e.g. {@code java.util.HashSet (java.base@17.0.15)}.
+   */
   public static long instances(String className) {
     Matcher row =
-        Pattern.compile("(?m)^\\s*\\d+:\\s+(\\d+)\\s+\\d+\\s+" + Pattern.quote(className) + "\\s*$")
+        Pattern.compile(
+                "(?m)^\\s*\\d+:\\s+(\\d+)\\s+\\d+\\s+"
+                    + Pattern.quote(className)
+                    + "(?: \\(\\S+\\))?\\s*$")
             .matcher(histogram());
     return row.find() ? Long.parseLong(row.group(1)) : 0;
   }

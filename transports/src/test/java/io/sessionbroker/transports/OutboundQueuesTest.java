@@ -74,6 +74,7 @@ class OutboundQueuesTest {
     // threads
     CompletableFuture<Boolean> slimmed = new CompletableFuture<>();
     CompletableFuture<Object> queue = new CompletableFuture<>();
+    CompletableFuture<Optional<Object>> addHandler = new CompletableFuture<>();
     CountDownLatch flooded = new CountDownLatch(1);
     NetServer server =
         vertx
@@ -83,6 +84,7 @@ class OutboundQueuesTest {
                   NetSocketInternal internal = (NetSocketInternal) socket;
                   slimmed.complete(OutboundQueues.slim(internal.channelHandlerContext()));
                   queue.complete(innerQueue(internal));
+                  addHandler.complete(addHandler(internal));
                   for (int i = 0; i < CHUNKS; i++) {
                     byte[] chunk = new byte[CHUNK];
                     Arrays.fill(chunk, (byte) (i % 251));
@@ -113,6 +115,7 @@ class OutboundQueuesTest {
     }
     assertThat(slimmed.get()).isTrue();
     assertThat(queue.get()).isInstanceOf(ConcurrentLinkedQueue.class);
+    assertThat(addHandler.get()).as("the handler's add handler, released").isEmpty();
   }
 
   @Test
@@ -263,13 +266,61 @@ class OutboundQueuesTest {
     client.abort();
   }
 
+  /**
+   * Verifies that a WebSocket lets go of its upgrade's request line once read: its URI and path are
+   * then the one path string given, its query and authority null, and it still works (issue 17: ≈
+   * 280 bytes of every WebSocket session).
+   */
+  @Test
+  @Timeout(value = 120, unit = TimeUnit.SECONDS) // a connect on a loaded 2-core machine took > 10 s
+  void aWebSocketLetsGoOfItsRequestLineOnceRead() throws Exception {
+    // given: a server that reads the query, then forgets the request line
+    String path = new String("/devices"); // not the literal: the WebSocket's must become this one
+    CompletableFuture<String> query = new CompletableFuture<>();
+    CompletableFuture<Object[]> after = new CompletableFuture<>();
+    HttpServer server =
+        vertx
+            .createHttpServer(
+                new HttpServerOptions().setHttp2ClearTextEnabled(false).setStrictThreadMode(true))
+            .webSocketHandler(
+                ws -> {
+                  query.complete(ws.query());
+                  OutboundQueues.forgetRequestLine(ws, path);
+                  after.complete(new Object[] {ws.uri(), ws.path(), ws.query(), ws.authority()});
+                  ws.textMessageHandler(text -> ws.writeTextMessage("echo " + text));
+                });
+    int port = server.listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS).actualPort();
+    BlockingQueue<String> echoes = new LinkedBlockingQueue<>();
+
+    // when
+    java.net.http.WebSocket client = echoClient(port, "/devices?device=d-1", echoes);
+
+    // then
+    assertThat(OutboundQueues.requestLineReleasable()).isTrue();
+    assertThat(query.get(10, TimeUnit.SECONDS)).isEqualTo("device=d-1");
+    Object[] line = after.get(10, TimeUnit.SECONDS);
+    assertThat(line[0]).as("uri").isSameAs(path);
+    assertThat(line[1]).as("path").isSameAs(path);
+    assertThat(line[2]).as("query").isNull();
+    assertThat(line[3]).as("authority").isNull();
+    client.sendText("hi", true);
+    assertThat(echoes.poll(30, TimeUnit.SECONDS)).isEqualTo("echo hi");
+    client.abort();
+  }
+
   /** A JDK WebSocket client of {@code port} that adds every text it receives to {@code echoes}. */
   private static java.net.http.WebSocket echoClient(int port, BlockingQueue<String> echoes)
       throws Exception {
+    return echoClient(port, "/", echoes);
+  }
+
+  /** As {@link #echoClient(int, BlockingQueue)}, on {@code pathAndQuery}. */
+  private static java.net.http.WebSocket echoClient(
+      int port, String pathAndQuery, BlockingQueue<String> echoes) throws Exception {
     return HttpClient.newHttpClient()
         .newWebSocketBuilder()
         .buildAsync(
-            URI.create("ws://127.0.0.1:" + port + "/"),
+            URI.create("ws://127.0.0.1:" + port + pathAndQuery),
             new java.net.http.WebSocket.Listener() {
               @Override
               public CompletionStage<?> onText(
@@ -285,6 +336,16 @@ class OutboundQueuesTest {
   private static void writeSmall(NetSocket socket) {
     for (int i = 0; i < SMALL_WRITES; i++) {
       socket.write(Buffer.buffer(new byte[8]));
+    }
+  }
+
+  /** {@code socket}'s handler's add handler (empty once released). */
+  private static Optional<Object> addHandler(NetSocketInternal socket) {
+    try {
+      return Optional.ofNullable(
+          OutboundQueues.addHandler((VertxHandler<?>) socket.channelHandlerContext().handler()));
+    } catch (IllegalAccessException e) {
+      throw new AssertionError(e);
     }
   }
 

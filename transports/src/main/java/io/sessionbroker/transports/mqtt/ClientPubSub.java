@@ -64,7 +64,13 @@ final class ClientPubSub implements MqttRouter.Subscriber {
   private final AclDenials denials;
   private final Replies replies;
   private final Context context;
-  private final Map<String, MqttQoS> subscriptions = new LinkedHashMap<>();
+
+  /**
+   * The client's subscriptions, in the order made: one shared empty map until its first (most
+   * devices never subscribe; a map of their own was 56 bytes of every MQTT session, issue 17).
+   * Changed only through {@link #subscriptionsToChange}.
+   */
+  private Map<String, MqttQoS> subscriptions = Map.of();
 
   /**
    * An immutable copy of {@link #subscriptions}, replaced at each change: what the session store
@@ -72,8 +78,11 @@ final class ClientPubSub implements MqttRouter.Subscriber {
    */
   private volatile Map<String, MqttQoS> kept = Map.of();
 
-  /** Packet ids of QoS 2 publishes delivered but not yet released by PUBREL. */
-  private final Set<Integer> qos2Received = new HashSet<>();
+  /**
+   * Packet ids of QoS 2 publishes delivered but not yet released by PUBREL: one shared empty set
+   * until the first (a set of its own was 64 bytes of every MQTT session, issue 17).
+   */
+  private Set<Integer> qos2Received = Set.of();
 
   /** The packet id of the last QoS 1 delivery to the client. */
   private int lastPacketId;
@@ -131,6 +140,22 @@ final class ClientPubSub implements MqttRouter.Subscriber {
     return pubSub;
   }
 
+  /** The subscriptions as a map of this client's own, made at the first change. */
+  private Map<String, MqttQoS> subscriptionsToChange() {
+    if (subscriptions.isEmpty()) {
+      subscriptions = new LinkedHashMap<>();
+    }
+    return subscriptions;
+  }
+
+  /** Notes a QoS 2 PUBLISH's packet id; false when it is already waiting for its PUBREL. */
+  private boolean firstDelivery(int packetId) {
+    if (qos2Received.isEmpty()) {
+      qos2Received = new HashSet<>();
+    }
+    return qos2Received.add(packetId);
+  }
+
   /** Resumes the subscriptions of a stored session, if there is one. */
   void restore(Map<String, MqttQoS> stored) {
     if (stored == null) {
@@ -138,7 +163,7 @@ final class ClientPubSub implements MqttRouter.Subscriber {
     }
     stored.forEach(
         (filter, qos) -> {
-          subscriptions.put(filter, qos);
+          subscriptionsToChange().put(filter, qos);
           router.subscribe(this, filter, qos);
         });
     kept = Map.copyOf(subscriptions);
@@ -188,7 +213,7 @@ final class ClientPubSub implements MqttRouter.Subscriber {
       return MqttSubAckReasonCode.NOT_AUTHORIZED;
     }
     MqttQoS granted = requested.value() <= MAX_GRANTED.value() ? requested : MAX_GRANTED;
-    subscriptions.put(filter, granted);
+    subscriptionsToChange().put(filter, granted);
     router.subscribe(this, filter, granted);
     return MqttSubAckReasonCode.qosGranted(granted);
   }
@@ -196,7 +221,7 @@ final class ClientPubSub implements MqttRouter.Subscriber {
   void onUnsubscribe(MqttUnsubscribeMessage message) {
     List<MqttUnsubAckReasonCode> codes = new ArrayList<>();
     for (String filter : message.topics()) {
-      boolean existed = subscriptions.remove(filter) != null;
+      boolean existed = !subscriptions.isEmpty() && subscriptions.remove(filter) != null;
       router.unsubscribe(this, filter);
       codes.add(
           existed
@@ -222,7 +247,7 @@ final class ClientPubSub implements MqttRouter.Subscriber {
       refusePublish(message);
       return;
     }
-    if (message.qosLevel() == MqttQoS.EXACTLY_ONCE && !qos2Received.add(message.messageId())) {
+    if (message.qosLevel() == MqttQoS.EXACTLY_ONCE && !firstDelivery(message.messageId())) {
       message.ack(); // a resent QoS 2 PUBLISH whose PUBREL has not come yet: acknowledged again,
       return; // not delivered again
     }
@@ -316,7 +341,9 @@ final class ClientPubSub implements MqttRouter.Subscriber {
   }
 
   void onPublishRelease(int packetId) {
-    qos2Received.remove(packetId);
+    if (!qos2Received.isEmpty()) { // the shared empty set cannot be changed
+      qos2Received.remove(packetId);
+    }
     endpoint.publishComplete(packetId); // §4.3.3: PUBREL is answered with PUBCOMP
   }
 

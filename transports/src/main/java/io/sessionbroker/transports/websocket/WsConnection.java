@@ -17,6 +17,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.internal.http.WebSocketInternal;
 import io.vertx.core.json.JsonObject;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * (hello deadline, open, the one close, the table's callback) is its {@link Link}'s, so the first
  * terminal event wins. Eviction is the table's wheel; the only timer here is the ping period.
  */
-final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener {
+final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener, Runnable {
 
   private static final Logger log = LoggerFactory.getLogger(WsConnection.class);
   private static final Buffer PING_PAYLOAD = Buffer.buffer();
@@ -46,7 +48,13 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener {
   private final DeviceAuth auth;
   private final Context context;
   private final Link<WsEnd> link;
-  private long pingTimer = -1;
+
+  /**
+   * The broker's pings, on the channel's event loop: a Netty task (64 bytes), not a Vert.x timer
+   * (issue 17: its handler, its entries in Vert.x's timer map and the context's close hooks and the
+   * lambda were ≈ 150 bytes more per WebSocket session); null while none runs.
+   */
+  private ScheduledFuture<?> pings;
 
   WsConnection(
       ServerWebSocket ws,
@@ -71,7 +79,9 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener {
     Frames.Hello hello;
     try {
       hello = UpgradeHello.parse(ws.query(), ws.headers());
-      OutboundQueues.forgetHeaders(ws); // read once: the session keeps no copy (issue 17)
+      // read once: the session keeps no copy of the headers or of the request line (issue 17)
+      OutboundQueues.forgetHeaders(ws);
+      OutboundQueues.forgetRequestLine(ws, options.path());
     } catch (FrameException e) {
       reject(e, null, CloseCodes.POLICY_VIOLATION);
       return;
@@ -248,7 +258,11 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener {
     ws.writeTextMessage(Frames.welcome(session).encode());
     long pingPeriodMs = options.pingPeriodMs(session.heartbeatMs());
     if (pingPeriodMs > 0) {
-      pingTimer = context.owner().setPeriodic(pingPeriodMs, id -> ws.writePing(PING_PAYLOAD));
+      pings =
+          ((WebSocketInternal) ws)
+              .channelHandlerContext()
+              .executor()
+              .scheduleAtFixedRate(this, pingPeriodMs, pingPeriodMs, TimeUnit.MILLISECONDS);
     }
     ws.resume();
     log.debug(
@@ -317,10 +331,17 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener {
     link.socketClosed(closeFrame ? CloseReason.CLIENT_CLOSED : CloseReason.CONNECTION_LOST);
   }
 
+  /** One ping of the period, on the channel's event loop (a closed WebSocket writes nothing). */
+  @Override
+  public void run() {
+    ws.writePing(PING_PAYLOAD);
+  }
+
+  /** On the event loop: Netty takes the task out of its queue at once. */
   private void cancelPings() {
-    if (pingTimer >= 0) {
-      context.owner().cancelTimer(pingTimer);
-      pingTimer = -1;
+    if (pings != null) {
+      pings.cancel(false);
+      pings = null;
     }
   }
 }

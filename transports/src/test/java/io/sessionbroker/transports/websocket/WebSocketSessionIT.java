@@ -7,6 +7,7 @@ import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.cluster.CloseReason;
 import io.sessionbroker.cluster.Session;
 import io.sessionbroker.testkit.ExpectCloses;
+import io.sessionbroker.transports.ClassHistogram;
 import io.sessionbroker.transports.TableFixture;
 import io.sessionbroker.transports.auth.DeviceAuth;
 import io.sessionbroker.transports.link.Link;
@@ -74,6 +75,37 @@ class WebSocketSessionIT {
     assertThat(opened.getString("transport")).isEqualTo("websocket");
     assertThat(opened.getString("sessionId")).isEqualTo(welcome.getString("session"));
     assertThat(opened.getString("remote")).startsWith("127.0.0.1:");
+  }
+
+  /**
+   * Verifies that open WebSocket sessions, pinged by the broker, keep no Vert.x timer and no copy
+   * of their upgrade's request line each (issue 17): a Vert.x periodic timer per WebSocket held its
+   * handler, its entries in Vert.x's timer map and the context's close hooks (≈ 150 bytes); the
+   * request line its URI, query and {@code Host} (≈ 280 bytes). Counted in this JVM's class
+   * histogram with 20 sessions open, each pinged twice.
+   */
+  @Test
+  void openSessionsKeepNoVertxTimerAndNoRequestLine() throws Exception {
+    // given 20 sessions (30 s heartbeats), each pinged every 0.1 s
+    WebSocketTransport pinging =
+        deploy(
+            new WsOptions("127.0.0.1", 0, "/devices", 5_000, 16_384, 8_192, 100), DeviceAuth.NONE);
+    int sessions = 20;
+    java.util.List<WsDevice> devices = new java.util.ArrayList<>();
+    for (int i = 0; i < sessions; i++) {
+      devices.add(WsDevice.hello(pinging.port(), "ws-footprint-" + i, 30));
+    }
+
+    // when each has been pinged twice
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> devices.stream().allMatch(d -> d.pings() >= 2));
+
+    // then no session keeps a Vert.x timer or the request's authority (host and port)
+    assertThat(ClassHistogram.instances("io.vertx.core.impl.VertxImpl$InternalTimerHandler"))
+        .isLessThan(sessions);
+    assertThat(ClassHistogram.instances("io.vertx.core.net.impl.HostAndPortImpl"))
+        .isLessThan(sessions);
   }
 
   /**
