@@ -109,6 +109,42 @@ class WebSocketSessionIT {
   }
 
   /**
+   * Verifies that a WebSocket session that ended keeps nothing pinging it: the broker's ping task
+   * holds its connection, so a task left scheduled after the end (never cancelled) would keep every
+   * ended WebSocket's connection alive and write pings into closed sockets for ever.
+   */
+  @Test
+  @ExpectCloses(CloseReason.CONNECTION_LOST)
+  void endedSessionsLeaveNoPingTaskBehind() throws Exception {
+    // given 20 sessions, each pinged every 0.1 s and pinged twice
+    WebSocketTransport pinging =
+        deploy(
+            new WsOptions("127.0.0.1", 0, "/devices", 5_000, 16_384, 8_192, 100), DeviceAuth.NONE);
+    int sessions = 20;
+    java.util.List<WsDevice> devices = new java.util.ArrayList<>();
+    for (int i = 0; i < sessions; i++) {
+      devices.add(WsDevice.hello(pinging.port(), "ws-ended-" + i, 30));
+    }
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> devices.stream().allMatch(d -> d.pings() >= 2));
+
+    // when every device drops its connection and the broker has ended each session
+    for (int i = 0; i < sessions; i++) {
+      devices.get(i).close();
+      fixture.await(Addresses.CLOSED, "ws-ended-" + i);
+    }
+
+    // then no connection of theirs is still reachable (a scheduled ping task would hold it)
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () -> ClassHistogram.instances("io.sessionbroker.transports.websocket.WsConnection"),
+            live -> live < sessions);
+  }
+
+  /**
    * Verifies that the listener's connections run on every event loop of the Vert.x instance, in
    * turn, not all on the loop of the verticle that opened the port: given twice as many devices as
    * event loops, when each has its session, then their connections' event loops are all of them
