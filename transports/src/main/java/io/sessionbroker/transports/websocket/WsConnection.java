@@ -270,7 +270,7 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener {
 
   @Override
   public WsEnd goodbye(CloseReason reason) {
-    return new WsEnd(Frames.goodbye(reason), CloseCodes.of(reason));
+    return WsEnd.goodbye(reason);
   }
 
   @Override
@@ -294,7 +294,7 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener {
   public void close(WsEnd end) {
     cancelPings();
     if (end.lastFrame() != null) {
-      ws.writeTextMessage(end.lastFrame().encode());
+      ws.writeTextMessage(end.lastFrame());
     }
     ws.close(end.closeCode(), end.reasonText());
   }
