@@ -1,6 +1,5 @@
 package io.sessionbroker.transports.tcp;
 
-import io.netty.buffer.Unpooled;
 import io.sessionbroker.cluster.CloseReason;
 import io.sessionbroker.cluster.DeviceCommand;
 import io.sessionbroker.cluster.Session;
@@ -14,7 +13,6 @@ import io.sessionbroker.transports.link.PeerAddress;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetSocket;
@@ -40,7 +38,9 @@ final class TcpConnection implements Link.Wire<Buffer> {
    * per close was among the largest of what an end allocated on its loop (issue 17;
    * docs/benchmarks.md, "Cost of one session end, tenth round"). One buffer serves every socket on
    * every loop: Vert.x writes a slice of it ({@code BufferImpl.getByteBuf}: own indexes, never
-   * released), and it is read-only, so an append to it fails instead of changing every later bye.
+   * released, so a buffer can be written any number of times); nothing else touches it. Not wrapped
+   * read-only: Netty's read-only buffer cost ~250 B more per close than the bytes it guards (the
+   * slices and NIO views of each write; JFR, same section).
    */
   private static final Map<CloseReason, Buffer> BYES = byes();
 
@@ -297,22 +297,21 @@ final class TcpConnection implements Link.Wire<Buffer> {
     return frame.toBuffer().appendByte((byte) '\n');
   }
 
-  /** The bye line of each reason that has one ({@link CloseReason#byBroker}), read-only. */
+  /** The bye line of each reason that has one ({@link CloseReason#byBroker}). */
   private static Map<CloseReason, Buffer> byes() {
     Map<CloseReason, Buffer> byes = new EnumMap<>(CloseReason.class);
     for (CloseReason reason : CloseReason.values()) {
       JsonObject bye = Frames.goodbye(reason);
       if (bye != null) {
-        byte[] bytes = line(bye).getBytes();
-        byes.put(reason, BufferInternal.buffer(Unpooled.wrappedBuffer(bytes).asReadOnly()));
+        byes.put(reason, line(bye));
       }
     }
     return byes;
   }
 
   /**
-   * {@link Frames#goodbye} as the line written for {@code reason}: the same read-only buffer every
-   * time ({@link #BYES}); null when the broker did not end the session (nothing to say).
+   * {@link Frames#goodbye} as the line written for {@code reason}: the same buffer every time
+   * ({@link #BYES}); null when the broker did not end the session (nothing to say).
    */
   static Buffer byeLine(CloseReason reason) {
     return BYES.get(reason);

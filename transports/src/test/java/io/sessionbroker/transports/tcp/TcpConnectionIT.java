@@ -260,21 +260,16 @@ class TcpConnectionIT {
 
   /**
    * Verifies that a reason's bye line is encoded once (issue 17): the same buffer for every close,
-   * holding the {@code bye} frame and its newline, and read-only, so that nothing can change what
-   * later devices are told; reasons the device or the network caused have none.
+   * holding the {@code bye} frame and its newline; reasons the device or the network caused have
+   * none.
    */
   @Test
-  void aReasonsByeLineIsOneReadOnlyBufferWithTheFrameAndItsNewline() {
+  void aReasonsByeLineIsOneBufferWithTheFrameAndItsNewline() {
     io.vertx.core.buffer.Buffer timeout = TcpConnection.byeLine(CloseReason.TIMEOUT);
 
     assertThat(TcpConnection.byeLine(CloseReason.TIMEOUT)).isSameAs(timeout);
     assertThat(timeout.toString())
         .isEqualTo(new JsonObject().put("type", "bye").put("reason", "TIMEOUT").encode() + "\n");
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> timeout.setByte(0, (byte) 'x'))
-        .isInstanceOf(java.nio.ReadOnlyBufferException.class);
-    assertThat(timeout.length())
-        .isEqualTo(
-            new JsonObject().put("type", "bye").put("reason", "TIMEOUT").encode().length() + 1);
     assertThat(TcpConnection.byeLine(CloseReason.CLIENT_CLOSED)).isNull();
     assertThat(TcpConnection.byeLine(CloseReason.CONNECTION_LOST)).isNull();
   }
