@@ -39,7 +39,7 @@ final class TcpConnection implements Link.Wire<Buffer> {
    * docs/benchmarks.md, "Cost of one session end, tenth round"). One buffer serves every socket on
    * every loop: Vert.x writes a slice of it ({@code BufferImpl.getByteBuf}: own indexes, never
    * released, so a buffer can be written any number of times); nothing else touches it. Not wrapped
-   * read-only: Netty's read-only buffer cost ~250 B more per close than the bytes it guards (the
+   * read-only: Netty's read-only buffer cost ~260 B more per close than the bytes it guards (the
    * slices and NIO views of each write; JFR, same section).
    */
   private static final Map<CloseReason, Buffer> BYES = byes();
