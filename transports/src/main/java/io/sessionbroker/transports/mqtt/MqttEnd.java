@@ -2,6 +2,8 @@ package io.sessionbroker.transports.mqtt;
 
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
+import java.util.EnumMap;
+import java.util.Map;
 
 /**
  * How an MQTT connection ends on the wire: a refusing CONNACK (§3.2.2.3), a DISCONNECT with a
@@ -41,8 +43,21 @@ record MqttEnd(
     return new MqttEnd(connack, null, true);
   }
 
-  /** DISCONNECT with {@code code} (MQTT 5), then close. */
+  /**
+   * Each DISCONNECT end, built once: a mass close ends every session with the same one (issue 17).
+   */
+  private static final Map<MqttDisconnectReasonCode, MqttEnd> DISCONNECTS = disconnects();
+
+  /** DISCONNECT with {@code code} (MQTT 5), then close; the same instance for every close. */
   static MqttEnd disconnect(MqttDisconnectReasonCode code) {
-    return new MqttEnd(null, code, true);
+    return DISCONNECTS.get(code);
+  }
+
+  private static Map<MqttDisconnectReasonCode, MqttEnd> disconnects() {
+    Map<MqttDisconnectReasonCode, MqttEnd> ends = new EnumMap<>(MqttDisconnectReasonCode.class);
+    for (MqttDisconnectReasonCode code : MqttDisconnectReasonCode.values()) {
+      ends.put(code, new MqttEnd(null, code, true));
+    }
+    return ends;
   }
 }

@@ -341,8 +341,8 @@ final class MqttLink implements Link.Wire<MqttEnd> {
       endpoint.reject(end.connack()); // writes the CONNACK, then closes (§3.2.2.3)
       return;
     }
-    if (end.disconnect() != null) {
-      disconnect(end.disconnect());
+    if (end.disconnect() != null && disconnect(end.disconnect())) {
+      return; // the endpoint has closed the socket
     }
     if (end.closeSocket()) {
       socket.close();
@@ -351,15 +351,20 @@ final class MqttLink implements Link.Wire<MqttEnd> {
 
   /**
    * MQTT 5: DISCONNECT with {@code code} before the close (§4.13); MQTT 3.1.1 has no such packet.
+   *
+   * @return whether the endpoint closed the socket (vertx-mqtt does, on either version): a second
+   *     close would run Vert.x's and Netty's close path again for nothing (issue 17)
    */
-  private void disconnect(MqttDisconnectReasonCode code) {
+  private boolean disconnect(MqttDisconnectReasonCode code) {
     try {
       if (endpoint != null && endpoint.isConnected()) {
         endpoint.disconnect(code, MqttProperties.NO_PROPERTIES);
+        return true;
       }
     } catch (IllegalStateException
         | IllegalArgumentException e) { // vertx-mqtt: the endpoint is already closed
     }
+    return false;
   }
 
   /** The table's thread, as the session ends: {@link SessionHandover#closing}. */

@@ -16,6 +16,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetSocket;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,19 +25,31 @@ import org.slf4j.LoggerFactory;
 /**
  * One device connection over raw TCP: JSON lines in, JSON lines out. Lives on the socket's event
  * loop; its life (hello deadline, open, the one close) is its {@link Link}'s. Once open, every
- * frame proves liveness. Its last words are a frame: an {@code error}, or the {@code bye} of a
- * session the broker ended.
+ * frame proves liveness. Its last words are a line, encoded: an {@code error}, or the {@code bye}
+ * of a session the broker ended.
  */
-final class TcpConnection implements Link.Wire<JsonObject> {
+final class TcpConnection implements Link.Wire<Buffer> {
 
   private static final Logger log = LoggerFactory.getLogger(TcpConnection.class);
+
+  /**
+   * The {@code bye} line of each reason the broker ends a session for, encoded once: a mass close
+   * says the same few bytes to every device, and building the frame and encoding it with Jackson
+   * per close was among the largest of what an end allocated on its loop (issue 17;
+   * docs/benchmarks.md, "Cost of one session end, tenth round"). One buffer serves every socket on
+   * every loop: Vert.x writes a slice of it ({@code BufferImpl.getByteBuf}: own indexes, never
+   * released, so a buffer can be written any number of times); nothing else touches it. Not wrapped
+   * read-only: Netty's read-only buffer cost ~260 B more per close than the bytes it guards (the
+   * slices and NIO views of each write; JFR, same section).
+   */
+  private static final Map<CloseReason, Buffer> BYES = byes();
 
   private final NetSocket socket;
   private final SessionTable table;
   private final TcpOptions options;
   private final DeviceAuth auth;
   private final LineSplitter lines;
-  private final Link<JsonObject> link;
+  private final Link<Buffer> link;
   private final Context context;
 
   /**
@@ -163,8 +177,10 @@ final class TcpConnection implements Link.Wire<JsonObject> {
         Frames.AUTH_FAILED,
         verdict.message(),
         hello.deviceId(),
-        Frames.error(
-            Frames.AUTH_FAILED, "the credentials do not authenticate device " + hello.deviceId()),
+        line(
+            Frames.error(
+                Frames.AUTH_FAILED,
+                "the credentials do not authenticate device " + hello.deviceId())),
         verdict.delayMs(),
         verdict.report());
   }
@@ -211,9 +227,9 @@ final class TcpConnection implements Link.Wire<JsonObject> {
    */
   private void fail(FrameException e) {
     if (link.state() == Link.State.OPEN) {
-      link.close(CloseReason.PROTOCOL_ERROR, Frames.error(e));
+      link.close(CloseReason.PROTOCOL_ERROR, line(Frames.error(e)));
     } else {
-      link.reject(e.code(), e.getMessage(), claimedDevice, Frames.error(e));
+      link.reject(e.code(), e.getMessage(), claimedDevice, line(Frames.error(e)));
     }
   }
 
@@ -250,29 +266,54 @@ final class TcpConnection implements Link.Wire<JsonObject> {
   }
 
   @Override
-  public JsonObject goodbye(CloseReason reason) {
-    return Frames.goodbye(reason);
+  public Buffer goodbye(CloseReason reason) {
+    return byeLine(reason);
   }
 
   @Override
-  public JsonObject unavailable() {
-    return Frames.error(Frames.UNAVAILABLE, Frames.UNAVAILABLE_MESSAGE);
+  public Buffer unavailable() {
+    return line(Frames.error(Frames.UNAVAILABLE, Frames.UNAVAILABLE_MESSAGE));
   }
 
   @Override
-  public JsonObject banned() {
-    return Frames.error(Frames.FLAPPING, Frames.FLAPPING_MESSAGE);
+  public Buffer banned() {
+    return line(Frames.error(Frames.FLAPPING, Frames.FLAPPING_MESSAGE));
   }
 
   @Override
-  public void close(JsonObject lastFrame) {
-    if (lastFrame != null) {
-      write(lastFrame);
+  public void close(Buffer lastLine) {
+    if (lastLine != null) {
+      socket.write(lastLine);
     }
     socket.close();
   }
 
   private void write(JsonObject frame) {
-    socket.write(frame.toBuffer().appendByte((byte) '\n'));
+    socket.write(line(frame));
+  }
+
+  /** A frame as the line the device reads: its JSON and a newline. */
+  static Buffer line(JsonObject frame) {
+    return frame.toBuffer().appendByte((byte) '\n');
+  }
+
+  /** The bye line of each reason that has one ({@link CloseReason#byBroker}). */
+  private static Map<CloseReason, Buffer> byes() {
+    Map<CloseReason, Buffer> byes = new EnumMap<>(CloseReason.class);
+    for (CloseReason reason : CloseReason.values()) {
+      JsonObject bye = Frames.goodbye(reason);
+      if (bye != null) {
+        byes.put(reason, line(bye));
+      }
+    }
+    return byes;
+  }
+
+  /**
+   * {@link Frames#goodbye} as the line written for {@code reason}: the same buffer every time
+   * ({@link #BYES}); null when the broker did not end the session (nothing to say).
+   */
+  static Buffer byeLine(CloseReason reason) {
+    return BYES.get(reason);
   }
 }

@@ -284,7 +284,7 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener, Ru
 
   @Override
   public WsEnd goodbye(CloseReason reason) {
-    return new WsEnd(Frames.goodbye(reason), CloseCodes.of(reason));
+    return WsEnd.goodbye(reason);
   }
 
   @Override
@@ -308,7 +308,7 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener, Ru
   public void close(WsEnd end) {
     cancelPings();
     if (end.lastFrame() != null) {
-      ws.writeTextMessage(end.lastFrame().encode());
+      ws.writeTextMessage(end.lastFrame());
     }
     ws.close(end.closeCode(), end.reasonText());
   }

@@ -2,11 +2,17 @@ package io.sessionbroker.transports.mqtt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.cluster.CloseReason;
 import io.sessionbroker.cluster.OpenRequest;
 import io.sessionbroker.testkit.ExpectCloses;
 import io.sessionbroker.transports.auth.DeviceAuth;
+import io.sessionbroker.transports.limits.AcceptGate;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -14,10 +20,13 @@ import java.util.Base64;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Verifies what an MQTT client receives on the wire when the broker ends its session
@@ -192,6 +201,71 @@ class MqttBrokerDisconnectIT {
     // then
     assertThat(device.bytesUntilClosed()).isEmpty();
     assertThat(closeReason("v3-kicked")).isEqualTo("KICKED");
+  }
+
+  /**
+   * Verifies that a session the broker ends has its socket closed once (issue 17): vertx-mqtt's
+   * disconnect closes it (MQTT 5 after the DISCONNECT, 3.1.1 with nothing said) and the link does
+   * not close it again. Counted by a handler at the tail of the broker's socket's pipeline, where
+   * every close of the channel starts.
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {4, 5})
+  @ExpectCloses(CloseReason.KICKED)
+  void aKickClosesTheSocketOnce(int level) throws Exception {
+    // given a session, its socket's closes counted
+    start();
+    BlockingQueue<Channel> accepted = new LinkedBlockingQueue<>();
+    AcceptGate.addFirst(mqtt.transport.servers().get(0), "accepted", new Accepted(accepted))
+        .get(10, TimeUnit.SECONDS);
+    String id = "kicked-once-" + level;
+    RawMqtt device = connected(connect(level, id, 30));
+    Channel socket = accepted.poll(10, TimeUnit.SECONDS);
+    AtomicInteger closes = new AtomicInteger();
+    socket
+        .eventLoop()
+        .submit(() -> socket.pipeline().addLast("closes", new CountCloses(closes)))
+        .get(10, TimeUnit.SECONDS);
+
+    // when
+    assertThat(mqtt.fixture.table.admin().kick(id).await(5, TimeUnit.SECONDS)).isTrue();
+
+    // then the device sees its end, and the socket was closed once
+    device.bytesUntilClosed();
+    socket.closeFuture().await(10, TimeUnit.SECONDS);
+    assertThat(socket.eventLoop().submit(closes::get).get(10, TimeUnit.SECONDS)).isEqualTo(1);
+  }
+
+  /** Keeps each socket the listener accepts. */
+  private static final class Accepted extends ChannelInboundHandlerAdapter {
+    private final BlockingQueue<Channel> sockets;
+
+    Accepted(BlockingQueue<Channel> sockets) {
+      this.sockets = sockets;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (msg instanceof Channel child) {
+        sockets.add(child);
+      }
+      ctx.fireChannelRead(msg);
+    }
+  }
+
+  /** Counts the closes of a channel that pass it. */
+  private static final class CountCloses extends ChannelOutboundHandlerAdapter {
+    private final AtomicInteger closes;
+
+    CountCloses(AtomicInteger closes) {
+      this.closes = closes;
+    }
+
+    @Override
+    public void close(ChannelHandlerContext ctx, ChannelPromise promise) throws Exception {
+      closes.incrementAndGet();
+      super.close(ctx, promise);
+    }
   }
 
   @Test

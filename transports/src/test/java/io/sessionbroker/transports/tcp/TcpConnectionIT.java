@@ -228,6 +228,52 @@ class TcpConnectionIT {
         .isEqualTo("KICKED");
   }
 
+  /**
+   * Verifies that the bye written from the one buffer each reason has ({@link
+   * TcpConnection#byeLine}) reaches every device whole and once, then its socket closes: the shared
+   * buffer is not used up or released by a write (issue 17).
+   */
+  @Test
+  @ExpectCloses(CloseReason.KICKED)
+  void everyDeviceEndedForOneReasonGetsTheWholeByeOnceThenTheClose() throws Exception {
+    // given five open sessions
+    java.util.List<TcpLine> devices = new java.util.ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      TcpLine device = line("tcp-pit-byes-" + i);
+      device.open(HEARTBEAT_S);
+      devices.add(device);
+    }
+
+    // when each is kicked
+    for (int i = 0; i < 5; i++) {
+      assertThat(tables.table.admin().kick("tcp-pit-byes-" + i).await(5, TimeUnit.SECONDS))
+          .isTrue();
+    }
+
+    // then each reads the same bye, then the end of the stream
+    for (TcpLine device : devices) {
+      assertThat(device.receive())
+          .isEqualTo(new JsonObject().put("type", "bye").put("reason", "KICKED"));
+      device.awaitClosedByBroker();
+    }
+  }
+
+  /**
+   * Verifies that a reason's bye line is encoded once (issue 17): the same buffer for every close,
+   * holding the {@code bye} frame and its newline; reasons the device or the network caused have
+   * none.
+   */
+  @Test
+  void aReasonsByeLineIsOneBufferWithTheFrameAndItsNewline() {
+    io.vertx.core.buffer.Buffer timeout = TcpConnection.byeLine(CloseReason.TIMEOUT);
+
+    assertThat(TcpConnection.byeLine(CloseReason.TIMEOUT)).isSameAs(timeout);
+    assertThat(timeout.toString())
+        .isEqualTo(new JsonObject().put("type", "bye").put("reason", "TIMEOUT").encode() + "\n");
+    assertThat(TcpConnection.byeLine(CloseReason.CLIENT_CLOSED)).isNull();
+    assertThat(TcpConnection.byeLine(CloseReason.CONNECTION_LOST)).isNull();
+  }
+
   /** Verifies that a socket reset without a bye ends the session with CONNECTION_LOST. */
   @Test
   @ExpectCloses(CloseReason.CONNECTION_LOST)
