@@ -86,20 +86,8 @@ class WebSocketSessionIT {
    */
   @Test
   void openSessionsKeepNoVertxTimerAndNoRequestLine() throws Exception {
-    // given 20 sessions (30 s heartbeats), each pinged every 0.1 s
-    WebSocketTransport pinging =
-        deploy(
-            new WsOptions("127.0.0.1", 0, "/devices", 5_000, 16_384, 8_192, 100), DeviceAuth.NONE);
-    int sessions = 20;
-    java.util.List<WsDevice> devices = new java.util.ArrayList<>();
-    for (int i = 0; i < sessions; i++) {
-      devices.add(WsDevice.hello(pinging.port(), "ws-footprint-" + i, 30));
-    }
-
-    // when each has been pinged twice
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> devices.stream().allMatch(d -> d.pings() >= 2));
+    // given 20 sessions (30 s heartbeats), each pinged every 0.1 s, when each has been pinged twice
+    int sessions = pingedTwice("ws-footprint-").size();
 
     // then no session keeps a Vert.x timer or the request's authority (host and port)
     assertThat(ClassHistogram.instances("io.vertx.core.impl.VertxImpl$InternalTimerHandler"))
@@ -117,17 +105,8 @@ class WebSocketSessionIT {
   @ExpectCloses(CloseReason.CONNECTION_LOST)
   void endedSessionsLeaveNoPingTaskBehind() throws Exception {
     // given 20 sessions, each pinged every 0.1 s and pinged twice
-    WebSocketTransport pinging =
-        deploy(
-            new WsOptions("127.0.0.1", 0, "/devices", 5_000, 16_384, 8_192, 100), DeviceAuth.NONE);
-    int sessions = 20;
-    java.util.List<WsDevice> devices = new java.util.ArrayList<>();
-    for (int i = 0; i < sessions; i++) {
-      devices.add(WsDevice.hello(pinging.port(), "ws-ended-" + i, 30));
-    }
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> devices.stream().allMatch(d -> d.pings() >= 2));
+    java.util.List<WsDevice> devices = pingedTwice("ws-ended-");
+    int sessions = devices.size();
 
     // when every device drops its connection and the broker has ended each session
     for (int i = 0; i < sessions; i++) {
@@ -142,6 +121,24 @@ class WebSocketSessionIT {
         .until(
             () -> ClassHistogram.instances("io.sessionbroker.transports.websocket.WsConnection"),
             live -> live < sessions);
+  }
+
+  /**
+   * Opens 20 sessions named {@code prefix} + 0..19 (30 s heartbeats) on a listener that pings every
+   * 0.1 s, and returns their devices once each has been pinged twice.
+   */
+  private java.util.List<WsDevice> pingedTwice(String prefix) throws Exception {
+    WebSocketTransport pinging =
+        deploy(
+            new WsOptions("127.0.0.1", 0, "/devices", 5_000, 16_384, 8_192, 100), DeviceAuth.NONE);
+    java.util.List<WsDevice> devices = new java.util.ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      devices.add(WsDevice.hello(pinging.port(), prefix + i, 30));
+    }
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> devices.stream().allMatch(d -> d.pings() >= 2));
+    return devices;
   }
 
   /**
