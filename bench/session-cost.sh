@@ -4,7 +4,8 @@
 # Mosquitto beside ours. About 7 minutes for the default 3 runs; build the jars first
 # (mvn -B -q -Dmaven.test.skip=true package -pl broker,bench -am).
 #   bench/session-cost.sh [RUNS] [PARTS]     PARTS: any of connect,ping,memory,mosquitto (default all), and
-#     memory-warm (not in the default: 19,000 mixed twice on one broker, every session closed between)
+#     memory-warm (not in the default: 19,000 mixed twice on one broker, every session closed between),
+#     memory-held (not in the default: the memory part's sessions held HELD_S seconds, 150; RSS at the end)
 # Env: OUT (default bench/target/session-cost), PORT_BASE (default 21000: tcp PORT_BASE, udp +1, websocket +80,
 #      http +70, bridge +900, mqtt PORT_BASE+883, Mosquitto PORT_BASE-5116), BROKER_JAVA_OPTS (passed to bin/broker),
 #      ROOT (the checkout whose bin/broker and bench/target/benchmarks.jar run; default this one).
@@ -82,6 +83,25 @@ if want memory; then
 fi
 bridge_total() { python3 "$root/bench/bridge-count.py" 127.0.0.1 $((base + 900)) 2>/dev/null \
   | sed -n 's/.*"total" *: *\([0-9]*\).*/\1/p'; }
+if want memory-held; then
+  # The "memory" sessions held for HELD_S seconds (150) instead of 10: "memory" reads RSS when the last
+  # session has opened, which is the connect storm's footprint (G1 gives back what it committed for the
+  # storm only after a marking cycle; -XX:G1PeriodicGCInterval=60000 in bin/broker starts one a minute).
+  # This reads it again at the hold's end (rssHeldKb), and VmRSS every 5 s meanwhile (rss-held-series).
+  for run in $(seq 1 "$runs"); do
+    start_broker "memory-held-$run"
+    sleep 2
+    ( while kill -0 "$pid" 2>/dev/null; do
+        echo "$(date +%s) $(awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null) $(bridge_total)"
+        sleep 5
+      done ) > "$out/rss-held-series-$run.txt" &
+    sampler=$!
+    lg "memory-held-$run" $ours --transports tcp,mqtt,websocket --devices 19000 --rate 5000 \
+      --heartbeat-ms 30000 --hold-s "${HELD_S:-150}" --prefix "h$run-"
+    kill "$sampler" 2>/dev/null || true
+    stop
+  done
+fi
 if want memory-warm; then
   # The same storm twice on one broker: the second is what a session costs once the JIT has compiled the
   # connect paths (its one-off code, metaspace and compiler memory are in the second baseline). Between the
@@ -120,6 +140,13 @@ for b in ["ours", "mosquitto"]:
     show(f"PINGREQ {b}: broker CPU per 1,000", pick(f"ping-{b}", "broker.cpuMsPer1000Pings"), " ms")
     show(f"PINGREQ {b}: PINGREQs/s in the hold", pick(f"ping-{b}", "broker.holdPingsPerS"), "/s")
 show("memory: RSS per session", pick("memory", "broker.rssPerSessionBytes"), " B")
+held = []
+for f in sorted(glob.glob(f"{out}/memory-held-[0-9].json")):
+    b = json.load(open(f)).get("broker", {})
+    if b.get("rssHeldKb") and b.get("rssBeforeKb"):
+        held.append((b["rssHeldKb"] - b["rssBeforeKb"]) * 1024 / 19000)
+show("memory-held: RSS per session when all have opened", pick("memory-held", "broker.rssPerSessionBytes"), " B")
+show("memory-held: RSS per session at the hold's end", held, " B")
 show("memory-warm: RSS per session, first storm", pick("memory-first", "broker.rssPerSessionBytes"), " B")
 show("memory-warm: RSS per session, second storm", pick("memory-warm", "broker.rssPerSessionBytes"), " B")
 live = []
