@@ -65,11 +65,7 @@ final class ClientPubSub implements MqttRouter.Subscriber {
   private final Replies replies;
   private final Context context;
 
-  /**
-   * The client's subscriptions, in the order made: one shared empty map until its first (most
-   * devices never subscribe; a map of their own was 56 bytes of every MQTT session, issue 17).
-   * Changed only through {@link #subscriptionsToChange}.
-   */
+  /** Its subscriptions in order; a shared empty map until the first (issue 17: 56 B a session). */
   private Map<String, MqttQoS> subscriptions = Map.of();
 
   /**
@@ -78,10 +74,7 @@ final class ClientPubSub implements MqttRouter.Subscriber {
    */
   private volatile Map<String, MqttQoS> kept = Map.of();
 
-  /**
-   * Packet ids of QoS 2 publishes delivered but not yet released by PUBREL: one shared empty set
-   * until the first (a set of its own was 64 bytes of every MQTT session, issue 17).
-   */
+  /** QoS 2 packet ids delivered, not yet released by PUBREL; shared and empty until the first. */
   private Set<Integer> qos2Received = Set.of();
 
   /** The packet id of the last QoS 1 delivery to the client. */
@@ -140,7 +133,7 @@ final class ClientPubSub implements MqttRouter.Subscriber {
     return pubSub;
   }
 
-  /** The subscriptions as a map of this client's own, made at the first change. */
+  /** The subscriptions as a map this client may change: its own, made at the first change. */
   private Map<String, MqttQoS> subscriptionsToChange() {
     if (subscriptions.isEmpty()) {
       subscriptions = new LinkedHashMap<>();
