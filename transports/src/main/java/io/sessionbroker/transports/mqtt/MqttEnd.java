@@ -1,8 +1,8 @@
 package io.sessionbroker.transports.mqtt;
 
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
+import io.sessionbroker.transports.codec.EndsByCode;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
-import java.util.EnumMap;
 import java.util.Map;
 
 /**
@@ -46,18 +46,11 @@ record MqttEnd(
   /**
    * Each DISCONNECT end, built once: a mass close ends every session with the same one (issue 17).
    */
-  private static final Map<MqttDisconnectReasonCode, MqttEnd> DISCONNECTS = disconnects();
+  private static final Map<MqttDisconnectReasonCode, MqttEnd> DISCONNECTS =
+      EndsByCode.of(MqttDisconnectReasonCode.class, code -> new MqttEnd(null, code, true));
 
   /** DISCONNECT with {@code code} (MQTT 5), then close; the same instance for every close. */
   static MqttEnd disconnect(MqttDisconnectReasonCode code) {
     return DISCONNECTS.get(code);
-  }
-
-  private static Map<MqttDisconnectReasonCode, MqttEnd> disconnects() {
-    Map<MqttDisconnectReasonCode, MqttEnd> ends = new EnumMap<>(MqttDisconnectReasonCode.class);
-    for (MqttDisconnectReasonCode code : MqttDisconnectReasonCode.values()) {
-      ends.put(code, new MqttEnd(null, code, true));
-    }
-    return ends;
   }
 }

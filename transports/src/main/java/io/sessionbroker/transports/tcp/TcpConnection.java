@@ -6,6 +6,7 @@ import io.sessionbroker.cluster.Session;
 import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.transports.TransportName;
 import io.sessionbroker.transports.auth.DeviceAuth;
+import io.sessionbroker.transports.codec.EndsByCode;
 import io.sessionbroker.transports.codec.FrameException;
 import io.sessionbroker.transports.codec.Frames;
 import io.sessionbroker.transports.link.Link;
@@ -16,7 +17,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetSocket;
-import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -42,7 +42,9 @@ final class TcpConnection implements Link.Wire<Buffer> {
    * read-only: Netty's read-only buffer cost ~260 B more per close than the bytes it guards (the
    * slices and NIO views of each write; JFR, same section).
    */
-  private static final Map<CloseReason, Buffer> BYES = byes();
+  private static final Map<CloseReason, Buffer> BYES =
+      EndsByCode.of(
+          CloseReason.class, reason -> reason.byBroker() ? line(Frames.goodbye(reason)) : null);
 
   private final NetSocket socket;
   private final SessionTable table;
@@ -295,18 +297,6 @@ final class TcpConnection implements Link.Wire<Buffer> {
   /** A frame as the line the device reads: its JSON and a newline. */
   static Buffer line(JsonObject frame) {
     return frame.toBuffer().appendByte((byte) '\n');
-  }
-
-  /** The bye line of each reason that has one ({@link CloseReason#byBroker}). */
-  private static Map<CloseReason, Buffer> byes() {
-    Map<CloseReason, Buffer> byes = new EnumMap<>(CloseReason.class);
-    for (CloseReason reason : CloseReason.values()) {
-      JsonObject bye = Frames.goodbye(reason);
-      if (bye != null) {
-        byes.put(reason, line(bye));
-      }
-    }
-    return byes;
   }
 
   /**

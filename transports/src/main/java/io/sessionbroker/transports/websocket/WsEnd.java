@@ -1,9 +1,9 @@
 package io.sessionbroker.transports.websocket;
 
 import io.sessionbroker.cluster.CloseReason;
+import io.sessionbroker.transports.codec.EndsByCode;
 import io.sessionbroker.transports.codec.Frames;
 import io.vertx.core.json.JsonObject;
-import java.util.EnumMap;
 import java.util.Map;
 
 /**
@@ -21,7 +21,9 @@ record WsEnd(String lastFrame, short closeCode, String reasonText) {
    * what an end allocated on its loop (issue 17; docs/benchmarks.md, "Cost of one session end,
    * tenth round"). Strings and a record: nothing in it can change.
    */
-  private static final Map<CloseReason, WsEnd> GOODBYES = goodbyes();
+  private static final Map<CloseReason, WsEnd> GOODBYES =
+      EndsByCode.of(
+          CloseReason.class, reason -> new WsEnd(Frames.goodbye(reason), CloseCodes.of(reason)));
 
   /** The close frame's reason text names the last frame's {@code reason} or {@code code}. */
   WsEnd(JsonObject lastFrame, short closeCode) {
@@ -37,13 +39,5 @@ record WsEnd(String lastFrame, short closeCode, String reasonText) {
    */
   static WsEnd goodbye(CloseReason reason) {
     return GOODBYES.get(reason);
-  }
-
-  private static Map<CloseReason, WsEnd> goodbyes() {
-    Map<CloseReason, WsEnd> goodbyes = new EnumMap<>(CloseReason.class);
-    for (CloseReason reason : CloseReason.values()) {
-      goodbyes.put(reason, new WsEnd(Frames.goodbye(reason), CloseCodes.of(reason)));
-    }
-    return goodbyes;
   }
 }
