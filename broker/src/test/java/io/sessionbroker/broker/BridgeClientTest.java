@@ -24,38 +24,52 @@ class BridgeClientTest {
 
   @Test
   void aFrameThatIsNotJsonEndsTheClientWithItsCause() throws Exception {
-    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-        BridgeClient client = new BridgeClient("127.0.0.1", server.getLocalPort());
-        Socket bridge = server.accept()) {
-      // when the "bridge" sends a frame that is not JSON and keeps the connection open
-      DataOutputStream out = new DataOutputStream(bridge.getOutputStream());
-      byte[] junk = "not json".getBytes(StandardCharsets.UTF_8);
-      out.writeInt(junk.length);
-      out.write(junk);
-      out.flush();
-
-      // then the client stops at once and names the cause
-      assertThat(client.awaitClosed(Duration.ofSeconds(10))).isTrue();
-      assertThat(client.failure()).hasCauseInstanceOf(DecodeException.class);
-      assertThatThrownBy(() -> client.next(Duration.ofSeconds(10)))
-          .isInstanceOf(IOException.class)
-          .hasMessage("bridge connection lost");
-    }
+    byte[] junk = "not json".getBytes(StandardCharsets.UTF_8);
+    // when the "bridge" sends a frame that is not JSON and keeps the connection open
+    afterTheBridgeSends(
+        out -> {
+          out.writeInt(junk.length);
+          out.write(junk);
+        },
+        client -> {
+          // then the client stops at once and names the cause
+          assertThat(client.failure()).hasCauseInstanceOf(DecodeException.class);
+          assertThatThrownBy(() -> client.next(Duration.ofSeconds(10)))
+              .isInstanceOf(IOException.class)
+              .hasMessage("bridge connection lost");
+        });
   }
 
   @Test
   void aLengthNoFrameCanHaveEndsTheClientWithoutAllocatingIt() throws Exception {
+    // when the stream announces a frame of 2 GB (a stream out of step), then the client stops at
+    // once and names the length
+    afterTheBridgeSends(
+        out -> out.writeInt(Integer.MAX_VALUE),
+        client -> assertThat(client.failure()).hasMessageContaining("2147483647 bytes"));
+  }
+
+  private interface Bytes {
+    void writeTo(DataOutputStream out) throws IOException;
+  }
+
+  private interface Check {
+    void on(BridgeClient client) throws Exception;
+  }
+
+  /**
+   * A client of a "bridge" that sends {@code bytes} and keeps the connection open: the client must
+   * have stopped within 10 s, then passes {@code check}.
+   */
+  private static void afterTheBridgeSends(Bytes bytes, Check check) throws Exception {
     try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
         BridgeClient client = new BridgeClient("127.0.0.1", server.getLocalPort());
         Socket bridge = server.accept()) {
-      // when the stream announces a frame of 2 GB (a stream out of step)
       DataOutputStream out = new DataOutputStream(bridge.getOutputStream());
-      out.writeInt(Integer.MAX_VALUE);
+      bytes.writeTo(out);
       out.flush();
-
-      // then the client stops at once and names the length
       assertThat(client.awaitClosed(Duration.ofSeconds(10))).isTrue();
-      assertThat(client.failure()).hasMessageContaining("2147483647 bytes");
+      check.on(client);
     }
   }
 }
