@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -105,6 +106,10 @@ class ConnectLimitsIT {
         devices.get(0).send(new JsonObject().put("type", "bye"));
         assertThat(devices.get(0).closedByBroker(Duration.ofSeconds(5))).isTrue();
         harness.await(Addresses.CLOSED, "cap-1");
+        // and the broker has finished closing it: the address's slot is freed as the close
+        // completes, a few microseconds after the FIN, so a device reconnecting within them is
+        // refused too (a CI run did, once, under load)
+        Awaitility.await().atMost(WAIT).until(() -> tcpConnections(harness) == 1);
         try (TcpDevice next = harness.tcpDevice()) {
           assertThat(next.hello("cap-3", 30).getString("type")).isEqualTo("welcome");
           next.send(new JsonObject().put("type", "bye"));
@@ -119,6 +124,16 @@ class ConnectLimitsIT {
       }
       assertThat(refused(harness, "address_connections")).isEqualTo(1.0);
     }
+  }
+
+  /** The broker's open TCP connections, as {@code sessions.admin.metrics} counts them. */
+  private static int tcpConnections(BrokerHarness harness) throws Exception {
+    JsonObject byNode =
+        harness.request(Addresses.ADMIN_METRICS, new JsonObject()).getJsonObject("byNode");
+    return byNode
+        .getJsonObject(byNode.fieldNames().iterator().next())
+        .getJsonObject("tcp")
+        .getInteger("connections");
   }
 
   /**
