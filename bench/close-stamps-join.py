@@ -110,7 +110,7 @@ def main():
     for d in sys.argv[1:]:
         st, ticks, slices, pauses, conc = load(d)
         print(f"== {d}")
-        for f in sorted(glob.glob(f"{d}/warm-*.closes")):
+        for f in sorted(glob.glob(f"{d}/" + os.environ.get("CLOSES_GLOB", "warm-*.closes"))):
             r = run(f, st, ticks, slices, pauses, conc)
             print(f"{os.path.basename(f)}: n {r['n']}, deadlines spread {r['spread']:.0f} ms")
             print("  p99 after the deadline, ms: " + ", ".join(f"{k} {v:.1f}" for k, v in r["p99"].items()))

@@ -30,10 +30,10 @@ mosquitto_port=$((base + 4884))
 . "$root/bench/lib.sh"
 lg() {  # lg NAME ARGS...: one load test; JSON in $out/NAME.json
   local name="$1"; shift
-  echo "java -cp bench/target/benchmarks.jar io.sessionbroker.bench.load.LoadGen $* --broker-pid PID" > "$out/$name.cmd"
+  echo "java ${LG_JAVA_OPTS:-} -cp bench/target/benchmarks.jar io.sessionbroker.bench.load.LoadGen $* --broker-pid PID" > "$out/$name.cmd"
   log "$name (load $(load))"; load > "$out/$name.load"
   overflows > "$out/$name.listen-before"
-  ${BENCH_LG_CPUS:+taskset -c "$BENCH_LG_CPUS"} java -cp "$jar" io.sessionbroker.bench.load.LoadGen "$@" --broker-pid "$pid" \
+  ${BENCH_LG_CPUS:+taskset -c "$BENCH_LG_CPUS"} java ${LG_JAVA_OPTS:-} -cp "$jar" io.sessionbroker.bench.load.LoadGen "$@" --broker-pid "$pid" \
     --json "$out/$name.json" \
     > "$out/$name.txt" 2>&1 || log "$name failed (see $out/$name.txt)"
   overflows > "$out/$name.listen-after"
@@ -75,7 +75,8 @@ if want warm || want split || want big; then
   if want big; then  # 10,000 of 19,000 connection sessions at once, on the warm broker
     for run in $(seq 1 "$runs"); do
       lg "big-$run" $ours --transports tcp,mqtt,websocket --devices 19000 --per-process 9500 --rate 5000 \
-        --heartbeat-ms 2000 --hold-s 3 --silent 0.52632 --grace-ms 6000 --prefix "b$run-"
+        --heartbeat-ms 2000 --hold-s 3 --silent 0.52632 --grace-ms 6000 --prefix "b$run-" \
+        ${CLOSES:+--closes-file "$out/big-$run.closes"}
     done
   fi
   stop

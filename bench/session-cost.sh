@@ -25,9 +25,9 @@ mosquitto_port=$((base - 5116))
 mosq="--mqtt-port $mosquitto_port --bridge-port 0"
 lg() {  # lg NAME ARGS...: one load test; JSON in $out/NAME.json
   local name="$1"; shift
-  echo "java -cp bench/target/benchmarks.jar io.sessionbroker.bench.load.LoadGen $* --broker-pid PID" > "$out/$name.cmd"
+  echo "java ${LG_JAVA_OPTS:-} -cp bench/target/benchmarks.jar io.sessionbroker.bench.load.LoadGen $* --broker-pid PID" > "$out/$name.cmd"
   log "$name (load $(load))"; load > "$out/$name.load"
-  java -cp "$jar" io.sessionbroker.bench.load.LoadGen "$@" --broker-pid "$pid" --json "$out/$name.json" \
+  java ${LG_JAVA_OPTS:-} -cp "$jar" io.sessionbroker.bench.load.LoadGen "$@" --broker-pid "$pid" --json "$out/$name.json" \
     > "$out/$name.txt" 2>&1 || log "$name failed (see $out/$name.txt)"
   sleep 1
 }

@@ -2,6 +2,7 @@ package io.sessionbroker.bench.load;
 
 import io.sessionbroker.cluster.Addresses;
 import io.vertx.core.json.JsonObject;
+import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -17,19 +18,36 @@ import java.util.concurrent.TimeUnit;
  * Subscribes to {@code sessions.closed} through the broker's TCP event bus bridge (frames: 4-byte
  * big-endian length + UTF-8 JSON, docs/events.md) and keeps the last close of each of this run's
  * devices.
+ *
+ * <p>Every process of a run gets every close of the run from the bridge; each parses only the
+ * frames of its own devices (found by a text search for the device id, before any JSON parsing).
+ * With four generator processes and 19,000 devices, parsing all of them cost each process about a
+ * third of a core for seconds during the reconnect storm, on the two cores the broker is measured
+ * on (docs/benchmarks.md, "The load generator's share of the cores").
  */
 final class BridgeWatch implements AutoCloseable {
 
   private static final String SYNC_REPLY = "loadgen-sync";
 
+  /** How the broker's compact JSON names a close's device: {@code "deviceId":"ID"}. */
+  private static final String DEVICE_KEY = "\"deviceId\":\"";
+
   private final Socket socket = new Socket();
   private final DataOutputStream out;
   private final String prefix;
+  private final int first;
+  private final int count;
   private final Map<String, JsonObject> closes = new ConcurrentHashMap<>();
   private final CountDownLatch synced = new CountDownLatch(1);
 
-  BridgeWatch(String host, int port, String prefix) throws IOException, InterruptedException {
+  /**
+   * Watches the closes of devices {@code prefix + first} to {@code prefix + (first + count - 1)}.
+   */
+  BridgeWatch(String host, int port, String prefix, int first, int count)
+      throws IOException, InterruptedException {
     this.prefix = prefix;
+    this.first = first;
+    this.count = count;
     socket.connect(new InetSocketAddress(host, port), 5_000);
     out = new DataOutputStream(socket.getOutputStream());
     Thread reader = new Thread(this::read, "loadgen-bridge");
@@ -59,16 +77,23 @@ final class BridgeWatch implements AutoCloseable {
   }
 
   private void read() {
-    try (DataInputStream in = new DataInputStream(socket.getInputStream())) {
+    // buffered: many frames per read of the socket; unbuffered, readInt alone read it four times
+    try (DataInputStream in =
+        new DataInputStream(new BufferedInputStream(socket.getInputStream(), 1 << 16))) {
       while (true) {
         byte[] bytes = new byte[in.readInt()];
         in.readFully(bytes);
-        JsonObject frame = new JsonObject(new String(bytes, StandardCharsets.UTF_8));
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        String named = deviceIdIn(text);
+        if (named != null && !isMine(named)) {
+          continue; // another process's device: not parsed
+        }
+        JsonObject frame = new JsonObject(text);
         if (SYNC_REPLY.equals(frame.getString("address"))) {
           synced.countDown();
         } else if ("message".equals(frame.getString("type"))
             && frame.getValue("body") instanceof JsonObject body
-            && body.getString("deviceId", "").startsWith(prefix)) {
+            && isMine(body.getString("deviceId", ""))) {
           closes.put(body.getString("deviceId"), body);
         }
       }
@@ -76,6 +101,37 @@ final class BridgeWatch implements AutoCloseable {
       if (!socket.isClosed()) {
         System.err.println("loadgen: bridge connection lost: " + e);
       }
+    }
+  }
+
+  /** The device id a frame names, found without parsing it; null if it names none this way. */
+  static String deviceIdIn(String frame) {
+    int key = frame.indexOf(DEVICE_KEY);
+    if (key < 0) {
+      return null;
+    }
+    int from = key + DEVICE_KEY.length();
+    int to = frame.indexOf('"', from);
+    return to < 0 ? null : frame.substring(from, to);
+  }
+
+  private boolean isMine(String deviceId) {
+    return inRange(deviceId, prefix, first, count);
+  }
+
+  /**
+   * Whether {@code deviceId} is {@code prefix + i} for an {@code i} in {@code [first, first +
+   * count)}.
+   */
+  static boolean inRange(String deviceId, String prefix, int first, int count) {
+    if (!deviceId.startsWith(prefix)) {
+      return false;
+    }
+    try {
+      int index = Integer.parseInt(deviceId, prefix.length(), deviceId.length(), 10);
+      return index >= first && index < first + count;
+    } catch (NumberFormatException e) {
+      return false; // another run's device with a longer prefix, such as PREFIX + "rehearsal-"
     }
   }
 

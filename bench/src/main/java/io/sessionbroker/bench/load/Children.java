@@ -5,6 +5,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -46,6 +47,8 @@ final class Children {
                   "-cp",
                   System.getProperty("java.class.path"),
                   LoadGen.class.getName()));
+      // after the defaults above, so that the parent's own options (bench/lib.sh: LG_JAVA_OPTS) win
+      cmd.addAll(cmd.size() - 3, ManagementFactory.getRuntimeMXBean().getInputArguments());
       cmd.addAll(options.workerArgs(plan.get(i), plan.size()));
       Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
       processes.add(p);

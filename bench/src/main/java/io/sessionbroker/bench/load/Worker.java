@@ -76,7 +76,9 @@ final class Worker implements UdpDevices.Outcomes {
   JsonObject run() throws IOException, InterruptedException {
     try (Selector s = Selector.open();
         BridgeWatch bridge =
-            o.bridgePort() > 0 ? new BridgeWatch(o.host(), o.bridgePort(), o.prefix()) : null) {
+            o.bridgePort() > 0
+                ? new BridgeWatch(o.host(), o.bridgePort(), o.prefix(), o.first(), o.devices())
+                : null) {
       selector = s;
       udp.open(selector);
       rampStartNanos = System.nanoTime();
