@@ -3,7 +3,10 @@
 # reconnect storm", in one script: the broker's first mass expiry (cold), 1,000 devices of each transport silent at
 # once on a warm broker, 10,000 of 19,000 at once, the reconnect storm of 19,000, Mosquitto's mass close beside ours.
 # Build the jars first (mvn -B -q -Dmaven.test.skip=true package -pl broker,bench -am). About 5 minutes for RUNS=2.
-#   bench/mass-close.sh [RUNS] [PARTS]     PARTS: any of cold,warm,split,big,storm,mosquitto (default all)
+#   bench/mass-close.sh [RUNS] [PARTS]     PARTS: any of cold,warm,split,big,storm,storm-warm,mosquitto (default
+#     all but storm-warm)
+# storm-warm: the reconnect storm on one broker that has already been through one (a warm-up storm, discarded),
+# RUNS storms one after the other; storm: a fresh broker per run, so its ramp and storm are the broker's first.
 # split: the warm TCP run again with the load generator in two processes of 500 devices, to see how much of the
 # device-seen lateness is the generator's own single reader thread. "polled" beside "device": the same close stamped
 # when the selector poll that reported it returned, before the reader handled the sockets ahead of it in that poll.
@@ -15,6 +18,8 @@
 #      that many devices in its own JVM (--rehearse), so that its close path is compiled before it measures the
 #      broker's; 0 = none (the figures before the seventh round). Never in the cold runs: it would warm the broker.
 #      CLOSES (set: each run also writes $out/NAME.closes, the raw close times, --closes-file).
+#      LG_JAVA_OPTS (the load generator's JVM options, every process of it; default none), LG_STORM_JAVA_OPTS (the
+#      same for the storms; default -XX:TieredStopAtLevel=1, C1 only: see below).
 #      BENCH_BROKER_CPUS, BENCH_LG_CPUS (bench/lib.sh): pin the broker and the load generator to CPUs of their own.
 set -euo pipefail
 root="${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
@@ -30,10 +35,10 @@ mosquitto_port=$((base + 4884))
 . "$root/bench/lib.sh"
 lg() {  # lg NAME ARGS...: one load test; JSON in $out/NAME.json
   local name="$1"; shift
-  echo "java ${LG_JAVA_OPTS:-} -cp bench/target/benchmarks.jar io.sessionbroker.bench.load.LoadGen $* --broker-pid PID" > "$out/$name.cmd"
+  echo "java $lg_java_opts -cp bench/target/benchmarks.jar io.sessionbroker.bench.load.LoadGen $* --broker-pid PID" > "$out/$name.cmd"
   log "$name (load $(load))"; load > "$out/$name.load"
   overflows > "$out/$name.listen-before"
-  ${BENCH_LG_CPUS:+taskset -c "$BENCH_LG_CPUS"} java ${LG_JAVA_OPTS:-} -cp "$jar" io.sessionbroker.bench.load.LoadGen "$@" --broker-pid "$pid" \
+  ${BENCH_LG_CPUS:+taskset -c "$BENCH_LG_CPUS"} java $lg_java_opts -cp "$jar" io.sessionbroker.bench.load.LoadGen "$@" --broker-pid "$pid" \
     --json "$out/$name.json" \
     > "$out/$name.txt" 2>&1 || log "$name failed (see $out/$name.txt)"
   overflows > "$out/$name.listen-after"
@@ -49,6 +54,11 @@ silent1000() {  # silent1000 NAME TRANSPORTS [ARGS...]: 1,000 devices per transp
     --prefix "$name-" ${CLOSES:+--closes-file "$out/$name.closes"} "$@"
 }
 rehearse="${REHEARSE:-1000}"
+lg_java_opts="${LG_JAVA_OPTS:-}"
+# The storms' four generator JVMs compile for their whole run (C2 took 3.5-4.4 s of CPU in a 12.5 s storm window,
+# as much as the broker's event loops): there they run C1 only, unless LG_STORM_JAVA_OPTS says otherwise
+# (docs/benchmarks.md, "The reconnect storm, warm and cold, eleventh round").
+storm_java_opts="${LG_STORM_JAVA_OPTS--XX:TieredStopAtLevel=1}"
 warm_opts=()  # the warm and split runs: the generator rehearses its close path first (REHEARSE)
 [ "$rehearse" -gt 0 ] && warm_opts=(--rehearse "$rehearse")
 
@@ -81,13 +91,20 @@ if want warm || want split || want big; then
   fi
   stop
 fi
+storm() {  # storm NAME PREFIX: 19,000 connection sessions cut at once and reconnecting at once
+  lg_java_opts="$storm_java_opts" lg "$1" $ours --transports tcp,mqtt,websocket --devices 19000 --per-process 4750 \
+    --rate 0 --max-pending 1000 --heartbeat-ms 30000 --hold-s 3 --storm 1 --prefix "$2"
+}
 if want storm; then
   for run in $(seq 1 "$runs"); do  # a fresh broker per run
-    start_broker "storm-$run"
-    lg "storm-$run" $ours --transports tcp,mqtt,websocket --devices 19000 --per-process 4750 --rate 0 \
-      --max-pending 1000 --heartbeat-ms 30000 --hold-s 3 --storm 1 --prefix "s$run-"
-    stop
+    start_broker "storm-$run"; storm "storm-$run" "s$run-"; stop
   done
+fi
+if want storm-warm; then  # one broker: a storm to warm it (discarded), then RUNS storms
+  start_broker storm-warm
+  storm storm-warmup sw-
+  for run in $(seq 1 "$runs"); do storm "storm-warm-$run" "sw$run-"; done
+  stop
 fi
 if want mosquitto; then
   start_mosquitto
@@ -138,14 +155,15 @@ def dropped(name):
         return int(open(f"{out}/{name}.listen-after").read()) - int(open(f"{out}/{name}.listen-before").read())
     except (OSError, ValueError):
         return None
-for name in ["big", "storm"]:
+for name in ["big", "storm", "storm-warm"]:
     d = [dropped(f[len(out) + 1:-5]) for f in sorted(glob.glob(f"{out}/{name}-[0-9].json"))]
     if d:
         print(f"{name}: connects dropped on a full accept queue (TcpExtListenOverflows) per run: {d}")
-rs = runs("storm")
-if rs:
+for name in ["storm", "storm-warm"]:
+  rs = runs(name)
+  if rs:
     s = [r["storm"] for r in rs]
-    print(f"storm last welcome s {mmm([x['lastWelcomeS'] for x in s])} | last close event s {mmm([x.get('lastCloseEventS') for x in s])}"
+    print(f"{name} last welcome s {mmm([x['lastWelcomeS'] for x in s])} | last close event s {mmm([x.get('lastCloseEventS') for x in s])}"
           f" | cut {[x['cut'] for x in s]} | not back {[x['notBack'] for x in s]} | reasons {[x['closeReasons'] for x in s]}"
           f" | ramp connects/s {mmm([r['totals']['connectsPerS'] for r in rs])}")
 rs = runs("mosquitto")
