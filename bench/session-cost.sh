@@ -6,6 +6,8 @@
 #   bench/session-cost.sh [RUNS] [PARTS]     PARTS: any of connect,ping,memory,mosquitto (default all), and
 #     memory-warm (not in the default: 19,000 mixed twice on one broker, every session closed between),
 #     memory-held (not in the default: the memory part's sessions held HELD_S seconds, 150; RSS at the end)
+#     heartbeats (not in the default: CPU per 1,000 TCP and per 1,000 WebSocket `ping` frames, as the ping part
+#     measures PINGREQs: 10,000 devices, 2 s heartbeats, 5,000 a second, on the warm broker after one discarded run each)
 # Env: OUT (default bench/target/session-cost), PORT_BASE (default 21000: tcp PORT_BASE, udp +1, websocket +80,
 #      http +70, bridge +900, mqtt PORT_BASE+883, Mosquitto PORT_BASE-5116), BROKER_JAVA_OPTS (passed to bin/broker),
 #      ROOT (the checkout whose bin/broker and bench/target/benchmarks.jar run; default this one).
@@ -32,12 +34,15 @@ lg() {  # lg NAME ARGS...: one load test; JSON in $out/NAME.json
   sleep 1
 }
 live_heap() { jcmd "$pid" GC.class_histogram > "$out/$1.histo"; awk '/^Total/ {print $3}' "$out/$1.histo"; }
+heartbeats() {  # heartbeats NAME TRANSPORT: 10,000 devices, a ping every 2 s, held 10 s
+  lg "$1" $ours --transports "$2" --devices 10000 --rate 5000 --heartbeat-ms 2000 --hold-s 10 --prefix "$1-"
+}
 connects() {  # the suite's connect test: 10,000 devices, two load-generator processes, 1,000 in flight each
   lg "$1" $2 --transports "$3" --devices 10000 --per-process 5000 --rate 0 --max-pending 1000 \
     --heartbeat-ms 30000 --hold-s 0 --prefix "$1-"
 }
 
-if want connect || want ping; then
+if want connect || want ping || want heartbeats; then
   start_broker warm
   # warm-up, discarded: the JIT compiles the connect path over the first tens of thousands of connects
   for w in 1 2 3 4; do connects "warmup-$w" "$ours" tcp,mqtt; done
@@ -50,6 +55,12 @@ if want connect || want ping; then
     if want ping; then
       lg "ping-ours-$run" $ours --transports mqtt --devices 10000 --rate 5000 --heartbeat-ms 2000 --hold-s 10 \
         --prefix "p$run-"
+    fi
+    if want heartbeats; then
+      for t in tcp websocket; do
+        [ "$run" = 1 ] && heartbeats "heartbeat-$t-warmup" "$t"
+        heartbeats "heartbeat-$t-$run" "$t"
+      done
     fi
   done
   stop
@@ -139,6 +150,9 @@ for t in ["tcp", "mqtt", "mqtt-mosquitto"]:
 for b in ["ours", "mosquitto"]:
     show(f"PINGREQ {b}: broker CPU per 1,000", pick(f"ping-{b}", "broker.cpuMsPer1000Pings"), " ms")
     show(f"PINGREQ {b}: PINGREQs/s in the hold", pick(f"ping-{b}", "broker.holdPingsPerS"), "/s")
+for t in ["tcp", "websocket"]:
+    show(f"heartbeat {t}: broker CPU per 1,000", pick(f"heartbeat-{t}", "broker.cpuMsPer1000Pings"), " ms")
+    show(f"heartbeat {t}: pings/s in the hold", pick(f"heartbeat-{t}", "broker.holdPingsPerS"), "/s")
 show("memory: RSS per session", pick("memory", "broker.rssPerSessionBytes"), " B")
 held = []
 for f in sorted(glob.glob(f"{out}/memory-held-[0-9].json")):
