@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  * frames of its own devices (found by a text search for the device id, before any JSON parsing).
  * With four generator processes and 19,000 devices, parsing all of them cost each process about a
  * third of a core for seconds during the reconnect storm, on the two cores the broker is measured
- * on (docs/benchmarks.md, "The load generator's share of the cores").
+ * on (docs/benchmarks.md, "The reconnect storm, warm and cold, eleventh round").
  */
 final class BridgeWatch implements AutoCloseable {
 

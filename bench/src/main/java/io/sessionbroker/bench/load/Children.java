@@ -38,17 +38,10 @@ final class Children {
     String java = ProcessHandle.current().info().command().orElse("java");
     List<Thread> readers = new ArrayList<>();
     for (int i = 0; i < plan.size(); i++) {
-      List<String> cmd =
-          new ArrayList<>(
-              List.of(
-                  java,
-                  "-Xmx1g",
-                  "-XX:+UseSerialGC",
-                  "-cp",
-                  System.getProperty("java.class.path"),
-                  LoadGen.class.getName()));
-      // after the defaults above, so that the parent's own options (bench/lib.sh: LG_JAVA_OPTS) win
-      cmd.addAll(cmd.size() - 3, ManagementFactory.getRuntimeMXBean().getInputArguments());
+      List<String> cmd = new ArrayList<>(List.of(java, "-Xmx1g", "-XX:+UseSerialGC"));
+      // then the parent's own options (LG_JAVA_OPTS): after the defaults, so they win
+      cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+      cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), LoadGen.class.getName()));
       cmd.addAll(options.workerArgs(plan.get(i), plan.size()));
       Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
       processes.add(p);
