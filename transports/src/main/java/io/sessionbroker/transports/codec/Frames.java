@@ -70,7 +70,8 @@ public final class Frames {
   /** Longest accepted device id, in characters. */
   public static final int MAX_DEVICE_ID_LENGTH = 128;
 
-  private static final Buffer PONG_FRAME = Buffer.buffer("{\"type\":\"pong\"}");
+  private static final String PONG_TEXT = "{\"type\":\"pong\"}";
+  private static final Buffer PONG_FRAME = Buffer.buffer(PONG_TEXT);
 
   private Frames() {}
 
@@ -230,6 +231,11 @@ public final class Frames {
 
   public static Buffer pong() {
     return PONG_FRAME;
+  }
+
+  /** {@link #pong()} as text, for a WebSocket's text message: no decoding per heartbeat. */
+  public static String pongText() {
+    return PONG_TEXT;
   }
 
   /** The broker ends the session: tells the device why. */

@@ -46,6 +46,9 @@ final class TcpConnection implements Link.Wire<Buffer> {
       EndsByCode.of(
           CloseReason.class, reason -> reason.byBroker() ? line(Frames.goodbye(reason)) : null);
 
+  /** The answer to every {@code ping}: one line for every socket, as {@link #BYES}. */
+  private static final Buffer PONG_LINE = Frames.pong().copy().appendByte((byte) '\n');
+
   private final NetSocket socket;
   private final SessionTable table;
   private final TcpOptions options;

@@ -151,7 +151,7 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener, Ru
     if (status != null) {
       table.touch(session, status);
     }
-    ws.writeTextMessage(Frames.pong().toString());
+    ws.writeTextMessage(Frames.pongText());
   }
 
   /** A device's answer to a command (already touched as proof of life). */
