@@ -11,6 +11,7 @@
 # Env: OUT (default bench/target/session-cost), PORT_BASE (default 21000: tcp PORT_BASE, udp +1, websocket +80,
 #      http +70, bridge +900, mqtt PORT_BASE+883, Mosquitto PORT_BASE-5116), BROKER_JAVA_OPTS (passed to bin/broker),
 #      ROOT (the checkout whose bin/broker and bench/target/benchmarks.jar run; default this one).
+#      LG_JAVA_OPTS (the load generator's JVM options, every process of it; default none).
 # Figures come from the load generator's BrokerSampler (/proc/PID utime+stime and RSS) and jcmd GC.class_histogram.
 set -euo pipefail
 root="${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
