@@ -71,6 +71,11 @@ final class BridgeWatch implements AutoCloseable {
     closes.clear();
   }
 
+  /** How many of the watched devices have a close seen (since the last {@link #forget}). */
+  int seen() {
+    return closes.size();
+  }
+
   /** The last {@code sessions.closed} body seen for {@code deviceId}, or null. */
   JsonObject closeOf(String deviceId) {
     return closes.get(deviceId);

@@ -7,7 +7,9 @@ import java.util.List;
  * The parent's side of the phases: when every worker has arrived at a phase, samples the broker
  * process (if {@code --broker-pid} was given) and adds up what the workers report. RSS per session
  * is the growth of the broker's RSS from before the first connect to the moment all sessions are
- * open, divided by the sessions; CPU per 1,000 pings is the broker's utime + stime over the hold
+ * open, divided by the sessions; CPU per connect is the broker's utime + stime from the moment
+ * every worker is ready to ramp (its JVM started, its warm-up done) to the moment all are open,
+ * divided by the sessions opened; CPU per 1,000 pings is the broker's utime + stime over the hold
  * divided by the pings sent in it (so it includes the broker's fixed costs over the hold, e.g. its
  * eviction tick, which is small against the pings at thousands of pings per second).
  */
@@ -15,6 +17,7 @@ final class BrokerSampler {
 
   private final long pid;
   private final ProcStat before;
+  private ProcStat ready;
   private ProcStat connected;
   private ProcStat held;
   private long connectedNanos;
@@ -40,7 +43,9 @@ final class BrokerSampler {
   synchronized void arrived(String phase, List<JsonObject> values) {
     long now = System.nanoTime();
     ProcStat stat = pid > 0 ? ProcStat.of(pid) : null;
-    if (phase.equals("connected")) {
+    if (phase.equals("ready")) {
+      ready = stat;
+    } else if (phase.equals("connected")) {
       connected = stat;
       connectedNanos = now;
       opened = values.stream().mapToLong(v -> v.getLong("opened")).sum();
@@ -77,7 +82,9 @@ final class BrokerSampler {
           "rssPerSessionBytes", Math.round((connected.rssKb() - before.rssKb()) * 1024.0 / opened));
       // the broker's CPU per session opened over the ramp: 1e6 / this = connects per second per
       // core
-      j.put("cpuUsPerConnect", Math.round((connected.cpuMs() - before.cpuMs()) * 1000.0 / opened));
+      ProcStat rampStart = ready != null ? ready : before;
+      j.put(
+          "cpuUsPerConnect", Math.round((connected.cpuMs() - rampStart.cpuMs()) * 1000.0 / opened));
     }
     if (pings > 0) {
       long cpu = held.cpuMs() - connected.cpuMs();

@@ -3,6 +3,7 @@ package io.sessionbroker.bench.load;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /** Small operations on devices and their sockets, kept out of {@link Worker}'s event loop. */
 final class Devices {
@@ -79,5 +80,18 @@ final class Devices {
     } catch (IOException ignored) {
       // closing: nothing to do
     }
+  }
+
+  /** {@code check}, evaluated at most once per period (it walks every device); false in between. */
+  static BooleanSupplier every(long periodNanos, BooleanSupplier check) {
+    long[] next = {0};
+    return () -> {
+      long now = System.nanoTime();
+      if (now < next[0]) {
+        return false;
+      }
+      next[0] = now + periodNanos;
+      return check.getAsBoolean();
+    };
   }
 }

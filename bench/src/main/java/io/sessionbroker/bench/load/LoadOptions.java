@@ -38,6 +38,7 @@ public record LoadOptions(
     String tlsCa,
     boolean storm,
     int rehearse,
+    int warmConnects,
     String closesFile) {
 
   public static final int DEFAULT_PER_PROCESS = 18_000;
@@ -74,6 +75,9 @@ public record LoadOptions(
     }
     if (rehearse < 0 || rehearse > perProcess) {
       throw new IllegalArgumentException("--rehearse must be 0..--per-process");
+    }
+    if (warmConnects < 0 || warmConnects > perProcess) {
+      throw new IllegalArgumentException("--warm-connects must be 0..--per-process");
     }
     if (udpSockets < 1 || udpSockets > 1024) {
       throw new IllegalArgumentException("--udp-sockets must be 1..1024");
@@ -114,6 +118,10 @@ public record LoadOptions(
         --rehearse N         before the measured run, each process runs an unmeasured mass close of N
                              devices of the same transports (all silent, 1 s hold, ids P + rehearsal-N),
                              so that its own close path is compiled before it measures the broker's (0)
+        --warm-connects N    before the measured run, each process connects N devices of the same
+                             transports (ids P + warmup-N), closes them and waits until the broker has
+                             announced their closes, so that its own connect path is compiled before it
+                             measures the broker's connects (0)
         --closes-file FILE   also write one line per silent device: id, transport, the last heartbeat
                              sent + timeout, the close seen, polled and the bye, in System.nanoTime
                              (CLOCK_MONOTONIC, comparable with the broker's on the same machine); a
@@ -172,6 +180,7 @@ public record LoadOptions(
             str(v, "tls-ca", null),
             num(v, "storm", 0) == 1,
             num(v, "rehearse", 0),
+            num(v, "warm-connects", 0),
             str(v, "closes-file", null));
     if (!v.isEmpty()) {
       throw new IllegalArgumentException("unknown option(s) " + v.keySet() + "\n" + HELP);
@@ -235,6 +244,9 @@ public record LoadOptions(
     if (rehearse > 0) {
       a.addAll(List.of("--rehearse", "" + rehearse));
     }
+    if (warmConnects > 0) {
+      a.addAll(List.of("--warm-connects", "" + warmConnects));
+    }
     if (closesFile != null) {
       a.addAll(List.of("--closes-file", closesFile + "." + range.first()));
     }
@@ -274,6 +286,46 @@ public record LoadOptions(
         workers,
         tlsCa,
         false,
+        0,
+        0,
+        null);
+  }
+
+  /**
+   * The options of the {@code --warm-connects} run: {@link #warmConnects} devices of the same
+   * transports, as fast as the run's own ramp, no hold, none silent, prefix {@code PREFIX +
+   * "warmup-"}; no bridge of its own ({@link Rehearsal} watches the closes), no report file, no
+   * commands, no storm.
+   */
+  public LoadOptions connectWarmUp() {
+    return new LoadOptions(
+        host,
+        tcpPort,
+        mqttPort,
+        wsPort,
+        wsPath,
+        udpPort,
+        udpSockets,
+        0,
+        transports,
+        warmConnects,
+        ratePerS,
+        maxPending,
+        heartbeatMs,
+        0,
+        0,
+        graceMs,
+        prefix + "warmup-",
+        perProcess,
+        brokerPid,
+        null,
+        progressS,
+        new CommandOptions(0, 1, commands.host(), commands.port(), 1, false),
+        first,
+        workers,
+        tlsCa,
+        false,
+        0,
         0,
         null);
   }

@@ -39,6 +39,9 @@ final class Report {
         results.stream().mapToDouble(r -> r.getDouble("firstStartWallMs")).min().orElse(0);
     double last = results.stream().mapToDouble(r -> r.getDouble("lastOpenWallMs")).max().orElse(0);
     long opened = totals.getLong("opened");
+    for (String key : List.of("rampUserMs", "rampSystemMs")) { // this generator's own CPU
+      totals.put(key, results.stream().mapToLong(r -> r.getLong(key, 0L)).sum());
+    }
     totals
         .put("connectSeconds", Math.round(last - first) / 1000.0)
         .put("connectsPerS", last > first ? Math.round(opened / ((last - first) / 1000)) : 0);
@@ -144,8 +147,17 @@ final class Report {
     }
     b.append(
         String.format(
-            "connect: %d sessions/s (%.2f s from first connect to last session open)%n",
-            t.getLong("connectsPerS"), t.getDouble("connectSeconds")));
+            "connect: %d sessions/s (%.2f s from first connect to last session open); load"
+                + " generator CPU over it %d µs per session (user %d ms, system %d ms)%n",
+            t.getLong("connectsPerS"),
+            t.getDouble("connectSeconds"),
+            t.getLong("opened") == 0
+                ? 0
+                : (t.getLong("rampUserMs") + t.getLong("rampSystemMs"))
+                    * 1000
+                    / t.getLong("opened"),
+            t.getLong("rampUserMs"),
+            t.getLong("rampSystemMs")));
     b.append("broker: ").append(report.getJsonObject("broker").encode()).append('\n');
     JsonObject storm = report.getJsonObject("storm");
     if (storm != null) {

@@ -7,6 +7,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
+import java.util.EnumMap;
+import java.util.Map;
 
 /**
  * The socket side of the connection transports (TCP, MQTT, WebSocket; UDP is {@link UdpDevices}'s):
@@ -24,6 +26,9 @@ final class SocketDevices {
   private final DeviceCommands commands;
   private final Tls tls;
 
+  /** The broker's address per transport, resolved once: not per connect. */
+  private final Map<Transport, InetSocketAddress> addresses = new EnumMap<>(Transport.class);
+
   /** One thread reads one socket at a time: one buffer serves every device. */
   private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(64 * 1024);
 
@@ -33,6 +38,9 @@ final class SocketDevices {
     this.outcomes = outcomes;
     this.commands = new DeviceCommands(counters);
     this.tls = o.tlsCa() == null ? null : new Tls(o.tlsCa());
+    for (Transport t : o.transports()) {
+      addresses.put(t, new InetSocketAddress(o.host(), o.portOf(t)));
+    }
   }
 
   /** Opens the device's socket and starts connecting it (non-blocking). */
@@ -42,7 +50,7 @@ final class SocketDevices {
       d.channel.configureBlocking(false);
       d.channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
       d.key = d.channel.register(selector, SelectionKey.OP_CONNECT, d);
-      if (d.channel.connect(new InetSocketAddress(o.host(), o.portOf(d.transport)))) {
+      if (d.channel.connect(addresses.get(d.transport))) {
         connected(d);
       }
     } catch (IOException e) {

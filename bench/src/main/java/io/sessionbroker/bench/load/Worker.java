@@ -81,9 +81,13 @@ final class Worker implements UdpDevices.Outcomes {
                 : null) {
       selector = s;
       udp.open(selector);
+      // every process starts its ramp together, after its warm-up; nothing to drive meanwhile
+      coordinator.arrive("ready", new JsonObject()).join();
+      ProcStat rampStart = ProcStat.self();
       rampStartNanos = System.nanoTime();
       nextProgressNanos = rampStartNanos + o.progressS() * 1_000_000_000L;
       loopUntil(() -> started == devices.size() && counters.pending == 0);
+      ProcStat ramp = ProcStat.self();
       phase = "connected";
       await(
           coordinator.arrive(
@@ -109,9 +113,14 @@ final class Worker implements UdpDevices.Outcomes {
       }
       long silentAt = silence();
       long waitEnd = silentAt + (Devices.maxTimeoutMs(devices) + o.graceMs()) * 1_000_000;
-      BooleanSupplier allClosed = every(20_000_000, () -> Devices.allSilentClosed(devices, bridge));
+      BooleanSupplier allClosed =
+          Devices.every(20_000_000, () -> Devices.allSilentClosed(devices, bridge));
       loopUntil(() -> System.nanoTime() >= waitEnd || allClosed.getAsBoolean());
-      JsonObject result = new WorkerResult(devices, counters, bridge).toJson();
+      JsonObject result =
+          new WorkerResult(devices, counters, bridge)
+              .toJson()
+              .put("rampUserMs", ramp.userMs() - rampStart.userMs())
+              .put("rampSystemMs", ramp.systemMs() - rampStart.systemMs());
       if (o.closesFile() != null) {
         CloseTrace.write(o.closesFile(), devices);
       }
@@ -181,25 +190,12 @@ final class Worker implements UdpDevices.Outcomes {
     loopUntil(
         () -> (started == cut.size() && counters.pending == 0) || System.nanoTime() >= giveUp);
     long eventsBy = System.nanoTime() + 10_000_000_000L;
-    BooleanSupplier announced = every(20_000_000, () -> storm.announced(bridge));
+    BooleanSupplier announced = Devices.every(20_000_000, () -> storm.announced(bridge));
     loopUntil(() -> System.nanoTime() >= eventsBy || announced.getAsBoolean());
     JsonObject r = storm.toJson(bridge);
     storm = null;
     await(coordinator.arrive("stormed", new JsonObject()));
     return r;
-  }
-
-  /** {@code check}, evaluated at most once per period (it walks every device); false in between. */
-  private static BooleanSupplier every(long periodNanos, BooleanSupplier check) {
-    long[] next = {0};
-    return () -> {
-      long now = System.nanoTime();
-      if (now < next[0]) {
-        return false;
-      }
-      next[0] = now + periodNanos;
-      return check.getAsBoolean();
-    };
   }
 
   private void await(CompletableFuture<Void> go) throws IOException {

@@ -197,4 +197,68 @@ class LoadOptionsTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("--rehearse");
   }
+
+  @Test
+  void theConnectWarmUpOpensAndClosesItsOwnDevicesWithoutHoldOrSilence() {
+    // given
+    LoadOptions o =
+        LoadOptions.parse(
+            new String[] {
+              "--transports",
+              "tcp,mqtt",
+              "--devices",
+              "10000",
+              "--per-process",
+              "5000",
+              "--rate",
+              "0",
+              "--max-pending",
+              "1000",
+              "--hold-s",
+              "10",
+              "--silent",
+              "0.5",
+              "--prefix",
+              "c1-",
+              "--warm-connects",
+              "4000",
+              "--rehearse",
+              "100",
+              "--json",
+              "/tmp/r.json",
+              "--closes-file",
+              "/tmp/c.txt"
+            });
+
+    // when
+    LoadOptions w = o.connectWarmUp();
+    LoadOptions worker =
+        LoadOptions.parse(
+            o.workerArgs(new ProcessPlan.Range(5000, 5000), 2).toArray(String[]::new));
+
+    // then
+    assertThat(w.devices()).isEqualTo(4000);
+    assertThat(w.transports()).containsExactly(Transport.TCP, Transport.MQTT);
+    assertThat(w.ratePerS()).isZero();
+    assertThat(w.maxPending()).isEqualTo(1000);
+    assertThat(w.holdS()).isZero();
+    assertThat(w.silentShare()).isZero();
+    assertThat(w.prefix()).isEqualTo("c1-warmup-");
+    assertThat(w.bridgePort()).as("the warm-up's closes are watched by Rehearsal").isZero();
+    assertThat(w.warmConnects()).isZero();
+    assertThat(w.rehearse()).isZero();
+    assertThat(w.jsonFile()).isNull();
+    assertThat(w.closesFile()).isNull();
+    assertThat(worker.warmConnects()).isEqualTo(4000);
+    assertThat(o.rehearsal().warmConnects()).isZero();
+  }
+
+  @Test
+  void aConnectWarmUpLargerThanAProcessIsRefused() {
+    assertThatThrownBy(
+            () ->
+                LoadOptions.parse(new String[] {"--per-process", "500", "--warm-connects", "501"}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--warm-connects");
+  }
 }
