@@ -76,8 +76,8 @@ public record LoadOptions(
     if (rehearse < 0 || rehearse > perProcess) {
       throw new IllegalArgumentException("--rehearse must be 0..--per-process");
     }
-    if (warmConnects < 0 || warmConnects > perProcess) {
-      throw new IllegalArgumentException("--warm-connects must be 0..--per-process");
+    if (warmConnects < 0) {
+      throw new IllegalArgumentException("--warm-connects must be 0 or more");
     }
     if (udpSockets < 1 || udpSockets > 1024) {
       throw new IllegalArgumentException("--udp-sockets must be 1..1024");
@@ -119,9 +119,9 @@ public record LoadOptions(
                              devices of the same transports (all silent, 1 s hold, ids P + rehearsal-N),
                              so that its own close path is compiled before it measures the broker's (0)
         --warm-connects N    before the measured run, each process connects N devices of the same
-                             transports (ids P + warmup-N), closes them and waits until the broker has
-                             announced their closes, so that its own connect path is compiled before it
-                             measures the broker's connects (0)
+                             transports (ids P + warmup-N; in rounds of at most its own devices), closes
+                             them and waits until the broker has announced their closes, so that its own
+                             connect path is compiled before it measures the broker's connects (0)
         --closes-file FILE   also write one line per silent device: id, transport, the last heartbeat
                              sent + timeout, the close seen, polled and the bye, in System.nanoTime
                              (CLOCK_MONOTONIC, comparable with the broker's on the same machine); a
@@ -292,10 +292,11 @@ public record LoadOptions(
   }
 
   /**
-   * The options of the {@code --warm-connects} run: {@link #warmConnects} devices of the same
-   * transports, as fast as the run's own ramp, no hold, none silent, prefix {@code PREFIX +
-   * "warmup-"}; no bridge of its own ({@link Rehearsal} watches the closes), no report file, no
-   * commands, no storm.
+   * The options of one round of the {@code --warm-connects} run: {@link #warmConnects} devices of
+   * the same transports, at most as many at once as this process drives ({@link #devices}: never
+   * more sockets than the measured run holds), as fast as the run's own ramp, no hold, none silent,
+   * prefix {@code PREFIX + "warmup-"}; no bridge of its own ({@link Rehearsal} watches the closes),
+   * no report file, no commands, no storm.
    */
   public LoadOptions connectWarmUp() {
     return new LoadOptions(
@@ -308,7 +309,7 @@ public record LoadOptions(
         udpSockets,
         0,
         transports,
-        warmConnects,
+        Math.min(warmConnects, devices),
         ratePerS,
         maxPending,
         heartbeatMs,

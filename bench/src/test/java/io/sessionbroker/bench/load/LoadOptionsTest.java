@@ -254,10 +254,19 @@ class LoadOptionsTest {
   }
 
   @Test
-  void aConnectWarmUpLargerThanAProcessIsRefused() {
-    assertThatThrownBy(
-            () ->
-                LoadOptions.parse(new String[] {"--per-process", "500", "--warm-connects", "501"}))
+  void aConnectWarmUpLargerThanAProcessRunsInRoundsOfThatProcessesDevices() {
+    // given: the worker of the second 500 of 1,000, as its parent starts it
+    LoadOptions parent =
+        LoadOptions.parse(
+            new String[] {"--devices", "1000", "--per-process", "500", "--warm-connects", "1200"});
+    LoadOptions o =
+        LoadOptions.parse(
+            parent.workerArgs(new ProcessPlan.Range(500, 500), 2).toArray(String[]::new));
+
+    // then: rounds of 500, never more sockets than the measured run holds
+    assertThat(o.warmConnects()).isEqualTo(1200);
+    assertThat(o.connectWarmUp().devices()).isEqualTo(500);
+    assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--warm-connects", "-1"}))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("--warm-connects");
   }
