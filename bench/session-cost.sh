@@ -12,7 +12,7 @@
 #      http +70, bridge +900, mqtt PORT_BASE+883, Mosquitto PORT_BASE-5116), BROKER_JAVA_OPTS (passed to bin/broker),
 #      ROOT (the checkout whose bin/broker and bench/target/benchmarks.jar run; default this one).
 #      LG_JAVA_OPTS (the load generator's JVM options, every process of it; default none).
-#      WARM_CONNECTS (connects each generator process makes and closes, unmeasured, before a connect run; 5000).
+#      WARM_CONNECTS (connects each generator process makes and closes, unmeasured, before a connect run; 15000).
 # Figures come from the load generator's BrokerSampler (/proc/PID utime+stime and RSS) and jcmd GC.class_histogram.
 set -euo pipefail
 root="${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
@@ -40,10 +40,10 @@ heartbeats() {  # heartbeats NAME TRANSPORT: 10,000 devices, a ping every 2 s, h
   lg "$1" $ours --transports "$2" --devices 10000 --rate 5000 --heartbeat-ms 2000 --hold-s 10 --prefix "$1-"
 }
 connects() {  # the suite's connect test: 10,000 devices, two load-generator processes, 1,000 in flight each;
-  # each process first connects and closes WARM_CONNECTS of its own (default 5,000), unmeasured, so that the
+  # each process first connects and closes WARM_CONNECTS of its own (default 15,000, in rounds of 5,000), unmeasured, so that the
   # connects it measures are not made by a generator still compiling its connect path (twelfth round)
   lg "$1" $2 --transports "$3" --devices 10000 --per-process 5000 --rate 0 --max-pending 1000 \
-    --heartbeat-ms 30000 --hold-s 0 --prefix "$1-" --warm-connects "${WARM_CONNECTS:-5000}"
+    --heartbeat-ms 30000 --hold-s 0 --prefix "$1-" --warm-connects "${WARM_CONNECTS:-15000}"
 }
 
 if want connect || want ping || want heartbeats; then
