@@ -19,7 +19,8 @@
 #      broker's; 0 = none (the figures before the seventh round). Never in the cold runs: it would warm the broker.
 #      CLOSES (set: each run also writes $out/NAME.closes, the raw close times, --closes-file).
 #      LG_JAVA_OPTS (the load generator's JVM options, every process of it; default none), LG_STORM_JAVA_OPTS (the
-#      same for the storms; default -XX:TieredStopAtLevel=1, C1 only: see below).
+#      same for the storms; default -XX:TieredStopAtLevel=1, C1 only: see below). STORM_WARM_CONNECTS (the storms'
+#      generator processes first connect and close this many each, --warm-connects; default none).
 #      BENCH_BROKER_CPUS, BENCH_LG_CPUS (bench/lib.sh): pin the broker and the load generator to CPUs of their own.
 set -euo pipefail
 root="${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
@@ -93,7 +94,8 @@ if want warm || want split || want big; then
 fi
 storm() {  # storm NAME PREFIX: 19,000 connection sessions cut at once and reconnecting at once
   lg_java_opts="$storm_java_opts" lg "$1" $ours --transports tcp,mqtt,websocket --devices 19000 --per-process 4750 \
-    --rate 0 --max-pending 1000 --heartbeat-ms 30000 --hold-s 3 --storm 1 --prefix "$2"
+    --rate 0 --max-pending 1000 --heartbeat-ms 30000 --hold-s 3 --storm 1 --prefix "$2" \
+    ${STORM_WARM_CONNECTS:+--warm-connects "$STORM_WARM_CONNECTS"}
 }
 if want storm; then
   for run in $(seq 1 "$runs"); do  # a fresh broker per run
