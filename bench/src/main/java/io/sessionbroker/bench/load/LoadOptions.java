@@ -259,36 +259,7 @@ public record LoadOptions(
    * commands, no storm.
    */
   public LoadOptions rehearsal() {
-    return new LoadOptions(
-        host,
-        tcpPort,
-        mqttPort,
-        wsPort,
-        wsPath,
-        udpPort,
-        udpSockets,
-        bridgePort,
-        transports,
-        rehearse,
-        ratePerS,
-        maxPending,
-        heartbeatMs,
-        Math.min(holdS, 1),
-        1,
-        graceMs,
-        prefix + "rehearsal-",
-        perProcess,
-        brokerPid,
-        null,
-        progressS,
-        new CommandOptions(0, 1, commands.host(), commands.port(), 1, false),
-        first,
-        workers,
-        tlsCa,
-        false,
-        0,
-        0,
-        null);
+    return unmeasured(bridgePort, rehearse, Math.min(holdS, 1), 1, "rehearsal-");
   }
 
   /**
@@ -299,6 +270,16 @@ public record LoadOptions(
    * no report file, no commands, no storm.
    */
   public LoadOptions connectWarmUp() {
+    return unmeasured(0, Math.min(warmConnects, devices), 0, 0, "warmup-");
+  }
+
+  /**
+   * An unmeasured run of this one's transports, ports, rate and heartbeat: its own devices (prefix
+   * {@code PREFIX + idsAfterPrefix}), no report file, no commands, no storm, no run of its own
+   * before it.
+   */
+  private LoadOptions unmeasured(
+      int bridge, int count, long hold, double silent, String idsAfterPrefix) {
     return new LoadOptions(
         host,
         tcpPort,
@@ -307,16 +288,16 @@ public record LoadOptions(
         wsPath,
         udpPort,
         udpSockets,
-        0,
+        bridge,
         transports,
-        Math.min(warmConnects, devices),
+        count,
         ratePerS,
         maxPending,
         heartbeatMs,
-        0,
-        0,
+        hold,
+        silent,
         graceMs,
-        prefix + "warmup-",
+        prefix + idsAfterPrefix,
         perProcess,
         brokerPid,
         null,
