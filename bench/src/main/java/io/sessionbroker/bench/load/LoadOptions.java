@@ -73,11 +73,8 @@ public record LoadOptions(
           "--per-process must be 1..19000 (20,000 open files per process) "
               + "unless every device is UDP");
     }
-    if (rehearse < 0 || rehearse > perProcess) {
-      throw new IllegalArgumentException("--rehearse must be 0..--per-process");
-    }
-    if (warmConnects < 0) {
-      throw new IllegalArgumentException("--warm-connects must be 0 or more");
+    if (rehearse < 0 || warmConnects < 0) {
+      throw new IllegalArgumentException("--rehearse and --warm-connects must be 0 or more");
     }
     if (udpSockets < 1 || udpSockets > 1024) {
       throw new IllegalArgumentException("--udp-sockets must be 1..1024");
@@ -116,8 +113,9 @@ public record LoadOptions(
                              --max-pending; reports the time from the cut to the last welcome and the
                              cut sessions' close events (the broker's connect limits must allow it)
         --rehearse N         before the measured run, each process runs an unmeasured mass close of N
-                             devices of the same transports (all silent, 1 s hold, ids P + rehearsal-N),
-                             so that its own close path is compiled before it measures the broker's (0)
+                             devices of the same transports (all silent, 1 s hold, ids P + rehearsal-N;
+                             in rounds of at most its own devices), so that its own close path is
+                             compiled before it measures the broker's (0)
         --warm-connects N    before the measured run, each process connects N devices of the same
                              transports (ids P + warmup-N; in rounds of at most its own devices), closes
                              them and waits until the broker has announced their closes, so that its own
@@ -259,7 +257,7 @@ public record LoadOptions(
    * commands, no storm.
    */
   public LoadOptions rehearsal() {
-    return unmeasured(bridgePort, rehearse, Math.min(holdS, 1), 1, "rehearsal-");
+    return unmeasured(bridgePort, Math.min(rehearse, devices), Math.min(holdS, 1), 1, "rehearsal-");
   }
 
   /**

@@ -191,9 +191,16 @@ class LoadOptionsTest {
   }
 
   @Test
-  void aRehearsalLargerThanAProcessIsRefused() {
-    assertThatThrownBy(
-            () -> LoadOptions.parse(new String[] {"--per-process", "500", "--rehearse", "501"}))
+  void aRehearsalLargerThanAProcessRunsInRoundsOfThatProcessesDevices() {
+    // given
+    LoadOptions o =
+        LoadOptions.parse(
+            new String[] {"--devices", "1000", "--per-process", "1000", "--rehearse", "15000"});
+
+    // then: rounds of 1,000, never more sockets than the measured run holds
+    assertThat(o.rehearse()).isEqualTo(15000);
+    assertThat(o.rehearsal().devices()).isEqualTo(1000);
+    assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--rehearse", "-1"}))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("--rehearse");
   }
