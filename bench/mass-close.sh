@@ -15,8 +15,9 @@
 #      ROOT (the checkout whose bin/broker and bench/target/benchmarks.jar run; default this one).
 #      TRANSPORTS (the transports of the cold and warm runs, space-separated; default "tcp mqtt websocket udp").
 #      REHEARSE (default 1000): the warm and split runs' load generator first runs an unmeasured mass close of
-#      that many devices in its own JVM (--rehearse; in rounds of its own devices), so that its close path is compiled before it measures the
-#      broker's; 0 = none (the figures before the seventh round). Never in the cold runs: it would warm the broker.
+#      that many devices in its own JVM (--rehearse; in rounds of its own devices), so that its close path is
+#      compiled before it measures the broker's; 0 = none (the figures before the seventh round). Never in the cold
+#      runs: it would warm the broker.
 #      CLOSES (set: each run also writes $out/NAME.closes, the raw close times, --closes-file).
 #      LG_JAVA_OPTS (the load generator's JVM options, every process of it; default none), LG_STORM_JAVA_OPTS (the
 #      same for the storms; default -XX:TieredStopAtLevel=1, C1 only: see below). STORM_WARM_CONNECTS (the storms'
