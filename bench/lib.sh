@@ -6,6 +6,7 @@
 # generator is one address (docs/configuration.md, limits).
 # BENCH_BROKER_CPUS / BENCH_LG_CPUS (e.g. 0 and 1): pin the broker / the load generator to those CPUs (taskset -c), to see what
 # sharing the cores costs; unset: both run on every core, as the figures of docs/benchmarks.md do unless they say.
+# JAVA_HOME: the broker's JDK (bin/broker takes it); the load generator runs on the java of the PATH either way.
 mkdir -p "$out"
 log() { echo "$bench_name: $(date -u +%T) $*" >&2; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }

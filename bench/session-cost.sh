@@ -13,6 +13,8 @@
 #      ROOT (the checkout whose bin/broker and bench/target/benchmarks.jar run; default this one).
 #      LG_JAVA_OPTS (the load generator's JVM options, every process of it; default none).
 #      WARM_CONNECTS (connects each generator process makes and closes, unmeasured, before a connect run; 15000).
+#      JAVA_HOME (the broker's JDK, as bin/broker takes it, and the jcmd that reads its heap; the load generator
+#      runs on the java of the PATH either way).
 # Figures come from the load generator's BrokerSampler (/proc/PID utime+stime and RSS) and jcmd GC.class_histogram.
 set -euo pipefail
 root="${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
@@ -35,7 +37,7 @@ lg() {  # lg NAME ARGS...: one load test; JSON in $out/NAME.json
     > "$out/$name.txt" 2>&1 || log "$name failed (see $out/$name.txt)"
   sleep 1
 }
-live_heap() { jcmd "$pid" GC.class_histogram > "$out/$1.histo"; awk '/^Total/ {print $3}' "$out/$1.histo"; }
+live_heap() { "${JAVA_HOME:+$JAVA_HOME/bin/}jcmd" "$pid" GC.class_histogram > "$out/$1.histo"; awk '/^Total/ {print $3}' "$out/$1.histo"; }
 heartbeats() {  # heartbeats NAME TRANSPORT: 10,000 devices, a ping every 2 s, held 10 s
   lg "$1" $ours --transports "$2" --devices 10000 --rate 5000 --heartbeat-ms 2000 --hold-s 10 --prefix "$1-"
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sessionbroker.transports.TransportName;
 import io.vertx.core.json.JsonObject;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,14 +12,17 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Verifies, from outside, what {@code bin/broker} does with its class data sharing archive (AppCDS,
- * docs/benchmarks.md "Cold JVM"): the first node writes one as it stops, the next start maps it,
- * and an archive the JVM cannot use or one of another jar never stops a node from starting.
+ * docs/benchmarks.md "Cold JVM"; on Java 25 an AOT cache): the first node writes one as it stops,
+ * the next start maps it, and an archive the JVM cannot use or one of another jar never stops a
+ * node from starting. With the JDK that runs the tests, and with a Java 25 or later of this machine
+ * when there is one (bin/broker takes {@code JAVA_HOME}).
  */
 @Timeout(180)
 class ClassArchiveIT {
@@ -36,24 +38,40 @@ class ClassArchiveIT {
    * is removed, and that a node whose archive is garbage still starts — loading its classes from
    * the jar — and stops cleanly.
    */
-  @Test
-  void writesAnArchiveOnceMapsItAfterwardsAndStartsWithoutAnUnusableOne() throws Exception {
-    // given: no archive yet, and one of another jar
+  @ParameterizedTest
+  @MethodSource("jdks")
+  void writesAnArchiveOnceMapsItAfterwardsAndStartsWithoutAnUnusableOne(Path javaHome)
+      throws Exception {
+    // given: no archive yet, and one of another jar (and of the other kind)
+    String kind = featureVersion(javaHome) >= 25 ? "aot" : "jsa";
     Path archives = Files.createDirectory(dir.resolve("cds"));
     Path conf = conf();
     Files.writeString(archives.resolve("broker-1-2-3.jsa"), "another jar's");
+    Files.writeString(archives.resolve("broker-1-2-3.aot"), "another jar's");
 
     // when: a first node starts and stops
-    List<String> first = startAndStop(conf, archives, "first");
+    List<String> first = startAndStop(javaHome, conf, archives, "first");
 
-    // then: it wrote an archive under its own name, and the other jar's is gone
+    // then: it wrote an archive under its own name, and the other jar's are gone
     assertThat(mainSource(first)).doesNotContain("shared objects file");
-    assertThat(names(archives)).singleElement().asString().matches("broker-.*\\.jsa\\.\\d+");
+    assertThat(names(archives))
+        .singleElement()
+        .asString()
+        .matches("broker-.*\\." + kind + "\\.\\d+");
 
     // when: the next node starts, it adopts the archive and maps the broker's classes from it
-    List<String> second = startAndStop(conf, archives, "second");
-    assertThat(names(archives)).singleElement().asString().matches("broker-.*\\.jsa");
+    List<String> second = startAndStop(javaHome, conf, archives, "second");
+    assertThat(names(archives)).singleElement().asString().matches("broker-.*\\." + kind);
     assertThat(mainSource(second)).startsWith("shared objects file");
+
+    // and: on Java 25 the node runs with compact object headers (its flags, as the JVM printed
+    // them)
+    String flags = Files.readString(dir.resolve("second.log")).lines().findFirst().orElse("");
+    if (kind.equals("aot")) {
+      assertThat(flags).contains("-XX:+UseCompactObjectHeaders");
+    } else {
+      assertThat(flags).doesNotContain("UseCompactObjectHeaders").contains("-XX:+UseG1GC");
+    }
 
     // when: the archive is damaged
     Path archive = archives.resolve(names(archives).get(0));
@@ -61,13 +79,53 @@ class ClassArchiveIT {
     Files.write(archive, new byte[64 * 1024]);
 
     // then: the node still starts, its classes from the jar, and stops
-    List<String> third = startAndStop(conf, archives, "third");
+    List<String> third = startAndStop(javaHome, conf, archives, "third");
     assertThat(mainSource(third)).doesNotContain("shared objects file").contains("broker.jar");
   }
 
-  /** Starts a node through bin/broker, waits for "ready", stops it with SIGTERM; its class log. */
-  private List<String> startAndStop(Path conf, Path archives, String name) throws Exception {
-    Path classes = dir.resolve(name + "-classes.log");
+  /**
+   * The JDK that runs this test, and the newest Java 25 or later under {@code /usr/lib/jvm} if it
+   * is another one (its archive is an AOT cache).
+   */
+  static Stream<Path> jdks() throws Exception {
+    Path own = Path.of(System.getProperty("java.home")).toRealPath();
+    Path jvms = Path.of("/usr/lib/jvm");
+    if (featureVersion(own) >= 25 || !Files.isDirectory(jvms)) {
+      return Stream.of(own);
+    }
+    try (Stream<Path> homes = Files.list(jvms)) {
+      List<Path> newer =
+          homes
+              .filter(home -> Files.isExecutable(home.resolve("bin/java")))
+              .filter(home -> featureVersion(home) >= 25)
+              .sorted((a, b) -> featureVersion(b) - featureVersion(a))
+              .limit(1)
+              .toList();
+      return Stream.concat(Stream.of(own), newer.stream());
+    }
+  }
+
+  /** The JDK's feature version from its {@code release} file (17 for "17.0.15"); 0 if unknown. */
+  static int featureVersion(Path javaHome) {
+    try {
+      for (String line : Files.readAllLines(javaHome.resolve("release"))) {
+        if (line.startsWith("JAVA_VERSION=\"")) {
+          return Integer.parseInt(line.substring(14).split("[.\"]")[0]);
+        }
+      }
+    } catch (Exception e) {
+      // no release file, or not the usual shape: not a JDK this test can tell
+    }
+    return 0;
+  }
+
+  /**
+   * Starts a node through bin/broker, waits for "ready", stops it with SIGTERM; its class log. The
+   * log's name carries the JVM's pid (bin/broker execs it): on Java 25 the node that writes an AOT
+   * cache starts a second JVM to assemble it, with the node's options and so its own class log.
+   */
+  private List<String> startAndStop(Path javaHome, Path conf, Path archives, String name)
+      throws Exception {
     Path output = dir.resolve(name + ".log");
     ProcessBuilder builder =
         new ProcessBuilder(BIN_BROKER.toString(), "--conf", conf.toString())
@@ -75,12 +133,11 @@ class ClassArchiveIT {
             .redirectOutput(output.toFile());
     Map<String, String> env = builder.environment();
     env.put("BROKER_CDS_DIR", archives.toString());
-    env.put("BROKER_JAVA_OPTS", "-Xlog:class+load=info:file=" + classes);
     env.put(
-        "PATH",
-        Path.of(ProcessOutput.javaBinary()).getParent()
-            + File.pathSeparator
-            + System.getenv("PATH"));
+        "BROKER_JAVA_OPTS",
+        "-XX:+PrintCommandLineFlags -Xlog:class+load=info:file="
+            + dir.resolve(name + "-classes-%p.log"));
+    env.put("JAVA_HOME", javaHome.toString());
     Process node = builder.start();
     try {
       Awaitility.await(name + " ready")
@@ -93,7 +150,7 @@ class ClassArchiveIT {
     } finally {
       node.destroyForcibly();
     }
-    return Files.readAllLines(classes);
+    return Files.readAllLines(dir.resolve(name + "-classes-" + node.pid() + ".log"));
   }
 
   /** The shipped configuration on free ports, without the start-up rehearsal. */
