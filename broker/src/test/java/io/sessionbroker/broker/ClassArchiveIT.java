@@ -59,7 +59,16 @@ class ClassArchiveIT {
         .asString()
         .matches("broker-.*\\." + kind + "\\.\\d+");
 
-    // when: the next node starts, it adopts the archive and maps the broker's classes from it
+    // and: another node of the same jar and JDK (a cluster's, on one machine) wrote one too; its
+    // pid,
+    // above pid_max, is no running process
+    Path written = archives.resolve(names(archives).get(0));
+    Files.copy(
+        written,
+        archives.resolve(written.getFileName().toString().replaceAll("\\d+$", "99999999")));
+
+    // when: the next node starts, it adopts one archive, removes the other and maps the broker's
+    // classes from it
     List<String> second = startAndStop(javaHome, conf, archives, "second");
     assertThat(names(archives)).singleElement().asString().matches("broker-.*\\." + kind);
     assertThat(mainSource(second)).startsWith("shared objects file");
