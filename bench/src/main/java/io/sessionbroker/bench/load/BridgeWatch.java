@@ -38,6 +38,10 @@ final class BridgeWatch implements AutoCloseable {
   private final int first;
   private final int count;
   private final Map<String, JsonObject> closes = new ConcurrentHashMap<>();
+
+  /** Every close seen, {@link #forget} or not: the losses of active devices ({@link Losses}). */
+  private final Map<String, JsonObject> everyClose = new ConcurrentHashMap<>();
+
   private final CountDownLatch synced = new CountDownLatch(1);
 
   /**
@@ -76,6 +80,11 @@ final class BridgeWatch implements AutoCloseable {
     return closes.size();
   }
 
+  /** The last {@code sessions.closed} body seen for {@code deviceId} in the run, or null. */
+  JsonObject anyCloseOf(String deviceId) {
+    return everyClose.get(deviceId);
+  }
+
   /** The last {@code sessions.closed} body seen for {@code deviceId}, or null. */
   JsonObject closeOf(String deviceId) {
     return closes.get(deviceId);
@@ -100,6 +109,7 @@ final class BridgeWatch implements AutoCloseable {
             && frame.getValue("body") instanceof JsonObject body
             && isMine(body.getString("deviceId", ""))) {
           closes.put(body.getString("deviceId"), body);
+          everyClose.put(body.getString("deviceId"), body);
         }
       }
     } catch (IOException | RuntimeException e) {

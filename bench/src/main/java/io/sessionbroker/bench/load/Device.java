@@ -47,6 +47,16 @@ final class Device {
    */
   long closedPolledNanos;
 
+  /** Closed by the broker while still heartbeating (not silenced); whether before the silence. */
+  boolean lost;
+
+  boolean lostBeforeSilence;
+
+  /** The wall times of the last {@link Losses#KEPT} heartbeats sent, for {@link Losses}. */
+  final double[] sentWallMs = new double[Losses.KEPT];
+
+  int sentCount;
+
   /** TCP: when the broker's {@code bye} arrived (then the socket closes). */
   long byeNanos;
 

@@ -87,7 +87,8 @@ final class Report {
             .put("openedBy", openedBy)
             .put("closeReasons", reasons)
             .put("latenessMs", lateness)
-            .put("broker", sampler.toJson());
+            .put("broker", sampler.toJson())
+            .put("losses", Losses.merge(results));
     if (o.storm()) {
       report.put("storm", mergeStorm(results));
     }
@@ -173,6 +174,8 @@ final class Report {
               storm.getLong("missingEvents"),
               storm.getValue("lastCloseEventS")));
     }
+    JsonObject losses = report.getJsonObject("losses");
+    b.append(losses == null ? "" : Losses.text(losses));
     if (t.getLong("silent") > 0) {
       b.append(
           String.format(

@@ -254,6 +254,7 @@ final class Worker implements UdpDevices.Outcomes {
     d.handshake = null;
     d.timeoutMs = timeoutMs;
     d.lastSentWallMs = wall.ms(d.lastSentNanos);
+    Losses.sent(d, d.lastSentWallMs);
     // heartbeat from the opening on, as the broker counts: a slow welcome must not cost the session
     d.nextPingNanos = d.lastSentNanos + heartbeatNanos;
     heartbeats.add(d);
@@ -338,6 +339,7 @@ final class Worker implements UdpDevices.Outcomes {
     }
     d.lastSentNanos = sent;
     d.lastSentWallMs = wall.ms(sent);
+    Losses.sent(d, d.lastSentWallMs);
     counters.pings++;
   }
 
@@ -353,6 +355,8 @@ final class Worker implements UdpDevices.Outcomes {
     d.closedPolledNanos = polledNanos != 0 ? polledNanos : d.closedNanos;
     if (!(silenced && d.silent)) {
       counters.unexpectedCloses++;
+      d.lost = true;
+      d.lostBeforeSilence = !silenced;
     }
     Devices.quietly(d);
   }
