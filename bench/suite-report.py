@@ -11,12 +11,15 @@ def load(name):
 
 
 def pick(test, path):
-    """The value at path (dot-separated) of every run of test that produced it."""
+    """The value at path (dot-separated, or a function of the run's JSON) of every run of test that produced it."""
     vals = []
     for run in range(1, runs + 1):
         node = load(f"{test}-{run}")
-        for key in path.split("."):
-            node = node.get(key) if isinstance(node, dict) else None
+        if callable(path):  # a figure computed from the run's JSON
+            node = path(node) if node else None
+        else:
+            for key in path.split("."):
+                node = node.get(key) if isinstance(node, dict) else None
         if isinstance(node, (int, float)):
             vals.append(node)
     return vals
@@ -35,15 +38,32 @@ def fmt(vals, unit="", digits=1):
 
 
 def verdict(vals, ok):
+    """ok: a predicate, or a limit as ("<=" | ">=", number, unit), which also says by how much a median misses."""
     if not vals:
         return "not measured"
     if len(vals) < runs:
         return "incomplete"
-    if all(ok(v) for v in vals):
+    test = ok
+    if isinstance(ok, tuple):
+        op, limit, _ = ok
+        test = (lambda v: v <= limit) if op == "<=" else (lambda v: v >= limit)
+    if all(test(v) for v in vals):
         return "**met** (every run)"
-    if ok(statistics.median(vals)):
+    median = statistics.median(vals)
+    if test(median):
         return "met on the median, not every run"
+    if isinstance(ok, tuple):
+        by = abs(median - limit)
+        return f"**missed** by {by:,.{0 if by >= 10 else 1}f}{ok[2]} (median)"
     return "**missed**"
+
+
+def le(limit, unit=""):
+    return ("<=", limit, unit)
+
+
+def ge(limit, unit=""):
+    return (">=", limit, unit)
 
 
 rows = []
@@ -95,9 +115,9 @@ rows.append("|---|---|---|---|---|---|---|")
 for t in ["tcp", "mqtt", "websocket", "udp"]:
     test = f"lateness-{t}"
     row(f"eviction lateness p99, 1,000 {t} devices silent at once (event `at` − last heartbeat sent − timeout)",
-        test, f"latenessMs.{t}.event.p99", " ms", 1, "≤ 30 ms", lambda v: v <= 30)
+        test, f"latenessMs.{t}.event.p99", " ms", 1, "≤ 30 ms", le(30, " ms"))
     row(f"eviction lateness max, {t}", test, f"latenessMs.{t}.event.max", " ms", 1, "≤ 50 ms",
-        lambda v: v <= 50, False)
+        le(50, " ms"), False)
     row(f"evictions before the deadline, {t}, broker clock (`at` < `lastSeenAt` + timeout)", test,
         f"latenessMs.{t}.broker.early", "", 0, "0", lambda v: v == 0, False)
     row(f"sessions ended before the deadline as the device saw it, {t}", test, f"latenessMs.{t}.client.early", "",
@@ -113,7 +133,7 @@ for t in ["tcp", "mqtt", "websocket", "udp"]:
 row("sessions held, 19,000 devices mixed tcp/mqtt/websocket, one broker process (2 load processes)", "mixed",
     "totals.opened", "", 0, "19,000", lambda v: v >= 19000)
 row("broker RSS per session, 19,000 mixed (RSS growth from idle to all open ÷ sessions)", "mixed",
-    "broker.rssPerSessionBytes", " B", 0, "≤ 3 KB", lambda v: v <= 3072, False)
+    "broker.rssPerSessionBytes", " B", 0, "≤ 4 KB (issue 17; beyond: 3 KB)", le(4096, " B"), False)
 
 
 def mixed_live_heap():
@@ -130,13 +150,24 @@ def mixed_live_heap():
 live = mixed_live_heap()
 rows.append(f"| broker live heap per session, 19,000 mixed (`jcmd GC.class_histogram` with all open − idle, ÷ sessions) "
             f"| {fmt(live, ' B', 0)} | | | same run |")
-row("connect rate, TCP, 10,000 devices as fast as possible", "connect-tcp", "totals.connectsPerS", "/s", 0,
-    "≥ 10,000/s", lambda v: v >= 10000)
-row("connect rate, MQTT, 10,000 devices as fast as possible", "connect-mqtt", "totals.connectsPerS", "/s", 0,
-    "≥ 10,000/s", lambda v: v >= 10000)
+row("connect rate, TCP, 10,000 devices as fast as possible (two generator processes, each warmed by 15,000 "
+    "connects of its own)", "connect-tcp", "totals.connectsPerS", "/s", 0, "≥ 10,000/s", ge(10000, "/s"))
+row("connect rate, MQTT, 10,000 devices as fast as possible (the same)", "connect-mqtt", "totals.connectsPerS", "/s",
+    0, "≥ 10,000/s", ge(10000, "/s"))
 row("broker CPU per TCP session opened (utime+stime over the ramp ÷ sessions)", "connect-tcp",
-    "broker.cpuUsPerConnect", " µs", 0, command=False)
-row("broker CPU per MQTT session opened", "connect-mqtt", "broker.cpuUsPerConnect", " µs", 0, command=False)
+    "broker.cpuUsPerConnect", " µs", 0, "≤ 120 µs", le(120, " µs"), False)
+row("broker CPU per MQTT session opened", "connect-mqtt", "broker.cpuUsPerConnect", " µs", 0, "≤ 120 µs",
+    le(120, " µs"), False)
+
+
+def generator_us_per_connect(r):
+    t = r.get("totals", {})
+    return (t.get("rampUserMs", 0) + t.get("rampSystemMs", 0)) * 1000 / t["opened"] if t.get("opened") else None
+
+
+for t in ["tcp", "mqtt"]:
+    row(f"the generator's own CPU per connect (both processes, user + system over the ramp), {t.upper()}",
+        f"connect-{t}", generator_us_per_connect, " µs", 0, command=False)
 row("UDP sessions held, 10,000 devices, heartbeat 2 s (after the MQTT test, same broker)", "udp10k",
     "totals.opened", "", 0, "10,000", lambda v: v >= 10000)
 row("… lost while active (a heartbeat dropped by the broker's socket ends its session)", "udp10k",
@@ -147,28 +178,40 @@ row("… minus the broker's idle CPU over the hold", "udp10k", "broker.cpuMsPer1
     command=False)
 row("broker RSS per UDP session, 10,000", "udp10k", "broker.rssPerSessionBytes", " B", 0, command=False)
 row("eviction lateness p99, 1,000 of the 10,000 UDP devices silent at once", "udp10k",
-    "latenessMs.udp.event.p99", " ms", 1, "≤ 30 ms", lambda v: v <= 30, False)
+    "latenessMs.udp.event.p99", " ms", 1, "≤ 30 ms", le(30, " ms"), False)
+row("broker CPU per 1,000 UDP heartbeats at a million devices' rate at 30 s (100,000 devices at 3 s: 33,333/s; "
+    "`net.core.rmem_max` raised to 4 MiB for it, as docs/protocol.md asks)",
+    "udpfast", "broker.cpuMsPer1000Pings", " ms", 2, "≤ 10 ms", le(10, " ms"))
+row("… sessions lost while heartbeating", "udpfast", "totals.unexpectedCloses", "", 0, "0", lambda v: v == 0, False)
 # issue 17: mass close (cold, and 10,000 of 19,000), the device's view beside the event, and the reconnect storm
 for t in ["tcp", "mqtt", "websocket", "udp"]:
     row(f"cold (the broker's first mass expiry after start): close event p99, 1,000 {t} devices of 4,000 mixed silent "
-        f"at once", "cold", f"latenessMs.{t}.event.p99", " ms", 1, "≤ 30 ms", lambda v: v <= 30, t == "tcp")
+        f"at once", "cold", f"latenessMs.{t}.event.p99", " ms", 1, "≤ 30 ms", le(30, " ms"), t == "tcp")
     seen = "bye" if t == "tcp" else "client"
     row(f"cold: close seen by the device p99 ({'`bye` arrived' if t == 'tcp' else 'socket closed / close frame'}), {t}",
-        "cold", f"latenessMs.{t}.{seen}.p99", " ms", 1, "≤ 50 ms", lambda v: v <= 50, False)
+        "cold", f"latenessMs.{t}.{seen}.p99", " ms", 1, "≤ 50 ms", le(50, " ms"), False)
     row(f"warm: close seen by the device p99, {t} (the lateness rows above{', `bye`' if t == 'tcp' else ''})",
-        f"lateness-{t}", f"latenessMs.{t}.{seen}.p99", " ms", 1, "≤ 50 ms", lambda v: v <= 50, False)
+        f"lateness-{t}", f"latenessMs.{t}.{seen}.p99", " ms", 1, "≤ 50 ms", le(50, " ms"), False)
+    if t != "udp":
+        row(f"… the same closes when the generator's poll that reported them returned (`polled`: before its one "
+            f"reader thread reached each socket; a device with a thread of its own), {t}", f"lateness-{t}",
+            f"latenessMs.{t}.polled.p99", " ms", 1, command=False)
 row("lateness p99 seen by the client, 1,000 MQTT clients silent at once, Mosquitto", "lateness-mqtt-mosquitto",
     "latenessMs.mqtt.client.p99", " ms", 1, "", None)
 row("10,000 of 19,000 connection sessions (tcp, mqtt, websocket) silent at once, warm: close event p99", "big",
-    "latenessMs.all.event.p99", " ms", 1, "≤ 30 ms", lambda v: v <= 30)
+    "latenessMs.all.event.p99", " ms", 1, "≤ 30 ms", le(30, " ms"))
 row("… close seen by the device p99 (socket closed / close frame; TCP's `bye` comes first)", "big",
-    "latenessMs.all.client.p99", " ms", 1, "≤ 50 ms", lambda v: v <= 50, False)
-row("reconnect storm, 19,000 connection sessions cut at once and reconnected at once (4 load processes, connect "
-    "limits lifted): last welcome after the cut", "storm", "storm.lastWelcomeS", " s", 2, "≤ 2 s", lambda v: v <= 2)
-row("… cut sessions announced `CONNECTION_LOST`", "storm", "storm.closeReasons.CONNECTION_LOST", "", 0, "19,000",
-    lambda v: v >= 19000, False)
-row("… last close event after the cut", "storm", "storm.lastCloseEventS", " s", 2, command=False)
-row("… devices not back", "storm", "storm.notBack", "", 0, "0", lambda v: v == 0, False)
+    "latenessMs.all.client.p99", " ms", 1, "≤ 50 ms", le(50, " ms"), False)
+for kind, what in [("storm", "cold: the broker's first"), ("storm-warm", "warm: the same broker's second")]:
+    row(f"reconnect storm, {what}: 19,000 connection sessions cut at once and reconnected at once (4 load "
+        "processes, C1 only; connect limits lifted): last welcome after the cut", kind, "storm.lastWelcomeS", " s", 2,
+        "≤ 2 s", le(2, " s"), kind == "storm")
+    row("… cut sessions announced once (`CONNECTION_LOST`, or `TAKEN_OVER` for a device back before its loss was "
+        "read)", kind, lambda r: sum((r.get("storm", {}).get("closeReasons") or {}).get(k, 0)
+                                     for k in ("CONNECTION_LOST", "TAKEN_OVER")) or None,
+        "", 0, "19,000", lambda v: v >= 19000, False)
+    row("… last close event after the cut", kind, "storm.lastCloseEventS", " s", 2, command=False)
+    row("… devices not back", kind, "storm.notBack", "", 0, "0", lambda v: v == 0, False)
 print("\n## Targets\n")
 print("\n".join(rows))
 udp = load("udp-million-1")
@@ -195,11 +238,13 @@ if udp:
     b = udp.get("broker", {})
     if "holdPingsPerS" in b:
         print(f"| heartbeats sent during the hold (one run) | {b['holdPingsPerS']:,}/s | | | | | same run |")
-    for what, key, unit in [("broker RSS per UDP session opened", "rssPerSessionBytes", " B"),
-                            ("broker CPU per 1,000 UDP heartbeats (utime+stime over the hold ÷ pings)",
-                             "cpuMsPer1000Pings", " ms")]:
-        if key in b:
-            print(f"| {what} (one run) | {b[key]:,}{unit} | | | | | same run |")
+    if "rssPerSessionBytes" in b:
+        rss = b["rssPerSessionBytes"]
+        print(f"| broker RSS per UDP session opened (one run) | {rss:,} B | | | ≤ 1 KB (issue 17) | "
+              f"{'**met**' if rss <= 1024 else f'**missed** by {rss - 1024:,} B'} | same run |")
+    if "cpuMsPer1000Pings" in b:
+        print(f"| broker CPU per 1,000 UDP heartbeats (utime+stime over the hold ÷ pings; one run) | "
+              f"{b['cpuMsPer1000Pings']:,} ms | | | | | same run |")
     lat = udp.get("latenessMs", {}).get("udp", {}).get("event")
     if lat and lat.get("count"):
         print(f"| eviction lateness p99 / max, {lat['count']:,} UDP devices silent at once among the others (one run) "
@@ -215,7 +260,8 @@ def node_loss(kind):
     vals = []
     for run in range(1, runs + 1):
         path = os.path.join(out, f"cluster-node-loss-{run}.txt")
-        m = re.search(rf"node_loss_time loss=kill sessions=\d+ first_node_lost_ms=(\d+) last_node_lost_ms=(\d+)",
+        m = re.search(rf"node_loss_time loss=kill (?:transport=\w+ )?sessions=\d+ first_node_lost_ms=(\d+) "
+                      rf"last_node_lost_ms=(\d+)",
                       open(path).read()) if os.path.exists(path) else None
         if m:
             vals.append(int(m.group(1 if kind == "first" else 2)))
@@ -233,9 +279,9 @@ rows.append("| figure | broker | min | median | max | target | command |")
 rows.append("|---|---|---|---|---|---|---|")
 for what, path, unit, digits, target in [
         ("sessions held (10,000 MQTT 3.1.1 clients, keep-alive 2 s)", "totals.opened", "", 0, ""),
-        ("broker RSS per session", "broker.rssPerSessionBytes", " B", 0, "≤ 3 KB"),
+        ("broker RSS per session", "broker.rssPerSessionBytes", " B", 0, ""),
         ("broker CPU per 1,000 PINGREQs (utime+stime over the 10 s hold ÷ pings)", "broker.cpuMsPer1000Pings",
-         " ms", 2, "≤ 9 ms"),
+         " ms", 2, "≤ Mosquitto's (issue 17)"),
         ("… the same, minus the broker's idle CPU over the hold", "broker.cpuMsPer1000PingsNetOfIdle", " ms", 2, ""),
         ("eviction lateness p50 after 1.5 × keep-alive, 1,000 of them silent at once, seen by the client",
          "latenessMs.mqtt.client.p50", " ms", 1, ""),
