@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -145,6 +146,19 @@ final class Warmup {
       List<TransportName> listeners,
       int closes,
       long maxMs) {
+    return run(transport, table, listeners, closes, maxMs, WarmupDevices::of);
+  }
+
+  /**
+   * {@link #run(Transport, TableOptions, List, int, long)} with the devices {@code devices} makes.
+   */
+  static Result run(
+      Transport transport,
+      TableOptions table,
+      List<TransportName> listeners,
+      int closes,
+      long maxMs,
+      Function<TransportName, WarmupDevices> devicesOf) {
     if (closes <= 0 || listeners.isEmpty()) {
       return new Result(Map.of(), 0, 0);
     }
@@ -152,7 +166,7 @@ final class Warmup {
     Warmup warmup = new Warmup(transport, maxMs);
     int tried = 0;
     try {
-      warmup.start(table, listeners);
+      warmup.start(table, listeners, devicesOf);
       while (tried < closes && System.nanoTime() < warmup.deadlineNanos) {
         int devices = Math.min(ROUND, closes - tried);
         String prefix = "warmup-" + tried + "-";
@@ -191,7 +205,11 @@ final class Warmup {
     return result;
   }
 
-  private void start(TableOptions options, List<TransportName> listeners) throws Exception {
+  private void start(
+      TableOptions options,
+      List<TransportName> listeners,
+      Function<TransportName, WarmupDevices> devicesOf)
+      throws Exception {
     SessionTableVerticle tableVerticle =
         SessionTableVerticle.builder(options, now::get, "warmup").build();
     await(
@@ -220,7 +238,7 @@ final class Warmup {
     listenerLog.setLevel(ch.qos.logback.classic.Level.WARN);
     try {
       for (TransportName listener : listeners) {
-        WarmupDevices devices = WarmupDevices.of(listener);
+        WarmupDevices devices = devicesOf.apply(listener);
         await(devices.listen(vertx, table));
         transports.add(devices);
       }

@@ -12,8 +12,8 @@ import java.util.function.Function;
  * broker's due when the device sent nothing for its whole timeout before the close's {@code at}
  * ({@code generatorLate}: the load generator fell behind its own schedule), and a wrongful one when
  * it had sent a heartbeat within its timeout ({@code heartbeatNotCounted}: sent, but not read or
- * not counted in time). Compared on the wall clock both sides anchor to (docs: "the broker's clock
- * and the load generator's" in bench/README.md), at the close event's 1 ms resolution.
+ * not counted in time; on UDP also dropped by the kernel). Compared on the wall clock both sides
+ * anchor their monotonic clocks to (docs/events.md), at the close event's 1 ms resolution.
  */
 final class Losses {
 
