@@ -27,12 +27,12 @@ import java.util.function.LongPredicate;
  * <p>Datagrams get lost, and on a kernel with the default cap on a socket's receive buffer ({@code
  * net.core.rmem_max}, 212,992 B) a round's 500 hellos and pings at once overflowed the broker's:
  * the rehearsal then waited for answers that never came until {@code node.warmupMaxMs} cut it, and
- * the node started 5 s later with the rest of its rehearsal undone (six of eight starts of one test
- * run on such a kernel). So these devices do what docs/protocol.md asks of a real one: a device
- * without its welcome says hello again with the same nonce (and gets the same session), one without
- * its pong pings again, every {@link #RESEND_MS}. Each device has a socket of its own, so an answer
- * (a {@code pong} names no device) is its device's, and the broker's answers to a round, one or two
- * per socket, cannot overflow the devices' buffers.
+ * the node started with the rest of its rehearsal undone (four of five {@code bin/broker} starts on
+ * such a kernel rehearsed 500 of 4,000 expiries). So these devices do what docs/protocol.md asks of
+ * a real one: a device without its welcome says hello again with the same nonce (and gets the same
+ * session), one without its pong pings again, every {@link #RESEND_MS}. Each device has a socket of
+ * its own, so an answer (a {@code pong} names no device) is its device's, and the broker's answers
+ * to a round, one or two per socket, cannot overflow the devices' buffers.
  */
 final class WarmupUdp implements WarmupDevices {
 

@@ -32,7 +32,7 @@ final class Losses {
     double best = Double.NaN;
     for (int i = 0; i < Math.min(d.sentCount, KEPT); i++) {
       double t = d.sentWallMs[i];
-      if (Math.floor(t) <= atMs && !(t <= best)) {
+      if (Math.floor(t) <= atMs && (Double.isNaN(best) || t > best)) {
         best = t;
       }
     }
