@@ -9,6 +9,7 @@ import io.sessionbroker.cluster.SessionTable;
 import io.sessionbroker.cluster.SessionTableVerticle;
 import io.sessionbroker.cluster.Ticker;
 import io.sessionbroker.cluster.hazelcast.ClusterNode;
+import io.sessionbroker.cluster.hazelcast.Departures;
 import io.sessionbroker.transports.TransportName;
 import io.sessionbroker.transports.limits.LimitsOptions;
 import io.sessionbroker.transports.tls.CertificateReloader;
@@ -41,6 +42,7 @@ public final class Broker {
   private final BrokerConfig config;
   private final Vertx vertx;
   private final ClusterNode cluster;
+  private final Departures departures; // the members that said they are leaving; none standalone
   private final Clock clock;
   private final Ticker ticker;
   private final BrokerMetrics metrics;
@@ -67,6 +69,7 @@ public final class Broker {
     this.metrics = metrics;
     this.vertx = vertx;
     this.cluster = cluster;
+    this.departures = cluster == null ? new Departures() : cluster.departures();
     this.clock = clock;
     this.ticker = ticker;
   }
@@ -172,7 +175,7 @@ public final class Broker {
               table = tableVerticle.table();
               return NodeAdmin.register(vertx.eventBus(), nodeId, table, this::nodeMetrics);
             })
-        .compose(v -> ShutdownDrain.register(vertx.eventBus(), nodeId))
+        .compose(v -> ShutdownDrain.register(vertx.eventBus(), nodeId, departures))
         .compose(
             v ->
                 new AdminApi(vertx.eventBus(), tableVerticle.pipeline().eventLog(), nodes)
@@ -314,7 +317,7 @@ public final class Broker {
                   closed,
                   (System.nanoTime() - stopping) / 1_000_000);
               return new ShutdownDrain(
-                      vertx, pipeline, nodeId(), nodes, config.shutdownMaxDrainMs())
+                      vertx, pipeline, nodeId(), nodes, departures, config.shutdownMaxDrainMs())
                   .drain(eventsBefore, closed);
             })
         .compose(

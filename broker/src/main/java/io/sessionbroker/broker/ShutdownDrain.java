@@ -2,6 +2,7 @@ package io.sessionbroker.broker;
 
 import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.cluster.EventPipeline;
+import io.sessionbroker.cluster.hazelcast.Departures;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -36,7 +37,10 @@ import org.slf4j.LoggerFactory;
  *       to, not all; but it writes to each node over one connection, in order, so a reply to a
  *       request sent after the last publish means the node has read every event before it and
  *       handed it to its consumers (its bridge's subscribers among them). A reply is also more than
- *       "written": bytes in this node's socket buffer can still be lost if the socket is reset.
+ *       "written": bytes in this node's socket buffer can still be lost if the socket is reset. The
+ *       request names this node: the member notes that it is leaving ({@link Departures}), so that
+ *       its leave, which follows, is not counted as a loss against that member's quorum. Members
+ *       that said they are leaving themselves are not asked.
  * </ol>
  *
  * <p>Logs {@code shutdown_drained sessions=S events=N in_ms=M} when both steps are done, or a WARN
@@ -51,10 +55,12 @@ final class ShutdownDrain {
   private final EventPipeline pipeline;
   private final String nodeId;
   private final Supplier<List<String>> members;
+  private final Departures departures;
   private final long maxDrainMs;
 
   /**
    * @param members the cluster's members (this node among them), asked when the drain starts
+   * @param departures the members that said they are leaving: not asked
    * @param maxDrainMs the longest the drain waits; 0 does not wait at all
    */
   ShutdownDrain(
@@ -62,11 +68,13 @@ final class ShutdownDrain {
       EventPipeline pipeline,
       String nodeId,
       Supplier<List<String>> members,
+      Departures departures,
       long maxDrainMs) {
     this.vertx = vertx;
     this.pipeline = pipeline;
     this.nodeId = nodeId;
     this.members = members;
+    this.departures = departures;
     this.maxDrainMs = maxDrainMs;
   }
 
@@ -75,9 +83,20 @@ final class ShutdownDrain {
     return Addresses.ofNode(nodeId, "flush");
   }
 
-  /** Answers the flush requests of other nodes' stops; every node registers it when it starts. */
-  static Future<Void> register(EventBus bus, String nodeId) {
-    return bus.consumer(address(nodeId), message -> message.reply(null)).completion();
+  /**
+   * Answers the flush requests of other nodes' stops, noting each requester as leaving; every node
+   * registers it when it starts.
+   */
+  static Future<Void> register(EventBus bus, String nodeId, Departures departures) {
+    return bus.<Object>consumer(
+            address(nodeId),
+            message -> {
+              if (message.body() instanceof String leaving) {
+                departures.leaving(leaving);
+              }
+              message.reply(null);
+            })
+        .completion();
   }
 
   /**
@@ -146,14 +165,14 @@ final class ShutdownDrain {
   private Future<Void> confirmed(Set<String> unconfirmed) {
     List<Future<?>> replies = new ArrayList<>();
     for (String member : members.get()) {
-      if (member.equals(nodeId)) {
+      if (member.equals(nodeId) || departures.isLeaving(member)) {
         continue;
       }
       unconfirmed.add(member);
       replies.add(
           vertx
               .eventBus()
-              .request(address(member), null, new DeliveryOptions().setSendTimeout(maxDrainMs))
+              .request(address(member), nodeId, new DeliveryOptions().setSendTimeout(maxDrainMs))
               .onSuccess(reply -> unconfirmed.remove(member)));
     }
     return Future.join(replies).<Void>mapEmpty().recover(e -> Future.succeededFuture());

@@ -87,15 +87,31 @@ final class BrokerProcess implements AutoCloseable {
    * exits fails at once.
    */
   MatchResult awaitLog(Pattern line, Duration timeout) {
+    return awaitLog(0, line, timeout);
+  }
+
+  /**
+   * As {@link #awaitLog(Pattern, Duration)}, for a line written after the first {@code from}
+   * characters of the log ({@link #logLength}).
+   */
+  MatchResult awaitLog(long from, Pattern line, Duration timeout) {
     return Awaitility.await("node " + portOffset + " logs " + line)
         .atMost(timeout)
         .pollInterval(Duration.ofMillis(100))
-        .until(() -> find(line), Objects::nonNull);
+        .until(() -> find(from, line), Objects::nonNull);
   }
 
-  private MatchResult find(Pattern line) throws IOException {
-    Matcher matcher = line.matcher(Files.readString(log));
-    if (matcher.find()) {
+  /**
+   * How many characters the node's log has now (see {@link #awaitLog(long, Pattern, Duration)}).
+   */
+  long logLength() throws IOException {
+    return Files.readString(log).length();
+  }
+
+  private MatchResult find(long from, Pattern line) throws IOException {
+    String text = Files.readString(log);
+    Matcher matcher = line.matcher(text);
+    if (from <= text.length() && matcher.find((int) from)) {
       return matcher.toMatchResult();
     }
     if (!process.isAlive()) {

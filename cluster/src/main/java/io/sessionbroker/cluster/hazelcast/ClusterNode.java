@@ -41,6 +41,9 @@ public final class ClusterNode {
    */
   private final Fence fence = new Fence();
 
+  /** The members that said they are leaving (a graceful stop is not a loss). */
+  private final Departures departures = new Departures();
+
   private HazelcastDirectory directory;
   private Clock clock;
 
@@ -118,6 +121,14 @@ public final class ClusterNode {
     return manager.getNodes();
   }
 
+  /**
+   * The members that said they are leaving: a stopping node tells the others (the broker's stop
+   * drain), so that its leave does not count against their quorum.
+   */
+  public Departures departures() {
+    return departures;
+  }
+
   HazelcastInstance hazelcast() {
     return manager.getHazelcastInstance();
   }
@@ -191,7 +202,8 @@ public final class ClusterNode {
                 nodeId(),
                 quorum,
                 mergeGuard,
-                hazelcast().getExecutorService(NodeLossWatch.PROBE_EXECUTOR)));
+                hazelcast().getExecutorService(NodeLossWatch.PROBE_EXECUTOR),
+                departures));
     checkPartitionsSafe(vertx);
     vertx.setPeriodic(SAFETY_CHECK_MS, id -> checkPartitionsSafe(vertx));
     return EventBusTakeover.serve(vertx.eventBus(), nodeId(), tableVerticle.table());

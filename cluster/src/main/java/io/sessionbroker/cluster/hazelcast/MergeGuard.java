@@ -129,6 +129,11 @@ public final class MergeGuard implements LifecycleListener {
     }
   }
 
+  /** Whether this node is cut off from its quorum now. */
+  boolean isCutOff() {
+    return fence.isCutOff();
+  }
+
   /** Called by {@link NodeLossWatch} when this node sees a quorum again. */
   void rejoined() {
     if (fence.isCutOff()) {

@@ -74,6 +74,7 @@ public final class NodeLossWatch implements MembershipListener {
   private final int quorum;
   private final MergeGuard mergeGuard;
   private final IExecutorService executor;
+  private final Departures departures;
 
   public NodeLossWatch(
       Vertx vertx,
@@ -83,8 +84,10 @@ public final class NodeLossWatch implements MembershipListener {
       String localNodeId,
       int quorum,
       MergeGuard mergeGuard,
-      IExecutorService executor) {
+      IExecutorService executor,
+      Departures departures) {
     this.mergeGuard = mergeGuard;
+    this.departures = departures;
     this.executor = executor;
     this.vertx = vertx;
     this.directory = directory;
@@ -112,7 +115,22 @@ public final class NodeLossWatch implements MembershipListener {
   @Override
   public void memberRemoved(MembershipEvent event) {
     String lost = nodeId(event.getMember());
-    log.info("node_left node={} members={}", lost, event.getMembers().size());
+    boolean graceful = departures.left(lost);
+    log.info("node_left node={} members={} graceful={}", lost, event.getMembers().size(), graceful);
+    if (graceful && event.getMembers().size() < quorum && !mergeGuard.isCutOff()) {
+      // Stopped, not lost: it announced its own sessions, and no half of the cluster is left
+      // behind it, so this node is not cut off (Departures). A stop cut short may still have
+      // left entries: those are released and announced as for any lost node. (A node already cut
+      // off stays so: its copy of the directory is not the cluster's.)
+      log.info(
+          "node_left_below_quorum node={} members={} quorum={}: it stopped gracefully, this node"
+              + " is not cut off",
+          lost,
+          event.getMembers().size(),
+          quorum);
+      announce(lost);
+      return;
+    }
     long now = System.nanoTime();
     confirm(
         event,

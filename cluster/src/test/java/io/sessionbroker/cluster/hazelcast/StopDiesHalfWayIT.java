@@ -107,7 +107,8 @@ class StopDiesHalfWayIT {
                 nodeA,
                 2,
                 guard,
-                a.getExecutorService(NodeLossWatch.PROBE_EXECUTOR)));
+                a.getExecutorService(NodeLossWatch.PROBE_EXECUTOR),
+                new Departures()));
   }
 
   @AfterEach
