@@ -37,6 +37,10 @@ import org.slf4j.LoggerFactory;
  * already removed it for, cannot gather that agreement and does nothing, so in a three-node cluster
  * with quorum 2 an isolated node does not announce the other two nodes' sessions. See {@link
  * MergeGuard} for what it does on rejoining.
+ *
+ * <p>A member that said it is leaving ({@link Departures}: a graceful stop) is not lost: its leave
+ * does not count against the quorum, so the last node of a cluster stopped one node at a time is
+ * not cut off and still announces its own sessions when it stops in turn.
  */
 public final class NodeLossWatch implements MembershipListener {
 
