@@ -6,7 +6,9 @@ import io.sessionbroker.cluster.EventLog;
 import io.sessionbroker.cluster.EventPipeline;
 import io.sessionbroker.cluster.LocalEventLog;
 import io.sessionbroker.cluster.hazelcast.Departures;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -161,14 +163,12 @@ class ShutdownDrainTest {
     ShutdownDrain.register(vertx.eventBus(), "other", seenByOther)
         .compose(registered -> drain.drain(0, 0))
         .onComplete(
-            test.succeeding(
-                done ->
-                    test.verify(
-                        () -> {
-                          assertThat(seenByOther.isLeaving("self")).isTrue();
-                          assertThat(seenByOther.isLeaving("other")).isFalse();
-                          test.completeNow();
-                        })));
+            checks(
+                test,
+                () -> {
+                  assertThat(seenByOther.isLeaving("self")).isTrue();
+                  assertThat(seenByOther.isLeaving("other")).isFalse();
+                }));
   }
 
   /**
@@ -195,13 +195,18 @@ class ShutdownDrainTest {
             })
         .completion()
         .compose(registered -> drain.drain(0, 0))
-        .onComplete(
-            test.succeeding(
-                done ->
-                    test.verify(
-                        () -> {
-                          assertThat(asked).containsExactly("third");
-                          test.completeNow();
-                        })));
+        .onComplete(checks(test, () -> assertThat(asked).containsExactly("third")));
+  }
+
+  /** Completes the test once a drain has succeeded and {@code assertions} hold. */
+  private static <T> Handler<AsyncResult<T>> checks(
+      VertxTestContext test, VertxTestContext.ExecutionBlock assertions) {
+    return test.succeeding(
+        done ->
+            test.verify(
+                () -> {
+                  assertions.apply();
+                  test.completeNow();
+                }));
   }
 }
