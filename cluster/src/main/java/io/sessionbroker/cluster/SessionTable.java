@@ -233,6 +233,15 @@ public final class SessionTable {
     wheel.remove(session);
     byId.remove(session);
     byDevice.remove(session);
+    // Counted before the close is announced: whoever sees the close and reconnects at once must
+    // find the ban in force (an open checks it on the transport's thread, not on this one).
+    if (Flapping.counts(reason)) {
+      long bannedUntil = flapping.disconnected(session.deviceId(), clock.millis());
+      if (bannedUntil > 0) {
+        log.warn(
+            "device_banned device={} reason=flapping until={}", session.deviceId(), bannedUntil);
+      }
+    }
     Future<Boolean> released;
     if (withhold) {
       // Cut off, neither this node's copy of the directory nor its event log is the cluster's: the
@@ -245,13 +254,6 @@ public final class SessionTable {
               .release(session.deviceId(), session.id())
               .onFailure(e -> log.warn("session_release_failed device={}", session.deviceId(), e));
       events.closed(session, reason, clock.millis());
-    }
-    if (Flapping.counts(reason)) {
-      long bannedUntil = flapping.disconnected(session.deviceId(), clock.millis());
-      if (bannedUntil > 0) {
-        log.warn(
-            "device_banned device={} reason=flapping until={}", session.deviceId(), bannedUntil);
-      }
     }
     commands.closed(session, reason);
     connectionEnds.ended(session, reason);

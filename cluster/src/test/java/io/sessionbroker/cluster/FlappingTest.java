@@ -2,6 +2,8 @@ package io.sessionbroker.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -137,6 +139,49 @@ class FlappingTest {
     assertThat(((DeviceBanned) refused.cause()).untilMs()).isEqualTo(clock.millis() + 5_000);
     assertThat(kickedAgain.succeeded()).isTrue();
     assertThat(table.flapping().bans(clock.millis())).containsOnlyKeys("d-flaps");
+  }
+
+  /**
+   * Verifies that the disconnect that bans a device is counted before its close is announced: a
+   * back end or the device itself that sees the close and reconnects at once is refused, not
+   * welcomed (the open checks the ban on the transport's thread, not the table's).
+   */
+  @Test
+  void theBanIsInForceWhenTheCloseThatStartedItIsAnnounced() {
+    // given: a table that bans after more than 2 disconnects, whose events note the ban they see
+    FakeClock clock = new FakeClock();
+    Flapping flapping = new Flapping(2, 1_000, 5_000);
+    List<Long> banSeenAtClose = new ArrayList<>();
+    SessionEvents events =
+        new SessionEvents() {
+          @Override
+          public void opened(Session session, long at) {}
+
+          @Override
+          public void closed(Session session, CloseReason reason, long at) {
+            banSeenAtClose.add(flapping.bannedUntil(session.deviceId(), at));
+          }
+
+          @Override
+          public void rejected(Rejection rejection, long at) {}
+
+          @Override
+          public void inbound(Session session, String topic, Object payload, long at) {}
+        };
+    SessionTable table =
+        SessionTable.builder(Tables.OPTIONS, clock, "node-a")
+            .events(events)
+            .executor(Runnable::run)
+            .flapping(flapping)
+            .build();
+
+    // when: the device disconnects three times
+    for (int i = 0; i < 3; i++) {
+      table.close(open(table, "d-flaps"), CloseReason.CLIENT_CLOSED);
+    }
+
+    // then: the third close was announced with its ban already in force
+    assertThat(banSeenAtClose).containsExactly(0L, 0L, clock.millis() + 5_000);
   }
 
   private static Session open(SessionTable table, String deviceId) {
