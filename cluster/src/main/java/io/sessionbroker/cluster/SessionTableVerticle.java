@@ -2,15 +2,17 @@ package io.sessionbroker.cluster;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import java.util.Objects;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 
 /**
- * Gives the session table a thread of its own (this verticle's context: the broker deploys it as a
- * worker, so it shares no event loop with a transport) and drives its eviction tick every {@code
- * table.tickMs} through a {@link Ticker} ({@link Ticker#scheduler()} unless the caller gives
- * another: a test ticks by hand). The table exists once this verticle has started; everything it
- * needs is given to the {@link Builder} before.
+ * Gives the session table a thread of its own ({@link TableThread}: a worker context on one thread
+ * that shares no event loop with a transport) and drives its eviction tick every {@code
+ * table.tickMs} through a {@link Ticker} ({@link Ticker#scheduler()}, which ticks on that same
+ * thread, unless the caller gives another: a test ticks by hand). The table exists once this
+ * verticle has started; everything it needs is given to the {@link Builder} before.
  */
 public final class SessionTableVerticle extends VerticleBase {
 
@@ -50,6 +52,7 @@ public final class SessionTableVerticle extends VerticleBase {
   private EventPipeline pipeline;
   private EventLoopWatch watch;
   private Ticker.Stop ticking;
+  private ScheduledThreadPoolExecutor tableThread;
 
   private SessionTableVerticle(Builder builder) {
     this.options = builder.options;
@@ -153,11 +156,13 @@ public final class SessionTableVerticle extends VerticleBase {
     watch =
         new EventLoopWatch(
             ((VertxInternal) vertx).nettyEventLoopGroup(), clock, STAMP_MS, STALL_MS);
+    tableThread = TableThread.start();
+    ContextInternal tableContext = TableThread.context((VertxInternal) vertx, tableThread);
     table =
         SessionTable.builder(options, clock, nodeId)
             .directory(directory)
             .events(new EventBusEvents(vertx.eventBus(), pipeline, nodeId))
-            .executor(task -> context.runOnContext(v -> task.run()))
+            .executor(task -> tableContext.runOnContext(v -> task.run()))
             .remoteTakeover(remoteTakeover)
             .readingUntil(watch)
             .fence(fence)
@@ -165,7 +170,9 @@ public final class SessionTableVerticle extends VerticleBase {
             .commands(commands)
             .eventLog(eventLog)
             .build();
-    ticking = ticker.start(options.tickMs(), () -> context.runOnContext(v -> table.tick()));
+    ticking =
+        ticker.startOn(
+            tableThread, options.tickMs(), () -> tableContext.runOnContext(v -> table.tick()));
     return Future.succeededFuture();
   }
 
@@ -176,6 +183,9 @@ public final class SessionTableVerticle extends VerticleBase {
     }
     if (watch != null) {
       watch.close();
+    }
+    if (tableThread != null) {
+      TableThread.release(tableThread);
     }
     return Future.succeededFuture();
   }

@@ -2,6 +2,7 @@ package io.sessionbroker.cluster;
 
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -18,6 +19,16 @@ public interface Ticker {
    */
   Stop start(long periodMs, Runnable tick);
 
+  /**
+   * Starts ticking on {@code thread} if this ticker can: {@link #scheduler()} ticks on the session
+   * table's own thread, so a tick is one wake-up of that thread instead of one of a ticker thread
+   * and one of the table's. A ticker that cannot (a test's, fired by hand) starts as {@link
+   * #start}.
+   */
+  default Stop startOn(ScheduledExecutorService thread, long periodMs, Runnable tick) {
+    return start(periodMs, tick);
+  }
+
   /** Stops a ticker; idempotent. */
   @FunctionalInterface
   interface Stop {
@@ -31,16 +42,26 @@ public interface Ticker {
    * lateness both ways).
    */
   static Ticker scheduler() {
-    return (periodMs, tick) -> {
-      ScheduledExecutorService thread =
-          Executors.newSingleThreadScheduledExecutor(
-              task -> {
-                Thread ticker = new Thread(task, "session-table-tick");
-                ticker.setDaemon(true);
-                return ticker;
-              });
-      thread.scheduleAtFixedRate(tick, periodMs, periodMs, TimeUnit.MILLISECONDS);
-      return thread::shutdownNow;
+    return new Ticker() {
+      @Override
+      public Stop start(long periodMs, Runnable tick) {
+        ScheduledExecutorService thread =
+            Executors.newSingleThreadScheduledExecutor(
+                task -> {
+                  Thread ticker = new Thread(task, "session-table-tick");
+                  ticker.setDaemon(true);
+                  return ticker;
+                });
+        thread.scheduleAtFixedRate(tick, periodMs, periodMs, TimeUnit.MILLISECONDS);
+        return thread::shutdownNow;
+      }
+
+      @Override
+      public Stop startOn(ScheduledExecutorService thread, long periodMs, Runnable tick) {
+        ScheduledFuture<?> ticking =
+            thread.scheduleAtFixedRate(tick, periodMs, periodMs, TimeUnit.MILLISECONDS);
+        return () -> ticking.cancel(false);
+      }
     };
   }
 }

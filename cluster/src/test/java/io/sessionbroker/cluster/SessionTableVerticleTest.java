@@ -1,15 +1,22 @@
 package io.sessionbroker.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -186,5 +193,74 @@ class SessionTableVerticleTest {
                         test.completeNow();
                       });
                 }));
+  }
+
+  /**
+   * Verifies that the broker's scheduler ticks the table on the table's own thread, the thread its
+   * other work runs on (here: the close of the session the tick evicts), so a tick wakes one
+   * thread, not two; and that the thread ends after the verticle is undeployed.
+   */
+  @Test
+  void theSchedulerTicksOnTheTablesOwnThread(Vertx vertx, VertxTestContext test) {
+    // given: the broker's scheduler, its ticks recorded
+    Set<Thread> tickThreads = ConcurrentHashMap.newKeySet();
+    Ticker scheduler = Ticker.scheduler();
+    Ticker recording =
+        new Ticker() {
+          @Override
+          public Stop start(long periodMs, Runnable tick) {
+            return scheduler.start(periodMs, recorded(tick));
+          }
+
+          @Override
+          public Stop startOn(ScheduledExecutorService thread, long periodMs, Runnable tick) {
+            return scheduler.startOn(thread, periodMs, recorded(tick));
+          }
+
+          private Runnable recorded(Runnable tick) {
+            return () -> {
+              tickThreads.add(Thread.currentThread());
+              tick.run();
+            };
+          }
+        };
+    SessionTableVerticle verticle =
+        SessionTableVerticle.builder(Tables.OPTIONS, clock, "node-a").ticker(recording).build();
+    CompletableFuture<Thread> closedOn = new CompletableFuture<>();
+
+    // when: a session opens, its timeout passes, and the next tick evicts it
+    vertx
+        .deployVerticle(verticle, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
+        .compose(
+            id ->
+                verticle
+                    .table()
+                    .open(
+                        new OpenRequest(
+                            "sensor-2",
+                            "udp",
+                            "127.0.0.1:5002",
+                            100,
+                            null,
+                            (session, reason) -> closedOn.complete(Thread.currentThread())))
+                    .map(session -> id))
+        .compose(
+            id -> {
+              clock.advance(1_000);
+              return Future.fromCompletionStage(closedOn).compose(thread -> vertx.undeploy(id));
+            })
+        .onComplete(
+            test.succeeding(
+                v ->
+                    test.verify(
+                        () -> {
+                          // then
+                          Thread table = closedOn.join();
+                          assertThat(tickThreads).containsOnly(table);
+                          assertThat(table.getName()).isEqualTo("session-table");
+                          assertThat(table.isDaemon()).isTrue();
+                          await().atMost(Duration.ofSeconds(10)).until(() -> !table.isAlive());
+                          test.completeNow();
+                        })));
   }
 }

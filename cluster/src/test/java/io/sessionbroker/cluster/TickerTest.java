@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -107,5 +110,46 @@ class TickerTest {
     // then
     assertThat(thread.get().isDaemon()).isTrue();
     assertThat(thread.get().getName()).isEqualTo("session-table-tick");
+  }
+
+  /**
+   * Verifies that the scheduler started on a thread it is given ticks on that thread, at the
+   * period, and stops when told while the thread goes on: the session table's own thread, which the
+   * table keeps using.
+   */
+  @Test
+  void ticksOnTheThreadItIsGivenUntilStopped() throws Exception {
+    // given
+    ScheduledExecutorService given = Executors.newSingleThreadScheduledExecutor();
+    Thread givenThread = given.submit(Thread::currentThread).get();
+    List<Thread> threads = new CopyOnWriteArrayList<>();
+    CountDownLatch enough = new CountDownLatch(TICKS);
+
+    // when
+    long started = System.nanoTime();
+    Ticker.Stop stop =
+        Ticker.scheduler()
+            .startOn(
+                given,
+                PERIOD_MS,
+                () -> {
+                  threads.add(Thread.currentThread());
+                  enough.countDown();
+                });
+    assertThat(enough.await(20, TimeUnit.SECONDS)).isTrue();
+    long elapsedMicros = (System.nanoTime() - started) / 1_000;
+    stop.stop();
+    int atStop = threads.size();
+    given.submit(() -> {}).get(10, TimeUnit.SECONDS);
+    CountDownLatch laterTask = new CountDownLatch(1);
+    given.schedule(laterTask::countDown, 20 * PERIOD_MS, TimeUnit.MILLISECONDS);
+    assertThat(laterTask.await(10, TimeUnit.SECONDS)).isTrue();
+    given.shutdownNow();
+
+    // then: every tick on the given thread, at the period; none after the stop, the thread still
+    // running what else it is given
+    assertThat(threads).containsOnly(givenThread);
+    assertThat(elapsedMicros).isBetween(TICKS * PERIOD_MS * 500, TICKS * PERIOD_MS * 2_000);
+    assertThat(threads).hasSize(atStop);
   }
 }
