@@ -47,6 +47,18 @@ class SessionTableVerticleTest {
   private final FakeClock clock = new FakeClock();
   private final ManualTicker ticker = new ManualTicker();
 
+  /** Deploys the verticle as the broker does: as a worker. */
+  private static Future<String> deployAsWorker(Vertx vertx, SessionTableVerticle verticle) {
+    return vertx.deployVerticle(
+        verticle, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER));
+  }
+
+  /** A device's open request without a will; {@code connection} hears how its session ends. */
+  private static OpenRequest request(
+      String deviceId, String transport, String remote, long heartbeatMs, Connection connection) {
+    return new OpenRequest(deviceId, transport, remote, heartbeatMs, null, connection);
+  }
+
   /**
    * Verifies that the ticker is started once with table.tickMs and stopped when the verticle is
    * undeployed.
@@ -58,8 +70,7 @@ class SessionTableVerticleTest {
         SessionTableVerticle.builder(Tables.OPTIONS, clock, "node-a").ticker(ticker).build();
 
     // when
-    vertx
-        .deployVerticle(verticle, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
+    deployAsWorker(vertx, verticle)
         .compose(
             id -> {
               test.verify(
@@ -98,20 +109,13 @@ class SessionTableVerticleTest {
                       assertThat(closed.body().getLong("at")).isEqualTo(clock.millis());
                       test.completeNow();
                     }));
-    vertx
-        .deployVerticle(verticle, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
+    deployAsWorker(vertx, verticle)
         .compose(
             id ->
                 verticle
                     .table()
                     .open(
-                        new OpenRequest(
-                            "sensor-1",
-                            "udp",
-                            "127.0.0.1:5000",
-                            100,
-                            null,
-                            (session, reason) -> {})))
+                        request("sensor-1", "udp", "127.0.0.1:5000", 100, (session, reason) -> {})))
         .onComplete(
             test.succeeding(
                 session -> {
@@ -143,19 +147,17 @@ class SessionTableVerticleTest {
             .build();
 
     // when the device opens a session here, and then the fence is raised
-    vertx
-        .deployVerticle(verticle, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
+    deployAsWorker(vertx, verticle)
         .compose(
             id ->
                 verticle
                     .table()
                     .open(
-                        new OpenRequest(
+                        request(
                             "verticle-wired-1",
                             "tcp",
                             "127.0.0.1:5000",
                             1_000,
-                            null,
                             (session, reason) -> {})))
         .compose(session -> eventLog.read(0, 10))
         .onComplete(
@@ -166,12 +168,11 @@ class SessionTableVerticleTest {
                       verticle
                           .table()
                           .open(
-                              new OpenRequest(
+                              request(
                                   "verticle-wired-2",
                                   "tcp",
                                   "127.0.0.1:5001",
                                   1_000,
-                                  null,
                                   (session, reason) -> {}))
                           .cause();
 
@@ -229,19 +230,17 @@ class SessionTableVerticleTest {
     CompletableFuture<Thread> closedOn = new CompletableFuture<>();
 
     // when: a session opens, its timeout passes, and the next tick evicts it
-    vertx
-        .deployVerticle(verticle, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
+    deployAsWorker(vertx, verticle)
         .compose(
             id ->
                 verticle
                     .table()
                     .open(
-                        new OpenRequest(
+                        request(
                             "sensor-2",
                             "udp",
                             "127.0.0.1:5002",
                             100,
-                            null,
                             (session, reason) -> closedOn.complete(Thread.currentThread())))
                     .map(session -> id))
         .compose(
