@@ -14,13 +14,15 @@
 #      http +70, bridge +900, mqtt PORT_BASE-5117, Mosquitto PORT_BASE+4884), BROKER_JAVA_OPTS (passed to bin/broker),
 #      ROOT (the checkout whose bin/broker and bench/target/benchmarks.jar run; default this one).
 #      TRANSPORTS (the transports of the cold and warm runs, space-separated; default "tcp mqtt websocket udp").
-#      REHEARSE (default 1000): the warm and split runs' load generator first runs an unmeasured mass close of
-#      that many devices in its own JVM (--rehearse; in rounds of its own devices), so that its close path is
-#      compiled before it measures the broker's; 0 = none (the figures before the seventh round). Never in the cold
-#      runs: it would warm the broker.
+#      REHEARSE (default 1000): the warm, split and big runs' load generator first runs an unmeasured mass close of
+#      that many devices in each of its JVMs (--rehearse; in rounds of its own devices), so that its close path is
+#      compiled before it measures the broker's; 0 = none (the figures before the seventh round; the big runs' before
+#      the eighteenth). Never in the cold runs: it would warm the broker.
 #      CLOSES (set: each run also writes $out/NAME.closes, the raw close times, --closes-file).
-#      LG_JAVA_OPTS (the load generator's JVM options, every process of it; default none), LG_STORM_JAVA_OPTS (the
-#      same for the storms; default -XX:TieredStopAtLevel=1, C1 only: see below). STORM_WARM_CONNECTS (the storms'
+#      LG_JAVA_OPTS (the load generator's JVM options in the mass closes, every process of it; default
+#      -XX:TieredStopAtLevel=1, C1 only: with C2 it compiled its close path inside the window it measures, on the
+#      broker's cores, docs/benchmarks.md "The load generator's JIT in the window, eighteenth round"; LG_JAVA_OPTS=
+#      gives the figures before that round), LG_STORM_JAVA_OPTS (the same for the storms; default C1 only too). STORM_WARM_CONNECTS (the storms'
 #      generator processes first connect and close this many each, --warm-connects; default none).
 #      BENCH_BROKER_CPUS, BENCH_LG_CPUS (bench/lib.sh): pin the broker and the load generator to CPUs of their own.
 set -euo pipefail
@@ -56,7 +58,7 @@ silent1000() {  # silent1000 NAME TRANSPORTS [ARGS...]: 1,000 devices per transp
     --prefix "$name-" ${CLOSES:+--closes-file "$out/$name.closes"} "$@"
 }
 rehearse="${REHEARSE:-1000}"
-lg_java_opts="${LG_JAVA_OPTS:-}"
+lg_java_opts="${LG_JAVA_OPTS--XX:TieredStopAtLevel=1}"
 # The storms' four generator JVMs compile for their whole run (C2 took 3.5-4.4 s of CPU in a 12.5 s storm window,
 # as much as the broker's event loops): there they run C1 only, unless LG_STORM_JAVA_OPTS says otherwise
 # (docs/benchmarks.md, "The reconnect storm, warm and cold, eleventh round").
@@ -84,11 +86,12 @@ if want warm || want split || want big; then
     want split && silent1000 "split-tcp-$run" tcp --per-process 500 \
       ${warm_opts[@]:+--rehearse $((rehearse < 500 ? rehearse : 500))}
   done
-  if want big; then  # 10,000 of 19,000 connection sessions at once, on the warm broker
+  if want big; then  # 10,000 of 19,000 connection sessions at once, on the warm broker; each generator process
+    # rehearses too (docs/benchmarks.md, "The load generator's JIT in the window, eighteenth round")
     for run in $(seq 1 "$runs"); do
       lg "big-$run" $ours --transports tcp,mqtt,websocket --devices 19000 --per-process 9500 --rate 5000 \
         --heartbeat-ms 2000 --hold-s 3 --silent 0.52632 --grace-ms 6000 --prefix "b$run-" \
-        ${CLOSES:+--closes-file "$out/big-$run.closes"}
+        ${CLOSES:+--closes-file "$out/big-$run.closes"} "${warm_opts[@]}"
     done
   fi
   stop
