@@ -1,6 +1,7 @@
 package io.sessionbroker.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -10,6 +11,7 @@ import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -255,5 +257,52 @@ class EventPipelineTest {
                         }
                       });
                 }));
+  }
+
+  /**
+   * Verifies that a published event reaches this node's consumers as one read-only body they share,
+   * numbered, instead of a deep copy each ({@link ReadOnlyJson}).
+   */
+  @Test
+  void localConsumersShareOneReadOnlyBodyOfEachEvent(Vertx vertx, VertxTestContext test) {
+    EventPipeline pipeline = new EventPipeline(vertx.eventBus(), new LocalEventLog(100));
+    List<JsonObject> received = new CopyOnWriteArrayList<>();
+    Runnable check =
+        () -> {
+          if (received.size() < 2) {
+            return;
+          }
+          test.verify(
+              () -> {
+                assertThat(received.get(0).getMap()).isSameAs(received.get(1).getMap());
+                assertThat(received.get(0))
+                    .isEqualTo(new JsonObject().put("deviceId", "d-1").put("seq", 0L));
+                assertThatThrownBy(() -> received.get(0).put("seq", 9L))
+                    .isInstanceOf(UnsupportedOperationException.class);
+              });
+          test.completeNow();
+        };
+    Future.all(
+            vertx
+                .eventBus()
+                .<JsonObject>localConsumer(
+                    "test.shared",
+                    m -> {
+                      received.add(m.body());
+                      check.run();
+                    })
+                .completion(),
+            vertx
+                .eventBus()
+                .<JsonObject>localConsumer(
+                    "test.shared",
+                    m -> {
+                      received.add(m.body());
+                      check.run();
+                    })
+                .completion())
+        .onComplete(
+            test.succeeding(
+                ready -> pipeline.publish("test.shared", new JsonObject().put("deviceId", "d-1"))));
   }
 }
