@@ -17,8 +17,8 @@ set -u
 out=$1; mkdir -p "$out"; root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 base=${2:-}; new=$out/jars; mkdir -p "$new"
 cp "$root/broker/target/broker.jar" "$root/bench/target/benchmarks.jar" "$new/"
-# the memory flags bin/broker ships, read from it (as bench/run-suite.sh does); JOPTS are added after them
-heap_opts="$(awk '/^heap_opts=\(/,/\)$/' "$root/bin/broker" | tr -s ' \n' ' ' | sed 's/^heap_opts=(//; s/) *$//')"
+# the memory and JIT flags bin/broker ships, read from it (as bench/run-suite.sh does); JOPTS are added after them
+heap_opts="$(awk '/^(heap|jit)_opts=\(/,/\)$/' "$root/bin/broker" | tr -s ' \n' ' ' | sed -E 's/(heap|jit)_opts=\(//g; s/\) */ /g; s/ *$//')"
 pid=""
 offset=${PORT_OFFSET:-3000}
 start() { # start NAME JARDIR [ENV...]

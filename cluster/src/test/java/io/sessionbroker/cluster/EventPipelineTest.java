@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
@@ -282,25 +284,14 @@ class EventPipelineTest {
               });
           test.completeNow();
         };
+    Handler<Message<JsonObject>> consumer =
+        m -> {
+          received.add(m.body());
+          check.run();
+        };
     Future.all(
-            vertx
-                .eventBus()
-                .<JsonObject>localConsumer(
-                    "test.shared",
-                    m -> {
-                      received.add(m.body());
-                      check.run();
-                    })
-                .completion(),
-            vertx
-                .eventBus()
-                .<JsonObject>localConsumer(
-                    "test.shared",
-                    m -> {
-                      received.add(m.body());
-                      check.run();
-                    })
-                .completion())
+            vertx.eventBus().localConsumer("test.shared", consumer).completion(),
+            vertx.eventBus().localConsumer("test.shared", consumer).completion())
         .onComplete(
             test.succeeding(
                 ready -> pipeline.publish("test.shared", new JsonObject().put("deviceId", "d-1"))));
