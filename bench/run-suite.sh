@@ -35,7 +35,7 @@ machine() {
     echo "memory: $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
     echo "os: $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r)"
     echo "jvm: $(java -version 2>&1 | sed -n 2p)"
-    echo "broker jvm flags: bin/broker's: $(awk '/^(heap|jit)_opts=\(/,/\)$/' bin/broker | tr -s ' \n' ' ' | sed -E 's/(heap|jit)_opts=\(//g; s/\) */ /g; s/ *$//')${broker_opts:+, then $broker_opts}"
+    echo "broker jvm flags: bin/broker's: $(bench/broker-flags.sh)${broker_opts:+, then $broker_opts}"
     echo "mosquitto: $(mosquitto -h 2>&1 | head -1)"
     echo "open files per process: $(ulimit -n)"
     echo "UDP socket buffers: net.core.rmem_default $(cat /proc/sys/net/core/rmem_default), net.core.rmem_max $(cat /proc/sys/net/core/rmem_max)"

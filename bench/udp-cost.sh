@@ -18,14 +18,14 @@ out=$1; mkdir -p "$out"; root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 base=${2:-}; new=$out/jars; mkdir -p "$new"
 cp "$root/broker/target/broker.jar" "$root/bench/target/benchmarks.jar" "$new/"
 # the memory and JIT flags bin/broker ships, read from it (as bench/run-suite.sh does); JOPTS are added after them
-heap_opts="$(awk '/^(heap|jit)_opts=\(/,/\)$/' "$root/bin/broker" | tr -s ' \n' ' ' | sed -E 's/(heap|jit)_opts=\(//g; s/\) */ /g; s/ *$//')"
+broker_flags="$("$root/bench/broker-flags.sh")"
 pid=""
 offset=${PORT_OFFSET:-3000}
 start() { # start NAME JARDIR [ENV...]
   local name=$1 dir=$2; shift 2
   local conf="$root/conf/broker.json"; [ -f $dir/broker.json ] && conf=$dir/broker.json
   env BROKER_LIMITS_CONNECTS_PER_SECOND=0 BROKER_LIMITS_CONNECTS_PER_SECOND_PER_ADDRESS=0 "$@" \
-    java $heap_opts ${JOPTS:-} -Dbroker.conf="$conf" -jar $dir/broker.jar --port-offset $offset > $out/$name.log 2>&1 &
+    java $broker_flags ${JOPTS:-} -Dbroker.conf="$conf" -jar $dir/broker.jar --port-offset $offset > $out/$name.log 2>&1 &
   pid=$!
   for i in $(seq 1 150); do grep -q "ready in" $out/$name.log && break; sleep 0.2; done
 }
