@@ -84,8 +84,9 @@ class ClassArchiveIT {
           .doesNotContain("UseCompactObjectHeaders")
           .contains("-XX:+UseG1GC", "-XX:-G1UsePreventiveGC");
     }
-    // and: on both, without the JIT's back-pressure from a long C2 queue (bin/broker, jit_opts)
-    assertThat(flags).contains("-XX:Tier4LoadFeedback=1000", "-XX:Tier3DelayOn=100000");
+    // and: on both, without the JIT's back-pressure from a long C2 queue (bin/broker, jit_opts);
+    // Tier3DelayOn at its default (new methods still wait at tier 2 while C2 is busy)
+    assertThat(flags).contains("-XX:Tier4LoadFeedback=1000").doesNotContain("Tier3DelayOn");
     // and: the JVM warned of nothing (Java 22 and later do when Netty loads its native library)
     assertThat(Files.readAllLines(dir.resolve("second.log")))
         .noneMatch(line -> line.startsWith("WARNING:"));
