@@ -165,9 +165,14 @@ final class Warmup {
     long started = System.nanoTime();
     Warmup warmup = new Warmup(transport, maxMs);
     int tried = 0;
+    boolean cut = false;
     try {
       warmup.start(table, listeners, devicesOf);
-      while (tried < closes && System.nanoTime() < warmup.deadlineNanos) {
+      while (tried < closes) {
+        if (System.nanoTime() >= warmup.deadlineNanos) {
+          cut = true; // noticed between two rounds
+          break;
+        }
         int devices = Math.min(ROUND, closes - tried);
         String prefix = "warmup-" + tried + "-";
         for (WarmupDevices listener : warmup.transports) {
@@ -177,14 +182,16 @@ final class Warmup {
         tried += devices;
       }
     } catch (Exception e) {
-      if (System.nanoTime() >= warmup.deadlineNanos) {
-        // the bound doing its job (whichever wait noticed it first), not a fault: no WARN
-        log.info("warmup_cut max_ms={} done=\"{}\"", maxMs, warmup.subscriber);
-      } else {
+      // the bound doing its job (whichever wait noticed it first) is not a fault: no WARN
+      cut = System.nanoTime() >= warmup.deadlineNanos;
+      if (!cut) {
         log.warn("warmup_failed done=\"{}\"", warmup.subscriber, e);
       }
     } finally {
       warmup.close();
+    }
+    if (cut) {
+      log.info("warmup_cut max_ms={} done=\"{}\"", maxMs, warmup.subscriber);
     }
     Map<TransportName, Integer> done = new EnumMap<>(TransportName.class);
     for (TransportName listener : listeners) {
