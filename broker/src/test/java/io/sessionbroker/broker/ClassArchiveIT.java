@@ -85,8 +85,11 @@ class ClassArchiveIT {
           .contains("-XX:+UseG1GC", "-XX:-G1UsePreventiveGC");
     }
     // and: on both, without the JIT's back-pressure from a long C2 queue (bin/broker, jit_opts);
-    // Tier3DelayOn at its default (new methods still wait at tier 2 while C2 is busy)
-    assertThat(flags).contains("-XX:Tier4LoadFeedback=1000").doesNotContain("Tier3DelayOn");
+    // Tier3DelayOn at its default (new methods still wait at tier 2 while C2 is busy); promotion
+    // buffers of a fixed size (bin/broker, heap_opts: -XX:-ResizePLAB)
+    assertThat(flags)
+        .contains("-XX:Tier4LoadFeedback=1000", "-XX:-ResizePLAB")
+        .doesNotContain("Tier3DelayOn");
     // and: the JVM warned of nothing (Java 22 and later do when Netty loads its native library)
     assertThat(Files.readAllLines(dir.resolve("second.log")))
         .noneMatch(line -> line.startsWith("WARNING:"));
