@@ -53,7 +53,7 @@ final class Worker implements UdpDevices.Outcomes {
 
   /**
    * While the keys of a poll are handled: when that poll returned (0 otherwise); a device's close
-   * is stamped with it too ({@link Device#closedPolledNanos}).
+   * is stamped with it too ({@link Device#stampClose}).
    */
   private long polledNanos;
 
@@ -343,18 +343,6 @@ final class Worker implements UdpDevices.Outcomes {
     counters.pings++;
   }
 
-  /**
-   * A close's {@code polled} stamp: when the poll that reported it returned, or when it was read if
-   * no poll was being handled. Not for UDP: its devices share a few sockets, each drained to the
-   * end once a poll reports it, so a {@code bye} read there may have arrived after that poll
-   * returned, and the poll's time would put the close before it happened (the suite's run of
-   * 2026-12-07 11:12 UTC: 4 and 8 UDP closes "early" by up to 1.8 ms on this stamp alone, every
-   * other stamp of the same closes after the deadline). A UDP close keeps the time it was read.
-   */
-  static long polledStamp(Transport transport, long polledNanos, long closedNanos) {
-    return polledNanos != 0 && transport != Transport.UDP ? polledNanos : closedNanos;
-  }
-
   @Override
   public boolean silenced() {
     return silenced;
@@ -363,8 +351,7 @@ final class Worker implements UdpDevices.Outcomes {
   @Override
   public void closed(Device d) {
     d.state = Device.State.CLOSED;
-    d.closedNanos = System.nanoTime();
-    d.closedPolledNanos = polledStamp(d.transport, polledNanos, d.closedNanos);
+    d.stampClose(System.nanoTime(), polledNanos);
     if (!(silenced && d.silent)) {
       counters.unexpectedCloses++;
       d.lost = true;

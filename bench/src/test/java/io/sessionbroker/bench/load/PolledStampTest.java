@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
-/** Verifies which time a close's {@code polled} stamp takes ({@link Worker#polledStamp}). */
+/** Verifies which times a close is stamped with ({@link Device#stampClose}). */
 class PolledStampTest {
 
   /**
@@ -12,8 +12,8 @@ class PolledStampTest {
    */
   @Test
   void aConnectionsCloseTakesThePollsTime() {
-    assertThat(Worker.polledStamp(Transport.TCP, 1_000, 1_500)).isEqualTo(1_000);
-    assertThat(Worker.polledStamp(Transport.WEBSOCKET, 1_000, 1_500)).isEqualTo(1_000);
+    assertThat(closed(Transport.TCP, 1_500, 1_000).closedPolledNanos).isEqualTo(1_000);
+    assertThat(closed(Transport.WEBSOCKET, 1_500, 1_000).closedPolledNanos).isEqualTo(1_000);
   }
 
   /**
@@ -22,12 +22,20 @@ class PolledStampTest {
    */
   @Test
   void aUdpCloseKeepsTheTimeItWasRead() {
-    assertThat(Worker.polledStamp(Transport.UDP, 1_000, 1_500)).isEqualTo(1_500);
+    Device udp = closed(Transport.UDP, 1_500, 1_000);
+    assertThat(udp.closedPolledNanos).isEqualTo(1_500);
+    assertThat(udp.closedNanos).isEqualTo(1_500);
   }
 
   /** Outside a poll's handling (0) every close keeps the time it was read. */
   @Test
   void outsideAPollEveryCloseKeepsItsReadTime() {
-    assertThat(Worker.polledStamp(Transport.MQTT, 0, 1_500)).isEqualTo(1_500);
+    assertThat(closed(Transport.MQTT, 1_500, 0).closedPolledNanos).isEqualTo(1_500);
+  }
+
+  private static Device closed(Transport transport, long now, long polledNanos) {
+    Device d = new Device(0, "d-0", transport, true);
+    d.stampClose(now, polledNanos);
+    return d;
   }
 }
