@@ -27,6 +27,21 @@ public final class ClassHistogram {
     return row.find() ? Long.parseLong(row.group(1)) : 0;
   }
 
+  /**
+   * Bytes of the live objects of every class whose binary name starts with {@code prefix}, lambdas
+   * and inner classes included (e.g. {@code "io.sessionbroker."}: the broker's own objects).
+   */
+  public static long bytesOfClassesStartingWith(String prefix) {
+    Matcher row =
+        Pattern.compile("(?m)^\\s*\\d+:\\s+\\d+\\s+(\\d+)\\s+" + Pattern.quote(prefix))
+            .matcher(histogram());
+    long bytes = 0;
+    while (row.find()) {
+      bytes += Long.parseLong(row.group(1));
+    }
+    return bytes;
+  }
+
   private static String histogram() {
     try {
       return (String)

@@ -25,8 +25,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.BiConsumer;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,20 +47,28 @@ final class ClientPubSub implements MqttRouter.Subscriber {
   private static final Logger log = LoggerFactory.getLogger(ClientPubSub.class);
   private static final MqttQoS MAX_GRANTED = MqttQoS.AT_LEAST_ONCE;
 
-  /** Where a device's answers to commands go (the session table). */
-  @FunctionalInterface
-  interface Replies {
+  /**
+   * Where what the client sends goes on: its connection ({@link MqttLink}). One object for the
+   * three, not a lambda each: every MQTT session held them (issue 17: 64 B a session).
+   */
+  interface Upstream {
+
+    /** An accepted device PUBLISH (topic, payload), for {@code devices.inbound}. */
+    void inbound(String topic, Buffer payload);
+
+    /** The device's answer to a command ({@link CommandTopics}), for the session table. */
     void reply(String id, CommandReply reply);
+
+    /** Ends the connection for a protocol violation with this MQTT 5 reason code. */
+    void violation(MqttDisconnectReasonCode code);
   }
 
   private final MqttEndpoint endpoint;
   private final MqttRouter router;
   private final boolean v5;
-  private final BiConsumer<String, Buffer> inbound;
-  private final Consumer<MqttDisconnectReasonCode> violation;
+  private final Upstream upstream;
   private final TopicAcl.Client acl;
   private final AclDenials denials;
-  private final Replies replies;
   private final Context context;
 
   /** Its subscriptions in order; a shared empty map until the first (issue 17: 56 B a session). */
@@ -81,30 +87,24 @@ final class ClientPubSub implements MqttRouter.Subscriber {
   private int lastPacketId;
 
   /**
-   * @param inbound receives every accepted device PUBLISH (topic, payload), for {@code
-   *     devices.inbound}
-   * @param violation ends the connection for a protocol violation with this MQTT 5 reason code
+   * @param upstream receives the device's accepted publishes, its answers to commands and its
+   *     violations
    * @param acl what this client may publish, subscribe and receive
    * @param denials counts what {@code acl} refused
-   * @param replies receives the device's answers to commands ({@link CommandTopics})
    * @param context the connection's context, where deliveries are written
    */
   ClientPubSub(
       MqttEndpoint endpoint,
       MqttRouter router,
-      BiConsumer<String, Buffer> inbound,
-      Consumer<MqttDisconnectReasonCode> violation,
+      Upstream upstream,
       TopicAcl.Client acl,
       AclDenials denials,
-      Replies replies,
       Context context) {
     this.endpoint = endpoint;
     this.context = context;
-    this.replies = replies;
     this.router = router;
     this.v5 = ConnectRules.isV5(endpoint.protocolVersion());
-    this.inbound = inbound;
-    this.violation = violation;
+    this.upstream = upstream;
     this.acl = acl;
     this.denials = denials;
   }
@@ -115,14 +115,11 @@ final class ClientPubSub implements MqttRouter.Subscriber {
   static ClientPubSub attach(
       MqttEndpoint endpoint,
       MqttRouter router,
-      BiConsumer<String, Buffer> inbound,
-      Consumer<MqttDisconnectReasonCode> violation,
+      Upstream upstream,
       TopicAcl.Client acl,
       AclDenials denials,
-      Replies replies,
       Context context) {
-    ClientPubSub pubSub =
-        new ClientPubSub(endpoint, router, inbound, violation, acl, denials, replies, context);
+    ClientPubSub pubSub = new ClientPubSub(endpoint, router, upstream, acl, denials, context);
     endpoint
         // Acknowledged here, not by vertx-mqtt: a refused MQTT 5 PUBLISH gets a reason code.
         .publishAutoAck(false)
@@ -233,7 +230,7 @@ final class ClientPubSub implements MqttRouter.Subscriber {
     if (!Topics.validName(message.topicName())) {
       // 3.1.1 §3.3.2.1 / 5 §3.3.2.1: no wildcards in a Topic Name; a violation closes the
       // connection.
-      violation.accept(MqttDisconnectReasonCode.TOPIC_NAME_INVALID);
+      upstream.violation(MqttDisconnectReasonCode.TOPIC_NAME_INVALID);
       return;
     }
     if (!acl.now().mayPublish(message.topicName())) {
@@ -254,7 +251,7 @@ final class ClientPubSub implements MqttRouter.Subscriber {
         message.payload(),
         message.qosLevel(),
         MessageProperties.forwarded(message.properties()));
-    inbound.accept(message.topicName(), message.payload());
+    upstream.inbound(message.topicName(), message.payload());
     message.ack(); // QoS 1: PUBACK, QoS 2: PUBREC (nothing for QoS 0)
   }
 
@@ -292,7 +289,7 @@ final class ClientPubSub implements MqttRouter.Subscriber {
       return;
     }
     Buffer payload = message.payload();
-    replies.reply(
+    upstream.reply(
         reply.id(),
         new CommandReply(
             reply.status(),

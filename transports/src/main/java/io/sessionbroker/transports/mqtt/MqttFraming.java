@@ -2,7 +2,6 @@ package io.sessionbroker.transports.mqtt;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.ByteToMessageDecoder;
@@ -10,9 +9,9 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.mqtt.MqttDecoder;
 import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageFactory;
+import io.netty.util.concurrent.FastThreadLocal;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 
 /**
  * Cuts the byte stream into whole MQTT packets before Netty's {@link MqttDecoder} sees it, so that
@@ -32,9 +31,9 @@ import java.util.function.BooleanSupplier;
  *       maxRemainingBytes} fails at once, before its body is buffered;
  *   <li>waits for the whole packet (at most {@code maxRemainingBytes}) and checks its body with
  *       {@link FrameRules};
- *   <li>hands the packet, alone, to {@code MqttDecoder}. If the decoder emits nothing for a whole
- *       packet, a field ran past the end: the packet is malformed (the {@link #decodedMark} handler
- *       behind the decoder tells).
+ *   <li>decodes the packet, alone, with Netty's {@code MqttDecoder} ({@link PacketDecoder}: one per
+ *       event loop, not one per connection); a field that runs past the packet's end makes it
+ *       malformed; and hands the message on.
  * </ol>
  *
  * <p>It also puts right the property sections Netty would misread ({@link PropertyOrder}), and
@@ -51,8 +50,7 @@ final class MqttFraming extends ChannelInboundHandlerAdapter {
   private static final int PINGREQ = 0xC0;
 
   private final int maxRemainingBytes;
-  private final BooleanSupplier shortPing;
-  private final ChannelHandler decodedMark = new DecodedMark();
+  private final Pings pings;
 
   /** The protocol level of the connection's CONNECT, 0 before it. */
   private int protocolLevel;
@@ -60,29 +58,32 @@ final class MqttFraming extends ChannelInboundHandlerAdapter {
   /** Bytes read and not yet handed on: after each read, at most the start of one packet. */
   private ByteBuf buffered = Unpooled.EMPTY_BUFFER;
 
-  /** Per packet: where its property sections that Netty would misread start. */
-  private final List<Integer> misread = new ArrayList<>();
+  /**
+   * Per packet: where its property sections that Netty would misread start. Filled and read within
+   * one {@link #nextPacket} on the event loop, before the packet is handed on, so one list per
+   * thread serves every connection on it (a list per connection was 24 B of every MQTT session:
+   * issue 17).
+   */
+  private static final FastThreadLocal<List<Integer>> MISREAD =
+      new FastThreadLocal<>() {
+        @Override
+        protected List<Integer> initialValue() {
+          return new ArrayList<>();
+        }
+      };
 
-  private boolean decoded;
   private boolean failed;
 
   /**
    * @param maxRemainingBytes the largest Remaining Length accepted (as {@code MqttDecoder}'s {@code
    *     maxBytesInMessage}); a larger packet fails with {@link TooLongFrameException}
-   * @param shortPing offered each whole, well-formed PINGREQ ({@code 0xC0 0x00}) cut here; when it
+   * @param pings offered each whole, well-formed PINGREQ ({@code 0xC0 0x00}) cut here; when it
    *     answers true the PINGREQ was answered and its two bytes are dropped, else the PINGREQ goes
    *     on to the decoder like any packet ({@link Pings#shortWay})
    */
-  MqttFraming(int maxRemainingBytes, BooleanSupplier shortPing) {
+  MqttFraming(int maxRemainingBytes, Pings pings) {
     this.maxRemainingBytes = maxRemainingBytes;
-    this.shortPing = shortPing;
-  }
-
-  /**
-   * The handler to put right behind {@code MqttDecoder}: it notes each message the decoder emits.
-   */
-  ChannelHandler decodedMark() {
-    return decodedMark;
+    this.pings = pings;
   }
 
   /** The protocol level of the CONNECT seen on this connection (4 for 3.1.1, 5), 0 before it. */
@@ -145,7 +146,7 @@ final class MqttFraming extends ChannelInboundHandlerAdapter {
     if (in.readableBytes() < packetBytes) {
       return false; // wait for the whole packet: at most maxRemainingBytes are buffered
     }
-    if (header == PINGREQ && packetBytes == 2 && shortPing.getAsBoolean()) {
+    if (header == PINGREQ && packetBytes == 2 && pings.shortWay()) {
       // Answered: no decoder, no message object for the commonest packet. As below, a channel that
       // closed under the write has released the bytes.
       if (ctx.isRemoved()) {
@@ -158,6 +159,7 @@ final class MqttFraming extends ChannelInboundHandlerAdapter {
     if (header >>> 4 == 1 && protocolLevel == 0) {
       protocolLevel = FrameRules.protocolLevel(body);
     }
+    List<Integer> misread = MISREAD.get();
     misread.clear();
     WireViolation violation = FrameRules.check(header, body, protocolLevel, misread);
     if (violation != null) {
@@ -167,34 +169,25 @@ final class MqttFraming extends ChannelInboundHandlerAdapter {
     if (!misread.isEmpty()) {
       packet = PropertyOrder.reorder(ctx.alloc(), packet, 1 + lengthBytes, misread);
     }
-    decoded = false;
-    ctx.fireChannelRead(packet); // MqttDecoder decodes it right here
-    if (ctx.isRemoved()) {
-      return false; // the channel closed under the packet, and handlerRemoved released the bytes
+    MqttMessage message;
+    try {
+      message = PacketDecoder.decode(ctx, packet);
+    } finally {
+      packet.release(); // a message that needs its bytes (a PUBLISH's payload) retained a slice
     }
-    if (!decoded && !failed) {
-      return fail(ctx, in, WireViolation.malformed("a field runs past the Remaining Length"));
+    if (message.decoderResult().isFailure()) { // Netty refused it, or a field ran past its end
+      failed = true;
+      in.skipBytes(in.readableBytes()); // as for a refusal of our own: nothing after it is read
     }
-    return true;
+    ctx.fireChannelRead(message);
+    return !ctx
+        .isRemoved(); // false: the channel closed under it; handlerRemoved released the bytes
   }
 
   private boolean fail(ChannelHandlerContext ctx, ByteBuf in, Throwable cause) {
     failed = true;
     in.skipBytes(in.readableBytes());
-    ctx.fireChannelRead(MqttMessageFactory.newInvalidMessage(cause)); // passes through MqttDecoder
+    ctx.fireChannelRead(MqttMessageFactory.newInvalidMessage(cause)); // to vertx-mqtt's handler
     return false;
-  }
-
-  /** Behind {@code MqttDecoder}: notes that the packet handed to it came out as a message. */
-  private final class DecodedMark extends ChannelInboundHandlerAdapter {
-
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      if (msg instanceof MqttMessage message) {
-        decoded = true;
-        failed |= message.decoderResult().isFailure();
-      }
-      ctx.fireChannelRead(msg);
-    }
   }
 }

@@ -11,6 +11,7 @@ import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttUnacceptableProtocolVersionException;
 import io.netty.util.ReferenceCountUtil;
 import io.sessionbroker.cluster.CloseReason;
+import io.sessionbroker.cluster.CommandReply;
 import io.sessionbroker.cluster.DeviceCommand;
 import io.sessionbroker.cluster.Session;
 import io.sessionbroker.transports.TransportName;
@@ -18,6 +19,7 @@ import io.sessionbroker.transports.codec.Frames;
 import io.sessionbroker.transports.link.Link;
 import io.sessionbroker.transports.link.PeerAddress;
 import io.vertx.core.Context;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.MqttWill;
@@ -39,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * delayed will change hands ({@link SessionHandover} says why). The fields it reads are volatile or
  * set before the session opened.
  */
-final class MqttLink implements Link.Wire<MqttEnd> {
+final class MqttLink implements Link.Wire<MqttEnd>, ClientPubSub.Upstream {
 
   private static final Logger log = LoggerFactory.getLogger(MqttLink.class);
 
@@ -80,8 +82,7 @@ final class MqttLink implements Link.Wire<MqttEnd> {
         new VertxMqttBridge(
             socket,
             services.options().maxMessageBytes(),
-            ConnectRules.MQTT_3_1_MAX_CLIENT_ID_LENGTH,
-            pings::shortWay,
+            pings,
             this::onConnect,
             e -> refused("identifier_rejected", e.getMessage(), MqttEnd.NONE));
     socket.messageHandler(this::onPacket);
@@ -239,7 +240,8 @@ final class MqttLink implements Link.Wire<MqttEnd> {
    * A protocol violation after CONNECT: tell an MQTT 5 client why (§4.13), close, end with
    * PROTOCOL_ERROR.
    */
-  private void violation(MqttDisconnectReasonCode code) {
+  @Override
+  public void violation(MqttDisconnectReasonCode code) {
     log.debug("mqtt_protocol_error remote={} code={}", link.remote(), code);
     link.close(CloseReason.PROTOCOL_ERROR, MqttEnd.disconnect(code));
   }
@@ -269,15 +271,7 @@ final class MqttLink implements Link.Wire<MqttEnd> {
   public void opened(Session session) {
     pubSub =
         ClientPubSub.attach(
-            endpoint,
-            services.router(),
-            (topic, payload) ->
-                services.table().inbound(session, topic, Payloads.toEventValue(payload)),
-            this::violation,
-            acl,
-            services.denials(),
-            (id, reply) -> services.table().reply(session, id, reply),
-            link.context());
+            endpoint, services.router(), this, acl, services.denials(), link.context());
     Map<String, MqttQoS> stored = handover.resume(clientId, endpoint.isCleanSession(), pubSub);
     endpoint.autoKeepAlive(true).disconnectMessageHandler(this::onDisconnect);
     boolean assigned = requestedClientId == null || requestedClientId.isEmpty();
@@ -365,6 +359,18 @@ final class MqttLink implements Link.Wire<MqttEnd> {
         | IllegalArgumentException e) { // vertx-mqtt: the endpoint is already closed
     }
     return false;
+  }
+
+  /** A device PUBLISH that {@link ClientPubSub} accepted: a {@code devices.inbound} event. */
+  @Override
+  public void inbound(String topic, Buffer payload) {
+    services.table().inbound(link.session(), topic, Payloads.toEventValue(payload));
+  }
+
+  /** The device's answer to a command, published under {@code commands/}. */
+  @Override
+  public void reply(String id, CommandReply reply) {
+    services.table().reply(link.session(), id, reply);
   }
 
   /** The table's thread, as the session ends: {@link SessionHandover#closing}. */

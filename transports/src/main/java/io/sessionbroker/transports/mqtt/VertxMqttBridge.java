@@ -3,7 +3,6 @@ package io.sessionbroker.transports.mqtt;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
-import io.netty.handler.codec.mqtt.MqttDecoder;
 import io.netty.handler.codec.mqtt.MqttEncoder;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Handler;
@@ -15,7 +14,6 @@ import io.vertx.mqtt.impl.MqttServerConnection;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.reflect.Method;
-import java.util.function.BooleanSupplier;
 
 /**
  * Puts vertx-mqtt's protocol engine ({@link MqttServerConnection}: CONNECT parsing, CONNACK, acks,
@@ -27,9 +25,10 @@ import java.util.function.BooleanSupplier;
  * socket after ceil(1.5 × keep-alive) seconds — there is no option to turn it off — so the close
  * reason would be {@code CONNECTION_LOST} instead of the table's {@code TIMEOUT}, and the deadline
  * would be rounded to whole seconds. This class builds the same pipeline as {@code
- * MqttServerImpl.initChannel}, minus the connect timeout, and removes the keep-alive handler after
- * CONNECT. It is the only class that touches vertx-mqtt internals; the integration tests break
- * loudly if an upgrade changes them.
+ * MqttServerImpl.initChannel}, minus the connect timeout and with Netty's decoder run by {@link
+ * MqttFraming} ({@link PacketDecoder}) instead of as a handler of its own, and removes the
+ * keep-alive handler after CONNECT. It is the only class that touches vertx-mqtt internals; the
+ * integration tests break loudly if an upgrade changes them.
  */
 final class VertxMqttBridge {
 
@@ -58,7 +57,7 @@ final class VertxMqttBridge {
   private final MqttFraming framing;
 
   /**
-   * @param shortPing offered each whole PINGREQ before the decoder ({@link Pings#shortWay})
+   * @param pings offered each whole PINGREQ before the decoder ({@link Pings#shortWay})
    * @param onConnect called with the endpoint of a CONNECT that vertx-mqtt found well-formed
    * @param onRefused called when vertx-mqtt refused a CONNECT (empty client id without clean
    *     session)
@@ -66,19 +65,15 @@ final class VertxMqttBridge {
   VertxMqttBridge(
       NetSocketInternal socket,
       int maxMessageBytes,
-      int maxClientIdLength,
-      BooleanSupplier shortPing,
+      Pings pings,
       Handler<MqttEndpoint> onConnect,
       Handler<Throwable> onRefused) {
     this.socket = socket;
     ChannelPipeline pipeline = socket.channelHandlerContext().pipeline();
     pipeline.addBefore("handler", "mqttEncoder", MqttEncoder.INSTANCE);
-    // MqttFraming bounds every packet before Netty's decoder reads it (why: its class Javadoc).
-    this.framing = new MqttFraming(maxMessageBytes, shortPing);
+    // MqttFraming bounds every packet and decodes it with Netty's decoder (why: its class Javadoc).
+    this.framing = new MqttFraming(maxMessageBytes, pings);
     pipeline.addBefore("handler", "mqttFraming", framing);
-    pipeline.addBefore(
-        "handler", "mqttDecoder", new MqttDecoder(maxMessageBytes, maxClientIdLength));
-    pipeline.addBefore("handler", "mqttDecoded", framing.decodedMark());
     // Placeholders: vertx-mqtt removes these by name on CONNECT; our own connect deadline replaces
     // them.
     pipeline.addBefore("handler", IDLE, new ChannelInboundHandlerAdapter());

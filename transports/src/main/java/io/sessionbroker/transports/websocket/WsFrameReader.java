@@ -5,6 +5,7 @@ import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
 import io.sessionbroker.transports.codec.FrameException;
 import io.sessionbroker.transports.codec.Frames;
+import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
@@ -20,7 +21,7 @@ import io.vertx.core.internal.http.WebSocketInternal;
  * drops a message that overflows {@code maxWebSocketMessageSize} with only an exception and leaves
  * the socket open.
  */
-final class WsFrameReader {
+final class WsFrameReader implements Handler<WebSocketFrame> {
 
   /** What the reader reports; called on the socket's event loop. */
   interface Listener {
@@ -53,12 +54,14 @@ final class WsFrameReader {
   static void attach(ServerWebSocket ws, int maxBytes, Listener listener) {
     WsFrameReader reader = new WsFrameReader(maxBytes, listener);
     validateUtf8(ws);
-    ws.frameHandler(reader::onFrame);
+    ws.frameHandler(reader); // the reader itself, not a method reference held beside it (issue 17)
     ws.pongHandler(payload -> listener.onPong());
     ws.exceptionHandler(reader::onError);
   }
 
-  void onFrame(WebSocketFrame frame) {
+  /** Each frame of the WebSocket, in order. */
+  @Override
+  public void handle(WebSocketFrame frame) {
     if (frame.isBinary() || frame.isContinuation() && message == null) {
       listener.onViolation(
           new FrameException(
