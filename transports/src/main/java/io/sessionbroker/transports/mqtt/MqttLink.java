@@ -145,9 +145,7 @@ final class MqttLink implements Link.Wire<MqttEnd>, ClientPubSub.Upstream {
       // §3.1.0-1 (3.1.1 [MQTT-3.1.0-1]): the first packet MUST be CONNECT.
       refused(Frames.PROTOCOL_ERROR, "first packet was " + type + ", not CONNECT", MqttEnd.CLOSE);
     } else if (type == MqttMessageType.CONNECT && !awaitingConnect) {
-      violation(
-          MqttDisconnectReasonCode
-              .PROTOCOL_ERROR); // §3.1.0-2: a second CONNECT is a protocol violation
+      violation(MqttDisconnectReasonCode.PROTOCOL_ERROR); // §3.1.0-2: a second CONNECT
     } else if (type == MqttMessageType.DISCONNECT && !PacketRules.definedReasonCode(packet)) {
       // MQTT 5 §3.14.2.1 lists the DISCONNECT reason codes; any other is a Malformed Packet
       // (§4.13: DISCONNECT 0x81, then close). vertx-mqtt would throw on it and read nothing more.
@@ -236,10 +234,7 @@ final class MqttLink implements Link.Wire<MqttEnd>, ClientPubSub.Upstream {
     link.close(CloseReason.CLIENT_CLOSED, null);
   }
 
-  /**
-   * A protocol violation after CONNECT: tell an MQTT 5 client why (§4.13), close, end with
-   * PROTOCOL_ERROR.
-   */
+  /** A violation after CONNECT: tell an MQTT 5 client why (§4.13), close, end PROTOCOL_ERROR. */
   @Override
   public void violation(MqttDisconnectReasonCode code) {
     log.debug("mqtt_protocol_error remote={} code={}", link.remote(), code);
