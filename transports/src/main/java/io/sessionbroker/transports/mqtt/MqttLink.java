@@ -142,7 +142,8 @@ final class MqttLink implements Link.Wire<MqttEnd>, ClientPubSub.Upstream {
     }
     boolean awaitingConnect = link.state() == Link.State.AWAITING_HELLO;
     if (type != MqttMessageType.CONNECT && awaitingConnect) {
-      // §3.1.0-1 (3.1.1 [MQTT-3.1.0-1]): the first packet MUST be CONNECT.
+      // §3.1.0-1 (3.1.1 [MQTT-3.1.0-1]): the first packet MUST be CONNECT. A PUBLISH holds bytes.
+      ReferenceCountUtil.release(packet);
       refused(Frames.PROTOCOL_ERROR, "first packet was " + type + ", not CONNECT", MqttEnd.CLOSE);
     } else if (type == MqttMessageType.CONNECT && !awaitingConnect) {
       violation(MqttDisconnectReasonCode.PROTOCOL_ERROR); // §3.1.0-2: a second CONNECT
@@ -246,6 +247,7 @@ final class MqttLink implements Link.Wire<MqttEnd>, ClientPubSub.Upstream {
       refused("closed_before_connect", "connection closed before CONNECT", MqttEnd.NONE);
     }
     link.socketClosed(CloseReason.CONNECTION_LOST);
+    socket.resume(); // Vert.x never releases what it held while paused (PUBLISHes); onPacket does
   }
 
   /**
