@@ -75,8 +75,8 @@ final class MqttFraming extends ChannelInboundHandlerAdapter {
   private boolean failed;
 
   /**
-   * @param maxRemainingBytes the largest Remaining Length accepted (as {@code MqttDecoder}'s {@code
-   *     maxBytesInMessage}); a larger packet fails with {@link TooLongFrameException}
+   * @param maxRemainingBytes the largest Remaining Length accepted; a larger packet fails with
+   *     {@link TooLongFrameException} before its body is buffered
    * @param pings offered each whole, well-formed PINGREQ ({@code 0xC0 0x00}) cut here; when it
    *     answers true the PINGREQ was answered and its two bytes are dropped, else the PINGREQ goes
    *     on to the decoder like any packet ({@link Pings#shortWay})

@@ -7,8 +7,6 @@ import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageFactory;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -41,7 +39,9 @@ final class PacketDecoder {
   /**
    * {@code MqttDecoder.decode(ChannelHandlerContext, ByteBuf, List)}: protected, in a final class.
    */
-  private static final MethodHandle DECODE = decodeMethod();
+  private static final MethodHandle DECODE =
+      NonPublic.method(
+          MqttDecoder.class, "decode", ChannelHandlerContext.class, ByteBuf.class, List.class);
 
   private static final FastThreadLocal<PacketDecoder> LOOP_DECODER =
       new FastThreadLocal<>() {
@@ -69,7 +69,6 @@ final class PacketDecoder {
   }
 
   private MqttMessage decodeOne(ChannelHandlerContext ctx, ByteBuf packet) {
-    out.clear();
     MqttMessage message;
     try {
       DECODE.invoke(decoder, ctx, packet, out);
@@ -111,17 +110,5 @@ final class PacketDecoder {
    */
   private static MqttDecoder newDecoder() {
     return new MqttDecoder(Integer.MAX_VALUE, ConnectRules.MQTT_3_1_MAX_CLIENT_ID_LENGTH);
-  }
-
-  private static MethodHandle decodeMethod() {
-    try {
-      Method method =
-          MqttDecoder.class.getDeclaredMethod(
-              "decode", ChannelHandlerContext.class, ByteBuf.class, List.class);
-      method.setAccessible(true);
-      return MethodHandles.lookup().unreflect(method);
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      throw new ExceptionInInitializerError("Netty changed: no MqttDecoder.decode: " + e);
-    }
   }
 }

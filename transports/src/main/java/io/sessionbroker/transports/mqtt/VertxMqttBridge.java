@@ -12,8 +12,6 @@ import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.MqttServerOptions;
 import io.vertx.mqtt.impl.MqttServerConnection;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.reflect.Method;
 
 /**
  * Puts vertx-mqtt's protocol engine ({@link MqttServerConnection}: CONNECT parsing, CONNACK, acks,
@@ -33,7 +31,8 @@ import java.lang.reflect.Method;
 final class VertxMqttBridge {
 
   /** {@code MqttServerConnection.handleMessage(Object)} is package-private in vertx-mqtt 5.1. */
-  private static final MethodHandle HANDLE_MESSAGE = handleMessage();
+  private static final MethodHandle HANDLE_MESSAGE =
+      NonPublic.method(MqttServerConnection.class, "handleMessage", Object.class);
 
   /**
    * Names vertx-mqtt removes on CONNECT (its connect timeout) and adds after it (its keep-alive).
@@ -120,17 +119,6 @@ final class VertxMqttBridge {
       if (pipeline.get(name) != null) {
         pipeline.remove(name);
       }
-    }
-  }
-
-  private static MethodHandle handleMessage() {
-    try {
-      Method method = MqttServerConnection.class.getDeclaredMethod("handleMessage", Object.class);
-      method.setAccessible(true);
-      return MethodHandles.lookup().unreflect(method);
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      throw new ExceptionInInitializerError(
-          "vertx-mqtt changed: no MqttServerConnection.handleMessage: " + e);
     }
   }
 }
