@@ -1,5 +1,6 @@
 package io.sessionbroker.testkit.fuzz;
 
+import io.netty.buffer.ByteBufAllocator;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -104,6 +105,29 @@ public final class LogWatch implements AutoCloseable {
       }
     }
     return found;
+  }
+
+  /**
+   * Lets Netty's leak detector report what it has found (an ERROR line each, "LEAK: ..."): it
+   * reports a buffer that was collected unreleased when the next buffer is tracked, so a few are
+   * allocated after a collection. A test that wants every buffer watched runs with {@code
+   * -Dio.netty.leakDetection.level=paranoid} (the transports module's tests do).
+   */
+  public static void provokeLeakReports() {
+    // A collected buffer reaches the detector's queue after the collection, on the JVM's reference
+    // handler thread: several rounds, each a full collection (long enough for the last one's).
+    for (int round = 0; round < 5; round++) {
+      System.gc();
+      System.gc();
+      for (int i = 0; i < 64; i++) {
+        ByteBufAllocator.DEFAULT.directBuffer(1).release();
+      }
+    }
+  }
+
+  /** The leak detector's reports so far, after {@link #provokeLeakReports}. */
+  public synchronized List<String> leakReports() {
+    return entries.stream().filter(entry -> entry.contains("LEAK:")).toList();
   }
 
   /** Every WARN or ERROR entry so far. */

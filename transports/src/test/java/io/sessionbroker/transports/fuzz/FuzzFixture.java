@@ -2,7 +2,6 @@ package io.sessionbroker.transports.fuzz;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.buffer.ByteBufAllocator;
 import io.sessionbroker.cluster.TableOptions;
 import io.sessionbroker.testkit.fuzz.LogWatch;
 import io.sessionbroker.transports.TableFixture;
@@ -127,25 +126,8 @@ final class FuzzFixture implements AutoCloseable {
     synchronized (uncaughtExamples) {
       assertThat(uncaught.get()).as("exceptions thrown by handlers: " + uncaughtExamples).isZero();
     }
-    provokeLeakReports();
+    LogWatch.provokeLeakReports();
     assertThat(log.unexpected(expectedLog)).as("unexpected WARN/ERROR log entries").isEmpty();
-  }
-
-  /**
-   * Lets Netty's leak detector report what it has found (an ERROR line each, which the log check
-   * above refuses): it reports a buffer that was collected unreleased when the next buffer is
-   * tracked, so a few are allocated after a collection. A test that wants every buffer watched sets
-   * {@code ResourceLeakDetector.Level.PARANOID} first (MqttFuzzIT).
-   */
-  private static void provokeLeakReports() {
-    // A collected buffer reaches the detector's queue after the collection, on the JVM's reference
-    // handler thread: several rounds, each a full collection (long enough for the last one's).
-    for (int round = 0; round < 5; round++) {
-      heapAfterGc();
-      for (int i = 0; i < 64; i++) {
-        ByteBufAllocator.DEFAULT.directBuffer(1).release();
-      }
-    }
   }
 
   /** Called by each try: drops the fixture's record of events no test awaits, now and then. */

@@ -94,24 +94,68 @@ final class RawWs implements AutoCloseable {
     return new RawWs(socket);
   }
 
+  /**
+   * Connects and sends an upgrade request on {@code /devices} with {@code early} right behind it,
+   * in one write, without waiting for the 101 (which RFC 6455 §4.1 asks a client to wait for);
+   * fails unless the broker answers 101.
+   */
+  static RawWs upgradeWith(int port, byte[] early) throws IOException {
+    RawWs ws = open(port);
+    String response = ws.upgrade(port, "/devices", "", early);
+    assertThat(response).as("the upgrade response").startsWith("HTTP/1.1 101");
+    return ws;
+  }
+
+  /**
+   * Sends an upgrade request on {@code /devices} with {@code early} right behind it, in one write,
+   * and resets the connection at once, without reading an answer.
+   */
+  static void sendAndReset(int port, byte[] early) throws IOException {
+    RawWs ws = open(port);
+    ws.writeRaw(concat(request(port, "/devices", ""), early));
+    ws.reset();
+  }
+
   private String upgrade(int port, String pathAndQuery, String headerLines) throws IOException {
-    StringBuilder request =
-        new StringBuilder("GET ")
-            .append(pathAndQuery)
-            .append(" HTTP/1.1\r\n")
-            .append("Host: 127.0.0.1:")
-            .append(port)
-            .append("\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n")
-            .append("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n")
-            .append("Sec-WebSocket-Version: 13\r\n")
-            .append(headerLines);
-    out.write(request.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII));
-    out.flush();
+    return upgrade(port, pathAndQuery, headerLines, new byte[0]);
+  }
+
+  private String upgrade(int port, String pathAndQuery, String headerLines, byte[] early)
+      throws IOException {
+    writeRaw(concat(request(port, pathAndQuery, headerLines), early));
     ByteArrayOutputStream head = new ByteArrayOutputStream();
     while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
       head.write(in.readUnsignedByte());
     }
     return head.toString(StandardCharsets.US_ASCII);
+  }
+
+  private static byte[] request(int port, String pathAndQuery, String headerLines) {
+    return ("GET "
+            + pathAndQuery
+            + " HTTP/1.1\r\nHost: 127.0.0.1:"
+            + port
+            + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            + "Sec-WebSocket-Version: 13\r\n"
+            + headerLines
+            + "\r\n")
+        .getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /** The parts, one after another. */
+  static byte[] concat(byte[]... parts) {
+    ByteArrayOutputStream all = new ByteArrayOutputStream();
+    for (byte[] part : parts) {
+      all.writeBytes(part);
+    }
+    return all.toByteArray();
+  }
+
+  /** Resets the connection (RST instead of FIN): the socket is gone before the broker answers. */
+  void reset() throws IOException {
+    socket.setSoLinger(true, 0);
+    socket.close();
   }
 
   /** The local port: the broker names this connection {@code 127.0.0.1:<port>} in its events. */
@@ -129,6 +173,16 @@ final class RawWs implements AutoCloseable {
    * shortest length encoding (§5.2).
    */
   void send(int firstByte, boolean masked, byte[] payload) throws IOException {
+    writeRaw(frame(firstByte, masked, payload));
+  }
+
+  /** The bytes of a final, masked text frame carrying {@code text}. */
+  static byte[] text(String text) {
+    return frame(0x80 | TEXT, true, text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The bytes of a frame, as {@link #send(int, boolean, byte[])} sends them. */
+  static byte[] frame(int firstByte, boolean masked, byte[] payload) {
     ByteArrayOutputStream frame = new ByteArrayOutputStream();
     frame.write(firstByte);
     int mask = masked ? 0x80 : 0;
@@ -143,12 +197,12 @@ final class RawWs implements AutoCloseable {
     }
     byte[] key = {0x37, (byte) 0xfa, 0x21, 0x3d};
     if (masked) {
-      frame.write(key);
+      frame.write(key, 0, key.length);
     }
     for (int i = 0; i < payload.length; i++) {
       frame.write(masked ? payload[i] ^ key[i % 4] : payload[i]);
     }
-    writeRaw(frame.toByteArray());
+    return frame.toByteArray();
   }
 
   /** Bytes as they are: a header of the test's own making. */
