@@ -204,7 +204,7 @@ public final class WebSocketTransport extends VerticleBase {
   }
 
   private void onConnection(HttpConnection connection) {
-    EarlyFrames.install(connection);
+    FrameGate.install(connection);
     String remote = connection.remoteAddress().toString();
     long timer =
         vertx.setTimer(
@@ -285,7 +285,6 @@ public final class WebSocketTransport extends VerticleBase {
             vertx.getOrCreateContext(),
             heartbeats)
         .start();
-    EarlyFrames.handOver(chctx.pipeline());
   }
 
   private void onPlainRequest(HttpServerRequest request) {

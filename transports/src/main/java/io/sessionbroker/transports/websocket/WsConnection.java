@@ -50,6 +50,12 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener, Ru
   private final Link<WsEnd> link;
 
   /**
+   * What the socket received and the session cannot take yet, until it opens ({@link FrameGate});
+   * null once open, or when Vert.x built a connection without one (then {@code pause()}).
+   */
+  private FrameGate gate;
+
+  /**
    * The broker's pings, on the channel's event loop: a Netty task (64 bytes), not a Vert.x timer
    * (issue 17: its handler, its entries in Vert.x's timer map and the context's close hooks and the
    * lambda were ≈ 150 bytes more per WebSocket session); null while none runs.
@@ -70,6 +76,7 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener, Ru
     this.auth = auth;
     this.context = context;
     this.link = new Link<>(table, TransportName.WEBSOCKET, context, this);
+    this.gate = FrameGate.of(((WebSocketInternal) ws).channelHandlerContext().pipeline());
   }
 
   /** Installs the handlers; opens at once when the upgrade request carried the hello. */
@@ -98,6 +105,7 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener, Ru
                       "no hello within " + options.handshakeTimeoutMs() + " ms"),
                   null,
                   CloseCodes.POLICY_VIOLATION));
+      passFrames(); // frames that came with the upgrade request may hold the hello
     }
   }
 
@@ -248,9 +256,20 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener, Ru
         : new WsEnd(Frames.error(e), closeCode);
   }
 
+  /** Frames sent after the hello wait until the session exists. */
   @Override
   public void pause() {
-    ws.pause(); // frames sent before the welcome wait until the session exists
+    if (gate != null) {
+      gate.hold();
+    } else {
+      ws.pause();
+    }
+  }
+
+  private void passFrames() {
+    if (gate != null) {
+      gate.pass();
+    }
   }
 
   @Override
@@ -264,7 +283,13 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener, Ru
               .executor()
               .scheduleAtFixedRate(this, pingPeriodMs, pingPeriodMs, TimeUnit.MILLISECONDS);
     }
-    ws.resume();
+    if (gate != null) {
+      FrameGate opened = gate;
+      gate = null;
+      opened.leave();
+    } else {
+      ws.resume();
+    }
     log.debug(
         "ws_session_opened device={} session={} remote={}",
         session.deviceId(),

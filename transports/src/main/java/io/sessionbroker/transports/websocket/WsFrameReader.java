@@ -1,15 +1,12 @@
 package io.sessionbroker.transports.websocket;
 
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
-import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
 import io.sessionbroker.transports.codec.FrameException;
 import io.sessionbroker.transports.codec.Frames;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
-import io.vertx.core.internal.http.WebSocketInternal;
 
 /**
  * The frame layer of one WebSocket: reassembles text messages (RFC 6455 §5.4) under the size bound,
@@ -53,7 +50,6 @@ final class WsFrameReader implements Handler<WebSocketFrame> {
    */
   static void attach(ServerWebSocket ws, int maxBytes, Listener listener) {
     WsFrameReader reader = new WsFrameReader(maxBytes, listener);
-    validateUtf8(ws);
     ws.frameHandler(reader); // the reader itself, not a method reference held beside it (issue 17)
     ws.pongHandler(payload -> listener.onPong());
     ws.exceptionHandler(reader::onError);
@@ -82,28 +78,14 @@ final class WsFrameReader implements Handler<WebSocketFrame> {
   }
 
   /**
-   * RFC 6455 §8.1: a text message that is not UTF-8 fails the connection with 1007. Vert.x does not
-   * check it (its server pipeline has Netty's frame decoder only), so this installs the validator
-   * Netty's own {@code WebSocketServerProtocolHandler} puts behind the decoder: it checks every
-   * text message as its fragments arrive (a sequence split across fragments too, and one left
-   * unfinished at the end) and reports a {@link CorruptedWebSocketFrameException} with status 1007
-   * to {@link #onError}, as the decoder reports its own violations. It goes right before Vert.x's
-   * handler, whose context the WebSocket exposes; it does not close the channel itself ({@code
-   * false}): the transport sends the close frame.
-   */
-  private static void validateUtf8(ServerWebSocket ws) {
-    ChannelHandlerContext vertx = ((WebSocketInternal) ws).channelHandlerContext();
-    vertx.pipeline().addBefore(vertx.name(), "wsUtf8Validator", new Utf8FrameValidator(false));
-  }
-
-  /**
    * Netty refuses, before it is a frame, what RFC 6455 forbids, each with the close code the RFC
    * names (§7.4.1), which the connection then ends with: its frame decoder 1002 for a protocol
    * violation (an unmasked frame §5.1, RSV bits without an extension §5.2, a reserved opcode, a
    * fragmented control frame or one over 125 bytes §5.5, a continuation without a message or a new
    * message inside one §5.4, a close frame with a 1-byte body or an invalid code §5.5.1/§7.4), 1009
    * for a frame over the bound, 1007 for a close reason that is not UTF-8; the UTF-8 validator
-   * 1007. Vert.x then closes the TCP connection right after this handler has sent the close frame.
+   * ({@link FrameGate#install}) 1007. Vert.x then closes the TCP connection right after this
+   * handler has sent the close frame.
    */
   private void onError(Throwable e) {
     if (e instanceof CorruptedWebSocketFrameException corrupted) {

@@ -77,15 +77,6 @@ class WebSocketFuzzIT {
   static final boolean KNOWN_BUG_WS_INVALID_UTF8_NOT_1007 = false;
 
   /**
-   * Found by this fuzzer, owned by no change yet: while a session is opening, the broker pauses the
-   * device's data frames, but Netty's decoder goes on, so a later framing error, a later frame over
-   * the size limit or a later close frame ends the connection first: the data frames sent before it
-   * (a {@code bye}, a {@code data}, a malformed frame) are dropped unread, and the close code is
-   * the pre-welcome one. While true, such an end is counted under its own label instead of failing.
-   */
-  static final boolean KNOWN_ISSUE_WS_QUEUED_FRAMES_OVERTAKEN = true;
-
-  /**
    * Found by this fuzzer after issue 13's WebSocket work, owned by no change yet: when a device's
    * close frame arrives as the connection is already closing (here: mutated input that ends it and
    * a close frame in one read), Vert.x 5.1.6 answers it through {@code
@@ -394,7 +385,12 @@ class WebSocketFuzzIT {
         }
       }
       write(socket, mutant.packets().isEmpty() ? new byte[0] : mutant.packets().get(0));
-      return new Answers(socket, model, what).judge(frames.toByteArray());
+      // the codes of the close frames sent, which the broker echoes (§5.5.1), modelled or not
+      Set<Integer> closeCodesSent =
+          model != null || mutant.packets().isEmpty()
+              ? null
+              : Model.of(mutant.packets(), mutant.packets().get(0)).clientCloseCodes;
+      return new Answers(socket, model, closeCodesSent, what).judge(frames.toByteArray());
     }
   }
 
@@ -415,9 +411,7 @@ class WebSocketFuzzIT {
   static final class Model {
     int expected; // 0: nothing ends it
     boolean framing; // the end is a framing error (1002)
-    final Set<Integer> laterDecoderEnds = new java.util.HashSet<>(); // after the first end
     final Set<Integer> clientCloseCodes = new java.util.HashSet<>(); // any close frame's code
-    boolean laterClientClose;
     boolean invalidUtf8;
     boolean open;
     boolean clientClose;
@@ -438,8 +432,8 @@ class WebSocketFuzzIT {
       ByteArrayOutputStream message = null;
       boolean fragmented = false; // a data message of either type is open (Netty's view, §5.4)
       int at = 0;
-      // Scans on past the first end for the decoder's own (framing errors, oversized frames, close
-      // frames), which can overtake frames the broker holds back while the session opens.
+      // Scans on past the first end, to complete a frame the input cuts short; what follows the
+      // first end is not read (the broker reads in order, the decoder's own ends too: FrameGate).
       while (at < bytes.length) {
         int remaining = bytes.length - at;
         if (remaining < 2) {
@@ -542,11 +536,7 @@ class WebSocketFuzzIT {
         } else if (payload.length > 2 && !utf8(Arrays.copyOfRange(payload, 2, payload.length))) {
           // Netty checks a close frame's reason as it decodes it: a decoder-level end
           invalidUtf8 |= !ends();
-          if (ends()) {
-            laterDecoderEnds.add(1007);
-          } else {
-            end(1007, false);
-          }
+          end(1007, false);
         } else {
           close();
         }
@@ -567,7 +557,7 @@ class WebSocketFuzzIT {
       }
       // Netty's Utf8FrameValidator sits in the pipeline in front of the broker: it fails a text
       // message at the first fragment that cannot be UTF-8, not at its end (RFC 6455 §8.1 allows
-      // failing fast), and, being decoder-level, its end can overtake frames still queued.
+      // failing fast).
       byte[] text = current.toByteArray();
       if (fin ? !utf8(text) : !utf8Prefix(text)) {
         invalidUtf8 |= !ends();
@@ -611,30 +601,16 @@ class WebSocketFuzzIT {
 
     private void end(int code, boolean framingError) {
       if (ends()) {
-        if (framingError || code == 1009) {
-          laterDecoderEnds.add(code);
-        }
-        return;
+        return; // what comes after the first end is not read
       }
       expected = code;
       framing = framingError;
     }
 
     private void close() {
-      if (ends()) {
-        laterClientClose = true;
-      } else {
+      if (!ends()) {
         clientClose = true;
       }
-    }
-
-    /** Whether {@code code} is a later end of the decoder's that overtook the first one. */
-    boolean overtakenBy(int code) {
-      return laterClientClose
-          || laterDecoderEnds.contains(code)
-          || KNOWN_BUG_WS_FRAMING_ERRORS_NOT_1002
-              && (laterDecoderEnds.contains(1002) || laterDecoderEnds.contains(1007))
-              && (code == 1008 || code == 4003);
     }
 
     /** Whether {@code bytes} can begin a UTF-8 text: valid, or cut inside its last character. */
@@ -675,14 +651,17 @@ class WebSocketFuzzIT {
     private final Socket socket;
     private final InputStream in;
     private final Model model;
+    private final Set<Integer> closeCodesSent;
     private final String what;
     private final List<String> seen = new ArrayList<>();
     private long deadline;
 
-    Answers(Socket socket, Model model, String what) throws IOException {
+    Answers(Socket socket, Model model, Set<Integer> closeCodesSent, String what)
+        throws IOException {
       this.socket = socket;
       this.in = socket.getInputStream();
       this.model = model;
+      this.closeCodesSent = model != null ? model.clientCloseCodes : closeCodesSent;
       this.what = what;
     }
 
@@ -820,7 +799,7 @@ class WebSocketFuzzIT {
     private String ended(int code) {
       String outcome = "closed " + (code < 0 ? "without a close frame" : code);
       // the broker echoes a close frame's code (§5.5.1), whatever the device chose
-      boolean echo = model != null && model.clientCloseCodes.contains(code);
+      boolean echo = closeCodesSent != null && closeCodesSent.contains(code);
       if (code >= 0
           && !DOCUMENTED.contains(code)
           && !echo
@@ -844,11 +823,6 @@ class WebSocketFuzzIT {
       }
       if (model.expected == 0 && !model.open && code == 1008) {
         return "no hello: handshake timeout, 1008";
-      }
-      if (code != model.expected
-          && KNOWN_ISSUE_WS_QUEUED_FRAMES_OVERTAKEN
-          && model.overtakenBy(code)) {
-        return FuzzRun.KNOWN_BUG + "a later decoder end overtook queued frames (" + outcome + ")";
       }
       if (model.expected == 0 && model.open && (code == 4000 || code == 4001)) {
         // the session timed out (a hello may ask for a heartbeat of 0.1 s), or a try whose input

@@ -3,10 +3,13 @@ package io.sessionbroker.transports.websocket;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sessionbroker.cluster.Addresses;
+import io.sessionbroker.cluster.CloseReason;
+import io.sessionbroker.testkit.ExpectCloses;
 import io.sessionbroker.testkit.fuzz.LogWatch;
 import io.sessionbroker.transports.TableFixture;
 import io.sessionbroker.transports.auth.DeviceAuth;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
@@ -16,14 +19,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Verifies that frames a device sends in the same write as its upgrade request, without waiting for
- * the 101 (RFC 6455 §4.1 asks it to wait; some devices do not), are read in order as if sent after
- * it, pass the same checks, and are released when the device is gone before its WebSocket opens
- * ({@link EarlyFrames}). The transports module's tests run with Netty's paranoid leak detection,
- * which tracks every buffer.
+ * Verifies that what a WebSocket receives before its session can take it is read in the order it
+ * came ({@link FrameGate}): frames sent in the same write as the upgrade request, without waiting
+ * for the 101 (RFC 6455 §4.1 asks a device to wait; some do not), pass the same checks as any, and
+ * are released when the device is gone first; frames sent right behind the hello are read before a
+ * later frame the protocol refuses, or the device's close frame, ends the connection. The
+ * transports module's tests run with Netty's paranoid leak detection, which tracks every buffer.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class WebSocketEarlyFramesIT {
+class WebSocketFrameGateIT {
 
   private TableFixture fixture;
   private WebSocketTransport transport;
@@ -73,16 +77,56 @@ class WebSocketEarlyFramesIT {
   }
 
   @Test
+  @ExpectCloses(CloseReason.PROTOCOL_ERROR)
+  void framesBehindTheHelloAreReadBeforeALaterFramingErrorEndsTheSession() throws Exception {
+    try (RawWs ws = RawWs.connect(transport.port())) {
+      // when: the hello, a data frame and an unmasked frame (RFC 6455 §5.1: 1002) in one write
+      ws.writeRaw(
+          RawWs.concat(
+              RawWs.text(hello("gate-1")),
+              RawWs.text("{\"type\":\"data\",\"payload\":2}"),
+              RawWs.frame(0x80 | RawWs.TEXT, false, "{}".getBytes(StandardCharsets.UTF_8))));
+
+      // then: the session opens, the data is read, and then the framing error ends the session
+      assertThat(type(ws.next())).isEqualTo("welcome");
+      assertThat(ws.closeFrameAloneAndEnd()).isEqualTo(CloseCodes.WS_PROTOCOL_ERROR);
+      assertThat(fixture.await(Addresses.INBOUND, "gate-1").getValue("payload")).isEqualTo(2);
+      assertThat(fixture.await(Addresses.CLOSED, "gate-1").getString("reason"))
+          .isEqualTo("PROTOCOL_ERROR");
+    }
+  }
+
+  @Test
+  @ExpectCloses(CloseReason.CLIENT_CLOSED)
+  void aByeBehindTheHelloEndsTheSessionBeforeTheDevicesCloseFrame() throws Exception {
+    try (RawWs ws = RawWs.connect(transport.port())) {
+      // when: the hello, a bye and a close frame (1000) in one write
+      ws.writeRaw(
+          RawWs.concat(
+              RawWs.text(hello("gate-2")),
+              RawWs.text("{\"type\":\"bye\"}"),
+              RawWs.frame(0x80 | RawWs.CLOSE, true, new byte[] {0x03, (byte) 0xE8})));
+
+      // then: the session opened and ended as the bye asked, not as a connection without one
+      assertThat(type(ws.next())).isEqualTo("welcome");
+      assertThat(ws.next().closeCode()).isEqualTo(CloseCodes.NORMAL);
+      assertThat(fixture.await(Addresses.CLOSED, "gate-2").getString("reason"))
+          .isEqualTo("CLIENT_CLOSED");
+    }
+  }
+
+  @Test
+  @ExpectCloses(CloseReason.CONNECTION_LOST)
   void earlyFramesOfADeviceGoneBeforeItsWelcomeAreReleased() throws Exception {
     try (LogWatch log = LogWatch.start()) {
       // when: 200 devices send the upgrade, the hello and two frames in one write and reset at once
-      byte[] early =
-          RawWs.concat(
-              RawWs.text(hello("early-gone")),
-              RawWs.text("{\"type\":\"data\",\"payload\":\"x\"}"),
-              RawWs.text("{\"type\":\"data\",\"payload\":\"y\"}"));
       for (int i = 0; i < 200; i++) {
-        RawWs.sendAndReset(transport.port(), early);
+        RawWs.sendAndReset(
+            transport.port(),
+            RawWs.concat(
+                RawWs.text(hello("early-gone-" + i)),
+                RawWs.text("{\"type\":\"data\",\"payload\":\"x\"}"),
+                RawWs.text("{\"type\":\"data\",\"payload\":\"y\"}")));
       }
       Awaitility.await("every session the resets left ended")
           .atMost(Duration.ofSeconds(30))
