@@ -52,7 +52,8 @@ final class ConnectStep {
     this.link = link;
     this.endpoint = endpoint;
     this.requestedClientId = requestedClientId;
-    this.auth = services.auth().forPeer(endpoint.sslSession());
+    this.auth =
+        services.secure() ? services.auth().forPeer(endpoint.sslSession()) : services.auth();
     boolean unnamed = requestedClientId == null || requestedClientId.isEmpty();
     // A client that gives no client id ([MQTT-3.1.3-6] lets the server assign one) over a
     // connection whose client certificate names a device is that device.

@@ -100,15 +100,9 @@ public final class MqttTransport extends VerticleBase {
             new Wills(router),
             heartbeats,
             acl,
-            denials);
-    // On the event loop of the server that accepted the socket (EveryEventLoop): the link's
-    // context.
-    Handler<NetSocket> accept =
-        socket -> {
-          NetSocketInternal internal = (NetSocketInternal) socket;
-          OutboundQueues.slim(internal.channelHandlerContext());
-          new MqttLink(internal, services, vertx.getOrCreateContext());
-        };
+            denials,
+            false);
+    Handler<NetSocket> accept = accept(services);
     int port = EveryEventLoop.port(options.port());
     NetServerOptions plain = new NetServerOptions().setHost(options.host()).setPort(port);
     Future<?> started = router.start();
@@ -128,7 +122,7 @@ public final class MqttTransport extends VerticleBase {
               vertx
                   .createNetServer(
                       tls.options().applyTo(new NetServerOptions(plain).setPort(tlsPort)))
-                  .connectHandler(accept);
+                  .connectHandler(accept(services.overTls()));
       tlsServer = secureServer.get();
       started =
           started
@@ -156,6 +150,18 @@ public final class MqttTransport extends VerticleBase {
     SocketAddress address = new SocketAddressImpl(port, options.host());
     return EveryEventLoop.listenOnOtherLoops(
         vertx, loop -> ((NetServerInternal) newServer.get()).listen(loop, address));
+  }
+
+  /**
+   * A listener's connect handler: on the event loop of the server that accepted the socket ({@link
+   * EveryEventLoop}), the link's context.
+   */
+  private Handler<NetSocket> accept(LinkServices services) {
+    return socket -> {
+      NetSocketInternal internal = (NetSocketInternal) socket;
+      OutboundQueues.slim(internal.channelHandlerContext());
+      new MqttLink(internal, services, vertx.getOrCreateContext());
+    };
   }
 
   private void listening(NetServer bound, boolean secure) {

@@ -66,7 +66,7 @@ public final class TcpTransport extends VerticleBase {
     if (tls.plain()) {
       int port = EveryEventLoop.port(options.port());
       Supplier<NetServer> plainServer =
-          () -> vertx.createNetServer(serverOptions(port)).connectHandler(this::accept);
+          () -> vertx.createNetServer(serverOptions(port)).connectHandler(s -> accept(s, false));
       server = plainServer.get();
       plain =
           server
@@ -82,7 +82,7 @@ public final class TcpTransport extends VerticleBase {
         () ->
             vertx
                 .createNetServer(tls.options().applyTo(serverOptions(tlsPort)))
-                .connectHandler(this::accept);
+                .connectHandler(s -> accept(s, true));
     tlsServer = secureServer.get();
     return plain
         .compose(v -> tlsServer.listen())
@@ -124,8 +124,13 @@ public final class TcpTransport extends VerticleBase {
         secure);
   }
 
-  /** On the event loop of the server that accepted it ({@link EveryEventLoop}). */
-  private void accept(NetSocket socket) {
+  /**
+   * On the event loop of the server that accepted it ({@link EveryEventLoop}); {@code secure}: a
+   * TLS listener's, whose session may name the device by a client certificate. A plain listener's
+   * socket is not asked for its TLS session: Vert.x looks for the TLS handler in the pipeline by
+   * class (docs/benchmarks.md, twenty-third round).
+   */
+  private void accept(NetSocket socket, boolean secure) {
     if (connections.incrementAndGet() > options.maxConnections()) {
       connections.decrementAndGet();
       refused(socket);
@@ -141,7 +146,7 @@ public final class TcpTransport extends VerticleBase {
             socket,
             table,
             options,
-            auth.forPeer(socket.sslSession()),
+            secure ? auth.forPeer(socket.sslSession()) : auth,
             heartbeats)
         .start(releaseSlot);
   }

@@ -87,7 +87,7 @@ public final class WebSocketTransport extends VerticleBase {
     if (tls.plain()) {
       int port = EveryEventLoop.port(options.port());
       Supplier<HttpServer> plainServer =
-          () -> handlers(vertx.createHttpServer(serverOptions(port)));
+          () -> handlers(vertx.createHttpServer(serverOptions(port)), false);
       server = plainServer.get();
       started =
           server
@@ -98,7 +98,8 @@ public final class WebSocketTransport extends VerticleBase {
     if (tls.enabled()) {
       int tlsPort = EveryEventLoop.port(tls.port());
       Supplier<HttpServer> secureServer =
-          () -> handlers(vertx.createHttpServer(tls.options().applyTo(serverOptions(tlsPort))));
+          () ->
+              handlers(vertx.createHttpServer(tls.options().applyTo(serverOptions(tlsPort))), true);
       tlsServer = secureServer.get();
       started =
           started
@@ -136,11 +137,17 @@ public final class WebSocketTransport extends VerticleBase {
     return new SocketAddressImpl(port, options.host());
   }
 
-  private HttpServer handlers(HttpServer created) {
+  /**
+   * The handlers of a listener; {@code secure}: its connections are TLS, whose session may carry a
+   * client certificate. A plain one's WebSocket is not asked for its TLS session: Vert.x looks for
+   * the TLS handler in the pipeline by class, ≈ 4 % of the event loops' time when WebSockets
+   * connect (JFR, docs/benchmarks.md, twenty-third round).
+   */
+  private HttpServer handlers(HttpServer created, boolean secure) {
     return created
         .connectionHandler(this::onConnection)
         .webSocketHandshakeHandler(this::onHandshake)
-        .webSocketHandler(this::onWebSocket)
+        .webSocketHandler(ws -> onWebSocket(ws, secure))
         .requestHandler(this::onPlainRequest);
   }
 
@@ -271,7 +278,7 @@ public final class WebSocketTransport extends VerticleBase {
     handshake.reject(403);
   }
 
-  private void onWebSocket(ServerWebSocket ws) {
+  private void onWebSocket(ServerWebSocket ws, boolean secure) {
     // the peer from Netty's channel: asking the WebSocket would make Vert.x keep a copy
     // (PeerAddress)
     ChannelHandlerContext chctx = ((WebSocketInternal) ws).channelHandlerContext();
@@ -281,7 +288,7 @@ public final class WebSocketTransport extends VerticleBase {
             ws,
             table,
             options,
-            auth.forPeer(ws.sslSession()),
+            secure ? auth.forPeer(ws.sslSession()) : auth,
             vertx.getOrCreateContext(),
             heartbeats)
         .start();
