@@ -55,8 +55,9 @@ final class FrameGate extends ChannelInboundHandlerAdapter {
 
   /**
    * Puts Netty's UTF-8 validator and a closed gate in front of Vert.x's handler on the HTTP
-   * connection, before it reads its request; leaves a connection it does not know (another HTTP
-   * version) as it is.
+   * connection, before it reads its request. The transport's servers speak HTTP/1.1 only, whose
+   * connections are Vert.x's {@code HttpServerConnection}: a Vert.x that builds them otherwise
+   * fails here, at the first connection, rather than leave WebSockets without the gate.
    *
    * <p>RFC 6455 §8.1: a text message that is not UTF-8 fails the connection with 1007. Vert.x does
    * not check it (its server pipeline has Netty's frame decoder only), so this installs the
@@ -67,15 +68,13 @@ final class FrameGate extends ChannelInboundHandlerAdapter {
    * messages through.
    */
   static void install(HttpConnection connection) {
-    if (connection instanceof HttpServerConnection http) {
-      ChannelHandlerContext vertx = http.channelHandlerContext();
-      ChannelPipeline pipeline = vertx.pipeline();
-      pipeline.addBefore(vertx.name(), "wsUtf8Validator", new Utf8FrameValidator(false));
-      pipeline.addBefore(vertx.name(), NAME, new FrameGate());
-    }
+    ChannelHandlerContext vertx = ((HttpServerConnection) connection).channelHandlerContext();
+    ChannelPipeline pipeline = vertx.pipeline();
+    pipeline.addBefore(vertx.name(), "wsUtf8Validator", new Utf8FrameValidator(false));
+    pipeline.addBefore(vertx.name(), NAME, new FrameGate());
   }
 
-  /** The gate of a WebSocket's pipeline, or null when its connection got none. */
+  /** The gate of a WebSocket's pipeline ({@link #install}). */
   static FrameGate of(ChannelPipeline pipeline) {
     return (FrameGate) pipeline.get(NAME);
   }
@@ -99,7 +98,7 @@ final class FrameGate extends ChannelInboundHandlerAdapter {
   /** Passes on what was kept and takes the gate out of the pipeline. */
   void leave() {
     pass();
-    if (open && ctx.pipeline().context(this) != null) {
+    if (open && !ctx.isRemoved()) { // a frame passed on may have closed the channel
       ctx.pipeline().remove(this);
     }
   }

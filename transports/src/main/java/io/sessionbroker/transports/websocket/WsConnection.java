@@ -51,7 +51,7 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener, Ru
 
   /**
    * What the socket received and the session cannot take yet, until it opens ({@link FrameGate});
-   * null once open, or when Vert.x built a connection without one (then {@code pause()}).
+   * null once open (nothing pauses an open session).
    */
   private FrameGate gate;
 
@@ -105,7 +105,7 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener, Ru
                       "no hello within " + options.handshakeTimeoutMs() + " ms"),
                   null,
                   CloseCodes.POLICY_VIOLATION));
-      passFrames(); // frames that came with the upgrade request may hold the hello
+      gate.pass(); // frames that came with the upgrade request may hold the hello
     }
   }
 
@@ -259,17 +259,7 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener, Ru
   /** Frames sent after the hello wait until the session exists. */
   @Override
   public void pause() {
-    if (gate != null) {
-      gate.hold();
-    } else {
-      ws.pause();
-    }
-  }
-
-  private void passFrames() {
-    if (gate != null) {
-      gate.pass();
-    }
+    gate.hold();
   }
 
   @Override
@@ -283,13 +273,9 @@ final class WsConnection implements Link.Wire<WsEnd>, WsFrameReader.Listener, Ru
               .executor()
               .scheduleAtFixedRate(this, pingPeriodMs, pingPeriodMs, TimeUnit.MILLISECONDS);
     }
-    if (gate != null) {
-      FrameGate opened = gate;
-      gate = null;
-      opened.leave();
-    } else {
-      ws.resume();
-    }
+    FrameGate held = gate;
+    gate = null;
+    held.leave();
     log.debug(
         "ws_session_opened device={} session={} remote={}",
         session.deviceId(),
