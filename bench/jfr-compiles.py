@@ -90,7 +90,8 @@ def report(recording, t0_file, top):
     print("  by package:", ", ".join(f"{k} {v:.2f} s" for k, v in by_package.most_common(10)))
     counts = collections.Counter(c["method"] for c in compiles if c["level"] == 4)
     again = [c for c in compiles if c["level"] == 4 and counts[c["method"]] > 1]
-    print(f"C2 compiles of methods C2 compiled more than once: {len(again)}, {sum(c['s'] for c in again):.2f} s")
+    print(f"C2 compiles, whole recording, of methods C2 compiled more than once: {len(again)}, "
+          f"{sum(c['s'] for c in again):.2f} s")
     big = [c for c in after_c2 if c["s"] > 0.05]
     print(f"C2 compiles after T0 over 50 ms: {len(big)}, {sum(c['s'] for c in big):.2f} s; the longest:")
     for c in sorted(after_c2, key=lambda c: -c["s"])[:top]:
