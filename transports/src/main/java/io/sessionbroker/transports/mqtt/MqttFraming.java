@@ -124,6 +124,13 @@ final class MqttFraming extends ChannelInboundHandlerAdapter {
   private boolean nextPacket(ChannelHandlerContext ctx, ByteBuf in) {
     int start = in.readerIndex();
     int header = in.getUnsignedByte(start);
+    if (header >>> 4 == 1 && protocolLevel != 0) {
+      // A second CONNECT is a protocol error ([MQTT-3.1.0-2]). Refused here, undecoded: Netty's
+      // decoder would mark the channel with its protocol level, and the encoder then writes
+      // everything after it — the CONNACK still owed to the first, the DISCONNECT 0x82 — in the
+      // form of the level the device did not connect with (found by MqttFuzzIT).
+      return fail(ctx, in, WireViolation.protocolError("a second CONNECT ([MQTT-3.1.0-2])"));
+    }
     int remaining = 0;
     int lengthBytes = 0;
     int digit;

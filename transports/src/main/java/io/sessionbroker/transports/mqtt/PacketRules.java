@@ -31,8 +31,8 @@ final class PacketRules {
   }
 
   /**
-   * The MQTT 5 reason code for a PUBLISH or DISCONNECT of an MQTT 5 connection that breaks a rule
-   * vertx-mqtt does not check, or null. Checked before vertx-mqtt acts on the packet: it would
+   * The MQTT 5 reason code for a PUBLISH, DISCONNECT or AUTH of an MQTT 5 connection that breaks a
+   * rule vertx-mqtt does not check, or null. Checked before vertx-mqtt acts on the packet: it would
    * resolve a topic alias itself, and it closes the connection after any DISCONNECT.
    *
    * @param sessionExpirySeconds the expiry the CONNECT set
@@ -44,6 +44,12 @@ final class PacketRules {
     }
     if (type == MqttMessageType.PUBLISH) {
       return PublishRules.refuse((MqttPublishMessage) packet, protocolVersion);
+    }
+    if (type == MqttMessageType.AUTH) {
+      // §3.15: a Protocol Error unless the CONNECT carried the same Authentication Method, and
+      // every CONNECT carrying one is refused (ConnectRules). vertx-mqtt ignored an AUTH, or
+      // threw on a reason code §3.15.2.1 does not define (found by MqttFuzzIT).
+      return MqttDisconnectReasonCode.PROTOCOL_ERROR;
     }
     if (type == MqttMessageType.DISCONNECT
         && packet.variableHeader() instanceof MqttReasonCodeAndPropertiesVariableHeader header

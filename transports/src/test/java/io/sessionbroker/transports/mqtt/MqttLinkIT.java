@@ -8,6 +8,7 @@ import io.sessionbroker.testkit.ExpectCloses;
 import io.sessionbroker.transports.ClassHistogram;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -24,9 +25,6 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(30)
 class MqttLinkIT {
 
-  /**
-   * How long a test client waits before its next packet, so that the broker's clock has moved on.
-   */
   private static final int CONNACK = 0x20;
 
   private static final int PINGRESP = 0xD0;
@@ -257,23 +255,89 @@ class MqttLinkIT {
   }
 
   /**
-   * Verifies that a second CONNECT is a protocol violation: the session ends with PROTOCOL_ERROR.
+   * Verifies that a second CONNECT is a protocol violation ([MQTT-3.1.0-2]): the session ends with
+   * PROTOCOL_ERROR, and an MQTT 5 client gets DISCONNECT 0x82 in MQTT 5's form although the second
+   * CONNECT was 3.1.1's (Netty's codec once switched to the second CONNECT's level: MqttFuzzIT).
    */
   @Test
   @ExpectCloses(CloseReason.PROTOCOL_ERROR)
-  void aSecondConnectEndsTheSessionWithProtocolError() throws Exception {
+  void aSecondConnectOfAnotherLevelEndsAnMqtt5SessionWithDisconnectProtocolError()
+      throws Exception {
     // given
-    RawMqtt client = connect("mqtt-pit-twice", 4, null);
+    RawMqtt client = connect("mqtt-pit-twice-5", 5, null);
     RawMqtt.Connect again = new RawMqtt.Connect();
-    again.clientId = "mqtt-pit-twice";
+    again.clientId = "mqtt-pit-twice-5";
+    again.level = 4;
+
+    // when
+    client.send(again.encode());
+
+    // then: DISCONNECT, Remaining Length 1 or more, reason code 0x82 Protocol Error (§3.14.2.1)
+    RawMqtt.Packet disconnect = client.read();
+    assertThat(disconnect.header()).isEqualTo(DISCONNECT);
+    assertThat(disconnect.body()).isNotEmpty();
+    assertThat(disconnect.body()[0] & 0xFF).isEqualTo(0x82);
+    assertThat(client.bytesUntilClosed()).isEmpty();
+    assertThat(mqtt.fixture.await(Addresses.CLOSED, "mqtt-pit-twice-5").getString("reason"))
+        .isEqualTo("PROTOCOL_ERROR");
+  }
+
+  /**
+   * Verifies that an MQTT 3.1.1 client's second CONNECT, of MQTT 5, ends its session with
+   * PROTOCOL_ERROR and a plain close: 3.1.1 has no DISCONNECT from the server.
+   */
+  @Test
+  @ExpectCloses(CloseReason.PROTOCOL_ERROR)
+  void aSecondConnectOfMqtt5EndsAn311SessionWithAPlainClose() throws Exception {
+    // given
+    RawMqtt client = connect("mqtt-pit-twice-4", 4, null);
+    RawMqtt.Connect again = new RawMqtt.Connect();
+    again.clientId = "mqtt-pit-twice-4";
+    again.level = 5;
 
     // when
     client.send(again.encode());
 
     // then
-    assertThat(mqtt.fixture.await(Addresses.CLOSED, "mqtt-pit-twice").getString("reason"))
+    assertThat(client.bytesUntilClosed()).isEmpty();
+    assertThat(mqtt.fixture.await(Addresses.CLOSED, "mqtt-pit-twice-4").getString("reason"))
         .isEqualTo("PROTOCOL_ERROR");
-    assertThat(client.closedByBroker()).isTrue();
+  }
+
+  /**
+   * Verifies that a second CONNECT in the same write as the first leaves the first one's CONNACK in
+   * the first one's form: MQTT 5's, with its properties, then DISCONNECT 0x82.
+   */
+  @Test
+  @ExpectCloses(CloseReason.PROTOCOL_ERROR)
+  void aSecondConnectRightBehindTheFirstLeavesItsConnackInTheFirstOnesForm() throws Exception {
+    // given
+    RawMqtt client = mqtt.raw();
+    clients.add(client);
+    RawMqtt.Connect first = new RawMqtt.Connect();
+    first.clientId = "mqtt-pit-twice-at-once";
+    first.level = 5;
+    RawMqtt.Connect second = new RawMqtt.Connect();
+    second.clientId = "mqtt-pit-twice-at-once";
+    second.level = 4;
+    byte[] a = first.encode();
+    byte[] b = second.encode();
+    byte[] both = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, both, a.length, b.length);
+
+    // when
+    client.send(both);
+
+    // then: an MQTT 5 CONNACK (flags, reason code, properties: 3 bytes or more; 3.1.1's has 2)
+    RawMqtt.Packet connack = client.read();
+    assertThat(connack.header()).isEqualTo(CONNACK);
+    assertThat(connack.body().length).isGreaterThanOrEqualTo(3);
+    RawMqtt.Packet disconnect = client.read();
+    assertThat(disconnect.header()).isEqualTo(DISCONNECT);
+    assertThat(disconnect.body()[0] & 0xFF).isEqualTo(0x82);
+    assertThat(client.bytesUntilClosed()).isEmpty();
+    assertThat(mqtt.fixture.await(Addresses.CLOSED, "mqtt-pit-twice-at-once").getString("reason"))
+        .isEqualTo("PROTOCOL_ERROR");
   }
 
   /**
