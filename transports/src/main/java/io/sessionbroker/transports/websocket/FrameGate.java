@@ -4,7 +4,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
-import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.netty.util.ReferenceCountUtil;
@@ -65,12 +64,12 @@ final class FrameGate extends ChannelInboundHandlerAdapter {
    * every text message as its fragments arrive and reports a {@link
    * CorruptedWebSocketFrameException} with status 1007; it does not close the channel itself
    * ({@code false}): the transport sends the close frame. Until the upgrade it lets the HTTP
-   * messages through.
+   * messages through. Ours ({@link FrameValidator}) also fails a close code above 4999 with 1002.
    */
   static void install(HttpConnection connection) {
     ChannelHandlerContext vertx = ((HttpServerConnection) connection).channelHandlerContext();
     ChannelPipeline pipeline = vertx.pipeline();
-    pipeline.addBefore(vertx.name(), "wsUtf8Validator", new Utf8FrameValidator(false));
+    pipeline.addBefore(vertx.name(), "wsUtf8Validator", new FrameValidator());
     pipeline.addBefore(vertx.name(), NAME, new FrameGate());
   }
 

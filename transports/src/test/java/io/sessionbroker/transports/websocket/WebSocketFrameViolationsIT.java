@@ -102,6 +102,14 @@ class WebSocketFrameViolationsIT {
             "close-code-1005", 1002, ws -> ws.send(RawWs.CLOSE, new byte[] {0x03, (byte) 0xED})),
         violation(
             "close-code-999", 1002, ws -> ws.send(RawWs.CLOSE, new byte[] {0x03, (byte) 0xE7})),
+        // §7.4.2 assigns no range above 4999 (4000-4999 is the last, private use); Netty's decoder
+        // read such a code as a signed short and let it through, and Vert.x echoed it
+        violation(
+            "close-code-5000", 1002, ws -> ws.send(RawWs.CLOSE, new byte[] {0x13, (byte) 0x88})),
+        violation(
+            "close-code-65535",
+            1002,
+            ws -> ws.send(RawWs.CLOSE, new byte[] {(byte) 0xFF, (byte) 0xFF})),
         // §8.1: "When an endpoint is to interpret a byte stream as UTF-8 but finds that the byte
         // stream is not, in fact, a valid UTF-8 stream, that endpoint MUST _Fail the WebSocket
         // Connection_"; §7.4.1: 1007 for "data within a message that was not consistent with the
@@ -127,7 +135,12 @@ class WebSocketFrameViolationsIT {
         violation(
             "close-reason-not-utf-8",
             1007,
-            ws -> ws.send(RawWs.CLOSE, new byte[] {0x03, (byte) 0xE8, (byte) 0xFF, (byte) 0xFE})));
+            ws -> ws.send(RawWs.CLOSE, new byte[] {0x03, (byte) 0xE8, (byte) 0xFF, (byte) 0xFE})),
+        // the same for a reason that ends inside a character (Netty's decoder let it through)
+        violation(
+            "close-reason-ending-inside-a-character",
+            1007,
+            ws -> ws.send(RawWs.CLOSE, new byte[] {0x03, (byte) 0xE8, (byte) 0xC9})));
   }
 
   /** Each violation before the hello and after it. */

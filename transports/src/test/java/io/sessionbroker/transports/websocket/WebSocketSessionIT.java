@@ -25,6 +25,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Verifies that a device on the JDK WebSocket client holds a session: hello and welcome, liveness
@@ -296,18 +298,24 @@ class WebSocketSessionIT {
     assertThat(device.closed().code()).isEqualTo(1000);
   }
 
-  @Test
+  /**
+   * Verifies that a device's close frame ends its session CLIENT_CLOSED and is echoed, with the
+   * codes at the edges of what RFC 6455 §7.4.2 defines (4999, the last private-use code; 5000 and
+   * above fail the connection: WebSocketFrameViolationsIT).
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {1000, 3000, 4999})
   @ExpectCloses(CloseReason.CLIENT_CLOSED)
-  void closeFrameFromTheDeviceIsClientClosed() throws Exception {
+  void closeFrameFromTheDeviceIsClientClosed(int code) throws Exception {
     // given
-    WsDevice device = WsDevice.hello(transport.port(), "ws-close-frame", 30);
+    WsDevice device = WsDevice.hello(transport.port(), "ws-close-frame-" + code, 30);
 
     // when
-    device.sendClose(1000);
+    device.sendClose(code);
 
     // then: the broker echoes the close (RFC 6455 §5.5.1)
-    assertThat(device.closed().code()).isEqualTo(1000);
-    assertThat(fixture.await(Addresses.CLOSED, "ws-close-frame").getString("reason"))
+    assertThat(device.closed().code()).isEqualTo(code);
+    assertThat(fixture.await(Addresses.CLOSED, "ws-close-frame-" + code).getString("reason"))
         .isEqualTo("CLIENT_CLOSED");
   }
 
