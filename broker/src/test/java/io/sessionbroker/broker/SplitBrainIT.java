@@ -34,12 +34,23 @@ class SplitBrainIT {
   private static final Duration WAIT = ThreeNodes.WAIT;
   private static final Pattern REJOINED = Pattern.compile("node_rejoined how=");
 
+  /**
+   * Twice the shipped 5 s: what this test checks is the merge, not how soon a loss is noticed
+   * (NodeLossTimeIT, PartitionIT and ChaosIT run the shipped 5 s). With 5 s, one of the two
+   * survivors that stalled for 6 s after the freeze on this 2-core machine (once in 20 runs with a
+   * busy process beside the test, once in a clean-clone run of the suite) split the majority before
+   * it announced anything; each half, below quorum, withheld its closes and ended its own sessions,
+   * as designed (docs/testing.md, "twenty-fourth round").
+   */
+  private static final Duration FAILURE_DETECTION = Duration.ofSeconds(10);
+
   @Test
   @ExpectCloses(CloseReason.NODE_LOST)
   void aFrozenNodeIsAnnouncedLostOnceMergesBackAndClosesNothingTwice() throws Exception {
     List<TcpDevice> onC = new ArrayList<>();
     List<AutoCloseable> sockets = new ArrayList<>();
-    try (ThreeNodes cluster = ThreeNodes.start("split-brain-it");
+    try (ThreeNodes cluster =
+            ThreeNodes.start("split-brain-it", ThreeNodes.JVM, FAILURE_DETECTION);
         EventRecorder onA =
             new EventRecorder(cluster.bridgePort(0), Addresses.OPENED, Addresses.CLOSED);
         ClusterContract contract = cluster.contract(0, 2)) {
