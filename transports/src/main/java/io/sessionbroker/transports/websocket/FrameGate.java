@@ -64,7 +64,8 @@ final class FrameGate extends ChannelInboundHandlerAdapter {
    * every text message as its fragments arrive and reports a {@link
    * CorruptedWebSocketFrameException} with status 1007; it does not close the channel itself
    * ({@code false}): the transport sends the close frame. Until the upgrade it lets the HTTP
-   * messages through. Ours ({@link FrameValidator}) also fails a close code above 4999 with 1002.
+   * messages through. Ours ({@link FrameValidator}) also checks close frames: a code above 4999
+   * fails with 1002, a reason that ends inside a character with 1007.
    */
   static void install(HttpConnection connection) {
     ChannelHandlerContext vertx = ((HttpServerConnection) connection).channelHandlerContext();
