@@ -8,7 +8,6 @@ import io.sessionbroker.testkit.ExpectCloses;
 import io.sessionbroker.transports.ClassHistogram;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -64,6 +63,14 @@ class MqttLinkIT {
     connect.willPayload = willTopic == null ? null : "gone";
     assertThat(client.connect(connect).header() & 0xF0).isEqualTo(CONNACK);
     return client;
+  }
+
+  /** A CONNECT's bytes, clean, no will. */
+  private static byte[] connectBytes(String clientId, int level) {
+    RawMqtt.Connect connect = new RawMqtt.Connect();
+    connect.clientId = clientId;
+    connect.level = level;
+    return connect.encode();
   }
 
   private long lastSeenAt(String clientId) throws Exception {
@@ -265,12 +272,9 @@ class MqttLinkIT {
       throws Exception {
     // given
     RawMqtt client = connect("mqtt-pit-twice-5", 5, null);
-    RawMqtt.Connect again = new RawMqtt.Connect();
-    again.clientId = "mqtt-pit-twice-5";
-    again.level = 4;
 
     // when
-    client.send(again.encode());
+    client.send(connectBytes("mqtt-pit-twice-5", 4));
 
     // then: DISCONNECT, Remaining Length 1 or more, reason code 0x82 Protocol Error (§3.14.2.1)
     RawMqtt.Packet disconnect = client.read();
@@ -291,12 +295,9 @@ class MqttLinkIT {
   void aSecondConnectOfMqtt5EndsAn311SessionWithAPlainClose() throws Exception {
     // given
     RawMqtt client = connect("mqtt-pit-twice-4", 4, null);
-    RawMqtt.Connect again = new RawMqtt.Connect();
-    again.clientId = "mqtt-pit-twice-4";
-    again.level = 5;
 
     // when
-    client.send(again.encode());
+    client.send(connectBytes("mqtt-pit-twice-4", 5));
 
     // then
     assertThat(client.bytesUntilClosed()).isEmpty();
@@ -314,19 +315,11 @@ class MqttLinkIT {
     // given
     RawMqtt client = mqtt.raw();
     clients.add(client);
-    RawMqtt.Connect first = new RawMqtt.Connect();
-    first.clientId = "mqtt-pit-twice-at-once";
-    first.level = 5;
-    RawMqtt.Connect second = new RawMqtt.Connect();
-    second.clientId = "mqtt-pit-twice-at-once";
-    second.level = 4;
-    byte[] a = first.encode();
-    byte[] b = second.encode();
-    byte[] both = Arrays.copyOf(a, a.length + b.length);
-    System.arraycopy(b, 0, both, a.length, b.length);
 
     // when
-    client.send(both);
+    client.send(
+        RawMqtt.concat(
+            connectBytes("mqtt-pit-twice-at-once", 5), connectBytes("mqtt-pit-twice-at-once", 4)));
 
     // then: an MQTT 5 CONNACK (flags, reason code, properties: 3 bytes or more; 3.1.1's has 2)
     RawMqtt.Packet connack = client.read();

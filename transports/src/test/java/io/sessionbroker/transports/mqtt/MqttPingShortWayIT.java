@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sessionbroker.cluster.Addresses;
 import io.vertx.core.json.JsonObject;
-import java.io.ByteArrayOutputStream;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,14 +47,6 @@ class MqttPingShortWayIT {
         .getLong("lastSeenAt");
   }
 
-  private static byte[] concat(byte[]... parts) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    for (byte[] part : parts) {
-      out.writeBytes(part);
-    }
-    return out.toByteArray();
-  }
-
   /**
    * Verifies that PINGREQs glued together in one segment and one cut between two segments are each
    * answered with a PINGRESP ([MQTT-3.12.4-1]: the server MUST send a PINGRESP in response to a
@@ -96,7 +87,8 @@ class MqttPingShortWayIT {
     // PINGREQ glued behind it
     client.send(java.util.Arrays.copyOfRange(publish, 0, cut));
     client.send(
-        concat(java.util.Arrays.copyOfRange(publish, cut, publish.length), RawMqtt.PINGREQ));
+        RawMqtt.concat(
+            java.util.Arrays.copyOfRange(publish, cut, publish.length), RawMqtt.PINGREQ));
 
     // then: the PUBLISH is acknowledged, one PINGRESP follows, one heartbeat was counted
     RawMqtt.Packet puback = client.read();
@@ -119,7 +111,7 @@ class MqttPingShortWayIT {
     long heartbeats = mqtt.transport.heartbeats();
 
     // when
-    client.send(concat(connect.encode(), RawMqtt.PINGREQ, RawMqtt.PINGREQ));
+    client.send(RawMqtt.concat(connect.encode(), RawMqtt.PINGREQ, RawMqtt.PINGREQ));
 
     // then
     assertThat(client.read().type()).isEqualTo(RawMqtt.CONNACK);

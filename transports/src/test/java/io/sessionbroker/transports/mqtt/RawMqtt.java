@@ -174,6 +174,15 @@ final class RawMqtt implements AutoCloseable {
     return packet(0x30 | flags, body.toByteArray());
   }
 
+  /** The parts one after the other: several packets for one write. */
+  static byte[] concat(byte[]... parts) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (byte[] part : parts) {
+      out.writeBytes(part);
+    }
+    return out.toByteArray();
+  }
+
   static byte[] packet(int header, byte[] body) {
     ByteArrayOutputStream packet = new ByteArrayOutputStream();
     packet.write(header);
