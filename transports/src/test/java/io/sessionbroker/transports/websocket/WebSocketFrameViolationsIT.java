@@ -11,6 +11,7 @@ import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -126,6 +127,19 @@ class WebSocketFrameViolationsIT {
             ws -> {
               ws.send(0x01, true, concat("{\"type\":\"ping\",\"x\":\"", 0xE2, 0x82));
               ws.send(0x80, true, "(\"}".getBytes(StandardCharsets.UTF_8));
+            }),
+        // §8.1 and §7.4.1's 1009 ("a message that is too big") at once, in one fragment: the
+        // UTF-8 check runs on each frame as it arrives, before the message is reassembled and
+        // measured, so the text's violation is the one the connection fails with
+        violation(
+            "text-over-the-bound-and-not-utf-8",
+            1007,
+            ws -> {
+              ws.send(0x01, true, "{\"type\":\"ping\",\"x\":\"".getBytes(StandardCharsets.UTF_8));
+              byte[] rest = new byte[WsOptions.DEFAULT_MAX_FRAME_BYTES - 10];
+              Arrays.fill(rest, (byte) 'x');
+              rest[0] = (byte) 0xFF;
+              ws.send(0x80, true, rest);
             }),
         violation(
             "text-ending-inside-a-character",
