@@ -96,7 +96,9 @@ final class BridgeFrameCheck {
     }
     Object type = frame.getValue("type");
     if ("ping".equals(type)) {
-      return null;
+      // The bridge reads the headers of every frame, a ping's too: a number or a string there
+      // threw and left its parser in the middle of the frame (BridgeFuzzIT, twenty-sixth round).
+      return fieldsReadable(frame) ? null : new Verdict(INVALID_FRAME, false);
     }
     if (!(type instanceof String name) || !TYPES.contains(name)) {
       return new Verdict(UNKNOWN_TYPE, false);

@@ -173,6 +173,9 @@ class EventBridgeBadInputIT {
         "invalid_frame"
       },
       {"{\"type\":\"publish\",\"address\":\"sessions.closed\"}", "access_denied"},
+      // a ping's too: the bridge reads the headers of every frame
+      {"{\"type\":\"ping\",\"headers\":4.9E-325}", "invalid_frame"},
+      {"{\"type\":\"ping\",\"headers\":\"x\"}", "invalid_frame"},
     };
     try (Socket socket = connect()) {
       for (String[] bad : cases) {

@@ -161,7 +161,19 @@ public final class HttpApi {
     router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     router.errorHandler(
         405, ctx -> error(ctx, 405, "method not allowed: " + ctx.request().method()));
+    // A path Vert.x cannot decode (a bad percent-escape such as /api/sessions/%ZZ) fails in the
+    // router before any route: without this it answered a plain-text "Bad Request", not the
+    // documented {"error","message"} shape (docs/http.md).
+    router.errorHandler(400, ctx -> error(ctx, 400, "malformed request: " + reason(ctx)));
     return router;
+  }
+
+  /** Why the router refused a request: its failure's message, if it has one. */
+  private static String reason(RoutingContext ctx) {
+    Throwable failure = ctx.failure();
+    return failure == null || failure.getMessage() == null
+        ? "the path or query cannot be decoded"
+        : failure.getMessage();
   }
 
   /** GET on {@code path}, and HEAD with it: RFC 9110 §9.1, a server that has GET has HEAD. */

@@ -9,10 +9,12 @@ import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.testkit.ExpectCloses;
 import io.sessionbroker.testkit.TcpDevice;
 import io.vertx.core.json.JsonObject;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -165,6 +167,29 @@ class HttpApiIT {
     assertThat(new JsonObject(missing.body()).getString("message")).contains("http-never-seen");
     assertThat(unknown.statusCode()).isEqualTo(404);
     assertThat(new JsonObject(unknown.body()).getInteger("error")).isEqualTo(404);
+  }
+
+  /**
+   * Verifies that a path Vert.x cannot decode (a percent-escape that is no hex pair) is answered in
+   * the API's error shape, {@code 400} with {@code {"error","message"}} (docs/http.md), not
+   * Vert.x's plain-text "Bad Request". Raw bytes: the JDK's HTTP client refuses to send such a URI.
+   */
+  @Test
+  void aPathThatCannotBeDecodedIs400InTheApisShape() throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", harness.broker.httpPort())) {
+      socket
+          .getOutputStream()
+          .write(
+              ("GET /api/sessions/%ZZ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+      assertThat(response).startsWith("HTTP/1.1 400 ");
+      assertThat(response).containsIgnoringCase("content-type: application/json");
+      JsonObject body = new JsonObject(response.substring(response.indexOf("\r\n\r\n") + 4));
+      assertThat(body.getInteger("error")).isEqualTo(400);
+      assertThat(body.getString("message")).startsWith("malformed request");
+    }
   }
 
   /**
