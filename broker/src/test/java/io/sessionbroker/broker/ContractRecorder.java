@@ -2,6 +2,7 @@ package io.sessionbroker.broker;
 
 import io.sessionbroker.cluster.Addresses;
 import io.sessionbroker.testkit.EventContract;
+import io.sessionbroker.testkit.ThreadDump;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.time.Duration;
@@ -57,7 +58,10 @@ final class ContractRecorder implements AutoCloseable {
   void finish() throws Exception {
     try {
       if (!bridge.awaitClosed(Duration.ofSeconds(30))) {
-        throw new AssertionError("the bridge stayed open 30 s after its broker stopped");
+        // seen twice in clean-clone runs, not explained (docs/testing.md): what was the stop doing?
+        System.err.println("threads when the bridge stayed open:\n" + ThreadDump.all());
+        throw new AssertionError(
+            "the bridge stayed open 30 s after its broker stopped (threads on stderr)");
       }
       if (bridge.failure().getCause() instanceof RuntimeException stopped) {
         throw new AssertionError("the recorder stopped reading the bridge early", stopped);
