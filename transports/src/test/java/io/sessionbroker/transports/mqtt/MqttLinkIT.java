@@ -276,14 +276,8 @@ class MqttLinkIT {
     // when
     client.send(connectBytes("mqtt-pit-twice-5", 4));
 
-    // then: DISCONNECT, Remaining Length 1 or more, reason code 0x82 Protocol Error (§3.14.2.1)
-    RawMqtt.Packet disconnect = client.read();
-    assertThat(disconnect.header()).isEqualTo(DISCONNECT);
-    assertThat(disconnect.body()).isNotEmpty();
-    assertThat(disconnect.body()[0] & 0xFF).isEqualTo(0x82);
-    assertThat(client.bytesUntilClosed()).isEmpty();
-    assertThat(mqtt.fixture.await(Addresses.CLOSED, "mqtt-pit-twice-5").getString("reason"))
-        .isEqualTo("PROTOCOL_ERROR");
+    // then
+    assertEndsWithDisconnectProtocolError(client, "mqtt-pit-twice-5");
   }
 
   /**
@@ -325,11 +319,22 @@ class MqttLinkIT {
     RawMqtt.Packet connack = client.read();
     assertThat(connack.header()).isEqualTo(CONNACK);
     assertThat(connack.body().length).isGreaterThanOrEqualTo(3);
+    assertEndsWithDisconnectProtocolError(client, "mqtt-pit-twice-at-once");
+  }
+
+  /**
+   * The client's next packet is DISCONNECT with Remaining Length 1 or more and reason code 0x82,
+   * Protocol Error (§3.14.2.1); then the connection closes and {@code deviceId}'s session ends with
+   * PROTOCOL_ERROR.
+   */
+  private void assertEndsWithDisconnectProtocolError(RawMqtt client, String deviceId)
+      throws Exception {
     RawMqtt.Packet disconnect = client.read();
     assertThat(disconnect.header()).isEqualTo(DISCONNECT);
+    assertThat(disconnect.body()).isNotEmpty();
     assertThat(disconnect.body()[0] & 0xFF).isEqualTo(0x82);
     assertThat(client.bytesUntilClosed()).isEmpty();
-    assertThat(mqtt.fixture.await(Addresses.CLOSED, "mqtt-pit-twice-at-once").getString("reason"))
+    assertThat(mqtt.fixture.await(Addresses.CLOSED, deviceId).getString("reason"))
         .isEqualTo("PROTOCOL_ERROR");
   }
 
