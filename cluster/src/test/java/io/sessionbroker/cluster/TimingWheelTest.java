@@ -4,8 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Verifies the wheel on its own, told the time by the test: what {@link TimingWheel#advance}
@@ -253,5 +259,73 @@ class TimingWheelTest {
     assertThat(wheel.size()).isOne();
     assertThat(wheel.advance(START + 200, 10, expired::add)).isOne();
     assertThat(expired).containsExactly(kept);
+  }
+
+  /**
+   * Verifies the wheel against a model over long random runs of what the table does to it — opens,
+   * heartbeats, closes (also from inside an expiry), advances with small and large budgets,
+   * deadlines beyond the wheel's span — so that its linking is checked where examples do not reach:
+   * no session expires before its deadline or twice, a closed one never expires, with a budget that
+   * covers every due session none is left a tick past its deadline, and in the end every open
+   * session expires and the wheel is empty and holds none of them.
+   */
+  @ParameterizedTest
+  @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8})
+  @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a broken link: a cycle
+  void keepsEveryPromiseOverARandomRunOfOpensTouchesClosesAndAdvances(long seed) {
+    Random random = new Random(seed);
+    List<Session> live = new ArrayList<>();
+    List<Session> all = new ArrayList<>();
+    Set<Session> expiredOnce = new HashSet<>();
+    long[] now = {START};
+    for (int step = 0; step < 20_000; step++) {
+      int op = random.nextInt(10);
+      if (op < 3 || live.isEmpty()) {
+        Session session = open(20 + random.nextInt(600), now[0]); // the span is 160 ms
+        live.add(session);
+        all.add(session);
+        wheel.add(session);
+      } else if (op < 6) {
+        live.get(random.nextInt(live.size())).touch(now[0]);
+      } else if (op == 6) {
+        close(live.remove(random.nextInt(live.size())));
+      } else {
+        now[0] += random.nextInt(25);
+        boolean coversAll = random.nextBoolean();
+        int budget = coversAll ? Integer.MAX_VALUE : 1 + random.nextInt(5);
+        int count =
+            wheel.advance(
+                now[0],
+                budget,
+                session -> {
+                  assertThat(session.state()).isNotEqualTo(Session.State.CLOSED);
+                  assertThat(now[0]).isGreaterThanOrEqualTo(session.deadline());
+                  assertThat(expiredOnce.add(session)).as("expired once").isTrue();
+                  live.remove(session);
+                  close(session);
+                  if (!live.isEmpty() && random.nextInt(4) == 0) {
+                    close(live.remove(random.nextInt(live.size()))); // an expiry closes another
+                  }
+                });
+        assertThat(count).isLessThanOrEqualTo(budget);
+        if (coversAll) {
+          assertThat(live) // its tick is processed by the first advance at or after the tick
+              .allMatch(session -> session.deadline() > now[0] - TICK, "none a tick overdue");
+        }
+      }
+    }
+    wheel.advance(now[0] + 10_000, Integer.MAX_VALUE, expired::add);
+    assertThat(expired).containsExactlyInAnyOrderElementsOf(live);
+    assertThat(wheel.size()).isZero();
+    assertThat(all) // the wheel holds none of them: expired, dropped or removed, each is let go
+        .allMatch(
+            session ->
+                session.wheelSlot == -1 && session.wheelNext == null && session.wheelPrev == null,
+            "out of the wheel");
+  }
+
+  private void close(Session session) {
+    session.state(Session.State.CLOSED);
+    wheel.remove(session);
   }
 }
