@@ -85,7 +85,7 @@ final class FrameRules {
     switch (header >>> 4) {
       case 1 -> connect();
       case 3 -> publish((header >> 1) & 3);
-      case 4, 5, 6, 7 -> acknowledgement();
+      case 4, 5, 6, 7 -> acknowledgement(header >>> 4);
       case 8 -> subscribe();
       case 10 -> unsubscribe();
       case 12 -> in.end("PINGREQ"); // §3.12: no variable header, no payload
@@ -169,15 +169,39 @@ final class FrameRules {
     // the rest is the application message, of any length (§3.3.3)
   }
 
-  private void acknowledgement() {
+  private void acknowledgement(int type) {
     packetIdentifier();
     if (v5 && in.hasMore()) {
-      in.u8("reason code"); // §3.4.2.1: omitted when 0x00 and there are no properties
+      int reasonCode = in.u8("reason code"); // §3.4.2.1: omitted when 0x00 and no properties
+      if (!definedAcknowledgementReason(type, reasonCode)) {
+        // As for a DISCONNECT's (MqttLink): a code the spec does not define is a Malformed Packet.
+        // vertx-mqtt threw on it in a handler and read nothing more (found by MqttFuzzIT).
+        throw WireViolation.malformed(
+            String.format(
+                "%s reason code 0x%02X is not one the spec defines (§3.%d.2.1)",
+                ACK_NAMES[type - 4], reasonCode, type));
+      }
       if (in.hasMore()) {
         properties(ACK, "acknowledgement");
       }
     }
     in.end("acknowledgement");
+  }
+
+  private static final String[] ACK_NAMES = {"PUBACK", "PUBREC", "PUBREL", "PUBCOMP"};
+
+  /**
+   * The reason codes a client's acknowledgement may carry: PUBACK §3.4.2.1 and PUBREC §3.5.2.1
+   * share one list, PUBREL §3.6.2.1 and PUBCOMP §3.7.2.1 another.
+   */
+  private static boolean definedAcknowledgementReason(int type, int code) {
+    if (type == 6 || type == 7) {
+      return code == 0x00 || code == 0x92;
+    }
+    return switch (code) {
+      case 0x00, 0x10, 0x80, 0x83, 0x87, 0x90, 0x91, 0x97, 0x99 -> true;
+      default -> false;
+    };
   }
 
   private void subscribe() {

@@ -107,7 +107,36 @@ class MqttMalformedPacketIT {
             RawMqtt.packet(0x30, body("a", 2, 0x0B, 1, 0x78)),
             0x82),
         // §2.1.2: PINGRESP flows from server to client only
-        new Case("pingrespFromAClient", new byte[] {(byte) 0xD0, 0}, 0x82));
+        new Case("pingrespFromAClient", new byte[] {(byte) 0xD0, 0}, 0x82),
+        // §3.4.2.1, §3.5.2.1, §3.6.2.1, §3.7.2.1: an acknowledgement's reason code is one of its
+        // list; vertx-mqtt threw on any other (PUBCOMP 0x6D found by MqttFuzzIT)
+        new Case("pubackWithAnUndefinedReasonCode", RawMqtt.packet(0x40, body(0, 1, 0x6D)), 0x81),
+        new Case("pubrecWithAnUndefinedReasonCode", RawMqtt.packet(0x50, body(0, 1, 0x01)), 0x81),
+        new Case("pubrelWithAPubacksReasonCode", RawMqtt.packet(0x62, body(0, 1, 0x10)), 0x81),
+        new Case("pubcompWithAnUndefinedReasonCode", RawMqtt.packet(0x70, body(0, 1, 0x6D)), 0x81));
+  }
+
+  /**
+   * Verifies that an acknowledgement with a reason code its list defines is taken, each list's last
+   * code among them: the session goes on and answers the PINGREQ behind them.
+   */
+  @Test
+  void acknowledgementsWithDefinedReasonCodesAreTaken() throws Exception {
+    // given
+    RawMqtt device = connected(5, "v5-defined-acks");
+
+    // when: PUBACK 0x99, PUBREC 0x10, PUBREL 0x92, PUBCOMP 0x92 (each with no properties)
+    device.send(
+        RawMqtt.concat(
+            RawMqtt.packet(0x40, body(0, 1, 0x99, 0)),
+            RawMqtt.packet(0x50, body(0, 2, 0x10, 0)),
+            RawMqtt.packet(0x62, body(0, 3, 0x92, 0)),
+            RawMqtt.packet(0x70, body(0, 4, 0x92, 0)),
+            RawMqtt.PINGREQ));
+
+    // then: the PUBREL's PUBCOMP (§4.3.3), then the PINGRESP; no DISCONNECT
+    assertThat(device.read().type()).isEqualTo(7);
+    assertThat(device.read().type()).isEqualTo(RawMqtt.PINGRESP);
   }
 
   /**
