@@ -4,6 +4,7 @@ import static io.sessionbroker.transports.mqtt.PacketReader.bit;
 import static io.sessionbroker.transports.mqtt.PacketReader.bits;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
 import java.util.List;
 
@@ -179,7 +180,7 @@ final class FrameRules {
         throw WireViolation.malformed(
             String.format(
                 "%s reason code 0x%02X is not one the spec defines (§3.%d.2.1)",
-                ACK_NAMES[type - 4], reasonCode, type));
+                MqttMessageType.valueOf(type), reasonCode, type));
       }
       if (in.hasMore()) {
         properties(ACK, "acknowledgement");
@@ -187,8 +188,6 @@ final class FrameRules {
     }
     in.end("acknowledgement");
   }
-
-  private static final String[] ACK_NAMES = {"PUBACK", "PUBREC", "PUBREL", "PUBCOMP"};
 
   /**
    * The reason codes a client's acknowledgement may carry: PUBACK §3.4.2.1 and PUBREC §3.5.2.1
