@@ -5,6 +5,7 @@ import static io.sessionbroker.transports.mqtt.PacketReader.bits;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttReasonCodes;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
 import java.util.List;
 
@@ -90,12 +91,12 @@ final class FrameRules {
       case 8 -> subscribe();
       case 10 -> unsubscribe();
       case 12 -> in.end("PINGREQ"); // §3.12: no variable header, no payload
-      case 14 -> reasonAndProperties(DISCONNECT, "DISCONNECT");
+      case 14 -> reasonAndProperties(14, DISCONNECT, "DISCONNECT");
       case 15 -> {
         if (!v5) {
           throw WireViolation.malformed("packet type 15 is reserved in MQTT 3.1.1 (§2.2.1)");
         }
-        reasonAndProperties(AUTH, "AUTH");
+        auth();
       }
       case 2, 9, 11, 13 ->
           // §2.1.2: CONNACK, SUBACK, UNSUBACK and PINGRESP flow from server to client only.
@@ -172,35 +173,58 @@ final class FrameRules {
 
   private void acknowledgement(int type) {
     packetIdentifier();
-    if (v5 && in.hasMore()) {
-      int reasonCode = in.u8("reason code"); // §3.4.2.1: omitted when 0x00 and no properties
-      if (!definedAcknowledgementReason(type, reasonCode)) {
-        // As for a DISCONNECT's (MqttLink): a code the spec does not define is a Malformed Packet.
-        // vertx-mqtt threw on it in a handler and read nothing more (found by MqttFuzzIT).
-        throw WireViolation.malformed(
-            String.format(
-                "%s reason code 0x%02X is not one the spec defines (§3.%d.2.1)",
-                MqttMessageType.valueOf(type), reasonCode, type));
-      }
-      if (in.hasMore()) {
-        properties(ACK, "acknowledgement");
-      }
-    }
-    in.end("acknowledgement");
+    reasonAndProperties(type, ACK, "acknowledgement");
   }
 
   /**
-   * The reason codes a client's acknowledgement may carry: PUBACK §3.4.2.1 and PUBREC §3.5.2.1
-   * share one list, PUBREL §3.6.2.1 and PUBCOMP §3.7.2.1 another.
+   * The rest of a PUBACK, PUBREC, PUBREL, PUBCOMP or DISCONNECT: MQTT 5 may omit the reason code
+   * (when 0x00), and the properties after it (§3.4.2.1, §3.14.2.1); MQTT 3.1.1 has neither.
    */
-  private static boolean definedAcknowledgementReason(int type, int code) {
-    if (type == 6 || type == 7) {
-      return code == 0x00 || code == 0x92;
+  private void reasonAndProperties(int type, long allowed, String packet) {
+    if (v5 && in.hasMore()) {
+      reasonCode(type);
+      if (in.hasMore()) {
+        properties(allowed, packet);
+      }
     }
-    return switch (code) {
-      case 0x00, 0x10, 0x80, 0x83, 0x87, 0x90, 0x91, 0x97, 0x99 -> true;
-      default -> false;
-    };
+    in.end(packet);
+  }
+
+  /**
+   * Reads the reason code of a PUBACK, PUBREC, PUBREL, PUBCOMP or DISCONNECT and refuses one its
+   * section (§3.4.2.1, §3.5.2.1, §3.6.2.1, §3.7.2.1, §3.14.2.1) does not list: a Malformed Packet
+   * (§4.13: DISCONNECT 0x81, then close). vertx-mqtt threw on such a code inside its handler and
+   * read nothing more from the connection (found by MqttFuzzIT).
+   */
+  private void reasonCode(int type) {
+    int code = in.u8("reason code");
+    if (!definedReasonCode(type, (byte) code)) {
+      throw WireViolation.malformed(
+          String.format(
+              "%s reason code 0x%02X is not one the spec defines (§3.%d.2.1)",
+              MqttMessageType.valueOf(type), code, type));
+    }
+  }
+
+  /**
+   * Whether Netty's table of the packet type's reason codes ({@link MqttReasonCodes}) has {@code
+   * code}. Its {@code valueOf} gives null for a code inside the table that the spec leaves out, and
+   * throws for one past the table's end.
+   */
+  private static boolean definedReasonCode(int type, byte code) {
+    try {
+      Object reason =
+          switch (type) {
+            case 4 -> MqttReasonCodes.PubAck.valueOf(code);
+            case 5 -> MqttReasonCodes.PubRec.valueOf(code);
+            case 6 -> MqttReasonCodes.PubRel.valueOf(code);
+            case 7 -> MqttReasonCodes.PubComp.valueOf(code);
+            default -> MqttReasonCodes.Disconnect.valueOf(code);
+          };
+      return reason != null;
+    } catch (IllegalArgumentException pastTheTable) {
+      return false;
+    }
   }
 
   private void subscribe() {
@@ -245,15 +269,18 @@ final class FrameRules {
     }
   }
 
-  /** DISCONNECT and AUTH: MQTT 5 may omit the reason code and the properties (§3.14.2.1). */
-  private void reasonAndProperties(long allowed, String packet) {
-    if (v5 && in.hasMore()) {
+  /**
+   * AUTH: MQTT 5 may omit the reason code and the properties (§3.15.2.1). Its reason code is not
+   * checked here: every AUTH is refused as a Protocol Error ({@link PacketRules}).
+   */
+  private void auth() {
+    if (in.hasMore()) {
       in.u8("reason code");
       if (in.hasMore()) {
-        properties(allowed, packet);
+        properties(AUTH, "AUTH");
       }
     }
-    in.end(packet);
+    in.end("AUTH");
   }
 
   private void packetIdentifier() {

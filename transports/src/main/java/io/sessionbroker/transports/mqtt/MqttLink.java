@@ -145,10 +145,6 @@ final class MqttLink implements Link.Wire<MqttEnd>, ClientPubSub.Upstream {
       // §3.1.0-1 (3.1.1 [MQTT-3.1.0-1]): the first packet MUST be CONNECT. A PUBLISH holds bytes.
       ReferenceCountUtil.release(packet);
       refused(Frames.PROTOCOL_ERROR, "first packet was " + type + ", not CONNECT", MqttEnd.CLOSE);
-    } else if (type == MqttMessageType.DISCONNECT && !PacketRules.definedReasonCode(packet)) {
-      // MQTT 5 §3.14.2.1 lists the DISCONNECT reason codes; any other is a Malformed Packet
-      // (§4.13: DISCONNECT 0x81, then close). vertx-mqtt would throw on it and read nothing more.
-      violation(MqttDisconnectReasonCode.MALFORMED_PACKET);
     } else if (type == MqttMessageType.CONNECT) { // the first: MqttFraming refuses a second
       requestedClientId = ((MqttConnectMessage) packet).payload().clientIdentifier();
       ConnectRules.Refusal early = ConnectRules.refuseEarly((MqttConnectMessage) packet);

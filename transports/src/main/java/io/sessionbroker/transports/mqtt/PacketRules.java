@@ -16,20 +16,6 @@ final class PacketRules {
 
   private PacketRules() {}
 
-  /** Whether a DISCONNECT's reason code (MQTT 5; none in 3.1.1) is one §3.14.2.1 defines. */
-  static boolean definedReasonCode(MqttMessage disconnect) {
-    if (!(disconnect.variableHeader()
-        instanceof MqttReasonCodeAndPropertiesVariableHeader header)) {
-      return true;
-    }
-    try {
-      MqttDisconnectReasonCode.valueOf(header.reasonCode());
-      return true;
-    } catch (IllegalArgumentException e) {
-      return false;
-    }
-  }
-
   /**
    * The MQTT 5 reason code for a PUBLISH, DISCONNECT or AUTH of an MQTT 5 connection that breaks a
    * rule vertx-mqtt does not check, or null. Checked before vertx-mqtt acts on the packet: it would
