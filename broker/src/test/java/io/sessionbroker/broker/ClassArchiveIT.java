@@ -86,9 +86,9 @@ class ClassArchiveIT {
     }
     // and: on both, without the JIT's back-pressure from a long C2 queue (bin/broker, jit_opts);
     // Tier3DelayOn at its default (new methods still wait at tier 2 while C2 is busy); promotion
-    // buffers of a fixed size (bin/broker, heap_opts: -XX:-ResizePLAB)
+    // buffers of a fixed size and survivors promoted at once (bin/broker, heap_opts)
     assertThat(flags)
-        .contains("-XX:Tier4LoadFeedback=1000", "-XX:-ResizePLAB")
+        .contains("-XX:Tier4LoadFeedback=1000", "-XX:-ResizePLAB", "-XX:MaxTenuringThreshold=0")
         .doesNotContain("Tier3DelayOn");
     // and: the JVM warned of nothing (Java 22 and later do when Netty loads its native library)
     assertThat(Files.readAllLines(dir.resolve("second.log")))
