@@ -219,7 +219,8 @@ final class FrameRules {
             case 5 -> MqttReasonCodes.PubRec.valueOf(code);
             case 6 -> MqttReasonCodes.PubRel.valueOf(code);
             case 7 -> MqttReasonCodes.PubComp.valueOf(code);
-            default -> MqttReasonCodes.Disconnect.valueOf(code);
+            case 14 -> MqttReasonCodes.Disconnect.valueOf(code);
+            default -> throw new IllegalStateException("no reason codes for packet type " + type);
           };
       return reason != null;
     } catch (IllegalArgumentException pastTheTable) {
